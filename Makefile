@@ -1,0 +1,132 @@
+# CallDocker: calldockerd (daemon/), calldocker (cmd/ + tui/), shared code in common/.
+#   make            build bin/calldockerd and bin/calldocker
+#   make run        install missing packages, start a private PostgreSQL, run the daemon
+#   make test       unit tests and bats suites against a throwaway PostgreSQL
+#   make bench      wrk benchmarks with nginx as the reference
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make SANITIZE=address,undefined test
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+PKGS_COMMON = jansson yaml-0.1 libcurl
+PKGS_DAEMON = libwebsockets libpq libjwt
+PKGS_CLI    = ncursesw readline
+
+WARN	= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wno-unused-parameter
+ifdef CI
+WARN	+= -Werror
+endif
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Icommon
+LDFLAGS	+= -pthread
+ifdef SANITIZE
+CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=$(SANITIZE)
+endif
+
+cflags	= $(shell $(PKG_CONFIG) --cflags $(1) | sed 's/-D_XOPEN_SOURCE=600//')
+libs	= $(shell $(PKG_CONFIG) --libs $(1))
+
+COMMON_SRC = $(wildcard common/*.c)
+DAEMON_SRC = $(wildcard daemon/*.c)
+CLI_SRC    = $(wildcard cmd/*.c) $(wildcard tui/*.c)
+UNIT_SRC   = $(wildcard tests/unit/t-*.c)
+
+COMMON_OBJ = $(COMMON_SRC:%.c=build/%.o)
+DAEMON_OBJ = $(DAEMON_SRC:%.c=build/%.o) build/gen/migrations.o
+SQL        = $(sort $(wildcard sql/*.sql))
+CLI_OBJ    = $(CLI_SRC:%.c=build/%.o)
+UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+
+DAEMON_LIBS = $(call libs,$(PKGS_COMMON) $(PKGS_DAEMON)) -lev -lcrypt -lm
+CLI_LIBS    = $(call libs,$(PKGS_COMMON) $(PKGS_CLI)) -lm
+
+all: bin/calldockerd bin/calldocker
+
+build/common/%.o: common/%.c $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call cflags,$(PKGS_COMMON) libjwt) -c -o $@ $<
+
+build/daemon/%.o: daemon/%.c $(wildcard common/*.h daemon/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Idaemon $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) -c -o $@ $<
+
+build/cmd/%.o: cmd/%.c $(wildcard common/*.h cmd/*.h tui/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icmd -Itui $(call cflags,$(PKGS_COMMON) $(PKGS_CLI)) -c -o $@ $<
+
+build/tui/%.o: tui/%.c $(wildcard common/*.h cmd/*.h tui/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icmd -Itui $(call cflags,$(PKGS_COMMON) $(PKGS_CLI)) -c -o $@ $<
+
+# The daemon carries its migrations, generated from sql/*.sql.
+build/gen/migrations.c: $(SQL) scripts/embed-sql.sh
+	@mkdir -p $(dir $@)
+	scripts/embed-sql.sh $(SQL) > $@
+
+build/gen/migrations.o: build/gen/migrations.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+bin/calldockerd: $(DAEMON_OBJ) $(COMMON_OBJ)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+bin/calldocker: $(CLI_OBJ) $(COMMON_OBJ)
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LIBS) $(call libs,libjwt)
+
+# Unit tests link the pure modules of common/ and daemon/ (not main.c).
+UNIT_LINK = $(COMMON_OBJ) $(filter-out build/daemon/main.o,$(DAEMON_OBJ))
+build/tests/t-%: tests/unit/t-%.c tests/unit/unit.h $(UNIT_LINK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Idaemon -Itests/unit $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) \
+	    -o $@ $< $(UNIT_LINK) $(LDFLAGS) $(DAEMON_LIBS)
+
+units: $(UNIT_BIN)
+
+deps:
+	@scripts/deps.sh
+
+test: deps all units
+	@tests/run.sh
+
+run: deps all
+	@scripts/run.sh
+
+bench: deps all
+	@tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
+	    $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
+	    $(DESTDIR)$(DATADIR)/calldocker/sql
+	install -m 0755 bin/calldocker $(DESTDIR)$(BINDIR)/calldocker
+	install -m 0755 bin/calldockerd $(DESTDIR)$(SBINDIR)/calldockerd
+	for m in man/*.[0-9]; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
+	install -m 0644 sql/*.sql $(DESTDIR)$(DATADIR)/calldocker/sql/
+	install -m 0644 completions/calldocker.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/calldocker
+	install -m 0644 completions/_calldocker $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_calldocker
+	install -m 0644 completions/calldocker.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/calldocker.fish
+	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/calldockerd.service > $(DESTDIR)$(UNITDIR)/calldockerd.service
+
+# Completions are generated from the CLI's command table.
+completions: bin/calldocker
+	bin/calldocker completion bash > completions/calldocker.bash
+	bin/calldocker completion zsh > completions/_calldocker
+	bin/calldocker completion fish > completions/calldocker.fish
+
+clean:
+	rm -rf build bin
+
+.PHONY: all units deps test run bench install completions clean

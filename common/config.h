@@ -1,0 +1,66 @@
+/*
+ * Daemon configuration: defaults, then the YAML file, then environment
+ * variables, then command-line flags, each overriding the one before.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#include "log.h"
+
+struct config {
+	char		*config_file;	/* --config / CALLDOCKER_CONFIG */
+	char		*listen;	/* --listen HOST:PORT, "" disables TCP */
+	char		*socket_path;	/* --socket PATH, "" disables */
+	char		*database_url;	/* --database-url */
+	char		*data_dir;	/* --data-dir */
+	enum log_level	 log_level;	/* --log-level */
+	enum log_format	 log_format;	/* --log-format */
+	int		 check_only;	/* --check-config */
+
+	char		*jwt_secret;	/* jwt_secret / CALLDOCKER_JWT_SECRET */
+	char		*jwt_issuer;	/* jwt_issuer */
+	char		*jwt_audience;	/* jwt_audience */
+	int		 access_ttl;	/* seconds, access_token_ttl */
+	int		 refresh_ttl;	/* seconds, refresh_token_ttl */
+	int		 allow_register;	/* allow_register: true|false */
+
+	size_t		 max_body;	/* bytes, max_body_bytes */
+	int		 workers;	/* database workers, workers */
+	double		 rate_ip;	/* requests/s per client IP, 0 = off */
+	int		 rate_ip_burst;
+	double		 rate_token;	/* requests/s per token, 0 = off */
+	int		 rate_token_burst;
+	int		 login_max_failures;	/* per account and per IP */
+	int		 login_window;	/* seconds */
+	int		 drain_timeout;	/* seconds to drain on SIGTERM */
+};
+
+void	config_defaults(struct config *);
+void	config_free(struct config *);
+/*
+ * Apply a YAML mapping file; on error fill *cause ("file:line:col: msg"),
+ * which the caller frees. cfg may be partly updated on error.
+ */
+int	config_load_file(struct config *, const char *, char **cause);
+/* Apply CALLDOCKER_* environment variables. */
+int	config_load_env(struct config *, char **cause);
+/* Set one key by its YAML name ("listen", "max_body_bytes", ...). */
+int	config_set(struct config *, const char *key, const char *value,
+	    char **cause);
+/* Check values that depend on each other; fill *cause on error. */
+int	config_check(const struct config *, char **cause);
+/*
+ * Default socket path: $XDG_RUNTIME_DIR/calldocker/calldockerd.sock, else
+ * /run/calldocker/calldockerd.sock as root, else
+ * /tmp/calldocker-UID/calldockerd.sock. Caller frees.
+ */
+char	*config_default_socket(void);
+/*
+ * Split a listen address ("HOST:PORT", "*:PORT", "[::1]:PORT") into host
+ * (without brackets, "" for "*") and port. host or port may be NULL.
+ */
+int	config_listen_split(const char *, char *host, size_t, int *port);
+
+#endif

@@ -1,0 +1,426 @@
+/*
+ * /api/auth: register, login, refresh, profile, logout. Access tokens are
+ * short-lived JWTs; refresh tokens are opaque, stored hashed and rotated on
+ * every use; reuse of a rotated one revokes its whole session.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "daemon.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-user.h"
+#include "db-company.h"
+#include "db-session.h"
+#include "validate.h"
+#include "password.h"
+#include "revoke.h"
+#include "audit.h"
+
+/* Failed logins, per account and per client IP, shared by the workers. */
+static pthread_mutex_t	 throttle_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ratelimit	*fail_account, *fail_ip;
+
+static void
+random_uuid(char out[UUID_LEN + 1])
+{
+	unsigned char	 b[16];
+
+	arc4random_buf(b, sizeof b);
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(out, UUID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+	    b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	    b[15]);
+}
+
+/* 32 random bytes, base64url without padding, prefixed "cdr_". */
+static void
+random_refresh(char out[64])
+{
+	static const char	 a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char		 b[33];
+	size_t			 o = 4;
+
+	arc4random_buf(b, sizeof b);
+	memcpy(out, "cdr_", 4);
+	for (size_t i = 0; i < sizeof b; i += 3) {
+		unsigned v = (unsigned)b[i] << 16 | (unsigned)b[i + 1] << 8 | b[i + 2];
+
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		out[o++] = a[v >> 6 & 63];
+		out[o++] = a[v & 63];
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Issue an access token and a refresh token for the user in row 0 of
+ * user, in session sid (a new one when NULL). Inside the caller's
+ * transaction. Returns the token pair object, or NULL on a db error.
+ */
+static json_t *
+issue_pair(struct hctx *h, const PGresult *user, const char *sid)
+{
+	struct token_claims	 c;
+	char			 refresh[64], *access;
+	PGresult		*res = NULL;
+	json_t			*pair;
+
+	memset(&c, 0, sizeof c);
+	if (sid == NULL) {
+		res = db_session_create(h->db, PQgetvalue(user, 0, USER_ID),
+		    h->req->client_ip, h->req->user_agent ? h->req->user_agent :
+		    "", cfg.refresh_ttl);
+		if (res == NULL)
+			return NULL;
+		sid = PQgetvalue(res, 0, 0);
+	}
+	strlcpy_(c.sid, sid, sizeof c.sid);
+	random_refresh(refresh);
+	if (db_refresh_store(h->db, refresh, c.sid, cfg.refresh_ttl) != 0) {
+		PQclear(res);
+		return NULL;
+	}
+	PQclear(res);
+	strlcpy_(c.sub, PQgetvalue(user, 0, USER_ID), sizeof c.sub);
+	random_uuid(c.jti);
+	strlcpy_(c.role, PQgetvalue(user, 0, USER_ROLE), sizeof c.role);
+	if (!PQgetisnull(user, 0, USER_COMPANY))
+		strlcpy_(c.company, PQgetvalue(user, 0, USER_COMPANY),
+		    sizeof c.company);
+	c.iat = time(NULL);
+	c.exp = c.iat + cfg.access_ttl;
+	if ((access = token_issue(&tkey, &c)) == NULL)
+		fatal("auth: cannot sign a token");
+	pair = json_pack("{s:s,s:s,s:s,s:i,s:o}", "access_token", access,
+	    "refresh_token", refresh, "token_type", "Bearer",
+	    "expires_in", cfg.access_ttl, "user", user_json(user, 0));
+	explicit_bzero(access, strlen(access));
+	free(access);
+	explicit_bzero(refresh, sizeof refresh);
+	return pair;
+}
+
+/* 429 when the account or the address has used up its failures. */
+static int
+throttled(struct hctx *h, const char *email)
+{
+	struct ratelimit_result	 a, b;
+	double			 now = now_mono();
+
+	pthread_mutex_lock(&throttle_lock);
+	if (fail_account == NULL) {
+		double rate = (double)cfg.login_max_failures / cfg.login_window;
+
+		fail_account = ratelimit_new(rate, cfg.login_max_failures, 65536);
+		fail_ip = ratelimit_new(rate * 4, cfg.login_max_failures * 4, 65536);
+	}
+	ratelimit_peek(fail_account, email, now, &a);
+	ratelimit_peek(fail_ip, h->req->client_ip, now, &b);
+	pthread_mutex_unlock(&throttle_lock);
+	if (a.remaining >= 1 && b.remaining >= 1)
+		return 0;
+	h->resp->retry_after = a.remaining < 1 ? a.retry_after : b.retry_after;
+	if (b.remaining < 1 && b.retry_after > h->resp->retry_after)
+		h->resp->retry_after = b.retry_after;
+	return resp_problem(h->resp, 429, "rate_limited", "too many failed"
+	    " sign-ins; retry in %d seconds", h->resp->retry_after);
+}
+
+static void
+login_failed(struct hctx *h, const char *email)
+{
+	struct ratelimit_result	 r;
+	double			 now = now_mono();
+
+	pthread_mutex_lock(&throttle_lock);
+	ratelimit_take(fail_account, email, now, 1, &r);
+	ratelimit_take(fail_ip, h->req->client_ip, now, 1, &r);
+	pthread_mutex_unlock(&throttle_lock);
+}
+
+int
+auth_login(struct hctx *h)
+{
+	static const char *const allowed[] = { "email", "password", NULL };
+	struct fields	 f;
+	const char	*email, *pw;
+	char		 lower[256];
+	PGresult	*user;
+	json_t		*pair;
+
+	fields_init(&f);
+	fields_only(h->req->body, allowed, &f);
+	if (field_string(h->req->body, "email", 1, 254, &f, &email) == 1)
+		field_email(email, lower, sizeof lower, &f);
+	field_string(h->req->body, "password", 1, 1024, &f, &pw);
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	if (throttled(h, lower) != 0)
+		return -1;
+	if ((user = db_user_auth_email(h->db, lower)) == NULL)
+		return db_fail(h->db, h->resp);
+	if (!password_verify(pw, PQntuples(user) == 1 ?
+	    PQgetvalue(user, 0, USER_HASH) : NULL)) {
+		PQclear(user);
+		login_failed(h, lower);
+		log_info("auth: failed sign-in from %s", h->req->client_ip);
+		return resp_problem(h->resp, 401, "invalid_credentials",
+		    "the e-mail address or the password is wrong");
+	}
+	pthread_mutex_lock(&throttle_lock);
+	ratelimit_reset(fail_account, lower);
+	pthread_mutex_unlock(&throttle_lock);
+	if (db_begin(h->db) != 0 || (pair = issue_pair(h, user, NULL)) == NULL)
+		goto fail;
+	if (db_user_touch_login(h->db, PQgetvalue(user, 0, USER_ID)) == NULL ||
+	    db_commit(h->db) != 0) {
+		json_decref(pair);
+		goto fail;
+	}
+	PQclear(user);
+	resp_json(h->resp, 200, pair);
+	return 0;
+fail:
+	PQclear(user);
+	db_rollback(h->db);
+	return db_fail(h->db, h->resp);
+}
+
+int
+auth_register(struct hctx *h)
+{
+	static const char *const allowed[] = { "email", "password", "name",
+	    "company_name", "timezone", NULL };
+	struct fields	 f;
+	const char	*email, *pw, *name, *cname, *tz;
+	char		 lower[256], *hash = NULL, *local = NULL;
+	PGresult	*company = NULL, *user = NULL;
+	json_t		*pair;
+
+	if (!cfg.allow_register)
+		return resp_problem(h->resp, 403, "forbidden",
+		    "self-sign-up is disabled on this server");
+	fields_init(&f);
+	fields_only(h->req->body, allowed, &f);
+	lower[0] = '\0';
+	if (field_string(h->req->body, "email", 1, 254, &f, &email) == 1)
+		field_email(email, lower, sizeof lower, &f);
+	if (field_string(h->req->body, "password", 1, 1024, &f, &pw) == 1)
+		password_policy(pw, lower, &f);
+	field_string(h->req->body, "name", 0, 100, &f, &name);
+	field_string(h->req->body, "company_name", 1, 100, &f, &cname);
+	if (field_string(h->req->body, "timezone", 0, 64, &f, &tz) == 1 &&
+	    !valid_timezone(tz))
+		fields_add(&f, "timezone", "must be an IANA time zone");
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	if (name == NULL)
+		name = local = xstrndup(lower, strcspn(lower, "@"));
+	if ((hash = password_hash(pw)) == NULL) {
+		free(local);
+		return resp_problem(h->resp, 500, "internal",
+		    "cannot hash the password");
+	}
+	if (db_begin(h->db) != 0 ||
+	    (company = db_company_create(h->db, cname, tz ? tz : "UTC")) == NULL ||
+	    (user = db_user_create(h->db, PQgetvalue(company, 0, 0), lower,
+	    name, "manager", hash)) == NULL ||
+	    (pair = issue_pair(h, user, NULL)) == NULL)
+		goto fail;
+	if (audit(h->db, h->req, PQgetvalue(company, 0, 0), "register",
+	    "user", PQgetvalue(user, 0, USER_ID), json_pack("{s:s,s:s}",
+	    "email", lower, "company", cname)) != 0 || db_commit(h->db) != 0) {
+		json_decref(pair);
+		goto fail;
+	}
+	resp_json(h->resp, 201, pair);
+	h->resp->location = xstrdup("/api/auth/profile");
+	PQclear(company);
+	PQclear(user);
+	free(hash);
+	free(local);
+	return 0;
+fail:
+	db_rollback(h->db);
+	PQclear(company);
+	PQclear(user);
+	free(hash);
+	free(local);
+	if (h->db->err == DB_UNIQUE && strcmp(h->db->constraint,
+	    "companies_name_key") == 0)
+		return resp_problem(h->resp, 409, "name_taken",
+		    "a company with this name already exists");
+	if (h->db->err == DB_UNIQUE)
+		return resp_problem(h->resp, 409, "email_taken",
+		    "a user with this e-mail address already exists");
+	return db_fail(h->db, h->resp);
+}
+
+int
+auth_refresh(struct hctx *h)
+{
+	static const char *const allowed[] = { "refresh_token", NULL };
+	struct fields	 f;
+	const char	*tok;
+	PGresult	*rt = NULL, *user = NULL;
+	json_t		*pair;
+
+	fields_init(&f);
+	fields_only(h->req->body, allowed, &f);
+	field_string(h->req->body, "refresh_token", 1, 128, &f, &tok);
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	if (db_begin(h->db) != 0 || (rt = db_refresh_find(h->db, tok)) == NULL)
+		goto fail;
+	if (PQntuples(rt) == 0 || *PQgetvalue(rt, 0, REFRESH_EXPIRED) == 't' ||
+	    *PQgetvalue(rt, 0, REFRESH_REVOKED) == 't') {
+		PQclear(rt);
+		db_rollback(h->db);
+		return resp_problem(h->resp, 401, "unauthorized",
+		    "the refresh token is unknown, expired or revoked");
+	}
+	if (*PQgetvalue(rt, 0, REFRESH_USED) == 't') {
+		/* Someone replayed a rotated token: end the whole session. */
+		if (revoke_session(h->db, PQgetvalue(rt, 0, REFRESH_SESSION)) != 0 ||
+		    db_commit(h->db) != 0)
+			goto fail;
+		log_warn("auth: refresh token reuse; session %s revoked",
+		    PQgetvalue(rt, 0, REFRESH_SESSION));
+		PQclear(rt);
+		return resp_problem(h->resp, 401, "unauthorized",
+		    "the refresh token was already used; the session is revoked");
+	}
+	if (db_refresh_use(h->db, tok) != 0 ||
+	    (user = db_user_auth_id(h->db, PQgetvalue(rt, 0, REFRESH_USER))) == NULL ||
+	    PQntuples(user) != 1 ||
+	    (pair = issue_pair(h, user, PQgetvalue(rt, 0, REFRESH_SESSION))) == NULL ||
+	    db_commit(h->db) != 0)
+		goto fail;
+	PQclear(rt);
+	PQclear(user);
+	resp_json(h->resp, 200, pair);
+	return 0;
+fail:
+	PQclear(rt);
+	PQclear(user);
+	db_rollback(h->db);
+	return db_fail(h->db, h->resp);
+}
+
+int
+auth_profile_get(struct hctx *h)
+{
+	PGresult	*res;
+
+	if (h->req->who.local) {
+		resp_json(h->resp, 200, json_pack("{s:n,s:n,s:s,s:s,s:n,s:b}",
+		    "id", "email", "name", "local administrator", "role",
+		    "admin", "company_id", "local", 1));
+		return 0;
+	}
+	if ((res = db_user_get(h->db, NULL, h->req->who.user_id)) == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(res) == 0)
+		resp_problem(h->resp, 401, "unauthorized", "the user is gone");
+	else
+		resp_json(h->resp, 200, user_json(res, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+auth_profile_put(struct hctx *h)
+{
+	static const char *const allowed[] = { "name", "email", "password",
+	    "current_password", NULL };
+	struct fields	 f;
+	const char	*name, *email, *pw, *cur;
+	char		 lower[256], *hash = NULL;
+	PGresult	*me = NULL, *res = NULL;
+
+	if (h->req->who.local)
+		return resp_problem(h->resp, 409, "conflict",
+		    "the local administrator has no profile");
+	fields_init(&f);
+	fields_only(h->req->body, allowed, &f);
+	field_string(h->req->body, "name", 0, 100, &f, &name);
+	if (field_string(h->req->body, "email", 0, 254, &f, &email) == 1)
+		field_email(email, lower, sizeof lower, &f);
+	if (field_string(h->req->body, "password", 0, 1024, &f, &pw) == 1)
+		password_policy(pw, email ? lower : NULL, &f);
+	field_string(h->req->body, "current_password", pw != NULL, 1024, &f, &cur);
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	if ((me = db_user_auth_id(h->db, h->req->who.user_id)) == NULL) {
+		fields_free(&f);
+		return db_fail(h->db, h->resp);
+	}
+	if (PQntuples(me) == 0) {
+		fields_free(&f);
+		PQclear(me);
+		return resp_problem(h->resp, 401, "unauthorized", "the user is gone");
+	}
+	if (pw != NULL) {
+		if (!password_verify(cur, PQgetvalue(me, 0, USER_HASH))) {
+			PQclear(me);
+			fields_add(&f, "current_password", "is wrong");
+			return resp_invalid(h->resp, &f);
+		}
+		if ((hash = password_hash(pw)) == NULL) {
+			PQclear(me);
+			fields_free(&f);
+			return resp_problem(h->resp, 500, "internal",
+			    "cannot hash the password");
+		}
+	}
+	fields_free(&f);
+	PQclear(me);
+	if (db_begin(h->db) != 0 ||
+	    (res = db_user_update(h->db, NULL, h->req->who.user_id,
+	    email ? lower : NULL, name, NULL, hash)) == NULL)
+		goto fail;
+	/* A new password ends every other session of the user. */
+	if ((hash != NULL && revoke_user_sessions(h->db, h->req->who.user_id,
+	    h->req->who.sid) != 0) ||
+	    audit(h->db, h->req, db_get(res, 0, USER_COMPANY), "update",
+	    "profile", h->req->who.user_id, json_pack("{s:b,s:b,s:b}", "name",
+	    name != NULL, "email", email != NULL, "password", pw != NULL)) != 0 ||
+	    db_commit(h->db) != 0)
+		goto fail;
+	resp_json(h->resp, 200, user_json(res, 0));
+	PQclear(res);
+	free(hash);
+	return 0;
+fail:
+	PQclear(res);
+	free(hash);
+	db_rollback(h->db);
+	if (h->db->err == DB_UNIQUE)
+		return resp_problem(h->resp, 409, "email_taken",
+		    "a user with this e-mail address already exists");
+	return db_fail(h->db, h->resp);
+}
+
+int
+auth_logout(struct hctx *h)
+{
+	if (h->req->who.sid[0] != '\0') {
+		if (revoke_session(h->db, h->req->who.sid) != 0)
+			return db_fail(h->db, h->resp);
+	}
+	resp_empty(h->resp);
+	return 0;
+}

@@ -1,0 +1,173 @@
+/* /api/companies: admins see every company, everyone else their own. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-company.h"
+#include "validate.h"
+#include "revoke.h"
+#include "audit.h"
+
+static const char *const company_fields[] = { "name", "timezone", NULL };
+
+/* Validate name and timezone; required on create. */
+static int
+company_body(struct hctx *h, int create, const char **name, const char **tz)
+{
+	struct fields	 f;
+
+	fields_init(&f);
+	fields_only(h->req->body, company_fields, &f);
+	field_string(h->req->body, "name", create, 100, &f, name);
+	if (field_string(h->req->body, "timezone", 0, 64, &f, tz) == 1 &&
+	    !valid_timezone(*tz))
+		fields_add(&f, "timezone", "must be an IANA time zone such as"
+		    " \"Europe/Berlin\"");
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	return 0;
+}
+
+static int
+company_conflict(struct hctx *h)
+{
+	if (h->db->err == DB_UNIQUE)
+		return resp_problem(h->resp, 409, "name_taken",
+		    "a company with this name already exists");
+	return db_fail(h->db, h->resp);
+}
+
+int
+companies_list(struct hctx *h)
+{
+	struct page	 pg;
+	PGresult	*res;
+	json_t		*items;
+	char		*q = query_get(h->req->query, "q");
+	int		 n;
+
+	if (page_parse(h->req, h->resp, &pg) != 0) {
+		free(q);
+		return -1;
+	}
+	res = db_company_list(h->db, h->req->scope, q, &pg);
+	free(q);
+	if (res == NULL)
+		return db_fail(h->db, h->resp);
+	items = json_array();
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(items, company_json(res, i));
+	resp_json(h->resp, 200, page_result(&pg, items,
+	    n > pg.limit ? company_key(res, pg.limit - 1) : "",
+	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, 0) : ""));
+	PQclear(res);
+	return 0;
+}
+
+int
+companies_get(struct hctx *h)
+{
+	PGresult	*res;
+
+	if ((res = db_company_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(res) == 0)
+		resp_problem(h->resp, 404, "not_found", "no such company");
+	else
+		resp_json(h->resp, 200, company_json(res, 0));
+	PQclear(res);
+	return 0;
+}
+
+int
+companies_create(struct hctx *h)
+{
+	const char	*name, *tz;
+	PGresult	*res;
+
+	if (company_body(h, 1, &name, &tz) != 0)
+		return -1;
+	if (db_begin(h->db) != 0)
+		return db_fail(h->db, h->resp);
+	if ((res = db_company_create(h->db, name, tz ? tz : "UTC")) == NULL)
+		goto fail;
+	if (audit(h->db, h->req, PQgetvalue(res, 0, 0), "create", "company",
+	    PQgetvalue(res, 0, 0), json_pack("{s:s}", "name", name)) != 0 ||
+	    db_commit(h->db) != 0) {
+		PQclear(res);
+		goto fail;
+	}
+	resp_json(h->resp, 201, company_json(res, 0));
+	h->resp->location = xasprintf("/api/companies/%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+fail:
+	db_rollback(h->db);
+	return company_conflict(h);
+}
+
+int
+companies_update(struct hctx *h)
+{
+	const char	*name, *tz, *id = h->req->params[0];
+	PGresult	*res;
+
+	if (company_body(h, 0, &name, &tz) != 0)
+		return -1;
+	if (db_begin(h->db) != 0)
+		return db_fail(h->db, h->resp);
+	if ((res = db_company_update(h->db, h->req->scope, id, name, tz)) == NULL)
+		goto fail;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		db_rollback(h->db);
+		return resp_problem(h->resp, 404, "not_found", "no such company");
+	}
+	if (audit(h->db, h->req, id, "update", "company", id,
+	    json_deep_copy(h->req->body)) != 0 || db_commit(h->db) != 0) {
+		PQclear(res);
+		goto fail;
+	}
+	resp_json(h->resp, 200, company_json(res, 0));
+	PQclear(res);
+	return 0;
+fail:
+	db_rollback(h->db);
+	return company_conflict(h);
+}
+
+/* Everything the company owns goes with it, its users' sessions revoked. */
+int
+companies_delete(struct hctx *h)
+{
+	const char	*id = h->req->params[0];
+	PGresult	*res;
+
+	if (db_begin(h->db) != 0)
+		return db_fail(h->db, h->resp);
+	if (revoke_company_sessions(h->db, id) != 0 ||
+	    (res = db_company_delete(h->db, id)) == NULL)
+		goto fail;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		db_rollback(h->db);
+		return resp_problem(h->resp, 404, "not_found", "no such company");
+	}
+	if (audit(h->db, h->req, id, "delete", "company", id,
+	    json_pack("{s:s}", "name", PQgetvalue(res, 0, 1))) != 0 ||
+	    db_commit(h->db) != 0) {
+		PQclear(res);
+		goto fail;
+	}
+	PQclear(res);
+	resp_empty(h->resp);
+	return 0;
+fail:
+	db_rollback(h->db);
+	return db_fail(h->db, h->resp);
+}

@@ -1,0 +1,25 @@
+/* The companies table. scope is NULL for every company, else one id. */
+#ifndef DB_COMPANY_H
+#define DB_COMPANY_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+struct db;
+struct page;
+
+/* Row to the API's Company object. */
+json_t		*company_json(const PGresult *, int row);
+/* Pagination key and id of a row. */
+const char	*company_key(const PGresult *, int row);
+
+PGresult	*db_company_list(struct db *, const char *scope, const char *q,
+		    const struct page *);
+PGresult	*db_company_get(struct db *, const char *scope, const char *id);
+PGresult	*db_company_create(struct db *, const char *name, const char *tz);
+PGresult	*db_company_update(struct db *, const char *scope, const char *id,
+		    const char *name, const char *tz);
+/* Returns the deleted row, if any. */
+PGresult	*db_company_delete(struct db *, const char *id);
+
+#endif

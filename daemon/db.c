@@ -1,0 +1,278 @@
+/*
+ * Database connections and statements. Each worker owns one struct db; the
+ * event loop never touches one. A lost connection is retried with backoff
+ * and, meanwhile, callers answer 503.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "http.h"
+#include "db.h"
+
+#define RETRY_SECONDS	1
+
+struct migration {
+	const char	*name;
+	const char	*sql;
+};
+/* Generated from sql/NNN_name.sql by scripts/embed-sql.sh. */
+extern const struct migration	migrations[];
+extern const size_t		nmigrations;
+
+static int	next_stmt_id = 1;
+
+void
+db_init(struct db *db, const char *url)
+{
+	memset(db, 0, sizeof *db);
+	db->url = url;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+int
+db_ensure(struct db *db)
+{
+	const char	*keys[] = { "connect_timeout", "dbname", NULL };
+	const char	*vals[] = { "3", db->url ? db->url : "", NULL };
+	time_t		 now = time(NULL);
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (now < db->retry_at)
+		return -1;
+	db_close(db);
+	memset(db->prepared, 0, sizeof db->prepared);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		/* libpq's message names host and user, never the password. */
+		log_warn("database: connection failed: %s",
+		    PQerrorMessage(db->conn));
+		db_close(db);
+		db->retry_at = now + RETRY_SECONDS;
+		return -1;
+	}
+	log_debug("database: connected");
+	return 0;
+}
+
+/* Classify a failed result into db->err. */
+static void
+db_classify(struct db *db, PGresult *res)
+{
+	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char	*cons;
+
+	db->constraint[0] = '\0';
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		db->err = DB_DOWN;
+		return;
+	}
+	if (state != NULL && strcmp(state, "23505") == 0)
+		db->err = DB_UNIQUE;
+	else if (state != NULL && strcmp(state, "23503") == 0)
+		db->err = DB_FOREIGN;
+	else if (state != NULL && strncmp(state, "08", 2) == 0)
+		db->err = DB_DOWN;
+	else {
+		db->err = DB_FAILED;
+		log_error("database: %s", res ? PQresultErrorMessage(res) :
+		    PQerrorMessage(db->conn));
+	}
+	cons = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	if (cons != NULL)
+		strlcpy_(db->constraint, cons, sizeof db->constraint);
+}
+
+static int
+db_ok(PGresult *res)
+{
+	ExecStatusType	 st = PQresultStatus(res);
+
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+PGresult *
+db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
+{
+	PGresult	*res;
+	char		 name[16];
+	int		 id;
+
+	db->err = DB_OK;
+	if (db_ensure(db) != 0) {
+		db->err = DB_DOWN;
+		return NULL;
+	}
+	if ((id = __atomic_load_n(&st->id, __ATOMIC_ACQUIRE)) == 0) {
+		int fresh = __atomic_fetch_add(&next_stmt_id, 1, __ATOMIC_SEQ_CST);
+		int zero = 0;
+
+		if (!__atomic_compare_exchange_n(&st->id, &zero, fresh, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			fresh = zero;
+		id = fresh;
+	}
+	if (id >= (int)sizeof db->prepared)
+		fatal("database: too many statements");
+	snprintf(name, sizeof name, "s%d", id);
+	if (!db->prepared[id]) {
+		res = PQprepare(db->conn, name, st->sql, 0, NULL);
+		if (!db_ok(res)) {
+			db_classify(db, res);
+			PQclear(res);
+			return NULL;
+		}
+		PQclear(res);
+		db->prepared[id] = 1;
+	}
+	res = PQexecPrepared(db->conn, name, n, params, NULL, NULL, 0);
+	if (!db_ok(res)) {
+		db_classify(db, res);
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+static int
+db_simple(struct db *db, const char *sql)
+{
+	PGresult	*res;
+
+	db->err = DB_OK;
+	if (db_ensure(db) != 0) {
+		db->err = DB_DOWN;
+		return -1;
+	}
+	res = PQexec(db->conn, sql);
+	if (!db_ok(res)) {
+		db_classify(db, res);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_simple(db, "BEGIN");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_simple(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	enum db_error	 saved = db->err;
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	db->err = saved;
+}
+
+int
+db_fail(struct db *db, struct response *resp)
+{
+	switch (db->err) {
+	case DB_DOWN:
+		return resp_problem(resp, 503, "unavailable",
+		    "the database is unreachable; try again shortly");
+	case DB_UNIQUE:
+		return resp_problem(resp, 409, "conflict",
+		    "a conflicting object already exists");
+	case DB_FOREIGN:
+		return resp_problem(resp, 409, "conflict",
+		    "a referenced object does not exist or is still in use");
+	default:
+		return resp_problem(resp, 500, "internal",
+		    "the request failed; the error has been logged");
+	}
+}
+
+const char *
+db_get(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+}
+
+int
+db_migrate(struct db *db, char **cause)
+{
+	PGresult	*res;
+	int		 rc = -1;
+
+	if (db_ensure(db) != 0) {
+		*cause = xstrdup("database unreachable");
+		return -1;
+	}
+	res = PQexec(db->conn,
+	    "SELECT pg_advisory_lock(hashtext('calldocker.migrations'));"
+	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    " version text PRIMARY KEY,"
+	    " applied_at timestamptz NOT NULL DEFAULT now())");
+	if (!db_ok(res)) {
+		*cause = xstrdup(PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+
+	for (size_t i = 0; i < nmigrations; i++) {
+		const char	*name = migrations[i].name;
+		const char	*p[1] = { name };
+
+		res = PQexecParams(db->conn, "SELECT 1 FROM schema_migrations"
+		    " WHERE version = $1", 1, NULL, p, NULL, NULL, 0);
+		if (!db_ok(res))
+			goto fail;
+		if (PQntuples(res) == 1) {
+			PQclear(res);
+			continue;
+		}
+		PQclear(res);
+		res = PQexec(db->conn, "BEGIN");
+		PQclear(res);
+		res = PQexec(db->conn, migrations[i].sql);
+		if (!db_ok(res))
+			goto fail;
+		PQclear(res);
+		res = PQexecParams(db->conn, "INSERT INTO schema_migrations"
+		    " (version) VALUES ($1)", 1, NULL, p, NULL, NULL, 0);
+		if (!db_ok(res))
+			goto fail;
+		PQclear(res);
+		res = PQexec(db->conn, "COMMIT");
+		if (!db_ok(res))
+			goto fail;
+		PQclear(res);
+		log_info("database: applied migration %s", name);
+	}
+	rc = 0;
+	res = NULL;
+fail:
+	if (rc != 0) {
+		*cause = xasprintf("migration failed: %s",
+		    res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+		PQclear(res);
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+	}
+	PQclear(PQexec(db->conn, "SELECT pg_advisory_unlock("
+	    "hashtext('calldocker.migrations'))"));
+	return rc;
+}

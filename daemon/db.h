@@ -1,0 +1,63 @@
+/*
+ * The database layer's common part: one connection per worker, named
+ * statements prepared on first use, errors classified for handlers.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <time.h>
+#include <libpq-fe.h>
+
+struct response;
+
+enum db_error {
+	DB_OK,
+	DB_DOWN,	/* no connection: answer 503 */
+	DB_UNIQUE,	/* unique_violation */
+	DB_FOREIGN,	/* foreign_key_violation */
+	DB_FAILED,	/* anything else: answer 500 */
+};
+
+struct db {
+	PGconn		*conn;
+	const char	*url;
+	time_t		 retry_at;	/* no reconnect before this */
+	unsigned char	 prepared[64];	/* by statement id */
+	enum db_error	 err;
+	char		 constraint[64];	/* violated constraint name */
+};
+
+/* A statement: its SQL lives next to the code that owns the table. */
+struct db_stmt {
+	const char	*sql;
+	int		 id;		/* assigned on first use */
+};
+
+void		 db_init(struct db *, const char *url);
+void		 db_close(struct db *);
+/* Connect if needed (with backoff); 0 if connected. */
+int		 db_ensure(struct db *);
+/* Run a statement; NULL on failure with db->err set. Caller PQclear()s. */
+PGresult	*db_run(struct db *, struct db_stmt *, int n, const char *const *);
+int		 db_begin(struct db *);
+int		 db_commit(struct db *);
+void		 db_rollback(struct db *);
+/* Answer a failed db call: 503, 409 or 500. Returns -1. */
+int		 db_fail(struct db *, struct response *);
+/* Apply sql/ migrations under an advisory lock. */
+int		 db_migrate(struct db *, char **cause);
+
+/* Convenience: value of row r, column c, or NULL when SQL NULL. */
+const char	*db_get(const PGresult *, int r, int c);
+
+#endif
+
+/* An RFC 3339 UTC rendering of a timestamptz column, for select lists. */
+#define SQL_TIME(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+/* Keyset pagination key: microseconds since the epoch. */
+#define SQL_KEY(col) "(extract(epoch FROM " col ") * 1000000)::bigint"
+/* The matching condition: ($n::bigint, $m::uuid) as the last row seen. */
+#define SQL_AFTER(col, idcol, n, m) \
+	"($" #n "::bigint IS NULL OR (" col ", " idcol ") > ('epoch'::timestamptz" \
+	" + $" #n "::bigint * interval '1 microsecond', $" #m "::uuid))"

@@ -1,0 +1,35 @@
+/* Every route handler, by resource. Each file's handlers share its prefix. */
+#ifndef HANDLERS_H
+#define HANDLERS_H
+
+#include "router.h"
+
+/* ops.c */
+int	ops_health(struct hctx *);
+int	ops_ready(struct hctx *);
+int	ops_metrics(struct hctx *);
+
+/* auth.c */
+int	auth_register(struct hctx *);
+int	auth_login(struct hctx *);
+int	auth_refresh(struct hctx *);
+int	auth_profile_get(struct hctx *);
+int	auth_profile_put(struct hctx *);
+int	auth_logout(struct hctx *);
+
+/* companies.c */
+int	companies_list(struct hctx *);
+int	companies_get(struct hctx *);
+int	companies_create(struct hctx *);
+int	companies_update(struct hctx *);
+int	companies_delete(struct hctx *);
+
+/* users.c */
+int	users_list(struct hctx *);
+int	users_list_company(struct hctx *);
+int	users_get(struct hctx *);
+int	users_create(struct hctx *);
+int	users_update(struct hctx *);
+int	users_delete(struct hctx *);
+
+#endif

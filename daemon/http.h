@@ -1,0 +1,110 @@
+/*
+ * Requests and responses as handlers see them, independent of
+ * libwebsockets: a handler reads a struct request and fills a struct
+ * response; server.c moves them to and from the wire.
+ */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <stddef.h>
+#include <time.h>
+#include <jansson.h>
+
+enum http_method {
+	HTTP_GET,
+	HTTP_POST,
+	HTTP_PUT,
+	HTTP_PATCH,
+	HTTP_DELETE,
+	HTTP_OPTIONS,
+	HTTP_HEAD,
+	HTTP_METHOD_COUNT
+};
+
+enum role {
+	ROLE_NONE,		/* anonymous */
+	ROLE_AGENT,
+	ROLE_MANAGER,
+	ROLE_ADMIN,
+};
+
+#define UUID_LEN	36
+#define ROUTE_MAX_PARAMS 4
+
+struct principal {
+	enum role	 role;
+	char		 user_id[UUID_LEN + 1];
+	char		 company_id[UUID_LEN + 1];	/* "" for admins */
+	char		 sid[UUID_LEN + 1];		/* "" for the local admin */
+	char		 jti[UUID_LEN + 1];
+	int		 local;		/* trusted Unix-socket peer, no token */
+};
+
+struct route;
+
+struct request {
+	enum http_method	 method;
+	char			*path;
+	char			*query;		/* after '?', or NULL */
+	const struct route	*route;
+	char			*params[ROUTE_MAX_PARAMS];
+	int			 nparams;
+	struct principal	 who;
+	/* NULL for an admin (every company), else the principal's company. */
+	const char		*scope;
+	json_t			*body;		/* parsed JSON body or NULL */
+	char			 client_ip[64];
+	char			*user_agent;
+	char			*idempotency_key;
+};
+
+struct response {
+	int		 status;
+	char		*body;		/* malloc'd */
+	size_t		 len;
+	const char	*content_type;
+	char		*location;	/* malloc'd, for 201 */
+	int		 retry_after;	/* seconds, 0 for none */
+	char		 allow[64];	/* for 405 */
+};
+
+const char	*http_method_name(enum http_method);
+int		 http_method_parse(const char *, enum http_method *);
+const char	*role_name(enum role);
+int		 role_parse(const char *, enum role *);
+
+void	request_free(struct request *);
+void	response_reset(struct response *);
+
+/* Fill resp with a JSON document; steals the reference. */
+void	resp_json(struct response *, int status, json_t *);
+/* 204 No Content. */
+void	resp_empty(struct response *);
+/*
+ * RFC 9457 problem details. code is the stable machine word; detail a
+ * lowercase sentence. Returns -1 so handlers can "return resp_problem()".
+ */
+int	resp_problem(struct response *, int status, const char *code,
+	    const char *detail, ...) __attribute__((format(printf, 4, 5)));
+/* 422 with per-field errors from a struct fields. */
+struct fields;
+int	resp_invalid(struct response *, struct fields *);
+
+/* Per-field validation errors, collected then answered once. */
+struct fields {
+	json_t	*errors;	/* array of {field, message} */
+};
+void	fields_init(struct fields *);
+void	fields_add(struct fields *, const char *field, const char *msg, ...)
+	    __attribute__((format(printf, 3, 4)));
+int	fields_any(const struct fields *);
+void	fields_free(struct fields *);
+
+/* Query string parameter, percent-decoded. Caller frees. NULL if absent. */
+char	*query_get(const char *query, const char *name);
+/* ?limit= parsed within 1..500, default 50; -1 and a 400 on bad input. */
+int	query_limit(const struct request *, struct response *);
+
+int	is_uuid(const char *);
+
+#endif

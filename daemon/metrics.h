@@ -1,0 +1,13 @@
+/* Prometheus metrics: requests by route and status, latency, connections. */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stddef.h>
+
+/* Loop thread only. route is an index in routes[], or nroutes for none. */
+void	metrics_request(size_t route, int status, double seconds);
+void	metrics_connection(int delta);
+/* Render the text exposition format. Caller frees. */
+char	*metrics_render(size_t *len);
+
+#endif

@@ -1,0 +1,38 @@
+/* Operational endpoints: liveness, readiness and metrics. */
+#include <stdlib.h>
+
+#include "router.h"
+#include "handlers.h"
+#include "metrics.h"
+#include "db.h"
+
+static struct db_stmt st_ping = { .sql = "SELECT 1" };
+
+int
+ops_health(struct hctx *h)
+{
+	resp_json(h->resp, 200, json_pack("{s:s}", "status", "ok"));
+	return 0;
+}
+
+int
+ops_ready(struct hctx *h)
+{
+	PGresult	*res;
+
+	if ((res = db_run(h->db, &st_ping, 0, NULL)) == NULL)
+		return resp_problem(h->resp, 503, "unavailable",
+		    "the database is unreachable");
+	PQclear(res);
+	resp_json(h->resp, 200, json_pack("{s:s}", "status", "ready"));
+	return 0;
+}
+
+int
+ops_metrics(struct hctx *h)
+{
+	h->resp->body = metrics_render(&h->resp->len);
+	h->resp->status = 200;
+	h->resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	return 0;
+}

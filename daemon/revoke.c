@@ -1,0 +1,174 @@
+/*
+ * The in-memory set of revoked sessions, a hash set guarded by one mutex,
+ * backed by the revoked_sessions table so restarts keep it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "daemon.h"
+#include "db.h"
+#include "revoke.h"
+
+struct entry {
+	char		 sid[40];
+	time_t		 until;
+	struct entry	*next;
+};
+
+#define NBUCKETS 1024
+
+static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+static struct entry	*buckets[NBUCKETS];
+static size_t		 count;
+
+static unsigned
+hash(const char *s)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % NBUCKETS;
+}
+
+void
+revoke_add(const char *sid, time_t until)
+{
+	struct entry	*e, **pp;
+	unsigned	 b = hash(sid);
+	time_t		 now = time(NULL);
+
+	pthread_mutex_lock(&lock);
+	/* Drop expired entries of this bucket while we are here. */
+	for (pp = &buckets[b]; (e = *pp) != NULL;) {
+		if (e->until < now) {
+			*pp = e->next;
+			free(e);
+			count--;
+		} else if (strcmp(e->sid, sid) == 0) {
+			if (until > e->until)
+				e->until = until;
+			pthread_mutex_unlock(&lock);
+			return;
+		} else
+			pp = &e->next;
+	}
+	e = xcalloc(1, sizeof *e);
+	strlcpy_(e->sid, sid, sizeof e->sid);
+	e->until = until;
+	e->next = buckets[b];
+	buckets[b] = e;
+	count++;
+	pthread_mutex_unlock(&lock);
+}
+
+int
+revoke_check(const char *sid, time_t now)
+{
+	struct entry	*e;
+	int		 found = 0;
+
+	if (sid[0] == '\0')
+		return 0;
+	pthread_mutex_lock(&lock);
+	if (count > 0) {
+		for (e = buckets[hash(sid)]; e != NULL; e = e->next) {
+			if (strcmp(e->sid, sid) == 0 && e->until >= now) {
+				found = 1;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&lock);
+	return found;
+}
+
+static struct db_stmt st_load = { .sql =
+	"SELECT session_id, extract(epoch FROM until)::bigint"
+	" FROM revoked_sessions WHERE until > now()" };
+static struct db_stmt st_prune = { .sql =
+	"DELETE FROM revoked_sessions WHERE until < now()" };
+static struct db_stmt st_user = { .sql =
+	"WITH s AS (UPDATE sessions SET revoked_at = now()"
+	"  WHERE user_id = $1 AND revoked_at IS NULL"
+	"  AND ($3::uuid IS NULL OR id <> $3) RETURNING id)"
+	" INSERT INTO revoked_sessions (session_id, until)"
+	" SELECT id, now() + make_interval(secs => $2::int) FROM s"
+	" ON CONFLICT (session_id) DO NOTHING"
+	" RETURNING session_id, extract(epoch FROM until)::bigint" };
+static struct db_stmt st_company = { .sql =
+	"WITH s AS (UPDATE sessions SET revoked_at = now()"
+	"  WHERE user_id IN (SELECT id FROM users WHERE company_id = $1)"
+	"  AND revoked_at IS NULL RETURNING id)"
+	" INSERT INTO revoked_sessions (session_id, until)"
+	" SELECT id, now() + make_interval(secs => $2::int) FROM s"
+	" ON CONFLICT (session_id) DO NOTHING"
+	" RETURNING session_id, extract(epoch FROM until)::bigint" };
+static struct db_stmt st_one = { .sql =
+	"WITH s AS (UPDATE sessions SET revoked_at = now()"
+	"  WHERE id = $1 AND revoked_at IS NULL RETURNING id)"
+	" INSERT INTO revoked_sessions (session_id, until)"
+	" VALUES ($1, now() + make_interval(secs => $2::int))"
+	" ON CONFLICT (session_id) DO NOTHING"
+	" RETURNING session_id, extract(epoch FROM until)::bigint" };
+
+static void
+remember(PGresult *res)
+{
+	for (int i = 0; i < PQntuples(res); i++)
+		revoke_add(PQgetvalue(res, i, 0),
+		    (time_t)strtoll(PQgetvalue(res, i, 1), NULL, 10));
+}
+
+int
+revoke_load(struct db *db)
+{
+	PGresult	*res;
+
+	if ((res = db_run(db, &st_prune, 0, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	if ((res = db_run(db, &st_load, 0, NULL)) == NULL)
+		return -1;
+	remember(res);
+	PQclear(res);
+	return 0;
+}
+
+/* Access tokens live at most access_ttl (+ leeway): remember that long. */
+static int
+revoke_with(struct db *db, struct db_stmt *st, const char *id,
+    const char *except)
+{
+	char		 ttl[16];
+	const char	*p[3] = { id, ttl, except };
+	PGresult	*res;
+
+	snprintf(ttl, sizeof ttl, "%d", cfg.access_ttl + 60);
+	if ((res = db_run(db, st, st == &st_user ? 3 : 2, p)) == NULL)
+		return -1;
+	remember(res);
+	PQclear(res);
+	return 0;
+}
+
+int
+revoke_user_sessions(struct db *db, const char *user_id, const char *except)
+{
+	return revoke_with(db, &st_user, user_id, except);
+}
+
+int
+revoke_session(struct db *db, const char *sid)
+{
+	return revoke_with(db, &st_one, sid, NULL);
+}
+
+int
+revoke_company_sessions(struct db *db, const char *company_id)
+{
+	return revoke_with(db, &st_company, company_id, NULL);
+}

@@ -1,0 +1,26 @@
+/*
+ * Revoked sessions: access tokens carry their session id, and a session
+ * revoked by logout, refresh-token reuse, a password or role change or a
+ * deletion is refused until its last access token would have expired.
+ * Shared by the loop (checks) and the workers (revocations).
+ */
+#ifndef REVOKE_H
+#define REVOKE_H
+
+#include <time.h>
+
+struct db;
+
+void	revoke_add(const char *sid, time_t until);
+int	revoke_check(const char *sid, time_t now);
+/* Load the revocations that may still matter, at start-up. */
+int	revoke_load(struct db *);
+/* Revoke every session of a user but except (may be NULL). -1 on error. */
+int	revoke_user_sessions(struct db *, const char *user_id,
+	    const char *except);
+/* Every session of every user of a company. */
+int	revoke_company_sessions(struct db *, const char *company_id);
+/* Persist and remember one session. */
+int	revoke_session(struct db *, const char *sid);
+
+#endif

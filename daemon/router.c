@@ -1,0 +1,148 @@
+/*
+ * The route table and the checks every request passes before its handler:
+ * the least role a route needs and, for routes naming a company, that the
+ * caller belongs to it. Another company's objects answer 404, never 403.
+ */
+#include <string.h>
+
+#include "xmalloc.h"
+#include "router.h"
+#include "handlers.h"
+
+#define ANY	ROLE_AGENT	/* any signed-in user */
+
+const struct route routes[] = {
+	{ HTTP_GET,	"/health", ROLE_NONE, ROUTE_INLINE | ROUTE_NO_RATELIMIT, ops_health },
+	{ HTTP_GET,	"/ready", ROLE_NONE, ROUTE_NO_RATELIMIT, ops_ready },
+	{ HTTP_GET,	"/metrics", ROLE_NONE, ROUTE_INLINE | ROUTE_NO_RATELIMIT, ops_metrics },
+
+	{ HTTP_POST,	"/api/auth/register", ROLE_NONE, ROUTE_BODY, auth_register },
+	{ HTTP_POST,	"/api/auth/login", ROLE_NONE, ROUTE_BODY, auth_login },
+	{ HTTP_POST,	"/api/auth/refresh", ROLE_NONE, ROUTE_BODY, auth_refresh },
+	{ HTTP_GET,	"/api/auth/profile", ANY, 0, auth_profile_get },
+	{ HTTP_PUT,	"/api/auth/profile", ANY, ROUTE_BODY, auth_profile_put },
+	{ HTTP_POST,	"/api/auth/logout", ANY, 0, auth_logout },
+
+	{ HTTP_GET,	"/api/companies", ANY, 0, companies_list },
+	{ HTTP_POST,	"/api/companies", ROLE_ADMIN, ROUTE_BODY, companies_create },
+	{ HTTP_GET,	"/api/companies/:id", ANY, ROUTE_COMPANY_PARAM, companies_get },
+	{ HTTP_PUT,	"/api/companies/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, companies_update },
+	{ HTTP_DELETE,	"/api/companies/:id", ROLE_ADMIN, ROUTE_COMPANY_PARAM, companies_delete },
+
+	{ HTTP_GET,	"/api/users", ANY, 0, users_list },
+	{ HTTP_POST,	"/api/users", ROLE_MANAGER, ROUTE_BODY, users_create },
+	{ HTTP_GET,	"/api/users/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM, users_list_company },
+	{ HTTP_GET,	"/api/users/:id", ANY, 0, users_get },
+	{ HTTP_PUT,	"/api/users/:id", ROLE_MANAGER, ROUTE_BODY, users_update },
+	{ HTTP_DELETE,	"/api/users/:id", ROLE_MANAGER, 0, users_delete },
+};
+const size_t nroutes = sizeof routes / sizeof routes[0];
+
+/*
+ * Match pattern against path segment by segment; ":name" takes one segment,
+ * which must be a UUID (every id in the API is one). Fills params on match.
+ */
+static int
+route_match_path(const char *pattern, const char *path, char **params,
+    int *nparams)
+{
+	const char	*p = pattern, *s = path;
+	int		 n = 0;
+
+	while (*p != '\0' && *s != '\0') {
+		size_t	 plen = strcspn(p, "/"), slen = strcspn(s, "/");
+
+		if (*p == ':') {
+			char	 seg[UUID_LEN + 1];
+
+			if (slen != UUID_LEN || n == ROUTE_MAX_PARAMS)
+				goto fail;
+			memcpy(seg, s, slen);
+			seg[slen] = '\0';
+			if (!is_uuid(seg))
+				goto fail;
+			params[n++] = xstrdup(seg);
+		} else if (plen != slen || strncmp(p, s, plen) != 0)
+			goto fail;
+		p += plen;
+		s += slen;
+		if (*p == '/' && *s == '/') {
+			p++;
+			s++;
+		}
+	}
+	if (*p != '\0' || (*s != '\0' && strcmp(s, "/") != 0))
+		goto fail;
+	*nparams = n;
+	return 1;
+fail:
+	for (int i = 0; i < n; i++)
+		free(params[i]);
+	return 0;
+}
+
+enum route_match
+router_match(struct request *req, char *allow, size_t allowsize)
+{
+	enum route_match	 m = MATCH_NOT_FOUND;
+	char			*params[ROUTE_MAX_PARAMS];
+	int			 n;
+
+	allow[0] = '\0';
+	for (size_t i = 0; i < nroutes; i++) {
+		if (!route_match_path(routes[i].pattern, req->path, params, &n))
+			continue;
+		if (routes[i].method == req->method ||
+		    (req->method == HTTP_HEAD && routes[i].method == HTTP_GET)) {
+			for (int j = 0; j < req->nparams; j++)
+				free(req->params[j]);
+			memcpy(req->params, params, sizeof params);
+			req->nparams = n;
+			req->route = &routes[i];
+			return MATCH_OK;
+		}
+		for (int j = 0; j < n; j++)
+			free(params[j]);
+		if (allow[0] != '\0')
+			strlcpy_(allow + strlen(allow), ", ",
+			    allowsize - strlen(allow));
+		strlcpy_(allow + strlen(allow), http_method_name(routes[i].method),
+		    allowsize - strlen(allow));
+		m = MATCH_BAD_METHOD;
+	}
+	return m;
+}
+
+size_t
+router_index(const struct route *r)
+{
+	return (size_t)(r - routes);
+}
+
+int
+router_authorize(struct request *req, struct response *resp)
+{
+	const struct route	*r = req->route;
+	struct principal	*who = &req->who;
+
+	if (r->min_role == ROLE_NONE) {
+		req->scope = who->role == ROLE_ADMIN || who->role == ROLE_NONE ?
+		    NULL : who->company_id;
+		return 0;
+	}
+	if (who->role == ROLE_NONE)
+		return resp_problem(resp, 401, "unauthorized",
+		    "a valid bearer token is required");
+	if (who->role < r->min_role)
+		return resp_problem(resp, 403, "forbidden",
+		    "this needs the %s role", role_name(r->min_role));
+	if (who->role == ROLE_ADMIN) {
+		req->scope = NULL;
+		return 0;
+	}
+	req->scope = who->company_id;
+	if ((r->flags & ROUTE_COMPANY_PARAM) &&
+	    strcmp(req->params[0], who->company_id) != 0)
+		return resp_problem(resp, 404, "not_found", "no such company");
+	return 0;
+}

@@ -1,0 +1,56 @@
+/*
+ * The route table: method, path pattern, least role, flags, handler.
+ * Authentication, role checks and company scoping happen here, once,
+ * before any handler runs.
+ */
+#ifndef ROUTER_H
+#define ROUTER_H
+
+#include "http.h"
+
+struct db;
+
+struct hctx {
+	struct request	*req;
+	struct response	*resp;
+	struct db	*db;
+};
+
+typedef int (*handler_fn)(struct hctx *);
+
+enum route_flags {
+	ROUTE_BODY = 0x1,		/* expects a JSON body */
+	ROUTE_COMPANY_PARAM = 0x2,	/* first param names a company */
+	ROUTE_INLINE = 0x4,		/* answered on the loop, no database */
+	ROUTE_NO_RATELIMIT = 0x8,	/* operational endpoints */
+};
+
+struct route {
+	enum http_method	 method;
+	const char		*pattern;
+	enum role		 min_role;
+	int			 flags;
+	handler_fn		 handler;
+};
+
+extern const struct route	routes[];
+extern const size_t		nroutes;
+
+enum route_match {
+	MATCH_OK,
+	MATCH_NOT_FOUND,
+	MATCH_BAD_METHOD,
+};
+
+/* Match method and path; fill req->route and params, or allow for 405. */
+enum route_match router_match(struct request *, char *allow, size_t);
+/* Index of a route in routes[], for metrics. */
+size_t		 router_index(const struct route *);
+
+/*
+ * Authenticate (token already verified into who), check role and company
+ * scope. Returns 0 to go on, or -1 with resp filled.
+ */
+int		 router_authorize(struct request *, struct response *);
+
+#endif

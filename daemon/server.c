@@ -1,0 +1,680 @@
+/*
+ * The HTTP front end. The loop parses requests, buffers bodies up to
+ * max_body_bytes, authenticates, rate-limits and routes them, answers the
+ * cheap ones itself and hands the rest to the worker pool; finished jobs
+ * come back through LWS_CALLBACK_EVENT_WAIT_CANCELLED and are written when
+ * the socket is writable. Nothing here blocks.
+ *
+ * libwebsockets 4.1.6 spins forever on a request with a body that follows
+ * another request in one pipelined batch (PITFALLS.md). Every request that
+ * carries a body is therefore answered with "connection: close", and a
+ * request with a body that arrives on a connection which already served
+ * one is refused the same way before lws starts reading its body.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "ratelimit.h"
+#include "daemon.h"
+#include "router.h"
+#include "worker.h"
+#include "metrics.h"
+#include "revoke.h"
+#include "server.h"
+
+/* One request in progress on a connection. */
+struct exchange {
+	struct job			*job;
+	char				*body;
+	size_t				 len, cap;
+	int				 expect_body;
+	int				 in_worker;
+	int				 close_after;
+	int				 have_rl;
+	struct ratelimit_result		 rl;
+};
+
+/* lws frees and re-zeroes this between keep-alive requests. */
+struct pss {
+	struct exchange	*x;
+};
+
+/* Lives on the wsi across requests (lws_set_opaque_user_data). */
+struct conn {
+	unsigned	 served;
+};
+
+static struct lws_context	*context;
+static struct lws_vhost		*vh_unix;
+static struct ratelimit		*rl_ip, *rl_token;
+static int			 draining;
+static int			 inflight;
+
+static int	http_callback(struct lws *, enum lws_callback_reasons, void *,
+		    void *, size_t);
+
+static const struct lws_protocols protocols[] = {
+	{ "http", http_callback, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
+};
+
+double
+now_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct exchange *
+exchange_new(struct lws *wsi)
+{
+	struct exchange	*x = xcalloc(1, sizeof *x);
+
+	x->job = xcalloc(1, sizeof *x->job);
+	x->job->wsi = wsi;
+	x->job->req = xcalloc(1, sizeof *x->job->req);
+	x->job->started = now_mono();
+	return x;
+}
+
+/* Free the exchange; a job still in a worker is orphaned, freed on return. */
+static void
+exchange_free(struct exchange *x)
+{
+	if (x == NULL)
+		return;
+	if (x->in_worker)
+		x->job->wsi = NULL;
+	else
+		job_free(x->job);
+	free(x->body);
+	free(x);
+}
+
+static char *
+header(struct lws *wsi, enum lws_token_indexes tok)
+{
+	int	 len = lws_hdr_total_length(wsi, tok);
+	char	*s;
+
+	if (len <= 0)
+		return NULL;
+	s = xmalloc((size_t)len + 1);
+	if (lws_hdr_copy(wsi, s, len + 1, tok) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static char *
+custom_header(struct lws *wsi, const char *name)
+{
+	int	 nlen = (int)strlen(name);
+	int	 len = lws_hdr_custom_length(wsi, name, nlen);
+	char	*s;
+
+	if (len <= 0)
+		return NULL;
+	s = xmalloc((size_t)len + 1);
+	if (lws_hdr_custom_copy(wsi, s, len + 1, name, nlen) < 0) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static const struct {
+	enum lws_token_indexes	 tok;
+	enum http_method	 method;
+} method_tokens[] = {
+	{ WSI_TOKEN_GET_URI, HTTP_GET },
+	{ WSI_TOKEN_POST_URI, HTTP_POST },
+	{ WSI_TOKEN_PUT_URI, HTTP_PUT },
+	{ WSI_TOKEN_PATCH_URI, HTTP_PATCH },
+	{ WSI_TOKEN_DELETE_URI, HTTP_DELETE },
+	{ WSI_TOKEN_OPTIONS_URI, HTTP_OPTIONS },
+	{ WSI_TOKEN_HEAD_URI, HTTP_HEAD },
+};
+
+/*
+ * lws has already percent-decoded each "k=v" fragment; re-encode the three
+ * characters that query_get() would misread so values come back exact.
+ */
+static char *
+query_rebuild(struct lws *wsi)
+{
+	char	 frag[2048], *q = NULL;
+	size_t	 len = 0;
+
+	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag,
+	    WSI_TOKEN_HTTP_URI_ARGS, i) > 0; i++) {
+		q = xrealloc(q, len + strlen(frag) * 3 + 2);
+		if (len > 0)
+			q[len++] = '&';
+		for (char *p = frag; *p != '\0'; p++) {
+			if (*p == '%' || *p == '&' || *p == '+') {
+				len += (size_t)sprintf(q + len, "%%%02X",
+				    (unsigned char)*p);
+			} else
+				q[len++] = *p;
+		}
+		q[len] = '\0';
+	}
+	return q;
+}
+
+/* Write the whole response in one lws_write; 0 keep-alive, -1 close. */
+static int
+respond(struct lws *wsi, struct exchange *x)
+{
+	struct job	*job = x->job;
+	struct response	*r = &job->resp;
+	unsigned char	*buf, *start, *p, *end;
+	char		 num[32];
+	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0);
+	int		 close_after = x->close_after || draining;
+
+	buf = xmalloc(LWS_PRE + hdrspace + r->len);
+	start = p = buf + LWS_PRE;
+	end = start + hdrspace;
+
+	if (lws_add_http_header_status(wsi, (unsigned)r->status, &p, end))
+		goto fail;
+	if (r->content_type != NULL && lws_add_http_header_by_token(wsi,
+	    WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)r->content_type,
+	    (int)strlen(r->content_type), &p, end))
+		goto fail;
+	if (lws_add_http_header_content_length(wsi, r->len, &p, end))
+		goto fail;
+#define HDR(name, val) do {						\
+	if (lws_add_http_header_by_name(wsi, (const unsigned char *)name, \
+	    (const unsigned char *)(val), (int)strlen(val), &p, end))	\
+		goto fail;						\
+} while (0)
+	HDR("cache-control:", "no-store");
+	if (r->location != NULL)
+		HDR("location:", r->location);
+	if (r->allow[0] != '\0')
+		HDR("allow:", r->allow);
+	if (r->retry_after > 0) {
+		snprintf(num, sizeof num, "%d", r->retry_after);
+		HDR("retry-after:", num);
+	}
+	if (x->have_rl) {
+		snprintf(num, sizeof num, "%d", x->rl.limit);
+		HDR("ratelimit-limit:", num);
+		snprintf(num, sizeof num, "%d", x->rl.remaining);
+		HDR("ratelimit-remaining:", num);
+		snprintf(num, sizeof num, "%d", x->rl.reset);
+		HDR("ratelimit-reset:", num);
+	}
+	if (close_after)
+		HDR("connection:", "close");
+#undef HDR
+	if (lws_finalize_http_header(wsi, &p, end))
+		goto fail;
+	if (r->len > 0 && job->req->method != HTTP_HEAD) {
+		memcpy(p, r->body, r->len);
+		p += r->len;
+	}
+	metrics_request(job->req->route ? router_index(job->req->route) :
+	    nroutes, r->status, now_mono() - job->started);
+	if (lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL) !=
+	    (int)(p - start))
+		close_after = 1;
+	free(buf);
+	return close_after ? -1 : 0;
+fail:
+	free(buf);
+	log_error("server: response headers too large");
+	return -1;
+}
+
+/* Answer now, on the loop; returns what the callback should return. */
+static int
+finish(struct lws *wsi, struct pss *pss)
+{
+	struct exchange	*x = pss->x;
+	int		 rc;
+
+	rc = respond(wsi, x);
+	pss->x = NULL;
+	exchange_free(x);
+	if (rc != 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* Resolve who is asking: a bearer token, or a trusted Unix-socket peer. */
+static int
+authenticate(struct lws *wsi, struct request *req, struct response *resp,
+    const char *authz)
+{
+	struct token_claims	 c;
+	enum token_error	 e;
+
+	if (authz != NULL) {
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return resp_problem(resp, 401, "unauthorized",
+			    "the authorization header must be \"Bearer TOKEN\"");
+		e = token_verify(&tkey, authz + 7, time(NULL), 30, &c);
+		if (e != TOKEN_OK)
+			return resp_problem(resp, 401, "unauthorized",
+			    "%s", token_strerror(e));
+		if (revoke_check(c.sid, time(NULL)))
+			return resp_problem(resp, 401, "unauthorized",
+			    "this session has ended; sign in again");
+		if (role_parse(c.role, &req->who.role) != 0)
+			return resp_problem(resp, 401, "unauthorized",
+			    "the token names an unknown role");
+		strlcpy_(req->who.user_id, c.sub, sizeof req->who.user_id);
+		strlcpy_(req->who.company_id, c.company,
+		    sizeof req->who.company_id);
+		strlcpy_(req->who.sid, c.sid, sizeof req->who.sid);
+		strlcpy_(req->who.jti, c.jti, sizeof req->who.jti);
+		return 0;
+	}
+	if (lws_get_vhost(wsi) == vh_unix) {
+		struct ucred	 cred;
+		socklen_t	 len = sizeof cred;
+		int		 fd = lws_get_socket_fd(wsi);
+
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+		    (cred.uid == 0 || cred.uid == geteuid())) {
+			req->who.role = ROLE_ADMIN;
+			req->who.local = 1;
+		}
+	}
+	return 0;
+}
+
+static int
+rate_limit(struct exchange *x, struct request *req, struct response *resp)
+{
+	struct ratelimit_result	 r;
+	double			 now = now_mono();
+
+	if (req->who.local || (req->route->flags & ROUTE_NO_RATELIMIT))
+		return 0;
+	ratelimit_take(rl_ip, req->client_ip, now, 1, &x->rl);
+	x->have_rl = 1;
+	if (x->rl.allowed && req->who.sid[0] != '\0') {
+		ratelimit_take(rl_token, req->who.sid, now, 1, &r);
+		if (!r.allowed || r.remaining < x->rl.remaining)
+			x->rl = r;
+	}
+	if (!x->rl.allowed) {
+		resp->retry_after = x->rl.retry_after;
+		return resp_problem(resp, 429, "rate_limited",
+		    "too many requests; retry in %d seconds", x->rl.retry_after);
+	}
+	return 0;
+}
+
+static int
+parse_body(struct exchange *x, struct request *req, struct response *resp,
+    const char *ctype)
+{
+	json_error_t	 err;
+
+	if (x->len == 0)
+		return resp_problem(resp, 400, "bad_request",
+		    "a JSON object is required as the request body");
+	if (ctype == NULL || strncasecmp(ctype, "application/json", 16) != 0 ||
+	    (ctype[16] != '\0' && ctype[16] != ';'))
+		return resp_problem(resp, 415, "unsupported_media_type",
+		    "the request body must be application/json");
+	req->body = json_loadb(x->body, x->len,
+	    JSON_REJECT_DUPLICATES, &err);
+	if (req->body == NULL)
+		return resp_problem(resp, 400, "bad_request",
+		    "malformed JSON at line %d, column %d: %s", err.line,
+		    err.column, err.text);
+	if (!json_is_object(req->body))
+		return resp_problem(resp, 400, "bad_request",
+		    "the request body must be a JSON object");
+	return 0;
+}
+
+/* Everything between a complete request and its handler. */
+static int
+dispatch(struct lws *wsi, struct pss *pss)
+{
+	struct exchange	*x = pss->x;
+	struct request	*req = x->job->req;
+	struct response	*resp = &x->job->resp;
+	char		 allow[64], *authz = NULL, *ctype = NULL;
+	enum route_match m;
+
+	if (draining) {
+		resp_problem(resp, 503, "unavailable", "the server is shutting down");
+		goto now;
+	}
+	m = router_match(req, allow, sizeof allow);
+	if (m == MATCH_NOT_FOUND) {
+		resp_problem(resp, 404, "not_found", "no such resource");
+		goto now;
+	}
+	if (m == MATCH_BAD_METHOD) {
+		resp_problem(resp, 405, "method_not_allowed",
+		    "%s is not allowed here", http_method_name(req->method));
+		strlcpy_(resp->allow, allow, sizeof resp->allow);
+		goto now;
+	}
+	authz = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	if (authenticate(wsi, req, resp, authz) != 0)
+		goto now;
+	if (rate_limit(x, req, resp) != 0)
+		goto now;
+	if (router_authorize(req, resp) != 0)
+		goto now;
+	if (req->route->flags & ROUTE_BODY) {
+		ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+		if (parse_body(x, req, resp, ctype) != 0)
+			goto now;
+	}
+	free(authz);
+	free(ctype);
+	free(x->body);
+	x->body = NULL;
+	if (req->route->flags & ROUTE_INLINE) {
+		struct hctx h = { req, resp, NULL };
+		req->route->handler(&h);
+		return finish(wsi, pss);
+	}
+	x->in_worker = 1;
+	inflight++;
+	worker_submit(x->job);
+	return 0;
+now:
+	free(authz);
+	free(ctype);
+	return finish(wsi, pss);
+}
+
+/* A new request: method, path, query, headers that matter, body plans. */
+static int
+request_start(struct lws *wsi, struct pss *pss, const char *uri)
+{
+	struct conn	*conn = lws_get_opaque_user_data(wsi);
+	struct exchange	*x;
+	struct request	*req;
+	char		*s;
+	long long	 clen = 0;
+	size_t		 i;
+
+	x = pss->x = exchange_new(wsi);
+	req = x->job->req;
+	for (i = 0; i < sizeof method_tokens / sizeof method_tokens[0]; i++) {
+		if (lws_hdr_total_length(wsi, method_tokens[i].tok) > 0)
+			break;
+	}
+	if (i == sizeof method_tokens / sizeof method_tokens[0]) {
+		resp_problem(&x->job->resp, 405, "method_not_allowed",
+		    "unsupported method");
+		x->close_after = 1;
+		return finish(wsi, pss);
+	}
+	req->method = method_tokens[i].method;
+	req->path = xstrdup(uri);
+	req->query = query_rebuild(wsi);
+	req->user_agent = header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
+	req->idempotency_key = custom_header(wsi, "idempotency-key:");
+	if (lws_get_vhost(wsi) == vh_unix)
+		strlcpy_(req->client_ip, "unix", sizeof req->client_ip);
+	else
+		lws_get_peer_simple(wsi, req->client_ip, sizeof req->client_ip);
+
+	if (conn != NULL)
+		conn->served++;
+	if ((s = header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) != NULL) {
+		free(s);
+		x->close_after = 1;
+		resp_problem(&x->job->resp, 411, "length_required",
+		    "chunked request bodies are not accepted; send Content-Length");
+		return finish(wsi, pss);
+	}
+	if ((s = header(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH)) != NULL) {
+		clen = strtoll(s, NULL, 10);
+		free(s);
+	}
+	if (clen > 0) {
+		x->expect_body = 1;
+		x->close_after = 1;	/* see the comment at the top */
+		if ((size_t)clen > cfg.max_body) {
+			resp_problem(&x->job->resp, 413, "payload_too_large",
+			    "the request body is larger than %zu bytes",
+			    cfg.max_body);
+			return finish(wsi, pss);
+		}
+		if (conn != NULL && conn->served > 1) {
+			resp_problem(&x->job->resp, 400, "bad_request",
+			    "a request with a body must be the first on its"
+			    " connection");
+			return finish(wsi, pss);
+		}
+		x->cap = (size_t)clen;
+		x->body = xmalloc(x->cap + 1);
+		return 0;
+	}
+	return dispatch(wsi, pss);
+}
+
+static int
+body_append(struct lws *wsi, struct pss *pss, const void *in, size_t len)
+{
+	struct exchange	*x = pss->x;
+
+	if (x == NULL || !x->expect_body)
+		return 0;
+	if (x->len + len > x->cap) {
+		resp_problem(&x->job->resp, 413, "payload_too_large",
+		    "the request body is longer than its Content-Length");
+		x->expect_body = 0;
+		return finish(wsi, pss);
+	}
+	memcpy(x->body + x->len, in, len);
+	x->len += len;
+	return 0;
+}
+
+/* Finished jobs come back: ask for a writable callback on each. */
+static void
+collect_done(void)
+{
+	struct job	*job, *next;
+
+	for (job = worker_take_done(); job != NULL; job = next) {
+		next = job->next;
+		if (job->wsi == NULL) {
+			inflight--;
+			job_free(job);
+		} else
+			lws_callback_on_writable(job->wsi);
+	}
+}
+
+static int
+http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
+    void *in, size_t len)
+{
+	struct pss	*pss = user;
+	struct conn	*conn;
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
+		if (lws_get_opaque_user_data(wsi) == NULL) {
+			lws_set_opaque_user_data(wsi, xcalloc(1, sizeof *conn));
+			metrics_connection(1);
+		}
+		break;
+	case LWS_CALLBACK_HTTP:
+		if (pss->x != NULL)	/* a previous exchange never finished */
+			return -1;
+		return request_start(wsi, pss, in);
+	case LWS_CALLBACK_HTTP_BODY:
+		return body_append(wsi, pss, in, len);
+	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+		/* May come twice (PITFALLS.md): only the first counts. */
+		if (pss->x == NULL || !pss->x->expect_body)
+			return 0;
+		pss->x->expect_body = 0;
+		if (pss->x->len != pss->x->cap) {
+			resp_problem(&pss->x->job->resp, 400, "bad_request",
+			    "the request body is shorter than its Content-Length");
+			return finish(wsi, pss);
+		}
+		return dispatch(wsi, pss);
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (pss->x == NULL || !pss->x->in_worker ||
+		    pss->x->job->resp.status == 0)
+			return 0;
+		pss->x->in_worker = 0;
+		inflight--;
+		return finish(wsi, pss);
+	case LWS_CALLBACK_CLOSED_HTTP:
+		exchange_free(pss->x);
+		pss->x = NULL;
+		break;
+	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		if (pss != NULL && pss->x != NULL) {
+			exchange_free(pss->x);
+			pss->x = NULL;
+		}
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		if ((conn = lws_get_opaque_user_data(wsi)) != NULL) {
+			lws_set_opaque_user_data(wsi, NULL);
+			free(conn);
+			metrics_connection(-1);
+		}
+		break;
+	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+		collect_done();
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int
+make_socket_dir(const char *path, char **cause)
+{
+	char	*copy = xstrdup(path), *dir = dirname(copy);
+
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		*cause = xasprintf("cannot create \"%s\": %s", dir,
+		    strerror(errno));
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	return 0;
+}
+
+int
+server_start(struct ev_loop *loop, char **cause)
+{
+	struct lws_context_creation_info	 info;
+	void					*loops[1] = { loop };
+	char					 host[256];
+	const char				*colon;
+
+	lws_set_log_level(LLL_ERR | LLL_WARN, NULL);
+	memset(&info, 0, sizeof info);
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+	    LWS_SERVER_OPTION_LIBEV;
+	info.foreign_loops = loops;
+	info.max_http_header_data = 16384;
+	info.timeout_secs = 30;
+	info.keepalive_timeout = 60;
+	context = lws_create_context(&info);
+	if (context == NULL) {
+		*cause = xstrdup("cannot create the libwebsockets context");
+		return -1;
+	}
+
+	if (cfg.listen[0] != '\0') {
+		memset(&info, 0, sizeof info);
+		colon = strrchr(cfg.listen, ':');
+		snprintf(host, sizeof host, "%.*s", (int)(colon - cfg.listen),
+		    cfg.listen);
+		if (host[0] == '[') {	/* [::1] */
+			memmove(host, host + 1, strlen(host));
+			host[strcspn(host, "]")] = '\0';
+		}
+		info.vhost_name = "tcp";
+		info.port = atoi(colon + 1);
+		info.iface = strcmp(host, "*") == 0 || host[0] == '\0' ? NULL : host;
+		info.protocols = protocols;
+		info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(host, ':') == NULL);
+		info.keepalive_timeout = 60;
+		if (lws_create_vhost(context, &info) == NULL) {
+			*cause = xasprintf("cannot listen on \"%s\"", cfg.listen);
+			return -1;
+		}
+		log_info("listening on http://%s", cfg.listen);
+	}
+	if (cfg.socket_path[0] != '\0') {
+		if (make_socket_dir(cfg.socket_path, cause) != 0)
+			return -1;
+		memset(&info, 0, sizeof info);
+		info.vhost_name = "unix";
+		info.port = 0;
+		info.iface = cfg.socket_path;
+		info.protocols = protocols;
+		info.options = LWS_SERVER_OPTION_UNIX_SOCK;
+		info.keepalive_timeout = 60;
+		if ((vh_unix = lws_create_vhost(context, &info)) == NULL) {
+			*cause = xasprintf("cannot listen on \"%s\"",
+			    cfg.socket_path);
+			return -1;
+		}
+		/* Anyone may connect; without a token only root or our uid is admin. */
+		chmod(cfg.socket_path, 0666);
+		log_info("listening on unix:%s", cfg.socket_path);
+	}
+	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
+	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
+	worker_start(cfg.workers, cfg.database_url, context);
+	return 0;
+}
+
+void
+server_drain(void)
+{
+	draining = 1;
+}
+
+int
+server_inflight(void)
+{
+	return inflight;
+}
+
+void
+server_stop(void)
+{
+	worker_stop();
+	if (context != NULL)
+		lws_context_destroy(context);
+	context = NULL;
+	ratelimit_free(rl_ip);
+	ratelimit_free(rl_token);
+	if (cfg.socket_path[0] != '\0')
+		unlink(cfg.socket_path);
+}

@@ -1,0 +1,143 @@
+/* Field checks shared by every handler, and keyset pagination. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+#include "http.h"
+#include "validate.h"
+
+int
+field_string(json_t *body, const char *key, int required, size_t maxlen,
+    struct fields *f, const char **out)
+{
+	json_t	*v = json_object_get(body, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v)) {
+		if (required)
+			fields_add(f, key, "is required");
+		return required ? -1 : 0;
+	}
+	if (!json_is_string(v)) {
+		fields_add(f, key, "must be a string");
+		return -1;
+	}
+	if (json_string_length(v) == 0) {
+		fields_add(f, key, "must not be empty");
+		return -1;
+	}
+	if (json_string_length(v) > maxlen) {
+		fields_add(f, key, "must be at most %zu bytes", maxlen);
+		return -1;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		fields_add(f, key, "must not contain NUL characters");
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 1;
+}
+
+void
+fields_only(json_t *body, const char *const *allowed, struct fields *f)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(body, key, v) {
+		size_t i;
+
+		for (i = 0; allowed[i] != NULL; i++) {
+			if (strcmp(key, allowed[i]) == 0)
+				break;
+		}
+		if (allowed[i] == NULL)
+			fields_add(f, key, "is not a known field");
+	}
+}
+
+int
+field_email(const char *in, char *out, size_t size, struct fields *f)
+{
+	const char	*at = strchr(in, '@');
+	size_t		 len = strlen(in);
+
+	if (len > 254 || len >= size || at == NULL || at == in ||
+	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
+	    at[1] == '.' || in[len - 1] == '.') {
+		fields_add(f, "email", "must be an e-mail address");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>' ||
+		    c == '\\' || c == ',' || c == ';') {
+			fields_add(f, "email", "must be an e-mail address");
+			return -1;
+		}
+		out[i] = (char)tolower(c);
+	}
+	out[len] = '\0';
+	return 0;
+}
+
+int
+valid_timezone(const char *tz)
+{
+	char	 path[256];
+
+	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") != NULL ||
+	    strlen(tz) > 64)
+		return 0;
+	for (const char *p = tz; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && strchr("/_+-", *p) == NULL)
+			return 0;
+	}
+	if (strcmp(tz, "UTC") == 0)
+		return 1;
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+	return access(path, R_OK) == 0;
+}
+
+int
+page_parse(const struct request *req, struct response *resp, struct page *pg)
+{
+	char	*c, *sep;
+
+	memset(pg, 0, sizeof *pg);
+	if ((pg->limit = query_limit(req, resp)) < 0)
+		return -1;
+	snprintf(pg->limit_str, sizeof pg->limit_str, "%d", pg->limit + 1);
+	if ((c = query_get(req->query, "cursor")) == NULL || c[0] == '\0') {
+		free(c);
+		return 0;
+	}
+	sep = strchr(c, '_');
+	if (sep == NULL || sep == c || (size_t)(sep - c) >= sizeof pg->after_key ||
+	    strspn(c, "0123456789") != (size_t)(sep - c) || !is_uuid(sep + 1)) {
+		free(c);
+		return resp_problem(resp, 400, "bad_request",
+		    "cursor is not one this server gave out");
+	}
+	memcpy(pg->after_key, c, (size_t)(sep - c));
+	strlcpy_(pg->after_id, sep + 1, sizeof pg->after_id);
+	free(c);
+	return 0;
+}
+
+json_t *
+page_result(const struct page *pg, json_t *items, const char *last_key,
+    const char *last_id)
+{
+	json_t	*next = json_null();
+
+	if (json_array_size(items) > (size_t)pg->limit) {
+		json_array_remove(items, (size_t)pg->limit);
+		next = json_sprintf("%s_%s", last_key, last_id);
+	}
+	return json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
+}

@@ -1,0 +1,37 @@
+/*
+ * The worker pool: handlers run here, each worker with its own database
+ * connection, so the event loop never blocks. Finished jobs go back to the
+ * loop through a queue and lws_cancel_service().
+ */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include "http.h"
+
+struct lws;
+struct lws_context;
+
+struct job {
+	struct lws	*wsi;		/* NULL once the client has gone */
+	struct request	*req;
+	struct response	 resp;
+	double		 started;	/* monotonic seconds */
+	struct job	*next;
+};
+
+struct pool_stats {
+	int	workers;
+	int	connected;	/* workers holding a live connection */
+	int	busy;
+	int	queued;
+};
+
+void		 worker_start(int n, const char *dburl, struct lws_context *);
+void		 worker_stop(void);
+void		 worker_submit(struct job *);
+/* Take every finished job, oldest first. Loop thread only. */
+struct job	*worker_take_done(void);
+void		 worker_stats(struct pool_stats *);
+void		 job_free(struct job *);
+
+#endif
