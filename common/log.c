@@ -74,7 +74,7 @@ escape(char *out, size_t size, const char *in)
 	out[o] = '\0';
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char		 msg[2048], esc[sizeof msg * 2], ts[40];

@@ -39,6 +39,12 @@ db_close(struct db *db)
 	db->conn = NULL;
 }
 
+static void
+db_notice(void *arg, const char *msg)
+{
+	log_debug("database: %s", msg);
+}
+
 int
 db_ensure(struct db *db)
 {
@@ -61,6 +67,7 @@ db_ensure(struct db *db)
 		db->retry_at = now + RETRY_SECONDS;
 		return -1;
 	}
+	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	log_debug("database: connected");
 	return 0;
 }

@@ -29,9 +29,6 @@
 
 #define VERSION "0.1.0"
 
-struct config		 cfg;
-struct token_key	 tkey;
-
 static double		 drain_deadline;
 static volatile sig_atomic_t early_stop;
 

@@ -23,6 +23,7 @@ enum route_flags {
 	ROUTE_COMPANY_PARAM = 0x2,	/* first param names a company */
 	ROUTE_INLINE = 0x4,		/* answered on the loop, no database */
 	ROUTE_NO_RATELIMIT = 0x8,	/* operational endpoints */
+	ROUTE_SLOW = 0x10,		/* hashes passwords: the slow pool */
 };
 
 struct route {

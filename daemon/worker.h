@@ -26,9 +26,11 @@ struct pool_stats {
 	int	queued;
 };
 
-void		 worker_start(int n, const char *dburl, struct lws_context *);
+void		 worker_start(int fast, int slow, const char *dburl,
+		     struct lws_context *);
 void		 worker_stop(void);
-void		 worker_submit(struct job *);
+/* slow: the handler hashes passwords. */
+void		 worker_submit(struct job *, int slow);
 /* Take every finished job, oldest first. Loop thread only. */
 struct job	*worker_take_done(void);
 void		 worker_stats(struct pool_stats *);
