@@ -118,7 +118,7 @@ install: all
 	install -m 0644 completions/calldocker.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/calldocker
 	install -m 0644 completions/_calldocker $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_calldocker
 	install -m 0644 completions/calldocker.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/calldocker.fish
-	sed 's|@SBINDIR@|$(SBINDIR)|g' contrib/calldockerd.service > $(DESTDIR)$(UNITDIR)/calldockerd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' daemon/calldockerd.service > $(DESTDIR)$(UNITDIR)/calldockerd.service
 
 # Completions are generated from the CLI's command table.
 completions: bin/calldocker

@@ -584,7 +584,7 @@ server_start(struct ev_loop *loop, char **cause)
 	struct lws_context_creation_info	 info;
 	void					*loops[1] = { loop };
 	char					 host[256];
-	const char				*colon;
+	int					 port;
 
 	lws_set_log_level(getenv("LWSDEBUG") ? 0xff : (LLL_ERR | LLL_WARN), NULL);
 	memset(&info, 0, sizeof info);
@@ -602,16 +602,14 @@ server_start(struct ev_loop *loop, char **cause)
 
 	if (cfg.listen[0] != '\0') {
 		memset(&info, 0, sizeof info);
-		colon = strrchr(cfg.listen, ':');
-		snprintf(host, sizeof host, "%.*s", (int)(colon - cfg.listen),
-		    cfg.listen);
-		if (host[0] == '[') {	/* [::1] */
-			memmove(host, host + 1, strlen(host));
-			host[strcspn(host, "]")] = '\0';
+		if (config_listen_split(cfg.listen, host, sizeof host,
+		    &port) != 0) {
+			*cause = xasprintf("bad listen address \"%s\"", cfg.listen);
+			return -1;
 		}
 		info.vhost_name = "tcp";
-		info.port = atoi(colon + 1);
-		info.iface = strcmp(host, "*") == 0 || host[0] == '\0' ? NULL : host;
+		info.port = port;
+		info.iface = host[0] == '\0' ? NULL : host;
 		info.protocols = protocols;
 		info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(host, ':') == NULL);
 		info.keepalive_timeout = 60;
