@@ -11,6 +11,7 @@
 #include "log.h"
 #include "http.h"
 #include "db.h"
+#include "batch.h"
 
 #define RETRY_SECONDS	1
 
@@ -72,8 +73,7 @@ db_ensure(struct db *db)
 	return 0;
 }
 
-/* Classify a failed result into db->err. */
-static void
+void
 db_classify(struct db *db, PGresult *res)
 {
 	const char	*state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -132,6 +132,12 @@ db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 	if (id >= (int)sizeof db->prepared)
 		fatal("database: too many statements");
 	snprintf(name, sizeof name, "s%d", id);
+	if (db->batch != NULL) {
+		int prepare = !db->prepared[id];
+
+		db->prepared[id] = 1;
+		return batch_query(db, name, st->sql, prepare, n, params);
+	}
 	if (!db->prepared[id]) {
 		res = PQprepare(db->conn, name, st->sql, 0, NULL);
 		if (!db_ok(res)) {
@@ -157,6 +163,11 @@ db_simple(struct db *db, const char *sql)
 	PGresult	*res;
 
 	db->err = DB_OK;
+	if (db->batch != NULL) {
+		log_error("database: \"%s\" inside a pipelined batch", sql);
+		db->err = DB_FAILED;
+		return -1;
+	}
 	if (db_ensure(db) != 0) {
 		db->err = DB_DOWN;
 		return -1;

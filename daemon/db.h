@@ -25,6 +25,7 @@ struct db {
 	unsigned char	 prepared[64];	/* by statement id */
 	enum db_error	 err;
 	char		 constraint[64];	/* violated constraint name */
+	struct batch	*batch;		/* set while running a pipelined batch */
 };
 
 /* A statement: its SQL lives next to the code that owns the table. */
@@ -42,6 +43,8 @@ PGresult	*db_run(struct db *, struct db_stmt *, int n, const char *const *);
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
+/* Set db->err (and the constraint) from a failed result. */
+void		 db_classify(struct db *, PGresult *);
 /* Answer a failed db call: 503, 409 or 500. Returns -1. */
 int		 db_fail(struct db *, struct response *);
 /* Apply sql/ migrations under an advisory lock. */

@@ -13,26 +13,26 @@
 
 const struct route routes[] = {
 	{ HTTP_GET,	"/health", ROLE_NONE, ROUTE_INLINE | ROUTE_NO_RATELIMIT, ops_health },
-	{ HTTP_GET,	"/ready", ROLE_NONE, ROUTE_NO_RATELIMIT, ops_ready },
+	{ HTTP_GET,	"/ready", ROLE_NONE, ROUTE_NO_RATELIMIT | ROUTE_READ, ops_ready },
 	{ HTTP_GET,	"/metrics", ROLE_NONE, ROUTE_INLINE | ROUTE_NO_RATELIMIT, ops_metrics },
 
 	{ HTTP_POST,	"/api/auth/register", ROLE_NONE, ROUTE_BODY | ROUTE_SLOW, auth_register },
 	{ HTTP_POST,	"/api/auth/login", ROLE_NONE, ROUTE_BODY | ROUTE_SLOW, auth_login },
 	{ HTTP_POST,	"/api/auth/refresh", ROLE_NONE, ROUTE_BODY, auth_refresh },
-	{ HTTP_GET,	"/api/auth/profile", ANY, 0, auth_profile_get },
+	{ HTTP_GET,	"/api/auth/profile", ANY, ROUTE_READ, auth_profile_get },
 	{ HTTP_PUT,	"/api/auth/profile", ANY, ROUTE_BODY | ROUTE_SLOW, auth_profile_put },
 	{ HTTP_POST,	"/api/auth/logout", ANY, 0, auth_logout },
 
-	{ HTTP_GET,	"/api/companies", ANY, 0, companies_list },
+	{ HTTP_GET,	"/api/companies", ANY, ROUTE_READ, companies_list },
 	{ HTTP_POST,	"/api/companies", ROLE_ADMIN, ROUTE_BODY, companies_create },
-	{ HTTP_GET,	"/api/companies/:id", ANY, ROUTE_COMPANY_PARAM, companies_get },
+	{ HTTP_GET,	"/api/companies/:id", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, companies_get },
 	{ HTTP_PUT,	"/api/companies/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, companies_update },
 	{ HTTP_DELETE,	"/api/companies/:id", ROLE_ADMIN, ROUTE_COMPANY_PARAM, companies_delete },
 
-	{ HTTP_GET,	"/api/users", ANY, 0, users_list },
+	{ HTTP_GET,	"/api/users", ANY, ROUTE_READ, users_list },
 	{ HTTP_POST,	"/api/users", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_create },
-	{ HTTP_GET,	"/api/users/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM, users_list_company },
-	{ HTTP_GET,	"/api/users/:id", ANY, 0, users_get },
+	{ HTTP_GET,	"/api/users/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, users_list_company },
+	{ HTTP_GET,	"/api/users/:id", ANY, ROUTE_READ, users_get },
 	{ HTTP_PUT,	"/api/users/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_update },
 	{ HTTP_DELETE,	"/api/users/:id", ROLE_MANAGER, 0, users_delete },
 };

@@ -24,6 +24,8 @@ enum route_flags {
 	ROUTE_INLINE = 0x4,		/* answered on the loop, no database */
 	ROUTE_NO_RATELIMIT = 0x8,	/* operational endpoints */
 	ROUTE_SLOW = 0x10,		/* hashes passwords: the slow pool */
+	ROUTE_READ = 0x20,		/* single statements, no transaction:
+					   may run pipelined (batch.h) */
 };
 
 struct route {

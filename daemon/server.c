@@ -32,6 +32,7 @@
 #include "worker.h"
 #include "metrics.h"
 #include "revoke.h"
+#include "tcache.h"
 #include "server.h"
 
 /* One request in progress on a connection. */
@@ -276,7 +277,7 @@ authenticate(struct lws *wsi, struct request *req, struct response *resp,
 		if (strncasecmp(authz, "Bearer ", 7) != 0)
 			return resp_problem(resp, 401, "unauthorized",
 			    "the authorization header must be \"Bearer TOKEN\"");
-		e = token_verify(&tkey, authz + 7, time(NULL), 30, &c);
+		e = tcache_verify(&tkey, authz + 7, time(NULL), 30, &c);
 		if (e != TOKEN_OK)
 			return resp_problem(resp, 401, "unauthorized",
 			    "%s", token_strerror(e));

@@ -16,8 +16,14 @@
 #include "router.h"
 #include "db.h"
 #include "worker.h"
+#include "batch.h"
 
-#define MAX_BATCH	1
+#if defined(__SANITIZE_ADDRESS__)
+#define PIPELINE	0	/* ASan does not follow swapcontext() stacks */
+#else
+#define PIPELINE	1
+#endif
+
 
 struct pool;
 
@@ -61,12 +67,38 @@ worker_run(struct worker *w, struct job *job)
 		    "the handler gave no answer");
 }
 
+/* Reads go pipelined when there are several; the rest one by one. */
+static void
+worker_run_batch(struct worker *w, struct job *batch)
+{
+	struct job	*reads[BATCH_MAX], *job;
+	int		 n = 0;
+
+	for (job = batch; job != NULL; job = job->next) {
+		if (PIPELINE && (job->req->route->flags & ROUTE_READ))
+			reads[n++] = job;
+		else
+			worker_run(w, job);
+	}
+	if (n > 1 && db_ensure(&w->db) == 0)
+		batch_run(&w->db, reads, n);
+	else {
+		for (int i = 0; i < n; i++)
+			worker_run(w, reads[i]);
+	}
+	for (int i = 0; i < n; i++) {
+		if (reads[i]->resp.status == 0)
+			resp_problem(&reads[i]->resp, 500, "internal",
+			    "the handler gave no answer");
+	}
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
 	struct pool	*p = w->pool;
-	struct job	*batch, *last, *job;
+	struct job	*batch, *last;
 	int		 n, was, wake;
 
 	if (db_ensure(&w->db) == 0) {
@@ -84,9 +116,9 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&lock);
 			break;
 		}
-		/* Take up to MAX_BATCH jobs; leave the rest to other workers. */
+		/* Take up to BATCH_MAX jobs; leave the rest to other workers. */
 		batch = last = p->head;
-		for (n = 1; n < MAX_BATCH && last->next != NULL; n++)
+		for (n = 1; n < BATCH_MAX && last->next != NULL; n++)
 			last = last->next;
 		if ((p->head = last->next) == NULL)
 			p->tail = NULL;
@@ -98,8 +130,7 @@ worker_main(void *arg)
 		pthread_mutex_unlock(&lock);
 
 		was = w->db.conn != NULL;
-		for (job = batch; job != NULL; job = job->next)
-			worker_run(w, job);
+		worker_run_batch(w, batch);
 
 		pthread_mutex_lock(&lock);
 		p->busy--;
@@ -116,6 +147,7 @@ worker_main(void *arg)
 			lws_cancel_service(context);
 	}
 	db_close(&w->db);
+	batch_cleanup();
 	return NULL;
 }
 
