@@ -120,13 +120,11 @@ install: all
 	install -m 0644 completions/calldocker.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/calldocker.fish
 	sed 's|@SBINDIR@|$(SBINDIR)|g' daemon/calldockerd.service > $(DESTDIR)$(UNITDIR)/calldockerd.service
 
-# Completions are generated from the CLI's command table.
-completions: bin/calldocker
-	bin/calldocker completion bash > completions/calldocker.bash
-	bin/calldocker completion zsh > completions/_calldocker
-	bin/calldocker completion fish > completions/calldocker.fish
+# Completions and the man page's command list come from the CLI's table.
+docs: bin/calldocker
+	scripts/gen-docs.sh
 
 clean:
 	rm -rf build bin
 
-.PHONY: all units deps test run bench install completions clean
+.PHONY: all units deps test run bench install docs clean

@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# The completion scripts and the man page's COMMANDS section in the tree are
+# generated from calldocker's command table; they must equal what the
+# binary generates now, so that no hand-kept list can drift. Also the help
+# and usage errors that come from the same table.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+bats_require_minimum_version 1.5.0
+
+setup() {
+	top="$BATS_TEST_DIRNAME/.."
+	bin="$top/bin/calldocker"
+	[ -x "$bin" ] || skip "bin/calldocker not built"
+	out="$BATS_TEST_TMPDIR/gen"
+	# No configuration file or daemon of the user's leaks in.
+	export XDG_CONFIG_HOME="$BATS_TEST_TMPDIR/config"
+	export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/run"
+	unset CALLDOCKER_HOST CALLDOCKER_TOKEN
+}
+
+@test "committed completions and man page equal the generated ones" {
+	run env CALLDOCKER="$bin" "$top/scripts/gen-docs.sh" "$out"
+	assert_success
+	for f in completions/calldocker.bash completions/_calldocker \
+	    completions/calldocker.fish man/calldocker.1; do
+		run diff -u "$top/$f" "$out/$f"
+		assert_success
+	done
+}
+
+@test "the man page's command list has every command of the table" {
+	run "$bin" __man-commands
+	assert_success
+	assert_output --partial 'calldocker users create'
+	assert_output --partial 'calldocker companies delete'
+	assert_output --partial 'calldocker config use\-context'
+	refute_output --partial '__man-commands'
+}
+
+@test "calldocker --help lists resources, commands and global flags" {
+	run "$bin" --help
+	assert_success
+	assert_line --partial 'Usage:'
+	assert_line --regexp '^  users +manage users$'
+	assert_line --regexp '^  companies +'
+	assert_line --regexp '^  login +'
+	assert_line --regexp '^  -o, --output FORMAT +output format: table\|json\|yaml\|csv$'
+	refute_output --partial '__man-commands'
+}
+
+@test "calldocker users --help lists the verbs" {
+	run "$bin" users --help
+	assert_success
+	assert_line '  calldocker users <command> [arguments] [flags]'
+	for verb in list get create update delete; do
+		assert_line --regexp "^  $verb +"
+	done
+}
+
+@test "a command's --help shows its usage and flags" {
+	run "$bin" users create --help
+	assert_success
+	assert_line '  calldocker users create --email EMAIL --role ROLE [--name NAME] [--company ID] [--password-stdin]'
+	assert_line --regexp '^ +--role ROLE +role: admin\|manager\|agent \(required\)$'
+}
+
+@test "help COMMAND is the same as COMMAND --help" {
+	run "$bin" help users list
+	assert_success
+	expected=$output
+	run "$bin" users list --help
+	assert_output "$expected"
+}
+
+@test "an unknown command exits 2 with the usage on stderr" {
+	run --separate-stderr "$bin" frobnicate
+	assert_failure 2
+	assert_output ''
+	[ "${stderr_lines[0]}" = 'calldocker: unknown command "frobnicate"' ]
+	[ "${stderr_lines[2]}" = "see 'calldocker --help'" ]
+}
+
+@test "an unknown verb, flag or missing argument exits 2" {
+	run "$bin" users frobnicate
+	assert_failure 2
+	assert_line 'calldocker: unknown command "users frobnicate"'
+
+	run "$bin" users list --frobnicate
+	assert_failure 2
+	assert_line 'calldocker: unknown flag "--frobnicate"'
+	assert_line "see 'calldocker users list --help'"
+
+	run "$bin" users get
+	assert_failure 2
+	assert_line 'calldocker: missing argument ID'
+	assert_line 'usage: calldocker users get ID'
+
+	run "$bin" users create --role agent
+	assert_failure 2
+	assert_line 'calldocker: missing flag "--email"'
+
+	run "$bin" -o xml users list
+	assert_failure 2
+
+	run "$bin" users list --limit 0
+	assert_failure 2
+}
+
+@test "global flags are accepted after the verb" {
+	run "$bin" users list -o json --host unix:///nonexistent/d.sock
+	assert_failure 5
+	assert_output --partial 'cannot connect to "unix:///nonexistent/d.sock"'
+}
+
+@test "completion bash parses and completes from the table" {
+	run "$bin" completion bash
+	assert_success
+	printf '%s\n' "$output" > "$BATS_TEST_TMPDIR/c.bash"
+	run bash -n "$BATS_TEST_TMPDIR/c.bash"
+	assert_success
+
+	run bash -c '
+		source "$1"
+		COMP_WORDS=(calldocker users "")
+		COMP_CWORD=2
+		_calldocker
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(calldocker --host x users list --role "")
+		COMP_CWORD=6
+		_calldocker
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(calldocker -o "")
+		COMP_CWORD=2
+		_calldocker
+		echo "${COMPREPLY[*]}"' _ "$BATS_TEST_TMPDIR/c.bash"
+	assert_success
+	assert_line --index 0 'list get create update delete'
+	assert_line --index 1 'admin manager agent'
+	assert_line --index 2 'table json yaml csv'
+}
+
+@test "completion zsh and fish parse" {
+	if command -v zsh >/dev/null; then
+		"$bin" completion zsh > "$BATS_TEST_TMPDIR/_calldocker"
+		run zsh -n "$BATS_TEST_TMPDIR/_calldocker"
+		assert_success
+	fi
+	if command -v fish >/dev/null; then
+		"$bin" completion fish > "$BATS_TEST_TMPDIR/calldocker.fish"
+		run fish -n "$BATS_TEST_TMPDIR/calldocker.fish"
+		assert_success
+	fi
+}
+
+@test "completion of an unknown shell is a usage error" {
+	run "$bin" completion tcsh
+	assert_failure 2
+}
