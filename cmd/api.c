@@ -186,12 +186,13 @@ out:
 }
 
 /*
- * Send a request, refreshing an expired access token once. Transport
- * failures are reported here; any HTTP answer fills *r (caller frees).
+ * Send a request with extra headers ("Name: value", NULL-terminated, or
+ * NULL), refreshing an expired access token once. Transport failures are
+ * reported here; any HTTP answer fills *r (caller frees).
  */
-int
-api_request(struct cli *cli, const char *method, const char *path,
-    json_t *body, struct client_response *r)
+static int
+api_send(struct cli *cli, const char *method, const char *path,
+    const char *const *headers, json_t *body, struct client_response *r)
 {
 	enum client_status	 st;
 	char			*cause = NULL;
@@ -201,7 +202,8 @@ api_request(struct cli *cli, const char *method, const char *path,
 	if ((rc = api_open(cli)) != EXIT_OK)
 		return rc;
 again:
-	st = client_request(cli->client, method, path, body, NULL, r, &cause);
+	st = client_request(cli->client, method, path, body, headers, r,
+	    &cause);
 	if (st == CLIENT_UNREACHABLE) {
 		cli_error("%s (is calldockerd running?)", cause);
 		free(cause);
@@ -224,6 +226,13 @@ again:
 	return EXIT_OK;
 }
 
+int
+api_request(struct cli *cli, const char *method, const char *path,
+    json_t *body, struct client_response *r)
+{
+	return api_send(cli, method, path, NULL, body, r);
+}
+
 /* Report an error answer on stderr; returns its exit status. */
 int
 api_report(struct cli *cli, const struct client_response *r)
@@ -242,19 +251,20 @@ api_report(struct cli *cli, const struct client_response *r)
 }
 
 /*
- * Send a request and report any failure. On success *out (if not NULL)
- * gets the parsed answer, or NULL for 204; the caller decrefs it.
+ * Send a request with extra headers (see api_send) and report any failure.
+ * On success *out (if not NULL) gets the parsed answer, or NULL for 204;
+ * the caller decrefs it.
  */
 int
-api_call(struct cli *cli, const char *method, const char *path, json_t *body,
-    json_t **out)
+api_call_headers(struct cli *cli, const char *method, const char *path,
+    const char *const *headers, json_t *body, json_t **out)
 {
 	struct client_response	 r;
 	int			 rc;
 
 	if (out != NULL)
 		*out = NULL;
-	if ((rc = api_request(cli, method, path, body, &r)) != EXIT_OK)
+	if ((rc = api_send(cli, method, path, headers, body, &r)) != EXIT_OK)
 		return rc;
 	if (r.status >= 400 || r.status < 200)
 		rc = api_report(cli, &r);
@@ -267,6 +277,13 @@ api_call(struct cli *cli, const char *method, const char *path, json_t *body,
 	}
 	client_response_free(&r);
 	return rc;
+}
+
+int
+api_call(struct cli *cli, const char *method, const char *path, json_t *body,
+    json_t **out)
+{
+	return api_call_headers(cli, method, path, NULL, body, out);
 }
 
 /* Append key=value to the query of *path, escaping the value. */

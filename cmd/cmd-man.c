@@ -91,6 +91,8 @@ cmd_man_command(const struct cmd_entry *group, const struct cmd_entry *e)
 		cmd_man_flag(fl);
 		if (!fl->required)
 			putchar(']');
+		if (fl->repeat)
+			fputs("...", stdout);
 	}
 	putchar('\n');
 	cmd_man_sentence(e->summary);

@@ -53,8 +53,11 @@ static const struct cmd_entry cmd_help_entry = {
 
 /* Groups (resources) first, then commands; help keeps this order. */
 const struct cmd_entry *cmd_table[] = {
+	&cmd_agents_entry,
+	&cmd_calls_entry,
 	&cmd_companies_entry,
 	&cmd_config_entry,
+	&cmd_queues_entry,
 	&cmd_users_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
@@ -121,6 +124,8 @@ cmd_synopsis(FILE *f, const struct cmd_entry *group,
 			fprintf(f, " %s", fl->arg);
 		if (!fl->required)
 			fputc(']', f);
+		if (fl->repeat)
+			fputs("...", f);
 	}
 }
 
@@ -307,6 +312,27 @@ cmd_get(const struct cmd_ctx *ctx, const char *name)
 	abort();
 }
 
+/* Every value of a repeat flag, NULL-terminated; empty if not given. */
+const char *const *
+cmd_get_all(const struct cmd_ctx *ctx, const char *name)
+{
+	static const char *const	 none[] = { NULL };
+	const struct cmd_flag		*fl;
+	int				 i;
+
+	for (fl = ctx->entry->flags, i = 0; fl != NULL && fl->name != NULL;
+	    fl++, i++) {
+		if (strcmp(fl->name, name) != 0)
+			continue;
+		if (!fl->repeat)
+			break;
+		return ctx->lists[i] != NULL ? ctx->lists[i] : none;
+	}
+	fprintf(stderr, "calldocker: internal error: no repeat flag \"%s\"\n",
+	    name);
+	abort();
+}
+
 /* --limit N, 1 to 500; *out stays 0 when not given. */
 int
 cmd_parse_limit(struct cmd_ctx *ctx, long *out)
@@ -341,6 +367,54 @@ cmd_find_flag(const struct cmd_flag *flags, const char *name, size_t len,
 			return fl;
 	}
 	return NULL;
+}
+
+static int
+cmd_is_value(const char *const *values, const char *value)
+{
+	for (; *values != NULL; values++) {
+		if (strcmp(*values, value) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Usage error for a value not among the flag's values. */
+static int
+cmd_bad_value(const struct cmd_entry *group, const struct cmd_entry *e,
+    const struct cmd_flag *fl, const char *value)
+{
+	const char *const	*v;
+	char			*list;
+	size_t			 size;
+	FILE			*f;
+	int			 rc;
+
+	if ((f = open_memstream(&list, &size)) == NULL)
+		abort();
+	for (v = fl->values; *v != NULL; v++) {
+		if (v != fl->values)
+			fputs(v[1] == NULL ? " or " : ", ", f);
+		fputs(*v, f);
+	}
+	fclose(f);
+	rc = cmd_usage_error(group, e, "bad --%s \"%s\": use %s", fl->name,
+	    value, list);
+	free(list);
+	return rc;
+}
+
+/* Append value to a repeat flag's list, which has room for argc values. */
+static void
+cmd_append(const char ***list, int argc, const char *value)
+{
+	size_t	 n = 0;
+
+	if (*list == NULL)
+		*list = xcalloc((size_t)argc + 1, sizeof **list);
+	while ((*list)[n] != NULL)
+		n++;
+	(*list)[n] = value;
 }
 
 static int
@@ -460,10 +534,18 @@ cmd_run(struct cli *cli, int argc, char **argv)
 			}
 			value = argv[++i];
 		}
+		if (lf != NULL && lf->values != NULL && value != NULL &&
+		    !cmd_is_value(lf->values, value)) {
+			rc = cmd_bad_value(group, e, lf, value);
+			goto out;
+		}
 		if (lf != NULL) {
 			if (lf - e->flags >= CMD_MAX_FLAGS)
 				abort();
 			ctx.values[lf - e->flags] = value != NULL ? value : "";
+			if (lf->repeat)
+				cmd_append(&ctx.lists[lf - e->flags], argc,
+				    ctx.values[lf - e->flags]);
 		} else if (cmd_apply_global(cli, fl, value, &help,
 		    &version) != 0) {
 			rc = cmd_usage_error(group, e, "bad output format "
@@ -515,6 +597,8 @@ cmd_run(struct cli *cli, int argc, char **argv)
 	rc = e->exec(&ctx);
 
 out:
+	for (i = 0; i < CMD_MAX_FLAGS; i++)
+		free(ctx.lists[i]);
 	free(ctx.argv);
 	return rc;
 }

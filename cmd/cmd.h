@@ -34,6 +34,7 @@ struct cmd_flag {
 	const char		 *arg;		/* argument name ("ID"), NULL: a switch */
 	const char		 *help;
 	int			  required;
+	int			  repeat;	/* may be given more than once */
 	const char *const	 *values;	/* the argument's possible values */
 	const char		 *complete;	/* calldocker command listing values */
 	int			  id;		/* global flags: enum global_flag */
@@ -84,7 +85,8 @@ struct cmd_ctx {
 	const struct cmd_entry	 *group;	/* NULL for a top-level command */
 	int			  argc;
 	char			**argv;
-	const char		 *values[CMD_MAX_FLAGS];
+	const char		 *values[CMD_MAX_FLAGS];	/* the last given */
+	const char		**lists[CMD_MAX_FLAGS];	/* repeat flags, all */
 };
 
 /* calldocker.c */
@@ -103,6 +105,7 @@ extern const struct cmd_entry	*cmd_table[];
 extern const char *const	 cmd_output_values[];
 int		 cmd_run(struct cli *, int, char **);
 const char	*cmd_get(const struct cmd_ctx *, const char *);
+const char *const *cmd_get_all(const struct cmd_ctx *, const char *);
 int		 cmd_usage_error(const struct cmd_entry *,
 		    const struct cmd_entry *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -123,6 +126,8 @@ int		 api_request(struct cli *, const char *, const char *,
 int		 api_report(struct cli *, const struct client_response *);
 int		 api_call(struct cli *, const char *, const char *, json_t *,
 		     json_t **);
+int		 api_call_headers(struct cli *, const char *, const char *,
+		     const char *const *, json_t *, json_t **);
 int		 api_status_exit(long);
 int		 api_list(struct cli *, const char *, int, long, json_t **);
 void		 api_query_add(char **, const char *, const char *);
@@ -156,6 +161,8 @@ char		*context_path(void);
 struct output_column {
 	const char	*header;	/* upper case: "EMAIL" */
 	const char	*key;		/* JSON member: "email" */
+	/* The cell's text from the member, NULL for none; caller frees. */
+	char		*(*format)(json_t *);
 };
 struct output_resource {
 	const char		*name;		/* "user", for messages */
@@ -169,6 +176,28 @@ void	output_list(struct cli *, const struct output_resource *, json_t *);
 void	output_object(struct cli *, const struct output_resource *,
 	    json_t *);
 void	output_yaml(FILE *, json_t *);
+
+/* args.c */
+int	 args_number(const char *, long long, long long, long long *);
+void	 args_string(struct cmd_ctx *, json_t *, const char *, const char *);
+void	 args_strings(struct cmd_ctx *, json_t *, const char *, const char *);
+int	 args_int(struct cmd_ctx *, json_t *, const char *, const char *,
+	     long long, long long);
+int	 args_skills(struct cmd_ctx *, json_t *, const char *, const char *);
+int	 args_object(struct cmd_ctx *, json_t *, const char *, const char *);
+int	 args_nothing(struct cmd_ctx *, json_t *);
+
+/* verbs.c */
+int	 verbs_list(struct cmd_ctx *, const struct output_resource *,
+	     const char *);
+int	 verbs_fetch(struct cmd_ctx *, const char *, const char *,
+	     json_t **);
+int	 verbs_get(struct cmd_ctx *, const struct output_resource *,
+	     const char *);
+int	 verbs_send(struct cmd_ctx *, const struct output_resource *,
+	     const char *, const char *, const char *, json_t *);
+int	 verbs_delete(struct cmd_ctx *, const struct output_resource *,
+	     const char *);
 
 /* prompt.c */
 int	 prompt_have_tty(void);
@@ -189,6 +218,15 @@ extern const struct cmd_entry	cmd_companies_entry;
 /* cmd-users.c */
 extern const struct cmd_entry		cmd_users_entry;
 extern const struct output_resource	cmd_users_resource;
+
+/* cmd-calls.c */
+extern const struct cmd_entry		cmd_calls_entry;
+
+/* cmd-queues.c */
+extern const struct cmd_entry		cmd_queues_entry;
+
+/* cmd-agents.c */
+extern const struct cmd_entry		cmd_agents_entry;
 
 /* cmd-config.c */
 extern const struct cmd_entry	cmd_config_entry;

@@ -34,6 +34,17 @@ completion_zsh_desc(FILE *f, const char *s)
 	}
 }
 
+/* s as an _arguments message: colons escaped ("NAME\\:LEVEL"). */
+static void
+completion_zsh_message(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == ':' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+}
+
 /* Name of the function completing the output of a calldocker command. */
 static void
 completion_zsh_fn(FILE *f, const char *complete)
@@ -115,7 +126,8 @@ completion_zsh_word(FILE *f, char *spec)
 	free(spec);
 }
 
-/* One _arguments spec per flag: '--name=[help]:ARG:action'. */
+/* One _arguments spec per flag: '--name=[help]:ARG:action', '*--name...'
+ * for a flag that may repeat. */
 static void
 completion_zsh_flags(FILE *f, const struct cmd_flag *fl,
     const char *indent)
@@ -126,19 +138,26 @@ completion_zsh_flags(FILE *f, const struct cmd_flag *fl,
 
 	for (; fl != NULL && fl->name != NULL; fl++) {
 		fprintf(f, " \\\n%s", indent);
-		if (fl->short_name != 0)
+		if (fl->short_name != 0 && fl->repeat)
+			fprintf(f, "'*'{-%c%s,--%s%s}", fl->short_name,
+			    fl->arg ? "+" : "", fl->name, fl->arg ? "=" : "");
+		else if (fl->short_name != 0)
 			fprintf(f, "'(-%c --%s)'{-%c%s,--%s%s}", fl->short_name,
 			    fl->name, fl->short_name, fl->arg ? "+" : "",
 			    fl->name, fl->arg ? "=" : "");
 		if ((s = open_memstream(&spec, &size)) == NULL)
 			abort();
+		if (fl->short_name == 0 && fl->repeat)
+			fputc('*', s);
 		if (fl->short_name == 0)
 			fprintf(s, "--%s%s", fl->name, fl->arg ? "=" : "");
 		fputc('[', s);
 		completion_zsh_desc(s, fl->help);
 		fputc(']', s);
 		if (fl->arg != NULL) {
-			fprintf(s, ":%s:", fl->arg);
+			fputc(':', s);
+			completion_zsh_message(s, fl->arg);
+			fputc(':', s);
 			completion_zsh_action(s, fl->values, fl->complete);
 		}
 		fclose(s);

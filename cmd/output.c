@@ -138,12 +138,14 @@ output_yaml(FILE *f, json_t *v)
 
 /* Text of one cell; NULL for a missing or null value. Caller frees. */
 static char *
-output_cell(json_t *obj, const char *key)
+output_cell(json_t *obj, const struct output_column *col)
 {
-	json_t	*v = json_object_get(obj, key);
+	json_t	*v = json_object_get(obj, col->key);
 
 	if (v == NULL || json_is_null(v))
 		return NULL;
+	if (col->format != NULL)
+		return col->format(v);
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
 	return json_dumps(v, JSON_ENCODE_ANY|JSON_COMPACT);
@@ -190,7 +192,7 @@ output_table(struct cli *cli, const struct output_resource *res,
 	json_array_foreach(items, r, item) {
 		for (c = 0; c < ncols; c++) {
 			cells[(r + 1) * ncols + c] = output_cell(item,
-			    res->columns[c].key);
+			    &res->columns[c]);
 			if (cells[(r + 1) * ncols + c] == NULL)
 				cells[(r + 1) * ncols + c] = xstrdup("-");
 		}
@@ -260,7 +262,7 @@ output_csv(struct cli *cli, const struct output_resource *res, json_t *items)
 		for (col = res->columns; col->header != NULL; col++) {
 			if (col != res->columns)
 				fputc(',', stdout);
-			s = output_cell(item, col->key);
+			s = output_cell(item, col);
 			output_csv_field(s);
 			free(s);
 		}
@@ -271,12 +273,13 @@ output_csv(struct cli *cli, const struct output_resource *res, json_t *items)
 static void
 output_ids(const struct output_resource *res, json_t *items)
 {
-	json_t	*item;
-	size_t	 i;
-	char	*s;
+	const struct output_column	 id = { .key = res->id_key };
+	json_t				*item;
+	size_t				 i;
+	char				*s;
 
 	json_array_foreach(items, i, item) {
-		if ((s = output_cell(item, res->id_key)) != NULL)
+		if ((s = output_cell(item, &id)) != NULL)
 			puts(s);
 		free(s);
 	}

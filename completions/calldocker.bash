@@ -4,6 +4,50 @@
 __calldocker_takes_arg()
 {
 	case $1 in
+	"agents list")
+		case $2 in
+		--state|--limit) return 0 ;;
+		esac ;;
+	"agents create")
+		case $2 in
+		--user|--name|--extension|--skill|--max-calls) return 0 ;;
+		esac ;;
+	"agents update")
+		case $2 in
+		--name|--extension|--skill|--max-calls) return 0 ;;
+		esac ;;
+	"agents state")
+		case $2 in
+		--reason) return 0 ;;
+		esac ;;
+	"calls list")
+		case $2 in
+		--state|--queue|--agent|--from|--to|--limit) return 0 ;;
+		esac ;;
+	"calls create")
+		case $2 in
+		--queue|--caller-number|--caller-name|--priority|--skill|--media|--data|--idempotency-key) return 0 ;;
+		esac ;;
+	"calls update")
+		case $2 in
+		--notes|--tag|--disposition|--priority) return 0 ;;
+		esac ;;
+	"calls assign")
+		case $2 in
+		--agent) return 0 ;;
+		esac ;;
+	"calls transfer")
+		case $2 in
+		--agent|--queue) return 0 ;;
+		esac ;;
+	"calls hangup")
+		case $2 in
+		--reason) return 0 ;;
+		esac ;;
+	"calls wrap")
+		case $2 in
+		--disposition|--notes) return 0 ;;
+		esac ;;
 	"companies list")
 		case $2 in
 		--search|--limit) return 0 ;;
@@ -19,6 +63,18 @@ __calldocker_takes_arg()
 	"config set-context")
 		case $2 in
 		--host) return 0 ;;
+		esac ;;
+	"queues list")
+		case $2 in
+		--limit) return 0 ;;
+		esac ;;
+	"queues create")
+		case $2 in
+		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--member) return 0 ;;
+		esac ;;
+	"queues update")
+		case $2 in
+		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--member) return 0 ;;
 		esac ;;
 	"users list")
 		case $2 in
@@ -61,7 +117,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			companies|config|users) path="$path $w" ;;
+			agents|calls|companies|config|queues|users) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -69,6 +125,42 @@ _calldocker()
 
 	if ((skip)); then
 		case "$path $prev" in
+		"agents list --state")
+			words="offline available offering busy wrap_up away" ;;
+		"agents create --user")
+			words=$("${COMP_WORDS[0]}" users list -q 2>/dev/null) ;;
+		"calls list --state")
+			words="new ivr queued offering connected on_hold wrap_up completed abandoned missed failed transferred" ;;
+		"calls list --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"calls list --agent")
+			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+		"calls create --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"calls create --media")
+			words="voice video screen_share" ;;
+		"calls assign --agent")
+			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+		"calls transfer --agent")
+			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+		"calls transfer --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"queues create --strategy")
+			words="longest_idle round_robin fewest_calls least_talk_time random ring_all linear" ;;
+		"queues create --overflow")
+			words="none queue voicemail hangup" ;;
+		"queues create --overflow-queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"queues create --member")
+			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+		"queues update --strategy")
+			words="longest_idle round_robin fewest_calls least_talk_time random ring_all linear" ;;
+		"queues update --overflow")
+			words="none queue voicemail hangup" ;;
+		"queues update --overflow-queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"queues update --member")
+			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 		"users list --role")
 			words="admin manager agent" ;;
 		"users create --role")
@@ -87,11 +179,27 @@ _calldocker()
 	if [[ $cur == -* ]]; then
 		flags="--host --token --company -o --output --no-headers -q --quiet --context -h --help --version"
 		case $path in
+		"agents list") flags="$flags --state --limit --all" ;;
+		"agents create") flags="$flags --user --name --extension --skill --max-calls" ;;
+		"agents update") flags="$flags --name --extension --skill --max-calls" ;;
+		"agents state") flags="$flags --reason" ;;
+		"agents delete") flags="$flags --yes" ;;
+		"calls list") flags="$flags --state --queue --agent --from --to --limit --all" ;;
+		"calls create") flags="$flags --queue --caller-number --caller-name --priority --skill --media --data --idempotency-key" ;;
+		"calls update") flags="$flags --notes --tag --disposition --priority" ;;
+		"calls assign") flags="$flags --agent" ;;
+		"calls transfer") flags="$flags --agent --queue" ;;
+		"calls hangup") flags="$flags --reason" ;;
+		"calls wrap") flags="$flags --disposition --notes" ;;
 		"companies list") flags="$flags --search --limit --all" ;;
 		"companies create") flags="$flags --name --timezone" ;;
 		"companies update") flags="$flags --name --timezone" ;;
 		"companies delete") flags="$flags --yes" ;;
 		"config set-context") flags="$flags --host" ;;
+		"queues list") flags="$flags --limit --all" ;;
+		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
+		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
+		"queues delete") flags="$flags --yes" ;;
 		"users list") flags="$flags --role --search --company --limit --all" ;;
 		"users create") flags="$flags --email --role --name --company --password-stdin" ;;
 		"users update") flags="$flags --email --name --role --password-stdin" ;;
@@ -103,16 +211,55 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="companies config users completion help login logout version whoami" ;;
+	"") words="agents calls companies config queues users completion help login logout version whoami" ;;
+	agents) words="list get create update state delete" ;;
+	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
+	queues) words="list get create update delete stats" ;;
 	users) words="list get create update delete" ;;
+	"agents get")
+		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+	"agents update")
+		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+	"agents state")
+		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+	"agents delete")
+		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
+	"calls get")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls update")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls assign")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls answer")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls reject")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls hold")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls resume")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls transfer")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls hangup")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls wrap")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"config use-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
 	"config set-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
 	"config delete-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
+	"queues get")
+		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+	"queues update")
+		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+	"queues delete")
+		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+	"queues stats")
+		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 	"completion")
 		words="bash zsh fish" ;;
 	esac

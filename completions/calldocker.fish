@@ -7,6 +7,61 @@ function __calldocker_takes_arg
             return 0
     end
     switch "$argv[1]"
+        case 'agents list'
+            switch $argv[2]
+                case --state --limit
+                    return 0
+            end
+        case 'agents create'
+            switch $argv[2]
+                case --user --name --extension --skill --max-calls
+                    return 0
+            end
+        case 'agents update'
+            switch $argv[2]
+                case --name --extension --skill --max-calls
+                    return 0
+            end
+        case 'agents state'
+            switch $argv[2]
+                case --reason
+                    return 0
+            end
+        case 'calls list'
+            switch $argv[2]
+                case --state --queue --agent --from --to --limit
+                    return 0
+            end
+        case 'calls create'
+            switch $argv[2]
+                case --queue --caller-number --caller-name --priority --skill --media --data --idempotency-key
+                    return 0
+            end
+        case 'calls update'
+            switch $argv[2]
+                case --notes --tag --disposition --priority
+                    return 0
+            end
+        case 'calls assign'
+            switch $argv[2]
+                case --agent
+                    return 0
+            end
+        case 'calls transfer'
+            switch $argv[2]
+                case --agent --queue
+                    return 0
+            end
+        case 'calls hangup'
+            switch $argv[2]
+                case --reason
+                    return 0
+            end
+        case 'calls wrap'
+            switch $argv[2]
+                case --disposition --notes
+                    return 0
+            end
         case 'companies list'
             switch $argv[2]
                 case --search --limit
@@ -25,6 +80,21 @@ function __calldocker_takes_arg
         case 'config set-context'
             switch $argv[2]
                 case --host
+                    return 0
+            end
+        case 'queues list'
+            switch $argv[2]
+                case --limit
+                    return 0
+            end
+        case 'queues create'
+            switch $argv[2]
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member
+                    return 0
+            end
+        case 'queues update'
+            switch $argv[2]
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member
                     return 0
             end
         case 'users list'
@@ -69,7 +139,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case companies config users
+                    case agents calls companies config queues users
                         set path "$path $w"
                 end
         end
@@ -97,6 +167,27 @@ complete -c calldocker -s q -l quiet -d 'print only IDs, and no messages'
 complete -c calldocker -l context -x -a '(__calldocker_run config get-contexts -q)' -d 'context of the configuration file to use'
 complete -c calldocker -s h -l help -d 'show help for the command'
 complete -c calldocker -l version -d 'print the version'
+complete -c calldocker -n '__calldocker_using ""' -a agents -d 'manage agents and their availability'
+complete -c calldocker -n '__calldocker_using agents' -a list -d 'list agents'
+complete -c calldocker -n '__calldocker_using agents' -a get -d 'show an agent'
+complete -c calldocker -n '__calldocker_using agents' -a create -d 'make a user an agent (manager)'
+complete -c calldocker -n '__calldocker_using agents' -a update -d 'change an agent; --skill replaces the skills'
+complete -c calldocker -n '__calldocker_using agents' -a state -d 'set an agent available, away or offline'
+complete -c calldocker -n '__calldocker_using agents' -a delete -d 'delete an agent (its user stays)'
+complete -c calldocker -n '__calldocker_using ""' -a calls -d 'manage calls and take them through their states'
+complete -c calldocker -n '__calldocker_using calls' -a list -d 'list calls (agents: their own)'
+complete -c calldocker -n '__calldocker_using calls' -a get -d 'show a call with its events'
+complete -c calldocker -n '__calldocker_using calls' -a create -d 'create a call, queued when --queue is given (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a update -d 'change a call\'s notes, tags, disposition or priority'
+complete -c calldocker -n '__calldocker_using calls' -a assign -d 'offer a call to an agent (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a answer -d 'answer the call offered to you'
+complete -c calldocker -n '__calldocker_using calls' -a reject -d 'reject the call offered to you, back to its queue'
+complete -c calldocker -n '__calldocker_using calls' -a hold -d 'put a call on hold'
+complete -c calldocker -n '__calldocker_using calls' -a resume -d 'take a call off hold'
+complete -c calldocker -n '__calldocker_using calls' -a transfer -d 'transfer a call to an agent or a queue'
+complete -c calldocker -n '__calldocker_using calls' -a hangup -d 'end a call'
+complete -c calldocker -n '__calldocker_using calls' -a wrap -d 'finish after-call work, ready for the next call'
+complete -c calldocker -n '__calldocker_using calls' -a next -d 'take the best waiting call you may answer (agent)'
 complete -c calldocker -n '__calldocker_using ""' -a companies -d 'manage companies (tenants)'
 complete -c calldocker -n '__calldocker_using companies' -a list -d 'list companies'
 complete -c calldocker -n '__calldocker_using companies' -a get -d 'show a company'
@@ -109,6 +200,13 @@ complete -c calldocker -n '__calldocker_using config' -a use-context -d 'make a 
 complete -c calldocker -n '__calldocker_using config' -a current-context -d 'print the name of the current context'
 complete -c calldocker -n '__calldocker_using config' -a set-context -d 'create a context or change its host'
 complete -c calldocker -n '__calldocker_using config' -a delete-context -d 'delete a context and its saved tokens'
+complete -c calldocker -n '__calldocker_using ""' -a queues -d 'manage queues'
+complete -c calldocker -n '__calldocker_using queues' -a list -d 'list queues'
+complete -c calldocker -n '__calldocker_using queues' -a get -d 'show a queue with its members'
+complete -c calldocker -n '__calldocker_using queues' -a create -d 'create a queue (manager)'
+complete -c calldocker -n '__calldocker_using queues' -a update -d 'change a queue; --member replaces the members'
+complete -c calldocker -n '__calldocker_using queues' -a delete -d 'delete a queue in which no call waits'
+complete -c calldocker -n '__calldocker_using queues' -a stats -d 'show a queue\'s waiting calls, agents and today\'s figures'
 complete -c calldocker -n '__calldocker_using ""' -a users -d 'manage users'
 complete -c calldocker -n '__calldocker_using users' -a list -d 'list users'
 complete -c calldocker -n '__calldocker_using users' -a get -d 'show a user'
@@ -121,6 +219,59 @@ complete -c calldocker -n '__calldocker_using ""' -a login -d 'log in and save t
 complete -c calldocker -n '__calldocker_using ""' -a logout -d 'end the session and forget its tokens'
 complete -c calldocker -n '__calldocker_using ""' -a version -d 'print the version'
 complete -c calldocker -n '__calldocker_using ""' -a whoami -d 'show the user you act as'
+complete -c calldocker -n '__calldocker_using "agents list"' -l state -x -a 'offline available offering busy wrap_up away' -d 'only agents in this state'
+complete -c calldocker -n '__calldocker_using "agents list"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "agents list"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "agents get"' -a '(__calldocker_run agents list -q)'
+complete -c calldocker -n '__calldocker_using "agents create"' -l user -x -a '(__calldocker_run users list -q)' -d 'the user (agent or manager) who takes the calls'
+complete -c calldocker -n '__calldocker_using "agents create"' -l name -x -d 'display name (default: the user\'s)'
+complete -c calldocker -n '__calldocker_using "agents create"' -l extension -x -d 'phone extension'
+complete -c calldocker -n '__calldocker_using "agents create"' -l skill -x -d 'a skill with its level, 1-10; repeat for more'
+complete -c calldocker -n '__calldocker_using "agents create"' -l max-calls -x -d 'most calls at once, 1-10'
+complete -c calldocker -n '__calldocker_using "agents update"' -l name -x -d 'display name (default: the user\'s)'
+complete -c calldocker -n '__calldocker_using "agents update"' -l extension -x -d 'phone extension'
+complete -c calldocker -n '__calldocker_using "agents update"' -l skill -x -d 'a skill with its level, 1-10; repeat for more'
+complete -c calldocker -n '__calldocker_using "agents update"' -l max-calls -x -d 'most calls at once, 1-10'
+complete -c calldocker -n '__calldocker_using "agents update"' -a '(__calldocker_run agents list -q)'
+complete -c calldocker -n '__calldocker_using "agents state"' -l reason -x -d 'why the agent is away'
+complete -c calldocker -n '__calldocker_using "agents state"' -a '(__calldocker_run agents list -q)'
+complete -c calldocker -n '__calldocker_using "agents delete"' -l yes -d 'do not ask for confirmation on a terminal'
+complete -c calldocker -n '__calldocker_using "agents delete"' -a '(__calldocker_run agents list -q)'
+complete -c calldocker -n '__calldocker_using "calls list"' -l state -x -a 'new ivr queued offering connected on_hold wrap_up completed abandoned missed failed transferred' -d 'only calls in this state'
+complete -c calldocker -n '__calldocker_using "calls list"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'only calls of this queue'
+complete -c calldocker -n '__calldocker_using "calls list"' -l agent -x -a '(__calldocker_run agents list -q)' -d 'only calls of this agent'
+complete -c calldocker -n '__calldocker_using "calls list"' -l from -x -d 'only calls created at or after T (RFC 3339)'
+complete -c calldocker -n '__calldocker_using "calls list"' -l to -x -d 'only calls created before T (RFC 3339)'
+complete -c calldocker -n '__calldocker_using "calls list"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "calls list"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "calls get"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls create"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'queue to wait in (default: none, the call stays new)'
+complete -c calldocker -n '__calldocker_using "calls create"' -l caller-number -x -d 'caller\'s number'
+complete -c calldocker -n '__calldocker_using "calls create"' -l caller-name -x -d 'caller\'s name'
+complete -c calldocker -n '__calldocker_using "calls create"' -l priority -x -d 'higher priorities are offered first (default: 0)'
+complete -c calldocker -n '__calldocker_using "calls create"' -l skill -x -d 'a skill the agent needs, level 1-10; repeat for more'
+complete -c calldocker -n '__calldocker_using "calls create"' -l media -x -a 'voice video screen_share' -d 'kind of call'
+complete -c calldocker -n '__calldocker_using "calls create"' -l data -x -d 'caller data, a JSON object'
+complete -c calldocker -n '__calldocker_using "calls create"' -l idempotency-key -x -d 'a retry with the same key returns the first answer'
+complete -c calldocker -n '__calldocker_using "calls update"' -l notes -x -d 'notes'
+complete -c calldocker -n '__calldocker_using "calls update"' -l tag -x -d 'a tag; repeat for more, replaces the tags'
+complete -c calldocker -n '__calldocker_using "calls update"' -l disposition -x -d 'outcome of the call'
+complete -c calldocker -n '__calldocker_using "calls update"' -l priority -x -d 'priority (managers)'
+complete -c calldocker -n '__calldocker_using "calls update"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls assign"' -l agent -x -a '(__calldocker_run agents list -q)' -d 'agent to offer the call to'
+complete -c calldocker -n '__calldocker_using "calls assign"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls answer"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls reject"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls hold"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls resume"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls transfer"' -l agent -x -a '(__calldocker_run agents list -q)' -d 'offer the call to this agent'
+complete -c calldocker -n '__calldocker_using "calls transfer"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'put the call in this queue'
+complete -c calldocker -n '__calldocker_using "calls transfer"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls hangup"' -l reason -x -d 'why the call ended'
+complete -c calldocker -n '__calldocker_using "calls hangup"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls wrap"' -l disposition -x -d 'outcome of the call'
+complete -c calldocker -n '__calldocker_using "calls wrap"' -l notes -x -d 'notes'
+complete -c calldocker -n '__calldocker_using "calls wrap"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l search -x -d 'only names containing Q'
 complete -c calldocker -n '__calldocker_using "companies list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l all -d 'fetch every page'
@@ -133,6 +284,35 @@ complete -c calldocker -n '__calldocker_using "config use-context"' -a '(__calld
 complete -c calldocker -n '__calldocker_using "config set-context"' -l host -x -d 'daemon address, unix:///path or http(s)://host:port'
 complete -c calldocker -n '__calldocker_using "config set-context"' -a '(__calldocker_run config get-contexts -q)'
 complete -c calldocker -n '__calldocker_using "config delete-context"' -a '(__calldocker_run config get-contexts -q)'
+complete -c calldocker -n '__calldocker_using "queues list"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "queues list"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "queues get"' -a '(__calldocker_run queues list -q)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l name -x -d 'name'
+complete -c calldocker -n '__calldocker_using "queues create"' -l strategy -x -a 'longest_idle round_robin fewest_calls least_talk_time random ring_all linear' -d 'which agent is offered a call first'
+complete -c calldocker -n '__calldocker_using "queues create"' -l sl-threshold -x -d 'seconds within which an answer counts for the service level'
+complete -c calldocker -n '__calldocker_using "queues create"' -l wrap-up -x -d 'seconds of after-call work before the next offer'
+complete -c calldocker -n '__calldocker_using "queues create"' -l ring-timeout -x -d 'seconds an offer rings before it is missed'
+complete -c calldocker -n '__calldocker_using "queues create"' -l max-wait -x -d 'seconds a call waits before overflow (0: no limit)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l overflow -x -a 'none queue voicemail hangup' -d 'what happens to a call after --max-wait'
+complete -c calldocker -n '__calldocker_using "queues create"' -l overflow-queue -x -a '(__calldocker_run queues list -q)' -d 'queue that overflowing calls go to'
+complete -c calldocker -n '__calldocker_using "queues create"' -l max-length -x -d 'most calls that may wait (0: no limit)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l miss-limit -x -d 'missed offers in a row that make an agent away (0: never)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
+complete -c calldocker -n '__calldocker_using "queues update"' -l name -x -d 'new name'
+complete -c calldocker -n '__calldocker_using "queues update"' -l strategy -x -a 'longest_idle round_robin fewest_calls least_talk_time random ring_all linear' -d 'which agent is offered a call first'
+complete -c calldocker -n '__calldocker_using "queues update"' -l sl-threshold -x -d 'seconds within which an answer counts for the service level'
+complete -c calldocker -n '__calldocker_using "queues update"' -l wrap-up -x -d 'seconds of after-call work before the next offer'
+complete -c calldocker -n '__calldocker_using "queues update"' -l ring-timeout -x -d 'seconds an offer rings before it is missed'
+complete -c calldocker -n '__calldocker_using "queues update"' -l max-wait -x -d 'seconds a call waits before overflow (0: no limit)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l overflow -x -a 'none queue voicemail hangup' -d 'what happens to a call after --max-wait'
+complete -c calldocker -n '__calldocker_using "queues update"' -l overflow-queue -x -a '(__calldocker_run queues list -q)' -d 'queue that overflowing calls go to'
+complete -c calldocker -n '__calldocker_using "queues update"' -l max-length -x -d 'most calls that may wait (0: no limit)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l miss-limit -x -d 'missed offers in a row that make an agent away (0: never)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
+complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker_run queues list -q)'
+complete -c calldocker -n '__calldocker_using "queues delete"' -l yes -d 'do not ask for confirmation on a terminal'
+complete -c calldocker -n '__calldocker_using "queues delete"' -a '(__calldocker_run queues list -q)'
+complete -c calldocker -n '__calldocker_using "queues stats"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "users list"' -l role -x -a 'admin manager agent' -d 'only users with this role'
 complete -c calldocker -n '__calldocker_using "users list"' -l search -x -d 'only users whose e-mail or name contains Q'
 complete -c calldocker -n '__calldocker_using "users list"' -l company -x -d 'only users of this company'
