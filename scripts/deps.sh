@@ -1,0 +1,62 @@
+#!/bin/bash
+# Install the Debian packages CallDocker needs to build, run and test.
+#   scripts/deps.sh            build, make run, make test
+#   scripts/deps.sh --bench    also wrk and nginx for make bench
+# A no-op (one dpkg-query) when everything is present. Installs the rest
+# with apt-get as root, through sudo -n when that works, else prints the
+# command to run and exits 1.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config
+	libwebsockets-dev libwebsockets-evlib-ev libev-dev
+	libpq-dev libjansson-dev libyaml-dev libjwt-dev libcurl4-openssl-dev
+	libncurses-dev libreadline-dev libcrypt-dev
+	postgresql
+	bats bats-assert bats-support
+	tmux python3 curl jq
+)
+bench_pkgs=(wrk nginx-light)
+
+for arg in "$@"; do
+	case $arg in
+	--bench) pkgs+=("${bench_pkgs[@]}") ;;
+	-h|--help)
+		echo "usage: scripts/deps.sh [--bench]"
+		exit 0 ;;
+	*)
+		echo "deps.sh: unknown argument \"$arg\"" >&2
+		echo "usage: scripts/deps.sh [--bench]" >&2
+		exit 2 ;;
+	esac
+done
+
+# One dpkg-query for all of them; only "ii" (installed, no errors) counts.
+declare -A have=()
+while IFS='|' read -r status name; do
+	[[ $status == ii* ]] && have[$name]=1
+done < <(dpkg-query -W -f='${db:Status-Abbrev}|${Package}\n' "${pkgs[@]}" 2>/dev/null || true)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	[[ -n ${have[$p]:-} ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "deps.sh: missing packages: ${missing[*]}" >&2
+
+export DEBIAN_FRONTEND=noninteractive
+if ((EUID == 0)); then
+	as_root=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+	as_root=(sudo -n)
+else
+	echo "deps.sh: not root, and no password-less sudo; run:" >&2
+	echo "    sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "deps.sh: installed ${missing[*]}" >&2

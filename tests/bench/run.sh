@@ -1,0 +1,158 @@
+#!/bin/bash
+# make bench: wrk against nginx (the reference, measured in the same run)
+# and against calldockerd's GET /health and GET /api/auth/profile. Prints
+# req/s, p99 and the ratios against the targets. The numbers never fail the
+# build; only a setup that cannot run does.
+#
+#   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
+set -uo pipefail
+
+cd "$(dirname "$0")/../.."
+top=$PWD
+dur=${BENCH_DURATION:-10s}
+conns=${BENCH_CONNECTIONS:-64}
+threads=${BENCH_THREADS:-2}
+
+scripts/deps.sh --bench || exit 1
+for b in bin/calldockerd bin/calldocker; do
+	[[ -x $b ]] || { echo "bench: no $b: run make first" >&2; exit 1; }
+done
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+
+tmp=$(mktemp -d /tmp/cdbench.XXXXXX)
+chmod 0711 "$tmp"
+nginx_pid= daemon_pid=
+cleanup() {
+	[[ -n $nginx_pid ]] && kill -TERM "$nginx_pid" 2>/dev/null
+	if [[ -n $daemon_pid ]] && kill -TERM "$daemon_pid" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$daemon_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+	fi
+	[[ -n $nginx_pid ]] && wait "$nginx_pid" 2>/dev/null
+	"$top/scripts/pg.sh" stop "$tmp/pg" >/dev/null 2>&1
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+wait_http() { # URL [curl args]
+	local i
+	for ((i = 0; i < 200; i++)); do
+		curl -fsS -o /dev/null --max-time 1 "$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# nginx, the reference
+nport=$(free_port)
+mkdir -p "$tmp/nginx"
+sed -e "s|@PREFIX@|$tmp/nginx|g" -e "s|@PORT@|$nport|g" \
+	tests/bench/nginx.conf >"$tmp/nginx/nginx.conf"
+"$nginx" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
+	</dev/null >"$tmp/nginx/out.log" 2>&1 &
+nginx_pid=$!
+wait_http "http://127.0.0.1:$nport/" ||
+	{ cat "$tmp/nginx/error.log" "$tmp/nginx/out.log" >&2; die "nginx did not start"; }
+
+# PostgreSQL and calldockerd
+scripts/pg.sh start "$tmp/pg" --fast || die "PostgreSQL did not start"
+scripts/pg.sh createdb "$tmp/pg" calldocker_bench || die "createdb failed"
+dport=$(free_port)
+sock=$tmp/d.sock
+mkdir -m 0700 "$tmp/data"
+env CALLDOCKER_JWT_SECRET="$(head -c 36 /dev/urandom | base64)" \
+	CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
+	CALLDOCKER_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg" calldocker_bench)" \
+	bin/calldockerd --socket "$sock" --listen "127.0.0.1:$dport" \
+	--data-dir "$tmp/data" --log-level warn </dev/null >"$tmp/daemon.log" 2>&1 &
+daemon_pid=$!
+wait_http --unix-socket "$sock" http://localhost/ready ||
+	{ tail -n 40 "$tmp/daemon.log" >&2; die "calldockerd did not get ready"; }
+
+# A user and an access token
+pw="Load-Test-$(head -c 12 /dev/urandom | base64 | tr -d '/+=')"
+post() { # PATH JSON -> body; fails unless 2xx
+	curl -fsS --unix-socket "$sock" -H 'Content-Type: application/json' \
+		--data-binary "$2" "http://localhost$1"
+}
+company=$(post /api/companies '{"name":"Bench Co","timezone":"UTC"}' | jq -r .id) ||
+	die "could not create a company"
+post /api/users "$(jq -nc --arg c "$company" --arg p "$pw" \
+	'{email: "bench@bench.test", role: "manager", company_id: $c, password: $p}')" >/dev/null ||
+	die "could not create a user"
+token=$(curl -fsS -H 'Content-Type: application/json' \
+	--data-binary "$(jq -nc --arg p "$pw" '{email: "bench@bench.test", password: $p}')" \
+	"http://127.0.0.1:$dport/api/auth/login" | jq -r .access_token) || die "login failed"
+[[ -n $token && $token != null ]] || die "login gave no token"
+curl -fsS -o /dev/null -H "Authorization: Bearer $token" \
+	"http://127.0.0.1:$dport/api/auth/profile" || die "the token does not work"
+
+# run NAME URL [wrk args]: leaves wrk's report in $tmp/NAME.txt
+run() {
+	local name=$1 url=$2
+	shift 2
+	echo "bench: wrk -t$threads -c$conns -d$dur --latency $* $url" >&2
+	wrk -t"$threads" -c"$conns" -d"$dur" --latency "$@" "$url" >"$tmp/$name.txt" 2>&1
+	sed 's/^/    /' "$tmp/$name.txt" >&2
+}
+run nginx "http://127.0.0.1:$nport/"
+run health "http://127.0.0.1:$dport/health"
+run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+
+# req/s, p99 in ms, non-2xx count and socket errors from a wrk report
+rps() { awk '/^Requests\/sec:/ { print $2 }' "$tmp/$1.txt"; }
+p99() {
+	awk '$1 == "99%" {
+		v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+		if (u == "us") v /= 1000; else if (u == "s") v *= 1000; else if (u == "m") v *= 60000
+		printf "%.2f\n", v }' "$tmp/$1.txt"
+}
+non2xx() { awk '/Non-2xx or 3xx responses:/ { print $NF; f = 1 } END { if (!f) print 0 }' "$tmp/$1.txt"; }
+errors() {
+	awk '/Socket errors:/ { gsub(/,/, ""); print $4 + $6 + $8 + $10; f = 1 } END { if (!f) print 0 }' "$tmp/$1.txt"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a >= b) }'; }
+lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a < b) }'; }
+mark() { if "$@"; then echo met; else echo "NOT met"; fi; }
+
+n_rps=$(rps nginx) h_rps=$(rps health) p_rps=$(rps profile)
+n_p99=$(p99 nginx) h_p99=$(p99 health) p_p99=$(p99 profile)
+
+echo
+echo "make bench: wrk -t$threads -c$conns -d$dur on loopback ($(nproc) CPUs)"
+printf '%-28s %12s %10s %10s %8s\n' target req/s "p99 ms" non-2xx errors
+for n in nginx health profile; do
+	case $n in
+	nginx) label="nginx return 200" ;;
+	health) label="calldockerd GET /health" ;;
+	profile) label="calldockerd GET profile" ;;
+	esac
+	printf '%-28s %12s %10s %10s %8s\n' "$label" "$(rps $n)" "$(p99 $n)" "$(non2xx $n)" "$(errors $n)"
+done
+echo
+hr=$(ratio "$h_rps" "$n_rps") pr=$(ratio "$p_rps" "$n_rps")
+echo "health / nginx  = ${hr}x   target >= 0.80x nginx: $(mark ge "$hr" 0.8)"
+echo "profile / nginx = ${pr}x"
+echo "profile req/s   = ${p_rps:-?}   target >= 25000: $(mark ge "${p_rps:-0}" 25000)"
+echo "profile p99     = ${p_p99:-?} ms   target < 10 ms: $(mark lt "${p_p99:-}" 10)"
+if [[ $(non2xx profile) != 0 || $(non2xx health) != 0 ]]; then
+	echo "warning: some answers were not 2xx; those numbers are not comparable" >&2
+fi
+exit 0
