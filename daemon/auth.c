@@ -279,7 +279,7 @@ auth_refresh(struct hctx *h)
 
 	fields_init(&f);
 	fields_only(h->req->body, allowed, &f);
-	field_string(h->req->body, "refresh_token", 1, 128, &f, &tok);
+	field_string(h->req->body, "refresh_token", 1, 4096, &f, &tok);
 	if (fields_any(&f))
 		return resp_invalid(h->resp, &f);
 	fields_free(&f);

@@ -52,7 +52,7 @@ coro_main(unsigned int hi, unsigned int lo)
 	struct coro	*c = b->cur;
 	struct hctx	 h = { c->job->req, &c->job->resp, b->db };
 
-	c->job->req->route->handler(&h);
+	router_run(&h);
 	c->state = CORO_DONE;
 	/* uc_link returns to the scheduler. */
 }

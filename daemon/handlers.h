@@ -32,4 +32,29 @@ int	users_create(struct hctx *);
 int	users_update(struct hctx *);
 int	users_delete(struct hctx *);
 
+/* agents.c */
+int	agents_list(struct hctx *);
+int	agents_list_company(struct hctx *);
+int	agents_get(struct hctx *);
+int	agents_create(struct hctx *);
+int	agents_update(struct hctx *);
+int	agents_delete(struct hctx *);
+int	agents_availability(struct hctx *);
+
+/* queues.c */
+int	queues_list(struct hctx *);
+int	queues_get(struct hctx *);
+int	queues_create(struct hctx *);
+int	queues_update(struct hctx *);
+int	queues_delete(struct hctx *);
+int	queues_stats(struct hctx *);
+
+/* calls.c */
+int	calls_list(struct hctx *);
+int	calls_get(struct hctx *);
+int	calls_create(struct hctx *);
+int	calls_update(struct hctx *);
+int	calls_next(struct hctx *);
+int	calls_action(struct hctx *);
+
 #endif

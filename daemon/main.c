@@ -26,6 +26,7 @@
 #include "revoke.h"
 #include "password.h"
 #include "server.h"
+#include "hub.h"
 
 #define VERSION "0.1.0"
 
@@ -296,6 +297,8 @@ main(int argc, char **argv)
 	if (prepare_database() != 0)
 		return 0;
 
+	if (hub_start(cfg.database_url, &cause) != 0)
+		fatal("%s", cause);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (server_start(loop, &cause) != 0)
 		fatal("%s", cause);
@@ -309,6 +312,7 @@ main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	server_stop();
+	hub_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);
 	log_info("stopped");

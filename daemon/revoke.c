@@ -172,3 +172,51 @@ revoke_company_sessions(struct db *db, const char *company_id)
 {
 	return revoke_with(db, &st_company, company_id, NULL);
 }
+
+/*
+ * Sessions seen alive recently, so that a token whose session the database
+ * does not know (a deleted user, a forged sid) is refused without a query
+ * per request. Revocations are checked separately, on every request.
+ */
+#define LIVE_SLOTS	4096
+#define LIVE_SECONDS	60
+
+static struct {
+	char	 sid[40];
+	char	 user[40];
+	time_t	 until;
+} live[LIVE_SLOTS];
+static pthread_mutex_t	 live_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct db_stmt st_live = { .sql = "SELECT 1 FROM sessions"
+	" WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
+	" AND expires_at > now()" };
+
+int
+revoke_session_live(struct db *db, const char *sid, const char *user)
+{
+	unsigned	 slot = hash(sid) % LIVE_SLOTS;
+	time_t		 now = time(NULL);
+	const char	*p[2] = { sid, user };
+	PGresult	*res;
+	int		 ok;
+
+	pthread_mutex_lock(&live_lock);
+	ok = live[slot].until >= now && strcmp(live[slot].sid, sid) == 0 &&
+	    strcmp(live[slot].user, user) == 0;
+	pthread_mutex_unlock(&live_lock);
+	if (ok)
+		return 1;
+	if ((res = db_run(db, &st_live, 2, p)) == NULL)
+		return -1;
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (ok) {
+		pthread_mutex_lock(&live_lock);
+		strlcpy_(live[slot].sid, sid, sizeof live[slot].sid);
+		strlcpy_(live[slot].user, user, sizeof live[slot].user);
+		live[slot].until = now + LIVE_SECONDS;
+		pthread_mutex_unlock(&live_lock);
+	}
+	return ok;
+}

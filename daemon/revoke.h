@@ -23,4 +23,10 @@ int	revoke_company_sessions(struct db *, const char *company_id);
 /* Persist and remember one session. */
 int	revoke_session(struct db *, const char *sid);
 
+/*
+ * Is the token's session one the database knows, alive, of this user? 1
+ * yes, 0 no, -1 database error. Cached for a minute; workers only.
+ */
+int	revoke_session_live(struct db *, const char *sid, const char *user);
+
 #endif

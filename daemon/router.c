@@ -8,6 +8,8 @@
 #include "xmalloc.h"
 #include "router.h"
 #include "handlers.h"
+#include "db.h"
+#include "revoke.h"
 
 #define ANY	ROLE_AGENT	/* any signed-in user */
 
@@ -35,6 +37,35 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/users/:id", ANY, ROUTE_READ, users_get },
 	{ HTTP_PUT,	"/api/users/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_update },
 	{ HTTP_DELETE,	"/api/users/:id", ROLE_MANAGER, 0, users_delete },
+
+	{ HTTP_GET,	"/api/agents", ANY, ROUTE_READ, agents_list },
+	{ HTTP_POST,	"/api/agents", ROLE_MANAGER, ROUTE_BODY, agents_create },
+	{ HTTP_GET,	"/api/agents/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, agents_list_company },
+	{ HTTP_GET,	"/api/agents/:id", ANY, ROUTE_READ, agents_get },
+	{ HTTP_PUT,	"/api/agents/:id", ROLE_MANAGER, ROUTE_BODY, agents_update },
+	{ HTTP_DELETE,	"/api/agents/:id", ROLE_MANAGER, 0, agents_delete },
+	{ HTTP_PUT,	"/api/agents/:id/availability", ANY, ROUTE_BODY, agents_availability },
+
+	{ HTTP_GET,	"/api/queues", ANY, ROUTE_READ, queues_list },
+	{ HTTP_POST,	"/api/queues", ROLE_MANAGER, ROUTE_BODY, queues_create },
+	{ HTTP_GET,	"/api/queues/:id", ANY, ROUTE_READ, queues_get },
+	{ HTTP_PUT,	"/api/queues/:id", ROLE_MANAGER, ROUTE_BODY, queues_update },
+	{ HTTP_DELETE,	"/api/queues/:id", ROLE_MANAGER, 0, queues_delete },
+	{ HTTP_GET,	"/api/queues/:id/stats", ANY, 0, queues_stats },
+
+	{ HTTP_GET,	"/api/calls", ANY, 0, calls_list },
+	{ HTTP_POST,	"/api/calls", ROLE_MANAGER, ROUTE_BODY_OPT, calls_create },
+	{ HTTP_GET,	"/api/calls/queue/next", ANY, 0, calls_next },
+	{ HTTP_GET,	"/api/calls/:id", ANY, 0, calls_get },
+	{ HTTP_PUT,	"/api/calls/:id", ANY, ROUTE_BODY, calls_update },
+	{ HTTP_POST,	"/api/calls/:id/assign", ROLE_MANAGER, ROUTE_BODY, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/answer", ANY, ROUTE_BODY_OPT, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/reject", ANY, ROUTE_BODY_OPT, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/hold", ANY, ROUTE_BODY_OPT, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/resume", ANY, ROUTE_BODY_OPT, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/transfer", ANY, ROUTE_BODY, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/hangup", ANY, ROUTE_BODY_OPT, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/wrap", ANY, ROUTE_BODY_OPT, calls_action },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 
@@ -145,4 +176,23 @@ router_authorize(struct request *req, struct response *resp)
 	    strcmp(req->params[0], who->company_id) != 0)
 		return resp_problem(resp, 404, "not_found", "no such company");
 	return 0;
+}
+
+void
+router_run(struct hctx *h)
+{
+	struct principal	*who = &h->req->who;
+
+	if (who->sid[0] != '\0') {
+		switch (revoke_session_live(h->db, who->sid, who->user_id)) {
+		case 0:
+			resp_problem(h->resp, 401, "unauthorized",
+			    "this session has ended; sign in again");
+			return;
+		case -1:
+			db_fail(h->db, h->resp);
+			return;
+		}
+	}
+	h->req->route->handler(h);
 }

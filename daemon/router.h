@@ -26,6 +26,7 @@ enum route_flags {
 	ROUTE_SLOW = 0x10,		/* hashes passwords: the slow pool */
 	ROUTE_READ = 0x20,		/* single statements, no transaction:
 					   may run pipelined (batch.h) */
+	ROUTE_BODY_OPT = 0x40,		/* a JSON body is allowed, not needed */
 };
 
 struct route {
@@ -49,6 +50,12 @@ enum route_match {
 enum route_match router_match(struct request *, char *allow, size_t);
 /* Index of a route in routes[], for metrics. */
 size_t		 router_index(const struct route *);
+
+/*
+ * Run the route's handler on a worker: first make sure a token's session
+ * still exists (a deleted user, a forged session id: 401).
+ */
+void		 router_run(struct hctx *);
 
 /*
  * Authenticate (token already verified into who), check role and company

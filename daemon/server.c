@@ -388,7 +388,8 @@ dispatch(struct lws *wsi, struct pss *pss)
 		goto now;
 	if (router_authorize(req, resp) != 0)
 		goto now;
-	if (req->route->flags & ROUTE_BODY) {
+	if ((req->route->flags & ROUTE_BODY) ||
+	    ((req->route->flags & ROUTE_BODY_OPT) && x->len > 0)) {
 		ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 		if (parse_body(x, req, resp, ctype) != 0)
 			goto now;

@@ -141,3 +141,75 @@ page_result(const struct page *pg, json_t *items, const char *last_key,
 	}
 	return json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
 }
+
+int
+field_skills(json_t *body, const char *key, struct fields *f, json_t **out)
+{
+	json_t		*v = json_object_get(body, key), *lvl;
+	const char	*name;
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_object(v) || json_object_size(v) > 32) {
+		fields_add(f, key, "must be an object of at most 32 skill"
+		    " names to levels 1-10");
+		return -1;
+	}
+	json_object_foreach(v, name, lvl) {
+		size_t n = strlen(name);
+
+		if (n == 0 || n > 31 || strspn(name,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_-") != n) {
+			fields_add(f, key, "skill names are 1-31 of a-z, 0-9,"
+			    " _ and -");
+			return -1;
+		}
+		if (!json_is_integer(lvl) || json_integer_value(lvl) < 1 ||
+		    json_integer_value(lvl) > 10) {
+			fields_add(f, key, "the level of \"%s\" must be an"
+			    " integer from 1 to 10", name);
+			return -1;
+		}
+	}
+	*out = v;
+	return 1;
+}
+
+int
+field_int(json_t *body, const char *key, long long min, long long max,
+    struct fields *f, long long *out)
+{
+	json_t	*v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < min ||
+	    json_integer_value(v) > max) {
+		fields_add(f, key, "must be an integer from %lld to %lld",
+		    min, max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 1;
+}
+
+const char *
+field_company(const struct request *req, json_t *body, struct fields *f)
+{
+	const char	*id = NULL;
+	int		 has;
+
+	has = field_string(body, "company_id", req->scope == NULL, 36, f, &id);
+	if (has == 1 && !is_uuid(id)) {
+		fields_add(f, "company_id", "must be a UUID");
+		return NULL;
+	}
+	if (req->scope == NULL)
+		return has == 1 ? id : NULL;
+	if (has == 1 && strcmp(id, req->scope) != 0) {
+		fields_add(f, "company_id", "no such company");
+		return NULL;
+	}
+	return req->scope;
+}

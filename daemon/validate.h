@@ -38,3 +38,14 @@ json_t	*page_result(const struct page *, json_t *items, const char *last_key,
 	    const char *last_id);
 
 #endif
+
+/* An object of skill name ([a-z0-9_-], 1-31) to level 1..10; 1 if present. */
+int	field_skills(json_t *, const char *key, struct fields *, json_t **out);
+/* An integer within [min, max]; 1 and *out when present. */
+int	field_int(json_t *, const char *key, long long min, long long max,
+	    struct fields *, long long *out);
+/*
+ * The company a new object belongs to: the caller's own, or for an admin
+ * the body's "company_id" (required then). NULL after adding an error.
+ */
+const char	*field_company(const struct request *, json_t *, struct fields *);

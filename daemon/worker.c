@@ -61,7 +61,7 @@ worker_run(struct worker *w, struct job *job)
 {
 	struct hctx	 h = { job->req, &job->resp, &w->db };
 
-	job->req->route->handler(&h);
+	router_run(&h);
 	if (job->resp.status == 0)
 		resp_problem(&job->resp, 500, "internal",
 		    "the handler gave no answer");

@@ -1,0 +1,246 @@
+/*
+ * /api/agents. Everyone in a company sees its agents; managers create and
+ * change them; an agent sets its own availability, a manager anyone's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-agent.h"
+#include "db-user.h"
+#include "validate.h"
+#include "hub.h"
+#include "audit.h"
+
+static const char *const agent_fields[] = {
+	"user_id", "name", "extension", "skills", "max_calls", NULL,
+};
+
+struct agent_input {
+	const char	*user, *name, *extension;
+	char		*skills;	/* JSON text, malloc'd */
+	char		 max_calls[16];
+	int		 has_max;
+};
+
+static int
+agent_input(struct hctx *h, int create, struct agent_input *in)
+{
+	json_t		*b = h->req->body, *skills;
+	struct fields	 f;
+	long long	 max;
+
+	memset(in, 0, sizeof *in);
+	fields_init(&f);
+	fields_only(b, agent_fields, &f);
+	if (create) {
+		if (field_string(b, "user_id", 1, 36, &f, &in->user) == 1 &&
+		    !is_uuid(in->user))
+			fields_add(&f, "user_id", "must be a UUID");
+	} else if (json_object_get(b, "user_id") != NULL)
+		fields_add(&f, "user_id", "cannot change");
+	field_string(b, "name", 0, 100, &f, &in->name);
+	field_string(b, "extension", 0, 32, &f, &in->extension);
+	if (field_skills(b, "skills", &f, &skills) == 1)
+		in->skills = json_dumps(skills, JSON_COMPACT);
+	if (field_int(b, "max_calls", 1, 10, &f, &max) == 1) {
+		snprintf(in->max_calls, sizeof in->max_calls, "%lld", max);
+		in->has_max = 1;
+	}
+	if (fields_any(&f)) {
+		free(in->skills);
+		return resp_invalid(h->resp, &f);
+	}
+	fields_free(&f);
+	return 0;
+}
+
+static int
+answer_row(struct hctx *h, PGresult *res, int status)
+{
+	if (res == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(res) == 0)
+		resp_problem(h->resp, 404, "not_found", "no such agent");
+	else
+		resp_json(h->resp, status, agent_json(res, 0));
+	PQclear(res);
+	return 0;
+}
+
+static int
+agent_list(struct hctx *h, const char *scope)
+{
+	struct page	 pg;
+	PGresult	*res;
+	json_t		*items;
+	char		*state = query_get(h->req->query, "state");
+	int		 n;
+
+	if (page_parse(h->req, h->resp, &pg) != 0) {
+		free(state);
+		return -1;
+	}
+	res = db_agent_list(h->db, scope, state, &pg);
+	free(state);
+	if (res == NULL)
+		return db_fail(h->db, h->resp);
+	items = json_array();
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		json_array_append_new(items, agent_json(res, i));
+	resp_json(h->resp, 200, page_result(&pg, items,
+	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, AGENT_C_KEY) : "",
+	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, AGENT_C_ID) : ""));
+	PQclear(res);
+	return 0;
+}
+
+int
+agents_list(struct hctx *h)
+{
+	return agent_list(h, h->req->scope);
+}
+
+int
+agents_list_company(struct hctx *h)
+{
+	return agent_list(h, h->req->params[0]);
+}
+
+int
+agents_get(struct hctx *h)
+{
+	return answer_row(h, db_agent_get(h->db, h->req->scope,
+	    h->req->params[0]), 200);
+}
+
+int
+agents_create(struct hctx *h)
+{
+	struct agent_input	 in;
+	PGresult		*res = NULL, *u;
+	char			*company = NULL;
+	struct fields		 f;
+
+	if (agent_input(h, 1, &in) != 0)
+		return -1;
+	if (h->req->scope != NULL)
+		company = xstrdup(h->req->scope);
+	else if ((u = db_user_get(h->db, NULL, in.user)) != NULL) {
+		/* An admin: the agent joins the user's company. */
+		if (PQntuples(u) == 1 && !PQgetisnull(u, 0, USER_COMPANY))
+			company = xstrdup(PQgetvalue(u, 0, USER_COMPANY));
+		PQclear(u);
+	} else {
+		free(in.skills);
+		return db_fail(h->db, h->resp);
+	}
+	if (company != NULL && (res = db_agent_create(h->db, company, in.user,
+	    in.name, in.extension, in.skills, in.has_max ? in.max_calls :
+	    NULL)) == NULL) {
+		free(company);
+		free(in.skills);
+		if (h->db->err == DB_UNIQUE)
+			return resp_problem(h->resp, 409, "conflict",
+			    "this user is already an agent");
+		return db_fail(h->db, h->resp);
+	}
+	free(company);
+	free(in.skills);
+	if (res == NULL || PQntuples(res) == 0) {
+		PQclear(res);
+		fields_init(&f);
+		fields_add(&f, "user_id", "no agent or manager with this id in"
+		    " the company");
+		return resp_invalid(h->resp, &f);
+	}
+	hub_agent_sync(h->db, PQgetvalue(res, 0, AGENT_C_ID));
+	audit(h->db, h->req, PQgetvalue(res, 0, AGENT_C_COMPANY), "create",
+	    "agent", PQgetvalue(res, 0, AGENT_C_ID), NULL);
+	h->resp->location = xasprintf("/api/agents/%s",
+	    PQgetvalue(res, 0, AGENT_C_ID));
+	return answer_row(h, res, 201);
+}
+
+int
+agents_update(struct hctx *h)
+{
+	struct agent_input	 in;
+	PGresult		*res;
+
+	if (agent_input(h, 0, &in) != 0)
+		return -1;
+	res = db_agent_update(h->db, h->req->scope, h->req->params[0],
+	    in.name, in.extension, in.skills, in.has_max ? in.max_calls : NULL);
+	free(in.skills);
+	if (res != NULL && PQntuples(res) == 1) {
+		hub_agent_sync(h->db, h->req->params[0]);
+		audit(h->db, h->req, PQgetvalue(res, 0, AGENT_C_COMPANY),
+		    "update", "agent", h->req->params[0],
+		    json_deep_copy(h->req->body));
+	}
+	return answer_row(h, res, 200);
+}
+
+int
+agents_delete(struct hctx *h)
+{
+	PGresult	*res;
+
+	if ((res = db_agent_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return resp_problem(h->resp, 404, "not_found", "no such agent");
+	}
+	PQclear(res);
+	if (hub_agent_drop(h->req->params[0]) != 0)
+		return resp_problem(h->resp, 409, "conflict",
+		    "the agent is on a call; end it first");
+	if ((res = db_agent_delete(h->db, h->req->scope, h->req->params[0])) == NULL)
+		return db_fail(h->db, h->resp);
+	audit(h->db, h->req, PQntuples(res) ? PQgetvalue(res, 0,
+	    AGENT_C_COMPANY) : NULL, "delete", "agent", h->req->params[0], NULL);
+	PQclear(res);
+	resp_empty(h->resp);
+	return 0;
+}
+
+int
+agents_availability(struct hctx *h)
+{
+	static const char *const allowed[] = { "state", "reason", NULL };
+	struct fields		 f;
+	struct hub_result	 r;
+	const char		*state, *reason;
+	enum agent_state	 st;
+	PGresult		*a;
+
+	fields_init(&f);
+	fields_only(h->req->body, allowed, &f);
+	if (field_string(h->req->body, "state", 1, 16, &f, &state) == 1 &&
+	    (agent_state_parse(state, &st) != 0 || (st != AGENT_AVAILABLE &&
+	    st != AGENT_AWAY && st != AGENT_OFFLINE)))
+		fields_add(&f, "state", "must be available, away or offline");
+	field_string(h->req->body, "reason", 0, 100, &f, &reason);
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	if ((a = db_agent_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(a) == 0 || (h->req->who.role == ROLE_AGENT &&
+	    strcmp(PQgetvalue(a, 0, AGENT_C_USER), h->req->who.user_id) != 0)) {
+		PQclear(a);
+		return resp_problem(h->resp, 404, "not_found", "no such agent");
+	}
+	PQclear(a);
+	hub_availability(h->db, h->req->scope, h->req->params[0], st, reason, &r);
+	if (r.status >= 400)
+		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
+	return answer_row(h, r.row, 200);
+}

@@ -1,0 +1,200 @@
+/* Call states, the table of legal moves, the transition and call JSON. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "db.h"
+#include "call.h"
+
+static const char *state_names[CALL_STATE_COUNT] = {
+	[CALL_NEW] = "new",
+	[CALL_IVR] = "ivr",
+	[CALL_QUEUED] = "queued",
+	[CALL_OFFERING] = "offering",
+	[CALL_CONNECTED] = "connected",
+	[CALL_ON_HOLD] = "on_hold",
+	[CALL_WRAP_UP] = "wrap_up",
+	[CALL_COMPLETED] = "completed",
+	[CALL_ABANDONED] = "abandoned",
+	[CALL_MISSED] = "missed",
+	[CALL_FAILED] = "failed",
+	[CALL_TRANSFERRED] = "transferred",
+};
+
+#define B(s)	(1u << (s))
+#define FINAL	(B(CALL_COMPLETED) | B(CALL_ABANDONED) | B(CALL_MISSED) | \
+		 B(CALL_FAILED) | B(CALL_TRANSFERRED))
+
+/* moves[from] is the set of states a call may go to from there. */
+static const unsigned moves[CALL_STATE_COUNT] = {
+	[CALL_NEW] = B(CALL_IVR) | B(CALL_QUEUED) | B(CALL_OFFERING) |
+	    B(CALL_CONNECTED) | B(CALL_FAILED) | B(CALL_ABANDONED),
+	[CALL_IVR] = B(CALL_QUEUED) | B(CALL_COMPLETED) | B(CALL_ABANDONED) |
+	    B(CALL_FAILED) | B(CALL_TRANSFERRED),
+	/* queued -> queued: overflow or transfer into another queue */
+	[CALL_QUEUED] = B(CALL_QUEUED) | B(CALL_OFFERING) | B(CALL_ABANDONED) |
+	    B(CALL_MISSED) | B(CALL_FAILED) | B(CALL_TRANSFERRED),
+	/* offering -> queued: the offer was missed, rejected or withdrawn */
+	[CALL_OFFERING] = B(CALL_CONNECTED) | B(CALL_QUEUED) |
+	    B(CALL_ABANDONED) | B(CALL_MISSED) | B(CALL_OFFERING),
+	[CALL_CONNECTED] = B(CALL_ON_HOLD) | B(CALL_WRAP_UP) |
+	    B(CALL_COMPLETED) | B(CALL_TRANSFERRED) | B(CALL_QUEUED) |
+	    B(CALL_OFFERING),
+	[CALL_ON_HOLD] = B(CALL_CONNECTED) | B(CALL_WRAP_UP) |
+	    B(CALL_COMPLETED) | B(CALL_ABANDONED) | B(CALL_QUEUED) |
+	    B(CALL_OFFERING),
+	[CALL_WRAP_UP] = B(CALL_COMPLETED),
+};
+
+const char *
+call_state_name(enum call_state s)
+{
+	return s < CALL_STATE_COUNT ? state_names[s] : "?";
+}
+
+int
+call_state_parse(const char *s, enum call_state *out)
+{
+	for (int i = 0; i < CALL_STATE_COUNT; i++) {
+		if (strcmp(s, state_names[i]) == 0) {
+			*out = (enum call_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+call_can_move(enum call_state from, enum call_state to)
+{
+	return from < CALL_STATE_COUNT && to < CALL_STATE_COUNT &&
+	    (moves[from] & B(to)) != 0;
+}
+
+int
+call_is_final(enum call_state s)
+{
+	return (FINAL & B(s)) != 0;
+}
+
+
+
+/*
+ * $1 call, $2 company, $3 from, $4 to, $5 agent, $6 queue, $7 clear agent,
+ * $8 event, $9 actor, $10 data, $11 to is final.
+ */
+static struct db_stmt st_move = { .sql =
+	"WITH c AS (UPDATE calls SET state = $4::call_state,"
+	" agent_id = CASE WHEN $7::bool THEN NULL"
+	"  ELSE coalesce($5::uuid, agent_id) END,"
+	" queue_id = coalesce($6::uuid, queue_id),"
+	" enqueued_at = CASE WHEN $4::call_state = 'queued' AND"
+	"  (enqueued_at IS NULL OR $6::uuid IS NOT NULL) THEN now()"
+	"  ELSE enqueued_at END,"
+	" answered_at = CASE WHEN $4::call_state = 'connected'"
+	"  THEN coalesce(answered_at, now()) ELSE answered_at END,"
+	" wait_seconds = CASE WHEN wait_seconds IS NULL AND"
+	"  ($4::call_state = 'connected' OR $11::bool)"
+	"  THEN extract(epoch FROM now() - coalesce(enqueued_at, created_at))"
+	"  ELSE wait_seconds END,"
+	" talk_seconds = CASE WHEN answered_at IS NOT NULL AND"
+	"  talk_seconds IS NULL AND ($4::call_state = 'wrap_up' OR $11::bool)"
+	"  THEN extract(epoch FROM now() - answered_at) ELSE talk_seconds END,"
+	" ended_at = CASE WHEN $4::call_state = 'wrap_up' OR $11::bool"
+	"  THEN coalesce(ended_at, now()) ELSE ended_at END,"
+	" updated_at = now()"
+	" FROM (SELECT agent_id AS old_agent FROM calls WHERE id = $1) o"
+	" WHERE id = $1 AND ($2::uuid IS NULL OR company_id = $2)"
+	" AND state = $3::call_state"
+	" RETURNING calls.*, o.old_agent),"
+	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
+	"  agent_id, from_state, to_state, data)"
+	"  SELECT id, company_id, $8, $9, coalesce(agent_id, old_agent),"
+	"  $3::call_state,"
+	"  $4::call_state, coalesce($10::jsonb, '{}') FROM c)"
+	" SELECT " CALL_COLS " FROM c" };
+
+enum call_move_result
+call_move(struct db *db, const struct call_move *m, PGresult **row)
+{
+	char		*data = m->data ? json_dumps(m->data, JSON_COMPACT) : NULL;
+	const char	*p[11] = {
+		m->call, m->company, call_state_name(m->from),
+		call_state_name(m->to), m->agent, m->queue,
+		m->clear_agent ? "true" : "false", m->event, m->actor, data,
+		call_is_final(m->to) ? "true" : "false",
+	};
+	PGresult	*res;
+
+	*row = NULL;
+	if (!call_can_move(m->from, m->to)) {
+		free(data);
+		return MOVE_ILLEGAL;
+	}
+	res = db_run(db, &st_move, 11, p);
+	free(data);
+	if (res == NULL)
+		return MOVE_DB;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return MOVE_STALE;
+	}
+	*row = res;
+	return MOVE_OK;
+}
+
+static json_t *
+str_or_null(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? json_null() :
+	    json_string(PQgetvalue(res, r, c));
+}
+
+static json_t *
+num_or_null(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? json_null() :
+	    json_real(strtod(PQgetvalue(res, r, c), NULL));
+}
+
+static json_t *
+parsed(const PGresult *res, int r, int c)
+{
+	json_t	*v;
+
+	if (PQgetisnull(res, r, c))
+		return json_null();
+	v = json_loads(PQgetvalue(res, r, c), JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
+json_t *
+call_json(const PGresult *res, int r)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "id", json_string(PQgetvalue(res, r, CALL_C_ID)));
+	json_object_set_new(o, "company_id", str_or_null(res, r, CALL_C_COMPANY));
+	json_object_set_new(o, "queue_id", str_or_null(res, r, CALL_C_QUEUE));
+	json_object_set_new(o, "agent_id", str_or_null(res, r, CALL_C_AGENT));
+	json_object_set_new(o, "state", str_or_null(res, r, CALL_C_STATE));
+	json_object_set_new(o, "direction", str_or_null(res, r, CALL_C_DIRECTION));
+	json_object_set_new(o, "media", str_or_null(res, r, CALL_C_MEDIA));
+	json_object_set_new(o, "caller_number", str_or_null(res, r, CALL_C_NUMBER));
+	json_object_set_new(o, "caller_name", str_or_null(res, r, CALL_C_NAME));
+	json_object_set_new(o, "caller_data", parsed(res, r, CALL_C_DATA));
+	json_object_set_new(o, "priority",
+	    json_integer(atoi(PQgetvalue(res, r, CALL_C_PRIORITY))));
+	json_object_set_new(o, "skills", parsed(res, r, CALL_C_SKILLS));
+	json_object_set_new(o, "notes", str_or_null(res, r, CALL_C_NOTES));
+	json_object_set_new(o, "tags", parsed(res, r, CALL_C_TAGS));
+	json_object_set_new(o, "disposition", str_or_null(res, r, CALL_C_DISPOSITION));
+	json_object_set_new(o, "enqueued_at", str_or_null(res, r, CALL_C_ENQUEUED));
+	json_object_set_new(o, "answered_at", str_or_null(res, r, CALL_C_ANSWERED));
+	json_object_set_new(o, "ended_at", str_or_null(res, r, CALL_C_ENDED));
+	json_object_set_new(o, "wait_seconds", num_or_null(res, r, CALL_C_WAIT));
+	json_object_set_new(o, "talk_seconds", num_or_null(res, r, CALL_C_TALK));
+	json_object_set_new(o, "created_at", str_or_null(res, r, CALL_C_CREATED));
+	json_object_set_new(o, "updated_at", str_or_null(res, r, CALL_C_UPDATED));
+	return o;
+}

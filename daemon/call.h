@@ -1,0 +1,82 @@
+/*
+ * The call state machine: one table of legal moves and one transition
+ * function that checks the move, persists the call and appends its event
+ * in the caller's transaction. Events are published after commit.
+ */
+#ifndef CALL_H
+#define CALL_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "db.h"
+
+struct db;
+
+enum call_state {
+	CALL_NEW,
+	CALL_IVR,
+	CALL_QUEUED,
+	CALL_OFFERING,
+	CALL_CONNECTED,
+	CALL_ON_HOLD,
+	CALL_WRAP_UP,
+	CALL_COMPLETED,
+	CALL_ABANDONED,
+	CALL_MISSED,
+	CALL_FAILED,
+	CALL_TRANSFERRED,
+	CALL_STATE_COUNT
+};
+
+const char	*call_state_name(enum call_state);
+int		 call_state_parse(const char *, enum call_state *);
+int		 call_can_move(enum call_state from, enum call_state to);
+int		 call_is_final(enum call_state);
+
+struct call_move {
+	const char	*call;
+	const char	*company;	/* the scope, NULL for the system */
+	enum call_state	 from;		/* the state it must be in */
+	enum call_state	 to;
+	const char	*event;		/* "call.answered" */
+	const char	*actor;		/* user id, NULL for the system */
+	const char	*agent;		/* new agent, NULL to keep */
+	int		 clear_agent;
+	const char	*queue;		/* new queue, NULL to keep */
+	json_t		*data;		/* event data, borrowed, may be NULL */
+};
+
+enum call_move_result {
+	MOVE_OK,
+	MOVE_ILLEGAL,	/* not in the state table: 409 */
+	MOVE_STALE,	/* the call is not in "from" (any more): 409 */
+	MOVE_DB,	/* database error: db->err */
+};
+
+/*
+ * Apply a move in the caller's transaction. On MOVE_OK *row is the updated
+ * call (CALL_COLS), caller PQclear()s.
+ */
+enum call_move_result	call_move(struct db *, const struct call_move *,
+			    PGresult **row);
+
+/* Call rows: the columns every call query selects, and their JSON. */
+enum call_col {
+	CALL_C_ID, CALL_C_COMPANY, CALL_C_QUEUE, CALL_C_AGENT, CALL_C_STATE,
+	CALL_C_DIRECTION, CALL_C_MEDIA, CALL_C_NUMBER, CALL_C_NAME,
+	CALL_C_DATA, CALL_C_PRIORITY, CALL_C_SKILLS, CALL_C_NOTES,
+	CALL_C_TAGS, CALL_C_DISPOSITION, CALL_C_ENQUEUED, CALL_C_ANSWERED,
+	CALL_C_ENDED, CALL_C_WAIT, CALL_C_TALK, CALL_C_CREATED,
+	CALL_C_UPDATED, CALL_C_KEY, CALL_C_ENQUEUED_EPOCH,
+};
+#define CALL_COLS "id, company_id, queue_id, agent_id, state, direction," \
+	" media, caller_number, caller_name, caller_data, priority, skills," \
+	" notes, array_to_json(tags), disposition, " SQL_TIME("enqueued_at") \
+	", " SQL_TIME("answered_at") ", " SQL_TIME("ended_at") \
+	", wait_seconds, talk_seconds, " SQL_TIME("created_at") ", " \
+	SQL_TIME("updated_at") ", " SQL_KEY("created_at") \
+	", extract(epoch FROM enqueued_at)"
+json_t	*call_json(const PGresult *, int row);
+
+#endif

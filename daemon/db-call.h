@@ -1,0 +1,36 @@
+/* The calls and call_events tables (moves live in call.c). */
+#ifndef DB_CALL_H
+#define DB_CALL_H
+
+#include <libpq-fe.h>
+
+struct db;
+struct page;
+
+struct call_new {
+	const char	*company, *queue, *number, *name, *data, *priority;
+	const char	*skills, *media, *key, *created_by;
+};
+
+struct call_filter {
+	const char	*state, *queue, *agent, *from, *to;
+};
+
+/* Insert in state new; NULL with DB_UNIQUE when the idempotency key is taken. */
+PGresult	*db_call_insert(struct db *, const struct call_new *);
+PGresult	*db_call_by_key(struct db *, const char *company, const char *key);
+PGresult	*db_call_get(struct db *, const char *scope, const char *id);
+PGresult	*db_call_list(struct db *, const char *scope,
+		    const struct call_filter *, const struct page *);
+/* type, at, from_state, to_state, agent_id, actor_id, data */
+PGresult	*db_call_events(struct db *, const char *id);
+PGresult	*db_call_update(struct db *, const char *scope, const char *id,
+		    const char *notes, const char *tags, const char *disposition,
+		    const char *caller_data, const char *priority);
+/* Calls the hub must rebuild, in their queues' order. */
+PGresult	*db_call_live(struct db *);
+/* An event without a state change (an offer to one more agent, a note). */
+int		 db_call_event(struct db *, const char *call, const char *type,
+		    const char *agent, const char *data);
+
+#endif

@@ -1,0 +1,196 @@
+/* SQL for queues and their members, and the queue's JSON. */
+#include <stdlib.h>
+
+#include "db.h"
+#include "validate.h"
+#include "db-queue.h"
+
+#define COLS "q.id, q.company_id, q.name, q.strategy, q.sl_threshold," \
+	" q.wrap_up, q.ring_timeout, q.max_wait, q.overflow," \
+	" q.overflow_queue, q.max_length, q.miss_limit, q.widen, " \
+	SQL_TIME("q.created_at") ", " SQL_TIME("q.updated_at") ", " \
+	SQL_KEY("q.created_at") ", (SELECT coalesce(json_agg(json_build_object(" \
+	"'agent_id', m.agent_id, 'penalty', m.penalty) ORDER BY m.position)," \
+	" '[]') FROM queue_members m WHERE m.queue_id = q.id)"
+#define SCOPE "($1::uuid IS NULL OR q.company_id = $1)"
+/* $3.. the writable fields in struct queue_fields order. */
+#define SET(f, n, type) " " f " = coalesce($" #n "::" type ", q." f ")"
+
+static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM queues q"
+	" WHERE " SCOPE " AND " SQL_AFTER("q.created_at", "q.id", 2, 3)
+	" ORDER BY q.created_at, q.id LIMIT $4" };
+static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM queues q"
+	" WHERE q.id = $2 AND " SCOPE };
+static struct db_stmt st_all = { .sql = "SELECT " COLS " FROM queues q"
+	" ORDER BY q.created_at, q.id" };
+static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
+	" (company_id, name, strategy, sl_threshold, wrap_up, ring_timeout,"
+	" max_wait, overflow, overflow_queue, max_length, miss_limit, widen)"
+	" VALUES ($1, $3, coalesce($4::queue_strategy, 'longest_idle'),"
+	" coalesce($5::int, 20), coalesce($6::int, 10), coalesce($7::int, 15),"
+	" coalesce($8::int, 0), coalesce($9::overflow_kind, 'none'),"
+	" (SELECT id FROM queues WHERE id = $10::uuid AND company_id = $1),"
+	" coalesce($11::int, 0), coalesce($12::int, 3),"
+	" coalesce($13::jsonb, '[]')) RETURNING *)"
+	" SELECT " COLS " FROM q WHERE $2::text IS NULL" };
+static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
+	SET("name", 3, "text") "," SET("strategy", 4, "queue_strategy") ","
+	SET("sl_threshold", 5, "int") "," SET("wrap_up", 6, "int") ","
+	SET("ring_timeout", 7, "int") "," SET("max_wait", 8, "int") ","
+	SET("overflow", 9, "overflow_kind") ","
+	" overflow_queue = CASE WHEN $10::uuid IS NULL THEN q.overflow_queue"
+	"  ELSE (SELECT id FROM queues WHERE id = $10::uuid"
+	"  AND company_id = q.company_id) END,"
+	SET("max_length", 11, "int") "," SET("miss_limit", 12, "int") ","
+	SET("widen", 13, "jsonb") ", updated_at = now()"
+	" WHERE q.id = $2 AND " SCOPE " RETURNING " COLS };
+static struct db_stmt st_delete = { .sql = "DELETE FROM queues q"
+	" WHERE q.id = $2 AND " SCOPE " RETURNING q.id" };
+static struct db_stmt st_members_del = { .sql = "DELETE FROM queue_members"
+	" WHERE queue_id = $1" };
+static struct db_stmt st_members_add = { .sql = "INSERT INTO queue_members"
+	" (queue_id, agent_id, penalty)"
+	" SELECT $2, a.id, coalesce((m->>'penalty')::int, 0)"
+	" FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(m, n)"
+	" JOIN agents a ON a.id = (m->>'agent_id')::uuid AND a.company_id = $1"
+	" ORDER BY n RETURNING agent_id" };
+static struct db_stmt st_today = { .sql =
+	"SELECT count(*) FILTER (WHERE c.state <> 'new'),"
+	" count(*) FILTER (WHERE c.answered_at IS NOT NULL),"
+	" count(*) FILTER (WHERE c.state = 'abandoned'),"
+	" count(*) FILTER (WHERE c.answered_at IS NOT NULL"
+	"  AND c.wait_seconds <= q.sl_threshold),"
+	" avg(c.wait_seconds) FILTER (WHERE c.answered_at IS NOT NULL),"
+	" avg(c.talk_seconds) FILTER (WHERE c.talk_seconds IS NOT NULL)"
+	" FROM queues q JOIN companies co ON co.id = q.company_id"
+	" LEFT JOIN calls c ON c.queue_id = q.id AND c.enqueued_at >="
+	"  (date_trunc('day', now() AT TIME ZONE co.timezone)"
+	"  AT TIME ZONE co.timezone)"
+	" WHERE q.id = $1 GROUP BY q.id" };
+
+static json_t *
+parsed(const PGresult *res, int r, int c, json_t *dflt)
+{
+	json_t	*v = json_loads(PQgetvalue(res, r, c), JSON_DECODE_ANY, NULL);
+
+	if (v == NULL)
+		return dflt;
+	json_decref(dflt);
+	return v;
+}
+
+json_t *
+queue_json(const PGresult *res, int r)
+{
+#define I(c) atoi(PQgetvalue(res, r, c))
+	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:o,s:i,s:i,"
+	    "s:o,s:o,s:s,s:s}",
+	    "id", PQgetvalue(res, r, QUEUE_C_ID),
+	    "company_id", PQgetvalue(res, r, QUEUE_C_COMPANY),
+	    "name", PQgetvalue(res, r, QUEUE_C_NAME),
+	    "strategy", PQgetvalue(res, r, QUEUE_C_STRATEGY),
+	    "sl_threshold", I(QUEUE_C_SL), "wrap_up", I(QUEUE_C_WRAP),
+	    "ring_timeout", I(QUEUE_C_RING), "max_wait", I(QUEUE_C_MAX_WAIT),
+	    "overflow", PQgetvalue(res, r, QUEUE_C_OVERFLOW),
+	    "overflow_queue_id", PQgetisnull(res, r, QUEUE_C_OVERFLOW_QUEUE) ?
+	    json_null() : json_string(PQgetvalue(res, r, QUEUE_C_OVERFLOW_QUEUE)),
+	    "max_length", I(QUEUE_C_MAX_LEN), "miss_limit", I(QUEUE_C_MISS),
+	    "widen", parsed(res, r, QUEUE_C_WIDEN, json_array()),
+	    "members", parsed(res, r, QUEUE_C_MEMBERS, json_array()),
+	    "created_at", PQgetvalue(res, r, QUEUE_C_CREATED),
+	    "updated_at", PQgetvalue(res, r, QUEUE_C_UPDATED));
+#undef I
+}
+
+PGresult *
+db_queue_list(struct db *db, const char *scope, const struct page *pg)
+{
+	const char *p[4] = { scope, pg->after_key[0] ? pg->after_key : NULL,
+	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
+
+	return db_run(db, &st_list, 4, p);
+}
+
+PGresult *
+db_queue_get(struct db *db, const char *scope, const char *id)
+{
+	const char *p[2] = { scope, id };
+
+	return db_run(db, &st_get, 2, p);
+}
+
+PGresult *
+db_queue_all(struct db *db)
+{
+	return db_run(db, &st_all, 0, NULL);
+}
+
+static void
+fields_params(const struct queue_fields *f, const char **p)
+{
+	p[0] = f->name;
+	p[1] = f->strategy;
+	p[2] = f->sl_threshold;
+	p[3] = f->wrap_up;
+	p[4] = f->ring_timeout;
+	p[5] = f->max_wait;
+	p[6] = f->overflow;
+	p[7] = f->overflow_queue;
+	p[8] = f->max_length;
+	p[9] = f->miss_limit;
+	p[10] = f->widen;
+}
+
+PGresult *
+db_queue_create(struct db *db, const char *company,
+    const struct queue_fields *f)
+{
+	const char *p[13] = { company, NULL };
+
+	fields_params(f, p + 2);
+	return db_run(db, &st_create, 13, p);
+}
+
+PGresult *
+db_queue_update(struct db *db, const char *scope, const char *id,
+    const struct queue_fields *f)
+{
+	const char *p[13] = { scope, id };
+
+	fields_params(f, p + 2);
+	return db_run(db, &st_update, 13, p);
+}
+
+PGresult *
+db_queue_delete(struct db *db, const char *scope, const char *id)
+{
+	const char *p[2] = { scope, id };
+
+	return db_run(db, &st_delete, 2, p);
+}
+
+int
+db_queue_set_members(struct db *db, const char *company, const char *queue,
+    const char *members)
+{
+	const char	*p[3] = { company, queue, members };
+	PGresult	*res;
+	int		 n;
+
+	if ((res = db_run(db, &st_members_del, 1, p + 1)) == NULL)
+		return -1;
+	PQclear(res);
+	if ((res = db_run(db, &st_members_add, 3, p)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n;
+}
+
+PGresult *
+db_queue_today(struct db *db, const char *queue)
+{
+	const char *p[1] = { queue };
+
+	return db_run(db, &st_today, 1, p);
+}
