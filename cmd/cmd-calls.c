@@ -256,6 +256,9 @@ cmd_calls_create(struct cmd_ctx *ctx)
 		return cmd_usage_error(ctx->group, ctx->entry, "bad "
 		    "--idempotency-key: must be one line, not empty");
 	body = json_object();
+	if (ctx->cli->company != NULL)
+		json_object_set_new(body, "company_id",
+		    json_string(ctx->cli->company));
 	args_string(ctx, body, "queue", "queue_id");
 	args_string(ctx, body, "caller-number", "caller_number");
 	args_string(ctx, body, "caller-name", "caller_name");

@@ -257,6 +257,10 @@ cmd_queues_create(struct cmd_ctx *ctx)
 
 	if ((rc = cmd_queues_body(ctx, &body)) != EXIT_OK)
 		return rc;
+	/* An admin names the company; a manager's is implied. */
+	if (ctx->cli->company != NULL)
+		json_object_set_new(body, "company_id",
+		    json_string(ctx->cli->company));
 	rc = api_call(ctx->cli, "POST", "/api/queues", body, &obj);
 	json_decref(body);
 	if (rc != EXIT_OK)

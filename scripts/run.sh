@@ -116,10 +116,16 @@ seed() {
 	[[ -n $company ]] || { echo "run.sh: companies create printed no id" >&2; return 1; }
 	c users create --email manager@acme.test --role manager --company "$company" \
 		--name "Acme Manager" --password-stdin -q <<<"$manager_pw" >/dev/null
-	c users create --email agent1@acme.test --role agent --company "$company" \
-		--name "Agent One" --password-stdin -q <<<"$agent1_pw" >/dev/null
-	c users create --email agent2@acme.test --role agent --company "$company" \
-		--name "Agent Two" --password-stdin -q <<<"$agent2_pw" >/dev/null
+	local u1 u2 a1 a2
+	u1=$(c users create --email agent1@acme.test --role agent --company "$company" \
+		--name "Agent One" --password-stdin -q <<<"$agent1_pw")
+	u2=$(c users create --email agent2@acme.test --role agent --company "$company" \
+		--name "Agent Two" --password-stdin -q <<<"$agent2_pw")
+	# Both take calls, Agent One also in Spanish, from the queue "Support".
+	a1=$(c agents create --user "$u1" --skill spanish:3 -q)
+	a2=$(c agents create --user "$u2" -q)
+	c queues create --company "$company" --name Support --member "$a1" \
+		--member "$a2" -q >/dev/null
 
 	{
 		echo "# demo data created by scripts/run.sh; delete to seed again"
