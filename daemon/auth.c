@@ -183,7 +183,7 @@ auth_login(struct hctx *h)
 	pthread_mutex_unlock(&throttle_lock);
 	if (db_begin(h->db) != 0 || (pair = issue_pair(h, user, NULL)) == NULL)
 		goto fail;
-	if (db_user_touch_login(h->db, PQgetvalue(user, 0, USER_ID)) == NULL ||
+	if (db_user_touch_login(h->db, PQgetvalue(user, 0, USER_ID)) != 0 ||
 	    db_commit(h->db) != 0) {
 		json_decref(pair);
 		goto fail;

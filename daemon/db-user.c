@@ -122,12 +122,16 @@ db_user_delete(struct db *db, const char *scope, const char *id)
 	return db_run(db, &st_delete, 2, p);
 }
 
-PGresult *
+int
 db_user_touch_login(struct db *db, const char *id)
 {
-	const char *p[1] = { id };
+	const char	*p[1] = { id };
+	PGresult	*res;
 
-	return db_run(db, &st_touch, 1, p);
+	if ((res = db_run(db, &st_touch, 1, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
 }
 
 int

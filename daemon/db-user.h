@@ -37,7 +37,7 @@ PGresult	*db_user_update(struct db *, const char *scope, const char *id,
 		    const char *email, const char *name, const char *role,
 		    const char *hash);
 PGresult	*db_user_delete(struct db *, const char *scope, const char *id);
-PGresult	*db_user_touch_login(struct db *, const char *id);
+int		 db_user_touch_login(struct db *, const char *id);
 /* Lock the admin rows and count them (inside a transaction). -1 on error. */
 int		 db_user_lock_admins(struct db *);
 
