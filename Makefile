@@ -92,6 +92,15 @@ build/tests/t-%: tests/unit/t-%.c tests/unit/unit.h $(UNIT_LINK)
 
 units: $(UNIT_BIN)
 
+# The ACD engine's benchmark: the pure engine alone, no database.
+ACD_OBJ   = build/daemon/acd.o build/daemon/acd-call.o \
+	    build/daemon/acd-pick.o build/daemon/acd-util.o
+BENCH_BIN = build/bench/acd-bench
+build/bench/acd-bench: tests/bench/acd-bench.c $(ACD_OBJ) build/common/xmalloc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Idaemon -o $@ $< $(ACD_OBJ) build/common/xmalloc.o \
+	    $(LDFLAGS) -lm
+
 deps:
 	@scripts/deps.sh
 
@@ -101,7 +110,7 @@ test: deps all units
 run: deps all
 	@scripts/run.sh
 
-bench: deps all
+bench: deps all $(BENCH_BIN)
 	@tests/bench/run.sh
 
 install: all

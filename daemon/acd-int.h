@@ -1,7 +1,8 @@
 /*
- * The ACD engine's insides, shared by acd.c (objects, events, time),
- * acd-pick.c (who gets which call) and acd-util.c (hash map, timer heap,
- * PRNG). Nothing outside daemon/acd*.c includes this.
+ * The ACD engine's insides, shared by acd.c (queues, agents, members),
+ * acd-call.c (calls, offers, time), acd-pick.c (who gets which call) and
+ * acd-util.c (hash map, timer heap, PRNG). Only daemon/acd*.c and the
+ * engine's unit test include this.
  */
 #ifndef ACD_INT_H
 #define ACD_INT_H
@@ -170,6 +171,7 @@ struct acd {
 	struct acd_map		  skills;
 	char			**skill_names;
 	int			  nskills;
+	size_t			  skill_cap;
 	struct acd_heap		  timers;
 	uint64_t		  timer_seq;
 	uint64_t		  call_seq;
@@ -205,20 +207,34 @@ struct acd_timer *acd_timer_due(struct acd *, double);
 uint64_t	 acd_random(struct acd *);
 void		*acd_grow(void *, size_t *, size_t, size_t);
 
+/* acd.c */
+int		 acd_id_ok(const char *);
+void		 acd_action_push(struct acd *, enum acd_action_type,
+		    const struct acd_call *, const struct acd_agent *,
+		    const struct acd_queue *, double);
+int		 acd_skills_norm(struct acd *, const struct acd_skill *, int,
+		    int, struct acd_need *, int *);
+void		 acd_dirty_agent(struct acd *, struct acd_agent *);
+void		 acd_dirty_call(struct acd *, struct acd_call *);
+void		 acd_undirty_call(struct acd *, struct acd_call *);
+int		 acd_agent_is_free(const struct acd_agent *);
+void		 acd_agent_refresh(struct acd *, struct acd_agent *, double);
+struct acd_agent *acd_agent_find(const struct acd *, const char *);
+struct acd_call	*acd_call_find(const struct acd *, const char *);
+
+/* acd-call.c */
+int		 acd_call_before(const struct acd_call *,
+		    const struct acd_call *);
+void		 acd_offer_make(struct acd *, struct acd_call *,
+		    struct acd_agent *, double);
+void		 acd_agent_unoffer(struct acd *, struct acd_agent *, double);
+void		 acd_queue_rearm(struct acd *, struct acd_queue *);
+
 /* acd-pick.c */
 int		 acd_eligible(const struct acd_agent *,
 		    const struct acd_need *, int);
 int		 acd_tried(const struct acd_call *, const struct acd_agent *);
 struct acd_call	*acd_best_call(struct acd *, struct acd_agent *);
 void		 acd_match(struct acd *, double);
-
-/* acd.c, for acd-pick.c */
-int		 acd_agent_is_free(const struct acd_agent *);
-void		 acd_offer_make(struct acd *, struct acd_call *,
-		    struct acd_agent *, double);
-void		 acd_dirty_agent(struct acd *, struct acd_agent *);
-void		 acd_dirty_call(struct acd *, struct acd_call *);
-int		 acd_call_before(const struct acd_call *,
-		    const struct acd_call *);
 
 #endif

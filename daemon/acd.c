@@ -1,19 +1,16 @@
 /*
- * The ACD engine's objects and events: queues, agents, members and calls,
- * what each API call does to them, and the timers acd_tick() fires.
- * Choosing who gets which call is in acd-pick.c.
+ * The ACD engine's configuration and agents: queues, agents and members,
+ * agent states and the free index each queue keeps, the actions queue, and
+ * the names of things. Calls, offers and time are in acd-call.c; choosing
+ * who gets which call in acd-pick.c.
  */
-#include <math.h>
 #include <stddef.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acd-int.h"
 #include "xmalloc.h"
-
-#define CONTAINER(p, type, field) \
-	((type *)(void *)((char *)(p) - offsetof(type, field)))
 
 static const char *const acd_errors[] = {
 	[-ACD_OK] = "ok",
@@ -43,7 +40,6 @@ static const char *const acd_actions[ACD_ACTION_COUNT] = {
 	[ACD_OVERFLOW] = "overflow",
 	[ACD_WRAP_DONE] = "wrap_done",
 };
-
 const char *
 acd_strerror(int e)
 {
@@ -82,8 +78,8 @@ acd_action_name(enum acd_action_type t)
 	return acd_actions[t];
 }
 
-static int
-id_ok(const char *id)
+int
+acd_id_ok(const char *id)
 {
 	size_t	len;
 
@@ -94,8 +90,8 @@ id_ok(const char *id)
 }
 
 /* Queue an action for acd_tick() to return. */
-static void
-action_push(struct acd *acd, enum acd_action_type type,
+void
+acd_action_push(struct acd *acd, enum acd_action_type type,
     const struct acd_call *c, const struct acd_agent *a,
     const struct acd_queue *q, double deadline)
 {
@@ -121,15 +117,14 @@ skill_intern(struct acd *acd, const char *name)
 {
 	void	*v;
 	char	*copy;
-	size_t	 cap;
 
 	if ((v = acd_map_get(&acd->skills, name)) != NULL)
 		return (int)(intptr_t)v - 1;
-	cap = (size_t)acd->nskills;
-	acd->skill_names = xrealloc(acd->skill_names,
-	    (cap + 1) * sizeof *acd->skill_names);
+	acd->skill_names = acd_grow(acd->skill_names, &acd->skill_cap,
+	    (size_t)acd->nskills + 1, sizeof *acd->skill_names);
 	copy = xstrdup(name);
 	acd->skill_names[acd->nskills++] = copy;
+	/* Stored plus one: NULL means absent. */
 	acd_map_put(&acd->skills, copy, (void *)(intptr_t)acd->nskills);
 	return acd->nskills - 1;
 }
@@ -146,8 +141,8 @@ need_cmp(const void *a, const void *b)
  * Turn named skills into numbered ones sorted by number, keeping the
  * highest level of a repeated name and dropping levels <= 0.
  */
-static int
-skills_norm(struct acd *acd, const struct acd_skill *in, int nin, int max,
+int
+acd_skills_norm(struct acd *acd, const struct acd_skill *in, int nin, int max,
     struct acd_need *out, int *nout)
 {
 	int	i, j, n = 0;
@@ -215,8 +210,8 @@ undirty_agent(struct acd *acd, struct acd_agent *a)
 	a->dirty_idx = ACD_NONE;
 }
 
-static void
-undirty_call(struct acd *acd, struct acd_call *c)
+void
+acd_undirty_call(struct acd *acd, struct acd_call *c)
 {
 	struct acd_call	*last;
 
@@ -280,8 +275,8 @@ free_del(struct acd_queue *q, struct acd_member *m)
  * After any change to an agent: keep the queues' free indexes, the state
  * shown and its "since" right, and look for work if it is free.
  */
-static void
-agent_refresh(struct acd *acd, struct acd_agent *a, double now)
+void
+acd_agent_refresh(struct acd *acd, struct acd_agent *a, double now)
 {
 	struct acd_member	*m;
 	enum agent_state	 st;
@@ -303,343 +298,6 @@ agent_refresh(struct acd *acd, struct acd_agent *a, double now)
 		a->since = now;
 	}
 }
-
-/* Served before: lower rank, then enqueued first. */
-int
-acd_call_before(const struct acd_call *a, const struct acd_call *b)
-{
-	if (a->rank != b->rank)
-		return a->rank < b->rank;
-	return a->seq < b->seq;
-}
-
-static void
-need_sig(const struct acd_need *need, int n, char *buf, size_t len)
-{
-	size_t	off = 0;
-	int	i;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && off < len; i++) {
-		off += (size_t)snprintf(buf + off, len - off, "%d:%d,",
-		    need[i].skill, need[i].level);
-	}
-}
-
-/* Put a waiting call in its requirements' group, in rank order. */
-static void
-group_add(struct acd_queue *q, struct acd_call *c)
-{
-	struct acd_group	*g;
-	struct acd_call		*at;
-	char			 sig[sizeof g->sig];
-
-	need_sig(c->need, c->nneed, sig, sizeof sig);
-	if ((g = acd_map_get(&q->groups_by_sig, sig)) == NULL) {
-		g = xcalloc(1, sizeof *g);
-		memcpy(g->sig, sig, sizeof g->sig);
-		memcpy(g->need, c->need, sizeof g->need);
-		g->nneed = c->nneed;
-		if ((g->next = q->groups) != NULL)
-			g->next->prev = g;
-		q->groups = g;
-		acd_map_put(&q->groups_by_sig, g->sig, g);
-	}
-	c->group = g;
-	/* New calls go last; a call back from an offer is near the head. */
-	if (g->tail == NULL || acd_call_before(g->tail, c))
-		at = NULL;
-	else {
-		for (at = g->head; !acd_call_before(c, at); at = at->gnext)
-			;
-	}
-	c->gnext = at;
-	c->gprev = at != NULL ? at->gprev : g->tail;
-	if (c->gprev != NULL)
-		c->gprev->gnext = c;
-	else
-		g->head = c;
-	if (at != NULL)
-		at->gprev = c;
-	else
-		g->tail = c;
-}
-
-static void
-group_del(struct acd_queue *q, struct acd_call *c)
-{
-	struct acd_group	*g = c->group;
-
-	if (c->gprev != NULL)
-		c->gprev->gnext = c->gnext;
-	else
-		g->head = c->gnext;
-	if (c->gnext != NULL)
-		c->gnext->gprev = c->gprev;
-	else
-		g->tail = c->gprev;
-	c->gnext = c->gprev = NULL;
-	c->group = NULL;
-	if (g->head != NULL)
-		return;
-	if (g->prev != NULL)
-		g->prev->next = g->next;
-	else
-		q->groups = g->next;
-	if (g->next != NULL)
-		g->next->prev = g->prev;
-	acd_map_del(&q->groups_by_sig, g->sig);
-	free(g);
-}
-
-static int
-in_queue(enum acd_call_state st)
-{
-	return st == ACD_CALL_WAITING || st == ACD_CALL_OFFERED;
-}
-
-/*
- * The one place a call changes state: keeps the queue's lists and counts.
- * NEW is both before enqueue and on the way out.
- */
-static void
-call_move(struct acd *acd, struct acd_call *c, enum acd_call_state to)
-{
-	struct acd_queue	*q = c->queue;
-	enum acd_call_state	 from = c->st;
-
-	if (from == to)
-		return;
-	if (from == ACD_CALL_WAITING) {
-		group_del(q, c);
-		q->nwaiting--;
-	} else if (from == ACD_CALL_OFFERED)
-		q->noffering--;
-	else if (from == ACD_CALL_TALKING)
-		q->nconnected--;
-	if (in_queue(from) && !in_queue(to)) {
-		if (c->qprev != NULL)
-			c->qprev->qnext = c->qnext;
-		else
-			q->chead = c->qnext;
-		if (c->qnext != NULL)
-			c->qnext->qprev = c->qprev;
-		else
-			q->ctail = c->qprev;
-		c->qnext = c->qprev = NULL;
-		acd_timer_stop(acd, &c->widen);
-		acd_timer_stop(acd, &c->overflow);
-	} else if (!in_queue(from) && in_queue(to)) {
-		c->qprev = q->ctail;
-		if (q->ctail != NULL)
-			q->ctail->qnext = c;
-		else
-			q->chead = c;
-		q->ctail = c;
-	}
-	c->st = to;
-	if (to == ACD_CALL_WAITING) {
-		group_add(q, c);
-		q->nwaiting++;
-		acd_dirty_call(acd, c);
-	} else if (to == ACD_CALL_OFFERED)
-		q->noffering++;
-	else if (to == ACD_CALL_TALKING)
-		q->nconnected++;
-}
-
-static void
-call_overflow_arm(struct acd *acd, struct acd_call *c)
-{
-	if (c->queue->conf.max_wait > 0)
-		acd_timer_set(acd, &c->overflow,
-		    c->conf.arrival + c->queue->conf.max_wait);
-	else
-		acd_timer_stop(acd, &c->overflow);
-}
-
-/*
- * Apply the queue's widen rules reached by now: the requirement is the
- * original one lowered by the largest drop reached. A waiting call moves
- * to its new group and keeps its rank.
- */
-static void
-call_widen(struct acd *acd, struct acd_call *c, double now)
-{
-	const struct acd_queue_conf	*qc = &c->queue->conf;
-	struct acd_need			 need[ACD_MAX_NEED];
-	int				 i, n = 0, step = 0, drop = 0;
-
-	while (step < qc->nwiden &&
-	    c->conf.arrival + qc->widen[step].after <= now) {
-		if (qc->widen[step].level_drop > drop)
-			drop = qc->widen[step].level_drop;
-		step++;
-	}
-	for (i = 0; i < c->norig; i++) {
-		if (c->orig[i].level - drop > 0) {
-			need[n] = c->orig[i];
-			need[n++].level -= drop;
-		}
-	}
-	c->step = step;
-	if (n != c->nneed || memcmp(need, c->need, (size_t)n * sizeof *need) != 0) {
-		if (c->st == ACD_CALL_WAITING)
-			group_del(c->queue, c);
-		memcpy(c->need, need, sizeof need);
-		c->nneed = n;
-		if (c->st == ACD_CALL_WAITING) {
-			group_add(c->queue, c);
-			acd_dirty_call(acd, c);
-		}
-	}
-	if (step < qc->nwiden)
-		acd_timer_set(acd, &c->widen,
-		    c->conf.arrival + qc->widen[step].after);
-	else
-		acd_timer_stop(acd, &c->widen);
-}
-
-static void
-offer_drop(struct acd *acd, struct acd_offer *o, double now)
-{
-	struct acd_offer	**op;
-
-	for (op = &o->call->offers; *op != o; op = &(*op)->next)
-		;
-	*op = o->next;
-	o->agent->offer = NULL;
-	acd_timer_stop(acd, &o->timer);
-	agent_refresh(acd, o->agent, now);
-	free(o);
-}
-
-/* Ring agent for call c until now + ring_timeout. */
-void
-acd_offer_make(struct acd *acd, struct acd_call *c, struct acd_agent *a,
-    double now)
-{
-	struct acd_offer	*o = xcalloc(1, sizeof *o), **op;
-	double			 deadline = now + c->queue->conf.ring_timeout;
-
-	o->call = c;
-	o->agent = a;
-	acd_timer_init(&o->timer, TIMER_OFFER);
-	acd_timer_set(acd, &o->timer, deadline);
-	for (op = &c->offers; *op != NULL; op = &(*op)->next)
-		;
-	*op = o;
-	call_move(acd, c, ACD_CALL_OFFERED);
-	a->offer = o;
-	agent_refresh(acd, a, now);
-	action_push(acd, ACD_OFFER, c, a, c->queue, deadline);
-}
-
-/* Withdraw every offer of c, telling the hub. */
-static void
-call_withdraw(struct acd *acd, struct acd_call *c, double now)
-{
-	while (c->offers != NULL) {
-		action_push(acd, ACD_WITHDRAW, c, c->offers->agent, c->queue,
-		    0);
-		offer_drop(acd, c->offers, now);
-	}
-}
-
-/* After an offer ended without an answer: back to waiting if none is left. */
-static void
-call_unanswered(struct acd *acd, struct acd_call *c)
-{
-	if (c->offers == NULL && c->st == ACD_CALL_OFFERED)
-		call_move(acd, c, ACD_CALL_WAITING);
-}
-
-static void
-call_free(struct acd *acd, struct acd_call *c)
-{
-	call_move(acd, c, ACD_CALL_NEW);
-	acd_timer_stop(acd, &c->widen);
-	acd_timer_stop(acd, &c->overflow);
-	undirty_call(acd, c);
-	acd_map_del(&acd->calls, c->conf.id);
-	free(c->tried);
-	free(c);
-}
-
-static void
-tried_add(struct acd_call *c, const struct acd_agent *a)
-{
-	size_t	cap = (size_t)c->tried_cap;
-
-	if (acd_tried(c, a))
-		return;
-	c->tried = acd_grow(c->tried, &cap, (size_t)c->ntried + 1,
-	    sizeof *c->tried);
-	c->tried_cap = (int)cap;
-	c->tried[c->ntried++] = a->serial;
-}
-
-/* A miss or a reject: count it, and send the agent away at the limit. */
-static void
-agent_miss(struct acd *acd, struct acd_agent *a, struct acd_call *c)
-{
-	int	limit = c->queue->conf.miss_limit;
-
-	tried_add(c, a);
-	a->misses++;
-	if (limit > 0 && a->misses >= limit) {
-		a->misses = 0;
-		a->presence = AGENT_AWAY;
-		action_push(acd, ACD_AGENT_AWAY, c, a, c->queue, 0);
-	}
-}
-
-static void
-fire_offer(struct acd *acd, struct acd_timer *t, double now)
-{
-	struct acd_offer	*o = CONTAINER(t, struct acd_offer, timer);
-	struct acd_call		*c = o->call;
-	struct acd_agent	*a = o->agent;
-
-	action_push(acd, ACD_MISSED, c, a, c->queue, 0);
-	agent_miss(acd, a, c);
-	offer_drop(acd, o, now);
-	call_unanswered(acd, c);
-}
-
-static void
-fire_wrap(struct acd *acd, struct acd_timer *t, double now)
-{
-	struct acd_agent	*a = CONTAINER(t, struct acd_agent, wrap);
-
-	a->wrapping = 0;
-	action_push(acd, ACD_WRAP_DONE, NULL, a, NULL, 0);
-	agent_refresh(acd, a, now);
-}
-
-static void
-fire_widen(struct acd *acd, struct acd_timer *t, double now)
-{
-	call_widen(acd, CONTAINER(t, struct acd_call, widen), now);
-}
-
-static void
-fire_overflow(struct acd *acd, struct acd_timer *t, double now)
-{
-	struct acd_call	*c = CONTAINER(t, struct acd_call, overflow);
-
-	call_withdraw(acd, c, now);
-	action_push(acd, ACD_OVERFLOW, c, NULL, c->queue, 0);
-	call_free(acd, c);
-}
-
-static void (*const timer_fire[])(struct acd *, struct acd_timer *,
-    double) = {
-	[TIMER_OFFER] = fire_offer,
-	[TIMER_WRAP] = fire_wrap,
-	[TIMER_WIDEN] = fire_widen,
-	[TIMER_OVERFLOW] = fire_overflow,
-};
 
 struct acd *
 acd_new(uint64_t seed)
@@ -719,11 +377,10 @@ int
 acd_queue_put(struct acd *acd, const struct acd_queue_conf *conf)
 {
 	struct acd_queue	*q;
-	struct acd_call		*c;
 	struct acd_widen	 w;
 	int			 i, j;
 
-	if (!id_ok(conf->id) ||
+	if (!acd_id_ok(conf->id) ||
 	    (unsigned)conf->strategy >= ACD_STRATEGY_COUNT ||
 	    conf->ring_timeout <= 0 || conf->wrap_up < 0 ||
 	    conf->max_wait < 0 || conf->max_len < 0 || conf->miss_limit < 0 ||
@@ -747,11 +404,7 @@ acd_queue_put(struct acd *acd, const struct acd_queue_conf *conf)
 			q->conf.widen[j] = q->conf.widen[j - 1];
 		q->conf.widen[j] = w;
 	}
-	/* New rules reach waiting calls at the next tick. */
-	for (c = q->chead; c != NULL; c = c->qnext) {
-		acd_timer_set(acd, &c->widen, c->conf.arrival);
-		call_overflow_arm(acd, c);
-	}
+	acd_queue_rearm(acd, q);
 	return 0;
 }
 
@@ -782,7 +435,7 @@ acd_queue_del(struct acd *acd, const char *id)
 {
 	struct acd_queue	*q;
 
-	if (!id_ok(id))
+	if (!acd_id_ok(id))
 		return ACD_E_INVAL;
 	if ((q = acd_map_get(&acd->queues, id)) == NULL)
 		return ACD_E_NOENT;
@@ -804,8 +457,8 @@ acd_agent_put(struct acd *acd, const struct acd_agent_conf *conf)
 	struct acd_need		 skills[ACD_MAX_SKILLS];
 	int			 n;
 
-	if (!id_ok(conf->id) ||
-	    skills_norm(acd, conf->skills, conf->nskills, ACD_MAX_SKILLS,
+	if (!acd_id_ok(conf->id) ||
+	    acd_skills_norm(acd, conf->skills, conf->nskills, ACD_MAX_SKILLS,
 	    skills, &n) != 0)
 		return ACD_E_INVAL;
 	if ((a = acd_map_get(&acd->agents, conf->id)) == NULL) {
@@ -820,34 +473,20 @@ acd_agent_put(struct acd *acd, const struct acd_agent_conf *conf)
 		a->conf = *conf;
 	memcpy(a->skills, skills, sizeof skills);
 	a->nskills = n;
-	agent_refresh(acd, a, a->since);
+	acd_agent_refresh(acd, a, a->since);
 	return 0;
 }
 
-static struct acd_agent *
-agent_find(const struct acd *acd, const char *id)
+struct acd_agent *
+acd_agent_find(const struct acd *acd, const char *id)
 {
-	return id_ok(id) ? acd_map_get(&acd->agents, id) : NULL;
+	return acd_id_ok(id) ? acd_map_get(&acd->agents, id) : NULL;
 }
 
-static struct acd_call *
-call_find(const struct acd *acd, const char *id)
+struct acd_call *
+acd_call_find(const struct acd *acd, const char *id)
 {
-	return id_ok(id) ? acd_map_get(&acd->calls, id) : NULL;
-}
-
-/* Take a's offer back (no miss) and put its call back to waiting. */
-static void
-agent_unoffer(struct acd *acd, struct acd_agent *a, double now)
-{
-	struct acd_call	*c;
-
-	if (a->offer == NULL)
-		return;
-	c = a->offer->call;
-	action_push(acd, ACD_WITHDRAW, c, a, c->queue, 0);
-	offer_drop(acd, a->offer, now);
-	call_unanswered(acd, c);
+	return acd_id_ok(id) ? acd_map_get(&acd->calls, id) : NULL;
 }
 
 int
@@ -855,11 +494,11 @@ acd_agent_del(struct acd *acd, const char *id)
 {
 	struct acd_agent	*a;
 
-	if ((a = agent_find(acd, id)) == NULL)
-		return id_ok(id) ? ACD_E_NOENT : ACD_E_INVAL;
+	if ((a = acd_agent_find(acd, id)) == NULL)
+		return acd_id_ok(id) ? ACD_E_NOENT : ACD_E_INVAL;
 	if (a->active > 0)
 		return ACD_E_BUSY;
-	agent_unoffer(acd, a, a->since);
+	acd_agent_unoffer(acd, a, a->since);
 	while (a->members != NULL)
 		member_unlink(a->members);
 	acd_timer_stop(acd, &a->wrap);
@@ -877,7 +516,7 @@ acd_member_set(struct acd *acd, const char *queue, const char *agent,
 	struct acd_agent	*a;
 	struct acd_member	*m;
 
-	if (!id_ok(queue) || !id_ok(agent) || penalty < 0)
+	if (!acd_id_ok(queue) || !acd_id_ok(agent) || penalty < 0)
 		return ACD_E_INVAL;
 	if ((q = acd_map_get(&acd->queues, queue)) == NULL ||
 	    (a = acd_map_get(&acd->agents, agent)) == NULL)
@@ -916,7 +555,7 @@ acd_member_del(struct acd *acd, const char *queue, const char *agent)
 	struct acd_agent	*a;
 	struct acd_member	*m;
 
-	if (!id_ok(queue) || !id_ok(agent))
+	if (!acd_id_ok(queue) || !acd_id_ok(agent))
 		return ACD_E_INVAL;
 	if ((a = acd_map_get(&acd->agents, agent)) == NULL)
 		return ACD_E_NOENT;
@@ -935,8 +574,8 @@ acd_agent_counters(struct acd *acd, const char *agent, int calls,
 {
 	struct acd_agent	*a;
 
-	if ((a = agent_find(acd, agent)) == NULL)
-		return id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
+	if ((a = acd_agent_find(acd, agent)) == NULL)
+		return acd_id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
 	if (calls < 0 || !(talk_seconds >= 0))
 		return ACD_E_INVAL;
 	a->calls = calls;
@@ -951,8 +590,8 @@ acd_agent_state(struct acd *acd, const char *agent, enum agent_state st,
 {
 	struct acd_agent	*a;
 
-	if ((a = agent_find(acd, agent)) == NULL)
-		return id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
+	if ((a = acd_agent_find(acd, agent)) == NULL)
+		return acd_id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
 	if (st != AGENT_AVAILABLE && st != AGENT_AWAY && st != AGENT_OFFLINE)
 		return ACD_E_INVAL;
 	if (st == a->presence)
@@ -960,323 +599,9 @@ acd_agent_state(struct acd *acd, const char *agent, enum agent_state st,
 	if (st == AGENT_AVAILABLE)
 		a->idle_since = now;
 	else
-		agent_unoffer(acd, a, now);
+		acd_agent_unoffer(acd, a, now);
 	a->presence = st;
-	agent_refresh(acd, a, now);
-	return 0;
-}
-
-/* Check conf and make a call in state NEW; *err says why not. */
-static struct acd_call *
-call_new(struct acd *acd, const struct acd_call_conf *conf, int *err)
-{
-	struct acd_queue	*q;
-	struct acd_call		*c;
-	struct acd_need		 need[ACD_MAX_NEED];
-	int			 n;
-
-	if (!id_ok(conf->id) || !id_ok(conf->queue) ||
-	    !isfinite(conf->arrival) ||
-	    skills_norm(acd, conf->need, conf->nneed, ACD_MAX_NEED, need,
-	    &n) != 0) {
-		*err = ACD_E_INVAL;
-		return NULL;
-	}
-	if (acd_map_get(&acd->calls, conf->id) != NULL) {
-		*err = ACD_E_EXIST;
-		return NULL;
-	}
-	if ((q = acd_map_get(&acd->queues, conf->queue)) == NULL) {
-		*err = ACD_E_NOENT;
-		return NULL;
-	}
-	c = xcalloc(1, sizeof *c);
-	c->conf = *conf;
-	c->queue = q;
-	c->st = ACD_CALL_NEW;
-	memcpy(c->orig, need, sizeof need);
-	c->norig = n;
-	memcpy(c->need, need, sizeof need);
-	c->nneed = n;
-	c->rank = conf->arrival - conf->priority * ACD_PRIORITY_WEIGHT;
-	c->seq = acd->call_seq++;
-	c->dirty_idx = ACD_NONE;
-	acd_timer_init(&c->widen, TIMER_WIDEN);
-	acd_timer_init(&c->overflow, TIMER_OVERFLOW);
-	return c;
-}
-
-int
-acd_enqueue(struct acd *acd, const struct acd_call_conf *conf, double now)
-{
-	struct acd_queue	*q;
-	struct acd_call		*c;
-	int			 err;
-
-	if ((c = call_new(acd, conf, &err)) == NULL)
-		return err;
-	q = c->queue;
-	if (q->conf.max_len > 0 &&
-	    q->nwaiting + q->noffering >= q->conf.max_len) {
-		free(c);
-		return ACD_E_FULL;
-	}
-	acd_map_put(&acd->calls, c->conf.id, c);
-	call_widen(acd, c, now);
-	call_overflow_arm(acd, c);
-	call_move(acd, c, ACD_CALL_WAITING);
-	return 0;
-}
-
-int
-acd_connect(struct acd *acd, const struct acd_call_conf *conf,
-    const char *agent, double now)
-{
-	struct acd_agent	*a;
-	struct acd_call		*c;
-	int			 err;
-
-	if ((a = agent_find(acd, agent)) == NULL)
-		return id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
-	if ((c = call_new(acd, conf, &err)) == NULL)
-		return err;
-	acd_map_put(&acd->calls, c->conf.id, c);
-	call_move(acd, c, ACD_CALL_TALKING);
-	c->agent = a;
-	a->active++;
-	agent_refresh(acd, a, now);
-	return 0;
-}
-
-int
-acd_abandon(struct acd *acd, const char *call, double now)
-{
-	struct acd_call	*c;
-
-	if ((c = call_find(acd, call)) == NULL)
-		return id_ok(call) ? ACD_E_NOENT : ACD_E_INVAL;
-	if (!in_queue(c->st))
-		return ACD_E_STATE;
-	call_withdraw(acd, c, now);
-	call_free(acd, c);
-	return 0;
-}
-
-/* Find the call and the agent's outstanding offer for it. */
-static int
-offer_find(struct acd *acd, const char *call, const char *agent,
-    struct acd_offer **out)
-{
-	struct acd_call		*c;
-	struct acd_agent	*a;
-
-	if (!id_ok(call) || !id_ok(agent))
-		return ACD_E_INVAL;
-	if ((c = call_find(acd, call)) == NULL ||
-	    (a = agent_find(acd, agent)) == NULL)
-		return ACD_E_NOENT;
-	if (a->offer == NULL || a->offer->call != c)
-		return ACD_E_STATE;
-	*out = a->offer;
-	return 0;
-}
-
-int
-acd_accept(struct acd *acd, const char *call, const char *agent,
-    double now)
-{
-	struct acd_offer	*o, *sib, *next;
-	struct acd_call		*c;
-	struct acd_agent	*a;
-	int			 err;
-
-	if ((err = offer_find(acd, call, agent, &o)) != 0)
-		return err;
-	c = o->call;
-	a = o->agent;
-	for (sib = c->offers; sib != NULL; sib = next) {
-		next = sib->next;
-		if (sib == o)
-			continue;
-		action_push(acd, ACD_WITHDRAW, c, sib->agent, c->queue, 0);
-		offer_drop(acd, sib, now);
-	}
-	a->misses = 0;
-	a->active++;
-	offer_drop(acd, o, now);
-	call_move(acd, c, ACD_CALL_TALKING);
-	c->agent = a;
-	return 0;
-}
-
-int
-acd_reject(struct acd *acd, const char *call, const char *agent,
-    double now)
-{
-	struct acd_offer	*o;
-	struct acd_call		*c;
-	int			 err;
-
-	if ((err = offer_find(acd, call, agent, &o)) != 0)
-		return err;
-	c = o->call;
-	agent_miss(acd, o->agent, c);
-	offer_drop(acd, o, now);
-	call_unanswered(acd, c);
-	return 0;
-}
-
-int
-acd_assign(struct acd *acd, const char *call, const char *agent,
-    double now)
-{
-	struct acd_call		*c;
-	struct acd_agent	*a;
-
-	if (!id_ok(call) || !id_ok(agent))
-		return ACD_E_INVAL;
-	if ((c = call_find(acd, call)) == NULL ||
-	    (a = agent_find(acd, agent)) == NULL)
-		return ACD_E_NOENT;
-	if (!in_queue(c->st) || !acd_agent_is_free(a))
-		return ACD_E_STATE;
-	call_withdraw(acd, c, now);
-	acd_offer_make(acd, c, a, now);
-	return 0;
-}
-
-int
-acd_call_end(struct acd *acd, const char *agent, const char *call,
-    double talk_seconds, double now)
-{
-	struct acd_call		*c;
-	struct acd_agent	*a;
-	struct acd_queue	*q;
-	double			 until;
-
-	if (!id_ok(call) || !id_ok(agent) || !(talk_seconds >= 0))
-		return ACD_E_INVAL;
-	if ((c = call_find(acd, call)) == NULL ||
-	    (a = agent_find(acd, agent)) == NULL)
-		return ACD_E_NOENT;
-	if (c->st != ACD_CALL_TALKING || c->agent != a)
-		return ACD_E_STATE;
-	q = c->queue;
-	a->active--;
-	a->calls++;
-	a->talk += talk_seconds;
-	a->idle_since = now;
-	q->aht[q->aht_pos] = talk_seconds + q->conf.wrap_up;
-	q->aht_pos = (q->aht_pos + 1) % ACD_AHT_SAMPLES;
-	if (q->naht < ACD_AHT_SAMPLES)
-		q->naht++;
-	if (q->conf.wrap_up > 0) {
-		until = now + q->conf.wrap_up;
-		if (!a->wrapping || a->wrap.at < until)
-			acd_timer_set(acd, &a->wrap, until);
-		a->wrapping = 1;
-	}
-	call_free(acd, c);
-	agent_refresh(acd, a, now);
-	return 0;
-}
-
-int
-acd_wrap_done(struct acd *acd, const char *agent, double now)
-{
-	struct acd_agent	*a;
-
-	if ((a = agent_find(acd, agent)) == NULL)
-		return id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
-	if (!a->wrapping)
-		return ACD_E_STATE;
-	a->wrapping = 0;
-	acd_timer_stop(acd, &a->wrap);
-	agent_refresh(acd, a, now);
-	return 0;
-}
-
-int
-acd_pull(struct acd *acd, const char *agent, double now,
-    char call_out[ACD_ID_LEN + 1])
-{
-	struct acd_agent	*a;
-	struct acd_call		*c;
-
-	if ((a = agent_find(acd, agent)) == NULL)
-		return id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
-	if (!acd_agent_is_free(a))
-		return ACD_E_STATE;
-	if ((c = acd_best_call(acd, a)) == NULL)
-		return ACD_E_EMPTY;
-	acd_offer_make(acd, c, a, now);
-	memcpy(call_out, c->conf.id, ACD_ID_LEN + 1);
-	return 0;
-}
-
-size_t
-acd_tick(struct acd *acd, double now, struct acd_action *out, size_t max)
-{
-	struct acd_timer	*t;
-	size_t			 n;
-
-	while ((t = acd_timer_due(acd, now)) != NULL)
-		timer_fire[t->kind](acd, t, now);
-	acd_match(acd, now);
-	n = acd->npending - acd->pending_head;
-	if (n > max)
-		n = max;
-	if (n > 0)
-		memcpy(out, acd->pending + acd->pending_head, n * sizeof *out);
-	acd->pending_head += n;
-	if (acd->pending_head == acd->npending)
-		acd->pending_head = acd->npending = 0;
-	return n;
-}
-
-double
-acd_next_deadline(const struct acd *acd)
-{
-	return acd->timers.n > 0 ? acd->timers.t[0]->at : INFINITY;
-}
-
-int
-acd_position(const struct acd *acd, const char *call, int *position,
-    int *ewt_seconds)
-{
-	const struct acd_call	*c, *x;
-	const struct acd_queue	*q;
-	const struct acd_member	*m;
-	double			 aht = 0;
-	int			 i, ahead = 0, staffed = 0, pos;
-
-	if ((c = call_find(acd, call)) == NULL)
-		return id_ok(call) ? ACD_E_NOENT : ACD_E_INVAL;
-	if (!in_queue(c->st))
-		return ACD_E_STATE;
-	if (c->st == ACD_CALL_OFFERED) {
-		*position = 0;
-		*ewt_seconds = 0;
-		return 0;
-	}
-	q = c->queue;
-	for (x = q->chead; x != NULL; x = x->qnext) {
-		if (x->st == ACD_CALL_WAITING && acd_call_before(x, c))
-			ahead++;
-	}
-	*position = pos = ahead + 1;
-	for (m = q->mhead; m != NULL; m = m->qnext)
-		staffed += m->agent->presence == AGENT_AVAILABLE;
-	for (i = 0; i < q->naht; i++)
-		aht += q->aht[i];
-	aht = q->naht > 0 ? aht / q->naht : ACD_DEFAULT_AHT;
-	if (staffed == 0)
-		*ewt_seconds = -1;
-	else if ((size_t)pos <= q->nfree)
-		*ewt_seconds = 0;
-	else
-		*ewt_seconds = (int)ceil((pos - (double)q->nfree) * aht /
-		    staffed);
+	acd_agent_refresh(acd, a, now);
 	return 0;
 }
 
@@ -1288,7 +613,7 @@ acd_queue_stats(const struct acd *acd, const char *queue, double now,
 	const struct acd_call	*c;
 	const struct acd_member	*m;
 
-	if (!id_ok(queue))
+	if (!acd_id_ok(queue))
 		return ACD_E_INVAL;
 	if ((q = acd_map_get(&acd->queues, queue)) == NULL)
 		return ACD_E_NOENT;
@@ -1310,8 +635,8 @@ acd_agent_get(const struct acd *acd, const char *agent,
 {
 	const struct acd_agent	*a;
 
-	if ((a = agent_find(acd, agent)) == NULL)
-		return id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
+	if ((a = acd_agent_find(acd, agent)) == NULL)
+		return acd_id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
 	if (state != NULL)
 		*state = a->state;
 	if (since != NULL)

@@ -15,6 +15,11 @@
  * caller who has waited longest among them, weighted by priority. Give
  * priorities far apart (100 = 100 minutes) to make them strict.
  *
+ * An agent may be offered a call when it is a member of the call's queue,
+ * free (available, no offer outstanding, out of wrap-up and below
+ * max_calls: busy with room counts) and has every skill the call still
+ * needs at that level or above.
+ *
  * Choosing the agent for a call, best first: agents not yet tried for this
  * call (one that missed or rejected it is retried only when no other
  * eligible agent is free), lower member penalty, higher total level in the
@@ -155,7 +160,7 @@ int	 acd_queue_put(struct acd *, const struct acd_queue_conf *);
 /* Refused with ACD_E_BUSY while any call is in the queue or connected from
  * it: the hub ends or moves them first. Members are dropped. */
 int	 acd_queue_del(struct acd *, const char *queue);
-/* Create (offline) or update. */
+/* Create (offline, since 0) or update skills and max_calls. */
 int	 acd_agent_put(struct acd *, const struct acd_agent_conf *);
 /* Refused with ACD_E_BUSY while on a call; an offer is withdrawn. */
 int	 acd_agent_del(struct acd *, const char *agent);
@@ -226,7 +231,8 @@ int	 acd_pull(struct acd *, const char *agent, double now,
  */
 size_t	 acd_tick(struct acd *, double now, struct acd_action *out,
 	    size_t max);
-/* When acd_tick() next has work because of time, or INFINITY. */
+/* When acd_tick() next has work because of time, or INFINITY. Work made
+ * by the other calls is not counted: tick after each change as well. */
 double	 acd_next_deadline(const struct acd *);
 
 /*
