@@ -314,3 +314,61 @@ teardown_file() { cd_teardown; }
 	[[ $(jq -r .pause_reason <<<"$output") == lunch ]]
 	cli agents state "$A1" offline >/dev/null
 }
+
+@test "skills: a call needing spanish:3 goes to the agent who has it" {
+	api PUT "/api/agents/$A2" '{"skills":{"spanish":4}}' "$MGR"
+	assert_status 200
+	assert_json .skills.spanish 4
+	q=$(mkqueue Skills '{"ring_timeout": 30, "strategy": "linear"}' "$A1" "$A2")
+	avail "$T1" "$A1" available
+	avail "$T2" "$A2" available
+	c=$(newcall "$q" '{"skills": {"spanish": 3}}')
+	wait_for 3 call_agent_is "$c" "$A2"
+	# Ann (no Spanish) is still free: she gets the next plain call.
+	d=$(newcall "$q")
+	wait_for 3 call_agent_is "$d" "$A1"
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	api POST "/api/calls/$d/hangup" '{}' "$MGR"
+	avail "$T1" "$A1" offline
+	avail "$T2" "$A2" offline
+	api PUT "/api/agents/$A2" '{"skills":{}}' "$MGR"
+}
+
+@test "overflow: after max_wait a call moves to the overflow queue, or is missed" {
+	q2=$(mkqueue Backup '{}' "$A2")
+	q1=$(mkqueue Front "$(jq -nc --arg q "$q2" '{max_wait: 1, overflow: "queue", overflow_queue_id: $q}')" "$A1")
+	c=$(newcall "$q1")
+	wait_for 5 bash -c "curl -s --unix-socket '$CD_SOCK' -H 'Authorization: Bearer $MGR' \
+		http://localhost/api/calls/$c | jq -e '.queue_id == \"$q2\"' >/dev/null"
+	assert_equal "$(call_state "$c")" queued
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '[.events[].type] | index("call.overflowed") != null' true
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	q3=$(mkqueue Closing '{"max_wait": 1, "overflow": "voicemail"}' "$A1")
+	c=$(newcall "$q3")
+	wait_for 5 call_is "$c" missed
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '.events[-1].data.overflow' voicemail
+}
+
+@test "transfer to an agent: the call is offered to the colleague" {
+	q=$(mkqueue Xfer '{"ring_timeout": 30, "wrap_up": 0}' "$A1")
+	avail "$T1" "$A1" available
+	c=$(newcall "$q")
+	wait_for 3 call_agent_is "$c" "$A1"
+	api POST "/api/calls/$c/answer" '{}' "$T1"
+	assert_json .state connected
+	avail "$T2" "$A2" available
+	api POST "/api/calls/$c/transfer" "{\"agent_id\":\"$A2\"}" "$T1"
+	assert_status 200
+	assert_json .state offering
+	assert_json .agent_id "$A2"
+	api POST "/api/calls/$c/answer" '{}' "$T2"
+	assert_json .state connected
+	wait_for 3 agent_is "$A1" available
+	api POST "/api/calls/$c/hangup" '{}' "$T2"
+	assert_json .state wrap_up
+	api POST "/api/calls/$c/wrap" '{}' "$T2"
+	avail "$T1" "$A1" offline
+	avail "$T2" "$A2" offline
+}
