@@ -106,6 +106,27 @@ as() { export CD_XDG=$CD_TMP/xdg-$1; mkdir -p "$CD_XDG"; }
 	[[ -z $output ]] || { echo "stdout carries an error: $output" >&2; false; }
 }
 
+@test "users create, get, delete over TCP as a logged-in manager" {
+	as mgr
+	run cli_tcp login --email mgr@cli.test --password-stdin <<<"$PW"
+	assert_success
+	run --separate-stderr cli_tcp -q users create --email tcpmade@cli.test --role agent \
+		--password-stdin <<<"$PW"
+	assert_success
+	[[ $output =~ $uuid_re ]] || { echo "create -q printed \"$output\"" >&2; false; }
+	id=$output
+	run --separate-stderr cli_tcp -o json users get "$id"
+	assert_success
+	[[ $(jq -r .email <<<"$output") == tcpmade@cli.test ]]
+	[[ $(jq -r .company_id <<<"$output") == "$CO" ]]
+	run cli_tcp users delete "$id"
+	assert_success
+	run cli_tcp users get "$id"
+	assert_failure 3
+	api GET "/api/users/$id"
+	assert_status 404
+}
+
 @test "users get of an unknown id exits 3" {
 	as root
 	run cli users get 00000000-0000-4000-8000-000000000000

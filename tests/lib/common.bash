@@ -12,6 +12,8 @@
 TOP=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 load /usr/lib/bats/bats-support/load
 load /usr/lib/bats/bats-assert/load
+# run --separate-stderr and run's status checks need bats 1.5.
+bats_require_minimum_version 1.5.0
 
 # CALLDOCKER_TEST_DAEMON / CALLDOCKER_TEST_CLI test other binaries (an
 # installed build, say) with the same suites.
@@ -54,6 +56,7 @@ cd_init() {
 # SIGTERM) and the suite's own cluster if it started one.
 cd_teardown() {
 	local rc=0 p
+	[[ -n ${CD_TMP:-} ]] || return 0
 	for p in "$CD_TMP"/*/pid; do
 		[[ -f $p ]] || continue
 		daemon_stop "$(basename "$(dirname "$p")")" || rc=1
