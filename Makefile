@@ -32,6 +32,12 @@ CFLAGS	+= -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=a
 LDFLAGS	+= -fsanitize=$(SANITIZE)
 endif
 
+# Rebuild everything when the flags change (SANITIZE=, CI=), like git's
+# GIT-CFLAGS: objects depend on a file holding the flags.
+FLAGS_FILE = build/FLAGS
+$(shell mkdir -p build; echo '$(CC) $(CFLAGS) $(LDFLAGS)' | cmp -s - $(FLAGS_FILE) || \
+	echo '$(CC) $(CFLAGS) $(LDFLAGS)' > $(FLAGS_FILE))
+
 cflags	= $(shell $(PKG_CONFIG) --cflags $(1) | sed 's/-D_XOPEN_SOURCE=600//')
 libs	= $(shell $(PKG_CONFIG) --libs $(1))
 
@@ -51,19 +57,19 @@ CLI_LIBS    = $(call libs,$(PKGS_COMMON) $(PKGS_CLI)) -lm
 
 all: bin/calldockerd bin/calldocker
 
-build/common/%.o: common/%.c $(wildcard common/*.h)
+build/common/%.o: common/%.c $(FLAGS_FILE) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call cflags,$(PKGS_COMMON) libjwt) -c -o $@ $<
 
-build/daemon/%.o: daemon/%.c $(wildcard common/*.h daemon/*.h)
+build/daemon/%.o: daemon/%.c $(FLAGS_FILE) $(wildcard common/*.h daemon/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Idaemon $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) -c -o $@ $<
 
-build/cmd/%.o: cmd/%.c $(wildcard common/*.h cmd/*.h tui/*.h)
+build/cmd/%.o: cmd/%.c $(FLAGS_FILE) $(wildcard common/*.h cmd/*.h tui/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Icmd -Itui $(call cflags,$(PKGS_COMMON) $(PKGS_CLI)) -c -o $@ $<
 
-build/tui/%.o: tui/%.c $(wildcard common/*.h cmd/*.h tui/*.h)
+build/tui/%.o: tui/%.c $(FLAGS_FILE) $(wildcard common/*.h cmd/*.h tui/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Icmd -Itui $(call cflags,$(PKGS_COMMON) $(PKGS_CLI)) -c -o $@ $<
 
@@ -72,7 +78,7 @@ build/gen/migrations.c: $(SQL) scripts/embed-sql.sh
 	@mkdir -p $(dir $@)
 	scripts/embed-sql.sh $(SQL) > $@
 
-build/gen/migrations.o: build/gen/migrations.c
+build/gen/migrations.o: build/gen/migrations.c $(FLAGS_FILE)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 bin/calldockerd: $(DAEMON_OBJ) $(COMMON_OBJ)

@@ -155,4 +155,7 @@ echo "profile p99     = ${p_p99:-?} ms   target < 10 ms: $(mark lt "${p_p99:-}" 
 if [[ $(non2xx profile) != 0 || $(non2xx health) != 0 ]]; then
 	echo "warning: some answers were not 2xx; those numbers are not comparable" >&2
 fi
+
+# Calls, queues and the ACD (issue 3), with this run's daemon and nginx.
+. tests/bench/calls.sh
 exit 0
