@@ -57,11 +57,18 @@ group_add(struct acd_queue *q, struct acd_call *c)
 		acd_map_put(&q->groups_by_sig, g->sig, g);
 	}
 	c->group = g;
-	/* New calls go last; a call back from an offer is near the head. */
+	/*
+	 * New calls go last or near it (concurrent arrivals commit slightly
+	 * out of order): search from the tail. A call back from an offer
+	 * goes first or near the head: search from the head.
+	 */
 	if (g->tail == NULL || acd_call_before(g->tail, c))
 		at = NULL;
+	else if (acd_call_before(c, g->head))
+		at = g->head;
 	else {
-		for (at = g->head; !acd_call_before(c, at); at = at->gnext)
+		for (at = g->tail; at->gprev != NULL &&
+		    acd_call_before(c, at->gprev); at = at->gprev)
 			;
 	}
 	c->gnext = at;

@@ -240,8 +240,8 @@ calls_create(struct hctx *h)
 	}
 	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
 	    CALL_C_ID));
-	resp_json(h->resp, 201, call_live_json(r.row ? r.row : row, 0));
-	PQclear(r.row);
+	/* No position here: counting it costs O(waiting); GET has it. */
+	resp_json(h->resp, 201, call_json(row, 0));
 	PQclear(row);
 	return 0;
 replay:
