@@ -57,4 +57,16 @@ int	calls_update(struct hctx *);
 int	calls_next(struct hctx *);
 int	calls_action(struct hctx *);
 
+/* ivr.c */
+int	ivr_list(struct hctx *);
+int	ivr_get(struct hctx *);
+int	ivr_create(struct hctx *);
+int	ivr_update(struct hctx *);
+int	ivr_delete(struct hctx *);
+int	ivr_activate(struct hctx *);
+int	ivr_rollback(struct hctx *);
+int	ivr_versions(struct hctx *);
+int	ivr_export(struct hctx *);
+int	ivr_validate(struct hctx *);
+
 #endif

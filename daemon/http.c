@@ -93,6 +93,7 @@ request_free(struct request *req)
 		json_decref(req->body);
 	free(req->user_agent);
 	free(req->idempotency_key);
+	free(req->raw);
 	free(req);
 }
 
@@ -161,6 +162,24 @@ resp_problem(struct response *resp, int status, const char *code,
 	resp_problem_json(resp, status, problem_new(status, code, detail));
 	if (status == 503 && resp->retry_after == 0)
 		resp->retry_after = 2;
+	return -1;
+}
+
+int
+resp_problem_with(struct response *resp, int status, const char *code,
+    json_t *extra, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 detail[512];
+	json_t	*doc;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	doc = problem_new(status, code, detail);
+	json_object_update(doc, extra);
+	json_decref(extra);
+	resp_problem_json(resp, status, doc);
 	return -1;
 }
 

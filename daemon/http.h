@@ -53,6 +53,8 @@ struct request {
 	/* NULL for an admin (every company), else the principal's company. */
 	const char		*scope;
 	json_t			*body;		/* parsed JSON body or NULL */
+	char			*raw;		/* a YAML body (ROUTE_YAML), or NULL */
+	size_t			 rawlen;
 	char			 client_ip[64];
 	char			*user_agent;
 	char			*idempotency_key;
@@ -86,6 +88,10 @@ void	resp_empty(struct response *);
  */
 int	resp_problem(struct response *, int status, const char *code,
 	    const char *detail, ...) __attribute__((format(printf, 4, 5)));
+/* The same with more members (steals extra). */
+int	resp_problem_with(struct response *, int status, const char *code,
+	    json_t *extra, const char *detail, ...)
+	    __attribute__((format(printf, 5, 6)));
 /* 422 with per-field errors from a struct fields. */
 struct fields;
 int	resp_invalid(struct response *, struct fields *);

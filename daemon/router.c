@@ -66,6 +66,17 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/calls/:id/transfer", ANY, ROUTE_BODY, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/hangup", ANY, ROUTE_BODY_OPT, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/wrap", ANY, ROUTE_BODY_OPT, calls_action },
+
+	{ HTTP_GET,	"/api/ivr", ANY, ROUTE_READ, ivr_list },
+	{ HTTP_POST,	"/api/ivr", ROLE_MANAGER, ROUTE_BODY | ROUTE_YAML, ivr_create },
+	{ HTTP_POST,	"/api/ivr/validate", ANY, ROUTE_BODY | ROUTE_YAML, ivr_validate },
+	{ HTTP_GET,	"/api/ivr/:id", ANY, 0, ivr_get },
+	{ HTTP_PUT,	"/api/ivr/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_YAML, ivr_update },
+	{ HTTP_DELETE,	"/api/ivr/:id", ROLE_MANAGER, 0, ivr_delete },
+	{ HTTP_POST,	"/api/ivr/:id/activate", ROLE_MANAGER, ROUTE_BODY_OPT, ivr_activate },
+	{ HTTP_POST,	"/api/ivr/:id/rollback", ROLE_MANAGER, ROUTE_BODY_OPT, ivr_rollback },
+	{ HTTP_GET,	"/api/ivr/:id/versions", ANY, 0, ivr_versions },
+	{ HTTP_GET,	"/api/ivr/:id/export", ANY, 0, ivr_export },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 

@@ -27,6 +27,7 @@ enum route_flags {
 	ROUTE_READ = 0x20,		/* single statements, no transaction:
 					   may run pipelined (batch.h) */
 	ROUTE_BODY_OPT = 0x40,		/* a JSON body is allowed, not needed */
+	ROUTE_YAML = 0x80,		/* or application/yaml, kept raw */
 };
 
 struct route {

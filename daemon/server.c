@@ -331,6 +331,16 @@ rate_limit(struct exchange *x, struct request *req, struct response *resp)
 	return 0;
 }
 
+/* Is ctype this media type, with or without parameters? */
+static int
+media_is(const char *ctype, const char *type)
+{
+	size_t	 n = strlen(type);
+
+	return strncasecmp(ctype, type, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
 static int
 parse_body(struct exchange *x, struct request *req, struct response *resp,
     const char *ctype)
@@ -340,10 +350,19 @@ parse_body(struct exchange *x, struct request *req, struct response *resp,
 	if (x->len == 0)
 		return resp_problem(resp, 400, "bad_request",
 		    "a JSON object is required as the request body");
-	if (ctype == NULL || strncasecmp(ctype, "application/json", 16) != 0 ||
-	    (ctype[16] != '\0' && ctype[16] != ';'))
+	if ((req->route->flags & ROUTE_YAML) && ctype != NULL &&
+	    (media_is(ctype, "application/yaml") ||
+	    media_is(ctype, "application/x-yaml") ||
+	    media_is(ctype, "text/yaml"))) {
+		req->raw = x->body;
+		req->rawlen = x->len;
+		x->body = NULL;
+		return 0;
+	}
+	if (ctype == NULL || !media_is(ctype, "application/json"))
 		return resp_problem(resp, 415, "unsupported_media_type",
-		    "the request body must be application/json");
+		    "the request body must be application/json%s",
+		    req->route->flags & ROUTE_YAML ? " or application/yaml" : "");
 	req->body = json_loadb(x->body, x->len,
 	    JSON_REJECT_DUPLICATES, &err);
 	if (req->body == NULL)

@@ -1,0 +1,212 @@
+/* SQL for IVR flows, their versions and the sessions of calls. */
+#include <stdlib.h>
+
+#include "db.h"
+#include "validate.h"
+#include "db-ivr.h"
+
+#define COLS "f.id, f.company_id, f.name, f.description, f.active_version," \
+	" f.is_entry, " SQL_TIME("f.created_at") ", " SQL_TIME("f.updated_at") \
+	", " SQL_KEY("f.created_at") ", (SELECT max(v.version) FROM" \
+	" ivr_versions v WHERE v.flow_id = f.id)"
+#define SCOPE "($1::uuid IS NULL OR f.company_id = $1)"
+#define HASH(n) "encode(sha256(convert_to($" #n ", 'UTF8')), 'hex')"
+
+static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM ivr_flows f"
+	" WHERE " SCOPE " AND " SQL_AFTER("f.created_at", "f.id", 2, 3)
+	" ORDER BY f.created_at, f.id LIMIT $4" };
+static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM ivr_flows f"
+	" WHERE f.id = $2 AND " SCOPE };
+static struct db_stmt st_by_name = { .sql = "SELECT " COLS
+	" FROM ivr_flows f WHERE f.company_id = $1 AND lower(f.name) = lower($2)"
+	" FOR UPDATE" };
+static struct db_stmt st_entry = { .sql = "SELECT " COLS
+	" FROM ivr_flows f WHERE f.company_id = $1 AND f.is_entry" };
+static struct db_stmt st_create = { .sql = "INSERT INTO ivr_flows AS f"
+	" (company_id, name, description) VALUES ($1, $2, $3) RETURNING " COLS };
+static struct db_stmt st_add = { .sql =
+	"WITH last AS (SELECT version, content_hash FROM ivr_versions"
+	"  WHERE flow_id = $1 ORDER BY version DESC LIMIT 1),"
+	" ins AS (INSERT INTO ivr_versions (flow_id, version, content,"
+	"  content_hash, author_id)"
+	"  SELECT $1, coalesce((SELECT version FROM last), 0) + 1, $2, " HASH(2)
+	",  $3 WHERE NOT EXISTS (SELECT 1 FROM last"
+	"  WHERE content_hash = " HASH(2) ") RETURNING version)"
+	" SELECT version, true FROM ins"
+	" UNION ALL SELECT version, false FROM last"
+	"  WHERE NOT EXISTS (SELECT 1 FROM ins)" };
+static struct db_stmt st_unentry = { .sql = "UPDATE ivr_flows SET"
+	" is_entry = false WHERE company_id = (SELECT company_id FROM ivr_flows"
+	" WHERE id = $1) AND id <> $1 AND is_entry" };
+static struct db_stmt st_activate = { .sql = "UPDATE ivr_flows f SET"
+	" active_version = v.version, is_entry = f.is_entry OR $4::bool,"
+	" updated_at = now()"
+	" FROM (SELECT max(version) AS version FROM ivr_versions"
+	"  WHERE flow_id = $2 AND ($3::int IS NULL OR version = $3)) v"
+	" WHERE f.id = $2 AND " SCOPE " AND v.version IS NOT NULL"
+	" RETURNING " COLS };
+static struct db_stmt st_previous = { .sql = "SELECT max(v.version)"
+	" FROM ivr_versions v JOIN ivr_flows f ON f.id = v.flow_id"
+	" WHERE f.id = $1 AND v.version < f.active_version"
+	" HAVING max(v.version) IS NOT NULL" };
+static struct db_stmt st_versions = { .sql = "SELECT version, content_hash,"
+	" author_id, " SQL_TIME("created_at") ", content FROM ivr_versions"
+	" WHERE flow_id = $1 ORDER BY version" };
+static struct db_stmt st_version = { .sql = "SELECT version, content_hash,"
+	" author_id, " SQL_TIME("created_at") ", content FROM ivr_versions"
+	" WHERE flow_id = $1 AND version = $2::int" };
+static struct db_stmt st_delete = { .sql = "DELETE FROM ivr_flows f"
+	" WHERE f.id = $2 AND " SCOPE " RETURNING f.id" };
+static struct db_stmt st_queues = { .sql = "SELECT name FROM queues"
+	" WHERE company_id = $1 ORDER BY name" };
+static struct db_stmt st_session_get = { .sql = "SELECT flow_id, version,"
+	" state FROM ivr_sessions WHERE call_id = $1" };
+static struct db_stmt st_session_put = { .sql = "INSERT INTO ivr_sessions"
+	" (call_id, flow_id, version, state) VALUES ($1, $2, $3::int, $4)"
+	" ON CONFLICT (call_id) DO UPDATE SET state = $4, updated_at = now()" };
+
+json_t *
+ivr_flow_json(const PGresult *res, int r)
+{
+#define NUM(c) (PQgetisnull(res, r, c) ? json_null() : \
+	json_integer(atoi(PQgetvalue(res, r, c))))
+	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:s,s:s}",
+	    "id", PQgetvalue(res, r, IVR_C_ID),
+	    "company_id", PQgetvalue(res, r, IVR_C_COMPANY),
+	    "name", PQgetvalue(res, r, IVR_C_NAME),
+	    "description", PQgetisnull(res, r, IVR_C_DESCRIPTION) ? json_null() :
+	    json_string(PQgetvalue(res, r, IVR_C_DESCRIPTION)),
+	    "active_version", NUM(IVR_C_ACTIVE),
+	    "latest_version", NUM(IVR_C_LATEST),
+	    "entry", *PQgetvalue(res, r, IVR_C_ENTRY) == 't',
+	    "created_at", PQgetvalue(res, r, IVR_C_CREATED),
+	    "updated_at", PQgetvalue(res, r, IVR_C_UPDATED));
+#undef NUM
+}
+
+PGresult *
+db_ivr_list(struct db *db, const char *scope, const struct page *pg)
+{
+	const char *p[4] = { scope, pg->after_key[0] ? pg->after_key : NULL,
+	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
+
+	return db_run(db, &st_list, 4, p);
+}
+
+PGresult *
+db_ivr_get(struct db *db, const char *scope, const char *id)
+{
+	const char *p[2] = { scope, id };
+
+	return db_run(db, &st_get, 2, p);
+}
+
+PGresult *
+db_ivr_by_name(struct db *db, const char *company, const char *name)
+{
+	const char *p[2] = { company, name };
+
+	return db_run(db, &st_by_name, 2, p);
+}
+
+PGresult *
+db_ivr_entry(struct db *db, const char *company)
+{
+	const char *p[1] = { company };
+
+	return db_run(db, &st_entry, 1, p);
+}
+
+PGresult *
+db_ivr_create(struct db *db, const char *company, const char *name,
+    const char *description)
+{
+	const char *p[3] = { company, name, description };
+
+	return db_run(db, &st_create, 3, p);
+}
+
+PGresult *
+db_ivr_add_version(struct db *db, const char *flow, const char *content,
+    const char *author)
+{
+	const char *p[3] = { flow, content, author };
+
+	return db_run(db, &st_add, 3, p);
+}
+
+PGresult *
+db_ivr_activate(struct db *db, const char *scope, const char *id,
+    const char *version, const char *entry)
+{
+	const char	*p[4] = { scope, id, version, entry ? entry : "false" };
+	PGresult	*res;
+
+	if (entry != NULL && *entry == 't') {
+		if ((res = db_run(db, &st_unentry, 1, p + 1)) == NULL)
+			return NULL;
+		PQclear(res);
+	}
+	return db_run(db, &st_activate, 4, p);
+}
+
+PGresult *
+db_ivr_previous(struct db *db, const char *id)
+{
+	const char *p[1] = { id };
+
+	return db_run(db, &st_previous, 1, p);
+}
+
+PGresult *
+db_ivr_versions(struct db *db, const char *id)
+{
+	const char *p[1] = { id };
+
+	return db_run(db, &st_versions, 1, p);
+}
+
+PGresult *
+db_ivr_version(struct db *db, const char *id, const char *version)
+{
+	const char *p[2] = { id, version };
+
+	return db_run(db, &st_version, 2, p);
+}
+
+PGresult *
+db_ivr_delete(struct db *db, const char *scope, const char *id)
+{
+	const char *p[2] = { scope, id };
+
+	return db_run(db, &st_delete, 2, p);
+}
+
+PGresult *
+db_ivr_queue_names(struct db *db, const char *company)
+{
+	const char *p[1] = { company };
+
+	return db_run(db, &st_queues, 1, p);
+}
+
+PGresult *
+db_ivr_session_get(struct db *db, const char *call)
+{
+	const char *p[1] = { call };
+
+	return db_run(db, &st_session_get, 1, p);
+}
+
+int
+db_ivr_session_put(struct db *db, const char *call, const char *flow,
+    const char *version, const char *state)
+{
+	const char	*p[4] = { call, flow, version, state };
+	PGresult	*res;
+
+	if ((res = db_run(db, &st_session_put, 4, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
