@@ -16,7 +16,11 @@ struct call_filter {
 	const char	*state, *queue, *agent, *from, *to;
 };
 
-/* Insert in state new; NULL with DB_UNIQUE when the idempotency key is taken. */
+/*
+ * Insert with its call.created event, and queued with call.queued when it
+ * names a queue of the company; NULL with DB_UNIQUE when the idempotency
+ * key is taken, no row when the queue is unknown.
+ */
 PGresult	*db_call_insert(struct db *, const struct call_new *);
 PGresult	*db_call_by_key(struct db *, const char *company, const char *key);
 PGresult	*db_call_get(struct db *, const char *scope, const char *id);

@@ -630,6 +630,11 @@ hub_availability(struct db *db, const char *company, const char *agent,
 	pthread_mutex_unlock(&hub.lock);
 }
 
+/*
+ * A new call, committed by the caller in state queued (or new, without a
+ * queue): publish it and hand it to the engine. The engine may refuse a
+ * full queue; the call then fails with that reason.
+ */
 void
 hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 {
@@ -640,38 +645,29 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 
 	memset(r, 0, sizeof *r);
 	r->status = 201;
-	if (db_call_event(db, id, "call.created", NULL, NULL) != 0) {
-		result_db(r, db);
-		return;
-	}
 	publish_call("call.created", call);
 	if (PQgetisnull(call, 0, CALL_C_QUEUE))
 		return;
+	call_conf(call, &c, row_arrival(call, 0));
 	pthread_mutex_lock(&hub.lock);
-	if (move(db, id, NULL, CALL_NEW, CALL_QUEUED, "call.queued", NULL,
-	    NULL, NULL, NULL, &r->row) != MOVE_OK) {
-		result_db(r, db);
-		goto out;
-	}
-	call_conf(r->row, &c, row_arrival(r->row, 0));
-	if ((e = acd_enqueue(hub.acd, &c, now_wall())) == ACD_OK) {
+	if ((e = acd_enqueue(hub.acd, &c, now_wall())) == ACD_OK ||
+	    e == ACD_E_EXIST) {
 		kick();
-		goto out;
+		pthread_mutex_unlock(&hub.lock);
+		publish_call("call.queued", call);
+		return;
 	}
-	PQclear(r->row);
-	r->row = NULL;
 	data = json_pack("{s:s}", "reason", e == ACD_E_FULL ? "queue_full" :
 	    "queue_unavailable");
 	move(db, id, NULL, CALL_QUEUED, CALL_FAILED, "call.failed", NULL, NULL,
 	    NULL, data, NULL);
 	json_decref(data);
+	pthread_mutex_unlock(&hub.lock);
 	if (e == ACD_E_FULL)
 		result_set(r, 409, "queue_full", "the queue is full; the call"
 		    " was refused");
 	else
 		result_set(r, 409, "conflict", "the queue cannot take calls");
-out:
-	pthread_mutex_unlock(&hub.lock);
 }
 
 /* May the acting agent (NULL: a manager) act on this call? */
