@@ -107,6 +107,34 @@ build/bench/acd-bench: tests/bench/acd-bench.c $(ACD_OBJ) build/common/xmalloc.o
 	$(CC) $(CFLAGS) -Idaemon -o $@ $< $(ACD_OBJ) build/common/xmalloc.o \
 	    $(LDFLAGS) -lm
 
+# The IVR benchmark: the parser, validator and engine of common/ alone.
+IVR_OBJ    = $(filter build/common/ivr%.o,$(COMMON_OBJ)) build/common/xmalloc.o
+BENCH_BIN += build/bench/ivr-bench
+build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call cflags,jansson yaml-0.1) -o $@ $< $(IVR_OBJ) \
+	    $(LDFLAGS) $(call libs,jansson yaml-0.1)
+
+# libFuzzer on the IVR parser, validator and engine, for FUZZ_SECONDS on a
+# corpus in build/fuzz seeded from tests/ivr/valid; crashes land in
+# build/fuzz/crashes (keep them as tests/ivr/invalid regressions).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SRC      = $(wildcard common/ivr*.c) common/xmalloc.c
+build/fuzz/fuzz-ivr: tests/fuzz/fuzz-ivr.c $(FUZZ_SRC) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	    $(call cflags,jansson yaml-0.1) -o $@ $< $(FUZZ_SRC) \
+	    $(call libs,jansson yaml-0.1)
+
+fuzz: build/fuzz/fuzz-ivr
+	@mkdir -p build/fuzz/corpus build/fuzz/crashes
+	cp tests/ivr/valid/*.yaml build/fuzz/corpus/
+	build/fuzz/fuzz-ivr -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	    -timeout=10 -dict=tests/fuzz/ivr.dict \
+	    -artifact_prefix=build/fuzz/crashes/ build/fuzz/corpus
+
 deps:
 	@scripts/deps.sh
 
@@ -142,4 +170,4 @@ docs: bin/calldocker
 clean:
 	rm -rf build bin
 
-.PHONY: all units deps test run bench install docs clean
+.PHONY: all units deps test run bench fuzz install docs clean

@@ -228,6 +228,21 @@ extern const struct cmd_entry		cmd_queues_entry;
 /* cmd-agents.c */
 extern const struct cmd_entry		cmd_agents_entry;
 
+/* cmd-ivr.c */
+struct ivr_diags;
+struct ivr_flow;
+struct ivr_options;
+extern const struct cmd_entry	cmd_ivr_entry;
+char		*cmd_ivr_read(const char *, size_t *, char **);
+char		**cmd_ivr_split(const char *const *);
+void		 cmd_ivr_split_free(char **);
+struct ivr_flow	*cmd_ivr_load(const char *, const struct ivr_options *,
+		    struct ivr_diags *);
+const char	*cmd_ivr_label(const char *);
+
+/* cmd-ivr-sim.c */
+int		 cmd_ivr_simulate(struct cmd_ctx *);
+
 /* cmd-config.c */
 extern const struct cmd_entry	cmd_config_entry;
 

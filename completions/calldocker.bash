@@ -64,6 +64,14 @@ __calldocker_takes_arg()
 		case $2 in
 		--host) return 0 ;;
 		esac ;;
+	"ivr validate")
+		case $2 in
+		--queues) return 0 ;;
+		esac ;;
+	"ivr simulate")
+		case $2 in
+		--input|--http|--at|--var|--caller|--caller-name|--caller-field) return 0 ;;
+		esac ;;
 	"queues list")
 		case $2 in
 		--limit) return 0 ;;
@@ -117,7 +125,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|calls|companies|config|queues|users) path="$path $w" ;;
+			agents|calls|companies|config|ivr|queues|users) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -196,6 +204,8 @@ _calldocker()
 		"companies update") flags="$flags --name --timezone" ;;
 		"companies delete") flags="$flags --yes" ;;
 		"config set-context") flags="$flags --host" ;;
+		"ivr validate") flags="$flags --strict --queues" ;;
+		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;
 		"queues list") flags="$flags --limit --all" ;;
 		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
 		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
@@ -211,11 +221,12 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents calls companies config queues users completion help login logout version whoami" ;;
+	"") words="agents calls companies config ivr queues users completion help login logout version whoami" ;;
 	agents) words="list get create update state delete" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
+	ivr) words="validate simulate" ;;
 	queues) words="list get create update delete stats" ;;
 	users) words="list get create update delete" ;;
 	"agents get")

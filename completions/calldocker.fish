@@ -82,6 +82,16 @@ function __calldocker_takes_arg
                 case --host
                     return 0
             end
+        case 'ivr validate'
+            switch $argv[2]
+                case --queues
+                    return 0
+            end
+        case 'ivr simulate'
+            switch $argv[2]
+                case --input --http --at --var --caller --caller-name --caller-field
+                    return 0
+            end
         case 'queues list'
             switch $argv[2]
                 case --limit
@@ -139,7 +149,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case agents calls companies config queues users
+                    case agents calls companies config ivr queues users
                         set path "$path $w"
                 end
         end
@@ -200,6 +210,9 @@ complete -c calldocker -n '__calldocker_using config' -a use-context -d 'make a 
 complete -c calldocker -n '__calldocker_using config' -a current-context -d 'print the name of the current context'
 complete -c calldocker -n '__calldocker_using config' -a set-context -d 'create a context or change its host'
 complete -c calldocker -n '__calldocker_using config' -a delete-context -d 'delete a context and its saved tokens'
+complete -c calldocker -n '__calldocker_using ""' -a ivr -d 'manage IVR flows'
+complete -c calldocker -n '__calldocker_using ivr' -a validate -d 'check flows offline and print problems as FILE:LINE:COLUMN'
+complete -c calldocker -n '__calldocker_using ivr' -a simulate -d 'walk a flow offline and print the path and actions'
 complete -c calldocker -n '__calldocker_using ""' -a queues -d 'manage queues'
 complete -c calldocker -n '__calldocker_using queues' -a list -d 'list queues'
 complete -c calldocker -n '__calldocker_using queues' -a get -d 'show a queue with its members'
@@ -284,6 +297,15 @@ complete -c calldocker -n '__calldocker_using "config use-context"' -a '(__calld
 complete -c calldocker -n '__calldocker_using "config set-context"' -l host -x -d 'daemon address, unix:///path or http(s)://host:port'
 complete -c calldocker -n '__calldocker_using "config set-context"' -a '(__calldocker_run config get-contexts -q)'
 complete -c calldocker -n '__calldocker_using "config delete-context"' -a '(__calldocker_run config get-contexts -q)'
+complete -c calldocker -n '__calldocker_using "ivr validate"' -l strict -d 'fail on warnings too'
+complete -c calldocker -n '__calldocker_using "ivr validate"' -l queues -x -d 'the queues that exist, comma-separated: others are errors'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l input -x -d 'what happens at each wait, comma-separated: digits, timeout, hangup; answered, timeout or failed in a queue; recorded'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l http -x -d 'the answer to each http node in turn (default: none, status 0)'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l at -x -d 'time of the call, RFC 3339 (default: now)'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l var -x -d 'set a variable before the start'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l caller -x -d 'the caller\'s number'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l caller-name -x -d 'the caller\'s name'
+complete -c calldocker -n '__calldocker_using "ivr simulate"' -l caller-field -x -d 'another field of caller data'
 complete -c calldocker -n '__calldocker_using "queues list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "queues list"' -l all -d 'fetch every page'
 complete -c calldocker -n '__calldocker_using "queues get"' -a '(__calldocker_run queues list -q)'

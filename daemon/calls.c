@@ -16,6 +16,7 @@
 #include "db-agent.h"
 #include "validate.h"
 #include "hub.h"
+#include "events.h"
 
 /* The agent record of the signed-in user, if any: 1, 0 none, -1 error. */
 static int
@@ -162,7 +163,7 @@ calls_get(struct hctx *h)
 
 static const char *const create_keys[] = { "queue_id", "caller_number",
 	"caller_name", "caller_data", "priority", "skills", "media",
-	"company_id", NULL };
+	"company_id", "ivr", "ivr_flow_id", NULL };
 
 int
 calls_create(struct hctx *h)
@@ -171,7 +172,8 @@ calls_create(struct hctx *h)
 	struct fields		 f;
 	struct call_new		 c = { 0 };
 	struct hub_result	 r;
-	const char		*key = h->req->idempotency_key;
+	const char		*key = h->req->idempotency_key, *flow = NULL;
+	int			 ivr = 0, rc;
 	char			 prio[16], *sk = NULL, *cd = NULL;
 	long long		 p;
 	PGresult		*row = NULL;
@@ -198,6 +200,19 @@ calls_create(struct hctx *h)
 	    strcmp(c.media, "voice") && strcmp(c.media, "video") &&
 	    strcmp(c.media, "screen_share"))
 		fields_add(&f, "media", "must be voice, video or screen_share");
+	/* "ivr": true enters the entry flow; "ivr_flow_id" a chosen one. */
+	if (json_object_get(b, "ivr") != NULL &&
+	    !json_is_boolean(json_object_get(b, "ivr")))
+		fields_add(&f, "ivr", "must be true or false");
+	if (field_string(b, "ivr_flow_id", 0, 36, &f, &flow) == 1 &&
+	    !is_uuid(flow))
+		fields_add(&f, "ivr_flow_id", "must be a UUID");
+	if (flow != NULL || json_is_true(json_object_get(b, "ivr"))) {
+		ivr = 1;
+		if (c.queue != NULL)
+			fields_add(&f, "queue_id", "a call enters a flow or a"
+			    " queue, not both");
+	}
 	if (key != NULL && (strlen(key) == 0 || strlen(key) > 200))
 		fields_add(&f, "Idempotency-Key", "must be 1-200 characters");
 	if (fields_any(&f))
@@ -232,6 +247,15 @@ calls_create(struct hctx *h)
 		fields_init(&f);
 		fields_add(&f, "queue_id", "no such queue");
 		return resp_invalid(h->resp, &f);
+	}
+	events_publish(c.company, "call.created", call_json(row, 0));
+	if (ivr) {
+		rc = ivr_run_start(h, row, flow);
+		if (rc == 0)
+			h->resp->location = xasprintf("/api/calls/%s",
+			    PQgetvalue(row, 0, CALL_C_ID));
+		PQclear(row);
+		return rc;
 	}
 	hub_enqueue(h->db, row, &r);
 	if (r.status >= 400) {

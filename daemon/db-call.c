@@ -46,6 +46,9 @@ static struct db_stmt st_update = { .sql = "UPDATE calls SET"
 	" caller_data = coalesce($6::jsonb, caller_data),"
 	" priority = coalesce($7::int, priority), updated_at = now()"
 	" WHERE id = $2 AND " SCOPE " RETURNING " CALL_COLS };
+static struct db_stmt st_route = { .sql = "UPDATE calls SET"
+	" priority = $2::int, skills = coalesce($3::jsonb, skills),"
+	" updated_at = now() WHERE id = $1" };
 static struct db_stmt st_live = { .sql = "SELECT " CALL_COLS " FROM calls"
 	" WHERE state IN ('queued', 'offering', 'connected', 'on_hold',"
 	" 'wrap_up') ORDER BY enqueued_at NULLS LAST, created_at, id" };
@@ -126,6 +129,19 @@ db_call_event(struct db *db, const char *call, const char *type,
 	PGresult	*res;
 
 	if ((res = db_run(db, &st_event, 4, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int
+db_call_route(struct db *db, const char *call, const char *priority,
+    const char *skills)
+{
+	const char	*p[3] = { call, priority, skills };
+	PGresult	*res;
+
+	if ((res = db_run(db, &st_route, 3, p)) == NULL)
 		return -1;
 	PQclear(res);
 	return 0;

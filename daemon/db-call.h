@@ -31,6 +31,9 @@ PGresult	*db_call_events(struct db *, const char *id);
 PGresult	*db_call_update(struct db *, const char *scope, const char *id,
 		    const char *notes, const char *tags, const char *disposition,
 		    const char *caller_data, const char *priority);
+/* Set the priority and required skills a flow gives the call. */
+int		 db_call_route(struct db *, const char *call, const char *priority,
+		    const char *skills);
 /* Calls the hub must rebuild, in their queues' order. */
 PGresult	*db_call_live(struct db *);
 /* An event without a state change (an offer to one more agent, a note). */

@@ -59,8 +59,10 @@ static struct db_stmt st_delete = { .sql = "DELETE FROM ivr_flows f"
 	" WHERE f.id = $2 AND " SCOPE " RETURNING f.id" };
 static struct db_stmt st_queues = { .sql = "SELECT name FROM queues"
 	" WHERE company_id = $1 ORDER BY name" };
+static struct db_stmt st_queue_id = { .sql = "SELECT id FROM queues"
+	" WHERE company_id = $1 AND lower(name) = lower($2)" };
 static struct db_stmt st_session_get = { .sql = "SELECT flow_id, version,"
-	" state FROM ivr_sessions WHERE call_id = $1" };
+	" state FROM ivr_sessions WHERE call_id = $1 FOR UPDATE" };
 static struct db_stmt st_session_put = { .sql = "INSERT INTO ivr_sessions"
 	" (call_id, flow_id, version, state) VALUES ($1, $2, $3::int, $4)"
 	" ON CONFLICT (call_id) DO UPDATE SET state = $4, updated_at = now()" };
@@ -209,4 +211,12 @@ db_ivr_session_put(struct db *db, const char *call, const char *flow,
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+PGresult *
+db_ivr_queue_id(struct db *db, const char *company, const char *name)
+{
+	const char *p[2] = { company, name };
+
+	return db_run(db, &st_queue_id, 2, p);
 }

@@ -40,7 +40,10 @@ PGresult	*db_ivr_delete(struct db *, const char *scope, const char *id);
 /* The names of a company's queues, for validation. */
 PGresult	*db_ivr_queue_names(struct db *, const char *company);
 
-/* Sessions of calls in a flow. */
+/* The id of the company's queue of that name (case-insensitive). */
+PGresult	*db_ivr_queue_id(struct db *, const char *company, const char *name);
+
+/* Sessions of calls in a flow; get locks the row (in a transaction). */
 PGresult	*db_ivr_session_get(struct db *, const char *call);
 int		 db_ivr_session_put(struct db *, const char *call,
 		    const char *flow, const char *version, const char *state);

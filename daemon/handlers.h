@@ -2,6 +2,8 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include <libpq-fe.h>
+
 #include "router.h"
 
 /* ops.c */
@@ -68,5 +70,10 @@ int	ivr_rollback(struct hctx *);
 int	ivr_versions(struct hctx *);
 int	ivr_export(struct hctx *);
 int	ivr_validate(struct hctx *);
+
+/* ivr-run.c */
+int	calls_ivr_input(struct hctx *);
+/* Not a route: a new call (committed, state new) enters a flow. */
+int	ivr_run_start(struct hctx *, const PGresult *call, const char *flow);
 
 #endif

@@ -631,8 +631,8 @@ hub_availability(struct db *db, const char *company, const char *agent,
 }
 
 /*
- * A new call, committed by the caller in state queued (or new, without a
- * queue): publish it and hand it to the engine. The engine may refuse a
+ * A call committed by the caller in state queued: publish that and hand it
+ * to the engine. The engine may refuse a
  * full queue; the call then fails with that reason.
  */
 void
@@ -645,7 +645,6 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 
 	memset(r, 0, sizeof *r);
 	r->status = 201;
-	publish_call("call.created", call);
 	if (PQgetisnull(call, 0, CALL_C_QUEUE))
 		return;
 	call_conf(call, &c, row_arrival(call, 0));

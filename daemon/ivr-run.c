@@ -1,0 +1,379 @@
+/*
+ * Calls walking an IVR flow. A call enters its company's entry flow (or a
+ * named one) when it is created; each input from the caller's side (keys,
+ * a timeout, an HTTP answer, a hangup) arrives at POST
+ * /api/calls/:id/ivr/input and moves the session through the engine of
+ * common/ivr-engine.c, the same code the CLI's simulator runs. The session
+ * is persisted after every step and every node passed lands in call_events
+ * ("ivr.node"), so analytics can tell where callers drop out. An ENQUEUE
+ * action hands the call to the ACD through the hub.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "call.h"
+#include "db-call.h"
+#include "db-ivr.h"
+#include "validate.h"
+#include "hub.h"
+#include "events.h"
+#include "ivr.h"
+#include "ivr-engine.h"
+
+/* A flow version, parsed. NULL with resp filled. */
+static struct ivr_flow *
+load_flow(struct hctx *h, const char *flow, const char *version)
+{
+	struct ivr_diags	 d;
+	struct ivr_flow		*f;
+	PGresult		*v;
+
+	if ((v = db_ivr_version(h->db, flow, version)) == NULL) {
+		db_fail(h->db, h->resp);
+		return NULL;
+	}
+	if (PQntuples(v) == 0) {
+		PQclear(v);
+		resp_problem(h->resp, 409, "conflict", "the flow's version is gone");
+		return NULL;
+	}
+	ivr_diags_init(&d);
+	f = ivr_flow_parse(PQgetvalue(v, 0, 4), strlen(PQgetvalue(v, 0, 4)),
+	    NULL, &d);
+	ivr_diags_free(&d);
+	PQclear(v);
+	if (f == NULL)
+		resp_problem(h->resp, 500, "internal", "a stored flow no longer"
+		    " parses");
+	return f;
+}
+
+/* Where the flow sends the call: the first action that leaves it. */
+struct leave {
+	enum call_state		 to;
+	const char		*event;
+	char			 queue[UUID_LEN + 1];	/* to CALL_QUEUED */
+	const struct ivr_action	*a;
+};
+
+/* 1 when the action takes the call out of the flow, -1 on a db error. */
+static int
+leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
+    struct leave *l)
+{
+	const char	*name = NULL;
+	PGresult	*q;
+
+	switch (a->type) {
+	case IVR_ACT_ENQUEUE:
+		name = a->queue;
+		break;
+	case IVR_ACT_TRANSFER:
+		if (a->to == IVR_TO_QUEUE)
+			name = a->target;
+		else {
+			l->to = CALL_TRANSFERRED;
+			l->event = "call.transferred";
+		}
+		break;
+	case IVR_ACT_HANGUP:
+	case IVR_ACT_END:
+		l->to = CALL_COMPLETED;
+		l->event = "call.ivr_completed";
+		break;
+	default:
+		return 0;
+	}
+	l->a = a;
+	if (name == NULL)
+		return 1;
+	if ((q = db_ivr_queue_id(h->db, company, name)) == NULL)
+		return -1;
+	if (PQntuples(q) == 1) {
+		strlcpy_(l->queue, PQgetvalue(q, 0, 0), sizeof l->queue);
+		l->to = CALL_QUEUED;
+		l->event = "call.queued";
+	} else {
+		/* The queue was deleted after the flow was imported. */
+		l->to = CALL_FAILED;
+		l->event = "call.failed";
+	}
+	PQclear(q);
+	return 1;
+}
+
+/* The event data of the call's exit from the flow. Caller frees. */
+static json_t *
+leave_data(const struct ivr_flow *flow, const struct ivr_session *s,
+    const struct leave *l)
+{
+	json_t	*d = json_pack("{s:s}", "node", s->node >= 0 &&
+	    (size_t)s->node < flow->nnodes ? flow->nodes[s->node].id : "");
+
+	if (l->a != NULL && l->a->type == IVR_ACT_TRANSFER) {
+		json_object_set_new(d, "to", json_string(ivr_transfer_name(l->a->to)));
+		json_object_set_new(d, "target", json_string(l->a->target));
+	}
+	if (l->to == CALL_FAILED)
+		json_object_set_new(d, "reason", json_string("unknown queue"));
+	return d;
+}
+
+/* The skills of an ENQUEUE action as JSON text. Caller frees. */
+static char *
+skills_json(const struct ivr_action *a)
+{
+	json_t	*o = json_object();
+	char	*s;
+
+	for (size_t i = 0; i < a->nskills; i++)
+		json_object_set_new(o, a->skills[i].name,
+		    json_integer(a->skills[i].level));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+/*
+ * Feed one event to the call's session and act on the result in one
+ * transaction (the caller began it). Answers the call with "ivr": {state,
+ * actions}; hands a queued call to the hub after the commit.
+ */
+static int
+ivr_feed(struct hctx *h, const char *company, const char *call,
+    const char *flowid, const char *version, struct ivr_session *s,
+    struct ivr_flow *flow, const struct ivr_event *ev)
+{
+	struct ivr_actions	 out;
+	struct leave		 l = { 0 };
+	struct hub_result	 r;
+	struct call_move	 m = { 0 };
+	json_t			*actions = json_array(), *st, *o, *data = NULL;
+	PGresult		*row = NULL;
+	char			*text = NULL, prio[16];
+	int			 rc = -1, left = 0;
+
+	ivr_actions_init(&out);
+	if (ivr_step(flow, s, ev, time(NULL), &out) != 0 && out.n == 0) {
+		db_rollback(h->db);
+		resp_problem(h->resp, 409, "conflict", "%s", out.error ?
+		    out.error : "the flow does not expect this input now");
+		goto done;
+	}
+	for (size_t i = 0; i < out.n; i++) {
+		json_array_append_new(actions, ivr_action_to_json(flow, &out.v[i]));
+		if (!left && (left = leave_for(h, company, &out.v[i], &l)) < 0)
+			goto fail;
+	}
+	if (ev->type == IVR_EV_HANGUP) {
+		/* A caller who hangs up in the flow abandoned the call. */
+		l.to = CALL_ABANDONED;
+		l.event = "call.abandoned";
+		left = 1;
+	}
+	for (size_t i = 0; i < out.nvisits; i++) {
+		const struct ivr_node *n = &flow->nodes[out.visits[i].node];
+
+		o = json_pack("{s:s,s:s}", "node", n->id, "type",
+		    ivr_node_type_name(n->type));
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		if (db_call_event(h->db, call, "ivr.node", NULL, text) != 0)
+			goto fail;
+		free(text);
+		text = NULL;
+	}
+	st = ivr_session_to_json(flow, s);
+	text = json_dumps(st, JSON_COMPACT);
+	json_decref(st);
+	if (db_ivr_session_put(h->db, call, flowid, version, text) != 0)
+		goto fail;
+	free(text);
+	text = NULL;
+	if (left && l.to == CALL_QUEUED && l.a->type == IVR_ACT_ENQUEUE) {
+		snprintf(prio, sizeof prio, "%d", l.a->priority);
+		text = skills_json(l.a);
+		if (db_call_route(h->db, call, prio, text) != 0)
+			goto fail;
+	}
+	if (left) {
+		data = leave_data(flow, s, &l);
+		m.call = call;
+		m.company = company;
+		m.from = CALL_IVR;
+		m.to = l.to;
+		m.event = l.event;
+		m.queue = l.queue[0] != '\0' ? l.queue : NULL;
+		m.data = data;
+		if (call_move(h->db, &m, &row) != MOVE_OK)
+			goto fail;
+	} else if ((row = db_call_get(h->db, NULL, call)) == NULL)
+		goto fail;
+	if (db_commit(h->db) != 0)
+		goto fail;
+	if (left && l.to == CALL_QUEUED) {
+		hub_enqueue(h->db, row, &r);
+		if (r.status >= 400)
+			log_warn("ivr: call %s: %s", call, r.detail);
+	} else if (left)
+		events_publish(company, l.event, call_json(row, 0));
+	o = call_json(row, 0);
+	json_object_set_new(o, "ivr", json_pack("{s:s,s:O}", "state",
+	    ivr_state_name(s->state), "actions", actions));
+	resp_json(h->resp, 200, o);
+	rc = 0;
+	goto done;
+fail:
+	db_rollback(h->db);
+	db_fail(h->db, h->resp);
+done:
+	json_decref(actions);
+	json_decref(data);
+	PQclear(row);
+	free(text);
+	ivr_actions_free(&out);
+	return rc;
+}
+
+/*
+ * Put a new call (row, state new, committed) into a flow: flow is the
+ * flow's id, or NULL for the company's entry flow. Answers like an input.
+ */
+int
+ivr_run_start(struct hctx *h, const PGresult *call, const char *flowid)
+{
+	const char		*company = PQgetvalue(call, 0, CALL_C_COMPANY);
+	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	struct ivr_session	 s;
+	struct ivr_event	 ev = { .type = IVR_EV_START };
+	struct ivr_flow		*flow;
+	struct call_move	 m = { 0 };
+	PGresult		*f, *row;
+	json_t			*data;
+	const char		*key, *ver;
+	json_t			*v;
+	int			 rc;
+
+	f = flowid != NULL ? db_ivr_get(h->db, company, flowid) :
+	    db_ivr_entry(h->db, company);
+	if (f == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(f) == 0 || PQgetisnull(f, 0, IVR_C_ACTIVE)) {
+		PQclear(f);
+		return resp_problem(h->resp, 409, "conflict", "%s", flowid ?
+		    "the flow has no active version" :
+		    "the company has no active entry flow");
+	}
+	ver = PQgetvalue(f, 0, IVR_C_ACTIVE);
+	if ((flow = load_flow(h, PQgetvalue(f, 0, IVR_C_ID), ver)) == NULL) {
+		PQclear(f);
+		return -1;
+	}
+	ivr_session_init(&s);
+	if (!PQgetisnull(call, 0, CALL_C_NUMBER))
+		ivr_vars_set(&s.caller, "number", PQgetvalue(call, 0, CALL_C_NUMBER));
+	if (!PQgetisnull(call, 0, CALL_C_NAME))
+		ivr_vars_set(&s.caller, "name", PQgetvalue(call, 0, CALL_C_NAME));
+	data = json_loads(PQgetvalue(call, 0, CALL_C_DATA), 0, NULL);
+	json_object_foreach(data, key, v) {
+		if (json_is_string(v))
+			ivr_vars_set(&s.caller, key, json_string_value(v));
+	}
+	json_decref(data);
+	data = json_pack("{s:s,s:s}", "flow_id", PQgetvalue(f, 0, IVR_C_ID),
+	    "version", ver);
+	m.call = id;
+	m.company = company;
+	m.from = CALL_NEW;
+	m.to = CALL_IVR;
+	m.event = "call.ivr_started";
+	m.data = data;
+	rc = -1;
+	if (db_begin(h->db) != 0 || call_move(h->db, &m, &row) != MOVE_OK) {
+		db_rollback(h->db);
+		db_fail(h->db, h->resp);
+	} else {
+		PQclear(row);
+		rc = ivr_feed(h, company, id, PQgetvalue(f, 0, IVR_C_ID), ver,
+		    &s, flow, &ev);
+		if (rc == 0)
+			h->resp->status = 201;
+	}
+	json_decref(data);
+	ivr_session_free(&s);
+	ivr_flow_free(flow);
+	PQclear(f);
+	return rc;
+}
+
+/* POST /api/calls/:id/ivr/input {"type": "digits", "digits": "1"} */
+int
+calls_ivr_input(struct hctx *h)
+{
+	const char		*call = h->req->params[0];
+	struct ivr_session	 s;
+	struct ivr_event	 ev;
+	struct ivr_flow		*flow = NULL;
+	PGresult		*c = NULL, *sess = NULL;
+	json_t			*st = NULL;
+	char			*err = NULL, *company = NULL;
+	int			 rc = -1;
+
+	ivr_session_init(&s);
+	if (ivr_event_from_json(h->req->body, &ev, &err) != 0 ||
+	    ev.type == IVR_EV_START) {
+		struct fields f;
+
+		fields_init(&f);
+		fields_add(&f, "type", "%s", err ? err : "start is not an input");
+		free(err);
+		return resp_invalid(h->resp, &f);
+	}
+	if (db_begin(h->db) != 0)
+		return db_fail(h->db, h->resp);
+	if ((c = db_call_get(h->db, h->req->scope, call)) == NULL ||
+	    (PQntuples(c) == 1 && (sess = db_ivr_session_get(h->db, call)) == NULL))
+		goto fail;
+	if (PQntuples(c) == 0 || strcmp(PQgetvalue(c, 0, CALL_C_STATE), "ivr") != 0 ||
+	    PQntuples(sess) == 0) {
+		db_rollback(h->db);
+		resp_problem(h->resp, PQntuples(c) == 0 ? 404 : 409,
+		    PQntuples(c) == 0 ? "not_found" : "illegal_transition",
+		    PQntuples(c) == 0 ? "no such call" : "the call is not in a flow");
+		goto out;
+	}
+	company = xstrdup(PQgetvalue(c, 0, CALL_C_COMPANY));
+	if ((flow = load_flow(h, PQgetvalue(sess, 0, 0), PQgetvalue(sess, 0, 1))) == NULL) {
+		db_rollback(h->db);
+		goto out;
+	}
+	st = json_loads(PQgetvalue(sess, 0, 2), 0, NULL);
+	if (st == NULL || ivr_session_from_json(flow, st, &s, &err) != 0) {
+		db_rollback(h->db);
+		resp_problem(h->resp, 500, "internal", "the call's IVR session"
+		    " cannot be read");
+		goto out;
+	}
+	rc = ivr_feed(h, company, call, PQgetvalue(sess, 0, 0),
+	    PQgetvalue(sess, 0, 1), &s, flow, &ev);
+	goto out;
+fail:
+	db_rollback(h->db);
+	db_fail(h->db, h->resp);
+out:
+	free(err);
+	free(company);
+	json_decref(st);
+	ivr_session_free(&s);
+	ivr_flow_free(flow);
+	PQclear(c);
+	PQclear(sess);
+	return rc;
+}

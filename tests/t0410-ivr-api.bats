@@ -1,0 +1,160 @@
+#!/usr/bin/env bats
+# IVR flows over REST: import (YAML and JSON), idempotency, validation
+# against the company's queues, versions, activate, roll back, export,
+# tenant isolation; and a live call walking the menu into a queue.
+
+load lib/common
+
+yaml() { # METHOD PATH FILE [TOKEN]
+	api -H 'Content-Type: application/yaml' "$1" "$2" "@$3" "${4:-$MGR}"
+}
+
+setup_file() {
+	cd_setup
+	CO=$(mkcompany "Ivr Co")
+	mkuser ivy@ivr.test manager "$CO" >/dev/null
+	MGR=$(login ivy@ivr.test)
+	for q in Sales Support; do
+		api POST /api/queues "{\"name\":\"$q\"}" "$MGR" >/dev/null
+	done
+	OTHER=$(mkcompany "Not Ivr Co")
+	mkuser oz@other.test manager "$OTHER" >/dev/null
+	OZ=$(login oz@other.test)
+	F=$TOP/tests/ivr/api
+	export CO MGR OZ F
+}
+teardown_file() { cd_teardown; }
+
+@test "import: a new flow, then the same content adds no version" {
+	yaml POST /api/ivr "$F/main.yaml"
+	assert_status 201
+	assert_json .name "Main line"
+	assert_json .version 1
+	assert_json .unchanged false
+	assert_json .active_version null
+	yaml POST /api/ivr "$F/main.yaml"
+	assert_status 200
+	assert_json .version 1
+	assert_json .unchanged true
+	api GET /api/ivr "" "$MGR"
+	assert_json '.items | length' 1
+}
+
+@test "a changed import is version 2; activate, roll back, export" {
+	yaml POST "/api/ivr?activate=true" "$F/main-v2.yaml"
+	assert_status 200
+	id=$(jget .id)
+	assert_json .version 2
+	assert_json .active_version 2
+	api GET "/api/ivr/$id/versions" "" "$MGR"
+	assert_json '[.items[].version] | join(",")' "1,2"
+	assert_json '[.items[] | select(.active)] | .[0].version' 2
+	api POST "/api/ivr/$id/rollback" '{}' "$MGR"
+	assert_status 200
+	assert_json .active_version 1
+	api GET "/api/ivr/$id/export" "" "$MGR"
+	assert_status 200
+	[[ $(header content-type) == application/yaml* ]]
+	[[ $output == *"Welcome to Acme."* && $output != *"version two"* ]]
+	api GET "/api/ivr/$id/export?version=2" "" "$MGR"
+	[[ $output == *"version two"* ]]
+	api POST "/api/ivr/$id/rollback" '{}' "$MGR"
+	assert_problem 409 conflict
+	api POST "/api/ivr/$id/activate" '{"version": 2}' "$MGR"
+	assert_json .active_version 2
+	api POST "/api/ivr/$id/activate" '{"version": 9}' "$MGR"
+	assert_problem 404 not_found
+}
+
+@test "validation: line:column diagnostics, unknown queues, nothing stored" {
+	yaml POST /api/ivr "$F/bad-queue.yaml"
+	assert_problem 422 validation_failed
+	assert_json '.diagnostics[0].line' 29
+	assert_json '.diagnostics[0].severity' error
+	[[ $(jget '.diagnostics[0].message') == *Nowhere* ]]
+	assert_json '.errors[0].field' content
+	yaml POST /api/ivr/validate "$F/bad-queue.yaml"
+	assert_status 200
+	assert_json .valid false
+	yaml POST /api/ivr/validate "$F/main.yaml"
+	assert_json .valid true
+	# JSON works as well; the latest version is v2's content.
+	api POST /api/ivr "$(jq -Rsc '{content: .}' <"$F/main-v2.yaml")" "$MGR"
+	assert_status 200
+	assert_json .version 2
+	assert_json .unchanged true
+	api -H 'Content-Type: text/plain' POST /api/ivr 'name: x' "$MGR"
+	assert_problem 415 unsupported_media_type
+	api GET /api/ivr "" "$MGR"
+	assert_json '.items | length' 1
+}
+
+@test "tenancy: another company sees no flow and cannot change it" {
+	api GET /api/ivr "" "$MGR"
+	id=$(jget '.items[0].id')
+	api GET "/api/ivr/$id" "" "$OZ"
+	assert_problem 404 not_found
+	api POST "/api/ivr/$id/activate" '{}' "$OZ"
+	assert_problem 404 not_found
+	api DELETE "/api/ivr/$id" "" "$OZ"
+	assert_problem 404 not_found
+	api GET /api/ivr "" "$OZ"
+	assert_json '.items | length' 0
+	# Their queues are not ours: the flow does not validate there.
+	yaml POST /api/ivr "$F/main.yaml" "$OZ"
+	assert_problem 422 validation_failed
+}
+
+@test "a live call walks the menu into the queue the caller chose" {
+	api GET /api/ivr "" "$MGR"
+	id=$(jget '.items[0].id')
+	api POST "/api/ivr/$id/activate" '{"version": 1, "entry": true}' "$MGR"
+	assert_json .entry true
+	api POST /api/calls '{"ivr": true, "caller_number": "+4930111"}' "$MGR"
+	assert_status 201
+	c=$(jget .id)
+	assert_json .state ivr
+	assert_json '[.ivr.actions[].type] | join(",")' "say,say,collect"
+	assert_json '.ivr.actions[0].text' "Welcome to Acme."
+	# An invalid key: the menu again.
+	api POST "/api/calls/$c/ivr/input" '{"type": "digits", "digits": "7"}' "$MGR"
+	assert_status 200
+	assert_json .state ivr
+	api POST "/api/calls/$c/ivr/input" '{"type": "digits", "digits": "1"}' "$MGR"
+	assert_status 200
+	assert_json .state queued
+	assert_json .priority 2
+	assert_json .skills.spanish 1
+	api GET /api/queues "" "$MGR"
+	sales=$(jget '.items[] | select(.name == "Sales") | .id')
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json .queue_id "$sales"
+	assert_json '[.events[] | select(.type == "ivr.node") | .data.node] | join(",")' \
+		"welcome,menu,menu,sales"
+	api POST "/api/calls/$c/ivr/input" '{"type": "digits", "digits": "1"}' "$MGR"
+	assert_problem 409 illegal_transition
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	assert_json .state abandoned
+}
+
+@test "a caller who hangs up in the flow is abandoned where they dropped out" {
+	api POST /api/calls '{"ivr": true}' "$MGR"
+	c=$(jget .id)
+	api POST "/api/calls/$c/ivr/input" '{"type": "hangup"}' "$MGR"
+	assert_status 200
+	assert_json .state abandoned
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '.events[-1].type' call.abandoned
+	assert_json '.events[-1].data.node' menu
+}
+
+@test "delete: the flow and its versions are gone" {
+	api GET /api/ivr "" "$MGR"
+	id=$(jget '.items[0].id')
+	api DELETE "/api/ivr/$id" "" "$MGR"
+	assert_status 204
+	api GET "/api/ivr/$id" "" "$MGR"
+	assert_problem 404 not_found
+	api POST /api/calls '{"ivr": true}' "$MGR"
+	assert_problem 409 conflict
+}
