@@ -520,8 +520,10 @@ collect_done(void)
 		if (job->wsi == NULL) {
 			inflight--;
 			job_free(job);
-		} else
+		} else {
+			job->done = 1;
 			lws_callback_on_writable(job->wsi);
+		}
 	}
 }
 
@@ -556,8 +558,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return dispatch(wsi, pss);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
-		if (pss->x == NULL || !pss->x->in_worker ||
-		    pss->x->job->resp.status == 0)
+		if (pss->x == NULL || !pss->x->in_worker || !pss->x->job->done)
 			return 0;
 		pss->x->in_worker = 0;
 		inflight--;

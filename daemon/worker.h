@@ -16,6 +16,7 @@ struct job {
 	struct request	*req;
 	struct response	 resp;
 	double		 started;	/* monotonic seconds */
+	int		 done;		/* back from the worker (loop thread) */
 	struct job	*next;
 };
 
