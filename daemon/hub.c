@@ -21,26 +21,17 @@
 #include "db-call.h"
 #include "events.h"
 #include "hub.h"
+#include "hub-int.h"
 
 #define TICK_ACTIONS	64
 
-static struct {
-	pthread_mutex_t	 lock;
-	pthread_cond_t	 cond;
-	pthread_t	 thread;
-	struct acd	*acd;
-	struct db	 db;		/* the hub thread's own connection */
-	int		 stop;
-	int		 wake;
-	int		 stale;		/* the engine must be rebuilt */
-	const char	*dburl;
-} hub = {
+struct hub hub = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 	.cond = PTHREAD_COND_INITIALIZER,
 };
 
-static double
-now_wall(void)
+double
+hub_now(void)
 {
 	struct timespec	 ts;
 
@@ -49,15 +40,15 @@ now_wall(void)
 }
 
 /* Wake the hub thread: something may be offered. Lock held. */
-static void
-kick(void)
+void
+hub_kick(void)
 {
 	hub.wake = 1;
 	pthread_cond_signal(&hub.cond);
 }
 
-static void
-result_set(struct hub_result *r, int status, const char *code,
+void
+hub_result_set(struct hub_result *r, int status, const char *code,
     const char *detail)
 {
 	r->status = status;
@@ -65,14 +56,14 @@ result_set(struct hub_result *r, int status, const char *code,
 	r->detail = detail;
 }
 
-static void
-result_db(struct hub_result *r, struct db *db)
+void
+hub_result_db(struct hub_result *r, struct db *db)
 {
 	if (db->err == DB_DOWN)
-		result_set(r, 503, "unavailable", "the database is unreachable;"
+		hub_result_set(r, 503, "unavailable", "the database is unreachable;"
 		    " try again shortly");
 	else
-		result_set(r, 500, "internal", "the request failed; the error"
+		hub_result_set(r, 500, "internal", "the request failed; the error"
 		    " has been logged");
 }
 
@@ -87,8 +78,8 @@ publish_agent(const PGresult *row)
 	    json_string(PQgetvalue(row, 0, AGENT_C_REASON))));
 }
 
-static void
-publish_call(const char *type, const PGresult *row)
+void
+hub_publish_call(const char *type, const PGresult *row)
 {
 	events_publish(PQgetvalue(row, 0, CALL_C_COMPANY), type,
 	    call_json(row, 0));
@@ -118,8 +109,8 @@ agent_persist(struct db *db, const char *agent, enum agent_state st,
 }
 
 /* Move a call (unscoped: the hub acts for the system); publish on success. */
-static enum call_move_result
-move(struct db *db, const char *call, const char *company,
+enum call_move_result
+hub_move(struct db *db, const char *call, const char *company,
     enum call_state from, enum call_state to, const char *event,
     const char *actor, const char *agent, const char *queue, json_t *data,
     PGresult **out)
@@ -137,7 +128,7 @@ move(struct db *db, const char *call, const char *company,
 
 	r = call_move(db, &m, &row);
 	if (r == MOVE_OK) {
-		publish_call(event, row);
+		hub_publish_call(event, row);
 		if (out != NULL)
 			*out = row;
 		else
@@ -147,8 +138,8 @@ move(struct db *db, const char *call, const char *company,
 }
 
 /* The call's current state from the database, or -1. */
-static int
-call_state_of(struct db *db, const char *scope, const char *call,
+int
+hub_call_state(struct db *db, const char *scope, const char *call,
     PGresult **row, enum call_state *st)
 {
 	if ((*row = db_call_get(db, scope, call)) == NULL)
@@ -163,8 +154,8 @@ call_state_of(struct db *db, const char *scope, const char *call,
 }
 
 /* Engine call configuration from a call row. */
-static void
-call_conf(const PGresult *row, struct acd_call_conf *c, double arrival)
+void
+hub_call_conf(const PGresult *row, struct acd_call_conf *c, double arrival)
 {
 	json_t		*skills, *lvl;
 	const char	*name;
@@ -184,17 +175,17 @@ call_conf(const PGresult *row, struct acd_call_conf *c, double arrival)
 	json_decref(skills);
 }
 
-static double
-row_arrival(const PGresult *row, int r)
+double
+hub_arrival(const PGresult *row, int r)
 {
 	if (PQgetisnull(row, r, CALL_C_ENQUEUED_EPOCH))
-		return now_wall();
+		return hub_now();
 	return strtod(PQgetvalue(row, r, CALL_C_ENQUEUED_EPOCH), NULL);
 }
 
 /* Load one queue's row (QUEUE_C_*) into the engine. Lock held. */
-static int
-queue_load(const PGresult *q, int r)
+int
+hub_queue_load(const PGresult *q, int r)
 {
 	struct acd_queue_conf	 c;
 	json_t			*widen, *members, *v;
@@ -234,8 +225,8 @@ queue_load(const PGresult *q, int r)
 }
 
 /* Load one agent row (AGENT_C_*) into the engine. Lock held. */
-static int
-agent_load(const PGresult *a, int r)
+int
+hub_agent_load(const PGresult *a, int r)
 {
 	struct acd_agent_conf	 c;
 	json_t			*skills, *lvl;
@@ -256,8 +247,8 @@ agent_load(const PGresult *a, int r)
 }
 
 /* Persist the engine's view of an agent. Lock held. */
-static int
-agent_sync_state(struct db *db, const char *agent, const char *reason,
+int
+hub_agent_state_sync(struct db *db, const char *agent, const char *reason,
     PGresult **out)
 {
 	enum agent_state	 st;
@@ -280,7 +271,7 @@ overflow(struct db *db, const struct acd_action *a)
 	json_t			*data;
 	int			 rc = 0;
 
-	if (call_state_of(db, NULL, a->call, &call, &st) <= 0)
+	if (hub_call_state(db, NULL, a->call, &call, &st) <= 0)
 		return call == NULL && db->err != DB_OK ? -1 : 0;
 	if ((q = db_queue_get(db, NULL, a->queue)) == NULL) {
 		PQclear(call);
@@ -293,16 +284,16 @@ overflow(struct db *db, const struct acd_action *a)
 	if (strcmp(kind, "queue") == 0 && target != NULL) {
 		PGresult *row = NULL;
 
-		if (move(db, a->call, NULL, st, CALL_QUEUED, "call.overflowed",
+		if (hub_move(db, a->call, NULL, st, CALL_QUEUED, "call.overflowed",
 		    NULL, NULL, target, data, &row) == MOVE_OK) {
-			call_conf(row, &c, row_arrival(row, 0));
-			if (acd_enqueue(hub.acd, &c, now_wall()) != ACD_OK)
-				move(db, a->call, NULL, CALL_QUEUED, CALL_MISSED,
+			hub_call_conf(row, &c, hub_arrival(row, 0));
+			if (acd_enqueue(hub.acd, &c, hub_now()) != ACD_OK)
+				hub_move(db, a->call, NULL, CALL_QUEUED, CALL_MISSED,
 				    "call.missed", NULL, NULL, NULL, data, NULL);
 			PQclear(row);
 		} else
 			rc = db->err != DB_OK ? -1 : 0;
-	} else if (move(db, a->call, NULL, st, CALL_MISSED, "call.missed",
+	} else if (hub_move(db, a->call, NULL, st, CALL_MISSED, "call.missed",
 	    NULL, NULL, NULL, data, NULL) == MOVE_DB)
 		rc = -1;
 	json_decref(data);
@@ -322,24 +313,24 @@ apply(struct db *db, const struct acd_action *a)
 	switch (a->type) {
 	case ACD_OFFER:
 		data = json_pack("{s:s,s:i}", "agent_id", a->agent,
-		    "ring_timeout", (int)lround(a->deadline - now_wall()));
-		r = move(db, a->call, NULL, CALL_QUEUED, CALL_OFFERING,
+		    "ring_timeout", (int)lround(a->deadline - hub_now()));
+		r = hub_move(db, a->call, NULL, CALL_QUEUED, CALL_OFFERING,
 		    "call.offered", NULL, a->agent, NULL, data, NULL);
 		if (r == MOVE_STALE)	/* ring-all, or after a withdrawal */
-			r = move(db, a->call, NULL, CALL_OFFERING,
+			r = hub_move(db, a->call, NULL, CALL_OFFERING,
 			    CALL_OFFERING, "call.offered", NULL, a->agent, NULL,
 			    data, NULL);
 		json_decref(data);
-		if (r == MOVE_DB || agent_sync_state(db, a->agent, NULL, NULL) != 0)
+		if (r == MOVE_DB || hub_agent_state_sync(db, a->agent, NULL, NULL) != 0)
 			rc = -1;
 		break;
 	case ACD_MISSED:
 		data = json_pack("{s:s}", "agent_id", a->agent);
-		r = move(db, a->call, NULL, CALL_OFFERING, CALL_QUEUED,
+		r = hub_move(db, a->call, NULL, CALL_OFFERING, CALL_QUEUED,
 		    "call.offer_missed", NULL, NULL, NULL, data, NULL);
 		json_decref(data);
 		if (r == MOVE_DB || db_agent_missed(db, a->agent) != 0 ||
-		    agent_sync_state(db, a->agent, NULL, NULL) != 0)
+		    hub_agent_state_sync(db, a->agent, NULL, NULL) != 0)
 			rc = -1;
 		break;
 	case ACD_WITHDRAW:
@@ -347,20 +338,20 @@ apply(struct db *db, const struct acd_action *a)
 		data = json_pack("{s:s}", "agent_id", a->agent);
 		if (acd_position(hub.acd, a->call, &pos, &ewt) == ACD_OK &&
 		    pos > 0)
-			r = move(db, a->call, NULL, CALL_OFFERING, CALL_QUEUED,
+			r = hub_move(db, a->call, NULL, CALL_OFFERING, CALL_QUEUED,
 			    "call.offer_withdrawn", NULL, NULL, NULL, data, NULL);
 		else
 			r = db_call_event(db, a->call, "call.offer_withdrawn",
 			    a->agent, NULL) == 0 ? MOVE_OK : MOVE_DB;
 		json_decref(data);
-		if (r == MOVE_DB || agent_sync_state(db, a->agent, NULL, NULL) != 0)
+		if (r == MOVE_DB || hub_agent_state_sync(db, a->agent, NULL, NULL) != 0)
 			rc = -1;
 		break;
 	case ACD_AGENT_AWAY:
-		rc = agent_sync_state(db, a->agent, "missed offers", NULL);
+		rc = hub_agent_state_sync(db, a->agent, "missed offers", NULL);
 		break;
 	case ACD_WRAP_DONE:
-		rc = agent_sync_state(db, a->agent, NULL, NULL);
+		rc = hub_agent_state_sync(db, a->agent, NULL, NULL);
 		break;
 	case ACD_OVERFLOW:
 		rc = overflow(db, a);
@@ -379,7 +370,7 @@ tick(struct db *db)
 	size_t			 n;
 
 	do {
-		n = acd_tick(hub.acd, now_wall(), acts, TICK_ACTIONS);
+		n = acd_tick(hub.acd, hub_now(), acts, TICK_ACTIONS);
 		for (size_t i = 0; i < n; i++) {
 			if (apply(db, &acts[i]) != 0) {
 				log_warn("hub: cannot persist %s for call %s;"
@@ -399,7 +390,7 @@ rebuild(struct db *db)
 	struct acd_call_conf	 conf;
 	enum agent_state	 st;
 	enum call_state		 cst;
-	double			 now = now_wall();
+	double			 now = hub_now();
 	int			 i, rc = -1;
 
 	if ((a = db_agent_all(db)) == NULL || (q = db_queue_all(db)) == NULL ||
@@ -410,7 +401,7 @@ rebuild(struct db *db)
 	for (i = 0; i < PQntuples(a); i++) {
 		const char *id = PQgetvalue(a, i, AGENT_C_ID);
 
-		agent_load(a, i);
+		hub_agent_load(a, i);
 		acd_agent_counters(hub.acd, id,
 		    atoi(PQgetvalue(a, i, AGENT_C_HANDLED)),
 		    strtod(PQgetvalue(a, i, AGENT_C_TALK), NULL),
@@ -423,7 +414,7 @@ rebuild(struct db *db)
 		acd_agent_state(hub.acd, id, st, now);
 	}
 	for (i = 0; i < PQntuples(q); i++)
-		queue_load(q, i);
+		hub_queue_load(q, i);
 	for (i = 0; i < PQntuples(c); i++) {
 		const char *id = PQgetvalue(c, i, CALL_C_ID);
 
@@ -431,10 +422,10 @@ rebuild(struct db *db)
 		if (PQgetisnull(c, i, CALL_C_QUEUE))
 			continue;
 		row = NULL;
-		/* A one-row view of row i for call_conf(). */
+		/* A one-row view of row i for hub_call_conf(). */
 		if (cst == CALL_OFFERING) {
 			/* The offer was interrupted: make it again. */
-			if (move(db, id, NULL, CALL_OFFERING, CALL_QUEUED,
+			if (hub_move(db, id, NULL, CALL_OFFERING, CALL_QUEUED,
 			    "call.requeued", NULL, NULL, NULL, NULL, &row) != MOVE_OK)
 				continue;
 			cst = CALL_QUEUED;
@@ -444,7 +435,7 @@ rebuild(struct db *db)
 			PQclear(row);
 			continue;
 		}
-		call_conf(row, &conf, row_arrival(row, 0));
+		hub_call_conf(row, &conf, hub_arrival(row, 0));
 		if (cst == CALL_QUEUED)
 			acd_enqueue(hub.acd, &conf, now);
 		else if (!PQgetisnull(row, 0, CALL_C_AGENT)) {
@@ -466,7 +457,7 @@ rebuild(struct db *db)
 		if (acd_agent_get(hub.acd, id, &st, &since, &active) == ACD_OK &&
 		    strcmp(agent_state_name(st), PQgetvalue(a, i,
 		    AGENT_C_STATE)) != 0)
-			agent_sync_state(db, id, PQgetisnull(a, i, AGENT_C_REASON) ?
+			hub_agent_state_sync(db, id, PQgetisnull(a, i, AGENT_C_REASON) ?
 			    NULL : PQgetvalue(a, i, AGENT_C_REASON), NULL);
 	}
 	log_info("hub: rebuilt: %d agents, %d queues, %d live calls",
@@ -492,14 +483,14 @@ hub_main(void *arg)
 				hub.stale = 0;
 			else {
 				/* The database is away: try again in a second. */
-				next = now_wall() + 1;
+				next = hub_now() + 1;
 				goto wait;
 			}
 		}
 		tick(&hub.db);
 		next = acd_next_deadline(hub.acd);
 wait:
-		now = now_wall();
+		now = hub_now();
 		if (next > now + 1 || isinf(next))
 			next = now + 1;
 		if (!hub.wake && next > now) {
@@ -521,7 +512,7 @@ hub_start(const char *dburl, char **cause)
 
 	hub.dburl = dburl;
 	db_init(&hub.db, dburl);
-	hub.acd = acd_new((uint64_t)now_wall());
+	hub.acd = acd_new((uint64_t)hub_now());
 	pthread_mutex_lock(&hub.lock);
 	if (rebuild(&hub.db) != 0)
 		hub.stale = 1;
@@ -541,386 +532,10 @@ hub_stop(void)
 {
 	pthread_mutex_lock(&hub.lock);
 	hub.stop = 1;
-	kick();
+	hub_kick();
 	pthread_mutex_unlock(&hub.lock);
 	pthread_join(hub.thread, NULL);
 	acd_free(hub.acd);
 	hub.acd = NULL;
 }
 
-int
-hub_queue_sync(struct db *db, const char *queue)
-{
-	PGresult	*q, *ids;
-	int		 rc = -1;
-
-	pthread_mutex_lock(&hub.lock);
-	if ((q = db_queue_get(db, NULL, queue)) != NULL && PQntuples(q) == 1 &&
-	    (ids = db_agent_ids(db, PQgetvalue(q, 0, QUEUE_C_COMPANY))) != NULL) {
-		/* The member list is replaced as a whole. */
-		for (int i = 0; i < PQntuples(ids); i++)
-			acd_member_del(hub.acd, queue, PQgetvalue(ids, i, 0));
-		PQclear(ids);
-		rc = queue_load(q, 0);
-	}
-	PQclear(q);
-	kick();
-	pthread_mutex_unlock(&hub.lock);
-	return rc;
-}
-
-int
-hub_queue_drop(const char *queue)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_queue_del(hub.acd, queue);
-	pthread_mutex_unlock(&hub.lock);
-	return rc == ACD_OK || rc == ACD_E_NOENT ? 0 : -1;
-}
-
-int
-hub_agent_sync(struct db *db, const char *agent)
-{
-	PGresult	*a;
-	int		 rc = -1;
-
-	pthread_mutex_lock(&hub.lock);
-	if ((a = db_agent_get(db, NULL, agent)) != NULL && PQntuples(a) == 1)
-		rc = agent_load(a, 0);
-	PQclear(a);
-	kick();
-	pthread_mutex_unlock(&hub.lock);
-	return rc;
-}
-
-int
-hub_agent_drop(const char *agent)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_agent_del(hub.acd, agent);
-	kick();
-	pthread_mutex_unlock(&hub.lock);
-	return rc == ACD_OK || rc == ACD_E_NOENT ? 0 : -1;
-}
-
-void
-hub_availability(struct db *db, const char *company, const char *agent,
-    enum agent_state st, const char *reason, struct hub_result *r)
-{
-	int	 e;
-
-	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&hub.lock);
-	e = acd_agent_state(hub.acd, agent, st, now_wall());
-	if (e == ACD_E_NOENT)
-		result_set(r, 404, "not_found", "no such agent");
-	else if (e != ACD_OK)
-		result_set(r, 409, "conflict", "the agent cannot change state now");
-	else if (agent_sync_state(db, agent, st == AGENT_AWAY ? reason : NULL,
-	    &r->row) != 0) {
-		hub.stale = 1;
-		result_db(r, db);
-	} else
-		r->status = 200;
-	kick();
-	pthread_mutex_unlock(&hub.lock);
-}
-
-/*
- * A call committed by the caller in state queued: publish that and hand it
- * to the engine. The engine may refuse a
- * full queue; the call then fails with that reason.
- */
-void
-hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
-{
-	struct acd_call_conf	 c;
-	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
-	json_t			*data;
-	int			 e;
-
-	memset(r, 0, sizeof *r);
-	r->status = 201;
-	if (PQgetisnull(call, 0, CALL_C_QUEUE))
-		return;
-	call_conf(call, &c, row_arrival(call, 0));
-	pthread_mutex_lock(&hub.lock);
-	if ((e = acd_enqueue(hub.acd, &c, now_wall())) == ACD_OK ||
-	    e == ACD_E_EXIST) {
-		kick();
-		pthread_mutex_unlock(&hub.lock);
-		publish_call("call.queued", call);
-		return;
-	}
-	data = json_pack("{s:s}", "reason", e == ACD_E_FULL ? "queue_full" :
-	    "queue_unavailable");
-	move(db, id, NULL, CALL_QUEUED, CALL_FAILED, "call.failed", NULL, NULL,
-	    NULL, data, NULL);
-	json_decref(data);
-	pthread_mutex_unlock(&hub.lock);
-	if (e == ACD_E_FULL)
-		result_set(r, 409, "queue_full", "the queue is full; the call"
-		    " was refused");
-	else
-		result_set(r, 409, "conflict", "the queue cannot take calls");
-}
-
-/* May the acting agent (NULL: a manager) act on this call? */
-static int
-owns(const struct hub_call_op *op, const PGresult *call)
-{
-	return op->agent == NULL || (!PQgetisnull(call, 0, CALL_C_AGENT) &&
-	    strcmp(PQgetvalue(call, 0, CALL_C_AGENT), op->agent) == 0);
-}
-
-static double
-talk_time(const PGresult *row)
-{
-	return PQgetisnull(row, 0, CALL_C_TALK) ? 0 :
-	    strtod(PQgetvalue(row, 0, CALL_C_TALK), NULL);
-}
-
-/* The call's agent ends it: engine, counters and state. Lock held. */
-static int
-end_for_agent(struct db *db, const char *agent, const char *call, double talk)
-{
-	if (acd_call_end(hub.acd, agent, call, talk, now_wall()) != ACD_OK)
-		return 0;
-	if (db_agent_call_done(db, agent, talk) != 0)
-		return -1;
-	return agent_sync_state(db, agent, NULL, NULL);
-}
-
-/* Each operation: the states it starts from. */
-static const unsigned op_from[] = {
-	[HUB_ANSWER] = 1u << CALL_OFFERING,
-	[HUB_REJECT] = 1u << CALL_OFFERING,
-	[HUB_HOLD] = 1u << CALL_CONNECTED,
-	[HUB_RESUME] = 1u << CALL_ON_HOLD,
-	[HUB_HANGUP] = 1u << CALL_NEW | 1u << CALL_IVR | 1u << CALL_QUEUED |
-	    1u << CALL_OFFERING | 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
-	[HUB_WRAP] = 1u << CALL_WRAP_UP,
-	[HUB_ASSIGN] = 1u << CALL_QUEUED | 1u << CALL_OFFERING,
-	[HUB_TRANSFER_AGENT] = 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
-	[HUB_TRANSFER_QUEUE] = 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
-};
-
-/* The engine's part of an operation; 0 or an ACD_E_*. Lock held. */
-static int
-engine_op(const struct hub_call_op *op, const PGresult *call,
-    enum call_state st)
-{
-	struct acd_call_conf	 c;
-	double			 now = now_wall();
-
-	switch (op->op) {
-	case HUB_ANSWER:
-		return acd_accept(hub.acd, op->call, op->agent, now);
-	case HUB_REJECT:
-		return acd_reject(hub.acd, op->call, op->agent, now);
-	case HUB_ASSIGN:
-		return acd_assign(hub.acd, op->call, op->target, now);
-	case HUB_HANGUP:
-		if (st == CALL_QUEUED || st == CALL_OFFERING)
-			acd_abandon(hub.acd, op->call, now);
-		return ACD_OK;
-	case HUB_TRANSFER_AGENT:
-	case HUB_TRANSFER_QUEUE:
-		call_conf(call, &c, now);
-		if (op->op == HUB_TRANSFER_QUEUE)
-			strlcpy_(c.queue, op->target, sizeof c.queue);
-		if (c.queue[0] == '\0')
-			return ACD_E_STATE;
-		return ACD_OK;
-	default:
-		return ACD_OK;
-	}
-}
-
-static const struct {
-	enum call_state	 to;
-	const char	*event;
-} op_move[] = {
-	[HUB_ANSWER] = { CALL_CONNECTED, "call.answered" },
-	[HUB_REJECT] = { CALL_QUEUED, "call.rejected" },
-	[HUB_HOLD] = { CALL_ON_HOLD, "call.held" },
-	[HUB_RESUME] = { CALL_CONNECTED, "call.resumed" },
-	[HUB_HANGUP] = { CALL_WRAP_UP, "call.ended" },
-	[HUB_WRAP] = { CALL_COMPLETED, "call.completed" },
-	[HUB_ASSIGN] = { CALL_OFFERING, "call.offered" },
-	[HUB_TRANSFER_AGENT] = { CALL_OFFERING, "call.transferred" },
-	[HUB_TRANSFER_QUEUE] = { CALL_QUEUED, "call.transferred" },
-};
-
-void
-hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
-{
-	PGresult		*call = NULL;
-	enum call_state		 st, to;
-	const char		*event, *agent, *move_agent = NULL, *queue = NULL;
-	struct acd_call_conf	 c;
-	int			 e, found;
-
-	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&hub.lock);
-	if ((found = call_state_of(db, op->company, op->call, &call, &st)) < 0) {
-		result_db(r, db);
-		goto out;
-	}
-	if (found == 0 || (op->agent != NULL && op->op != HUB_ANSWER &&
-	    op->op != HUB_REJECT && !owns(op, call))) {
-		result_set(r, 404, "not_found", "no such call");
-		goto out;
-	}
-	if ((op_from[op->op] & (1u << st)) == 0) {
-		result_set(r, 409, "illegal_transition", "the call is not in a"
-		    " state that allows this");
-		goto out;
-	}
-	agent = PQgetisnull(call, 0, CALL_C_AGENT) ? NULL :
-	    PQgetvalue(call, 0, CALL_C_AGENT);
-	if ((e = engine_op(op, call, st)) != ACD_OK) {
-		result_set(r, 409, e == ACD_E_STATE || e == ACD_E_NOENT ?
-		    "conflict" : "conflict", op->op == HUB_ASSIGN ?
-		    "the agent cannot take this call now" : op->op == HUB_ANSWER
-		    || op->op == HUB_REJECT ? "this call is not being offered"
-		    " to you" : "the call cannot do this now");
-		goto out;
-	}
-	to = op_move[op->op].to;
-	event = op_move[op->op].event;
-	if (op->op == HUB_HANGUP && (st == CALL_NEW || st == CALL_IVR ||
-	    st == CALL_QUEUED || st == CALL_OFFERING)) {
-		to = CALL_ABANDONED;
-		event = "call.abandoned";
-	}
-	if (op->op == HUB_ANSWER || op->op == HUB_REJECT)
-		move_agent = op->op == HUB_ANSWER ? op->agent : NULL;
-	else if (op->op == HUB_ASSIGN || op->op == HUB_TRANSFER_AGENT)
-		move_agent = op->target;
-	if (op->op == HUB_TRANSFER_QUEUE)
-		queue = op->target;
-	if (op->op == HUB_WRAP && op->data != NULL) {
-		char *notes = NULL;
-		PGresult *u;
-
-		if (json_is_string(json_object_get(op->data, "notes")))
-			notes = xstrdup(json_string_value(json_object_get(op->data,
-			    "notes")));
-		u = db_call_update(db, NULL, op->call, notes, NULL,
-		    json_string_value(json_object_get(op->data, "disposition")),
-		    NULL, NULL);
-		free(notes);
-		if (u == NULL) {
-			result_db(r, db);
-			goto out;
-		}
-		PQclear(u);
-	}
-	switch (move(db, op->call, NULL, st, to, event, op->actor, move_agent,
-	    queue, op->data, &r->row)) {
-	case MOVE_OK:
-		break;
-	case MOVE_DB:
-		hub.stale = 1;
-		result_db(r, db);
-		goto out;
-	default:
-		result_set(r, 409, "illegal_transition", "the call changed"
-		    " meanwhile; try again");
-		goto out;
-	}
-	r->status = 200;
-	/* Agents' side: counters, wrap-up, states. */
-	switch (op->op) {
-	case HUB_ANSWER:
-	case HUB_REJECT:
-		e = agent_sync_state(db, op->agent, NULL, NULL);
-		break;
-	case HUB_ASSIGN:
-		e = agent_sync_state(db, op->target, NULL, NULL);
-		break;
-	case HUB_HANGUP:
-		e = agent != NULL && to == CALL_WRAP_UP ?
-		    end_for_agent(db, agent, op->call, talk_time(r->row)) : 0;
-		break;
-	case HUB_WRAP:
-		e = 0;
-		if (agent != NULL && acd_wrap_done(hub.acd, agent, now_wall()) ==
-		    ACD_OK)
-			e = agent_sync_state(db, agent, NULL, NULL);
-		break;
-	case HUB_TRANSFER_AGENT:
-	case HUB_TRANSFER_QUEUE:
-		e = agent != NULL ? end_for_agent(db, agent, op->call,
-		    talk_time(call)) : 0;
-		call_conf(r->row, &c, now_wall());
-		if (acd_enqueue(hub.acd, &c, now_wall()) != ACD_OK ||
-		    (op->op == HUB_TRANSFER_AGENT && acd_assign(hub.acd,
-		    op->call, op->target, now_wall()) != ACD_OK))
-			log_warn("hub: transfer of %s: the engine refused;"
-			    " the call waits in its queue", op->call);
-		if (e == 0 && op->op == HUB_TRANSFER_AGENT)
-			e = agent_sync_state(db, op->target, NULL, NULL);
-		break;
-	default:
-		e = 0;
-		break;
-	}
-	if (e != 0)
-		hub.stale = 1;
-	kick();
-out:
-	PQclear(call);
-	pthread_mutex_unlock(&hub.lock);
-}
-
-void
-hub_next(struct db *db, const char *company, const char *agent,
-    struct hub_result *r)
-{
-	char	 call[ACD_ID_LEN + 1];
-	int	 e;
-
-	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&hub.lock);
-	if ((e = acd_pull(hub.acd, agent, now_wall(), call)) == ACD_E_EMPTY)
-		r->status = 204;
-	else if (e != ACD_OK)
-		result_set(r, 409, "conflict", "the agent cannot take a call now");
-	else if (move(db, call, company, CALL_QUEUED, CALL_OFFERING,
-	    "call.offered", NULL, agent, NULL, NULL, &r->row) != MOVE_OK ||
-	    agent_sync_state(db, agent, NULL, NULL) != 0) {
-		hub.stale = 1;
-		result_db(r, db);
-	} else
-		r->status = 200;
-	kick();
-	pthread_mutex_unlock(&hub.lock);
-}
-
-int
-hub_position(const char *call, int *position, int *ewt)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_position(hub.acd, call, position, ewt);
-	pthread_mutex_unlock(&hub.lock);
-	return rc == ACD_OK ? 0 : -1;
-}
-
-int
-hub_queue_stats(const char *queue, struct acd_queue_stats *st)
-{
-	int	 rc;
-
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_queue_stats(hub.acd, queue, now_wall(), st);
-	pthread_mutex_unlock(&hub.lock);
-	return rc == ACD_OK ? 0 : -1;
-}
