@@ -115,25 +115,35 @@ build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
 	$(CC) $(CFLAGS) $(call cflags,jansson yaml-0.1) -o $@ $< $(IVR_OBJ) \
 	    $(LDFLAGS) $(call libs,jansson yaml-0.1)
 
-# libFuzzer on the IVR parser, validator and engine, for FUZZ_SECONDS on a
-# corpus in build/fuzz seeded from tests/ivr/valid; crashes land in
-# build/fuzz/crashes (keep them as tests/ivr/invalid regressions).
+# libFuzzer on every parser of outside input: the IVR parser, validator
+# and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
+# bodies and field checks (fuzz-http). Each runs FUZZ_SECONDS on a corpus
+# in build/fuzz/NAME; crashes land in build/fuzz/crashes (keep them as
+# regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_SRC      = $(wildcard common/ivr*.c) common/xmalloc.c
-build/fuzz/fuzz-ivr: tests/fuzz/fuzz-ivr.c $(FUZZ_SRC) $(wildcard common/*.h)
-	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Icommon \
-	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	    $(call cflags,jansson yaml-0.1) -o $@ $< $(FUZZ_SRC) \
-	    $(call libs,jansson yaml-0.1)
+FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZERS       = ivr token http
+FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
+FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
+FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
+FUZZ_PKGS      = jansson yaml-0.1 libjwt
 
-fuzz: build/fuzz/fuzz-ivr
-	@mkdir -p build/fuzz/corpus build/fuzz/crashes
-	cp tests/ivr/valid/*.yaml build/fuzz/corpus/
-	build/fuzz/fuzz-ivr -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    -timeout=10 -dict=tests/fuzz/ivr.dict \
-	    -artifact_prefix=build/fuzz/crashes/ build/fuzz/corpus
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(wildcard common/*.h daemon/*.h) $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(call cflags,$(FUZZ_PKGS)) -o $@ $< \
+	    $(FUZZ_SRC_$*) $(call libs,$(FUZZ_PKGS))
+
+fuzz: $(FUZZERS:%=build/fuzz/fuzz-%)
+	@mkdir -p build/fuzz/crashes $(FUZZERS:%=build/fuzz/corpus-%)
+	cp tests/ivr/valid/*.yaml build/fuzz/corpus-ivr/
+	for f in $(FUZZERS); do \
+	    dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+	    build/fuzz/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        -timeout=10 $$dict -artifact_prefix=build/fuzz/crashes/ \
+	        build/fuzz/corpus-$$f || exit 1; \
+	done
 
 deps:
 	@scripts/deps.sh
