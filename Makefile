@@ -162,12 +162,10 @@ install: all
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
 	    $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
-	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
-	    $(DESTDIR)$(DATADIR)/calldocker/sql
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 0755 bin/calldocker $(DESTDIR)$(BINDIR)/calldocker
 	install -m 0755 bin/calldockerd $(DESTDIR)$(SBINDIR)/calldockerd
 	for m in man/*.[0-9]; do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/; done
-	install -m 0644 sql/*.sql $(DESTDIR)$(DATADIR)/calldocker/sql/
 	install -m 0644 completions/calldocker.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/calldocker
 	install -m 0644 completions/_calldocker $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_calldocker
 	install -m 0644 completions/calldocker.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/calldocker.fish
