@@ -69,6 +69,7 @@ static const struct config_key {
 	K("login_max_failures",	CONFIG_INT,	login_max_failures, 1, 1000000, 0),
 	K("login_window",	CONFIG_INT,	login_window,	1, 604800, 0),
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
+	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])

@@ -35,6 +35,7 @@ struct config {
 	int		 login_max_failures;	/* per account and per IP */
 	int		 login_window;	/* seconds */
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
+	int		 outbound_allow_private; /* requests to private addresses */
 };
 
 void	config_defaults(struct config *);

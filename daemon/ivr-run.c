@@ -26,6 +26,11 @@
 #include "events.h"
 #include "ivr.h"
 #include "ivr-engine.h"
+#include "fetch.h"
+
+/* http nodes in a row fed without caller input, and their time limit. */
+#define IVR_MAX_FETCHES	5
+#define IVR_FETCH_TIMEOUT	10
 
 /* A flow version, parsed. NULL with resp filled. */
 static struct ivr_flow *
@@ -141,10 +146,51 @@ skills_json(const struct ivr_action *a)
 	return s;
 }
 
+/* Every node the step passed lands in call_events as "ivr.node". */
+static int
+visits_log(struct hctx *h, const char *call, const struct ivr_flow *flow,
+    const struct ivr_actions *out)
+{
+	char	*text;
+	json_t	*o;
+	int	 rc = 0;
+
+	for (size_t i = 0; i < out->nvisits && rc == 0; i++) {
+		const struct ivr_node *n = &flow->nodes[out->visits[i].node];
+
+		o = json_pack("{s:s,s:s}", "node", n->id, "type",
+		    ivr_node_type_name(n->type));
+		text = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		rc = db_call_event(h->db, call, "ivr.node", NULL, text);
+		free(text);
+	}
+	return rc;
+}
+
+/* Perform an HTTP action (SSRF-guarded, fetch.h). */
+static void
+ivr_fetch(const struct ivr_action *a, struct fetch_result *r)
+{
+	struct fetch_header	*hd;
+
+	hd = xcalloc(a->nheaders + 1, sizeof *hd);
+	for (size_t i = 0; i < a->nheaders; i++) {
+		hd[i].name = a->headers[i].name;
+		hd[i].value = a->headers[i].value;
+	}
+	fetch(ivr_method_name(a->method), a->url, hd, a->nheaders, a->body,
+	    a->timeout > 0 && a->timeout < IVR_FETCH_TIMEOUT ? a->timeout :
+	    IVR_FETCH_TIMEOUT, IVR_MAX_BODY, r);
+	free(hd);
+}
+
 /*
  * Feed one event to the call's session and act on the result in one
- * transaction (the caller began it). Answers the call with "ivr": {state,
- * actions}; hands a queued call to the hub after the commit.
+ * transaction (the caller began it). An http node is fetched here and its
+ * answer fed back at once (at most IVR_MAX_FETCHES in a row). Answers the
+ * call with "ivr": {state, actions}; hands a queued call to the hub after
+ * the commit.
  */
 static int
 ivr_feed(struct hctx *h, const char *company, const char *call,
@@ -155,40 +201,55 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 	struct leave		 l = { 0 };
 	struct hub_result	 r;
 	struct call_move	 m = { 0 };
+	struct fetch_result	 fr = { 0 };
+	struct ivr_event	 hev;
+	const struct ivr_action	*last;
 	json_t			*actions = json_array(), *st, *o, *data = NULL;
 	PGresult		*row = NULL;
 	char			*text = NULL, prio[16];
 	int			 rc = -1, left = 0;
+	enum ivr_event_type	 input = ev->type;
 
 	ivr_actions_init(&out);
-	if (ivr_step(flow, s, ev, time(NULL), &out) != 0 && out.n == 0) {
-		db_rollback(h->db);
-		resp_problem(h->resp, 409, "conflict", "%s", out.error ?
-		    out.error : "the flow does not expect this input now");
-		goto done;
-	}
-	for (size_t i = 0; i < out.n; i++) {
-		json_array_append_new(actions, ivr_action_to_json(flow, &out.v[i]));
-		if (!left && (left = leave_for(h, company, &out.v[i], &l)) < 0)
+	for (int round = 0;; round++) {
+		ivr_actions_reset(&out);
+		if (ivr_step(flow, s, ev, time(NULL), &out) != 0 && out.n == 0) {
+			if (round > 0)
+				break;	/* keep what the earlier rounds did */
+			db_rollback(h->db);
+			resp_problem(h->resp, 409, "conflict", "%s", out.error ?
+			    out.error : "the flow does not expect this input now");
+			goto done;
+		}
+		for (size_t i = 0; i < out.n; i++) {
+			json_array_append_new(actions,
+			    ivr_action_to_json(flow, &out.v[i]));
+			if (!left && (left = leave_for(h, company, &out.v[i],
+			    &l)) < 0)
+				goto fail;
+		}
+		if (visits_log(h, call, flow, &out) != 0)
 			goto fail;
+		last = out.n > 0 ? &out.v[out.n - 1] : NULL;
+		if (left || s->state != IVR_STATE_HTTP || last == NULL ||
+		    last->type != IVR_ACT_HTTP || round == IVR_MAX_FETCHES)
+			break;
+		free(fr.body);
+		ivr_fetch(last, &fr);
+		if (fr.status == 0)
+			log_info("ivr: call %s: %s", call, fr.error);
+		memset(&hev, 0, sizeof hev);
+		hev.type = IVR_EV_HTTP;
+		hev.status = (int)fr.status;
+		hev.body = fr.body;
+		hev.body_len = fr.len;
+		ev = &hev;
 	}
-	if (ev->type == IVR_EV_HANGUP) {
+	if (input == IVR_EV_HANGUP) {
 		/* A caller who hangs up in the flow abandoned the call. */
 		l.to = CALL_ABANDONED;
 		l.event = "call.abandoned";
 		left = 1;
-	}
-	for (size_t i = 0; i < out.nvisits; i++) {
-		const struct ivr_node *n = &flow->nodes[out.visits[i].node];
-
-		o = json_pack("{s:s,s:s}", "node", n->id, "type",
-		    ivr_node_type_name(n->type));
-		text = json_dumps(o, JSON_COMPACT);
-		json_decref(o);
-		if (db_call_event(h->db, call, "ivr.node", NULL, text) != 0)
-			goto fail;
-		free(text);
-		text = NULL;
 	}
 	st = ivr_session_to_json(flow, s);
 	text = json_dumps(st, JSON_COMPACT);
@@ -238,6 +299,7 @@ done:
 	json_decref(data);
 	PQclear(row);
 	free(text);
+	free(fr.body);
 	ivr_actions_free(&out);
 	return rc;
 }

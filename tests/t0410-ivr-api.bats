@@ -158,3 +158,70 @@ teardown_file() { cd_teardown; }
 	api POST /api/calls '{"ivr": true}' "$MGR"
 	assert_problem 409 conflict
 }
+
+# A flow whose http node asks a local web server for the caller's tier.
+lookup_flow() { # PORT
+	cat <<YAML
+name: Lookup $1
+start: lookup
+nodes:
+  lookup:
+    type: http
+    method: GET
+    url: http://127.0.0.1:$1/customer.json
+    timeout: 3
+    map:
+      tier: \$.tier
+    next: route
+    on_error: failed
+  route:
+    type: branch
+    conditions:
+      - variable: tier
+        equals: gold
+        next: gold
+    else: other
+  gold:
+    type: say
+    text: Hello, gold customer.
+    next: bye
+  other:
+    type: say
+    text: Hello.
+    next: bye
+  failed:
+    type: say
+    text: We cannot look you up.
+    next: bye
+  bye:
+    type: hangup
+YAML
+}
+
+@test "http nodes: fetched by the daemon; private addresses refused unless allowed" {
+	web=$CD_TMP/web
+	mkdir -p "$web"
+	echo '{"tier": "gold"}' >"$web/customer.json"
+	port=$(free_port)
+	python3 -m http.server "$port" --bind 127.0.0.1 --directory "$web" \
+		>/dev/null 2>&1 3>&- &
+	srv=$!
+	wait_for 5 curl -fs -o /dev/null "http://127.0.0.1:$port/customer.json"
+	lookup_flow "$port" >"$CD_TMP/lookup.yaml"
+	# The suite's daemon keeps the default guard: loopback is refused.
+	yaml POST "/api/ivr?activate=true" "$CD_TMP/lookup.yaml"
+	assert_status 201
+	id=$(jget .id)
+	api POST /api/calls "{\"ivr_flow_id\": \"$id\"}" "$MGR"
+	assert_status 201
+	assert_json '[.ivr.actions[].type] | join(",")' "http,say,hangup,end"
+	assert_json '.ivr.actions[1].text' "We cannot look you up."
+	assert_json .state completed
+	# A daemon that allows private addresses fetches and maps the answer.
+	daemon_start open CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=true
+	api POST /api/calls "{\"ivr_flow_id\": \"$id\"}" "$MGR"
+	assert_status 201
+	assert_json '.ivr.actions[1].text' "Hello, gold customer."
+	daemon_stop open
+	kill "$srv"
+}
