@@ -67,6 +67,12 @@ worker_run(struct worker *w, struct job *job)
 		    "the handler gave no answer");
 }
 
+static int
+is_read(const struct job *job)
+{
+	return PIPELINE && (job->req->route->flags & ROUTE_READ);
+}
+
 /* Reads go pipelined when there are several; the rest one by one. */
 static void
 worker_run_batch(struct worker *w, struct job *batch)
@@ -75,7 +81,7 @@ worker_run_batch(struct worker *w, struct job *batch)
 	int		 n = 0;
 
 	for (job = batch; job != NULL; job = job->next) {
-		if (PIPELINE && (job->req->route->flags & ROUTE_READ))
+		if (is_read(job))
 			reads[n++] = job;
 		else
 			worker_run(w, job);
@@ -116,9 +122,14 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&lock);
 			break;
 		}
-		/* Take up to BATCH_MAX jobs; leave the rest to other workers. */
+		/*
+		 * Reads that can share a pipeline go in batches of up to
+		 * BATCH_MAX; anything else one at a time, so that slow writes
+		 * spread over the workers instead of queueing behind one.
+		 */
 		batch = last = p->head;
-		for (n = 1; n < BATCH_MAX && last->next != NULL; n++)
+		for (n = 1; n < BATCH_MAX && last->next != NULL &&
+		    is_read(last) && is_read(last->next); n++)
 			last = last->next;
 		if ((p->head = last->next) == NULL)
 			p->tail = NULL;
