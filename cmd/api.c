@@ -185,14 +185,23 @@ out:
 	return rc;
 }
 
+/* A raw request body and its Content-Type, for api_send. */
+struct api_raw {
+	const char	*type;
+	const char	*data;
+	size_t		 len;
+};
+
 /*
  * Send a request with extra headers ("Name: value", NULL-terminated, or
- * NULL), refreshing an expired access token once. Transport failures are
- * reported here; any HTTP answer fills *r (caller frees).
+ * NULL) and a JSON body, a raw body or neither, refreshing an expired
+ * access token once. Transport failures are reported here; any HTTP
+ * answer fills *r (caller frees).
  */
 static int
 api_send(struct cli *cli, const char *method, const char *path,
-    const char *const *headers, json_t *body, struct client_response *r)
+    const char *const *headers, json_t *body, const struct api_raw *raw,
+    struct client_response *r)
 {
 	enum client_status	 st;
 	char			*cause = NULL;
@@ -202,8 +211,12 @@ api_send(struct cli *cli, const char *method, const char *path,
 	if ((rc = api_open(cli)) != EXIT_OK)
 		return rc;
 again:
-	st = client_request(cli->client, method, path, body, headers, r,
-	    &cause);
+	if (raw != NULL)
+		st = client_request_raw(cli->client, method, path, raw->type,
+		    raw->data, raw->len, headers, r, &cause);
+	else
+		st = client_request(cli->client, method, path, body, headers,
+		    r, &cause);
 	if (st == CLIENT_UNREACHABLE) {
 		cli_error("%s (is calldockerd running?)", cause);
 		free(cause);
@@ -230,7 +243,17 @@ int
 api_request(struct cli *cli, const char *method, const char *path,
     json_t *body, struct client_response *r)
 {
-	return api_send(cli, method, path, NULL, body, r);
+	return api_send(cli, method, path, NULL, body, NULL, r);
+}
+
+/* Send len bytes of data as Content-Type type; as api_request. */
+int
+api_request_raw(struct cli *cli, const char *method, const char *path,
+    const char *type, const char *data, size_t len, struct client_response *r)
+{
+	struct api_raw	 raw = { .type = type, .data = data, .len = len };
+
+	return api_send(cli, method, path, NULL, NULL, &raw, r);
 }
 
 /* Report an error answer on stderr; returns its exit status. */
@@ -264,7 +287,8 @@ api_call_headers(struct cli *cli, const char *method, const char *path,
 
 	if (out != NULL)
 		*out = NULL;
-	if ((rc = api_send(cli, method, path, headers, body, &r)) != EXIT_OK)
+	if ((rc = api_send(cli, method, path, headers, body, NULL, &r)) !=
+	    EXIT_OK)
 		return rc;
 	if (r.status >= 400 || r.status < 200)
 		rc = api_report(cli, &r);

@@ -2,7 +2,8 @@
  * calldocker ivr: IVR flows. validate and simulate work offline, with the
  * daemon's own parser, validator and engine (common/ivr*.c); validate's
  * diagnostics are its result, so they go to stdout, in gcc's format or
- * as JSON with -o json.
+ * as JSON with -o json. The other verbs work on the flows stored in the
+ * daemon (cmd-ivr-store.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,6 +43,41 @@ static const struct cmd_flag cmd_ivr_simulate_flags[] = {
 	{ .name = NULL }
 };
 
+#define CMD_IVR_IDS	"ivr list -q"
+
+static const struct cmd_flag cmd_ivr_list_flags[] = {
+	{ .name = "limit", .arg = "N", .help = "at most N per page (1-500)" },
+	{ .name = "all", .help = "fetch every page" },
+	{ .name = NULL }
+};
+
+static const struct cmd_flag cmd_ivr_export_flags[] = {
+	{ .name = "version", .arg = "N",
+	  .help = "this version (default: the active, else the latest)" },
+	{ .name = NULL }
+};
+
+static const struct cmd_flag cmd_ivr_import_flags[] = {
+	{ .name = "activate", .help = "make what is imported the active "
+	      "version" },
+	{ .name = "dry-run", .help = "only validate against the daemon's "
+	      "queues; store nothing" },
+	{ .name = NULL }
+};
+
+static const struct cmd_flag cmd_ivr_activate_flags[] = {
+	{ .name = "version", .arg = "N",
+	  .help = "the version to activate (default: the latest)" },
+	{ .name = "entry", .help = "also make it the company's entry flow, "
+	      "which incoming calls enter" },
+	{ .name = NULL }
+};
+
+static const struct cmd_flag cmd_ivr_delete_flags[] = {
+	{ .name = "yes", .help = "do not ask for confirmation on a terminal" },
+	{ .name = NULL }
+};
+
 static const struct cmd_entry cmd_ivr_verbs[] = {
 	{ .name = "validate",
 	  .usage = "FILE...",
@@ -56,6 +92,61 @@ static const struct cmd_entry cmd_ivr_verbs[] = {
 	  .min_args = 1, .max_args = 1,
 	  .flags = cmd_ivr_simulate_flags,
 	  .exec = cmd_ivr_simulate },
+	{ .name = "import",
+	  .usage = "FILE...",
+	  .summary = "store flows in the daemon, a new version when changed",
+	  .min_args = 1, .max_args = -1,
+	  .flags = cmd_ivr_import_flags,
+	  .exec = cmd_ivr_store_import },
+	{ .name = "diff",
+	  .usage = "FILE",
+	  .summary = "compare a file with the active version of its flow",
+	  .min_args = 1, .max_args = 1,
+	  .exec = cmd_ivr_store_diff },
+	{ .name = "list",
+	  .summary = "list the flows in the daemon",
+	  .max_args = 0,
+	  .flags = cmd_ivr_list_flags,
+	  .exec = cmd_ivr_store_list },
+	{ .name = "show",
+	  .usage = "ID|NAME",
+	  .summary = "show a flow and the content of its active version",
+	  .min_args = 1, .max_args = 1,
+	  .arg_complete = CMD_IVR_IDS,
+	  .exec = cmd_ivr_store_show },
+	{ .name = "export",
+	  .usage = "ID|NAME",
+	  .summary = "print a version of a flow as stored",
+	  .min_args = 1, .max_args = 1,
+	  .flags = cmd_ivr_export_flags,
+	  .arg_complete = CMD_IVR_IDS,
+	  .exec = cmd_ivr_store_export },
+	{ .name = "versions",
+	  .usage = "ID|NAME",
+	  .summary = "list the versions of a flow",
+	  .min_args = 1, .max_args = 1,
+	  .arg_complete = CMD_IVR_IDS,
+	  .exec = cmd_ivr_store_versions },
+	{ .name = "activate",
+	  .usage = "ID|NAME",
+	  .summary = "make a version of a flow the active one (manager)",
+	  .min_args = 1, .max_args = 1,
+	  .flags = cmd_ivr_activate_flags,
+	  .arg_complete = CMD_IVR_IDS,
+	  .exec = cmd_ivr_store_activate },
+	{ .name = "rollback",
+	  .usage = "ID|NAME",
+	  .summary = "make the version before the active one active (manager)",
+	  .min_args = 1, .max_args = 1,
+	  .arg_complete = CMD_IVR_IDS,
+	  .exec = cmd_ivr_store_rollback },
+	{ .name = "delete",
+	  .usage = "ID|NAME",
+	  .summary = "delete a flow and all its versions (manager)",
+	  .min_args = 1, .max_args = 1,
+	  .flags = cmd_ivr_delete_flags,
+	  .arg_complete = CMD_IVR_IDS,
+	  .exec = cmd_ivr_store_delete },
 	{ .name = NULL }
 };
 

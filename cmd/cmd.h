@@ -123,6 +123,9 @@ int		 api_resolve(struct cli *);
 int		 api_open(struct cli *);
 int		 api_request(struct cli *, const char *, const char *,
 		     json_t *, struct client_response *);
+int		 api_request_raw(struct cli *, const char *, const char *,
+		     const char *, const char *, size_t,
+		     struct client_response *);
 int		 api_report(struct cli *, const struct client_response *);
 int		 api_call(struct cli *, const char *, const char *, json_t *,
 		     json_t **);
@@ -242,6 +245,17 @@ const char	*cmd_ivr_label(const char *);
 
 /* cmd-ivr-sim.c */
 int		 cmd_ivr_simulate(struct cmd_ctx *);
+
+/* cmd-ivr-store.c */
+int		 cmd_ivr_store_list(struct cmd_ctx *);
+int		 cmd_ivr_store_show(struct cmd_ctx *);
+int		 cmd_ivr_store_export(struct cmd_ctx *);
+int		 cmd_ivr_store_versions(struct cmd_ctx *);
+int		 cmd_ivr_store_activate(struct cmd_ctx *);
+int		 cmd_ivr_store_rollback(struct cmd_ctx *);
+int		 cmd_ivr_store_delete(struct cmd_ctx *);
+int		 cmd_ivr_store_import(struct cmd_ctx *);
+int		 cmd_ivr_store_diff(struct cmd_ctx *);
 
 /* cmd-config.c */
 extern const struct cmd_entry	cmd_config_entry;

@@ -236,16 +236,26 @@ client_transport_error(struct client *c, CURLcode rc, char **cause)
 	return CLIENT_UNREACHABLE;
 }
 
-enum client_status
-client_request(struct client *c, const char *method, const char *path,
-    json_t *body, const char *const *headers, struct client_response *resp,
-    char **cause)
+/* A request body: JSON, or raw bytes of a given type; neither for none. */
+struct client_body {
+	json_t		*json;
+	const char	*raw;
+	size_t		 len;
+	const char	*type;
+};
+
+static enum client_status
+client_perform(struct client *c, const char *method, const char *path,
+    const struct client_body *body, const char *const *headers,
+    struct client_response *resp, char **cause)
 {
 	struct curl_slist	*hl = NULL;
 	struct client_buf	 buf = { 0 };
 	char			*url = NULL, *data = NULL, *auth = NULL;
+	char			*type = NULL;
 	const char		*ctype = NULL;
 	enum client_status	 status = CLIENT_FAILED;
+	int			 has_body;
 	CURLcode		 rc;
 
 	memset(resp, 0, sizeof *resp);
@@ -274,8 +284,9 @@ client_request(struct client *c, const char *method, const char *path,
 		auth = xasprintf("Authorization: Bearer %s", c->token);
 		hl = curl_slist_append(hl, auth);
 	}
-	if (body != NULL) {
-		data = json_dumps(body, JSON_COMPACT);
+	has_body = body->json != NULL || body->raw != NULL;
+	if (body->json != NULL) {
+		data = json_dumps(body->json, JSON_COMPACT);
 		if (data == NULL) {
 			*cause = xstrdup("cannot encode the request body");
 			goto out;
@@ -284,6 +295,12 @@ client_request(struct client *c, const char *method, const char *path,
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
 		    (curl_off_t)strlen(data));
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, data);
+	} else if (body->raw != NULL) {
+		type = xasprintf("Content-Type: %s", body->type);
+		hl = curl_slist_append(hl, type);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)body->len);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body->raw);
 	}
 	for (; headers != NULL && *headers != NULL; headers++)
 		hl = curl_slist_append(hl, *headers);
@@ -292,7 +309,7 @@ client_request(struct client *c, const char *method, const char *path,
 	if (strcmp(method, "GET") == 0)
 		curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
 	else {
-		if (body == NULL && strcmp(method, "POST") == 0) {
+		if (!has_body && strcmp(method, "POST") == 0) {
 			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, 0L);
 			curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, "");
 		}
@@ -335,8 +352,29 @@ out:
 		free(data);
 	}
 	free(buf.data);
+	free(type);
 	free(url);
 	return status;
+}
+
+enum client_status
+client_request(struct client *c, const char *method, const char *path,
+    json_t *json, const char *const *headers, struct client_response *resp,
+    char **cause)
+{
+	struct client_body	 body = { .json = json };
+
+	return client_perform(c, method, path, &body, headers, resp, cause);
+}
+
+enum client_status
+client_request_raw(struct client *c, const char *method, const char *path,
+    const char *type, const char *raw, size_t len, const char *const *headers,
+    struct client_response *resp, char **cause)
+{
+	struct client_body	 body = { .raw = raw, .len = len, .type = type };
+
+	return client_perform(c, method, path, &body, headers, resp, cause);
 }
 
 void

@@ -42,6 +42,11 @@ const char	*client_host(const struct client *);
 enum client_status client_request(struct client *, const char *method,
 		    const char *path, json_t *body, const char *const *headers,
 		    struct client_response *resp, char **cause);
+/* The same with a body of raw bytes of a Content-Type ("application/yaml"). */
+enum client_status client_request_raw(struct client *, const char *method,
+		    const char *path, const char *type, const char *body,
+		    size_t len, const char *const *headers,
+		    struct client_response *resp, char **cause);
 void		 client_response_free(struct client_response *);
 /* One-line message for an error response (RFC 9457 problem). Caller frees. */
 char		*client_problem(const struct client_response *);

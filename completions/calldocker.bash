@@ -72,6 +72,18 @@ __calldocker_takes_arg()
 		case $2 in
 		--input|--http|--at|--var|--caller|--caller-name|--caller-field) return 0 ;;
 		esac ;;
+	"ivr list")
+		case $2 in
+		--limit) return 0 ;;
+		esac ;;
+	"ivr export")
+		case $2 in
+		--version) return 0 ;;
+		esac ;;
+	"ivr activate")
+		case $2 in
+		--version) return 0 ;;
+		esac ;;
 	"queues list")
 		case $2 in
 		--limit) return 0 ;;
@@ -206,6 +218,11 @@ _calldocker()
 		"config set-context") flags="$flags --host" ;;
 		"ivr validate") flags="$flags --strict --queues" ;;
 		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;
+		"ivr import") flags="$flags --activate --dry-run" ;;
+		"ivr list") flags="$flags --limit --all" ;;
+		"ivr export") flags="$flags --version" ;;
+		"ivr activate") flags="$flags --version --entry" ;;
+		"ivr delete") flags="$flags --yes" ;;
 		"queues list") flags="$flags --limit --all" ;;
 		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
 		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
@@ -226,7 +243,7 @@ _calldocker()
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
-	ivr) words="validate simulate" ;;
+	ivr) words="validate simulate import diff list show export versions activate rollback delete" ;;
 	queues) words="list get create update delete stats" ;;
 	users) words="list get create update delete" ;;
 	"agents get")
@@ -263,6 +280,18 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
 	"config delete-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
+	"ivr show")
+		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
+	"ivr export")
+		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
+	"ivr versions")
+		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
+	"ivr activate")
+		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
+	"ivr rollback")
+		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
+	"ivr delete")
+		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
 	"queues get")
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 	"queues update")

@@ -92,6 +92,21 @@ function __calldocker_takes_arg
                 case --input --http --at --var --caller --caller-name --caller-field
                     return 0
             end
+        case 'ivr list'
+            switch $argv[2]
+                case --limit
+                    return 0
+            end
+        case 'ivr export'
+            switch $argv[2]
+                case --version
+                    return 0
+            end
+        case 'ivr activate'
+            switch $argv[2]
+                case --version
+                    return 0
+            end
         case 'queues list'
             switch $argv[2]
                 case --limit
@@ -213,6 +228,15 @@ complete -c calldocker -n '__calldocker_using config' -a delete-context -d 'dele
 complete -c calldocker -n '__calldocker_using ""' -a ivr -d 'manage IVR flows'
 complete -c calldocker -n '__calldocker_using ivr' -a validate -d 'check flows offline and print problems as FILE:LINE:COLUMN'
 complete -c calldocker -n '__calldocker_using ivr' -a simulate -d 'walk a flow offline and print the path and actions'
+complete -c calldocker -n '__calldocker_using ivr' -a import -d 'store flows in the daemon, a new version when changed'
+complete -c calldocker -n '__calldocker_using ivr' -a diff -d 'compare a file with the active version of its flow'
+complete -c calldocker -n '__calldocker_using ivr' -a list -d 'list the flows in the daemon'
+complete -c calldocker -n '__calldocker_using ivr' -a show -d 'show a flow and the content of its active version'
+complete -c calldocker -n '__calldocker_using ivr' -a export -d 'print a version of a flow as stored'
+complete -c calldocker -n '__calldocker_using ivr' -a versions -d 'list the versions of a flow'
+complete -c calldocker -n '__calldocker_using ivr' -a activate -d 'make a version of a flow the active one (manager)'
+complete -c calldocker -n '__calldocker_using ivr' -a rollback -d 'make the version before the active one active (manager)'
+complete -c calldocker -n '__calldocker_using ivr' -a delete -d 'delete a flow and all its versions (manager)'
 complete -c calldocker -n '__calldocker_using ""' -a queues -d 'manage queues'
 complete -c calldocker -n '__calldocker_using queues' -a list -d 'list queues'
 complete -c calldocker -n '__calldocker_using queues' -a get -d 'show a queue with its members'
@@ -306,6 +330,20 @@ complete -c calldocker -n '__calldocker_using "ivr simulate"' -l var -x -d 'set 
 complete -c calldocker -n '__calldocker_using "ivr simulate"' -l caller -x -d 'the caller\'s number'
 complete -c calldocker -n '__calldocker_using "ivr simulate"' -l caller-name -x -d 'the caller\'s name'
 complete -c calldocker -n '__calldocker_using "ivr simulate"' -l caller-field -x -d 'another field of caller data'
+complete -c calldocker -n '__calldocker_using "ivr import"' -l activate -d 'make what is imported the active version'
+complete -c calldocker -n '__calldocker_using "ivr import"' -l dry-run -d 'only validate against the daemon\'s queues; store nothing'
+complete -c calldocker -n '__calldocker_using "ivr list"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "ivr list"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "ivr show"' -a '(__calldocker_run ivr list -q)'
+complete -c calldocker -n '__calldocker_using "ivr export"' -l version -x -d 'this version (default: the active, else the latest)'
+complete -c calldocker -n '__calldocker_using "ivr export"' -a '(__calldocker_run ivr list -q)'
+complete -c calldocker -n '__calldocker_using "ivr versions"' -a '(__calldocker_run ivr list -q)'
+complete -c calldocker -n '__calldocker_using "ivr activate"' -l version -x -d 'the version to activate (default: the latest)'
+complete -c calldocker -n '__calldocker_using "ivr activate"' -l entry -d 'also make it the company\'s entry flow, which incoming calls enter'
+complete -c calldocker -n '__calldocker_using "ivr activate"' -a '(__calldocker_run ivr list -q)'
+complete -c calldocker -n '__calldocker_using "ivr rollback"' -a '(__calldocker_run ivr list -q)'
+complete -c calldocker -n '__calldocker_using "ivr delete"' -l yes -d 'do not ask for confirmation on a terminal'
+complete -c calldocker -n '__calldocker_using "ivr delete"' -a '(__calldocker_run ivr list -q)'
 complete -c calldocker -n '__calldocker_using "queues list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "queues list"' -l all -d 'fetch every page'
 complete -c calldocker -n '__calldocker_using "queues get"' -a '(__calldocker_run queues list -q)'
