@@ -126,6 +126,9 @@ seed() {
 	a2=$(c agents create --user "$u2" -q)
 	c queues create --company "$company" --name Support --member "$a1" \
 		--member "$a2" -q >/dev/null
+	# The entry flow calls created with {"ivr": true} walk.
+	c --company "$company" ivr import --activate scripts/demo-flow.yaml >/dev/null
+	c --company "$company" ivr activate "Acme main line" --entry >/dev/null
 
 	{
 		echo "# demo data created by scripts/run.sh; delete to seed again"
