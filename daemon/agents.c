@@ -77,9 +77,7 @@ agent_list(struct hctx *h, const char *scope)
 {
 	struct page	 pg;
 	PGresult	*res;
-	json_t		*items;
 	char		*state = query_get(h->req->query, "state");
-	int		 n;
 
 	if (page_parse(h->req, h->resp, &pg) != 0) {
 		free(state);
@@ -89,13 +87,7 @@ agent_list(struct hctx *h, const char *scope)
 	free(state);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, agent_json(res, i));
-	resp_json(h->resp, 200, page_result(&pg, items,
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, AGENT_C_KEY) : "",
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, AGENT_C_ID) : ""));
+	resp_json(h->resp, 200, page_rows(&pg, res, agent_json, AGENT_C_KEY, AGENT_C_ID));
 	PQclear(res);
 	return 0;
 }

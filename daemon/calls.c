@@ -62,7 +62,6 @@ calls_list(struct hctx *h)
 				    &f.from, &f.to };
 	struct page		 pg;
 	PGresult		*res = NULL;
-	json_t			*items;
 	enum call_state		 st;
 	int			 n, rc = -1;
 
@@ -92,13 +91,7 @@ calls_list(struct hctx *h)
 			db_fail(h->db, h->resp);
 		goto out;
 	}
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, call_live_json(res, i));
-	resp_json(h->resp, 200, page_result(&pg, items,
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, CALL_C_KEY) : "",
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, CALL_C_ID) : ""));
+	resp_json(h->resp, 200, page_rows(&pg, res, call_live_json, CALL_C_KEY, CALL_C_ID));
 	rc = 0;
 out:
 	PQclear(res);

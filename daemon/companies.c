@@ -46,9 +46,7 @@ companies_list(struct hctx *h)
 {
 	struct page	 pg;
 	PGresult	*res;
-	json_t		*items;
 	char		*q = query_get(h->req->query, "q");
-	int		 n;
 
 	if (page_parse(h->req, h->resp, &pg) != 0) {
 		free(q);
@@ -58,13 +56,7 @@ companies_list(struct hctx *h)
 	free(q);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, company_json(res, i));
-	resp_json(h->resp, 200, page_result(&pg, items,
-	    n > pg.limit ? company_key(res, pg.limit - 1) : "",
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, 0) : ""));
+	resp_json(h->resp, 200, page_rows(&pg, res, company_json, COMPANY_C_KEY, COMPANY_C_ID));
 	PQclear(res);
 	return 0;
 }

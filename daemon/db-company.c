@@ -32,12 +32,6 @@ company_json(const PGresult *res, int r)
 	    "updated_at", PQgetvalue(res, r, 4));
 }
 
-const char *
-company_key(const PGresult *res, int r)
-{
-	return PQgetvalue(res, r, 5);
-}
-
 PGresult *
 db_company_list(struct db *db, const char *scope, const char *q,
     const struct page *pg)

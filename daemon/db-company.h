@@ -8,10 +8,13 @@
 struct db;
 struct page;
 
+enum company_col {
+	COMPANY_C_ID, COMPANY_C_NAME, COMPANY_C_TIMEZONE, COMPANY_C_CREATED,
+	COMPANY_C_UPDATED, COMPANY_C_KEY,
+};
+
 /* Row to the API's Company object. */
 json_t		*company_json(const PGresult *, int row);
-/* Pagination key and id of a row. */
-const char	*company_key(const PGresult *, int row);
 
 PGresult	*db_company_list(struct db *, const char *scope, const char *q,
 		    const struct page *);

@@ -119,20 +119,12 @@ ivr_list(struct hctx *h)
 {
 	struct page	 pg;
 	PGresult	*res;
-	json_t		*items;
-	int		 n;
 
 	if (page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
 	if ((res = db_ivr_list(h->db, h->req->scope, &pg)) == NULL)
 		return db_fail(h->db, h->resp);
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, ivr_flow_json(res, i));
-	resp_json(h->resp, 200, page_result(&pg, items,
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, IVR_C_KEY) : "",
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, IVR_C_ID) : ""));
+	resp_json(h->resp, 200, page_rows(&pg, res, ivr_flow_json, IVR_C_KEY, IVR_C_ID));
 	PQclear(res);
 	return 0;
 }

@@ -177,20 +177,12 @@ queues_list(struct hctx *h)
 {
 	struct page	 pg;
 	PGresult	*res;
-	json_t		*items;
-	int		 n;
 
 	if (page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
 	if ((res = db_queue_list(h->db, h->req->scope, &pg)) == NULL)
 		return db_fail(h->db, h->resp);
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, queue_json(res, i));
-	resp_json(h->resp, 200, page_result(&pg, items,
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, QUEUE_C_KEY) : "",
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, QUEUE_C_ID) : ""));
+	resp_json(h->resp, 200, page_rows(&pg, res, queue_json, QUEUE_C_KEY, QUEUE_C_ID));
 	PQclear(res);
 	return 0;
 }

@@ -81,11 +81,10 @@ user_list(struct hctx *h, const char *scope, struct user_filter *uf)
 {
 	struct page	 pg;
 	PGresult	*res;
-	json_t		*items;
 	char		*role = query_get(h->req->query, "role");
 	char		*q = query_get(h->req->query, "q");
 	enum role	 r;
-	int		 n, rc = -1;
+	int		 rc = -1;
 
 	if (role != NULL && role_parse(role, &r) != 0) {
 		resp_problem(h->resp, 400, "bad_request",
@@ -100,13 +99,7 @@ user_list(struct hctx *h, const char *scope, struct user_filter *uf)
 		db_fail(h->db, h->resp);
 		goto out;
 	}
-	items = json_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_array_append_new(items, user_json(res, i));
-	resp_json(h->resp, 200, page_result(&pg, items,
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, USER_KEY) : "",
-	    n > pg.limit ? PQgetvalue(res, pg.limit - 1, USER_ID) : ""));
+	resp_json(h->resp, 200, page_rows(&pg, res, user_json, USER_KEY, USER_ID));
 	PQclear(res);
 	rc = 0;
 out:

@@ -130,15 +130,17 @@ page_parse(const struct request *req, struct response *resp, struct page *pg)
 }
 
 json_t *
-page_result(const struct page *pg, json_t *items, const char *last_key,
-    const char *last_id)
+page_rows(const struct page *pg, const PGresult *res,
+    json_t *(*to_json)(const PGresult *, int), int key_col, int id_col)
 {
-	json_t	*next = json_null();
+	json_t	*items = json_array(), *next = json_null();
+	int	 n = PQntuples(res), shown = n > pg->limit ? pg->limit : n;
 
-	if (json_array_size(items) > (size_t)pg->limit) {
-		json_array_remove(items, (size_t)pg->limit);
-		next = json_sprintf("%s_%s", last_key, last_id);
-	}
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(items, to_json(res, i));
+	if (n > pg->limit)
+		next = json_sprintf("%s_%s", PQgetvalue(res, shown - 1, key_col),
+		    PQgetvalue(res, shown - 1, id_col));
 	return json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
 }
 

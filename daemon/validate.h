@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include <libpq-fe.h>
 
 struct fields;
 struct request;
@@ -31,11 +32,12 @@ struct page {
 };
 int	page_parse(const struct request *, struct response *, struct page *);
 /*
- * Wrap rows into {"items": [...], "next_cursor": ...}. items holds up to
- * limit + 1 objects; keys the matching pagination keys.
+ * {"items": [...], "next_cursor": ...} from a query that fetched up to
+ * limit + 1 rows: each row through to_json, the cursor from the key and id
+ * columns of the last row shown.
  */
-json_t	*page_result(const struct page *, json_t *items, const char *last_key,
-	    const char *last_id);
+json_t	*page_rows(const struct page *, const PGresult *,
+	    json_t *(*to_json)(const PGresult *, int), int key_col, int id_col);
 
 #endif
 
