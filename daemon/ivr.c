@@ -169,7 +169,8 @@ static int
 ivr_write(struct hctx *h, const char *id)
 {
 	char		*owned, *act = query_get(h->req->query, "activate");
-	const char	*company = ivr_company(h, &owned), *text, *flowid;
+	const char	*company = ivr_company(h, &owned), *text;
+	char		*flowid = NULL;
 	size_t		 len;
 	struct ivr_flow	*flow = NULL;
 	json_t		*diag = json_array(), *o;
@@ -208,7 +209,7 @@ ivr_write(struct hctx *h, const char *id)
 			goto fail;
 		created = 1;
 	}
-	flowid = PQgetvalue(f, 0, IVR_C_ID);
+	flowid = xstrdup(PQgetvalue(f, 0, IVR_C_ID));
 	/* The content as text: the raw body is not NUL-terminated. */
 	{
 		char *copy = xstrndup(text, len);
@@ -245,6 +246,7 @@ fail:
 	else
 		db_fail(h->db, h->resp);
 out:
+	free(flowid);
 	ivr_flow_free(flow);
 	json_decref(diag);
 	PQclear(f);
