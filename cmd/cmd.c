@@ -54,6 +54,7 @@ static const struct cmd_entry cmd_help_entry = {
 /* Groups (resources) first, then commands; help keeps this order. */
 const struct cmd_entry *cmd_table[] = {
 	&cmd_agents_entry,
+	&cmd_analytics_entry,
 	&cmd_calls_entry,
 	&cmd_companies_entry,
 	&cmd_config_entry,

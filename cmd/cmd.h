@@ -231,6 +231,9 @@ extern const struct cmd_entry		cmd_queues_entry;
 /* cmd-agents.c */
 extern const struct cmd_entry		cmd_agents_entry;
 
+/* cmd-analytics.c */
+extern const struct cmd_entry		cmd_analytics_entry;
+
 /* cmd-ivr.c */
 struct ivr_diags;
 struct ivr_flow;

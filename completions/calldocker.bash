@@ -20,6 +20,26 @@ __calldocker_takes_arg()
 		case $2 in
 		--reason) return 0 ;;
 		esac ;;
+	"analytics overview")
+		case $2 in
+		--from|--to|--queue) return 0 ;;
+		esac ;;
+	"analytics calls")
+		case $2 in
+		--from|--to|--queue|--interval) return 0 ;;
+		esac ;;
+	"analytics agents")
+		case $2 in
+		--from|--to) return 0 ;;
+		esac ;;
+	"analytics insights")
+		case $2 in
+		--from|--to|--queue) return 0 ;;
+		esac ;;
+	"analytics export")
+		case $2 in
+		--from|--to|--queue|--format) return 0 ;;
+		esac ;;
 	"calls list")
 		case $2 in
 		--state|--queue|--agent|--from|--to|--limit) return 0 ;;
@@ -137,7 +157,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|calls|companies|config|ivr|queues|users) path="$path $w" ;;
+			agents|analytics|calls|companies|config|ivr|queues|users) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -149,6 +169,18 @@ _calldocker()
 			words="offline available offering busy wrap_up away" ;;
 		"agents create --user")
 			words=$("${COMP_WORDS[0]}" users list -q 2>/dev/null) ;;
+		"analytics overview --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"analytics calls --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"analytics calls --interval")
+			words="hour day week" ;;
+		"analytics insights --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"analytics export --queue")
+			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"analytics export --format")
+			words="csv json" ;;
 		"calls list --state")
 			words="new ivr queued offering connected on_hold wrap_up completed abandoned missed failed transferred" ;;
 		"calls list --queue")
@@ -204,6 +236,11 @@ _calldocker()
 		"agents update") flags="$flags --name --extension --skill --max-calls" ;;
 		"agents state") flags="$flags --reason" ;;
 		"agents delete") flags="$flags --yes" ;;
+		"analytics overview") flags="$flags --from --to --queue" ;;
+		"analytics calls") flags="$flags --from --to --queue --interval" ;;
+		"analytics agents") flags="$flags --from --to" ;;
+		"analytics insights") flags="$flags --from --to --queue" ;;
+		"analytics export") flags="$flags --from --to --queue --format" ;;
 		"calls list") flags="$flags --state --queue --agent --from --to --limit --all" ;;
 		"calls create") flags="$flags --queue --caller-number --caller-name --priority --skill --media --data --idempotency-key" ;;
 		"calls update") flags="$flags --notes --tag --disposition --priority" ;;
@@ -238,8 +275,9 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents calls companies config ivr queues users completion help login logout version whoami" ;;
+	"") words="agents analytics calls companies config ivr queues users completion help login logout version whoami" ;;
 	agents) words="list get create update state delete" ;;
+	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;

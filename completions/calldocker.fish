@@ -27,6 +27,31 @@ function __calldocker_takes_arg
                 case --reason
                     return 0
             end
+        case 'analytics overview'
+            switch $argv[2]
+                case --from --to --queue
+                    return 0
+            end
+        case 'analytics calls'
+            switch $argv[2]
+                case --from --to --queue --interval
+                    return 0
+            end
+        case 'analytics agents'
+            switch $argv[2]
+                case --from --to
+                    return 0
+            end
+        case 'analytics insights'
+            switch $argv[2]
+                case --from --to --queue
+                    return 0
+            end
+        case 'analytics export'
+            switch $argv[2]
+                case --from --to --queue --format
+                    return 0
+            end
         case 'calls list'
             switch $argv[2]
                 case --state --queue --agent --from --to --limit
@@ -164,7 +189,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case agents calls companies config ivr queues users
+                    case agents analytics calls companies config ivr queues users
                         set path "$path $w"
                 end
         end
@@ -199,6 +224,12 @@ complete -c calldocker -n '__calldocker_using agents' -a create -d 'make a user 
 complete -c calldocker -n '__calldocker_using agents' -a update -d 'change an agent; --skill replaces the skills'
 complete -c calldocker -n '__calldocker_using agents' -a state -d 'set an agent available, away or offline'
 complete -c calldocker -n '__calldocker_using agents' -a delete -d 'delete an agent (its user stays)'
+complete -c calldocker -n '__calldocker_using ""' -a analytics -d 'report on calls, queues and agents'
+complete -c calldocker -n '__calldocker_using analytics' -a overview -d 'show the key figures of a range (manager)'
+complete -c calldocker -n '__calldocker_using analytics' -a calls -d 'show the key figures per hour, day or week (manager)'
+complete -c calldocker -n '__calldocker_using analytics' -a agents -d 'show each agent\'s performance (manager)'
+complete -c calldocker -n '__calldocker_using analytics' -a insights -d 'show peak hours, breaching queues, missing agents and IVR drop-outs (manager)'
+complete -c calldocker -n '__calldocker_using analytics' -a export -d 'write every call of a range as CSV or JSON (manager)'
 complete -c calldocker -n '__calldocker_using ""' -a calls -d 'manage calls and take them through their states'
 complete -c calldocker -n '__calldocker_using calls' -a list -d 'list calls (agents: their own)'
 complete -c calldocker -n '__calldocker_using calls' -a get -d 'show a call with its events'
@@ -274,6 +305,22 @@ complete -c calldocker -n '__calldocker_using "agents state"' -l reason -x -d 'w
 complete -c calldocker -n '__calldocker_using "agents state"' -a '(__calldocker_run agents list -q)'
 complete -c calldocker -n '__calldocker_using "agents delete"' -l yes -d 'do not ask for confirmation on a terminal'
 complete -c calldocker -n '__calldocker_using "agents delete"' -a '(__calldocker_run agents list -q)'
+complete -c calldocker -n '__calldocker_using "analytics overview"' -l from -x -d 'start, RFC 3339 (default: today\'s start in the company\'s time zone)'
+complete -c calldocker -n '__calldocker_using "analytics overview"' -l to -x -d 'end, exclusive, RFC 3339 (default: a day after --from)'
+complete -c calldocker -n '__calldocker_using "analytics overview"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'only this queue\'s calls'
+complete -c calldocker -n '__calldocker_using "analytics calls"' -l from -x -d 'start, RFC 3339 (default: today\'s start in the company\'s time zone)'
+complete -c calldocker -n '__calldocker_using "analytics calls"' -l to -x -d 'end, exclusive, RFC 3339 (default: a day after --from)'
+complete -c calldocker -n '__calldocker_using "analytics calls"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'only this queue\'s calls'
+complete -c calldocker -n '__calldocker_using "analytics calls"' -l interval -x -a 'hour day week' -d 'bucket size (default day)'
+complete -c calldocker -n '__calldocker_using "analytics agents"' -l from -x -d 'start, RFC 3339 (default: today\'s start in the company\'s time zone)'
+complete -c calldocker -n '__calldocker_using "analytics agents"' -l to -x -d 'end, exclusive, RFC 3339 (default: a day after --from)'
+complete -c calldocker -n '__calldocker_using "analytics insights"' -l from -x -d 'start, RFC 3339 (default: today\'s start in the company\'s time zone)'
+complete -c calldocker -n '__calldocker_using "analytics insights"' -l to -x -d 'end, exclusive, RFC 3339 (default: a day after --from)'
+complete -c calldocker -n '__calldocker_using "analytics insights"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'only this queue\'s calls'
+complete -c calldocker -n '__calldocker_using "analytics export"' -l from -x -d 'start, RFC 3339 (default: today\'s start in the company\'s time zone)'
+complete -c calldocker -n '__calldocker_using "analytics export"' -l to -x -d 'end, exclusive, RFC 3339 (default: a day after --from)'
+complete -c calldocker -n '__calldocker_using "analytics export"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'only this queue\'s calls'
+complete -c calldocker -n '__calldocker_using "analytics export"' -l format -x -a 'csv json' -d 'csv (default) or json, written to stdout as is'
 complete -c calldocker -n '__calldocker_using "calls list"' -l state -x -a 'new ivr queued offering connected on_hold wrap_up completed abandoned missed failed transferred' -d 'only calls in this state'
 complete -c calldocker -n '__calldocker_using "calls list"' -l queue -x -a '(__calldocker_run queues list -q)' -d 'only calls of this queue'
 complete -c calldocker -n '__calldocker_using "calls list"' -l agent -x -a '(__calldocker_run agents list -q)' -d 'only calls of this agent'

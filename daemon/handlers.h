@@ -71,6 +71,15 @@ int	ivr_versions(struct hctx *);
 int	ivr_export(struct hctx *);
 int	ivr_validate(struct hctx *);
 
+/* analytics.c */
+int	analytics_overview(struct hctx *);
+int	analytics_calls(struct hctx *);
+int	analytics_agents(struct hctx *);
+int	analytics_insights(struct hctx *);
+
+/* analytics-export.c */
+int	analytics_export(struct hctx *);
+
 /* ivr-run.c */
 int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */

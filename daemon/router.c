@@ -78,6 +78,12 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/ivr/:id/rollback", ROLE_MANAGER, ROUTE_BODY_OPT, ivr_rollback },
 	{ HTTP_GET,	"/api/ivr/:id/versions", ANY, 0, ivr_versions },
 	{ HTTP_GET,	"/api/ivr/:id/export", ANY, 0, ivr_export },
+
+	{ HTTP_GET,	"/api/analytics/company/:companyId/overview", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_overview },
+	{ HTTP_GET,	"/api/analytics/company/:companyId/calls", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_calls },
+	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
+	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
+	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 

@@ -1,0 +1,162 @@
+/*
+ * GET /api/analytics/company/:companyId/export: every call created in the
+ * range as CSV (RFC 4180, a header row, CRLF) or a JSON array. Rows come
+ * from a server-side cursor a chunk at a time, so libpq never holds the
+ * whole result; the body is built as they arrive.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-analytics.h"
+#include "analytics-int.h"
+
+/* The body being built. */
+struct export_buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 json;
+	long	 rows;
+};
+
+static void
+buf_add(struct export_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap == 0 ? 65536 : b->cap * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_str(struct export_buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* One CSV field: quoted when it holds a comma, quote, CR or LF. */
+static void
+csv_field(struct export_buf *b, const char *s)
+{
+	if (s[strcspn(s, ",\"\r\n")] == '\0') {
+		buf_str(b, s);
+		return;
+	}
+	buf_add(b, "\"", 1);
+	for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
+		buf_add(b, s, (size_t)(q - s));
+		buf_add(b, "\"\"", 2);
+	}
+	buf_str(b, s);
+	buf_add(b, "\"", 1);
+}
+
+/* A column's JSON value: numbers for the numeric columns, else strings. */
+static json_t *
+export_value(const char *col, const char *v)
+{
+	if (v == NULL)
+		return json_null();
+	if (strcmp(col, "priority") == 0)
+		return json_integer(strtoll(v, NULL, 10));
+	if (strcmp(col, "wait_seconds") == 0 || strcmp(col, "talk_seconds") == 0)
+		return json_real(strtod(v, NULL));
+	return json_string(v);
+}
+
+static int
+export_chunk(const PGresult *res, void *arg)
+{
+	struct export_buf	*b = arg;
+	json_t			*o;
+	char			*s;
+	int			 ncols = PQnfields(res);
+
+	for (int r = 0; r < PQntuples(res); r++) {
+		if (++b->rows > ANALYTICS_EXPORT_MAX)
+			return -1;
+		if (!b->json) {
+			for (int c = 0; c < ncols; c++) {
+				if (c > 0)
+					buf_add(b, ",", 1);
+				csv_field(b, PQgetvalue(res, r, c));
+			}
+			buf_add(b, "\r\n", 2);
+			continue;
+		}
+		o = json_object();
+		for (int c = 0; c < ncols; c++)
+			json_object_set_new(o, analytics_export_cols[c],
+			    export_value(analytics_export_cols[c],
+			    db_get(res, r, c)));
+		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+		if (b->rows > 1)
+			buf_add(b, ",", 1);
+		buf_str(b, s);
+		free(s);
+	}
+	return 0;
+}
+
+int
+analytics_export(struct hctx *h)
+{
+	struct analytics_scope	 s;
+	struct export_buf	 b;
+	char			*fmt;
+	long			 fetched;
+
+	memset(&b, 0, sizeof b);
+	fmt = query_get(h->req->query, "format");
+	if (analytics_scope(h, 1, &s) != 0)
+		goto out;
+	if (fmt != NULL && strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0) {
+		resp_problem(h->resp, 400, "bad_request",
+		    "\"format\" must be csv or json");
+		goto out;
+	}
+	b.json = fmt != NULL && strcmp(fmt, "json") == 0;
+	if (b.json)
+		buf_add(&b, "[", 1);
+	else {
+		for (size_t i = 0; analytics_export_cols[i] != NULL; i++) {
+			if (i > 0)
+				buf_add(&b, ",", 1);
+			buf_str(&b, analytics_export_cols[i]);
+		}
+		buf_add(&b, "\r\n", 2);
+	}
+	if (db_analytics_export(h->db, &s.r, export_chunk, &b, &fetched) != 0) {
+		db_fail(h->db, h->resp);
+		goto out;
+	}
+	if (b.rows > ANALYTICS_EXPORT_MAX) {
+		resp_problem(h->resp, 400, "bad_request", "the range holds more"
+		    " than %d calls; export a shorter range",
+		    ANALYTICS_EXPORT_MAX);
+		goto out;
+	}
+	if (b.json)
+		buf_add(&b, "]", 1);
+	free(h->resp->body);
+	h->resp->status = 200;
+	h->resp->body = b.p;
+	h->resp->len = b.len;
+	h->resp->content_type = b.json ? "application/json" :
+	    "text/csv; charset=utf-8";
+	b.p = NULL;
+out:
+	free(b.p);
+	free(fmt);
+	analytics_scope_free(&s);
+	return 0;
+}

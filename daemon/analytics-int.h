@@ -1,0 +1,27 @@
+/* What analytics.c and analytics-export.c share: the query's scope. */
+#ifndef ANALYTICS_INT_H
+#define ANALYTICS_INT_H
+
+#include <libpq-fe.h>
+
+#include "db-analytics.h"
+
+struct hctx;
+
+/* The parsed query and the range resolved; analytics_scope_free frees. */
+struct analytics_scope {
+	struct analytics_range	 r;
+	char			*from, *to, *queue;	/* as given */
+	PGresult		*res;		/* the resolved range */
+	const char		*tz;
+	double			 seconds;
+};
+
+/*
+ * Parse ?from=, ?to= and (with queue) ?queue_id=, and resolve the range in
+ * the company's time zone. -1 with the response filled (400, 404, 503).
+ */
+int	analytics_scope(struct hctx *, int queue, struct analytics_scope *);
+void	analytics_scope_free(struct analytics_scope *);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * /api/analytics/company/:companyId: key figures for a range, bucketed by
+ * hour, day or week in the company's time zone, per agent, insights, and
+ * every call of a range as CSV or JSON. The SQL is in db-analytics.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xmalloc.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-analytics.h"
+#include "analytics-int.h"
+
+/* Queues below this service level (answered within / answered + abandoned). */
+#define SL_TARGET	0.8
+/* Agents who miss more than this share of their offers. */
+#define MISS_LIMIT	0.2
+/* At most this many buckets in one answer. */
+#define MAX_BUCKETS	5000
+
+void
+analytics_scope_free(struct analytics_scope *s)
+{
+	free(s->from);
+	free(s->to);
+	free(s->queue);
+	PQclear(s->res);
+}
+
+static int
+digits(const char *s, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	}
+	return 1;
+}
+
+static int
+two(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+/* An RFC 3339 date-time with a real date: 2026-11-25T15:08:00(.123)Z. */
+static int
+rfc3339_ok(const char *s)
+{
+	struct tm	 tm;
+	const char	*p;
+	time_t		 t;
+
+	if (strlen(s) < 20 || !digits(s, 4) || s[4] != '-' ||
+	    !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+	    !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) ||
+	    s[16] != ':' || !digits(s + 17, 2))
+		return 0;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = two(s + 5) - 1;
+	tm.tm_mday = two(s + 8);
+	tm.tm_hour = two(s + 11);
+	tm.tm_min = two(s + 14);
+	tm.tm_sec = two(s + 17);
+	if (tm.tm_year < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59)
+		return 0;
+	t = timegm(&tm);
+	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
+	    tm.tm_mday != two(s + 8))
+		return 0;
+	p = s + 19;
+	if (*p == '.') {
+		size_t n = strspn(++p, "0123456789");
+
+		if (n < 1 || n > 9)
+			return 0;
+		p += n;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		return 1;
+	return (*p == '+' || *p == '-') && strlen(p) == 6 && digits(p + 1, 2) &&
+	    p[3] == ':' && digits(p + 4, 2) && two(p + 1) < 24 &&
+	    two(p + 4) < 60;
+}
+
+int
+analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
+{
+	const char	*q = h->req->query;
+	PGresult	*res;
+
+	memset(s, 0, sizeof s[0]);
+	s->from = query_get(q, "from");
+	s->to = query_get(q, "to");
+	if (queue)
+		s->queue = query_get(q, "queue_id");
+	if (s->from != NULL && !rfc3339_ok(s->from))
+		return resp_problem(h->resp, 400, "bad_request", "\"from\" must"
+		    " be an RFC 3339 time such as 2026-11-25T00:00:00Z");
+	if (s->to != NULL && !rfc3339_ok(s->to))
+		return resp_problem(h->resp, 400, "bad_request", "\"to\" must"
+		    " be an RFC 3339 time such as 2026-11-26T00:00:00Z");
+	if (s->queue != NULL && !is_uuid(s->queue))
+		return resp_problem(h->resp, 400, "bad_request",
+		    "\"queue_id\" must be a UUID");
+	res = db_analytics_range(h->db, h->req->params[0], s->from, s->to);
+	if (res == NULL)
+		return db_fail(h->db, h->resp);
+	s->res = res;
+	if (PQntuples(res) == 0)
+		return resp_problem(h->resp, 404, "not_found", "no such company");
+	s->seconds = strtod(PQgetvalue(res, 0, RANGE_C_SECONDS), NULL);
+	if (!(s->seconds > 0))
+		return resp_problem(h->resp, 400, "bad_request",
+		    "\"from\" must be before \"to\"");
+	s->tz = PQgetvalue(res, 0, RANGE_C_TZ);
+	s->r.company = h->req->params[0];
+	s->r.from = PQgetvalue(res, 0, RANGE_C_FROM);
+	s->r.to = PQgetvalue(res, 0, RANGE_C_TO);
+	s->r.queue = s->queue;
+	return 0;
+}
+
+/* {"from", "to", "timezone"} of the range, for every answer. */
+static json_t *
+scope_json(const struct analytics_scope *s)
+{
+	return json_pack("{s:s,s:s,s:s}",
+	    "from", PQgetvalue(s->res, 0, RANGE_C_FROM_OUT),
+	    "to", PQgetvalue(s->res, 0, RANGE_C_TO_OUT), "timezone", s->tz);
+}
+
+/* Add src's members to dst; takes src. */
+static void
+merge(json_t *dst, json_t *src)
+{
+	json_object_update(dst, src);
+	json_decref(src);
+}
+
+static double
+num(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? 0 : strtod(PQgetvalue(res, r, c), NULL);
+}
+
+int
+analytics_overview(struct hctx *h)
+{
+	struct analytics_scope	 s;
+	PGresult	*res;
+	json_t		*doc;
+
+	if (analytics_scope(h, 1, &s) != 0)
+		goto out;
+	if ((res = db_analytics_overview(h->db, &s.r)) == NULL) {
+		db_fail(h->db, h->resp);
+		goto out;
+	}
+	doc = scope_json(&s);
+	json_object_set_new(doc, "queue_id", s.queue != NULL ?
+	    json_string(s.queue) : json_null());
+	merge(doc, analytics_kpi_json(res, 0, 0));
+	PQclear(res);
+	resp_json(h->resp, 200, doc);
+out:
+	analytics_scope_free(&s);
+	return 0;
+}
+
+int
+analytics_calls(struct hctx *h)
+{
+	struct analytics_scope	 s;
+	PGresult	*res;
+	json_t		*doc, *items, *o;
+	char		*iv;
+	double		 unit;
+
+	iv = query_get(h->req->query, "interval");
+	if (analytics_scope(h, 1, &s) != 0)
+		goto out;
+	if (iv == NULL)
+		iv = xstrdup("day");
+	if (strcmp(iv, "hour") == 0)
+		unit = 3600;
+	else if (strcmp(iv, "day") == 0)
+		unit = 86400;
+	else if (strcmp(iv, "week") == 0)
+		unit = 7 * 86400;
+	else {
+		resp_problem(h->resp, 400, "bad_request",
+		    "\"interval\" must be hour, day or week");
+		goto out;
+	}
+	if (s.seconds / unit > MAX_BUCKETS) {
+		resp_problem(h->resp, 400, "bad_request", "the range holds more"
+		    " than %d %ss; choose a shorter range or a longer interval",
+		    MAX_BUCKETS, iv);
+		goto out;
+	}
+	if ((res = db_analytics_buckets(h->db, &s.r, iv, s.tz)) == NULL) {
+		db_fail(h->db, h->resp);
+		goto out;
+	}
+	items = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		o = json_pack("{s:s}", "start", PQgetvalue(res, i, 0));
+		merge(o, analytics_kpi_json(res, i, 1));
+		json_array_append_new(items, o);
+	}
+	PQclear(res);
+	doc = scope_json(&s);
+	json_object_set_new(doc, "interval", json_string(iv));
+	json_object_set_new(doc, "queue_id", s.queue != NULL ?
+	    json_string(s.queue) : json_null());
+	json_object_set_new(doc, "items", items);
+	resp_json(h->resp, 200, doc);
+out:
+	free(iv);
+	analytics_scope_free(&s);
+	return 0;
+}
+
+static json_t *
+ratio(double a, double b)
+{
+	return b > 0 ? json_real(a / b) : json_null();
+}
+
+/* One agent's figures from a db_analytics_agents row. */
+static json_t *
+agent_perf_json(const PGresult *res, int r)
+{
+	double	talk = num(res, r, PERF_C_TALK);
+	double	offers = num(res, r, PERF_C_OFFERS);
+	double	missed = num(res, r, PERF_C_MISSED);
+
+	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:I,s:o,s:f,s:f,s:I,s:I,s:o,"
+	    "s:o}",
+	    "agent_id", PQgetvalue(res, r, PERF_C_ID),
+	    "name", PQgetvalue(res, r, PERF_C_NAME),
+	    "state", PQgetvalue(res, r, PERF_C_STATE),
+	    "state_since", PQgetvalue(res, r, PERF_C_SINCE),
+	    "seconds_in_state", num(res, r, PERF_C_IN_STATE),
+	    "handled", (json_int_t)num(res, r, PERF_C_HANDLED),
+	    "aht", PQgetisnull(res, r, PERF_C_AHT) ? json_null() :
+	    json_real(num(res, r, PERF_C_AHT)),
+	    "talk_seconds", talk, "hold_seconds", num(res, r, PERF_C_HOLD),
+	    "offers", (json_int_t)offers, "missed_offers", (json_int_t)missed,
+	    "miss_rate", ratio(missed, offers),
+	    "occupancy", ratio(talk, num(res, r, PERF_C_WINDOW)));
+}
+
+int
+analytics_agents(struct hctx *h)
+{
+	struct analytics_scope	 s;
+	PGresult	*res;
+	json_t		*doc, *items;
+
+	if (analytics_scope(h, 0, &s) != 0)
+		goto out;
+	if ((res = db_analytics_agents(h->db, &s.r)) == NULL) {
+		db_fail(h->db, h->resp);
+		goto out;
+	}
+	items = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(items, agent_perf_json(res, i));
+	PQclear(res);
+	doc = scope_json(&s);
+	json_object_set_new(doc, "items", items);
+	resp_json(h->resp, 200, doc);
+out:
+	analytics_scope_free(&s);
+	return 0;
+}
+
+static json_t *
+insights_peak(struct hctx *h, const struct analytics_scope *s)
+{
+	PGresult	*res;
+	json_t		*a;
+
+	if ((res = db_analytics_peak_hours(h->db, &s->r, s->tz)) == NULL)
+		return NULL;
+	a = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(a, json_pack("{s:i,s:I}",
+		    "hour", (int)num(res, i, 0),
+		    "offered", (json_int_t)num(res, i, 1)));
+	PQclear(res);
+	return a;
+}
+
+static json_t *
+insights_queues(struct hctx *h, const struct analytics_scope *s)
+{
+	PGresult	*res;
+	json_t		*a;
+	double		 ans, ab, within;
+
+	if ((res = db_analytics_queue_sl(h->db, &s->r)) == NULL)
+		return NULL;
+	a = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		ans = num(res, i, QSL_C_ANSWERED);
+		ab = num(res, i, QSL_C_ABANDONED);
+		within = num(res, i, QSL_C_WITHIN);
+		if (ans + ab == 0 || within / (ans + ab) >= SL_TARGET)
+			continue;
+		json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,"
+		    "s:f}", "queue_id", PQgetvalue(res, i, QSL_C_ID),
+		    "name", PQgetvalue(res, i, QSL_C_NAME),
+		    "offered", (json_int_t)num(res, i, QSL_C_OFFERED),
+		    "answered", (json_int_t)ans, "abandoned", (json_int_t)ab,
+		    "answered_within", (json_int_t)within,
+		    "service_level", within / (ans + ab)));
+	}
+	PQclear(res);
+	return a;
+}
+
+static json_t *
+insights_agents(struct hctx *h, const struct analytics_scope *s)
+{
+	PGresult	*res;
+	json_t		*a;
+	double		 offers, missed;
+
+	if ((res = db_analytics_agents(h->db, &s->r)) == NULL)
+		return NULL;
+	a = json_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		offers = num(res, i, PERF_C_OFFERS);
+		missed = num(res, i, PERF_C_MISSED);
+		if (offers == 0 || missed / offers <= MISS_LIMIT)
+			continue;
+		json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I,s:f}",
+		    "agent_id", PQgetvalue(res, i, PERF_C_ID),
+		    "name", PQgetvalue(res, i, PERF_C_NAME),
+		    "offers", (json_int_t)offers,
+		    "missed_offers", (json_int_t)missed,
+		    "miss_rate", missed / offers));
+	}
+	PQclear(res);
+	return a;
+}
+
+static json_t *
+insights_ivr(struct hctx *h, const struct analytics_scope *s)
+{
+	PGresult	*res;
+	json_t		*a;
+
+	if ((res = db_analytics_ivr_dropouts(h->db, &s->r)) == NULL)
+		return NULL;
+	a = json_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_array_append_new(a, json_pack("{s:s?,s:I}",
+		    "node", db_get(res, i, 0),
+		    "abandoned", (json_int_t)num(res, i, 1)));
+	PQclear(res);
+	return a;
+}
+
+int
+analytics_insights(struct hctx *h)
+{
+	struct analytics_scope	 s;
+	json_t		*doc = NULL, *v;
+	static json_t	*(*const parts[])(struct hctx *, const struct analytics_scope *) = {
+		insights_peak, insights_queues, insights_agents, insights_ivr,
+	};
+	static const char *const names[] = {
+		"peak_hours", "queues_breaching", "high_miss_agents",
+		"ivr_dropouts",
+	};
+
+	if (analytics_scope(h, 1, &s) != 0)
+		goto out;
+	doc = scope_json(&s);
+	json_object_set_new(doc, "sl_target", json_real(SL_TARGET));
+	json_object_set_new(doc, "miss_rate_limit", json_real(MISS_LIMIT));
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		if ((v = parts[i](h, &s)) == NULL) {
+			db_fail(h->db, h->resp);
+			goto out;
+		}
+		json_object_set_new(doc, names[i], v);
+	}
+	resp_json(h->resp, 200, doc);
+	doc = NULL;
+out:
+	json_decref(doc);
+	analytics_scope_free(&s);
+	return 0;
+}
