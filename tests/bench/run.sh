@@ -158,4 +158,12 @@ fi
 
 # Calls, queues and the ACD (issue 3), with this run's daemon and nginx.
 . tests/bench/calls.sh
+
+# ---- IVR parser, validator and engine (tests/bench/ivr-bench.c) ------------
+echo
+if [[ -x build/bench/ivr-bench ]]; then
+	build/bench/ivr-bench
+else
+	echo "bench: no build/bench/ivr-bench: run make bench" >&2
+fi
 exit 0
