@@ -70,6 +70,7 @@ static const struct config_key {
 	K("login_window",	CONFIG_INT,	login_window,	1, 604800, 0),
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
+	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -154,6 +155,7 @@ config_defaults(struct config *cfg)
 	cfg->login_max_failures = 5;
 	cfg->login_window = 300;
 	cfg->drain_timeout = 10;
+	cfg->ws_max_queue = 256;
 }
 
 void

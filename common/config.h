@@ -36,6 +36,7 @@ struct config {
 	int		 login_window;	/* seconds */
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
+	int		 ws_max_queue;	/* messages queued per WebSocket */
 };
 
 void	config_defaults(struct config *);

@@ -34,6 +34,7 @@
 #include "revoke.h"
 #include "tcache.h"
 #include "server.h"
+#include "ws.h"
 
 /* One request in progress on a connection. */
 struct exchange {
@@ -72,6 +73,7 @@ static int	http_callback(struct lws *, enum lws_callback_reasons, void *,
 
 static const struct lws_protocols protocols[] = {
 	{ "http", http_callback, sizeof(struct pss), 0, 0, NULL, 0 },
+	{ WS_PROTOCOL, ws_callback, WS_PSS_SIZE, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
@@ -540,6 +542,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			metrics_connection(1);
 		}
 		break;
+	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+		return ws_confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_HTTP:
 		if (pss->x != NULL)	/* a previous exchange never finished */
 			return -1;
@@ -571,7 +575,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
-		if (lws_get_opaque_user_data(wsi) == &counted) {
+		/* Also set by ws.c for a WebSocket: lws tells protocols[0]. */
+		if (lws_get_opaque_user_data(wsi) != NULL) {
 			lws_set_opaque_user_data(wsi, NULL);
 			metrics_connection(-1);
 		}
@@ -663,6 +668,7 @@ server_start(struct ev_loop *loop, char **cause)
 	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
 	worker_start(cfg.workers, SLOW_WORKERS, cfg.database_url, context);
+	ws_start(context, loop);
 	return 0;
 }
 
@@ -670,18 +676,20 @@ void
 server_drain(void)
 {
 	draining = 1;
+	ws_drain();
 }
 
 int
 server_inflight(void)
 {
-	return inflight;
+	return inflight + ws_draining();
 }
 
 void
 server_stop(void)
 {
 	worker_stop();
+	ws_stop();
 	if (context != NULL)
 		lws_context_destroy(context);
 	context = NULL;

@@ -82,6 +82,7 @@ test_defaults(void)
 	is_int(cfg.login_max_failures, 5, "default login failures");
 	is_int(cfg.login_window, 300, "default login window");
 	is_int(cfg.drain_timeout, 10, "default drain timeout");
+	is_int(cfg.ws_max_queue, 256, "default ws_max_queue");
 	if (geteuid() == 0) {
 		is_str(cfg.socket_path, "/run/calldocker/calldockerd.sock",
 		    "default socket as root");
@@ -233,6 +234,10 @@ test_values(void)
 		{ "log_format", "xml", -1 },
 		{ "drain_timeout", "0", 0 },
 		{ "drain_timeout", "3601", -1 },
+		{ "ws_max_queue", "8", 8 },
+		{ "ws_max_queue", "65536", 65536 },
+		{ "ws_max_queue", "0", -1 },
+		{ "ws_max_queue", "65537", -1 },
 	};
 	static const struct {
 		const char	*value;
@@ -265,6 +270,8 @@ test_values(void)
 				got = cfg.log_level;
 			else if (strcmp(cases[i].key, "log_format") == 0)
 				got = cfg.log_format;
+			else if (strcmp(cases[i].key, "ws_max_queue") == 0)
+				got = cfg.ws_max_queue;
 			else
 				got = cfg.drain_timeout;
 			ok(rc == 0 && got == cases[i].want, "%s \"%s\" = %lld",

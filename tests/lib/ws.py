@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""A tiny RFC 6455 WebSocket client for the test suite (standard library only).
+
+    ws.py upgrade PORT [--path P] [--protocol P]
+        Send an upgrade request; print the status line, then the body.
+
+    ws.py listen PORT --out FILE [--token T] [--topics a,b] [--company ID]
+                 [--seconds N] [--pause-file F --pause-after N]
+                 [--rcvbuf BYTES]
+                 [--reauth-after S --reauth-token T] [--send JSON]...
+        Connect with Sec-WebSocket-Protocol: calldocker.v1, send auth (unless
+        no --token), then each --send, then subscribe (if --topics), and write
+        every message received to FILE as one JSON line. --pause S stops
+        reading once N snapshots have arrived until file F exists (a slow
+        consumer).
+        Ends at a close frame (a line {"close": CODE, "reason": "..."}), at
+        EOF ({"eof": true}) or after --seconds.
+"""
+import argparse
+import base64
+import json
+import os
+import socket
+import struct
+import sys
+import time
+
+
+class Closed(Exception):
+    pass
+
+
+class WS:
+    def __init__(self, port, path="/ws", protocol="calldocker.v1", rcvbuf=0):
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf:
+            self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.s.connect(("127.0.0.1", port))
+        self.buf = b""
+        key = base64.b64encode(os.urandom(16)).decode()
+        req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+               "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n")
+        if protocol:
+            req += f"Sec-WebSocket-Protocol: {protocol}\r\n"
+        self.s.sendall((req + "\r\n").encode())
+        head = self._until(b"\r\n\r\n")
+        self.status_line = head.split(b"\r\n", 1)[0].decode()
+        self.headers = {}
+        for line in head.split(b"\r\n")[1:]:
+            if b":" in line:
+                k, v = line.split(b":", 1)
+                self.headers[k.strip().lower().decode()] = v.strip().decode()
+
+    def _recv(self):
+        d = self.s.recv(65536)
+        if not d:
+            raise EOFError
+        self.buf += d
+
+    def _until(self, sep):
+        while sep not in self.buf:
+            self._recv()
+        i = self.buf.index(sep) + len(sep)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            self._recv()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def send_frame(self, opcode, payload):
+        mask = os.urandom(4)
+        n = len(payload)
+        hdr = bytes([0x80 | opcode])
+        if n < 126:
+            hdr += bytes([0x80 | n])
+        elif n < 65536:
+            hdr += bytes([0x80 | 126]) + struct.pack("!H", n)
+        else:
+            hdr += bytes([0x80 | 127]) + struct.pack("!Q", n)
+        body = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.s.sendall(hdr + mask + body)
+
+    def send_json(self, obj):
+        self.send_frame(1, json.dumps(obj).encode())
+
+    def recv_message(self):
+        """A text message (str); pings are answered; Closed at a close."""
+        data = b""
+        while True:
+            b0, b1 = self._take(2)
+            op, fin = b0 & 0x0F, b0 & 0x80
+            n = b1 & 0x7F
+            if n == 126:
+                n = struct.unpack("!H", self._take(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self._take(8))[0]
+            if b1 & 0x80:
+                raise ValueError("the server masked a frame")
+            payload = self._take(n)
+            if op == 8:
+                code = struct.unpack("!H", payload[:2])[0] if n >= 2 else None
+                try:
+                    self.send_frame(8, payload[:2])
+                except OSError:
+                    pass
+                raise Closed(code, payload[2:].decode(errors="replace"))
+            if op == 9:
+                self.send_frame(10, payload)
+                continue
+            if op == 10:
+                continue
+            data += payload
+            if fin:
+                return data.decode()
+
+
+def cmd_upgrade(a):
+    s = socket.create_connection(("127.0.0.1", a.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    req = (f"GET {a.path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+           "Sec-WebSocket-Version: 13\r\n")
+    if a.protocol:
+        req += f"Sec-WebSocket-Protocol: {a.protocol}\r\n"
+    s.sendall((req + "\r\n").encode())
+    s.settimeout(5)
+    data = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+            if b"\r\n\r\n" in data and data.startswith(b"HTTP/1.1 101"):
+                break
+    except socket.timeout:
+        pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode(errors="replace").split("\r\n")
+    print(lines[0] if lines else "")
+    for line in lines[1:]:
+        print(line)
+    print()
+    print(body.decode(errors="replace"))
+
+
+def cmd_listen(a):
+    out = open(a.out, "a", buffering=1)
+
+    def emit(obj):
+        out.write(json.dumps(obj) + "\n")
+
+    deadline = time.time() + a.seconds
+    try:
+        ws = WS(a.port, rcvbuf=a.rcvbuf)
+    except (OSError, EOFError) as e:
+        emit({"connect_error": str(e)})
+        return
+    if not ws.status_line.startswith("HTTP/1.1 101"):
+        emit({"refused": ws.status_line})
+        return
+    emit({"protocol": ws.headers.get("sec-websocket-protocol")})
+    try:
+        if a.token:
+            ws.send_json({"type": "auth", "token": a.token, "id": "auth"})
+        for m in a.send:
+            ws.send_frame(1, m.encode())
+        if a.topics:
+            sub = {"type": "subscribe", "id": "sub",
+                   "topics": a.topics.split(",")}
+            if a.company:
+                sub["company_id"] = a.company
+            ws.send_json(sub)
+        reauth_at = time.time() + a.reauth_after if a.reauth_token else None
+        paused = False
+        snapshots = 0
+        while True:
+            now = time.time()
+            if now >= deadline:
+                emit({"timeout": True})
+                return
+            if reauth_at is not None and now >= reauth_at:
+                ws.send_json({"type": "auth", "token": a.reauth_token,
+                              "id": "reauth"})
+                reauth_at = None
+            wait = deadline - now
+            if reauth_at is not None:
+                wait = min(wait, max(0.01, reauth_at - now))
+            ws.s.settimeout(wait)
+            try:
+                msg = ws.recv_message()
+            except socket.timeout:
+                continue
+            obj = json.loads(msg)
+            emit(obj)
+            if obj.get("type") == "snapshot":
+                snapshots += 1
+            if a.pause_file and not paused and snapshots >= a.pause_after:
+                paused = True
+                emit({"paused": True})
+                while not os.path.exists(a.pause_file) and \
+                        time.time() < deadline:
+                    time.sleep(0.05)
+    except Closed as c:
+        emit({"close": c.args[0], "reason": c.args[1]})
+    except (EOFError, ConnectionResetError, BrokenPipeError):
+        emit({"eof": True})
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    u = sub.add_parser("upgrade")
+    u.add_argument("port", type=int)
+    u.add_argument("--path", default="/ws")
+    u.add_argument("--protocol", default="")
+    ls = sub.add_parser("listen")
+    ls.add_argument("port", type=int)
+    ls.add_argument("--out", required=True)
+    ls.add_argument("--token", default="")
+    ls.add_argument("--topics", default="")
+    ls.add_argument("--company", default="")
+    ls.add_argument("--seconds", type=float, default=10)
+    ls.add_argument("--pause-file", default="")
+    ls.add_argument("--pause-after", type=int, default=1)
+    ls.add_argument("--rcvbuf", type=int, default=0)
+    ls.add_argument("--reauth-after", type=float, default=0)
+    ls.add_argument("--reauth-token", default="")
+    ls.add_argument("--send", action="append", default=[])
+    a = p.parse_args()
+    if a.cmd == "upgrade":
+        cmd_upgrade(a)
+    else:
+        cmd_listen(a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
