@@ -18,18 +18,6 @@ static int	cmd_analytics_export(struct cmd_ctx *);
 
 static char	*cmd_analytics_num(json_t *);
 
-/* Figures flattened to rows: "peak_hours.0.offered" and its value. */
-static const struct output_resource cmd_analytics_kv_resource = {
-	.name = "figure",
-	.plural = "figures",
-	.id_key = "key",
-	.columns = {
-		{ "KEY", "key", NULL },
-		{ "VALUE", "value", NULL },
-		{ NULL, NULL, NULL }
-	},
-};
-
 static const struct output_resource cmd_analytics_bucket_resource = {
 	.name = "bucket",
 	.plural = "buckets",
@@ -209,61 +197,15 @@ cmd_analytics_fetch(struct cmd_ctx *ctx, const char *endpoint, json_t **out)
 	return rc;
 }
 
-/* Append {key, value} rows for v, nested keys and indices joined by dots. */
-static void
-cmd_analytics_flatten(json_t *rows, const char *prefix, json_t *v)
-{
-	const char	*key;
-	json_t		*child;
-	size_t		 i;
-	char		*name;
-
-	if (json_is_object(v) && json_object_size(v) > 0) {
-		json_object_foreach(v, key, child) {
-			name = prefix != NULL ? xasprintf("%s.%s", prefix, key) :
-			    xstrdup(key);
-			cmd_analytics_flatten(rows, name, child);
-			free(name);
-		}
-		return;
-	}
-	if (json_is_array(v) && json_array_size(v) > 0) {
-		json_array_foreach(v, i, child) {
-			name = xasprintf("%s.%zu", prefix != NULL ? prefix : "",
-			    i);
-			cmd_analytics_flatten(rows, name, child);
-			free(name);
-		}
-		return;
-	}
-	if (json_is_real(v))
-		v = json_sprintf("%.2f", json_real_value(v));
-	else
-		json_incref(v);
-	json_array_append_new(rows, json_pack("{s:s,s:o}", "key",
-	    prefix != NULL ? prefix : "", "value", v));
-}
-
-/* Table and csv: KEY VALUE rows; json and yaml: the object. Even with -q. */
 static int
 cmd_analytics_figures(struct cmd_ctx *ctx, const char *endpoint)
 {
-	struct cli	 cli = *ctx->cli;
-	json_t		*obj, *rows;
-	int		 rc;
+	json_t	*obj;
+	int	 rc;
 
 	if ((rc = cmd_analytics_fetch(ctx, endpoint, &obj)) != EXIT_OK)
 		return rc;
-	cli.quiet = 0;
-	if (cli.output == OUTPUT_JSON || cli.output == OUTPUT_YAML) {
-		output_object(&cli, &cmd_analytics_kv_resource, obj);
-		json_decref(obj);
-		return EXIT_OK;
-	}
-	rows = json_array();
-	cmd_analytics_flatten(rows, NULL, obj);
-	output_list(&cli, &cmd_analytics_kv_resource, rows);
-	json_decref(rows);
+	output_figures(ctx->cli, obj);
 	json_decref(obj);
 	return EXIT_OK;
 }

@@ -38,18 +38,6 @@ static const struct output_resource cmd_queues_resource = {
 	},
 };
 
-/* Statistics flattened to rows: "today.asa" and its value. */
-static const struct output_resource cmd_queues_stats_resource = {
-	.name = "statistic",
-	.plural = "statistics",
-	.id_key = "key",
-	.columns = {
-		{ "KEY", "key", NULL },
-		{ "VALUE", "value", NULL },
-		{ NULL, NULL, NULL }
-	},
-};
-
 static const char *const cmd_queues_strategies[] = {
 	"longest_idle", "round_robin", "fewest_calls", "least_talk_time",
 	"random", "ring_all", "linear", NULL
@@ -292,51 +280,15 @@ cmd_queues_delete(struct cmd_ctx *ctx)
 	return verbs_delete(ctx, &cmd_queues_resource, "/api/queues/");
 }
 
-/* Append {key, value} rows for v to rows, nested keys joined by dots. */
-static void
-cmd_queues_flatten(json_t *rows, const char *prefix, json_t *v)
-{
-	const char	*key;
-	json_t		*child;
-	char		*name;
-
-	if (json_is_object(v) && json_object_size(v) > 0) {
-		json_object_foreach(v, key, child) {
-			name = prefix != NULL ? xasprintf("%s.%s", prefix, key) :
-			    xstrdup(key);
-			cmd_queues_flatten(rows, name, child);
-			free(name);
-		}
-		return;
-	}
-	if (json_is_real(v))
-		v = json_sprintf("%.2f", json_real_value(v));
-	else
-		json_incref(v);
-	json_array_append_new(rows, json_pack("{s:s,s:o}", "key",
-	    prefix != NULL ? prefix : "", "value", v));
-}
-
-/* Table and csv: KEY VALUE rows; json and yaml: the object. Even with -q. */
 static int
 cmd_queues_stats(struct cmd_ctx *ctx)
 {
-	struct cli	 cli = *ctx->cli;
-	json_t		*obj, *rows;
-	int		 rc;
+	json_t	*obj;
+	int	 rc;
 
 	if ((rc = verbs_fetch(ctx, "/api/queues/", "/stats", &obj)) != EXIT_OK)
 		return rc;
-	cli.quiet = 0;
-	if (cli.output == OUTPUT_JSON || cli.output == OUTPUT_YAML) {
-		output_object(&cli, &cmd_queues_stats_resource, obj);
-		json_decref(obj);
-		return EXIT_OK;
-	}
-	rows = json_array();
-	cmd_queues_flatten(rows, NULL, obj);
-	output_list(&cli, &cmd_queues_stats_resource, rows);
-	json_decref(rows);
+	output_figures(ctx->cli, obj);
 	json_decref(obj);
 	return EXIT_OK;
 }

@@ -179,6 +179,9 @@ void	output_list(struct cli *, const struct output_resource *, json_t *);
 void	output_object(struct cli *, const struct output_resource *,
 	    json_t *);
 void	output_yaml(FILE *, json_t *);
+/* Statistics and KPIs: KEY VALUE rows for table and csv ("today.asa"),
+ * the object for json and yaml; -q does not apply. */
+void	output_figures(struct cli *, json_t *);
 
 /* args.c */
 int	 args_number(const char *, long long, long long, long long *);
@@ -285,6 +288,9 @@ void	completion_zsh(FILE *);
 
 /* completion-fish.c */
 void	completion_fish(FILE *);
+
+/* cmd-wallboard.c */
+extern const struct cmd_entry	cmd_wallboard_entry;
 
 /* cmd-man.c */
 extern const struct cmd_entry	cmd_man_entry;

@@ -336,3 +336,66 @@ output_object(struct cli *cli, const struct output_resource *res,
 	output_list(cli, res, items);
 	json_decref(items);
 }
+
+/* Figures flattened to rows: "today.asa" and its value. */
+static const struct output_resource output_figures_resource = {
+	.name = "figure",
+	.plural = "figures",
+	.id_key = "key",
+	.columns = {
+		{ "KEY", "key", NULL },
+		{ "VALUE", "value", NULL },
+		{ NULL, NULL, NULL }
+	},
+};
+
+/* Append {key, value} rows for every leaf of v, keys joined with dots. */
+static void
+output_flatten(json_t *rows, const char *prefix, json_t *v)
+{
+	const char	*key;
+	json_t		*child;
+	char		*name;
+	size_t		 i;
+
+	if (json_is_object(v) && json_object_size(v) > 0) {
+		json_object_foreach(v, key, child) {
+			name = prefix != NULL ? xasprintf("%s.%s", prefix, key) :
+			    xstrdup(key);
+			output_flatten(rows, name, child);
+			free(name);
+		}
+		return;
+	}
+	if (json_is_array(v) && json_array_size(v) > 0) {
+		json_array_foreach(v, i, child) {
+			name = xasprintf("%s.%zu", prefix != NULL ? prefix : "", i);
+			output_flatten(rows, name, child);
+			free(name);
+		}
+		return;
+	}
+	if (json_is_real(v))
+		v = json_sprintf("%.2f", json_real_value(v));
+	else
+		json_incref(v);
+	json_array_append_new(rows, json_pack("{s:s,s:o}", "key",
+	    prefix != NULL ? prefix : "", "value", v));
+}
+
+void
+output_figures(struct cli *cli, json_t *obj)
+{
+	struct cli	 c = *cli;
+	json_t		*rows;
+
+	c.quiet = 0;	/* figures have no ids */
+	if (c.output == OUTPUT_JSON || c.output == OUTPUT_YAML) {
+		output_object(&c, &output_figures_resource, obj);
+		return;
+	}
+	rows = json_array();
+	output_flatten(rows, NULL, obj);
+	output_list(&c, &output_figures_resource, rows);
+	json_decref(rows);
+}
