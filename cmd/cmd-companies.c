@@ -116,18 +116,7 @@ cmd_companies_list(struct cmd_ctx *ctx)
 static int
 cmd_companies_get(struct cmd_ctx *ctx)
 {
-	json_t	*obj;
-	char	*path;
-	int	 rc;
-
-	path = api_path("/api/companies/", ctx->argv[0]);
-	rc = api_call(ctx->cli, "GET", path, NULL, &obj);
-	free(path);
-	if (rc != EXIT_OK)
-		return rc;
-	output_object(ctx->cli, &cmd_companies_resource, obj);
-	json_decref(obj);
-	return EXIT_OK;
+	return verbs_get(ctx, &cmd_companies_resource, "/api/companies/");
 }
 
 static int

@@ -143,18 +143,7 @@ cmd_users_list(struct cmd_ctx *ctx)
 static int
 cmd_users_get(struct cmd_ctx *ctx)
 {
-	json_t	*obj;
-	char	*path;
-	int	 rc;
-
-	path = api_path("/api/users/", ctx->argv[0]);
-	rc = api_call(ctx->cli, "GET", path, NULL, &obj);
-	free(path);
-	if (rc != EXIT_OK)
-		return rc;
-	output_object(ctx->cli, &cmd_users_resource, obj);
-	json_decref(obj);
-	return EXIT_OK;
+	return verbs_get(ctx, &cmd_users_resource, "/api/users/");
 }
 
 /* Read a password for create/update; a usage error without a terminal. */
