@@ -66,6 +66,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_auth_login_entry,
 	&cmd_auth_logout_entry,
 	&cmd_version_entry,
+	&cmd_wallboard_entry,
 	&cmd_auth_whoami_entry,
 	&cmd_man_entry,
 	NULL

@@ -132,6 +132,10 @@ __calldocker_takes_arg()
 		case $2 in
 		--email) return 0 ;;
 		esac ;;
+	"wallboard")
+		case $2 in
+		-d|--interval) return 0 ;;
+		esac ;;
 	esac
 	case $2 in
 	--host|--token|--company|-o|--output|--context) return 0 ;;
@@ -269,13 +273,14 @@ _calldocker()
 		"users update") flags="$flags --email --name --role --password-stdin" ;;
 		"users delete") flags="$flags --yes" ;;
 		"login") flags="$flags --email --password-stdin" ;;
+		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
 		return
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config ivr queues users completion help login logout version whoami" ;;
+	"") words="agents analytics calls companies config ivr queues users completion help login logout version wallboard whoami" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;

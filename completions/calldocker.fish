@@ -167,6 +167,11 @@ function __calldocker_takes_arg
                 case --email
                     return 0
             end
+        case 'wallboard'
+            switch $argv[2]
+                case -d --interval
+                    return 0
+            end
     end
     return 1
 end
@@ -286,6 +291,7 @@ complete -c calldocker -n '__calldocker_using ""' -a help -d 'show help for a co
 complete -c calldocker -n '__calldocker_using ""' -a login -d 'log in and save the session in the current context'
 complete -c calldocker -n '__calldocker_using ""' -a logout -d 'end the session and forget its tokens'
 complete -c calldocker -n '__calldocker_using ""' -a version -d 'print the version'
+complete -c calldocker -n '__calldocker_using ""' -a wallboard -d 'show queues, agents and live calls full-screen'
 complete -c calldocker -n '__calldocker_using ""' -a whoami -d 'show the user you act as'
 complete -c calldocker -n '__calldocker_using "agents list"' -l state -x -a 'offline available offering busy wrap_up away' -d 'only agents in this state'
 complete -c calldocker -n '__calldocker_using "agents list"' -l limit -x -d 'at most N per page (1-500)'
@@ -438,3 +444,6 @@ complete -c calldocker -n '__calldocker_using "users delete"' -l yes -d 'do not 
 complete -c calldocker -n '__calldocker_using "completion"' -a 'bash zsh fish'
 complete -c calldocker -n '__calldocker_using "login"' -l email -x -d 'e-mail address (asked for if not given)'
 complete -c calldocker -n '__calldocker_using "login"' -l password-stdin -d 'read the password from stdin instead of asking'
+complete -c calldocker -n '__calldocker_using "wallboard"' -s d -l interval -x -d 'seconds between refreshes, 0.2 to 3600 (default 2)'
+complete -c calldocker -n '__calldocker_using "wallboard"' -s C -l no-color -d 'monochrome (also when NO_COLOR is set)'
+complete -c calldocker -n '__calldocker_using "wallboard"' -l readonly -d 'never offer supervisor actions'
