@@ -130,7 +130,10 @@ FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt
 
-build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(wildcard common/*.h daemon/*.h) $(FLAGS_FILE)
+# Each fuzzer's own sources are prerequisites too (second expansion).
+.SECONDEXPANSION:
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRC_$$*) \
+    $(wildcard common/*.h daemon/*.h) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(call cflags,$(FUZZ_PKGS)) -o $@ $< \
 	    $(FUZZ_SRC_$*) $(call libs,$(FUZZ_PKGS))

@@ -522,8 +522,9 @@ ivr_flow_parse(const char *buf, size_t len, const struct ivr_options *opt,
 {
 	static const struct ivr_options	 none;
 	struct ivr_parse		 p;
+	struct ivr_diags		 mine;
 	struct ivr_y			*root;
-	size_t				 errors = d->errors;
+	size_t				 errors = d->errors, first = d->n;
 
 	memset(&p, 0, sizeof p);
 	p.d = d;
@@ -533,7 +534,8 @@ ivr_flow_parse(const char *buf, size_t len, const struct ivr_options *opt,
 		    IVR_MAX_INPUT);
 		return NULL;
 	}
-	if ((root = ivr_yaml_load(buf, len, d)) == NULL)
+	if ((root = ivr_yaml_load(buf != NULL ? buf : "", buf != NULL ? len :
+	    0, d)) == NULL)
 		goto out;
 	if (root->type != IVR_Y_MAP) {
 		IVR_ERR(&p, root->pos, "expected a mapping with the flow's "
@@ -547,7 +549,12 @@ ivr_flow_parse(const char *buf, size_t len, const struct ivr_options *opt,
 	ivr_flow_check(&p);
 out:
 	ivr_yaml_free(root);
-	ivr_diags_sort(d);
+	if (d->n > first) {
+		mine = *d;	/* sort only this flow's diagnostics */
+		mine.v += first;
+		mine.n -= first;
+		ivr_diags_sort(&mine);
+	}
 	if (d->errors != errors) {
 		ivr_flow_free(p.flow);
 		return NULL;

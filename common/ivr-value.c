@@ -14,7 +14,7 @@
 #include "ivr-int.h"
 #include "xmalloc.h"
 
-#define IVR_MAX_REPEAT	1000	/* product of a pattern's {n,m} bounds */
+#define IVR_MAX_EXPAND	1000	/* atoms of a pattern with repetitions expanded */
 
 const char ivr_digits[IVR_NDIGITS + 1] = "0123456789*#";
 
@@ -323,54 +323,101 @@ ivr_parse_weekdays(const char *s, unsigned *mask)
 	return 0;
 }
 
+/* Saturating arithmetic for the size of an expanded pattern. */
+static long
+ivr_regex_cap(long v)
+{
+	return v > IVR_MAX_EXPAND ? IVR_MAX_EXPAND + 1 : v;
+}
+
 /*
  * What regcomp() accepts but a flow must not: back-references (which can
- * take exponential time) and {n,m} bounds whose product is large (which
- * make regcomp() build huge automata).
+ * take exponential time), and repetitions that glibc's regcomp() expands
+ * into copies ("x+" is "xx*", "x{2,5}" five copies of x), which nested or
+ * stacked make automata of exponential size. Counts the atoms of the
+ * pattern after expansion, group by group, and refuses more than
+ * IVR_MAX_EXPAND.
  */
 static int
 ivr_regex_check(const char *p, char **why)
 {
-	long	 product = 1, a, b;
+	long	 stack[2 * IVR_MAX_PATTERN], cur = 0, last = 0, f, n, m;
 	char	*end;
-	int	 bracket = 0;
+	int	 depth = 0;
 
 	for (; *p != '\0'; p++) {
-		if (bracket) {
-			if (*p == ']' && bracket > 1)
-				bracket = 0;
-			else
-				bracket++;
+		f = 1;
+		switch (*p) {
+		case '(':
+			stack[depth++] = cur;
+			stack[depth++] = last;
+			cur = last = 0;
 			continue;
-		}
-		if (*p == '[') {
-			bracket = 1;
+		case ')':
+			if (depth == 0)
+				break;	/* regcomp() will say */
+			last = cur;
+			depth -= 2;
+			cur = ivr_regex_cap(stack[depth] + last);
+			continue;
+		case '|':
+			last = 0;
+			continue;
+		case '*':
+		case '?':
+			continue;
+		case '+':
+			f = 2;
+			break;
+		case '{':
+			n = strtol(p + 1, &end, 10);
+			m = n;
+			if (*end == ',')
+				m = isdigit((unsigned char)end[1]) ?
+				    strtol(end + 1, &end, 10) : n + 1;
+			if (*end != '}' || n < 0 || m < 0)
+				break;	/* regcomp() will say */
+			f = m > n ? m : n;
+			p = end;
+			break;
+		case '[':
 			if (p[1] == '^')
 				p++;
+			if (p[1] == ']')
+				p++;
+			while (p[1] != '\0' && p[1] != ']')
+				p++;
+			if (p[1] == ']')
+				p++;
+			last = 1;
+			cur = ivr_regex_cap(cur + 1);
+			continue;
+		case '\\':
+			if (p[1] >= '1' && p[1] <= '9') {
+				*why = xstrdup("back-references are not "
+				    "allowed");
+				return -1;
+			}
+			if (p[1] != '\0')
+				p++;
+			/* FALLTHROUGH */
+		default:
+			last = 1;
+			cur = ivr_regex_cap(cur + 1);
 			continue;
 		}
-		if (*p == '\\' && p[1] >= '1' && p[1] <= '9') {
-			*why = xstrdup("back-references are not allowed");
-			return -1;
-		}
-		if (*p == '\\' && p[1] != '\0') {
-			p++;
-			continue;
-		}
-		if (*p != '{')
-			continue;
-		a = strtol(p + 1, &end, 10);
-		b = a;
-		if (*end == ',' && isdigit((unsigned char)end[1]))
-			b = strtol(end + 1, &end, 10);
-		if (b < a)
-			b = a;
-		if (b > IVR_MAX_REPEAT || (b > 1 && (product *= b) >
-		    IVR_MAX_REPEAT)) {
-			*why = xasprintf("its {n,m} bounds repeat more than "
-			    "%d times", IVR_MAX_REPEAT);
-			return -1;
-		}
+		/* A repetition: the last item now counts f times. */
+		if (f > IVR_MAX_EXPAND)
+			f = IVR_MAX_EXPAND + 1;
+		cur = ivr_regex_cap(cur + last * (f - 1));
+		last = ivr_regex_cap(last * f);
+		if (cur > IVR_MAX_EXPAND)
+			break;
+	}
+	if (cur > IVR_MAX_EXPAND) {
+		*why = xasprintf("it repeats too much: more than %d steps "
+		    "once \"+\" and {n,m} are expanded", IVR_MAX_EXPAND);
+		return -1;
 	}
 	return 0;
 }

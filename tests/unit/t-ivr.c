@@ -273,6 +273,18 @@ test_values(void)
 	ok(ivr_regex("((a{10}){10}){11}", 0, &why) == NULL,
 	    "nested bounds past 1000 are refused");
 	free(why);
+	ok(ivr_regex("a++++++++++", 0, &why) == NULL,
+	    "stacked \"+\" (each a copy in regcomp) is refused");
+	free(why);
+	ok(ivr_regex("((((((((((a+)+)+)+)+)+)+)+)+)+)", 0, &why) == NULL,
+	    "nested \"+\" likewise");
+	free(why);
+	re = ivr_regex("(((((((((a+)+)+)+)+)+)+)+)+)", 0, &why);
+	ok(re != NULL, "up to 1000 expanded steps is fine");
+	ivr_regex_free(re);
+	re = ivr_regex("((a*)*)*[0-9]?+x{0,5}(b|c+|d{3})*", 0, &why);
+	ok(re != NULL, "\"*\" and \"?\" make no copies");
+	ivr_regex_free(re);
 	re = ivr_regex("[\\1]", 0, &why);
 	ok(re != NULL, "\\1 in brackets is no back-reference");
 	ivr_regex_free(re);
