@@ -370,11 +370,13 @@ ivr_regex_check(const char *p, char **why)
 			f = 2;
 			break;
 		case '{':
-			n = strtol(p + 1, &end, 10);
+			n = ivr_regex_cap(strtol(p + 1, &end, 10));
 			m = n;
-			if (*end == ',')
-				m = isdigit((unsigned char)end[1]) ?
-				    strtol(end + 1, &end, 10) : n + 1;
+			if (*end == ',') {
+				end++;
+				m = isdigit((unsigned char)*end) ?
+				    ivr_regex_cap(strtol(end, &end, 10)) : n + 1;
+			}
 			if (*end != '}' || n < 0 || m < 0)
 				break;	/* regcomp() will say */
 			f = m > n ? m : n;

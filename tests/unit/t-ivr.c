@@ -285,6 +285,12 @@ test_values(void)
 	re = ivr_regex("((a*)*)*[0-9]?+x{0,5}(b|c+|d{3})*", 0, &why);
 	ok(re != NULL, "\"*\" and \"?\" make no copies");
 	ivr_regex_free(re);
+	ok(ivr_regex("a{600,}b{500}", 0, &why) == NULL,
+	    "an open bound counts one copy more than its minimum");
+	free(why);
+	ok(ivr_regex("a{99999999999999999999,}", 0, &why) == NULL,
+	    "huge bounds are refused, without overflow");
+	free(why);
 	re = ivr_regex("[\\1]", 0, &why);
 	ok(re != NULL, "\\1 in brackets is no back-reference");
 	ivr_regex_free(re);
