@@ -77,6 +77,9 @@ teardown_file() { cd_teardown; }
 	assert_problem 422 validation_failed
 	assert_json '.errors[0].field' state
 	avail "$T1" "$A1" offline
+	# Every change is in the agent state log, in order, with the previous state.
+	run psql -qAtX "$CD_DBURL" -c "SELECT coalesce(prev_state::text, '-') || '>' || state FROM agent_state_log WHERE agent_id = '$A1' ORDER BY id"
+	assert_output $'->offline\noffline>available\navailable>offline'
 }
 
 @test "the lifecycle: queued, offered, answered, held, ended, wrapped up" {
