@@ -71,6 +71,10 @@ static const struct config_key {
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
+	K("ws_ping_interval",	CONFIG_INT,	ws_ping_interval, 0, 3600, 0),
+	K("ws_idle_timeout",	CONFIG_INT,	ws_idle_timeout, 0, 86400, 0),
+	K("widget_rate_limit_ip", CONFIG_RATE,	widget_rate_ip,	0, 1000000, 0),
+	K("widget_rate_limit_ip_burst", CONFIG_INT, widget_rate_ip_burst, 1, 1000000, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -156,6 +160,10 @@ config_defaults(struct config *cfg)
 	cfg->login_window = 300;
 	cfg->drain_timeout = 10;
 	cfg->ws_max_queue = 256;
+	cfg->ws_ping_interval = 20;
+	cfg->ws_idle_timeout = 60;
+	cfg->widget_rate_ip = 0.2;
+	cfg->widget_rate_ip_burst = 10;
 }
 
 void

@@ -37,6 +37,10 @@ struct config {
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
+	int		 ws_ping_interval;	/* seconds, 0 = no pings */
+	int		 ws_idle_timeout;	/* seconds, 0 = none */
+	double		 widget_rate_ip;	/* widget sign-ins and calls/s per IP */
+	int		 widget_rate_ip_burst;
 };
 
 void	config_defaults(struct config *);

@@ -85,4 +85,14 @@ int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */
 int	ivr_run_start(struct hctx *, const PGresult *call, const char *flow);
 
+/* widget.c */
+int	widget_keys_list(struct hctx *);
+int	widget_keys_create(struct hctx *);
+int	widget_keys_rotate(struct hctx *);
+int	widget_keys_delete(struct hctx *);
+int	widget_origins_get(struct hctx *);
+int	widget_origins_put(struct hctx *);
+/* Not a route: is this a well-formed origin (https://host[:port])? */
+int	widget_origin_valid(const char *);
+
 #endif

@@ -84,6 +84,13 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
+
+	{ HTTP_GET,	"/api/companies/:id/widget-keys", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_keys_list },
+	{ HTTP_POST,	"/api/companies/:id/widget-keys", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY_OPT, widget_keys_create },
+	{ HTTP_POST,	"/api/companies/:id/widget-keys/:keyId/rotate", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY_OPT, widget_keys_rotate },
+	{ HTTP_DELETE,	"/api/companies/:id/widget-keys/:keyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM, widget_keys_delete },
+	{ HTTP_GET,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_origins_get },
+	{ HTTP_PUT,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY, widget_origins_put },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 
