@@ -92,7 +92,5 @@ int	widget_keys_rotate(struct hctx *);
 int	widget_keys_delete(struct hctx *);
 int	widget_origins_get(struct hctx *);
 int	widget_origins_put(struct hctx *);
-/* Not a route: is this a well-formed origin (https://host[:port])? */
-int	widget_origin_valid(const char *);
 
 #endif

@@ -7,7 +7,6 @@
  * the per-IP rate limit. Rotating a key replaces it at once.
  */
 #include <sys/random.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "db-widget.h"
 #include "validate.h"
 #include "audit.h"
+#include "ws-check.h"
 
 #define MAX_KEYS	20
 #define MAX_ORIGINS	50
@@ -186,32 +186,6 @@ widget_origins_get(struct hctx *h)
 	return origins_answer(h, db_widget_origins(h->db, h->req->params[0]));
 }
 
-/*
- * An origin as browsers send it: http or https, a host, an optional port,
- * no path, no user info, lower case. 1 if valid.
- */
-int
-widget_origin_valid(const char *s)
-{
-	const char	*p;
-
-	if (strncmp(s, "https://", 8) == 0)
-		p = s + 8;
-	else if (strncmp(s, "http://", 7) == 0)
-		p = s + 7;
-	else
-		return 0;
-	if (*p == '\0' || *p == ':' || strlen(s) > 255)
-		return 0;
-	for (; *p != '\0'; p++) {
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-		    *p == '.' || *p == '-' || *p == ':' || *p == '[' ||
-		    *p == ']'))
-			return 0;
-	}
-	return 1;
-}
-
 int
 widget_origins_put(struct hctx *h)
 {
@@ -229,7 +203,7 @@ widget_origins_put(struct hctx *h)
 		fields_add(&f, "origins", "must be a list of at most %d origins",
 		    MAX_ORIGINS);
 	json_array_foreach(list, i, v) {
-		if (!json_is_string(v) || !widget_origin_valid(json_string_value(v))) {
+		if (!json_is_string(v) || !ws_check_origin(json_string_value(v))) {
 			fields_add(&f, "origins", "each must be an origin like"
 			    " https://www.example.com (lower case, no path)");
 			break;

@@ -1,6 +1,7 @@
 /*
  * The insides of the calldocker.v1 WebSocket server, shared by ws.c
- * (transport, connections, send queues, the lookup threads), ws-topics.c
+ * (transport, connections, send queues, the lookup threads), ws-auth.c
+ * (the upgrade, sign-in), ws-topics.c
  * (subscriptions, snapshots, event fan-out), ws-signal.c (calls and
  * WebRTC signaling between a call's two parties) and ws-widget.c (callers
  * from a website widget). Everything here is loop-thread only unless a
@@ -169,6 +170,9 @@ void		 ws_party_set(struct conn *, int);
 json_t		*ws_auth_reply(const struct conn *);
 /* After an asynchronous sign-in: answer the messages held behind it. */
 void		 ws_auth_done(struct conn *);
+
+/* ws-auth.c */
+void		 ws_auth(struct conn *, json_t *, json_t *id);
 
 /* ws-topics.c */
 int		 ws_topics_message(struct conn *, const char *type, json_t *,

@@ -30,10 +30,10 @@
 #include "hub.h"
 #include "db-agent.h"
 #include "db-widget.h"
+#include "ws-check.h"
 #include "ws-int.h"
 
 #define BUCKETS		1024
-#define MAX_SDP		60000
 #define POSITIONS_EVERY	1.0	/* seconds between position updates */
 #define POSITIONS_MAX	2000	/* calls per position job */
 
@@ -488,8 +488,11 @@ ws_signal_closed(struct conn *c)
 	other = agent_has_other(c);
 	for (int b = 0; b < BUCKETS; b++) {
 		for (lc = table[b]; lc != NULL; lc = lc->next) {
-			if (strcmp(lc->agent, c->agent) != 0)
+			if (strcmp(lc->agent, c->agent) != 0) {
+				if (lc->agent_conn == c)	/* never dangling */
+					lc->agent_conn = NULL;
 				continue;
+			}
 			if (lc->st == CALL_OFFERING && !other)
 				offered = 1;
 			if (lc->agent_conn == c || (live(lc->st) && !other &&
@@ -527,30 +530,6 @@ side(const struct conn *c, const struct lcall *lc)
 	return 0;
 }
 
-/* A "media" list: voice, video, screen_share, each at most once. */
-static int
-media_ok(const json_t *m)
-{
-	static const char *const kinds[] = { "voice", "video", "screen_share" };
-	unsigned	 seen = 0;
-	size_t		 i, k;
-	json_t		*v;
-
-	if (!json_is_array(m) || json_array_size(m) == 0)
-		return 0;
-	json_array_foreach(m, i, v) {
-		for (k = 0; k < 3; k++) {
-			if (json_is_string(v) && strcmp(json_string_value(v),
-			    kinds[k]) == 0)
-				break;
-		}
-		if (k == 3 || (seen & (1u << k)))
-			return 0;
-		seen |= 1u << k;
-	}
-	return 1;
-}
-
 static void
 media_run(struct db *db, struct wsjob *j)
 {
@@ -579,6 +558,7 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	json_t		*media = json_object_get(req, "media"), *o;
 	int		 ice = strcmp(type, "ice.candidate") == 0, s, n;
 	struct lcall	*lc;
+	const char	*why;
 
 	if (call == NULL || !is_uuid(call))
 		return ws_reply_error(c, id, "bad_request",
@@ -589,15 +569,8 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	if (!live(lc->st))
 		return ws_reply_error(c, id, "not_connected",
 		    "the call is not connected");
-	if (ice ? cand == NULL || !(json_is_object(cand) ||
-	    json_is_string(cand) || json_is_null(cand)) :
-	    !json_is_string(sdp) || json_string_length(sdp) > MAX_SDP)
-		return ws_reply_error(c, id, "bad_request", ice ?
-		    "\"candidate\" must be an object, a string or null" :
-		    "\"sdp\" must be a string");
-	if (media != NULL && (ice || !media_ok(media)))
-		return ws_reply_error(c, id, "bad_request", "\"media\" lists"
-		    " voice, video and screen_share, each at most once");
+	if ((why = ws_check_relay(type, req)) != NULL)
+		return ws_reply_error(c, id, "bad_request", why);
 	o = json_pack("{s:s,s:s,s:s}", "type", type, "call_id", lc->id,
 	    "from", s == 1 ? "caller" : "agent");
 	json_object_set(o, ice ? "candidate" : "sdp", ice ? cand : sdp);
