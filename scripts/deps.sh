@@ -15,6 +15,7 @@ pkgs=(
 	postgresql
 	bats bats-assert bats-support
 	tmux python3 curl jq
+	chromium chromium-driver	# the browser test (t0620)
 )
 bench_pkgs=(wrk nginx-light)
 
