@@ -85,4 +85,7 @@ int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */
 int	ivr_run_start(struct hctx *, const PGresult *call, const char *flow);
 
+/* ice.c */
+int	ice_servers_get(struct hctx *);
+
 #endif

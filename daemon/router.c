@@ -84,6 +84,8 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
+
+	{ HTTP_GET,	"/api/webrtc/ice-servers", ANY, ROUTE_READ, ice_servers_get },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 
