@@ -115,6 +115,13 @@ build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
 	$(CC) $(CFLAGS) $(call cflags,jansson yaml-0.1) -o $@ $< $(IVR_OBJ) \
 	    $(LDFLAGS) $(call libs,jansson yaml-0.1)
 
+# The WebSocket load client: one process, many calldocker.v1 sockets.
+BENCH_BIN += build/bench/ws-bench
+build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call cflags,libwebsockets jansson libcurl) -o $@ $< \
+	    $(LDFLAGS) $(call libs,libwebsockets jansson libcurl) -lev
+
 # libFuzzer on every parser of outside input: the IVR parser, validator
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
 # bodies and field checks (fuzz-http). Each runs FUZZ_SECONDS on a corpus

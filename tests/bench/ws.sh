@@ -1,0 +1,110 @@
+# Sourced by tests/bench/run.sh after its own runs, with its daemon, helpers
+# and wrk: 10,000 WebSockets held by one client process (build/bench/
+# ws-bench), the daemon's memory per socket, a queue update fanned out to
+# 1,000 of them, and wrk on /health and an authenticated read while they
+# are open, against the same wrk runs just before they were opened.
+#
+#   BENCH_WS_CONNS=10000 BENCH_WS_FANOUT=1000 BENCH_WS_ROUNDS=20
+#
+# Each socket costs a descriptor in the daemon and in the client: run.sh
+# raises ulimit -n to the hard limit before it starts the daemon; with
+# fewer than CONNS + 256 this section is skipped.
+
+echo
+echo "make bench: WebSockets (issue 7)"
+wsconns=${BENCH_WS_CONNS:-10000}
+wsfan=${BENCH_WS_FANOUT:-1000}
+wsrounds=${BENCH_WS_ROUNDS:-20}
+ws_pid=
+
+ws_section() {
+	local pid_of_daemon=$1 tok_a tok_b co_a co_b q qs=() i out=$tmp/ws.out
+
+	if [[ ! -x build/bench/ws-bench ]]; then
+		echo "bench: no build/bench/ws-bench: run make bench" >&2
+		return 1
+	fi
+	if (($(ulimit -n) < wsconns + 256)); then
+		echo "bench: ws: ulimit -n is $(ulimit -n), fewer than $wsconns + 256;" \
+			"raise the hard limit (limits.conf, LimitNOFILE=)" >&2
+		return 1
+	fi
+
+	# Company A: the fan-out sockets and the queues whose updates they
+	# hear. Company B: the other sockets, subscribed too, hearing nothing
+	# of A (every event still walks past them).
+	co_a=$(post /api/companies '{"name":"WS A","timezone":"UTC"}' | jq -r .id) || return 1
+	co_b=$(post /api/companies '{"name":"WS B","timezone":"UTC"}' | jq -r .id) || return 1
+	for c in a b; do
+		local cid=co_$c
+		post /api/users "$(jq -nc --arg c "${!cid}" --arg p "$pw" --arg e "ws-$c@bench.test" \
+			'{email: $e, role: "manager", company_id: $c, password: $p}')" >/dev/null || return 1
+		printf -v "tok_$c" '%s' "$(curl -fsS -H 'Content-Type: application/json' \
+			--data-binary "$(jq -nc --arg p "$pw" --arg e "ws-$c@bench.test" \
+			'{email: $e, password: $p}')" \
+			"http://127.0.0.1:$dport/api/auth/login" | jq -r .access_token)" || return 1
+	done
+	for ((i = 0; i < wsrounds; i++)); do
+		q=$(curl -fsS --unix-socket "$sock" -H 'Content-Type: application/json' \
+			-H "Authorization: Bearer $tok_a" --data-binary "{\"name\":\"WS $i\"}" \
+			http://localhost/api/queues | jq -r .id) || return 1
+		qs+=("$q")
+	done
+
+	run ws_idle_health "http://127.0.0.1:$dport/health"
+	run ws_idle_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+
+	echo "bench: ws-bench --conns $wsconns --fanout $wsfan (rounds $wsrounds)" >&2
+	build/bench/ws-bench --port "$dport" --conns "$wsconns" --token "$tok_b" \
+		--fanout "$wsfan" --fanout-token "$tok_a" --api-token "$tok_a" \
+		--queues "$(IFS=,; echo "${qs[*]}")" --daemon-pid "$pid_of_daemon" \
+		>"$out" 2>"$tmp/ws.err" </dev/null &
+	ws_pid=$!
+	for ((i = 0; i < 3000; i++)); do
+		grep -q '^ws-bench holding' "$out" && break
+		kill -0 "$ws_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/    /' "$out" >&2
+	if ! grep -q '^ws-bench holding' "$out"; then
+		head -n 20 "$tmp/ws.err" >&2
+		echo "bench: ws-bench did not get to hold its sockets" >&2
+		return 1
+	fi
+	run ws_busy_health "http://127.0.0.1:$dport/health"
+	run ws_busy_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+	kill -TERM "$ws_pid" 2>/dev/null
+	wait "$ws_pid"
+	ws_pid=
+	head -n 5 "$tmp/ws.err" >&2
+	return 0
+}
+
+# Stop the client if anything below fails or is interrupted.
+trap '[[ -n $ws_pid ]] && kill -TERM "$ws_pid" 2>/dev/null; cleanup' EXIT
+
+if ws_section "$daemon_pid"; then
+	wsv() { awk -v k="$1" '$1 == "ws-bench" && $2 == k { print $3 }' "$tmp/ws.out"; }
+	bpc=$(wsv bytes_per_conn) fp99=$(wsv fanout_p99_ms) fall99=$(wsv fanout_all_p99_ms)
+	hr=$(ratio "$(rps ws_busy_health)" "$(rps ws_idle_health)")
+	pr=$(ratio "$(rps ws_busy_profile)" "$(rps ws_idle_profile)")
+	printf '%-40s %10s %12s  %s\n' measure value target ""
+	printf '%-40s %10s\n' "sockets authenticated + subscribed" "$(wsv subscribed)/$wsconns"
+	printf '%-40s %10s\n' "connect+auth per second" "$(wsv connect_auth_per_s)"
+	printf '%-40s %10s\n' "subscribe (+ snapshot) all, seconds" "$(wsv subscribe_s)"
+	printf '%-40s %10s\n' "daemon RSS before / after (KiB)" "$(wsv rss_before_kib)/$(wsv rss_after_kib)"
+	printf '%-40s %10s %12s  %s\n' "daemon bytes per socket" "$bpc" "< 16384" "$(mark lt "$bpc" 16384)"
+	printf '%-40s %10s\n' "fan-out p50, each delivery (ms, n=$(wsv fanout_deliveries))" "$(wsv fanout_p50_ms)"
+	printf '%-40s %10s %12s  %s\n' "fan-out p99, each delivery (ms)" "$fp99" "< 20" "$(mark lt "$fp99" 20)"
+	printf '%-40s %10s\n' "fan-out p50, last of $wsfan (ms)" "$(wsv fanout_all_p50_ms)"
+	printf '%-40s %10s %12s  %s\n' "fan-out p99, last of $wsfan (ms)" "$fall99" "< 20" "$(mark lt "$fall99" 20)"
+	printf '%-40s %10s\n' "deliveries missing" "$(wsv fanout_missing)"
+	printf '%-40s %10s\n' "sockets closed while holding" "$(wsv closed_while_holding)"
+	printf '%-40s %10s\n' "health req/s idle / with sockets" "$(rps ws_idle_health)/$(rps ws_busy_health)"
+	printf '%-40s %10s %12s  %s\n' "  ratio" "${hr}x" ">= 0.80x" "$(mark ge "$hr" 0.8)"
+	printf '%-40s %10s\n' "profile req/s idle / with sockets" "$(rps ws_idle_profile)/$(rps ws_busy_profile)"
+	printf '%-40s %10s %12s  %s\n' "  ratio" "${pr}x" ">= 0.80x" "$(mark ge "$pr" 0.8)"
+	printf '%-40s %10s\n' "profile p99 idle / with sockets (ms)" "$(p99 ws_idle_profile)/$(p99 ws_busy_profile)"
+else
+	echo "bench: WebSocket section skipped" >&2
+fi
