@@ -87,6 +87,8 @@ static pthread_cond_t		 cond = PTHREAD_COND_INITIALIZER;
 static int			 post_round = -1;	/* to POST, under lock */
 static int			 post_failed;		/* under lock */
 static double			 t_sent[MAX_ROUNDS];	/* under lock */
+static double			 t_answer[MAX_ROUNDS];	/* ms to the 201 */
+static double			 first_lat[MAX_ROUNDS];	/* first delivery, ms */
 static int			 round_no = -1, round_recv;
 static double			 round_end_at, next_round_at;
 static double			*lat;			/* every delivery, ms */
@@ -204,6 +206,7 @@ post_main(void *arg)
 			pthread_mutex_unlock(&lock);
 		}
 		pthread_mutex_lock(&lock);
+		t_answer[r] = (now() - t_sent[r]) * 1000;
 		if (post_round == r)
 			post_round = -1;
 		pthread_mutex_unlock(&lock);
@@ -309,6 +312,8 @@ on_event(struct wsc *c, double t)
 		return;
 	c->got |= 1ULL << r;
 	lat[nlat++] = (t - sent) * 1000;
+	if (round_recv == 0)
+		first_lat[r] = (t - sent) * 1000;
 	if (++round_recv == opt.fanout)
 		all_lat[r] = (t - sent) * 1000;
 }
@@ -424,13 +429,22 @@ report(const char *key, int decimals, double v)
 static void
 fanout_done(void)
 {
-	double	 all[MAX_ROUNDS];
-	int	 n = 0;
+	double	 all[MAX_ROUNDS], first[MAX_ROUNDS], answer[MAX_ROUNDS];
+	int	 n = 0, nf = 0;
 
+	pthread_mutex_lock(&lock);
+	memcpy(answer, t_answer, sizeof answer);
+	pthread_mutex_unlock(&lock);
 	for (int r = 0; r < opt.rounds; r++) {
 		if (all_lat[r] > 0)
 			all[n++] = all_lat[r];
+		if (first_lat[r] > 0)
+			first[nf++] = first_lat[r];
 	}
+	report("post_answer_p50_ms", 2, percentile(answer, opt.rounds, 0.50));
+	report("post_answer_p99_ms", 2, percentile(answer, opt.rounds, 0.99));
+	report("fanout_first_p50_ms", 2, percentile(first, nf, 0.50));
+	report("fanout_first_p99_ms", 2, percentile(first, nf, 0.99));
 	report("fanout_subscribers", 0, opt.fanout);
 	report("fanout_rounds", 0, opt.rounds);
 	report("fanout_deliveries", 0, nlat);
