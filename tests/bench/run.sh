@@ -2,7 +2,9 @@
 # make bench: wrk against nginx (the reference, measured in the same run)
 # and against calldockerd's GET /health and GET /api/auth/profile. Prints
 # req/s, p99 and the ratios against the targets. The numbers never fail the
-# build; only a setup that cannot run does.
+# build; only a setup that cannot run does. Then the sections of
+# tests/bench/calls.sh (calls and the ACD), the IVR benchmark and
+# tests/bench/ws.sh (10,000 WebSockets).
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
 set -uo pipefail

@@ -17,6 +17,22 @@ wsfan=${BENCH_WS_FANOUT:-1000}
 wsrounds=${BENCH_WS_ROUNDS:-20}
 ws_pid=
 
+# wsrun NAME URL [wrk args]: run, and the daemon's CPU time (utime + stime,
+# clock ticks) over it in $tmp/NAME.cpu. CPU per request does not depend
+# on what else the machine runs, unlike req/s.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+wsrun() {
+	local t0
+	t0=$(cpu_ticks "$daemon_pid")
+	run "$@"
+	echo $(($(cpu_ticks "$daemon_pid") - t0)) >"$tmp/$1.cpu"
+}
+# Daemon CPU microseconds per request of a wsrun.
+cpu_per_req() {
+	awk -v t="$(cat "$tmp/$1.cpu")" -v hz="$(getconf CLK_TCK)" \
+		'/ requests in / { printf "%.1f", t * 1e6 / hz / $1 }' "$tmp/$1.txt"
+}
+
 ws_section() {
 	local pid_of_daemon=$1 tok_a tok_b co_a co_b q qs=() i out=$tmp/ws.out
 
@@ -52,8 +68,8 @@ ws_section() {
 	done
 
 	ws_load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-	run ws_idle_health "http://127.0.0.1:$dport/health"
-	run ws_idle_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+	wsrun ws_idle_health "http://127.0.0.1:$dport/health"
+	wsrun ws_idle_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 
 	echo "bench: ws-bench --conns $wsconns --fanout $wsfan (rounds $wsrounds)" >&2
 	build/bench/ws-bench --port "$dport" --conns "$wsconns" --token "$tok_b" \
@@ -62,7 +78,7 @@ ws_section() {
 		>"$out" 2>"$tmp/ws.err" </dev/null &
 	ws_pid=$!
 	for ((i = 0; i < 3000; i++)); do
-		grep -q '^ws-bench holding' "$out" && break
+		grep -qs '^ws-bench holding' "$out" && break
 		kill -0 "$ws_pid" 2>/dev/null || break
 		sleep 0.1
 	done
@@ -72,8 +88,8 @@ ws_section() {
 		echo "bench: ws-bench did not get to hold its sockets" >&2
 		return 1
 	fi
-	run ws_busy_health "http://127.0.0.1:$dport/health"
-	run ws_busy_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+	wsrun ws_busy_health "http://127.0.0.1:$dport/health"
+	wsrun ws_busy_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 	kill -TERM "$ws_pid" 2>/dev/null
 	wait "$ws_pid"
 	ws_pid=
@@ -81,8 +97,8 @@ ws_section() {
 	# Idle again: the machine's other load moves between runs, so the
 	# reference brackets the run with sockets.
 	sleep 1
-	run ws_idle2_health "http://127.0.0.1:$dport/health"
-	run ws_idle2_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+	wsrun ws_idle2_health "http://127.0.0.1:$dport/health"
+	wsrun ws_idle2_profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 	ws_load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 	return 0
 }
@@ -93,7 +109,7 @@ trap '[[ -n $ws_pid ]] && kill -TERM "$ws_pid" 2>/dev/null; cleanup' EXIT
 if ws_section "$daemon_pid"; then
 	wsv() { awk -v k="$1" '$1 == "ws-bench" && $2 == k { print $3 }' "$tmp/ws.out"; }
 	bpc=$(wsv bytes_per_conn) fp99=$(wsv fanout_p99_ms) fall99=$(wsv fanout_all_p99_ms)
-	mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (a + b) / 2 }'; }
+	mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a + b) / 2 }'; }
 	hidle=$(mean "$(rps ws_idle_health)" "$(rps ws_idle2_health)")
 	pidle=$(mean "$(rps ws_idle_profile)" "$(rps ws_idle2_profile)")
 	hr=$(ratio "$(rps ws_busy_health)" "$hidle")
@@ -119,6 +135,16 @@ if ws_section "$daemon_pid"; then
 	printf '%-40s %10s %12s  %s\n' "  with sockets / mean idle" "${hr}x" ">= 0.80x" "$(mark ge "$hr" 0.8)"
 	printf '%-40s %10s\n' "GET profile req/s" "$(rps ws_idle_profile) / $(rps ws_busy_profile) / $(rps ws_idle2_profile)"
 	printf '%-40s %10s %12s  %s\n' "  with sockets / mean idle" "${pr}x" ">= 0.80x" "$(mark ge "$pr" 0.8)"
+	# The same bound in CPU per request: within 20% of throughput is at
+	# most 1/0.8 = 1.25 times the CPU.
+	for n in health profile; do
+		cidle=$(mean "$(cpu_per_req ws_idle_$n)" "$(cpu_per_req ws_idle2_$n)")
+		printf '%-40s %10s\n' "GET $n daemon CPU us/request" \
+			"$(cpu_per_req ws_idle_$n) / $(cpu_per_req ws_busy_$n) / $(cpu_per_req ws_idle2_$n)"
+		cr=$(ratio "$(cpu_per_req ws_busy_$n)" "$cidle")
+		printf '%-40s %10s %12s  %s\n' "  with sockets / mean idle" "${cr}x" "<= 1.25x" \
+			"$(mark lt "$cr" 1.2501)"
+	done
 	printf '%-40s %10s\n' "GET profile p99 ms" "$(p99 ws_idle_profile) / $(p99 ws_busy_profile) / $(p99 ws_idle2_profile)"
 else
 	echo "bench: WebSocket section skipped" >&2
