@@ -246,7 +246,9 @@ connect_one(struct wsc *c)
 	ci.pwsi = &c->wsi;
 	c->state = S_CONNECTING;
 	inflight++;
-	if (lws_client_connect_via_info(&ci) == NULL) {
+	/* lws may already have reported the error through the callback. */
+	if (lws_client_connect_via_info(&ci) == NULL &&
+	    c->state == S_CONNECTING) {
 		c->state = S_FAILED;
 		inflight--;
 		failed++;
