@@ -16,7 +16,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 PKGS_COMMON = jansson yaml-0.1 libcurl
-PKGS_DAEMON = libwebsockets libpq libjwt
+PKGS_DAEMON = libwebsockets libpq libjwt libcrypto
 PKGS_CLI    = ncursesw readline
 
 WARN	= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -114,6 +114,13 @@ build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call cflags,jansson yaml-0.1) -o $@ $< $(IVR_OBJ) \
 	    $(LDFLAGS) $(call libs,jansson yaml-0.1)
+
+# The WebSocket load client: one process, many calldocker.v1 sockets.
+BENCH_BIN += build/bench/ws-bench
+build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call cflags,libwebsockets jansson libcurl) -o $@ $< \
+	    $(LDFLAGS) $(call libs,libwebsockets jansson libcurl) -lev
 
 # libFuzzer on every parser of outside input: the IVR parser, validator
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON

@@ -75,6 +75,10 @@ static const struct config_key {
 	K("ws_idle_timeout",	CONFIG_INT,	ws_idle_timeout, 0, 86400, 0),
 	K("widget_rate_limit_ip", CONFIG_RATE,	widget_rate_ip,	0, 1000000, 0),
 	K("widget_rate_limit_ip_burst", CONFIG_INT, widget_rate_ip_burst, 1, 1000000, 0),
+	K("stun_urls",		CONFIG_STRING,	stun_urls,	0, 0, 0),
+	K("turn_urls",		CONFIG_STRING,	turn_urls,	0, 0, 0),
+	K("turn_secret",	CONFIG_STRING,	turn_secret,	0, 0, 1),
+	K("turn_ttl",		CONFIG_INT,	turn_ttl,	60, 604800, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -164,6 +168,7 @@ config_defaults(struct config *cfg)
 	cfg->ws_idle_timeout = 60;
 	cfg->widget_rate_ip = 0.2;
 	cfg->widget_rate_ip_burst = 10;
+	cfg->turn_ttl = 86400;
 }
 
 void
@@ -718,6 +723,83 @@ config_listen_split(const char *s, char *host, size_t size, int *port)
 }
 
 int
+config_ice_urls(const char *list, int turn, char **urls, int max,
+    char **cause)
+{
+	static const char *const schemes[2][2] = {
+		{ "stun:", "stuns:" }, { "turn:", "turns:" },
+	};
+	const char	*s = list != NULL ? list : "", *sep = ", \t", *host;
+	char		 q[64], *url;
+	size_t		 len;
+	int		 n = 0;
+
+	for (s += strspn(s, sep); *s != '\0'; s += strspn(s, sep)) {
+		len = strcspn(s, sep);
+		url = xstrndup(s, len);
+		s += len;
+		if (strncmp(url, schemes[turn][0], 5) != 0 &&
+		    strncmp(url, schemes[turn][1], 6) != 0) {
+			*cause = xasprintf("\"%s\" in %s is not a %s or %s URL",
+			    config_quote(q, sizeof q, url),
+			    turn ? "turn_urls" : "stun_urls",
+			    schemes[turn][0], schemes[turn][1]);
+			goto fail;
+		}
+		host = url + strlen(schemes[turn][url[4] == 's']);
+		if (len > 255) {
+			*cause = xasprintf("\"%s\" in %s is longer than 255 "
+			    "bytes", config_quote(q, sizeof q, url),
+			    turn ? "turn_urls" : "stun_urls");
+			goto fail;
+		}
+		if (*host == '\0' || strchr(":?/", *host) != NULL) {
+			*cause = xasprintf("\"%s\" in %s has no host",
+			    config_quote(q, sizeof q, url),
+			    turn ? "turn_urls" : "stun_urls");
+			goto fail;
+		}
+		if (n == max) {
+			*cause = xasprintf("%s holds more than %d URLs",
+			    turn ? "turn_urls" : "stun_urls", max);
+			goto fail;
+		}
+		urls[n++] = url;
+	}
+	return n;
+fail:
+	free(url);
+	while (n > 0)
+		free(urls[--n]);
+	return -1;
+}
+
+/* stun_urls and turn_urls parse; TURN needs its shared secret. */
+static int
+config_check_ice(const struct config *cfg, char **cause)
+{
+	char	*urls[CONFIG_ICE_MAX];
+	int	 n = 0, turn;
+
+	for (turn = 0; turn < 2; turn++) {
+		n = config_ice_urls(turn ? cfg->turn_urls : cfg->stun_urls,
+		    turn, urls, CONFIG_ICE_MAX, cause);
+		if (n < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			free(urls[i]);
+	}
+	/* n: the TURN URLs */
+	if (n > 0 && (cfg->turn_secret == NULL ||
+	    strlen(cfg->turn_secret) < CONFIG_TURN_MIN_SECRET)) {
+		*cause = xasprintf("turn_urls needs a turn_secret of at least "
+		    "%d bytes", CONFIG_TURN_MIN_SECRET);
+		return -1;
+	}
+	return 0;
+}
+
+int
 config_check(const struct config *cfg, char **cause)
 {
 	const struct config_key	*k;
@@ -779,6 +861,8 @@ config_check(const struct config *cfg, char **cause)
 		*cause = xstrdup("data_dir must not be empty");
 		return -1;
 	}
+	if (config_check_ice(cfg, cause) != 0)
+		return -1;
 	if (cfg->access_ttl < 30 || cfg->access_ttl > 86400) {
 		*cause = xstrdup("access_token_ttl must be from 30 to 86400");
 		return -1;

@@ -41,6 +41,11 @@ struct config {
 	int		 ws_idle_timeout;	/* seconds, 0 = none */
 	double		 widget_rate_ip;	/* widget sign-ins and calls/s per IP */
 	int		 widget_rate_ip_burst;
+
+	char		*stun_urls;	/* stun_urls: "stun:HOST[:PORT]", ... */
+	char		*turn_urls;	/* turn_urls: "turn:HOST[:PORT]?...", ... */
+	char		*turn_secret;	/* coturn static-auth-secret, secret */
+	int		 turn_ttl;	/* seconds a TURN credential lasts */
 };
 
 void	config_defaults(struct config *);
@@ -54,6 +59,17 @@ int	config_load_file(struct config *, const char *, char **cause);
 int	config_load_env(struct config *, char **cause);
 /* Set one key by its YAML name ("listen", "max_body_bytes", ...). */
 int	config_set(struct config *, const char *key, const char *value,
+	    char **cause);
+#define CONFIG_ICE_MAX		16	/* URLs in stun_urls, in turn_urls */
+#define CONFIG_TURN_MIN_SECRET	16	/* bytes */
+
+/*
+ * The ICE server URLs of a stun_urls or turn_urls value (separated by
+ * commas or blanks) into urls[max]; their count, or -1 with *cause if one
+ * is not a stun:/stuns: (turn: 0) or turn:/turns: (turn: 1) URL. Each
+ * urls[i] is malloc'd; the caller frees them.
+ */
+int	config_ice_urls(const char *, int turn, char **urls, int max,
 	    char **cause);
 /* Check values that depend on each other; fill *cause on error. */
 int	config_check(const struct config *, char **cause);

@@ -92,5 +92,7 @@ int	widget_keys_rotate(struct hctx *);
 int	widget_keys_delete(struct hctx *);
 int	widget_origins_get(struct hctx *);
 int	widget_origins_put(struct hctx *);
+/* ice.c */
+int	ice_servers_get(struct hctx *);
 
 #endif

@@ -91,6 +91,7 @@ const struct route routes[] = {
 	{ HTTP_DELETE,	"/api/companies/:id/widget-keys/:keyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM, widget_keys_delete },
 	{ HTTP_GET,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_origins_get },
 	{ HTTP_PUT,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY, widget_origins_put },
+	{ HTTP_GET,	"/api/webrtc/ice-servers", ANY, ROUTE_READ, ice_servers_get },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 
