@@ -37,6 +37,14 @@ struct config {
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
+	size_t		 max_upload;	/* bytes, max_upload_bytes (files) */
+	char		*storage;	/* local | s3 */
+	char		*storage_dir;	/* local: NULL for DATA_DIR/files */
+	char		*s3_endpoint;	/* s3: http(s)://host[:port] */
+	char		*s3_bucket;
+	char		*s3_region;
+	char		*s3_access_key;
+	char		*s3_secret_key;	/* secret: never logged */
 };
 
 void	config_defaults(struct config *);

@@ -94,6 +94,8 @@ request_free(struct request *req)
 	free(req->user_agent);
 	free(req->idempotency_key);
 	free(req->raw);
+	free(req->content_type);
+	free(req->if_none_match);
 	free(req);
 }
 
@@ -102,6 +104,7 @@ response_reset(struct response *resp)
 {
 	free(resp->body);
 	free(resp->location);
+	free(resp->etag);
 	memset(resp, 0, sizeof *resp);
 }
 

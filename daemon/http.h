@@ -58,6 +58,8 @@ struct request {
 	char			 client_ip[64];
 	char			*user_agent;
 	char			*idempotency_key;
+	char			*content_type;	/* of a raw body (ROUTE_RAW) */
+	char			*if_none_match;	/* for ROUTE_RAW downloads */
 };
 
 struct response {
@@ -68,6 +70,7 @@ struct response {
 	char		*location;	/* malloc'd, for 201 */
 	int		 retry_after;	/* seconds, 0 for none */
 	char		 allow[64];	/* for 405 */
+	char		*etag;		/* malloc'd, quoted, or NULL */
 };
 
 const char	*http_method_name(enum http_method);

@@ -35,6 +35,7 @@
 #include "tcache.h"
 #include "server.h"
 #include "ws.h"
+#include "storage.h"
 
 /* One request in progress on a connection. */
 struct exchange {
@@ -61,6 +62,8 @@ static char	 counted;
 
 struct config			 cfg;
 struct token_key		 tkey;
+time_t				 server_started;
+static char			 started_str[32];
 
 static struct lws_context	*context;
 static struct lws_vhost		*vh_unix;
@@ -193,7 +196,8 @@ respond(struct lws *wsi, struct exchange *x)
 	struct response	*r = &job->resp;
 	unsigned char	*buf, *start, *p, *end;
 	char		 num[32];
-	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0);
+	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0) +
+			    (r->etag ? strlen(r->etag) : 0);
 	int		 close_after = x->close_after || draining;
 
 	buf = xmalloc(LWS_PRE + hdrspace + r->len);
@@ -216,6 +220,8 @@ respond(struct lws *wsi, struct exchange *x)
 	HDR("cache-control:", "no-store");
 	if (r->location != NULL)
 		HDR("location:", r->location);
+	if (r->etag != NULL)
+		HDR("etag:", r->etag);
 	if (r->allow[0] != '\0')
 		HDR("allow:", r->allow);
 	if (r->retry_after > 0) {
@@ -409,7 +415,18 @@ dispatch(struct lws *wsi, struct pss *pss)
 		goto now;
 	if (router_authorize(req, resp) != 0)
 		goto now;
-	if ((req->route->flags & ROUTE_BODY) ||
+	if (req->route->flags & ROUTE_RAW) {
+		if (x->len == 0) {
+			resp_problem(resp, 400, "bad_request",
+			    "the file is required as the request body");
+			goto now;
+		}
+		/* The buffer moves to the request: one copy of an upload. */
+		req->content_type = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+		req->raw = x->body;
+		req->rawlen = x->len;
+		x->body = NULL;
+	} else if ((req->route->flags & ROUTE_BODY) ||
 	    ((req->route->flags & ROUTE_BODY_OPT) && x->len > 0)) {
 		ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 		if (parse_body(x, req, resp, ctype) != 0)
@@ -432,6 +449,33 @@ now:
 	free(authz);
 	free(ctype);
 	return finish(wsi, pss);
+}
+
+/*
+ * An upload route (ROUTE_RAW) takes bodies up to max_upload_bytes, and
+ * only from a caller allowed to use it: authenticate and authorize before
+ * buffering, so nobody anonymous makes us hold a large body. dispatch()
+ * checks again; both are cheap. -1 with the response filled.
+ */
+static int
+raw_route(struct lws *wsi, struct exchange *x, size_t *limit)
+{
+	struct request	*req = x->job->req;
+	struct response	*resp = &x->job->resp;
+	char		 allow[64], *authz;
+	int		 rc;
+
+	if (router_match(req, allow, sizeof allow) != MATCH_OK ||
+	    !(req->route->flags & ROUTE_RAW))
+		return 0;
+	authz = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	rc = authenticate(wsi, req, resp, authz);
+	free(authz);
+	if (rc == 0)
+		rc = router_authorize(req, resp);
+	if (rc == 0)
+		*limit = cfg.max_upload;
+	return rc;
 }
 
 /* A new request: method, path, query, headers that matter, body plans. */
@@ -477,13 +521,17 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 		clen = strtoll(s, NULL, 10);
 		free(s);
 	}
+	req->if_none_match = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	if (clen > 0) {
+		size_t	 limit = cfg.max_body;
+
 		x->expect_body = 1;
 		x->close_after = 1;	/* see the comment at the top */
-		if ((size_t)clen > cfg.max_body) {
+		if (raw_route(wsi, x, &limit) != 0)
+			return finish(wsi, pss);
+		if ((size_t)clen > limit) {
 			resp_problem(&x->job->resp, 413, "payload_too_large",
-			    "the request body is larger than %zu bytes",
-			    cfg.max_body);
+			    "the request body is larger than %zu bytes", limit);
 			return finish(wsi, pss);
 		}
 		x->cap = (size_t)clen;
@@ -613,6 +661,9 @@ server_start(struct ev_loop *loop, char **cause)
 	char					 host[256];
 	int					 port;
 
+	server_started = time(NULL);
+	strftime(started_str, sizeof started_str, "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime(&server_started));
 	lws_set_log_level(getenv("LWSDEBUG") ? 0xff : (LLL_ERR | LLL_WARN), NULL);
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
@@ -665,11 +716,19 @@ server_start(struct ev_loop *loop, char **cause)
 		chmod(cfg.socket_path, 0666);
 		log_info("listening on unix:%s", cfg.socket_path);
 	}
+	if (storage_init(cause) != 0)
+		return -1;
 	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
 	worker_start(cfg.workers, SLOW_WORKERS, cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;
+}
+
+const char *
+server_started_rfc3339(void)
+{
+	return started_str;
 }
 
 void

@@ -10,7 +10,7 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev
-	libpq-dev libjansson-dev libyaml-dev libjwt-dev libcurl4-openssl-dev
+	libpq-dev libjansson-dev libyaml-dev libjwt-dev libcurl4-openssl-dev libssl-dev
 	libncurses-dev libreadline-dev libcrypt-dev
 	postgresql
 	bats bats-assert bats-support
