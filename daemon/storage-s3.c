@@ -3,7 +3,8 @@
  * s3_endpoint/s3_bucket/ID signed with AWS Signature Version 4 by libcurl
  * (CURLOPT_AWS_SIGV4). libcurl 7.88 does not send x-amz-content-sha256,
  * which S3 requires: we send the payload's hash ourselves, and curl signs
- * it. The secret key goes to curl only, never to a log line or an error.
+ * it. No "Expect:" override: curl 7.88 would sign that header without
+ * sending it. The secret key goes to curl only, never to a log line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,6 @@ s3_request(const char *method, const char *id, const void *body, size_t len,
 	    EMPTY_SHA256);
 	h = curl_slist_append(h, hdr);
 	free(hdr);
-	h = curl_slist_append(h, "Expect:");
 	if (ctype != NULL) {
 		hdr = xasprintf("Content-Type: %s", ctype);
 		h = curl_slist_append(h, hdr);
