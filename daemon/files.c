@@ -209,26 +209,6 @@ files_get(struct hctx *h)
 	return 0;
 }
 
-/* Does an If-None-Match list name etag (or "*")? */
-static int
-etag_matches(const char *list, const char *etag)
-{
-	size_t	 n = strlen(etag);
-
-	if (list == NULL)
-		return 0;
-	for (const char *p = list; *p != '\0'; ) {
-		p += strspn(p, " \t,");
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p == '*' || (strncmp(p, etag, n) == 0 &&
-		    (p[n] == '\0' || p[n] == ',' || p[n] == ' ')))
-			return 1;
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
 int
 files_content(struct hctx *h)
 {
@@ -247,7 +227,7 @@ files_content(struct hctx *h)
 	h->resp->etag = xasprintf("\"%s\"", PQgetvalue(res, 0, FILE_C_SHA256));
 	type = sniff_declared(PQgetvalue(res, 0, FILE_C_TYPE));
 	PQclear(res);
-	if (etag_matches(h->req->if_none_match, h->resp->etag)) {
+	if (etag_match(h->req->if_none_match, h->resp->etag)) {
 		resp_empty(h->resp);
 		h->resp->status = 304;
 		return 0;

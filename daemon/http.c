@@ -315,3 +315,23 @@ is_uuid(const char *s)
 	}
 	return s[sizeof pat - 1] == '\0';
 }
+
+/* Does an If-None-Match list name etag (or "*")? */
+int
+etag_match(const char *list, const char *etag)
+{
+	size_t	 n = strlen(etag);
+
+	if (list == NULL)
+		return 0;
+	for (const char *p = list; *p != '\0'; ) {
+		p += strspn(p, " \t,");
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*' || (strncmp(p, etag, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' ')))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}

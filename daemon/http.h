@@ -115,5 +115,7 @@ char	*query_get(const char *query, const char *name);
 int	query_limit(const struct request *, struct response *);
 
 int	is_uuid(const char *);
+/* Does an If-None-Match header's list name etag (quoted), or "*"? */
+int	etag_match(const char *list, const char *etag);
 
 #endif
