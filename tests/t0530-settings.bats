@@ -260,3 +260,43 @@ teardown_file() { cd_teardown; }
 	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_type = 'company_settings' AND company_id = '$CO'") -ge 1 ]]
 	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_type = 'system_settings'") -ge 1 ]]
 }
+
+@test "calldocker settings get|set|unset, kubectl-style" {
+	run cli --token "$MGR" settings set company timezone=Europe/Paris sl_threshold=33
+	assert_success
+	assert_output --partial "sl_threshold"
+	run cli --token "$MGR" settings get company timezone
+	assert_success
+	assert_output Europe/Paris
+	run cli --token "$MGR" -o json settings get company
+	assert_success
+	[[ $(jq -r .sl_threshold <<<"$output") == 33 ]]
+	run cli --token "$MGR" settings unset company sl_threshold
+	assert_success
+	run cli --token "$MGR" settings get company sl_threshold
+	assert_output 20
+	run cli --token "$AGENT" settings set preferences theme=dark notifications=false
+	assert_success
+	run cli --token "$AGENT" settings get preferences notifications
+	assert_output false
+	run --separate-stderr cli --token "$MGR" settings set company bogus=1
+	[[ $status == 1 ]]
+	[[ $stderr == *bogus* ]]
+	run --separate-stderr cli --token "$AGENT" settings set company wrap_up=5
+	[[ $status == 4 ]]
+	run --separate-stderr cli --token "$MGR" settings set company wrap_up
+	[[ $status == 2 ]]
+	run --separate-stderr cli --token "$MGR" settings get galaxy
+	[[ $status == 2 ]]
+	run --separate-stderr cli --token "$MGR" settings get company nosuchkey
+	[[ $status == 3 ]]
+	run cli settings get system registration_open
+	assert_output true
+	run cli -o json settings status
+	assert_success
+	[[ $(jq -r .database.status <<<"$output") == ready ]]
+	run cli --token "$AGENT" -q settings languages
+	assert_success
+	assert_line de
+	api PUT "/api/settings/company/$CO" '{"timezone":"Europe/Berlin"}' "$MGR"
+}

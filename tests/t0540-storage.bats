@@ -298,3 +298,29 @@ PY
 	[[ $status == 0 ]]
 	[[ $output != *topsecretvalue* ]]
 }
+
+@test "calldocker files upload|list|get|download|delete" {
+	run --separate-stderr cli --token "$MGR" -q files upload --kind recording --name "CLI take" "$F/hello.ogg"
+	assert_success
+	id=$output
+	[[ $id =~ ^[0-9a-f-]{36}$ ]]
+	run cli --token "$AGENT" files list --kind recording
+	assert_success
+	assert_output --partial "CLI take"
+	run cli --token "$AGENT" -o json files get "$id"
+	[[ $(jq -r .content_type <<<"$output") == audio/ogg ]]
+	run cli --token "$AGENT" files download "$id" -O "$CD_TMP/cli.ogg"
+	assert_success
+	cmp "$F/hello.ogg" "$CD_TMP/cli.ogg"
+	cli --token "$AGENT" files download "$id" >"$CD_TMP/cli2.ogg"
+	cmp "$F/hello.ogg" "$CD_TMP/cli2.ogg"
+	run --separate-stderr cli --token "$MGR" files upload "$F/notes.txt"
+	[[ $status == 2 ]]
+	run --separate-stderr cli --token "$MGR" files upload --type audio/wav "$F/notes.txt"
+	[[ $status == 1 ]]
+	[[ $stderr == *"not audio/wav"* ]]
+	run --separate-stderr cli --token "$MGR" files delete --yes "$id"
+	assert_success
+	run --separate-stderr cli --token "$MGR" files get "$id"
+	[[ $status == 3 ]]
+}
