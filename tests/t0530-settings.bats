@@ -300,3 +300,24 @@ teardown_file() { cd_teardown; }
 	assert_line de
 	api PUT "/api/settings/company/$CO" '{"timezone":"Europe/Berlin"}' "$MGR"
 }
+
+@test "an IVR flow that names no language speaks the company's" {
+	api PUT "/api/settings/company/$CO" '{"language":"de"}' "$MGR"
+	flow=$'name: Greeting\nstart: hello\nnodes:\n  hello:\n    type: say\n    text: Hallo.\n    next: bye\n  bye:\n    type: hangup\n'
+	api -H 'Content-Type: application/yaml' POST /api/ivr "$flow" "$MGR"
+	assert_status 201
+	id=$(jget .id)
+	api POST "/api/ivr/$id/activate" '{"version": 1, "entry": true}' "$MGR"
+	assert_status 200
+	api POST /api/calls '{"ivr": true, "caller_number": "+4930222"}' "$MGR"
+	assert_status 201
+	assert_json '.ivr.actions[0].type' say
+	assert_json '.ivr.actions[0].language' de
+	# A flow's own language wins.
+	api -H 'Content-Type: application/yaml' PUT "/api/ivr/$id" "${flow/start: hello/language: fr$'\n'start: hello}" "$MGR"
+	assert_status 200
+	api POST "/api/ivr/$id/activate" '{"version": 2, "entry": true}' "$MGR"
+	api POST /api/calls '{"ivr": true, "caller_number": "+4930223"}' "$MGR"
+	assert_json '.ivr.actions[0].language' fr
+	api PUT "/api/settings/company/$CO" '{"language":null}' "$MGR"
+}
