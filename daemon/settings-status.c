@@ -17,6 +17,7 @@
 #include "server.h"
 #include "daemon.h"
 #include "db.h"
+#include "storage.h"
 
 #ifndef CALLDOCKER_VERSION
 #define CALLDOCKER_VERSION	"0.1.0"
@@ -88,6 +89,7 @@ settings_status(struct hctx *h)
 	    "workers", "configured", ps.workers, "connected", ps.connected,
 	    "busy", ps.busy, "queued", ps.queued,
 	    "connections", (json_int_t)metrics_open_connections());
+	json_object_set_new(doc, "storage", json_string(storage_name()));
 	json_object_set_new(doc, "memory", json_pack("{s:I,s:I}",
 	    "rss_bytes", (json_int_t)proc_status_kb("VmRSS"),
 	    "peak_rss_bytes", (json_int_t)proc_status_kb("VmHWM")));

@@ -251,6 +251,7 @@ teardown_file() { cd_teardown; }
 	[[ $(jget '.workers.configured > 0') == true ]]
 	[[ $(jget '.connections >= 1') == true ]]
 	[[ $(jget '.memory.rss_bytes > 0') == true ]]
+	assert_json .storage local
 	[[ $(jget '.live.companies') -ge 2 ]]
 	[[ $(jget '.live.queues') -ge 3 ]]
 	assert_json .live.calls.waiting 0
