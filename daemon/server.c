@@ -452,6 +452,25 @@ now:
 }
 
 /*
+ * The body is welcome: answer "Expect: 100-continue" (curl sends it for
+ * bodies over 1 MiB and otherwise waits a second). Refusals (413, 401,
+ * 403) are answered before this, so such a client never sends the body.
+ */
+static void
+expect_continue(struct lws *wsi)
+{
+	static const char	 cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	unsigned char		 buf[LWS_PRE + sizeof cont];
+	char			*s = header(wsi, WSI_TOKEN_HTTP_EXPECT);
+
+	if (s != NULL && strcasecmp(s, "100-continue") == 0) {
+		memcpy(buf + LWS_PRE, cont, sizeof cont - 1);
+		lws_write(wsi, buf + LWS_PRE, sizeof cont - 1, LWS_WRITE_HTTP);
+	}
+	free(s);
+}
+
+/*
  * An upload route (ROUTE_RAW) takes bodies up to max_upload_bytes, and
  * only from a caller allowed to use it: authenticate and authorize before
  * buffering, so nobody anonymous makes us hold a large body. dispatch()
@@ -536,6 +555,7 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 		}
 		x->cap = (size_t)clen;
 		x->body = xmalloc(x->cap + 1);
+		expect_continue(wsi);
 		return 0;
 	}
 	return dispatch(wsi, pss);

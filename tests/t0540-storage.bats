@@ -324,3 +324,19 @@ PY
 	run --separate-stderr cli --token "$MGR" files get "$id"
 	[[ $status == 3 ]]
 }
+
+@test "Expect: 100-continue is answered for an accepted upload, not for a refused one" {
+	run curl -sS -o /dev/null -D - -w '%{http_code}' --unix-socket "$CD_SOCK" \
+		-H "Authorization: Bearer $MGR" -H 'Content-Type: audio/wav' \
+		-H 'Expect: 100-continue' --data-binary "@$F/hello.wav" \
+		"http://localhost/api/files/company/$CO"
+	assert_success
+	assert_line --partial "HTTP/1.1 100 Continue"
+	[[ ${lines[-1]} == 201 ]]
+	run curl -sS -o /dev/null -D - -w '%{http_code}' --unix-socket "$CD_SOCK" \
+		-H "Authorization: Bearer $MGR" -H 'Content-Type: audio/wav' \
+		-H 'Expect: 100-continue' --data-binary "@$F/big.wav" \
+		"http://localhost/api/files/company/$CO"
+	refute_line --partial "100 Continue"
+	[[ ${lines[-1]} == 413 ]]
+}
