@@ -45,6 +45,8 @@ struct exchange {
 	int				 expect_body;
 	int				 in_worker;
 	int				 close_after;
+	int				 streaming;	/* body being written */
+	size_t				 sent;		/* of the body */
 	int				 have_rl;
 	struct ratelimit_result		 rl;
 };
@@ -188,7 +190,18 @@ query_rebuild(struct lws *wsi)
 	return q;
 }
 
-/* Write the whole response in one lws_write; 0 keep-alive, -1 close. */
+/*
+ * Bodies larger than this (file downloads) go out STREAM_CHUNK bytes per
+ * writable callback, from the response's own buffer: never copied whole
+ * into a second one, nor buffered whole inside lws.
+ */
+#define STREAM_MIN	(256 * 1024)
+#define STREAM_CHUNK	(64 * 1024)
+
+/*
+ * Write the response: small ones in one lws_write, large bodies streamed
+ * (see stream_more). 0 keep-alive, -1 close, 1 streaming.
+ */
 static int
 respond(struct lws *wsi, struct exchange *x)
 {
@@ -199,8 +212,10 @@ respond(struct lws *wsi, struct exchange *x)
 	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0) +
 			    (r->etag ? strlen(r->etag) : 0);
 	int		 close_after = x->close_after || draining;
+	int		 stream = r->len > STREAM_MIN &&
+			    job->req->method != HTTP_HEAD;
 
-	buf = xmalloc(LWS_PRE + hdrspace + r->len);
+	buf = xmalloc(LWS_PRE + hdrspace + (stream ? 0 : r->len));
 	start = p = buf + LWS_PRE;
 	end = start + hdrspace;
 
@@ -241,6 +256,21 @@ respond(struct lws *wsi, struct exchange *x)
 #undef HDR
 	if (lws_finalize_http_header(wsi, &p, end))
 		goto fail;
+	if (stream) {
+		metrics_request(job->req->route ? router_index(job->req->route) :
+		    nroutes, r->status, now_mono() - job->started);
+		if (lws_write(wsi, start, (size_t)(p - start),
+		    LWS_WRITE_HTTP_HEADERS) != (int)(p - start)) {
+			free(buf);
+			return -1;
+		}
+		free(buf);
+		x->close_after = close_after;
+		x->streaming = 1;
+		x->sent = 0;
+		lws_callback_on_writable(wsi);
+		return 1;
+	}
 	if (r->len > 0 && job->req->method != HTTP_HEAD) {
 		memcpy(p, r->body, r->len);
 		p += r->len;
@@ -266,9 +296,40 @@ finish(struct lws *wsi, struct pss *pss)
 	int		 rc;
 
 	rc = respond(wsi, x);
+	if (rc == 1)
+		return 0;
 	pss->x = NULL;
 	exchange_free(x);
 	if (rc != 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The next chunk of a streamed body; the last completes the exchange. */
+static int
+stream_more(struct lws *wsi, struct pss *pss)
+{
+	static unsigned char	 buf[LWS_PRE + STREAM_CHUNK];	/* loop only */
+	struct exchange		*x = pss->x;
+	struct response		*r = &x->job->resp;
+	size_t			 n = r->len - x->sent;
+	int			 last, close_after = x->close_after;
+
+	if (n > STREAM_CHUNK)
+		n = STREAM_CHUNK;
+	last = x->sent + n == r->len;
+	memcpy(buf + LWS_PRE, r->body + x->sent, n);
+	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL :
+	    LWS_WRITE_HTTP) != (int)n)
+		return -1;
+	x->sent += n;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	pss->x = NULL;
+	exchange_free(x);
+	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -630,6 +691,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return dispatch(wsi, pss);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (pss->x != NULL && pss->x->streaming)
+			return stream_more(wsi, pss);
 		if (pss->x == NULL || !pss->x->in_worker || !pss->x->job->done)
 			return 0;
 		pss->x->in_worker = 0;

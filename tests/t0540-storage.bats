@@ -47,11 +47,11 @@ s3_daemon() { # NAME S3-NAME
 		CALLDOCKER_S3_ENDPOINT="http://127.0.0.1:$(<"$CD_TMP/$2/port")/" \
 		CALLDOCKER_S3_BUCKET=prompts CALLDOCKER_S3_REGION=eu-west-1 \
 		CALLDOCKER_S3_ACCESS_KEY="$S3_KEY" CALLDOCKER_S3_SECRET_KEY="$S3_SECRET" \
-		CALLDOCKER_MAX_UPLOAD_BYTES=64KiB
+		CALLDOCKER_MAX_UPLOAD_BYTES=1MiB
 }
 
 setup_file() {
-	cd_setup CALLDOCKER_MAX_UPLOAD_BYTES=64KiB
+	cd_setup CALLDOCKER_MAX_UPLOAD_BYTES=1MiB
 	CO=$(mkcompany "Files Co")
 	OTHER=$(mkcompany "Other Files Co")
 	mkuser "mgr@files.test" manager "$CO" >/dev/null
@@ -75,7 +75,10 @@ open(os.path.join(d, 'notes.txt'), 'wb').write(b'just some text, not audio\n' * 
 open(os.path.join(d, 'image.png'), 'wb').write(b'\x89PNG\r\n\x1a\n' + os.urandom(500))
 with wave.open(os.path.join(d, 'big.wav'), 'wb') as w:
     w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-    w.writeframes(os.urandom(70000))
+    w.writeframes(os.urandom(1200000))
+with wave.open(os.path.join(d, 'medium.wav'), 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+    w.writeframes(os.urandom(300000))
 EOF
 	export CO OTHER MGR AGENT OMGR F
 }
@@ -173,7 +176,7 @@ teardown_file() {
 @test "too large is 413, and refused before the body is read" {
 	upload "$MGR" "$F/big.wav" audio/wav
 	assert_problem 413 payload_too_large
-	[[ $(jget .detail) == *65536* ]]
+	[[ $(jget .detail) == *1048576* ]]
 	# Headers alone announcing 50 MB get their answer: nothing is read first.
 	run python3 - "$CD_SOCK" "$MGR" "$CO" <<'PY'
 import socket, sys
@@ -339,4 +342,27 @@ PY
 		"http://localhost/api/files/company/$CO"
 	refute_line --partial "100 Continue"
 	[[ ${lines[-1]} == 413 ]]
+}
+
+@test "a large download is streamed whole, over the socket and TCP, keep-alive intact" {
+	upload "$MGR" "$F/medium.wav" audio/wav
+	assert_status 201
+	id=$(jget .id)
+	download "$AGENT" "$id" "$CD_TMP/medium.got"
+	[[ $status == 200 ]]
+	cmp "$F/medium.wav" "$CD_TMP/medium.got"
+	[[ $(header content-length) == "$(stat -c %s "$F/medium.wav")" ]]
+	# Two downloads and a JSON request on one TCP connection.
+	url=http://127.0.0.1:$CD_PORT/api/files/$id/content
+	run curl -sS -H "Authorization: Bearer $AGENT" -o "$CD_TMP/m1" "$url" \
+		-o "$CD_TMP/m2" "$url" -o "$CD_TMP/m3" "http://127.0.0.1:$CD_PORT/api/files/$id" \
+		-w '%{http_code} %{num_connects}\n'
+	assert_success
+	assert_equal "${lines[*]}" "200 1 200 0 200 0"
+	cmp "$F/medium.wav" "$CD_TMP/m1"
+	cmp "$F/medium.wav" "$CD_TMP/m2"
+	[[ $(jq -r .id "$CD_TMP/m3") == "$id" ]]
+	# HEAD: the headers without the body.
+	run curl -sS -I -H "Authorization: Bearer $AGENT" "$url"
+	assert_line --partial "content-length: $(stat -c %s "$F/medium.wav")"
 }
