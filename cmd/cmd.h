@@ -237,6 +237,14 @@ extern const struct cmd_entry		cmd_agents_entry;
 /* cmd-analytics.c */
 extern const struct cmd_entry		cmd_analytics_entry;
 
+/* cmd-settings.c */
+extern const struct cmd_entry		cmd_settings_entry;
+/* --company, else the signed-in user's company. Caller frees *company. */
+int		 cmd_own_company(struct cmd_ctx *, char **company);
+
+/* cmd-files.c */
+extern const struct cmd_entry		cmd_files_entry;
+
 /* cmd-ivr.c */
 struct ivr_diags;
 struct ivr_flow;

@@ -79,6 +79,14 @@ static const struct config_key {
 	K("turn_urls",		CONFIG_STRING,	turn_urls,	0, 0, 0),
 	K("turn_secret",	CONFIG_STRING,	turn_secret,	0, 0, 1),
 	K("turn_ttl",		CONFIG_INT,	turn_ttl,	60, 604800, 0),
+	K("max_upload_bytes",	CONFIG_SIZE,	max_upload,	1, 1LL << 30, 0),
+	K("storage",		CONFIG_STRING,	storage,	0, 0, 0),
+	K("storage_dir",	CONFIG_STRING,	storage_dir,	0, 0, 0),
+	K("s3_endpoint",	CONFIG_STRING,	s3_endpoint,	0, 0, 0),
+	K("s3_bucket",		CONFIG_STRING,	s3_bucket,	0, 0, 0),
+	K("s3_region",		CONFIG_STRING,	s3_region,	0, 0, 0),
+	K("s3_access_key",	CONFIG_STRING,	s3_access_key,	0, 0, 1),
+	K("s3_secret_key",	CONFIG_STRING,	s3_secret_key,	0, 0, 1),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -169,6 +177,9 @@ config_defaults(struct config *cfg)
 	cfg->widget_rate_ip = 0.2;
 	cfg->widget_rate_ip_burst = 10;
 	cfg->turn_ttl = 86400;
+	cfg->max_upload = 10 * 1024 * 1024;
+	cfg->storage = xstrdup("local");
+	cfg->s3_region = xstrdup("us-east-1");
 }
 
 void
@@ -722,6 +733,49 @@ config_listen_split(const char *s, char *host, size_t size, int *port)
 	return 0;
 }
 
+/* storage: local (storage_dir, default DATA_DIR/files) or s3 (s3_*). */
+static int
+config_check_storage(const struct config *cfg, char **cause)
+{
+	char	 q[64];
+
+	if (cfg->storage != NULL && strcmp(cfg->storage, "local") == 0)
+		return 0;
+	if (cfg->storage == NULL || strcmp(cfg->storage, "s3") != 0) {
+		*cause = xasprintf("storage must be local or s3, not \"%s\"",
+		    config_quote(q, sizeof q, cfg->storage ? cfg->storage : ""));
+		return -1;
+	}
+	if (cfg->s3_endpoint == NULL || (strncmp(cfg->s3_endpoint, "http://",
+	    7) != 0 && strncmp(cfg->s3_endpoint, "https://", 8) != 0)) {
+		*cause = xstrdup("storage s3 needs s3_endpoint, an http:// or"
+		    " https:// URL");
+		return -1;
+	}
+	if (cfg->s3_bucket == NULL || *cfg->s3_bucket == '\0' ||
+	    strspn(cfg->s3_bucket, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+	    strlen(cfg->s3_bucket)) {
+		*cause = xstrdup("storage s3 needs s3_bucket, a bucket name of"
+		    " [a-z0-9.-]");
+		return -1;
+	}
+	if (cfg->s3_region == NULL || *cfg->s3_region == '\0' ||
+	    strspn(cfg->s3_region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+	    strlen(cfg->s3_region)) {
+		*cause = xstrdup("s3_region must be a region name such as"
+		    " us-east-1");
+		return -1;
+	}
+	if (cfg->s3_access_key == NULL || *cfg->s3_access_key == '\0' ||
+	    cfg->s3_secret_key == NULL || *cfg->s3_secret_key == '\0' ||
+	    strchr(cfg->s3_access_key, ':') != NULL) {
+		*cause = xstrdup("storage s3 needs s3_access_key (without ':')"
+		    " and s3_secret_key");
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_ice_urls(const char *list, int turn, char **urls, int max,
     char **cause)
@@ -862,6 +916,7 @@ config_check(const struct config *cfg, char **cause)
 		return -1;
 	}
 	if (config_check_ice(cfg, cause) != 0)
+	if (config_check_storage(cfg, cause) != 0)
 		return -1;
 	if (cfg->access_ttl < 30 || cfg->access_ttl > 86400) {
 		*cause = xstrdup("access_token_ttl must be from 30 to 86400");

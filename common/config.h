@@ -46,6 +46,14 @@ struct config {
 	char		*turn_urls;	/* turn_urls: "turn:HOST[:PORT]?...", ... */
 	char		*turn_secret;	/* coturn static-auth-secret, secret */
 	int		 turn_ttl;	/* seconds a TURN credential lasts */
+	size_t		 max_upload;	/* bytes, max_upload_bytes (files) */
+	char		*storage;	/* local | s3 */
+	char		*storage_dir;	/* local: NULL for DATA_DIR/files */
+	char		*s3_endpoint;	/* s3: http(s)://host[:port] */
+	char		*s3_bucket;
+	char		*s3_region;
+	char		*s3_access_key;
+	char		*s3_secret_key;	/* secret: never logged */
 };
 
 void	config_defaults(struct config *);

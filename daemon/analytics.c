@@ -15,8 +15,6 @@
 #include "db-analytics.h"
 #include "analytics-int.h"
 
-/* Queues below this service level (answered within / answered + abandoned). */
-#define SL_TARGET	0.8
 /* Agents who miss more than this share of their offers. */
 #define MISS_LIMIT	0.2
 /* At most this many buckets in one answer. */
@@ -117,6 +115,7 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 	if (PQntuples(res) == 0)
 		return resp_problem(h->resp, 404, "not_found", "no such company");
 	s->seconds = strtod(PQgetvalue(res, 0, RANGE_C_SECONDS), NULL);
+	s->sl_target = strtod(PQgetvalue(res, 0, RANGE_C_SL_TARGET), NULL) / 100;
 	if (!(s->seconds > 0))
 		return resp_problem(h->resp, 400, "bad_request",
 		    "\"from\" must be before \"to\"");
@@ -315,7 +314,7 @@ insights_queues(struct hctx *h, const struct analytics_scope *s)
 		ans = num(res, i, QSL_C_ANSWERED);
 		ab = num(res, i, QSL_C_ABANDONED);
 		within = num(res, i, QSL_C_WITHIN);
-		if (ans + ab == 0 || within / (ans + ab) >= SL_TARGET)
+		if (ans + ab == 0 || within / (ans + ab) >= s->sl_target)
 			continue;
 		json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,"
 		    "s:f}", "queue_id", PQgetvalue(res, i, QSL_C_ID),
@@ -388,7 +387,7 @@ analytics_insights(struct hctx *h)
 	if (analytics_scope(h, 1, &s) != 0)
 		goto out;
 	doc = scope_json(&s);
-	json_object_set_new(doc, "sl_target", json_real(SL_TARGET));
+	json_object_set_new(doc, "sl_target", json_real(s.sl_target));
 	json_object_set_new(doc, "miss_rate_limit", json_real(MISS_LIMIT));
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		if ((v = parts[i](h, &s)) == NULL) {

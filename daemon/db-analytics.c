@@ -68,7 +68,8 @@ enum {
 static struct db_stmt st_range = { .sql =
 	"SELECT co.timezone, " UTC_US("r.f") ", " UTC_US("r.t") ", "
 	SQL_TIME("r.f") ", " SQL_TIME("r.t") ","
-	" extract(epoch FROM r.t - r.f)"
+	" extract(epoch FROM r.t - r.f),"
+	" coalesce((co.settings->>'sl_target')::int, 80)"
 	" FROM companies co, LATERAL (SELECT d.f, coalesce($3::timestamptz,"
 	"  d.f + interval '1 day') AS t FROM (SELECT coalesce($2::timestamptz,"
 	"  date_trunc('day', now() AT TIME ZONE co.timezone)"

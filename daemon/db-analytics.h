@@ -26,7 +26,7 @@ struct analytics_range {
 
 enum analytics_range_col {
 	RANGE_C_TZ, RANGE_C_FROM, RANGE_C_TO, RANGE_C_FROM_OUT, RANGE_C_TO_OUT,
-	RANGE_C_SECONDS,
+	RANGE_C_SECONDS, RANGE_C_SL_TARGET,
 };
 
 /*

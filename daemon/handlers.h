@@ -80,6 +80,26 @@ int	analytics_insights(struct hctx *);
 /* analytics-export.c */
 int	analytics_export(struct hctx *);
 
+/* settings.c */
+int	settings_system_get(struct hctx *);
+int	settings_system_put(struct hctx *);
+int	settings_company_get(struct hctx *);
+int	settings_company_put(struct hctx *);
+int	settings_prefs_get(struct hctx *);
+int	settings_prefs_put(struct hctx *);
+int	settings_themes(struct hctx *);
+int	settings_languages(struct hctx *);
+
+/* settings-status.c */
+int	settings_status(struct hctx *);
+
+/* files.c */
+int	files_upload(struct hctx *);
+int	files_list(struct hctx *);
+int	files_get(struct hctx *);
+int	files_content(struct hctx *);
+int	files_delete(struct hctx *);
+
 /* ivr-run.c */
 int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */

@@ -94,6 +94,8 @@ request_free(struct request *req)
 	free(req->user_agent);
 	free(req->idempotency_key);
 	free(req->raw);
+	free(req->content_type);
+	free(req->if_none_match);
 	free(req);
 }
 
@@ -102,6 +104,7 @@ response_reset(struct response *resp)
 {
 	free(resp->body);
 	free(resp->location);
+	free(resp->etag);
 	memset(resp, 0, sizeof *resp);
 }
 
@@ -311,4 +314,24 @@ is_uuid(const char *s)
 			return 0;
 	}
 	return s[sizeof pat - 1] == '\0';
+}
+
+/* Does an If-None-Match list name etag (or "*")? */
+int
+etag_match(const char *list, const char *etag)
+{
+	size_t	 n = strlen(etag);
+
+	if (list == NULL)
+		return 0;
+	for (const char *p = list; *p != '\0'; ) {
+		p += strspn(p, " \t,");
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*' || (strncmp(p, etag, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' ')))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
 }

@@ -58,6 +58,8 @@ struct request {
 	char			 client_ip[64];
 	char			*user_agent;
 	char			*idempotency_key;
+	char			*content_type;	/* of a raw body (ROUTE_RAW) */
+	char			*if_none_match;	/* for ROUTE_RAW downloads */
 };
 
 struct response {
@@ -68,6 +70,7 @@ struct response {
 	char		*location;	/* malloc'd, for 201 */
 	int		 retry_after;	/* seconds, 0 for none */
 	char		 allow[64];	/* for 405 */
+	char		*etag;		/* malloc'd, quoted, or NULL */
 };
 
 const char	*http_method_name(enum http_method);
@@ -112,5 +115,7 @@ char	*query_get(const char *query, const char *name);
 int	query_limit(const struct request *, struct response *);
 
 int	is_uuid(const char *);
+/* Does an If-None-Match header's list name etag (quoted), or "*"? */
+int	etag_match(const char *list, const char *etag);
 
 #endif

@@ -92,6 +92,21 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_origins_get },
 	{ HTTP_PUT,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY, widget_origins_put },
 	{ HTTP_GET,	"/api/webrtc/ice-servers", ANY, ROUTE_READ, ice_servers_get },
+	{ HTTP_GET,	"/api/settings/system", ROLE_ADMIN, ROUTE_READ, settings_system_get },
+	{ HTTP_PUT,	"/api/settings/system", ROLE_ADMIN, ROUTE_BODY, settings_system_put },
+	{ HTTP_GET,	"/api/settings/system/status", ROLE_ADMIN, 0, settings_status },
+	{ HTTP_GET,	"/api/settings/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, settings_company_get },
+	{ HTTP_PUT,	"/api/settings/company/:companyId", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, settings_company_put },
+	{ HTTP_GET,	"/api/settings/user/preferences", ANY, ROUTE_READ, settings_prefs_get },
+	{ HTTP_PUT,	"/api/settings/user/preferences", ANY, ROUTE_BODY, settings_prefs_put },
+	{ HTTP_GET,	"/api/settings/themes", ANY, ROUTE_INLINE, settings_themes },
+	{ HTTP_GET,	"/api/settings/languages", ANY, ROUTE_INLINE, settings_languages },
+
+	{ HTTP_POST,	"/api/files/company/:companyId", ROLE_MANAGER, ROUTE_RAW | ROUTE_COMPANY_PARAM | ROUTE_SLOW, files_upload },
+	{ HTTP_GET,	"/api/files/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, files_list },
+	{ HTTP_GET,	"/api/files/:id", ANY, ROUTE_READ, files_get },
+	{ HTTP_GET,	"/api/files/:id/content", ANY, ROUTE_SLOW, files_content },
+	{ HTTP_DELETE,	"/api/files/:id", ROLE_MANAGER, ROUTE_SLOW, files_delete },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 
