@@ -16,7 +16,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 PKGS_COMMON = jansson yaml-0.1 libcurl
-PKGS_DAEMON = libwebsockets libpq libjwt
+PKGS_DAEMON = libwebsockets libpq libjwt libcrypto
 PKGS_CLI    = ncursesw readline
 
 WARN	= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -117,17 +117,19 @@ build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
 
 # libFuzzer on every parser of outside input: the IVR parser, validator
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
-# bodies and field checks (fuzz-http). Each runs FUZZ_SECONDS on a corpus
-# in build/fuzz/NAME; crashes land in build/fuzz/crashes (keep them as
-# regression inputs).
+# bodies and field checks (fuzz-http), x-www-form-urlencoded bodies
+# (fuzz-form). Each runs FUZZ_SECONDS on a corpus in build/fuzz/NAME;
+# crashes land in build/fuzz/crashes (keep them as regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS       = ivr token http
+FUZZERS       = ivr token http form
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
-FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
+FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
+		 common/xmalloc.c
+FUZZ_SRC_form  = common/form.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt
 
 # Each fuzzer's own sources are prerequisites too (second expansion).

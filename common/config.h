@@ -37,6 +37,8 @@ struct config {
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
+	char		*public_url;	/* public_url: https://host[:port][/prefix]
+					   the daemon is reached at (webhooks) */
 };
 
 void	config_defaults(struct config *);

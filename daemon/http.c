@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "form.h"
 #include "http.h"
 
 static const char *method_names[HTTP_METHOD_COUNT] = {
@@ -94,6 +95,14 @@ request_free(struct request *req)
 	free(req->user_agent);
 	free(req->idempotency_key);
 	free(req->raw);
+	if (req->form != NULL) {
+		form_free(req->form);
+		free(req->form);
+	}
+	free(req->hook_id);
+	free(req->hook_timestamp);
+	free(req->hook_signature);
+	free(req->twilio_signature);
 	free(req);
 }
 

@@ -84,6 +84,16 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
+
+	{ HTTP_GET,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
+	{ HTTP_PUT,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, integrations_put },
+	{ HTTP_DELETE,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_delete },
+	{ HTTP_GET,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
+	{ HTTP_PUT,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_BODY_OPT | ROUTE_COMPANY_PARAM, integrations_put },
+	{ HTTP_DELETE,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_delete },
+	/* Signed by the sender, not a bearer token: the handlers check. */
+	{ HTTP_POST,	"/api/webhooks/incoming/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED, incoming_webhook },
+	{ HTTP_POST,	"/api/webhooks/twilio/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_FORM | ROUTE_SIGNED, twilio_webhook },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 

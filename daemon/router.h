@@ -28,6 +28,10 @@ enum route_flags {
 					   may run pipelined (batch.h) */
 	ROUTE_BODY_OPT = 0x40,		/* a JSON body is allowed, not needed */
 	ROUTE_YAML = 0x80,		/* or application/yaml, kept raw */
+	ROUTE_FORM = 0x100,		/* application/x-www-form-urlencoded
+					   instead of JSON: req->form */
+	ROUTE_SIGNED = 0x200,		/* a webhook: keep the raw body and
+					   the signature headers */
 };
 
 struct route {
