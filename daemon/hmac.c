@@ -76,6 +76,12 @@ hmac_secret_key(const char *secret, unsigned char **key, size_t *len)
 	elen = strlen(enc);
 	if (elen == 0 || elen % 4 != 0)
 		return -1;
+	/* Base64 characters, then at most two '=' of padding. */
+	while (pad < 2 && enc[elen - 1 - pad] == '=')
+		pad++;
+	if (strspn(enc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/") != elen - pad || elen == pad)
+		return -1;
 	out = xmalloc(elen / 4 * 3 + 1);
 	if ((n = EVP_DecodeBlock(out, (const unsigned char *)enc,
 	    (int)elen)) < 0) {
@@ -83,8 +89,6 @@ hmac_secret_key(const char *secret, unsigned char **key, size_t *len)
 		return -1;
 	}
 	/* EVP_DecodeBlock counts the padding as bytes. */
-	while (pad < 2 && enc[elen - 1 - pad] == '=')
-		pad++;
 	*key = out;
 	*len = (size_t)n - pad;
 	return 0;

@@ -362,6 +362,8 @@ parse_form(struct exchange *x, struct request *req, struct response *resp,
 		free(cause);
 		return -1;
 	}
+	if (x->body != NULL)
+		x->body[x->len] = '\0';
 	req->raw = x->body;
 	req->rawlen = x->len;
 	x->body = NULL;
@@ -403,6 +405,7 @@ parse_body(struct exchange *x, struct request *req, struct response *resp,
 		    "the request body must be a JSON object");
 	if (req->route->flags & ROUTE_SIGNED) {
 		/* The signature covers these exact bytes. */
+		x->body[x->len] = '\0';
 		req->raw = x->body;
 		req->rawlen = x->len;
 		x->body = NULL;

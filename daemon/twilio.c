@@ -28,6 +28,7 @@
 #include "db-call.h"
 #include "db-integration.h"
 #include "call.h"
+#include "events.h"
 #include "hmac.h"
 #include "twiml.h"
 
@@ -170,6 +171,46 @@ twilio_render(struct hctx *h, const char *company, const char *sid)
 	return twiml_answer(h, xml);
 }
 
+/*
+ * The call could not enter the flow (no active entry flow, say): the
+ * caller hears an apology, and a call left in state new is failed.
+ */
+static int
+twilio_refuse(struct hctx *h, const char *company, const char *sid)
+{
+	struct call_move	 m = { 0 };
+	PGresult		*call, *row = NULL;
+	char			*key = xasprintf("twilio:%s", sid), *xml;
+	json_t			*data;
+
+	log_warn("twilio: company %s: an arriving call failed (%d)", company,
+	    h->resp->status);
+	xml = twiml_say_hangup(TWILIO_SORRY);
+	call = db_call_by_key(h->db, company, key);
+	free(key);
+	if (call != NULL && PQntuples(call) == 1 &&
+	    strcmp(PQgetvalue(call, 0, CALL_C_STATE), "new") == 0) {
+		data = json_pack("{s:s}", "reason", "the call could not enter"
+		    " the entry flow");
+		m.call = PQgetvalue(call, 0, CALL_C_ID);
+		m.company = company;
+		m.from = CALL_NEW;
+		m.to = CALL_FAILED;
+		m.event = "call.failed";
+		m.data = data;
+		if (db_begin(h->db) == 0 && call_move(h->db, &m, &row) == MOVE_OK &&
+		    db_twilio_put(h->db, company, sid, m.call, xml) == 0 &&
+		    db_commit(h->db) == 0)
+			events_publish(company, "call.failed", call_json(row, 0));
+		else
+			db_rollback(h->db);
+		json_decref(data);
+		PQclear(row);
+	}
+	PQclear(call);
+	return twiml_answer(h, xml);
+}
+
 /* A call arrives: into the entry flow, once per CallSid. */
 static int
 twilio_voice(struct hctx *h, const char *company, const char *sid)
@@ -202,7 +243,8 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	h->req->body = b;
 	free(h->req->idempotency_key);
 	h->req->idempotency_key = xasprintf("twilio:%s", sid);
-	calls_create(h);
+	if (calls_create(h) != 0 || h->resp->status >= 400)
+		return twilio_refuse(h, company, sid);
 	return twilio_render(h, company, sid);
 }
 

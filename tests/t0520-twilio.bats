@@ -258,3 +258,18 @@ action_call() {
 	twilio "$TOK_B" "/api/webhooks/twilio/$OTHER" CallSid=CAother2 AccountSid=$SID_B
 	assert_problem 403 forbidden
 }
+
+@test "no entry flow: the caller hears an apology, the call is failed, once" {
+	third=$(mkcompany "Flowless Co")
+	set_twilio "$third" "$SID_A" "$TOK_A" ""
+	assert_status 201
+	twilio "$TOK_A" "/api/webhooks/twilio/$third" CallSid=CAnoflow AccountSid=$SID_A From=+4930999
+	assert_status 200
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we cannot take your call right now.</Say><Hangup/></Response>' ]]
+	first=$output
+	twilio "$TOK_A" "/api/webhooks/twilio/$third" CallSid=CAnoflow AccountSid=$SID_A From=+4930999
+	[[ $output == "$first" ]]
+	api GET /api/calls ""
+	assert_json "[.items[] | select(.company_id == \"$third\")] | length" 1
+	assert_json "[.items[] | select(.company_id == \"$third\")][0].state" failed
+}
