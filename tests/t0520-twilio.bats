@@ -273,3 +273,20 @@ action_call() {
 	assert_json "[.items[] | select(.company_id == \"$third\")] | length" 1
 	assert_json "[.items[] | select(.company_id == \"$third\")][0].state" failed
 }
+
+@test "public_url: checked at start; without it the webhook answers 503" {
+	printf 'public_url: ftp://calls.example.test\n' >"$CD_TMP/badurl.yaml"
+	run "$CD_DAEMON" --check-config --config "$CD_TMP/badurl.yaml" \
+		--database-url "$CD_DBURL" --data-dir "$CD_TMP/ccdata"
+	assert_failure 1
+	assert_output --partial public_url
+	printf 'public_url: https://calls.example.test/cd\n' >"$CD_TMP/goodurl.yaml"
+	run "$CD_DAEMON" --check-config --config "$CD_TMP/goodurl.yaml" \
+		--database-url "$CD_DBURL" --data-dir "$CD_TMP/ccdata"
+	assert_success
+	daemon_start nopub
+	twilio "$TOK_A" "/api/webhooks/twilio/$CO" CallSid=CAnopub AccountSid=$SID_A
+	assert_problem 503 unavailable
+	daemon_stop nopub
+	daemon_use main
+}
