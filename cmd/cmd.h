@@ -237,6 +237,9 @@ extern const struct cmd_entry		cmd_agents_entry;
 /* cmd-analytics.c */
 extern const struct cmd_entry		cmd_analytics_entry;
 
+/* cmd-integrations.c */
+extern const struct cmd_entry		cmd_integrations_entry;
+
 /* cmd-ivr.c */
 struct ivr_diags;
 struct ivr_flow;

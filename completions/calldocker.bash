@@ -84,6 +84,10 @@ __calldocker_takes_arg()
 		case $2 in
 		--host) return 0 ;;
 		esac ;;
+	"integrations set")
+		case $2 in
+		--account-sid) return 0 ;;
+		esac ;;
 	"ivr validate")
 		case $2 in
 		--queues) return 0 ;;
@@ -161,7 +165,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|analytics|calls|companies|config|ivr|queues|users) path="$path $w" ;;
+			agents|analytics|calls|companies|config|integrations|ivr|queues|users) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -257,6 +261,8 @@ _calldocker()
 		"companies update") flags="$flags --name --timezone" ;;
 		"companies delete") flags="$flags --yes" ;;
 		"config set-context") flags="$flags --host" ;;
+		"integrations set") flags="$flags --account-sid --auth-token-stdin" ;;
+		"integrations delete") flags="$flags --yes" ;;
 		"ivr validate") flags="$flags --strict --queues" ;;
 		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;
 		"ivr import") flags="$flags --activate --dry-run" ;;
@@ -280,12 +286,13 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config ivr queues users completion help login logout version wallboard whoami" ;;
+	"") words="agents analytics calls companies config integrations ivr queues users completion help login logout version wallboard whoami" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
+	integrations) words="show set delete" ;;
 	ivr) words="validate simulate import diff list show export versions activate rollback delete" ;;
 	queues) words="list get create update delete stats" ;;
 	users) words="list get create update delete" ;;
@@ -323,6 +330,12 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
 	"config delete-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
+	"integrations show")
+		words="twilio incoming" ;;
+	"integrations set")
+		words="twilio incoming" ;;
+	"integrations delete")
+		words="twilio incoming" ;;
 	"ivr show")
 		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
 	"ivr export")

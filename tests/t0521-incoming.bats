@@ -186,3 +186,31 @@ secret() { # COMPANY -> the secret, from its settings file
 	hook "$(secret "$OTHER")" "$OTHER" '{"action":"call.update","external_id":"crm-1"}'
 	assert_problem 404 not_found
 }
+
+@test "calldocker integrations: set, show and delete the secrets" {
+	run cli --company "$OTHER" -q integrations set incoming
+	assert_success
+	[[ $output == whsec_* ]]
+	s=$output
+	echo "$s" >"$CD_TMP/secret.$OTHER"
+	hook "$(secret "$OTHER")" "$OTHER" '{"action":"call.create","external_id":"cli-1","queue":"Sales"}'
+	assert_status 201
+	run cli --company "$OTHER" -o json integrations show incoming
+	assert_success
+	[[ $(jq -r .configured <<<"$output") == true && $output != *"$s"* ]]
+	run --separate-stderr cli --company "$OTHER" integrations set twilio \
+		--account-sid AC0123456789abcdef0123456789abcdef --auth-token-stdin \
+		<<<"a-twilio-auth-token-0001"
+	assert_success
+	[[ $output == *AC0123456789abcdef0123456789abcdef* && $output != *a-twilio-auth-token* ]]
+	run cli --company "$OTHER" integrations set twilio --auth-token-stdin </dev/null
+	assert_failure 2
+	run cli --company "$OTHER" integrations show nonsense
+	assert_failure 2
+	run cli --company "$OTHER" integrations delete incoming --yes
+	assert_success
+	run cli --company "$OTHER" integrations delete incoming --yes
+	assert_failure 3
+	hook "$(secret "$OTHER")" "$OTHER" '{"action":"call.create","external_id":"cli-2","queue":"Sales"}'
+	assert_problem 401 unauthorized
+}
