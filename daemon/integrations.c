@@ -140,9 +140,17 @@ integrations_put(struct hctx *h)
 		goto out;
 	}
 	fields_free(&f);
-	if (db_begin(h->db) != 0 || (res = db_integration_put(h->db, company,
-	    kind, account, secret)) == NULL)
+	if (db_begin(h->db) != 0)
 		goto fail;
+	if ((res = db_integration_put(h->db, company, kind, account,
+	    secret)) == NULL) {
+		if (h->db->err != DB_FOREIGN)
+			goto fail;
+		/* An admin naming a company that does not exist. */
+		db_rollback(h->db);
+		rc = resp_problem(h->resp, 404, "not_found", "no such company");
+		goto out;
+	}
 	created = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
 	if (audit(h->db, h->req, company, created ? "create" : "rotate",
 	    "integration", company, json_pack("{s:s}", "kind", kind)) != 0 ||

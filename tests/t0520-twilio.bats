@@ -109,6 +109,9 @@ action_call() {
 	! grep -q "$TOK_A" "$CD_LOG"
 	set_twilio "$OTHER" "$SID_B" "$TOK_B" "$OZ"
 	assert_status 201
+	# An admin (the socket's) naming a company that does not exist.
+	set_twilio "$(cat /proc/sys/kernel/random/uuid)" "$SID_B" "$TOK_B" ""
+	assert_problem 404 not_found
 }
 
 @test "a bad signature, an unknown company or a stranger's token: the same 403" {
