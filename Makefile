@@ -130,7 +130,7 @@ FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
 		 common/xmalloc.c
 FUZZ_SRC_form  = common/form.c common/xmalloc.c
-FUZZ_PKGS      = jansson yaml-0.1 libjwt
+FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 
 # Each fuzzer's own sources are prerequisites too (second expansion).
 .SECONDEXPANSION:
