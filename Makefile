@@ -125,20 +125,22 @@ build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
 # libFuzzer on every parser of outside input: the IVR parser, validator
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
 # bodies and field checks (fuzz-http), signaling messages (fuzz-ws), upload
-# sniffing and If-None-Match (fuzz-sniff). Each runs FUZZ_SECONDS on a corpus
-# in build/fuzz/NAME; crashes land in build/fuzz/crashes (keep them as
-# regression inputs).
+# sniffing and If-None-Match (fuzz-sniff), x-www-form-urlencoded bodies
+# (fuzz-form). Each runs FUZZ_SECONDS on a corpus in build/fuzz/NAME;
+# crashes land in build/fuzz/crashes (keep them as regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS       = ivr token http ws sniff
+FUZZERS       = ivr token http ws sniff form
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
-FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
+FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
+		 common/xmalloc.c
 FUZZ_SRC_ws    = daemon/ws-check.c
-FUZZ_SRC_sniff = daemon/sniff.c daemon/http.c common/xmalloc.c
-FUZZ_PKGS      = jansson yaml-0.1 libjwt
+FUZZ_SRC_sniff = daemon/sniff.c daemon/http.c common/form.c common/xmalloc.c
+FUZZ_SRC_form  = common/form.c common/xmalloc.c
+FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 
 # Each fuzzer's own sources are prerequisites too (second expansion).
 .SECONDEXPANSION:

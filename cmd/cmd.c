@@ -59,6 +59,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_companies_entry,
 	&cmd_config_entry,
 	&cmd_files_entry,
+	&cmd_integrations_entry,
 	&cmd_ivr_entry,
 	&cmd_queues_entry,
 	&cmd_settings_entry,

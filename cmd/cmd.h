@@ -244,6 +244,8 @@ int		 cmd_own_company(struct cmd_ctx *, char **company);
 
 /* cmd-files.c */
 extern const struct cmd_entry		cmd_files_entry;
+/* cmd-integrations.c */
+extern const struct cmd_entry		cmd_integrations_entry;
 
 /* cmd-ivr.c */
 struct ivr_diags;

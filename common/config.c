@@ -87,6 +87,7 @@ static const struct config_key {
 	K("s3_region",		CONFIG_STRING,	s3_region,	0, 0, 0),
 	K("s3_access_key",	CONFIG_STRING,	s3_access_key,	0, 0, 1),
 	K("s3_secret_key",	CONFIG_STRING,	s3_secret_key,	0, 0, 1),
+	K("public_url",		CONFIG_STRING,	public_url,	0, 0, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -925,6 +926,15 @@ config_check(const struct config *cfg, char **cause)
 	if (cfg->refresh_ttl < cfg->access_ttl) {
 		*cause = xstrdup("refresh_token_ttl must not be shorter than "
 		    "access_token_ttl");
+		return -1;
+	}
+	if (cfg->public_url != NULL && *cfg->public_url != '\0' &&
+	    ((strncmp(cfg->public_url, "https://", 8) != 0 &&
+	    strncmp(cfg->public_url, "http://", 7) != 0) ||
+	    strpbrk(cfg->public_url, "?# ") != NULL)) {
+		*cause = xasprintf("invalid public_url \"%s\": expected "
+		    "http(s)://host[:port][/prefix]",
+		    config_quote(q, sizeof q, cfg->public_url));
 		return -1;
 	}
 	return 0;

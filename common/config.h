@@ -54,6 +54,8 @@ struct config {
 	char		*s3_region;
 	char		*s3_access_key;
 	char		*s3_secret_key;	/* secret: never logged */
+	char		*public_url;	/* public_url: https://host[:port][/prefix]
+					   the daemon is reached at (webhooks) */
 };
 
 void	config_defaults(struct config *);

@@ -96,6 +96,10 @@ __calldocker_takes_arg()
 		case $2 in
 		-O|--output-file) return 0 ;;
 		esac ;;
+	"integrations set")
+		case $2 in
+		--account-sid) return 0 ;;
+		esac ;;
 	"ivr validate")
 		case $2 in
 		--queues) return 0 ;;
@@ -173,7 +177,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|analytics|calls|companies|config|files|ivr|queues|settings|users) path="$path $w" ;;
+			agents|analytics|calls|companies|config|files|integrations|ivr|queues|settings|users) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -279,6 +283,8 @@ _calldocker()
 		"files list") flags="$flags --kind --limit --all" ;;
 		"files download") flags="$flags -O --output-file" ;;
 		"files delete") flags="$flags --yes" ;;
+		"integrations set") flags="$flags --account-sid --auth-token-stdin" ;;
+		"integrations delete") flags="$flags --yes" ;;
 		"ivr validate") flags="$flags --strict --queues" ;;
 		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;
 		"ivr import") flags="$flags --activate --dry-run" ;;
@@ -302,13 +308,14 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config files ivr queues settings users completion help login logout version wallboard whoami" ;;
+	"") words="agents analytics calls companies config files integrations ivr queues settings users completion help login logout version wallboard whoami" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
 	files) words="upload list get download delete" ;;
+	integrations) words="show set delete" ;;
 	ivr) words="validate simulate import diff list show export versions activate rollback delete" ;;
 	queues) words="list get create update delete stats" ;;
 	settings) words="get set unset status languages themes" ;;
@@ -353,6 +360,12 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" files list -q 2>/dev/null) ;;
 	"files delete")
 		words=$("${COMP_WORDS[0]}" files list -q 2>/dev/null) ;;
+	"integrations show")
+		words="twilio incoming" ;;
+	"integrations set")
+		words="twilio incoming" ;;
+	"integrations delete")
+		words="twilio incoming" ;;
 	"ivr show")
 		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
 	"ivr export")

@@ -122,6 +122,11 @@ function __calldocker_takes_arg
                 case -O --output-file
                     return 0
             end
+        case 'integrations set'
+            switch $argv[2]
+                case --account-sid
+                    return 0
+            end
         case 'ivr validate'
             switch $argv[2]
                 case --queues
@@ -209,7 +214,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case agents analytics calls companies config files ivr queues settings users
+                    case agents analytics calls companies config files integrations ivr queues settings users
                         set path "$path $w"
                 end
         end
@@ -282,6 +287,10 @@ complete -c calldocker -n '__calldocker_using files' -a list -d 'list the compan
 complete -c calldocker -n '__calldocker_using files' -a get -d 'show a file\'s metadata'
 complete -c calldocker -n '__calldocker_using files' -a download -d 'write a file\'s content to standard output or -O FILE'
 complete -c calldocker -n '__calldocker_using files' -a delete -d 'delete a file'
+complete -c calldocker -n '__calldocker_using ""' -a integrations -d 'manage a company\'s webhook secrets (twilio, incoming)'
+complete -c calldocker -n '__calldocker_using integrations' -a show -d 'show whether a webhook secret is set (never the secret)'
+complete -c calldocker -n '__calldocker_using integrations' -a set -d 'set twilio\'s auth token, or make a new incoming-webhook secret and print it once'
+complete -c calldocker -n '__calldocker_using integrations' -a delete -d 'remove a webhook secret: its webhooks are refused'
 complete -c calldocker -n '__calldocker_using ""' -a ivr -d 'manage IVR flows'
 complete -c calldocker -n '__calldocker_using ivr' -a validate -d 'check flows offline and print problems as FILE:LINE:COLUMN'
 complete -c calldocker -n '__calldocker_using ivr' -a simulate -d 'walk a flow offline and print the path and actions'
@@ -413,6 +422,12 @@ complete -c calldocker -n '__calldocker_using "files download"' -s O -l output-f
 complete -c calldocker -n '__calldocker_using "files download"' -a '(__calldocker_run files list -q)'
 complete -c calldocker -n '__calldocker_using "files delete"' -l yes -d 'do not ask for confirmation'
 complete -c calldocker -n '__calldocker_using "files delete"' -a '(__calldocker_run files list -q)'
+complete -c calldocker -n '__calldocker_using "integrations show"' -a 'twilio incoming'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l account-sid -x -d 'twilio: the account SID (AC...)'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l auth-token-stdin -d 'twilio: read the auth token from stdin instead of asking'
+complete -c calldocker -n '__calldocker_using "integrations set"' -a 'twilio incoming'
+complete -c calldocker -n '__calldocker_using "integrations delete"' -l yes -d 'do not ask for confirmation'
+complete -c calldocker -n '__calldocker_using "integrations delete"' -a 'twilio incoming'
 complete -c calldocker -n '__calldocker_using "ivr validate"' -l strict -d 'fail on warnings too'
 complete -c calldocker -n '__calldocker_using "ivr validate"' -l queues -x -d 'the queues that exist, comma-separated: others are errors'
 complete -c calldocker -n '__calldocker_using "ivr simulate"' -l input -x -d 'what happens at each wait, comma-separated: digits, timeout, hangup; answered, timeout or failed in a queue; recorded'

@@ -114,5 +114,21 @@ int	widget_origins_get(struct hctx *);
 int	widget_origins_put(struct hctx *);
 /* ice.c */
 int	ice_servers_get(struct hctx *);
+/* integrations.c */
+int	integrations_get(struct hctx *);
+int	integrations_put(struct hctx *);
+int	integrations_delete(struct hctx *);
+
+/* incoming.c */
+int	incoming_webhook(struct hctx *);
+/*
+ * Not a route: the far end hung up call (a row of CALL_COLS): a call in a
+ * flow tells its IVR session, any other live call goes through the hub
+ * (abandoned if no agent had it); a call already over stays as it is.
+ */
+int	webhook_hangup(struct hctx *, const char *company, const PGresult *call);
+
+/* twilio.c */
+int	twilio_webhook(struct hctx *);
 
 #endif

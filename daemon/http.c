@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "form.h"
 #include "http.h"
 
 static const char *method_names[HTTP_METHOD_COUNT] = {
@@ -96,6 +97,14 @@ request_free(struct request *req)
 	free(req->raw);
 	free(req->content_type);
 	free(req->if_none_match);
+	if (req->form != NULL) {
+		form_free(req->form);
+		free(req->form);
+	}
+	free(req->hook_id);
+	free(req->hook_timestamp);
+	free(req->hook_signature);
+	free(req->twilio_signature);
 	free(req);
 }
 

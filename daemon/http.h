@@ -53,8 +53,16 @@ struct request {
 	/* NULL for an admin (every company), else the principal's company. */
 	const char		*scope;
 	json_t			*body;		/* parsed JSON body or NULL */
-	char			*raw;		/* a YAML body (ROUTE_YAML), or NULL */
+	char			*raw;		/* a YAML body (ROUTE_YAML), the
+						   bytes of a ROUTE_SIGNED or
+						   ROUTE_FORM body, or NULL */
 	size_t			 rawlen;
+	struct form		*form;		/* ROUTE_FORM: the fields */
+	/* ROUTE_SIGNED: the headers a webhook's signature travels in. */
+	char			*hook_id;	/* webhook-id */
+	char			*hook_timestamp;	/* webhook-timestamp */
+	char			*hook_signature;	/* webhook-signature */
+	char			*twilio_signature;	/* x-twilio-signature */
 	char			 client_ip[64];
 	char			*user_agent;
 	char			*idempotency_key;

@@ -107,6 +107,15 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/files/:id", ANY, ROUTE_READ, files_get },
 	{ HTTP_GET,	"/api/files/:id/content", ANY, ROUTE_SLOW, files_content },
 	{ HTTP_DELETE,	"/api/files/:id", ROLE_MANAGER, ROUTE_SLOW, files_delete },
+	{ HTTP_GET,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
+	{ HTTP_PUT,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, integrations_put },
+	{ HTTP_DELETE,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_delete },
+	{ HTTP_GET,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
+	{ HTTP_PUT,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_BODY_OPT | ROUTE_COMPANY_PARAM, integrations_put },
+	{ HTTP_DELETE,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_delete },
+	/* Signed by the sender, not a bearer token: the handlers check. */
+	{ HTTP_POST,	"/api/webhooks/incoming/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED, incoming_webhook },
+	{ HTTP_POST,	"/api/webhooks/twilio/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_FORM | ROUTE_SIGNED, twilio_webhook },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 

@@ -31,6 +31,10 @@ enum route_flags {
 	ROUTE_YAML = 0x80,		/* or application/yaml, kept raw */
 	ROUTE_RAW = 0x100,		/* a body of any type up to
 					   max_upload_bytes, kept raw */
+	ROUTE_FORM = 0x200,		/* application/x-www-form-urlencoded
+					   instead of JSON: req->form */
+	ROUTE_SIGNED = 0x400,		/* a webhook: keep the raw body and
+					   the signature headers */
 };
 
 struct route {

@@ -25,6 +25,7 @@
 #include <libwebsockets.h>
 
 #include "xmalloc.h"
+#include "form.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "daemon.h"
@@ -410,12 +411,40 @@ media_is(const char *ctype, const char *type)
 	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
 }
 
+/* A form body (ROUTE_FORM): fields in req->form, the bytes in req->raw. */
+static int
+parse_form(struct exchange *x, struct request *req, struct response *resp,
+    const char *ctype)
+{
+	char	*cause = NULL;
+
+	if (x->len > 0 && (ctype == NULL ||
+	    !media_is(ctype, "application/x-www-form-urlencoded")))
+		return resp_problem(resp, 415, "unsupported_media_type",
+		    "the request body must be application/x-www-form-urlencoded");
+	req->form = xcalloc(1, sizeof *req->form);
+	if (form_parse(x->body != NULL ? x->body : "", x->len, req->form,
+	    &cause) != 0) {
+		resp_problem(resp, 400, "bad_request", "%s", cause);
+		free(cause);
+		return -1;
+	}
+	if (x->body != NULL)
+		x->body[x->len] = '\0';
+	req->raw = x->body;
+	req->rawlen = x->len;
+	x->body = NULL;
+	return 0;
+}
+
 static int
 parse_body(struct exchange *x, struct request *req, struct response *resp,
     const char *ctype)
 {
 	json_error_t	 err;
 
+	if (req->route->flags & ROUTE_FORM)
+		return parse_form(x, req, resp, ctype);
 	if (x->len == 0)
 		return resp_problem(resp, 400, "bad_request",
 		    "a JSON object is required as the request body");
@@ -441,6 +470,13 @@ parse_body(struct exchange *x, struct request *req, struct response *resp,
 	if (!json_is_object(req->body))
 		return resp_problem(resp, 400, "bad_request",
 		    "the request body must be a JSON object");
+	if (req->route->flags & ROUTE_SIGNED) {
+		/* The signature covers these exact bytes. */
+		x->body[x->len] = '\0';
+		req->raw = x->body;
+		req->rawlen = x->len;
+		x->body = NULL;
+	}
 	return 0;
 }
 
@@ -476,6 +512,12 @@ dispatch(struct lws *wsi, struct pss *pss)
 		goto now;
 	if (router_authorize(req, resp) != 0)
 		goto now;
+	if (req->route->flags & ROUTE_SIGNED) {
+		req->hook_id = custom_header(wsi, "webhook-id:");
+		req->hook_timestamp = custom_header(wsi, "webhook-timestamp:");
+		req->hook_signature = custom_header(wsi, "webhook-signature:");
+		req->twilio_signature = custom_header(wsi, "x-twilio-signature:");
+	}
 	if (req->route->flags & ROUTE_RAW) {
 		if (x->len == 0) {
 			resp_problem(resp, 400, "bad_request",
