@@ -916,8 +916,8 @@ config_check(const struct config *cfg, char **cause)
 		*cause = xstrdup("data_dir must not be empty");
 		return -1;
 	}
-	if (config_check_ice(cfg, cause) != 0)
-	if (config_check_storage(cfg, cause) != 0)
+	if (config_check_ice(cfg, cause) != 0 ||
+	    config_check_storage(cfg, cause) != 0)
 		return -1;
 	if (cfg->access_ttl < 30 || cfg->access_ttl > 86400) {
 		*cause = xstrdup("access_token_ttl must be from 30 to 86400");

@@ -154,8 +154,9 @@ action_call() {
 	assert_status 200
 	[[ $(header content-type) == text/xml* ]]
 	first=$output
-	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Welcome to Acme.</Say><Gather '* ]]
-	[[ $output == *'<Say>Press 1 for sales, 2 for support.</Say></Gather></Response>' ]]
+	# The flow names no language: it speaks the company's language setting.
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en">Welcome to Acme.</Say><Gather '* ]]
+	[[ $output == *'<Say language="en">Press 1 for sales, 2 for support.</Say></Gather></Response>' ]]
 	[[ $output == *' numDigits="1" timeout="5"'* ]]
 	call=$(action_call)
 	[[ -n $call ]]
@@ -175,7 +176,7 @@ action_call() {
 	twilio "$TOK_A" "/api/webhooks/twilio/$CO?call=$call&event=digits" CallSid=CAfull1 \
 		AccountSid=$SID_A Digits=7 CallStatus=in-progress
 	assert_status 200
-	[[ $output == *'<Gather '*'<Say>Press 1 for sales, 2 for support.</Say></Gather>'* ]]
+	[[ $output == *'<Gather '*'<Say language="en">Press 1 for sales, 2 for support.</Say></Gather>'* ]]
 	# 1: sales.
 	twilio "$TOK_A" "/api/webhooks/twilio/$CO?call=$call&event=digits" CallSid=CAfull1 \
 		AccountSid=$SID_A Digits=1 CallStatus=in-progress
@@ -238,7 +239,7 @@ action_call() {
 	twilio "$TOK_B" "/api/webhooks/twilio/$OTHER" CallSid=CAother1 AccountSid=$SID_B \
 		From=+4930777 "CallerName=<Eve> \"&\" 'co'"
 	assert_status 200
-	[[ $output == *'<Say>Hello &lt;Eve&gt; &quot;&amp;&quot; &apos;co&apos; &amp; &lt;friends&gt;</Say><Enqueue>Sales</Enqueue>'* ]]
+	[[ $output == *'<Say language="en">Hello &lt;Eve&gt; &quot;&amp;&quot; &apos;co&apos; &amp; &lt;friends&gt;</Say><Enqueue>Sales</Enqueue>'* ]]
 	python3 -c 'import sys, xml.dom.minidom as m; m.parseString(sys.stdin.read())' <<<"$output"
 	# Company A sees none of B's calls, and B's CallSid means nothing at A.
 	api GET /api/calls "" "$OZ"
