@@ -71,6 +71,8 @@ static const struct config_key {
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
+	K("analytics_rollup_interval", CONFIG_INT, analytics_rollup_interval,
+	    0, 86400, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -156,6 +158,7 @@ config_defaults(struct config *cfg)
 	cfg->login_window = 300;
 	cfg->drain_timeout = 10;
 	cfg->ws_max_queue = 256;
+	cfg->analytics_rollup_interval = 60;
 }
 
 void

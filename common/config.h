@@ -37,6 +37,7 @@ struct config {
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
+	int		 analytics_rollup_interval;	/* seconds; 0: off */
 };
 
 void	config_defaults(struct config *);
