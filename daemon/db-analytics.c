@@ -23,7 +23,9 @@
  * queue, then the parts. TZ is the time zone buckets are made in (NULL:
  * none), ROLL whether the rollup may be used, KEY(x) the key of a time.
  */
-#define PARTS(TZ, ROLL, KEY) \
+#define PARTS(TZ, ROLL, KEY) PARTS_OF(TZ, ROLL, KEY, "$4::uuid IS NULL")
+/* ALL: whether to read the hours' totals over every queue. */
+#define PARTS_OF(TZ, ROLL, KEY, ALL) \
 	"p AS MATERIALIZED (SELECT * FROM analytics_parts($1, " FROM ", " TO \
 	", " TZ ", " ROLL "))," \
 	" u AS (SELECT " KEY("x.at") " AS k, x.queue_id, 1::bigint AS offered," \
@@ -42,7 +44,7 @@
 	" a.answered, a.abandoned, a.short_abandons, a.within, a.wait_sum," \
 	" a.wait_n, a.talk_sum, a.talk_n, a.hold, a.longest, a.missed" \
 	" FROM p JOIN analytics_hourly a ON a.company_id = $1" \
-	" AND a.hour >= p.lo AND a.hour < p.hi" \
+	" AND a.all_queues = (" ALL ") AND a.hour >= p.lo AND a.hour < p.hi" \
 	" WHERE p.rollup AND ($4::uuid IS NULL OR a.queue_id = $4::uuid))"
 #define NOKEY(x) "0"
 
@@ -151,7 +153,7 @@ static struct db_stmt st_peak = { .sql =
 
 /* $5 rollup. */
 static struct db_stmt st_queue_sl = { .sql =
-	"WITH " PARTS("NULL::text", "$5::bool", NOKEY)
+	"WITH " PARTS_OF("NULL::text", "$5::bool", NOKEY, "false")
 	" SELECT q.id, q.name, sum(u.offered), sum(u.answered),"
 	" sum(u.abandoned), sum(u.within)"
 	" FROM u JOIN queues q ON q.id = u.queue_id"

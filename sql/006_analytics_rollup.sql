@@ -75,6 +75,9 @@ $$;
 CREATE TABLE analytics_hourly (
 	company_id	uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
 	hour		timestamptz NOT NULL,
+	-- true: the hour's total over every queue (queue_id NULL), so a
+	-- company-wide year is 8,760 rows whatever the number of queues
+	all_queues	boolean NOT NULL DEFAULT false,
 	queue_id	uuid,		-- no reference: see analytics_dirty_queue
 	offered		bigint NOT NULL,
 	answered	bigint NOT NULL,
@@ -89,7 +92,8 @@ CREATE TABLE analytics_hourly (
 	longest		double precision,
 	missed		bigint NOT NULL
 );
-CREATE INDEX analytics_hourly_idx ON analytics_hourly (company_id, hour);
+CREATE INDEX analytics_hourly_idx ON analytics_hourly
+	(company_id, all_queues, hour);
 
 CREATE TABLE analytics_rollup_state (
 	company_id	uuid PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,
@@ -129,6 +133,15 @@ LANGUAGE sql AS $$
 		NULL, 0, NULL, NULL, count(*)
 	    FROM analytics_missed_in(p_company, p_lo, p_hi) y GROUP BY 1, 2) u
 	GROUP BY u.hour, u.queue_id;
+	INSERT INTO analytics_hourly (company_id, hour, all_queues, offered,
+	    answered, abandoned, short_abandons, within, wait_sum, wait_n,
+	    talk_sum, talk_n, hold, longest, missed)
+	SELECT p_company, hour, true, sum(offered), sum(answered),
+	    sum(abandoned), sum(short_abandons), sum(within), sum(wait_sum),
+	    sum(wait_n), sum(talk_sum), sum(talk_n), sum(hold), max(longest),
+	    sum(missed)
+	FROM analytics_hourly WHERE company_id = p_company AND NOT all_queues
+	AND hour >= p_lo AND hour < p_hi GROUP BY hour;
 	-- Calls still in progress: their hours stay live.
 	INSERT INTO analytics_dirty (company_id, hour)
 	SELECT DISTINCT p_company, analytics_hour(x.at)
@@ -278,16 +291,57 @@ CREATE TRIGGER analytics_dirty_queue_trg AFTER UPDATE OF sl_threshold
 CREATE FUNCTION analytics_parts(p_company uuid, p_from timestamptz,
     p_to timestamptz, p_tz text, p_rollup boolean)
 RETURNS TABLE (lo timestamptz, hi timestamptz, rollup boolean)
-LANGUAGE sql STABLE AS $$
-	WITH g AS (
+LANGUAGE plpgsql STABLE ROWS 4 AS $$
+DECLARE
+	a	timestamptz := analytics_hour(p_from + interval '1 hour'
+		    - interval '1 microsecond');
+	b	timestamptz := analytics_hour(p_to);
+	cur	timestamptz;
+	d	timestamptz;
+	done	timestamptz;
+BEGIN
+	-- plpgsql: not inlined, so the planner takes ROWS 4, not a thousand.
+	IF p_tz IS NULL THEN
+		-- No buckets: [a, b) less the dirty hours, without a row per hour.
+		SELECT s.done_until INTO done FROM analytics_rollup_state s
+		WHERE s.company_id = p_company;
+		b := CASE WHEN p_rollup AND done IS NOT NULL THEN least(b, done)
+		    ELSE a END;
+		IF a >= b THEN
+			RETURN QUERY SELECT p_from, p_to, false;
+			RETURN;
+		END IF;
+		IF p_from < a THEN
+			RETURN QUERY SELECT p_from, a, false;
+		END IF;
+		cur := a;
+		FOR d IN SELECT DISTINCT x.hour FROM analytics_dirty x
+		    WHERE x.company_id = p_company AND x.hour >= a AND x.hour < b
+		    ORDER BY 1 LOOP
+			IF d > cur THEN
+				RETURN QUERY SELECT cur, d, true;
+			END IF;
+			RETURN QUERY SELECT d, d + interval '1 hour', false;
+			cur := d + interval '1 hour';
+		END LOOP;
+		IF b > cur THEN
+			RETURN QUERY SELECT cur, b, true;
+		END IF;
+		IF p_to > b THEN
+			RETURN QUERY SELECT b, p_to, false;
+		END IF;
+		RETURN;
+	END IF;
+	RETURN QUERY WITH g AS (
 		SELECT h FROM analytics_rollup_state s,
 		    generate_series(analytics_hour(p_from + interval '1 hour'
 			- interval '1 microsecond'),
 			p_to - interval '1 hour', interval '1 hour') h
 		WHERE p_rollup AND s.company_id = p_company
 		AND h < s.done_until
-		AND NOT EXISTS (SELECT 1 FROM analytics_dirty d
-		    WHERE d.company_id = p_company AND d.hour = h)
+		AND h NOT IN (SELECT d.hour FROM analytics_dirty d
+		    WHERE d.company_id = p_company
+		    AND d.hour >= p_from - interval '1 hour' AND d.hour < p_to)
 		AND (p_tz IS NULL OR (
 		    extract(epoch FROM (h AT TIME ZONE p_tz) -
 			(h AT TIME ZONE 'UTC'))::bigint % 3600 = 0 AND
@@ -299,12 +353,12 @@ LANGUAGE sql STABLE AS $$
 		FROM (SELECT h, h - row_number() OVER (ORDER BY h) *
 		    interval '1 hour' AS k FROM g) x
 		GROUP BY k)
-	SELECT lo, hi, true FROM isl
+	SELECT isl.lo, isl.hi, true FROM isl
 	UNION ALL
-	SELECT lo, hi, false FROM (
-		SELECT coalesce(lag(hi) OVER (ORDER BY lo), p_from) AS lo,
-		    lo AS hi FROM isl
+	SELECT gaps.lo, gaps.hi, false FROM (
+		SELECT coalesce(lag(isl.hi) OVER (ORDER BY isl.lo), p_from) AS lo,
+		    isl.lo AS hi FROM isl
 		UNION ALL
-		SELECT coalesce(max(hi), p_from), p_to FROM isl) gaps
-	WHERE lo < hi
-$$;
+		SELECT coalesce(max(isl.hi), p_from), p_to FROM isl) gaps
+	WHERE gaps.lo < gaps.hi;
+END $$;

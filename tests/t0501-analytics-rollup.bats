@@ -132,18 +132,22 @@ check_all() {
 }
 
 @test "rollup: the rollup is what answers whole hours" {
-	# Tamper with hour 10's rows: only the rollup path sees it.
+	# Tamper with hour 10's total and QA rows: only the rollup path sees it.
 	sql "UPDATE analytics_hourly SET offered = offered + 1000
-	     WHERE company_id = '$CO' AND hour = '${D}T10:00:00Z' AND queue_id = '$QA'"
+	     WHERE company_id = '$CO' AND hour = '${D}T10:00:00Z'
+	     AND (all_queues OR queue_id = '$QA')"
 	api GET "/api/analytics/company/$CO/overview?$ALL" "" "$MGR"
 	assert_json .offered 1007
+	api GET "/api/analytics/company/$CO/overview?$ALL&queue_id=$QA" "" "$MGR"
+	assert_json .offered 1005
 	api GET "/api/analytics/company/$CO/overview?$ALL&rollup=false" "" "$MGR"
 	assert_json .offered 7
 	# Not from a range that cuts hour 10.
 	api GET "/api/analytics/company/$CO/overview?from=${D}T10:00:01Z&to=${D}T11:00:00Z" "" "$MGR"
 	assert_json .offered 3				# k3 k4 k5
 	sql "UPDATE analytics_hourly SET offered = offered - 1000
-	     WHERE company_id = '$CO' AND hour = '${D}T10:00:00Z' AND queue_id = '$QA'"
+	     WHERE company_id = '$CO' AND hour = '${D}T10:00:00Z'
+	     AND (all_queues OR queue_id = '$QA')"
 	api GET "/api/analytics/company/$CO/overview?$ALL" "" "$MGR"
 	assert_json .offered 7
 	api GET "/api/analytics/company/$CO/overview?$ALL&rollup=maybe" "" "$MGR"
@@ -214,7 +218,8 @@ check_all() {
 	same "/api/analytics/company/$CO/overview?$ALL"
 	assert_json .offered 7
 	# Never a double count: the rows add up to the calls.
-	[[ $(sql "SELECT sum(offered) FROM analytics_hourly WHERE company_id = '$CO'") == 7 ]]
+	[[ $(sql "SELECT sum(offered) FROM analytics_hourly WHERE company_id = '$CO'
+		GROUP BY all_queues") == $'7\n7' ]]
 }
 
 @test "rollup: a call in progress keeps its hour live" {
@@ -283,7 +288,8 @@ check_all() {
 	daemon_start main CALLDOCKER_ANALYTICS_ROLLUP_INTERVAL=1
 	refresh
 	refresh
-	[[ $(sql "SELECT sum(offered) FROM analytics_hourly WHERE company_id = '$CO'") == 8 ]]
+	[[ $(sql "SELECT sum(offered) FROM analytics_hourly WHERE company_id = '$CO'
+		GROUP BY all_queues") == $'8\n8' ]]
 	same "/api/analytics/company/$CO/overview?$ALL"
 	assert_json .offered 8
 }
