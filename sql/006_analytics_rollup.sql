@@ -21,6 +21,8 @@
 
 CREATE INDEX call_events_held_idx ON call_events (call_id)
 	WHERE type = 'call.held';
+CREATE INDEX call_events_held_time_idx ON call_events (company_id, at)
+	WHERE type = 'call.held';
 CREATE INDEX call_events_missed_idx ON call_events (company_id, at)
 	WHERE type IN ('call.offer_missed', 'call.rejected');
 
@@ -30,7 +32,11 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT date_trunc('hour', t AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
 $$;
 
--- Each call offered in [lo, hi) (by enqueued_at) and its parts.
+-- Each call offered in [lo, hi) (by enqueued_at) and its parts. Hold is
+-- the call's held events, each up to the call's next event of another
+-- type or now. Found per call for short ranges; for long ones by one pass
+-- over the company's held events since the earliest of those calls was
+-- created (a call's events come after its creation).
 CREATE FUNCTION analytics_calls_in(p_company uuid, p_lo timestamptz,
     p_hi timestamptz)
 RETURNS TABLE (at timestamptz, queue_id uuid, answered int, abandoned int,
@@ -46,16 +52,28 @@ LANGUAGE sql STABLE AS $$
 	     c.wait_seconds <= coalesce(q.sl_threshold, 20))::int,
 	    CASE WHEN c.answered_at IS NOT NULL THEN c.wait_seconds END,
 	    c.talk_seconds,
+	    CASE WHEN p_hi - p_lo <= interval '1 day' THEN
 	    (SELECT sum(extract(epoch FROM coalesce((SELECT min(x.at)
 		FROM call_events x WHERE x.call_id = e.call_id AND x.id > e.id
 		AND x.type <> 'call.held'), now()) - e.at))
 	     FROM call_events e
-	     WHERE e.call_id = c.id AND e.type = 'call.held'),
+	     WHERE e.call_id = c.id AND e.type = 'call.held')
+	    ELSE h.hold END,
 	    coalesce(c.wait_seconds, CASE WHEN c.state IN ('queued', 'offering')
 		THEN extract(epoch FROM now() - c.enqueued_at) END),
 	    c.state NOT IN ('completed', 'abandoned', 'missed', 'failed',
 		'transferred')
 	FROM calls c LEFT JOIN queues q ON q.id = c.queue_id
+	LEFT JOIN (SELECT e.call_id, sum(extract(epoch FROM
+		coalesce((SELECT min(x.at) FROM call_events x
+		WHERE x.call_id = e.call_id AND x.id > e.id
+		AND x.type <> 'call.held'), now()) - e.at)) AS hold
+	    FROM call_events e
+	    WHERE p_hi - p_lo > interval '1 day' AND e.company_id = p_company
+	    AND e.type = 'call.held' AND e.at >= (SELECT min(c2.created_at)
+		FROM calls c2 WHERE c2.company_id = p_company
+		AND c2.enqueued_at >= p_lo AND c2.enqueued_at < p_hi)
+	    GROUP BY e.call_id) h ON h.call_id = c.id
 	WHERE c.company_id = p_company AND c.enqueued_at >= p_lo
 	AND c.enqueued_at < p_hi
 $$;

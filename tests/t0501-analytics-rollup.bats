@@ -125,6 +125,9 @@ check_all() {
 	assert_json .hold_seconds 30
 	assert_json .longest_wait 45
 	assert_json .missed_offers 1			# 10:21
+	# A long range (its hold found by another plan than a short one's).
+	same "/api/analytics/company/$CO/overview?from=2026-02-08T00:00:00Z&to=2026-02-12T00:00:00Z"
+	check_all
 	same "/api/analytics/company/$CO/overview?$ALL&queue_id=$QB"
 	assert_json .offered 2
 	assert_json .missed_offers 1
@@ -191,6 +194,7 @@ check_all() {
 	[[ $(sql "SELECT count(*) FROM analytics_dirty WHERE company_id = '$CO'") == 0 ]]
 	same "/api/analytics/company/$CO/overview?$ALL"
 	assert_json .asa 28.75
+	assert_json .hold_seconds 30			# hour 09 recomputed alone
 	# QB's threshold to 15 s: k4 (12 s) is now within.
 	api PUT "/api/queues/$QB" '{"sl_threshold": 15}' "$MGR"
 	assert_status 200
