@@ -90,6 +90,18 @@ roll_offered=$(jq .offered "$tmp/abody")
 aget "$path&rollup=false" || die "overview"	# seconds: once
 read -r raw_med raw_p99 < <(astats)
 raw_offered=$(jq .offered "$tmp/abody")
+# The year by day in the company's time zone, and the insights.
+: >"$tmp/atime"
+for ((i = 0; i < 11; i++)); do
+	aget "/api/analytics/company/$aco/calls?from=$from&to=$to&interval=day" ||
+		die "calls by day"
+done
+read -r day_med day_p99 < <(astats)
+: >"$tmp/atime"
+for ((i = 0; i < 11; i++)); do
+	aget "/api/analytics/company/$aco/insights?from=$from&to=$to" || die "insights"
+done
+read -r ins_med ins_p99 < <(astats)
 # The reference: count(*) over the same calls, in one session.
 ref_med=$(apsql -c '\timing on' \
 	-c "SELECT count(*) FROM calls WHERE company_id = '$aco'" \
@@ -103,6 +115,8 @@ printf '%-44s %10s\n' "first rollup refresh, a year (s)" "$(secs "$t1" "$t2")"
 printf '%-44s %10s %10s %10s\n' measure "median ms" "p99 ms" target
 printf '%-44s %10s %10s %10s  %s\n' "overview, a year, rollup (n=$areqs)" "$roll_med" "$roll_p99" "< 100" "$(mark lt "$roll_p99" 100)"
 printf '%-44s %10s\n' "overview, a year, rollup, first request" "$roll_first"
+printf '%-44s %10s %10s\n' "calls by day, a year, rollup (n=11)" "$day_med" "$day_p99"
+printf '%-44s %10s %10s\n' "insights, a year, rollup (n=11)" "$ins_med" "$ins_p99"
 printf '%-44s %10s %10s\n' "overview, a year, live from calls (n=1)" "$raw_med" "$raw_p99"
 printf '%-44s %10s\n' "reference: SELECT count(*) of those calls" "$ref_med"
 echo "rollup / count(*) = $(ratio "$roll_med" "$ref_med")x   live / count(*) = $(ratio "$raw_med" "$ref_med")x   live / rollup = $(ratio "$raw_med" "$roll_med")x"
