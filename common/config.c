@@ -88,6 +88,8 @@ static const struct config_key {
 	K("s3_access_key",	CONFIG_STRING,	s3_access_key,	0, 0, 1),
 	K("s3_secret_key",	CONFIG_STRING,	s3_secret_key,	0, 0, 1),
 	K("public_url",		CONFIG_STRING,	public_url,	0, 0, 0),
+	K("analytics_rollup_interval", CONFIG_INT, analytics_rollup_interval,
+	    0, 86400, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -181,6 +183,7 @@ config_defaults(struct config *cfg)
 	cfg->max_upload = 10 * 1024 * 1024;
 	cfg->storage = xstrdup("local");
 	cfg->s3_region = xstrdup("us-east-1");
+	cfg->analytics_rollup_interval = 60;
 }
 
 void

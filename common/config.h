@@ -56,6 +56,7 @@ struct config {
 	char		*s3_secret_key;	/* secret: never logged */
 	char		*public_url;	/* public_url: https://host[:port][/prefix]
 					   the daemon is reached at (webhooks) */
+	int		 analytics_rollup_interval;	/* seconds; 0: off */
 };
 
 void	config_defaults(struct config *);

@@ -93,8 +93,19 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 {
 	const char	*q = h->req->query;
 	PGresult	*res;
+	char		*roll;
+	int		 raw = 0;
 
 	memset(s, 0, sizeof s[0]);
+	if ((roll = query_get(q, "rollup")) != NULL) {
+		raw = strcmp(roll, "false") == 0;
+		if (!raw && strcmp(roll, "true") != 0) {
+			free(roll);
+			return resp_problem(h->resp, 400, "bad_request",
+			    "\"rollup\" must be true or false");
+		}
+		free(roll);
+	}
 	s->from = query_get(q, "from");
 	s->to = query_get(q, "to");
 	if (queue)
@@ -124,6 +135,7 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 	s->r.from = PQgetvalue(res, 0, RANGE_C_FROM);
 	s->r.to = PQgetvalue(res, 0, RANGE_C_TO);
 	s->r.queue = s->queue;
+	s->r.raw = raw;
 	return 0;
 }
 
@@ -234,6 +246,35 @@ ratio(double a, double b)
 	return b > 0 ? json_real(a / b) : json_null();
 }
 
+/*
+ * Seconds in each agent state over the range, every state present, and
+ * occupancy: handling (busy + wrap_up) over staffed and not away
+ * (available + offering + busy + wrap_up). Takes the row's JSON object.
+ */
+static json_t *
+agent_states_json(const PGresult *res, int r, json_t **occupancy,
+    double *staffed)
+{
+	static const char *const names[] = {
+		"available", "offering", "busy", "wrap_up", "away", "offline",
+	};
+	json_t	*in, *out;
+	double	 v[6], handling, ready;
+
+	in = json_loads(PQgetvalue(res, r, PERF_C_STATES), 0, NULL);
+	out = json_object();
+	for (size_t i = 0; i < 6; i++) {
+		v[i] = json_number_value(json_object_get(in, names[i]));
+		json_object_set_new(out, names[i], json_real(v[i]));
+	}
+	json_decref(in);
+	handling = v[2] + v[3];
+	ready = v[0] + v[1] + handling;
+	*occupancy = ready > 0 ? json_real(handling / ready) : json_null();
+	*staffed = ready + v[4];
+	return out;
+}
+
 /* One agent's figures from a db_analytics_agents row. */
 static json_t *
 agent_perf_json(const PGresult *res, int r)
@@ -241,9 +282,15 @@ agent_perf_json(const PGresult *res, int r)
 	double	talk = num(res, r, PERF_C_TALK);
 	double	offers = num(res, r, PERF_C_OFFERS);
 	double	missed = num(res, r, PERF_C_MISSED);
+	double	staffed;
+	json_t	*states, *occ, *away;
 
+	states = agent_states_json(res, r, &occ, &staffed);
+	if ((away = json_loads(PQgetvalue(res, r, PERF_C_AWAY), 0, NULL)) ==
+	    NULL)
+		away = json_array();
 	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:I,s:o,s:f,s:f,s:I,s:I,s:o,"
-	    "s:o}",
+	    "s:o,s:o,s:f,s:o}",
 	    "agent_id", PQgetvalue(res, r, PERF_C_ID),
 	    "name", PQgetvalue(res, r, PERF_C_NAME),
 	    "state", PQgetvalue(res, r, PERF_C_STATE),
@@ -255,7 +302,8 @@ agent_perf_json(const PGresult *res, int r)
 	    "talk_seconds", talk, "hold_seconds", num(res, r, PERF_C_HOLD),
 	    "offers", (json_int_t)offers, "missed_offers", (json_int_t)missed,
 	    "miss_rate", ratio(missed, offers),
-	    "occupancy", ratio(talk, num(res, r, PERF_C_WINDOW)));
+	    "occupancy", occ, "state_seconds", states,
+	    "staffed_seconds", staffed, "away_reasons", away);
 }
 
 int

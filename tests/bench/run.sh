@@ -165,6 +165,9 @@ fi
 # Calls, queues and the ACD (issue 3), with this run's daemon and nginx.
 . tests/bench/calls.sh
 
+# Analytics over a year of calls (issue 6).
+. tests/bench/analytics.sh
+
 # ---- IVR parser, validator and engine (tests/bench/ivr-bench.c) ------------
 echo
 if [[ -x build/bench/ivr-bench ]]; then
