@@ -117,17 +117,19 @@ build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
 
 # libFuzzer on every parser of outside input: the IVR parser, validator
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
-# bodies and field checks (fuzz-http). Each runs FUZZ_SECONDS on a corpus
+# bodies and field checks (fuzz-http), the WebSocket client's frames and
+# upgrade answers (fuzz-wsc). Each runs FUZZ_SECONDS on a corpus
 # in build/fuzz/NAME; crashes land in build/fuzz/crashes (keep them as
 # regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS       = ivr token http
+FUZZERS       = ivr token http wsc
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
+FUZZ_SRC_wsc   = common/wsc.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt
 
 # Each fuzzer's own sources are prerequisites too (second expansion).
