@@ -292,6 +292,9 @@ void	completion_fish(FILE *);
 /* cmd-wallboard.c */
 extern const struct cmd_entry	cmd_wallboard_entry;
 
+/* cmd-agent.c */
+extern const struct cmd_entry	cmd_agent_entry;
+
 /* cmd-man.c */
 extern const struct cmd_entry	cmd_man_entry;
 
