@@ -285,8 +285,8 @@ ws_start(struct console *c)
 		c->renew = 0;
 		if (api_call(c->cli, "GET", "/api/auth/profile", NULL, &me) ==
 		    EXIT_AUTH) {
-			console_warn(c, "the session has ended: log in again "
-			    "with 'calldocker login'");
+			console_warn(c, "the token has expired or the session "
+			    "has ended: log in again with 'calldocker login'");
 			c->status = EXIT_AUTH;
 			c->quit = 1;
 			return;
