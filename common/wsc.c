@@ -382,6 +382,8 @@ wsc_handshake(struct wsc *ws)
 	int		 status = 0, ok;
 	json_t		*j;
 
+	if (avail == 0)
+		return WSC_AGAIN;
 	if ((end = memmem(start, avail, "\r\n\r\n", 4)) == NULL) {
 		if (avail > WSC_MAX_HEADERS)
 			return wsc_fail(ws, 0, "the daemon's answer to the "
@@ -594,7 +596,7 @@ wsc_socket(const char *host, char **authority, char **cause)
 	struct addrinfo		 hints, *res = NULL, *ai;
 	const char		*a, *port = "80";
 	char			*h = NULL, *p;
-	int			 fd = -1, e = 0, gai;
+	int			 fd = -1, e = 0, gai = 0;
 
 	if (strncmp(host, "unix://", 7) == 0) {
 		memset(&sun, 0, sizeof sun);

@@ -320,7 +320,11 @@ ws_lost(struct console *c, const char *why)
 {
 	int	 code = c->ws ? wsc_close_code(c->ws) : 0;
 	int	 delay = c->backoff ? c->backoff : 1;
+	char	 reason[256];
 
+	/* why may be the socket's own error text: keep it past the close. */
+	strlcpy_(reason, why, sizeof reason);
+	why = reason;
 	wsc_close(c->ws, 1000, NULL);
 	c->ws = NULL;
 	if (code == 4002 || code == 4003) {
