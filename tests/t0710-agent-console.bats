@@ -18,7 +18,8 @@ tm() {
 ag_start() {
 	tm kill-server 2>/dev/null || true
 	tm new-session -d -s ag -x "$1" -y "$2" \
-		sh -c '"$@"; echo "agent exited $?"; exec sleep 60' sh \
+		sh -c '"$@"; echo "agent exited $?"; stty -a | tr " " "\n" |
+			grep -E "^-?icanon$"; exec sleep 60' sh \
 		env HOME="$CD_TMP/home" XDG_STATE_HOME="$CD_TMP/state" \
 		XDG_CONFIG_HOME="$CD_TMP/xdg" TERM=xterm "$CD_CLI" \
 		--host "unix://$CD_SOCK" --token "$TA" agent
@@ -183,18 +184,41 @@ teardown_file() {
 
 	keys quit Enter
 	wait_screen '^agent exited 0$'
+	wait_screen '^icanon$'		# the terminal is as it was
 	# The commands are in the history file, private.
 	grep -qx 'pause lunch' "$CD_TMP/state/calldocker/agent_history"
 	[[ $(stat -c %a "$CD_TMP/state/calldocker") == 700 ]]
 }
 
-@test "agent console: a state change made elsewhere updates the prompt" {
+@test "agent console: changes made elsewhere show: state, a caller who hangs up" {
 	ag_start 80 24
 	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "meeting"}' "$MGR" >/dev/null
 	assert_status 200
 	wait_prompt '^\[away: meeting\] Ann Lee> ?$'
+	api PUT "/api/agents/$A1/availability" '{"state": "available"}' "$MGR" >/dev/null
+	wait_prompt '^\[available\] Ann Lee> ?$'
+	c=$(newcall Wes +15550177)
+	wait_screen 'offered: Wes \+15550177'
+	api POST "/api/calls/$c/hangup" '' "$MGR" >/dev/null
+	assert_status 200
+	wait_screen '^[0-9:]{8} caller hung up: Wes \+15550177 \(Sales\)$'
+	wait_prompt '^\[available\] Ann Lee> ?$'
+	# A call the manager ends while it is connected goes to wrap-up.
+	c=$(newcall Val +15550178)
+	wait_screen 'offered: Val'
+	keys accept Enter
+	wait_screen '^connected: Val'
+	api POST "/api/calls/$c/hangup" '' "$MGR" >/dev/null
+	wait_screen "^[0-9:]{8} call ended: Val \\+15550178 \\(Sales\\): wrap up with 'wrap \\[notes\\]'$"
+	wait_prompt '^\[wrap_up\] Ann Lee> ?$'
+	keys wrap Enter
+	wait_prompt '^\[available\] Ann Lee> ?$'
 	api PUT "/api/agents/$A1/availability" '{"state": "offline"}' "$MGR" >/dev/null
 	wait_prompt '^\[offline\] Ann Lee> ?$'
+	# SIGTERM: exit 143, the terminal restored.
+	kill -TERM "$(pgrep -P "$(tm display-message -p -t ag '#{pane_pid}')")"
+	wait_screen '^agent exited 143$'
+	wait_screen '^icanon$'
 }
 
 @test "agent console: tab completes commands and transfer targets; history recalls" {
@@ -215,7 +239,7 @@ teardown_file() {
 	keys C-u
 	# Up recalls the last session's lines.
 	keys Up
-	wait_prompt '> (quit|hold|frobnicate)$'
+	wait_prompt '> wrap$'	# the last line of the test before
 	keys C-u
 }
 

@@ -514,7 +514,11 @@ agent_cmd_wait(struct console *c, char *arg)
 			    n);
 			return EXIT_FAIL;
 		}
-		console_pump(c, (int)((deadline - console_now()) * 1000) + 1);
+		if (console_pump(c, (int)((deadline - console_now()) * 1000) +
+		    1) != 0) {
+			console_warn(c, "wait: interrupted");
+			return EXIT_FAIL;
+		}
 	}
 	console_say(c, "wait: you are %s", c->state);
 	return EXIT_OK;

@@ -454,7 +454,8 @@ ws_timeout(struct console *c, int max)
 	return t * 1000 < max ? (int)(t * 1000) + 1 : max;
 }
 
-/* One pass on the socket alone, waiting at most ms (for "wait"). */
+/* One pass on the socket alone, waiting at most ms (for "wait"); -1 on a
+ * signal. */
 int
 console_pump(struct console *c, int ms)
 {
@@ -470,9 +471,7 @@ console_pump(struct console *c, int ms)
 	pfd.events = wsc_events(c->ws);
 	poll(&pfd, 1, ws_timeout(c, ms));
 	ws_service(c);
-	if (sig_term || sig_int)
-		c->quit = 1;
-	return 0;
+	return sig_term || sig_int ? -1 : 0;
 }
 
 /* ---- readline ------------------------------------------------------------- */
@@ -634,7 +633,7 @@ on_signal(int sig)
 	else if (sig == SIGWINCH)
 		sig_winch = 1;
 	else
-		sig_term = 1;
+		sig_term = sig;
 }
 
 static void
@@ -742,12 +741,10 @@ agent_run(struct cli *cli, const struct agent_options *opt)
 		rl_on = 1;
 	}
 	while (!c.quit) {
-		if (sig_term)
+		if (sig_term || (sig_int && !c.tty))
 			break;
 		if (sig_int) {
 			sig_int = 0;
-			if (!c.tty)
-				break;
 			/* ^C drops the line being typed, as in a shell. */
 			rl_replace_line("", 0);
 			rl_point = rl_end = 0;
@@ -780,8 +777,11 @@ agent_run(struct cli *cli, const struct agent_options *opt)
 				script_input(&c, &lb);
 		}
 	}
-	if (sig_term && !c.tty)
-		c.status = c.status ? c.status : EXIT_FAIL;
+	/* Ended by a signal: 128 plus its number, as a shell would say. */
+	if (sig_term)
+		c.status = 128 + sig_term;
+	else if (sig_int && !c.tty)
+		c.status = 128 + SIGINT;
 	if (rl_on) {
 		rl_callback_handler_remove();
 		rl_on = 0;
