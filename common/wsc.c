@@ -537,13 +537,13 @@ wsc_parse(struct wsc *ws, char **msg, size_t *len)
 			if ((unsigned char)*r < 0x20 || *r == 0x7f)
 				*r = '?';
 		}
+		wsc_seterr(ws, "the daemon closed the connection (%d%s%s)",
+		    code, reason[0] ? " " : "", reason);
 		if (!ws->close_sent) {
 			/* Echo the code, as RFC 6455 5.5.1 asks. */
 			wsc_frame(ws, OP_CLOSE, pay, plen >= 2 ? 2 : 0);
 			wsc_flush(ws);
 		}
-		wsc_seterr(ws, "the daemon closed the connection (%d%s%s)",
-		    code, reason[0] ? " " : "", reason);
 		ws->state = S_CLOSED;
 		return WSC_CLOSED;
 	default:

@@ -369,3 +369,28 @@ teardown_file() {
 	wait_prompt '^\[available\] Ann Lee> half$'
 	api PUT "/api/agents/$A1/availability" '{"state": "offline"}' "$MGR" >/dev/null
 }
+
+@test "agent console: renews a saved login's access token on the open socket" {
+	# Access tokens of 30 s; the console signs in from a saved login.
+	daemon_stop main
+	daemon_start main CALLDOCKER_ACCESS_TOKEN_TTL=30
+	XDG_CONFIG_HOME="$CD_TMP/xdg-ann" "$CD_CLI" --host "unix://$CD_SOCK" \
+		login --email ann@agent.test --password-stdin <<<"$PW"
+	tm kill-server 2>/dev/null || true
+	tm new-session -d -s ag -x 80 -y 24 \
+		sh -c '"$@"; echo "agent exited $?"; exec sleep 60' sh \
+		env HOME="$CD_TMP/home" XDG_STATE_HOME="$CD_TMP/state" \
+		XDG_CONFIG_HOME="$CD_TMP/xdg-ann" TERM=xterm "$CD_CLI" \
+		--host "unix://$CD_SOCK" agent
+	wait_prompt '^\[offline\] Ann Lee> ?$'
+	# Past the first token's expiry (the daemon closes a socket whose
+	# token expired with 4002 unless it got a new one).
+	sleep 35
+	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "renewed"}' "$MGR" >/dev/null
+	wait_prompt '^\[away: renewed\] Ann Lee> ?$'
+	run screen
+	refute_output --partial 'live events'
+	refute_output --partial 'error'
+	keys offline Enter
+	wait_screen '^offline: you are offline$'
+}

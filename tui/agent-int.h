@@ -6,6 +6,7 @@
 #define AGENT_INT_H
 
 #include <stdarg.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -33,7 +34,7 @@ struct console {
 	double		 next_connect;	/* monotonic; 0: now */
 	double		 last_rx;
 	double		 next_ping;
-	int		 renew;		/* the token expired: refresh first */
+	time_t		 renew_at;	/* renew the token then (wall clock) */
 	int		 said;		/* this outage was reported */
 
 	int		 quit;

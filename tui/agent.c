@@ -278,21 +278,6 @@ ws_start(struct console *c)
 {
 	char	*cause = NULL;
 
-	if (c->renew) {
-		/* A REST request renews an expired token from the context. */
-		json_t	*me = NULL;
-
-		c->renew = 0;
-		if (api_call(c->cli, "GET", "/api/auth/profile", NULL, &me) ==
-		    EXIT_AUTH) {
-			console_warn(c, "the token has expired or the session "
-			    "has ended: log in again with 'calldocker login'");
-			c->status = EXIT_AUTH;
-			c->quit = 1;
-			return;
-		}
-		json_decref(me);
-	}
 	c->ws = wsc_connect(c->cli->host, "/ws", &cause);
 	if (c->ws == NULL) {
 		/* Once per outage: the prompt says "reconnecting" meanwhile. */
@@ -327,10 +312,18 @@ ws_lost(struct console *c, const char *why)
 	why = reason;
 	wsc_close(c->ws, 1000, NULL);
 	c->ws = NULL;
-	if (code == 4002 || code == 4003) {
-		c->renew = 1;
-		delay = code == 4002 ? 0 : delay;
+	c->renew_at = 0;
+	/* 4002: the token expired; 4003: bad token or the session ended. */
+	if (code == 4003 || (code == 4002 && api_renew(c->cli) != 0)) {
+		console_warn(c, "%s: log in again with 'calldocker login'",
+		    code == 4002 ? "the access token has expired" :
+		    "the session has ended");
+		c->status = EXIT_AUTH;
+		c->quit = 1;
+		return;
 	}
+	if (code == 4002)
+		delay = 0;
 	if (!c->said)
 		console_notice(c, "live events lost: %s; reconnecting in %d s",
 		    why, delay);
@@ -382,14 +375,25 @@ ws_message(struct console *c, const char *s, size_t len)
 	json_t		*m = json_loadb(s, len, 0, NULL), *data;
 	const char	*type = json_string_value(json_object_get(m, "type"));
 	const char	*event, *id;
+	time_t		 exp, now;
 
 	c->last_rx = console_now();
 	if (type == NULL)
 		goto out;
 	data = json_object_get(m, "data");
-	if (strcmp(type, "authenticated") == 0)
-		ws_send(c, json_pack("{s:s,s:s,s:[s,s]}", "type", "subscribe",
-		    "id", "sub", "topics", "agents", "calls"));
+	if (strcmp(type, "authenticated") == 0) {
+		/* Renew the token when two thirds of its life are gone. */
+		exp = json_integer_value(json_object_get(m, "expires_at"));
+		now = time(NULL);
+		c->renew_at = exp > now ? now + (exp - now) * 2 / 3 : 0;
+		if (!c->live && json_object_get(m, "id") != NULL &&
+		    strcmp(json_string_value(json_object_get(m, "id")) ?
+		    json_string_value(json_object_get(m, "id")) : "", "auth")
+		    == 0)
+			ws_send(c, json_pack("{s:s,s:s,s:[s,s]}", "type",
+			    "subscribe", "id", "sub", "topics", "agents",
+			    "calls"));
+	}
 	else if (strcmp(type, "snapshot") == 0)
 		ws_snapshot(c, m);
 	else if (strcmp(type, "event") == 0) {
@@ -431,6 +435,13 @@ ws_service(struct console *c)
 	if (st == WSC_CLOSED) {
 		ws_lost(c, wsc_error(c->ws));
 		return;
+	}
+	if (c->renew_at != 0 && time(NULL) >= c->renew_at && c->live) {
+		/* A fresh token on the open socket: no reconnect needed. */
+		c->renew_at = 0;
+		if (api_renew(c->cli) == 0)
+			ws_send(c, json_pack("{s:s,s:s,s:s}", "type", "auth",
+			    "id", "renew", "token", c->cli->token));
 	}
 	now = console_now();
 	if (now - c->last_rx > SILENCE_MAX)
