@@ -14,7 +14,8 @@ tm() {
 	tmux -S "$CD_TMP/tmux.sock" -f "$CD_TMP/tmux.conf" "$@"
 }
 
-# ag_start WIDTH HEIGHT: a fresh session "ag" with Ann's console.
+# ag_start WIDTH HEIGHT: a fresh session "ag" with Ann's console (on the
+# daemon's socket, or AG_HOST).
 ag_start() {
 	tm kill-server 2>/dev/null || true
 	tm new-session -d -s ag -x "$1" -y "$2" \
@@ -22,7 +23,7 @@ ag_start() {
 			grep -E "^-?icanon$"; exec sleep 60' sh \
 		env HOME="$CD_TMP/home" XDG_STATE_HOME="$CD_TMP/state" \
 		XDG_CONFIG_HOME="$CD_TMP/xdg" TERM=xterm "$CD_CLI" \
-		--host "unix://$CD_SOCK" --token "$TA" agent
+		--host "${AG_HOST:-unix://$CD_SOCK}" --token "$TA" agent
 	wait_screen '\] Ann Lee>'
 }
 
@@ -139,6 +140,7 @@ teardown_file() {
 	c=$(newcall Zed +15550123)
 	wait_screen '^[0-9:]{8} offered: Zed \+15550123 \(Sales\): type accept or reject$'
 	wait_prompt '^\[offering\] Ann Lee> status half-typ$'
+	capture agent-offer-80x24
 	call_is "$c" offering
 	keys C-u
 
@@ -221,6 +223,17 @@ teardown_file() {
 	wait_screen '^icanon$'
 }
 
+@test "agent console: over TCP too" {
+	AG_HOST="http://127.0.0.1:$CD_PORT" ag_start 80 24
+	wait_prompt '^\[offline\] Ann Lee> ?$'
+	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "tcp"}' "$MGR" >/dev/null
+	wait_prompt '^\[away: tcp\] Ann Lee> ?$'
+	keys offline Enter
+	wait_screen '^offline: you are offline$'
+	run screen
+	refute_output --partial 'live events'
+}
+
 @test "agent console: tab completes commands and transfer targets; history recalls" {
 	ag_start 80 24
 	keys -l 'tra'
@@ -239,7 +252,7 @@ teardown_file() {
 	keys C-u
 	# Up recalls the last session's lines.
 	keys Up
-	wait_prompt '> wrap$'	# the last line of the test before
+	wait_prompt '> offline$'	# the last line of the test before
 	keys C-u
 }
 
