@@ -129,7 +129,7 @@ FUZZERS       = ivr token http wsc
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
-FUZZ_SRC_wsc   = common/wsc.c common/xmalloc.c
+FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt
 
 # Each fuzzer's own sources are prerequisites too (second expansion).

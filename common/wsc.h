@@ -70,6 +70,8 @@ struct wsc	*wsc_new_detached(int open, const char *key);
 int		 wsc_feed(struct wsc *, const void *, size_t);
 /* The Sec-WebSocket-Accept value for a key (29 bytes with the NUL). */
 void		 wsc_accept_key(const char *key, char out[29]);
+/* Standard base64 with padding into out (4 * ((len + 2) / 3) + 1 bytes). */
+void		 wsc_base64(const uint8_t *, size_t, char *);
 /* Non-zero when s[0..len) is valid UTF-8. */
 int		 wsc_utf8_valid(const uint8_t *, size_t);
 

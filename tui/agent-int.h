@@ -53,6 +53,11 @@ void	 console_set_state(struct console *, const char *, const char *);
 void	 console_apply_call(struct console *, json_t *, const char *, int);
 int	 console_pump(struct console *, int);
 
+/* agent-line.c */
+void	 agent_history_open(void);
+void	 agent_history_save(void);
+void	 agent_complete_init(struct console *);
+
 /* agent-cmd.c */
 extern const char *const agent_cmd_names[];
 int	 agent_cmd_run(struct console *, char *);
@@ -61,6 +66,5 @@ int	 agent_fetch_calls(struct console *);
 void	 agent_fetch_targets(struct console *);
 const char *agent_queue_name(struct console *, const char *);
 char	*agent_call_label(struct console *, json_t *);
-char	**agent_complete(struct console *, const char *, int, int);
 
 #endif
