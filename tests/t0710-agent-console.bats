@@ -268,7 +268,7 @@ teardown_file() {
 	api PUT "/api/agents/$A2/availability" '{"state": "available"}' "$TB" >/dev/null
 	assert_status 200
 	keys 'transfer bob ray' Enter
-	wait_screen '^transferred to bob ray: Yara'
+	wait_screen '^transferred to Bob Ray: Yara'
 	wait_prompt '^\[available\] Ann Lee> ?$'
 	call_is "$c" offering
 	[[ $(jget .agent_id) == "$A2" ]]
@@ -366,6 +366,23 @@ teardown_file() {
 		"$CD_CLI" --host "unix://$CD_SOCK" --token "$MGR" agent </dev/null
 	[[ $status == 3 ]]
 	[[ $stderr == *'"boss@agent.test" is not set up as an agent'* ]]
+}
+
+@test "agent console: control characters from outside never reach the terminal" {
+	c=$(newcall $'Eve\e[2J\xc2\x9b31m' +15550166)
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" \
+		"$CD_CLI" --host "unix://$CD_SOCK" --token "$TA" agent <<-'EOF'
+		ready
+		wait offering
+		reject
+		EOF
+	assert_success
+	assert_line 'rejected: Eve [2J  31m +15550166 (Sales)'
+	[[ $output != *$'\e'* && $output != *$'\xc2\x9b'* ]]
+	api POST "/api/calls/$c/hangup" '' "$MGR" >/dev/null
+	assert_status 200
+	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "lunch"}' "$TA" >/dev/null
+	assert_status 200
 }
 
 @test "agent console: says so when the daemon goes away, and reconnects" {

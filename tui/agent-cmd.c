@@ -372,11 +372,12 @@ agent_cmd_disposition(struct console *c, char *arg)
 /* An agent or queue by id or name: exact, else a unique prefix. */
 static int
 resolve_target(struct console *c, const char *arg, int quiet,
-    const char **key, const char **id)
+    const char **key, const char **id, const char **name)
 {
 	json_t		*lists[2] = { c->agents, c->queues }, *o;
 	const char	*keys[2] = { "agent_id", "queue_id" }, *n;
 	const char	*exact = NULL, *pre = NULL, *ek = NULL, *pk = NULL;
+	const char	*en = NULL, *pn = NULL;
 	size_t		 i, len = strlen(arg);
 	int		 l, nexact = 0, npre = 0;
 
@@ -390,10 +391,12 @@ resolve_target(struct console *c, const char *arg, int quiet,
 			    (n != NULL && strcasecmp(n, arg) == 0)) {
 				exact = jstr(o, "id");
 				ek = keys[l];
+				en = n;
 				nexact++;
 			} else if (n != NULL && strncasecmp(n, arg, len) == 0) {
 				pre = jstr(o, "id");
 				pk = keys[l];
+				pn = n;
 				npre++;
 			}
 		}
@@ -401,6 +404,9 @@ resolve_target(struct console *c, const char *arg, int quiet,
 	if (nexact == 1 || (nexact == 0 && npre == 1)) {
 		*id = nexact ? exact : pre;
 		*key = nexact ? ek : pk;
+		*name = nexact ? en : pn;
+		if (*name == NULL)
+			*name = *id;
 		return 0;
 	}
 	if (!quiet)
@@ -414,16 +420,16 @@ static int
 agent_cmd_transfer(struct console *c, char *arg)
 {
 	static const char *const st[] = { "connected", "on_hold", NULL };
-	const char	*key, *id;
+	const char	*key, *id, *name;
 	char		*done;
 	int		 rc;
 
-	if (resolve_target(c, arg, 1, &key, &id) != 0) {
+	if (resolve_target(c, arg, 1, &key, &id, &name) != 0) {
 		agent_fetch_targets(c);
-		if (resolve_target(c, arg, 0, &key, &id) != 0)
+		if (resolve_target(c, arg, 0, &key, &id, &name) != 0)
 			return EXIT_NOTFOUND;
 	}
-	done = xasprintf("transferred to %s", arg);
+	done = xasprintf("transferred to %s", name);
 	rc = call_op(c, "transfer", st, "you have no call to transfer",
 	    json_pack("{s:s}", key, id), done);
 	free(done);

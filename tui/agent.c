@@ -57,10 +57,17 @@ console_vline(struct console *c, FILE *f, const char *prefix, const char *fmt,
 {
 	char	*s, *p;
 
+	/* Names and notes come from outside: no control characters, not
+	 * even C1 ones in UTF-8 (U+0080 to U+009F), reach the terminal. */
 	s = xvasprintf(fmt, ap);
 	for (p = s; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+		else if ((unsigned char)p[0] == 0xc2 &&
+		    (unsigned char)p[1] >= 0x80 && (unsigned char)p[1] <= 0x9f) {
+			p[0] = p[1] = ' ';
+			p++;
+		}
 	}
 	if (rl_on) {
 		rl_clear_visible_line();
@@ -556,6 +563,7 @@ static void
 script_input(struct console *c, struct linebuf *b)
 {
 	char	 tmp[4096], *nl, *line;
+	size_t	 take, skip;
 	ssize_t	 n;
 	int	 rc;
 
@@ -579,10 +587,13 @@ script_input(struct console *c, struct linebuf *b)
 				break;
 			nl = b->data + b->len;
 		}
-		line = xstrndup(b->data, (size_t)(nl - b->data));
-		b->len -= nl < b->data + b->len ? (size_t)(nl - b->data) + 1 :
-		    b->len;
-		memmove(b->data, nl + (b->len > 0 ? 1 : 0), b->len);
+		take = (size_t)(nl - b->data);
+		skip = take < b->len ? take + 1 : take;	/* and the newline */
+		line = xstrndup(b->data, take);
+		memmove(b->data, b->data + skip, b->len - skip);
+		b->len -= skip;
+		/* Events that came meanwhile go before the next result. */
+		console_pump(c, 0);
 		rc = agent_cmd_run(c, line);
 		free(line);
 		if (rc != EXIT_OK) {
