@@ -278,6 +278,9 @@ teardown_file() {
 	wait_screen '^agent Ann Lee: '
 	wait_screen 'events live$'
 	capture agent-200x50
+	# The call's older news (it entered its queue) never undoes the offer.
+	run screen
+	refute_output --partial 'queued:'
 	# Bob takes it and ends it; Ann is left in wrap-up by the transfer.
 	api POST "/api/calls/$c/answer" '' "$TB" >/dev/null
 	assert_status 200
@@ -305,6 +308,8 @@ teardown_file() {
 		pause lunch
 		EOF
 	echo "stderr: $stderr"
+	[[ -z ${CALLDOCKER_TEST_CAPTURE:-} ]] ||
+		printf '%s\n' "$output" >"$CALLDOCKER_TEST_CAPTURE/agent-script.txt"
 	assert_success
 	assert_line 'ready: you are available'
 	assert_line 'wait: you are offering'

@@ -212,7 +212,7 @@ console_apply_call(struct console *c, json_t *call, const char *event,
 	const char	*agent = json_string_value(json_object_get(call,
 			    "agent_id"));
 	const char	*st = json_string_value(json_object_get(call, "state"));
-	const char	*ost, *ev;
+	const char	*ost, *ev, *nu, *ou;
 	json_t		*old;
 	char		*label;
 	int		 mine, changed;
@@ -221,6 +221,20 @@ console_apply_call(struct console *c, json_t *call, const char *event,
 		return;
 	old = json_object_get(c->calls, id);
 	ost = json_string_value(json_object_get(old, "state"));
+	/*
+	 * Events of one call may arrive out of order (the request that made
+	 * it and the queue that offered it publish from different threads):
+	 * an older copy, or the news that it entered its queue when it has
+	 * already been offered, changes nothing.
+	 */
+	if (old != NULL && event != NULL) {
+		nu = json_string_value(json_object_get(call, "updated_at"));
+		ou = json_string_value(json_object_get(old, "updated_at"));
+		if ((nu != NULL && ou != NULL && strcmp(nu, ou) < 0) ||
+		    strcmp(event, "call.created") == 0 ||
+		    strcmp(event, "call.queued") == 0)
+			return;
+	}
 	mine = agent != NULL && strcmp(agent, c->agent_id) == 0;
 	if (mine && call_active(st)) {
 		changed = ost == NULL || strcmp(ost, st) != 0;
