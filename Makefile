@@ -126,13 +126,14 @@ build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
 # bodies and field checks (fuzz-http), signaling messages (fuzz-ws), upload
 # sniffing and If-None-Match (fuzz-sniff), x-www-form-urlencoded bodies
-# (fuzz-form). Each runs FUZZ_SECONDS on a corpus in build/fuzz/NAME;
+# (fuzz-form), the WebSocket client's frames and upgrade answers (fuzz-wsc).
+# Each runs FUZZ_SECONDS on a corpus in build/fuzz/NAME;
 # crashes land in build/fuzz/crashes (keep them as regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS       = ivr token http ws sniff form
+FUZZERS       = ivr token http ws sniff form wsc
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
@@ -140,6 +141,7 @@ FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
 FUZZ_SRC_ws    = daemon/ws-check.c
 FUZZ_SRC_sniff = daemon/sniff.c daemon/http.c common/form.c common/xmalloc.c
 FUZZ_SRC_form  = common/form.c common/xmalloc.c
+FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 
 # Each fuzzer's own sources are prerequisites too (second expansion).

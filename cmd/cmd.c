@@ -72,6 +72,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_wallboard_entry,
 	&cmd_auth_whoami_entry,
 	&cmd_man_entry,
+	&cmd_agent_entry,
 	NULL
 };
 

@@ -132,6 +132,7 @@ int		 api_call(struct cli *, const char *, const char *, json_t *,
 int		 api_call_headers(struct cli *, const char *, const char *,
 		     const char *const *, json_t *, json_t **);
 int		 api_status_exit(long);
+int		 api_renew(struct cli *);
 int		 api_list(struct cli *, const char *, int, long, json_t **);
 void		 api_query_add(char **, const char *, const char *);
 char		*api_path(const char *, const char *);
@@ -301,6 +302,9 @@ void	completion_fish(FILE *);
 
 /* cmd-wallboard.c */
 extern const struct cmd_entry	cmd_wallboard_entry;
+
+/* cmd-agent.c */
+extern const struct cmd_entry	cmd_agent_entry;
 
 /* cmd-man.c */
 extern const struct cmd_entry	cmd_man_entry;

@@ -302,13 +302,14 @@ _calldocker()
 		"users delete") flags="$flags --yes" ;;
 		"login") flags="$flags --email --password-stdin" ;;
 		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
+		"agent") flags="$flags -k --keep-going" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
 		return
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config files integrations ivr queues settings users completion help login logout version wallboard whoami" ;;
+	"") words="agents analytics calls companies config files integrations ivr queues settings users completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;

@@ -330,6 +330,7 @@ complete -c calldocker -n '__calldocker_using ""' -a logout -d 'end the session 
 complete -c calldocker -n '__calldocker_using ""' -a version -d 'print the version'
 complete -c calldocker -n '__calldocker_using ""' -a wallboard -d 'show queues, agents and live calls full-screen'
 complete -c calldocker -n '__calldocker_using ""' -a whoami -d 'show the user you act as'
+complete -c calldocker -n '__calldocker_using ""' -a agent -d 'the agent\'s console: state, offers and calls at a prompt'
 complete -c calldocker -n '__calldocker_using "agents list"' -l state -x -a 'offline available offering busy wrap_up away' -d 'only agents in this state'
 complete -c calldocker -n '__calldocker_using "agents list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "agents list"' -l all -d 'fetch every page'
@@ -504,3 +505,4 @@ complete -c calldocker -n '__calldocker_using "login"' -l password-stdin -d 'rea
 complete -c calldocker -n '__calldocker_using "wallboard"' -s d -l interval -x -d 'seconds between refreshes, 0.2 to 3600 (default 2)'
 complete -c calldocker -n '__calldocker_using "wallboard"' -s C -l no-color -d 'monochrome (also when NO_COLOR is set)'
 complete -c calldocker -n '__calldocker_using "wallboard"' -l readonly -d 'never offer supervisor actions'
+complete -c calldocker -n '__calldocker_using "agent"' -s k -l keep-going -d 'with commands from a pipe, go on after a failed one'
