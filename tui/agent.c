@@ -392,27 +392,26 @@ ws_message(struct console *c, const char *s, size_t len)
 {
 	json_t		*m = json_loadb(s, len, 0, NULL), *data;
 	const char	*type = json_string_value(json_object_get(m, "type"));
-	const char	*event, *id;
+	const char	*rid = json_string_value(json_object_get(m, "id"));
+	const char	*event, *id, *why;
 	time_t		 exp, now;
 
 	c->last_rx = console_now();
 	if (type == NULL)
 		goto out;
+	if (rid == NULL)
+		rid = "";
 	data = json_object_get(m, "data");
 	if (strcmp(type, "authenticated") == 0) {
 		/* Renew the token when two thirds of its life are gone. */
 		exp = json_integer_value(json_object_get(m, "expires_at"));
 		now = time(NULL);
 		c->renew_at = exp > now ? now + (exp - now) * 2 / 3 : 0;
-		if (!c->live && json_object_get(m, "id") != NULL &&
-		    strcmp(json_string_value(json_object_get(m, "id")) ?
-		    json_string_value(json_object_get(m, "id")) : "", "auth")
-		    == 0)
+		if (!c->live && strcmp(rid, "auth") == 0)
 			ws_send(c, json_pack("{s:s,s:s,s:[s,s]}", "type",
 			    "subscribe", "id", "sub", "topics", "agents",
 			    "calls"));
-	}
-	else if (strcmp(type, "snapshot") == 0)
+	} else if (strcmp(type, "snapshot") == 0)
 		ws_snapshot(c, m);
 	else if (strcmp(type, "event") == 0) {
 		event = json_string_value(json_object_get(m, "event"));
@@ -428,10 +427,15 @@ ws_message(struct console *c, const char *s, size_t len)
 				    "reason")));
 		} else if (strncmp(event, "call.", 5) == 0)
 			console_apply_call(c, data, event, 1);
-	} else if (strcmp(type, "error") == 0)
-		console_warn(c, "live events: %s",
-		    json_string_value(json_object_get(m, "message")) ?
-		    json_string_value(json_object_get(m, "message")) : "error");
+	} else if (strcmp(type, "error") == 0) {
+		why = json_string_value(json_object_get(m, "message"));
+		/* No snapshot (the database is down): start over later. */
+		if (strcmp(rid, "sub") == 0)
+			ws_lost(c, why != NULL ? why : "no snapshot");
+		else if (strcmp(rid, "auth") != 0)
+			console_warn(c, "live events: %s", why != NULL ? why :
+			    "error");
+	}
 out:
 	json_decref(m);
 }
