@@ -6,6 +6,7 @@
  * (RFC 7396): keys given are set, null resets a key to its default, keys
  * not given are kept. Unknown keys and bad values are 422 naming the key.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,8 +103,15 @@ static int
 setting_check(const struct setting_key *k, json_t *v, struct fields *f)
 {
 	const char	*s = json_string_value(v);
+	char		 choices[256] = "";
 	json_int_t	 n;
 
+	for (size_t i = 0, len = 0; k->choices != NULL &&
+	    k->choices[i] != NULL && len < sizeof choices; i++) {
+		snprintf(choices + len, sizeof choices - len, "%s%s",
+		    i > 0 ? ", " : "", k->choices[i]);
+		len = strlen(choices);
+	}
 	switch (k->type) {
 	case SETTING_BOOL:
 		if (json_is_boolean(v))
@@ -122,8 +130,7 @@ setting_check(const struct setting_key *k, json_t *v, struct fields *f)
 			if (strcmp(s, k->choices[i]) == 0)
 				return 0;
 		}
-		fields_add(f, k->name, "must be one of %s", k->choices == theme_ids ?
-		    "system, light, dark, high_contrast" : "the listed values");
+		fields_add(f, k->name, "must be one of %s", choices);
 		return -1;
 	case SETTING_TIMEZONE:
 		if (s != NULL && valid_timezone(s))

@@ -86,6 +86,7 @@ teardown_file() { cd_teardown; }
 	assert_problem 422 validation_failed
 	has_field_error theme
 	has_field_error colour
+	[[ $(jget '.errors[] | select(.field == "theme") | .message') == "must be one of system, light, dark, high_contrast" ]]
 	[[ $(jget '.errors[] | select(.field == "colour") | .message') == "is not a known setting" ]]
 	# Nothing of a refused update is kept.
 	api PUT "/api/settings/company/$CO" '{"sl_threshold":30,"bogus":1}' "$MGR"
