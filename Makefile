@@ -16,7 +16,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 PKGS_COMMON = jansson yaml-0.1 libcurl
-PKGS_DAEMON = libwebsockets libpq libjwt
+PKGS_DAEMON = libwebsockets libpq libjwt libcrypto
 PKGS_CLI    = ncursesw readline
 
 WARN	= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \

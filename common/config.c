@@ -71,6 +71,10 @@ static const struct config_key {
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
+	K("webhook_retry_base",	CONFIG_RATE,	webhook_retry_base, 0, 3600, 0),
+	K("webhook_max_attempts", CONFIG_INT,	webhook_max_attempts, 1, 30, 0),
+	K("webhook_timeout",	CONFIG_INT,	webhook_timeout, 1, 60, 0),
+	K("webhook_concurrency", CONFIG_INT,	webhook_concurrency, 1, 256, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -156,6 +160,10 @@ config_defaults(struct config *cfg)
 	cfg->login_window = 300;
 	cfg->drain_timeout = 10;
 	cfg->ws_max_queue = 256;
+	cfg->webhook_retry_base = 5;
+	cfg->webhook_max_attempts = 11;
+	cfg->webhook_timeout = 10;
+	cfg->webhook_concurrency = 32;
 }
 
 void

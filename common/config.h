@@ -37,6 +37,10 @@ struct config {
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
+	double		 webhook_retry_base;	/* seconds before the first retry */
+	int		 webhook_max_attempts;	/* then the delivery has failed */
+	int		 webhook_timeout;	/* seconds per delivery attempt */
+	int		 webhook_concurrency;	/* deliveries in flight at once */
 };
 
 void	config_defaults(struct config *);

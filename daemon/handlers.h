@@ -80,6 +80,17 @@ int	analytics_insights(struct hctx *);
 /* analytics-export.c */
 int	analytics_export(struct hctx *);
 
+/* webhooks.c */
+int	webhooks_list(struct hctx *);
+int	webhooks_create(struct hctx *);
+int	webhooks_get(struct hctx *);
+int	webhooks_update(struct hctx *);
+int	webhooks_delete(struct hctx *);
+int	webhooks_test(struct hctx *);
+int	webhooks_rotate(struct hctx *);
+int	webhooks_deliveries(struct hctx *);
+int	webhooks_redeliver(struct hctx *);
+
 /* ivr-run.c */
 int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */

@@ -84,6 +84,16 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
+
+	{ HTTP_GET,	"/api/webhooks/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, webhooks_list },
+	{ HTTP_POST,	"/api/webhooks/company/:companyId", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, webhooks_create },
+	{ HTTP_GET,	"/api/webhooks/:id", ROLE_MANAGER, ROUTE_READ, webhooks_get },
+	{ HTTP_PUT,	"/api/webhooks/:id", ROLE_MANAGER, ROUTE_BODY, webhooks_update },
+	{ HTTP_DELETE,	"/api/webhooks/:id", ROLE_MANAGER, 0, webhooks_delete },
+	{ HTTP_POST,	"/api/webhooks/:id/test", ROLE_MANAGER, ROUTE_BODY_OPT, webhooks_test },
+	{ HTTP_POST,	"/api/webhooks/:id/rotate-secret", ROLE_MANAGER, ROUTE_BODY_OPT, webhooks_rotate },
+	{ HTTP_GET,	"/api/webhooks/:id/deliveries", ROLE_MANAGER, 0, webhooks_deliveries },
+	{ HTTP_POST,	"/api/webhooks/:id/deliveries/:deliveryId/redeliver", ROLE_MANAGER, ROUTE_BODY_OPT, webhooks_redeliver },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 
