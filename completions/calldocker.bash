@@ -128,6 +128,22 @@ __calldocker_takes_arg()
 		case $2 in
 		--email|--name|--role) return 0 ;;
 		esac ;;
+	"webhooks list")
+		case $2 in
+		--limit) return 0 ;;
+		esac ;;
+	"webhooks create")
+		case $2 in
+		--url|--events|--format|--description|--min-wait) return 0 ;;
+		esac ;;
+	"webhooks update")
+		case $2 in
+		--url|--events|--format|--description|--min-wait) return 0 ;;
+		esac ;;
+	"webhooks deliveries")
+		case $2 in
+		--state|--limit) return 0 ;;
+		esac ;;
 	"login")
 		case $2 in
 		--email) return 0 ;;
@@ -161,7 +177,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|analytics|calls|companies|config|ivr|queues|users) path="$path $w" ;;
+			agents|analytics|calls|companies|config|ivr|queues|users|webhooks) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -223,6 +239,12 @@ _calldocker()
 			words="admin manager agent" ;;
 		"users update --role")
 			words="admin manager agent" ;;
+		"webhooks create --format")
+			words="standard slack teams" ;;
+		"webhooks update --format")
+			words="standard slack teams" ;;
+		"webhooks deliveries --state")
+			words="pending delivered failed" ;;
 		*" -o"|*" --output")
 			words="table json yaml csv" ;;
 		*" --context")
@@ -272,6 +294,11 @@ _calldocker()
 		"users create") flags="$flags --email --role --name --company --password-stdin" ;;
 		"users update") flags="$flags --email --name --role --password-stdin" ;;
 		"users delete") flags="$flags --yes" ;;
+		"webhooks list") flags="$flags --limit --all" ;;
+		"webhooks create") flags="$flags --url --events --format --description --min-wait" ;;
+		"webhooks update") flags="$flags --url --events --format --description --min-wait --enable --disable" ;;
+		"webhooks delete") flags="$flags --yes" ;;
+		"webhooks deliveries") flags="$flags --state --limit --all" ;;
 		"login") flags="$flags --email --password-stdin" ;;
 		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
 		esac
@@ -280,7 +307,7 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config ivr queues users completion help login logout version wallboard whoami" ;;
+	"") words="agents analytics calls companies config ivr queues users webhooks completion help login logout version wallboard whoami" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
@@ -289,6 +316,7 @@ _calldocker()
 	ivr) words="validate simulate import diff list show export versions activate rollback delete" ;;
 	queues) words="list get create update delete stats" ;;
 	users) words="list get create update delete" ;;
+	webhooks) words="list get create update delete test rotate-secret deliveries redeliver" ;;
 	"agents get")
 		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 	"agents update")
@@ -343,6 +371,20 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 	"queues stats")
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+	"webhooks get")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks update")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks delete")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks test")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks rotate-secret")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks deliveries")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks redeliver")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
 	"completion")
 		words="bash zsh fish" ;;
 	esac

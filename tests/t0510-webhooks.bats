@@ -5,6 +5,7 @@
 # guard, tenant isolation, secrets shown once, Slack and Teams payloads.
 
 load lib/common
+bats_require_minimum_version 1.5.0
 
 RECV="python3 $TOP/tests/lib/hookrecv.py"
 MAIN_ENV=(CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 CALLDOCKER_WEBHOOK_RETRY_BASE=0.1
@@ -318,10 +319,11 @@ teardown_file() {
 }
 
 @test "calldocker webhooks: create, list, test, deliveries, update, delete" {
-	run cli --company "$CO" webhooks create --url "$URL/ok/cli" --events 'webhook.test,call.*' -o json
+	run --separate-stderr cli --company "$CO" webhooks create --url "$URL/ok/cli" --events "webhook.test,call.*" -o json
 	assert_success
 	id=$(jq -r .id <<<"$output")
 	[[ $(jq -r .secret <<<"$output") == whsec_* ]]
+	[[ $stderr == *"not shown again"* ]]
 	run cli --company "$CO" webhooks list
 	assert_success
 	assert_output --partial "$URL/ok/cli"
