@@ -267,7 +267,8 @@ claim(void)
 
 	if (room <= 0)
 		return;
-	snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 30);
+	/* A live sender finishes within the timeout; then it is free again. */
+	snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 5);
 	snprintf(limit, sizeof limit, "%d", room);
 	if ((res = db_outbox_claim(&ob.db, lease, limit)) == NULL)
 		return;

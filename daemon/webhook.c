@@ -192,7 +192,7 @@ webhook_render(const char *format, const json_t *payload)
 
 		esc = xasprintf("*%s*\n%s", t, x);
 		doc = json_pack("{s:s++,s:[{s:s,s:{s:s,s:s}},{s:s,s:[{s:s,s:s+++}]}]}",
-		    "text", title, ": ", text,
+		    "text", t, ": ", x,
 		    "blocks",
 		    "type", "section", "text", "type", "mrkdwn", "text", esc,
 		    "type", "context", "elements", "type", "mrkdwn",

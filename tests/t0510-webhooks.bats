@@ -258,6 +258,26 @@ teardown_file() {
 	[[ $(ngot /flaky/1/restart '.answered == 200') -ge 1 ]]
 }
 
+@test "kill -9 mid-delivery: the leased row is sent again after a restart" {
+	id=$(hook /slow-once/30/kill '["webhook.test"]' | jq -r .id)
+	daemon_stop main
+	daemon_start main "${MAIN_ENV[@]}" CALLDOCKER_WEBHOOK_TIMEOUT=2
+	api POST "/api/webhooks/$id/test" "" "$MGR" >/dev/null
+	did=$(jget .id)
+	wait_for 10 has_n /slow-once/30/kill 1
+	kill -KILL "$CD_PID"
+	wait_for 10 test -f "$CD_DIR/rc"
+	rm -f "$CD_DIR/pid"
+	daemon_start main "${MAIN_ENV[@]}" CALLDOCKER_WEBHOOK_TIMEOUT=2
+	# The lease (timeout + 5 s) runs out, then it goes again.
+	wait_for 30 delivery_state "$id" delivered
+	assert_json '.items[0].id' "$did"
+	[[ $(ngot /slow-once/30/kill) == 2 ]]
+	[[ $(got /slow-once/30/kill | jq -r .id | sort -u) == "$did" ]]
+	daemon_stop main
+	start_main
+}
+
 @test "the SSRF guard: private URLs refused at create and at connect" {
 	id=$(hook /ok/ssrf '["webhook.test"]' | jq -r .id)
 	daemon_stop main

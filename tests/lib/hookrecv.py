@@ -8,6 +8,7 @@ serve --port-file F --log L   listen on 127.0.0.1 (a free port, written to F)
       /status/CODE/...        always CODE
       /flaky/N/...            500 for the first N requests to that path, then 200
       /retry-after/SECS/...   503 with Retry-After: SECS
+      /slow-once/SECS/...     200, after SECS seconds the first time
       /redirect/...           302 to /ok/redirected
 verify --secret S --log L --path P   check every request to path P against
     the Standard Webhooks signature scheme; exit 0 if there was at least one
@@ -48,6 +49,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif parts[0] == "retry-after":
             code = 503
             extra["Retry-After"] = parts[1]
+        elif parts[0] == "slow-once":
+            code = 200
+            extra["sleep"] = int(parts[1]) if seen == 1 else 0
         elif parts[0] == "redirect":
             code = 302
             extra["Location"] = "/ok/redirected"
@@ -66,6 +70,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock:
             with open(self.server.log, "a") as f:
                 f.write(json.dumps(rec) + "\n")
+        time.sleep(extra.pop("sleep", 0))
         reply = b'{"received": true}' if code < 300 else b"nope"
         self.send_response(code)
         for k, v in extra.items():
