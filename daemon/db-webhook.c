@@ -90,16 +90,19 @@ static struct db_stmt st_next_due = { .sql = "SELECT greatest(0,"
 	" coalesce(d.lease_until, d.next_attempt_at))) - now()) * 1000)::bigint"
 	" FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
 	" AND w.enabled WHERE d.state = 'pending'" };
-static struct db_stmt st_record = { .sql = "WITH a AS (INSERT INTO"
-	" webhook_attempts (delivery_id, status, error, response, duration_ms)"
-	" SELECT id, $2::int, $3, $4, $5::int FROM webhook_deliveries"
-	" WHERE id = $1)"
-	" UPDATE webhook_deliveries SET state = $6::webhook_delivery_state,"
-	" lease_until = NULL, last_status = $2::int, last_error = $3,"
-	" next_attempt_at = CASE WHEN $6 = 'pending'"
-	"  THEN now() + make_interval(secs => $7::float8) ELSE next_attempt_at END,"
-	" delivered_at = CASE WHEN $6 = 'delivered' THEN now() END"
-	" WHERE id = $1 RETURNING id" };
+static struct db_stmt st_record = { .sql = "WITH r AS (SELECT * FROM"
+	" jsonb_to_recordset($1::jsonb) AS x(id uuid, status int, error text,"
+	" response text, duration_ms int, state webhook_delivery_state,"
+	" delay float8)),"
+	" a AS (INSERT INTO webhook_attempts (delivery_id, status, error,"
+	"  response, duration_ms) SELECT r.id, r.status, r.error, r.response,"
+	"  r.duration_ms FROM r JOIN webhook_deliveries d ON d.id = r.id)"
+	" UPDATE webhook_deliveries d SET state = r.state, lease_until = NULL,"
+	" last_status = r.status, last_error = r.error,"
+	" next_attempt_at = CASE WHEN r.state = 'pending'"
+	"  THEN now() + make_interval(secs => r.delay) ELSE d.next_attempt_at END,"
+	" delivered_at = CASE WHEN r.state = 'delivered' THEN now() END"
+	" FROM r WHERE d.id = r.id RETURNING d.id" };
 static struct db_stmt st_release = { .sql = "UPDATE webhook_deliveries SET"
 	" lease_until = NULL, attempts = greatest(attempts - 1, 0)"
 	" WHERE id = $1 AND state = 'pending' RETURNING id" };
@@ -287,9 +290,11 @@ db_outbox_next_due(struct db *db)
 }
 
 PGresult *
-db_outbox_record(struct db *db, const char *const p[7])
+db_outbox_record(struct db *db, const char *rows)
 {
-	return db_run(db, &st_record, 7, p);
+	const char *p[1] = { rows };
+
+	return db_run(db, &st_record, 1, p);
 }
 
 PGresult *

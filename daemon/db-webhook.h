@@ -60,11 +60,11 @@ PGresult	*db_outbox_claim(struct db *, const char *lease_seconds,
 /* Milliseconds until the next pending delivery is due (NULL: none). */
 PGresult	*db_outbox_next_due(struct db *);
 /*
- * Record an attempt and the delivery's new state; state "pending" retries
- * after delay seconds. Params: id, status, error, response, duration ms,
- * state, delay.
+ * Record attempts and the deliveries' new states from a JSON array of
+ * {id, status, error, response, duration_ms, state, delay}; state
+ * "pending" retries after delay seconds.
  */
-PGresult	*db_outbox_record(struct db *, const char *const p[7]);
+PGresult	*db_outbox_record(struct db *, const char *rows);
 /* Give a claimed row back without an attempt (shutting down). */
 PGresult	*db_outbox_release(struct db *, const char *id);
 PGresult	*db_outbox_disable(struct db *, const char *webhook,

@@ -185,16 +185,14 @@ retry_delay(int attempts, long retry_after)
 	return retry_after > d ? (double)retry_after : d;
 }
 
-/* Record a finished transfer and decide what follows. */
-static void
-job_done(struct job *j, CURLcode e)
+/* The outcome of a finished transfer, as a row for db_outbox_record(). */
+static json_t *
+job_outcome(struct job *j, CURLcode e)
 {
 	long		 status = 0;
 	curl_off_t	 ra = 0;
 	const char	*state;
-	char		 st[16], ms[16], delay[32], err[CURL_ERROR_SIZE + 32] = "";
-	const char	*p[7];
-	PGresult	*res;
+	char		 err[CURL_ERROR_SIZE + 32] = "";
 
 	curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (e != CURLE_OK && status == 0)
@@ -210,20 +208,6 @@ job_done(struct job *j, CURLcode e)
 	else
 		state = "pending";
 	curl_easy_getinfo(j->curl, CURLINFO_RETRY_AFTER, &ra);
-	snprintf(delay, sizeof delay, "%.3f", retry_delay(j->attempts, (long)ra));
-	snprintf(st, sizeof st, "%ld", status);
-	snprintf(ms, sizeof ms, "%d", (int)((now_mono() - j->started) * 1000));
-	p[0] = j->id;
-	p[1] = status ? st : NULL;
-	p[2] = err[0] ? err : NULL;
-	p[3] = j->len ? j->excerpt : NULL;
-	p[4] = ms;
-	p[5] = state;
-	p[6] = delay;
-	if ((res = db_outbox_record(&ob.db, p)) == NULL)
-		log_warn("webhooks: cannot record delivery %s; it will be sent"
-		    " again", j->id);
-	PQclear(res);
 	if (status == 410) {
 		log_info("webhooks: endpoint %s answered 410 Gone; disabled",
 		    j->webhook);
@@ -232,21 +216,30 @@ job_done(struct job *j, CURLcode e)
 	}
 	log_debug("webhooks: delivery %s attempt %d: %s%s%s", j->id,
 	    j->attempts, state, err[0] ? ", " : "", err);
-	__atomic_add_fetch(&ob.sent, 1, __ATOMIC_RELAXED);
+	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:s,s:f}", "id", j->id,
+	    "status", status ? json_integer(status) : json_null(),
+	    "error", err[0] ? json_string(err) : json_null(),
+	    "response", j->len ? json_string(j->excerpt) : json_null(),
+	    "duration_ms", (int)((now_mono() - j->started) * 1000),
+	    "state", state, "delay", retry_delay(j->attempts, (long)ra));
 }
 
+/* Record every finished transfer in one statement. */
 static void
 reap(void)
 {
 	CURLMsg		*m;
 	int		 left;
 	struct job	*j, **pp;
+	json_t		*rows = json_array();
+	char		*text;
+	PGresult	*res;
 
 	while ((m = curl_multi_info_read(ob.multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-		job_done(j, m->data.result);
+		json_array_append_new(rows, job_outcome(j, m->data.result));
 		for (pp = &ob.jobs; *pp != NULL; pp = &(*pp)->next) {
 			if (*pp == j) {
 				*pp = j->next;
@@ -256,6 +249,17 @@ reap(void)
 		ob.njobs--;
 		job_free(j);
 	}
+	if (json_array_size(rows) > 0) {
+		text = json_dumps(rows, JSON_COMPACT);
+		if ((res = db_outbox_record(&ob.db, text)) == NULL)
+			log_warn("webhooks: cannot record %zu deliveries; they"
+			    " will be sent again", json_array_size(rows));
+		PQclear(res);
+		free(text);
+		__atomic_add_fetch(&ob.sent, json_array_size(rows),
+		    __ATOMIC_RELAXED);
+	}
+	json_decref(rows);
 }
 
 static void
@@ -284,8 +288,8 @@ next_due(void)
 	PGresult	*res;
 	long long	 ms = 1000;
 
-	if (ob.njobs >= cfg.webhook_concurrency)
-		return 1000;
+	if (ob.njobs > 0)
+		return 100;
 	if ((res = db_outbox_next_due(&ob.db)) == NULL)
 		return 1000;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
@@ -317,16 +321,15 @@ outbox_main(void *arg)
 
 	while (!__atomic_load_n(&ob.stop, __ATOMIC_ACQUIRE)) {
 		timeout = 1000;
+		curl_multi_perform(ob.multi, &running);
+		reap();
 		if (db_ensure(&ob.db) == 0) {
 			listen_outbox();
 			claim();
+			curl_multi_perform(ob.multi, &running);
 			timeout = next_due();
 		} else
 			ob.listening = NULL;
-		curl_multi_perform(ob.multi, &running);
-		reap();
-		if (ob.njobs > 0 && timeout > 100)
-			timeout = 100;
 		memset(&w, 0, sizeof w);
 		w.fd = ob.listening ? PQsocket(ob.listening) : -1;
 		w.events = CURL_WAIT_POLLIN;
