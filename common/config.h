@@ -41,6 +41,7 @@ struct config {
 	int		 webhook_max_attempts;	/* then the delivery has failed */
 	int		 webhook_timeout;	/* seconds per delivery attempt */
 	int		 webhook_concurrency;	/* deliveries in flight at once */
+	int		 webhook_retention_days;	/* finished deliveries kept */
 };
 
 void	config_defaults(struct config *);

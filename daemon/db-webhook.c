@@ -54,7 +54,8 @@ static struct db_stmt st_test = { .sql = "WITH d AS (INSERT INTO"
 	" 'type', 'webhook.test', 'timestamp', webhook_time(now()),"
 	" 'data', jsonb_build_object('webhook_id', w.id,"
 	" 'message', 'a test event from CallDocker'))"
-	" FROM webhooks w WHERE w.id = $2 AND " SCOPE " RETURNING *),"
+	" FROM webhooks w WHERE w.id = $2 AND w.enabled AND " SCOPE
+	" RETURNING *),"
 	" n AS (SELECT pg_notify('webhook_outbox', '') FROM d)"
 	" SELECT " DCOLS " FROM d, (SELECT count(*) FROM n) x" };
 static struct db_stmt st_deliveries = { .sql = "SELECT " DCOLS
@@ -106,6 +107,11 @@ static struct db_stmt st_record = { .sql = "WITH r AS (SELECT * FROM"
 static struct db_stmt st_release = { .sql = "UPDATE webhook_deliveries SET"
 	" lease_until = NULL, attempts = greatest(attempts - 1, 0)"
 	" WHERE id = $1 AND state = 'pending' RETURNING id" };
+static struct db_stmt st_prune = { .sql = "DELETE FROM webhook_deliveries"
+	" WHERE id IN (SELECT id FROM webhook_deliveries"
+	" WHERE state <> 'pending'"
+	" AND created_at < now() - make_interval(days => $1::int) LIMIT 10000)"
+	" RETURNING id" };
 static struct db_stmt st_disable = { .sql = "UPDATE webhooks SET"
 	" enabled = false, disabled_reason = $2, updated_at = now()"
 	" WHERE id = $1 RETURNING id" };
@@ -311,4 +317,12 @@ db_outbox_release(struct db *db, const char *id)
 	const char *p[1] = { id };
 
 	return db_run(db, &st_release, 1, p);
+}
+
+PGresult *
+db_outbox_prune(struct db *db, const char *days)
+{
+	const char *p[1] = { days };
+
+	return db_run(db, &st_prune, 1, p);
 }

@@ -42,7 +42,7 @@ PGresult	*db_webhook_create(struct db *, const char *company,
 PGresult	*db_webhook_update(struct db *, const char *scope,
 		    const char *id, const struct webhook_fields *);
 PGresult	*db_webhook_delete(struct db *, const char *scope, const char *id);
-/* Queue a webhook.test event for this endpoint alone; the delivery row. */
+/* Queue a webhook.test event for this endpoint alone (if enabled). */
 PGresult	*db_webhook_test(struct db *, const char *scope, const char *id);
 PGresult	*db_webhook_deliveries(struct db *, const char *scope,
 		    const char *id, const char *state, const struct page *);
@@ -67,6 +67,8 @@ PGresult	*db_outbox_next_due(struct db *);
 PGresult	*db_outbox_record(struct db *, const char *rows);
 /* Give a claimed row back without an attempt (shutting down). */
 PGresult	*db_outbox_release(struct db *, const char *id);
+/* Delete up to 10,000 finished deliveries older than days. */
+PGresult	*db_outbox_prune(struct db *, const char *days);
 PGresult	*db_outbox_disable(struct db *, const char *webhook,
 		    const char *reason);
 

@@ -52,6 +52,7 @@ static struct {
 	CURLM		*multi;
 	struct db	 db;
 	PGconn		*listening;
+	int		 listening_pid;	/* its backend: a new one needs LISTEN */
 	struct job	*jobs;
 	int		 njobs;
 	unsigned long	 sent;
@@ -298,17 +299,39 @@ next_due(void)
 	return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
 }
 
+/* Every ten minutes, forget finished deliveries past the retention. */
+static void
+prune(void)
+{
+	static double	 next;
+	char		 days[16];
+	PGresult	*res;
+
+	if (now_mono() < next)
+		return;
+	next = now_mono() + 600;
+	snprintf(days, sizeof days, "%d", cfg.webhook_retention_days);
+	if ((res = db_outbox_prune(&ob.db, days)) != NULL && PQntuples(res) > 0)
+		log_info("webhooks: forgot %d deliveries older than %s days",
+		    PQntuples(res), days);
+	PQclear(res);
+}
+
 /* LISTEN on a fresh connection so committed events wake the thread. */
 static void
 listen_outbox(void)
 {
 	PGresult	*res;
 
-	if (ob.db.conn == NULL || ob.db.conn == ob.listening)
+	if (ob.db.conn == NULL || (ob.db.conn == ob.listening &&
+	    PQbackendPID(ob.db.conn) == ob.listening_pid))
 		return;
+	ob.listening = NULL;
 	res = PQexec(ob.db.conn, "LISTEN webhook_outbox");
-	if (PQresultStatus(res) == PGRES_COMMAND_OK)
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
 		ob.listening = ob.db.conn;
+		ob.listening_pid = PQbackendPID(ob.db.conn);
+	}
 	PQclear(res);
 }
 
@@ -325,6 +348,7 @@ outbox_main(void *arg)
 		reap();
 		if (db_ensure(&ob.db) == 0) {
 			listen_outbox();
+			prune();
 			claim();
 			curl_multi_perform(ob.multi, &running);
 			timeout = next_due();

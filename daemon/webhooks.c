@@ -340,10 +340,19 @@ webhooks_test(struct hctx *h)
 
 	if ((res = db_webhook_test(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
+	if (PQntuples(res) == 1) {
+		resp_json(h->resp, 202, delivery_json(res, 0));
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	if ((res = db_webhook_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+		return db_fail(h->db, h->resp);
 	if (PQntuples(res) == 0)
 		not_found(h);
 	else
-		resp_json(h->resp, 202, delivery_json(res, 0));
+		resp_problem(h->resp, 409, "conflict", "the webhook is disabled;"
+		    " enable it first");
 	PQclear(res);
 	return 0;
 }

@@ -196,9 +196,12 @@ teardown_file() {
 	assert_json '.items[0].history[2].response' '{"received": true}'
 	assert_json '.items[0].last_status' 200
 	[[ $(ngot /flaky/2/retry) == 3 ]]
+	did=$(jget '.items[0].id')
+	api GET /metrics
+	n=$(awk '/^calldocker_webhook_attempts_total / { print $2 }' <<<"$output")
+	((n >= 3))
 	[[ $(got /flaky/2/retry | jq -r .id | sort -u | wc -l) == 1 ]]
 	# Redeliver sends it once more, with the same id.
-	did=$(jget '.items[0].id')
 	api POST "/api/webhooks/$id/deliveries/$did/redeliver" "" "$MGR"
 	assert_status 202
 	wait_for 10 has_n /flaky/2/retry 4
@@ -225,6 +228,8 @@ teardown_file() {
 	api GET "/api/webhooks/$id" "" "$MGR"
 	assert_json .enabled false
 	assert_json .disabled_reason 'the endpoint answered 410 Gone'
+	api POST "/api/webhooks/$id/test" "" "$MGR"
+	assert_problem 409 conflict
 	# Re-enabled by a user, it clears the reason.
 	api PUT "/api/webhooks/$id" '{"enabled": true}' "$MGR"
 	assert_status 200
