@@ -343,6 +343,29 @@ teardown_file() {
 	assert_json '.items | length' 0
 }
 
+@test "a missed offer reaches a Slack channel naming the agent" {
+	hook /ok/missed '["call.offer_missed"]' '{"format": "slack"}' >/dev/null
+	std=$(hook /ok/missed-std '["call.offer_missed"]' | jq -r .id)
+	api POST /api/queues "$(jq -nc --arg a "$A1" \
+		'{name: "ringout", ring_timeout: 1, miss_limit: 1, members: [{agent_id: $a}]}')" "$MGR" >/dev/null
+	assert_status 201
+	q2=$(jget .id)
+	api PUT "/api/agents/$A1/availability" '{"state": "available"}' "$AGT" >/dev/null
+	assert_status 200
+	api POST /api/calls "$(jq -nc --arg q "$q2" '{queue_id: $q, caller_number: "+15550177"}')" "$MGR" >/dev/null
+	call=$(jget .id)
+	wait_for 15 has_n /ok/missed 1
+	s=$(got /ok/missed | head -n1 | jq -r .body)
+	[[ $(jq -r .text <<<"$s") == "Missed offer: "* ]]
+	[[ $(jq -r '.blocks[0].text.text' <<<"$s") == *"did not answer a call from +15550177 in queue ringout."* ]]
+	wait_for 10 has_n /ok/missed-std 1
+	b=$(got /ok/missed-std | head -n1 | jq -r .body)
+	[[ $(jq -r .data.agent.id <<<"$b") == "$A1" ]]
+	[[ $(jq -r .data.call.id <<<"$b") == "$call" ]]
+	api POST "/api/calls/$call/hangup" "" "$MGR" >/dev/null
+	api PUT "/api/agents/$A1/availability" '{"state": "offline"}' "$AGT" >/dev/null
+}
+
 @test "calldocker webhooks: create, list, test, deliveries, update, delete" {
 	run --separate-stderr cli --company "$CO" webhooks create --url "$URL/ok/cli" --events "webhook.test,call.*" -o json
 	assert_success
