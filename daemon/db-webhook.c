@@ -130,14 +130,17 @@ int_or_null(const PGresult *res, int r, int c)
 	    json_integer(strtoll(PQgetvalue(res, r, c), NULL, 10));
 }
 
+/* A JSON column; an empty array (or null) when it is NULL or unreadable. */
 static json_t *
-parsed(const PGresult *res, int r, int c, json_t *dflt)
+parsed(const PGresult *res, int r, int c, int array)
 {
 	json_t	*v = NULL;
 
 	if (!PQgetisnull(res, r, c))
 		v = json_loads(PQgetvalue(res, r, c), JSON_DECODE_ANY, NULL);
-	return v != NULL ? v : dflt;
+	if (v == NULL)
+		v = array ? json_array() : json_null();
+	return v;
 }
 
 json_t *
@@ -154,7 +157,7 @@ webhook_json(const PGresult *res, int r)
 	json_object_set_new(o, "format",
 	    json_string(PQgetvalue(res, r, WEBHOOK_C_FORMAT)));
 	json_object_set_new(o, "events",
-	    parsed(res, r, WEBHOOK_C_EVENTS, json_array()));
+	    parsed(res, r, WEBHOOK_C_EVENTS, 1));
 	json_object_set_new(o, "min_wait", int_or_null(res, r, WEBHOOK_C_MIN_WAIT));
 	json_object_set_new(o, "enabled",
 	    json_boolean(strcmp(PQgetvalue(res, r, WEBHOOK_C_ENABLED), "t") == 0));
@@ -201,9 +204,9 @@ delivery_json(const PGresult *res, int r)
 	json_object_set_new(o, "delivered_at",
 	    str_or_null(res, r, DELIVERY_C_DELIVERED));
 	json_object_set_new(o, "payload",
-	    parsed(res, r, DELIVERY_C_PAYLOAD, json_null()));
+	    parsed(res, r, DELIVERY_C_PAYLOAD, 0));
 	json_object_set_new(o, "history",
-	    parsed(res, r, DELIVERY_C_HISTORY, json_array()));
+	    parsed(res, r, DELIVERY_C_HISTORY, 1));
 	return o;
 }
 
