@@ -11,7 +11,7 @@ pkgs=(
 	build-essential pkg-config
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev
 	libpq-dev libjansson-dev libyaml-dev libjwt-dev libcurl4-openssl-dev
-	libncurses-dev libreadline-dev libcrypt-dev
+	libncurses-dev libreadline-dev libcrypt-dev libssl-dev
 	postgresql
 	bats bats-assert bats-support
 	tmux python3 curl jq
