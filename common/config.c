@@ -76,6 +76,7 @@ static const struct config_key {
 	K("webhook_timeout",	CONFIG_INT,	webhook_timeout, 1, 60, 0),
 	K("webhook_concurrency", CONFIG_INT,	webhook_concurrency, 1, 256, 0),
 	K("webhook_retention_days", CONFIG_INT,	webhook_retention_days, 1, 3650, 0),
+	K("webhook_endpoint_concurrency", CONFIG_INT, webhook_endpoint_concurrency, 1, 256, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -166,6 +167,7 @@ config_defaults(struct config *cfg)
 	cfg->webhook_timeout = 10;
 	cfg->webhook_concurrency = 32;
 	cfg->webhook_retention_days = 30;
+	cfg->webhook_endpoint_concurrency = 8;
 }
 
 void

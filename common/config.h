@@ -42,6 +42,7 @@ struct config {
 	int		 webhook_timeout;	/* seconds per delivery attempt */
 	int		 webhook_concurrency;	/* deliveries in flight at once */
 	int		 webhook_retention_days;	/* finished deliveries kept */
+	int		 webhook_endpoint_concurrency;	/* in flight per endpoint */
 };
 
 void	config_defaults(struct config *);

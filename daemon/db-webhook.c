@@ -79,11 +79,25 @@ static struct db_stmt st_claim = { .sql = "UPDATE webhook_deliveries d SET"
 	" lease_until = now() + make_interval(secs => $1::float8),"
 	" attempts = d.attempts + 1"
 	" FROM webhooks w WHERE w.id = d.webhook_id AND d.id IN ("
-	"  SELECT x.id FROM webhook_deliveries x"
-	"  JOIN webhooks y ON y.id = x.webhook_id AND y.enabled"
-	"  WHERE x.state = 'pending' AND x.next_attempt_at <= now()"
-	"  AND (x.lease_until IS NULL OR x.lease_until < now())"
-	"  ORDER BY x.next_attempt_at LIMIT $2::int FOR UPDATE OF x SKIP LOCKED)"
+	"  SELECT l.id FROM webhook_deliveries l WHERE l.id IN ("
+	/* The first due rows, at most $3 in flight per endpoint. */
+	"   SELECT c.id FROM (SELECT x.id, x.webhook_id, x.next_attempt_at,"
+	"    row_number() OVER (PARTITION BY x.webhook_id"
+	"     ORDER BY x.next_attempt_at) AS rn"
+	"    FROM (SELECT x.* FROM webhook_deliveries x"
+	"     JOIN webhooks y ON y.id = x.webhook_id AND y.enabled"
+	"     WHERE x.state = 'pending' AND x.next_attempt_at <= now()"
+	"     AND (x.lease_until IS NULL OR x.lease_until < now())"
+	"     ORDER BY x.next_attempt_at LIMIT 1000) x) c"
+	"   LEFT JOIN (SELECT f.webhook_id, count(*) AS n"
+	"    FROM webhook_deliveries f WHERE f.lease_until >= now()"
+	"    AND f.state = 'pending' GROUP BY f.webhook_id) b"
+	"    ON b.webhook_id = c.webhook_id"
+	"   WHERE c.rn + coalesce(b.n, 0) <= $3::int"
+	"   ORDER BY c.next_attempt_at LIMIT $2::int)"
+	"  AND l.state = 'pending'"
+	"  AND (l.lease_until IS NULL OR l.lease_until < now())"
+	"  FOR UPDATE SKIP LOCKED)"
 	" RETURNING d.id, d.webhook_id, d.attempts, d.payload::text, w.url,"
 	" w.format, w.secret" };
 static struct db_stmt st_next_due = { .sql = "SELECT greatest(0,"
@@ -285,11 +299,12 @@ db_webhook_redeliver(struct db *db, const char *scope, const char *id,
 }
 
 PGresult *
-db_outbox_claim(struct db *db, const char *lease, const char *limit)
+db_outbox_claim(struct db *db, const char *lease, const char *limit,
+    const char *per_endpoint)
 {
-	const char *p[2] = { lease, limit };
+	const char *p[3] = { lease, limit, per_endpoint };
 
-	return db_run(db, &st_claim, 2, p);
+	return db_run(db, &st_claim, 3, p);
 }
 
 PGresult *

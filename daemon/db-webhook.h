@@ -55,8 +55,13 @@ enum claim_col {
 	CLAIM_C_ID, CLAIM_C_WEBHOOK, CLAIM_C_ATTEMPTS, CLAIM_C_PAYLOAD,
 	CLAIM_C_URL, CLAIM_C_FORMAT, CLAIM_C_SECRET,
 };
+/*
+ * Lease up to limit due rows, oldest first, with at most per_endpoint in
+ * flight for any one endpoint (across daemons), so one slow receiver cannot
+ * hold every slot.
+ */
 PGresult	*db_outbox_claim(struct db *, const char *lease_seconds,
-		    const char *limit);
+		    const char *limit, const char *per_endpoint);
 /* Milliseconds until the next pending delivery is due (NULL: none). */
 PGresult	*db_outbox_next_due(struct db *);
 /*

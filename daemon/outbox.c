@@ -263,23 +263,27 @@ reap(void)
 	json_decref(rows);
 }
 
-static void
+/* Start what is due; how many rows were claimed. */
+static int
 claim(void)
 {
 	PGresult	*res;
-	char		 lease[16], limit[16];
-	int		 room = cfg.webhook_concurrency - ob.njobs;
+	char		 lease[16], limit[16], each[16];
+	int		 room = cfg.webhook_concurrency - ob.njobs, n;
 
 	if (room <= 0)
-		return;
+		return 0;
 	/* A live sender finishes within the timeout; then it is free again. */
 	snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 5);
 	snprintf(limit, sizeof limit, "%d", room);
-	if ((res = db_outbox_claim(&ob.db, lease, limit)) == NULL)
-		return;
-	for (int i = 0; i < PQntuples(res); i++)
+	snprintf(each, sizeof each, "%d", cfg.webhook_endpoint_concurrency);
+	if ((res = db_outbox_claim(&ob.db, lease, limit, each)) == NULL)
+		return 0;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
 		job_start(res, i);
 	PQclear(res);
+	return n;
 }
 
 /* Milliseconds to wait for the next due row, at most one second. */
@@ -340,7 +344,7 @@ outbox_main(void *arg)
 {
 	struct curl_waitfd	 w;
 	PGnotify		*n;
-	int			 running, timeout;
+	int			 running, timeout, claimed;
 
 	while (!__atomic_load_n(&ob.stop, __ATOMIC_ACQUIRE)) {
 		timeout = 1000;
@@ -349,9 +353,12 @@ outbox_main(void *arg)
 		if (db_ensure(&ob.db) == 0) {
 			listen_outbox();
 			prune();
-			claim();
+			claimed = claim();
 			curl_multi_perform(ob.multi, &running);
 			timeout = next_due();
+			/* Due rows of endpoints at their limit: do not spin. */
+			if (claimed == 0 && timeout < 50)
+				timeout = 50;
 		} else
 			ob.listening = NULL;
 		memset(&w, 0, sizeof w);

@@ -41,6 +41,8 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at)
 	WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_leased_idx ON webhook_deliveries (webhook_id)
+	WHERE lease_until IS NOT NULL;
 CREATE INDEX webhook_deliveries_hook_idx
 	ON webhook_deliveries (webhook_id, created_at, id);
 

@@ -283,6 +283,28 @@ teardown_file() {
 	start_main
 }
 
+@test "a slow endpoint cannot hold every slot: another's delivery goes first" {
+	slow=$(hook /slow/1/hog '["webhook.test"]' | jq -r .id)
+	fast=$(hook /ok/fast '["webhook.test"]' | jq -r .id)
+	daemon_stop main
+	daemon_start main "${MAIN_ENV[@]}" CALLDOCKER_WEBHOOK_CONCURRENCY=4 \
+		CALLDOCKER_WEBHOOK_ENDPOINT_CONCURRENCY=1
+	for i in 1 2 3 4 5 6; do
+		api POST "/api/webhooks/$slow/test" "" "$MGR" >/dev/null
+		assert_status 202
+	done
+	wait_for 10 has_n /slow/1/hog 1
+	api POST "/api/webhooks/$fast/test" "" "$MGR" >/dev/null
+	wait_for 10 delivery_state "$fast" delivered
+	# One at a time to the slow one: most of its deliveries still wait.
+	api GET "/api/webhooks/$slow/deliveries?state=pending" "" "$MGR"
+	n=$(jget '.items | length')
+	((n >= 3))
+	[[ $(ngot /slow/1/hog) -le 3 ]]
+	daemon_stop main
+	start_main
+}
+
 @test "the SSRF guard: private URLs refused at create and at connect" {
 	id=$(hook /ok/ssrf '["webhook.test"]' | jq -r .id)
 	daemon_stop main

@@ -8,6 +8,7 @@ serve --port-file F --log L   listen on 127.0.0.1 (a free port, written to F)
       /status/CODE/...        always CODE
       /flaky/N/...            500 for the first N requests to that path, then 200
       /retry-after/SECS/...   503 with Retry-After: SECS
+      /slow/SECS/...          200, after SECS seconds
       /slow-once/SECS/...     200, after SECS seconds the first time
       /redirect/...           302 to /ok/redirected
 verify --secret S --log L --path P   check every request to path P against
@@ -49,6 +50,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif parts[0] == "retry-after":
             code = 503
             extra["Retry-After"] = parts[1]
+        elif parts[0] == "slow":
+            code = 200
+            extra["sleep"] = float(parts[1])
         elif parts[0] == "slow-once":
             code = 200
             extra["sleep"] = int(parts[1]) if seen == 1 else 0
