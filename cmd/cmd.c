@@ -64,6 +64,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_queues_entry,
 	&cmd_settings_entry,
 	&cmd_users_entry,
+	&cmd_webhooks_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_auth_login_entry,

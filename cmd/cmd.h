@@ -235,6 +235,8 @@ extern const struct cmd_entry		cmd_queues_entry;
 /* cmd-agents.c */
 extern const struct cmd_entry		cmd_agents_entry;
 
+/* cmd-webhooks.c */
+extern const struct cmd_entry		cmd_webhooks_entry;
 /* cmd-analytics.c */
 extern const struct cmd_entry		cmd_analytics_entry;
 

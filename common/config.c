@@ -90,6 +90,12 @@ static const struct config_key {
 	K("public_url",		CONFIG_STRING,	public_url,	0, 0, 0),
 	K("analytics_rollup_interval", CONFIG_INT, analytics_rollup_interval,
 	    0, 86400, 0),
+	K("webhook_retry_base",	CONFIG_RATE,	webhook_retry_base, 0, 3600, 0),
+	K("webhook_max_attempts", CONFIG_INT,	webhook_max_attempts, 1, 30, 0),
+	K("webhook_timeout",	CONFIG_INT,	webhook_timeout, 1, 60, 0),
+	K("webhook_concurrency", CONFIG_INT,	webhook_concurrency, 1, 256, 0),
+	K("webhook_retention_days", CONFIG_INT,	webhook_retention_days, 1, 3650, 0),
+	K("webhook_endpoint_concurrency", CONFIG_INT, webhook_endpoint_concurrency, 1, 256, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -184,6 +190,12 @@ config_defaults(struct config *cfg)
 	cfg->storage = xstrdup("local");
 	cfg->s3_region = xstrdup("us-east-1");
 	cfg->analytics_rollup_interval = 60;
+	cfg->webhook_retry_base = 5;
+	cfg->webhook_max_attempts = 11;
+	cfg->webhook_timeout = 10;
+	cfg->webhook_concurrency = 32;
+	cfg->webhook_retention_days = 30;
+	cfg->webhook_endpoint_concurrency = 8;
 }
 
 void

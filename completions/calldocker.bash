@@ -144,6 +144,22 @@ __calldocker_takes_arg()
 		case $2 in
 		--email|--name|--role) return 0 ;;
 		esac ;;
+	"webhooks list")
+		case $2 in
+		--limit) return 0 ;;
+		esac ;;
+	"webhooks create")
+		case $2 in
+		--url|--events|--format|--description|--min-wait) return 0 ;;
+		esac ;;
+	"webhooks update")
+		case $2 in
+		--url|--events|--format|--description|--min-wait) return 0 ;;
+		esac ;;
+	"webhooks deliveries")
+		case $2 in
+		--state|--limit) return 0 ;;
+		esac ;;
 	"login")
 		case $2 in
 		--email) return 0 ;;
@@ -177,7 +193,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|analytics|calls|companies|config|files|integrations|ivr|queues|settings|users) path="$path $w" ;;
+			agents|analytics|calls|companies|config|files|integrations|ivr|queues|settings|users|webhooks) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -245,6 +261,12 @@ _calldocker()
 			words="admin manager agent" ;;
 		"users update --role")
 			words="admin manager agent" ;;
+		"webhooks create --format")
+			words="standard slack teams" ;;
+		"webhooks update --format")
+			words="standard slack teams" ;;
+		"webhooks deliveries --state")
+			words="pending delivered failed" ;;
 		*" -o"|*" --output")
 			words="table json yaml csv" ;;
 		*" --context")
@@ -300,6 +322,11 @@ _calldocker()
 		"users create") flags="$flags --email --role --name --company --password-stdin" ;;
 		"users update") flags="$flags --email --name --role --password-stdin" ;;
 		"users delete") flags="$flags --yes" ;;
+		"webhooks list") flags="$flags --limit --all" ;;
+		"webhooks create") flags="$flags --url --events --format --description --min-wait" ;;
+		"webhooks update") flags="$flags --url --events --format --description --min-wait --enable --disable" ;;
+		"webhooks delete") flags="$flags --yes" ;;
+		"webhooks deliveries") flags="$flags --state --limit --all" ;;
 		"login") flags="$flags --email --password-stdin" ;;
 		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
 		"agent") flags="$flags -k --keep-going" ;;
@@ -309,7 +336,7 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config files integrations ivr queues settings users completion help login logout version wallboard whoami agent" ;;
+	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
@@ -321,6 +348,7 @@ _calldocker()
 	queues) words="list get create update delete stats" ;;
 	settings) words="get set unset status languages themes" ;;
 	users) words="list get create update delete" ;;
+	webhooks) words="list get create update delete test rotate-secret deliveries redeliver" ;;
 	"agents get")
 		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 	"agents update")
@@ -393,6 +421,20 @@ _calldocker()
 		words="system company preferences" ;;
 	"settings unset")
 		words="system company preferences" ;;
+	"webhooks get")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks update")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks delete")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks test")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks rotate-secret")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks deliveries")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"webhooks redeliver")
+		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
 	"completion")
 		words="bash zsh fish" ;;
 	esac

@@ -182,6 +182,26 @@ function __calldocker_takes_arg
                 case --email --name --role
                     return 0
             end
+        case 'webhooks list'
+            switch $argv[2]
+                case --limit
+                    return 0
+            end
+        case 'webhooks create'
+            switch $argv[2]
+                case --url --events --format --description --min-wait
+                    return 0
+            end
+        case 'webhooks update'
+            switch $argv[2]
+                case --url --events --format --description --min-wait
+                    return 0
+            end
+        case 'webhooks deliveries'
+            switch $argv[2]
+                case --state --limit
+                    return 0
+            end
         case 'login'
             switch $argv[2]
                 case --email
@@ -214,7 +234,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case agents analytics calls companies config files integrations ivr queues settings users
+                    case agents analytics calls companies config files integrations ivr queues settings users webhooks
                         set path "$path $w"
                 end
         end
@@ -323,6 +343,16 @@ complete -c calldocker -n '__calldocker_using users' -a get -d 'show a user'
 complete -c calldocker -n '__calldocker_using users' -a create -d 'create a user (admin, manager)'
 complete -c calldocker -n '__calldocker_using users' -a update -d 'change a user\'s e-mail, name, role or password'
 complete -c calldocker -n '__calldocker_using users' -a delete -d 'delete a user'
+complete -c calldocker -n '__calldocker_using ""' -a webhooks -d 'manage outgoing webhooks and Slack/Teams notifications'
+complete -c calldocker -n '__calldocker_using webhooks' -a list -d 'list the company\'s webhook endpoints (manager)'
+complete -c calldocker -n '__calldocker_using webhooks' -a get -d 'show a webhook endpoint'
+complete -c calldocker -n '__calldocker_using webhooks' -a create -d 'add an endpoint; its signing secret is shown this once'
+complete -c calldocker -n '__calldocker_using webhooks' -a update -d 'change an endpoint, enable or disable it'
+complete -c calldocker -n '__calldocker_using webhooks' -a delete -d 'delete an endpoint and its deliveries'
+complete -c calldocker -n '__calldocker_using webhooks' -a test -d 'send a webhook.test event to an endpoint'
+complete -c calldocker -n '__calldocker_using webhooks' -a rotate-secret -d 'replace the signing secret and show the new one once'
+complete -c calldocker -n '__calldocker_using webhooks' -a deliveries -d 'list an endpoint\'s deliveries, newest first'
+complete -c calldocker -n '__calldocker_using webhooks' -a redeliver -d 'send a delivery again, with a fresh retry schedule'
 complete -c calldocker -n '__calldocker_using ""' -a completion -d 'print a shell completion script'
 complete -c calldocker -n '__calldocker_using ""' -a help -d 'show help for a command'
 complete -c calldocker -n '__calldocker_using ""' -a login -d 'log in and save the session in the current context'
@@ -499,6 +529,31 @@ complete -c calldocker -n '__calldocker_using "users update"' -l name -x -d 'new
 complete -c calldocker -n '__calldocker_using "users update"' -l role -x -a 'admin manager agent' -d 'new role'
 complete -c calldocker -n '__calldocker_using "users update"' -l password-stdin -d 'read a new password from stdin'
 complete -c calldocker -n '__calldocker_using "users delete"' -l yes -d 'do not ask for confirmation on a terminal'
+complete -c calldocker -n '__calldocker_using "webhooks list"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "webhooks list"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "webhooks get"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "webhooks create"' -l url -x -d 'the endpoint (http or https)'
+complete -c calldocker -n '__calldocker_using "webhooks create"' -l events -x -d 'comma-separated event types or patterns (call.*, agent.state_changed, queue.sla_breached, *)'
+complete -c calldocker -n '__calldocker_using "webhooks create"' -l format -x -a 'standard slack teams' -d 'standard (signed JSON), slack or teams'
+complete -c calldocker -n '__calldocker_using "webhooks create"' -l description -x -d 'a note'
+complete -c calldocker -n '__calldocker_using "webhooks create"' -l min-wait -x -d 'call.abandoned only after N seconds of waiting (\'\' for any)'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l url -x -d 'the endpoint (http or https)'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l events -x -d 'comma-separated event types or patterns (call.*, agent.state_changed, queue.sla_breached, *)'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l format -x -a 'standard slack teams' -d 'standard (signed JSON), slack or teams'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l description -x -d 'a note'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l min-wait -x -d 'call.abandoned only after N seconds of waiting (\'\' for any)'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l enable -d 'send again (after a 410 or --disable)'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -l disable -d 'stop sending; events are not kept'
+complete -c calldocker -n '__calldocker_using "webhooks update"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "webhooks delete"' -l yes -d 'do not ask for confirmation on a terminal'
+complete -c calldocker -n '__calldocker_using "webhooks delete"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "webhooks test"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "webhooks rotate-secret"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -l state -x -a 'pending delivered failed' -d 'only deliveries in this state'
+complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "webhooks redeliver"' -a '(__calldocker_run webhooks list -q)'
 complete -c calldocker -n '__calldocker_using "completion"' -a 'bash zsh fish'
 complete -c calldocker -n '__calldocker_using "login"' -l email -x -d 'e-mail address (asked for if not given)'
 complete -c calldocker -n '__calldocker_using "login"' -l password-stdin -d 'read the password from stdin instead of asking'

@@ -99,6 +99,16 @@ int	files_list(struct hctx *);
 int	files_get(struct hctx *);
 int	files_content(struct hctx *);
 int	files_delete(struct hctx *);
+/* webhooks.c */
+int	webhooks_list(struct hctx *);
+int	webhooks_create(struct hctx *);
+int	webhooks_get(struct hctx *);
+int	webhooks_update(struct hctx *);
+int	webhooks_delete(struct hctx *);
+int	webhooks_test(struct hctx *);
+int	webhooks_rotate(struct hctx *);
+int	webhooks_deliveries(struct hctx *);
+int	webhooks_redeliver(struct hctx *);
 
 /* ivr-run.c */
 int	calls_ivr_input(struct hctx *);

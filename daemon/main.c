@@ -28,6 +28,7 @@
 #include "server.h"
 #include "hub.h"
 #include "rollup.h"
+#include "webhook.h"
 
 #define VERSION "0.1.0"
 
@@ -301,7 +302,7 @@ main(int argc, char **argv)
 	if (hub_start(cfg.database_url, &cause) != 0)
 		fatal("%s", cause);
 	if (rollup_start(cfg.database_url, cfg.analytics_rollup_interval,
-	    &cause) != 0)
+	    &cause) != 0 || outbox_start(cfg.database_url, &cause) != 0)
 		fatal("%s", cause);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (server_start(loop, &cause) != 0)
@@ -317,6 +318,7 @@ main(int argc, char **argv)
 
 	server_stop();
 	rollup_stop();
+	outbox_stop();
 	hub_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);

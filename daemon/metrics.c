@@ -11,8 +11,9 @@
 #include "router.h"
 #include "worker.h"
 #include "metrics.h"
+#include "webhook.h"
 
-#define MAX_ROUTES	64
+#define MAX_ROUTES	128
 #define NSTATUS		600
 
 static const double bounds[] = {
@@ -148,6 +149,10 @@ metrics_render(size_t *len)
 	    " database worker.\n# TYPE calldocker_db_pool_queue_length gauge\n"
 	    "calldocker_db_pool_queue_length %d\n",
 	    open_connections, ps.workers, ps.connected, ps.busy, ps.queued);
+	out_printf(&o, "# HELP calldocker_webhook_attempts_total Webhook"
+	    " delivery attempts finished (any outcome).\n"
+	    "# TYPE calldocker_webhook_attempts_total counter\n"
+	    "calldocker_webhook_attempts_total %lu\n", outbox_sent());
 	*len = o.len;
 	return o.buf;
 }

@@ -116,6 +116,15 @@ const struct route routes[] = {
 	/* Signed by the sender, not a bearer token: the handlers check. */
 	{ HTTP_POST,	"/api/webhooks/incoming/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED, incoming_webhook },
 	{ HTTP_POST,	"/api/webhooks/twilio/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_FORM | ROUTE_SIGNED, twilio_webhook },
+	{ HTTP_GET,	"/api/webhooks/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, webhooks_list },
+	{ HTTP_POST,	"/api/webhooks/company/:companyId", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, webhooks_create },
+	{ HTTP_GET,	"/api/webhooks/:id", ROLE_MANAGER, ROUTE_READ, webhooks_get },
+	{ HTTP_PUT,	"/api/webhooks/:id", ROLE_MANAGER, ROUTE_BODY, webhooks_update },
+	{ HTTP_DELETE,	"/api/webhooks/:id", ROLE_MANAGER, 0, webhooks_delete },
+	{ HTTP_POST,	"/api/webhooks/:id/test", ROLE_MANAGER, ROUTE_BODY_OPT, webhooks_test },
+	{ HTTP_POST,	"/api/webhooks/:id/rotate-secret", ROLE_MANAGER, ROUTE_BODY_OPT, webhooks_rotate },
+	{ HTTP_GET,	"/api/webhooks/:id/deliveries", ROLE_MANAGER, 0, webhooks_deliveries },
+	{ HTTP_POST,	"/api/webhooks/:id/deliveries/:deliveryId/redeliver", ROLE_MANAGER, ROUTE_BODY_OPT, webhooks_redeliver },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 

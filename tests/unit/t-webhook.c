@@ -1,169 +1,97 @@
-/*
- * Unit tests for the pure parts of the webhooks: form bodies
- * (common/form.c), signatures (daemon/hmac.c) and TwiML (daemon/twiml.c).
- */
-#include <stdio.h>
+/* Unit tests for webhook signatures, event patterns and message formats. */
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "form.h"
-#include "hmac.h"
-#include "twiml.h"
 #include "unit.h"
+#include "webhook.h"
 
-static void
-test_form(void)
+static json_t *
+render(const char *format, const char *payload)
 {
-	struct form	 f;
-	char		*cause = NULL;
-	const char	*body = "b=2&a=x+y%2Bz&&c&a=%41";
+	json_t	*p = json_loads(payload, 0, NULL), *out;
+	char	*s = webhook_render(format, p);
 
-	ok(form_parse(body, strlen(body), &f, &cause) == 0, "form parses");
-	ok(f.n == 4, "four fields, empty segments skipped (got %zu)", f.n);
-	ok(strcmp(form_get(&f, "a"), "x y+z") == 0, "+ is a space, %%2B a plus");
-	ok(strcmp(form_get(&f, "c"), "") == 0, "a name alone has an empty value");
-	ok(form_get(&f, "d") == NULL, "absent fields are NULL");
-	form_sort(&f);
-	ok(strcmp(f.v[0].name, "a") == 0 && strcmp(f.v[0].value, "A") == 0 &&
-	    strcmp(f.v[1].value, "x y+z") == 0 && strcmp(f.v[2].name, "b") == 0,
-	    "sorted by name, then value");
-	form_free(&f);
-
-	ok(form_parse("a=%4", 4, &f, &cause) == -1 && cause != NULL,
-	    "a cut escape is refused");
-	free(cause);
-	cause = NULL;
-	ok(form_parse("a=%zz", 5, &f, &cause) == -1, "a bad escape is refused");
-	free(cause);
-	cause = NULL;
-	ok(form_parse("a=%00", 5, &f, &cause) == -1, "NUL is refused");
-	free(cause);
-	cause = NULL;
-	ok(form_parse("a=1\0b", 5, &f, &cause) == -1, "a raw NUL is refused");
-	free(cause);
-	cause = NULL;
-	ok(form_parse("", 0, &f, &cause) == 0 && f.n == 0, "an empty form");
-	form_free(&f);
-}
-
-static void
-test_form_limit(void)
-{
-	struct form	 f;
-	char		*cause = NULL, *body = malloc(4 * (FORM_MAX_PAIRS + 1));
-	size_t		 len = 0;
-
-	for (int i = 0; i <= FORM_MAX_PAIRS; i++)
-		len += (size_t)sprintf(body + len, "%sa=", i ? "&" : "");
-	ok(form_parse(body, len, &f, &cause) == -1, "too many fields refused");
-	free(cause);
-	free(body);
-}
-
-static void
-test_hmac(void)
-{
-	const char	*msg = "what do ya want for nothing?";
-	char		*s, *secret;
-	unsigned char	*key;
-	size_t		 len;
-
-	/* RFC 2202 and RFC 4231, test case 2. */
-	s = hmac_b64(HMAC_SHA1, "Jefe", 4, msg, strlen(msg));
-	ok(strcmp(s, "7/zfauXrL6LSdBbV8YTfnCWafHk=") == 0, "HMAC-SHA1 (%s)", s);
+	out = json_loads(s, 0, NULL);
 	free(s);
-	s = hmac_b64(HMAC_SHA256, "Jefe", 4, msg, strlen(msg));
-	ok(strcmp(s, "W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=") == 0,
-	    "HMAC-SHA256 (%s)", s);
-	free(s);
-	ok(hmac_equal("abc", "abc") && !hmac_equal("abc", "abd") &&
-	    !hmac_equal("abc", "abcd") && !hmac_equal("", "a") &&
-	    hmac_equal("", ""), "hmac_equal");
-	secret = hmac_secret_new();
-	ok(strncmp(secret, "whsec_", 6) == 0, "a new secret is whsec_...");
-	ok(hmac_secret_key(secret, &key, &len) == 0 && len == 32,
-	    "its key is 32 bytes");
-	free(key);
-	free(secret);
-	ok(hmac_secret_key("whsec_SmVmZQ==", &key, &len) == 0 && len == 4 &&
-	    memcmp(key, "Jefe", 4) == 0, "padding is not key material");
-	free(key);
-	ok(hmac_secret_key("Jefe", &key, &len) == -1, "no prefix, no key");
-	ok(hmac_secret_key("whsec_abc", &key, &len) == -1, "bad base64");
-	ok(hmac_secret_key("whsec_====", &key, &len) == -1, "padding alone");
+	json_decref(p);
+	return out;
 }
 
-static char *
-render(const char *actions)
+static const char *
+at(json_t *doc, const char *path)
 {
-	json_t	*a = json_loads(actions, 0, NULL);
-	char	*x = twiml_actions(a, "https://h/x?call=1");
+	json_t	*v = doc;
+	char	*copy = strdup(path), *tok, *save = NULL;
 
-	json_decref(a);
-	return x;
-}
-
-#define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
-
-static void
-test_twiml(void)
-{
-	char	*x;
-
-	x = render("[{\"type\":\"say\",\"node\":\"w\",\"text\":\"Hi <&>\"},"
-	    "{\"type\":\"say\",\"node\":\"m\",\"text\":\"Press 1\","
-	    "\"language\":\"de-DE\"},"
-	    "{\"type\":\"collect\",\"node\":\"m\",\"min_digits\":1,"
-	    "\"max_digits\":4,\"timeout\":7,\"terminator\":\"#\"}]");
-	ok(strcmp(x, HEAD "<Say>Hi &lt;&amp;&gt;</Say><Gather input=\"dtmf\""
-	    " action=\"https://h/x?call=1&amp;event=digits\" method=\"POST\""
-	    " numDigits=\"4\" timeout=\"7\" finishOnKey=\"#\""
-	    " actionOnEmptyResult=\"true\"><Say language=\"de-DE\">Press 1"
-	    "</Say></Gather></Response>") == 0, "say, then a menu: %s", x);
-	free(x);
-	x = render("[{\"type\":\"collect\",\"node\":\"g\",\"max_digits\":2,"
-	    "\"timeout\":0}]");
-	ok(strstr(x, "timeout=\"5\" finishOnKey=\"\"") != NULL &&
-	    strstr(x, "></Gather>") != NULL, "a bare collect: %s", x);
-	free(x);
-	x = render("[{\"type\":\"play\",\"node\":\"p\",\"url\":\"https://a/b.mp3?x=1&y=2\"},"
-	    "{\"type\":\"enqueue\",\"node\":\"q\",\"queue\":\"Sales & Co\"},"
-	    "{\"type\":\"end\"}]");
-	ok(strcmp(x, HEAD "<Play>https://a/b.mp3?x=1&amp;y=2</Play>"
-	    "<Enqueue>Sales &amp; Co</Enqueue></Response>") == 0,
-	    "play and enqueue: %s", x);
-	free(x);
-	x = render("[{\"type\":\"transfer\",\"to\":\"number\",\"target\":\"+49\"},"
-	    "{\"type\":\"transfer\",\"to\":\"agent\",\"target\":\"ann\"},"
-	    "{\"type\":\"transfer\",\"to\":\"queue\",\"target\":\"S\"},"
-	    "{\"type\":\"transfer\",\"to\":\"flow\",\"target\":\"F\"}]");
-	ok(strcmp(x, HEAD "<Dial>+49</Dial><Dial><Client>ann</Client></Dial>"
-	    "<Enqueue>S</Enqueue><Hangup/></Response>") == 0,
-	    "transfers: %s", x);
-	free(x);
-	x = render("[{\"type\":\"voicemail\",\"max_length\":60},"
-	    "{\"type\":\"hangup\"},{\"type\":\"http\",\"url\":\"http://x\"}]");
-	ok(strcmp(x, HEAD "<Record action=\"https://h/x?call=1&amp;event=recorded\""
-	    " method=\"POST\" maxLength=\"60\"/><Hangup/></Response>") == 0,
-	    "voicemail, hangup; http never reaches Twilio: %s", x);
-	free(x);
-	x = render("[{\"type\":\"say\",\"text\":\"a\\u0001b\\\"'\"}]");
-	ok(strcmp(x, HEAD "<Say>a b&quot;&apos;</Say></Response>") == 0,
-	    "control characters and quotes: %s", x);
-	free(x);
-	x = twiml_say_hangup(NULL);
-	ok(strcmp(x, HEAD "<Hangup/></Response>") == 0, "hang up: %s", x);
-	free(x);
+	for (tok = strtok_r(copy, ".", &save); tok && v;
+	    tok = strtok_r(NULL, ".", &save))
+		v = json_is_array(v) ? json_array_get(v, (size_t)atoi(tok)) :
+		    json_object_get(v, tok);
+	free(copy);
+	return json_string_value(v);
 }
 
 int
 main(void)
 {
-	test_form();
-	test_form_limit();
-	test_hmac();
-	test_twiml();
+	char	 sig[WEBHOOK_SIG_MAX];
+	json_t	*d;
+	const char *abandoned = "{\"type\":\"call.abandoned\","
+	    "\"timestamp\":\"2026-01-02T03:04:05Z\",\"data\":{\"call\":"
+	    "{\"caller_number\":\"+1555<0>&\",\"wait_seconds\":95.4},"
+	    "\"queue\":{\"name\":\"Sales\"}}}";
+
+	/* The Standard Webhooks reference vector. */
+	ok(webhook_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	    "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+	    "{\"test\": 2432232314}", 20, sig, sizeof sig) == 0 &&
+	    strcmp(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=") == 0,
+	    "the spec's example signs to its signature (%s)", sig);
+	ok(webhook_sign("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "m", 1, "{}", 2,
+	    sig, sizeof sig) == -1, "a secret without whsec_ is refused");
+	ok(webhook_sign("whsec_a!b", "m", 1, "{}", 2, sig, sizeof sig) == -1,
+	    "a secret that is not base64 is refused");
+
+	ok(webhook_pattern_valid("*"), "* is a pattern");
+	ok(webhook_pattern_valid("call.*"), "call.* is a pattern");
+	ok(webhook_pattern_valid("agent.state_changed"), "an exact type");
+	ok(webhook_pattern_valid("queue.sla_breached"), "queue.sla_breached");
+	ok(!webhook_pattern_valid("call.exploded"), "unknown types are refused");
+	ok(!webhook_pattern_valid("c*"), "only prefix.* wildcards");
+	ok(!webhook_pattern_valid("nothing.*"), "unknown prefixes are refused");
+	ok(!webhook_pattern_valid(""), "empty is refused");
+
+	d = render("standard", abandoned);
+	ok(d && strcmp(at(d, "type"), "call.abandoned") == 0,
+	    "standard is the payload itself");
+	json_decref(d);
+
+	d = render("slack", abandoned);
+	ok(d && strncmp(at(d, "text"), "Call abandoned in Sales", 23) == 0,
+	    "slack: text summarises (%s)", d ? at(d, "text") : "?");
+	ok(d && strcmp(at(d, "blocks.0.type"), "section") == 0 &&
+	    strcmp(at(d, "blocks.0.text.type"), "mrkdwn") == 0,
+	    "slack: a mrkdwn section block");
+	ok(d && strstr(at(d, "blocks.0.text.text"), "+1555&lt;0&gt;&amp;") != NULL,
+	    "slack: mrkdwn is escaped (%s)", d ? at(d, "blocks.0.text.text") : "?");
+	ok(d && strstr(at(d, "blocks.0.text.text"), "95 s") != NULL,
+	    "slack: the wait in seconds");
+	json_decref(d);
+
+	d = render("teams", abandoned);
+	ok(d && strcmp(at(d, "type"), "message") == 0 &&
+	    strcmp(at(d, "attachments.0.contentType"),
+	    "application/vnd.microsoft.card.adaptive") == 0,
+	    "teams: a message with an Adaptive Card attachment");
+	ok(d && strcmp(at(d, "attachments.0.content.type"), "AdaptiveCard") == 0 &&
+	    strcmp(at(d, "attachments.0.content.body.0.text"),
+	    "Call abandoned in Sales") == 0, "teams: the title first");
+	ok(d && strcmp(at(d, "attachments.0.content.body.2.facts.0.value"),
+	    "call.abandoned") == 0, "teams: the event type as a fact");
+	json_decref(d);
+
+	d = render("slack", "{\"type\":\"ivr.node\",\"data\":null}");
+	ok(d && at(d, "text") != NULL, "slack: any event renders");
+	json_decref(d);
 	return unit_done();
 }

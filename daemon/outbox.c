@@ -1,0 +1,410 @@
+/*
+ * The webhook delivery thread: claims due rows of the outbox with a lease,
+ * sends them with libcurl multi (its own PGconn, off the event loop), and
+ * records each attempt. Retries back off exponentially with jitter and honour
+ * Retry-After; 410 Gone disables the endpoint. A row claimed by a daemon
+ * that dies is claimed again when its lease runs out: at least once.
+ */
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "daemon.h"
+#include "db.h"
+#include "db-webhook.h"
+#include "fetch.h"
+#include "webhook.h"
+
+#define EXCERPT_MAX	1024		/* bytes of an answer kept */
+#define ANSWER_MAX	(1024 * 1024)	/* read no more than this */
+#define RETRY_AFTER_MAX	86400
+
+/* Multiples of webhook_retry_base: 5 s, 30 s, 2 m, 10 m, 30 m, 1 h, ... */
+static const int backoff[] = { 1, 6, 24, 120, 360, 720, 1440, 2880, 5760 };
+#define NBACKOFF (int)(sizeof backoff / sizeof backoff[0])
+
+struct job {
+	struct job		*next;
+	CURL			*curl;
+	struct curl_slist	*headers;
+	char			*body;
+	char			 id[40], webhook[40];
+	int			 attempts;
+	int			 refused;
+	char			 excerpt[EXCERPT_MAX + 1];
+	size_t			 len, total;
+	double			 started;
+	char			 error[CURL_ERROR_SIZE];
+};
+
+static struct {
+	pthread_t	 thread;
+	int		 stop;
+	CURLM		*multi;
+	struct db	 db;
+	PGconn		*listening;
+	int		 listening_pid;	/* its backend: a new one needs LISTEN */
+	struct job	*jobs;
+	int		 njobs;
+	unsigned long	 sent;
+	unsigned int	 seed;
+} ob;
+
+unsigned long
+outbox_sent(void)
+{
+	return __atomic_load_n(&ob.sent, __ATOMIC_RELAXED);
+}
+
+/* The guard of fetch.c on the address actually connected to. */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct job	*j = arg;
+
+	if (!cfg.outbound_allow_private && fetch_address_refused(&a->addr)) {
+		j->refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype, a->protocol);
+}
+
+/* Keep a printable excerpt; stop reading past ANSWER_MAX. */
+static size_t
+sink(char *p, size_t size, size_t n, void *arg)
+{
+	struct job	*j = arg;
+	size_t		 len = size * n;
+
+	for (size_t i = 0; i < len && j->len < EXCERPT_MAX; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		j->excerpt[j->len++] = (c >= 0x20 && c < 0x7f) || c == '\n' ||
+		    c == '\t' ? (char)c : '?';
+	}
+	j->excerpt[j->len] = '\0';
+	j->total += len;
+	return j->total > ANSWER_MAX ? 0 : len;
+}
+
+static void
+job_free(struct job *j)
+{
+	if (j->curl != NULL) {
+		curl_multi_remove_handle(ob.multi, j->curl);
+		curl_easy_cleanup(j->curl);
+	}
+	curl_slist_free_all(j->headers);
+	free(j->body);
+	free(j);
+}
+
+static struct curl_slist *
+header(struct curl_slist *l, const char *name, const char *value)
+{
+	char	*line = xasprintf("%s: %s", name, value);
+
+	l = curl_slist_append(l, line);
+	free(line);
+	return l;
+}
+
+/* Start sending one claimed row; -1 if it cannot even be built. */
+static int
+job_start(const PGresult *res, int r)
+{
+	struct job	*j = xcalloc(1, sizeof *j);
+	json_t		*payload;
+	char		 sig[WEBHOOK_SIG_MAX], ts[24];
+	long long	 now = (long long)time(NULL);
+	const char	*secret = PQgetvalue(res, r, CLAIM_C_SECRET);
+
+	snprintf(j->id, sizeof j->id, "%s", PQgetvalue(res, r, CLAIM_C_ID));
+	snprintf(j->webhook, sizeof j->webhook, "%s",
+	    PQgetvalue(res, r, CLAIM_C_WEBHOOK));
+	j->attempts = atoi(PQgetvalue(res, r, CLAIM_C_ATTEMPTS));
+	payload = json_loads(PQgetvalue(res, r, CLAIM_C_PAYLOAD), 0, NULL);
+	j->body = payload ? webhook_render(PQgetvalue(res, r, CLAIM_C_FORMAT),
+	    payload) : NULL;
+	json_decref(payload);
+	snprintf(ts, sizeof ts, "%lld", now);
+	if (j->body == NULL || webhook_sign(secret, j->id, now, j->body,
+	    strlen(j->body), sig, sizeof sig) != 0) {
+		log_warn("webhooks: delivery %s cannot be built", j->id);
+		job_free(j);
+		return -1;
+	}
+	j->headers = header(NULL, "Content-Type", "application/json");
+	j->headers = header(j->headers, "webhook-id", j->id);
+	j->headers = header(j->headers, "webhook-timestamp", ts);
+	j->headers = header(j->headers, "webhook-signature", sig);
+	j->headers = curl_slist_append(j->headers, "Expect:");
+	j->curl = curl_easy_init();
+	curl_easy_setopt(j->curl, CURLOPT_URL, PQgetvalue(res, r, CLAIM_C_URL));
+	curl_easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(j->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(j->curl, CURLOPT_TIMEOUT, (long)cfg.webhook_timeout);
+	curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT,
+	    (long)(cfg.webhook_timeout < 5 ? cfg.webhook_timeout : 5));
+	curl_easy_setopt(j->curl, CURLOPT_HTTPHEADER, j->headers);
+	curl_easy_setopt(j->curl, CURLOPT_USERAGENT, "calldockerd-webhooks");
+	curl_easy_setopt(j->curl, CURLOPT_POSTFIELDS, j->body);
+	curl_easy_setopt(j->curl, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(j->curl, CURLOPT_OPENSOCKETDATA, j);
+	curl_easy_setopt(j->curl, CURLOPT_WRITEFUNCTION, sink);
+	curl_easy_setopt(j->curl, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(j->curl, CURLOPT_ERRORBUFFER, j->error);
+	curl_easy_setopt(j->curl, CURLOPT_PRIVATE, j);
+	j->started = now_mono();
+	curl_multi_add_handle(ob.multi, j->curl);
+	j->next = ob.jobs;
+	ob.jobs = j;
+	ob.njobs++;
+	return 0;
+}
+
+/* Seconds before attempt n + 1, with +-20% jitter. */
+static double
+retry_delay(int attempts, long retry_after)
+{
+	int	 i = attempts - 1 < NBACKOFF ? attempts - 1 : NBACKOFF - 1;
+	double	 d, jitter = 0.8 + 0.4 * (rand_r(&ob.seed) / (double)RAND_MAX);
+
+	d = cfg.webhook_retry_base * backoff[i < 0 ? 0 : i] * jitter;
+	if (retry_after > RETRY_AFTER_MAX)
+		retry_after = RETRY_AFTER_MAX;
+	return retry_after > d ? (double)retry_after : d;
+}
+
+/* The outcome of a finished transfer, as a row for db_outbox_record(). */
+static json_t *
+job_outcome(struct job *j, CURLcode e)
+{
+	long		 status = 0;
+	curl_off_t	 ra = 0;
+	const char	*state;
+	char		 err[CURL_ERROR_SIZE + 32] = "";
+
+	curl_easy_getinfo(j->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (e != CURLE_OK && status == 0)
+		snprintf(err, sizeof err, "%s", j->refused ? "the address is not"
+		    " allowed (outbound_allow_private)" : j->error[0] ? j->error :
+		    curl_easy_strerror(e));
+	else if (status < 200 || status > 299)
+		snprintf(err, sizeof err, "the endpoint answered %ld", status);
+	if (status >= 200 && status <= 299)
+		state = "delivered";
+	else if (status == 410 || j->attempts >= cfg.webhook_max_attempts)
+		state = "failed";
+	else
+		state = "pending";
+	curl_easy_getinfo(j->curl, CURLINFO_RETRY_AFTER, &ra);
+	if (status == 410) {
+		log_info("webhooks: endpoint %s answered 410 Gone; disabled",
+		    j->webhook);
+		PQclear(db_outbox_disable(&ob.db, j->webhook,
+		    "the endpoint answered 410 Gone"));
+	}
+	log_debug("webhooks: delivery %s attempt %d: %s%s%s", j->id,
+	    j->attempts, state, err[0] ? ", " : "", err);
+	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:s,s:f}", "id", j->id,
+	    "status", status ? json_integer(status) : json_null(),
+	    "error", err[0] ? json_string(err) : json_null(),
+	    "response", j->len ? json_string(j->excerpt) : json_null(),
+	    "duration_ms", (int)((now_mono() - j->started) * 1000),
+	    "state", state, "delay", retry_delay(j->attempts, (long)ra));
+}
+
+/* Record every finished transfer in one statement. */
+static void
+reap(void)
+{
+	CURLMsg		*m;
+	int		 left;
+	struct job	*j, **pp;
+	json_t		*rows = json_array();
+	char		*text;
+	PGresult	*res;
+
+	while ((m = curl_multi_info_read(ob.multi, &left)) != NULL) {
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		json_array_append_new(rows, job_outcome(j, m->data.result));
+		for (pp = &ob.jobs; *pp != NULL; pp = &(*pp)->next) {
+			if (*pp == j) {
+				*pp = j->next;
+				break;
+			}
+		}
+		ob.njobs--;
+		job_free(j);
+	}
+	if (json_array_size(rows) > 0) {
+		text = json_dumps(rows, JSON_COMPACT);
+		if ((res = db_outbox_record(&ob.db, text)) == NULL)
+			log_warn("webhooks: cannot record %zu deliveries; they"
+			    " will be sent again", json_array_size(rows));
+		PQclear(res);
+		free(text);
+		__atomic_add_fetch(&ob.sent, json_array_size(rows),
+		    __ATOMIC_RELAXED);
+	}
+	json_decref(rows);
+}
+
+/* Start what is due; how many rows were claimed. */
+static int
+claim(void)
+{
+	PGresult	*res;
+	char		 lease[16], limit[16], each[16];
+	int		 room = cfg.webhook_concurrency - ob.njobs, n;
+
+	if (room <= 0)
+		return 0;
+	/* A live sender finishes within the timeout; then it is free again. */
+	snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 5);
+	snprintf(limit, sizeof limit, "%d", room);
+	snprintf(each, sizeof each, "%d", cfg.webhook_endpoint_concurrency);
+	if ((res = db_outbox_claim(&ob.db, lease, limit, each)) == NULL)
+		return 0;
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		job_start(res, i);
+	PQclear(res);
+	return n;
+}
+
+/* Milliseconds to wait for the next due row, at most one second. */
+static int
+next_due(void)
+{
+	PGresult	*res;
+	long long	 ms = 1000;
+
+	if (ob.njobs > 0)
+		return 100;
+	if ((res = db_outbox_next_due(&ob.db)) == NULL)
+		return 1000;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
+}
+
+/* Every ten minutes, forget finished deliveries past the retention. */
+static void
+prune(void)
+{
+	static double	 next;
+	char		 days[16];
+	PGresult	*res;
+
+	if (now_mono() < next)
+		return;
+	next = now_mono() + 600;
+	snprintf(days, sizeof days, "%d", cfg.webhook_retention_days);
+	if ((res = db_outbox_prune(&ob.db, days)) != NULL && PQntuples(res) > 0)
+		log_info("webhooks: forgot %d deliveries older than %s days",
+		    PQntuples(res), days);
+	PQclear(res);
+}
+
+/* LISTEN on a fresh connection so committed events wake the thread. */
+static void
+listen_outbox(void)
+{
+	PGresult	*res;
+
+	if (ob.db.conn == NULL || (ob.db.conn == ob.listening &&
+	    PQbackendPID(ob.db.conn) == ob.listening_pid))
+		return;
+	ob.listening = NULL;
+	res = PQexec(ob.db.conn, "LISTEN webhook_outbox");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+		ob.listening = ob.db.conn;
+		ob.listening_pid = PQbackendPID(ob.db.conn);
+	}
+	PQclear(res);
+}
+
+static void *
+outbox_main(void *arg)
+{
+	struct curl_waitfd	 w;
+	PGnotify		*n;
+	int			 running, timeout, claimed;
+
+	while (!__atomic_load_n(&ob.stop, __ATOMIC_ACQUIRE)) {
+		timeout = 1000;
+		curl_multi_perform(ob.multi, &running);
+		reap();
+		if (db_ensure(&ob.db) == 0) {
+			listen_outbox();
+			prune();
+			claimed = claim();
+			curl_multi_perform(ob.multi, &running);
+			timeout = next_due();
+			/* Due rows of endpoints at their limit: do not spin. */
+			if (claimed == 0 && timeout < 50)
+				timeout = 50;
+		} else
+			ob.listening = NULL;
+		memset(&w, 0, sizeof w);
+		w.fd = ob.listening ? PQsocket(ob.listening) : -1;
+		w.events = CURL_WAIT_POLLIN;
+		curl_multi_poll(ob.multi, &w, w.fd >= 0 ? 1 : 0, timeout, NULL);
+		if (ob.listening != NULL && PQconsumeInput(ob.listening)) {
+			while ((n = PQnotifies(ob.listening)) != NULL)
+				PQfreemem(n);
+		}
+	}
+	return NULL;
+}
+
+int
+outbox_start(const char *dburl, char **cause)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	ob.multi = curl_multi_init();
+	if (getrandom(&ob.seed, sizeof ob.seed, 0) != sizeof ob.seed)
+		ob.seed = (unsigned int)time(NULL);
+	db_init(&ob.db, dburl);
+	if (pthread_create(&ob.thread, NULL, outbox_main, NULL) != 0) {
+		*cause = xstrdup("cannot start the webhook delivery thread");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Stop: transfers still running are dropped and their rows released, so a
+ * restart sends them at once (the receiver may see them twice).
+ */
+void
+outbox_stop(void)
+{
+	struct job	*j;
+
+	__atomic_store_n(&ob.stop, 1, __ATOMIC_RELEASE);
+	curl_multi_wakeup(ob.multi);
+	pthread_join(ob.thread, NULL);
+	while ((j = ob.jobs) != NULL) {
+		ob.jobs = j->next;
+		PQclear(db_outbox_release(&ob.db, j->id));
+		job_free(j);
+	}
+	curl_multi_cleanup(ob.multi);
+	db_close(&ob.db);
+}

@@ -1,0 +1,37 @@
+/*
+ * Outgoing webhooks: event patterns, Standard Webhooks signatures, the
+ * Slack and Teams renderings, and the delivery thread (outbox.c) that sends
+ * what the database's outbox holds.
+ */
+#ifndef WEBHOOK_H
+#define WEBHOOK_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#define WEBHOOK_SECRET_BYTES	32
+#define WEBHOOK_SECRET_MAX	80	/* "whsec_" + base64 + NUL */
+#define WEBHOOK_SIG_MAX		64	/* "v1," + base64 of 32 bytes + NUL */
+
+/* webhooks.c: a new "whsec_" secret of 32 random bytes. */
+void	webhook_secret_new(char *out, size_t);
+
+/* webhook.c */
+/* An event type the daemon delivers, "prefix.*" of one, or "*". */
+int	webhook_pattern_valid(const char *);
+/*
+ * "v1,<base64 HMAC-SHA256>" of "id.timestamp.body" keyed with the secret's
+ * base64-decoded part. -1 if the secret is not "whsec_" + base64.
+ */
+int	webhook_sign(const char *secret, const char *id, long long timestamp,
+	    const char *body, size_t bodylen, char *out, size_t);
+/* The request body for a format (standard, slack, teams). Caller frees. */
+char	*webhook_render(const char *format, const json_t *payload);
+
+/* outbox.c */
+int	outbox_start(const char *dburl, char **cause);
+void	outbox_stop(void);
+/* Deliveries finished (any outcome) since start, for metrics and tests. */
+unsigned long outbox_sent(void);
+
+#endif
