@@ -17,12 +17,12 @@ static struct db_stmt st_put = { .sql = "INSERT INTO company_integrations"
 static struct db_stmt st_delete = { .sql = "DELETE FROM company_integrations"
 	" WHERE company_id = $1 AND kind = $2 RETURNING " COLS };
 /* Forget ids past the window (10 minutes: twice the tolerance) first. */
-static struct db_stmt st_prune = { .sql = "DELETE FROM webhook_deliveries"
+static struct db_stmt st_prune = { .sql = "DELETE FROM incoming_deliveries"
 	" WHERE received_at < now() - interval '10 minutes'" };
-static struct db_stmt st_claim = { .sql = "INSERT INTO webhook_deliveries"
+static struct db_stmt st_claim = { .sql = "INSERT INTO incoming_deliveries"
 	" (company_id, delivery_id) VALUES ($1, $2)"
 	" ON CONFLICT DO NOTHING RETURNING 1" };
-static struct db_stmt st_forget = { .sql = "DELETE FROM webhook_deliveries"
+static struct db_stmt st_forget = { .sql = "DELETE FROM incoming_deliveries"
 	" WHERE company_id = $1 AND delivery_id = $2" };
 static struct db_stmt st_tw_call = { .sql = "SELECT call_id, twiml"
 	" FROM twilio_calls WHERE company_id = $1 AND call_sid = $2" };

@@ -14,13 +14,13 @@ CREATE TABLE company_integrations (
 
 -- A delivery id is remembered past the timestamp tolerance (5 minutes
 -- either way): a replay within it meets its row, one after it is stale.
-CREATE TABLE webhook_deliveries (
+CREATE TABLE incoming_deliveries (
 	company_id	uuid NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
 	delivery_id	text NOT NULL,
 	received_at	timestamptz NOT NULL DEFAULT now(),
 	PRIMARY KEY (company_id, delivery_id)
 );
-CREATE INDEX webhook_deliveries_received_idx ON webhook_deliveries (received_at);
+CREATE INDEX incoming_deliveries_received_idx ON incoming_deliveries (received_at);
 
 -- One call per Twilio CallSid, and the TwiML last answered for it (a
 -- retried webhook gets the same answer).

@@ -1,5 +1,5 @@
-/* Unit tests for form bodies, HMAC signatures (RFC 2202/4231 vectors) and TwiML. */
- * Unit tests for the pure parts of the webhooks: form bodies
+/*
+ * Unit tests for the pure parts of the incoming and Twilio webhooks: form bodies
  * (common/form.c), signatures (daemon/hmac.c) and TwiML (daemon/twiml.c).
  */
 #include <stdio.h>
