@@ -183,6 +183,11 @@ BEGIN
 	DELETE FROM analytics_dirty d WHERE NOT EXISTS
 	    (SELECT 1 FROM companies c WHERE c.id = d.company_id);
 	FOR co IN SELECT id FROM companies ORDER BY id LOOP
+		-- The company row first, as a deletion takes it before the
+		-- state row: no deadlock; one being deleted is skipped.
+		PERFORM 1 FROM companies WHERE id = co
+		FOR KEY SHARE SKIP LOCKED;
+		CONTINUE WHEN NOT FOUND;
 		INSERT INTO analytics_rollup_state (company_id, done_until)
 		SELECT co, least(cur,
 		    analytics_hour((SELECT min(created_at) FROM calls
