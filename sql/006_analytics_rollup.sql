@@ -174,6 +174,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	co	uuid;
 	st	timestamptz;
+	lo	timestamptz;
 	hi	timestamptz;
 	h	timestamptz;
 	hrs	timestamptz[];
@@ -201,15 +202,22 @@ BEGIN
 		-- computed below or in a later pass, with a later snapshot.
 		WITH d AS (DELETE FROM analytics_dirty WHERE company_id = co
 		    RETURNING hour)
-		SELECT array_agg(DISTINCT d.hour) INTO hrs FROM d
-		WHERE d.hour < st;
+		SELECT array_agg(DISTINCT d.hour ORDER BY d.hour) INTO hrs
+		FROM d WHERE d.hour < st;
 		IF hrs IS NOT NULL THEN
 			DELETE FROM analytics_hourly
 			WHERE company_id = co AND hour = ANY (hrs);
+			-- Each run of consecutive hours in one computation.
+			lo := NULL;
 			FOREACH h IN ARRAY hrs LOOP
-				PERFORM analytics_rollup_compute(co, h,
-				    h + interval '1 hour');
+				IF lo IS NOT NULL AND h <> hi THEN
+					PERFORM analytics_rollup_compute(co, lo, hi);
+					lo := NULL;
+				END IF;
+				lo := coalesce(lo, h);
+				hi := h + interval '1 hour';
 			END LOOP;
+			PERFORM analytics_rollup_compute(co, lo, hi);
 		END IF;
 		hi := least(cur, st + p_max_hours * interval '1 hour');
 		IF hi > st THEN
