@@ -1,7 +1,8 @@
 /*
- * SQL for analytics: key figures over calls and call_events, bucketed in
- * the company's time zone, per agent and queue, the insights, and the
- * export through a server-side cursor. The definitions are in docs/api.md.
+ * SQL for analytics: key figures from the hourly rollup and the calls,
+ * bucketed in the company's time zone, per agent (with time per state from
+ * agent_state_log) and queue, the insights, and the export through a
+ * server-side cursor. The definitions are in docs/api.md.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +68,6 @@ enum {
 	" min(x.at) FROM call_events x WHERE x.call_id = e.call_id" \
 	" AND x.id > e.id AND x.type <> 'call.held'), now()) - e.at))" \
 	" FROM call_events e WHERE e.call_id = c.id AND e.type = 'call.held')"
-#define MISSED_TYPES "('call.offer_missed', 'call.rejected')"
 
 #define UTC_US(x) "to_char((" x ") AT TIME ZONE 'UTC'," \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"

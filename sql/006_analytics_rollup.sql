@@ -174,6 +174,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
 	co	uuid;
 	st	timestamptz;
+	lo	timestamptz;
 	hi	timestamptz;
 	h	timestamptz;
 	hrs	timestamptz[];
@@ -183,6 +184,11 @@ BEGIN
 	DELETE FROM analytics_dirty d WHERE NOT EXISTS
 	    (SELECT 1 FROM companies c WHERE c.id = d.company_id);
 	FOR co IN SELECT id FROM companies ORDER BY id LOOP
+		-- The company row first, as a deletion takes it before the
+		-- state row: no deadlock; one being deleted is skipped.
+		PERFORM 1 FROM companies WHERE id = co
+		FOR KEY SHARE SKIP LOCKED;
+		CONTINUE WHEN NOT FOUND;
 		INSERT INTO analytics_rollup_state (company_id, done_until)
 		SELECT co, least(cur,
 		    analytics_hour((SELECT min(created_at) FROM calls
@@ -196,15 +202,22 @@ BEGIN
 		-- computed below or in a later pass, with a later snapshot.
 		WITH d AS (DELETE FROM analytics_dirty WHERE company_id = co
 		    RETURNING hour)
-		SELECT array_agg(DISTINCT d.hour) INTO hrs FROM d
-		WHERE d.hour < st;
+		SELECT array_agg(DISTINCT d.hour ORDER BY d.hour) INTO hrs
+		FROM d WHERE d.hour < st;
 		IF hrs IS NOT NULL THEN
 			DELETE FROM analytics_hourly
 			WHERE company_id = co AND hour = ANY (hrs);
+			-- Each run of consecutive hours in one computation.
+			lo := NULL;
 			FOREACH h IN ARRAY hrs LOOP
-				PERFORM analytics_rollup_compute(co, h,
-				    h + interval '1 hour');
+				IF lo IS NOT NULL AND h <> hi THEN
+					PERFORM analytics_rollup_compute(co, lo, hi);
+					lo := NULL;
+				END IF;
+				lo := coalesce(lo, h);
+				hi := h + interval '1 hour';
 			END LOOP;
+			PERFORM analytics_rollup_compute(co, lo, hi);
 		END IF;
 		hi := least(cur, st + p_max_hours * interval '1 hour');
 		IF hi > st THEN
@@ -219,49 +232,60 @@ BEGIN
 	RETURN more;
 END $$;
 
--- Mark the hours a change to a call touches. A call still in progress
--- needs none while it stays in progress: its hour is kept live anyway.
+-- Mark the hours a change to calls touches, once per statement (a bulk
+-- import or a cascade writes one marker per hour, not per call). A call
+-- still in progress needs none while it stays in progress: its hour is
+-- kept live anyway.
 CREATE FUNCTION analytics_dirty_calls() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-	IF TG_OP <> 'INSERT' AND OLD.enqueued_at IS NOT NULL THEN
+	IF TG_OP = 'INSERT' THEN
 		INSERT INTO analytics_dirty (company_id, hour)
-		VALUES (OLD.company_id, analytics_hour(OLD.enqueued_at));
-	END IF;
-	IF TG_OP <> 'DELETE' AND NEW.enqueued_at IS NOT NULL AND
-	    (TG_OP = 'INSERT' OR OLD.enqueued_at IS NULL OR
-	    analytics_hour(NEW.enqueued_at) <> analytics_hour(OLD.enqueued_at) OR
-	    NEW.company_id <> OLD.company_id) THEN
+		SELECT DISTINCT n.company_id, analytics_hour(n.enqueued_at)
+		FROM new_rows n WHERE n.enqueued_at IS NOT NULL;
+	ELSIF TG_OP = 'DELETE' THEN
 		INSERT INTO analytics_dirty (company_id, hour)
-		VALUES (NEW.company_id, analytics_hour(NEW.enqueued_at));
-	END IF;
-	-- Missed offers count under the call's queue at query time.
-	IF TG_OP = 'UPDATE' AND NEW.queue_id IS DISTINCT FROM OLD.queue_id THEN
+		SELECT DISTINCT o.company_id, analytics_hour(o.enqueued_at)
+		FROM old_rows o WHERE o.enqueued_at IS NOT NULL;
+	ELSE
+		INSERT INTO analytics_dirty (company_id, hour)
+		SELECT DISTINCT x.company_id, analytics_hour(x.at)
+		FROM old_rows o JOIN new_rows n ON n.id = o.id,
+		    LATERAL (VALUES (o.company_id, o.enqueued_at),
+			(n.company_id, n.enqueued_at)) x (company_id, at)
+		WHERE x.at IS NOT NULL
+		AND (o.state IN ('completed', 'abandoned', 'missed', 'failed',
+			'transferred') OR
+		    n.state IN ('completed', 'abandoned', 'missed', 'failed',
+			'transferred') OR
+		    o.enqueued_at IS DISTINCT FROM n.enqueued_at OR
+		    o.queue_id IS DISTINCT FROM n.queue_id OR
+		    o.company_id IS DISTINCT FROM n.company_id)
+		AND (o.state, o.queue_id, o.enqueued_at, o.answered_at,
+		    o.wait_seconds, o.talk_seconds, o.company_id)
+		    IS DISTINCT FROM
+		    (n.state, n.queue_id, n.enqueued_at, n.answered_at,
+		    n.wait_seconds, n.talk_seconds, n.company_id);
+		-- Missed offers count under the call's queue at query time.
 		INSERT INTO analytics_dirty (company_id, hour)
 		SELECT DISTINCT e.company_id, analytics_hour(e.at)
-		FROM call_events e WHERE e.call_id = NEW.id
-		AND e.type IN ('call.offer_missed', 'call.rejected');
+		FROM old_rows o JOIN new_rows n ON n.id = o.id
+		JOIN call_events e ON e.call_id = n.id
+		AND e.type IN ('call.offer_missed', 'call.rejected')
+		WHERE n.queue_id IS DISTINCT FROM o.queue_id;
 	END IF;
 	RETURN NULL;
 END $$;
 
-CREATE TRIGGER analytics_dirty_calls_trg AFTER INSERT OR DELETE ON calls
-	FOR EACH ROW EXECUTE FUNCTION analytics_dirty_calls();
+CREATE TRIGGER analytics_dirty_calls_ins_trg AFTER INSERT ON calls
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION analytics_dirty_calls();
+CREATE TRIGGER analytics_dirty_calls_del_trg AFTER DELETE ON calls
+	REFERENCING OLD TABLE AS old_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION analytics_dirty_calls();
 CREATE TRIGGER analytics_dirty_calls_upd_trg AFTER UPDATE ON calls
-	FOR EACH ROW WHEN (
-	    (OLD.state IN ('completed', 'abandoned', 'missed', 'failed',
-		'transferred') OR
-	     NEW.state IN ('completed', 'abandoned', 'missed', 'failed',
-		'transferred') OR
-	     OLD.enqueued_at IS DISTINCT FROM NEW.enqueued_at OR
-	     OLD.queue_id IS DISTINCT FROM NEW.queue_id OR
-	     OLD.company_id IS DISTINCT FROM NEW.company_id) AND
-	    (OLD.state, OLD.queue_id, OLD.enqueued_at, OLD.answered_at,
-	     OLD.wait_seconds, OLD.talk_seconds, OLD.company_id)
-	    IS DISTINCT FROM
-	    (NEW.state, NEW.queue_id, NEW.enqueued_at, NEW.answered_at,
-	     NEW.wait_seconds, NEW.talk_seconds, NEW.company_id))
-	EXECUTE FUNCTION analytics_dirty_calls();
+	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION analytics_dirty_calls();
 
 CREATE FUNCTION analytics_dirty_events() RETURNS trigger
 LANGUAGE plpgsql AS $$
