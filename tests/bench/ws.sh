@@ -34,7 +34,7 @@ cpu_per_req() {
 }
 
 ws_section() {
-	local pid_of_daemon=$1 tok_a tok_b co_a co_b q qs=() i out=$tmp/ws.out
+	local pid_of_daemon=$1 tok_a tok_b co_a co_b c q qs=() i out=$tmp/ws.out
 
 	if [[ ! -x build/bench/ws-bench ]]; then
 		echo "bench: no build/bench/ws-bench: run make bench" >&2
@@ -60,6 +60,8 @@ ws_section() {
 			'{email: $e, password: $p}')" \
 			"http://127.0.0.1:$dport/api/auth/login" | jq -r .access_token)" || return 1
 	done
+	[[ $tok_a != "" && $tok_a != null && $tok_b != "" && $tok_b != null ]] ||
+		{ echo "bench: ws: login failed" >&2; return 1; }
 	for ((i = 0; i < wsrounds; i++)); do
 		q=$(curl -fsS --unix-socket "$sock" -H 'Content-Type: application/json' \
 			-H "Authorization: Bearer $tok_a" --data-binary "{\"name\":\"WS $i\"}" \
