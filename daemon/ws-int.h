@@ -107,6 +107,8 @@ struct conn {
 	double		 last_rx;	/* monotonic: any frame, pongs too */
 	double		 last_ping;
 	int		 ping_due;
+	double		 relay_tokens;	/* ws-signal.c's rate of SDP and ICE */
+	double		 relay_at;
 
 	char		*rx;
 	size_t		 rxlen;

@@ -34,6 +34,8 @@
 #include "ws-int.h"
 
 #define BUCKETS		1024
+#define RELAY_RATE	50	/* relayed messages a second per socket */
+#define RELAY_BURST	200
 #define POSITIONS_EVERY	1.0	/* seconds between position updates */
 #define POSITIONS_MAX	2000	/* calls per position job */
 
@@ -129,9 +131,28 @@ ws_signal_clear(void)
 
 /* ---- sending to a call's parties ---------------------------------------------- */
 
+/*
+ * Relayed messages count against the receiver's bounded queue (a party
+ * that cannot keep up is a slow consumer, 4008); the server's own are
+ * replies and are not bounded.
+ */
+static void
+send_to(struct conn *c, json_t *o, int relayed)
+{
+	struct msg	*m;
+
+	if (!relayed) {
+		ws_send(c, o);
+		return;
+	}
+	m = ws_msg_json(o);
+	ws_enqueue(c, m, 1);
+	ws_msg_unref(m);
+}
+
 /* The agent's side: the socket that took the call, or all its sockets. */
 static int
-to_agent(const struct lcall *lc, json_t *o)
+to_agent_r(const struct lcall *lc, json_t *o, int relayed)
 {
 	int	 n = 0;
 
@@ -141,7 +162,7 @@ to_agent(const struct lcall *lc, json_t *o)
 	}
 	if (lc->agent_conn != NULL) {
 		if (lc->agent_conn->close_code == 0) {
-			ws_send(lc->agent_conn, o);
+			send_to(lc->agent_conn, o, relayed);
 			return 1;
 		}
 		json_decref(o);
@@ -149,10 +170,9 @@ to_agent(const struct lcall *lc, json_t *o)
 	}
 	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
 		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
-		    strcmp(c->agent, lc->agent) != 0 ||
-		    (lc->agent_conn != NULL && c != lc->agent_conn))
+		    strcmp(c->agent, lc->agent) != 0)
 			continue;
-		ws_send(c, json_incref(o));
+		send_to(c, json_incref(o), relayed);
 		n++;
 	}
 	json_decref(o);
@@ -160,14 +180,26 @@ to_agent(const struct lcall *lc, json_t *o)
 }
 
 static int
-to_caller(const struct lcall *lc, json_t *o)
+to_agent(const struct lcall *lc, json_t *o)
+{
+	return to_agent_r(lc, o, 0);
+}
+
+static int
+to_caller_r(const struct lcall *lc, json_t *o, int relayed)
 {
 	if (lc->caller == NULL || lc->caller->close_code != 0) {
 		json_decref(o);
 		return 0;
 	}
-	ws_send(lc->caller, o);
+	send_to(lc->caller, o, relayed);
 	return 1;
+}
+
+static int
+to_caller(const struct lcall *lc, json_t *o)
+{
+	return to_caller_r(lc, o, 0);
 }
 
 /* What a caller may see of their call: its id, state and media. */
@@ -548,6 +580,25 @@ media_done(struct wsjob *j)
 		    j->call);
 }
 
+/* A token of the socket's relay bucket (RELAY_RATE/s, RELAY_BURST). */
+static int
+relay_take(struct conn *c)
+{
+	double	 now = now_mono();
+
+	if (c->relay_at == 0)
+		c->relay_tokens = RELAY_BURST;
+	else
+		c->relay_tokens += (now - c->relay_at) * RELAY_RATE;
+	if (c->relay_tokens > RELAY_BURST)
+		c->relay_tokens = RELAY_BURST;
+	c->relay_at = now;
+	if (c->relay_tokens < 1)
+		return 0;
+	c->relay_tokens -= 1;
+	return 1;
+}
+
 /* sdp.offer, sdp.answer, ice.candidate: to the other party only. */
 static void
 relay(struct conn *c, const char *type, json_t *req, json_t *id)
@@ -566,6 +617,10 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	if ((s = side(c, lc = lcall_find(call))) == 0)
 		return ws_reply_error(c, id, "not_a_party",
 		    "no such call of yours");
+	if (!relay_take(c))
+		return ws_reply(c, json_pack("{s:s,s:s,s:s,s:i}", "type", "error",
+		    "code", "rate_limited", "message", "more than"
+		    " 50 signaling messages a second", "retry_after", 1), id);
 	if (!live(lc->st))
 		return ws_reply_error(c, id, "not_connected",
 		    "the call is not connected");
@@ -576,7 +631,7 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	json_object_set(o, ice ? "candidate" : "sdp", ice ? cand : sdp);
 	if (media != NULL)
 		json_object_set(o, "media", media);
-	n = s == 1 ? to_agent(lc, o) : to_caller(lc, o);
+	n = s == 1 ? to_agent_r(lc, o, 1) : to_caller_r(lc, o, 1);
 	if (n == 0)
 		return ws_reply_error(c, id, "peer_unavailable",
 		    "the other party has no socket open");

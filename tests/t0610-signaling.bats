@@ -416,6 +416,14 @@ teardown() {
 	see ann '.type == "authenticated"'
 	say c6 '{"type":"sdp.offer","id":"o2","call_id":"'"$c"'","sdp":"v=0 late"}'
 	see ann '.type == "sdp.offer" and .sdp == "v=0 late"'
+	# A flood of candidates is cut at 50 a second (a burst of 200).
+	for ((i = 0; i < 400; i++)); do
+		echo '{"type":"ice.candidate","call_id":"'"$c"'","candidate":"c'$i'"}'
+	done >>"$CD_TMP/c6.cmd"
+	see c6 '.type == "error" and .code == "rate_limited" and .retry_after == 1'
+	sleep 0.5
+	n=$(count ann '.type == "ice.candidate"')
+	((n >= 200 && n < 400)) || { echo "relayed $n" >&2; false; }
 }
 
 @test "the entry IVR over the socket: prompts, digits, then the queue the caller chose" {
