@@ -34,6 +34,7 @@
 #include "ws-int.h"
 
 #define BUCKETS		1024
+#define OP_AGENT_STATE	(-1)	/* a job's op besides the hub_op ones */
 #define RELAY_RATE	50	/* relayed messages a second per socket */
 #define RELAY_BURST	200
 #define POSITIONS_EVERY	1.0	/* seconds between position updates */
@@ -226,7 +227,7 @@ op_run(struct db *db, struct wsjob *j)
 	struct hub_result	 r;
 	enum agent_state	 st;
 
-	if (j->op == -1) {	/* agent.state */
+	if (j->op == OP_AGENT_STATE) {
 		agent_state_parse(json_string_value(json_object_get(j->in,
 		    "state")), &st);
 		hub_availability(db, j->company, j->agent, st,
@@ -247,7 +248,7 @@ op_run(struct db *db, struct wsjob *j)
 			ws_job_fail(j, "not_a_party", "no such call of yours");
 		else
 			ws_job_fail(j, r.code, "%s", r.detail);
-	} else if (r.row != NULL && j->op != -1)
+	} else if (r.row != NULL && j->op != OP_AGENT_STATE)
 		j->out = json_pack("{s:s}", "state",
 		    PQgetvalue(r.row, 0, CALL_C_STATE));
 	else if (r.row != NULL)
@@ -279,7 +280,7 @@ op_done(struct wsjob *j)
 		lc->agent_conn = c;
 	ack = json_pack("{s:s,s:O?}", "type", "ack", "state",
 	    json_object_get(j->out, "state"));
-	if (j->op != -1)
+	if (j->op != OP_AGENT_STATE)
 		json_object_set_new(ack, "call_id", json_string(j->call));
 	ws_reply(c, ack, j->id);
 }
@@ -540,7 +541,7 @@ ws_signal_closed(struct conn *c)
 	}
 	/* Away: the engine withdraws the offer and offers the call on. */
 	if (offered && !shutdown)
-		op_submit(NULL, NULL, -1, c->company, NULL, c->agent, c->user,
+		op_submit(NULL, NULL, OP_AGENT_STATE, c->company, NULL, c->agent, c->user,
 		    json_pack("{s:s,s:s}", "state", "away", "reason",
 		    "disconnected"));
 }
@@ -731,7 +732,7 @@ agent_state(struct conn *c, json_t *req, json_t *id)
 	if (reason != NULL && strlen(reason) > 100)
 		return ws_reply_error(c, id, "bad_request",
 		    "\"reason\" is at most 100 characters");
-	op_submit(c, id, -1, c->company, NULL, c->agent, c->user,
+	op_submit(c, id, OP_AGENT_STATE, c->company, NULL, c->agent, c->user,
 	    json_pack("{s:s,s:s?}", "state", st, "reason", reason));
 }
 
