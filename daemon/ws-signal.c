@@ -34,6 +34,7 @@
 #include "ws-int.h"
 
 #define BUCKETS		1024
+#define MAX_OFFERED	8	/* agents one call rings at once (ring_all) */
 #define OP_AGENT_STATE	(-1)	/* a job's op besides the hub_op ones */
 #define RELAY_RATE	50	/* relayed messages a second per socket */
 #define RELAY_BURST	200
@@ -47,6 +48,8 @@ struct lcall {
 	char		 media[16];
 	struct conn	*caller;	/* the widget caller's socket */
 	char		 agent[UUID_LEN + 1];	/* offered to or connected */
+	char		 offered[MAX_OFFERED][UUID_LEN + 1];	/* ringing */
+	int		 noffered;
 	struct conn	*agent_conn;	/* the agent's socket that took it */
 	int		 pos, ewt;	/* last sent to the caller; -2: none */
 	json_t		*offer_media;	/* of the last sdp.offer */
@@ -184,6 +187,41 @@ static int
 to_agent(const struct lcall *lc, json_t *o)
 {
 	return to_agent_r(lc, o, 0);
+}
+
+/* Every socket of an agent (offers ring on all of them). */
+static void
+to_agent_id(const char *agent, json_t *o)
+{
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c->state == C_AUTHED && !c->caller && c->close_code == 0 &&
+		    strcmp(c->agent, agent) == 0)
+			ws_send(c, json_incref(o));
+	}
+	json_decref(o);
+}
+
+static int
+offered_to(const struct lcall *lc, const char *agent)
+{
+	for (int i = 0; i < lc->noffered; i++) {
+		if (strcmp(lc->offered[i], agent) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The call rings no more: tell each agent it rang for, but keep. */
+static void
+offers_end(struct lcall *lc, const char *keep, const char *reason)
+{
+	for (int i = 0; i < lc->noffered; i++) {
+		if (keep != NULL && strcmp(lc->offered[i], keep) == 0)
+			continue;
+		to_agent_id(lc->offered[i], json_pack("{s:s,s:s,s:s}", "type",
+		    "call.offer_cancelled", "call_id", lc->id, "reason", reason));
+	}
+	lc->noffered = 0;
 }
 
 static int
@@ -330,18 +368,19 @@ ws_signal_event(struct pend *p)
 		strlcpy_(lc->media, media, sizeof lc->media);
 
 	/* The agent's side. */
-	if (was == CALL_OFFERING && lc->agent[0] != '\0' &&
-	    (st != CALL_OFFERING || strcmp(p->agent, lc->agent) != 0) &&
-	    !(st == CALL_CONNECTED && strcmp(p->agent, lc->agent) == 0))
-		to_agent(lc, json_pack("{s:s,s:s,s:s}", "type",
-		    "call.offer_cancelled", "call_id", lc->id, "reason", p->event));
 	if (live(was) && !live(st) && lc->agent[0] != '\0')
 		to_agent(lc, json_pack("{s:s,s:s,s:s,s:s}", "type", "call.hangup",
 		    "call_id", lc->id, "state", p->state, "reason", p->event));
+	if (was == CALL_OFFERING && st != CALL_OFFERING)
+		offers_end(lc, st == CALL_CONNECTED ? p->agent : NULL, p->event);
 	if (st == CALL_OFFERING && p->agent[0] != '\0') {
+		/* Ringing one more agent (ring_all), or a new offer. */
+		if (!offered_to(lc, p->agent) && lc->noffered < MAX_OFFERED)
+			strlcpy_(lc->offered[lc->noffered++], p->agent,
+			    sizeof lc->offered[0]);
 		strlcpy_(lc->agent, p->agent, sizeof lc->agent);
 		lc->agent_conn = NULL;
-		to_agent(lc, agent_view("call.offer", lc, p->data));
+		to_agent_id(p->agent, agent_view("call.offer", lc, p->data));
 	} else if (st == CALL_CONNECTED && !live(was)) {
 		strlcpy_(lc->agent, p->agent, sizeof lc->agent);
 		to_agent(lc, agent_view("call.connected", lc, p->data));
@@ -521,13 +560,14 @@ ws_signal_closed(struct conn *c)
 	other = agent_has_other(c);
 	for (int b = 0; b < BUCKETS; b++) {
 		for (lc = table[b]; lc != NULL; lc = lc->next) {
+			if (lc->st == CALL_OFFERING && !other &&
+			    offered_to(lc, c->agent))
+				offered = 1;
 			if (strcmp(lc->agent, c->agent) != 0) {
 				if (lc->agent_conn == c)	/* never dangling */
 					lc->agent_conn = NULL;
 				continue;
 			}
-			if (lc->st == CALL_OFFERING && !other)
-				offered = 1;
 			if (lc->agent_conn == c || (live(lc->st) && !other &&
 			    lc->agent_conn == NULL)) {
 				lc->agent_conn = NULL;

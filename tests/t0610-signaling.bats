@@ -66,10 +66,11 @@ mkagent() { # EMAIL -> agent id
 	jget .id
 }
 
-mkqueue() { # NAME AGENT... -> queue id
+mkqueue() { # NAME AGENT... -> queue id (STRATEGY=... to choose one)
 	local name=$1
 	shift
-	api POST /api/queues "$(jq -nc --arg n "$name" '{name: $n, wrap_up: 0,
+	api POST /api/queues "$(jq -nc --arg n "$name" --arg s "${STRATEGY:-longest_idle}" \
+		'{name: $n, strategy: $s, wrap_up: 0,
 		ring_timeout: 60, members: [$ARGS.positional[] | {agent_id: .}]}' \
 		--args "$@")" "$MGR" >/dev/null
 	[[ $status == 201 ]] || { echo "mkqueue $name: $status $output" >&2; return 1; }
@@ -491,6 +492,27 @@ teardown() {
 	see c9 '.type == "call.connected"'
 	api GET "/api/calls/$c" "" "$MGR"
 	assert_json .agent_id "$A2"
+}
+
+@test "ring_all: every available member is offered the call; the others' offers end when one accepts" {
+	Q=$(STRATEGY=ring_all mkqueue "RingAll" "$A1" "$A2")
+	agent ann "$T1"
+	agent bob "$T2"
+	caller c14
+	say c14 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c14 '.type == "ack"'
+	c=$(call_of c14)
+	see ann '.type == "call.offer" and .call_id == "'"$c"'"'
+	see bob '.type == "call.offer" and .call_id == "'"$c"'"'
+	! has ann '.type == "call.offer_cancelled"'
+	say bob '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+	see bob '.type == "ack" and .id == "acc" and .state == "connected"'
+	see ann '.type == "call.offer_cancelled" and .call_id == "'"$c"'" and .reason == "call.answered"'
+	! has bob '.type == "call.offer_cancelled"'
+	see c14 '.type == "call.connected"'
+	# Only the one who took it is a party.
+	say ann '{"type":"sdp.offer","id":"x","call_id":"'"$c"'","sdp":"v=0"}'
+	see ann '.type == "error" and .id == "x" and .code == "not_a_party"'
 }
 
 @test "a caller's socket drops while queued: the call is abandoned" {
