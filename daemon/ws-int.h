@@ -190,6 +190,7 @@ void		 ws_signal_event(struct pend *);
 void		 ws_signal_closed(struct conn *);
 void		 ws_signal_tick(void);
 void		 ws_signal_clear(void);
+void		 ws_signal_agent(struct conn *);
 /* A widget caller's call was created: follow it. */
 void		 ws_signal_caller_call(struct conn *, const char *call,
 		     const char *company, const char *state);

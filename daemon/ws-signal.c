@@ -14,6 +14,7 @@
  * is offered is set away, which withdraws the offer for the next agent;
  * an agent's socket that took a call ends it when it goes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,12 +30,15 @@
 #include "acd.h"
 #include "hub.h"
 #include "db-agent.h"
+#include "db-call.h"
+#include "validate.h"
 #include "db-widget.h"
 #include "ws-check.h"
 #include "ws-int.h"
 
 #define BUCKETS		1024
 #define MAX_OFFERED	8	/* agents one call rings at once (ring_all) */
+#define MAX_RINGING	16	/* offers pushed to an agent's new socket */
 #define OP_AGENT_STATE	(-1)	/* a job's op besides the hub_op ones */
 #define RELAY_RATE	50	/* relayed messages a second per socket */
 #define RELAY_BURST	200
@@ -449,6 +453,71 @@ ws_signal_caller_call(struct conn *c, const char *call, const char *company,
 		to_caller(lc, caller_view("call.connected", lc));
 	else if (lc->st == CALL_QUEUED || lc->st == CALL_OFFERING)
 		positions_now = 1;
+}
+
+/* ---- an agent's socket opens ---------------------------------------------------- */
+
+/* Calls ringing for the agent already: offered before the socket opened. */
+static void
+ringing_run(struct db *db, struct wsjob *j)
+{
+	struct call_filter	 f = { .state = "offering", .agent = j->agent };
+	struct page		 pg;
+	PGresult		*r;
+
+	memset(&pg, 0, sizeof pg);
+	pg.limit = MAX_RINGING;
+	snprintf(pg.limit_str, sizeof pg.limit_str, "%d", MAX_RINGING + 1);
+	if ((r = db_call_list(db, j->company, &f, &pg)) == NULL) {
+		j->failed = 1;
+		return;
+	}
+	j->out = json_array();
+	for (int i = 0; i < PQntuples(r) && i < MAX_RINGING; i++)
+		json_array_append_new(j->out, call_json(r, i));
+	PQclear(r);
+}
+
+static void
+ringing_done(struct wsjob *j)
+{
+	struct lcall	*lc;
+	json_t		*call;
+	size_t		 i;
+	const char	*id;
+
+	if (j->c == NULL || j->failed)
+		return;
+	json_array_foreach(j->out, i, call) {
+		id = json_string_value(json_object_get(call, "id"));
+		if (id == NULL)
+			continue;
+		if ((lc = lcall_find(id)) == NULL) {
+			lc = lcall_new(id, j->company);
+			lc->st = CALL_OFFERING;
+			strlcpy_(lc->media, json_string_value(json_object_get(call,
+			    "media")) ? json_string_value(json_object_get(call,
+			    "media")) : "voice", sizeof lc->media);
+		}
+		if (lc->st != CALL_OFFERING)
+			continue;
+		if (!offered_to(lc, j->agent) && lc->noffered < MAX_OFFERED)
+			strlcpy_(lc->offered[lc->noffered++], j->agent,
+			    sizeof lc->offered[0]);
+		strlcpy_(lc->agent, j->agent, sizeof lc->agent);
+		ws_send(j->c, agent_view("call.offer", lc, call));
+	}
+}
+
+/* An agent's socket signed in: push the offers already ringing for them. */
+void
+ws_signal_agent(struct conn *c)
+{
+	struct wsjob	*j = ws_job_new(ringing_run, ringing_done);
+
+	strlcpy_(j->company, c->company, sizeof j->company);
+	strlcpy_(j->agent, c->agent, sizeof j->agent);
+	ws_job_submit(c, j);
 }
 
 /* ---- positions while waiting --------------------------------------------------- */

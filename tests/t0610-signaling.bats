@@ -427,6 +427,28 @@ teardown() {
 	((n >= 200 && n < 400)) || { echo "relayed $n" >&2; false; }
 }
 
+@test "a socket opened while a call rings for the agent gets the offer" {
+	Q=$(mkqueue "Late" "$A1")
+	api PUT "/api/agents/$A1/availability" '{"state":"available"}' "$T1"
+	caller c15
+	say c15 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c15 '.type == "ack"'
+	c=$(call_of c15)
+	wait_for 5 eval '[[ $(state '"$c"') == offering ]]'
+	peer ann
+	say ann '{"type":"auth","id":"a","token":"'"$T1"'"}'
+	see ann '.type == "call.offer" and .call_id == "'"$c"'" and .call.state == "offering"'
+	say ann '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+	see ann '.type == "ack" and .id == "acc" and .state == "connected"'
+	see c15 '.type == "call.connected"'
+	# Another agent's socket hears of no such offer.
+	peer bob
+	say bob '{"type":"auth","id":"a","token":"'"$T2"'"}'
+	see bob '.type == "authenticated"'
+	sleep 0.5
+	! has bob '.type == "call.offer"'
+}
+
 @test "the entry IVR over the socket: prompts, digits, then the queue the caller chose" {
 	api POST /api/queues '{"name":"Sales"}' "$MGR" >/dev/null
 	api POST /api/queues '{"name":"Support"}' "$MGR" >/dev/null
