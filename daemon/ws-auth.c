@@ -36,7 +36,7 @@ ws_auth_reply(const struct conn *c)
 }
 
 /* The loop's wake-up: events first, then jobs, oldest first. */
-/* ---- authentication -------------------------------------------------------- */
+/* ---- authentication ----------------------------------------------------- */
 
 static void
 agent_run(struct db *db, struct wsjob *j)
@@ -136,7 +136,7 @@ ws_auth(struct conn *c, json_t *req, json_t *id)
 	ws_reply(c, ws_auth_reply(c), id);
 }
 
-/* ---- the upgrade ------------------------------------------------------------ */
+/* ---- the upgrade -------------------------------------------------------- */
 
 static int
 offers_protocol(const char *list)

@@ -64,7 +64,7 @@ static struct lcall	*table[BUCKETS];
 static int		 positions_busy, positions_now;
 static double		 positions_at;
 
-/* ---- the table ------------------------------------------------------------- */
+/* ---- the table ---------------------------------------------------------- */
 
 static unsigned
 bucket(const char *id)
@@ -137,7 +137,7 @@ ws_signal_clear(void)
 	}
 }
 
-/* ---- sending to a call's parties ---------------------------------------------- */
+/* ---- sending to a call's parties ---------------------------------------- */
 
 /*
  * Relayed messages count against the receiver's bounded queue (a party
@@ -260,7 +260,7 @@ agent_view(const char *type, const struct lcall *lc, const json_t *data)
 	    "state", call_state_name(lc->st), "call", data);
 }
 
-/* ---- jobs: hub operations ---------------------------------------------------- */
+/* ---- jobs: hub operations ----------------------------------------------- */
 
 static void
 op_run(struct db *db, struct wsjob *j)
@@ -344,7 +344,7 @@ op_submit(struct conn *c, json_t *id, int op, const char *company,
 	ws_job_submit(c, j);
 }
 
-/* ---- events from the bus --------------------------------------------------------- */
+/* ---- events from the bus ------------------------------------------------ */
 
 static int
 live(enum call_state st)
@@ -455,7 +455,7 @@ ws_signal_caller_call(struct conn *c, const char *call, const char *company,
 		positions_now = 1;
 }
 
-/* ---- an agent's socket opens ---------------------------------------------------- */
+/* ---- an agent's socket opens -------------------------------------------- */
 
 /* Calls ringing for the agent already: offered before the socket opened. */
 static void
@@ -520,7 +520,7 @@ ws_signal_agent(struct conn *c)
 	ws_job_submit(c, j);
 }
 
-/* ---- positions while waiting --------------------------------------------------- */
+/* ---- positions while waiting -------------------------------------------- */
 
 static void
 positions_run(struct db *db, struct wsjob *j)
@@ -591,7 +591,7 @@ ws_signal_tick(void)
 	ws_job_submit(NULL, j);
 }
 
-/* ---- a socket goes ------------------------------------------------------------- */
+/* ---- a socket goes ------------------------------------------------------ */
 
 static int
 agent_has_other(const struct conn *gone)
@@ -655,7 +655,7 @@ ws_signal_closed(struct conn *c)
 		    "disconnected"));
 }
 
-/* ---- messages ------------------------------------------------------------------ */
+/* ---- messages ----------------------------------------------------------- */
 
 /* Which side of the call c is: 1 the caller, 2 the agent, 0 neither. */
 static int
