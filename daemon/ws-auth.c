@@ -36,7 +36,7 @@ ws_auth_reply(const struct conn *c)
 }
 
 /* The loop's wake-up: events first, then jobs, oldest first. */
-/* ---- authentication -------------------------------------------------------- */
+/* ---- authentication ----------------------------------------------------- */
 
 static void
 agent_run(struct db *db, struct wsjob *j)
@@ -70,6 +70,8 @@ agent_done(struct wsjob *j)
 	c->state = C_AUTHED;
 	ws_reply(c, ws_auth_reply(c), j->id);
 	ws_party_set(c, c->agent[0] != '\0');
+	if (c->agent[0] != '\0')
+		ws_signal_agent(c);
 	ws_auth_done(c);
 }
 
@@ -134,7 +136,7 @@ ws_auth(struct conn *c, json_t *req, json_t *id)
 	ws_reply(c, ws_auth_reply(c), id);
 }
 
-/* ---- the upgrade ------------------------------------------------------------ */
+/* ---- the upgrade -------------------------------------------------------- */
 
 static int
 offers_protocol(const char *list)

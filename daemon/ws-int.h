@@ -107,6 +107,8 @@ struct conn {
 	double		 last_rx;	/* monotonic: any frame, pongs too */
 	double		 last_ping;
 	int		 ping_due;
+	double		 relay_tokens;	/* ws-signal.c's rate of SDP and ICE */
+	double		 relay_at;
 
 	char		*rx;
 	size_t		 rxlen;
@@ -188,6 +190,7 @@ void		 ws_signal_event(struct pend *);
 void		 ws_signal_closed(struct conn *);
 void		 ws_signal_tick(void);
 void		 ws_signal_clear(void);
+void		 ws_signal_agent(struct conn *);
 /* A widget caller's call was created: follow it. */
 void		 ws_signal_caller_call(struct conn *, const char *call,
 		     const char *company, const char *state);

@@ -14,6 +14,7 @@
  * is offered is set away, which withdraws the offer for the next agent;
  * an agent's socket that took a call ends it when it goes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,11 +30,18 @@
 #include "acd.h"
 #include "hub.h"
 #include "db-agent.h"
+#include "db-call.h"
+#include "validate.h"
 #include "db-widget.h"
 #include "ws-check.h"
 #include "ws-int.h"
 
 #define BUCKETS		1024
+#define MAX_OFFERED	8	/* agents one call rings at once (ring_all) */
+#define MAX_RINGING	16	/* offers pushed to an agent's new socket */
+#define OP_AGENT_STATE	(-1)	/* a job's op besides the hub_op ones */
+#define RELAY_RATE	50	/* relayed messages a second per socket */
+#define RELAY_BURST	200
 #define POSITIONS_EVERY	1.0	/* seconds between position updates */
 #define POSITIONS_MAX	2000	/* calls per position job */
 
@@ -44,6 +52,8 @@ struct lcall {
 	char		 media[16];
 	struct conn	*caller;	/* the widget caller's socket */
 	char		 agent[UUID_LEN + 1];	/* offered to or connected */
+	char		 offered[MAX_OFFERED][UUID_LEN + 1];	/* ringing */
+	int		 noffered;
 	struct conn	*agent_conn;	/* the agent's socket that took it */
 	int		 pos, ewt;	/* last sent to the caller; -2: none */
 	json_t		*offer_media;	/* of the last sdp.offer */
@@ -54,7 +64,7 @@ static struct lcall	*table[BUCKETS];
 static int		 positions_busy, positions_now;
 static double		 positions_at;
 
-/* ---- the table ------------------------------------------------------------- */
+/* ---- the table ---------------------------------------------------------- */
 
 static unsigned
 bucket(const char *id)
@@ -127,11 +137,30 @@ ws_signal_clear(void)
 	}
 }
 
-/* ---- sending to a call's parties ---------------------------------------------- */
+/* ---- sending to a call's parties ---------------------------------------- */
+
+/*
+ * Relayed messages count against the receiver's bounded queue (a party
+ * that cannot keep up is a slow consumer, 4008); the server's own are
+ * replies and are not bounded.
+ */
+static void
+send_to(struct conn *c, json_t *o, int relayed)
+{
+	struct msg	*m;
+
+	if (!relayed) {
+		ws_send(c, o);
+		return;
+	}
+	m = ws_msg_json(o);
+	ws_enqueue(c, m, 1);
+	ws_msg_unref(m);
+}
 
 /* The agent's side: the socket that took the call, or all its sockets. */
 static int
-to_agent(const struct lcall *lc, json_t *o)
+to_agent_r(const struct lcall *lc, json_t *o, int relayed)
 {
 	int	 n = 0;
 
@@ -141,7 +170,7 @@ to_agent(const struct lcall *lc, json_t *o)
 	}
 	if (lc->agent_conn != NULL) {
 		if (lc->agent_conn->close_code == 0) {
-			ws_send(lc->agent_conn, o);
+			send_to(lc->agent_conn, o, relayed);
 			return 1;
 		}
 		json_decref(o);
@@ -149,10 +178,9 @@ to_agent(const struct lcall *lc, json_t *o)
 	}
 	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
 		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
-		    strcmp(c->agent, lc->agent) != 0 ||
-		    (lc->agent_conn != NULL && c != lc->agent_conn))
+		    strcmp(c->agent, lc->agent) != 0)
 			continue;
-		ws_send(c, json_incref(o));
+		send_to(c, json_incref(o), relayed);
 		n++;
 	}
 	json_decref(o);
@@ -160,14 +188,61 @@ to_agent(const struct lcall *lc, json_t *o)
 }
 
 static int
-to_caller(const struct lcall *lc, json_t *o)
+to_agent(const struct lcall *lc, json_t *o)
+{
+	return to_agent_r(lc, o, 0);
+}
+
+/* Every socket of an agent (offers ring on all of them). */
+static void
+to_agent_id(const char *agent, json_t *o)
+{
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c->state == C_AUTHED && !c->caller && c->close_code == 0 &&
+		    strcmp(c->agent, agent) == 0)
+			ws_send(c, json_incref(o));
+	}
+	json_decref(o);
+}
+
+static int
+offered_to(const struct lcall *lc, const char *agent)
+{
+	for (int i = 0; i < lc->noffered; i++) {
+		if (strcmp(lc->offered[i], agent) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The call rings no more: tell each agent it rang for, but keep. */
+static void
+offers_end(struct lcall *lc, const char *keep, const char *reason)
+{
+	for (int i = 0; i < lc->noffered; i++) {
+		if (keep != NULL && strcmp(lc->offered[i], keep) == 0)
+			continue;
+		to_agent_id(lc->offered[i], json_pack("{s:s,s:s,s:s}", "type",
+		    "call.offer_cancelled", "call_id", lc->id, "reason", reason));
+	}
+	lc->noffered = 0;
+}
+
+static int
+to_caller_r(const struct lcall *lc, json_t *o, int relayed)
 {
 	if (lc->caller == NULL || lc->caller->close_code != 0) {
 		json_decref(o);
 		return 0;
 	}
-	ws_send(lc->caller, o);
+	send_to(lc->caller, o, relayed);
 	return 1;
+}
+
+static int
+to_caller(const struct lcall *lc, json_t *o)
+{
+	return to_caller_r(lc, o, 0);
 }
 
 /* What a caller may see of their call: its id, state and media. */
@@ -185,7 +260,7 @@ agent_view(const char *type, const struct lcall *lc, const json_t *data)
 	    "state", call_state_name(lc->st), "call", data);
 }
 
-/* ---- jobs: hub operations ---------------------------------------------------- */
+/* ---- jobs: hub operations ----------------------------------------------- */
 
 static void
 op_run(struct db *db, struct wsjob *j)
@@ -194,7 +269,7 @@ op_run(struct db *db, struct wsjob *j)
 	struct hub_result	 r;
 	enum agent_state	 st;
 
-	if (j->op == -1) {	/* agent.state */
+	if (j->op == OP_AGENT_STATE) {
 		agent_state_parse(json_string_value(json_object_get(j->in,
 		    "state")), &st);
 		hub_availability(db, j->company, j->agent, st,
@@ -215,7 +290,7 @@ op_run(struct db *db, struct wsjob *j)
 			ws_job_fail(j, "not_a_party", "no such call of yours");
 		else
 			ws_job_fail(j, r.code, "%s", r.detail);
-	} else if (r.row != NULL && j->op != -1)
+	} else if (r.row != NULL && j->op != OP_AGENT_STATE)
 		j->out = json_pack("{s:s}", "state",
 		    PQgetvalue(r.row, 0, CALL_C_STATE));
 	else if (r.row != NULL)
@@ -247,7 +322,7 @@ op_done(struct wsjob *j)
 		lc->agent_conn = c;
 	ack = json_pack("{s:s,s:O?}", "type", "ack", "state",
 	    json_object_get(j->out, "state"));
-	if (j->op != -1)
+	if (j->op != OP_AGENT_STATE)
 		json_object_set_new(ack, "call_id", json_string(j->call));
 	ws_reply(c, ack, j->id);
 }
@@ -269,7 +344,7 @@ op_submit(struct conn *c, json_t *id, int op, const char *company,
 	ws_job_submit(c, j);
 }
 
-/* ---- events from the bus --------------------------------------------------------- */
+/* ---- events from the bus ------------------------------------------------ */
 
 static int
 live(enum call_state st)
@@ -297,18 +372,19 @@ ws_signal_event(struct pend *p)
 		strlcpy_(lc->media, media, sizeof lc->media);
 
 	/* The agent's side. */
-	if (was == CALL_OFFERING && lc->agent[0] != '\0' &&
-	    (st != CALL_OFFERING || strcmp(p->agent, lc->agent) != 0) &&
-	    !(st == CALL_CONNECTED && strcmp(p->agent, lc->agent) == 0))
-		to_agent(lc, json_pack("{s:s,s:s,s:s}", "type",
-		    "call.offer_cancelled", "call_id", lc->id, "reason", p->event));
 	if (live(was) && !live(st) && lc->agent[0] != '\0')
 		to_agent(lc, json_pack("{s:s,s:s,s:s,s:s}", "type", "call.hangup",
 		    "call_id", lc->id, "state", p->state, "reason", p->event));
+	if (was == CALL_OFFERING && st != CALL_OFFERING)
+		offers_end(lc, st == CALL_CONNECTED ? p->agent : NULL, p->event);
 	if (st == CALL_OFFERING && p->agent[0] != '\0') {
+		/* Ringing one more agent (ring_all), or a new offer. */
+		if (!offered_to(lc, p->agent) && lc->noffered < MAX_OFFERED)
+			strlcpy_(lc->offered[lc->noffered++], p->agent,
+			    sizeof lc->offered[0]);
 		strlcpy_(lc->agent, p->agent, sizeof lc->agent);
 		lc->agent_conn = NULL;
-		to_agent(lc, agent_view("call.offer", lc, p->data));
+		to_agent_id(p->agent, agent_view("call.offer", lc, p->data));
 	} else if (st == CALL_CONNECTED && !live(was)) {
 		strlcpy_(lc->agent, p->agent, sizeof lc->agent);
 		to_agent(lc, agent_view("call.connected", lc, p->data));
@@ -379,7 +455,72 @@ ws_signal_caller_call(struct conn *c, const char *call, const char *company,
 		positions_now = 1;
 }
 
-/* ---- positions while waiting --------------------------------------------------- */
+/* ---- an agent's socket opens -------------------------------------------- */
+
+/* Calls ringing for the agent already: offered before the socket opened. */
+static void
+ringing_run(struct db *db, struct wsjob *j)
+{
+	struct call_filter	 f = { .state = "offering", .agent = j->agent };
+	struct page		 pg;
+	PGresult		*r;
+
+	memset(&pg, 0, sizeof pg);
+	pg.limit = MAX_RINGING;
+	snprintf(pg.limit_str, sizeof pg.limit_str, "%d", MAX_RINGING + 1);
+	if ((r = db_call_list(db, j->company, &f, &pg)) == NULL) {
+		j->failed = 1;
+		return;
+	}
+	j->out = json_array();
+	for (int i = 0; i < PQntuples(r) && i < MAX_RINGING; i++)
+		json_array_append_new(j->out, call_json(r, i));
+	PQclear(r);
+}
+
+static void
+ringing_done(struct wsjob *j)
+{
+	struct lcall	*lc;
+	json_t		*call;
+	size_t		 i;
+	const char	*id;
+
+	if (j->c == NULL || j->failed)
+		return;
+	json_array_foreach(j->out, i, call) {
+		id = json_string_value(json_object_get(call, "id"));
+		if (id == NULL)
+			continue;
+		if ((lc = lcall_find(id)) == NULL) {
+			lc = lcall_new(id, j->company);
+			lc->st = CALL_OFFERING;
+			strlcpy_(lc->media, json_string_value(json_object_get(call,
+			    "media")) ? json_string_value(json_object_get(call,
+			    "media")) : "voice", sizeof lc->media);
+		}
+		if (lc->st != CALL_OFFERING)
+			continue;
+		if (!offered_to(lc, j->agent) && lc->noffered < MAX_OFFERED)
+			strlcpy_(lc->offered[lc->noffered++], j->agent,
+			    sizeof lc->offered[0]);
+		strlcpy_(lc->agent, j->agent, sizeof lc->agent);
+		ws_send(j->c, agent_view("call.offer", lc, call));
+	}
+}
+
+/* An agent's socket signed in: push the offers already ringing for them. */
+void
+ws_signal_agent(struct conn *c)
+{
+	struct wsjob	*j = ws_job_new(ringing_run, ringing_done);
+
+	strlcpy_(j->company, c->company, sizeof j->company);
+	strlcpy_(j->agent, c->agent, sizeof j->agent);
+	ws_job_submit(c, j);
+}
+
+/* ---- positions while waiting -------------------------------------------- */
 
 static void
 positions_run(struct db *db, struct wsjob *j)
@@ -450,7 +591,7 @@ ws_signal_tick(void)
 	ws_job_submit(NULL, j);
 }
 
-/* ---- a socket goes ------------------------------------------------------------- */
+/* ---- a socket goes ------------------------------------------------------ */
 
 static int
 agent_has_other(const struct conn *gone)
@@ -488,13 +629,14 @@ ws_signal_closed(struct conn *c)
 	other = agent_has_other(c);
 	for (int b = 0; b < BUCKETS; b++) {
 		for (lc = table[b]; lc != NULL; lc = lc->next) {
+			if (lc->st == CALL_OFFERING && !other &&
+			    offered_to(lc, c->agent))
+				offered = 1;
 			if (strcmp(lc->agent, c->agent) != 0) {
 				if (lc->agent_conn == c)	/* never dangling */
 					lc->agent_conn = NULL;
 				continue;
 			}
-			if (lc->st == CALL_OFFERING && !other)
-				offered = 1;
 			if (lc->agent_conn == c || (live(lc->st) && !other &&
 			    lc->agent_conn == NULL)) {
 				lc->agent_conn = NULL;
@@ -508,12 +650,12 @@ ws_signal_closed(struct conn *c)
 	}
 	/* Away: the engine withdraws the offer and offers the call on. */
 	if (offered && !shutdown)
-		op_submit(NULL, NULL, -1, c->company, NULL, c->agent, c->user,
+		op_submit(NULL, NULL, OP_AGENT_STATE, c->company, NULL, c->agent, c->user,
 		    json_pack("{s:s,s:s}", "state", "away", "reason",
 		    "disconnected"));
 }
 
-/* ---- messages ------------------------------------------------------------------ */
+/* ---- messages ----------------------------------------------------------- */
 
 /* Which side of the call c is: 1 the caller, 2 the agent, 0 neither. */
 static int
@@ -548,6 +690,25 @@ media_done(struct wsjob *j)
 		    j->call);
 }
 
+/* A token of the socket's relay bucket (RELAY_RATE/s, RELAY_BURST). */
+static int
+relay_take(struct conn *c)
+{
+	double	 now = now_mono();
+
+	if (c->relay_at == 0)
+		c->relay_tokens = RELAY_BURST;
+	else
+		c->relay_tokens += (now - c->relay_at) * RELAY_RATE;
+	if (c->relay_tokens > RELAY_BURST)
+		c->relay_tokens = RELAY_BURST;
+	c->relay_at = now;
+	if (c->relay_tokens < 1)
+		return 0;
+	c->relay_tokens -= 1;
+	return 1;
+}
+
 /* sdp.offer, sdp.answer, ice.candidate: to the other party only. */
 static void
 relay(struct conn *c, const char *type, json_t *req, json_t *id)
@@ -566,6 +727,10 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	if ((s = side(c, lc = lcall_find(call))) == 0)
 		return ws_reply_error(c, id, "not_a_party",
 		    "no such call of yours");
+	if (!relay_take(c))
+		return ws_reply(c, json_pack("{s:s,s:s,s:s,s:i}", "type", "error",
+		    "code", "rate_limited", "message", "more than"
+		    " 50 signaling messages a second", "retry_after", 1), id);
 	if (!live(lc->st))
 		return ws_reply_error(c, id, "not_connected",
 		    "the call is not connected");
@@ -576,7 +741,7 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	json_object_set(o, ice ? "candidate" : "sdp", ice ? cand : sdp);
 	if (media != NULL)
 		json_object_set(o, "media", media);
-	n = s == 1 ? to_agent(lc, o) : to_caller(lc, o);
+	n = s == 1 ? to_agent_r(lc, o, 1) : to_caller_r(lc, o, 1);
 	if (n == 0)
 		return ws_reply_error(c, id, "peer_unavailable",
 		    "the other party has no socket open");
@@ -676,7 +841,7 @@ agent_state(struct conn *c, json_t *req, json_t *id)
 	if (reason != NULL && strlen(reason) > 100)
 		return ws_reply_error(c, id, "bad_request",
 		    "\"reason\" is at most 100 characters");
-	op_submit(c, id, -1, c->company, NULL, c->agent, c->user,
+	op_submit(c, id, OP_AGENT_STATE, c->company, NULL, c->agent, c->user,
 	    json_pack("{s:s,s:s?}", "state", st, "reason", reason));
 }
 

@@ -60,7 +60,7 @@ rate_take(struct conn *c, json_t *id)
 	return 0;
 }
 
-/* ---- authentication ------------------------------------------------------- */
+/* ---- authentication ----------------------------------------------------- */
 
 static void
 key_run(struct db *db, struct wsjob *j)
@@ -147,7 +147,7 @@ ws_widget_auth(struct conn *c, json_t *req, json_t *id)
 	ws_job_submit(c, j);
 }
 
-/* ---- the caller's call ------------------------------------------------------- */
+/* ---- the caller's call -------------------------------------------------- */
 
 /*
  * Run a REST handler for the job's company as its manager would, without

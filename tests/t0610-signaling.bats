@@ -66,10 +66,11 @@ mkagent() { # EMAIL -> agent id
 	jget .id
 }
 
-mkqueue() { # NAME AGENT... -> queue id
+mkqueue() { # NAME AGENT... -> queue id (STRATEGY=... to choose one)
 	local name=$1
 	shift
-	api POST /api/queues "$(jq -nc --arg n "$name" '{name: $n, wrap_up: 0,
+	api POST /api/queues "$(jq -nc --arg n "$name" --arg s "${STRATEGY:-longest_idle}" \
+		'{name: $n, strategy: $s, wrap_up: 0,
 		ring_timeout: 60, members: [$ARGS.positional[] | {agent_id: .}]}' \
 		--args "$@")" "$MGR" >/dev/null
 	[[ $status == 201 ]] || { echo "mkqueue $name: $status $output" >&2; return 1; }
@@ -416,6 +417,40 @@ teardown() {
 	see ann '.type == "authenticated"'
 	say c6 '{"type":"sdp.offer","id":"o2","call_id":"'"$c"'","sdp":"v=0 late"}'
 	see ann '.type == "sdp.offer" and .sdp == "v=0 late"'
+	# A flood of candidates is cut at 50 a second (a burst of 200).
+	for ((i = 0; i < 400; i++)); do
+		echo '{"type":"ice.candidate","call_id":"'"$c"'","candidate":"c'$i'"}'
+	done >>"$CD_TMP/c6.cmd"
+	see c6 '.type == "error" and .code == "rate_limited" and .retry_after == 1' 10
+	wait_for 10 eval "[[ \$(count ann '.type == \"ice.candidate\"') -ge 200 ]]" ||
+		{ show ann; false; }
+	wait_for 10 eval "[[ \$(count c6 '.type == \"error\"') -ge 1 ]]"
+	# What was refused never reached the agent.
+	n=$(count ann '.type == "ice.candidate"')
+	r=$(count c6 '.type == "error" and .code == "rate_limited"')
+	((n + r <= 400 && r > 0)) || { echo "relayed $n, refused $r" >&2; false; }
+}
+
+@test "a socket opened while a call rings for the agent gets the offer" {
+	Q=$(mkqueue "Late" "$A1")
+	api PUT "/api/agents/$A1/availability" '{"state":"available"}' "$T1"
+	caller c15
+	say c15 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c15 '.type == "ack"'
+	c=$(call_of c15)
+	wait_for 5 eval '[[ $(state '"$c"') == offering ]]'
+	peer ann
+	say ann '{"type":"auth","id":"a","token":"'"$T1"'"}'
+	see ann '.type == "call.offer" and .call_id == "'"$c"'" and .call.state == "offering"'
+	say ann '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+	see ann '.type == "ack" and .id == "acc" and .state == "connected"'
+	see c15 '.type == "call.connected"'
+	# Another agent's socket hears of no such offer.
+	peer bob
+	say bob '{"type":"auth","id":"a","token":"'"$T2"'"}'
+	see bob '.type == "authenticated"'
+	sleep 0.5
+	! has bob '.type == "call.offer"'
 }
 
 @test "the entry IVR over the socket: prompts, digits, then the queue the caller chose" {
@@ -483,6 +518,27 @@ teardown() {
 	see c9 '.type == "call.connected"'
 	api GET "/api/calls/$c" "" "$MGR"
 	assert_json .agent_id "$A2"
+}
+
+@test "ring_all: every available member is offered the call; the others' offers end when one accepts" {
+	Q=$(STRATEGY=ring_all mkqueue "RingAll" "$A1" "$A2")
+	agent ann "$T1"
+	agent bob "$T2"
+	caller c14
+	say c14 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c14 '.type == "ack"'
+	c=$(call_of c14)
+	see ann '.type == "call.offer" and .call_id == "'"$c"'"'
+	see bob '.type == "call.offer" and .call_id == "'"$c"'"'
+	! has ann '.type == "call.offer_cancelled"'
+	say bob '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+	see bob '.type == "ack" and .id == "acc" and .state == "connected"'
+	see ann '.type == "call.offer_cancelled" and .call_id == "'"$c"'" and .reason == "call.answered"'
+	! has bob '.type == "call.offer_cancelled"'
+	see c14 '.type == "call.connected"'
+	# Only the one who took it is a party.
+	say ann '{"type":"sdp.offer","id":"x","call_id":"'"$c"'","sdp":"v=0"}'
+	see ann '.type == "error" and .id == "x" and .code == "not_a_party"'
 }
 
 @test "a caller's socket drops while queued: the call is abandoned" {
@@ -554,7 +610,7 @@ teardown() {
 	see quiet '.ping' 3
 	see quiet '.close == 4009 and .reason == "idle timeout"' 8
 	# The one that answers pings is still open.
-	[[ $(count chatty '.ping') -ge 2 ]]
+	wait_for 5 eval "[[ \$(count chatty '.ping') -ge 2 ]]" || { show chatty; false; }
 	! has chatty '.close'
 	say chatty '{"type":"ping","id":"p"}'
 	see chatty '.type == "pong" and .id == "p"'
