@@ -1,0 +1,292 @@
+/*
+ * The wallboard's picture: queues, agents and live calls built from the
+ * API's JSON objects (the same objects REST lists and /ws snapshots and
+ * events carry), with the links between them resolved once per change.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd.h"
+#include "wb.h"
+#include "xmalloc.h"
+
+char *
+wb_str(json_t *o, const char *key)
+{
+	json_t	*v = json_object_get(o, key);
+
+	return json_is_string(v) ? xstrdup(json_string_value(v)) : NULL;
+}
+
+double
+wb_num(json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
+/* RFC 3339 UTC ("2026-11-25T15:08:00.123Z") to time_t, 0 if none. */
+time_t
+wb_time(json_t *v)
+{
+	struct tm	 tm;
+	const char	*s;
+
+	if (!json_is_string(v))
+		return 0;
+	s = json_string_value(v);
+	memset(&tm, 0, sizeof tm);
+	if (strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL &&
+	    strptime(s, "%Y-%m-%d %H:%M:%S", &tm) == NULL)
+		return 0;
+	return timegm(&tm);
+}
+
+/* "Name +number", either alone, or "(unknown)". Caller frees. */
+char *
+wb_caller(json_t *c)
+{
+	const char	*name, *num;
+
+	name = json_string_value(json_object_get(c, "caller_name"));
+	num = json_string_value(json_object_get(c, "caller_number"));
+	if (name != NULL && *name != '\0' && num != NULL && *num != '\0')
+		return xasprintf("%s %s", name, num);
+	if (name != NULL && *name != '\0')
+		return xstrdup(name);
+	if (num != NULL && *num != '\0')
+		return xstrdup(num);
+	return xstrdup("(unknown)");
+}
+
+static void
+wb_queue_clear(struct wb_queue *q)
+{
+	free(q->id);
+	free(q->name);
+	json_decref(q->raw);
+	memset(q, 0, sizeof *q);
+}
+
+static void
+wb_agent_clear(struct wb_agent *a)
+{
+	free(a->id);
+	free(a->name);
+	free(a->state);
+	free(a->reason);
+	free(a->call);
+	free(a->call_id);
+	json_decref(a->raw);
+	memset(a, 0, sizeof *a);
+}
+
+static void
+wb_call_clear(struct wb_call *c)
+{
+	free(c->id);
+	free(c->caller);
+	free(c->queue);
+	free(c->state);
+	free(c->agent);
+	free(c->agent_id);
+	json_decref(c->raw);
+	memset(c, 0, sizeof *c);
+}
+
+void
+wb_data_free(struct wb_data *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nq; i++)
+		wb_queue_clear(&d->q[i]);
+	for (i = 0; i < d->na; i++)
+		wb_agent_clear(&d->a[i]);
+	for (i = 0; i < d->nc; i++)
+		wb_call_clear(&d->c[i]);
+	free(d->q);
+	free(d->a);
+	free(d->c);
+	memset(d, 0, sizeof *d);
+}
+
+/* A queue from GET /api/queues; its figures from /stats, if any. */
+void
+wb_queue_fill(struct wb_queue *q, json_t *v)
+{
+	wb_queue_clear(q);
+	q->id = wb_str(v, "id");
+	if ((q->name = wb_str(v, "name")) == NULL)
+		q->name = xstrdup(q->id != NULL ? q->id : "?");
+	q->sl_threshold = (long)wb_num(v, "sl_threshold");
+	q->raw = json_incref(v);
+}
+
+/* The figures of GET /api/queues/:id/stats. */
+void
+wb_queue_stats(struct wb_queue *q, json_t *st)
+{
+	json_t	*ag = json_object_get(st, "agents");
+	json_t	*today = json_object_get(st, "today");
+
+	q->have_stats = 1;
+	q->waiting = (long)wb_num(st, "waiting");
+	q->offering = (long)wb_num(st, "offering");
+	q->longest = wb_num(st, "longest_wait");
+	q->offered = (long)wb_num(today, "offered");
+	q->answered = (long)wb_num(today, "answered");
+	q->abandoned = (long)wb_num(today, "abandoned");
+	q->abandon_rate = wb_num(today, "abandon_rate");
+	q->sl = wb_num(today, "service_level");
+	q->asa = wb_num(today, "asa");
+	q->aht = wb_num(today, "aht");
+	q->avail = (long)wb_num(ag, "available");
+	q->oncall = (long)(wb_num(ag, "busy") + wb_num(ag, "offering"));
+	q->wrap = (long)wb_num(ag, "wrap_up");
+	q->away = (long)wb_num(ag, "away");
+	q->offline = (long)wb_num(ag, "offline");
+}
+
+void
+wb_agent_fill(struct wb_agent *a, json_t *v)
+{
+	wb_agent_clear(a);
+	a->id = wb_str(v, "id");
+	if ((a->name = wb_str(v, "name")) == NULL)
+		a->name = xstrdup(a->id != NULL ? a->id : "?");
+	if ((a->state = wb_str(v, "state")) == NULL)
+		a->state = xstrdup("?");
+	a->reason = wb_str(v, "pause_reason");
+	a->since = wb_time(json_object_get(v, "state_since"));
+	a->handled = (long)wb_num(v, "calls_handled");
+	a->raw = json_incref(v);
+}
+
+void
+wb_call_fill(struct wb_call *c, json_t *v)
+{
+	wb_call_clear(c);
+	c->id = wb_str(v, "id");
+	c->caller = wb_caller(v);
+	if ((c->state = wb_str(v, "state")) == NULL)
+		c->state = xstrdup("?");
+	c->agent_id = wb_str(v, "agent_id");
+	if (strcmp(c->state, "queued") != 0 && strcmp(c->state, "offering") != 0)
+		c->since = wb_time(json_object_get(v, "answered_at"));
+	if (c->since == 0)
+		c->since = wb_time(json_object_get(v, "enqueued_at"));
+	if (c->since == 0)
+		c->since = wb_time(json_object_get(v, "created_at"));
+	c->raw = json_incref(v);
+}
+
+static int
+wb_cmp_queue(const void *a, const void *b)
+{
+	return strcmp(((const struct wb_queue *)a)->id,
+	    ((const struct wb_queue *)b)->id);
+}
+
+static int
+wb_cmp_agent(const void *a, const void *b)
+{
+	return strcmp(((const struct wb_agent *)a)->id,
+	    ((const struct wb_agent *)b)->id);
+}
+
+static int
+wb_cmp_call(const void *a, const void *b)
+{
+	return strcmp(((const struct wb_call *)a)->id,
+	    ((const struct wb_call *)b)->id);
+}
+
+const struct wb_queue *
+wb_queue_find(const struct wb_data *d, const char *id)
+{
+	struct wb_queue	 key = { .id = (char *)(uintptr_t)id };
+
+	if (id == NULL || d->nq == 0)
+		return NULL;
+	return bsearch(&key, d->q, d->nq, sizeof *d->q, wb_cmp_queue);
+}
+
+const struct wb_agent *
+wb_agent_find(const struct wb_data *d, const char *id)
+{
+	struct wb_agent	 key = { .id = (char *)(uintptr_t)id };
+
+	if (id == NULL || d->na == 0)
+		return NULL;
+	return bsearch(&key, d->a, d->na, sizeof *d->a, wb_cmp_agent);
+}
+
+const struct wb_call *
+wb_call_find(const struct wb_data *d, const char *id)
+{
+	struct wb_call	 key = { .id = (char *)(uintptr_t)id };
+
+	if (id == NULL || d->nc == 0)
+		return NULL;
+	return bsearch(&key, d->c, d->nc, sizeof *d->c, wb_cmp_call);
+}
+
+/*
+ * Sort each array by id (lookups are binary searches) and resolve each
+ * call's queue and agent names and each agent's current call:
+ * O((queues + agents + calls) log n).
+ */
+void
+wb_data_link(struct wb_data *d)
+{
+	const struct wb_queue	*q;
+	struct wb_agent		*a;
+	struct wb_call		*c;
+	size_t			 i;
+
+	qsort(d->q, d->nq, sizeof *d->q, wb_cmp_queue);
+	qsort(d->a, d->na, sizeof *d->a, wb_cmp_agent);
+	qsort(d->c, d->nc, sizeof *d->c, wb_cmp_call);
+	for (i = 0; i < d->na; i++) {
+		free(d->a[i].call);
+		free(d->a[i].call_id);
+		d->a[i].call = d->a[i].call_id = NULL;
+	}
+	for (i = 0; i < d->nc; i++) {
+		c = &d->c[i];
+		free(c->queue);
+		free(c->agent);
+		q = wb_queue_find(d, json_string_value(
+		    json_object_get(c->raw, "queue_id")));
+		c->queue = xstrdup(q != NULL ? q->name : "-");
+		c->sl_threshold = q != NULL ? q->sl_threshold : 0;
+		a = (struct wb_agent *)(uintptr_t)wb_agent_find(d, c->agent_id);
+		c->agent = xstrdup(a != NULL ? a->name : "-");
+		if (a != NULL && a->call == NULL &&
+		    strcmp(c->state, "queued") != 0) {
+			a->call = xstrdup(c->caller);
+			a->call_id = xstrdup(c->id);
+		}
+	}
+}
+
+/* Calls handled today, from GET /api/agents/today (after wb_data_link). */
+void
+wb_agents_today(struct wb_data *d, json_t *items)
+{
+	struct wb_agent	*a;
+	json_t		*v;
+	size_t		 i;
+
+	for (i = 0; i < d->na; i++)
+		d->a[i].handled = 0;
+	json_array_foreach(items, i, v) {
+		a = (struct wb_agent *)(uintptr_t)wb_agent_find(d,
+		    json_string_value(json_object_get(v, "agent_id")));
+		if (a != NULL)
+			a->handled = (long)wb_num(v, "handled");
+	}
+	d->handled_today = 1;
+}
