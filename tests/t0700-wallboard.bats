@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # calldocker wallboard driven under tmux against a live daemon: what the
 # REST API changes shows on screen within the refresh interval, the keys
-# (filter, sort, help, quit), a resize, and the terminal restored on q and
-# on SIGTERM. The wallboard runs as a manager (--token) over the socket.
+# (filter, sort, help, details, quit), supervisor actions and --readonly
+# (checked through the API), a resize, the stale indicator while the daemon
+# is down, and the terminal restored on q and on SIGTERM. The wallboard
+# runs as a manager (--token) over the socket.
 
 load lib/common
 
@@ -85,6 +87,8 @@ setup_file() {
 	A2=$(mkagent bob@wall.test "Bob Ray")
 	T2=$(login bob@wall.test)
 	export CO MGR A1 A2 T2
+	ANY_TIME='[0-9]+:[0-9]{2}'
+	export ANY_TIME
 }
 
 teardown() {
@@ -96,7 +100,7 @@ teardown_file() {
 	cd_teardown
 }
 
-@test "wallboard: a new queue and a waiting call show within 3 s" {
+@test "wallboard: a new queue and a waiting call show within 2 s" {
 	wb_start 80 24
 	wait_screen '1 Queues \(0\)'
 	wait_screen 'Wall Co'
@@ -108,9 +112,9 @@ teardown_file() {
 	api POST /api/calls "$(jq -nc --arg q "$q" \
 		'{queue_id: $q, caller_name: "Zed", caller_number: "+15550123"}')" "$MGR" >/dev/null
 	assert_status 201
-	wait_screen 'Zed \+15550123 +Sales +queued'
+	wait_screen 'Zed \+15550123 +Sales +queued' 2
 	# The queue counts it as waiting (WAIT column).
-	wait_screen '^ ?Sales +1 '
+	wait_screen '^ ?Sales +1 ' 2
 	[[ $(screen | wc -l) -le 24 ]]
 }
 
@@ -119,7 +123,7 @@ teardown_file() {
 	wait_screen 'Bob Ray +offline'
 	api PUT "/api/agents/$A2/availability" '{"state": "away", "reason": "lunch"}' "$T2" >/dev/null
 	assert_status 200
-	wait_screen 'Bob Ray +away .*lunch'
+	wait_screen 'Bob Ray +away .*lunch' 2
 }
 
 @test "wallboard: / filters the agents, Esc clears; s sorts; ? helps" {
@@ -189,4 +193,223 @@ teardown_file() {
 	assert_output --partial 'needs a terminal'
 	run -2 cli wallboard -d 0
 	assert_output --partial 'bad interval'
+}
+
+# agent_is ID JQ-FILTER: the agent as the API has it satisfies the filter.
+agent_is() {
+	api GET "/api/agents/$1" "" "$MGR" >/dev/null
+	[[ $status == 200 ]] && jq -e "$2" <<<"$output" >/dev/null
+}
+
+call_is() {
+	api GET "/api/calls/$1" "" "$MGR" >/dev/null
+	[[ $status == 200 ]] && jq -e "$2" <<<"$output" >/dev/null
+}
+
+# mkcall QUEUE-ID NAME -> call id
+mkcall() {
+	api POST /api/calls "$(jq -nc --arg q "$1" --arg n "$2" \
+		'{queue_id: $q, caller_name: $n, caller_number: "+15550199"}')" "$MGR" >/dev/null
+	[[ $status == 201 ]] || { echo "mkcall $2: $status $output" >&2; return 1; }
+	jget .id
+}
+
+# mkqueue NAME [AGENT-ID...] -> queue id
+mkqueue() {
+	local name=$1
+	shift
+	api POST /api/queues "$(jq -nc --arg n "$name" '{name: $n, sl_threshold: 20,
+		members: [$ARGS.positional[] | {agent_id: .}]}' --args "$@")" "$MGR" >/dev/null
+	[[ $status == 201 ]] || { echo "mkqueue $name: $status $output" >&2; return 1; }
+	jget .id
+}
+
+@test "wallboard: a handled call counts for today; GET /api/agents/today" {
+	D=$(mkagent dee@wall.test "Dee Fox")
+	TD=$(login dee@wall.test)
+	QC=$(mkqueue Care "$D")
+	wb_start 80 24
+	api PUT "/api/agents/$D/availability" '{"state": "available"}' "$TD" >/dev/null
+	assert_status 200
+	C=$(mkcall "$QC" Wes)
+	wait_for 5 call_is "$C" '.state == "offering"'
+	wait_screen "Dee Fox +offering +$ANY_TIME +0 +Wes" 2
+	api POST "/api/calls/$C/answer" '' "$TD" >/dev/null
+	assert_status 200
+	wait_screen "Dee Fox +busy +$ANY_TIME +1 +Wes" 2
+	wait_screen "Wes \+15550199 +Care +connected +$ANY_TIME +Dee Fox" 2
+	api POST "/api/calls/$C/hangup" '' "$TD" >/dev/null
+	assert_status 200
+	api POST "/api/calls/$C/wrap" '{"disposition": "resolved"}' "$TD" >/dev/null
+	assert_status 200
+	call_is "$C" '.state == "completed"'
+	wait_screen "Dee Fox +available +$ANY_TIME +1( |\$)" 2
+	# The figure the wallboard reads: per agent, today.
+	api GET /api/agents/today "" "$MGR" >/dev/null
+	assert_status 200
+	jq -e --arg d "$D" '.items | map(select(.agent_id == $d)) |
+		.[0].handled == 1 and (.[0].talk_seconds >= 0)' <<<"$output"
+	jq -e --arg b "$A2" '.items | map(select(.agent_id == $b)) | length == 0' <<<"$output"
+	# An agent sees it too; another company sees none of it.
+	api GET /api/agents/today "" "$TD" >/dev/null
+	assert_status 200
+	O=$(mkcompany "Other Co")
+	mkuser boss@other.test manager "$O" >/dev/null
+	api GET /api/agents/today "" "$(login boss@other.test)" >/dev/null
+	assert_status 200
+	assert_json '.items' '[]'
+	api PUT "/api/agents/$D/availability" '{"state": "offline"}' "$TD" >/dev/null
+}
+
+@test "wallboard: Enter shows the details of a queue, an agent, a call" {
+	wb_start 80 24
+	wait_screen 'Agents \(3\)'
+	# The queues panel has the focus: Sales is the last by name? Filter it.
+	tm send-keys -t wb / S a l e s Enter
+	wait_screen 'Queues \(1 of [0-9]+\)'
+	tm send-keys -t wb Enter
+	wait_screen '─ Queue ─'
+	wait_screen '│ Queue +Sales'
+	wait_screen 'Service level +[0-9]+% answered within 20s today'
+	wait_screen 'Members +2: (Ann Lee, Bob Ray|Bob Ray, Ann Lee)'
+	wait_screen 'Esc close'
+	tm send-keys -t wb Escape
+	wait_gone 'Esc close'
+	tm send-keys -t wb Escape
+	# An agent.
+	tm send-keys -t wb 2 / B o b Enter
+	wait_screen 'Agents \(1 of 3\)'
+	tm send-keys -t wb Enter
+	wait_screen '│ Agent +Bob Ray'
+	wait_screen "State +[a-z_]+ for $ANY_TIME \(since"
+	wait_screen 'Calls today +0'
+	wait_screen 'Queues +Sales'
+	wait_screen 'a avail  w away  o offline'
+	tm send-keys -t wb q
+	wait_gone 'Esc close'
+	wait_screen 'live'
+	tm send-keys -t wb Escape
+	# A call.
+	tm send-keys -t wb 3 / Z e d Enter
+	wait_screen 'Calls \((1 of [0-9]+|1)\)'
+	tm send-keys -t wb Enter
+	wait_screen '│ Caller +Zed \+15550123'
+	wait_screen 'Queue +Sales'
+	wait_screen 'Enqueued +[0-9:]+, answered'
+	wait_screen 't transfer  x hang up'
+	[[ $(screen | wc -l) -le 24 ]]
+}
+
+@test "wallboard: a supervisor sets an agent away, then available" {
+	api PUT "/api/agents/$A2/availability" '{"state": "offline"}' "$MGR" >/dev/null
+	wb_start 80 24
+	tm send-keys -t wb 2 / B o b Enter
+	wait_screen 'Bob Ray +offline'
+	tm send-keys -t wb w
+	wait_screen 'away reason for Bob Ray:'
+	tm send-keys -t wb -l 'coaching'
+	tm send-keys -t wb Enter
+	wait_screen 'set Bob Ray away|away reason for Bob Ray: away'
+	wait_for 3 agent_is "$A2" '.state == "away" and .pause_reason == "coaching"'
+	wait_screen 'Bob Ray +away .*coaching' 2
+	# Esc cancels a question; nothing changes.
+	tm send-keys -t wb w
+	wait_screen 'away reason for Bob Ray:'
+	tm send-keys -t wb Escape
+	wait_screen 'cancelled'
+	agent_is "$A2" '.pause_reason == "coaching"'
+	# Offline asks first; n keeps the agent as it is.
+	tm send-keys -t wb o
+	wait_screen 'set Bob Ray offline\? y/n'
+	tm send-keys -t wb n
+	wait_screen 'set Bob Ray offline: cancelled'
+	agent_is "$A2" '.state == "away"'
+	tm send-keys -t wb o
+	wait_screen 'set Bob Ray offline\? y/n'
+	tm send-keys -t wb y
+	wait_for 3 agent_is "$A2" '.state == "offline"'
+	wait_screen 'Bob Ray +offline' 2
+}
+
+@test "wallboard: a supervisor hangs up a waiting call after y" {
+	Q=$(api GET /api/queues "" "$MGR" | jq -r '.items[] | select(.name == "Sales") | .id')
+	C=$(mkcall "$Q" Yan)
+	wb_start 80 24
+	tm send-keys -t wb 3 / Y a n Enter
+	wait_screen 'Yan \+15550199 +Sales +queued'
+	tm send-keys -t wb x
+	wait_screen 'hang up Yan \+15550199 \(queued, -\)\? y/n'
+	tm send-keys -t wb n
+	wait_screen 'cancelled'
+	call_is "$C" '.state == "queued"'
+	tm send-keys -t wb x
+	wait_screen '\? y/n'
+	tm send-keys -t wb y
+	wait_for 3 call_is "$C" '.state == "abandoned"'
+	wait_screen 'Calls \(0 of [0-9]+\)' 2
+}
+
+@test "wallboard: a supervisor assigns a waiting call to an agent" {
+	E=$(mkagent eve@wall.test "Eve Moss")
+	api PUT "/api/agents/$E/availability" '{"state": "available"}' "$MGR" >/dev/null
+	assert_status 200
+	# Eve is in no queue and Billing has no members: the call waits.
+	QB=$(mkqueue Billing)
+	C=$(mkcall "$QB" Xia)
+	wb_start 80 24
+	tm send-keys -t wb 3 / X i a Enter
+	wait_screen 'Xia \+15550199 +Billing +queued'
+	tm send-keys -t wb t
+	wait_screen 'assign Xia \+15550199 to'
+	wait_screen 'Eve Moss +available'
+	tm send-keys -t wb E v e
+	wait_screen 'type to filter: Eve'
+	tm send-keys -t wb Enter
+	wait_for 3 call_is "$C" '.state == "offering"'
+	call_is "$C" ".agent_id == \"$E\""
+	wait_screen "Xia \+15550199 +Billing +offering +$ANY_TIME +Eve Moss" 2
+	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
+	api PUT "/api/agents/$E/availability" '{"state": "offline"}' "$MGR" >/dev/null
+}
+
+@test "wallboard: --readonly refuses actions and changes nothing" {
+	api PUT "/api/agents/$A2/availability" '{"state": "away", "reason": "lunch"}' "$MGR" >/dev/null
+	Q=$(api GET /api/queues "" "$MGR" | jq -r '.items[] | select(.name == "Sales") | .id')
+	C=$(mkcall "$Q" Vic)
+	wb_start 80 24 --readonly
+	wait_screen '\[read-only\]'
+	tm send-keys -t wb 2 / B o b Enter
+	wait_screen 'Bob Ray +away'
+	wait_screen '^(filter: Bob \(Esc clears\)  )?\[read-only\]  \? help'
+	for k in a o w; do
+		tm send-keys -t wb $k
+		wait_screen 'read-only: supervisor actions are off'
+		run screen
+		refute_output --partial 'y/n'
+		refute_output --partial 'reason for'
+	done
+	tm send-keys -t wb Escape 3 / V i c Enter
+	wait_screen 'Vic \+15550199 +Sales +queued'
+	tm send-keys -t wb x t
+	wait_screen 'read-only: supervisor actions are off'
+	run screen
+	refute_output --partial 'y/n'
+	refute_output --partial 'assign Vic'
+	# The daemon's state is what it was.
+	agent_is "$A2" '.state == "away" and .pause_reason == "lunch"'
+	call_is "$C" '.state == "queued"'
+	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
+}
+
+@test "wallboard: stale while the daemon is down, live again when it is back" {
+	wb_start 80 24
+	wait_screen 'live  [0-9:]+$'
+	daemon_stop main
+	wait_screen 'STALE since [0-9:]+, retry in [0-9]+s' 5
+	# The last picture stays on screen, the footer says why.
+	wait_screen 'Sales'
+	wait_screen 'cannot (reach|connect)'
+	daemon_start main
+	wait_screen 'live  [0-9:]+$' 20
+	wait_gone 'STALE'
 }

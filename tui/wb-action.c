@@ -299,7 +299,7 @@ wb_action_key(struct wb *wb, int kind, wint_t c)
 		wb->ask = ASK_CONFIRM;
 		break;
 	case ACT_HANDOVER:
-		wb->act_what = xasprintf(" %s %s to ", strcmp(cl->state,
+		wb->act_what = xasprintf("%s %s to", strcmp(cl->state,
 		    "connected") == 0 || strcmp(cl->state, "on_hold") == 0 ?
 		    "transfer" : "assign", cl->caller);
 		wb->ask = ASK_PICK;

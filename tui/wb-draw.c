@@ -391,18 +391,18 @@ wb_draw_header(struct wb *wb)
 		left_s = 0;
 	switch (src->link) {
 	case WB_LIVE:
-		snprintf(right, sizeof right, "live  %s ", t);
+		snprintf(right, sizeof right, " live  %s ", t);
 		state_attr = wb->color ? COLOR_PAIR(C_BAR) | A_BOLD : A_REVERSE;
 		break;
 	case WB_STALE:
 		wb_clock(since, sizeof since, src->last_ok);
 		snprintf(right, sizeof right,
-		    "STALE since %s, retry in %.0fs  %s ", since, left_s, t);
+		    " STALE since %s, retry in %.0fs  %s ", since, left_s, t);
 		state_attr = wb->color ? COLOR_PAIR(C_BAD) | A_BOLD |
 		    A_REVERSE : A_REVERSE | A_BOLD | A_BLINK;
 		break;
 	default:
-		snprintf(right, sizeof right, "connecting, retry in %.0fs  %s ",
+		snprintf(right, sizeof right, " connecting, retry in %.0fs  %s ",
 		    left_s, t);
 		state_attr = wb->color ? COLOR_PAIR(C_BAD) | A_BOLD |
 		    A_REVERSE : A_REVERSE | A_BOLD;
@@ -421,8 +421,9 @@ wb_draw_header(struct wb *wb)
 static void
 wb_draw_footer(struct wb *wb)
 {
-	char	 buf[400];
-	int	 y = LINES - 1, n;
+	const char	*hint;
+	char		 buf[400];
+	int		 y = LINES - 1, n;
 
 	move(y, 0);
 	clrtoeol();
@@ -451,10 +452,11 @@ wb_draw_footer(struct wb *wb)
 		    "waiting for data", 0, wb_attr(wb, C_BAD, A_BOLD));
 		return;
 	}
-	snprintf(buf, sizeof buf, "%s%s%s? help  q quit  Tab panel  / filter  "
-	    "s sort  Enter details  %s",
+	hint = wb_action_hint(wb);
+	snprintf(buf, sizeof buf, "%s%s%s%s%s? help  q quit  Tab panel  "
+	    "/ filter  s sort  Enter details",
 	    wb->filter[0] ? "filter: " : "", wb->filter,
-	    wb->filter[0] ? " (Esc clears)  " : "", wb_action_hint(wb));
+	    wb->filter[0] ? " (Esc clears)  " : "", hint, *hint ? "  " : "");
 	wb_put(y, 0, COLS, buf, 0, wb->filter[0] ? A_BOLD : A_DIM);
 }
 
@@ -486,6 +488,7 @@ static const char *const wb_help_text[] = {
 static int
 wb_box(int y, int x, int h, int w, const char *title)
 {
+	char	 buf[200];
 	int	 i;
 
 	for (i = 0; i < h; i++)
@@ -500,9 +503,11 @@ wb_box(int y, int x, int h, int w, const char *title)
 	mvaddch(y + h - 1, x, ACS_LLCORNER);
 	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
 	attroff(A_BOLD);
-	if (title != NULL && w > 6)
-		wb_put(y, x + 2, (int)strlen(title) + 2 < w - 4 ?
-		    (int)strlen(title) + 2 : w - 4, title, 0, A_BOLD);
+	if (title != NULL && w > 6) {
+		snprintf(buf, sizeof buf, " %s ", title);
+		wb_put(y, x + 2, (int)strlen(buf) < w - 4 ? (int)strlen(buf) :
+		    w - 4, buf, 0, A_BOLD);
+	}
 	return w - 4;
 }
 

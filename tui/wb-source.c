@@ -196,16 +196,10 @@ wb_fetch(struct wb_source *src, struct wb_data *d)
 	wb_data_link(d);
 
 	/* Today's calls per agent; older daemons and agents go without. */
-	if (src->cli->company != NULL) {
-		path = api_path("/api/agents/today?company_id=",
-		    src->cli->company);
-	} else
-		path = xstrdup("/api/agents/today");
-	if (wb_get(src, path, &st) == 0) {
+	if (wb_get(src, "/api/agents/today", &st) == 0) {
 		wb_agents_today(d, json_object_get(st, "items"));
 		json_decref(st);
 	}
-	free(path);
 	src->err[0] = '\0';
 	return 0;
 }
