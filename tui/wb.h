@@ -195,6 +195,14 @@ struct wb {
 extern const char *const *const wb_sorts[P_COUNT];
 void		 wb_draw(struct wb *);
 void		 wb_start_colors(struct wb *);
+void		 wb_duration(char *, size_t, long);
+void		 wb_clock(char *, size_t, time_t);
+int		 wb_attr(const struct wb *, int, int);
+void		 wb_put(int, int, int, const char *, int, int);
+int		 wb_box(int, int, int, int, const char *);
+
+/* wb-detail.c */
+void		 wb_draw_details(struct wb *);
 
 /* wb-action.c */
 int		 wb_action_key(struct wb *, int, wint_t);

@@ -166,4 +166,12 @@ if [[ -x build/bench/ivr-bench ]]; then
 else
 	echo "bench: no build/bench/ivr-bench: run make bench" >&2
 fi
+
+# ---- the wallboard's frame (tests/bench/wb-bench.c) -------------------------
+echo
+if [[ -x build/bench/wb-bench ]]; then
+	build/bench/wb-bench
+else
+	echo "bench: no build/bench/wb-bench: run make bench" >&2
+fi
 exit 0
