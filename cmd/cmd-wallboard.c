@@ -17,13 +17,13 @@ static const struct cmd_flag cmd_wallboard_flags[] = {
 	{ .name = "no-color", .short_name = 'C',
 	  .help = "monochrome (also when NO_COLOR is set)" },
 	{ .name = "readonly",
-	  .help = "never offer supervisor actions" },
+	  .help = "no supervisor actions: their keys only say read-only" },
 	{ .name = NULL }
 };
 
 const struct cmd_entry cmd_wallboard_entry = {
 	.name = "wallboard",
-	.summary = "show queues, agents and live calls full-screen",
+	.summary = "show queues, agents and live calls full-screen (? for keys)",
 	.max_args = 0,
 	.flags = cmd_wallboard_flags,
 	.exec = cmd_wallboard_exec,
