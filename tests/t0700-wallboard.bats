@@ -160,6 +160,11 @@ teardown_file() {
 	tm resize-window -t wb -x 80 -y 24
 	wait_screen '^ ?Calls \(|^.* 3 Calls \('
 	wait_gone 'Agents \(2\).*Calls'
+	# Header on the first line, keys on the last, nothing wider than 80.
+	wait_screen '^ CallDocker  Wall Co .* live  [0-9:]+$'
+	[[ $(screen | wc -l) -eq 24 ]]
+	[[ $(screen | sed -n 24p) == *'? help  q quit'* ]]
+	(( $(screen | awk '{ print length }' | sort -n | tail -1) <= 80 ))
 }
 
 @test "wallboard: q quits and restores the terminal" {

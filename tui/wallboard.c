@@ -504,6 +504,7 @@ wallboard_run(struct cli *cli, const struct wallboard_options *opt)
 		if (wb.gen != wb.src->gen) {
 			wb.gen = wb.src->gen;
 			wb_rebuild(&wb);
+			wb_action_data(&wb);
 		}
 		if (time(NULL) != shown) {	/* the clock and the timers */
 			shown = time(NULL);

@@ -150,6 +150,20 @@ out:
 	wb_action_free(wb);
 }
 
+static int
+wb_pick_cmp(const void *va, const void *vb, void *arg)
+{
+	const struct wb_data	*d = arg;
+	const struct wb_agent	*a = &d->a[*(const size_t *)va];
+	const struct wb_agent	*b = &d->a[*(const size_t *)vb];
+	int			 fa = strcmp(a->state, "available") == 0;
+	int			 fb = strcmp(b->state, "available") == 0;
+
+	if (fa != fb)
+		return fb - fa;
+	return strcasecmp(a->name, b->name);
+}
+
 /* The agents offered for a handover: matching the input, available first. */
 static void
 wb_pick_build(struct wb *wb)
@@ -157,27 +171,47 @@ wb_pick_build(struct wb *wb)
 	const struct wb_call	*c = wb_call_find(wb->d, wb->act_id);
 	const struct wb_agent	*a;
 	size_t			 i, n = 0;
-	int			 pass;
 
 	free(wb->pick);
 	wb->pick = xcalloc(wb->d->na + 1, sizeof *wb->pick);
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < wb->d->na; i++) {
-			a = &wb->d->a[i];
-			if ((strcmp(a->state, "available") == 0) != (pass == 0))
-				continue;
-			if (c != NULL && c->agent_id != NULL &&
-			    strcmp(c->agent_id, a->id) == 0)
-				continue;
-			if (wb->input[0] != '\0' &&
-			    strcasestr(a->name, wb->input) == NULL)
-				continue;
-			wb->pick[n++] = i;
-		}
+	for (i = 0; i < wb->d->na; i++) {
+		a = &wb->d->a[i];
+		if (c != NULL && c->agent_id != NULL &&
+		    strcmp(c->agent_id, a->id) == 0)
+			continue;
+		if (wb->input[0] != '\0' &&
+		    strcasestr(a->name, wb->input) == NULL)
+			continue;
+		wb->pick[n++] = i;
 	}
 	wb->npick = n;
+	qsort_r(wb->pick, n, sizeof *wb->pick, wb_pick_cmp,
+	    (void *)(uintptr_t)wb->d);
 	if (wb->pick_sel >= n)
 		wb->pick_sel = n > 0 ? n - 1 : 0;
+}
+
+/*
+ * The picture changed under an open question: the agent list holds
+ * indexes into it, so build it again; a call or agent that is gone
+ * cancels the question.
+ */
+void
+wb_action_data(struct wb *wb)
+{
+	int	 gone;
+
+	if (wb->ask == ASK_NONE)
+		return;
+	if (wb->act == ACT_HANDOVER || wb->act == ACT_HANGUP)
+		gone = wb_call_find(wb->d, wb->act_id) == NULL;
+	else
+		gone = wb_agent_find(wb->d, wb->act_id) == NULL;
+	if (gone) {
+		wb_message(wb, 1, "%s: it is gone", wb->act_what);
+		wb_action_free(wb);
+	} else if (wb->ask == ASK_PICK)
+		wb_pick_build(wb);
 }
 
 /* A key while a question is open. */

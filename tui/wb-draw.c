@@ -121,22 +121,24 @@ struct wb_col {
 	const char	*title;
 	int		 width;		/* 0: takes what is left */
 	int		 right;
+	int		 grow;		/* on wide screens, up to this more */
 };
 
 static const struct wb_col wb_cols_queues[] = {
-	{ "QUEUE", 0, 0 }, { "WAIT", 4, 1 }, { "LONGEST", 7, 1 },
-	{ "SL%", 4, 1 }, { "ANS", 4, 1 }, { "ABN%", 4, 1 }, { "ASA", 5, 1 },
-	{ "AHT", 5, 1 }, { "AVL", 3, 1 }, { "CALL", 4, 1 }, { "WRAP", 4, 1 },
-	{ "AWAY", 4, 1 }, { "OFF", 3, 1 }, { NULL, 0, 0 }
+	{ "QUEUE", 0, 0, 0 }, { "WAIT", 4, 1, 0 }, { "LONGEST", 7, 1, 0 },
+	{ "SL%", 4, 1, 0 }, { "ANS", 4, 1, 0 }, { "ABN%", 4, 1, 0 },
+	{ "ASA", 5, 1, 0 }, { "AHT", 5, 1, 0 }, { "AVL", 3, 1, 0 },
+	{ "CALL", 4, 1, 0 }, { "WRAP", 4, 1, 0 }, { "AWAY", 4, 1, 0 },
+	{ "OFF", 3, 1, 0 }, { NULL, 0, 0, 0 }
 };
 static const struct wb_col wb_cols_agents[] = {
-	{ "AGENT", 0, 0 }, { "STATE", 9, 0 }, { "TIME", 7, 1 },
-	{ "CALLS", 5, 1 }, { "CALLER", 14, 0 }, { "REASON", 12, 0 },
-	{ NULL, 0, 0 }
+	{ "AGENT", 0, 0, 0 }, { "STATE", 9, 0, 0 }, { "TIME", 7, 1, 0 },
+	{ "CALLS", 5, 1, 0 }, { "CALLER", 14, 0, 16 }, { "REASON", 12, 0, 18 },
+	{ NULL, 0, 0, 0 }
 };
 static const struct wb_col wb_cols_calls[] = {
-	{ "CALLER", 0, 0 }, { "QUEUE", 12, 0 }, { "STATE", 9, 0 },
-	{ "TIME", 7, 1 }, { "AGENT", 14, 0 }, { NULL, 0, 0 }
+	{ "CALLER", 0, 0, 0 }, { "QUEUE", 12, 0, 0 }, { "STATE", 9, 0, 0 },
+	{ "TIME", 7, 1, 0 }, { "AGENT", 14, 0, 16 }, { NULL, 0, 0, 0 }
 };
 static const struct wb_col *const wb_cols[P_COUNT] = {
 	wb_cols_queues, wb_cols_agents, wb_cols_calls
@@ -144,14 +146,15 @@ static const struct wb_col *const wb_cols[P_COUNT] = {
 
 /*
  * Column widths for a panel w wide: the first column takes what the others
- * leave; columns that do not fit (first column under 8) are dropped from
- * the right. Returns the number of columns shown.
+ * leave, up to 40, and the columns that may grow share the rest; columns
+ * that do not fit (first column under 8) are dropped from the right.
+ * Returns the number of columns shown.
  */
 static int
 wb_layout(int p, int w, int *widths)
 {
 	const struct wb_col	*c = wb_cols[p];
-	int			 n, i, fixed;
+	int			 n, i, fixed, extra;
 
 	for (n = 0; c[n].title != NULL; n++)
 		;
@@ -168,6 +171,11 @@ wb_layout(int p, int w, int *widths)
 		fixed += c[i].width + 1;
 	}
 	widths[0] = w - 2 - fixed;
+	for (i = 1; i < n && widths[0] > 40; i++) {
+		extra = widths[0] - 40 < c[i].grow ? widths[0] - 40 : c[i].grow;
+		widths[i] += extra;
+		widths[0] -= extra;
+	}
 	if (widths[0] > 40)	/* wide screens: keep the figures near */
 		widths[0] = 40;
 	if (widths[0] < 1)
@@ -540,7 +548,7 @@ wb_draw_pick(struct wb *wb)
 {
 	const struct wb_agent	*a;
 	char			 buf[200];
-	int			 h, w, y, x, rows, i, iw;
+	int			 h, w, y, x, rows, i, iw, attr;
 	size_t			 top, k;
 
 	w = COLS - 4 < 60 ? COLS - 4 : 60;
@@ -559,10 +567,11 @@ wb_draw_pick(struct wb *wb)
 	for (i = 0; i < rows && top + i < wb->npick; i++) {
 		k = top + i;
 		a = &wb->d->a[wb->pick[k]];
-		snprintf(buf, sizeof buf, "%-24.24s %s", a->name, a->state);
-		wb_put(y + 1 + i, x + 2, iw, buf, 0, k == wb->pick_sel ?
-		    (int)A_REVERSE : strcmp(a->state, "available") == 0 ?
-		    wb_attr(wb, C_OK, A_BOLD) : 0);
+		attr = k == wb->pick_sel ? (int)A_REVERSE :
+		    strcmp(a->state, "available") == 0 ?
+		    wb_attr(wb, C_OK, A_BOLD) : 0;
+		wb_put(y + 1 + i, x + 2, iw - 12, a->name, 0, attr);
+		wb_put(y + 1 + i, x + 2 + iw - 12, 12, a->state, 0, attr);
 	}
 	snprintf(buf, sizeof buf, "type to filter: %s   Enter pick  Esc cancel",
 	    wb->input);

@@ -208,6 +208,7 @@ void		 wb_draw_details(struct wb *);
 int		 wb_action_key(struct wb *, int, wint_t);
 int		 wb_ask_key(struct wb *, int, wint_t);
 void		 wb_action_free(struct wb *);
+void		 wb_action_data(struct wb *);
 void		 wb_message(struct wb *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 const char	*wb_action_hint(const struct wb *);
