@@ -164,7 +164,7 @@ teardown_file() {
 	wait_screen '^ CallDocker  Wall Co .* live  [0-9:]+$'
 	[[ $(screen | wc -l) -eq 24 ]]
 	[[ $(screen | sed -n 24p) == *'? help  q quit'* ]]
-	(( $(screen | awk '{ print length }' | sort -n | tail -1) <= 80 ))
+	(( $(screen | LC_ALL=C.UTF-8 wc -L) <= 80 ))
 }
 
 @test "wallboard: q quits and restores the terminal" {
