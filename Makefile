@@ -96,6 +96,14 @@ build/tests/t-%: tests/unit/t-%.c tests/unit/unit.h $(UNIT_LINK)
 	$(CC) $(CFLAGS) -Idaemon -Itests/unit $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) \
 	    -o $@ $< $(UNIT_LINK) $(LDFLAGS) $(DAEMON_LIBS)
 
+# The wallboard's picture (tui/wb-data.c) is pure too.
+build/tests/t-wb-data: tests/unit/t-wb-data.c tests/unit/unit.h \
+    build/tui/wb-data.o build/common/xmalloc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icmd -Itui -Itests/unit $(call cflags,$(PKGS_COMMON)) \
+	    -o $@ $< build/tui/wb-data.o build/common/xmalloc.o $(LDFLAGS) \
+	    $(call libs,jansson)
+
 units: $(UNIT_BIN)
 
 # The ACD engine's benchmark: the pure engine alone, no database.

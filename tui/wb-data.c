@@ -12,6 +12,11 @@
 #include "wb.h"
 #include "xmalloc.h"
 
+/* Calls in these states are live: the calls panel shows them. */
+const char *const wb_live_states[] = {
+	"ivr", "queued", "offering", "connected", "on_hold", NULL
+};
+
 char *
 wb_str(json_t *o, const char *key)
 {
@@ -112,16 +117,26 @@ wb_data_free(struct wb_data *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* A queue from GET /api/queues; its figures from /stats, if any. */
-void
-wb_queue_fill(struct wb_queue *q, json_t *v)
+/* A queue's own fields from its object; its figures stay. */
+static void
+wb_queue_set(struct wb_queue *q, json_t *v)
 {
-	wb_queue_clear(q);
+	free(q->id);
+	free(q->name);
+	json_decref(q->raw);
 	q->id = wb_str(v, "id");
 	if ((q->name = wb_str(v, "name")) == NULL)
 		q->name = xstrdup(q->id != NULL ? q->id : "?");
 	q->sl_threshold = (long)wb_num(v, "sl_threshold");
 	q->raw = json_incref(v);
+}
+
+/* A queue from GET /api/queues; its figures from /stats, if any. */
+void
+wb_queue_fill(struct wb_queue *q, json_t *v)
+{
+	wb_queue_clear(q);
+	wb_queue_set(q, v);
 }
 
 /* The figures of GET /api/queues/:id/stats. */
@@ -289,4 +304,121 @@ wb_agents_today(struct wb_data *d, json_t *items)
 			a->handled = (long)wb_num(v, "handled");
 	}
 	d->handled_today = 1;
+}
+
+/* Whether a call in this state belongs on the wallboard. */
+int
+wb_call_live(const char *state)
+{
+	size_t	 i;
+
+	for (i = 0; state != NULL && wb_live_states[i] != NULL; i++) {
+		if (strcmp(state, wb_live_states[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Where id is, or would be inserted, in an array of n elements of size
+ * size sorted by the id at its start (struct wb_queue, wb_agent, wb_call
+ * all begin with char *id).
+ */
+static size_t
+wb_slot(const void *base, size_t n, size_t size, const char *id, int *found)
+{
+	size_t	 lo = 0, hi = n, mid;
+	int	 c;
+
+	*found = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(*(char *const *)(const void *)
+		    ((const char *)base + mid * size), id);
+		if (c == 0) {
+			*found = 1;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * Make room at slot k of an array of *n elements (grown by one) and
+ * return it, zeroed. Caller fills it.
+ */
+static void *
+wb_insert(void **base, size_t *n, size_t size, size_t k)
+{
+	char	*b;
+
+	*base = xrealloc(*base, (*n + 1) * size);
+	b = *base;
+	memmove(b + (k + 1) * size, b + k * size, (*n - k) * size);
+	memset(b + k * size, 0, size);
+	(*n)++;
+	return b + k * size;
+}
+
+/*
+ * Apply one object of a topic ("queues", "agents" or "calls") by its id,
+ * as /ws snapshots and events carry them (docs/ws.md): replace it, insert
+ * it, or remove a call that is no longer live. A queue keeps today's
+ * figures and takes "live" ones when the object has them. The arrays must
+ * be sorted by id (wb_data_link); call wb_data_link after a batch to
+ * resolve names again. Returns 1 if the picture changed.
+ */
+int
+wb_data_put(struct wb_data *d, const char *topic, json_t *v)
+{
+	const char	*id = json_string_value(json_object_get(v, "id"));
+	struct wb_queue	*q;
+	json_t		*live;
+	size_t		 k;
+	int		 found;
+
+	if (id == NULL)
+		return 0;
+	if (strcmp(topic, "agents") == 0) {
+		k = wb_slot(d->a, d->na, sizeof *d->a, id, &found);
+		if (!found)
+			wb_insert((void **)&d->a, &d->na, sizeof *d->a, k);
+		wb_agent_fill(&d->a[k], v);
+		return 1;
+	}
+	if (strcmp(topic, "calls") == 0) {
+		k = wb_slot(d->c, d->nc, sizeof *d->c, id, &found);
+		if (!wb_call_live(json_string_value(json_object_get(v,
+		    "state")))) {
+			if (!found)
+				return 0;
+			wb_call_clear(&d->c[k]);
+			memmove(&d->c[k], &d->c[k + 1],
+			    (d->nc - k - 1) * sizeof *d->c);
+			d->nc--;
+			return 1;
+		}
+		if (!found)
+			wb_insert((void **)&d->c, &d->nc, sizeof *d->c, k);
+		wb_call_fill(&d->c[k], v);
+		return 1;
+	}
+	if (strcmp(topic, "queues") == 0) {
+		k = wb_slot(d->q, d->nq, sizeof *d->q, id, &found);
+		if (!found)
+			wb_insert((void **)&d->q, &d->nq, sizeof *d->q, k);
+		q = &d->q[k];
+		wb_queue_set(q, v);
+		if ((live = json_object_get(v, "live")) != NULL) {
+			q->waiting = (long)wb_num(live, "waiting");
+			q->offering = (long)wb_num(live, "offering");
+			q->longest = wb_num(live, "longest_wait");
+		}
+		return 1;
+	}
+	return 0;
 }

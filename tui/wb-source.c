@@ -19,11 +19,6 @@
 #include "wb.h"
 #include "xmalloc.h"
 
-/* Calls in these states are live: the calls panel shows them. */
-static const char *const wb_live_states[] = {
-	"ivr", "queued", "offering", "connected", "on_hold", NULL
-};
-
 double
 wb_mono(void)
 {

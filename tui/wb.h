@@ -73,8 +73,11 @@ struct wb_data {
 };
 
 /* wb-data.c */
+extern const char *const wb_live_states[];
 void		 wb_data_free(struct wb_data *);
 void		 wb_data_link(struct wb_data *);
+int		 wb_data_put(struct wb_data *, const char *, json_t *);
+int		 wb_call_live(const char *);
 char		*wb_str(json_t *, const char *);
 double		 wb_num(json_t *, const char *);
 time_t		 wb_time(json_t *);
