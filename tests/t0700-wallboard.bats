@@ -306,34 +306,42 @@ mkqueue() {
 }
 
 @test "wallboard: a supervisor sets an agent away, then available" {
-	api PUT "/api/agents/$A2/availability" '{"state": "offline"}' "$MGR" >/dev/null
+	# Fay is in no queue: nothing is offered to her when she is available.
+	F=$(mkagent fay@wall.test "Fay Lin")
 	wb_start 80 24
-	tm send-keys -t wb 2 / B o b Enter
-	wait_screen 'Bob Ray +offline'
+	tm send-keys -t wb 2 / F a y Enter
+	wait_screen 'Fay Lin +offline'
 	tm send-keys -t wb w
-	wait_screen 'away reason for Bob Ray:'
+	wait_screen 'away reason for Fay Lin:'
 	tm send-keys -t wb -l 'coaching'
 	tm send-keys -t wb Enter
-	wait_screen 'set Bob Ray away|away reason for Bob Ray: away'
-	wait_for 3 agent_is "$A2" '.state == "away" and .pause_reason == "coaching"'
-	wait_screen 'Bob Ray +away .*coaching' 2
+	wait_screen 'Fay Lin is now away \(coaching\)'
+	wait_for 3 agent_is "$F" '.state == "away" and .pause_reason == "coaching"'
+	wait_screen 'Fay Lin +away .*coaching' 2
 	# Esc cancels a question; nothing changes.
 	tm send-keys -t wb w
-	wait_screen 'away reason for Bob Ray:'
+	wait_screen 'away reason for Fay Lin:'
 	tm send-keys -t wb Escape
 	wait_screen 'cancelled'
-	agent_is "$A2" '.pause_reason == "coaching"'
+	agent_is "$F" '.pause_reason == "coaching"'
 	# Offline asks first; n keeps the agent as it is.
 	tm send-keys -t wb o
-	wait_screen 'set Bob Ray offline\? y/n'
+	wait_screen 'set Fay Lin offline\? y/n'
 	tm send-keys -t wb n
-	wait_screen 'set Bob Ray offline: cancelled'
-	agent_is "$A2" '.state == "away"'
+	wait_screen 'set Fay Lin offline: cancelled'
+	agent_is "$F" '.state == "away"'
 	tm send-keys -t wb o
-	wait_screen 'set Bob Ray offline\? y/n'
+	wait_screen 'set Fay Lin offline\? y/n'
 	tm send-keys -t wb y
-	wait_for 3 agent_is "$A2" '.state == "offline"'
-	wait_screen 'Bob Ray +offline' 2
+	wait_for 3 agent_is "$F" '.state == "offline"'
+	wait_screen 'Fay Lin is now offline'
+	wait_screen 'Fay Lin +offline' 2
+	# And back: a makes the agent available at once.
+	tm send-keys -t wb a
+	wait_for 3 agent_is "$F" '.state == "available"'
+	wait_screen 'Fay Lin is now available'
+	wait_screen 'Fay Lin +(available|offering)' 2
+	api PUT "/api/agents/$A2/availability" '{"state": "offline"}' "$MGR" >/dev/null
 }
 
 @test "wallboard: a supervisor hangs up a waiting call after y" {
@@ -351,6 +359,7 @@ mkqueue() {
 	wait_screen '\? y/n'
 	tm send-keys -t wb y
 	wait_for 3 call_is "$C" '.state == "abandoned"'
+	wait_screen 'Yan \+15550199: hung up'
 	wait_screen 'Calls \(0 of [0-9]+\)' 2
 }
 
@@ -372,6 +381,7 @@ mkqueue() {
 	tm send-keys -t wb Enter
 	wait_for 3 call_is "$C" '.state == "offering"'
 	call_is "$C" ".agent_id == \"$E\""
+	wait_screen 'Xia \+15550199: assigned to Eve Moss'
 	wait_screen "Xia \+15550199 +Billing +offering +$ANY_TIME +Eve Moss" 2
 	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
 	api PUT "/api/agents/$E/availability" '{"state": "offline"}' "$MGR" >/dev/null

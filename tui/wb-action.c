@@ -65,8 +65,9 @@ wb_action_free(struct wb *wb)
 {
 	free(wb->act_id);
 	free(wb->act_what);
+	free(wb->act_name);
 	free(wb->pick);
-	wb->act_id = wb->act_what = NULL;
+	wb->act_id = wb->act_what = wb->act_name = NULL;
 	wb->pick = NULL;
 	wb->npick = wb->pick_sel = 0;
 	wb->input[0] = '\0';
@@ -82,9 +83,9 @@ wb_action_run(struct wb *wb, const char *arg)
 	const struct wb_call	*c;
 	const struct wb_agent	*a;
 	json_t			*body = NULL;
-	char			*path = NULL, *msg;
-	const char		*method = "POST", *done = "";
-	int			 rc;
+	char			*path = NULL, *msg, *done = NULL;
+	const char		*method = "POST", *state;
+	int			 rc, moved;
 
 	switch (wb->act) {
 	case ACT_AVAILABLE:
@@ -94,18 +95,22 @@ wb_action_run(struct wb *wb, const char *arg)
 		path = xrealloc(path, strlen(path) + sizeof "/availability");
 		strcat(path, "/availability");
 		method = "PUT";
-		done = wb->act == ACT_AVAILABLE ? "available" :
+		state = wb->act == ACT_AVAILABLE ? "available" :
 		    wb->act == ACT_AWAY ? "away" : "offline";
-		body = json_pack("{s:s}", "state", done);
-		if (wb->act == ACT_AWAY && arg != NULL && *arg != '\0')
+		body = json_pack("{s:s}", "state", state);
+		if (wb->act == ACT_AWAY && arg != NULL && *arg != '\0') {
 			json_object_set_new(body, "reason", json_string(arg));
+			done = xasprintf("%s is now away (%s)", wb->act_name,
+			    arg);
+		} else
+			done = xasprintf("%s is now %s", wb->act_name, state);
 		break;
 	case ACT_HANGUP:
 		path = api_path("/api/calls/", wb->act_id);
 		path = xrealloc(path, strlen(path) + sizeof "/hangup");
 		strcat(path, "/hangup");
 		body = json_pack("{s:s}", "reason", "supervisor");
-		done = "hung up";
+		done = xasprintf("%s: hung up", wb->act_name);
 		break;
 	case ACT_HANDOVER:
 		c = wb_call_find(wb->d, wb->act_id);
@@ -115,16 +120,13 @@ wb_action_run(struct wb *wb, const char *arg)
 			goto out;
 		}
 		path = api_path("/api/calls/", wb->act_id);
-		if (strcmp(c->state, "connected") == 0 ||
-		    strcmp(c->state, "on_hold") == 0) {
-			path = xrealloc(path, strlen(path) + sizeof "/transfer");
-			strcat(path, "/transfer");
-		} else {
-			path = xrealloc(path, strlen(path) + sizeof "/assign");
-			strcat(path, "/assign");
-		}
+		moved = strcmp(c->state, "connected") == 0 ||
+		    strcmp(c->state, "on_hold") == 0;
+		path = xrealloc(path, strlen(path) + sizeof "/transfer");
+		strcat(path, moved ? "/transfer" : "/assign");
 		body = json_pack("{s:s}", "agent_id", a->id);
-		done = "handed to the agent";
+		done = xasprintf("%s: %s to %s", wb->act_name, moved ?
+		    "transferred" : "assigned", a->name);
 		break;
 	default:
 		goto out;
@@ -136,7 +138,7 @@ wb_action_run(struct wb *wb, const char *arg)
 		goto out;
 	}
 	if (r.status / 100 == 2)
-		wb_message(wb, 0, "%s: %s", wb->act_what, done);
+		wb_message(wb, 0, "%s", done);
 	else {
 		msg = client_problem(&r);
 		wb_message(wb, 1, "%s: %s", wb->act_what, msg);
@@ -147,6 +149,7 @@ wb_action_run(struct wb *wb, const char *arg)
 out:
 	json_decref(body);
 	free(path);
+	free(done);
 	wb_action_free(wb);
 }
 
@@ -238,6 +241,8 @@ wb_ask_key(struct wb *wb, int kind, wint_t c)
 		if ((kind == OK && (c == '\n' || c == '\r')) ||
 		    (kind == KEY_CODE_YES && c == KEY_ENTER)) {
 			id = xstrdup(wb->input);
+			free(wb->act_what);
+			wb->act_what = xasprintf("set %s away", wb->act_name);
 			wb_action_run(wb, id);
 			free(id);
 		} else
@@ -314,6 +319,7 @@ wb_action_key(struct wb *wb, int kind, wint_t c)
 	wb_action_free(wb);
 	wb->act = act;
 	wb->act_id = xstrdup(a != NULL ? a->id : cl->id);
+	wb->act_name = xstrdup(a != NULL ? a->name : cl->caller);
 	switch (act) {
 	case ACT_AVAILABLE:
 		wb->act_what = xasprintf("set %s available", a->name);

@@ -186,6 +186,7 @@ struct wb {
 	int					 act;
 	char					*act_id;	/* its object */
 	char					*act_what;	/* shown in the question */
+	char					*act_name;	/* agent or caller */
 	char					 input[128];
 	size_t					*pick;		/* agents offered */
 	size_t					 npick, pick_sel;
