@@ -167,6 +167,34 @@ teardown_file() {
 	(( $(screen | LC_ALL=C.UTF-8 wc -L) <= 80 ))
 }
 
+# colours SESSION: the pane's escape sequences set a foreground or
+# background colour (SGR 30-37, 40-47), not just the defaults 39/49.
+colours() {
+	tm capture-pane -e -p -t "$1" | grep -Eq $'\e\\[([0-9]+;)*(3[0-7]|4[0-7])(;[0-9]+)*m'
+}
+
+@test "wallboard: colours; monochrome with -C and with NO_COLOR" {
+	# The suite runs with NO_COLOR=1 (tests/lib/common.bash): unset it.
+	tm kill-server 2>/dev/null || true
+	for s in colour mono nocolor; do
+		flags=()
+		envs=(-u NO_COLOR)
+		[[ $s == mono ]] && flags=(-C)
+		[[ $s == nocolor ]] && envs=(NO_COLOR=1)
+		tm new-session -d -s "$s" -x 80 -y 24 env "${envs[@]}" \
+			XDG_CONFIG_HOME="$CD_TMP/xdg" "$CD_CLI" --host "unix://$CD_SOCK" \
+			--token "$MGR" wallboard -d 1 "${flags[@]}"
+	done
+	for s in colour mono nocolor; do
+		wait_for 3 eval "tm capture-pane -p -t $s | grep -q 'live  '"
+	done
+	colours colour
+	! colours mono
+	! colours nocolor
+	# Monochrome still marks the header and the focused panel.
+	tm capture-pane -e -p -t mono | grep -q $'\e\\[[0-9;]*7m'
+}
+
 @test "wallboard: q quits and restores the terminal" {
 	wb_start 80 24 --readonly -C
 	wait_screen '\[read-only\]'
