@@ -329,6 +329,8 @@ mkqueue() {
 	wait_screen '│ Caller +Zed \+15550123'
 	wait_screen 'Queue +Sales'
 	wait_screen 'Enqueued +[0-9:]+, answered'
+	# Its history, from GET /api/calls/:id.
+	wait_screen 'Events +[0-9:]+ call\.(created|queued)'
 	wait_screen 't transfer  x hang up'
 	[[ $(screen | wc -l) -le 24 ]]
 }

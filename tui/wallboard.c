@@ -253,13 +253,16 @@ wb_details_open(struct wb *wb)
 	free(wb->detail_id);
 	wb->detail_id = xstrdup(wb_row_id(wb, wb->focus, i));
 	wb->detail = wb->focus + 1;
+	wb_details_fetch(wb);
 }
 
 static void
 wb_details_close(struct wb *wb)
 {
 	free(wb->detail_id);
+	json_decref(wb->detail_more);
 	wb->detail_id = NULL;
+	wb->detail_more = NULL;
 	wb->detail = 0;
 }
 
@@ -505,6 +508,7 @@ wallboard_run(struct cli *cli, const struct wallboard_options *opt)
 			wb.gen = wb.src->gen;
 			wb_rebuild(&wb);
 			wb_action_data(&wb);
+			wb_details_fetch(&wb);
 		}
 		if (time(NULL) != shown) {	/* the clock and the timers */
 			shown = time(NULL);

@@ -206,6 +206,55 @@ wb_detail_call(const struct wb *wb, const struct wb_call *c,
 	wb_line(l, "Id", "%s", c->id);
 }
 
+/* The last events of the call that fit in room lines, oldest first. */
+static void
+wb_detail_events(const struct wb *wb, struct wb_lines *l, int room)
+{
+	json_t			*ev = json_object_get(wb->detail_more, "events");
+	json_t			*e;
+	const struct wb_agent	*a;
+	size_t			 n = json_array_size(ev), i, from;
+	char			 t[16];
+
+	if (n == 0 || room < 2)
+		return;
+	if ((size_t)room - 1 < n) {
+		from = n - ((size_t)room - 1);
+		wb_line(l, "Events", "(%zu earlier)", from);
+	} else
+		from = 0;
+	for (i = from; i < n; i++) {
+		e = json_array_get(ev, i);
+		wb_clock_at(t, sizeof t, json_object_get(e, "at"));
+		a = wb_agent_find(wb->d, json_string_value(json_object_get(e,
+		    "agent_id")));
+		wb_line(l, i == from && from == 0 ? "Events" : "", "%s %s%s%s",
+		    t, wb_jstr(e, "type", "?"), a != NULL ? "  " : "",
+		    a != NULL ? a->name : "");
+	}
+}
+
+/*
+ * A call's details add its events: GET /api/calls/:id when they open and
+ * again with each new picture while they stay open.
+ */
+void
+wb_details_fetch(struct wb *wb)
+{
+	json_t	*o;
+	char	*path;
+
+	json_decref(wb->detail_more);
+	wb->detail_more = NULL;
+	if (wb->detail - 1 != P_CALLS || wb->detail_id == NULL ||
+	    wb_call_find(wb->d, wb->detail_id) == NULL)
+		return;
+	path = api_path("/api/calls/", wb->detail_id);
+	if (wb_get(wb->src, path, &o) == 0)
+		wb->detail_more = o;
+	free(path);
+}
+
 void
 wb_draw_details(struct wb *wb)
 {
@@ -231,8 +280,11 @@ wb_draw_details(struct wb *wb)
 		break;
 	default:
 		title = "Call";
-		if ((c = wb_call_find(wb->d, wb->detail_id)) != NULL)
+		if ((c = wb_call_find(wb->d, wb->detail_id)) != NULL) {
 			wb_detail_call(wb, c, &l);
+			wb_detail_events(wb, &l, (LINES - 6 < WB_DETAIL_MAX ?
+			    LINES - 6 : WB_DETAIL_MAX) - l.n);
+		}
 		break;
 	}
 	if (l.n == 0)

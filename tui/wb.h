@@ -180,6 +180,7 @@ struct wb {
 	/* Enter: the details of one object, kept by id across refreshes. */
 	int					 detail;	/* panel + 1, 0 off */
 	char					*detail_id;
+	json_t					*detail_more;	/* a call's events */
 
 	/* A supervisor action under way (wb-action.c). */
 	enum wb_ask				 ask;
@@ -207,6 +208,7 @@ int		 wb_box(int, int, int, int, const char *);
 
 /* wb-detail.c */
 void		 wb_draw_details(struct wb *);
+void		 wb_details_fetch(struct wb *);
 
 /* wb-action.c */
 int		 wb_action_key(struct wb *, int, wint_t);
