@@ -93,6 +93,7 @@ setup_file() {
 
 teardown() {
 	tm kill-server 2>/dev/null || true
+	kill -CONT "$CD_PID" 2>/dev/null || true	# after a failed SIGSTOP test
 }
 
 teardown_file() {
@@ -370,8 +371,8 @@ mkqueue() {
 	tm send-keys -t wb a
 	wait_for 3 agent_is "$F" '.state == "available"'
 	wait_screen 'Fay Lin is now available'
-	wait_screen 'Fay Lin +(available|offering)' 2
-	api PUT "/api/agents/$A2/availability" '{"state": "offline"}' "$MGR" >/dev/null
+	wait_screen 'Fay Lin +available' 2
+	api PUT "/api/agents/$F/availability" '{"state": "offline"}' "$MGR" >/dev/null
 }
 
 @test "wallboard: a supervisor hangs up a waiting call after y" {
@@ -457,4 +458,19 @@ mkqueue() {
 	daemon_start main
 	wait_screen 'live  [0-9:]+$' 20
 	wait_gone 'STALE'
+}
+
+@test "wallboard: a daemon that hangs makes it stale, not frozen" {
+	daemon_use main		# started again by the test before
+	wb_start 80 24
+	wait_screen 'live  [0-9:]+$'
+	kill -STOP "$CD_PID"
+	# Requests give up after 5 s: stale, and the keys still answer.
+	wait_screen 'STALE since [0-9:]+, retry in [0-9]+s' 12
+	wait_screen '^(no answer from|cannot connect to) '
+	kill -CONT "$CD_PID"
+	tm send-keys -t wb r
+	wait_screen 'live  [0-9:]+$' 20
+	tm send-keys -t wb q
+	wait_exit 0
 }

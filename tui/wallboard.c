@@ -34,6 +34,8 @@
 #include "wb.h"
 #include "xmalloc.h"
 
+#define WB_TIMEOUT	5	/* seconds a request may take */
+
 static volatile sig_atomic_t	 wb_signal;
 static int			 wb_curses;
 static int			 wb_saved_stderr = -1;
@@ -473,6 +475,8 @@ wallboard_run(struct cli *cli, const struct wallboard_options *opt)
 
 	if ((rc = api_open(cli)) != EXIT_OK)
 		return rc;
+	/* A daemon that hangs must not freeze the screen for long. */
+	client_set_timeout(cli->client, WB_TIMEOUT);
 	/*
 	 * A first poll before the screen is taken: fail early on bad
 	 * credentials. An unreachable daemon is retried on the screen.
