@@ -196,6 +196,27 @@ colours() {
 	tm capture-pane -e -p -t mono | grep -q $'\e\\[[0-9;]*7m'
 }
 
+@test "wallboard: the system admin names the company with --company" {
+	O=$(mkcompany "Third Co")
+	mkuser boss@third.test manager "$O" >/dev/null
+	TO=$(login boss@third.test)
+	api POST /api/queues '{"name": "Elsewhere"}' "$TO" >/dev/null
+	assert_status 201
+	api POST /api/calls "$(jq -nc --arg q "$(jget .id)" \
+		'{queue_id: $q, caller_name: "Quinn"}')" "$TO" >/dev/null
+	assert_status 201
+	# Root on the socket is the admin (no token).
+	tm kill-server 2>/dev/null || true
+	tm new-session -d -s wb -x 80 -y 24 env XDG_CONFIG_HOME="$CD_TMP/xdg" \
+		"$CD_CLI" --host "unix://$CD_SOCK" --company "$CO" wallboard -d 1
+	wait_screen 'CallDocker  Wall Co'
+	wait_screen '^ ?Sales +[0-9]'
+	wait_screen 'Zed \+15550123'
+	run screen
+	refute_output --partial 'Elsewhere'
+	refute_output --partial 'Quinn'
+}
+
 @test "wallboard: q quits and restores the terminal" {
 	wb_start 80 24 --readonly -C
 	wait_screen '\[read-only\]'

@@ -124,6 +124,19 @@ wb_get_list(struct wb_source *src, const char *path, json_t **items)
 	return rc;
 }
 
+/*
+ * Whether an object belongs on the screen: an admin's lists hold every
+ * company's queues and calls; with --company only that one's are shown.
+ */
+static int
+wb_ours(const struct wb_source *src, json_t *v)
+{
+	const char	*co = json_string_value(json_object_get(v, "company_id"));
+
+	return src->cli->company == NULL || co == NULL ||
+	    strcmp(co, src->cli->company) == 0;
+}
+
 /* One poll of everything into d. */
 static int
 wb_fetch(struct wb_source *src, struct wb_data *d)
@@ -137,6 +150,8 @@ wb_fetch(struct wb_source *src, struct wb_data *d)
 		return rc;
 	d->q = xcalloc(json_array_size(items) + 1, sizeof *d->q);
 	json_array_foreach(items, i, v) {
+		if (!wb_ours(src, v))
+			continue;
 		wb_queue_fill(&d->q[d->nq], v);
 		if (d->q[d->nq].id != NULL)
 			d->nq++;
@@ -181,6 +196,8 @@ wb_fetch(struct wb_source *src, struct wb_data *d)
 		d->c = xrealloc(d->c, (d->nc + json_array_size(items) + 1) *
 		    sizeof *d->c);
 		json_array_foreach(items, i, v) {
+			if (!wb_ours(src, v))
+				continue;
 			memset(&d->c[d->nc], 0, sizeof d->c[d->nc]);
 			wb_call_fill(&d->c[d->nc], v);
 			if (d->c[d->nc].id != NULL)
