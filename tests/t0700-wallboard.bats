@@ -114,8 +114,9 @@ teardown_file() {
 		'{queue_id: $q, caller_name: "Zed", caller_number: "+15550123"}')" "$MGR" >/dev/null
 	assert_status 201
 	wait_screen 'Zed \+15550123 +Sales +queued' 2
-	# The queue counts it as waiting (WAIT column).
-	wait_screen '^ ?Sales +1 ' 2
+	# The queue counts it as waiting (WAIT column); nothing is answered
+	# or abandoned yet: no service level, abandon rate 0, no ASA or AHT.
+	wait_screen '^ ?Sales +1 +[0-9:]+ +- +0 +0 +- +- ' 2
 	[[ $(screen | wc -l) -le 24 ]]
 }
 
@@ -299,6 +300,9 @@ mkqueue() {
 	assert_status 200
 	call_is "$C" '.state == "completed"'
 	wait_screen "Dee Fox +available +$ANY_TIME +1( |\$)" 2
+	# Care: nothing waits, 100% within the threshold, one answered, none
+	# abandoned, ASA and AHT measured.
+	wait_screen "^ ?Care +0 +0:00 +100 +1 +0 +$ANY_TIME +$ANY_TIME "
 	# The figure the wallboard reads: per agent, today.
 	api GET /api/agents/today "" "$MGR" >/dev/null
 	assert_status 200
@@ -325,7 +329,7 @@ mkqueue() {
 	tm send-keys -t wb Enter
 	wait_screen '─ Queue ─'
 	wait_screen '│ Queue +Sales'
-	wait_screen 'Service level +[0-9]+% answered within 20s today'
+	wait_screen 'Service level +- \(no call answered or abandoned today; threshold 20s\)'
 	wait_screen 'Members +2: (Ann Lee, Bob Ray|Bob Ray, Ann Lee)'
 	wait_screen 'Esc close'
 	tm send-keys -t wb Escape

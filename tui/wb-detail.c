@@ -104,9 +104,15 @@ wb_detail_queue(const struct wb *wb, const struct wb_queue *q,
 	wb_duration(d1, sizeof d1, (long)q->longest);
 	wb_line(l, "Waiting", "%ld (longest %s), %ld ringing", q->waiting, d1,
 	    q->offering);
-	wb_line(l, "Service level", "%.0f%% answered within %lds today",
-	    q->sl * 100, q->sl_threshold);
-	l->attr[l->n - 1] = q->sl < 0.8 ? wb_attr(wb, C_BAD, A_BOLD) : 0;
+	if (q->answered + q->abandoned == 0)
+		wb_line(l, "Service level", "- (no call answered or abandoned "
+		    "today; threshold %lds)", q->sl_threshold);
+	else {
+		wb_line(l, "Service level", "%.0f%% answered within %lds today",
+		    q->sl * 100, q->sl_threshold);
+		l->attr[l->n - 1] = q->sl < 0.8 ? wb_attr(wb, C_BAD, A_BOLD) :
+		    0;
+	}
 	wb_line(l, "Today", "%ld offered, %ld answered, %ld abandoned (%.1f%%)",
 	    q->offered, q->answered, q->abandoned, q->abandon_rate * 100);
 	wb_duration(d2, sizeof d2, (long)(q->asa + 0.5));

@@ -217,6 +217,11 @@ wb_cell(const struct wb *wb, int p, size_t i, int col, char *buf, size_t len,
 				*attr = wb_attr(wb, C_WARN, 0);
 			break;
 		case 3:
+			/* Nothing answered or abandoned yet: nothing to show. */
+			if (q->answered + q->abandoned == 0) {
+				snprintf(buf, len, "-");
+				break;
+			}
 			snprintf(buf, len, "%.0f", q->sl * 100);
 			*attr = q->sl < 0.8 ? wb_attr(wb, C_BAD, A_BOLD) :
 			    q->sl < 0.9 ? wb_attr(wb, C_WARN, 0) :
@@ -224,14 +229,24 @@ wb_cell(const struct wb *wb, int p, size_t i, int col, char *buf, size_t len,
 			break;
 		case 4: snprintf(buf, len, "%ld", q->answered); break;
 		case 5:
+			if (q->offered == 0) {
+				snprintf(buf, len, "-");
+				break;
+			}
 			snprintf(buf, len, "%.0f", q->abandon_rate * 100);
 			if (q->abandon_rate > 0.10)
 				*attr = wb_attr(wb, C_BAD, A_BOLD);
 			else if (q->abandon_rate > 0.05)
 				*attr = wb_attr(wb, C_WARN, 0);
 			break;
-		case 6: wb_duration(buf, len, (long)(q->asa + 0.5)); break;
-		case 7: wb_duration(buf, len, (long)(q->aht + 0.5)); break;
+		case 6:
+		case 7:
+			if (q->answered == 0)
+				snprintf(buf, len, "-");
+			else
+				wb_duration(buf, len, (long)((col == 6 ? q->asa :
+				    q->aht) + 0.5));
+			break;
 		case 8:
 			snprintf(buf, len, "%ld", q->avail);
 			if (q->avail == 0 && q->waiting > 0)
