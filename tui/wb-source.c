@@ -5,9 +5,16 @@
  * every interval it reads GET /api/queues and each queue's /stats,
  * /api/agents, /api/agents/today and /api/calls by live state, and swaps the
  * picture in only when all of it came; a failure backs off (interval,
- * doubling, at most 30 s) and keeps the old picture, shown as stale. The
- * /ws event stream (docs/ws.md) will be a second implementation of
- * struct wb_source_ops that keeps the same picture up to date by id.
+ * doubling, at most 30 s) and keeps the old picture, shown as stale.
+ *
+ * The /ws event stream (docs/ws.md) is to be a second struct
+ * wb_source_ops beside this one: its fd is the socket's, its run reads
+ * what arrived, applies snapshot items and events with wb_data_put(),
+ * then wb_data_link() and gen++; today's figures have no events, so it
+ * still reads /api/queues/:id/stats and /api/agents/today every interval
+ * (wb_queue_stats, wb_agents_today); a closed socket makes the link
+ * WB_STALE and reconnects with the same backoff. The rest of the
+ * wallboard does not change.
  */
 #include <stdio.h>
 #include <stdlib.h>
