@@ -41,9 +41,10 @@ wait_exit() {
 screen() { tm capture-pane -p -t wb; }
 pane() { tm display-message -p -t wb "$1"; }
 
-# wait_screen REGEX [SECONDS]: until the pane shows a line matching REGEX.
+# wait_screen REGEX [SECONDS]: until the pane shows a line matching REGEX
+# (5 s by default; the two checks the issue times say 2).
 wait_screen() {
-	local re=$1 secs=${2:-3} end
+	local re=$1 secs=${2:-5} end
 	end=$((SECONDS + secs))
 	while ((SECONDS <= end)); do
 		screen 2>/dev/null | grep -Eq -- "$re" && return 0
@@ -56,7 +57,7 @@ wait_screen() {
 
 # wait_gone REGEX [SECONDS]: until no line of the pane matches REGEX.
 wait_gone() {
-	local re=$1 secs=${2:-3} end
+	local re=$1 secs=${2:-5} end
 	end=$((SECONDS + secs))
 	while ((SECONDS <= end)); do
 		screen 2>/dev/null | grep -Eq -- "$re" || return 0
@@ -188,7 +189,7 @@ colours() {
 			--token "$MGR" wallboard -d 1 "${flags[@]}"
 	done
 	for s in colour mono nocolor; do
-		wait_for 3 eval "tm capture-pane -p -t $s | grep -q 'live  '"
+		wait_for 5 eval "tm capture-pane -p -t $s | grep -q 'live  '"
 	done
 	colours colour
 	! colours mono
@@ -289,17 +290,17 @@ mkqueue() {
 	assert_status 200
 	C=$(mkcall "$QC" Wes)
 	wait_for 5 call_is "$C" '.state == "offering"'
-	wait_screen "Dee Fox +offering +$ANY_TIME +0 +Wes" 2
+	wait_screen "Dee Fox +offering +$ANY_TIME +0 +Wes" 5
 	api POST "/api/calls/$C/answer" '' "$TD" >/dev/null
 	assert_status 200
-	wait_screen "Dee Fox +busy +$ANY_TIME +1 +Wes" 2
-	wait_screen "Wes \+15550199 +Care +connected +$ANY_TIME +Dee Fox" 2
+	wait_screen "Dee Fox +busy +$ANY_TIME +1 +Wes" 5
+	wait_screen "Wes \+15550199 +Care +connected +$ANY_TIME +Dee Fox" 5
 	api POST "/api/calls/$C/hangup" '' "$TD" >/dev/null
 	assert_status 200
 	api POST "/api/calls/$C/wrap" '{"disposition": "resolved"}' "$TD" >/dev/null
 	assert_status 200
 	call_is "$C" '.state == "completed"'
-	wait_screen "Dee Fox +available +$ANY_TIME +1( |\$)" 2
+	wait_screen "Dee Fox +available +$ANY_TIME +1( |\$)" 5
 	# Care: nothing waits, 100% within the threshold, one answered, none
 	# abandoned, ASA and AHT measured.
 	wait_screen "^ ?Care +0 +0:00 +100 +1 +0 +$ANY_TIME +$ANY_TIME "
@@ -372,8 +373,8 @@ mkqueue() {
 	tm send-keys -t wb -l 'coaching'
 	tm send-keys -t wb Enter
 	wait_screen 'Fay Lin is now away \(coaching\)'
-	wait_for 3 agent_is "$F" '.state == "away" and .pause_reason == "coaching"'
-	wait_screen 'Fay Lin +away .*coaching' 2
+	wait_for 5 agent_is "$F" '.state == "away" and .pause_reason == "coaching"'
+	wait_screen 'Fay Lin +away .*coaching' 5
 	# Esc cancels a question; nothing changes.
 	tm send-keys -t wb w
 	wait_screen 'away reason for Fay Lin:'
@@ -389,14 +390,14 @@ mkqueue() {
 	tm send-keys -t wb o
 	wait_screen 'set Fay Lin offline\? y/n'
 	tm send-keys -t wb y
-	wait_for 3 agent_is "$F" '.state == "offline"'
+	wait_for 5 agent_is "$F" '.state == "offline"'
 	wait_screen 'Fay Lin is now offline'
-	wait_screen 'Fay Lin +offline' 2
+	wait_screen 'Fay Lin +offline' 5
 	# And back: a makes the agent available at once.
 	tm send-keys -t wb a
-	wait_for 3 agent_is "$F" '.state == "available"'
+	wait_for 5 agent_is "$F" '.state == "available"'
 	wait_screen 'Fay Lin is now available'
-	wait_screen 'Fay Lin +available' 2
+	wait_screen 'Fay Lin +available' 5
 	api PUT "/api/agents/$F/availability" '{"state": "offline"}' "$MGR" >/dev/null
 }
 
@@ -414,9 +415,9 @@ mkqueue() {
 	tm send-keys -t wb x
 	wait_screen '\? y/n'
 	tm send-keys -t wb y
-	wait_for 3 call_is "$C" '.state == "abandoned"'
+	wait_for 5 call_is "$C" '.state == "abandoned"'
 	wait_screen 'Yan \+15550199: hung up'
-	wait_screen 'Calls \(0 of [0-9]+\)' 2
+	wait_screen 'Calls \(0 of [0-9]+\)' 5
 }
 
 @test "wallboard: a supervisor assigns a waiting call to an agent" {
@@ -435,10 +436,10 @@ mkqueue() {
 	tm send-keys -t wb E v e
 	wait_screen 'type to filter: Eve'
 	tm send-keys -t wb Enter
-	wait_for 3 call_is "$C" '.state == "offering"'
+	wait_for 5 call_is "$C" '.state == "offering"'
 	call_is "$C" ".agent_id == \"$E\""
 	wait_screen 'Xia \+15550199: assigned to Eve Moss'
-	wait_screen "Xia \+15550199 +Billing +offering +$ANY_TIME +Eve Moss" 2
+	wait_screen "Xia \+15550199 +Billing +offering +$ANY_TIME +Eve Moss" 5
 	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
 	api PUT "/api/agents/$E/availability" '{"state": "offline"}' "$MGR" >/dev/null
 }
