@@ -16,7 +16,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 CC	?= cc
 PKG_CONFIG ?= pkg-config
 PKGS_COMMON = jansson yaml-0.1 libcurl
-PKGS_DAEMON = libwebsockets libpq libjwt
+PKGS_DAEMON = libwebsockets libpq libjwt libcrypto
 PKGS_CLI    = ncursesw readline
 
 WARN	= -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
@@ -132,20 +132,34 @@ build/bench/wb-bench: tests/bench/wb-bench.c $(WB_BENCH_OBJ)
 	$(CC) $(CFLAGS) -Icmd -Itui $(call cflags,$(PKGS_COMMON) $(PKGS_CLI)) \
 	    -o $@ $< $(WB_BENCH_OBJ) $(LDFLAGS) $(CLI_LIBS) $(call libs,libjwt)
 
+# The WebSocket load client: one process, many calldocker.v1 sockets.
+BENCH_BIN += build/bench/ws-bench
+build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(call cflags,libwebsockets jansson libcurl) -o $@ $< \
+	    $(LDFLAGS) $(call libs,libwebsockets jansson libcurl) -lev
+
 # libFuzzer on every parser of outside input: the IVR parser, validator
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
-# bodies and field checks (fuzz-http). Each runs FUZZ_SECONDS on a corpus
-# in build/fuzz/NAME; crashes land in build/fuzz/crashes (keep them as
-# regression inputs).
+# bodies and field checks (fuzz-http), signaling messages (fuzz-ws), upload
+# sniffing and If-None-Match (fuzz-sniff), x-www-form-urlencoded bodies
+# (fuzz-form), the WebSocket client's frames and upgrade answers (fuzz-wsc).
+# Each runs FUZZ_SECONDS on a corpus in build/fuzz/NAME;
+# crashes land in build/fuzz/crashes (keep them as regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS       = ivr token http
+FUZZERS       = ivr token http ws sniff form wsc
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
-FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/xmalloc.c
-FUZZ_PKGS      = jansson yaml-0.1 libjwt
+FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
+		 common/xmalloc.c
+FUZZ_SRC_ws    = daemon/ws-check.c
+FUZZ_SRC_sniff = daemon/sniff.c daemon/http.c common/form.c common/xmalloc.c
+FUZZ_SRC_form  = common/form.c common/xmalloc.c
+FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
+FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 
 # Each fuzzer's own sources are prerequisites too (second expansion).
 .SECONDEXPANSION:

@@ -185,6 +185,20 @@ out:
 	return rc;
 }
 
+/*
+ * Renew the access token of the context now, before it expires (for a
+ * long-lived connection that presents it, like the agent console's
+ * WebSocket). 0 when cli->token is a fresh one; -1 when the token did not
+ * come from the context or the refresh failed.
+ */
+int
+api_renew(struct cli *cli)
+{
+	if (!cli->token_from_context || cli->client == NULL)
+		return -1;
+	return api_refresh(cli);
+}
+
 /* A raw request body and its Content-Type, for api_send. */
 struct api_raw {
 	const char	*type;

@@ -52,6 +52,7 @@ static const struct output_resource cmd_analytics_agent_resource = {
 		{ "OFFERS", "offers", NULL },
 		{ "MISSED", "missed_offers", NULL },
 		{ "MISS-RATE", "miss_rate", cmd_analytics_num },
+		{ "STAFFED", "staffed_seconds", cmd_analytics_num },
 		{ "OCCUPANCY", "occupancy", cmd_analytics_num },
 		{ NULL, NULL, NULL }
 	},

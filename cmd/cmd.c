@@ -58,8 +58,11 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_calls_entry,
 	&cmd_companies_entry,
 	&cmd_config_entry,
+	&cmd_files_entry,
+	&cmd_integrations_entry,
 	&cmd_ivr_entry,
 	&cmd_queues_entry,
+	&cmd_settings_entry,
 	&cmd_users_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
@@ -69,6 +72,7 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_wallboard_entry,
 	&cmd_auth_whoami_entry,
 	&cmd_man_entry,
+	&cmd_agent_entry,
 	NULL
 };
 

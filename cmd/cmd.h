@@ -132,6 +132,7 @@ int		 api_call(struct cli *, const char *, const char *, json_t *,
 int		 api_call_headers(struct cli *, const char *, const char *,
 		     const char *const *, json_t *, json_t **);
 int		 api_status_exit(long);
+int		 api_renew(struct cli *);
 int		 api_list(struct cli *, const char *, int, long, json_t **);
 void		 api_query_add(char **, const char *, const char *);
 char		*api_path(const char *, const char *);
@@ -237,6 +238,16 @@ extern const struct cmd_entry		cmd_agents_entry;
 /* cmd-analytics.c */
 extern const struct cmd_entry		cmd_analytics_entry;
 
+/* cmd-settings.c */
+extern const struct cmd_entry		cmd_settings_entry;
+/* --company, else the signed-in user's company. Caller frees *company. */
+int		 cmd_own_company(struct cmd_ctx *, char **company);
+
+/* cmd-files.c */
+extern const struct cmd_entry		cmd_files_entry;
+/* cmd-integrations.c */
+extern const struct cmd_entry		cmd_integrations_entry;
+
 /* cmd-ivr.c */
 struct ivr_diags;
 struct ivr_flow;
@@ -291,6 +302,9 @@ void	completion_fish(FILE *);
 
 /* cmd-wallboard.c */
 extern const struct cmd_entry	cmd_wallboard_entry;
+
+/* cmd-agent.c */
+extern const struct cmd_entry	cmd_agent_entry;
 
 /* cmd-man.c */
 extern const struct cmd_entry	cmd_man_entry;

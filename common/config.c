@@ -71,6 +71,25 @@ static const struct config_key {
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
+	K("ws_ping_interval",	CONFIG_INT,	ws_ping_interval, 0, 3600, 0),
+	K("ws_idle_timeout",	CONFIG_INT,	ws_idle_timeout, 0, 86400, 0),
+	K("widget_rate_limit_ip", CONFIG_RATE,	widget_rate_ip,	0, 1000000, 0),
+	K("widget_rate_limit_ip_burst", CONFIG_INT, widget_rate_ip_burst, 1, 1000000, 0),
+	K("stun_urls",		CONFIG_STRING,	stun_urls,	0, 0, 0),
+	K("turn_urls",		CONFIG_STRING,	turn_urls,	0, 0, 0),
+	K("turn_secret",	CONFIG_STRING,	turn_secret,	0, 0, 1),
+	K("turn_ttl",		CONFIG_INT,	turn_ttl,	60, 604800, 0),
+	K("max_upload_bytes",	CONFIG_SIZE,	max_upload,	1, 1LL << 30, 0),
+	K("storage",		CONFIG_STRING,	storage,	0, 0, 0),
+	K("storage_dir",	CONFIG_STRING,	storage_dir,	0, 0, 0),
+	K("s3_endpoint",	CONFIG_STRING,	s3_endpoint,	0, 0, 0),
+	K("s3_bucket",		CONFIG_STRING,	s3_bucket,	0, 0, 0),
+	K("s3_region",		CONFIG_STRING,	s3_region,	0, 0, 0),
+	K("s3_access_key",	CONFIG_STRING,	s3_access_key,	0, 0, 1),
+	K("s3_secret_key",	CONFIG_STRING,	s3_secret_key,	0, 0, 1),
+	K("public_url",		CONFIG_STRING,	public_url,	0, 0, 0),
+	K("analytics_rollup_interval", CONFIG_INT, analytics_rollup_interval,
+	    0, 86400, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -156,6 +175,15 @@ config_defaults(struct config *cfg)
 	cfg->login_window = 300;
 	cfg->drain_timeout = 10;
 	cfg->ws_max_queue = 256;
+	cfg->ws_ping_interval = 20;
+	cfg->ws_idle_timeout = 60;
+	cfg->widget_rate_ip = 0.2;
+	cfg->widget_rate_ip_burst = 10;
+	cfg->turn_ttl = 86400;
+	cfg->max_upload = 10 * 1024 * 1024;
+	cfg->storage = xstrdup("local");
+	cfg->s3_region = xstrdup("us-east-1");
+	cfg->analytics_rollup_interval = 60;
 }
 
 void
@@ -709,6 +737,126 @@ config_listen_split(const char *s, char *host, size_t size, int *port)
 	return 0;
 }
 
+/* storage: local (storage_dir, default DATA_DIR/files) or s3 (s3_*). */
+static int
+config_check_storage(const struct config *cfg, char **cause)
+{
+	char	 q[64];
+
+	if (cfg->storage != NULL && strcmp(cfg->storage, "local") == 0)
+		return 0;
+	if (cfg->storage == NULL || strcmp(cfg->storage, "s3") != 0) {
+		*cause = xasprintf("storage must be local or s3, not \"%s\"",
+		    config_quote(q, sizeof q, cfg->storage ? cfg->storage : ""));
+		return -1;
+	}
+	if (cfg->s3_endpoint == NULL || (strncmp(cfg->s3_endpoint, "http://",
+	    7) != 0 && strncmp(cfg->s3_endpoint, "https://", 8) != 0)) {
+		*cause = xstrdup("storage s3 needs s3_endpoint, an http:// or"
+		    " https:// URL");
+		return -1;
+	}
+	if (cfg->s3_bucket == NULL || *cfg->s3_bucket == '\0' ||
+	    strspn(cfg->s3_bucket, "abcdefghijklmnopqrstuvwxyz0123456789.-") !=
+	    strlen(cfg->s3_bucket)) {
+		*cause = xstrdup("storage s3 needs s3_bucket, a bucket name of"
+		    " [a-z0-9.-]");
+		return -1;
+	}
+	if (cfg->s3_region == NULL || *cfg->s3_region == '\0' ||
+	    strspn(cfg->s3_region, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+	    strlen(cfg->s3_region)) {
+		*cause = xstrdup("s3_region must be a region name such as"
+		    " us-east-1");
+		return -1;
+	}
+	if (cfg->s3_access_key == NULL || *cfg->s3_access_key == '\0' ||
+	    cfg->s3_secret_key == NULL || *cfg->s3_secret_key == '\0' ||
+	    strchr(cfg->s3_access_key, ':') != NULL) {
+		*cause = xstrdup("storage s3 needs s3_access_key (without ':')"
+		    " and s3_secret_key");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_ice_urls(const char *list, int turn, char **urls, int max,
+    char **cause)
+{
+	static const char *const schemes[2][2] = {
+		{ "stun:", "stuns:" }, { "turn:", "turns:" },
+	};
+	const char	*s = list != NULL ? list : "", *sep = ", \t", *host;
+	char		 q[64], *url;
+	size_t		 len;
+	int		 n = 0;
+
+	for (s += strspn(s, sep); *s != '\0'; s += strspn(s, sep)) {
+		len = strcspn(s, sep);
+		url = xstrndup(s, len);
+		s += len;
+		if (strncmp(url, schemes[turn][0], 5) != 0 &&
+		    strncmp(url, schemes[turn][1], 6) != 0) {
+			*cause = xasprintf("\"%s\" in %s is not a %s or %s URL",
+			    config_quote(q, sizeof q, url),
+			    turn ? "turn_urls" : "stun_urls",
+			    schemes[turn][0], schemes[turn][1]);
+			goto fail;
+		}
+		host = url + strlen(schemes[turn][url[4] == 's']);
+		if (len > 255) {
+			*cause = xasprintf("\"%s\" in %s is longer than 255 "
+			    "bytes", config_quote(q, sizeof q, url),
+			    turn ? "turn_urls" : "stun_urls");
+			goto fail;
+		}
+		if (*host == '\0' || strchr(":?/", *host) != NULL) {
+			*cause = xasprintf("\"%s\" in %s has no host",
+			    config_quote(q, sizeof q, url),
+			    turn ? "turn_urls" : "stun_urls");
+			goto fail;
+		}
+		if (n == max) {
+			*cause = xasprintf("%s holds more than %d URLs",
+			    turn ? "turn_urls" : "stun_urls", max);
+			goto fail;
+		}
+		urls[n++] = url;
+	}
+	return n;
+fail:
+	free(url);
+	while (n > 0)
+		free(urls[--n]);
+	return -1;
+}
+
+/* stun_urls and turn_urls parse; TURN needs its shared secret. */
+static int
+config_check_ice(const struct config *cfg, char **cause)
+{
+	char	*urls[CONFIG_ICE_MAX];
+	int	 n = 0, turn;
+
+	for (turn = 0; turn < 2; turn++) {
+		n = config_ice_urls(turn ? cfg->turn_urls : cfg->stun_urls,
+		    turn, urls, CONFIG_ICE_MAX, cause);
+		if (n < 0)
+			return -1;
+		for (int i = 0; i < n; i++)
+			free(urls[i]);
+	}
+	/* n: the TURN URLs */
+	if (n > 0 && (cfg->turn_secret == NULL ||
+	    strlen(cfg->turn_secret) < CONFIG_TURN_MIN_SECRET)) {
+		*cause = xasprintf("turn_urls needs a turn_secret of at least "
+		    "%d bytes", CONFIG_TURN_MIN_SECRET);
+		return -1;
+	}
+	return 0;
+}
+
 int
 config_check(const struct config *cfg, char **cause)
 {
@@ -771,6 +919,9 @@ config_check(const struct config *cfg, char **cause)
 		*cause = xstrdup("data_dir must not be empty");
 		return -1;
 	}
+	if (config_check_ice(cfg, cause) != 0 ||
+	    config_check_storage(cfg, cause) != 0)
+		return -1;
 	if (cfg->access_ttl < 30 || cfg->access_ttl > 86400) {
 		*cause = xstrdup("access_token_ttl must be from 30 to 86400");
 		return -1;
@@ -778,6 +929,15 @@ config_check(const struct config *cfg, char **cause)
 	if (cfg->refresh_ttl < cfg->access_ttl) {
 		*cause = xstrdup("refresh_token_ttl must not be shorter than "
 		    "access_token_ttl");
+		return -1;
+	}
+	if (cfg->public_url != NULL && *cfg->public_url != '\0' &&
+	    ((strncmp(cfg->public_url, "https://", 8) != 0 &&
+	    strncmp(cfg->public_url, "http://", 7) != 0) ||
+	    strpbrk(cfg->public_url, "?# ") != NULL)) {
+		*cause = xasprintf("invalid public_url \"%s\": expected "
+		    "http(s)://host[:port][/prefix]",
+		    config_quote(q, sizeof q, cfg->public_url));
 		return -1;
 	}
 	return 0;

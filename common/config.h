@@ -37,6 +37,26 @@ struct config {
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
+	int		 ws_ping_interval;	/* seconds, 0 = no pings */
+	int		 ws_idle_timeout;	/* seconds, 0 = none */
+	double		 widget_rate_ip;	/* widget sign-ins and calls/s per IP */
+	int		 widget_rate_ip_burst;
+
+	char		*stun_urls;	/* stun_urls: "stun:HOST[:PORT]", ... */
+	char		*turn_urls;	/* turn_urls: "turn:HOST[:PORT]?...", ... */
+	char		*turn_secret;	/* coturn static-auth-secret, secret */
+	int		 turn_ttl;	/* seconds a TURN credential lasts */
+	size_t		 max_upload;	/* bytes, max_upload_bytes (files) */
+	char		*storage;	/* local | s3 */
+	char		*storage_dir;	/* local: NULL for DATA_DIR/files */
+	char		*s3_endpoint;	/* s3: http(s)://host[:port] */
+	char		*s3_bucket;
+	char		*s3_region;
+	char		*s3_access_key;
+	char		*s3_secret_key;	/* secret: never logged */
+	char		*public_url;	/* public_url: https://host[:port][/prefix]
+					   the daemon is reached at (webhooks) */
+	int		 analytics_rollup_interval;	/* seconds; 0: off */
 };
 
 void	config_defaults(struct config *);
@@ -50,6 +70,17 @@ int	config_load_file(struct config *, const char *, char **cause);
 int	config_load_env(struct config *, char **cause);
 /* Set one key by its YAML name ("listen", "max_body_bytes", ...). */
 int	config_set(struct config *, const char *key, const char *value,
+	    char **cause);
+#define CONFIG_ICE_MAX		16	/* URLs in stun_urls, in turn_urls */
+#define CONFIG_TURN_MIN_SECRET	16	/* bytes */
+
+/*
+ * The ICE server URLs of a stun_urls or turn_urls value (separated by
+ * commas or blanks) into urls[max]; their count, or -1 with *cause if one
+ * is not a stun:/stuns: (turn: 0) or turn:/turns: (turn: 1) URL. Each
+ * urls[i] is malloc'd; the caller frees them.
+ */
+int	config_ice_urls(const char *, int turn, char **urls, int max,
 	    char **cause);
 /* Check values that depend on each other; fill *cause on error. */
 int	config_check(const struct config *, char **cause);

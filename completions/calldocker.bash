@@ -84,6 +84,22 @@ __calldocker_takes_arg()
 		case $2 in
 		--host) return 0 ;;
 		esac ;;
+	"files upload")
+		case $2 in
+		--kind|--name|--type) return 0 ;;
+		esac ;;
+	"files list")
+		case $2 in
+		--kind|--limit) return 0 ;;
+		esac ;;
+	"files download")
+		case $2 in
+		-O|--output-file) return 0 ;;
+		esac ;;
+	"integrations set")
+		case $2 in
+		--account-sid) return 0 ;;
+		esac ;;
 	"ivr validate")
 		case $2 in
 		--queues) return 0 ;;
@@ -161,7 +177,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|analytics|calls|companies|config|ivr|queues|users) path="$path $w" ;;
+			agents|analytics|calls|companies|config|files|integrations|ivr|queues|settings|users) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -201,6 +217,12 @@ _calldocker()
 			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 		"calls transfer --queue")
 			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"files upload --kind")
+			words="prompt recording" ;;
+		"files upload --type")
+			words="audio/wav audio/mpeg audio/ogg audio/flac" ;;
+		"files list --kind")
+			words="prompt recording" ;;
 		"queues create --strategy")
 			words="longest_idle round_robin fewest_calls least_talk_time random ring_all linear" ;;
 		"queues create --overflow")
@@ -257,6 +279,12 @@ _calldocker()
 		"companies update") flags="$flags --name --timezone" ;;
 		"companies delete") flags="$flags --yes" ;;
 		"config set-context") flags="$flags --host" ;;
+		"files upload") flags="$flags --kind --name --type" ;;
+		"files list") flags="$flags --kind --limit --all" ;;
+		"files download") flags="$flags -O --output-file" ;;
+		"files delete") flags="$flags --yes" ;;
+		"integrations set") flags="$flags --account-sid --auth-token-stdin" ;;
+		"integrations delete") flags="$flags --yes" ;;
 		"ivr validate") flags="$flags --strict --queues" ;;
 		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;
 		"ivr import") flags="$flags --activate --dry-run" ;;
@@ -274,20 +302,24 @@ _calldocker()
 		"users delete") flags="$flags --yes" ;;
 		"login") flags="$flags --email --password-stdin" ;;
 		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
+		"agent") flags="$flags -k --keep-going" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
 		return
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config ivr queues users completion help login logout version wallboard whoami" ;;
+	"") words="agents analytics calls companies config files integrations ivr queues settings users completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
+	files) words="upload list get download delete" ;;
+	integrations) words="show set delete" ;;
 	ivr) words="validate simulate import diff list show export versions activate rollback delete" ;;
 	queues) words="list get create update delete stats" ;;
+	settings) words="get set unset status languages themes" ;;
 	users) words="list get create update delete" ;;
 	"agents get")
 		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
@@ -323,6 +355,18 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
 	"config delete-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;
+	"files get")
+		words=$("${COMP_WORDS[0]}" files list -q 2>/dev/null) ;;
+	"files download")
+		words=$("${COMP_WORDS[0]}" files list -q 2>/dev/null) ;;
+	"files delete")
+		words=$("${COMP_WORDS[0]}" files list -q 2>/dev/null) ;;
+	"integrations show")
+		words="twilio incoming" ;;
+	"integrations set")
+		words="twilio incoming" ;;
+	"integrations delete")
+		words="twilio incoming" ;;
 	"ivr show")
 		words=$("${COMP_WORDS[0]}" ivr list -q 2>/dev/null) ;;
 	"ivr export")
@@ -343,6 +387,12 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 	"queues stats")
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+	"settings get")
+		words="system company preferences" ;;
+	"settings set")
+		words="system company preferences" ;;
+	"settings unset")
+		words="system company preferences" ;;
 	"completion")
 		words="bash zsh fish" ;;
 	esac

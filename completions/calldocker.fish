@@ -107,6 +107,26 @@ function __calldocker_takes_arg
                 case --host
                     return 0
             end
+        case 'files upload'
+            switch $argv[2]
+                case --kind --name --type
+                    return 0
+            end
+        case 'files list'
+            switch $argv[2]
+                case --kind --limit
+                    return 0
+            end
+        case 'files download'
+            switch $argv[2]
+                case -O --output-file
+                    return 0
+            end
+        case 'integrations set'
+            switch $argv[2]
+                case --account-sid
+                    return 0
+            end
         case 'ivr validate'
             switch $argv[2]
                 case --queues
@@ -194,7 +214,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case agents analytics calls companies config ivr queues users
+                    case agents analytics calls companies config files integrations ivr queues settings users
                         set path "$path $w"
                 end
         end
@@ -261,6 +281,16 @@ complete -c calldocker -n '__calldocker_using config' -a use-context -d 'make a 
 complete -c calldocker -n '__calldocker_using config' -a current-context -d 'print the name of the current context'
 complete -c calldocker -n '__calldocker_using config' -a set-context -d 'create a context or change its host'
 complete -c calldocker -n '__calldocker_using config' -a delete-context -d 'delete a context and its saved tokens'
+complete -c calldocker -n '__calldocker_using ""' -a files -d 'IVR prompts and call recordings'
+complete -c calldocker -n '__calldocker_using files' -a upload -d 'upload a WAV, MP3, Ogg or FLAC file ("-": standard input, with --type)'
+complete -c calldocker -n '__calldocker_using files' -a list -d 'list the company\'s files'
+complete -c calldocker -n '__calldocker_using files' -a get -d 'show a file\'s metadata'
+complete -c calldocker -n '__calldocker_using files' -a download -d 'write a file\'s content to standard output or -O FILE'
+complete -c calldocker -n '__calldocker_using files' -a delete -d 'delete a file'
+complete -c calldocker -n '__calldocker_using ""' -a integrations -d 'manage a company\'s webhook secrets (twilio, incoming)'
+complete -c calldocker -n '__calldocker_using integrations' -a show -d 'show whether a webhook secret is set (never the secret)'
+complete -c calldocker -n '__calldocker_using integrations' -a set -d 'set twilio\'s auth token, or make a new incoming-webhook secret and print it once'
+complete -c calldocker -n '__calldocker_using integrations' -a delete -d 'remove a webhook secret: its webhooks are refused'
 complete -c calldocker -n '__calldocker_using ""' -a ivr -d 'manage IVR flows'
 complete -c calldocker -n '__calldocker_using ivr' -a validate -d 'check flows offline and print problems as FILE:LINE:COLUMN'
 complete -c calldocker -n '__calldocker_using ivr' -a simulate -d 'walk a flow offline and print the path and actions'
@@ -280,6 +310,13 @@ complete -c calldocker -n '__calldocker_using queues' -a create -d 'create a que
 complete -c calldocker -n '__calldocker_using queues' -a update -d 'change a queue; --member replaces the members'
 complete -c calldocker -n '__calldocker_using queues' -a delete -d 'delete a queue in which no call waits'
 complete -c calldocker -n '__calldocker_using queues' -a stats -d 'show a queue\'s waiting calls, agents and today\'s figures'
+complete -c calldocker -n '__calldocker_using ""' -a settings -d 'system settings, company settings and your preferences'
+complete -c calldocker -n '__calldocker_using settings' -a get -d 'show the settings of a scope (system, company, preferences), or one value'
+complete -c calldocker -n '__calldocker_using settings' -a set -d 'change settings; VALUE is JSON when it parses as a number, true, false or null, else a string'
+complete -c calldocker -n '__calldocker_using settings' -a unset -d 'put settings back to their defaults'
+complete -c calldocker -n '__calldocker_using settings' -a status -d 'the daemon\'s status: version, uptime, database, workers, live counts (admin)'
+complete -c calldocker -n '__calldocker_using settings' -a languages -d 'list the language codes settings accept'
+complete -c calldocker -n '__calldocker_using settings' -a themes -d 'list the themes preferences accept'
 complete -c calldocker -n '__calldocker_using ""' -a users -d 'manage users'
 complete -c calldocker -n '__calldocker_using users' -a list -d 'list users'
 complete -c calldocker -n '__calldocker_using users' -a get -d 'show a user'
@@ -293,6 +330,7 @@ complete -c calldocker -n '__calldocker_using ""' -a logout -d 'end the session 
 complete -c calldocker -n '__calldocker_using ""' -a version -d 'print the version'
 complete -c calldocker -n '__calldocker_using ""' -a wallboard -d 'show queues, agents and live calls full-screen (? for keys)'
 complete -c calldocker -n '__calldocker_using ""' -a whoami -d 'show the user you act as'
+complete -c calldocker -n '__calldocker_using ""' -a agent -d 'the agent\'s console: state, offers and calls at a prompt'
 complete -c calldocker -n '__calldocker_using "agents list"' -l state -x -a 'offline available offering busy wrap_up away' -d 'only agents in this state'
 complete -c calldocker -n '__calldocker_using "agents list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "agents list"' -l all -d 'fetch every page'
@@ -374,6 +412,23 @@ complete -c calldocker -n '__calldocker_using "config use-context"' -a '(__calld
 complete -c calldocker -n '__calldocker_using "config set-context"' -l host -x -d 'daemon address, unix:///path or http(s)://host:port'
 complete -c calldocker -n '__calldocker_using "config set-context"' -a '(__calldocker_run config get-contexts -q)'
 complete -c calldocker -n '__calldocker_using "config delete-context"' -a '(__calldocker_run config get-contexts -q)'
+complete -c calldocker -n '__calldocker_using "files upload"' -l kind -x -a 'prompt recording' -d 'prompt (default) or recording'
+complete -c calldocker -n '__calldocker_using "files upload"' -l name -x -d 'a name to show (1-200 bytes)'
+complete -c calldocker -n '__calldocker_using "files upload"' -l type -x -a 'audio/wav audio/mpeg audio/ogg audio/flac' -d 'the media type (default: from the file\'s extension)'
+complete -c calldocker -n '__calldocker_using "files list"' -l kind -x -a 'prompt recording' -d 'only files of this kind'
+complete -c calldocker -n '__calldocker_using "files list"' -l limit -x -d 'at most N per page (1-500)'
+complete -c calldocker -n '__calldocker_using "files list"' -l all -d 'fetch every page'
+complete -c calldocker -n '__calldocker_using "files get"' -a '(__calldocker_run files list -q)'
+complete -c calldocker -n '__calldocker_using "files download"' -s O -l output-file -x -d 'write to FILE instead of standard output'
+complete -c calldocker -n '__calldocker_using "files download"' -a '(__calldocker_run files list -q)'
+complete -c calldocker -n '__calldocker_using "files delete"' -l yes -d 'do not ask for confirmation'
+complete -c calldocker -n '__calldocker_using "files delete"' -a '(__calldocker_run files list -q)'
+complete -c calldocker -n '__calldocker_using "integrations show"' -a 'twilio incoming'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l account-sid -x -d 'twilio: the account SID (AC...)'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l auth-token-stdin -d 'twilio: read the auth token from stdin instead of asking'
+complete -c calldocker -n '__calldocker_using "integrations set"' -a 'twilio incoming'
+complete -c calldocker -n '__calldocker_using "integrations delete"' -l yes -d 'do not ask for confirmation'
+complete -c calldocker -n '__calldocker_using "integrations delete"' -a 'twilio incoming'
 complete -c calldocker -n '__calldocker_using "ivr validate"' -l strict -d 'fail on warnings too'
 complete -c calldocker -n '__calldocker_using "ivr validate"' -l queues -x -d 'the queues that exist, comma-separated: others are errors'
 complete -c calldocker -n '__calldocker_using "ivr simulate"' -l input -x -d 'what happens at each wait, comma-separated: digits, timeout, hangup; answered, timeout or failed in a queue; recorded'
@@ -426,6 +481,9 @@ complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker
 complete -c calldocker -n '__calldocker_using "queues delete"' -l yes -d 'do not ask for confirmation on a terminal'
 complete -c calldocker -n '__calldocker_using "queues delete"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "queues stats"' -a '(__calldocker_run queues list -q)'
+complete -c calldocker -n '__calldocker_using "settings get"' -a 'system company preferences'
+complete -c calldocker -n '__calldocker_using "settings set"' -a 'system company preferences'
+complete -c calldocker -n '__calldocker_using "settings unset"' -a 'system company preferences'
 complete -c calldocker -n '__calldocker_using "users list"' -l role -x -a 'admin manager agent' -d 'only users with this role'
 complete -c calldocker -n '__calldocker_using "users list"' -l search -x -d 'only users whose e-mail or name contains Q'
 complete -c calldocker -n '__calldocker_using "users list"' -l company -x -d 'only users of this company'
@@ -447,3 +505,4 @@ complete -c calldocker -n '__calldocker_using "login"' -l password-stdin -d 'rea
 complete -c calldocker -n '__calldocker_using "wallboard"' -s d -l interval -x -d 'seconds between refreshes, 0.2 to 3600 (default 2)'
 complete -c calldocker -n '__calldocker_using "wallboard"' -s C -l no-color -d 'monochrome (also when NO_COLOR is set)'
 complete -c calldocker -n '__calldocker_using "wallboard"' -l readonly -d 'no supervisor actions: their keys only say read-only'
+complete -c calldocker -n '__calldocker_using "agent"' -s k -l keep-going -d 'with commands from a pipe, go on after a failed one'

@@ -15,6 +15,11 @@ struct analytics_scope {
 	PGresult		*res;		/* the resolved range */
 	const char		*tz;
 	double			 seconds;
+	/*
+	 * Queues below this service level (answered within / answered +
+	 * abandoned): the company setting sl_target.
+	 */
+	double			 sl_target;
 };
 
 /*

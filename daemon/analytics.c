@@ -15,8 +15,6 @@
 #include "db-analytics.h"
 #include "analytics-int.h"
 
-/* Queues below this service level (answered within / answered + abandoned). */
-#define SL_TARGET	0.8
 /* Agents who miss more than this share of their offers. */
 #define MISS_LIMIT	0.2
 /* At most this many buckets in one answer. */
@@ -95,8 +93,19 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 {
 	const char	*q = h->req->query;
 	PGresult	*res;
+	char		*roll;
+	int		 raw = 0;
 
 	memset(s, 0, sizeof s[0]);
+	if ((roll = query_get(q, "rollup")) != NULL) {
+		raw = strcmp(roll, "false") == 0;
+		if (!raw && strcmp(roll, "true") != 0) {
+			free(roll);
+			return resp_problem(h->resp, 400, "bad_request",
+			    "\"rollup\" must be true or false");
+		}
+		free(roll);
+	}
 	s->from = query_get(q, "from");
 	s->to = query_get(q, "to");
 	if (queue)
@@ -117,6 +126,7 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 	if (PQntuples(res) == 0)
 		return resp_problem(h->resp, 404, "not_found", "no such company");
 	s->seconds = strtod(PQgetvalue(res, 0, RANGE_C_SECONDS), NULL);
+	s->sl_target = strtod(PQgetvalue(res, 0, RANGE_C_SL_TARGET), NULL) / 100;
 	if (!(s->seconds > 0))
 		return resp_problem(h->resp, 400, "bad_request",
 		    "\"from\" must be before \"to\"");
@@ -125,6 +135,7 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 	s->r.from = PQgetvalue(res, 0, RANGE_C_FROM);
 	s->r.to = PQgetvalue(res, 0, RANGE_C_TO);
 	s->r.queue = s->queue;
+	s->r.raw = raw;
 	return 0;
 }
 
@@ -235,6 +246,35 @@ ratio(double a, double b)
 	return b > 0 ? json_real(a / b) : json_null();
 }
 
+/*
+ * Seconds in each agent state over the range, every state present, and
+ * occupancy: handling (busy + wrap_up) over staffed and not away
+ * (available + offering + busy + wrap_up). Takes the row's JSON object.
+ */
+static json_t *
+agent_states_json(const PGresult *res, int r, json_t **occupancy,
+    double *staffed)
+{
+	static const char *const names[] = {
+		"available", "offering", "busy", "wrap_up", "away", "offline",
+	};
+	json_t	*in, *out;
+	double	 v[6], handling, ready;
+
+	in = json_loads(PQgetvalue(res, r, PERF_C_STATES), 0, NULL);
+	out = json_object();
+	for (size_t i = 0; i < 6; i++) {
+		v[i] = json_number_value(json_object_get(in, names[i]));
+		json_object_set_new(out, names[i], json_real(v[i]));
+	}
+	json_decref(in);
+	handling = v[2] + v[3];
+	ready = v[0] + v[1] + handling;
+	*occupancy = ready > 0 ? json_real(handling / ready) : json_null();
+	*staffed = ready + v[4];
+	return out;
+}
+
 /* One agent's figures from a db_analytics_agents row. */
 static json_t *
 agent_perf_json(const PGresult *res, int r)
@@ -242,9 +282,15 @@ agent_perf_json(const PGresult *res, int r)
 	double	talk = num(res, r, PERF_C_TALK);
 	double	offers = num(res, r, PERF_C_OFFERS);
 	double	missed = num(res, r, PERF_C_MISSED);
+	double	staffed;
+	json_t	*states, *occ, *away;
 
+	states = agent_states_json(res, r, &occ, &staffed);
+	if ((away = json_loads(PQgetvalue(res, r, PERF_C_AWAY), 0, NULL)) ==
+	    NULL)
+		away = json_array();
 	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:I,s:o,s:f,s:f,s:I,s:I,s:o,"
-	    "s:o}",
+	    "s:o,s:o,s:f,s:o}",
 	    "agent_id", PQgetvalue(res, r, PERF_C_ID),
 	    "name", PQgetvalue(res, r, PERF_C_NAME),
 	    "state", PQgetvalue(res, r, PERF_C_STATE),
@@ -256,7 +302,8 @@ agent_perf_json(const PGresult *res, int r)
 	    "talk_seconds", talk, "hold_seconds", num(res, r, PERF_C_HOLD),
 	    "offers", (json_int_t)offers, "missed_offers", (json_int_t)missed,
 	    "miss_rate", ratio(missed, offers),
-	    "occupancy", ratio(talk, num(res, r, PERF_C_WINDOW)));
+	    "occupancy", occ, "state_seconds", states,
+	    "staffed_seconds", staffed, "away_reasons", away);
 }
 
 int
@@ -315,7 +362,7 @@ insights_queues(struct hctx *h, const struct analytics_scope *s)
 		ans = num(res, i, QSL_C_ANSWERED);
 		ab = num(res, i, QSL_C_ABANDONED);
 		within = num(res, i, QSL_C_WITHIN);
-		if (ans + ab == 0 || within / (ans + ab) >= SL_TARGET)
+		if (ans + ab == 0 || within / (ans + ab) >= s->sl_target)
 			continue;
 		json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,"
 		    "s:f}", "queue_id", PQgetvalue(res, i, QSL_C_ID),
@@ -388,7 +435,7 @@ analytics_insights(struct hctx *h)
 	if (analytics_scope(h, 1, &s) != 0)
 		goto out;
 	doc = scope_json(&s);
-	json_object_set_new(doc, "sl_target", json_real(SL_TARGET));
+	json_object_set_new(doc, "sl_target", json_real(s.sl_target));
 	json_object_set_new(doc, "miss_rate_limit", json_real(MISS_LIMIT));
 	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
 		if ((v = parts[i](h, &s)) == NULL) {

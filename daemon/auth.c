@@ -22,6 +22,7 @@
 #include "password.h"
 #include "revoke.h"
 #include "audit.h"
+#include "settings.h"
 
 /* Failed logins, per account and per client IP, shared by the workers. */
 static pthread_mutex_t	 throttle_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -211,6 +212,13 @@ auth_register(struct hctx *h)
 	if (!cfg.allow_register)
 		return resp_problem(h->resp, 403, "forbidden",
 		    "self-sign-up is disabled on this server");
+	switch (settings_registration_open(h->db)) {
+	case 0:
+		return resp_problem(h->resp, 403, "registration_closed",
+		    "self-sign-up is closed; ask an administrator for an account");
+	case -1:
+		return db_fail(h->db, h->resp);
+	}
 	fields_init(&f);
 	fields_only(h->req->body, allowed, &f);
 	lower[0] = '\0';
@@ -234,7 +242,7 @@ auth_register(struct hctx *h)
 		    "cannot hash the password");
 	}
 	if (db_begin(h->db) != 0 ||
-	    (company = db_company_create(h->db, cname, tz ? tz : "UTC")) == NULL ||
+	    (company = db_company_create(h->db, cname, tz)) == NULL ||
 	    (user = db_user_create(h->db, PQgetvalue(company, 0, 0), lower,
 	    name, "manager", hash)) == NULL ||
 	    (pair = issue_pair(h, user, NULL)) == NULL)
@@ -324,6 +332,7 @@ int
 auth_profile_get(struct hctx *h)
 {
 	PGresult	*res;
+	json_t		*eff, *doc;
 
 	if (h->req->who.local) {
 		resp_json(h->resp, 200, json_pack("{s:n,s:n,s:s,s:s,s:n,s:b}",
@@ -335,8 +344,16 @@ auth_profile_get(struct hctx *h)
 		return db_fail(h->db, h->resp);
 	if (PQntuples(res) == 0)
 		resp_problem(h->resp, 401, "unauthorized", "the user is gone");
-	else
-		resp_json(h->resp, 200, user_json(res, 0));
+	else if ((eff = settings_user_effective(h->db,
+	    h->req->who.user_id)) == NULL)
+		db_fail(h->db, h->resp);
+	else {
+		/* Language, time zone and theme in effect for this user. */
+		doc = user_json(res, 0);
+		json_object_update(doc, eff);
+		json_decref(eff);
+		resp_json(h->resp, 200, doc);
+	}
 	PQclear(res);
 	return 0;
 }

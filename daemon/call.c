@@ -180,6 +180,7 @@ call_json(const PGresult *res, int r)
 	json_object_set_new(o, "state", str_or_null(res, r, CALL_C_STATE));
 	json_object_set_new(o, "direction", str_or_null(res, r, CALL_C_DIRECTION));
 	json_object_set_new(o, "media", str_or_null(res, r, CALL_C_MEDIA));
+	json_object_set_new(o, "media_used", parsed(res, r, CALL_C_MEDIA_USED));
 	json_object_set_new(o, "caller_number", str_or_null(res, r, CALL_C_NUMBER));
 	json_object_set_new(o, "caller_name", str_or_null(res, r, CALL_C_NAME));
 	json_object_set_new(o, "caller_data", parsed(res, r, CALL_C_DATA));

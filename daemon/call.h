@@ -68,7 +68,7 @@ enum call_col {
 	CALL_C_DATA, CALL_C_PRIORITY, CALL_C_SKILLS, CALL_C_NOTES,
 	CALL_C_TAGS, CALL_C_DISPOSITION, CALL_C_ENQUEUED, CALL_C_ANSWERED,
 	CALL_C_ENDED, CALL_C_WAIT, CALL_C_TALK, CALL_C_CREATED,
-	CALL_C_UPDATED, CALL_C_KEY, CALL_C_ENQUEUED_EPOCH,
+	CALL_C_UPDATED, CALL_C_KEY, CALL_C_ENQUEUED_EPOCH, CALL_C_MEDIA_USED,
 };
 #define CALL_COLS "id, company_id, queue_id, agent_id, state, direction," \
 	" media, caller_number, caller_name, caller_data, priority, skills," \
@@ -76,7 +76,7 @@ enum call_col {
 	", " SQL_TIME("answered_at") ", " SQL_TIME("ended_at") \
 	", wait_seconds, talk_seconds, " SQL_TIME("created_at") ", " \
 	SQL_TIME("updated_at") ", " SQL_KEY("created_at") \
-	", extract(epoch FROM enqueued_at)"
+	", extract(epoch FROM enqueued_at), array_to_json(media_used)"
 json_t	*call_json(const PGresult *, int row);
 
 #endif

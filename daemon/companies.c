@@ -86,7 +86,7 @@ companies_create(struct hctx *h)
 		return -1;
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if ((res = db_company_create(h->db, name, tz ? tz : "UTC")) == NULL)
+	if ((res = db_company_create(h->db, name, tz)) == NULL)
 		goto fail;
 	if (audit(h->db, h->req, PQgetvalue(res, 0, 0), "create", "company",
 	    PQgetvalue(res, 0, 0), json_pack("{s:s}", "name", name)) != 0 ||

@@ -16,51 +16,58 @@
 #define MISSED_TYPES "('call.offer_missed', 'call.rejected')"
 
 /*
- * Seconds on hold per call: each call.held event up to the call's next
- * event of another type (resumed, ended, transferred...), or now.
+ * The key figures are sums of per-call parts (sql/006_analytics_rollup.sql):
+ * whole clean hours come from analytics_hourly, the rest of the range from
+ * the calls themselves, through the same functions the rollup is built
+ * with. u has one row per part: k (the key the caller groups by), the
+ * queue, then the parts. TZ is the time zone buckets are made in (NULL:
+ * none), ROLL whether the rollup may be used, KEY(x) the key of a time.
  */
-#define HOLDS "holds AS (SELECT e.call_id, sum(extract(epoch FROM" \
-	" coalesce((SELECT min(x.at) FROM call_events x" \
-	"  WHERE x.call_id = e.call_id AND x.id > e.id" \
-	"  AND x.type <> 'call.held'), now()) - e.at)) AS hold" \
-	" FROM call_events e WHERE e.company_id = $1" \
-	" AND e.type = 'call.held' AND e.at >= " FROM " GROUP BY e.call_id)"
+#define PARTS(TZ, ROLL, KEY) PARTS_OF(TZ, ROLL, KEY, "$4::uuid IS NULL")
+/* ALL: whether to read the hours' totals over every queue. */
+#define PARTS_OF(TZ, ROLL, KEY, ALL) \
+	"p AS MATERIALIZED (SELECT * FROM analytics_parts($1, " FROM ", " TO \
+	", " TZ ", " ROLL "))," \
+	" u AS (SELECT " KEY("x.at") " AS k, x.queue_id, 1::bigint AS offered," \
+	" x.answered::bigint AS answered, x.abandoned::bigint AS abandoned," \
+	" x.short_abandon::bigint AS short, x.within::bigint AS within," \
+	" x.wait_answered AS ws, (x.wait_answered IS NOT NULL)::int::bigint" \
+	" AS wn, x.talk AS ts, (x.talk IS NOT NULL)::int::bigint AS tn," \
+	" x.hold, x.waited AS longest, 0::bigint AS missed" \
+	" FROM p, LATERAL analytics_calls_in($1, p.lo, p.hi) x" \
+	" WHERE NOT p.rollup AND ($4::uuid IS NULL OR x.queue_id = $4::uuid)" \
+	" UNION ALL SELECT " KEY("y.at") ", y.queue_id, 0, 0, 0, 0, 0, NULL," \
+	" 0, NULL, 0, NULL, NULL, 1" \
+	" FROM p, LATERAL analytics_missed_in($1, p.lo, p.hi) y" \
+	" WHERE NOT p.rollup AND ($4::uuid IS NULL OR y.queue_id = $4::uuid)" \
+	" UNION ALL SELECT " KEY("a.hour") ", a.queue_id, a.offered," \
+	" a.answered, a.abandoned, a.short_abandons, a.within, a.wait_sum," \
+	" a.wait_n, a.talk_sum, a.talk_n, a.hold, a.longest, a.missed" \
+	" FROM p JOIN analytics_hourly a ON a.company_id = $1" \
+	" AND a.all_queues = (" ALL ") AND a.hour >= p.lo AND a.hour < p.hi" \
+	" WHERE p.rollup AND ($4::uuid IS NULL OR a.queue_id = $4::uuid))"
+#define NOKEY(x) "0"
 
-/* The calls offered in the range: those that entered a queue in it. */
-#define OFFERED "FROM calls c LEFT JOIN queues q ON q.id = c.queue_id" \
-	" LEFT JOIN holds h ON h.call_id = c.id" \
-	" WHERE c.company_id = $1 AND c.enqueued_at >= " FROM \
-	" AND c.enqueued_at < " TO \
-	" AND ($4::uuid IS NULL OR c.queue_id = $4::uuid)"
-
-/* Missed and rejected offers in the range. */
-#define MISSED "FROM call_events e LEFT JOIN calls c ON c.id = e.call_id" \
-	" WHERE e.company_id = $1 AND e.type IN " MISSED_TYPES \
-	" AND e.at >= " FROM " AND e.at < " TO \
-	" AND ($4::uuid IS NULL OR c.queue_id = $4::uuid)"
-
-/* The KPI columns, in analytics_kpi_json's order (missed offers last). */
-#define KPI_COLS \
-	"count(c.id) AS offered," \
-	" count(c.id) FILTER (WHERE c.answered_at IS NOT NULL) AS answered," \
-	" count(c.id) FILTER (WHERE c.state = 'abandoned') AS abandoned," \
-	" count(c.id) FILTER (WHERE c.state = 'abandoned'" \
-	"  AND c.wait_seconds <= 5) AS short_abandons," \
-	" count(c.id) FILTER (WHERE c.answered_at IS NOT NULL" \
-	"  AND c.wait_seconds <= coalesce(q.sl_threshold, 20)) AS within," \
-	" avg(c.wait_seconds) FILTER (WHERE c.answered_at IS NOT NULL) AS asa," \
-	" avg(c.talk_seconds) AS aht," \
-	" coalesce(sum(c.talk_seconds), 0) AS talk," \
-	" coalesce(sum(h.hold), 0) AS hold," \
-	" coalesce(max(coalesce(c.wait_seconds, CASE WHEN c.state IN" \
-	"  ('queued', 'offering') THEN extract(epoch FROM now() -" \
-	"  c.enqueued_at) END)), 0) AS longest"
-#define KPI_NAMES "k.offered, k.answered, k.abandoned, k.short_abandons," \
-	" k.within, k.asa, k.aht, k.talk, k.hold, k.longest"
+/* The KPI columns over u, in analytics_kpi_json's order. */
+#define KPI_SUMS \
+	"coalesce(sum(u.offered), 0), coalesce(sum(u.answered), 0)," \
+	" coalesce(sum(u.abandoned), 0), coalesce(sum(u.short), 0)," \
+	" coalesce(sum(u.within), 0)," \
+	" sum(u.ws) / nullif(sum(u.wn), 0)::float8," \
+	" sum(u.ts) / nullif(sum(u.tn), 0)::float8," \
+	" coalesce(sum(u.ts), 0), coalesce(sum(u.hold), 0)," \
+	" coalesce(max(u.longest), 0), coalesce(sum(u.missed), 0)"
 enum {
 	KPI_OFFERED, KPI_ANSWERED, KPI_ABANDONED, KPI_SHORT, KPI_WITHIN,
 	KPI_ASA, KPI_AHT, KPI_TALK, KPI_HOLD, KPI_LONGEST, KPI_MISSED,
 };
+
+/* Seconds on hold of call c (the definition in analytics_calls_in). */
+#define HOLD_OF_C "(SELECT sum(extract(epoch FROM coalesce((SELECT" \
+	" min(x.at) FROM call_events x WHERE x.call_id = e.call_id" \
+	" AND x.id > e.id AND x.type <> 'call.held'), now()) - e.at))" \
+	" FROM call_events e WHERE e.call_id = c.id AND e.type = 'call.held')"
+#define MISSED_TYPES "('call.offer_missed', 'call.rejected')"
 
 #define UTC_US(x) "to_char((" x ") AT TIME ZONE 'UTC'," \
 	" 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -68,44 +75,65 @@ enum {
 static struct db_stmt st_range = { .sql =
 	"SELECT co.timezone, " UTC_US("r.f") ", " UTC_US("r.t") ", "
 	SQL_TIME("r.f") ", " SQL_TIME("r.t") ","
-	" extract(epoch FROM r.t - r.f)"
+	" extract(epoch FROM r.t - r.f),"
+	" coalesce((co.settings->>'sl_target')::int, 80)"
 	" FROM companies co, LATERAL (SELECT d.f, coalesce($3::timestamptz,"
 	"  d.f + interval '1 day') AS t FROM (SELECT coalesce($2::timestamptz,"
 	"  date_trunc('day', now() AT TIME ZONE co.timezone)"
 	"  AT TIME ZONE co.timezone) AS f) d) r"
 	" WHERE co.id = $1" };
 
+/* $5 whether the rollup may be used. */
 static struct db_stmt st_overview = { .sql =
-	"WITH " HOLDS ", m AS (SELECT count(*) AS n " MISSED ")"
-	" SELECT " KPI_COLS ", (SELECT n FROM m) " OFFERED };
+	"WITH " PARTS("NULL::text", "$5::bool", NOKEY)
+	" SELECT " KPI_SUMS " FROM u" };
 
-/* $5 the interval (hour, day, week), $6 the company's time zone. */
+/* $5 the interval (hour, day, week), $6 the company's time zone, $7 rollup. */
 #define LOCAL(x) "date_trunc($5, (" x ") AT TIME ZONE $6)"
 static struct db_stmt st_buckets = { .sql =
-	"WITH " HOLDS ","
+	"WITH " PARTS("$6::text", "$7::bool", LOCAL) ","
 	" b AS (SELECT g AS s FROM generate_series(" LOCAL(FROM) ","
 	"  (" TO " - interval '1 microsecond') AT TIME ZONE $6,"
-	"  ('1 ' || $5)::interval) g),"
-	" m AS (SELECT " LOCAL("e.at") " AS s, count(*) AS n " MISSED
-	"  GROUP BY 1),"
-	" k AS (SELECT " LOCAL("c.enqueued_at") " AS s, " KPI_COLS " " OFFERED
-	"  GROUP BY 1)"
-	" SELECT " SQL_TIME("b.s AT TIME ZONE $6") ", " KPI_NAMES ","
-	" coalesce(m.n, 0)"
-	" FROM b LEFT JOIN k ON k.s = b.s LEFT JOIN m ON m.s = b.s"
-	" ORDER BY b.s" };
+	"  ('1 ' || $5)::interval) g)"
+	" SELECT " SQL_TIME("b.s AT TIME ZONE $6") ", " KPI_SUMS
+	" FROM b LEFT JOIN u ON u.k = b.s GROUP BY b.s ORDER BY b.s" };
+
+/*
+ * Each agent's state intervals from agent_state_log clipped to
+ * [from, min(to, now)): the state at from is the last change before it,
+ * the current state runs on to the end.
+ */
+#define STATE_TIME \
+	"sl AS (SELECT x.agent_id, x.state, x.reason, x.at, x.id FROM agents a," \
+	"  LATERAL (SELECT l.agent_id, l.state, l.reason, l.at, l.id" \
+	"  FROM agent_state_log l WHERE l.agent_id = a.id AND l.at < " FROM \
+	"  ORDER BY l.at DESC, l.id DESC LIMIT 1) x WHERE a.company_id = $1" \
+	" UNION ALL SELECT l.agent_id, l.state, l.reason, l.at, l.id" \
+	"  FROM agent_state_log l WHERE l.company_id = $1" \
+	"  AND l.at >= " FROM " AND l.at < " TO ")," \
+	" iv AS (SELECT agent_id, state, reason, greatest(at, " FROM ") AS s," \
+	"  least(coalesce(lead(at) OVER (PARTITION BY agent_id" \
+	"  ORDER BY at, id), 'infinity'), " TO ", now()) AS e FROM sl)," \
+	" t AS (SELECT agent_id, state, reason," \
+	"  sum(extract(epoch FROM e - s)) AS secs FROM iv WHERE e > s" \
+	"  GROUP BY 1, 2, 3)"
 
 static struct db_stmt st_agents = { .sql =
-	"WITH " HOLDS
+	"WITH " STATE_TIME
 	" SELECT a.id, a.name, a.state, " SQL_TIME("a.state_since") ","
 	" extract(epoch FROM now() - a.state_since),"
 	" s.handled, s.aht, s.talk, s.hold, o.offers, o.missed,"
-	" greatest(extract(epoch FROM least(" TO ", now()) - " FROM "), 0)"
+	" coalesce((SELECT jsonb_object_agg(z.state, z.secs) FROM"
+	"  (SELECT t.state, sum(t.secs) AS secs FROM t WHERE t.agent_id = a.id"
+	"  GROUP BY 1) z), '{}')::text,"
+	" coalesce((SELECT jsonb_agg(jsonb_build_object('reason', t.reason,"
+	"  'seconds', t.secs) ORDER BY t.secs DESC, t.reason) FROM t"
+	"  WHERE t.agent_id = a.id AND t.state = 'away'), '[]')::text"
 	" FROM agents a"
 	" LEFT JOIN LATERAL (SELECT count(*) AS handled,"
 	"  avg(c.talk_seconds) AS aht, coalesce(sum(c.talk_seconds), 0) AS talk,"
-	"  coalesce(sum(h.hold), 0) AS hold"
-	"  FROM calls c LEFT JOIN holds h ON h.call_id = c.id"
+	"  coalesce(sum(" HOLD_OF_C "), 0) AS hold"
+	"  FROM calls c"
 	"  WHERE c.agent_id = a.id AND c.answered_at >= " FROM
 	"  AND c.answered_at < " TO ") s ON true"
 	" LEFT JOIN LATERAL (SELECT"
@@ -117,23 +145,22 @@ static struct db_stmt st_agents = { .sql =
 	"  AND e.at >= " FROM " AND e.at < " TO ") o ON true"
 	" WHERE a.company_id = $1 ORDER BY a.name, a.id" };
 
+/* $5 the company's time zone, $6 rollup. */
+#define HOUR_OF_DAY(x) "extract(hour FROM (" x ") AT TIME ZONE $5)::int"
 static struct db_stmt st_peak = { .sql =
-	"SELECT extract(hour FROM c.enqueued_at AT TIME ZONE $5)::int,"
-	" count(*) FROM calls c WHERE c.company_id = $1"
-	" AND c.enqueued_at >= " FROM " AND c.enqueued_at < " TO
-	" AND ($4::uuid IS NULL OR c.queue_id = $4::uuid)"
-	" GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5" };
+	"WITH " PARTS("$5::text", "$6::bool", HOUR_OF_DAY)
+	" SELECT u.k, sum(u.offered) FROM u GROUP BY u.k"
+	" HAVING sum(u.offered) > 0 ORDER BY 2 DESC, 1 LIMIT 5" };
 
+/* $5 rollup. */
 static struct db_stmt st_queue_sl = { .sql =
-	"SELECT q.id, q.name, count(c.id),"
-	" count(c.id) FILTER (WHERE c.answered_at IS NOT NULL),"
-	" count(c.id) FILTER (WHERE c.state = 'abandoned'),"
-	" count(c.id) FILTER (WHERE c.answered_at IS NOT NULL"
-	"  AND c.wait_seconds <= q.sl_threshold)"
-	" FROM queues q JOIN calls c ON c.queue_id = q.id"
-	" AND c.enqueued_at >= " FROM " AND c.enqueued_at < " TO
-	" WHERE q.company_id = $1 AND ($4::uuid IS NULL OR q.id = $4::uuid)"
-	" GROUP BY q.id, q.name ORDER BY q.name, q.id" };
+	"WITH " PARTS_OF("NULL::text", "$5::bool", NOKEY, "false")
+	" SELECT q.id, q.name, sum(u.offered), sum(u.answered),"
+	" sum(u.abandoned), sum(u.within)"
+	" FROM u JOIN queues q ON q.id = u.queue_id"
+	" WHERE q.company_id = $1"
+	" GROUP BY q.id, q.name HAVING sum(u.offered) > 0"
+	" ORDER BY q.name, q.id" };
 
 /* Calls abandoned in a flow, by the last node they reached. */
 static struct db_stmt st_ivr_dropouts = { .sql =
@@ -165,6 +192,8 @@ static const char export_declare[] =
 	" AND ($4::uuid IS NULL OR c.queue_id = $4::uuid)"
 	" ORDER BY c.created_at, c.id LIMIT $5::bigint";
 
+#define ROLL(r)	((r)->raw ? "false" : "true")
+
 PGresult *
 db_analytics_range(struct db *db, const char *company, const char *from,
     const char *to)
@@ -177,19 +206,20 @@ db_analytics_range(struct db *db, const char *company, const char *from,
 PGresult *
 db_analytics_overview(struct db *db, const struct analytics_range *r)
 {
-	const char *p[4] = { r->company, r->from, r->to, r->queue };
+	const char *p[5] = { r->company, r->from, r->to, r->queue,
+	    ROLL(r) };
 
-	return db_run(db, &st_overview, 4, p);
+	return db_run(db, &st_overview, 5, p);
 }
 
 PGresult *
 db_analytics_buckets(struct db *db, const struct analytics_range *r,
     const char *interval, const char *tz)
 {
-	const char *p[6] = { r->company, r->from, r->to, r->queue, interval,
-	    tz };
+	const char *p[7] = { r->company, r->from, r->to, r->queue, interval,
+	    tz, ROLL(r) };
 
-	return db_run(db, &st_buckets, 6, p);
+	return db_run(db, &st_buckets, 7, p);
 }
 
 PGresult *
@@ -204,17 +234,19 @@ PGresult *
 db_analytics_peak_hours(struct db *db, const struct analytics_range *r,
     const char *tz)
 {
-	const char *p[5] = { r->company, r->from, r->to, r->queue, tz };
+	const char *p[6] = { r->company, r->from, r->to, r->queue, tz,
+	    ROLL(r) };
 
-	return db_run(db, &st_peak, 5, p);
+	return db_run(db, &st_peak, 6, p);
 }
 
 PGresult *
 db_analytics_queue_sl(struct db *db, const struct analytics_range *r)
 {
-	const char *p[4] = { r->company, r->from, r->to, r->queue };
+	const char *p[5] = { r->company, r->from, r->to, r->queue,
+	    ROLL(r) };
 
-	return db_run(db, &st_queue_sl, 4, p);
+	return db_run(db, &st_queue_sl, 5, p);
 }
 
 PGresult *

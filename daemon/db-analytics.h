@@ -16,17 +16,21 @@ struct db;
 #define ANALYTICS_EXPORT_CHUNK	1000
 #define DB_ANALYTICS_CHUNK_STR	"1000"
 
-/* A query's scope: company, [from, to) as timestamptz text, queue or NULL. */
+/*
+ * A query's scope: company, [from, to) as timestamptz text, queue or NULL;
+ * raw: sum every call live instead of using the hourly rollup.
+ */
 struct analytics_range {
 	const char	*company;
 	const char	*from;
 	const char	*to;
 	const char	*queue;
+	int		 raw;
 };
 
 enum analytics_range_col {
 	RANGE_C_TZ, RANGE_C_FROM, RANGE_C_TO, RANGE_C_FROM_OUT, RANGE_C_TO_OUT,
-	RANGE_C_SECONDS,
+	RANGE_C_SECONDS, RANGE_C_SL_TARGET,
 };
 
 /*
@@ -48,7 +52,7 @@ json_t		*analytics_kpi_json(const PGresult *, int row, int col);
 enum agent_perf_col {
 	PERF_C_ID, PERF_C_NAME, PERF_C_STATE, PERF_C_SINCE, PERF_C_IN_STATE,
 	PERF_C_HANDLED, PERF_C_AHT, PERF_C_TALK, PERF_C_HOLD, PERF_C_OFFERS,
-	PERF_C_MISSED, PERF_C_WINDOW,
+	PERF_C_MISSED, PERF_C_STATES, PERF_C_AWAY,
 };
 PGresult	*db_analytics_agents(struct db *, const struct analytics_range *);
 

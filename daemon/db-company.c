@@ -14,7 +14,9 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM companies"
 static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM companies"
 	" WHERE id = $2 AND ($1::uuid IS NULL OR id = $1)" };
 static struct db_stmt st_create = { .sql = "INSERT INTO companies"
-	" (name, timezone) VALUES ($1, $2) RETURNING " COLS };
+	" (name, timezone) VALUES ($1, coalesce($2, (SELECT"
+	" settings->>'default_timezone' FROM system_settings), 'UTC'))"
+	" RETURNING " COLS };
 static struct db_stmt st_update = { .sql = "UPDATE companies SET"
 	" name = coalesce($3, name), timezone = coalesce($4, timezone),"
 	" updated_at = now()"

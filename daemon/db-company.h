@@ -19,6 +19,7 @@ json_t		*company_json(const PGresult *, int row);
 PGresult	*db_company_list(struct db *, const char *scope, const char *q,
 		    const struct page *);
 PGresult	*db_company_get(struct db *, const char *scope, const char *id);
+/* tz NULL: the system setting default_timezone. */
 PGresult	*db_company_create(struct db *, const char *name, const char *tz);
 PGresult	*db_company_update(struct db *, const char *scope, const char *id,
 		    const char *name, const char *tz);

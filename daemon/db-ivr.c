@@ -52,9 +52,14 @@ static struct db_stmt st_previous = { .sql = "SELECT max(v.version)"
 static struct db_stmt st_versions = { .sql = "SELECT version, content_hash,"
 	" author_id, " SQL_TIME("created_at") ", content FROM ivr_versions"
 	" WHERE flow_id = $1 ORDER BY version" };
+/* The last column: the company's language (settings.c), for say nodes. */
 static struct db_stmt st_version = { .sql = "SELECT version, content_hash,"
-	" author_id, " SQL_TIME("created_at") ", content FROM ivr_versions"
-	" WHERE flow_id = $1 AND version = $2::int" };
+	" author_id, " SQL_TIME("created_at") ", content,"
+	" (SELECT coalesce(co.settings->>'language', (SELECT"
+	"  settings->>'default_language' FROM system_settings), 'en')"
+	"  FROM ivr_flows fl JOIN companies co ON co.id = fl.company_id"
+	"  WHERE fl.id = $1)"
+	" FROM ivr_versions WHERE flow_id = $1 AND version = $2::int" };
 static struct db_stmt st_delete = { .sql = "DELETE FROM ivr_flows f"
 	" WHERE f.id = $2 AND " SCOPE " RETURNING f.id" };
 static struct db_stmt st_queues = { .sql = "SELECT name FROM queues"

@@ -35,6 +35,7 @@ PGresult	*db_ivr_activate(struct db *, const char *scope, const char *id,
 PGresult	*db_ivr_previous(struct db *, const char *id);
 /* version, content_hash, author_id, created_at, content */
 PGresult	*db_ivr_versions(struct db *, const char *id);
+/* The same columns, then the flow's company's language. */
 PGresult	*db_ivr_version(struct db *, const char *id, const char *version);
 PGresult	*db_ivr_delete(struct db *, const char *scope, const char *id);
 /* The names of a company's queues, for validation. */

@@ -13,6 +13,9 @@
 	"'agent_id', m.agent_id, 'penalty', m.penalty) ORDER BY m.position)," \
 	" '[]') FROM queue_members m WHERE m.queue_id = q.id)"
 #define SCOPE "($1::uuid IS NULL OR q.company_id = $1)"
+/* A company setting (daemon/settings.c) a new queue defaults to. */
+#define COMPANY_INT(k) "(SELECT (settings->>'" k "')::int FROM companies" \
+	" WHERE id = $1)"
 /* $3.. the writable fields in struct queue_fields order. */
 #define SET(f, n, type) " " f " = coalesce($" #n "::" type ", q." f ")"
 
@@ -27,7 +30,9 @@ static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" (company_id, name, strategy, sl_threshold, wrap_up, ring_timeout,"
 	" max_wait, overflow, overflow_queue, max_length, miss_limit, widen)"
 	" VALUES ($1, $3, coalesce($4::queue_strategy, 'longest_idle'),"
-	" coalesce($5::int, 20), coalesce($6::int, 10), coalesce($7::int, 15),"
+	" coalesce($5::int, " COMPANY_INT("sl_threshold") ", 20),"
+	" coalesce($6::int, " COMPANY_INT("wrap_up") ", 10),"
+	" coalesce($7::int, " COMPANY_INT("ring_timeout") ", 15),"
 	" coalesce($8::int, 0), coalesce($9::overflow_kind, 'none'),"
 	" (SELECT id FROM queues WHERE id = $10::uuid AND company_id = $1),"
 	" coalesce($11::int, 0), coalesce($12::int, 3),"

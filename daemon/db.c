@@ -49,8 +49,14 @@ db_notice(void *arg, const char *msg)
 int
 db_ensure(struct db *db)
 {
-	const char	*keys[] = { "connect_timeout", "dbname", NULL };
-	const char	*vals[] = { "3", db->url ? db->url : "", NULL };
+	/*
+	 * No JIT: its compile time (1-2 s seen) dwarfs the daemon's short
+	 * queries whenever an estimate runs high. Before dbname, so options
+	 * in the configured URL still win.
+	 */
+	const char	*keys[] = { "connect_timeout", "options", "dbname", NULL };
+	const char	*vals[] = { "3", "-c jit=off", db->url ? db->url : "",
+	    NULL };
 	time_t		 now = time(NULL);
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)

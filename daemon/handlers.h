@@ -81,9 +81,55 @@ int	analytics_insights(struct hctx *);
 /* analytics-export.c */
 int	analytics_export(struct hctx *);
 
+/* settings.c */
+int	settings_system_get(struct hctx *);
+int	settings_system_put(struct hctx *);
+int	settings_company_get(struct hctx *);
+int	settings_company_put(struct hctx *);
+int	settings_prefs_get(struct hctx *);
+int	settings_prefs_put(struct hctx *);
+int	settings_themes(struct hctx *);
+int	settings_languages(struct hctx *);
+
+/* settings-status.c */
+int	settings_status(struct hctx *);
+
+/* files.c */
+int	files_upload(struct hctx *);
+int	files_list(struct hctx *);
+int	files_get(struct hctx *);
+int	files_content(struct hctx *);
+int	files_delete(struct hctx *);
+
 /* ivr-run.c */
 int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */
 int	ivr_run_start(struct hctx *, const PGresult *call, const char *flow);
+
+/* widget.c */
+int	widget_keys_list(struct hctx *);
+int	widget_keys_create(struct hctx *);
+int	widget_keys_rotate(struct hctx *);
+int	widget_keys_delete(struct hctx *);
+int	widget_origins_get(struct hctx *);
+int	widget_origins_put(struct hctx *);
+/* ice.c */
+int	ice_servers_get(struct hctx *);
+/* integrations.c */
+int	integrations_get(struct hctx *);
+int	integrations_put(struct hctx *);
+int	integrations_delete(struct hctx *);
+
+/* incoming.c */
+int	incoming_webhook(struct hctx *);
+/*
+ * Not a route: the far end hung up call (a row of CALL_COLS): a call in a
+ * flow tells its IVR session, any other live call goes through the hub
+ * (abandoned if no agent had it); a call already over stays as it is.
+ */
+int	webhook_hangup(struct hctx *, const char *company, const PGresult *call);
+
+/* twilio.c */
+int	twilio_webhook(struct hctx *);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "form.h"
 #include "http.h"
 
 static const char *method_names[HTTP_METHOD_COUNT] = {
@@ -94,6 +95,16 @@ request_free(struct request *req)
 	free(req->user_agent);
 	free(req->idempotency_key);
 	free(req->raw);
+	free(req->content_type);
+	free(req->if_none_match);
+	if (req->form != NULL) {
+		form_free(req->form);
+		free(req->form);
+	}
+	free(req->hook_id);
+	free(req->hook_timestamp);
+	free(req->hook_signature);
+	free(req->twilio_signature);
 	free(req);
 }
 
@@ -102,6 +113,7 @@ response_reset(struct response *resp)
 {
 	free(resp->body);
 	free(resp->location);
+	free(resp->etag);
 	memset(resp, 0, sizeof *resp);
 }
 
@@ -311,4 +323,24 @@ is_uuid(const char *s)
 			return 0;
 	}
 	return s[sizeof pat - 1] == '\0';
+}
+
+/* Does an If-None-Match list name etag (or "*")? */
+int
+etag_match(const char *list, const char *etag)
+{
+	size_t	 n = strlen(etag);
+
+	if (list == NULL)
+		return 0;
+	for (const char *p = list; *p != '\0'; ) {
+		p += strspn(p, " \t,");
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*' || (strncmp(p, etag, n) == 0 &&
+		    (p[n] == '\0' || p[n] == ',' || p[n] == ' ')))
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
 }

@@ -53,11 +53,21 @@ struct request {
 	/* NULL for an admin (every company), else the principal's company. */
 	const char		*scope;
 	json_t			*body;		/* parsed JSON body or NULL */
-	char			*raw;		/* a YAML body (ROUTE_YAML), or NULL */
+	char			*raw;		/* a YAML body (ROUTE_YAML), the
+						   bytes of a ROUTE_SIGNED or
+						   ROUTE_FORM body, or NULL */
 	size_t			 rawlen;
+	struct form		*form;		/* ROUTE_FORM: the fields */
+	/* ROUTE_SIGNED: the headers a webhook's signature travels in. */
+	char			*hook_id;	/* webhook-id */
+	char			*hook_timestamp;	/* webhook-timestamp */
+	char			*hook_signature;	/* webhook-signature */
+	char			*twilio_signature;	/* x-twilio-signature */
 	char			 client_ip[64];
 	char			*user_agent;
 	char			*idempotency_key;
+	char			*content_type;	/* of a raw body (ROUTE_RAW) */
+	char			*if_none_match;	/* for ROUTE_RAW downloads */
 };
 
 struct response {
@@ -68,6 +78,7 @@ struct response {
 	char		*location;	/* malloc'd, for 201 */
 	int		 retry_after;	/* seconds, 0 for none */
 	char		 allow[64];	/* for 405 */
+	char		*etag;		/* malloc'd, quoted, or NULL */
 };
 
 const char	*http_method_name(enum http_method);
@@ -112,5 +123,7 @@ char	*query_get(const char *query, const char *name);
 int	query_limit(const struct request *, struct response *);
 
 int	is_uuid(const char *);
+/* Does an If-None-Match header's list name etag (quoted), or "*"? */
+int	etag_match(const char *list, const char *etag);
 
 #endif

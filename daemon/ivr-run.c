@@ -53,6 +53,9 @@ load_flow(struct hctx *h, const char *flow, const char *version)
 	f = ivr_flow_parse(PQgetvalue(v, 0, 4), strlen(PQgetvalue(v, 0, 4)),
 	    NULL, &d);
 	ivr_diags_free(&d);
+	/* A flow that names no language speaks the company's. */
+	if (f != NULL && f->language == NULL && !PQgetisnull(v, 0, 5))
+		f->language = xstrdup(PQgetvalue(v, 0, 5));
 	PQclear(v);
 	if (f == NULL)
 		resp_problem(h->resp, 500, "internal", "a stored flow no longer"

@@ -27,6 +27,7 @@
 #include "password.h"
 #include "server.h"
 #include "hub.h"
+#include "rollup.h"
 
 #define VERSION "0.1.0"
 
@@ -299,6 +300,9 @@ main(int argc, char **argv)
 
 	if (hub_start(cfg.database_url, &cause) != 0)
 		fatal("%s", cause);
+	if (rollup_start(cfg.database_url, cfg.analytics_rollup_interval,
+	    &cause) != 0)
+		fatal("%s", cause);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (server_start(loop, &cause) != 0)
 		fatal("%s", cause);
@@ -312,6 +316,7 @@ main(int argc, char **argv)
 	ev_run(loop, 0);
 
 	server_stop();
+	rollup_stop();
 	hub_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);

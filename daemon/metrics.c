@@ -49,7 +49,13 @@ metrics_request(size_t route, int status, double seconds)
 void
 metrics_connection(int delta)
 {
-	open_connections += delta;
+	__atomic_add_fetch(&open_connections, delta, __ATOMIC_RELAXED);
+}
+
+long
+metrics_open_connections(void)
+{
+	return __atomic_load_n(&open_connections, __ATOMIC_RELAXED);
 }
 
 struct out {

@@ -7,6 +7,8 @@
 /* Loop thread only. route is an index in routes[], or nroutes for none. */
 void	metrics_request(size_t route, int status, double seconds);
 void	metrics_connection(int delta);
+/* Open client connections; any thread (a relaxed read). */
+long	metrics_open_connections(void);
 /* Render the text exposition format. Caller frees. */
 char	*metrics_render(size_t *len);
 

@@ -85,6 +85,38 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
+
+	{ HTTP_GET,	"/api/companies/:id/widget-keys", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_keys_list },
+	{ HTTP_POST,	"/api/companies/:id/widget-keys", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY_OPT, widget_keys_create },
+	{ HTTP_POST,	"/api/companies/:id/widget-keys/:keyId/rotate", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY_OPT, widget_keys_rotate },
+	{ HTTP_DELETE,	"/api/companies/:id/widget-keys/:keyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM, widget_keys_delete },
+	{ HTTP_GET,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_origins_get },
+	{ HTTP_PUT,	"/api/companies/:id/widget-origins", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY, widget_origins_put },
+	{ HTTP_GET,	"/api/webrtc/ice-servers", ANY, ROUTE_READ, ice_servers_get },
+	{ HTTP_GET,	"/api/settings/system", ROLE_ADMIN, ROUTE_READ, settings_system_get },
+	{ HTTP_PUT,	"/api/settings/system", ROLE_ADMIN, ROUTE_BODY, settings_system_put },
+	{ HTTP_GET,	"/api/settings/system/status", ROLE_ADMIN, 0, settings_status },
+	{ HTTP_GET,	"/api/settings/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, settings_company_get },
+	{ HTTP_PUT,	"/api/settings/company/:companyId", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, settings_company_put },
+	{ HTTP_GET,	"/api/settings/user/preferences", ANY, ROUTE_READ, settings_prefs_get },
+	{ HTTP_PUT,	"/api/settings/user/preferences", ANY, ROUTE_BODY, settings_prefs_put },
+	{ HTTP_GET,	"/api/settings/themes", ANY, ROUTE_INLINE, settings_themes },
+	{ HTTP_GET,	"/api/settings/languages", ANY, ROUTE_INLINE, settings_languages },
+
+	{ HTTP_POST,	"/api/files/company/:companyId", ROLE_MANAGER, ROUTE_RAW | ROUTE_COMPANY_PARAM | ROUTE_SLOW, files_upload },
+	{ HTTP_GET,	"/api/files/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, files_list },
+	{ HTTP_GET,	"/api/files/:id", ANY, ROUTE_READ, files_get },
+	{ HTTP_GET,	"/api/files/:id/content", ANY, ROUTE_SLOW, files_content },
+	{ HTTP_DELETE,	"/api/files/:id", ROLE_MANAGER, ROUTE_SLOW, files_delete },
+	{ HTTP_GET,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
+	{ HTTP_PUT,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, integrations_put },
+	{ HTTP_DELETE,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_delete },
+	{ HTTP_GET,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
+	{ HTTP_PUT,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_BODY_OPT | ROUTE_COMPANY_PARAM, integrations_put },
+	{ HTTP_DELETE,	"/api/integrations/company/:companyId/incoming", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_delete },
+	/* Signed by the sender, not a bearer token: the handlers check. */
+	{ HTTP_POST,	"/api/webhooks/incoming/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED, incoming_webhook },
+	{ HTTP_POST,	"/api/webhooks/twilio/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_FORM | ROUTE_SIGNED, twilio_webhook },
 };
 const size_t nroutes = sizeof routes / sizeof routes[0];
 

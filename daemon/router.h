@@ -23,11 +23,18 @@ enum route_flags {
 	ROUTE_COMPANY_PARAM = 0x2,	/* first param names a company */
 	ROUTE_INLINE = 0x4,		/* answered on the loop, no database */
 	ROUTE_NO_RATELIMIT = 0x8,	/* operational endpoints */
-	ROUTE_SLOW = 0x10,		/* hashes passwords: the slow pool */
+	ROUTE_SLOW = 0x10,		/* hashes passwords or does file
+					   I/O: the slow pool */
 	ROUTE_READ = 0x20,		/* single statements, no transaction:
 					   may run pipelined (batch.h) */
 	ROUTE_BODY_OPT = 0x40,		/* a JSON body is allowed, not needed */
 	ROUTE_YAML = 0x80,		/* or application/yaml, kept raw */
+	ROUTE_RAW = 0x100,		/* a body of any type up to
+					   max_upload_bytes, kept raw */
+	ROUTE_FORM = 0x200,		/* application/x-www-form-urlencoded
+					   instead of JSON: req->form */
+	ROUTE_SIGNED = 0x400,		/* a webhook: keep the raw body and
+					   the signature headers */
 };
 
 struct route {

@@ -25,6 +25,7 @@
 #include <libwebsockets.h>
 
 #include "xmalloc.h"
+#include "form.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "daemon.h"
@@ -35,6 +36,7 @@
 #include "tcache.h"
 #include "server.h"
 #include "ws.h"
+#include "storage.h"
 
 /* One request in progress on a connection. */
 struct exchange {
@@ -44,6 +46,8 @@ struct exchange {
 	int				 expect_body;
 	int				 in_worker;
 	int				 close_after;
+	int				 streaming;	/* body being written */
+	size_t				 sent;		/* of the body */
 	int				 have_rl;
 	struct ratelimit_result		 rl;
 };
@@ -61,6 +65,8 @@ static char	 counted;
 
 struct config			 cfg;
 struct token_key		 tkey;
+time_t				 server_started;
+static char			 started_str[32];
 
 static struct lws_context	*context;
 static struct lws_vhost		*vh_unix;
@@ -185,7 +191,18 @@ query_rebuild(struct lws *wsi)
 	return q;
 }
 
-/* Write the whole response in one lws_write; 0 keep-alive, -1 close. */
+/*
+ * Bodies larger than this (file downloads) go out STREAM_CHUNK bytes per
+ * writable callback, from the response's own buffer: never copied whole
+ * into a second one, nor buffered whole inside lws.
+ */
+#define STREAM_MIN	(256 * 1024)
+#define STREAM_CHUNK	(64 * 1024)
+
+/*
+ * Write the response: small ones in one lws_write, large bodies streamed
+ * (see stream_more). 0 keep-alive, -1 close, 1 streaming.
+ */
 static int
 respond(struct lws *wsi, struct exchange *x)
 {
@@ -193,10 +210,13 @@ respond(struct lws *wsi, struct exchange *x)
 	struct response	*r = &job->resp;
 	unsigned char	*buf, *start, *p, *end;
 	char		 num[32];
-	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0);
+	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0) +
+			    (r->etag ? strlen(r->etag) : 0);
 	int		 close_after = x->close_after || draining;
+	int		 stream = r->len > STREAM_MIN &&
+			    job->req->method != HTTP_HEAD;
 
-	buf = xmalloc(LWS_PRE + hdrspace + r->len);
+	buf = xmalloc(LWS_PRE + hdrspace + (stream ? 0 : r->len));
 	start = p = buf + LWS_PRE;
 	end = start + hdrspace;
 
@@ -216,6 +236,8 @@ respond(struct lws *wsi, struct exchange *x)
 	HDR("cache-control:", "no-store");
 	if (r->location != NULL)
 		HDR("location:", r->location);
+	if (r->etag != NULL)
+		HDR("etag:", r->etag);
 	if (r->allow[0] != '\0')
 		HDR("allow:", r->allow);
 	if (r->retry_after > 0) {
@@ -235,6 +257,21 @@ respond(struct lws *wsi, struct exchange *x)
 #undef HDR
 	if (lws_finalize_http_header(wsi, &p, end))
 		goto fail;
+	if (stream) {
+		metrics_request(job->req->route ? router_index(job->req->route) :
+		    nroutes, r->status, now_mono() - job->started);
+		if (lws_write(wsi, start, (size_t)(p - start),
+		    LWS_WRITE_HTTP_HEADERS) != (int)(p - start)) {
+			free(buf);
+			return -1;
+		}
+		free(buf);
+		x->close_after = close_after;
+		x->streaming = 1;
+		x->sent = 0;
+		lws_callback_on_writable(wsi);
+		return 1;
+	}
 	if (r->len > 0 && job->req->method != HTTP_HEAD) {
 		memcpy(p, r->body, r->len);
 		p += r->len;
@@ -260,9 +297,40 @@ finish(struct lws *wsi, struct pss *pss)
 	int		 rc;
 
 	rc = respond(wsi, x);
+	if (rc == 1)
+		return 0;
 	pss->x = NULL;
 	exchange_free(x);
 	if (rc != 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/* The next chunk of a streamed body; the last completes the exchange. */
+static int
+stream_more(struct lws *wsi, struct pss *pss)
+{
+	static unsigned char	 buf[LWS_PRE + STREAM_CHUNK];	/* loop only */
+	struct exchange		*x = pss->x;
+	struct response		*r = &x->job->resp;
+	size_t			 n = r->len - x->sent;
+	int			 last, close_after = x->close_after;
+
+	if (n > STREAM_CHUNK)
+		n = STREAM_CHUNK;
+	last = x->sent + n == r->len;
+	memcpy(buf + LWS_PRE, r->body + x->sent, n);
+	if (lws_write(wsi, buf + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL :
+	    LWS_WRITE_HTTP) != (int)n)
+		return -1;
+	x->sent += n;
+	if (!last) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	pss->x = NULL;
+	exchange_free(x);
+	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
@@ -343,12 +411,40 @@ media_is(const char *ctype, const char *type)
 	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
 }
 
+/* A form body (ROUTE_FORM): fields in req->form, the bytes in req->raw. */
+static int
+parse_form(struct exchange *x, struct request *req, struct response *resp,
+    const char *ctype)
+{
+	char	*cause = NULL;
+
+	if (x->len > 0 && (ctype == NULL ||
+	    !media_is(ctype, "application/x-www-form-urlencoded")))
+		return resp_problem(resp, 415, "unsupported_media_type",
+		    "the request body must be application/x-www-form-urlencoded");
+	req->form = xcalloc(1, sizeof *req->form);
+	if (form_parse(x->body != NULL ? x->body : "", x->len, req->form,
+	    &cause) != 0) {
+		resp_problem(resp, 400, "bad_request", "%s", cause);
+		free(cause);
+		return -1;
+	}
+	if (x->body != NULL)
+		x->body[x->len] = '\0';
+	req->raw = x->body;
+	req->rawlen = x->len;
+	x->body = NULL;
+	return 0;
+}
+
 static int
 parse_body(struct exchange *x, struct request *req, struct response *resp,
     const char *ctype)
 {
 	json_error_t	 err;
 
+	if (req->route->flags & ROUTE_FORM)
+		return parse_form(x, req, resp, ctype);
 	if (x->len == 0)
 		return resp_problem(resp, 400, "bad_request",
 		    "a JSON object is required as the request body");
@@ -374,6 +470,13 @@ parse_body(struct exchange *x, struct request *req, struct response *resp,
 	if (!json_is_object(req->body))
 		return resp_problem(resp, 400, "bad_request",
 		    "the request body must be a JSON object");
+	if (req->route->flags & ROUTE_SIGNED) {
+		/* The signature covers these exact bytes. */
+		x->body[x->len] = '\0';
+		req->raw = x->body;
+		req->rawlen = x->len;
+		x->body = NULL;
+	}
 	return 0;
 }
 
@@ -409,7 +512,24 @@ dispatch(struct lws *wsi, struct pss *pss)
 		goto now;
 	if (router_authorize(req, resp) != 0)
 		goto now;
-	if ((req->route->flags & ROUTE_BODY) ||
+	if (req->route->flags & ROUTE_SIGNED) {
+		req->hook_id = custom_header(wsi, "webhook-id:");
+		req->hook_timestamp = custom_header(wsi, "webhook-timestamp:");
+		req->hook_signature = custom_header(wsi, "webhook-signature:");
+		req->twilio_signature = custom_header(wsi, "x-twilio-signature:");
+	}
+	if (req->route->flags & ROUTE_RAW) {
+		if (x->len == 0) {
+			resp_problem(resp, 400, "bad_request",
+			    "the file is required as the request body");
+			goto now;
+		}
+		/* The buffer moves to the request: one copy of an upload. */
+		req->content_type = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
+		req->raw = x->body;
+		req->rawlen = x->len;
+		x->body = NULL;
+	} else if ((req->route->flags & ROUTE_BODY) ||
 	    ((req->route->flags & ROUTE_BODY_OPT) && x->len > 0)) {
 		ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
 		if (parse_body(x, req, resp, ctype) != 0)
@@ -432,6 +552,52 @@ now:
 	free(authz);
 	free(ctype);
 	return finish(wsi, pss);
+}
+
+/*
+ * The body is welcome: answer "Expect: 100-continue" (curl sends it for
+ * bodies over 1 MiB and otherwise waits a second). Refusals (413, 401,
+ * 403) are answered before this, so such a client never sends the body.
+ */
+static void
+expect_continue(struct lws *wsi)
+{
+	static const char	 cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	unsigned char		 buf[LWS_PRE + sizeof cont];
+	char			*s = header(wsi, WSI_TOKEN_HTTP_EXPECT);
+
+	if (s != NULL && strcasecmp(s, "100-continue") == 0) {
+		memcpy(buf + LWS_PRE, cont, sizeof cont - 1);
+		lws_write(wsi, buf + LWS_PRE, sizeof cont - 1, LWS_WRITE_HTTP);
+	}
+	free(s);
+}
+
+/*
+ * An upload route (ROUTE_RAW) takes bodies up to max_upload_bytes, and
+ * only from a caller allowed to use it: authenticate and authorize before
+ * buffering, so nobody anonymous makes us hold a large body. dispatch()
+ * checks again; both are cheap. -1 with the response filled.
+ */
+static int
+raw_route(struct lws *wsi, struct exchange *x, size_t *limit)
+{
+	struct request	*req = x->job->req;
+	struct response	*resp = &x->job->resp;
+	char		 allow[64], *authz;
+	int		 rc;
+
+	if (router_match(req, allow, sizeof allow) != MATCH_OK ||
+	    !(req->route->flags & ROUTE_RAW))
+		return 0;
+	authz = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	rc = authenticate(wsi, req, resp, authz);
+	free(authz);
+	if (rc == 0)
+		rc = router_authorize(req, resp);
+	if (rc == 0)
+		*limit = cfg.max_upload;
+	return rc;
 }
 
 /* A new request: method, path, query, headers that matter, body plans. */
@@ -477,17 +643,22 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 		clen = strtoll(s, NULL, 10);
 		free(s);
 	}
+	req->if_none_match = header(wsi, WSI_TOKEN_HTTP_IF_NONE_MATCH);
 	if (clen > 0) {
+		size_t	 limit = cfg.max_body;
+
 		x->expect_body = 1;
 		x->close_after = 1;	/* see the comment at the top */
-		if ((size_t)clen > cfg.max_body) {
+		if (raw_route(wsi, x, &limit) != 0)
+			return finish(wsi, pss);
+		if ((size_t)clen > limit) {
 			resp_problem(&x->job->resp, 413, "payload_too_large",
-			    "the request body is larger than %zu bytes",
-			    cfg.max_body);
+			    "the request body is larger than %zu bytes", limit);
 			return finish(wsi, pss);
 		}
 		x->cap = (size_t)clen;
 		x->body = xmalloc(x->cap + 1);
+		expect_continue(wsi);
 		return 0;
 	}
 	return dispatch(wsi, pss);
@@ -562,6 +733,8 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		}
 		return dispatch(wsi, pss);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
+		if (pss->x != NULL && pss->x->streaming)
+			return stream_more(wsi, pss);
 		if (pss->x == NULL || !pss->x->in_worker || !pss->x->job->done)
 			return 0;
 		pss->x->in_worker = 0;
@@ -613,6 +786,9 @@ server_start(struct ev_loop *loop, char **cause)
 	char					 host[256];
 	int					 port;
 
+	server_started = time(NULL);
+	strftime(started_str, sizeof started_str, "%Y-%m-%dT%H:%M:%SZ",
+	    gmtime(&server_started));
 	lws_set_log_level(getenv("LWSDEBUG") ? 0xff : (LLL_ERR | LLL_WARN), NULL);
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
@@ -665,11 +841,19 @@ server_start(struct ev_loop *loop, char **cause)
 		chmod(cfg.socket_path, 0666);
 		log_info("listening on unix:%s", cfg.socket_path);
 	}
+	if (storage_init(cause) != 0)
+		return -1;
 	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
 	worker_start(cfg.workers, SLOW_WORKERS, cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;
+}
+
+const char *
+server_started_rfc3339(void)
+{
+	return started_str;
 }
 
 void

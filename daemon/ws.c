@@ -1,5 +1,9 @@
 /*
- * The calldocker.v1 WebSocket protocol (docs/ws.md): live event streams.
+ * The calldocker.v1 WebSocket protocol (docs/ws.md): the transport.
+ * Connections, their bounded send queues, heartbeats, the lookup threads
+ * and the wake-ups from other threads. Sign-in and the upgrade live in
+ * ws-auth.c, topics in ws-topics.c, calls and WebRTC signaling in
+ * ws-signal.c, website-widget callers in ws-widget.c.
  *
  * Threads. The event bus calls ws_on_event() on whatever thread publishes
  * (workers, the hub thread): it serializes the event once into a
@@ -11,25 +15,22 @@
  * LWS_CALLBACK_SERVER_WRITEABLE. A connection whose queue is full is a slow
  * consumer: its queue is dropped and it is closed with 4008.
  *
- * Lookups that need PostgreSQL (an agent's id at sign-in, snapshots) run
- * on one thread of our own with its own connection; results come back the
- * same way as events. The loop never blocks.
- *
- * Snapshot then deltas: a subscription takes effect on the loop at once,
- * then the snapshot is queried. Events that arrive meanwhile are held in
- * the connection's queue behind the point where the snapshot goes, so the
- * client sees "subscribed", the snapshots, then every later event (some
- * may already be reflected in the snapshot; objects carry their state).
+ * Work that needs PostgreSQL or the hub (an agent's id at sign-in,
+ * snapshots, widget keys, every call operation) runs as jobs on a few
+ * threads of our own, each with its own connection; one connection's jobs
+ * run one at a time, in order. Results come back the same way as events.
+ * The loop never blocks.
  */
 #include <sys/socket.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <ev.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <libwebsockets.h>
 
 #include "xmalloc.h"
@@ -37,158 +38,39 @@
 #include "daemon.h"
 #include "http.h"
 #include "events.h"
-#include "tcache.h"
 #include "revoke.h"
 #include "metrics.h"
 #include "db.h"
-#include "db-agent.h"
-#include "db-call.h"
-#include "db-queue.h"
-#include "call.h"
-#include "hub.h"
-#include "validate.h"
 #include "ws.h"
+#include "ws-int.h"
 
 #define AUTH_TIMEOUT		5.0	/* seconds to authenticate */
 #define SWEEP_EVERY		0.25	/* seconds between timer sweeps */
 #define MAX_QUEUE_BYTES		(1024 * 1024)
 #define MAX_MESSAGE		65536	/* largest message a client may send */
 #define SLOW_CLOSE_SECS		30	/* to deliver 4008 before dropping */
+#define LOOKUP_THREADS		2
 /*
  * The kernel's send buffer per WebSocket (Linux doubles it): without a cap
  * autotuning lets it grow to megabytes, which both hides a slow consumer
  * from the queue bound and costs memory per connection.
  */
 #define SOCKET_SNDBUF		32768
-#define SNAPSHOT_LIMIT		"10001"
-#define RECENT_CALLS		8
 
-enum {
-	CLOSE_AUTH_TIMEOUT = 4001,
-	CLOSE_TOKEN_EXPIRED = 4002,
-	CLOSE_UNAUTHORIZED = 4003,
-	CLOSE_SLOW = 4008,
-};
-
-enum topic {
-	T_QUEUES = 1,
-	T_AGENTS = 2,
-	T_CALLS = 4,
-};
-
-static const struct {
-	const char	*name;
-	unsigned	 bit;
-} topics[] = {
-	{ "queues", T_QUEUES },
-	{ "agents", T_AGENTS },
-	{ "calls", T_CALLS },
-};
-#define NTOPICS	(sizeof topics / sizeof topics[0])
-
-/* A serialized message; refs and everything else are loop-thread only. */
-struct msg {
-	int		 refs;
-	size_t		 len;
-	unsigned char	 buf[];		/* LWS_PRE + len */
-};
-
-struct qnode {
-	struct msg	*m;
-	int		 event;
-	struct qnode	*next;
-};
-
-/* An event from the bus, on its way to the loop. */
-struct pend {
-	struct msg	*m;
-	unsigned	 topic;
-	char		 company[UUID_LEN + 1];
-	char		 agent[UUID_LEN + 1];	/* "" for none */
-	char		 call[UUID_LEN + 1];
-	struct pend	*next;
-};
-
-enum conn_state {
-	C_NEW,		/* waiting for auth */
-	C_AUTHING,	/* an agent's id is being looked up */
-	C_AUTHED,
-};
-
-struct job;
-
-struct conn {
-	struct lws	*wsi;
-	struct conn	*prev, *next;
-	enum conn_state	 state;
-
-	enum role	 role;
-	char		 user[UUID_LEN + 1];
-	char		 company[UUID_LEN + 1];	/* the token's; "" for admins */
-	char		 sid[UUID_LEN + 1];
-	char		 agent[UUID_LEN + 1];	/* agents: their agent id */
-	time_t		 exp;
-
-	unsigned	 topics;
-	char		 scope[UUID_LEN + 1];	/* "" for every company */
-
-	struct job	*job;			/* outstanding lookup */
-
-	struct qnode	*head, *tail;
-	int		 count;
-	size_t		 evbytes;
-	int		 hold;		/* snapshot pending: hold events */
-	int		 ready;		/* nodes writable while holding */
-
-	int		 close_code;
-	const char	*close_reason;
-	double		 deadline;	/* auth by then; close sent by then */
-	int		 close_sent;	/* or given up on, while draining */
-
-	char		*rx;
-	size_t		 rxlen;
-
-	/* Agents: calls recently about them, to follow their release. */
-	char		 recent[RECENT_CALLS][UUID_LEN + 1];
-	int		 nrecent;
-};
-
-enum job_kind {
-	J_AGENT,
-	J_SNAPSHOT,
-};
-
-struct job {
-	enum job_kind	 kind;
-	struct conn	*c;		/* NULL once the connection closed */
-	enum role	 role;
-	char		 user[UUID_LEN + 1];
-	char		 scope[UUID_LEN + 1];
-	char		 agent[UUID_LEN + 1];
-	unsigned	 topics;
-	json_t		*id;		/* of the request, for the reply */
-	/* Results. */
-	int		 failed;
-	struct msg	*snap[NTOPICS];
-	int		 nsnap;
-	struct job	*next;
-};
-
+struct conn			*ws_conns;
 static struct lws_context	*context;
 static struct ev_loop		*evloop;
 static ev_timer			 sweep_timer;
-static struct conn		*conns;
 static int			 nconns;
 static int			 draining;
-static int			 nsubscribed;	/* loop: conns with topics */
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t		 cond = PTHREAD_COND_INITIALIZER;
 static struct pend		*pend_head, *pend_tail;
-static struct job		*todo_head, *todo_tail, *done_head, *done_tail;
+static struct wsjob		*todo_head, *todo_tail, *done_head, *done_tail;
 static int			 stopping, started;
-static int			 any_subscribed;	/* under lock */
-static pthread_t		 thread;
+static int			 listening;	/* under lock: anyone for the bus */
+static pthread_t		 threads[LOOKUP_THREADS];
 /* Held (read) around lws_cancel_service() so ws_stop() can fence it off. */
 static pthread_rwlock_t		 wake_lock = PTHREAD_RWLOCK_INITIALIZER;
 
@@ -206,8 +88,8 @@ msg_new(const char *s, size_t len)
 }
 
 /* Steals o. */
-static struct msg *
-msg_json(json_t *o)
+struct msg *
+ws_msg_json(json_t *o)
 {
 	char		*s = json_dumps(o, JSON_COMPACT);
 	struct msg	*m;
@@ -220,15 +102,14 @@ msg_json(json_t *o)
 	return m;
 }
 
-static void
-msg_unref(struct msg *m)
+void
+ws_msg_unref(struct msg *m)
 {
 	if (m != NULL && --m->refs == 0)
 		free(m);
 }
 
 /* ---- the connection's queue -------------------------------------------- */
-
 static void
 queue_clear(struct conn *c)
 {
@@ -236,7 +117,7 @@ queue_clear(struct conn *c)
 
 	for (n = c->head; n != NULL; n = next) {
 		next = n->next;
-		msg_unref(n->m);
+		ws_msg_unref(n->m);
 		free(n);
 	}
 	c->head = c->tail = NULL;
@@ -253,8 +134,8 @@ writable_now(const struct conn *c)
 }
 
 /* Close with a code once what is queued has gone out. */
-static void
-conn_close(struct conn *c, int code, const char *reason)
+void
+ws_close(struct conn *c, int code, const char *reason)
 {
 	if (c->close_code != 0)
 		return;
@@ -271,12 +152,12 @@ slow_consumer(struct conn *c)
 {
 	log_info("ws: closing a slow consumer (%d messages queued)", c->count);
 	queue_clear(c);
-	conn_close(c, CLOSE_SLOW, "slow consumer");
+	ws_close(c, CLOSE_SLOW, "slow consumer");
 }
 
 /* Queue a reference to m; events are bounded, replies are not. */
-static void
-enqueue(struct conn *c, struct msg *m, int event)
+void
+ws_enqueue(struct conn *c, struct msg *m, int event)
 {
 	struct qnode	*n;
 
@@ -303,42 +184,74 @@ enqueue(struct conn *c, struct msg *m, int event)
 		lws_callback_on_writable(c->wsi);
 }
 
-/* A reply: adds the request's id; steals o. */
-static void
-reply(struct conn *c, json_t *o, json_t *id)
+/* A message of no request; steals o. */
+void
+ws_send(struct conn *c, json_t *o)
 {
-	struct msg	*m;
+	struct msg	*m = ws_msg_json(o);
 
-	if (id != NULL)
-		json_object_set(o, "id", id);
-	m = msg_json(o);
-	enqueue(c, m, 0);
-	msg_unref(m);
+	ws_enqueue(c, m, 0);
+	ws_msg_unref(m);
 }
 
-static void
-reply_error(struct conn *c, json_t *id, const char *code, const char *message)
+/* A reply: adds the request's id; steals o. */
+void
+ws_reply(struct conn *c, json_t *o, json_t *id)
 {
-	reply(c, json_pack("{s:s,s:s,s:s}", "type", "error", "code", code,
+	if (id != NULL)
+		json_object_set(o, "id", id);
+	ws_send(c, o);
+}
+
+void
+ws_reply_error(struct conn *c, json_t *id, const char *code,
+    const char *message)
+{
+	ws_reply(c, json_pack("{s:s,s:s,s:s}", "type", "error", "code", code,
 	    "message", message), id);
 }
 
-/* ---- the lookup thread ---------------------------------------------------- */
+/* ---- jobs and the lookup threads ----------------------------------------- */
+
+struct wsjob *
+ws_job_new(void (*run)(struct db *, struct wsjob *),
+    void (*done)(struct wsjob *))
+{
+	struct wsjob	*j = xcalloc(1, sizeof *j);
+
+	j->run = run;
+	j->done = done;
+	return j;
+}
 
 static void
-job_free(struct job *j)
+job_free(struct wsjob *j)
 {
 	for (int i = 0; i < j->nsnap; i++)
 		free(j->snap[i]);	/* never shared yet */
 	json_decref(j->id);
+	json_decref(j->in);
+	json_decref(j->out);
+	free(j->detail);
 	free(j);
 }
 
-static void
-job_submit(struct conn *c, struct job *j)
+void
+ws_job_fail(struct wsjob *j, const char *code, const char *fmt, ...)
 {
-	j->c = c;
-	c->job = j;
+	va_list	 ap;
+
+	j->failed = 1;
+	j->code = code;
+	free(j->detail);
+	va_start(ap, fmt);
+	j->detail = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+static void
+job_dispatch(struct wsjob *j)
+{
 	pthread_mutex_lock(&lock);
 	if (todo_tail != NULL)
 		todo_tail->next = j;
@@ -349,116 +262,35 @@ job_submit(struct conn *c, struct job *j)
 	pthread_mutex_unlock(&lock);
 }
 
-static int
-page_all(struct page *pg)
+void
+ws_job_submit(struct conn *c, struct wsjob *j)
 {
-	memset(pg, 0, sizeof *pg);
-	pg->limit = 10000;
-	strlcpy_(pg->limit_str, SNAPSHOT_LIMIT, sizeof pg->limit_str);
-	return 0;
-}
-
-/* Items of one topic for the job's scope, or NULL on a database error. */
-static json_t *
-snapshot_items(struct db *db, const struct job *j, unsigned topic)
-{
-	const char	*scope = j->scope[0] != '\0' ? j->scope : NULL;
-	json_t		*items = json_array();
-	PGresult	*r = NULL;
-	struct page	 pg;
-
-	page_all(&pg);
-	switch (topic) {
-	case T_AGENTS:
-		if (j->role == ROLE_AGENT) {
-			if (j->agent[0] == '\0')
-				return items;
-			r = db_agent_get(db, scope, j->agent);
-		} else
-			r = db_agent_list(db, scope, NULL, &pg);
-		if (r == NULL)
-			break;
-		for (int i = 0; i < PQntuples(r) && i < pg.limit; i++)
-			json_array_append_new(items, agent_json(r, i));
-		PQclear(r);
-		return items;
-	case T_CALLS:
-		if ((r = db_call_live(db)) == NULL)
-			break;
-		for (int i = 0; i < PQntuples(r); i++) {
-			if (scope != NULL &&
-			    strcmp(PQgetvalue(r, i, CALL_C_COMPANY), scope) != 0)
-				continue;
-			if (j->role == ROLE_AGENT && (j->agent[0] == '\0' ||
-			    strcmp(PQgetvalue(r, i, CALL_C_AGENT), j->agent) != 0))
-				continue;
-			json_array_append_new(items, call_json(r, i));
-		}
-		PQclear(r);
-		return items;
-	case T_QUEUES:
-		if ((r = db_queue_list(db, scope, &pg)) == NULL)
-			break;
-		for (int i = 0; i < PQntuples(r) && i < pg.limit; i++) {
-			struct acd_queue_stats	 st;
-			json_t			*q = queue_json(r, i);
-
-			memset(&st, 0, sizeof st);
-			hub_queue_stats(PQgetvalue(r, i, QUEUE_C_ID), &st);
-			json_object_set_new(q, "live", json_pack("{s:i,s:i,s:f}",
-			    "waiting", st.waiting, "offering", st.offering,
-			    "longest_wait", st.longest_wait));
-			json_array_append_new(items, q);
-		}
-		PQclear(r);
-		return items;
-	default:
-		break;
+	j->c = c;
+	if (stopping) {		/* the threads are gone */
+		job_free(j);
+		return;
 	}
-	json_decref(items);
-	return NULL;
-}
-
-static void
-job_run(struct db *db, struct job *j)
-{
-	PGresult	*r;
-
-	switch (j->kind) {
-	case J_AGENT:
-		if ((r = db_agent_by_user(db, j->user)) == NULL) {
-			j->failed = 1;
-			return;
-		}
-		if (PQntuples(r) > 0)
-			strlcpy_(j->agent, PQgetvalue(r, 0, AGENT_C_ID),
-			    sizeof j->agent);
-		PQclear(r);
-		break;
-	case J_SNAPSHOT:
-		for (size_t t = 0; t < NTOPICS; t++) {
-			json_t		*items;
-			struct msg	*m;
-
-			if (!(j->topics & topics[t].bit))
-				continue;
-			if ((items = snapshot_items(db, j, topics[t].bit)) == NULL) {
-				j->failed = 1;
-				return;
-			}
-			m = msg_json(json_pack("{s:s,s:s,s:o}", "type", "snapshot",
-			    "topic", topics[t].name, "items", items));
-			j->snap[j->nsnap++] = m;
-		}
-		break;
+	if (c == NULL) {
+		job_dispatch(j);
+		return;
 	}
+	if (c->job != NULL) {
+		if (c->jobq_tail != NULL)
+			c->jobq_tail->next = j;
+		else
+			c->jobq = j;
+		c->jobq_tail = j;
+		return;
+	}
+	c->job = j;
+	job_dispatch(j);
 }
 
 static void *
 lookup_main(void *arg)
 {
 	struct db	 db;
-	struct job	*j;
+	struct wsjob	*j;
 	int		 wake;
 
 	db_init(&db, cfg.database_url);
@@ -474,7 +306,7 @@ lookup_main(void *arg)
 		j->next = NULL;
 		pthread_mutex_unlock(&lock);
 
-		job_run(&db, j);
+		j->run(&db, j);
 
 		pthread_mutex_lock(&lock);
 		wake = done_head == NULL && pend_head == NULL;
@@ -523,17 +355,21 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 	int		 wake, any;
 
 	pthread_mutex_lock(&lock);
-	any = any_subscribed && !stopping;
+	any = listening && !stopping;
 	pthread_mutex_unlock(&lock);
 	if (topic == 0 || !any || company == NULL)
 		return;
 	p = xcalloc(1, sizeof *p);
 	p->topic = topic;
+	strlcpy_(p->event, type, sizeof p->event);
 	strlcpy_(p->company, company, sizeof p->company);
 	copy_str(p->agent, sizeof p->agent, data, "agent_id");
-	if (topic == T_CALLS)
+	if (topic == T_CALLS) {
 		copy_str(p->call, sizeof p->call, data, "id");
-	p->m = msg_json(json_pack("{s:s,s:s,s:s,s:O}", "type", "event",
+		copy_str(p->state, sizeof p->state, data, "state");
+		p->data = json_deep_copy(data);
+	}
+	p->m = ws_msg_json(json_pack("{s:s,s:s,s:s,s:O}", "type", "event",
 	    "event", type, "topic", topic == T_CALLS ? "calls" :
 	    topic == T_AGENTS ? "agents" : "queues", "data", data));
 
@@ -542,7 +378,8 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 	if (stopping) {
 		pthread_mutex_unlock(&lock);
 		pthread_rwlock_unlock(&wake_lock);
-		msg_unref(p->m);
+		ws_msg_unref(p->m);
+		json_decref(p->data);
 		free(p);
 		return;
 	}
@@ -558,166 +395,40 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 	pthread_rwlock_unlock(&wake_lock);
 }
 
-static void
-set_subscribed(struct conn *c, unsigned topics_now)
-{
-	int	 before = c->topics != 0, after = topics_now != 0;
+/*
+ * The bus is listened to while some connection subscribes to a topic or
+ * takes part in calls (an agent, a widget caller).
+ */
+static int	 nparties;
 
-	c->topics = topics_now;
-	if (before == after)
-		return;
-	nsubscribed += after - before;
+void
+ws_listeners_changed(void)
+{
+	int	 any = ws_topics_any() || nparties > 0;
+
 	pthread_mutex_lock(&lock);
-	any_subscribed = nsubscribed > 0;
+	listening = any;
 	pthread_mutex_unlock(&lock);
+	if (!any)
+		ws_signal_clear();
 }
 
-static int
-recent_has(const struct conn *c, const char *call)
+void
+ws_party_set(struct conn *c, int party)
 {
-	for (int i = 0; i < c->nrecent; i++) {
-		if (strcmp(c->recent[i], call) == 0)
-			return i;
-	}
-	return -1;
-}
-
-static void
-recent_forget(struct conn *c, int i)
-{
-	c->nrecent--;
-	if (i != c->nrecent)
-		memcpy(c->recent[i], c->recent[c->nrecent], sizeof c->recent[i]);
-}
-
-/* May this agent's connection see this event? */
-static int
-agent_sees(struct conn *c, const struct pend *p)
-{
-	int	 i;
-
-	switch (p->topic) {
-	case T_AGENTS:
-		return c->agent[0] != '\0' && strcmp(p->agent, c->agent) == 0;
-	case T_CALLS:
-		if (c->agent[0] == '\0' || p->call[0] == '\0')
-			return 0;
-		i = recent_has(c, p->call);
-		if (strcmp(p->agent, c->agent) == 0) {
-			if (i < 0) {
-				if (c->nrecent == RECENT_CALLS)
-					recent_forget(c, 0);
-				strlcpy_(c->recent[c->nrecent++], p->call,
-				    sizeof c->recent[0]);
-			}
-			return 1;
-		}
-		/* Released (no agent): the agent it was about hears of it once. */
-		if (i >= 0) {
-			recent_forget(c, i);
-			return p->agent[0] == '\0';
-		}
-		return 0;
-	default:
-		return 1;
-	}
-}
-
-static void
-fan_out(struct pend *p)
-{
-	for (struct conn *c = conns; c != NULL; c = c->next) {
-		if (c->state != C_AUTHED || !(c->topics & p->topic) ||
-		    c->close_code != 0)
-			continue;
-		if (c->scope[0] != '\0' && strcmp(c->scope, p->company) != 0)
-			continue;
-		if (c->role == ROLE_AGENT && !agent_sees(c, p))
-			continue;
-		enqueue(c, p->m, 1);
-	}
-}
-
-static json_t *
-auth_reply(const struct conn *c)
-{
-	return json_pack("{s:s,s:s,s:s,s:s?,s:s?,s:I}", "type", "authenticated",
-	    "user_id", c->user, "role", role_name(c->role),
-	    "company_id", c->company[0] ? c->company : NULL,
-	    "agent_id", c->agent[0] ? c->agent : NULL,
-	    "expires_at", (json_int_t)c->exp);
-}
-
-static void
-job_done(struct job *j)
-{
-	struct conn	*c = j->c;
-	struct qnode	*at, *n;
-
-	if (c == NULL) {
-		job_free(j);
+	if (party == c->party)
 		return;
-	}
-	c->job = NULL;
-	switch (j->kind) {
-	case J_AGENT:
-		if (j->failed) {
-			reply_error(c, j->id, "unavailable",
-			    "the database is unreachable; try again shortly");
-			conn_close(c, 1013 /* try again later */,
-			    "try again later");
-			break;
-		}
-		strlcpy_(c->agent, j->agent, sizeof c->agent);
-		c->state = C_AUTHED;
-		reply(c, auth_reply(c), j->id);
-		break;
-	case J_SNAPSHOT:
-		if (c->close_code != 0)
-			break;
-		if (j->failed) {
-			/* No deltas from here on without their snapshot. */
-			c->hold = c->ready = 0;
-			set_subscribed(c, c->topics & ~j->topics);
-			reply_error(c, j->id, "unavailable",
-			    "the snapshot could not be read; subscribe again");
-			break;
-		}
-		/* After the nodes already writable, before the held events. */
-		at = NULL;
-		for (int i = 0; i < c->ready; i++)
-			at = at == NULL ? c->head : at->next;
-		for (int i = 0; i < j->nsnap; i++) {
-			n = xcalloc(1, sizeof *n);
-			n->m = j->snap[i];
-			j->snap[i] = NULL;
-			if (at == NULL) {
-				n->next = c->head;
-				c->head = n;
-			} else {
-				n->next = at->next;
-				at->next = n;
-			}
-			if (n->next == NULL)
-				c->tail = n;
-			at = n;
-			c->count++;
-		}
-		j->nsnap = 0;
-		c->hold = c->ready = 0;
-		if (c->head != NULL)
-			lws_callback_on_writable(c->wsi);
-		break;
-	}
-	job_free(j);
+	nparties += party - c->party;
+	c->party = party;
+	ws_listeners_changed();
 }
 
-/* The loop's wake-up: events first, then lookups, oldest first. */
 static void
 ws_service(void)
 {
 	struct pend	*p, *pnext;
-	struct job	*j, *jnext;
+	struct wsjob	*j, *jnext;
+	struct conn	*c;
 
 	pthread_mutex_lock(&lock);
 	p = pend_head;
@@ -727,198 +438,94 @@ ws_service(void)
 	pthread_mutex_unlock(&lock);
 	for (; p != NULL; p = pnext) {
 		pnext = p->next;
-		fan_out(p);
-		msg_unref(p->m);
+		ws_topics_fan_out(p);
+		if (p->topic == T_CALLS)
+			ws_signal_event(p);
+		ws_msg_unref(p->m);
+		json_decref(p->data);
 		free(p);
 	}
 	for (; j != NULL; j = jnext) {
 		jnext = j->next;
-		job_done(j);
+		if ((c = j->c) != NULL)
+			c->job = NULL;
+		j->done(j);
+		job_free(j);
+		/* The connection's next job, if it still is. */
+		if (c != NULL && c->job == NULL && c->jobq != NULL) {
+			struct wsjob *n = c->jobq;
+
+			if ((c->jobq = n->next) == NULL)
+				c->jobq_tail = NULL;
+			n->next = NULL;
+			c->job = n;
+			job_dispatch(n);
+		}
 	}
 }
 
 /* ---- messages from the client ------------------------------------------- */
 
-static void
-on_auth(struct conn *c, json_t *req, json_t *id)
-{
-	const char		*tok = json_string_value(json_object_get(req, "token"));
-	struct token_claims	 cl;
-	enum token_error	 e;
-	enum role		 role;
-	time_t			 now = time(NULL);
-	const char		*why = NULL;
-
-	if (c->state == C_AUTHING)
-		return reply_error(c, id, "not_authenticated",
-		    "authentication is in progress");
-	if (tok == NULL)
-		return reply_error(c, id, "bad_request",
-		    "auth needs a \"token\" string");
-	if ((e = tcache_verify(&tkey, tok, now, 0, &cl)) != TOKEN_OK)
-		why = token_strerror(e);
-	else if (revoke_check(cl.sid, now))
-		why = "this session has ended; sign in again";
-	else if (role_parse(cl.role, &role) != 0 || role == ROLE_NONE)
-		why = "the token names an unknown role";
-	else if (c->state == C_AUTHED && strcmp(cl.sub, c->user) != 0)
-		why = "a new token must be for the same user";
-	if (why != NULL) {
-		reply_error(c, id, "unauthorized", why);
-		conn_close(c, CLOSE_UNAUTHORIZED, "unauthorized");
-		return;
-	}
-	c->exp = cl.exp;
-	strlcpy_(c->sid, cl.sid, sizeof c->sid);
-	if (c->state == C_AUTHED) {	/* a refresh */
-		reply(c, auth_reply(c), id);
-		return;
-	}
-	c->role = role;
-	strlcpy_(c->user, cl.sub, sizeof c->user);
-	strlcpy_(c->company, cl.company, sizeof c->company);
-	strlcpy_(c->scope, cl.company, sizeof c->scope);
-	if (role == ROLE_AGENT) {
-		struct job	*j = xcalloc(1, sizeof *j);
-
-		j->kind = J_AGENT;
-		j->id = json_incref(id);
-		strlcpy_(j->user, c->user, sizeof j->user);
-		c->state = C_AUTHING;
-		job_submit(c, j);
-		return;
-	}
-	c->state = C_AUTHED;
-	reply(c, auth_reply(c), id);
-}
-
-/* Parse a "topics" array into bits; -1 on error (answered). */
-static int
-parse_topics(struct conn *c, json_t *req, json_t *id, unsigned *bits)
-{
-	json_t	*arr = json_object_get(req, "topics"), *v;
-	size_t	 i, t;
-
-	*bits = 0;
-	if (!json_is_array(arr) || json_array_size(arr) == 0) {
-		reply_error(c, id, "bad_request",
-		    "\"topics\" must be a non-empty array");
-		return -1;
-	}
-	json_array_foreach(arr, i, v) {
-		const char *s = json_string_value(v);
-
-		for (t = 0; t < NTOPICS; t++) {
-			if (s != NULL && strcmp(s, topics[t].name) == 0)
-				break;
-		}
-		if (t == NTOPICS) {
-			reply_error(c, id, "bad_topic",
-			    "topics are \"queues\", \"agents\" and \"calls\"");
-			return -1;
-		}
-		*bits |= topics[t].bit;
-	}
-	return 0;
-}
-
-static json_t *
-topic_list(unsigned bits)
-{
-	json_t	*a = json_array();
-
-	for (size_t t = 0; t < NTOPICS; t++) {
-		if (bits & topics[t].bit)
-			json_array_append_new(a, json_string(topics[t].name));
-	}
-	return a;
-}
+#define MAX_HELD	16	/* messages held while the sign-in is checked */
 
 static void
-on_subscribe(struct conn *c, json_t *req, json_t *id)
+dispatch(struct conn *c, json_t *req)
 {
-	json_t		*co = json_object_get(req, "company_id");
-	const char	*company = json_string_value(co);
-	unsigned	 bits;
-	struct job	*j;
+	json_t		*id = json_object_get(req, "id");
+	const char	*type = json_string_value(json_object_get(req, "type"));
 
-	if (parse_topics(c, req, id, &bits) != 0)
-		return;
-	if (co != NULL && !json_is_null(co) &&
-	    (company == NULL || !is_uuid(company)))
-		return reply_error(c, id, "bad_request",
-		    "\"company_id\" must be a UUID");
-	if (c->role != ROLE_ADMIN && company != NULL &&
-	    strcmp(company, c->company) != 0)
-		return reply_error(c, id, "forbidden",
-		    "you may subscribe to your own company only");
-	if (c->job != NULL)
-		return reply_error(c, id, "busy",
-		    "a snapshot is on its way; subscribe again after it");
-	if (c->role == ROLE_ADMIN && co != NULL) {
-		if (strcmp(c->scope, company ? company : "") != 0)
-			bits |= c->topics;	/* new scope: snapshot all again */
-		strlcpy_(c->scope, company ? company : "", sizeof c->scope);
-	}
-	set_subscribed(c, c->topics | bits);
-	reply(c, json_pack("{s:s,s:o,s:s?}", "type", "subscribed",
-	    "topics", topic_list(c->topics),
-	    "company_id", c->scope[0] ? c->scope : NULL), id);
-	/* Hold what follows until the snapshot is in front of it. */
-	c->hold = 1;
-	c->ready = c->count;
-	j = xcalloc(1, sizeof *j);
-	j->kind = J_SNAPSHOT;
-	j->id = json_incref(id);
-	j->role = c->role;
-	j->topics = bits;
-	strlcpy_(j->scope, c->scope, sizeof j->scope);
-	strlcpy_(j->agent, c->agent, sizeof j->agent);
-	job_submit(c, j);
+	if (type == NULL)
+		ws_reply_error(c, id, "bad_request",
+		    "a message is a JSON object with a \"type\"");
+	else if (strcmp(type, "ping") == 0)
+		ws_reply(c, json_pack("{s:s}", "type", "pong"), id);
+	else if (strcmp(type, "auth") == 0)
+		ws_auth(c, req, id);
+	else if (c->state == C_AUTHING) {
+		/* Sent right behind auth: answered once it is through. */
+		if (c->held == NULL)
+			c->held = json_array();
+		if (json_array_size(c->held) < MAX_HELD)
+			json_array_append(c->held, req);
+		else
+			ws_reply_error(c, id, "busy", "authentication is in"
+			    " progress; wait for \"authenticated\"");
+	} else if (c->state != C_AUTHED)
+		ws_reply_error(c, id, "not_authenticated",
+		    "the first message must be auth");
+	else if (!ws_topics_message(c, type, req, id) &&
+	    !ws_widget_message(c, type, req, id) &&
+	    !ws_signal_message(c, type, req, id))
+		ws_reply_error(c, id, "unknown_type", "no such message type");
 }
 
-static void
-on_unsubscribe(struct conn *c, json_t *req, json_t *id)
+/* The sign-in was checked: answer what came behind it (or drop it). */
+void
+ws_auth_done(struct conn *c)
 {
-	unsigned	 bits;
+	json_t	*held = c->held, *req;
+	size_t	 i;
 
-	if (parse_topics(c, req, id, &bits) != 0)
-		return;
-	set_subscribed(c, c->topics & ~bits);
-	reply(c, json_pack("{s:s,s:o}", "type", "unsubscribed",
-	    "topics", topic_list(c->topics)), id);
+	c->held = NULL;
+	if (c->state == C_AUTHED && c->close_code == 0) {
+		json_array_foreach(held, i, req)
+			dispatch(c, req);
+	}
+	json_decref(held);
 }
 
 static void
 on_message(struct conn *c, const char *buf, size_t len)
 {
 	json_error_t	 err;
-	json_t		*req, *id;
-	const char	*type;
+	json_t		*req;
 
 	req = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-	if (req == NULL || !json_is_object(req)) {
-		json_decref(req);
-		return reply_error(c, NULL, "bad_request",
+	if (req == NULL || !json_is_object(req))
+		ws_reply_error(c, NULL, "bad_request",
 		    "a message is a JSON object with a \"type\"");
-	}
-	id = json_object_get(req, "id");
-	if ((type = json_string_value(json_object_get(req, "type"))) == NULL)
-		reply_error(c, id, "bad_request",
-		    "a message is a JSON object with a \"type\"");
-	else if (strcmp(type, "ping") == 0)
-		reply(c, json_pack("{s:s}", "type", "pong"), id);
-	else if (strcmp(type, "auth") == 0)
-		on_auth(c, req, id);
-	else if (c->state != C_AUTHED)
-		reply_error(c, id, "not_authenticated",
-		    "the first message must be auth");
-	else if (strcmp(type, "subscribe") == 0)
-		on_subscribe(c, req, id);
-	else if (strcmp(type, "unsubscribe") == 0)
-		on_unsubscribe(c, req, id);
 	else
-		reply_error(c, id, "unknown_type", "no such message type");
+		dispatch(c, req);
 	json_decref(req);
 }
 
@@ -926,15 +533,16 @@ on_message(struct conn *c, const char *buf, size_t len)
 static int
 on_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 {
+	c->last_rx = now_mono();
 	if (lws_frame_is_binary(wsi)) {
-		conn_close(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
+		ws_close(c, LWS_CLOSE_STATUS_UNACCEPTABLE_OPCODE,
 		    "text frames only");
 		return 0;
 	}
 	if (lws_is_first_fragment(wsi))
 		c->rxlen = 0;
 	if (c->rxlen + len > MAX_MESSAGE) {
-		conn_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+		ws_close(c, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
 		    "message too big");
 		return 0;
 	}
@@ -957,8 +565,18 @@ static int
 on_writeable(struct conn *c, struct lws *wsi)
 {
 	struct qnode	*n = c->head;
+	unsigned char	 ping[LWS_PRE + 8];
 	int		 rc;
 
+	if (c->ping_due && c->close_code == 0) {
+		c->ping_due = 0;
+		memcpy(ping + LWS_PRE, "hb", 2);
+		if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+			return -1;
+		if (c->head != NULL)
+			lws_callback_on_writable(wsi);
+		return 0;
+	}
 	if (n != NULL && (!c->hold || c->ready > 0)) {
 		if ((c->head = n->next) == NULL)
 			c->tail = NULL;
@@ -969,7 +587,7 @@ on_writeable(struct conn *c, struct lws *wsi)
 			c->ready--;
 		rc = lws_write(wsi, n->m->buf + LWS_PRE, n->m->len,
 		    LWS_WRITE_TEXT);
-		msg_unref(n->m);
+		ws_msg_unref(n->m);
 		free(n);
 		if (rc < 0)
 			return -1;
@@ -987,7 +605,28 @@ on_writeable(struct conn *c, struct lws *wsi)
 	return 0;
 }
 
-/* Deadlines of every connection: auth, expiry, revocation, close. */
+/*
+ * Heartbeats: a ping frame every ws_ping_interval seconds to a socket that
+ * has been quiet that long; a socket from which nothing at all (not even a
+ * pong) arrived for ws_idle_timeout seconds is closed with 4009.
+ */
+static void
+heartbeat(struct conn *c, double mono)
+{
+	if (cfg.ws_idle_timeout > 0 && mono - c->last_rx > cfg.ws_idle_timeout) {
+		ws_close(c, CLOSE_IDLE, "idle timeout");
+		return;
+	}
+	if (cfg.ws_ping_interval > 0 &&
+	    mono - c->last_rx >= cfg.ws_ping_interval &&
+	    mono - c->last_ping >= cfg.ws_ping_interval) {
+		c->last_ping = mono;
+		c->ping_due = 1;
+		lws_callback_on_writable(c->wsi);
+	}
+}
+
+/* Deadlines of every connection: auth, expiry, revocation, heartbeats. */
 static void
 sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -995,7 +634,7 @@ sweep(struct ev_loop *loop, ev_timer *w, int revents)
 	double		 mono = now_mono();
 	time_t		 now = time(NULL);
 
-	for (c = conns; c != NULL; c = next) {
+	for (c = ws_conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->close_code != 0) {
 			if (mono > c->deadline)	/* closes and frees c */
@@ -1006,38 +645,89 @@ sweep(struct ev_loop *loop, ev_timer *w, int revents)
 		switch (c->state) {
 		case C_NEW:
 			if (mono > c->deadline)
-				conn_close(c, CLOSE_AUTH_TIMEOUT, "auth timeout");
+				ws_close(c, CLOSE_AUTH_TIMEOUT, "auth timeout");
 			break;
 		case C_AUTHING:
 			break;
 		case C_AUTHED:
-			if (now >= c->exp)
-				conn_close(c, CLOSE_TOKEN_EXPIRED, "token expired");
-			else if (revoke_check(c->sid, now))
-				conn_close(c, CLOSE_UNAUTHORIZED, "session revoked");
+			if (c->exp != 0 && now >= c->exp)
+				ws_close(c, CLOSE_TOKEN_EXPIRED, "token expired");
+			else if (!c->caller && revoke_check(c->sid, now))
+				ws_close(c, CLOSE_UNAUTHORIZED, "session revoked");
+			else
+				heartbeat(c, mono);
 			break;
 		}
 	}
+	ws_signal_tick();
 }
 
 static void
 conn_free(struct conn *c)
 {
+	struct wsjob	*j, *next;
+
 	if (c == NULL)
 		return;
 	if (c->job != NULL)
 		c->job->c = NULL;
-	set_subscribed(c, 0);
+	for (j = c->jobq; j != NULL; j = next) {
+		next = j->next;
+		job_free(j);
+	}
+	ws_signal_closed(c);
+	ws_topics_set(c, 0);
 	queue_clear(c);
 	free(c->rx);
+	free(c->origin);
+	json_decref(c->held);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		conns = c->next;
+		ws_conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	nconns--;
+	nparties -= c->party;
 	free(c);
+	ws_listeners_changed();
+}
+
+static void
+conn_new(struct lws *wsi, struct conn **pc)
+{
+	struct conn	*c;
+	int		 sz = SOCKET_SNDBUF, n;
+
+	c = *pc = xcalloc(1, sizeof *c);
+	c->wsi = wsi;
+	if ((c->next = ws_conns) != NULL)
+		ws_conns->prev = c;
+	ws_conns = c;
+	nconns++;
+	c->deadline = now_mono() + AUTH_TIMEOUT;
+	c->last_rx = c->last_ping = now_mono();
+	setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sz,
+	    sizeof sz);
+	lws_get_peer_simple(wsi, c->ip, sizeof c->ip);
+	if ((n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN)) > 0 && n < 1024) {
+		c->origin = xmalloc((size_t)n + 1);
+		if (lws_hdr_copy(wsi, c->origin, n + 1, WSI_TOKEN_ORIGIN) < 0) {
+			free(c->origin);
+			c->origin = NULL;
+		}
+	}
+	/*
+	 * Counted as a connection unless server.c did while it was HTTP; lws
+	 * gives LWS_CALLBACK_WSI_DESTROY to protocols[0], where server.c
+	 * uncounts it.
+	 */
+	if (lws_get_opaque_user_data(wsi) == NULL) {
+		lws_set_opaque_user_data(wsi, &nconns);
+		metrics_connection(1);
+	}
+	if (draining)
+		ws_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 }
 
 int
@@ -1048,36 +738,16 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 	switch (reason) {
 	case LWS_CALLBACK_ESTABLISHED:
-		c = *pc = xcalloc(1, sizeof *c);
-		c->wsi = wsi;
-		if ((c->next = conns) != NULL)
-			conns->prev = c;
-		conns = c;
-		nconns++;
-		c->deadline = now_mono() + AUTH_TIMEOUT;
-		{
-			int	 sz = SOCKET_SNDBUF;
-
-			setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF,
-			    &sz, sizeof sz);
-		}
-		/*
-		 * Counted as a connection unless server.c did while it was
-		 * HTTP; lws gives LWS_CALLBACK_WSI_DESTROY to protocols[0],
-		 * where server.c uncounts it.
-		 */
-		if (lws_get_opaque_user_data(wsi) == NULL) {
-			lws_set_opaque_user_data(wsi, &nconns);
-			metrics_connection(1);
-		}
-		if (draining)
-			conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY,
-			    "server shutting down");
+		conn_new(wsi, pc);
 		break;
 	case LWS_CALLBACK_RECEIVE:
 		if (c == NULL)
 			return -1;
 		return on_receive(c, wsi, in, len);
+	case LWS_CALLBACK_RECEIVE_PONG:
+		if (c != NULL)
+			c->last_rx = now_mono();
+		break;
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (c == NULL)
 			return -1;
@@ -1095,83 +765,6 @@ ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	return 0;
 }
 
-/* ---- the upgrade ------------------------------------------------------------ */
-
-static int
-offers_protocol(const char *list)
-{
-	const char	*p = list, *e;
-	size_t		 n = strlen(WS_PROTOCOL);
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		e = p;
-		while (*e != '\0' && *e != ',' && *e != ' ' && *e != '\t')
-			e++;
-		if ((size_t)(e - p) == n && strncmp(p, WS_PROTOCOL, n) == 0)
-			return 1;
-		p = e;
-	}
-	return 0;
-}
-
-/* Write a problem+json answer and hang up. */
-static int
-refuse(struct lws *wsi, int status, const char *code, const char *detail)
-{
-	unsigned char	*buf, *start, *p, *end;
-	char		*body;
-	size_t		 blen;
-	static const char ctype[] = "application/problem+json";
-
-	body = xasprintf("{\"type\":\"about:blank\",\"title\":\"%s\","
-	    "\"status\":%d,\"code\":\"%s\",\"detail\":\"%s\"}\n",
-	    status == 404 ? "Not Found" : "Bad Request", status, code, detail);
-	blen = strlen(body);
-	buf = xmalloc(LWS_PRE + 1024 + blen);
-	start = p = buf + LWS_PRE;
-	end = start + 1024;
-	if (lws_add_http_header_status(wsi, (unsigned)status, &p, end) ||
-	    lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-	    (const unsigned char *)ctype, (int)sizeof ctype - 1, &p, end) ||
-	    lws_add_http_header_content_length(wsi, blen, &p, end) ||
-	    lws_add_http_header_by_name(wsi, (const unsigned char *)"connection:",
-	    (const unsigned char *)"close", 5, &p, end) ||
-	    lws_finalize_http_header(wsi, &p, end)) {
-		free(buf);
-		free(body);
-		return -1;
-	}
-	memcpy(p, body, blen);
-	p += blen;
-	lws_write(wsi, start, (size_t)(p - start), LWS_WRITE_HTTP_FINAL);
-	free(buf);
-	free(body);
-	return -1;	/* the answer is out; hang up */
-}
-
-int
-ws_confirm_upgrade(struct lws *wsi, const char *upgrade)
-{
-	char	 uri[64], proto[256];
-	int	 ulen = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI);
-
-	if (upgrade == NULL || strcasecmp(upgrade, "websocket") != 0)
-		return 0;
-	if (ulen <= 0 || ulen >= (int)sizeof uri ||
-	    lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) < 0 ||
-	    strcmp(uri, "/ws") != 0)
-		return refuse(wsi, 404, "not_found",
-		    "WebSockets are served on /ws only");
-	if (lws_hdr_total_length(wsi, WSI_TOKEN_PROTOCOL) <= 0 ||
-	    lws_hdr_copy(wsi, proto, sizeof proto, WSI_TOKEN_PROTOCOL) < 0 ||
-	    !offers_protocol(proto))
-		return refuse(wsi, 400, "bad_request",
-		    "use Sec-WebSocket-Protocol: " WS_PROTOCOL);
-	return 0;
-}
-
 /* ---- start and stop ------------------------------------------------------------ */
 
 void
@@ -1182,8 +775,11 @@ ws_start(struct lws_context *ctx, struct ev_loop *loop)
 	ev_timer_init(&sweep_timer, sweep, SWEEP_EVERY, SWEEP_EVERY);
 	ev_timer_start(loop, &sweep_timer);
 	stopping = 0;
-	if (pthread_create(&thread, NULL, lookup_main, NULL) != 0)
-		fatal("ws: cannot start the lookup thread");
+	for (int i = 0; i < LOOKUP_THREADS; i++) {
+		if (pthread_create(&threads[i], NULL, lookup_main, NULL) != 0)
+			fatal("ws: cannot start the lookup threads");
+	}
+	ws_widget_start();
 	if (!started)
 		events_subscribe(ws_on_event, NULL);
 	started = 1;
@@ -1193,7 +789,7 @@ void
 ws_stop(void)
 {
 	struct pend	*p, *pnext;
-	struct job	*j, *jnext;
+	struct wsjob	*j, *jnext;
 
 	if (context == NULL)
 		return;
@@ -1204,13 +800,14 @@ ws_stop(void)
 	pthread_mutex_unlock(&lock);
 	pthread_rwlock_unlock(&wake_lock);
 	ev_timer_stop(evloop, &sweep_timer);
-	pthread_join(thread, NULL);
+	for (int i = 0; i < LOOKUP_THREADS; i++)
+		pthread_join(threads[i], NULL);
 	pthread_mutex_lock(&lock);
 	p = pend_head;
 	pend_head = pend_tail = NULL;
 	j = todo_head;
 	todo_head = todo_tail = NULL;
-	for (struct job *d = done_head; d != NULL; d = jnext) {
+	for (struct wsjob *d = done_head; d != NULL; d = jnext) {
 		jnext = d->next;
 		if (d->c != NULL)
 			d->c->job = NULL;
@@ -1220,7 +817,8 @@ ws_stop(void)
 	pthread_mutex_unlock(&lock);
 	for (; p != NULL; p = pnext) {
 		pnext = p->next;
-		msg_unref(p->m);
+		ws_msg_unref(p->m);
+		json_decref(p->data);
 		free(p);
 	}
 	for (; j != NULL; j = jnext) {
@@ -1229,6 +827,8 @@ ws_stop(void)
 			j->c->job = NULL;
 		job_free(j);
 	}
+	ws_widget_stop();
+	ws_signal_clear();
 	context = NULL;
 }
 
@@ -1236,13 +836,13 @@ void
 ws_drain(void)
 {
 	draining = 1;
-	for (struct conn *c = conns; c != NULL; c = c->next) {
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
 		/* A socket that cannot take the close frame is not waited for. */
 		if (lws_send_pipe_choked(c->wsi))
 			c->close_sent = 1;
 		queue_clear(c);
 		c->close_code = 0;
-		conn_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
+		ws_close(c, LWS_CLOSE_STATUS_GOINGAWAY, "server shutting down");
 	}
 }
 
@@ -1253,7 +853,7 @@ ws_draining(void)
 
 	if (!draining)
 		return 0;
-	for (struct conn *c = conns; c != NULL; c = c->next)
+	for (struct conn *c = ws_conns; c != NULL; c = c->next)
 		n += !c->close_sent;
 	return n;
 }

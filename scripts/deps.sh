@@ -11,10 +11,11 @@ pkgs=(
 	build-essential pkg-config
 	libwebsockets-dev libwebsockets-evlib-ev libev-dev
 	libpq-dev libjansson-dev libyaml-dev libjwt-dev libcurl4-openssl-dev
-	libncurses-dev libreadline-dev libcrypt-dev
+	libncurses-dev libreadline-dev libcrypt-dev libssl-dev
 	postgresql
 	bats bats-assert bats-support
-	tmux python3 curl jq
+	tmux python3 curl jq openssl
+	chromium chromium-driver	# the browser test (t0620)
 )
 bench_pkgs=(wrk nginx-light)
 

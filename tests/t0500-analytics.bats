@@ -203,6 +203,12 @@ teardown_file() { cd_teardown; }
 	assert_json ".items[] | select(.agent_id == \"$A2\") | .missed_offers" 2
 	assert_json ".items[] | select(.agent_id == \"$A2\") | .miss_rate" 1
 	assert_json ".items[] | select(.agent_id == \"$A2\") | .state" away
+	# Time per state from the state log: Ann talked, Bob was sent away.
+	assert_json ".items[] | select(.agent_id == \"$A1\") | .state_seconds.busy > 0" true
+	assert_json ".items[] | select(.agent_id == \"$A1\") | .staffed_seconds > 0" true
+	assert_json ".items[] | select(.agent_id == \"$A2\") | .state_seconds.away > 0" true
+	assert_json ".items[] | select(.agent_id == \"$A2\") | .away_reasons[0].reason" "missed offers"
+	assert_json ".items[] | select(.agent_id == \"$A2\") | .occupancy" 0
 }
 
 @test "insights: peak hours, breaching queues, missing agents, IVR drop-outs" {

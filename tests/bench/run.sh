@@ -2,7 +2,9 @@
 # make bench: wrk against nginx (the reference, measured in the same run)
 # and against calldockerd's GET /health and GET /api/auth/profile. Prints
 # req/s, p99 and the ratios against the targets. The numbers never fail the
-# build; only a setup that cannot run does.
+# build; only a setup that cannot run does. Then the sections of
+# tests/bench/calls.sh (calls and the ACD), the IVR benchmark and
+# tests/bench/ws.sh (10,000 WebSockets).
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
 set -uo pipefail
@@ -14,6 +16,10 @@ conns=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-2}
 
 scripts/deps.sh --bench || exit 1
+# 10,000 WebSockets (tests/bench/ws.sh) need as many descriptors in the
+# daemon and in the client, and the daemon sizes its tables at start-up:
+# raise the soft limit to the hard one before anything starts.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 for b in bin/calldockerd bin/calldocker; do
 	[[ -x $b ]] || { echo "bench: no $b: run make first" >&2; exit 1; }
 done
@@ -159,6 +165,9 @@ fi
 # Calls, queues and the ACD (issue 3), with this run's daemon and nginx.
 . tests/bench/calls.sh
 
+# Analytics over a year of calls (issue 6).
+. tests/bench/analytics.sh
+
 # ---- IVR parser, validator and engine (tests/bench/ivr-bench.c) ------------
 echo
 if [[ -x build/bench/ivr-bench ]]; then
@@ -174,4 +183,7 @@ if [[ -x build/bench/wb-bench ]]; then
 else
 	echo "bench: no build/bench/wb-bench: run make bench" >&2
 fi
+
+# ---- WebSockets (issue 7), with this run's daemon --------------------------
+. tests/bench/ws.sh
 exit 0

@@ -15,11 +15,22 @@
         consumer).
         Ends at a close frame (a line {"close": CODE, "reason": "..."}), at
         EOF ({"eof": true}) or after --seconds.
+
+    ws.py peer PORT --out FILE --cmds FILE [--origin O] [--seconds N]
+               [--no-pong] [--stamp]
+        A scripted party: connect (with an Origin header if given), then
+        send each line appended to the --cmds file as it appears (a JSON
+        message), while writing every message received to FILE. The line
+        "!close" sends a close frame and ends; "!drop" drops the TCP
+        connection without one. --no-pong leaves ping frames unanswered
+        (each is logged as {"ping": true}); --stamp adds "_t" (receive time,
+        seconds) to every line.
 """
 import argparse
 import base64
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -31,7 +42,10 @@ class Closed(Exception):
 
 
 class WS:
-    def __init__(self, port, path="/ws", protocol="calldocker.v1", rcvbuf=0):
+    def __init__(self, port, path="/ws", protocol="calldocker.v1", rcvbuf=0,
+                 origin="", pong=True):
+        self.pong = pong
+        self.pings = 0
         self.s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:
             self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
@@ -43,6 +57,8 @@ class WS:
                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n")
         if protocol:
             req += f"Sec-WebSocket-Protocol: {protocol}\r\n"
+        if origin:
+            req += f"Origin: {origin}\r\n"
         self.s.sendall((req + "\r\n").encode())
         head = self._until(b"\r\n\r\n")
         self.status_line = head.split(b"\r\n", 1)[0].decode()
@@ -70,6 +86,61 @@ class WS:
             self._recv()
         out, self.buf = self.buf[:n], self.buf[n:]
         return out
+
+    def pop_frame(self):
+        """A whole frame from the buffer (op, fin, payload), or None."""
+        b = self.buf
+        if len(b) < 2:
+            return None
+        n, i = b[1] & 0x7F, 2
+        if n == 126:
+            if len(b) < 4:
+                return None
+            n, i = struct.unpack("!H", b[2:4])[0], 4
+        elif n == 127:
+            if len(b) < 10:
+                return None
+            n, i = struct.unpack("!Q", b[2:10])[0], 10
+        if len(b) < i + n:
+            return None
+        self.buf = b[i + n:]
+        return b[0] & 0x0F, b[0] & 0x80, b[i:i + n]
+
+    def poll_messages(self, timeout):
+        """Text messages that arrived within timeout; Closed at a close."""
+        if getattr(self, "closed", None):
+            raise self.closed
+        r, _, _ = select.select([self.s], [], [], timeout)
+        if r:
+            self._recv()
+        out = []
+        while True:
+            f = self.pop_frame()
+            if f is None:
+                return out
+            op, fin, payload = f
+            if op == 8:
+                code = struct.unpack("!H", payload[:2])[0] \
+                    if len(payload) >= 2 else None
+                try:
+                    self.send_frame(8, payload[:2])
+                except OSError:
+                    pass
+                self.closed = Closed(code, payload[2:].decode(errors="replace"))
+                if out:
+                    return out
+                raise self.closed
+            if op == 9:
+                self.pings += 1
+                if self.pong:
+                    self.send_frame(10, payload)
+                continue
+            if op == 10:
+                continue
+            self.frag = getattr(self, "frag", b"") + payload
+            if fin:
+                out.append(self.frag.decode())
+                self.frag = b""
 
     def send_frame(self, opcode, payload):
         mask = os.urandom(4)
@@ -109,7 +180,9 @@ class WS:
                     pass
                 raise Closed(code, payload[2:].decode(errors="replace"))
             if op == 9:
-                self.send_frame(10, payload)
+                self.pings += 1
+                if self.pong:
+                    self.send_frame(10, payload)
                 continue
             if op == 10:
                 continue
@@ -211,6 +284,59 @@ def cmd_listen(a):
         emit({"eof": True})
 
 
+def cmd_peer(a):
+    out = open(a.out, "a", buffering=1)
+
+    def emit(obj):
+        if a.stamp:
+            obj["_t"] = time.time()
+        out.write(json.dumps(obj) + "\n")
+
+    deadline = time.time() + a.seconds
+    try:
+        ws = WS(a.port, origin=a.origin, pong=not a.no_pong)
+    except (OSError, EOFError) as e:
+        emit({"connect_error": str(e)})
+        return
+    if not ws.status_line.startswith("HTTP/1.1 101"):
+        emit({"refused": ws.status_line})
+        return
+    emit({"protocol": ws.headers.get("sec-websocket-protocol")})
+    done = 0
+    pings = 0
+    try:
+        while time.time() < deadline:
+            try:
+                with open(a.cmds) as f:
+                    lines = f.read().split("\n")
+            except FileNotFoundError:
+                lines = []
+            for line in lines[done:-1]:
+                done += 1
+                if line == "!close":
+                    ws.send_frame(8, struct.pack("!H", 1000))
+                    emit({"closed_by_client": True})
+                    return
+                if line == "!drop":
+                    ws.s.close()
+                    emit({"dropped": True})
+                    return
+                ws.send_frame(1, line.encode())
+            try:
+                msgs = ws.poll_messages(0.02)
+            finally:
+                while pings < ws.pings:
+                    pings += 1
+                    emit({"ping": True})
+            for m in msgs:
+                emit(json.loads(m))
+        emit({"timeout": True})
+    except Closed as c:
+        emit({"close": c.args[0], "reason": c.args[1]})
+    except (EOFError, ConnectionResetError, BrokenPipeError):
+        emit({"eof": True})
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -231,9 +357,19 @@ def main():
     ls.add_argument("--reauth-after", type=float, default=0)
     ls.add_argument("--reauth-token", default="")
     ls.add_argument("--send", action="append", default=[])
+    pe = sub.add_parser("peer")
+    pe.add_argument("port", type=int)
+    pe.add_argument("--out", required=True)
+    pe.add_argument("--cmds", required=True)
+    pe.add_argument("--origin", default="")
+    pe.add_argument("--seconds", type=float, default=30)
+    pe.add_argument("--no-pong", action="store_true")
+    pe.add_argument("--stamp", action="store_true")
     a = p.parse_args()
     if a.cmd == "upgrade":
         cmd_upgrade(a)
+    elif a.cmd == "peer":
+        cmd_peer(a)
     else:
         cmd_listen(a)
 

@@ -1,0 +1,295 @@
+/*
+ * POST /api/webhooks/incoming/:companyId: outside systems create, update
+ * and hang up calls, signed the Standard Webhooks way instead of with a
+ * bearer token. webhook-signature carries "v1,<base64 HMAC-SHA256 of
+ * id.timestamp.body>" under the company's secret; the timestamp must be
+ * within five minutes of ours and each webhook-id is accepted once. An
+ * unknown company, no secret, a bad or stale signature all answer the same
+ * 401. Calls go through the handlers of POST /api/calls and PUT
+ * /api/calls/:id, keyed by the sender's external_id.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-call.h"
+#include "db-ivr.h"
+#include "db-integration.h"
+#include "call.h"
+#include "hub.h"
+#include "validate.h"
+#include "hmac.h"
+
+#define INCOMING_TOLERANCE	300	/* seconds either way */
+#define INCOMING_MAX_ID		200
+#define INCOMING_MAX_EXTERNAL	100
+
+/* An outside system's id for a call, as the call's idempotency key. */
+static char *
+external_key(const char *external_id)
+{
+	return xasprintf("external:%s", external_id);
+}
+
+/*
+ * Check the signature headers against the company's secret: 1 good, 0 not
+ * (whatever the reason), -1 database error. The same work is done when the
+ * company has no secret, so timing does not tell either.
+ */
+static int
+incoming_verify(struct hctx *h, const char *company)
+{
+	static const unsigned char dummy[32];
+	const struct request	*req = h->req;
+	unsigned char		*key = NULL;
+	size_t			 keylen = 0;
+	char			*msg, *sig, *want, *tok, *save = NULL;
+	const char		*secret = NULL;
+	long long		 ts;
+	char			*end;
+	PGresult		*res;
+	int			 good = 0;
+
+	if (req->hook_id == NULL || req->hook_timestamp == NULL ||
+	    req->hook_signature == NULL || req->raw == NULL ||
+	    strlen(req->hook_id) == 0 || strlen(req->hook_id) > INCOMING_MAX_ID)
+		return 0;
+	ts = strtoll(req->hook_timestamp, &end, 10);
+	if (*end != '\0' || end == req->hook_timestamp ||
+	    llabs(ts - (long long)time(NULL)) > INCOMING_TOLERANCE)
+		return 0;
+	if ((res = db_integration_get(h->db, company, "incoming")) == NULL)
+		return -1;
+	if (PQntuples(res) == 1)
+		secret = PQgetvalue(res, 0, INTEG_C_SECRET);
+	if (secret == NULL || hmac_secret_key(secret, &key, &keylen) != 0) {
+		key = NULL;
+		secret = NULL;
+	}
+	msg = xmalloc(strlen(req->hook_id) + strlen(req->hook_timestamp) +
+	    req->rawlen + 3);
+	memcpy(msg, req->hook_id, strlen(req->hook_id));
+	end = msg + strlen(req->hook_id);
+	*end++ = '.';
+	memcpy(end, req->hook_timestamp, strlen(req->hook_timestamp));
+	end += strlen(req->hook_timestamp);
+	*end++ = '.';
+	memcpy(end, req->raw, req->rawlen);
+	end += req->rawlen;
+	sig = hmac_b64(HMAC_SHA256, key ? key : dummy, key ? keylen :
+	    sizeof dummy, msg, (size_t)(end - msg));
+	want = xasprintf("v1,%s", sig);
+	/* Several signatures may come, space-separated (key rotation). */
+	tok = xstrdup(req->hook_signature);
+	for (char *t = strtok_r(tok, " ", &save); t != NULL;
+	    t = strtok_r(NULL, " ", &save))
+		good |= hmac_equal(t, want);
+	free(tok);
+	free(want);
+	free(sig);
+	free(msg);
+	if (key != NULL) {
+		OPENSSL_cleanse(key, keylen);
+		free(key);
+	}
+	PQclear(res);
+	return good && secret != NULL;
+}
+
+/* Run a call handler on call (an id) instead of the route's parameter. */
+static int
+on_call(struct hctx *h, const char *call, handler_fn fn)
+{
+	char	*saved = h->req->params[0];
+	char	 id[UUID_LEN + 1];
+	int	 rc;
+
+	strlcpy_(id, call, sizeof id);
+	h->req->params[0] = id;
+	rc = fn(h);
+	h->req->params[0] = saved;
+	return rc;
+}
+
+/* Replace the request's body (the handlers read it). */
+static void
+set_body(struct hctx *h, json_t *body)
+{
+	json_decref(h->req->body);
+	h->req->body = body;
+}
+
+int
+webhook_hangup(struct hctx *h, const char *company, const PGresult *call)
+{
+	struct hub_call_op	 op = { 0 };
+	struct hub_result	 r;
+	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	enum call_state		 st = CALL_NEW;
+
+	if (call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st) == 0 &&
+	    call_is_final(st)) {
+		resp_json(h->resp, 200, call_json(call, 0));
+		return 0;
+	}
+	if (st == CALL_IVR) {
+		/* The flow learns where the caller dropped out. */
+		set_body(h, json_pack("{s:s}", "type", "hangup"));
+		return on_call(h, id, calls_ivr_input);
+	}
+	op.op = HUB_HANGUP;
+	op.company = company;
+	op.call = id;
+	hub_call(h->db, &op, &r);
+	if (r.status >= 400) {
+		PQclear(r.row);
+		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
+	}
+	resp_json(h->resp, 200, call_json(r.row, 0));
+	PQclear(r.row);
+	return 0;
+}
+
+/* The call an outside system knows by external_id; NULL with resp filled. */
+static PGresult *
+external_call(struct hctx *h, const char *company, const char *external_id)
+{
+	char		*key = external_key(external_id);
+	PGresult	*res = db_call_by_key(h->db, company, key);
+
+	free(key);
+	if (res == NULL) {
+		db_fail(h->db, h->resp);
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		resp_problem(h->resp, 404, "not_found", "no call has this"
+		    " external_id");
+		return NULL;
+	}
+	return res;
+}
+
+/* call.create: POST /api/calls with the queue by name or id. */
+static int
+incoming_create(struct hctx *h, const char *company, const char *ext)
+{
+	json_t		*b = json_deep_copy(h->req->body), *data;
+	const char	*queue = NULL;
+	struct fields	 f;
+	PGresult	*q;
+
+	fields_init(&f);
+	if (field_string(b, "queue", 0, 100, &f, &queue) == 1 && !is_uuid(queue)) {
+		if ((q = db_ivr_queue_id(h->db, company, queue)) == NULL) {
+			fields_free(&f);
+			json_decref(b);
+			return db_fail(h->db, h->resp);
+		}
+		if (PQntuples(q) == 1)
+			json_object_set_new(b, "queue_id", json_string(
+			    PQgetvalue(q, 0, 0)));
+		else
+			fields_add(&f, "queue", "no such queue");
+		PQclear(q);
+	} else if (queue != NULL)
+		json_object_set_new(b, "queue_id", json_string(queue));
+	if (fields_any(&f)) {
+		json_decref(b);
+		return resp_invalid(h->resp, &f);
+	}
+	fields_free(&f);
+	/* The caller's data tells where the call came from. */
+	if ((data = json_object_get(b, "caller_data")) == NULL) {
+		data = json_object();
+		json_object_set_new(b, "caller_data", data);
+	}
+	if (json_is_object(data))
+		json_object_set_new(data, "external_id", json_string(ext));
+	json_object_del(b, "queue");
+	json_object_del(b, "action");
+	json_object_del(b, "external_id");
+	free(h->req->idempotency_key);
+	h->req->idempotency_key = external_key(ext);
+	set_body(h, b);
+	return calls_create(h);
+}
+
+int
+incoming_webhook(struct hctx *h)
+{
+	static const char *const create_keys[] = { "action", "external_id",
+	    "queue", "caller_number", "caller_name", "caller_data", "priority",
+	    "skills", "media", "ivr", NULL };
+	static const char *const update_keys[] = { "action", "external_id",
+	    "notes", "tags", "disposition", "caller_data", "priority", NULL };
+	static const char *const hangup_keys[] = { "action", "external_id",
+	    NULL };
+	char		 company[UUID_LEN + 1];
+	const char	*action = NULL, *ext = NULL;
+	struct fields	 f;
+	PGresult	*call;
+	json_t		*b;
+	int		 rc;
+
+	strlcpy_(company, h->req->params[0], sizeof company);
+	switch (incoming_verify(h, company)) {
+	case -1:
+		return db_fail(h->db, h->resp);
+	case 0:
+		return resp_problem(h->resp, 401, "unauthorized", "the webhook"
+		    " signature does not verify");
+	}
+	/* From here on the request acts for the company that signed it. */
+	h->req->scope = h->req->params[0];
+	b = h->req->body;
+	fields_init(&f);
+	if (field_string(b, "action", 1, 32, &f, &action) == 1 &&
+	    strcmp(action, "call.create") != 0 &&
+	    strcmp(action, "call.update") != 0 &&
+	    strcmp(action, "call.hangup") != 0)
+		fields_add(&f, "action", "must be call.create, call.update or"
+		    " call.hangup");
+	field_string(b, "external_id", 1, INCOMING_MAX_EXTERNAL, &f, &ext);
+	if (!fields_any(&f))
+		fields_only(b, strcmp(action, "call.create") == 0 ? create_keys :
+		    strcmp(action, "call.update") == 0 ? update_keys :
+		    hangup_keys, &f);
+	if (fields_any(&f))
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	switch (db_delivery_claim(h->db, company, h->req->hook_id)) {
+	case -1:
+		return db_fail(h->db, h->resp);
+	case 0:
+		return resp_problem(h->resp, 409, "replayed", "this webhook-id"
+		    " was delivered already");
+	}
+	if (strcmp(action, "call.create") == 0)
+		rc = incoming_create(h, company, ext);
+	else if ((call = external_call(h, company, ext)) == NULL)
+		rc = -1;
+	else {
+		if (strcmp(action, "call.update") == 0) {
+			json_object_del(b, "action");
+			json_object_del(b, "external_id");
+			rc = on_call(h, PQgetvalue(call, 0, CALL_C_ID),
+			    calls_update);
+		} else
+			rc = webhook_hangup(h, company, call);
+		PQclear(call);
+	}
+	/* A delivery that failed may be sent again with the same id. */
+	if (h->resp->status >= 400 &&
+	    db_delivery_forget(h->db, company, h->req->hook_id) != 0)
+		log_warn("incoming: cannot forget a failed delivery id");
+	return rc;
+}

@@ -1,0 +1,107 @@
+/*
+ * GET /api/settings/system/status: what an administrator wants on one page
+ * (version, uptime, database, worker pools, connections, live queue and
+ * call counts, memory), from the same sources as /ready and /metrics.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "router.h"
+#include "handlers.h"
+#include "metrics.h"
+#include "worker.h"
+#include "server.h"
+#include "daemon.h"
+#include "db.h"
+#include "storage.h"
+
+#ifndef CALLDOCKER_VERSION
+#define CALLDOCKER_VERSION	"0.1.0"
+#endif
+
+static struct db_stmt st_counts = { .sql =
+	"SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM queues),"
+	" (SELECT count(*) FROM agents),"
+	" (SELECT count(*) FROM agents WHERE state <> 'offline'),"
+	" count(*) FILTER (WHERE state IN ('queued', 'offering')),"
+	" count(*) FILTER (WHERE state = 'ivr'),"
+	" count(*) FILTER (WHERE state IN ('connected', 'on_hold')),"
+	" count(*) FILTER (WHERE state = 'wrap_up'),"
+	" (SELECT max(version) FROM schema_migrations),"
+	" current_setting('server_version')"
+	" FROM calls WHERE state IN ('queued', 'offering', 'ivr', 'connected',"
+	" 'on_hold', 'wrap_up')" };
+
+/* A "VmRSS:   1234 kB" line of /proc/self/status, in bytes; -1 if absent. */
+static long long
+proc_status_kb(const char *name)
+{
+	FILE		*f = fopen("/proc/self/status", "r");
+	char		 line[256];
+	size_t		 n = strlen(name);
+	long long	 v = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (strncmp(line, name, n) == 0 && line[n] == ':') {
+			v = strtoll(line + n + 1, NULL, 10) * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static json_int_t
+count(const PGresult *res, int c)
+{
+	return (json_int_t)strtoll(PQgetvalue(res, 0, c), NULL, 10);
+}
+
+int
+settings_status(struct hctx *h)
+{
+	struct pool_stats	 ps;
+	PGresult		*res;
+	json_t			*db, *doc;
+	double			 t0 = now_mono(), ms;
+
+	res = db_run(h->db, &st_counts, 0, NULL);
+	ms = (now_mono() - t0) * 1000;
+	if (res != NULL)
+		db = json_pack("{s:s,s:f,s:s,s:s}", "status", "ready",
+		    "latency_ms", ms, "server_version", PQgetvalue(res, 0, 9),
+		    "schema_version", PQgetvalue(res, 0, 8));
+	else
+		db = json_pack("{s:s}", "status", "unreachable");
+	worker_stats(&ps);
+	doc = json_pack("{s:s,s:s,s:I,s:s,s:o,s:{s:i,s:i,s:i,s:i},s:I}",
+	    "status", res != NULL ? "ok" : "degraded",
+	    "version", CALLDOCKER_VERSION,
+	    "uptime_seconds", (json_int_t)(time(NULL) - server_started),
+	    "started_at", server_started_rfc3339(),
+	    "database", db,
+	    "workers", "configured", ps.workers, "connected", ps.connected,
+	    "busy", ps.busy, "queued", ps.queued,
+	    "connections", (json_int_t)metrics_open_connections());
+	json_object_set_new(doc, "storage", json_string(storage_name()));
+	json_object_set_new(doc, "memory", json_pack("{s:I,s:I}",
+	    "rss_bytes", (json_int_t)proc_status_kb("VmRSS"),
+	    "peak_rss_bytes", (json_int_t)proc_status_kb("VmHWM")));
+	if (res != NULL) {
+		json_object_set_new(doc, "live", json_pack("{s:I,s:I,s:I,s:I,"
+		    "s:{s:I,s:I,s:I,s:I}}",
+		    "companies", count(res, 0), "queues", count(res, 1),
+		    "agents", count(res, 2), "agents_signed_in", count(res, 3),
+		    "calls", "waiting", count(res, 4), "in_ivr", count(res, 5),
+		    "talking", count(res, 6), "wrap_up", count(res, 7)));
+		PQclear(res);
+	}
+	resp_json(h->resp, 200, doc);
+	return 0;
+}

@@ -1,0 +1,387 @@
+/*
+ * POST /api/webhooks/twilio/:companyId: Twilio's voice webhooks. Every
+ * request must carry X-Twilio-Signature, the base64 HMAC-SHA1 under the
+ * company's auth token of the URL Twilio requested (public_url and the
+ * path and query) followed by each POST field's name and value, sorted by
+ * name. Then:
+ * - a status callback (CallStatus completed, busy, no-answer, failed or
+ *   canceled) hangs the call up: abandoned when it never reached an agent;
+ * - ?event=digits (a Gather's action) or ?event=recorded (a Record's)
+ *   feeds the caller's input to the call's IVR session;
+ * - anything else is a call arriving: it is created once per CallSid, in
+ *   the company's entry flow, exactly as POST /api/calls {"ivr": true}.
+ * The answer is TwiML rendered from the IVR step's actions (twiml.c); a
+ * retried webhook gets the TwiML answered the first time.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "form.h"
+#include "daemon.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-call.h"
+#include "db-integration.h"
+#include "call.h"
+#include "events.h"
+#include "hmac.h"
+#include "twiml.h"
+
+#define TWILIO_SORRY	"Sorry, we cannot take your call right now."
+
+static const char *const final_statuses[] = { "completed", "busy",
+	"no-answer", "failed", "canceled", NULL };
+
+/* The URL Twilio requested: public_url, the path and the query. */
+static char *
+twilio_url(const struct request *req)
+{
+	size_t	 n = strlen(cfg.public_url);
+
+	while (n > 0 && cfg.public_url[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s%s%s%s", (int)n, cfg.public_url, req->path,
+	    req->query != NULL ? "?" : "", req->query != NULL ? req->query : "");
+}
+
+/*
+ * 1 when the signature and the account match the company's Twilio
+ * settings, 0 when not (or there are none), -1 on a database error.
+ */
+static int
+twilio_verify(struct hctx *h, const char *company)
+{
+	static const char	 dummy[] = "no-auth-token-is-set-for-this-co";
+	struct request		*req = h->req;
+	const char		*token = dummy, *account = NULL, *sent;
+	char			*url, *msg, *sig;
+	size_t			 len, cap;
+	PGresult		*res;
+	int			 good;
+
+	if ((res = db_integration_get(h->db, company, "twilio")) == NULL)
+		return -1;
+	if (PQntuples(res) == 1) {
+		token = PQgetvalue(res, 0, INTEG_C_SECRET);
+		account = db_get(res, 0, INTEG_C_ACCOUNT);
+	}
+	url = twilio_url(req);
+	form_sort(req->form);
+	len = strlen(url);
+	cap = len + req->rawlen + 1;
+	msg = xmalloc(cap);
+	memcpy(msg, url, len);
+	for (size_t i = 0; i < req->form->n; i++) {
+		size_t a = strlen(req->form->v[i].name);
+		size_t b = strlen(req->form->v[i].value);
+
+		/* Decoded fields are never longer than the body. */
+		if (len + a + b >= cap)
+			msg = xrealloc(msg, cap = len + a + b + 1);
+		memcpy(msg + len, req->form->v[i].name, a);
+		memcpy(msg + len + a, req->form->v[i].value, b);
+		len += a + b;
+	}
+	sig = hmac_b64(HMAC_SHA1, token, strlen(token), msg, len);
+	sent = req->twilio_signature != NULL ? req->twilio_signature : "";
+	good = hmac_equal(sent, sig) && account != NULL &&
+	    form_get(req->form, "AccountSid") != NULL &&
+	    strcmp(form_get(req->form, "AccountSid"), account) == 0;
+	OPENSSL_cleanse(sig, strlen(sig));
+	free(sig);
+	free(msg);
+	free(url);
+	PQclear(res);
+	return good;
+}
+
+/* Answer TwiML (steals it). */
+static int
+twiml_answer(struct hctx *h, char *xml)
+{
+	response_reset(h->resp);
+	h->resp->status = 200;
+	h->resp->content_type = "text/xml; charset=utf-8";
+	h->resp->body = xml;
+	h->resp->len = strlen(xml);
+	return 0;
+}
+
+/* The JSON a call handler answered, or NULL if it failed. */
+static json_t *
+answered(struct hctx *h)
+{
+	if (h->resp->status >= 400 || h->resp->body == NULL)
+		return NULL;
+	return json_loadb(h->resp->body, h->resp->len, 0, NULL);
+}
+
+/* The URL Gather and Record post back to: this endpoint, for this call. */
+static char *
+callback_for(const char *company, const char *call)
+{
+	size_t	 n = strlen(cfg.public_url);
+
+	while (n > 0 && cfg.public_url[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/api/webhooks/twilio/%s?call=%s", (int)n,
+	    cfg.public_url, company, call);
+}
+
+/*
+ * TwiML for what a call handler answered: the IVR step's actions, or an
+ * apology when the call could not go on. Remembered for the call sid.
+ */
+static int
+twilio_render(struct hctx *h, const char *company, const char *sid)
+{
+	json_t		*o = answered(h), *ivr;
+	const char	*call;
+	char		*xml, *cb;
+
+	if (o == NULL || (call = json_string_value(json_object_get(o,
+	    "id"))) == NULL) {
+		if (h->resp->status >= 500)
+			log_warn("twilio: company %s: a call failed (%d)",
+			    company, h->resp->status);
+		json_decref(o);
+		return twiml_answer(h, twiml_say_hangup(TWILIO_SORRY));
+	}
+	cb = callback_for(company, call);
+	if ((ivr = json_object_get(o, "ivr")) != NULL)
+		xml = twiml_actions(json_object_get(ivr, "actions"), cb);
+	else {
+		/* A concurrent first webhook is answering: ask again soon. */
+		free(cb);
+		cb = twilio_url(h->req);
+		xml = twiml_redirect(cb);
+		free(cb);
+		json_decref(o);
+		return twiml_answer(h, xml);
+	}
+	free(cb);
+	if (db_twilio_put(h->db, company, sid, call, xml) != 0)
+		log_warn("twilio: cannot remember the answer for a call");
+	json_decref(o);
+	return twiml_answer(h, xml);
+}
+
+/*
+ * The call could not enter the flow (no active entry flow, say): the
+ * caller hears an apology, and a call left in state new is failed.
+ */
+static int
+twilio_refuse(struct hctx *h, const char *company, const char *sid)
+{
+	struct call_move	 m = { 0 };
+	PGresult		*call, *row = NULL;
+	char			*key = xasprintf("twilio:%s", sid), *xml;
+	json_t			*data;
+
+	log_warn("twilio: company %s: an arriving call failed (%d)", company,
+	    h->resp->status);
+	xml = twiml_say_hangup(TWILIO_SORRY);
+	call = db_call_by_key(h->db, company, key);
+	free(key);
+	if (call != NULL && PQntuples(call) == 1 &&
+	    strcmp(PQgetvalue(call, 0, CALL_C_STATE), "new") == 0) {
+		data = json_pack("{s:s}", "reason", "the call could not enter"
+		    " the entry flow");
+		m.call = PQgetvalue(call, 0, CALL_C_ID);
+		m.company = company;
+		m.from = CALL_NEW;
+		m.to = CALL_FAILED;
+		m.event = "call.failed";
+		m.data = data;
+		if (db_begin(h->db) == 0 && call_move(h->db, &m, &row) == MOVE_OK &&
+		    db_twilio_put(h->db, company, sid, m.call, xml) == 0 &&
+		    db_commit(h->db) == 0)
+			events_publish(company, "call.failed", call_json(row, 0));
+		else
+			db_rollback(h->db);
+		json_decref(data);
+		PQclear(row);
+	}
+	PQclear(call);
+	return twiml_answer(h, xml);
+}
+
+/* A call arrives: into the entry flow, once per CallSid. */
+static int
+twilio_voice(struct hctx *h, const char *company, const char *sid)
+{
+	const struct form	*f = h->req->form;
+	const char		*from = form_get(f, "From");
+	const char		*name = form_get(f, "CallerName");
+	const char		*to = form_get(f, "To");
+	json_t			*b, *data;
+	PGresult		*known;
+
+	if ((known = db_twilio_call(h->db, company, sid)) == NULL)
+		return db_fail(h->db, h->resp);
+	if (PQntuples(known) == 1 && !PQgetisnull(known, 0, 1)) {
+		char *xml = xstrdup(PQgetvalue(known, 0, 1));
+
+		PQclear(known);
+		return twiml_answer(h, xml);
+	}
+	PQclear(known);
+	data = json_pack("{s:s}", "twilio_call_sid", sid);
+	if (to != NULL)
+		json_object_set_new(data, "to", json_string(to));
+	b = json_pack("{s:b,s:o}", "ivr", 1, "caller_data", data);
+	if (from != NULL && strlen(from) <= 32)
+		json_object_set_new(b, "caller_number", json_string(from));
+	if (name != NULL && strlen(name) <= 100)
+		json_object_set_new(b, "caller_name", json_string(name));
+	json_decref(h->req->body);
+	h->req->body = b;
+	free(h->req->idempotency_key);
+	h->req->idempotency_key = xasprintf("twilio:%s", sid);
+	if (calls_create(h) != 0 || h->resp->status >= 400)
+		return twilio_refuse(h, company, sid);
+	return twilio_render(h, company, sid);
+}
+
+/* The call a Twilio callback is about; NULL with TwiML answered if none. */
+static PGresult *
+twilio_call(struct hctx *h, const char *company, const char *sid)
+{
+	PGresult	*known, *call;
+
+	if ((known = db_twilio_call(h->db, company, sid)) == NULL) {
+		db_fail(h->db, h->resp);
+		return NULL;
+	}
+	if (PQntuples(known) == 0) {
+		PQclear(known);
+		twiml_answer(h, twiml_say_hangup(NULL));
+		return NULL;
+	}
+	call = db_call_get(h->db, company, PQgetvalue(known, 0, 0));
+	PQclear(known);
+	if (call == NULL)
+		db_fail(h->db, h->resp);
+	else if (PQntuples(call) == 0) {
+		PQclear(call);
+		twiml_answer(h, twiml_say_hangup(NULL));
+		call = NULL;
+	}
+	return call;
+}
+
+/* ?event=digits|recorded: the caller's input for the call's IVR session. */
+static int
+twilio_input(struct hctx *h, const char *company, const char *sid,
+    const char *event)
+{
+	const struct form	*f = h->req->form;
+	const char		*digits = form_get(f, "Digits");
+	char			*param = query_get(h->req->query, "call");
+	char			*saved, id[UUID_LEN + 1];
+	PGresult		*call;
+	json_t			*b;
+	int			 rc;
+
+	if ((call = twilio_call(h, company, sid)) == NULL) {
+		free(param);
+		return -1;
+	}
+	strlcpy_(id, PQgetvalue(call, 0, CALL_C_ID), sizeof id);
+	PQclear(call);
+	/* The callback names the call the CallSid belongs to. */
+	if (param == NULL || strcmp(param, id) != 0) {
+		free(param);
+		return resp_problem(h->resp, 400, "bad_request", "the call"
+		    " parameter does not match the CallSid");
+	}
+	free(param);
+	if (strcmp(event, "recorded") == 0)
+		b = json_pack("{s:s,s:s}", "type", "recorded", "recording",
+		    form_get(f, "RecordingUrl") ? form_get(f, "RecordingUrl") :
+		    "");
+	else if (digits == NULL || *digits == '\0')
+		b = json_pack("{s:s}", "type", "timeout");
+	else
+		b = json_pack("{s:s,s:s}", "type", "digits", "digits", digits);
+	json_decref(h->req->body);
+	h->req->body = b;
+	saved = h->req->params[0];
+	h->req->params[0] = id;
+	calls_ivr_input(h);
+	h->req->params[0] = saved;
+	if (h->resp->status == 409) {
+		/* Not expecting input now (a retried callback): as before. */
+		PGresult *known = db_twilio_call(h->db, company, sid);
+
+		if (known != NULL && PQntuples(known) == 1 &&
+		    !PQgetisnull(known, 0, 1)) {
+			rc = twiml_answer(h, xstrdup(PQgetvalue(known, 0, 1)));
+			PQclear(known);
+			return rc;
+		}
+		PQclear(known);
+	}
+	return twilio_render(h, company, sid);
+}
+
+/* A status callback: the call is over on Twilio's side. */
+static int
+twilio_status(struct hctx *h, const char *company, const char *sid)
+{
+	PGresult	*call;
+
+	if ((call = twilio_call(h, company, sid)) == NULL)
+		return h->resp->status >= 400 ? -1 : 0;
+	webhook_hangup(h, company, call);
+	PQclear(call);
+	if (h->resp->status >= 500)
+		return -1;
+	return twiml_answer(h, twiml_say_hangup(NULL));
+}
+
+int
+twilio_webhook(struct hctx *h)
+{
+	char		 company[UUID_LEN + 1];
+	const char	*sid, *status;
+	char		*event;
+	int		 rc;
+
+	if (cfg.public_url == NULL || cfg.public_url[0] == '\0')
+		return resp_problem(h->resp, 503, "unavailable", "Twilio"
+		    " webhooks need the daemon's public_url set");
+	strlcpy_(company, h->req->params[0], sizeof company);
+	switch (twilio_verify(h, company)) {
+	case -1:
+		return db_fail(h->db, h->resp);
+	case 0:
+		return resp_problem(h->resp, 403, "forbidden", "the Twilio"
+		    " signature does not verify");
+	}
+	h->req->scope = h->req->params[0];
+	sid = form_get(h->req->form, "CallSid");
+	if (sid == NULL || *sid == '\0' || strlen(sid) > 64)
+		return resp_problem(h->resp, 400, "bad_request",
+		    "a CallSid is required");
+	status = form_get(h->req->form, "CallStatus");
+	for (size_t i = 0; status != NULL && final_statuses[i] != NULL; i++) {
+		if (strcmp(status, final_statuses[i]) == 0)
+			return twilio_status(h, company, sid);
+	}
+	event = query_get(h->req->query, "event");
+	if (event == NULL)
+		rc = twilio_voice(h, company, sid);
+	else if (strcmp(event, "digits") == 0 || strcmp(event, "recorded") == 0)
+		rc = twilio_input(h, company, sid, event);
+	else
+		rc = resp_problem(h->resp, 400, "bad_request", "event must be"
+		    " digits or recorded");
+	free(event);
+	return rc;
+}

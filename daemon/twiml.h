@@ -1,0 +1,22 @@
+/*
+ * TwiML, Twilio's XML for a call: rendered from the actions of one IVR
+ * step (the "ivr.actions" the REST API answers), everything escaped.
+ */
+#ifndef TWIML_H
+#define TWIML_H
+
+#include <jansson.h>
+
+/*
+ * The TwiML for actions; callback is the URL Gather and Record post back
+ * to (its query gets "&event=..."). Caller frees.
+ */
+char	*twiml_actions(const json_t *actions, const char *callback);
+/* Say text (NULL for none), then hang up. Caller frees. */
+char	*twiml_say_hangup(const char *text);
+/* Post the same webhook again after a second. Caller frees. */
+char	*twiml_redirect(const char *url);
+/* Append s to buf[*len], escaped for XML text and attributes. */
+void	 twiml_escape(char **buf, size_t *len, const char *s);
+
+#endif

@@ -1,0 +1,703 @@
+/*
+ * Calls over the socket (docs/ws.md, "Calls and signaling"): offers pushed
+ * to the agent the ACD chose, accept/reject/hold/resume/transfer/hangup
+ * through the hub (hub_call, the REST API's path), the caller's position
+ * while waiting, and WebRTC signaling (sdp.offer, sdp.answer,
+ * ice.candidate) relayed between a call's two parties only.
+ *
+ * The loop keeps a table of live calls someone here takes part in, fed by
+ * the event bus: who the caller's socket is, which agent the call is
+ * offered to or connected with, and which of that agent's sockets took
+ * it. Relaying needs nothing else, so it never waits for the database.
+ * When a party's socket goes, the call goes on through the hub: a caller
+ * who leaves abandons (or ends) the call; an agent who leaves while a call
+ * is offered is set away, which withdraws the offer for the next agent;
+ * an agent's socket that took a call ends it when it goes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <libwebsockets.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "daemon.h"
+#include "db.h"
+#include "call.h"
+#include "acd.h"
+#include "hub.h"
+#include "db-agent.h"
+#include "db-widget.h"
+#include "ws-check.h"
+#include "ws-int.h"
+
+#define BUCKETS		1024
+#define POSITIONS_EVERY	1.0	/* seconds between position updates */
+#define POSITIONS_MAX	2000	/* calls per position job */
+
+struct lcall {
+	char		 id[UUID_LEN + 1];
+	char		 company[UUID_LEN + 1];
+	enum call_state	 st;
+	char		 media[16];
+	struct conn	*caller;	/* the widget caller's socket */
+	char		 agent[UUID_LEN + 1];	/* offered to or connected */
+	struct conn	*agent_conn;	/* the agent's socket that took it */
+	int		 pos, ewt;	/* last sent to the caller; -2: none */
+	json_t		*offer_media;	/* of the last sdp.offer */
+	struct lcall	*next;
+};
+
+static struct lcall	*table[BUCKETS];
+static int		 positions_busy, positions_now;
+static double		 positions_at;
+
+/* ---- the table ------------------------------------------------------------- */
+
+static unsigned
+bucket(const char *id)
+{
+	unsigned	 h = 5381;
+
+	for (; *id != '\0'; id++)
+		h = h * 33 + (unsigned char)*id;
+	return h % BUCKETS;
+}
+
+static struct lcall *
+lcall_find(const char *id)
+{
+	struct lcall	*lc;
+
+	for (lc = table[bucket(id)]; lc != NULL; lc = lc->next) {
+		if (strcmp(lc->id, id) == 0)
+			return lc;
+	}
+	return NULL;
+}
+
+static struct lcall *
+lcall_new(const char *id, const char *company)
+{
+	struct lcall	*lc = xcalloc(1, sizeof *lc);
+	unsigned	 b = bucket(id);
+
+	strlcpy_(lc->id, id, sizeof lc->id);
+	strlcpy_(lc->company, company, sizeof lc->company);
+	lc->st = CALL_NEW;
+	lc->pos = lc->ewt = -2;
+	lc->next = table[b];
+	table[b] = lc;
+	return lc;
+}
+
+static void
+lcall_free(struct lcall *lc)
+{
+	struct lcall	**pp;
+
+	for (pp = &table[bucket(lc->id)]; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == lc) {
+			*pp = lc->next;
+			break;
+		}
+	}
+	if (lc->caller != NULL)
+		lc->caller->call[0] = '\0';
+	json_decref(lc->offer_media);
+	free(lc);
+}
+
+void
+ws_signal_clear(void)
+{
+	struct lcall	*lc, *next;
+
+	for (int b = 0; b < BUCKETS; b++) {
+		for (lc = table[b]; lc != NULL; lc = next) {
+			next = lc->next;
+			if (lc->caller != NULL)
+				lc->caller->call[0] = '\0';
+			json_decref(lc->offer_media);
+			free(lc);
+		}
+		table[b] = NULL;
+	}
+}
+
+/* ---- sending to a call's parties ---------------------------------------------- */
+
+/* The agent's side: the socket that took the call, or all its sockets. */
+static int
+to_agent(const struct lcall *lc, json_t *o)
+{
+	int	 n = 0;
+
+	if (lc->agent[0] == '\0') {
+		json_decref(o);
+		return 0;
+	}
+	if (lc->agent_conn != NULL) {
+		if (lc->agent_conn->close_code == 0) {
+			ws_send(lc->agent_conn, o);
+			return 1;
+		}
+		json_decref(o);
+		return 0;
+	}
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
+		    strcmp(c->agent, lc->agent) != 0 ||
+		    (lc->agent_conn != NULL && c != lc->agent_conn))
+			continue;
+		ws_send(c, json_incref(o));
+		n++;
+	}
+	json_decref(o);
+	return n;
+}
+
+static int
+to_caller(const struct lcall *lc, json_t *o)
+{
+	if (lc->caller == NULL || lc->caller->close_code != 0) {
+		json_decref(o);
+		return 0;
+	}
+	ws_send(lc->caller, o);
+	return 1;
+}
+
+/* What a caller may see of their call: its id, state and media. */
+static json_t *
+caller_view(const char *type, const struct lcall *lc)
+{
+	return json_pack("{s:s,s:s,s:s,s:s}", "type", type, "call_id", lc->id,
+	    "state", call_state_name(lc->st), "media", lc->media);
+}
+
+static json_t *
+agent_view(const char *type, const struct lcall *lc, const json_t *data)
+{
+	return json_pack("{s:s,s:s,s:s,s:O?}", "type", type, "call_id", lc->id,
+	    "state", call_state_name(lc->st), "call", data);
+}
+
+/* ---- jobs: hub operations ---------------------------------------------------- */
+
+static void
+op_run(struct db *db, struct wsjob *j)
+{
+	struct hub_call_op	 op = { 0 };
+	struct hub_result	 r;
+	enum agent_state	 st;
+
+	if (j->op == -1) {	/* agent.state */
+		agent_state_parse(json_string_value(json_object_get(j->in,
+		    "state")), &st);
+		hub_availability(db, j->company, j->agent, st,
+		    json_string_value(json_object_get(j->in, "reason")), &r);
+	} else {
+		op.op = (enum hub_op)j->op;
+		op.company = j->company;
+		op.call = j->call;
+		op.actor = j->user[0] != '\0' ? j->user : NULL;
+		op.agent = j->agent[0] != '\0' ? j->agent : NULL;
+		op.target = json_string_value(json_object_get(j->in, "target"));
+		op.data = json_object_get(j->in, "data");
+		hub_call(db, &op, &r);
+	}
+	if (r.status >= 400) {
+		/* Another's call or none: the same answer (never reveal which). */
+		if (strcmp(r.code, "not_found") == 0)
+			ws_job_fail(j, "not_a_party", "no such call of yours");
+		else
+			ws_job_fail(j, r.code, "%s", r.detail);
+	} else if (r.row != NULL && j->op != -1)
+		j->out = json_pack("{s:s}", "state",
+		    PQgetvalue(r.row, 0, CALL_C_STATE));
+	else if (r.row != NULL)
+		j->out = json_pack("{s:s}", "state",
+		    PQgetvalue(r.row, 0, AGENT_C_STATE));
+	PQclear(r.row);
+}
+
+static void
+op_done(struct wsjob *j)
+{
+	struct conn	*c = j->c;
+	struct lcall	*lc;
+	json_t		*ack;
+
+	if (j->failed) {
+		if (c != NULL)
+			ws_reply_error(c, j->id, j->code, j->detail);
+		else if (strcmp(j->code, "illegal_transition") != 0 &&
+		    strcmp(j->code, "not_a_party") != 0)
+			log_warn("ws: after a dropped socket, call %s: %s",
+			    j->call, j->detail);
+		return;
+	}
+	if (c == NULL)
+		return;
+	if (j->op == HUB_ANSWER && (lc = lcall_find(j->call)) != NULL &&
+	    strcmp(lc->agent, c->agent) == 0)
+		lc->agent_conn = c;
+	ack = json_pack("{s:s,s:O?}", "type", "ack", "state",
+	    json_object_get(j->out, "state"));
+	if (j->op != -1)
+		json_object_set_new(ack, "call_id", json_string(j->call));
+	ws_reply(c, ack, j->id);
+}
+
+/* A hub operation for c (NULL: for a socket that has gone). Steals in. */
+static void
+op_submit(struct conn *c, json_t *id, int op, const char *company,
+    const char *call, const char *agent, const char *actor, json_t *in)
+{
+	struct wsjob	*j = ws_job_new(op_run, op_done);
+
+	j->op = op;
+	j->id = json_incref(id);
+	j->in = in;
+	strlcpy_(j->company, company, sizeof j->company);
+	strlcpy_(j->call, call != NULL ? call : "", sizeof j->call);
+	strlcpy_(j->agent, agent != NULL ? agent : "", sizeof j->agent);
+	strlcpy_(j->user, actor != NULL ? actor : "", sizeof j->user);
+	ws_job_submit(c, j);
+}
+
+/* ---- events from the bus --------------------------------------------------------- */
+
+static int
+live(enum call_state st)
+{
+	return st == CALL_CONNECTED || st == CALL_ON_HOLD;
+}
+
+void
+ws_signal_event(struct pend *p)
+{
+	struct lcall	*lc;
+	enum call_state	 st, was;
+	const char	*media;
+
+	if (p->call[0] == '\0' || call_state_parse(p->state, &st) != 0)
+		return;
+	if ((lc = lcall_find(p->call)) == NULL) {
+		if (call_is_final(st) || st == CALL_WRAP_UP)
+			return;
+		lc = lcall_new(p->call, p->company);
+	}
+	was = lc->st;
+	lc->st = st;
+	if ((media = json_string_value(json_object_get(p->data, "media"))) != NULL)
+		strlcpy_(lc->media, media, sizeof lc->media);
+
+	/* The agent's side. */
+	if (was == CALL_OFFERING && lc->agent[0] != '\0' &&
+	    (st != CALL_OFFERING || strcmp(p->agent, lc->agent) != 0) &&
+	    !(st == CALL_CONNECTED && strcmp(p->agent, lc->agent) == 0))
+		to_agent(lc, json_pack("{s:s,s:s,s:s}", "type",
+		    "call.offer_cancelled", "call_id", lc->id, "reason", p->event));
+	if (live(was) && !live(st) && lc->agent[0] != '\0')
+		to_agent(lc, json_pack("{s:s,s:s,s:s,s:s}", "type", "call.hangup",
+		    "call_id", lc->id, "state", p->state, "reason", p->event));
+	if (st == CALL_OFFERING && p->agent[0] != '\0') {
+		strlcpy_(lc->agent, p->agent, sizeof lc->agent);
+		lc->agent_conn = NULL;
+		to_agent(lc, agent_view("call.offer", lc, p->data));
+	} else if (st == CALL_CONNECTED && !live(was)) {
+		strlcpy_(lc->agent, p->agent, sizeof lc->agent);
+		to_agent(lc, agent_view("call.connected", lc, p->data));
+	} else if (live(st) && live(was) && st != was)
+		to_agent(lc, agent_view(st == CALL_ON_HOLD ? "call.hold" :
+		    "call.resume", lc, p->data));
+	else if (!live(st) && st != CALL_OFFERING) {
+		lc->agent[0] = '\0';
+		lc->agent_conn = NULL;
+	}
+
+	/* The caller's side. */
+	if (st == CALL_QUEUED && was != CALL_QUEUED) {
+		lc->pos = lc->ewt = -2;
+		positions_now = 1;
+	}
+	if (st == CALL_CONNECTED && !live(was))
+		to_caller(lc, caller_view("call.connected", lc));
+	else if (live(st) && live(was) && st != was)
+		to_caller(lc, caller_view(st == CALL_ON_HOLD ? "call.hold" :
+		    "call.resume", lc));
+	else if (live(was) && (st == CALL_OFFERING || st == CALL_QUEUED))
+		to_caller(lc, caller_view("call.transferred", lc));
+	if (call_is_final(st) || st == CALL_WRAP_UP) {
+		json_t *o = caller_view("call.hangup", lc);
+
+		json_object_set_new(o, "reason", json_string(p->event));
+		to_caller(lc, o);
+		lcall_free(lc);
+	}
+}
+
+/* A caller's new call (c NULL: the socket went meanwhile). */
+void
+ws_signal_caller_call(struct conn *c, const char *call, const char *company,
+    const char *state)
+{
+	struct lcall	*lc;
+	enum call_state	 st;
+
+	if (call == NULL || state == NULL || call_state_parse(state, &st) != 0)
+		return;
+	if (c == NULL) {
+		if (!call_is_final(st))
+			op_submit(NULL, NULL, HUB_HANGUP, company, call, NULL, NULL,
+			    json_pack("{s:{s:s}}", "data", "reason",
+			    "caller_disconnected"));
+		return;
+	}
+	strlcpy_(c->call, call, sizeof c->call);
+	if ((lc = lcall_find(call)) == NULL) {
+		if (call_is_final(st) || st == CALL_WRAP_UP) {
+			ws_send(c, json_pack("{s:s,s:s,s:s,s:s}", "type",
+			    "call.hangup", "call_id", call, "state", state,
+			    "reason", "call.ended"));
+			c->call[0] = '\0';
+			return;
+		}
+		lc = lcall_new(call, company);
+		lc->st = st;
+	}
+	lc->caller = c;
+	if (lc->media[0] == '\0')
+		strlcpy_(lc->media, "voice", sizeof lc->media);
+	if (live(lc->st))
+		to_caller(lc, caller_view("call.connected", lc));
+	else if (lc->st == CALL_QUEUED || lc->st == CALL_OFFERING)
+		positions_now = 1;
+}
+
+/* ---- positions while waiting --------------------------------------------------- */
+
+static void
+positions_run(struct db *db, struct wsjob *j)
+{
+	json_t	*v;
+	size_t	 i;
+	int	 pos, ewt;
+
+	j->out = json_array();
+	json_array_foreach(j->in, i, v) {
+		if (hub_position(json_string_value(v), &pos, &ewt) == 0)
+			json_array_append_new(j->out, json_pack("{s:O,s:i,s:i}",
+			    "id", v, "pos", pos, "ewt", ewt));
+	}
+}
+
+static void
+positions_done(struct wsjob *j)
+{
+	struct lcall	*lc;
+	json_t		*v;
+	size_t		 i;
+	int		 pos, ewt;
+
+	positions_busy = 0;
+	json_array_foreach(j->out, i, v) {
+		lc = lcall_find(json_string_value(json_object_get(v, "id")));
+		pos = (int)json_integer_value(json_object_get(v, "pos"));
+		ewt = (int)json_integer_value(json_object_get(v, "ewt"));
+		if (lc == NULL || lc->caller == NULL || lc->st != CALL_QUEUED ||
+		    pos <= 0 || (pos == lc->pos && ewt == lc->ewt))
+			continue;
+		lc->pos = pos;
+		lc->ewt = ewt;
+		to_caller(lc, json_pack("{s:s,s:s,s:i,s:o}", "type",
+		    "call.queued", "call_id", lc->id, "position", pos,
+		    "estimated_wait", ewt < 0 ? json_null() : json_integer(ewt)));
+	}
+}
+
+/* From the sweep timer: ask the hub for waiting callers' positions. */
+void
+ws_signal_tick(void)
+{
+	struct wsjob	*j;
+	json_t		*ids = NULL;
+	double		 now = now_mono();
+
+	if (positions_busy || (!positions_now && now < positions_at))
+		return;
+	positions_at = now + POSITIONS_EVERY;
+	positions_now = 0;
+	for (int b = 0; b < BUCKETS; b++) {
+		for (struct lcall *lc = table[b]; lc != NULL; lc = lc->next) {
+			if (lc->caller == NULL || lc->st != CALL_QUEUED)
+				continue;
+			if (ids == NULL)
+				ids = json_array();
+			if (json_array_size(ids) < POSITIONS_MAX)
+				json_array_append_new(ids, json_string(lc->id));
+		}
+	}
+	if (ids == NULL)
+		return;
+	j = ws_job_new(positions_run, positions_done);
+	j->in = ids;
+	positions_busy = 1;
+	ws_job_submit(NULL, j);
+}
+
+/* ---- a socket goes ------------------------------------------------------------- */
+
+static int
+agent_has_other(const struct conn *gone)
+{
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c != gone && c->state == C_AUTHED && !c->caller &&
+		    c->close_code == 0 && strcmp(c->agent, gone->agent) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+void
+ws_signal_closed(struct conn *c)
+{
+	/* Closed by a shutdown: calls outlive the daemon (see DESIGN.md). */
+	int		 shutdown = c->close_code == LWS_CLOSE_STATUS_GOINGAWAY;
+	int		 offered = 0, other;
+	struct lcall	*lc;
+
+	if (c->state != C_AUTHED)
+		return;
+	if (c->caller) {
+		if ((lc = lcall_find(c->call)) == NULL || lc->caller != c)
+			return;
+		lc->caller = NULL;
+		if (!shutdown)
+			op_submit(NULL, NULL, HUB_HANGUP, lc->company, lc->id, NULL,
+			    NULL, json_pack("{s:{s:s}}", "data", "reason",
+			    "caller_disconnected"));
+		return;
+	}
+	if (c->agent[0] == '\0')
+		return;
+	other = agent_has_other(c);
+	for (int b = 0; b < BUCKETS; b++) {
+		for (lc = table[b]; lc != NULL; lc = lc->next) {
+			if (strcmp(lc->agent, c->agent) != 0) {
+				if (lc->agent_conn == c)	/* never dangling */
+					lc->agent_conn = NULL;
+				continue;
+			}
+			if (lc->st == CALL_OFFERING && !other)
+				offered = 1;
+			if (lc->agent_conn == c || (live(lc->st) && !other &&
+			    lc->agent_conn == NULL)) {
+				lc->agent_conn = NULL;
+				if (live(lc->st) && !shutdown)
+					op_submit(NULL, NULL, HUB_HANGUP,
+					    lc->company, lc->id, c->agent, c->user,
+					    json_pack("{s:{s:s}}", "data", "reason",
+					    "agent_disconnected"));
+			}
+		}
+	}
+	/* Away: the engine withdraws the offer and offers the call on. */
+	if (offered && !shutdown)
+		op_submit(NULL, NULL, -1, c->company, NULL, c->agent, c->user,
+		    json_pack("{s:s,s:s}", "state", "away", "reason",
+		    "disconnected"));
+}
+
+/* ---- messages ------------------------------------------------------------------ */
+
+/* Which side of the call c is: 1 the caller, 2 the agent, 0 neither. */
+static int
+side(const struct conn *c, const struct lcall *lc)
+{
+	if (lc == NULL)
+		return 0;
+	if (c->caller)
+		return lc->caller == c ? 1 : 0;
+	if (c->agent[0] != '\0' && strcmp(c->agent, lc->agent) == 0 &&
+	    strcmp(c->company, lc->company) == 0 &&
+	    (lc->agent_conn == NULL || lc->agent_conn == c))
+		return 2;
+	return 0;
+}
+
+static void
+media_run(struct db *db, struct wsjob *j)
+{
+	char	*text = json_dumps(j->in, JSON_COMPACT);
+
+	if (db_call_media_used(db, j->company, j->call, text) != 0)
+		j->failed = 1;
+	free(text);
+}
+
+static void
+media_done(struct wsjob *j)
+{
+	if (j->failed)
+		log_warn("ws: call %s: the media used could not be recorded",
+		    j->call);
+}
+
+/* sdp.offer, sdp.answer, ice.candidate: to the other party only. */
+static void
+relay(struct conn *c, const char *type, json_t *req, json_t *id)
+{
+	const char	*call = json_string_value(json_object_get(req, "call_id"));
+	json_t		*sdp = json_object_get(req, "sdp");
+	json_t		*cand = json_object_get(req, "candidate");
+	json_t		*media = json_object_get(req, "media"), *o;
+	int		 ice = strcmp(type, "ice.candidate") == 0, s, n;
+	struct lcall	*lc;
+	const char	*why;
+
+	if (call == NULL || !is_uuid(call))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"call_id\" must be a UUID");
+	if ((s = side(c, lc = lcall_find(call))) == 0)
+		return ws_reply_error(c, id, "not_a_party",
+		    "no such call of yours");
+	if (!live(lc->st))
+		return ws_reply_error(c, id, "not_connected",
+		    "the call is not connected");
+	if ((why = ws_check_relay(type, req)) != NULL)
+		return ws_reply_error(c, id, "bad_request", why);
+	o = json_pack("{s:s,s:s,s:s}", "type", type, "call_id", lc->id,
+	    "from", s == 1 ? "caller" : "agent");
+	json_object_set(o, ice ? "candidate" : "sdp", ice ? cand : sdp);
+	if (media != NULL)
+		json_object_set(o, "media", media);
+	n = s == 1 ? to_agent(lc, o) : to_caller(lc, o);
+	if (n == 0)
+		return ws_reply_error(c, id, "peer_unavailable",
+		    "the other party has no socket open");
+	if (id != NULL)
+		ws_reply(c, json_pack("{s:s,s:s}", "type", "ack", "call_id",
+		    lc->id), id);
+	/* What an answer accepts is what the call used. */
+	if (strcmp(type, "sdp.offer") == 0) {
+		json_decref(lc->offer_media);
+		lc->offer_media = media != NULL ? json_incref(media) :
+		    json_pack("[s]", lc->media);
+	} else if (strcmp(type, "sdp.answer") == 0) {
+		struct wsjob *j = ws_job_new(media_run, media_done);
+
+		j->in = media != NULL ? json_incref(media) :
+		    lc->offer_media != NULL ? json_incref(lc->offer_media) :
+		    json_pack("[s]", lc->media);
+		strlcpy_(j->company, lc->company, sizeof j->company);
+		strlcpy_(j->call, lc->id, sizeof j->call);
+		ws_job_submit(NULL, j);
+	}
+}
+
+static const struct {
+	const char	*type;
+	int		 op;
+	int		 agent_only;
+	int		 target;
+} ops[] = {
+	{ "call.accept", HUB_ANSWER, 1, 0 },
+	{ "call.reject", HUB_REJECT, 1, 0 },
+	{ "call.hold", HUB_HOLD, 1, 0 },
+	{ "call.resume", HUB_RESUME, 1, 0 },
+	{ "call.transfer", HUB_TRANSFER_AGENT, 1, 1 },
+	{ "call.hangup", HUB_HANGUP, 0, 0 },
+};
+
+static void
+call_op(struct conn *c, size_t i, json_t *req, json_t *id)
+{
+	const char	*call = json_string_value(json_object_get(req, "call_id"));
+	const char	*agent = json_string_value(json_object_get(req, "agent_id"));
+	const char	*queue = json_string_value(json_object_get(req, "queue_id"));
+	const char	*reason = json_string_value(json_object_get(req, "reason"));
+	int		 op = ops[i].op;
+	json_t		*in;
+
+	if (call == NULL || !is_uuid(call))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"call_id\" must be a UUID");
+	if (reason != NULL && strlen(reason) > 200)
+		return ws_reply_error(c, id, "bad_request",
+		    "\"reason\" is at most 200 characters");
+	if (c->caller) {
+		if (ops[i].agent_only)
+			return ws_reply_error(c, id, "forbidden",
+			    "a caller may only hang up");
+		if (strcmp(call, c->call) != 0)
+			return ws_reply_error(c, id, "not_a_party",
+			    "no such call of yours");
+	} else if (c->agent[0] == '\0')
+		/* A supervisor is no party; they use the REST API. */
+		return ws_reply_error(c, id, "not_a_party",
+		    "only the call's agent and caller act on it here");
+	in = json_object();
+	if (ops[i].target) {
+		if ((agent == NULL) == (queue == NULL) ||
+		    !is_uuid(agent != NULL ? agent : queue)) {
+			json_decref(in);
+			return ws_reply_error(c, id, "bad_request", "call.transfer"
+			    " names an \"agent_id\" or a \"queue_id\"");
+		}
+		if (queue != NULL)
+			op = HUB_TRANSFER_QUEUE;
+		json_object_set_new(in, "target", json_string(agent != NULL ?
+		    agent : queue));
+	}
+	json_object_set_new(in, "data", reason != NULL ?
+	    json_pack("{s:s}", "reason", reason) : json_object());
+	op_submit(c, id, op, c->company, call, c->caller ? NULL : c->agent,
+	    c->caller ? NULL : c->user, in);
+}
+
+static void
+agent_state(struct conn *c, json_t *req, json_t *id)
+{
+	const char	*st = json_string_value(json_object_get(req, "state"));
+	const char	*reason = json_string_value(json_object_get(req, "reason"));
+
+	if (c->caller || c->agent[0] == '\0')
+		return ws_reply_error(c, id, "forbidden",
+		    "only an agent sets their state");
+	if (st == NULL || (strcmp(st, "available") != 0 &&
+	    strcmp(st, "away") != 0 && strcmp(st, "offline") != 0))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"state\" is available, away or offline");
+	if (reason != NULL && strlen(reason) > 100)
+		return ws_reply_error(c, id, "bad_request",
+		    "\"reason\" is at most 100 characters");
+	op_submit(c, id, -1, c->company, NULL, c->agent, c->user,
+	    json_pack("{s:s,s:s?}", "state", st, "reason", reason));
+}
+
+/* 1 if the message was about calls; answered. */
+int
+ws_signal_message(struct conn *c, const char *type, json_t *req, json_t *id)
+{
+	if (strcmp(type, "sdp.offer") == 0 || strcmp(type, "sdp.answer") == 0 ||
+	    strcmp(type, "ice.candidate") == 0) {
+		relay(c, type, req, id);
+		return 1;
+	}
+	if (strcmp(type, "agent.state") == 0) {
+		agent_state(c, req, id);
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		if (strcmp(type, ops[i].type) == 0) {
+			call_op(c, i, req, id);
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,368 @@
+/*
+ * Topics of the calldocker.v1 protocol (docs/ws.md): queues, agents and
+ * calls, each a snapshot then the event bus's deltas, scoped to the
+ * company and, for agents, to themselves.
+ *
+ * Snapshot then deltas: a subscription takes effect on the loop at once,
+ * then the snapshot is queried. Events that arrive meanwhile are held in
+ * the connection's queue behind the point where the snapshot goes, so the
+ * client sees "subscribed", the snapshots, then every later event (some
+ * may already be reflected in the snapshot; objects carry their state).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <libwebsockets.h>
+
+#include "xmalloc.h"
+#include "db.h"
+#include "db-agent.h"
+#include "db-call.h"
+#include "db-queue.h"
+#include "call.h"
+#include "hub.h"
+#include "validate.h"
+#include "ws-int.h"
+
+#define SNAPSHOT_LIMIT		"10001"
+
+static const struct {
+	const char	*name;
+	unsigned	 bit;
+} topics[NTOPICS] = {
+	{ "queues", T_QUEUES },
+	{ "agents", T_AGENTS },
+	{ "calls", T_CALLS },
+};
+
+static int	 nsubscribed;	/* connections with topics */
+
+static int
+page_all(struct page *pg)
+{
+	memset(pg, 0, sizeof *pg);
+	pg->limit = 10000;
+	strlcpy_(pg->limit_str, SNAPSHOT_LIMIT, sizeof pg->limit_str);
+	return 0;
+}
+
+/* Items of one topic for the job's scope, or NULL on a database error. */
+static json_t *
+snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
+{
+	const char	*scope = j->scope[0] != '\0' ? j->scope : NULL;
+	json_t		*items = json_array();
+	PGresult	*r = NULL;
+	struct page	 pg;
+
+	page_all(&pg);
+	switch (topic) {
+	case T_AGENTS:
+		if (j->role == ROLE_AGENT) {
+			if (j->agent[0] == '\0')
+				return items;
+			r = db_agent_get(db, scope, j->agent);
+		} else
+			r = db_agent_list(db, scope, NULL, &pg);
+		if (r == NULL)
+			break;
+		for (int i = 0; i < PQntuples(r) && i < pg.limit; i++)
+			json_array_append_new(items, agent_json(r, i));
+		PQclear(r);
+		return items;
+	case T_CALLS:
+		if ((r = db_call_live(db)) == NULL)
+			break;
+		for (int i = 0; i < PQntuples(r); i++) {
+			if (scope != NULL &&
+			    strcmp(PQgetvalue(r, i, CALL_C_COMPANY), scope) != 0)
+				continue;
+			if (j->role == ROLE_AGENT && (j->agent[0] == '\0' ||
+			    strcmp(PQgetvalue(r, i, CALL_C_AGENT), j->agent) != 0))
+				continue;
+			json_array_append_new(items, call_json(r, i));
+		}
+		PQclear(r);
+		return items;
+	case T_QUEUES:
+		if ((r = db_queue_list(db, scope, &pg)) == NULL)
+			break;
+		for (int i = 0; i < PQntuples(r) && i < pg.limit; i++) {
+			struct acd_queue_stats	 st;
+			json_t			*q = queue_json(r, i);
+
+			memset(&st, 0, sizeof st);
+			hub_queue_stats(PQgetvalue(r, i, QUEUE_C_ID), &st);
+			json_object_set_new(q, "live", json_pack("{s:i,s:i,s:f}",
+			    "waiting", st.waiting, "offering", st.offering,
+			    "longest_wait", st.longest_wait));
+			json_array_append_new(items, q);
+		}
+		PQclear(r);
+		return items;
+	default:
+		break;
+	}
+	json_decref(items);
+	return NULL;
+}
+
+
+static void
+snapshot_run(struct db *db, struct wsjob *j)
+{
+	for (size_t t = 0; t < NTOPICS; t++) {
+		json_t		*items;
+
+		if (!(j->topics & topics[t].bit))
+			continue;
+		if ((items = snapshot_items(db, j, topics[t].bit)) == NULL) {
+			j->failed = 1;
+			return;
+		}
+		j->snap[j->nsnap++] = ws_msg_json(json_pack("{s:s,s:s,s:o}",
+		    "type", "snapshot", "topic", topics[t].name, "items", items));
+	}
+}
+
+static void
+snapshot_done(struct wsjob *j)
+{
+	struct conn	*c = j->c;
+	struct qnode	*at, *n;
+
+	if (c == NULL || c->close_code != 0)
+		return;
+	if (j->failed) {
+		/* No deltas from here on without their snapshot. */
+		c->hold = c->ready = 0;
+		ws_topics_set(c, c->topics & ~j->topics);
+		ws_reply_error(c, j->id, "unavailable",
+		    "the snapshot could not be read; subscribe again");
+		return;
+	}
+	/* After the nodes already writable, before the held events. */
+	at = NULL;
+	for (int i = 0; i < c->ready; i++)
+		at = at == NULL ? c->head : at->next;
+	for (int i = 0; i < j->nsnap; i++) {
+		n = xcalloc(1, sizeof *n);
+		n->m = j->snap[i];
+		j->snap[i] = NULL;
+		if (at == NULL) {
+			n->next = c->head;
+			c->head = n;
+		} else {
+			n->next = at->next;
+			at->next = n;
+		}
+		if (n->next == NULL)
+			c->tail = n;
+		at = n;
+		c->count++;
+	}
+	j->nsnap = 0;
+	c->hold = c->ready = 0;
+	if (c->head != NULL)
+		lws_callback_on_writable(c->wsi);
+}
+
+void
+ws_topics_set(struct conn *c, unsigned topics_now)
+{
+	int	 before = c->topics != 0, after = topics_now != 0;
+
+	c->topics = topics_now;
+	if (before == after)
+		return;
+	nsubscribed += after - before;
+	ws_listeners_changed();
+}
+
+int
+ws_topics_any(void)
+{
+	return nsubscribed > 0;
+}
+
+static int
+recent_has(const struct conn *c, const char *call)
+{
+	for (int i = 0; i < c->nrecent; i++) {
+		if (strcmp(c->recent[i], call) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static void
+recent_forget(struct conn *c, int i)
+{
+	c->nrecent--;
+	if (i != c->nrecent)
+		memcpy(c->recent[i], c->recent[c->nrecent], sizeof c->recent[i]);
+}
+
+/* May this agent's connection see this event? */
+static int
+agent_sees(struct conn *c, const struct pend *p)
+{
+	int	 i;
+
+	switch (p->topic) {
+	case T_AGENTS:
+		return c->agent[0] != '\0' && strcmp(p->agent, c->agent) == 0;
+	case T_CALLS:
+		if (c->agent[0] == '\0' || p->call[0] == '\0')
+			return 0;
+		i = recent_has(c, p->call);
+		if (strcmp(p->agent, c->agent) == 0) {
+			if (i < 0) {
+				if (c->nrecent == RECENT_CALLS)
+					recent_forget(c, 0);
+				strlcpy_(c->recent[c->nrecent++], p->call,
+				    sizeof c->recent[0]);
+			}
+			return 1;
+		}
+		/* Released (no agent): the agent it was about hears of it once. */
+		if (i >= 0) {
+			recent_forget(c, i);
+			return p->agent[0] == '\0';
+		}
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+void
+ws_topics_fan_out(struct pend *p)
+{
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c->state != C_AUTHED || !(c->topics & p->topic) ||
+		    c->close_code != 0)
+			continue;
+		if (c->scope[0] != '\0' && strcmp(c->scope, p->company) != 0)
+			continue;
+		if (c->role == ROLE_AGENT && !agent_sees(c, p))
+			continue;
+		ws_enqueue(c, p->m, 1);
+	}
+}
+
+/* Parse a "topics" array into bits; -1 on error (answered). */
+static int
+parse_topics(struct conn *c, json_t *req, json_t *id, unsigned *bits)
+{
+	json_t	*arr = json_object_get(req, "topics"), *v;
+	size_t	 i, t;
+
+	*bits = 0;
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		ws_reply_error(c, id, "bad_request",
+		    "\"topics\" must be a non-empty array");
+		return -1;
+	}
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+
+		for (t = 0; t < NTOPICS; t++) {
+			if (s != NULL && strcmp(s, topics[t].name) == 0)
+				break;
+		}
+		if (t == NTOPICS) {
+			ws_reply_error(c, id, "bad_topic",
+			    "topics are \"queues\", \"agents\" and \"calls\"");
+			return -1;
+		}
+		*bits |= topics[t].bit;
+	}
+	return 0;
+}
+
+static json_t *
+topic_list(unsigned bits)
+{
+	json_t	*a = json_array();
+
+	for (size_t t = 0; t < NTOPICS; t++) {
+		if (bits & topics[t].bit)
+			json_array_append_new(a, json_string(topics[t].name));
+	}
+	return a;
+}
+
+static void
+on_subscribe(struct conn *c, json_t *req, json_t *id)
+{
+	json_t		*co = json_object_get(req, "company_id");
+	const char	*company = json_string_value(co);
+	unsigned	 bits;
+	struct wsjob	*j;
+
+	if (parse_topics(c, req, id, &bits) != 0)
+		return;
+	if (co != NULL && !json_is_null(co) &&
+	    (company == NULL || !is_uuid(company)))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"company_id\" must be a UUID");
+	if (c->role != ROLE_ADMIN && company != NULL &&
+	    strcmp(company, c->company) != 0)
+		return ws_reply_error(c, id, "forbidden",
+		    "you may subscribe to your own company only");
+	if (c->hold)
+		return ws_reply_error(c, id, "busy",
+		    "a snapshot is on its way; subscribe again after it");
+	if (c->role == ROLE_ADMIN && co != NULL) {
+		if (strcmp(c->scope, company ? company : "") != 0)
+			bits |= c->topics;	/* new scope: snapshot all again */
+		strlcpy_(c->scope, company ? company : "", sizeof c->scope);
+	}
+	ws_topics_set(c, c->topics | bits);
+	ws_reply(c, json_pack("{s:s,s:o,s:s?}", "type", "subscribed",
+	    "topics", topic_list(c->topics),
+	    "company_id", c->scope[0] ? c->scope : NULL), id);
+	/* Hold what follows until the snapshot is in front of it. */
+	c->hold = 1;
+	c->ready = c->count;
+	j = ws_job_new(snapshot_run, snapshot_done);
+	j->id = json_incref(id);
+	j->role = c->role;
+	j->topics = bits;
+	strlcpy_(j->scope, c->scope, sizeof j->scope);
+	strlcpy_(j->agent, c->agent, sizeof j->agent);
+	ws_job_submit(c, j);
+}
+
+static void
+on_unsubscribe(struct conn *c, json_t *req, json_t *id)
+{
+	unsigned	 bits;
+
+	if (parse_topics(c, req, id, &bits) != 0)
+		return;
+	ws_topics_set(c, c->topics & ~bits);
+	ws_reply(c, json_pack("{s:s,s:o}", "type", "unsubscribed",
+	    "topics", topic_list(c->topics)), id);
+}
+
+
+/* 1 if the message was a topic's; answered. */
+int
+ws_topics_message(struct conn *c, const char *type, json_t *req, json_t *id)
+{
+	if (strcmp(type, "subscribe") == 0 || strcmp(type, "unsubscribe") == 0) {
+		if (c->caller)
+			ws_reply_error(c, id, "forbidden",
+			    "a caller's socket has no topics");
+		else if (type[0] == 's')
+			on_subscribe(c, req, id);
+		else
+			on_unsubscribe(c, req, id);
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,351 @@
+/*
+ * Callers from a company's website widget (docs/ws.md, "Callers"): an
+ * anonymous socket authenticates with the company's public widget key from
+ * a page whose Origin the company allows, rate-limited per IP. It may then
+ * request one call at a time (a queue or an IVR flow), answer the IVR's
+ * prompts and hang up; it sees nothing but its own call.
+ *
+ * Creating the call and feeding the IVR run the REST handlers themselves
+ * (calls_create, calls_ivr_input) on a lookup thread, acting for the key's
+ * company: one path for both APIs.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "daemon.h"
+#include "router.h"
+#include "handlers.h"
+#include "db.h"
+#include "db-widget.h"
+#include "ratelimit.h"
+#include "ws-int.h"
+
+#define MAX_KEY		64
+
+static struct ratelimit	*rl;	/* loop thread only */
+
+void
+ws_widget_start(void)
+{
+	rl = ratelimit_new(cfg.widget_rate_ip, cfg.widget_rate_ip_burst, 65536);
+}
+
+void
+ws_widget_stop(void)
+{
+	ratelimit_free(rl);
+	rl = NULL;
+}
+
+/* Take a token of the socket's IP; 0 (answered rate_limited) if none. */
+static int
+rate_take(struct conn *c, json_t *id)
+{
+	struct ratelimit_result	 r;
+
+	if (rl == NULL)
+		return 1;
+	ratelimit_take(rl, c->ip, now_mono(), 1, &r);
+	if (r.allowed)
+		return 1;
+	ws_reply(c, json_pack("{s:s,s:s,s:s,s:i}", "type", "error", "code",
+	    "rate_limited", "message", "too many widget sign-ins or calls from"
+	    " this address; try again later", "retry_after", r.retry_after), id);
+	return 0;
+}
+
+/* ---- authentication ------------------------------------------------------- */
+
+static void
+key_run(struct db *db, struct wsjob *j)
+{
+	const char	*key = json_string_value(json_object_get(j->in, "key"));
+	const char	*origin = json_string_value(json_object_get(j->in, "origin"));
+	json_t		*list, *v;
+	PGresult	*r;
+	size_t		 i;
+	int		 ok = 0;
+
+	if ((r = db_widget_by_key(db, key)) == NULL) {
+		ws_job_fail(j, "unavailable", "the database is unreachable;"
+		    " try again shortly");
+		return;
+	}
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		ws_job_fail(j, "unauthorized", "no such widget key");
+		return;
+	}
+	strlcpy_(j->company, PQgetvalue(r, 0, 0), sizeof j->company);
+	list = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+	PQclear(r);
+	json_array_foreach(list, i, v) {
+		if (origin != NULL && strcasecmp(json_string_value(v), origin) == 0)
+			ok = 1;
+	}
+	json_decref(list);
+	if (!ok)
+		ws_job_fail(j, "origin_not_allowed", "this page's origin may not"
+		    " use the widget key");
+}
+
+static void
+key_done(struct wsjob *j)
+{
+	struct conn	*c = j->c;
+
+	if (c == NULL)
+		return;
+	if (j->failed) {
+		ws_reply_error(c, j->id, j->code, j->detail);
+		if (strcmp(j->code, "unavailable") == 0)
+			ws_close(c, 1013, "try again later");
+		else
+			ws_close(c, CLOSE_UNAUTHORIZED, "unauthorized");
+		ws_auth_done(c);
+		return;
+	}
+	c->caller = 1;
+	c->role = ROLE_NONE;
+	strlcpy_(c->company, j->company, sizeof c->company);
+	strlcpy_(c->scope, j->company, sizeof c->scope);
+	c->state = C_AUTHED;
+	ws_reply(c, ws_auth_reply(c), j->id);
+	ws_party_set(c, 1);
+	ws_auth_done(c);
+}
+
+void
+ws_widget_auth(struct conn *c, json_t *req, json_t *id)
+{
+	const char	*key = json_string_value(json_object_get(req, "widget_key"));
+	struct wsjob	*j;
+
+	if (key == NULL || strlen(key) == 0 || strlen(key) > MAX_KEY)
+		return ws_reply_error(c, id, "bad_request",
+		    "\"widget_key\" must be a string");
+	if (!rate_take(c, id)) {
+		ws_close(c, CLOSE_RATE, "rate limited");
+		return;
+	}
+	if (c->origin == NULL) {
+		ws_reply_error(c, id, "origin_not_allowed",
+		    "a widget's socket must come with an Origin header");
+		ws_close(c, CLOSE_UNAUTHORIZED, "unauthorized");
+		return;
+	}
+	j = ws_job_new(key_run, key_done);
+	j->id = json_incref(id);
+	j->in = json_pack("{s:s,s:s}", "key", key, "origin", c->origin);
+	c->state = C_AUTHING;
+	ws_job_submit(c, j);
+}
+
+/* ---- the caller's call ------------------------------------------------------- */
+
+/*
+ * Run a REST handler for the job's company as its manager would, without
+ * a user: the answer's status and parsed body land in j->out.
+ */
+static void
+as_rest(struct db *db, struct wsjob *j, handler_fn fn, const char *path,
+    const char *param, json_t *body)
+{
+	struct request	*req = xcalloc(1, sizeof *req);
+	struct response	 resp = { 0 };
+	struct hctx	 h = { req, &resp, db };
+	json_t		*doc = NULL;
+
+	req->method = HTTP_POST;
+	req->path = xstrdup(path);
+	if (param != NULL)
+		req->params[req->nparams++] = xstrdup(param);
+	req->who.role = ROLE_MANAGER;
+	strlcpy_(req->who.company_id, j->company, sizeof req->who.company_id);
+	req->scope = req->who.company_id;
+	req->body = json_incref(body);
+	strlcpy_(req->client_ip, j->user, sizeof req->client_ip);
+	fn(&h);
+	if (resp.body != NULL)
+		doc = json_loadb(resp.body, resp.len, 0, NULL);
+	j->out = json_pack("{s:i,s:o}", "status", resp.status,
+	    "body", doc != NULL ? doc : json_object());
+	response_reset(&resp);
+	request_free(req);
+}
+
+/* An answer of as_rest(): 0 with the body, or -1 answered as an error. */
+static json_t *
+rest_answer(struct wsjob *j)
+{
+	json_t	*body = json_object_get(j->out, "body"), *e;
+	int	 status = (int)json_integer_value(json_object_get(j->out, "status"));
+
+	if (status >= 200 && status < 300)
+		return body;
+	if (j->c == NULL)
+		return NULL;
+	e = json_pack("{s:s,s:s,s:s}", "type", "error", "code",
+	    json_string_value(json_object_get(body, "code")) ?
+	    json_string_value(json_object_get(body, "code")) : "internal",
+	    "message", json_string_value(json_object_get(body, "detail")) ?
+	    json_string_value(json_object_get(body, "detail")) : "failed");
+	if (json_object_get(body, "errors") != NULL)
+		json_object_set(e, "errors", json_object_get(body, "errors"));
+	ws_reply(j->c, e, j->id);
+	return NULL;
+}
+
+/* The IVR's answer to the caller: its state and what to play or ask. */
+static void
+send_prompt(struct conn *c, const json_t *call)
+{
+	json_t	*ivr = json_object_get(call, "ivr");
+
+	if (ivr == NULL)
+		return;
+	ws_send(c, json_pack("{s:s,s:O,s:O,s:O}", "type", "ivr.prompt",
+	    "call_id", json_object_get(call, "id"),
+	    "state", json_object_get(ivr, "state"),
+	    "actions", json_object_get(ivr, "actions")));
+}
+
+static void
+request_run(struct db *db, struct wsjob *j)
+{
+	as_rest(db, j, calls_create, "/api/calls", NULL, j->in);
+}
+
+static void
+request_done(struct wsjob *j)
+{
+	json_t		*call;
+	const char	*id, *state;
+
+	if ((call = rest_answer(j)) == NULL) {
+		if (j->c != NULL)
+			j->c->call[0] = '\0';
+		return;
+	}
+	id = json_string_value(json_object_get(call, "id"));
+	state = json_string_value(json_object_get(call, "state"));
+	if (j->c == NULL) {
+		/* Gone while the call was made: it is abandoned at once. */
+		ws_signal_caller_call(NULL, id, j->company, state);
+		return;
+	}
+	ws_reply(j->c, json_pack("{s:s,s:s,s:s,s:O}", "type", "ack",
+	    "call_id", id, "state", state, "media",
+	    json_object_get(call, "media")), j->id);
+	send_prompt(j->c, call);
+	ws_signal_caller_call(j->c, id, j->company, state);
+}
+
+static void
+on_request(struct conn *c, json_t *req, json_t *id)
+{
+	static const char *const keys[] = { "queue_id", "ivr", "ivr_flow_id",
+	    "media", "caller_name", "caller_data", NULL };
+	struct wsjob	*j;
+	json_t		*body = json_object();
+
+	if (c->call[0] != '\0') {
+		json_decref(body);
+		return ws_reply_error(c, id, "conflict", "this socket has a call"
+		    " already; hang it up first");
+	}
+	if (!rate_take(c, id)) {
+		json_decref(body);
+		return;
+	}
+	for (const char *const *k = keys; *k != NULL; k++) {
+		if (json_object_get(req, *k) != NULL)
+			json_object_set(body, *k, json_object_get(req, *k));
+	}
+	/* Neither a queue nor a flow: the company's entry flow. */
+	if (json_object_get(body, "queue_id") == NULL &&
+	    json_object_get(body, "ivr_flow_id") == NULL &&
+	    json_object_get(body, "ivr") == NULL)
+		json_object_set_new(body, "ivr", json_true());
+	j = ws_job_new(request_run, request_done);
+	j->id = json_incref(id);
+	j->in = body;
+	strlcpy_(j->company, c->company, sizeof j->company);
+	strlcpy_(j->user, c->ip, sizeof j->user);	/* for logs */
+	/* Claimed now, so that a second request is refused. */
+	strlcpy_(c->call, "pending", sizeof c->call);
+	ws_job_submit(c, j);
+}
+
+static void
+input_run(struct db *db, struct wsjob *j)
+{
+	char	*path = xasprintf("/api/calls/%s/ivr/input", j->call);
+
+	as_rest(db, j, calls_ivr_input, path, j->call, j->in);
+	free(path);
+}
+
+static void
+input_done(struct wsjob *j)
+{
+	json_t	*call;
+
+	if ((call = rest_answer(j)) == NULL || j->c == NULL)
+		return;
+	ws_reply(j->c, json_pack("{s:s,s:s,s:O}", "type", "ack", "call_id",
+	    j->call, "state", json_object_get(call, "state")), j->id);
+	send_prompt(j->c, call);
+}
+
+static void
+on_input(struct conn *c, json_t *req, json_t *id)
+{
+	const char	*call = json_string_value(json_object_get(req, "call_id"));
+	const char	*digits = json_string_value(json_object_get(req, "digits"));
+	const char	*event = json_string_value(json_object_get(req, "event"));
+	struct wsjob	*j;
+
+	if (call == NULL || !is_uuid(call))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"call_id\" must be a UUID");
+	if (strcmp(call, c->call) != 0)
+		return ws_reply_error(c, id, "not_a_party",
+		    "no such call of yours");
+	if ((digits == NULL) == (event == NULL) ||
+	    (event != NULL && strcmp(event, "timeout") != 0))
+		return ws_reply_error(c, id, "bad_request", "ivr.input takes"
+		    " \"digits\" (0-9, * and #) or \"event\": \"timeout\"");
+	j = ws_job_new(input_run, input_done);
+	j->id = json_incref(id);
+	j->in = digits != NULL ? json_pack("{s:s,s:s}", "type", "digits",
+	    "digits", digits) : json_pack("{s:s}", "type", "timeout");
+	strlcpy_(j->company, c->company, sizeof j->company);
+	strlcpy_(j->call, call, sizeof j->call);
+	strlcpy_(j->user, c->ip, sizeof j->user);
+	ws_job_submit(c, j);
+}
+
+/* 1 if the message was a caller's; answered. */
+int
+ws_widget_message(struct conn *c, const char *type, json_t *req, json_t *id)
+{
+	int	 request = strcmp(type, "call.request") == 0;
+
+	if (!request && strcmp(type, "ivr.input") != 0)
+		return 0;
+	if (!c->caller)
+		ws_reply_error(c, id, "forbidden", "only a widget caller's socket"
+		    " requests calls; staff use POST /api/calls");
+	else if (request)
+		on_request(c, req, id);
+	else
+		on_input(c, req, id);
+	return 1;
+}
