@@ -16,6 +16,9 @@ static const struct cmd_flag cmd_wallboard_flags[] = {
 	  .help = "seconds between refreshes, 0.2 to 3600 (default 2)" },
 	{ .name = "no-color", .short_name = 'C',
 	  .help = "monochrome (also when NO_COLOR is set)" },
+	{ .name = "poll",
+	  .help = "read everything from the REST API every interval, "
+	  "not from the live event stream" },
 	{ .name = "readonly",
 	  .help = "no supervisor actions: their keys only say read-only" },
 	{ .name = NULL }
@@ -48,5 +51,6 @@ cmd_wallboard_exec(struct cmd_ctx *ctx)
 	}
 	opt.no_color = cmd_get(ctx, "no-color") != NULL;
 	opt.readonly = cmd_get(ctx, "readonly") != NULL;
+	opt.poll = cmd_get(ctx, "poll") != NULL;
 	return wallboard_run(ctx->cli, &opt);
 }

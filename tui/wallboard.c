@@ -430,7 +430,7 @@ wb_wait(struct wb *wb)
 	pfd[1].revents = 0;
 	if ((fd = wb_source_fd(wb->src)) != -1) {
 		pfd[1].fd = fd;
-		pfd[1].events = POLLIN;
+		pfd[1].events = wb_source_events(wb->src);
 		n = 2;
 	}
 	if (poll(pfd, n, (int)(wait * 1000 + 0.999)) == -1 && errno != EINTR)
@@ -483,7 +483,13 @@ wallboard_run(struct cli *cli, const struct wallboard_options *opt)
 	 */
 	atexit(wb_end);
 	errfd = wb_capture_stderr();
-	wb.src = wb_source_poll_new(cli, opt->interval, errfd);
+	/*
+	 * The event stream needs a token; root on the socket has none and
+	 * reads the REST API instead, as --poll does.
+	 */
+	wb.src = opt->poll || cli->token == NULL ?
+	    wb_source_poll_new(cli, opt->interval, errfd) :
+	    wb_source_ws_new(cli, opt->interval, errfd);
 	wb.d = &wb.src->data;
 	rc = wb_source_run(wb.src);
 	if (rc == EXIT_AUTH || rc == EXIT_NOTFOUND || rc == EXIT_USAGE) {

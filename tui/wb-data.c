@@ -422,3 +422,35 @@ wb_data_put(struct wb_data *d, const char *topic, json_t *v)
 	}
 	return 0;
 }
+
+/*
+ * An agent.state_changed event (agent_id, state, reason): the agent's
+ * state changes in place, since now. Returns 1 if the agent is known.
+ */
+int
+wb_agent_state(struct wb_data *d, const char *id, const char *state,
+    const char *reason)
+{
+	struct wb_agent	*a;
+	char		 ts[32];
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+
+	a = (struct wb_agent *)(uintptr_t)wb_agent_find(d, id);
+	if (a == NULL || state == NULL)
+		return 0;
+	if (strcmp(a->state, state) != 0) {
+		free(a->state);
+		a->state = xstrdup(state);
+		a->since = now;
+		gmtime_r(&now, &tm);
+		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(a->raw, "state_since", json_string(ts));
+	}
+	free(a->reason);
+	a->reason = reason != NULL ? xstrdup(reason) : NULL;
+	json_object_set_new(a->raw, "state", json_string(state));
+	json_object_set_new(a->raw, "pause_reason", reason != NULL ?
+	    json_string(reason) : json_null());
+	return 1;
+}

@@ -115,8 +115,8 @@ wb_detail_queue(const struct wb *wb, const struct wb_queue *q,
 	}
 	wb_line(l, "Today", "%ld offered, %ld answered, %ld abandoned (%.1f%%)",
 	    q->offered, q->answered, q->abandoned, q->abandon_rate * 100);
-	wb_duration(d2, sizeof d2, (long)(q->asa + 0.5));
-	wb_duration(d3, sizeof d3, (long)(q->aht + 0.5));
+	wb_duration(d2, sizeof d2, q->answered > 0 ? (long)(q->asa + 0.5) : -1);
+	wb_duration(d3, sizeof d3, q->answered > 0 ? (long)(q->aht + 0.5) : -1);
 	wb_line(l, "ASA / AHT", "%s / %s", d2, d3);
 	wb_line(l, "Agents", "%ld available, %ld on a call, %ld wrap-up, "
 	    "%ld away, %ld offline", q->avail, q->oncall, q->wrap, q->away,

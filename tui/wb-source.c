@@ -135,7 +135,7 @@ wb_get_list(struct wb_source *src, const char *path, json_t **items)
  * Whether an object belongs on the screen: an admin's lists hold every
  * company's queues and calls; with --company only that one's are shown.
  */
-static int
+int
 wb_ours(const struct wb_source *src, json_t *v)
 {
 	const char	*co = json_string_value(json_object_get(v, "company_id"));
@@ -144,28 +144,32 @@ wb_ours(const struct wb_source *src, json_t *v)
 	    strcmp(co, src->cli->company) == 0;
 }
 
-/* One poll of everything into d. */
-static int
-wb_fetch(struct wb_source *src, struct wb_data *d)
+/*
+ * The queues and their figures into d->q, replacing what was there; the
+ * figures have no events, so both sources read them here.
+ */
+int
+wb_rest_queues(struct wb_source *src, struct wb_data *d)
 {
-	json_t	*items = NULL, *v, *st;
-	char	*path;
-	size_t	 i, j;
-	int	 rc;
+	struct wb_queue	*q;
+	json_t		*items = NULL, *v, *st;
+	char		*path;
+	size_t		 i, n = 0;
+	int		 rc;
 
 	if ((rc = wb_get_list(src, "/api/queues", &items)) != 0)
 		return rc;
-	d->q = xcalloc(json_array_size(items) + 1, sizeof *d->q);
+	q = xcalloc(json_array_size(items) + 1, sizeof *q);
 	json_array_foreach(items, i, v) {
 		if (!wb_ours(src, v))
 			continue;
-		wb_queue_fill(&d->q[d->nq], v);
-		if (d->q[d->nq].id != NULL)
-			d->nq++;
+		wb_queue_fill(&q[n], v);
+		if (q[n].id != NULL)
+			n++;
 	}
 	json_decref(items);
-	for (i = 0; i < d->nq; i++) {
-		path = api_path("/api/queues/", d->q[i].id);
+	for (i = 0; i < n; i++) {
+		path = api_path("/api/queues/", q[i].id);
 		path = xrealloc(path, strlen(path) + sizeof "/stats");
 		strcat(path, "/stats");
 		rc = wb_get(src, path, &st);
@@ -173,11 +177,45 @@ wb_fetch(struct wb_source *src, struct wb_data *d)
 		if (rc == EXIT_NOTFOUND)	/* deleted meanwhile */
 			continue;
 		if (rc != 0)
-			return rc;
-		wb_queue_stats(&d->q[i], st);
+			break;
+		wb_queue_stats(&q[i], st);
 		json_decref(st);
 	}
+	if (rc != 0 && rc != EXIT_NOTFOUND) {
+		wb_data_free(&(struct wb_data){ .q = q, .nq = n });
+		return rc;
+	}
+	wb_data_free(&(struct wb_data){ .q = d->q, .nq = d->nq });
+	d->q = q;
+	d->nq = n;
+	return 0;
+}
 
+/* Today's calls per agent (after wb_data_link); 0 or an exit status. */
+int
+wb_rest_today(struct wb_source *src, struct wb_data *d)
+{
+	json_t	*st;
+	int	 rc;
+
+	if ((rc = wb_get(src, "/api/agents/today", &st)) != 0)
+		return rc;
+	wb_agents_today(d, json_object_get(st, "items"));
+	json_decref(st);
+	return 0;
+}
+
+/* One poll of everything into d. */
+static int
+wb_fetch(struct wb_source *src, struct wb_data *d)
+{
+	json_t	*items = NULL, *v;
+	char	*path;
+	size_t	 i, j;
+	int	 rc;
+
+	if ((rc = wb_rest_queues(src, d)) != 0)
+		return rc;
 	if (src->cli->company != NULL)
 		path = api_path("/api/agents/company/", src->cli->company);
 	else
@@ -213,19 +251,15 @@ wb_fetch(struct wb_source *src, struct wb_data *d)
 		json_decref(items);
 	}
 	wb_data_link(d);
-
-	/* Today's calls per agent; older daemons and agents go without. */
-	if (wb_get(src, "/api/agents/today", &st) == 0) {
-		wb_agents_today(d, json_object_get(st, "items"));
-		json_decref(st);
-	}
+	/* Older daemons and agents go without today's counts. */
+	(void)wb_rest_today(src, d);
 	src->err[0] = '\0';
 	return 0;
 }
 
 /* The company's name for the header: the profile's company, or --company. */
-static void
-wb_company(struct wb_source *src)
+void
+wb_rest_company(struct wb_source *src)
 {
 	json_t		*user = NULL, *co = NULL;
 	const char	*id;
@@ -267,7 +301,7 @@ wb_poll_run(struct wb_source *src)
 		src->last_ok = time(NULL);
 		src->fails = 0;
 		if (src->company == NULL)
-			wb_company(src);
+			wb_rest_company(src);
 	} else {
 		wb_data_free(&d);
 		src->fails++;
@@ -287,6 +321,12 @@ wb_poll_fd(struct wb_source *src)
 	return -1;
 }
 
+static short
+wb_poll_events(struct wb_source *src)
+{
+	return 0;
+}
+
 static void
 wb_poll_refresh(struct wb_source *src)
 {
@@ -304,6 +344,7 @@ wb_poll_free(struct wb_source *src)
 static const struct wb_source_ops wb_poll_ops = {
 	.name = "poll",
 	.fd = wb_poll_fd,
+	.events = wb_poll_events,
 	.run = wb_poll_run,
 	.refresh = wb_poll_refresh,
 	.free = wb_poll_free,
@@ -330,7 +371,14 @@ wb_source_fd(struct wb_source *src)
 	return src->ops->fd(src);
 }
 
-/* Do what is due (src->deadline passed or src's fd is readable). */
+/* The poll() events to wait for on that descriptor. */
+short
+wb_source_events(struct wb_source *src)
+{
+	return src->ops->events(src);
+}
+
+/* Do what is due (src->deadline passed or src's fd is ready). */
 int
 wb_source_run(struct wb_source *src)
 {

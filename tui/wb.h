@@ -77,6 +77,8 @@ extern const char *const wb_live_states[];
 void		 wb_data_free(struct wb_data *);
 void		 wb_data_link(struct wb_data *);
 int		 wb_data_put(struct wb_data *, const char *, json_t *);
+int		 wb_agent_state(struct wb_data *, const char *, const char *,
+		    const char *);
 int		 wb_call_live(const char *);
 char		*wb_str(json_t *, const char *);
 double		 wb_num(json_t *, const char *);
@@ -110,6 +112,7 @@ struct wb_source;
 struct wb_source_ops {
 	const char	*name;		/* "poll", "ws" */
 	int		 (*fd)(struct wb_source *);
+	short		 (*events)(struct wb_source *);
 	int		 (*run)(struct wb_source *);
 	void		 (*refresh)(struct wb_source *);
 	void		 (*free)(struct wb_source *);
@@ -135,11 +138,19 @@ struct wb_source {
 /* wb-source.c */
 struct wb_source *wb_source_poll_new(struct cli *, double, int);
 int		 wb_source_fd(struct wb_source *);
+short		 wb_source_events(struct wb_source *);
 int		 wb_source_run(struct wb_source *);
 void		 wb_source_refresh(struct wb_source *);
 void		 wb_source_free(struct wb_source *);
 double		 wb_mono(void);
 int		 wb_get(struct wb_source *, const char *, json_t **);
+int		 wb_ours(const struct wb_source *, json_t *);
+int		 wb_rest_queues(struct wb_source *, struct wb_data *);
+int		 wb_rest_today(struct wb_source *, struct wb_data *);
+void		 wb_rest_company(struct wb_source *);
+
+/* wb-ws.c */
+struct wb_source *wb_source_ws_new(struct cli *, double, int);
 
 /* ---- the screen -------------------------------------------------------- */
 
