@@ -13,7 +13,8 @@ static int	cmd_wallboard_exec(struct cmd_ctx *);
 
 static const struct cmd_flag cmd_wallboard_flags[] = {
 	{ .name = "interval", .short_name = 'd', .arg = "SECONDS",
-	  .help = "seconds between refreshes, 0.2 to 3600 (default 2)" },
+	  .help = "seconds between reads of the REST API, 0.2 to 3600 "
+	  "(default 2)" },
 	{ .name = "no-color", .short_name = 'C',
 	  .help = "monochrome (also when NO_COLOR is set)" },
 	{ .name = "poll",

@@ -301,7 +301,7 @@ _calldocker()
 		"users update") flags="$flags --email --name --role --password-stdin" ;;
 		"users delete") flags="$flags --yes" ;;
 		"login") flags="$flags --email --password-stdin" ;;
-		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
+		"wallboard") flags="$flags -d --interval -C --no-color --poll --readonly" ;;
 		"agent") flags="$flags -k --keep-going" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
