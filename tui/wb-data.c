@@ -364,6 +364,16 @@ wb_insert(void **base, size_t *n, size_t size, size_t k)
 	return b + k * size;
 }
 
+/* Whether object a was updated before b (RFC 3339 UTC strings compare). */
+static int
+wb_older(json_t *a, json_t *b)
+{
+	const char	*ta = json_string_value(json_object_get(a, "updated_at"));
+	const char	*tb = json_string_value(json_object_get(b, "updated_at"));
+
+	return ta != NULL && tb != NULL && strcmp(ta, tb) < 0;
+}
+
 /*
  * Apply one object of a topic ("queues", "agents" or "calls") by its id,
  * as /ws snapshots and events carry them (docs/ws.md): replace it, insert
@@ -392,6 +402,9 @@ wb_data_put(struct wb_data *d, const char *topic, json_t *v)
 	}
 	if (strcmp(topic, "calls") == 0) {
 		k = wb_slot(d->c, d->nc, sizeof *d->c, id, &found);
+		/* An event older than what is shown changes nothing. */
+		if (found && wb_older(v, d->c[k].raw))
+			return 0;
 		if (!wb_call_live(json_string_value(json_object_get(v,
 		    "state")))) {
 			if (!found)

@@ -82,6 +82,15 @@ test_put_and_link(void)
 	is_int(c->sl_threshold, 20, "the queue's threshold");
 	is_int(c->since, 1795597200, "a waiting call counts from its entry");
 
+	/* An older version of a call changes nothing. */
+	put(&d, "calls", "{\"id\": \"" C2 "\", \"state\": \"queued\","
+	    " \"caller_name\": \"Zed\", \"updated_at\": \"2026-11-25T09:00:05Z\"}");
+	is_int(put(&d, "calls", "{\"id\": \"" C2 "\", \"state\": \"offering\","
+	    " \"updated_at\": \"2026-11-25T09:00:04Z\"}"), 0,
+	    "an event older than the shown call is ignored");
+	is_str(wb_call_find(&d, C2)->state, "queued", "the call stays queued");
+	wb_data_link(&d);
+
 	/* The call ends: removed; the agent goes to wrap-up. */
 	is_int(put(&d, "calls", "{\"id\": \"" C1 "\", \"state\": \"wrap_up\"}"),
 	    1, "a call that left the live states is removed");
