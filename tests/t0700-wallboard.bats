@@ -13,11 +13,21 @@ tm() {
 	tmux -S "$CD_TMP/tmux.sock" -f "$CD_TMP/tmux.conf" "$@"
 }
 
+# No tmux server left: a new one must not meet the old one going away.
+tm_reset() {
+	local i
+	tm kill-server 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		[[ -S $CD_TMP/tmux.sock ]] || return 0
+		sleep 0.1
+	done
+}
+
 # wb_start WIDTH HEIGHT [WALLBOARD-FLAGS...]: a fresh session "wb".
 wb_start() {
 	local w=$1 h=$2
 	shift 2
-	tm kill-server 2>/dev/null || true
+	tm_reset
 	# A shell stays in the pane after the wallboard, so that the state
 	# of the terminal it leaves behind can be checked.
 	tm new-session -d -s wb -x "$w" -y "$h" \
