@@ -242,18 +242,28 @@ wb_detail_events(const struct wb *wb, struct wb_lines *l, int room)
 
 /*
  * A call's details add its events: GET /api/calls/:id when they open and
- * again with each new picture while they stay open.
+ * again whenever the call changes while they stay open.
  */
 void
 wb_details_fetch(struct wb *wb)
 {
-	json_t	*o;
-	char	*path;
+	const struct wb_call	*c;
+	const char		*at;
+	json_t			*o;
+	char			*path;
 
+	c = wb->detail - 1 == P_CALLS && wb->detail_id != NULL ?
+	    wb_call_find(wb->d, wb->detail_id) : NULL;
+	/* Only when the call itself changed, not with every event. */
+	at = c != NULL ? json_string_value(json_object_get(c->raw,
+	    "updated_at")) : NULL;
+	if (c != NULL && wb->detail_more != NULL && at != NULL &&
+	    json_equal(json_object_get(wb->detail_more, "updated_at"),
+	    json_object_get(c->raw, "updated_at")))
+		return;
 	json_decref(wb->detail_more);
 	wb->detail_more = NULL;
-	if (wb->detail - 1 != P_CALLS || wb->detail_id == NULL ||
-	    wb_call_find(wb->d, wb->detail_id) == NULL)
+	if (c == NULL)
 		return;
 	path = api_path("/api/calls/", wb->detail_id);
 	if (wb_get(wb->src, path, &o) == 0)
