@@ -278,6 +278,9 @@ wb_ws_rest(struct wb_ws *w)
 			wb_rest_company(src);
 		snprintf(src->err, sizeof src->err, "%s", err);
 		w->changed = 1;
+		/* The daemon is back: no need to wait out the backoff. */
+		if (w->ws == NULL && !w->rest_ok)
+			w->next_connect = 0;
 	}
 	w->rest_ok = rc == 0;
 	if (rc != 0)
