@@ -13,17 +13,21 @@ static int	cmd_wallboard_exec(struct cmd_ctx *);
 
 static const struct cmd_flag cmd_wallboard_flags[] = {
 	{ .name = "interval", .short_name = 'd', .arg = "SECONDS",
-	  .help = "seconds between refreshes, 0.2 to 3600 (default 2)" },
+	  .help = "seconds between reads of the REST API, 0.2 to 3600 "
+	  "(default 2)" },
 	{ .name = "no-color", .short_name = 'C',
 	  .help = "monochrome (also when NO_COLOR is set)" },
+	{ .name = "poll",
+	  .help = "read everything from the REST API every interval, "
+	  "not from the live event stream" },
 	{ .name = "readonly",
-	  .help = "never offer supervisor actions" },
+	  .help = "no supervisor actions: their keys only say read-only" },
 	{ .name = NULL }
 };
 
 const struct cmd_entry cmd_wallboard_entry = {
 	.name = "wallboard",
-	.summary = "show queues, agents and live calls full-screen",
+	.summary = "show queues, agents and live calls full-screen (? for keys)",
 	.max_args = 0,
 	.flags = cmd_wallboard_flags,
 	.exec = cmd_wallboard_exec,
@@ -48,5 +52,6 @@ cmd_wallboard_exec(struct cmd_ctx *ctx)
 	}
 	opt.no_color = cmd_get(ctx, "no-color") != NULL;
 	opt.readonly = cmd_get(ctx, "readonly") != NULL;
+	opt.poll = cmd_get(ctx, "poll") != NULL;
 	return wallboard_run(ctx->cli, &opt);
 }

@@ -28,6 +28,7 @@ struct client {
 	char	*base;		/* URL prefix, no trailing slash */
 	char	*socket_path;	/* for unix://, else NULL */
 	char	*token;
+	long	 timeout;	/* seconds, whole exchange */
 	char	 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -57,6 +58,7 @@ client_new(const char *host, char **cause)
 
 	c = xcalloc(1, sizeof *c);
 	c->host = xstrdup(host);
+	c->timeout = CLIENT_TIMEOUT;
 	if (strncmp(host, "unix://", 7) == 0) {
 		if (host[7] != '/') {
 			*cause = xasprintf("bad host \"%s\": the socket path must "
@@ -108,6 +110,12 @@ client_free(struct client *c)
 		free(c->token);
 	}
 	free(c);
+}
+
+void
+client_set_timeout(struct client *c, long seconds)
+{
+	c->timeout = seconds > 0 ? seconds : CLIENT_TIMEOUT;
 }
 
 void
@@ -216,7 +224,7 @@ client_transport_error(struct client *c, CURLcode rc, char **cause)
 		if (connect_time == 0)
 			break;
 		*cause = xasprintf("no answer from \"%s\" within %ld seconds",
-		    c->host, CLIENT_TIMEOUT);
+		    c->host, c->timeout);
 		return CLIENT_FAILED;
 	default:
 		*cause = xasprintf("request to \"%s\" failed: %s", c->host,
@@ -270,7 +278,7 @@ client_perform(struct client *c, const char *method, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, CLIENT_CONNECT_TIMEOUT);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, CLIENT_TIMEOUT);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, c->timeout);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "calldocker");
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, client_write_cb);

@@ -33,6 +33,8 @@ void		 client_free(struct client *);
 /* Bearer token sent with every request; NULL for none. The string is copied. */
 void		 client_set_token(struct client *, const char *);
 const char	*client_host(const struct client *);
+/* Seconds a whole exchange may take (default 30); 0 for the default. */
+void		 client_set_timeout(struct client *, long);
 /*
  * Send one request. path starts with '/' and is already escaped; body may
  * be NULL; headers is a NULL-terminated list of "Name: value" or NULL. On

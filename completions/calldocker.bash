@@ -328,7 +328,7 @@ _calldocker()
 		"webhooks delete") flags="$flags --yes" ;;
 		"webhooks deliveries") flags="$flags --state --limit --all" ;;
 		"login") flags="$flags --email --password-stdin" ;;
-		"wallboard") flags="$flags -d --interval -C --no-color --readonly" ;;
+		"wallboard") flags="$flags -d --interval -C --no-color --poll --readonly" ;;
 		"agent") flags="$flags -k --keep-going" ;;
 		esac
 		mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")

@@ -236,3 +236,24 @@ agents_availability(struct hctx *h)
 		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
 	return answer_row(h, r.row, 200);
 }
+
+/* GET /api/agents/today: calls each agent answered today (the wallboard). */
+int
+agents_today(struct hctx *h)
+{
+	PGresult	*res;
+	json_t		*items;
+	int		 r;
+
+	if ((res = db_agent_today(h->db, h->req->scope)) == NULL)
+		return db_fail(h->db, h->resp);
+	items = json_array();
+	for (r = 0; r < PQntuples(res); r++)
+		json_array_append_new(items, json_pack("{s:s,s:i,s:f}",
+		    "agent_id", PQgetvalue(res, r, 0),
+		    "handled", atoi(PQgetvalue(res, r, 1)),
+		    "talk_seconds", atof(PQgetvalue(res, r, 2))));
+	PQclear(res);
+	resp_json(h->resp, 200, json_pack("{s:o}", "items", items));
+	return 0;
+}

@@ -47,6 +47,22 @@ static struct db_stmt st_done = { .sql = "UPDATE agents SET"
 	" calls_handled = calls_handled + 1,"
 	" talk_seconds = talk_seconds + $2::double precision,"
 	" last_call_end = now() WHERE id = $1" };
+/*
+ * Calls each agent answered since midnight in its company's time zone
+ * (counted for the call's agent, the last one after a transfer). Calls
+ * answered today entered their queue at most a day before, which lets the
+ * scan use calls_enqueued_idx.
+ */
+#define TODAY "(date_trunc('day', now() AT TIME ZONE co.timezone)" \
+	" AT TIME ZONE co.timezone)"
+static struct db_stmt st_today = { .sql = "SELECT c.agent_id,"
+	" count(*), coalesce(sum(c.talk_seconds), 0)"
+	" FROM calls c JOIN companies co ON co.id = c.company_id"
+	" WHERE ($1::uuid IS NULL OR c.company_id = $1)"
+	" AND c.agent_id IS NOT NULL"
+	" AND c.enqueued_at >= " TODAY " - interval '1 day'"
+	" AND c.answered_at >= " TODAY
+	" GROUP BY c.agent_id ORDER BY c.agent_id" };
 static struct db_stmt st_missed = { .sql = "UPDATE agents SET"
 	" missed_offers = missed_offers + 1 WHERE id = $1" };
 
@@ -183,4 +199,12 @@ db_agent_ids(struct db *db, const char *company)
 	const char *p[1] = { company };
 
 	return db_run(db, &st_ids, 1, p);
+}
+
+PGresult *
+db_agent_today(struct db *db, const char *scope)
+{
+	const char *p[1] = { scope };
+
+	return db_run(db, &st_today, 1, p);
 }

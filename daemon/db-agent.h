@@ -38,5 +38,7 @@ PGresult	*db_agent_state(struct db *, const char *id, const char *state,
 		    const char *reason);
 int		 db_agent_call_done(struct db *, const char *id, double talk);
 int		 db_agent_missed(struct db *, const char *id);
+/* agent_id, calls answered today, their talk seconds: one row per agent. */
+PGresult	*db_agent_today(struct db *, const char *scope);
 
 #endif

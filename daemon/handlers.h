@@ -42,6 +42,7 @@ int	agents_create(struct hctx *);
 int	agents_update(struct hctx *);
 int	agents_delete(struct hctx *);
 int	agents_availability(struct hctx *);
+int	agents_today(struct hctx *);
 
 /* queues.c */
 int	queues_list(struct hctx *);

@@ -11,6 +11,7 @@ struct wallboard_options {
 	double	 interval;	/* seconds between polls of the REST API */
 	int	 no_color;	/* -C */
 	int	 readonly;	/* --readonly */
+	int	 poll;		/* --poll: REST only, no event stream */
 };
 
 /* Run until 'q' or a signal; returns an exit status (see calldocker(1)). */

@@ -181,6 +181,14 @@ else
 	echo "bench: no build/bench/ivr-bench: run make bench" >&2
 fi
 
+# ---- the wallboard's frame (tests/bench/wb-bench.c) -------------------------
+echo
+if [[ -x build/bench/wb-bench ]]; then
+	build/bench/wb-bench
+else
+	echo "bench: no build/bench/wb-bench: run make bench" >&2
+fi
+
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
 . tests/bench/ws.sh
 exit 0
