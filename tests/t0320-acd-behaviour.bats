@@ -178,9 +178,17 @@ teardown_file() { cd_teardown; }
 	avail "$T2" "$A2" available
 	avail "$T3" "$A3" available
 	calls=()
-	for i in $(seq 1 30); do calls+=("$(newcall "$q")"); done
+	# Offered the moment they are queued (an agent is free), then gone:
+	# call.queued and call.offered come from different threads.
+	for i in $(seq 1 40); do
+		c=$(newcall "$q")
+		calls+=("$c")
+		api POST "/api/calls/$c/hangup" '{}' "$MGR" >/dev/null
+	done
+	# Waiting, offered in turn, ringing out.
+	for i in $(seq 1 10); do calls+=("$(newcall "$q")"); done
 	sleep 2.5
-	for c in "${calls[@]}"; do api POST "/api/calls/$c/hangup" '{}' "$MGR" >/dev/null; done
+	for c in "${calls[@]:40}"; do api POST "/api/calls/$c/hangup" '{}' "$MGR" >/dev/null; done
 	last=${calls[-1]}
 	wait_for 5 eval "jq -e 'select(.event == \"call.abandoned\" and .data.id == \"$last\")' $CD_TMP/ord.jsonl >/dev/null"
 	kill "$pid" 2>/dev/null || true
