@@ -147,6 +147,7 @@ call_move(struct acd *acd, struct acd_call *c, enum acd_call_state to)
 		c->qnext = c->qprev = NULL;
 		acd_timer_stop(acd, &c->widen);
 		acd_timer_stop(acd, &c->overflow);
+		acd_timer_stop(acd, &c->retry);
 	} else if (!in_queue(from) && in_queue(to)) {
 		c->qprev = q->ctail;
 		if (q->ctail != NULL)
@@ -290,32 +291,43 @@ call_free(struct acd *acd, struct acd_call *c)
 	call_move(acd, c, ACD_CALL_NEW);
 	acd_timer_stop(acd, &c->widen);
 	acd_timer_stop(acd, &c->overflow);
+	acd_timer_stop(acd, &c->retry);
 	acd_undirty_call(acd, c);
 	acd_map_del(&acd->calls, c->conf.id);
 	free(c->tried);
 	free(c);
 }
 
+/* Mark a tried for c, not to be offered it again before until. */
 static void
-tried_add(struct acd_call *c, const struct acd_agent *a)
+tried_add(struct acd *acd, struct acd_call *c, const struct acd_agent *a,
+    double until)
 {
 	size_t	cap = (size_t)c->tried_cap;
+	int	i;
 
-	if (acd_tried(c, a))
-		return;
-	c->tried = acd_grow(c->tried, &cap, (size_t)c->ntried + 1,
-	    sizeof *c->tried);
-	c->tried_cap = (int)cap;
-	c->tried[c->ntried++] = a->serial;
+	for (i = 0; i < c->ntried && c->tried[i].serial != a->serial; i++)
+		;
+	if (i == c->ntried) {
+		c->tried = acd_grow(c->tried, &cap, (size_t)c->ntried + 1,
+		    sizeof *c->tried);
+		c->tried_cap = (int)cap;
+		c->tried[c->ntried++].serial = a->serial;
+	}
+	c->tried[i].until = until;
+	if (until > 0 && (c->retry.idx == ACD_NONE || c->retry.at > until))
+		acd_timer_set(acd, &c->retry, until);
 }
 
-/* A miss or a reject: count it, and send the agent away at the limit. */
+/* A miss or a reject: count it, and send the agent away at the limit. A
+ * rejecter is not offered the call again before until. */
 static void
-agent_miss(struct acd *acd, struct acd_agent *a, struct acd_call *c)
+agent_miss(struct acd *acd, struct acd_agent *a, struct acd_call *c,
+    double until)
 {
 	int	limit = c->queue->conf.miss_limit;
 
-	tried_add(c, a);
+	tried_add(acd, c, a, until);
 	a->misses++;
 	if (limit > 0 && a->misses >= limit) {
 		a->misses = 0;
@@ -332,7 +344,7 @@ fire_offer(struct acd *acd, struct acd_timer *t, double now)
 	struct acd_agent	*a = o->agent;
 
 	acd_action_push(acd, ACD_MISSED, c, a, c->queue, 0);
-	agent_miss(acd, a, c);
+	agent_miss(acd, a, c, 0);
 	offer_drop(acd, o, now);
 	call_unanswered(acd, c);
 }
@@ -353,6 +365,24 @@ fire_widen(struct acd *acd, struct acd_timer *t, double now)
 	call_widen(acd, CONTAINER(t, struct acd_call, widen), now);
 }
 
+/* A rejecter's wait is over: try the call again, and arm the next wait. */
+static void
+fire_retry(struct acd *acd, struct acd_timer *t, double now)
+{
+	struct acd_call	*c = CONTAINER(t, struct acd_call, retry);
+	double		 next = INFINITY;
+	int		 i;
+
+	for (i = 0; i < c->ntried; i++) {
+		if (c->tried[i].until > now && c->tried[i].until < next)
+			next = c->tried[i].until;
+	}
+	if (isfinite(next))
+		acd_timer_set(acd, &c->retry, next);
+	if (c->st == ACD_CALL_WAITING)
+		acd_dirty_call(acd, c);
+}
+
 static void
 fire_overflow(struct acd *acd, struct acd_timer *t, double now)
 {
@@ -369,6 +399,7 @@ static void (*const timer_fire[])(struct acd *, struct acd_timer *,
 	[TIMER_WRAP] = fire_wrap,
 	[TIMER_WIDEN] = fire_widen,
 	[TIMER_OVERFLOW] = fire_overflow,
+	[TIMER_RETRY] = fire_retry,
 };
 
 /* Take a's offer back (no miss) and put its call back to waiting. */
@@ -422,6 +453,7 @@ call_new(struct acd *acd, const struct acd_call_conf *conf, int *err)
 	c->dirty_idx = ACD_NONE;
 	acd_timer_init(&c->widen, TIMER_WIDEN);
 	acd_timer_init(&c->overflow, TIMER_OVERFLOW);
+	acd_timer_init(&c->retry, TIMER_RETRY);
 	return c;
 }
 
@@ -539,7 +571,7 @@ acd_reject(struct acd *acd, const char *call, const char *agent,
 	if ((err = offer_find(acd, call, agent, &o)) != 0)
 		return err;
 	c = o->call;
-	agent_miss(acd, o->agent, c);
+	agent_miss(acd, o->agent, c, now + ACD_REJECT_RETRY);
 	offer_drop(acd, o, now);
 	call_unanswered(acd, c);
 	return 0;
@@ -564,9 +596,9 @@ acd_assign(struct acd *acd, const char *call, const char *agent,
 	return 0;
 }
 
-int
-acd_call_end(struct acd *acd, const char *agent, const char *call,
-    double talk_seconds, double now)
+static int
+call_end(struct acd *acd, const char *agent, const char *call,
+    double talk_seconds, double now, int wrap)
 {
 	struct acd_call		*c;
 	struct acd_agent	*a;
@@ -589,7 +621,7 @@ acd_call_end(struct acd *acd, const char *agent, const char *call,
 	q->aht_pos = (q->aht_pos + 1) % ACD_AHT_SAMPLES;
 	if (q->naht < ACD_AHT_SAMPLES)
 		q->naht++;
-	if (q->conf.wrap_up > 0) {
+	if (wrap && q->conf.wrap_up > 0) {
 		until = now + q->conf.wrap_up;
 		if (!a->wrapping || a->wrap.at < until)
 			acd_timer_set(acd, &a->wrap, until);
@@ -598,6 +630,20 @@ acd_call_end(struct acd *acd, const char *agent, const char *call,
 	call_free(acd, c);
 	acd_agent_refresh(acd, a, now);
 	return 0;
+}
+
+int
+acd_call_end(struct acd *acd, const char *agent, const char *call,
+    double talk_seconds, double now)
+{
+	return call_end(acd, agent, call, talk_seconds, now, 1);
+}
+
+int
+acd_call_handoff(struct acd *acd, const char *agent, const char *call,
+    double talk_seconds, double now)
+{
+	return call_end(acd, agent, call, talk_seconds, now, 0);
 }
 
 int
@@ -626,7 +672,7 @@ acd_pull(struct acd *acd, const char *agent, double now,
 		return acd_id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
 	if (!acd_agent_is_free(a))
 		return ACD_E_STATE;
-	if ((c = acd_best_call(acd, a)) == NULL)
+	if ((c = acd_best_call(acd, a, now)) == NULL)
 		return ACD_E_EMPTY;
 	acd_offer_make(acd, c, a, now);
 	memcpy(call_out, c->conf.id, ACD_ID_LEN + 1);

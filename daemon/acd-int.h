@@ -32,6 +32,7 @@ enum acd_timer_kind {
 	TIMER_WRAP,		/* struct acd_agent: wrap-up over */
 	TIMER_WIDEN,		/* struct acd_call: next widen rule */
 	TIMER_OVERFLOW,		/* struct acd_call: max_wait */
+	TIMER_RETRY,		/* struct acd_call: a rejecter may retry */
 };
 
 struct acd_timer {
@@ -118,6 +119,12 @@ struct acd_agent {
 	size_t			 dirty_idx;
 };
 
+/* An agent that missed or rejected a call; not offered it before until. */
+struct acd_try {
+	uint64_t	serial;
+	double		until;
+};
+
 enum acd_call_state {
 	ACD_CALL_NEW,		/* not yet queued, or on its way out */
 	ACD_CALL_WAITING,
@@ -143,11 +150,12 @@ struct acd_call {
 	struct acd_call		*qprev;
 	struct acd_offer	*offers;
 	struct acd_agent	*agent;		/* talking to */
-	uint64_t		*tried;		/* agent serials */
+	struct acd_try		*tried;
 	int			 ntried;
 	int			 tried_cap;
 	struct acd_timer	 widen;
 	struct acd_timer	 overflow;
+	struct acd_timer	 retry;		/* earliest tried[].until */
 	size_t			 dirty_idx;
 };
 
@@ -234,7 +242,9 @@ void		 acd_queue_rearm(struct acd *, struct acd_queue *);
 int		 acd_eligible(const struct acd_agent *,
 		    const struct acd_need *, int);
 int		 acd_tried(const struct acd_call *, const struct acd_agent *);
-struct acd_call	*acd_best_call(struct acd *, struct acd_agent *);
+int		 acd_blocked(const struct acd_call *, const struct acd_agent *,
+		    double now);
+struct acd_call	*acd_best_call(struct acd *, struct acd_agent *, double now);
 void		 acd_match(struct acd *, double);
 
 #endif

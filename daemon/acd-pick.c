@@ -128,10 +128,36 @@ acd_tried(const struct acd_call *c, const struct acd_agent *a)
 	int	i;
 
 	for (i = 0; i < c->ntried; i++) {
-		if (c->tried[i] == a->serial)
+		if (c->tried[i].serial == a->serial)
 			return 1;
 	}
 	return 0;
+}
+
+/* Did a reject c too recently to be offered it again now? */
+int
+acd_blocked(const struct acd_call *c, const struct acd_agent *a, double now)
+{
+	int	i;
+
+	for (i = 0; i < c->ntried; i++) {
+		if (c->tried[i].serial == a->serial)
+			return c->tried[i].until > now;
+	}
+	return 0;
+}
+
+/* A new round: forget who tried, except rejecters still waiting. */
+static void
+tried_reset(struct acd_call *c, double now)
+{
+	int	i, n = 0;
+
+	for (i = 0; i < c->ntried; i++) {
+		if (c->tried[i].until > now)
+			c->tried[n++] = c->tried[i];
+	}
+	c->ntried = n;
 }
 
 struct pick {
@@ -178,7 +204,7 @@ member_order_cmp(const void *a, const void *b)
 
 /* Ring-all: every free eligible member of the lowest penalty present. */
 static size_t
-choose_all(struct acd *acd, struct acd_call *c)
+choose_all(struct acd *acd, struct acd_call *c, double now)
 {
 	struct acd_queue	*q = c->queue;
 	struct acd_member	*m;
@@ -186,7 +212,8 @@ choose_all(struct acd *acd, struct acd_call *c)
 
 	for (i = 0; i < q->nfree; i++) {
 		m = q->free[i];
-		if (!acd_eligible(m->agent, c->need, c->nneed))
+		if (!acd_eligible(m->agent, c->need, c->nneed) ||
+		    (c->ntried > 0 && acd_blocked(c, m->agent, now)))
 			continue;
 		if (n > 0 && m->penalty > acd->pick[0]->penalty)
 			continue;
@@ -203,7 +230,7 @@ choose_all(struct acd *acd, struct acd_call *c)
  * many (0 or 1, or any number for ring-all).
  */
 static size_t
-choose(struct acd *acd, struct acd_call *c)
+choose(struct acd *acd, struct acd_call *c, double now)
 {
 	struct acd_queue	*q = c->queue;
 	const struct strategy	*s = &strategies[q->conf.strategy];
@@ -216,11 +243,12 @@ choose(struct acd *acd, struct acd_call *c)
 	acd->pick = acd_grow(acd->pick, &acd->pick_cap, q->nfree + 1,
 	    sizeof *acd->pick);
 	if (s->flags & PICK_ALL)
-		return choose_all(acd, c);
+		return choose_all(acd, c, now);
 	memset(&best, 0, sizeof best);
 	for (i = 0; i < q->nfree; i++) {
 		m = q->free[i];
-		if (!acd_eligible(m->agent, c->need, c->nneed))
+		if (!acd_eligible(m->agent, c->need, c->nneed) ||
+		    (c->ntried > 0 && acd_blocked(c, m->agent, now)))
 			continue;
 		p.tried = c->ntried > 0 && acd_tried(c, m->agent);
 		p.penalty = m->penalty;
@@ -241,14 +269,14 @@ choose(struct acd *acd, struct acd_call *c)
 	}
 	/* Everyone free was tried: start a new round. */
 	if (n > 0 && best.tried)
-		c->ntried = 0;
+		tried_reset(c, now);
 	return n;
 }
 
 static size_t
 offer_call(struct acd *acd, struct acd_call *c, double now)
 {
-	size_t	i, n = choose(acd, c);
+	size_t	i, n = choose(acd, c, now);
 
 	if (n == 1)
 		c->queue->rr_cursor = acd->pick[0]->order;
@@ -257,20 +285,29 @@ offer_call(struct acd *acd, struct acd_call *c, double now)
 	return n;
 }
 
-/* The first waiting call that a may take, in rank order, or NULL. */
+/*
+ * The first waiting call that a may take, in rank order, or NULL. Calls a
+ * rejected moments ago are passed over (a group's calls are in rank order,
+ * so only those few are walked).
+ */
 struct acd_call *
-acd_best_call(struct acd *acd, struct acd_agent *a)
+acd_best_call(struct acd *acd, struct acd_agent *a, double now)
 {
 	struct acd_member	*m;
 	struct acd_group	*g;
-	struct acd_call		*best = NULL;
+	struct acd_call		*best = NULL, *c;
 
 	(void)acd;
 	for (m = a->members; m != NULL; m = m->anext) {
 		for (g = m->queue->groups; g != NULL; g = g->next) {
-			if ((best == NULL || acd_call_before(g->head, best)) &&
-			    acd_eligible(a, g->need, g->nneed))
-				best = g->head;
+			if (!acd_eligible(a, g->need, g->nneed))
+				continue;
+			for (c = g->head; c != NULL && c->ntried > 0 &&
+			    acd_blocked(c, a, now); c = c->gnext)
+				;
+			if (c != NULL && (best == NULL ||
+			    acd_call_before(c, best)))
+				best = c;
 		}
 	}
 	return best;
@@ -333,7 +370,7 @@ acd_match(struct acd *acd, double now)
 		while (acd->ndirty_agents > 0) {
 			a = acd->dirty_agents[--acd->ndirty_agents];
 			a->dirty_idx = ACD_NONE;
-			if (a->is_free && (c = acd_best_call(acd, a)) != NULL)
+			if (a->is_free && (c = acd_best_call(acd, a, now)) != NULL)
 				cand_push(acd, c, a);
 		}
 		while (acd->ndirty_calls > 0) {

@@ -645,3 +645,15 @@ acd_agent_get(const struct acd *acd, const char *agent,
 		*active_calls = a->active;
 	return 0;
 }
+
+int
+acd_agent_presence(const struct acd *acd, const char *agent,
+    enum agent_state *presence)
+{
+	const struct acd_agent	*a;
+
+	if ((a = acd_agent_find(acd, agent)) == NULL)
+		return acd_id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
+	*presence = a->presence;
+	return 0;
+}

@@ -22,7 +22,9 @@
  *
  * Choosing the agent for a call, best first: agents not yet tried for this
  * call (one that missed or rejected it is retried only when no other
- * eligible agent is free), lower member penalty, higher total level in the
+ * eligible agent is free, and one that rejected it not before
+ * ACD_REJECT_RETRY seconds have passed, even in ring-all), lower member
+ * penalty, higher total level in the
  * skills the call originally asked for, then the queue's strategy, then
  * member order. Ring-all offers to every free eligible member of the lowest
  * penalty present, tried or not.
@@ -40,6 +42,7 @@
 #define ACD_PRIORITY_WEIGHT	60.0	/* seconds of head start per level */
 #define ACD_AHT_SAMPLES		32	/* handle times kept for the EWT */
 #define ACD_DEFAULT_AHT		180.0	/* handle time assumed before any */
+#define ACD_REJECT_RETRY	5.0	/* seconds before a rejecter is re-offered */
 
 enum acd_error {
 	ACD_OK = 0,
@@ -211,6 +214,10 @@ int	 acd_assign(struct acd *, const char *call, const char *agent,
  * wrap_up. */
 int	 acd_call_end(struct acd *, const char *agent, const char *call,
 	    double talk_seconds, double now);
+/* The agent hands the call on (a transfer): counted as acd_call_end(), but
+ * with no wrap-up, since the call goes on without it. */
+int	 acd_call_handoff(struct acd *, const char *agent, const char *call,
+	    double talk_seconds, double now);
 /* The agent ends its wrap-up early. */
 int	 acd_wrap_done(struct acd *, const char *agent, double now);
 /*
@@ -247,5 +254,10 @@ int	 acd_queue_stats(const struct acd *, const char *queue, double now,
 	    struct acd_queue_stats *);
 int	 acd_agent_get(const struct acd *, const char *agent,
 	    enum agent_state *, double *since, int *active_calls);
+/* What the agent (or a manager) last set: available, away or offline. It
+ * shows once the agent is out of offers, calls and wrap-up: until then a
+ * pause is pending. */
+int	 acd_agent_presence(const struct acd *, const char *agent,
+	    enum agent_state *presence);
 
 #endif

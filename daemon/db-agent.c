@@ -10,7 +10,7 @@
 	" state, " SQL_TIME("state_since") ", pause_reason, calls_handled," \
 	" talk_seconds, missed_offers, " SQL_TIME("created_at") ", " \
 	SQL_TIME("updated_at") ", " SQL_KEY("created_at") \
-	", extract(epoch FROM last_call_end)"
+	", extract(epoch FROM last_call_end), pending_state"
 #define SCOPE "($1::uuid IS NULL OR company_id = $1)"
 
 static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM agents"
@@ -39,7 +39,9 @@ static struct db_stmt st_update = { .sql = "UPDATE agents SET"
 static struct db_stmt st_delete = { .sql = "DELETE FROM agents"
 	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_state = { .sql = "UPDATE agents SET"
-	" state = $2::agent_state, pause_reason = $3,"
+	" state = $2::agent_state,"
+	" pause_reason = CASE WHEN $5::boolean THEN pause_reason ELSE $3 END,"
+	" pending_state = $4::agent_state,"
 	" state_since = CASE WHEN state = $2::agent_state THEN state_since"
 	"  ELSE now() END, updated_at = now()"
 	" WHERE id = $1 RETURNING " COLS };
@@ -78,8 +80,8 @@ agent_json(const PGresult *res, int r)
 {
 	json_t	*skills = json_loads(PQgetvalue(res, r, AGENT_C_SKILLS), 0, NULL);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:i,s:f,"
-	    "s:i,s:s,s:s}",
+	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o,s:i,"
+	    "s:f,s:i,s:s,s:s}",
 	    "id", PQgetvalue(res, r, AGENT_C_ID),
 	    "company_id", PQgetvalue(res, r, AGENT_C_COMPANY),
 	    "user_id", PQgetvalue(res, r, AGENT_C_USER),
@@ -90,6 +92,7 @@ agent_json(const PGresult *res, int r)
 	    "state", PQgetvalue(res, r, AGENT_C_STATE),
 	    "state_since", PQgetvalue(res, r, AGENT_C_SINCE),
 	    "pause_reason", str_or_null(res, r, AGENT_C_REASON),
+	    "pending_state", str_or_null(res, r, AGENT_C_PENDING),
 	    "calls_handled", atoi(PQgetvalue(res, r, AGENT_C_HANDLED)),
 	    "talk_seconds", strtod(PQgetvalue(res, r, AGENT_C_TALK), NULL),
 	    "missed_offers", atoi(PQgetvalue(res, r, AGENT_C_MISSED)),
@@ -160,11 +163,12 @@ db_agent_delete(struct db *db, const char *scope, const char *id)
 
 PGresult *
 db_agent_state(struct db *db, const char *id, const char *state,
-    const char *reason)
+    const char *reason, const char *pending, int keep_reason)
 {
-	const char *p[3] = { id, state, reason };
+	const char *p[5] = { id, state, reason, pending,
+	    keep_reason ? "true" : "false" };
 
-	return db_run(db, &st_state, 3, p);
+	return db_run(db, &st_state, 5, p);
 }
 
 int

@@ -14,6 +14,7 @@ enum agent_col {
 	AGENT_C_SINCE, AGENT_C_REASON, AGENT_C_HANDLED, AGENT_C_TALK,
 	AGENT_C_MISSED, AGENT_C_CREATED, AGENT_C_UPDATED, AGENT_C_KEY,
 	AGENT_C_LAST_END,	/* epoch seconds or NULL */
+	AGENT_C_PENDING,	/* away or offline once busy/wrap-up ends */
 };
 
 json_t		*agent_json(const PGresult *, int row);
@@ -33,9 +34,10 @@ PGresult	*db_agent_update(struct db *, const char *scope, const char *id,
 		    const char *name, const char *extension, const char *skills,
 		    const char *max_calls);
 PGresult	*db_agent_delete(struct db *, const char *scope, const char *id);
-/* Live state, persisted by the hub. */
+/* Live state, persisted by the hub; pending NULL for none. keep_reason
+ * leaves the stored reason as it is. */
 PGresult	*db_agent_state(struct db *, const char *id, const char *state,
-		    const char *reason);
+		    const char *reason, const char *pending, int keep_reason);
 int		 db_agent_call_done(struct db *, const char *id, double talk);
 int		 db_agent_missed(struct db *, const char *id);
 /* agent_id, calls answered today, their talk seconds: one row per agent. */

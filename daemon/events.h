@@ -2,7 +2,9 @@
  * In-process events (call.created, call.queued, agent.state_changed, ...),
  * published after the change they describe is committed. Subscribers (the
  * WebSocket hub, webhooks) register a callback; it runs on the publishing
- * thread and must not block.
+ * thread and must not block. Events reach subscribers in the order they
+ * are published: whoever publishes one object's events serialises them
+ * (the hub publishes under its lock).
  */
 #ifndef EVENTS_H
 #define EVENTS_H

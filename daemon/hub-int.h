@@ -45,8 +45,12 @@ double	hub_arrival(const PGresult *row, int r);
 /* Load a queue or agent row into the engine. Lock held. */
 int	hub_queue_load(const PGresult *, int r);
 int	hub_agent_load(const PGresult *, int r);
-/* Persist the engine's view of an agent. Lock held. */
+/* Persist the engine's view of an agent. Lock held. A NULL reason keeps
+ * the stored one while the agent is away (shown or pending). */
 int	hub_agent_state_sync(struct db *, const char *agent, const char *reason,
+	    PGresult **out);
+/* The same, setting the reason as given (the agent's own choice). */
+int	hub_agent_state_set(struct db *, const char *agent, const char *reason,
 	    PGresult **out);
 
 #endif

@@ -87,7 +87,7 @@ hub_availability(struct db *db, const char *company, const char *agent,
 		hub_result_set(r, 404, "not_found", "no such agent");
 	else if (e != ACD_OK)
 		hub_result_set(r, 409, "conflict", "the agent cannot change state now");
-	else if (hub_agent_state_sync(db, agent, st == AGENT_AWAY ? reason : NULL,
+	else if (hub_agent_state_set(db, agent, st == AGENT_AWAY ? reason : NULL,
 	    &r->row) != 0) {
 		hub.stale = 1;
 		hub_result_db(r, db);
@@ -118,9 +118,11 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 	pthread_mutex_lock(&hub.lock);
 	if ((e = acd_enqueue(hub.acd, &c, hub_now())) == ACD_OK ||
 	    e == ACD_E_EXIST) {
+		/* Published under the lock: the hub thread cannot offer
+		 * the call (and publish call.offered) before this. */
+		hub_publish_call("call.queued", call);
 		hub_kick();
 		pthread_mutex_unlock(&hub.lock);
-		hub_publish_call("call.queued", call);
 		return;
 	}
 	data = json_pack("{s:s}", "reason", e == ACD_E_FULL ? "queue_full" :
@@ -151,11 +153,14 @@ talk_time(const PGresult *row)
 	    strtod(PQgetvalue(row, 0, CALL_C_TALK), NULL);
 }
 
-/* The call's agent ends it: engine, counters and state. Lock held. */
+/* The call's agent ends it (wrap-up per its queue) or hands it on by a
+ * transfer (no wrap-up): engine, counters and state. Lock held. */
 static int
-end_for_agent(struct db *db, const char *agent, const char *call, double talk)
+end_for_agent(struct db *db, const char *agent, const char *call, double talk,
+    int handoff)
 {
-	if (acd_call_end(hub.acd, agent, call, talk, hub_now()) != ACD_OK)
+	if ((handoff ? acd_call_handoff : acd_call_end)(hub.acd, agent, call,
+	    talk, hub_now()) != ACD_OK)
 		return 0;
 	if (db_agent_call_done(db, agent, talk) != 0)
 		return -1;
@@ -313,7 +318,7 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		break;
 	case HUB_HANGUP:
 		e = agent != NULL && to == CALL_WRAP_UP ?
-		    end_for_agent(db, agent, op->call, talk_time(r->row)) : 0;
+		    end_for_agent(db, agent, op->call, talk_time(r->row), 0) : 0;
 		break;
 	case HUB_WRAP:
 		e = 0;
@@ -324,7 +329,7 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 	case HUB_TRANSFER_AGENT:
 	case HUB_TRANSFER_QUEUE:
 		e = agent != NULL ? end_for_agent(db, agent, op->call,
-		    talk_time(call)) : 0;
+		    talk_time(call), 1) : 0;
 		hub_call_conf(r->row, &c, hub_now());
 		if (acd_enqueue(hub.acd, &c, hub_now()) != ACD_OK ||
 		    (op->op == HUB_TRANSFER_AGENT && acd_assign(hub.acd,

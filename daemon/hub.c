@@ -1,6 +1,8 @@
 /*
  * The hub. One mutex guards the engine; every operation takes it, writes
- * the database, applies the change to the engine, lets go and publishes.
+ * the database, applies the change to the engine and publishes before it
+ * lets go, so subscribers see one call's events in the order they happened
+ * (event callbacks only queue, they never block).
  * Holding the lock across the (short) write keeps the engine and the
  * database in the same order. If a write fails after the engine moved,
  * the engine is rebuilt from the database before the next decision.
@@ -71,11 +73,13 @@ static void
 publish_agent(const PGresult *row)
 {
 	events_publish(PQgetvalue(row, 0, AGENT_C_COMPANY),
-	    "agent.state_changed", json_pack("{s:s,s:s,s:o}",
+	    "agent.state_changed", json_pack("{s:s,s:s,s:o,s:o}",
 	    "agent_id", PQgetvalue(row, 0, AGENT_C_ID),
 	    "state", PQgetvalue(row, 0, AGENT_C_STATE),
 	    "reason", PQgetisnull(row, 0, AGENT_C_REASON) ? json_null() :
-	    json_string(PQgetvalue(row, 0, AGENT_C_REASON))));
+	    json_string(PQgetvalue(row, 0, AGENT_C_REASON)),
+	    "pending_state", PQgetisnull(row, 0, AGENT_C_PENDING) ? json_null() :
+	    json_string(PQgetvalue(row, 0, AGENT_C_PENDING))));
 }
 
 void
@@ -89,14 +93,15 @@ hub_publish_call(const char *type, const PGresult *row)
 		    PQgetvalue(row, 0, CALL_C_QUEUE)));
 }
 
-/* Persist an agent's state; NULL reason clears it. 0 or -1. */
+/* Persist an agent's state and pending pause. 0 or -1. */
 static int
 agent_persist(struct db *db, const char *agent, enum agent_state st,
-    const char *reason, PGresult **out)
+    const char *pending, const char *reason, int keep, PGresult **out)
 {
 	PGresult	*row;
 
-	row = db_agent_state(db, agent, agent_state_name(st), reason);
+	row = db_agent_state(db, agent, agent_state_name(st), reason, pending,
+	    keep);
 	if (row == NULL)
 		return -1;
 	if (PQntuples(row) == 1)
@@ -246,18 +251,43 @@ hub_agent_load(const PGresult *a, int r)
 	return acd_agent_put(hub.acd, &c) == ACD_OK ? 0 : -1;
 }
 
-/* Persist the engine's view of an agent. Lock held. */
+/*
+ * Persist the engine's view of an agent. The pause reason belongs to the
+ * agent's away presence: kept (reason NULL, keep) or set while the agent is
+ * away, shown or pending, and cleared once it is not.
+ */
+static int
+agent_sync(struct db *db, const char *agent, const char *reason, int keep,
+    PGresult **out)
+{
+	enum agent_state	 st, presence;
+	const char		*pending = NULL;
+
+	if (acd_agent_get(hub.acd, agent, &st, NULL, NULL) != ACD_OK ||
+	    acd_agent_presence(hub.acd, agent, &presence) != ACD_OK)
+		return 0;
+	if (presence != AGENT_AWAY) {
+		reason = NULL;
+		keep = 0;
+	}
+	if (presence != AGENT_AVAILABLE && presence != st)
+		pending = agent_state_name(presence);
+	return agent_persist(db, agent, st, pending, reason,
+	    keep && reason == NULL, out);
+}
+
 int
 hub_agent_state_sync(struct db *db, const char *agent, const char *reason,
     PGresult **out)
 {
-	enum agent_state	 st;
-	double			 since;
-	int			 active;
+	return agent_sync(db, agent, reason, 1, out);
+}
 
-	if (acd_agent_get(hub.acd, agent, &st, &since, &active) != ACD_OK)
-		return 0;
-	return agent_persist(db, agent, st, reason, out);
+int
+hub_agent_state_set(struct db *db, const char *agent, const char *reason,
+    PGresult **out)
+{
+	return agent_sync(db, agent, reason, 0, out);
 }
 
 /* Overflow a call that waited max_wait, per its queue's setting. */
@@ -407,10 +437,13 @@ rebuild(struct db *db)
 		    strtod(PQgetvalue(a, i, AGENT_C_TALK), NULL),
 		    PQgetisnull(a, i, AGENT_C_LAST_END) ? 0 :
 		    strtod(PQgetvalue(a, i, AGENT_C_LAST_END), NULL));
-		/* Offering, busy and wrap-up come back from the calls. */
+		/* Offering, busy and wrap-up come back from the calls; a
+		 * pending pause is the presence behind them. */
 		if (agent_state_parse(PQgetvalue(a, i, AGENT_C_STATE), &st) != 0 ||
 		    (st != AGENT_AWAY && st != AGENT_OFFLINE))
 			st = AGENT_AVAILABLE;
+		if (st == AGENT_AVAILABLE && !PQgetisnull(a, i, AGENT_C_PENDING))
+			agent_state_parse(PQgetvalue(a, i, AGENT_C_PENDING), &st);
 		acd_agent_state(hub.acd, id, st, now);
 	}
 	for (i = 0; i < PQntuples(q); i++)

@@ -93,3 +93,29 @@ snapshot() { # the waiting calls: id enqueued_at position, in position order
 	api POST "/api/calls/$c/wrap" '{}' "$TA"
 	assert_json .state completed
 }
+
+@test "kill -9 with a pause pending during a call: after it the agent goes away" {
+	wait_for 5 bash -c "curl -s --unix-socket '$CD_SOCK' -H 'Authorization: Bearer $MGR' \
+		'http://localhost/api/calls?queue_id=$Q&state=offering' | jq -e '.items | length == 1' >/dev/null"
+	api GET "/api/calls?queue_id=$Q&state=offering" "" "$MGR"
+	c=$(jget '.items[0].id')
+	api POST "/api/calls/$c/answer" '{}' "$TA"
+	assert_json .state connected
+	api PUT "/api/agents/$AG/availability" '{"state":"away","reason":"training"}' "$TA"
+	assert_json .state busy
+	assert_json .pending_state away
+	crash_and_restart
+	api GET "/api/agents/$AG" "" "$MGR"
+	assert_json .state busy
+	assert_json .pending_state away
+	assert_json .pause_reason training
+	api POST "/api/calls/$c/hangup" '{}' "$TA"
+	api POST "/api/calls/$c/wrap" '{}' "$TA"
+	assert_json .state completed
+	api GET "/api/agents/$AG" "" "$MGR"
+	assert_json .state away
+	assert_json .pause_reason training
+	assert_json .pending_state null
+	api GET "/api/calls?queue_id=$Q&state=offering" "" "$MGR"
+	assert_json '.items | length' 0
+}

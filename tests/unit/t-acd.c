@@ -611,6 +611,7 @@ test_ring_timeout(void)
 {
 	struct acd		*acd = acd_new(1);
 	struct acd_queue_conf	 qc;
+	char			 got[ACD_ID_LEN + 1];
 
 	queue(acd, "q", ACD_LONGEST_IDLE);
 	staff(acd, "q", "a1", 0, NULL, 1);
@@ -649,10 +650,45 @@ test_ring_timeout(void)
 	is_str(tick(acd, 1), "offer:c1@a1 offer:c2@a2", "two offers");
 	acd_reject(acd, "c1", "a1", 2);
 	acd_accept(acd, "c2", "a2", 2);
-	is_str(tick(acd, 2), "offer:c1@a1", "a2 busy: a1 is the only one");
-	acd_reject(acd, "c1", "a1", 3);
-	acd_call_end(acd, "a2", "c2", 1, 3);
-	is_str(tick(acd, 3), "offer:c1@a2", "a2 free: untried goes first");
+	is_str(tick(acd, 2), "", "a2 busy: the rejecter is not rung at once");
+	is_int(state(acd, "a1"), AGENT_AVAILABLE, "the rejecter is free");
+	ok(acd_next_deadline(acd) == 2 + ACD_REJECT_RETRY,
+	    "the engine wakes when the rejecter may retry");
+	is_int(acd_pull(acd, "a1", 3, got), ACD_E_EMPTY,
+	    "nor may it pull the call it rejected meanwhile");
+	is_str(tick(acd, 6.9), "", "not before the retry delay");
+	is_str(tick(acd, 7), "offer:c1@a1",
+	    "a2 still busy: a1 is offered it again after the delay");
+	acd_reject(acd, "c1", "a1", 8);
+	acd_call_end(acd, "a2", "c2", 1, 8);
+	is_str(tick(acd, 8), "offer:c1@a2", "a2 free: untried goes first");
+	acd_free(acd);
+
+	/* A reject goes to another free agent first, whatever the strategy. */
+	acd = acd_new(1);
+	queue(acd, "q", ACD_LINEAR);
+	staff(acd, "q", "a1", 0, NULL, 0);
+	staff(acd, "q", "a2", 0, NULL, 0);
+	call(acd, "c1", "q", 0, 1, NULL, 1);
+	is_str(tick(acd, 1), "offer:c1@a1", "linear: a1 first");
+	acd_reject(acd, "c1", "a1", 2);
+	is_str(tick(acd, 2), "offer:c1@a2", "rejected: a2, not a1 again");
+	acd_reject(acd, "c1", "a2", 3);
+	is_str(tick(acd, 3), "", "both rejected: nobody yet");
+	is_str(tick(acd, 7), "offer:c1@a1", "a1's delay over first");
+	acd_free(acd);
+
+	/* Ring-all: a rejecter sits out the delay when the call rings again. */
+	acd = acd_new(1);
+	queue(acd, "q", ACD_RING_ALL);
+	staff(acd, "q", "a1", 0, NULL, 0);
+	staff(acd, "q", "a2", 0, NULL, 0);
+	call(acd, "c1", "q", 0, 0, NULL, 0);
+	is_str(tick(acd, 0), "offer:c1@a1 offer:c1@a2", "ring-all");
+	acd_reject(acd, "c1", "a1", 1);
+	acd_reject(acd, "c1", "a2", 2);
+	is_str(tick(acd, 2), "", "both rejected");
+	is_str(tick(acd, 6), "offer:c1@a1", "a1 rings again first, alone");
 	acd_free(acd);
 }
 
@@ -1117,7 +1153,7 @@ test_tick_max(void)
  * balance. Exercises every path under the sanitizers.
  */
 static int
-check_invariants(struct acd *acd, char *why, size_t len)
+check_invariants(struct acd *acd, double now, char *why, size_t len)
 {
 	size_t			 i, j;
 	struct acd_queue	*q;
@@ -1161,9 +1197,19 @@ check_invariants(struct acd *acd, char *why, size_t len)
 			}
 			if (c->st != ACD_CALL_WAITING)
 				continue;
+			for (j = 0; j < (size_t)c->ntried; j++) {
+				if (c->tried[j].until > now &&
+				    (c->retry.idx == ACD_NONE ||
+				    c->retry.at > c->tried[j].until)) {
+					snprintf(why, len, "%s: retry not armed",
+					    c->conf.id);
+					return 0;
+				}
+			}
 			for (m = q->mhead; m != NULL; m = m->qnext) {
 				if (m->agent->is_free && acd_eligible(m->agent,
-				    c->need, c->nneed)) {
+				    c->need, c->nneed) &&
+				    !acd_blocked(c, m->agent, now)) {
 					snprintf(why, len, "%s waits, %s free",
 					    c->conf.id, m->agent->conf.id);
 					return 0;
@@ -1228,7 +1274,7 @@ RND(unsigned n)
  * have taken a waiting call its queues rank before c.
  */
 static int
-check_greedy(struct acd *acd, char *why, size_t len)
+check_greedy(struct acd *acd, double now, char *why, size_t len)
 {
 	struct acd_agent	*a;
 	struct acd_call		*c, *w;
@@ -1247,7 +1293,8 @@ check_greedy(struct acd *acd, char *why, size_t len)
 			for (w = m->queue->chead; w != NULL; w = w->qnext) {
 				if (w->st == ACD_CALL_WAITING &&
 				    acd_call_before(w, c) &&
-				    acd_eligible(a, w->need, w->nneed)) {
+				    acd_eligible(a, w->need, w->nneed) &&
+				    !acd_blocked(w, a, now)) {
 					snprintf(why, len, "%s got %s, %s waits",
 					    a->conf.id, c->conf.id, w->conf.id);
 					return 0;
@@ -1384,8 +1431,8 @@ test_fuzz(void)
 		tick(acd, now);
 		for (e = 0; e < nact; e++)
 			offers += act[e].type == ACD_OFFER;
-		good = check_invariants(acd, why, sizeof why) &&
-		    (op == 10 || check_greedy(acd, why, sizeof why));
+		good = check_invariants(acd, now, why, sizeof why) &&
+		    (op == 10 || check_greedy(acd, now, why, sizeof why));
 	}
 	ok(good, "randomised: invariants hold for %d steps %s", i, why);
 	ok(offers > 1000, "randomised: %d offers made", offers);
