@@ -141,3 +141,39 @@ get() { # FORMAT FILE
 	[[ $(grep -c $'\r$' "$CD_TMP/drain.csv") == 100001 ]]
 	daemon_use main
 }
+
+@test "keep-alive after a streamed answer; HEAD sends the headers only" {
+	local out
+	out=$(curl -sS --max-time 60 --unix-socket "$CD_SOCK" -H "Authorization: Bearer $MGR" \
+		-o "$CD_TMP/ka1" -w '%{http_code} %{num_connects}\n' "$(export_url json)" \
+		-o "$CD_TMP/ka2" -w '%{http_code} %{num_connects}\n' "$(export_url json)")
+	[[ $out == $'200 1\n200 0' ]]
+	[[ $(jq length "$CD_TMP/ka2") == 100000 ]]
+	run curl -sS --max-time 60 -I --unix-socket "$CD_SOCK" \
+		-H "Authorization: Bearer $MGR" "$(export_url csv)"
+	[[ $status == 0 ]]
+	grep -qi '^transfer-encoding: chunked' <<<"$output"
+	api GET /health
+	assert_status 200
+}
+
+@test "a database error after the first byte truncates the transfer" {
+	local cpid rc=0
+	curl -sS --max-time 60 --limit-rate 1M -o "$CD_TMP/cut.csv" \
+		--unix-socket "$CD_SOCK" -H "Authorization: Bearer $MGR" \
+		"$(export_url csv)" 2>"$CD_TMP/cut.err" &
+	cpid=$!
+	wait_for 20 test -s "$CD_TMP/cut.csv"
+	# The worker waits for room with its cursor open: end its session.
+	wait_for 20 sql "SELECT 1/count(*) FROM (SELECT pg_terminate_backend(pid)
+		FROM pg_stat_activity WHERE query LIKE 'FETCH%analytics_export%'
+		AND pid <> pg_backend_pid()) x" >/dev/null
+	wait "$cpid" || rc=$?
+	# curl 18: "transfer closed with outstanding read data remaining".
+	[[ $rc == 18 ]]
+	(($(grep -c $'\r$' "$CD_TMP/cut.csv") < 100001))
+	# The worker reconnects and serves the next export whole.
+	wait_for 20 busy
+	get csv "$CD_TMP/cut2.csv"
+	[[ $(grep -c $'\r$' "$CD_TMP/cut2.csv") == 100001 ]]
+}
