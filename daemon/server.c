@@ -111,7 +111,8 @@ exchange_new(struct lws *wsi)
 	return x;
 }
 
-/* Free the exchange; a job still in a worker is orphaned, freed on return. */
+/* Free the exchange; a job still in a worker is orphaned, freed on return
+ * (and told to stop if it streams). */
 static void
 exchange_free(struct exchange *x)
 {
@@ -121,13 +122,17 @@ exchange_free(struct exchange *x)
 		if ((*x->sprev = x->snext) != NULL)
 			x->snext->sprev = x->sprev;
 	}
-	if (x->in_worker) {
+	if (x->in_worker && !x->job->done) {
 		x->job->wsi = NULL;
 		if (x->job->req->stream != NULL)
 			stream_cancel(x->job->req->stream);
-	}
-	else
+	} else {
+		/* Back from the worker (a stream may still have had chunks
+		 * to write): nobody else will free it. */
+		if (x->in_worker)
+			inflight--;
 		job_free(x->job);
+	}
 	free(x->body);
 	free(x);
 }
