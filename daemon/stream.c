@@ -17,7 +17,8 @@
  * When the client goes away the loop calls stream_cancel(): the worker's
  * next stream_write() fails, the handler stops (closing its cursor and
  * rolling back) and the job returns to the loop, which frees it. A client
- * that reads nothing for STREAM_STALL seconds counts as gone. An error
+ * that reads nothing for STREAM_STALL seconds counts as gone (the body it
+ * may still read is truncated, as below). An error
  * after the first byte (stream_fail) ends the response without the
  * terminating zero-length chunk and closes the connection: the client sees
  * a truncated transfer, never a body that looks complete.
@@ -104,7 +105,7 @@ push(struct stream *s)
 {
 	struct stream_chunk	*c = s->fill;
 	struct timespec		 until;
-	int			 wake, rc = 0;
+	int			 wake;
 
 	s->fill = NULL;
 	if (c == NULL || c->len == 0) {
@@ -120,6 +121,8 @@ push(struct stream *s)
 			s->gone = 1;
 	}
 	if (s->gone || stopping) {
+		/* Should the client read on, it must not see an ending. */
+		s->failed = 1;
 		pthread_mutex_unlock(&lock);
 		free(c);
 		return -1;
@@ -134,7 +137,7 @@ push(struct stream *s)
 	pthread_mutex_unlock(&lock);
 	if (wake)
 		lws_cancel_service(context);
-	return rc;
+	return 0;
 }
 
 int
