@@ -3,7 +3,9 @@
  * max_body_bytes, authenticates, rate-limits and routes them, answers the
  * cheap ones itself and hands the rest to the worker pool; finished jobs
  * come back through LWS_CALLBACK_EVENT_WAIT_CANCELLED and are written when
- * the socket is writable. Nothing here blocks.
+ * the socket is writable. Nothing here blocks. A ROUTE_STREAM job may
+ * instead open a stream (stream.c) and send its body while it runs: the
+ * loop writes it chunk by chunk (chunked_more) as the worker hands it over.
  *
  * libwebsockets 4.1.6 mishandles a request with a body that follows another
  * request in one pipelined batch: it can spin at 100% CPU (PITFALLS.md) or
