@@ -2,7 +2,10 @@
  * GET /api/analytics/company/:companyId/export: every call created in the
  * range as CSV (RFC 4180, a header row, CRLF) or a JSON array. Rows come
  * from a server-side cursor a chunk at a time, so libpq never holds the
- * whole result; the body is built as they arrive.
+ * whole result, and go out as they arrive through a streamed response
+ * (stream.c): memory stays bounded whatever the range. Errors found before
+ * the first byte (a bad query, the cap) are problem+json; one after it (the
+ * database failing mid-way) ends the body without its last chunk.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +17,26 @@
 #include "db.h"
 #include "db-analytics.h"
 #include "analytics-int.h"
+#include "stream.h"
 
-/* The body being built. */
+/* The body: streamed when st is set, else built in p. */
 struct export_buf {
-	char	*p;
-	size_t	 len, cap;
-	int	 json;
-	long	 rows;
+	char		*p;
+	size_t		 len, cap;
+	int		 json;
+	long		 rows;
+	struct stream	*st;
+	int		 gone;	/* the client has gone */
 };
 
 static void
 buf_add(struct export_buf *b, const char *s, size_t n)
 {
+	if (b->st != NULL) {
+		if (!b->gone && stream_write(b->st, s, n) != 0)
+			b->gone = 1;
+		return;
+	}
 	if (b->len + n + 1 > b->cap) {
 		while (b->len + n + 1 > b->cap)
 			b->cap = b->cap == 0 ? 65536 : b->cap * 2;
@@ -81,7 +92,7 @@ export_chunk(const PGresult *res, void *arg)
 	int			 ncols = PQnfields(res);
 
 	for (int r = 0; r < PQntuples(res); r++) {
-		if (++b->rows > ANALYTICS_EXPORT_MAX)
+		if (++b->rows > ANALYTICS_EXPORT_MAX || b->gone)
 			return -1;
 		if (!b->json) {
 			for (int c = 0; c < ncols; c++) {
@@ -113,7 +124,7 @@ analytics_export(struct hctx *h)
 	struct analytics_scope	 s;
 	struct export_buf	 b;
 	char			*fmt;
-	long			 fetched;
+	long			 fetched, count;
 
 	memset(&b, 0, sizeof b);
 	fmt = query_get(h->req->query, "format");
@@ -125,6 +136,19 @@ analytics_export(struct hctx *h)
 		goto out;
 	}
 	b.json = fmt != NULL && strcmp(fmt, "json") == 0;
+	/* The cap is checked before the first byte, while 400 is possible. */
+	if (db_analytics_export_count(h->db, &s.r, &count) != 0) {
+		db_fail(h->db, h->resp);
+		goto out;
+	}
+	if (count > ANALYTICS_EXPORT_MAX)
+		goto too_many;
+	h->resp->content_type = b.json ? "application/json" :
+	    "text/csv; charset=utf-8";
+	if ((b.st = h->req->stream) != NULL) {
+		h->resp->status = 200;
+		stream_open(b.st);
+	}
 	if (b.json)
 		buf_add(&b, "[", 1);
 	else {
@@ -136,24 +160,35 @@ analytics_export(struct hctx *h)
 		buf_add(&b, "\r\n", 2);
 	}
 	if (db_analytics_export(h->db, &s.r, export_chunk, &b, &fetched) != 0) {
-		db_fail(h->db, h->resp);
+		if (b.st != NULL)
+			stream_fail(b.st);
+		else
+			db_fail(h->db, h->resp);
 		goto out;
 	}
-	if (b.rows > ANALYTICS_EXPORT_MAX) {
-		resp_problem(h->resp, 400, "bad_request", "the range holds more"
-		    " than %d calls; export a shorter range",
-		    ANALYTICS_EXPORT_MAX);
+	if (b.gone)
 		goto out;
+	if (b.rows > ANALYTICS_EXPORT_MAX) {
+		/* Rows added since the count: too late for a 400. */
+		if (b.st != NULL) {
+			stream_fail(b.st);
+			goto out;
+		}
+		goto too_many;
 	}
 	if (b.json)
 		buf_add(&b, "]", 1);
+	if (b.st != NULL)
+		goto out;
 	free(h->resp->body);
 	h->resp->status = 200;
 	h->resp->body = b.p;
 	h->resp->len = b.len;
-	h->resp->content_type = b.json ? "application/json" :
-	    "text/csv; charset=utf-8";
 	b.p = NULL;
+	goto out;
+too_many:
+	resp_problem(h->resp, 400, "bad_request", "the range holds more"
+	    " than %d calls; export a shorter range", ANALYTICS_EXPORT_MAX);
 out:
 	free(b.p);
 	free(fmt);

@@ -315,6 +315,30 @@ export_exec(struct db *db, const char *sql, int n, const char *const *p)
 	return res;
 }
 
+/* Not a db_stmt either: one statement, run once per export. */
+static const char export_count[] =
+	"SELECT count(*) FROM (SELECT 1 FROM calls c WHERE c.company_id = $1"
+	" AND c.created_at >= $2::timestamptz AND c.created_at < $3::timestamptz"
+	" AND ($4::uuid IS NULL OR c.queue_id = $4::uuid) LIMIT $5::bigint) x";
+
+int
+db_analytics_export_count(struct db *db, const struct analytics_range *r,
+    long *rows)
+{
+	char		 limit[24];
+	const char	*p[5] = { r->company, r->from, r->to, r->queue, limit };
+	PGresult	*res;
+
+	snprintf(limit, sizeof limit, "%d", ANALYTICS_EXPORT_MAX + 1);
+	if (db_ensure(db) != 0)
+		return -1;
+	if ((res = export_exec(db, export_count, 5, p)) == NULL)
+		return -1;
+	*rows = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
 int
 db_analytics_export(struct db *db, const struct analytics_range *r,
     int (*fn)(const PGresult *, void *), void *arg, long *rows)

@@ -75,6 +75,9 @@ extern const char *const analytics_export_cols[];
  * after ANALYTICS_EXPORT_MAX + 1 rows; *rows gets the count. 0, or -1 with
  * db->err set.
  */
+/* The export's rows, counted up to ANALYTICS_EXPORT_MAX + 1. */
+int		 db_analytics_export_count(struct db *,
+		    const struct analytics_range *, long *rows);
 int		 db_analytics_export(struct db *, const struct analytics_range *,
 		    int (*fn)(const PGresult *, void *), void *arg, long *rows);
 

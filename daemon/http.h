@@ -68,6 +68,7 @@ struct request {
 	char			*idempotency_key;
 	char			*content_type;	/* of a raw body (ROUTE_RAW) */
 	char			*if_none_match;	/* for ROUTE_RAW downloads */
+	struct stream		*stream;	/* ROUTE_STREAM: stream.h */
 };
 
 struct response {

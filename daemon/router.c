@@ -84,7 +84,7 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/analytics/company/:companyId/calls", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_calls },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/agents/performance", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_agents },
 	{ HTTP_GET,	"/api/analytics/company/:companyId/insights", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_insights },
-	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM, analytics_export },
+	{ HTTP_GET,	"/api/analytics/company/:companyId/export", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_STREAM, analytics_export },
 
 	{ HTTP_GET,	"/api/companies/:id/widget-keys", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, widget_keys_list },
 	{ HTTP_POST,	"/api/companies/:id/widget-keys", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_BODY_OPT, widget_keys_create },

@@ -35,6 +35,8 @@ enum route_flags {
 					   instead of JSON: req->form */
 	ROUTE_SIGNED = 0x400,		/* a webhook: keep the raw body and
 					   the signature headers */
+	ROUTE_STREAM = 0x800,		/* may stream its body: req->stream
+					   (stream.h) */
 };
 
 struct route {

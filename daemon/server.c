@@ -3,7 +3,9 @@
  * max_body_bytes, authenticates, rate-limits and routes them, answers the
  * cheap ones itself and hands the rest to the worker pool; finished jobs
  * come back through LWS_CALLBACK_EVENT_WAIT_CANCELLED and are written when
- * the socket is writable. Nothing here blocks.
+ * the socket is writable. Nothing here blocks. A ROUTE_STREAM job may
+ * instead open a stream (stream.c) and send its body while it runs: the
+ * loop writes it chunk by chunk (chunked_more) as the worker hands it over.
  *
  * libwebsockets 4.1.6 mishandles a request with a body that follows another
  * request in one pipelined batch: it can spin at 100% CPU (PITFALLS.md) or
@@ -37,6 +39,7 @@
 #include "server.h"
 #include "ws.h"
 #include "storage.h"
+#include "stream.h"
 
 /* One request in progress on a connection. */
 struct exchange {
@@ -50,6 +53,9 @@ struct exchange {
 	size_t				 sent;		/* of the body */
 	int				 have_rl;
 	struct ratelimit_result		 rl;
+	struct lws			*wsi;
+	int				 chunked;	/* stream.c: headers sent */
+	struct exchange			*snext, **sprev;	/* streams */
 };
 
 /* lws frees and re-zeroes this between keep-alive requests. */
@@ -73,6 +79,8 @@ static struct lws_vhost		*vh_unix;
 static struct ratelimit		*rl_ip, *rl_token;
 static int			 draining;
 static int			 inflight;
+/* Exchanges whose job has a stream (stream.c): woken on each hand-off. */
+static struct exchange		*streams;
 
 static int	http_callback(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
@@ -101,19 +109,32 @@ exchange_new(struct lws *wsi)
 	x->job->wsi = wsi;
 	x->job->req = xcalloc(1, sizeof *x->job->req);
 	x->job->started = now_mono();
+	x->wsi = wsi;
 	return x;
 }
 
-/* Free the exchange; a job still in a worker is orphaned, freed on return. */
+/* Free the exchange; a job still in a worker is orphaned, freed on return
+ * (and told to stop if it streams). */
 static void
 exchange_free(struct exchange *x)
 {
 	if (x == NULL)
 		return;
-	if (x->in_worker)
+	if (x->sprev != NULL) {
+		if ((*x->sprev = x->snext) != NULL)
+			x->snext->sprev = x->sprev;
+	}
+	if (x->in_worker && !x->job->done) {
 		x->job->wsi = NULL;
-	else
+		if (x->job->req->stream != NULL)
+			stream_cancel(x->job->req->stream);
+	} else {
+		/* Back from the worker (a stream may still have had chunks
+		 * to write): nobody else will free it. */
+		if (x->in_worker)
+			inflight--;
 		job_free(x->job);
+	}
 	free(x->body);
 	free(x);
 }
@@ -197,42 +218,34 @@ query_rebuild(struct lws *wsi)
  * into a second one, nor buffered whole inside lws.
  */
 #define STREAM_MIN	(256 * 1024)
-#define STREAM_CHUNK	(64 * 1024)
 
 /*
- * Write the response: small ones in one lws_write, large bodies streamed
- * (see stream_more). 0 keep-alive, -1 close, 1 streaming.
+ * The headers every response carries. clen is the body's length, or -1
+ * for a chunked body (stream.c).
  */
 static int
-respond(struct lws *wsi, struct exchange *x)
+add_headers(struct lws *wsi, struct exchange *x, struct response *r,
+    long long clen, int close_after, unsigned char **pp, unsigned char *end)
 {
-	struct job	*job = x->job;
-	struct response	*r = &job->resp;
-	unsigned char	*buf, *start, *p, *end;
+	unsigned char	*p = *pp;
 	char		 num[32];
-	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0) +
-			    (r->etag ? strlen(r->etag) : 0);
-	int		 close_after = x->close_after || draining;
-	int		 stream = r->len > STREAM_MIN &&
-			    job->req->method != HTTP_HEAD;
-
-	buf = xmalloc(LWS_PRE + hdrspace + (stream ? 0 : r->len));
-	start = p = buf + LWS_PRE;
-	end = start + hdrspace;
 
 	if (lws_add_http_header_status(wsi, (unsigned)r->status, &p, end))
-		goto fail;
+		return -1;
 	if (r->content_type != NULL && lws_add_http_header_by_token(wsi,
 	    WSI_TOKEN_HTTP_CONTENT_TYPE, (const unsigned char *)r->content_type,
 	    (int)strlen(r->content_type), &p, end))
-		goto fail;
-	if (lws_add_http_header_content_length(wsi, r->len, &p, end))
-		goto fail;
+		return -1;
+	if (clen >= 0 && lws_add_http_header_content_length(wsi,
+	    (lws_filepos_t)clen, &p, end))
+		return -1;
 #define HDR(name, val) do {						\
 	if (lws_add_http_header_by_name(wsi, (const unsigned char *)name, \
 	    (const unsigned char *)(val), (int)strlen(val), &p, end))	\
-		goto fail;						\
+		return -1;						\
 } while (0)
+	if (clen < 0)
+		HDR("transfer-encoding:", "chunked");
 	HDR("cache-control:", "no-store");
 	if (r->location != NULL)
 		HDR("location:", r->location);
@@ -256,6 +269,32 @@ respond(struct lws *wsi, struct exchange *x)
 		HDR("connection:", "close");
 #undef HDR
 	if (lws_finalize_http_header(wsi, &p, end))
+		return -1;
+	*pp = p;
+	return 0;
+}
+
+/*
+ * Write the response: small ones in one lws_write, large bodies streamed
+ * (see stream_more). 0 keep-alive, -1 close, 1 streaming.
+ */
+static int
+respond(struct lws *wsi, struct exchange *x)
+{
+	struct job	*job = x->job;
+	struct response	*r = &job->resp;
+	unsigned char	*buf, *start, *p, *end;
+	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0) +
+			    (r->etag ? strlen(r->etag) : 0);
+	int		 close_after = x->close_after || draining;
+	int		 stream = r->len > STREAM_MIN &&
+			    job->req->method != HTTP_HEAD;
+
+	buf = xmalloc(LWS_PRE + hdrspace + (stream ? 0 : r->len));
+	start = p = buf + LWS_PRE;
+	end = start + hdrspace;
+
+	if (add_headers(wsi, x, r, (long long)r->len, close_after, &p, end))
 		goto fail;
 	if (stream) {
 		metrics_request(job->req->route ? router_index(job->req->route) :
@@ -330,6 +369,84 @@ stream_more(struct lws *wsi, struct pss *pss)
 	}
 	pss->x = NULL;
 	exchange_free(x);
+	if (close_after)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+/*
+ * A streamed job (stream.c) on a writable callback: headers once the
+ * handler has opened its stream, then one chunk per callback, then the
+ * terminating zero-length chunk once the job is back. A handler that
+ * answered without opening the stream is answered as any other job.
+ */
+static int
+chunked_more(struct lws *wsi, struct pss *pss)
+{
+	static const char	 last[] = "0\r\n\r\n";
+	unsigned char		 tail[LWS_PRE + sizeof last];
+	struct exchange		*x = pss->x;
+	struct job		*job = x->job;
+	struct stream		*st = job->req->stream;
+	struct stream_chunk	*c;
+	unsigned char		*buf, *p, *start;
+	char			 hex[STREAM_HEAD];
+	int			 head = job->req->method == HTTP_HEAD, n, failed;
+	int			 close_after;
+
+	if (!x->chunked) {
+		if (!stream_is_open(st)) {
+			if (!job->done)
+				return 0;
+			x->in_worker = 0;
+			inflight--;
+			return finish(wsi, pss);
+		}
+		x->close_after = x->close_after || draining;
+		buf = xmalloc(LWS_PRE + 1024);
+		start = p = buf + LWS_PRE;
+		if (add_headers(wsi, x, &job->resp, -1, x->close_after, &p,
+		    start + 1024) != 0 || lws_write(wsi, start,
+		    (size_t)(p - start), LWS_WRITE_HTTP_HEADERS) != p - start) {
+			free(buf);
+			return -1;
+		}
+		free(buf);
+		metrics_request(router_index(job->req->route), job->resp.status,
+		    now_mono() - job->started);
+		x->chunked = 1;
+	}
+	if ((c = stream_pop(st)) != NULL) {
+		n = snprintf(hex, sizeof hex, "%zx\r\n", c->len);
+		start = CHUNK_DATA(c) - n;
+		memcpy(start, hex, (size_t)n);
+		memcpy(CHUNK_DATA(c) + c->len, "\r\n", 2);
+		n += (int)c->len + 2;
+		if (!head && lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP) !=
+		    n) {
+			free(c);
+			return -1;
+		}
+		free(c);
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	if (!job->done)
+		return 0;	/* the worker wakes us with the next chunk */
+	failed = stream_failed(st);
+	close_after = x->close_after;
+	x->in_worker = 0;
+	inflight--;
+	pss->x = NULL;
+	exchange_free(x);
+	if (failed)
+		return -1;	/* no last chunk: the client sees a truncation */
+	if (!head) {
+		memcpy(tail + LWS_PRE, last, sizeof last - 1);
+		if (lws_write(wsi, tail + LWS_PRE, sizeof last - 1,
+		    LWS_WRITE_HTTP_FINAL) != (int)sizeof last - 1)
+			return -1;
+	}
 	if (close_after)
 		return -1;
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -546,6 +663,13 @@ dispatch(struct lws *wsi, struct pss *pss)
 	}
 	x->in_worker = 1;
 	inflight++;
+	if (req->route->flags & ROUTE_STREAM) {
+		req->stream = stream_new();
+		if ((x->snext = streams) != NULL)
+			streams->sprev = &x->snext;
+		x->sprev = &streams;
+		streams = x;
+	}
 	worker_submit(x->job, req->route->flags & ROUTE_SLOW);
 	return 0;
 now:
@@ -698,6 +822,9 @@ collect_done(void)
 			lws_callback_on_writable(job->wsi);
 		}
 	}
+	/* A stream may have opened or queued a chunk. */
+	for (struct exchange *x = streams; x != NULL; x = x->snext)
+		lws_callback_on_writable(x->wsi);
 }
 
 static int
@@ -735,6 +862,9 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (pss->x != NULL && pss->x->streaming)
 			return stream_more(wsi, pss);
+		if (pss->x != NULL && pss->x->in_worker &&
+		    pss->x->job->req->stream != NULL)
+			return chunked_more(wsi, pss);
 		if (pss->x == NULL || !pss->x->in_worker || !pss->x->job->done)
 			return 0;
 		pss->x->in_worker = 0;
@@ -845,6 +975,7 @@ server_start(struct ev_loop *loop, char **cause)
 		return -1;
 	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
+	stream_init(context);
 	worker_start(cfg.workers, SLOW_WORKERS, cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;
@@ -872,6 +1003,7 @@ server_inflight(void)
 void
 server_stop(void)
 {
+	stream_shutdown();
 	worker_stop();
 	ws_stop();
 	if (context != NULL)

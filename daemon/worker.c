@@ -17,6 +17,7 @@
 #include "db.h"
 #include "worker.h"
 #include "batch.h"
+#include "stream.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define PIPELINE	0	/* ASan does not follow swapcontext() stacks */
@@ -51,6 +52,8 @@ job_free(struct job *job)
 {
 	if (job == NULL)
 		return;
+	if (job->req != NULL)
+		stream_free(job->req->stream);
 	request_free(job->req);
 	response_reset(&job->resp);
 	free(job);
@@ -62,6 +65,8 @@ worker_run(struct worker *w, struct job *job)
 	struct hctx	 h = { job->req, &job->resp, &w->db };
 
 	router_run(&h);
+	if (job->req->stream != NULL)
+		stream_flush(job->req->stream);
 	if (job->resp.status == 0)
 		resp_problem(&job->resp, 500, "internal",
 		    "the handler gave no answer");
@@ -70,7 +75,8 @@ worker_run(struct worker *w, struct job *job)
 static int
 is_read(const struct job *job)
 {
-	return PIPELINE && (job->req->route->flags & ROUTE_READ);
+	return PIPELINE && (job->req->route->flags & ROUTE_READ) &&
+	    job->req->stream == NULL;
 }
 
 /* Reads go pipelined when there are several; the rest one by one. */
