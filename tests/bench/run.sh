@@ -7,6 +7,7 @@
 # tests/bench/ws.sh (10,000 WebSockets).
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
+#   BENCH_ONLY=ws tests/bench/run.sh	# the WebSocket section alone
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -119,9 +120,6 @@ run() {
 	wrk -t"$threads" -c"$conns" -d"$dur" --latency "$@" "$url" >"$tmp/$name.txt" 2>&1
 	sed 's/^/    /' "$tmp/$name.txt" >&2
 }
-run nginx "http://127.0.0.1:$nport/"
-run health "http://127.0.0.1:$dport/health"
-run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 
 # req/s, p99 in ms, non-2xx count and socket errors from a wrk report
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$tmp/$1.txt"; }
@@ -140,6 +138,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a < b) }'; }
 mark() { if "$@"; then echo met; else echo "NOT met"; fi; }
+
+only=${BENCH_ONLY:-}
+if [[ $only != ws ]]; then
+run nginx "http://127.0.0.1:$nport/"
+run health "http://127.0.0.1:$dport/health"
+run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 
 n_rps=$(rps nginx) h_rps=$(rps health) p_rps=$(rps profile)
 n_p99=$(p99 nginx) h_p99=$(p99 health) p_p99=$(p99 profile)
@@ -180,6 +184,8 @@ if [[ -x build/bench/ivr-bench ]]; then
 else
 	echo "bench: no build/bench/ivr-bench: run make bench" >&2
 fi
+
+fi	# BENCH_ONLY
 
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
 . tests/bench/ws.sh
