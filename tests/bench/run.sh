@@ -86,7 +86,7 @@ sock=$tmp/d.sock
 mkdir -m 0700 "$tmp/data"
 env CALLDOCKER_JWT_SECRET="$(head -c 36 /dev/urandom | base64)" \
 	CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
-	CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 \
+	CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 CALLDOCKER_WIDGET_RATE_LIMIT_IP=0 \
 	CALLDOCKER_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg" calldocker_bench)" \
 	bin/calldockerd --socket "$sock" --listen "127.0.0.1:$dport" \
 	--data-dir "$tmp/data" --log-level warn </dev/null >"$tmp/daemon.log" 2>&1 &

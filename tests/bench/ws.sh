@@ -151,3 +151,32 @@ if ws_section "$daemon_pid"; then
 else
 	echo "bench: WebSocket section skipped" >&2
 fi
+
+# ---- SDP relay with calls in progress (tests/bench/relay-bench.py) --------
+# BENCH_WS_RELAY_CALLS=500 BENCH_WS_RELAY_ROUNDS=4: that many agents and
+# widget callers, every call connected, then each caller's sdp.offer to
+# its agent, against a ping -> pong on a caller's socket in the same run
+# (one trip through the daemon each way, like the relay).
+echo
+echo "make bench: SDP relay, caller to agent (issue 7)"
+relay_calls=${BENCH_WS_RELAY_CALLS:-500}
+relay_load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+if python3 tests/bench/relay-bench.py --port "$dport" --socket "$sock" \
+	--token "$token" --company "$company" --calls "$relay_calls" \
+	--rounds "${BENCH_WS_RELAY_ROUNDS:-4}" >"$tmp/relay.out" 2>"$tmp/relay.err" </dev/null; then
+	sed 's/^/    /' "$tmp/relay.err" >&2
+	rv() { awk -v k="$1" '$1 == "relay-bench" && $2 == k { print $3 }' "$tmp/relay.out"; }
+	rp50=$(rv relay_p50_ms) rp99=$(rv relay_p99_ms)
+	pp50=$(rv ping_p50_ms) pp99=$(rv ping_p99_ms)
+	printf '%-40s %10s %12s  %s\n' measure value target ""
+	printf '%-40s %10s\n' "calls connected / SDP bytes" "$(rv calls) / $(rv sdp_bytes)"
+	printf '%-40s %10s\n' "offers relayed / missing" "$(rv relayed) / $(rv missing)"
+	printf '%-40s %10s\n' "ping -> pong p50 / p99 (ms, reference)" "$pp50 / $pp99"
+	printf '%-40s %10s\n' "sdp.offer caller -> agent p50 (ms)" "$rp50"
+	printf '%-40s %10s %12s  %s\n' "sdp.offer caller -> agent p99 (ms)" "$rp99" "< 5" "$(mark lt "$rp99" 5)"
+	printf '%-40s %10s\n' "  relay / ping, p50 and p99" "$(ratio "$rp50" "$pp50")x / $(ratio "$rp99" "$pp99")x"
+	echo "load average before / after: $relay_load_before / $(cut -d' ' -f1-3 /proc/loadavg)"
+else
+	tail -n 20 "$tmp/relay.err" >&2
+	echo "bench: SDP relay section failed" >&2
+fi
