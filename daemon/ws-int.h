@@ -1,6 +1,7 @@
 /*
  * The insides of the calldocker.v1 WebSocket server, shared by ws.c
- * (transport, connections, send queues, the lookup threads), ws-auth.c
+ * (transport, connections, send queues, timers, the lookup threads),
+ * ws-index.c (who may hear what), ws-auth.c
  * (the upgrade, sign-in), ws-topics.c
  * (subscriptions, snapshots, event fan-out), ws-signal.c (calls and
  * WebRTC signaling between a call's two parties) and ws-widget.c (callers

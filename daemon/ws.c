@@ -10,10 +10,15 @@
  * reference-counted message, appends it to a mutex-protected list and wakes
  * the loop with lws_cancel_service(). On the loop thread
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED takes the list and fans each message
- * out to the connections whose subscription matches, by reference: each
+ * out to the connections whose subscription matches (only those: the lists
+ * of ws-index.c, by company, agent or call), by reference: each
  * connection holds a bounded queue of pointers and writes one message per
  * LWS_CALLBACK_SERVER_WRITEABLE. A connection whose queue is full is a slow
  * consumer: its queue is dropped and it is closed with 4008.
+ *
+ * Timers (auth, expiry, heartbeats, the close's deadline) are a heap of
+ * connections by when each is next due; revocations are checked only after
+ * one was added (revoke_generation()).
  *
  * Work that needs PostgreSQL or the hub (an agent's id at sign-in,
  * snapshots, widget keys, every call operation) runs as jobs on a few

@@ -6,6 +6,13 @@
 #
 #   BENCH_WS_CONNS=10000 BENCH_WS_FANOUT=1000 BENCH_WS_ROUNDS=20
 #
+# Then the SDP relay (tests/bench/relay-bench.py): 500 agents and 500
+# widget callers with their calls connected, an sdp.offer from each caller
+# to its agent against a ping -> pong in the same run (the daemon runs with
+# CALLDOCKER_WIDGET_RATE_LIMIT_IP=0 for the 500 sign-ins from one IP).
+#   BENCH_WS_RELAY_CALLS=500 BENCH_WS_RELAY_ROUNDS=4
+#   BENCH_ONLY=ws tests/bench/run.sh runs this file's sections alone.
+#
 # Each socket costs a descriptor in the daemon and in the client: run.sh
 # raises ulimit -n to the hard limit before it starts the daemon; with
 # fewer than CONNS + 256 this section is skipped.
@@ -48,7 +55,7 @@ ws_section() {
 
 	# Company A: the fan-out sockets and the queues whose updates they
 	# hear. Company B: the other sockets, subscribed too, hearing nothing
-	# of A (every event still walks past them).
+	# of A (before ws-index.c every event walked past them).
 	co_a=$(post /api/companies '{"name":"WS A","timezone":"UTC"}' | jq -r .id) || return 1
 	co_b=$(post /api/companies '{"name":"WS B","timezone":"UTC"}' | jq -r .id) || return 1
 	for c in a b; do
