@@ -23,6 +23,7 @@ struct entry {
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static struct entry	*buckets[NBUCKETS];
 static size_t		 count;
+static unsigned long	 generation;	/* every revoke_add(): atomic */
 
 static unsigned
 hash(const char *s)
@@ -42,6 +43,8 @@ revoke_add(const char *sid, time_t until)
 	time_t		 now = time(NULL);
 
 	pthread_mutex_lock(&lock);
+	/* Checked by revoke_check() under the lock: seen once it is bumped. */
+	__atomic_add_fetch(&generation, 1, __ATOMIC_RELEASE);
 	/* Drop expired entries of this bucket while we are here. */
 	for (pp = &buckets[b]; (e = *pp) != NULL;) {
 		if (e->until < now) {
@@ -63,6 +66,12 @@ revoke_add(const char *sid, time_t until)
 	buckets[b] = e;
 	count++;
 	pthread_mutex_unlock(&lock);
+}
+
+unsigned long
+revoke_generation(void)
+{
+	return __atomic_load_n(&generation, __ATOMIC_ACQUIRE);
 }
 
 int

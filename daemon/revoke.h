@@ -13,6 +13,8 @@ struct db;
 
 void	revoke_add(const char *sid, time_t until);
 int	revoke_check(const char *sid, time_t now);
+/* Bumped by every revoke_add(): any thread, no lock. */
+unsigned long	revoke_generation(void);
 /* Load the revocations that may still matter, at start-up. */
 int	revoke_load(struct db *);
 /* Revoke every session of a user but except (may be NULL). -1 on error. */

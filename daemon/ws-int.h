@@ -1,6 +1,7 @@
 /*
  * The insides of the calldocker.v1 WebSocket server, shared by ws.c
- * (transport, connections, send queues, the lookup threads), ws-auth.c
+ * (transport, connections, send queues, timers, the lookup threads),
+ * ws-index.c (who may hear what), ws-auth.c
  * (the upgrade, sign-in), ws-topics.c
  * (subscriptions, snapshots, event fan-out), ws-signal.c (calls and
  * WebRTC signaling between a call's two parties) and ws-widget.c (callers
@@ -67,6 +68,22 @@ enum conn_state {
 };
 
 struct wsjob;
+struct slist;
+
+/* A connection's place in one list of ws-index.c. */
+struct sub {
+	struct slist	*l;		/* NULL: in none */
+	struct conn	*c;
+	struct sub	*prev, *next;
+};
+
+/* Kinds of lists. */
+enum {
+	IX_COMPANY,	/* topic subscribers of a company, "" for all */
+	IX_AGENT_TOPIC,	/* an agent's subscriptions to agents and calls */
+	IX_AGENT,	/* every socket of an agent (topic 0) */
+	IX_RECENT,	/* agents that heard of a call lately (topic 0) */
+};
 
 #define RECENT_CALLS	8
 
@@ -117,6 +134,12 @@ struct conn {
 	/* Agents: calls recently about them, to follow their release. */
 	char		 recent[RECENT_CALLS][UUID_LEN + 1];
 	int		 nrecent;
+
+	struct sub	 subs[NTOPICS];	/* ws-index.c, by topic bit index */
+	struct sub	 self;		/* IX_AGENT */
+	struct sub	 recent_sub[RECENT_CALLS];
+	double		 due;		/* ws.c's timer heap: check by then */
+	int		 heap_i;	/* -1: not in it */
 };
 
 /*
@@ -173,6 +196,13 @@ json_t		*ws_auth_reply(const struct conn *);
 /* After an asynchronous sign-in: answer the messages held behind it. */
 void		 ws_auth_done(struct conn *);
 
+/* ws-index.c */
+void		 ws_index_add(struct sub *, struct conn *, int kind,
+		     unsigned topic, const char *key);
+void		 ws_index_del(struct sub *);
+/* The first of a list, or NULL; then ->next. */
+struct sub	*ws_index_first(int kind, unsigned topic, const char *key);
+
 /* ws-auth.c */
 void		 ws_auth(struct conn *, json_t *, json_t *id);
 
@@ -181,6 +211,7 @@ int		 ws_topics_message(struct conn *, const char *type, json_t *,
 		     json_t *id);
 void		 ws_topics_fan_out(struct pend *);
 void		 ws_topics_set(struct conn *, unsigned);
+void		 ws_topics_closed(struct conn *);
 int		 ws_topics_any(void);
 
 /* ws-signal.c */

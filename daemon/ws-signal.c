@@ -176,7 +176,10 @@ to_agent_r(const struct lcall *lc, json_t *o, int relayed)
 		json_decref(o);
 		return 0;
 	}
-	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+	for (struct sub *s = ws_index_first(IX_AGENT, 0, lc->agent);
+	    s != NULL; s = s->next) {
+		struct conn *c = s->c;
+
 		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
 		    strcmp(c->agent, lc->agent) != 0)
 			continue;
@@ -197,7 +200,10 @@ to_agent(const struct lcall *lc, json_t *o)
 static void
 to_agent_id(const char *agent, json_t *o)
 {
-	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+	for (struct sub *s = ws_index_first(IX_AGENT, 0, agent); s != NULL;
+	    s = s->next) {
+		struct conn *c = s->c;
+
 		if (c->state == C_AUTHED && !c->caller && c->close_code == 0 &&
 		    strcmp(c->agent, agent) == 0)
 			ws_send(c, json_incref(o));
@@ -596,7 +602,10 @@ ws_signal_tick(void)
 static int
 agent_has_other(const struct conn *gone)
 {
-	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+	for (struct sub *s = ws_index_first(IX_AGENT, 0, gone->agent);
+	    s != NULL; s = s->next) {
+		struct conn *c = s->c;
+
 		if (c != gone && c->state == C_AUTHED && !c->caller &&
 		    c->close_code == 0 && strcmp(c->agent, gone->agent) == 0)
 			return 1;

@@ -169,12 +169,35 @@ snapshot_done(struct wsjob *j)
 		lws_callback_on_writable(c->wsi);
 }
 
+/*
+ * The lists of ws-index.c this connection's subscriptions put it in: its
+ * scope's, or for an agent's agents and calls, its agent's.
+ */
+static void
+reindex(struct conn *c)
+{
+	for (size_t t = 0; t < NTOPICS; t++) {
+		struct sub	*s = &c->subs[t];
+		unsigned	 bit = topics[t].bit;
+
+		if (!(c->topics & bit))
+			ws_index_del(s);
+		else if (c->role != ROLE_AGENT || bit == T_QUEUES)
+			ws_index_add(s, c, IX_COMPANY, bit, c->scope);
+		else if (c->agent[0] != '\0')
+			ws_index_add(s, c, IX_AGENT_TOPIC, bit, c->agent);
+		else
+			ws_index_del(s);	/* hears none of them */
+	}
+}
+
 void
 ws_topics_set(struct conn *c, unsigned topics_now)
 {
 	int	 before = c->topics != 0, after = topics_now != 0;
 
 	c->topics = topics_now;
+	reindex(c);
 	if (before == after)
 		return;
 	nsubscribed += after - before;
@@ -201,8 +224,34 @@ static void
 recent_forget(struct conn *c, int i)
 {
 	c->nrecent--;
-	if (i != c->nrecent)
+	ws_index_del(&c->recent_sub[i]);
+	if (i != c->nrecent) {
 		memcpy(c->recent[i], c->recent[c->nrecent], sizeof c->recent[i]);
+		ws_index_del(&c->recent_sub[c->nrecent]);
+		ws_index_add(&c->recent_sub[i], c, IX_RECENT, 0, c->recent[i]);
+	}
+}
+
+static void
+recent_add(struct conn *c, const char *call)
+{
+	if (c->nrecent == RECENT_CALLS)
+		recent_forget(c, 0);
+	strlcpy_(c->recent[c->nrecent], call, sizeof c->recent[0]);
+	ws_index_add(&c->recent_sub[c->nrecent], c, IX_RECENT, 0,
+	    c->recent[c->nrecent]);
+	c->nrecent++;
+}
+
+/* The connection goes: out of every list. */
+void
+ws_topics_closed(struct conn *c)
+{
+	for (size_t t = 0; t < NTOPICS; t++)
+		ws_index_del(&c->subs[t]);
+	for (int i = 0; i < RECENT_CALLS; i++)
+		ws_index_del(&c->recent_sub[i]);
+	c->nrecent = 0;
 }
 
 /* May this agent's connection see this event? */
@@ -219,12 +268,8 @@ agent_sees(struct conn *c, const struct pend *p)
 			return 0;
 		i = recent_has(c, p->call);
 		if (strcmp(p->agent, c->agent) == 0) {
-			if (i < 0) {
-				if (c->nrecent == RECENT_CALLS)
-					recent_forget(c, 0);
-				strlcpy_(c->recent[c->nrecent++], p->call,
-				    sizeof c->recent[0]);
-			}
+			if (i < 0)
+				recent_add(c, p->call);
 			return 1;
 		}
 		/* Released (no agent): the agent it was about hears of it once. */
@@ -238,18 +283,49 @@ agent_sees(struct conn *c, const struct pend *p)
 	}
 }
 
+static void
+deliver(struct conn *c, struct pend *p)
+{
+	if (c->state != C_AUTHED || !(c->topics & p->topic) ||
+	    c->close_code != 0)
+		return;
+	if (c->scope[0] != '\0' && strcmp(c->scope, p->company) != 0)
+		return;
+	if (c->role == ROLE_AGENT && !agent_sees(c, p))
+		return;
+	ws_enqueue(c, p->m, 1);
+}
+
+/*
+ * To the event's company's subscribers, the admins of every company, the
+ * agent it is about and the agents that heard of its call lately: only
+ * the lists that may hear it (ws-index.c), never every connection.
+ */
 void
 ws_topics_fan_out(struct pend *p)
 {
-	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
-		if (c->state != C_AUTHED || !(c->topics & p->topic) ||
-		    c->close_code != 0)
-			continue;
-		if (c->scope[0] != '\0' && strcmp(c->scope, p->company) != 0)
-			continue;
-		if (c->role == ROLE_AGENT && !agent_sees(c, p))
-			continue;
-		ws_enqueue(c, p->m, 1);
+	struct sub	*s, *next;
+
+	if (p->company[0] != '\0')
+		for (s = ws_index_first(IX_COMPANY, p->topic, p->company);
+		    s != NULL; s = s->next)
+			deliver(s->c, p);
+	for (s = ws_index_first(IX_COMPANY, p->topic, ""); s != NULL;
+	    s = s->next)
+		deliver(s->c, p);
+	if (p->topic == T_QUEUES)
+		return;
+	for (s = ws_index_first(IX_AGENT_TOPIC, p->topic, p->agent); s != NULL;
+	    s = s->next)
+		deliver(s->c, p);
+	if (p->topic != T_CALLS)
+		return;
+	/* A release: agent_sees() forgets the call, so the list changes. */
+	for (s = ws_index_first(IX_RECENT, 0, p->call); s != NULL; s = next) {
+		next = s->next;
+		if (s->c->role == ROLE_AGENT &&
+		    strcmp(s->c->agent, p->agent) != 0)
+			deliver(s->c, p);
 	}
 }
 

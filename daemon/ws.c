@@ -10,10 +10,15 @@
  * reference-counted message, appends it to a mutex-protected list and wakes
  * the loop with lws_cancel_service(). On the loop thread
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED takes the list and fans each message
- * out to the connections whose subscription matches, by reference: each
+ * out to the connections whose subscription matches (only those: the lists
+ * of ws-index.c, by company, agent or call), by reference: each
  * connection holds a bounded queue of pointers and writes one message per
  * LWS_CALLBACK_SERVER_WRITEABLE. A connection whose queue is full is a slow
  * consumer: its queue is dropped and it is closed with 4008.
+ *
+ * Timers (auth, expiry, heartbeats, the close's deadline) are a heap of
+ * connections by when each is next due; revocations are checked only after
+ * one was added (revoke_generation()).
  *
  * Work that needs PostgreSQL or the hub (an agent's id at sign-in,
  * snapshots, widget keys, every call operation) runs as jobs on a few
@@ -61,6 +66,9 @@ struct conn			*ws_conns;
 static struct lws_context	*context;
 static struct ev_loop		*evloop;
 static ev_timer			 sweep_timer;
+static struct conn		**heap;	/* by due: the sweep's timers */
+static int			 heapn, heapcap;
+static unsigned long		 revoked_seen;	/* revoke_generation() */
 static int			 nconns;
 static int			 draining;
 
@@ -133,6 +141,80 @@ writable_now(const struct conn *c)
 	    (c->close_code != 0 && c->head == NULL);
 }
 
+/* ---- the sweep's timers: a heap of connections by when they are due ---- */
+
+static void
+heap_put(int i, struct conn *c)
+{
+	heap[i] = c;
+	c->heap_i = i;
+}
+
+static void
+heap_up(int i)
+{
+	struct conn	*c = heap[i];
+
+	while (i > 0 && heap[(i - 1) / 2]->due > c->due) {
+		heap_put(i, heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(i, c);
+}
+
+static void
+heap_down(int i)
+{
+	struct conn	*c = heap[i];
+	int		 k;
+
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= heapn)
+			break;
+		if (k + 1 < heapn && heap[k + 1]->due < heap[k]->due)
+			k++;
+		if (heap[k]->due >= c->due)
+			break;
+		heap_put(i, heap[k]);
+		i = k;
+	}
+	heap_put(i, c);
+}
+
+/* Check c by due (in the heap or not yet). */
+static void
+timer_set(struct conn *c, double due)
+{
+	c->due = due;
+	if (c->heap_i < 0) {
+		if (heapn == heapcap) {
+			heapcap = heapcap ? heapcap * 2 : 1024;
+			heap = xrealloc(heap, (size_t)heapcap * sizeof *heap);
+		}
+		heap_put(heapn++, c);
+	}
+	heap_up(c->heap_i);
+	heap_down(c->heap_i);
+}
+
+static void
+timer_remove(struct conn *c)
+{
+	struct conn	*last;
+	int		 i = c->heap_i;
+
+	if (i < 0)
+		return;
+	c->heap_i = -1;
+	if (--heapn == i)
+		return;
+	last = heap[heapn];
+	heap_put(i, last);
+	heap_up(i);
+	heap_down(last->heap_i);
+}
+
 /* Close with a code once what is queued has gone out. */
 void
 ws_close(struct conn *c, int code, const char *reason)
@@ -144,6 +226,7 @@ ws_close(struct conn *c, int code, const char *reason)
 	c->hold = c->ready = 0;
 	/* If even the close frame cannot go out, drop the connection. */
 	c->deadline = now_mono() + SLOW_CLOSE_SECS;
+	timer_set(c, c->deadline);
 	lws_callback_on_writable(c->wsi);
 }
 
@@ -420,6 +503,11 @@ ws_party_set(struct conn *c, int party)
 		return;
 	nparties += party - c->party;
 	c->party = party;
+	/* An agent's sockets, for offers and relays (ws-signal.c). */
+	if (party && !c->caller && c->agent[0] != '\0')
+		ws_index_add(&c->self, c, IX_AGENT, 0, c->agent);
+	else
+		ws_index_del(&c->self);
 	ws_listeners_changed();
 }
 
@@ -479,8 +567,10 @@ dispatch(struct conn *c, json_t *req)
 		    "a message is a JSON object with a \"type\"");
 	else if (strcmp(type, "ping") == 0)
 		ws_reply(c, json_pack("{s:s}", "type", "pong"), id);
-	else if (strcmp(type, "auth") == 0)
+	else if (strcmp(type, "auth") == 0) {
 		ws_auth(c, req, id);
+		timer_set(c, now_mono());	/* a new expiry, maybe */
+	}
 	else if (c->state == C_AUTHING) {
 		/* Sent right behind auth: answered once it is through. */
 		if (c->held == NULL)
@@ -507,6 +597,8 @@ ws_auth_done(struct conn *c)
 	size_t	 i;
 
 	c->held = NULL;
+	if (c->close_code == 0)
+		timer_set(c, now_mono());	/* signed in: its timers */
 	if (c->state == C_AUTHED && c->close_code == 0) {
 		json_array_foreach(held, i, req)
 			dispatch(c, req);
@@ -626,38 +718,83 @@ heartbeat(struct conn *c, double mono)
 	}
 }
 
-/* Deadlines of every connection: auth, expiry, revocation, heartbeats. */
+/* When c next needs looking at: the earliest of its deadlines. */
+static double
+next_due(const struct conn *c, double mono, time_t now)
+{
+	double	 d = mono + 3600;
+
+	if (c->close_code != 0 || c->state == C_NEW)
+		return c->deadline;
+	if (c->state == C_AUTHING)
+		return mono + SWEEP_EVERY;
+	if (c->exp != 0 && mono + (double)(c->exp - now) < d)
+		d = mono + (double)(c->exp - now);
+	if (cfg.ws_idle_timeout > 0 && c->last_rx + cfg.ws_idle_timeout < d)
+		d = c->last_rx + cfg.ws_idle_timeout;
+	if (cfg.ws_ping_interval > 0) {
+		double	 p = (c->last_rx > c->last_ping ? c->last_rx :
+		    c->last_ping) + cfg.ws_ping_interval;
+
+		if (p < d)
+			d = p;
+	}
+	return d;
+}
+
+/*
+ * Deadlines: auth, expiry, heartbeats, of the connections due only (a heap
+ * by the earliest; a frame that arrives moves nothing, the connection is
+ * looked at then and put back by its real deadline). Revocations: every
+ * signed-in connection, but only after one was added.
+ */
 static void
 sweep(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct conn	*c, *next;
-	double		 mono = now_mono();
+	struct conn	*c;
+	double		 mono = now_mono(), due;
 	time_t		 now = time(NULL);
+	unsigned long	 gen = revoke_generation();
 
-	for (c = ws_conns; c != NULL; c = next) {
-		next = c->next;
+	if (gen != revoked_seen) {
+		revoked_seen = gen;
+		for (c = ws_conns; c != NULL; c = c->next) {
+			if (c->close_code == 0 && c->state == C_AUTHED &&
+			    !c->caller && revoke_check(c->sid, now))
+				ws_close(c, CLOSE_UNAUTHORIZED, "session revoked");
+		}
+	}
+	while (heapn > 0 && heap[0]->due <= mono) {
+		c = heap[0];
 		if (c->close_code != 0) {
-			if (mono > c->deadline)	/* closes and frees c */
+			if (mono > c->deadline) {
+				timer_remove(c);
+				/* Closes and frees c. */
 				lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
 				    LWS_TO_KILL_SYNC);
-			continue;
+				continue;
+			}
+		} else {
+			switch (c->state) {
+			case C_NEW:
+				if (mono > c->deadline)
+					ws_close(c, CLOSE_AUTH_TIMEOUT,
+					    "auth timeout");
+				break;
+			case C_AUTHING:
+				break;
+			case C_AUTHED:
+				if (c->exp != 0 && now >= c->exp)
+					ws_close(c, CLOSE_TOKEN_EXPIRED,
+					    "token expired");
+				else
+					heartbeat(c, mono);
+				break;
+			}
 		}
-		switch (c->state) {
-		case C_NEW:
-			if (mono > c->deadline)
-				ws_close(c, CLOSE_AUTH_TIMEOUT, "auth timeout");
-			break;
-		case C_AUTHING:
-			break;
-		case C_AUTHED:
-			if (c->exp != 0 && now >= c->exp)
-				ws_close(c, CLOSE_TOKEN_EXPIRED, "token expired");
-			else if (!c->caller && revoke_check(c->sid, now))
-				ws_close(c, CLOSE_UNAUTHORIZED, "session revoked");
-			else
-				heartbeat(c, mono);
-			break;
-		}
+		/* Never again in this sweep. */
+		due = next_due(c, mono, now);
+		timer_set(c, due > mono ? due : mono + SWEEP_EVERY / 2);
 	}
 	ws_signal_tick();
 }
@@ -677,6 +814,9 @@ conn_free(struct conn *c)
 	}
 	ws_signal_closed(c);
 	ws_topics_set(c, 0);
+	ws_topics_closed(c);
+	ws_index_del(&c->self);
+	timer_remove(c);
 	queue_clear(c);
 	free(c->rx);
 	free(c->origin);
@@ -701,12 +841,14 @@ conn_new(struct lws *wsi, struct conn **pc)
 
 	c = *pc = xcalloc(1, sizeof *c);
 	c->wsi = wsi;
+	c->heap_i = -1;
 	if ((c->next = ws_conns) != NULL)
 		ws_conns->prev = c;
 	ws_conns = c;
 	nconns++;
 	c->deadline = now_mono() + AUTH_TIMEOUT;
 	c->last_rx = c->last_ping = now_mono();
+	timer_set(c, c->deadline);
 	setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sz,
 	    sizeof sz);
 	lws_get_peer_simple(wsi, c->ip, sizeof c->ip);

@@ -7,6 +7,7 @@
 # tests/bench/ws.sh (10,000 WebSockets).
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
+#   BENCH_ONLY=ws tests/bench/run.sh	# the WebSocket section alone
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -85,7 +86,7 @@ sock=$tmp/d.sock
 mkdir -m 0700 "$tmp/data"
 env CALLDOCKER_JWT_SECRET="$(head -c 36 /dev/urandom | base64)" \
 	CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
-	CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 \
+	CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 CALLDOCKER_WIDGET_RATE_LIMIT_IP=0 \
 	CALLDOCKER_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg" calldocker_bench)" \
 	bin/calldockerd --socket "$sock" --listen "127.0.0.1:$dport" \
 	--data-dir "$tmp/data" --log-level warn </dev/null >"$tmp/daemon.log" 2>&1 &
@@ -119,9 +120,6 @@ run() {
 	wrk -t"$threads" -c"$conns" -d"$dur" --latency "$@" "$url" >"$tmp/$name.txt" 2>&1
 	sed 's/^/    /' "$tmp/$name.txt" >&2
 }
-run nginx "http://127.0.0.1:$nport/"
-run health "http://127.0.0.1:$dport/health"
-run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 
 # req/s, p99 in ms, non-2xx count and socket errors from a wrk report
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$tmp/$1.txt"; }
@@ -140,6 +138,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a < b) }'; }
 mark() { if "$@"; then echo met; else echo "NOT met"; fi; }
+
+only=${BENCH_ONLY:-}
+if [[ $only != ws ]]; then
+run nginx "http://127.0.0.1:$nport/"
+run health "http://127.0.0.1:$dport/health"
+run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
 
 n_rps=$(rps nginx) h_rps=$(rps health) p_rps=$(rps profile)
 n_p99=$(p99 nginx) h_p99=$(p99 health) p_p99=$(p99 profile)
@@ -188,6 +192,7 @@ if [[ -x build/bench/wb-bench ]]; then
 else
 	echo "bench: no build/bench/wb-bench: run make bench" >&2
 fi
+fi	# BENCH_ONLY
 
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
 . tests/bench/ws.sh

@@ -6,6 +6,13 @@
 #
 #   BENCH_WS_CONNS=10000 BENCH_WS_FANOUT=1000 BENCH_WS_ROUNDS=20
 #
+# Then the SDP relay (tests/bench/relay-bench.py): 500 agents and 500
+# widget callers with their calls connected, an sdp.offer from each caller
+# to its agent against a ping -> pong in the same run (the daemon runs with
+# CALLDOCKER_WIDGET_RATE_LIMIT_IP=0 for the 500 sign-ins from one IP).
+#   BENCH_WS_RELAY_CALLS=500 BENCH_WS_RELAY_ROUNDS=4
+#   BENCH_ONLY=ws tests/bench/run.sh runs this file's sections alone.
+#
 # Each socket costs a descriptor in the daemon and in the client: run.sh
 # raises ulimit -n to the hard limit before it starts the daemon; with
 # fewer than CONNS + 256 this section is skipped.
@@ -48,7 +55,7 @@ ws_section() {
 
 	# Company A: the fan-out sockets and the queues whose updates they
 	# hear. Company B: the other sockets, subscribed too, hearing nothing
-	# of A (every event still walks past them).
+	# of A (before ws-index.c every event walked past them).
 	co_a=$(post /api/companies '{"name":"WS A","timezone":"UTC"}' | jq -r .id) || return 1
 	co_b=$(post /api/companies '{"name":"WS B","timezone":"UTC"}' | jq -r .id) || return 1
 	for c in a b; do
@@ -150,4 +157,33 @@ if ws_section "$daemon_pid"; then
 	printf '%-40s %10s\n' "GET profile p99 ms" "$(p99 ws_idle_profile) / $(p99 ws_busy_profile) / $(p99 ws_idle2_profile)"
 else
 	echo "bench: WebSocket section skipped" >&2
+fi
+
+# ---- SDP relay with calls in progress (tests/bench/relay-bench.py) --------
+# BENCH_WS_RELAY_CALLS=500 BENCH_WS_RELAY_ROUNDS=4: that many agents and
+# widget callers, every call connected, then each caller's sdp.offer to
+# its agent, against a ping -> pong on a caller's socket in the same run
+# (one trip through the daemon each way, like the relay).
+echo
+echo "make bench: SDP relay, caller to agent (issue 7)"
+relay_calls=${BENCH_WS_RELAY_CALLS:-500}
+relay_load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+if python3 tests/bench/relay-bench.py --port "$dport" --socket "$sock" \
+	--token "$token" --company "$company" --calls "$relay_calls" \
+	--rounds "${BENCH_WS_RELAY_ROUNDS:-4}" >"$tmp/relay.out" 2>"$tmp/relay.err" </dev/null; then
+	sed 's/^/    /' "$tmp/relay.err" >&2
+	rv() { awk -v k="$1" '$1 == "relay-bench" && $2 == k { print $3 }' "$tmp/relay.out"; }
+	rp50=$(rv relay_p50_ms) rp99=$(rv relay_p99_ms)
+	pp50=$(rv ping_p50_ms) pp99=$(rv ping_p99_ms)
+	printf '%-40s %10s %12s  %s\n' measure value target ""
+	printf '%-40s %10s\n' "calls connected / SDP bytes" "$(rv calls) / $(rv sdp_bytes)"
+	printf '%-40s %10s\n' "offers relayed / missing" "$(rv relayed) / $(rv missing)"
+	printf '%-40s %10s\n' "ping -> pong p50 / p99 (ms, reference)" "$pp50 / $pp99"
+	printf '%-40s %10s\n' "sdp.offer caller -> agent p50 (ms)" "$rp50"
+	printf '%-40s %10s %12s  %s\n' "sdp.offer caller -> agent p99 (ms)" "$rp99" "< 5" "$(mark lt "$rp99" 5)"
+	printf '%-40s %10s\n' "  relay / ping, p50 and p99" "$(ratio "$rp50" "$pp50")x / $(ratio "$rp99" "$pp99")x"
+	echo "load average before / after: $relay_load_before / $(cut -d' ' -f1-3 /proc/loadavg)"
+else
+	tail -n 20 "$tmp/relay.err" >&2
+	echo "bench: SDP relay section failed" >&2
 fi
