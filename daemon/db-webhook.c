@@ -75,25 +75,31 @@ static struct db_stmt st_redeliver = { .sql = "WITH d AS ("
 	" n AS (SELECT pg_notify('webhook_outbox', '') FROM d)"
 	" SELECT " DCOLS " FROM d, (SELECT count(*) FROM n) x" };
 
+/*
+ * Claim at most $2 due rows, at most $3 leased per endpoint: the endpoints
+ * of the first 1000 due rows, each one's oldest due rows (an index walk,
+ * sql/013) up to its free places, then the oldest of those overall. A row
+ * with a lease is always pending (record and release clear it).
+ */
 static struct db_stmt st_claim = { .sql = "UPDATE webhook_deliveries d SET"
 	" lease_until = now() + make_interval(secs => $1::float8),"
 	" attempts = d.attempts + 1"
 	" FROM webhooks w WHERE w.id = d.webhook_id AND d.id IN ("
 	"  SELECT l.id FROM webhook_deliveries l WHERE l.id IN ("
-	/* The first due rows, at most $3 in flight per endpoint. */
-	"   SELECT c.id FROM (SELECT x.id, x.webhook_id, x.next_attempt_at,"
-	"    row_number() OVER (PARTITION BY x.webhook_id"
-	"     ORDER BY x.next_attempt_at) AS rn"
-	"    FROM (SELECT x.* FROM webhook_deliveries x"
-	"     JOIN webhooks y ON y.id = x.webhook_id AND y.enabled"
+	"   SELECT c.id FROM (SELECT DISTINCT e.webhook_id FROM"
+	"    (SELECT x.webhook_id FROM webhook_deliveries x"
 	"     WHERE x.state = 'pending' AND x.next_attempt_at <= now()"
 	"     AND (x.lease_until IS NULL OR x.lease_until < now())"
-	"     ORDER BY x.next_attempt_at LIMIT 1000) x) c"
-	"   LEFT JOIN (SELECT f.webhook_id, count(*) AS n"
-	"    FROM webhook_deliveries f WHERE f.lease_until >= now()"
-	"    AND f.state = 'pending' GROUP BY f.webhook_id) b"
-	"    ON b.webhook_id = c.webhook_id"
-	"   WHERE c.rn + coalesce(b.n, 0) <= $3::int"
+	"     ORDER BY x.next_attempt_at LIMIT 1000) e) h"
+	"   JOIN webhooks y ON y.id = h.webhook_id AND y.enabled"
+	"   CROSS JOIN LATERAL (SELECT count(*) AS n FROM webhook_deliveries f"
+	"    WHERE f.webhook_id = y.id AND f.lease_until >= now()) b"
+	"   CROSS JOIN LATERAL (SELECT x.id, x.next_attempt_at"
+	"    FROM webhook_deliveries x WHERE x.webhook_id = y.id"
+	"    AND x.state = 'pending' AND x.next_attempt_at <= now()"
+	"    AND (x.lease_until IS NULL OR x.lease_until < now())"
+	"    ORDER BY x.next_attempt_at"
+	"    LIMIT greatest($3::int - b.n, 0)) c"
 	"   ORDER BY c.next_attempt_at LIMIT $2::int)"
 	"  AND l.state = 'pending'"
 	"  AND (l.lease_until IS NULL OR l.lease_until < now())"
