@@ -111,13 +111,18 @@ static struct db_stmt st_next_due = { .sql = "SELECT greatest(0,"
 	" coalesce(d.lease_until, d.next_attempt_at))) - now()) * 1000)::bigint"
 	" FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
 	" AND w.enabled WHERE d.state = 'pending'" };
+/* A 410 Gone disables its endpoint in the same statement. */
 static struct db_stmt st_record = { .sql = "WITH r AS (SELECT * FROM"
 	" jsonb_to_recordset($1::jsonb) AS x(id uuid, status int, error text,"
 	" response text, duration_ms int, state webhook_delivery_state,"
 	" delay float8)),"
 	" a AS (INSERT INTO webhook_attempts (delivery_id, status, error,"
 	"  response, duration_ms) SELECT r.id, r.status, r.error, r.response,"
-	"  r.duration_ms FROM r JOIN webhook_deliveries d ON d.id = r.id)"
+	"  r.duration_ms FROM r JOIN webhook_deliveries d ON d.id = r.id),"
+	" g AS (UPDATE webhooks w SET enabled = false,"
+	"  disabled_reason = 'the endpoint answered 410 Gone', updated_at = now()"
+	"  FROM r JOIN webhook_deliveries d ON d.id = r.id"
+	"  WHERE r.status = 410 AND w.id = d.webhook_id AND w.enabled)"
 	" UPDATE webhook_deliveries d SET state = r.state, lease_until = NULL,"
 	" last_status = r.status, last_error = r.error,"
 	" next_attempt_at = CASE WHEN r.state = 'pending'"
@@ -132,10 +137,6 @@ static struct db_stmt st_prune = { .sql = "DELETE FROM webhook_deliveries"
 	" WHERE state <> 'pending'"
 	" AND created_at < now() - make_interval(days => $1::int) LIMIT 10000)"
 	" RETURNING id" };
-static struct db_stmt st_disable = { .sql = "UPDATE webhooks SET"
-	" enabled = false, disabled_reason = $2, updated_at = now()"
-	" WHERE id = $1 RETURNING id" };
-
 static json_t *
 str_or_null(const PGresult *res, int r, int c)
 {
@@ -304,13 +305,16 @@ db_webhook_redeliver(struct db *db, const char *scope, const char *id,
 	return db_run(db, &st_redeliver, 3, p);
 }
 
-PGresult *
-db_outbox_claim(struct db *db, const char *lease, const char *limit,
-    const char *per_endpoint)
+const char *
+db_outbox_claim_sql(void)
 {
-	const char *p[3] = { lease, limit, per_endpoint };
+	return st_claim.sql;
+}
 
-	return db_run(db, &st_claim, 3, p);
+const char *
+db_outbox_record_sql(void)
+{
+	return st_record.sql;
 }
 
 PGresult *
@@ -325,14 +329,6 @@ db_outbox_record(struct db *db, const char *rows)
 	const char *p[1] = { rows };
 
 	return db_run(db, &st_record, 1, p);
-}
-
-PGresult *
-db_outbox_disable(struct db *db, const char *webhook, const char *reason)
-{
-	const char *p[2] = { webhook, reason };
-
-	return db_run(db, &st_disable, 2, p);
 }
 
 PGresult *
