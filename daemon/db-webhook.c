@@ -77,21 +77,24 @@ static struct db_stmt st_redeliver = { .sql = "WITH d AS ("
 
 /*
  * Claim at most $2 due rows, at most $3 leased per endpoint: the endpoints
- * of the first 1000 due rows, each one's oldest due rows (an index walk,
- * sql/013) up to its free places, then the oldest of those overall. A row
- * with a lease is always pending (record and release clear it).
+ * with pending rows (a skip scan of sql/013's index, one probe each), each
+ * one's oldest due rows up to its free places, then the oldest of those
+ * overall. A row with a lease is always pending (record and release clear
+ * it).
  */
-static struct db_stmt st_claim = { .sql = "UPDATE webhook_deliveries d SET"
+static struct db_stmt st_claim = { .sql = "WITH RECURSIVE h(id) AS ("
+	" SELECT (SELECT x.webhook_id FROM webhook_deliveries x"
+	"  WHERE x.state = 'pending' ORDER BY x.webhook_id LIMIT 1)"
+	" UNION ALL SELECT (SELECT x.webhook_id FROM webhook_deliveries x"
+	"  WHERE x.state = 'pending' AND x.webhook_id > h.id"
+	"  ORDER BY x.webhook_id LIMIT 1)"
+	" FROM h WHERE h.id IS NOT NULL)"
+	" UPDATE webhook_deliveries d SET"
 	" lease_until = now() + make_interval(secs => $1::float8),"
 	" attempts = d.attempts + 1"
 	" FROM webhooks w WHERE w.id = d.webhook_id AND d.id IN ("
 	"  SELECT l.id FROM webhook_deliveries l WHERE l.id IN ("
-	"   SELECT c.id FROM (SELECT DISTINCT e.webhook_id FROM"
-	"    (SELECT x.webhook_id FROM webhook_deliveries x"
-	"     WHERE x.state = 'pending' AND x.next_attempt_at <= now()"
-	"     AND (x.lease_until IS NULL OR x.lease_until < now())"
-	"     ORDER BY x.next_attempt_at LIMIT 1000) e) h"
-	"   JOIN webhooks y ON y.id = h.webhook_id AND y.enabled"
+	"   SELECT c.id FROM h JOIN webhooks y ON y.id = h.id AND y.enabled"
 	"   CROSS JOIN LATERAL (SELECT count(*) AS n FROM webhook_deliveries f"
 	"    WHERE f.webhook_id = y.id AND f.lease_until >= now()) b"
 	"   CROSS JOIN LATERAL (SELECT x.id, x.next_attempt_at"
