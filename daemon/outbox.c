@@ -274,23 +274,20 @@ recorded(json_t *rows, int ok)
 static int
 prepare(void)
 {
+	const char	*name[2] = { "outbox_claim", "outbox_record" };
+	const char	*sql[2] = { db_outbox_claim_sql(), db_outbox_record_sql() };
 	PGresult	*res;
 	int		 ok;
 
 	if (PQbackendPID(ob.db.conn) == ob.prepared_pid)
 		return 0;
-	res = PQprepare(ob.db.conn, "outbox_claim", db_outbox_claim_sql(), 0,
-	    NULL);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok)
-		return -1;
-	res = PQprepare(ob.db.conn, "outbox_record", db_outbox_record_sql(), 0,
-	    NULL);
-	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok)
-		return -1;
+	for (int i = 0; i < 2; i++) {
+		res = PQprepare(ob.db.conn, name[i], sql[i], 0, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
 	ob.prepared_pid = PQbackendPID(ob.db.conn);
 	return 0;
 }
