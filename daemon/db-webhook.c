@@ -75,25 +75,34 @@ static struct db_stmt st_redeliver = { .sql = "WITH d AS ("
 	" n AS (SELECT pg_notify('webhook_outbox', '') FROM d)"
 	" SELECT " DCOLS " FROM d, (SELECT count(*) FROM n) x" };
 
-static struct db_stmt st_claim = { .sql = "UPDATE webhook_deliveries d SET"
+/*
+ * Claim at most $2 due rows, at most $3 leased per endpoint: the endpoints
+ * with pending rows (a skip scan of sql/013's index, one probe each), each
+ * one's oldest due rows up to its free places, then the oldest of those
+ * overall. A row with a lease is always pending (record and release clear
+ * it).
+ */
+static struct db_stmt st_claim = { .sql = "WITH RECURSIVE h(id) AS ("
+	" SELECT (SELECT x.webhook_id FROM webhook_deliveries x"
+	"  WHERE x.state = 'pending' ORDER BY x.webhook_id LIMIT 1)"
+	" UNION ALL SELECT (SELECT x.webhook_id FROM webhook_deliveries x"
+	"  WHERE x.state = 'pending' AND x.webhook_id > h.id"
+	"  ORDER BY x.webhook_id LIMIT 1)"
+	" FROM h WHERE h.id IS NOT NULL)"
+	" UPDATE webhook_deliveries d SET"
 	" lease_until = now() + make_interval(secs => $1::float8),"
 	" attempts = d.attempts + 1"
 	" FROM webhooks w WHERE w.id = d.webhook_id AND d.id IN ("
 	"  SELECT l.id FROM webhook_deliveries l WHERE l.id IN ("
-	/* The first due rows, at most $3 in flight per endpoint. */
-	"   SELECT c.id FROM (SELECT x.id, x.webhook_id, x.next_attempt_at,"
-	"    row_number() OVER (PARTITION BY x.webhook_id"
-	"     ORDER BY x.next_attempt_at) AS rn"
-	"    FROM (SELECT x.* FROM webhook_deliveries x"
-	"     JOIN webhooks y ON y.id = x.webhook_id AND y.enabled"
-	"     WHERE x.state = 'pending' AND x.next_attempt_at <= now()"
-	"     AND (x.lease_until IS NULL OR x.lease_until < now())"
-	"     ORDER BY x.next_attempt_at LIMIT 1000) x) c"
-	"   LEFT JOIN (SELECT f.webhook_id, count(*) AS n"
-	"    FROM webhook_deliveries f WHERE f.lease_until >= now()"
-	"    AND f.state = 'pending' GROUP BY f.webhook_id) b"
-	"    ON b.webhook_id = c.webhook_id"
-	"   WHERE c.rn + coalesce(b.n, 0) <= $3::int"
+	"   SELECT c.id FROM h JOIN webhooks y ON y.id = h.id AND y.enabled"
+	"   CROSS JOIN LATERAL (SELECT count(*) AS n FROM webhook_deliveries f"
+	"    WHERE f.webhook_id = y.id AND f.lease_until >= now()) b"
+	"   CROSS JOIN LATERAL (SELECT x.id, x.next_attempt_at"
+	"    FROM webhook_deliveries x WHERE x.webhook_id = y.id"
+	"    AND x.state = 'pending' AND x.next_attempt_at <= now()"
+	"    AND (x.lease_until IS NULL OR x.lease_until < now())"
+	"    ORDER BY x.next_attempt_at"
+	"    LIMIT greatest($3::int - b.n, 0)) c"
 	"   ORDER BY c.next_attempt_at LIMIT $2::int)"
 	"  AND l.state = 'pending'"
 	"  AND (l.lease_until IS NULL OR l.lease_until < now())"
@@ -105,13 +114,18 @@ static struct db_stmt st_next_due = { .sql = "SELECT greatest(0,"
 	" coalesce(d.lease_until, d.next_attempt_at))) - now()) * 1000)::bigint"
 	" FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
 	" AND w.enabled WHERE d.state = 'pending'" };
+/* A 410 Gone disables its endpoint in the same statement. */
 static struct db_stmt st_record = { .sql = "WITH r AS (SELECT * FROM"
 	" jsonb_to_recordset($1::jsonb) AS x(id uuid, status int, error text,"
 	" response text, duration_ms int, state webhook_delivery_state,"
 	" delay float8)),"
 	" a AS (INSERT INTO webhook_attempts (delivery_id, status, error,"
 	"  response, duration_ms) SELECT r.id, r.status, r.error, r.response,"
-	"  r.duration_ms FROM r JOIN webhook_deliveries d ON d.id = r.id)"
+	"  r.duration_ms FROM r JOIN webhook_deliveries d ON d.id = r.id),"
+	" g AS (UPDATE webhooks w SET enabled = false,"
+	"  disabled_reason = 'the endpoint answered 410 Gone', updated_at = now()"
+	"  FROM r JOIN webhook_deliveries d ON d.id = r.id"
+	"  WHERE r.status = 410 AND w.id = d.webhook_id AND w.enabled)"
 	" UPDATE webhook_deliveries d SET state = r.state, lease_until = NULL,"
 	" last_status = r.status, last_error = r.error,"
 	" next_attempt_at = CASE WHEN r.state = 'pending'"
@@ -126,10 +140,6 @@ static struct db_stmt st_prune = { .sql = "DELETE FROM webhook_deliveries"
 	" WHERE state <> 'pending'"
 	" AND created_at < now() - make_interval(days => $1::int) LIMIT 10000)"
 	" RETURNING id" };
-static struct db_stmt st_disable = { .sql = "UPDATE webhooks SET"
-	" enabled = false, disabled_reason = $2, updated_at = now()"
-	" WHERE id = $1 RETURNING id" };
-
 static json_t *
 str_or_null(const PGresult *res, int r, int c)
 {
@@ -298,13 +308,16 @@ db_webhook_redeliver(struct db *db, const char *scope, const char *id,
 	return db_run(db, &st_redeliver, 3, p);
 }
 
-PGresult *
-db_outbox_claim(struct db *db, const char *lease, const char *limit,
-    const char *per_endpoint)
+const char *
+db_outbox_claim_sql(void)
 {
-	const char *p[3] = { lease, limit, per_endpoint };
+	return st_claim.sql;
+}
 
-	return db_run(db, &st_claim, 3, p);
+const char *
+db_outbox_record_sql(void)
+{
+	return st_record.sql;
 }
 
 PGresult *
@@ -319,14 +332,6 @@ db_outbox_record(struct db *db, const char *rows)
 	const char *p[1] = { rows };
 
 	return db_run(db, &st_record, 1, p);
-}
-
-PGresult *
-db_outbox_disable(struct db *db, const char *webhook, const char *reason)
-{
-	const char *p[2] = { webhook, reason };
-
-	return db_run(db, &st_disable, 2, p);
 }
 
 PGresult *

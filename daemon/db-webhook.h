@@ -56,25 +56,25 @@ enum claim_col {
 	CLAIM_C_URL, CLAIM_C_FORMAT, CLAIM_C_SECRET,
 };
 /*
- * Lease up to limit due rows, oldest first, with at most per_endpoint in
- * flight for any one endpoint (across daemons), so one slow receiver cannot
- * hold every slot.
+ * The delivery thread pipelines these itself (prepared on its connection):
+ * claim ($1 lease seconds, $2 limit, $3 per endpoint) leases up to $2 due
+ * rows, oldest first, with at most $3 in flight for any one endpoint
+ * (across daemons), so one slow receiver cannot hold every slot; record ($1
+ * rows) is db_outbox_record()'s.
  */
-PGresult	*db_outbox_claim(struct db *, const char *lease_seconds,
-		    const char *limit, const char *per_endpoint);
+const char	*db_outbox_claim_sql(void);
+const char	*db_outbox_record_sql(void);
 /* Milliseconds until the next pending delivery is due (NULL: none). */
 PGresult	*db_outbox_next_due(struct db *);
 /*
  * Record attempts and the deliveries' new states from a JSON array of
  * {id, status, error, response, duration_ms, state, delay}; state
- * "pending" retries after delay seconds.
+ * "pending" retries after delay seconds. A status 410 disables the endpoint.
  */
 PGresult	*db_outbox_record(struct db *, const char *rows);
 /* Give a claimed row back without an attempt (shutting down). */
 PGresult	*db_outbox_release(struct db *, const char *id);
 /* Delete up to 10,000 finished deliveries older than days. */
 PGresult	*db_outbox_prune(struct db *, const char *days);
-PGresult	*db_outbox_disable(struct db *, const char *webhook,
-		    const char *reason);
 
 #endif

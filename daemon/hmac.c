@@ -36,6 +36,26 @@ hmac_b64(enum hmac_alg alg, const void *key, size_t keylen, const void *msg,
 	return b64(md, mdlen);
 }
 
+char *
+hmac_webhook_sig(const void *key, size_t keylen, const char *id,
+    const char *timestamp, const void *body, size_t len)
+{
+	size_t	 idlen = strlen(id), tslen = strlen(timestamp);
+	char	*msg = xmalloc(idlen + tslen + len + 2), *p = msg, *mac, *sig;
+
+	p = mempcpy(p, id, idlen);
+	*p++ = '.';
+	p = mempcpy(p, timestamp, tslen);
+	*p++ = '.';
+	if (len > 0)
+		p = mempcpy(p, body, len);
+	mac = hmac_b64(HMAC_SHA256, key, keylen, msg, (size_t)(p - msg));
+	sig = xasprintf("v1,%s", mac);
+	free(mac);
+	free(msg);
+	return sig;
+}
+
 int
 hmac_equal(const char *a, const char *b)
 {

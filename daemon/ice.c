@@ -7,26 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "xmalloc.h"
 #include "daemon.h"
 #include "router.h"
 #include "handlers.h"
+#include "hmac.h"
 #include "ice.h"
 
 void
 ice_credential(const char *secret, const char *username,
     char out[ICE_CREDENTIAL_LEN + 1])
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 len = 0;
+	char	*mac = hmac_b64(HMAC_SHA1, secret, strlen(secret), username,
+		    strlen(username));
 
-	HMAC(EVP_sha1(), secret, (int)strlen(secret),
-	    (const unsigned char *)username, strlen(username), mac, &len);
-	EVP_EncodeBlock((unsigned char *)out, mac, (int)len);
-	explicit_bzero(mac, sizeof mac);
+	strlcpy_(out, mac, ICE_CREDENTIAL_LEN + 1);
+	explicit_bzero(mac, strlen(mac));
+	free(mac);
 }
 
 /* {"urls": [...]} from a stun_urls or turn_urls value; NULL if empty. */

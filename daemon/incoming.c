@@ -50,7 +50,7 @@ incoming_verify(struct hctx *h, const char *company)
 	const struct request	*req = h->req;
 	unsigned char		*key = NULL;
 	size_t			 keylen = 0;
-	char			*msg, *sig, *want, *tok, *save = NULL;
+	char			*want, *tok, *save = NULL;
 	const char		*secret = NULL;
 	long long		 ts;
 	char			*end;
@@ -73,19 +73,8 @@ incoming_verify(struct hctx *h, const char *company)
 		key = NULL;
 		secret = NULL;
 	}
-	msg = xmalloc(strlen(req->hook_id) + strlen(req->hook_timestamp) +
-	    req->rawlen + 3);
-	memcpy(msg, req->hook_id, strlen(req->hook_id));
-	end = msg + strlen(req->hook_id);
-	*end++ = '.';
-	memcpy(end, req->hook_timestamp, strlen(req->hook_timestamp));
-	end += strlen(req->hook_timestamp);
-	*end++ = '.';
-	memcpy(end, req->raw, req->rawlen);
-	end += req->rawlen;
-	sig = hmac_b64(HMAC_SHA256, key ? key : dummy, key ? keylen :
-	    sizeof dummy, msg, (size_t)(end - msg));
-	want = xasprintf("v1,%s", sig);
+	want = hmac_webhook_sig(key ? key : dummy, key ? keylen : sizeof dummy,
+	    req->hook_id, req->hook_timestamp, req->raw, req->rawlen);
 	/* Several signatures may come, space-separated (key rotation). */
 	tok = xstrdup(req->hook_signature);
 	for (char *t = strtok_r(tok, " ", &save); t != NULL;
@@ -93,8 +82,6 @@ incoming_verify(struct hctx *h, const char *company)
 		good |= hmac_equal(t, want);
 	free(tok);
 	free(want);
-	free(sig);
-	free(msg);
 	if (key != NULL) {
 		OPENSSL_cleanse(key, keylen);
 		free(key);

@@ -4,6 +4,12 @@
  * records each attempt. Retries back off exponentially with jitter and honour
  * Retry-After; 410 Gone disables the endpoint. A row claimed by a daemon
  * that dies is claimed again when its lease runs out: at least once.
+ *
+ * The database work is pipelined and never waited for: one round trip
+ * carries the record of every transfer finished since the last one, then a
+ * claim for the free places (each in its own transaction), while the
+ * transfers in flight go on. Connections to an endpoint stay open in the
+ * multi handle's cache for the next deliveries.
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -55,6 +61,12 @@ static struct {
 	int		 listening_pid;	/* its backend: a new one needs LISTEN */
 	struct job	*jobs;
 	int		 njobs;
+	json_t		*done;		/* outcomes not yet sent to be recorded */
+	int		 busy;		/* syncs of a pipeline still to read */
+	int		 claiming;	/* a claim is in that pipeline */
+	json_t		*recording;	/* outcomes in that pipeline */
+	int		 want_claim;	/* places freed, rows due or woken */
+	int		 prepared_pid;	/* backend our statements live on */
 	unsigned long	 sent;
 	unsigned int	 seed;
 } ob;
@@ -209,12 +221,9 @@ job_outcome(struct job *j, CURLcode e)
 	else
 		state = "pending";
 	curl_easy_getinfo(j->curl, CURLINFO_RETRY_AFTER, &ra);
-	if (status == 410) {
+	if (status == 410)	/* db_outbox_record() disables it */
 		log_info("webhooks: endpoint %s answered 410 Gone; disabled",
 		    j->webhook);
-		PQclear(db_outbox_disable(&ob.db, j->webhook,
-		    "the endpoint answered 410 Gone"));
-	}
 	log_debug("webhooks: delivery %s attempt %d: %s%s%s", j->id,
 	    j->attempts, state, err[0] ? ", " : "", err);
 	return json_pack("{s:s,s:o,s:o,s:o,s:i,s:s,s:f}", "id", j->id,
@@ -225,22 +234,19 @@ job_outcome(struct job *j, CURLcode e)
 	    "state", state, "delay", retry_delay(j->attempts, (long)ra));
 }
 
-/* Record every finished transfer in one statement. */
+/* Collect the outcome of every finished transfer in ob.done. */
 static void
 reap(void)
 {
 	CURLMsg		*m;
 	int		 left;
 	struct job	*j, **pp;
-	json_t		*rows = json_array();
-	char		*text;
-	PGresult	*res;
 
 	while ((m = curl_multi_info_read(ob.multi, &left)) != NULL) {
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-		json_array_append_new(rows, job_outcome(j, m->data.result));
+		json_array_append_new(ob.done, job_outcome(j, m->data.result));
 		for (pp = &ob.jobs; *pp != NULL; pp = &(*pp)->next) {
 			if (*pp == j) {
 				*pp = j->next;
@@ -248,42 +254,156 @@ reap(void)
 			}
 		}
 		ob.njobs--;
+		ob.want_claim = 1;
 		job_free(j);
 	}
-	if (json_array_size(rows) > 0) {
-		text = json_dumps(rows, JSON_COMPACT);
-		if ((res = db_outbox_record(&ob.db, text)) == NULL)
-			log_warn("webhooks: cannot record %zu deliveries; they"
-			    " will be sent again", json_array_size(rows));
-		PQclear(res);
-		free(text);
-		__atomic_add_fetch(&ob.sent, json_array_size(rows),
-		    __ATOMIC_RELAXED);
-	}
+}
+
+/* Outcomes the database has (or will never have) recorded. */
+static void
+recorded(json_t *rows, int ok)
+{
+	if (!ok)
+		log_warn("webhooks: cannot record %zu deliveries; they will be"
+		    " sent again", json_array_size(rows));
+	__atomic_add_fetch(&ob.sent, json_array_size(rows), __ATOMIC_RELAXED);
 	json_decref(rows);
 }
 
-/* Start what is due; how many rows were claimed. */
+/* Prepare the pipelined statements on a new backend; -1 if they fail. */
 static int
-claim(void)
+prepare(void)
 {
+	const char	*name[2] = { "outbox_claim", "outbox_record" };
+	const char	*sql[2] = { db_outbox_claim_sql(), db_outbox_record_sql() };
 	PGresult	*res;
-	char		 lease[16], limit[16], each[16];
-	int		 room = cfg.webhook_concurrency - ob.njobs, n;
+	int		 ok;
 
-	if (room <= 0)
+	if (PQbackendPID(ob.db.conn) == ob.prepared_pid)
 		return 0;
-	/* A live sender finishes within the timeout; then it is free again. */
-	snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 5);
-	snprintf(limit, sizeof limit, "%d", room);
-	snprintf(each, sizeof each, "%d", cfg.webhook_endpoint_concurrency);
-	if ((res = db_outbox_claim(&ob.db, lease, limit, each)) == NULL)
+	for (int i = 0; i < 2; i++) {
+		res = PQprepare(ob.db.conn, name[i], sql[i], 0, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	ob.prepared_pid = PQbackendPID(ob.db.conn);
+	return 0;
+}
+
+/*
+ * Send what is finished to be recorded and claim the free places, in one
+ * pipeline of two transactions; 1 if sent.
+ */
+static int
+send_pipeline(void)
+{
+	PGconn		*c = ob.db.conn;
+	char		 lease[16], limit[16], each[16], *text;
+	const char	*p[3] = { lease, limit, each };
+	int		 room = cfg.webhook_concurrency - ob.njobs;
+
+	if (json_array_size(ob.done) == 0 && (room <= 0 || !ob.want_claim))
 		return 0;
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		job_start(res, i);
-	PQclear(res);
-	return n;
+	if (prepare() != 0 || PQenterPipelineMode(c) != 1)
+		return 0;
+	if (json_array_size(ob.done) > 0) {
+		text = json_dumps(ob.done, JSON_COMPACT);
+		p[0] = text;
+		if (PQsendQueryPrepared(c, "outbox_record", 1, p, NULL, NULL,
+		    0) == 1 && PQpipelineSync(c) == 1) {
+			ob.recording = ob.done;
+			ob.done = json_array();
+			ob.busy++;
+		}
+		free(text);
+		p[0] = lease;
+	}
+	if (room > 0 && ob.want_claim) {
+		/* A live sender finishes within the timeout; then it is free. */
+		snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 5);
+		snprintf(limit, sizeof limit, "%d", room);
+		snprintf(each, sizeof each, "%d",
+		    cfg.webhook_endpoint_concurrency);
+		if (PQsendQueryPrepared(c, "outbox_claim", 3, p, NULL, NULL,
+		    0) == 1 && PQpipelineSync(c) == 1) {
+			ob.claiming = 1;
+			ob.want_claim = 0;
+			ob.busy++;
+		}
+	}
+	if (ob.busy == 0) {
+		PQexitPipelineMode(c);
+		return 0;
+	}
+	PQflush(c);
+	return 1;
+}
+
+/* The pipeline is lost (the connection broke): what it held is not known. */
+static void
+pipeline_lost(void)
+{
+	if (ob.recording != NULL)
+		recorded(ob.recording, 0);
+	ob.recording = NULL;
+	ob.claiming = 0;
+	ob.busy = 0;
+	ob.want_claim = 1;
+}
+
+/*
+ * Read what the pipeline answered so far (all of it when wait). A row a
+ * lost claim leased is claimed again when the lease runs out.
+ */
+static void
+read_pipeline(int wait)
+{
+	PGconn		*c = ob.db.conn;
+	PGresult	*res;
+	int		 n;
+
+	while (ob.busy > 0) {
+		if (PQstatus(c) != CONNECTION_OK ||
+		    (!wait && PQconsumeInput(c) != 1)) {
+			pipeline_lost();
+			return;
+		}
+		if (!wait && PQisBusy(c))
+			return;
+		if ((res = PQgetResult(c)) == NULL)
+			continue;	/* between one query and the next */
+		switch (PQresultStatus(res)) {
+		case PGRES_PIPELINE_SYNC:
+			ob.busy--;
+			break;
+		case PGRES_TUPLES_OK:
+			if (ob.recording != NULL) {
+				recorded(ob.recording, 1);
+				ob.recording = NULL;
+			} else if (ob.claiming) {
+				ob.claiming = 0;
+				n = PQntuples(res);
+				for (int i = 0; i < n; i++)
+					job_start(res, i);
+				if (n > 0)
+					ob.want_claim = 1;
+			}
+			break;
+		default:
+			if (ob.recording != NULL) {
+				recorded(ob.recording, 0);
+				ob.recording = NULL;
+			} else if (ob.claiming) {
+				log_warn("webhooks: cannot claim deliveries");
+				ob.claiming = 0;
+			}
+			break;
+		}
+		PQclear(res);
+	}
+	PQexitPipelineMode(c);
 }
 
 /* Milliseconds to wait for the next due row, at most one second. */
@@ -344,31 +464,48 @@ outbox_main(void *arg)
 {
 	struct curl_waitfd	 w;
 	PGnotify		*n;
-	int			 running, timeout, claimed;
+	PGconn			*c;
+	int			 running, timeout;
 
 	while (!__atomic_load_n(&ob.stop, __ATOMIC_ACQUIRE)) {
 		timeout = 1000;
 		curl_multi_perform(ob.multi, &running);
 		reap();
-		if (db_ensure(&ob.db) == 0) {
+		if (ob.busy > 0)
+			read_pipeline(0);
+		if (ob.busy == 0 && db_ensure(&ob.db) == 0) {
 			listen_outbox();
 			prune();
-			claimed = claim();
-			curl_multi_perform(ob.multi, &running);
-			timeout = next_due();
-			/* Due rows of endpoints at their limit: do not spin. */
-			if (claimed == 0 && timeout < 50)
-				timeout = 50;
-		} else
+			if (send_pipeline()) {
+				read_pipeline(0);
+				curl_multi_perform(ob.multi, &running);
+				timeout = 100;
+			} else {
+				timeout = next_due();
+				/* Due rows of endpoints at their limit: no spin. */
+				if (timeout < 50)
+					timeout = 50;
+			}
+		} else if (ob.busy == 0)
 			ob.listening = NULL;
+		else
+			timeout = 100;
+		c = ob.db.conn;
 		memset(&w, 0, sizeof w);
-		w.fd = ob.listening ? PQsocket(ob.listening) : -1;
+		w.fd = c != NULL && (ob.busy > 0 || ob.listening != NULL) ?
+		    PQsocket(c) : -1;
 		w.events = CURL_WAIT_POLLIN;
 		curl_multi_poll(ob.multi, &w, w.fd >= 0 ? 1 : 0, timeout, NULL);
-		if (ob.listening != NULL && PQconsumeInput(ob.listening)) {
-			while ((n = PQnotifies(ob.listening)) != NULL)
+		if (ob.listening != NULL && (ob.busy > 0 ||
+		    PQconsumeInput(ob.listening))) {
+			while ((n = PQnotifies(ob.listening)) != NULL) {
+				ob.want_claim = 1;
 				PQfreemem(n);
+			}
 		}
+		/* Rows may fall due at any time: look now and then. */
+		if (w.revents == 0 && ob.busy == 0)
+			ob.want_claim = 1;
 	}
 	return NULL;
 }
@@ -378,6 +515,8 @@ outbox_start(const char *dburl, char **cause)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ob.multi = curl_multi_init();
+	ob.done = json_array();
+	ob.want_claim = 1;
 	if (getrandom(&ob.seed, sizeof ob.seed, 0) != sizeof ob.seed)
 		ob.seed = (unsigned int)time(NULL);
 	db_init(&ob.db, dburl);
@@ -400,6 +539,15 @@ outbox_stop(void)
 	__atomic_store_n(&ob.stop, 1, __ATOMIC_RELEASE);
 	curl_multi_wakeup(ob.multi);
 	pthread_join(ob.thread, NULL);
+	if (ob.busy > 0)
+		read_pipeline(1);
+	if (json_array_size(ob.done) > 0) {
+		char *text = json_dumps(ob.done, JSON_COMPACT);
+
+		PQclear(db_outbox_record(&ob.db, text));
+		free(text);
+	}
+	json_decref(ob.done);
 	while ((j = ob.jobs) != NULL) {
 		ob.jobs = j->next;
 		PQclear(db_outbox_release(&ob.db, j->id));

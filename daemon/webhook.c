@@ -6,11 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/crypto.h>
 
 #include "xmalloc.h"
+#include "hmac.h"
 #include "webhook.h"
 
 /* What reaches the outbox: call_events types, agent and queue events. */
@@ -45,42 +44,21 @@ int
 webhook_sign(const char *secret, const char *id, long long ts,
     const char *body, size_t bodylen, char *out, size_t size)
 {
-	unsigned char	 key[96], mac[EVP_MAX_MD_SIZE];
-	unsigned char	 b64[4 * EVP_MAX_MD_SIZE / 3 + 4];
-	unsigned int	 maclen = 0;
-	size_t		 slen, keylen;
-	int		 n;
-	char		*msg, *head;
-	size_t		 headlen;
+	unsigned char	*key;
+	size_t		 keylen;
+	char		 stamp[24], *sig;
+	int		 rc = 0;
 
-	if (strncmp(secret, "whsec_", 6) != 0)
+	if (hmac_secret_key(secret, &key, &keylen) != 0)
 		return -1;
-	secret += 6;
-	slen = strlen(secret);
-	if (slen == 0 || slen % 4 != 0 || slen / 4 * 3 > sizeof key)
-		return -1;
-	if ((n = EVP_DecodeBlock(key, (const unsigned char *)secret,
-	    (int)slen)) < 0)
-		return -1;
-	keylen = (size_t)n;
-	if (slen >= 1 && secret[slen - 1] == '=')
-		keylen--;
-	if (slen >= 2 && secret[slen - 2] == '=')
-		keylen--;
-	head = xasprintf("%s.%lld.", id, ts);
-	headlen = strlen(head);
-	msg = xmalloc(headlen + bodylen);
-	memcpy(msg, head, headlen);
-	memcpy(msg + headlen, body, bodylen);
-	HMAC(EVP_sha256(), key, (int)keylen, (unsigned char *)msg,
-	    headlen + bodylen, mac, &maclen);
-	OPENSSL_cleanse(key, sizeof key);
-	free(head);
-	free(msg);
-	EVP_EncodeBlock(b64, mac, (int)maclen);
-	if ((size_t)snprintf(out, size, "v1,%s", b64) >= size)
-		return -1;
-	return 0;
+	snprintf(stamp, sizeof stamp, "%lld", ts);
+	sig = hmac_webhook_sig(key, keylen, id, stamp, body, bodylen);
+	OPENSSL_cleanse(key, keylen);
+	free(key);
+	if (strlcpy_(out, sig, size) >= size)
+		rc = -1;
+	free(sig);
+	return rc;
 }
 
 /* Slack's mrkdwn wants &, < and > escaped. Caller frees. */

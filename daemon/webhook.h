@@ -9,19 +9,15 @@
 #include <stddef.h>
 #include <jansson.h>
 
-#define WEBHOOK_SECRET_BYTES	32
 #define WEBHOOK_SECRET_MAX	80	/* "whsec_" + base64 + NUL */
 #define WEBHOOK_SIG_MAX		64	/* "v1," + base64 of 32 bytes + NUL */
-
-/* webhooks.c: a new "whsec_" secret of 32 random bytes. */
-void	webhook_secret_new(char *out, size_t);
 
 /* webhook.c */
 /* An event type the daemon delivers, "prefix.*" of one, or "*". */
 int	webhook_pattern_valid(const char *);
 /*
- * "v1,<base64 HMAC-SHA256>" of "id.timestamp.body" keyed with the secret's
- * base64-decoded part. -1 if the secret is not "whsec_" + base64.
+ * hmac_webhook_sig() (hmac.h) under a "whsec_" secret, into out. -1 if the
+ * secret is not "whsec_" + base64 or out is too small.
  */
 int	webhook_sign(const char *secret, const char *id, long long timestamp,
 	    const char *body, size_t bodylen, char *out, size_t);

@@ -3,7 +3,6 @@
  * Teams), their deliveries and redelivery. The secret is shown when an
  * endpoint is created and when it is rotated, never otherwise.
  */
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,7 +12,6 @@
 #include <strings.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include "xmalloc.h"
 #include "daemon.h"
@@ -24,6 +22,7 @@
 #include "validate.h"
 #include "fetch.h"
 #include "audit.h"
+#include "hmac.h"
 #include "webhook.h"
 
 static const char *const webhook_keys[] = {
@@ -41,17 +40,16 @@ struct webhook_input {
 	char			 secret[WEBHOOK_SECRET_MAX];
 };
 
-void
-webhook_secret_new(char *out, size_t size)
+/* A new secret (hmac.h) in in->secret, for f.secret. */
+static void
+new_secret(struct webhook_input *in)
 {
-	unsigned char	 raw[WEBHOOK_SECRET_BYTES];
-	unsigned char	 b64[2 * WEBHOOK_SECRET_BYTES];
+	char	*s = hmac_secret_new();
 
-	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
-		fatal("webhooks: no random bytes for a secret");
-	EVP_EncodeBlock(b64, raw, sizeof raw);
-	snprintf(out, size, "whsec_%s", b64);
-	explicit_bzero(raw, sizeof raw);
+	strlcpy_(in->secret, s, sizeof in->secret);
+	explicit_bzero(s, strlen(s));
+	free(s);
+	in->f.secret = in->secret;
 }
 
 /* Is the URL's host a literal address (or localhost) the guard refuses? */
@@ -207,8 +205,7 @@ webhooks_create(struct hctx *h)
 
 	if (webhook_input(h, 1, &in) != 0)
 		return -1;
-	webhook_secret_new(in.secret, sizeof in.secret);
-	in.f.secret = in.secret;
+	new_secret(&in);
 	if (db_begin(h->db) != 0)
 		goto fail;
 	if ((res = db_webhook_create(h->db, h->req->params[0], &in.f)) == NULL)
@@ -306,8 +303,7 @@ webhooks_rotate(struct hctx *h)
 	int			 rc;
 
 	memset(&in, 0, sizeof in);
-	webhook_secret_new(in.secret, sizeof in.secret);
-	in.f.secret = in.secret;
+	new_secret(&in);
 	rc = webhook_write(h, &in, 1);
 	explicit_bzero(in.secret, sizeof in.secret);
 	return rc;

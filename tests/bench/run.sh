@@ -7,7 +7,8 @@
 # tests/bench/ws.sh (10,000 WebSockets).
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
-#   BENCH_ONLY=ws tests/bench/run.sh	# the WebSocket section alone
+#   BENCH_ONLY="webhooks" tests/bench/run.sh	(sections: http calls
+#	analytics webhooks ivr wallboard ws, space-separated; default all)
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -15,6 +16,8 @@ top=$PWD
 dur=${BENCH_DURATION:-10s}
 conns=${BENCH_CONNECTIONS:-64}
 threads=${BENCH_THREADS:-2}
+only=${BENCH_ONLY:-}
+section() { [[ -z $only || " $only " == *" $1 "* ]]; }
 
 scripts/deps.sh --bench || exit 1
 # 10,000 WebSockets (tests/bench/ws.sh) need as many descriptors in the
@@ -120,6 +123,11 @@ run() {
 	wrk -t"$threads" -c"$conns" -d"$dur" --latency "$@" "$url" >"$tmp/$name.txt" 2>&1
 	sed 's/^/    /' "$tmp/$name.txt" >&2
 }
+if section http; then
+run nginx "http://127.0.0.1:$nport/"
+run health "http://127.0.0.1:$dport/health"
+run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
+fi
 
 # req/s, p99 in ms, non-2xx count and socket errors from a wrk report
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$tmp/$1.txt"; }
@@ -139,12 +147,7 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a < b) }'; }
 mark() { if "$@"; then echo met; else echo "NOT met"; fi; }
 
-only=${BENCH_ONLY:-}
-if [[ $only != ws ]]; then
-run nginx "http://127.0.0.1:$nport/"
-run health "http://127.0.0.1:$dport/health"
-run profile "http://127.0.0.1:$dport/api/auth/profile" -H "Authorization: Bearer $token"
-
+if section http; then
 n_rps=$(rps nginx) h_rps=$(rps health) p_rps=$(rps profile)
 n_p99=$(p99 nginx) h_p99=$(p99 health) p_p99=$(p99 profile)
 
@@ -168,32 +171,36 @@ echo "profile p99     = ${p_p99:-?} ms   target < 10 ms: $(mark lt "${p_p99:-}" 
 if [[ $(non2xx profile) != 0 || $(non2xx health) != 0 ]]; then
 	echo "warning: some answers were not 2xx; those numbers are not comparable" >&2
 fi
+fi
 
 # Calls, queues and the ACD (issue 3), with this run's daemon and nginx.
-. tests/bench/calls.sh
+section calls && . tests/bench/calls.sh
 
 # Analytics over a year of calls (issue 6).
-. tests/bench/analytics.sh
+section analytics && . tests/bench/analytics.sh
 # Webhook deliveries (issue 6).
-. tests/bench/webhooks.sh
+section webhooks && . tests/bench/webhooks.sh
 
 # ---- IVR parser, validator and engine (tests/bench/ivr-bench.c) ------------
+if section ivr; then
 echo
 if [[ -x build/bench/ivr-bench ]]; then
 	build/bench/ivr-bench
 else
 	echo "bench: no build/bench/ivr-bench: run make bench" >&2
 fi
+fi
 
 # ---- the wallboard's frame (tests/bench/wb-bench.c) -------------------------
+if section wallboard; then
 echo
 if [[ -x build/bench/wb-bench ]]; then
 	build/bench/wb-bench
 else
 	echo "bench: no build/bench/wb-bench: run make bench" >&2
 fi
-fi	# BENCH_ONLY
+fi
 
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
-. tests/bench/ws.sh
+section ws && . tests/bench/ws.sh
 exit 0

@@ -47,4 +47,4 @@ wrk -t1 -c32 -d3s -s "$tmp/hook.lua" "http://127.0.0.1:$nport/hook" >"$tmp/hookr
 r_rps=$(rps hookref)
 printf '%-36s %10s\n' "webhook deliveries ($done_n, $failed failed)" "$d_rps/s"
 printf '%-36s %10s\n' "wrk POST to the same nginx, c=32" "${r_rps:-?}/s"
-echo "deliveries / wrk = $(ratio "$d_rps" "${r_rps:-0}")x (each delivery: claim, sign, POST, record in PostgreSQL)"
+echo "deliveries / wrk = $(awk -v a="$d_rps" -v b="${r_rps:-0}" 'BEGIN { if (b > 0) printf "%.4f", a / b; else print "n/a" }')x (each delivery: claim, sign, POST, record in PostgreSQL)"
