@@ -261,9 +261,13 @@ wb_data_link(struct wb_data *d)
 	struct wb_call		*c;
 	size_t			 i;
 
-	qsort(d->q, d->nq, sizeof *d->q, wb_cmp_queue);
-	qsort(d->a, d->na, sizeof *d->a, wb_cmp_agent);
-	qsort(d->c, d->nc, sizeof *d->c, wb_cmp_call);
+	/* qsort() must not be handed the NULL of an empty array. */
+	if (d->nq > 0)
+		qsort(d->q, d->nq, sizeof *d->q, wb_cmp_queue);
+	if (d->na > 0)
+		qsort(d->a, d->na, sizeof *d->a, wb_cmp_agent);
+	if (d->nc > 0)
+		qsort(d->c, d->nc, sizeof *d->c, wb_cmp_call);
 	for (i = 0; i < d->na; i++) {
 		free(d->a[i].call);
 		free(d->a[i].call_id);
