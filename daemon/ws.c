@@ -12,9 +12,11 @@
  * LWS_CALLBACK_EVENT_WAIT_CANCELLED takes the list and fans each message
  * out to the connections whose subscription matches (only those: the lists
  * of ws-index.c, by company, agent or call), by reference: each
- * connection holds a bounded queue of pointers and writes one message per
- * LWS_CALLBACK_SERVER_WRITEABLE. A connection whose queue is full is a slow
- * consumer: its queue is dropped and it is closed with 4008.
+ * message goes straight to the socket when nothing waits before it
+ * (write_now()); otherwise the connection holds a bounded queue of
+ * pointers and writes one message per LWS_CALLBACK_SERVER_WRITEABLE. A
+ * connection whose queue is full is a slow consumer: its queue is dropped
+ * and it is closed with 4008.
  *
  * Timers (auth, expiry, heartbeats, the close's deadline) are a heap of
  * connections by when each is next due; revocations are checked only after
@@ -238,13 +240,33 @@ slow_consumer(struct conn *c)
 	ws_close(c, CLOSE_SLOW, "slow consumer");
 }
 
-/* Queue a reference to m; events are bounded, replies are not. */
+/*
+ * Straight to the socket when nothing waits before m: nothing queued or
+ * held here, no ping due, nothing of an earlier write still buffered by
+ * lws. That skips the WRITEABLE round trip (two poll changes and a
+ * callback per message), most of a fan-out's cost besides the send
+ * itself. What the kernel takes only in part lws keeps and flushes
+ * (lws_partial_buffered()); until then messages queue here, bounded.
+ */
+static int
+write_now(struct conn *c, struct msg *m)
+{
+	if (c->head != NULL || c->hold || c->ping_due ||
+	    lws_partial_buffered(c->wsi))
+		return 0;
+	if (lws_write(c->wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT) < 0)
+		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_ASYNC);
+	return 1;
+}
+
+/* Send or queue a reference to m; events are bounded, replies are not. */
 void
 ws_enqueue(struct conn *c, struct msg *m, int event)
 {
 	struct qnode	*n;
 
-	if (c->close_code != 0)
+	if (c->close_code != 0 || write_now(c, m))
 		return;
 	if (event && (c->count >= cfg.ws_max_queue ||
 	    c->evbytes + m->len > MAX_QUEUE_BYTES)) {
