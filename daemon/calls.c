@@ -169,7 +169,7 @@ calls_create(struct hctx *h)
 	int			 ivr = 0, rc;
 	char			 prio[16], *sk = NULL, *cd = NULL;
 	long long		 p;
-	PGresult		*row = NULL;
+	PGresult		*row = NULL, *fl = NULL;
 
 	if (b == NULL)
 		b = h->req->body = json_object();
@@ -221,6 +221,9 @@ calls_create(struct hctx *h)
 			goto replay;
 		PQclear(row);
 	}
+	/* Nothing is created for a call that has no flow to enter. */
+	if (ivr && (fl = ivr_run_flow(h, c.company, flow)) == NULL)
+		return -1;
 	if (skills != NULL)
 		c.skills = sk = json_dumps(skills, JSON_COMPACT);
 	if (data != NULL)
@@ -229,13 +232,17 @@ calls_create(struct hctx *h)
 	free(sk);
 	free(cd);
 	if (row == NULL && h->db->err == DB_UNIQUE && key != NULL) {
+		PQclear(fl);
 		if ((row = db_call_by_key(h->db, c.company, key)) == NULL)
 			return db_fail(h->db, h->resp);
 		goto replay;
 	}
-	if (row == NULL)
+	if (row == NULL) {
+		PQclear(fl);
 		return db_fail(h->db, h->resp);
+	}
 	if (PQntuples(row) == 0) {
+		PQclear(fl);
 		PQclear(row);
 		fields_init(&f);
 		fields_add(&f, "queue_id", "no such queue");
@@ -243,7 +250,7 @@ calls_create(struct hctx *h)
 	}
 	events_publish(c.company, "call.created", call_json(row, 0));
 	if (ivr) {
-		rc = ivr_run_start(h, row, flow);
+		rc = ivr_run_start(h, row, fl);
 		if (rc == 0)
 			h->resp->location = xasprintf("/api/calls/%s",
 			    PQgetvalue(row, 0, CALL_C_ID));

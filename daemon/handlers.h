@@ -114,7 +114,8 @@ int	webhooks_redeliver(struct hctx *);
 /* ivr-run.c */
 int	calls_ivr_input(struct hctx *);
 /* Not a route: a new call (committed, state new) enters a flow. */
-int	ivr_run_start(struct hctx *, const PGresult *call, const char *flow);
+PGresult *ivr_run_flow(struct hctx *, const char *company, const char *flow);
+int	ivr_run_start(struct hctx *, const PGresult *call, PGresult *flow);
 
 /* widget.c */
 int	widget_keys_list(struct hctx *);

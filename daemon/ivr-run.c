@@ -308,11 +308,37 @@ done:
 }
 
 /*
- * Put a new call (row, state new, committed) into a flow: flow is the
- * flow's id, or NULL for the company's entry flow. Answers like an input.
+ * The flow a new call is to enter: flowid, or NULL for the company's entry
+ * flow. NULL when there is none to enter, answered (409) then, so that
+ * POST /api/calls refuses before it creates anything.
+ */
+PGresult *
+ivr_run_flow(struct hctx *h, const char *company, const char *flowid)
+{
+	PGresult	*f;
+
+	f = flowid != NULL ? db_ivr_get(h->db, company, flowid) :
+	    db_ivr_entry(h->db, company);
+	if (f == NULL) {
+		db_fail(h->db, h->resp);
+		return NULL;
+	}
+	if (PQntuples(f) == 0 || PQgetisnull(f, 0, IVR_C_ACTIVE)) {
+		PQclear(f);
+		resp_problem(h->resp, 409, "conflict", "%s", flowid ?
+		    "the flow has no active version" :
+		    "the company has no active entry flow");
+		return NULL;
+	}
+	return f;
+}
+
+/*
+ * Put a new call (row, state new, committed) into the flow f of
+ * ivr_run_flow(), which this frees. Answers like an input.
  */
 int
-ivr_run_start(struct hctx *h, const PGresult *call, const char *flowid)
+ivr_run_start(struct hctx *h, const PGresult *call, PGresult *f)
 {
 	const char		*company = PQgetvalue(call, 0, CALL_C_COMPANY);
 	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
@@ -320,22 +346,12 @@ ivr_run_start(struct hctx *h, const PGresult *call, const char *flowid)
 	struct ivr_event	 ev = { .type = IVR_EV_START };
 	struct ivr_flow		*flow;
 	struct call_move	 m = { 0 };
-	PGresult		*f, *row;
+	PGresult		*row;
 	json_t			*data;
 	const char		*key, *ver;
 	json_t			*v;
 	int			 rc;
 
-	f = flowid != NULL ? db_ivr_get(h->db, company, flowid) :
-	    db_ivr_entry(h->db, company);
-	if (f == NULL)
-		return db_fail(h->db, h->resp);
-	if (PQntuples(f) == 0 || PQgetisnull(f, 0, IVR_C_ACTIVE)) {
-		PQclear(f);
-		return resp_problem(h->resp, 409, "conflict", "%s", flowid ?
-		    "the flow has no active version" :
-		    "the company has no active entry flow");
-	}
 	ver = PQgetvalue(f, 0, IVR_C_ACTIVE);
 	if ((flow = load_flow(h, PQgetvalue(f, 0, IVR_C_ID), ver)) == NULL) {
 		PQclear(f);

@@ -105,6 +105,18 @@ teardown_file() { cd_teardown; }
 	assert_problem 422 validation_failed
 }
 
+@test "a call into no flow is refused and leaves nothing behind" {
+	api POST /api/calls '{"ivr": true, "caller_number": "+4930999"}' "$OZ"
+	assert_problem 409 conflict
+	[[ $(jget .detail) == *"no active entry flow"* ]]
+	api GET /api/ivr "" "$MGR"
+	id=$(jget '.items[0].id')
+	api POST /api/calls "{\"ivr_flow_id\": \"$id\"}" "$OZ"
+	assert_problem 409 conflict
+	api GET /api/calls "" "$OZ"
+	assert_json '.items | length' 0
+}
+
 @test "a live call walks the menu into the queue the caller chose" {
 	api GET /api/ivr "" "$MGR"
 	id=$(jget '.items[0].id')
