@@ -50,8 +50,12 @@ struct request {
 	char			*params[ROUTE_MAX_PARAMS];
 	int			 nparams;
 	struct principal	 who;
-	/* NULL for an admin (every company), else the principal's company. */
+	/*
+	 * NULL for an admin (every company), else the principal's company;
+	 * an admin's GET with ?company_id= is scoped to that company.
+	 */
 	const char		*scope;
+	char			 scope_buf[UUID_LEN + 1];
 	json_t			*body;		/* parsed JSON body or NULL */
 	char			*raw;		/* a YAML body (ROUTE_YAML), the
 						   bytes of a ROUTE_SIGNED or

@@ -215,6 +215,7 @@ router_authorize(struct request *req, struct response *resp)
 {
 	const struct route	*r = req->route;
 	struct principal	*who = &req->who;
+	char			*q;
 
 	if (r->min_role == ROLE_NONE) {
 		req->scope = who->role == ROLE_ADMIN || who->role == ROLE_NONE ?
@@ -229,6 +230,18 @@ router_authorize(struct request *req, struct response *resp)
 		    "this needs the %s role", role_name(r->min_role));
 	if (who->role == ROLE_ADMIN) {
 		req->scope = NULL;
+		/* Reading within one company: ?company_id= on any GET. */
+		if (req->method == HTTP_GET &&
+		    (q = query_get(req->query, "company_id")) != NULL) {
+			if (!is_uuid(q)) {
+				free(q);
+				return resp_problem(resp, 400, "bad_request",
+				    "company_id must be a UUID");
+			}
+			strlcpy_(req->scope_buf, q, sizeof req->scope_buf);
+			free(q);
+			req->scope = req->scope_buf;
+		}
 		return 0;
 	}
 	req->scope = who->company_id;

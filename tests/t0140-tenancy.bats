@@ -227,6 +227,36 @@ sorted() { printf '%s\n' "$@" | sort | paste -sd, -; }
 	[[ $(ids) == "$(sorted "$MB" "$AB")" ]]
 }
 
+@test "admin: ?company_id= scopes any list: queues, calls, agents" {
+	api_tcp POST /api/queues '{"name":"Alpha Q"}' "$TMA"
+	qa=$(jget .id)
+	api_tcp POST /api/queues '{"name":"Bravo Q"}' "$TMB"
+	qb=$(jget .id)
+	api_tcp POST /api/calls "{\"queue_id\":\"$qa\"}" "$TMA"
+	ca=$(jget .id)
+	api_tcp POST /api/calls "{\"queue_id\":\"$qb\"}" "$TMB"
+	cb=$(jget .id)
+	api_tcp GET /api/queues "" "$TADM"
+	[[ $(jget "[.items[].id] | index(\"$qa\")") != null ]]
+	[[ $(jget "[.items[].id] | index(\"$qb\")") != null ]]
+	for what in queues calls agents; do
+		api_tcp GET "/api/$what?company_id=$B" "" "$TADM"
+		assert_status 200
+		assert_json "[.items[] | select(.company_id != \"$B\")] | length" 0
+	done
+	api_tcp GET "/api/calls?company_id=$B" "" "$TADM"
+	assert_json '[.items[].id] | join(",")' "$cb"
+	api_tcp GET "/api/calls/$ca?company_id=$B" "" "$TADM"
+	assert_problem 404 not_found
+	api_tcp GET "/api/queues?company_id=nope" "" "$TADM"
+	assert_problem 400 bad_request
+	# A manager's company_id never widens anything.
+	api_tcp GET "/api/calls?company_id=$B" "" "$TMA"
+	assert_json '[.items[].id] | join(",")' "$ca"
+	api_tcp POST "/api/calls/$ca/hangup" '{}' "$TMA"
+	api_tcp POST "/api/calls/$cb/hangup" '{}' "$TMB"
+}
+
 @test "admin: can update and delete users of any company" {
 	id=$(mkuser temp@bravo.test agent "$B")
 	api_tcp PUT "/api/users/$id" '{"name":"Temp Renamed"}' "$TADM"
