@@ -24,7 +24,7 @@ const struct cmd_flag cmd_global_flags[] = {
 	{ .name = "token", .arg = "TOKEN", .id = GLOBAL_TOKEN,
 	  .help = "bearer token (CALLDOCKER_TOKEN)" },
 	{ .name = "company", .arg = "ID", .id = GLOBAL_COMPANY,
-	  .help = "company to act on" },
+	  .help = "company to act on (an admin's lists show only its objects)" },
 	{ .name = "output", .short_name = 'o', .arg = "FORMAT",
 	  .id = GLOBAL_OUTPUT, .values = cmd_output_values,
 	  .help = "output format" },

@@ -15,12 +15,18 @@ verbs_list(struct cmd_ctx *ctx, const struct output_resource *res,
 {
 	json_t	*items;
 	long	 limit;
+	char	*p;
 	int	 rc;
 
 	if ((rc = cmd_parse_limit(ctx, &limit)) != EXIT_OK)
 		return rc;
-	rc = api_list(ctx->cli, path, cmd_get(ctx, "all") != NULL, limit,
+	/* --company: an admin lists that company's (docs/api.md, scope). */
+	p = xstrdup(path);
+	if (ctx->cli->company != NULL)
+		api_query_add(&p, "company_id", ctx->cli->company);
+	rc = api_list(ctx->cli, p, cmd_get(ctx, "all") != NULL, limit,
 	    &items);
+	free(p);
 	if (rc != EXIT_OK)
 		return rc;
 	output_list(ctx->cli, res, items);

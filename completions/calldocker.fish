@@ -255,7 +255,7 @@ end
 complete -c calldocker -f
 complete -c calldocker -l host -x -d 'daemon address, unix:///path or http(s)://host:port (CALLDOCKER_HOST)'
 complete -c calldocker -l token -x -d 'bearer token (CALLDOCKER_TOKEN)'
-complete -c calldocker -l company -x -d 'company to act on'
+complete -c calldocker -l company -x -d 'company to act on (an admin\'s lists show only its objects)'
 complete -c calldocker -s o -l output -x -a 'table json yaml csv' -d 'output format'
 complete -c calldocker -l no-headers -d 'omit the header row of table and csv output'
 complete -c calldocker -s q -l quiet -d 'print only IDs, and no messages'

@@ -250,6 +250,13 @@ sorted() { printf '%s\n' "$@" | sort | paste -sd, -; }
 	assert_problem 404 not_found
 	api_tcp GET "/api/queues?company_id=nope" "" "$TADM"
 	assert_problem 400 bad_request
+	# The CLI's --company does the same (the local socket acts as admin).
+	run cli --company "$B" calls list -o json
+	assert_success
+	[[ $(jq -r '[.[].id] | join(",")' <<<"$output") == "$cb" ]]
+	run cli --company "$B" queues list -o json
+	assert_success
+	[[ $(jq '[.[] | select(.company_id != "'"$B"'")] | length' <<<"$output") == 0 ]]
 	# A manager's company_id never widens anything.
 	api_tcp GET "/api/calls?company_id=$B" "" "$TMA"
 	assert_json '[.items[].id] | join(",")' "$ca"
