@@ -155,25 +155,13 @@ static int
 cmd_analytics_path(struct cmd_ctx *ctx, const char *endpoint, char **path)
 {
 	const struct cmd_flag	*fl;
-	const char		*company = ctx->cli->company, *v;
-	json_t			*me = NULL;
+	const char		*v;
 	char			*p;
 	int			 rc;
 
-	if (company == NULL) {
-		rc = api_call(ctx->cli, "GET", "/api/auth/profile", NULL, &me);
-		if (rc != EXIT_OK)
-			return rc;
-		company = json_string_value(json_object_get(me,
-		    "company_id"));
-		if (company == NULL) {
-			json_decref(me);
-			cli_error("no company: give --company");
-			return EXIT_USAGE;
-		}
-	}
-	p = api_path("/api/analytics/company/", company);
-	json_decref(me);
+	rc = verbs_company_path(ctx, "/api/analytics/company/", &p);
+	if (rc != EXIT_OK)
+		return rc;
 	*path = xasprintf("%s/%s", p, endpoint);
 	free(p);
 	/* Every flag of these commands is a query parameter. */

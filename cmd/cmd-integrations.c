@@ -93,27 +93,16 @@ const struct cmd_entry cmd_integrations_entry = {
 static int
 cmd_integrations_path(struct cmd_ctx *ctx, char **path)
 {
-	const char	*kind = ctx->argv[0], *company = ctx->cli->company;
-	json_t		*me = NULL;
+	const char	*kind = ctx->argv[0];
 	char		*p;
 	int		 rc;
 
 	if (strcmp(kind, "twilio") != 0 && strcmp(kind, "incoming") != 0)
 		return cmd_usage_error(ctx->group, ctx->entry, "unknown "
 		    "integration \"%s\": twilio or incoming", kind);
-	if (company == NULL) {
-		rc = api_call(ctx->cli, "GET", "/api/auth/profile", NULL, &me);
-		if (rc != EXIT_OK)
-			return rc;
-		company = json_string_value(json_object_get(me, "company_id"));
-		if (company == NULL) {
-			json_decref(me);
-			cli_error("no company: give --company");
-			return EXIT_USAGE;
-		}
-	}
-	p = api_path("/api/integrations/company/", company);
-	json_decref(me);
+	rc = verbs_company_path(ctx, "/api/integrations/company/", &p);
+	if (rc != EXIT_OK)
+		return rc;
 	*path = xasprintf("%s/%s", p, kind);
 	free(p);
 	return EXIT_OK;

@@ -210,24 +210,7 @@ cmd_webhooks_events_cell(json_t *events)
 static int
 cmd_webhooks_company_path(struct cmd_ctx *ctx, char **path)
 {
-	const char	*company = ctx->cli->company;
-	json_t		*me = NULL;
-	int		 rc;
-
-	if (company == NULL) {
-		rc = api_call(ctx->cli, "GET", "/api/auth/profile", NULL, &me);
-		if (rc != EXIT_OK)
-			return rc;
-		company = json_string_value(json_object_get(me, "company_id"));
-		if (company == NULL) {
-			json_decref(me);
-			cli_error("no company: give --company");
-			return EXIT_USAGE;
-		}
-	}
-	*path = api_path("/api/webhooks/company/", company);
-	json_decref(me);
-	return EXIT_OK;
+	return verbs_company_path(ctx, "/api/webhooks/company/", path);
 }
 
 /* The request body from the flags. Caller decrefs *out. */

@@ -65,6 +65,8 @@ const struct cmd_entry *cmd_table[] = {
 	&cmd_settings_entry,
 	&cmd_users_entry,
 	&cmd_webhooks_entry,
+	&cmd_widget_keys_entry,
+	&cmd_widget_origins_entry,
 	&cmd_completion_entry,
 	&cmd_help_entry,
 	&cmd_auth_login_entry,

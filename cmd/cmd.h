@@ -205,6 +205,7 @@ int	 verbs_send(struct cmd_ctx *, const struct output_resource *,
 	     const char *, const char *, const char *, json_t *);
 int	 verbs_delete(struct cmd_ctx *, const struct output_resource *,
 	     const char *);
+int	 verbs_company_path(struct cmd_ctx *, const char *, char **);
 
 /* prompt.c */
 int	 prompt_have_tty(void);
@@ -247,6 +248,10 @@ int		 cmd_own_company(struct cmd_ctx *, char **company);
 
 /* cmd-files.c */
 extern const struct cmd_entry		cmd_files_entry;
+/* cmd-widget.c */
+extern const struct cmd_entry		cmd_widget_keys_entry;
+extern const struct cmd_entry		cmd_widget_origins_entry;
+
 /* cmd-integrations.c */
 extern const struct cmd_entry		cmd_integrations_entry;
 

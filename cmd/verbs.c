@@ -34,6 +34,35 @@ verbs_list(struct cmd_ctx *ctx, const struct output_resource *res,
 	return EXIT_OK;
 }
 
+/*
+ * prefix + the escaped id of --company, else of the user's own company
+ * (from the profile) into *path; EXIT_USAGE for an admin without
+ * --company. Caller frees *path on EXIT_OK.
+ */
+int
+verbs_company_path(struct cmd_ctx *ctx, const char *prefix, char **path)
+{
+	const char	*company = ctx->cli->company;
+	json_t		*me = NULL;
+	int		 rc;
+
+	if (company == NULL) {
+		rc = api_call(ctx->cli, "GET", "/api/auth/profile", NULL, &me);
+		if (rc != EXIT_OK)
+			return rc;
+		company = json_string_value(json_object_get(me,
+		    "company_id"));
+		if (company == NULL) {
+			json_decref(me);
+			cli_error("no company: give --company");
+			return EXIT_USAGE;
+		}
+	}
+	*path = api_path(prefix, company);
+	json_decref(me);
+	return EXIT_OK;
+}
+
 /* Path prefix + escaped ID (the first argument) + suffix. Caller frees. */
 static char *
 verbs_path(struct cmd_ctx *ctx, const char *prefix, const char *suffix)

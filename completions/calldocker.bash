@@ -160,6 +160,10 @@ __calldocker_takes_arg()
 		case $2 in
 		--state|--limit) return 0 ;;
 		esac ;;
+	"widget-keys create")
+		case $2 in
+		--name) return 0 ;;
+		esac ;;
 	"login")
 		case $2 in
 		--email) return 0 ;;
@@ -193,7 +197,7 @@ _calldocker()
 		*)
 			case $path in
 			"") path=$w ;;
-			agents|analytics|calls|companies|config|files|integrations|ivr|queues|settings|users|webhooks) path="$path $w" ;;
+			agents|analytics|calls|companies|config|files|integrations|ivr|queues|settings|users|webhooks|widget-keys|widget-origins) path="$path $w" ;;
 			esac
 			;;
 		esac
@@ -327,6 +331,8 @@ _calldocker()
 		"webhooks update") flags="$flags --url --events --format --description --min-wait --enable --disable" ;;
 		"webhooks delete") flags="$flags --yes" ;;
 		"webhooks deliveries") flags="$flags --state --limit --all" ;;
+		"widget-keys create") flags="$flags --name" ;;
+		"widget-keys delete") flags="$flags --yes" ;;
 		"login") flags="$flags --email --password-stdin" ;;
 		"wallboard") flags="$flags -d --interval -C --no-color --poll --readonly" ;;
 		"agent") flags="$flags -k --keep-going" ;;
@@ -336,7 +342,7 @@ _calldocker()
 	fi
 
 	case $path in
-	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks completion help login logout version wallboard whoami agent" ;;
+	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks widget-keys widget-origins completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
 	calls) words="list get create update assign answer reject hold resume transfer hangup wrap next" ;;
@@ -349,6 +355,8 @@ _calldocker()
 	settings) words="get set unset status languages themes" ;;
 	users) words="list get create update delete" ;;
 	webhooks) words="list get create update delete test rotate-secret deliveries redeliver" ;;
+	widget-keys) words="list create rotate delete" ;;
+	widget-origins) words="list set add remove" ;;
 	"agents get")
 		words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 	"agents update")
@@ -435,6 +443,12 @@ _calldocker()
 		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
 	"webhooks redeliver")
 		words=$("${COMP_WORDS[0]}" webhooks list -q 2>/dev/null) ;;
+	"widget-keys rotate")
+		words=$("${COMP_WORDS[0]}" widget-keys list -q 2>/dev/null) ;;
+	"widget-keys delete")
+		words=$("${COMP_WORDS[0]}" widget-keys list -q 2>/dev/null) ;;
+	"widget-origins remove")
+		words=$("${COMP_WORDS[0]}" widget-origins list -q 2>/dev/null) ;;
 	"completion")
 		words="bash zsh fish" ;;
 	esac

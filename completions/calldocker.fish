@@ -202,6 +202,11 @@ function __calldocker_takes_arg
                 case --state --limit
                     return 0
             end
+        case 'widget-keys create'
+            switch $argv[2]
+                case --name
+                    return 0
+            end
         case 'login'
             switch $argv[2]
                 case --email
@@ -234,7 +239,7 @@ function __calldocker_path
                 switch "$path"
                     case ''
                         set path $w
-                    case agents analytics calls companies config files integrations ivr queues settings users webhooks
+                    case agents analytics calls companies config files integrations ivr queues settings users webhooks widget-keys widget-origins
                         set path "$path $w"
                 end
         end
@@ -353,6 +358,16 @@ complete -c calldocker -n '__calldocker_using webhooks' -a test -d 'send a webho
 complete -c calldocker -n '__calldocker_using webhooks' -a rotate-secret -d 'replace the signing secret and show the new one once'
 complete -c calldocker -n '__calldocker_using webhooks' -a deliveries -d 'list an endpoint\'s deliveries, newest first'
 complete -c calldocker -n '__calldocker_using webhooks' -a redeliver -d 'send a delivery again, with a fresh retry schedule'
+complete -c calldocker -n '__calldocker_using ""' -a widget-keys -d 'manage a company\'s website widget keys'
+complete -c calldocker -n '__calldocker_using widget-keys' -a list -d 'list the company\'s widget keys (manager)'
+complete -c calldocker -n '__calldocker_using widget-keys' -a create -d 'make a widget key (at most 20 per company)'
+complete -c calldocker -n '__calldocker_using widget-keys' -a rotate -d 'replace a key\'s value; the old one stops working at once'
+complete -c calldocker -n '__calldocker_using widget-keys' -a delete -d 'delete a widget key; sites using it can no longer call'
+complete -c calldocker -n '__calldocker_using ""' -a widget-origins -d 'manage the sites a company\'s website widget may call from'
+complete -c calldocker -n '__calldocker_using widget-origins' -a list -d 'list the sites (origins) the widget may call from'
+complete -c calldocker -n '__calldocker_using widget-origins' -a set -d 'replace the allowed origins (https://www.example.com)'
+complete -c calldocker -n '__calldocker_using widget-origins' -a add -d 'allow more origins'
+complete -c calldocker -n '__calldocker_using widget-origins' -a remove -d 'stop allowing origins (none left: no widget calls)'
 complete -c calldocker -n '__calldocker_using ""' -a completion -d 'print a shell completion script'
 complete -c calldocker -n '__calldocker_using ""' -a help -d 'show help for a command'
 complete -c calldocker -n '__calldocker_using ""' -a login -d 'log in and save the session in the current context'
@@ -554,6 +569,11 @@ complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -l limit -x
 complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -l all -d 'fetch every page'
 complete -c calldocker -n '__calldocker_using "webhooks deliveries"' -a '(__calldocker_run webhooks list -q)'
 complete -c calldocker -n '__calldocker_using "webhooks redeliver"' -a '(__calldocker_run webhooks list -q)'
+complete -c calldocker -n '__calldocker_using "widget-keys create"' -l name -x -d 'what the key is for (a site, a shop)'
+complete -c calldocker -n '__calldocker_using "widget-keys rotate"' -a '(__calldocker_run widget-keys list -q)'
+complete -c calldocker -n '__calldocker_using "widget-keys delete"' -l yes -d 'do not ask for confirmation on a terminal'
+complete -c calldocker -n '__calldocker_using "widget-keys delete"' -a '(__calldocker_run widget-keys list -q)'
+complete -c calldocker -n '__calldocker_using "widget-origins remove"' -a '(__calldocker_run widget-origins list -q)'
 complete -c calldocker -n '__calldocker_using "completion"' -a 'bash zsh fish'
 complete -c calldocker -n '__calldocker_using "login"' -l email -x -d 'e-mail address (asked for if not given)'
 complete -c calldocker -n '__calldocker_using "login"' -l password-stdin -d 'read the password from stdin instead of asking'

@@ -173,6 +173,46 @@ teardown() {
 	assert_json '.origins | join(",")' "$SHOP,http://localhost:8000"
 }
 
+@test "CLI: widget-keys and widget-origins" {
+	CD_XDG=$CD_TMP/xdg-sigboss
+	echo "$PW" | cli login --email boss@sig.test --password-stdin
+	id=$(cli widget-keys create --name kiosk -q)
+	[[ $id =~ ^[0-9a-f-]{36}$ ]]
+	run cli widget-keys list -o json
+	assert_success
+	old=$(jq -r --arg id "$id" '.[] | select(.id == $id) | .key' <<<"$output")
+	[[ $old =~ ^wk_[0-9a-f]{40}$ ]]
+	run cli widget-keys list
+	assert_success
+	assert_output --partial kiosk
+	run cli widget-keys rotate "$id" -o json
+	assert_success
+	[[ $(jq -r .key <<<"$output") != "$old" ]]
+	run cli widget-keys delete "$id" --yes
+	assert_success
+	run cli widget-keys delete "$id" --yes
+	assert_failure 3
+	# Origins: add and remove keep the others; bad ones are refused whole.
+	run cli widget-origins add https://kiosk.example -o json
+	assert_success
+	[[ $(jq -r '[.[].origin] | join(",")' <<<"$output") == "$SHOP,http://localhost:8000,https://kiosk.example" ]]
+	run cli widget-origins add https://x.example/path
+	assert_failure
+	assert_output --partial origins
+	run cli widget-origins remove https://kiosk.example -q
+	assert_success
+	[[ $output == "$SHOP"$'\n'"http://localhost:8000" ]]
+	run cli widget-origins remove https://never.example
+	assert_failure 3
+	api GET "/api/companies/$CO/widget-origins" "" "$MGR"
+	assert_json '.origins | join(",")' "$SHOP,http://localhost:8000"
+	# An agent may not.
+	CD_XDG=$CD_TMP/xdg-sigann
+	echo "$PW" | cli login --email ann@sig.test --password-stdin
+	run cli widget-keys list
+	assert_failure 4
+}
+
 @test "a caller's socket: wrong origin, no origin and unknown keys are refused" {
 	caller wrong "$KEY" https://evil.example
 	see wrong '.close == 4003'
