@@ -10,9 +10,9 @@
 #include <jansson.h>
 
 #include "client.h"
+#include "version.h"
 
 #ifndef CALLDOCKER_VERSION
-#define CALLDOCKER_VERSION	"0.1.0"
 #endif
 
 /* Exit statuses, see calldocker(1). */

@@ -21,6 +21,7 @@
 
 #include "xmalloc.h"
 #include "log.h"
+#include "version.h"
 #include "daemon.h"
 #include "db.h"
 #include "revoke.h"
@@ -30,7 +31,6 @@
 #include "rollup.h"
 #include "webhook.h"
 
-#define VERSION "0.1.0"
 
 static double		 drain_deadline;
 static volatile sig_atomic_t early_stop;
@@ -247,7 +247,7 @@ main(int argc, char **argv)
 		else if (ch == 'n')
 			check = 1;
 		else if (ch == 'V') {
-			printf("calldockerd %s\n", VERSION);
+			printf("calldockerd %s\n", CALLDOCKER_VERSION);
 			return 0;
 		} else if (ch == 'h') {
 			usage(stdout);
@@ -311,7 +311,7 @@ main(int argc, char **argv)
 	ev_signal_start(loop, &sigterm);
 	ev_signal_init(&sigint, on_signal, SIGINT);
 	ev_signal_start(loop, &sigint);
-	log_info("calldockerd %s ready", VERSION);
+	log_info("calldockerd %s ready", CALLDOCKER_VERSION);
 	sd_notify_msg("READY=1");
 
 	ev_run(loop, 0);

@@ -18,10 +18,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "storage.h"
-
-#ifndef CALLDOCKER_VERSION
-#define CALLDOCKER_VERSION	"0.1.0"
-#endif
+#include "version.h"
 
 static struct db_stmt st_counts = { .sql =
 	"SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM queues),"
