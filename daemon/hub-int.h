@@ -27,6 +27,8 @@ extern struct hub	 hub;
 double	hub_now(void);
 /* Wake the hub thread: something may be offered. Lock held. */
 void	hub_kick(void);
+/* Apply what the engine decides now (offers, withdrawals). Lock held. */
+void	hub_tick(struct db *);
 void	hub_result_set(struct hub_result *, int status, const char *code,
 	    const char *detail);
 void	hub_result_db(struct hub_result *, struct db *);

@@ -269,6 +269,9 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 	    st == CALL_QUEUED || st == CALL_OFFERING)) {
 		to = CALL_ABANDONED;
 		event = "call.abandoned";
+		/* The ringing agent's call.offer_withdrawn comes first. */
+		if (st == CALL_OFFERING)
+			hub_tick(db);
 	}
 	if (op->op == HUB_ANSWER || op->op == HUB_REJECT)
 		move_agent = op->op == HUB_ANSWER ? op->agent : NULL;

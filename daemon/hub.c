@@ -393,8 +393,8 @@ apply(struct db *db, const struct acd_action *a)
 }
 
 /* Run the engine until it has nothing more to decide now. Lock held. */
-static void
-tick(struct db *db)
+void
+hub_tick(struct db *db)
 {
 	struct acd_action	 acts[TICK_ACTIONS];
 	size_t			 n;
@@ -520,7 +520,7 @@ hub_main(void *arg)
 				goto wait;
 			}
 		}
-		tick(&hub.db);
+		hub_tick(&hub.db);
 		next = acd_next_deadline(hub.acd);
 wait:
 		now = hub_now();

@@ -62,6 +62,12 @@ setup_file() {
 }
 teardown_file() { cd_teardown; }
 
+# A failed test leaves no agent available to take the next test's calls.
+teardown() {
+	api PUT "/api/agents/$A1/availability" '{"state":"offline"}' "$T1" >/dev/null || true
+	api PUT "/api/agents/$A2/availability" '{"state":"offline"}' "$T2" >/dev/null || true
+}
+
 @test "agents: created offline, listed, availability set by the agent itself" {
 	api GET /api/agents "" "$MGR"
 	assert_status 200
@@ -260,6 +266,20 @@ teardown_file() { cd_teardown; }
 	wait_for 8 call_agent_is "$c" "$A2"
 	api POST "/api/calls/$c/hangup" '{}' "$MGR"
 	avail "$T2" "$A2" offline
+}
+
+@test "a caller who hangs up while it rings: withdrawn, then abandoned, in that order" {
+	q=$(mkqueue Withdrawn '{"ring_timeout": 30}' "$A1")
+	avail "$T1" "$A1" available
+	c=$(newcall "$q")
+	wait_for 3 call_is "$c" offering
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	assert_json .state abandoned
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '[.events[].type] | join(",")' \
+		"call.created,call.queued,call.offered,call.offer_withdrawn,call.abandoned"
+	wait_for 3 agent_is "$A1" available
+	avail "$T1" "$A1" offline
 }
 
 @test "roles and tenancy: agents see their own calls; other companies see nothing" {
