@@ -13,6 +13,7 @@
 #include "db-agent.h"
 #include "db-user.h"
 #include "validate.h"
+#include "events.h"
 #include "hub.h"
 #include "audit.h"
 
@@ -198,6 +199,10 @@ agents_delete(struct hctx *h)
 		return db_fail(h->db, h->resp);
 	audit(h->db, h->req, PQntuples(res) ? PQgetvalue(res, 0,
 	    AGENT_C_COMPANY) : NULL, "delete", "agent", h->req->params[0], NULL);
+	if (PQntuples(res) == 1)
+		events_publish(PQgetvalue(res, 0, AGENT_C_COMPANY),
+		    "agent.deleted", json_pack("{s:s}", "agent_id",
+		    h->req->params[0]));
 	PQclear(res);
 	resp_empty(h->resp);
 	return 0;

@@ -19,7 +19,7 @@ static const char *const event_types[] = {
 	"call.resumed", "call.transferred", "call.ended", "call.completed",
 	"call.abandoned", "call.missed", "call.failed", "call.offer_missed",
 	"call.offer_withdrawn", "call.overflowed", "call.requeued",
-	"ivr.node", "agent.state_changed", "queue.sla_breached",
+	"ivr.node", "agent.state_changed", "agent.deleted", "queue.sla_breached",
 	"webhook.test", NULL,
 };
 
@@ -141,6 +141,10 @@ summary(const json_t *payload, char **title, char **text)
 		    str(d, "state", NULL, "?"), reason ? " (" : "",
 		    reason ? reason : "", reason ? ")" : "",
 		    str(d, "prev_state", NULL, "unknown"));
+	} else if (strcmp(type, "agent.deleted") == 0) {
+		agent = str(d, "agent", "name", "An agent");
+		*title = xasprintf("%s was removed", agent);
+		*text = xasprintf("%s is no longer an agent.", agent);
 	} else if (strcmp(type, "webhook.test") == 0) {
 		*title = xstrdup("CallDocker test message");
 		*text = xstrdup("This channel receives CallDocker notifications.");

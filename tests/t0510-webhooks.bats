@@ -183,6 +183,17 @@ teardown_file() {
 	api PUT "/api/agents/$A1/availability" '{"state": "offline"}' "$AGT" >/dev/null
 	wait_for 10 has_n /ok/agents 2
 	[[ $(got /ok/agents '.body | fromjson | .type | startswith("call.")' | wc -l) == 0 ]]
+	# A deleted agent is an agent event too.
+	u=$(mkuser temp@hooks.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u, name: "Temp"}')" "$MGR"
+	assert_status 201
+	t=$(jget .id)
+	api DELETE "/api/agents/$t" "" "$MGR"
+	assert_status 204
+	wait_for 10 has_n /ok/agents 1 '(.body | fromjson | .type) == "agent.deleted"'
+	body=$(got /ok/agents '(.body | fromjson | .type) == "agent.deleted"' | tail -n1 | jq -r .body)
+	[[ $(jq -r .data.agent_id <<<"$body") == "$t" ]]
+	[[ $(jq -r .data.agent.name <<<"$body") == Temp ]]
 }
 
 @test "500s are retried with the same webhook-id until delivered; history kept" {
@@ -429,4 +440,20 @@ teardown_file() {
 	! grep -q "$secret" "$CD_TMP"/*/log
 	! grep -q "$(<"$CD_TMP/basic.secret")" "$CD_TMP"/*/log
 	! grep -q whsec_ "$CD_TMP"/*/log
+}
+
+@test "a company with endpoints and agents is deleted whole" {
+	co=$(mkcompany "Short Lived Co")
+	mkuser boss@short.test manager "$co" >/dev/null
+	tok=$(login boss@short.test)
+	u=$(mkuser ann@short.test agent "$co")
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$tok"
+	assert_status 201
+	api POST "/api/webhooks/company/$co" "$(jq -nc --arg u "$URL/ok/short" \
+		'{url: $u, events: ["*"]}')" "$tok"
+	assert_status 201
+	api DELETE "/api/companies/$co"
+	assert_status 204
+	api GET "/api/companies/$co"
+	assert_problem 404 not_found
 }

@@ -139,6 +139,15 @@ teardown_file() {
 	wait_screen 'Bob Ray +away .*lunch' 2
 }
 
+@test "wallboard: a deleted agent leaves the board at once" {
+	id=$(mkagent zed@wall.test "Zed Temp")
+	wb_start 80 24
+	wait_screen 'Zed Temp +offline'
+	api DELETE "/api/agents/$id" "" "$MGR"
+	assert_status 204
+	wait_gone 'Zed Temp' 2
+}
+
 @test "wallboard: / filters the agents, Esc clears; s sorts; ? helps" {
 	wb_start 80 24
 	wait_screen 'Agents \(2\)'

@@ -440,6 +440,24 @@ wb_data_put(struct wb_data *d, const char *topic, json_t *v)
 	return 0;
 }
 
+/* An agent.deleted event: the agent leaves the board. 1 if it was there. */
+int
+wb_agent_drop(struct wb_data *d, const char *id)
+{
+	size_t	 k;
+	int	 found;
+
+	if (id == NULL)
+		return 0;
+	k = wb_slot(d->a, d->na, sizeof *d->a, id, &found);
+	if (!found)
+		return 0;
+	wb_agent_clear(&d->a[k]);
+	memmove(&d->a[k], &d->a[k + 1], (d->na - k - 1) * sizeof *d->a);
+	d->na--;
+	return 1;
+}
+
 /*
  * An agent.state_changed event (agent_id, state, reason): the agent's
  * state changes in place, since now. Returns 1 if the agent is known.

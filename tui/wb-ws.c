@@ -174,6 +174,12 @@ wb_ws_event(struct wb_ws *w, const char *event, json_t *data)
 			w->changed = 1;
 		else	/* a new agent: read the list again soon */
 			w->next_rest = 0;
+	} else if (strcmp(event, "agent.deleted") == 0) {
+		if (wb_agent_drop(d, json_string_value(json_object_get(data,
+		    "agent_id")))) {
+			wb_data_link(d);
+			w->changed = 1;
+		}
 	} else if (strcmp(event, "queue.updated") == 0) {
 		/* Its figures within a second, not once per event. */
 		soon = wb_mono() + 1;

@@ -79,6 +79,7 @@ void		 wb_data_link(struct wb_data *);
 int		 wb_data_put(struct wb_data *, const char *, json_t *);
 int		 wb_agent_state(struct wb_data *, const char *, const char *,
 		    const char *);
+int		 wb_agent_drop(struct wb_data *, const char *);
 int		 wb_call_live(const char *);
 char		*wb_str(json_t *, const char *);
 double		 wb_num(json_t *, const char *);
