@@ -133,6 +133,7 @@ cmd_widget_path(struct cmd_ctx *ctx, const char *what, char **path)
 	return EXIT_OK;
 }
 
+/* At most 20 keys: one page, no --limit or --all. */
 static int
 cmd_widget_keys_list(struct cmd_ctx *ctx)
 {
@@ -176,58 +177,30 @@ cmd_widget_keys_create(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
-/* /api/companies/CO/widget-keys/ID + suffix, sent with method. */
 static int
-cmd_widget_keys_send(struct cmd_ctx *ctx, const char *method,
-    const char *suffix, json_t **out)
+cmd_widget_keys_rotate(struct cmd_ctx *ctx)
 {
-	char	*prefix, *id, *path;
+	char	*prefix;
 	int	 rc;
 
 	if ((rc = cmd_widget_path(ctx, "widget-keys/", &prefix)) != EXIT_OK)
 		return rc;
-	id = api_path(prefix, ctx->argv[0]);
-	path = xasprintf("%s%s", id, suffix);
-	rc = api_call(ctx->cli, method, path, NULL, out);
+	rc = verbs_send(ctx, &cmd_widget_keys_resource, "POST", prefix,
+	    "/rotate", NULL);
 	free(prefix);
-	free(id);
-	free(path);
 	return rc;
-}
-
-static int
-cmd_widget_keys_rotate(struct cmd_ctx *ctx)
-{
-	json_t	*obj;
-	int	 rc;
-
-	if ((rc = cmd_widget_keys_send(ctx, "POST", "/rotate", &obj)) !=
-	    EXIT_OK)
-		return rc;
-	output_object(ctx->cli, &cmd_widget_keys_resource, obj);
-	json_decref(obj);
-	return EXIT_OK;
 }
 
 static int
 cmd_widget_keys_delete(struct cmd_ctx *ctx)
 {
-	const char	*id = ctx->argv[0];
-	char		*question;
-	int		 rc, yes = 1;
+	char	*prefix;
+	int	 rc;
 
-	if (cmd_get(ctx, "yes") == NULL) {
-		question = xasprintf("delete widget key \"%s\"? sites using it "
-		    "can no longer call", id);
-		yes = prompt_confirm(question);
-		free(question);
-	}
-	if (yes == 0) {
-		cli_error("widget key \"%s\" not deleted", id);
-		return EXIT_FAIL;
-	}
-	if ((rc = cmd_widget_keys_send(ctx, "DELETE", "", NULL)) == EXIT_OK)
-		cli_info(ctx->cli, "deleted widget key \"%s\"", id);
+	if ((rc = cmd_widget_path(ctx, "widget-keys/", &prefix)) != EXIT_OK)
+		return rc;
+	rc = verbs_delete(ctx, &cmd_widget_keys_resource, prefix);
+	free(prefix);
 	return rc;
 }
 
