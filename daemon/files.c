@@ -25,6 +25,7 @@
 #include "audit.h"
 #include "sniff.h"
 #include "storage.h"
+#include "stream.h"
 
 static int
 uuid_v4(char out[UUID_LEN + 1])
@@ -209,12 +210,48 @@ files_get(struct hctx *h)
 	return 0;
 }
 
+/*
+ * Where a download's bytes go: the stream (ROUTE_STREAM), opened at the
+ * first byte with the size recorded at upload as its Content-Length.
+ * Content that is not that size is cut short: the connection closes, so
+ * the client sees a truncated transfer, never a wrong file.
+ */
+struct download {
+	struct hctx	*h;
+	int		 opened, damaged;
+	size_t		 size, sent;
+};
+
+static void
+download_open(struct download *d)
+{
+	d->opened = 1;
+	d->h->resp->sized = 1;
+	d->h->resp->len = d->size;
+	stream_open(d->h->req->stream);
+}
+
+static int
+download_piece(void *arg, const void *p, size_t n)
+{
+	struct download	*d = arg;
+
+	if (!d->opened)
+		download_open(d);
+	if (d->sent + n > d->size) {
+		d->damaged = 1;
+		return -1;
+	}
+	d->sent += n;
+	return stream_write(d->h->req->stream, p, n);
+}
+
+/* GET /api/files/:id/content: streamed, so memory stays a few pieces. */
 int
 files_content(struct hctx *h)
 {
+	struct download		 d = { .h = h };
 	PGresult		*res;
-	char			*data;
-	size_t			 len;
 	enum storage_result	 sr;
 	const char		*type;
 
@@ -226,13 +263,28 @@ files_content(struct hctx *h)
 	}
 	h->resp->etag = xasprintf("\"%s\"", PQgetvalue(res, 0, FILE_C_SHA256));
 	type = sniff_declared(PQgetvalue(res, 0, FILE_C_TYPE));
+	d.size = strtoull(PQgetvalue(res, 0, FILE_C_SIZE), NULL, 10);
 	PQclear(res);
 	if (etag_match(h->req->if_none_match, h->resp->etag)) {
 		resp_empty(h->resp);
 		h->resp->status = 304;
 		return 0;
 	}
-	sr = storage_get(h->req->params[0], &data, &len);
+	/* Set before the first byte opens the stream with them. */
+	h->resp->status = 200;
+	h->resp->content_type = type != NULL ? type : "application/octet-stream";
+	sr = storage_read(h->req->params[0], download_piece, &d);
+	if (d.damaged || (sr == STORAGE_OK && d.sent != d.size)) {
+		log_error("files: the content of %s is not the %zu bytes"
+		    " recorded", h->req->params[0], d.size);
+		sr = STORAGE_ERROR;
+	}
+	if (d.opened) {
+		/* Past the headers: a failure can only cut the body short. */
+		if (sr != STORAGE_OK)
+			stream_fail(h->req->stream);
+		return 0;
+	}
 	if (sr == STORAGE_MISSING) {
 		log_error("files: the content of %s is missing",
 		    h->req->params[0]);
@@ -241,11 +293,7 @@ files_content(struct hctx *h)
 	}
 	if (sr != STORAGE_OK)
 		return storage_unavailable(h);
-	free(h->resp->body);
-	h->resp->status = 200;
-	h->resp->body = data;
-	h->resp->len = len;
-	h->resp->content_type = type != NULL ? type : "application/octet-stream";
+	download_open(&d);	/* an empty file */
 	return 0;
 }
 

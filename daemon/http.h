@@ -84,6 +84,7 @@ struct response {
 	int		 retry_after;	/* seconds, 0 for none */
 	char		 allow[64];	/* for 405 */
 	char		*etag;		/* malloc'd, quoted, or NULL */
+	int		 sized;		/* a stream of len bytes, not chunked */
 };
 
 const char	*http_method_name(enum http_method);

@@ -106,7 +106,7 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/files/company/:companyId", ROLE_MANAGER, ROUTE_RAW | ROUTE_COMPANY_PARAM | ROUTE_SLOW, files_upload },
 	{ HTTP_GET,	"/api/files/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, files_list },
 	{ HTTP_GET,	"/api/files/:id", ANY, ROUTE_READ, files_get },
-	{ HTTP_GET,	"/api/files/:id/content", ANY, ROUTE_SLOW, files_content },
+	{ HTTP_GET,	"/api/files/:id/content", ANY, ROUTE_STREAM, files_content },
 	{ HTTP_DELETE,	"/api/files/:id", ROLE_MANAGER, ROUTE_SLOW, files_delete },
 	{ HTTP_GET,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_COMPANY_PARAM, integrations_get },
 	{ HTTP_PUT,	"/api/integrations/company/:companyId/twilio", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, integrations_put },

@@ -55,6 +55,7 @@ struct exchange {
 	struct ratelimit_result		 rl;
 	struct lws			*wsi;
 	int				 chunked;	/* stream.c: headers sent */
+	size_t				 streamed;	/* stream.c: body bytes */
 	struct exchange			*snext, **sprev;	/* streams */
 };
 
@@ -68,6 +69,7 @@ static char	 counted;
 
 /* Threads for password hashing: about one per core. */
 #define SLOW_WORKERS	2
+#define STREAM_WORKERS	4	/* streamed bodies at once; more wait */
 
 struct config			 cfg;
 struct token_key		 tkey;
@@ -377,8 +379,10 @@ stream_more(struct lws *wsi, struct pss *pss)
 /*
  * A streamed job (stream.c) on a writable callback: headers once the
  * handler has opened its stream, then one chunk per callback, then the
- * terminating zero-length chunk once the job is back. A handler that
- * answered without opening the stream is answered as any other job.
+ * terminating zero-length chunk once the job is back. A handler that knew
+ * the length (resp.sized, resp.len) gets Content-Length and its bytes as
+ * they are; sending other than that many closes the connection. A handler
+ * that answered without opening the stream is answered as any other job.
  */
 static int
 chunked_more(struct lws *wsi, struct pss *pss)
@@ -392,7 +396,7 @@ chunked_more(struct lws *wsi, struct pss *pss)
 	unsigned char		*buf, *p, *start;
 	char			 hex[STREAM_HEAD];
 	int			 head = job->req->method == HTTP_HEAD, n, failed;
-	int			 close_after;
+	int			 close_after, sized;
 
 	if (!x->chunked) {
 		if (!stream_is_open(st)) {
@@ -405,7 +409,8 @@ chunked_more(struct lws *wsi, struct pss *pss)
 		x->close_after = x->close_after || draining;
 		buf = xmalloc(LWS_PRE + 1024);
 		start = p = buf + LWS_PRE;
-		if (add_headers(wsi, x, &job->resp, -1, x->close_after, &p,
+		if (add_headers(wsi, x, &job->resp, job->resp.sized ?
+		    (long long)job->resp.len : -1, x->close_after, &p,
 		    start + 1024) != 0 || lws_write(wsi, start,
 		    (size_t)(p - start), LWS_WRITE_HTTP_HEADERS) != p - start) {
 			free(buf);
@@ -417,11 +422,17 @@ chunked_more(struct lws *wsi, struct pss *pss)
 		x->chunked = 1;
 	}
 	if ((c = stream_pop(st)) != NULL) {
-		n = snprintf(hex, sizeof hex, "%zx\r\n", c->len);
-		start = CHUNK_DATA(c) - n;
-		memcpy(start, hex, (size_t)n);
-		memcpy(CHUNK_DATA(c) + c->len, "\r\n", 2);
-		n += (int)c->len + 2;
+		x->streamed += c->len;
+		if (job->resp.sized) {
+			start = CHUNK_DATA(c);
+			n = (int)c->len;
+		} else {
+			n = snprintf(hex, sizeof hex, "%zx\r\n", c->len);
+			start = CHUNK_DATA(c) - n;
+			memcpy(start, hex, (size_t)n);
+			memcpy(CHUNK_DATA(c) + c->len, "\r\n", 2);
+			n += (int)c->len + 2;
+		}
 		if (!head && lws_write(wsi, start, (size_t)n, LWS_WRITE_HTTP) !=
 		    n) {
 			free(c);
@@ -433,7 +444,9 @@ chunked_more(struct lws *wsi, struct pss *pss)
 	}
 	if (!job->done)
 		return 0;	/* the worker wakes us with the next chunk */
-	failed = stream_failed(st);
+	failed = stream_failed(st) || (job->resp.sized &&
+	    x->streamed != job->resp.len);
+	sized = job->resp.sized;
 	close_after = x->close_after;
 	x->in_worker = 0;
 	inflight--;
@@ -441,7 +454,7 @@ chunked_more(struct lws *wsi, struct pss *pss)
 	exchange_free(x);
 	if (failed)
 		return -1;	/* no last chunk: the client sees a truncation */
-	if (!head) {
+	if (!head && !sized) {
 		memcpy(tail + LWS_PRE, last, sizeof last - 1);
 		if (lws_write(wsi, tail + LWS_PRE, sizeof last - 1,
 		    LWS_WRITE_HTTP_FINAL) != (int)sizeof last - 1)
@@ -670,7 +683,8 @@ dispatch(struct lws *wsi, struct pss *pss)
 		x->sprev = &streams;
 		streams = x;
 	}
-	worker_submit(x->job, req->route->flags & ROUTE_SLOW);
+	worker_submit(x->job, req->route->flags & ROUTE_STREAM ? POOL_STREAM :
+	    req->route->flags & ROUTE_SLOW ? POOL_SLOW : POOL_FAST);
 	return 0;
 now:
 	free(authz);
@@ -991,7 +1005,9 @@ server_start(struct ev_loop *loop, char **cause)
 	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
 	stream_init(context);
-	worker_start(cfg.workers, SLOW_WORKERS, cfg.database_url, context);
+	worker_start((const int [NPOOLS]){ [POOL_FAST] = cfg.workers,
+	    [POOL_SLOW] = SLOW_WORKERS, [POOL_STREAM] = STREAM_WORKERS },
+	    cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;
 }

@@ -21,10 +21,18 @@
 
 static char	*sigv4;		/* "aws:amz:REGION:s3" */
 
+/*
+ * A response body: kept (bounded by max), or with fn set handed to fn as
+ * it comes when the status is 200 (an error's body is kept instead).
+ */
 struct sink {
-	char	*buf;
-	size_t	 len, cap, max;
-	int	 too_big;
+	char		*buf;
+	size_t		 len, cap, max;
+	int		 too_big;
+	storage_fn	 fn;
+	void		*arg;
+	CURL		*c;
+	int		 stopped, passed;	/* fn said stop; bytes given */
 };
 
 int
@@ -45,8 +53,20 @@ static size_t
 sink_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct sink	*s = arg;
+	long		 code = 0;
 
 	n *= size;
+	if (s->fn != NULL) {
+		curl_easy_getinfo(s->c, CURLINFO_RESPONSE_CODE, &code);
+		if (code == 200) {
+			if (s->fn(s->arg, p, n) != 0) {
+				s->stopped = 1;
+				return 0;
+			}
+			s->passed = 1;
+			return n;
+		}
+	}
 	if (s->len + n > s->max) {
 		s->too_big = 1;
 		return 0;
@@ -72,7 +92,7 @@ s3_request(const char *method, const char *id, const void *body, size_t len,
 {
 	CURL			*c;
 	struct curl_slist	*h = NULL;
-	struct sink		 discard = { NULL, 0, 0, 65536, 0 };
+	struct sink		 discard = { .max = 65536 };
 	const char		*end = cfg.s3_endpoint;
 	char			*url, *hdr, err[CURL_ERROR_SIZE];
 	CURLcode		 rc;
@@ -105,6 +125,8 @@ s3_request(const char *method, const char *id, const void *body, size_t len,
 	curl_easy_setopt(c, CURLOPT_USERNAME, cfg.s3_access_key);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, cfg.s3_secret_key);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	if (sink != NULL)
+		sink->c = c;
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, sink ? sink : &discard);
 	if (strcmp(method, "PUT") == 0) {
@@ -118,7 +140,7 @@ s3_request(const char *method, const char *id, const void *body, size_t len,
 	*code = 0;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
-	else if (!(sink != NULL && sink->too_big))
+	else if (!(sink != NULL && (sink->too_big || sink->stopped)))
 		log_error("storage: s3 %s %s: %s", method, id,
 		    err[0] ? err : curl_easy_strerror(rc));
 	curl_easy_cleanup(c);
@@ -145,31 +167,24 @@ s3_put(const char *id, const void *data, size_t len, const char *sha256hex,
 }
 
 enum storage_result
-s3_get(const char *id, char **data, size_t *len)
+s3_read(const char *id, storage_fn fn, void *arg)
 {
-	struct sink	 s = { NULL, 0, 0, cfg.max_upload, 0 };
-	long		 code;
+	struct sink	 s = { .max = 65536, .fn = fn, .arg = arg };
+	long		 code = 0;
+	int		 rc;
 
-	if (s3_request("GET", id, NULL, 0, NULL, NULL, &s, &code) != 0) {
-		if (s.too_big)
-			log_error("storage: s3 GET %s: larger than"
-			    " max_upload_bytes", id);
-		free(s.buf);
+	rc = s3_request("GET", id, NULL, 0, NULL, NULL, &s, &code);
+	free(s.buf);
+	if (s.stopped)
+		return STORAGE_STOPPED;
+	if (rc != 0)
 		return STORAGE_ERROR;
-	}
-	if (code == 404) {
-		free(s.buf);
+	if (code == 404)
 		return STORAGE_MISSING;
-	}
 	if (code != 200) {
 		log_error("storage: s3 GET %s: HTTP %ld", id, code);
-		free(s.buf);
 		return STORAGE_ERROR;
 	}
-	if (s.buf == NULL)
-		s.buf = xmalloc(1);
-	*data = s.buf;
-	*len = s.len;
 	return STORAGE_OK;
 }
 

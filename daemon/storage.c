@@ -112,20 +112,16 @@ fail:
 }
 
 enum storage_result
-storage_get(const char *id, char **data, size_t *len)
+storage_read(const char *id, storage_fn fn, void *arg)
 {
-	char		 path[4096], *buf = NULL;
-	struct stat	 st;
-	size_t		 off = 0;
+	char		 path[4096], *buf;
 	ssize_t		 n;
-	int		 fd;
+	int		 fd, rc = STORAGE_OK;
 
-	*data = NULL;
-	*len = 0;
 	if (!is_uuid(id))
 		return STORAGE_MISSING;
 	if (use_s3)
-		return s3_get(id, data, len);
+		return s3_read(id, fn, arg);
 	snprintf(path, sizeof path, "%s/%s", dir, id);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)
@@ -134,28 +130,26 @@ storage_get(const char *id, char **data, size_t *len)
 		    strerror(errno));
 		return STORAGE_ERROR;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto fail;
-	buf = xmalloc((size_t)st.st_size + 1);
-	while (off < (size_t)st.st_size) {
-		if ((n = read(fd, buf + off, (size_t)st.st_size - off)) < 0) {
+	buf = xmalloc(STORAGE_PIECE);
+	for (;;) {
+		if ((n = read(fd, buf, STORAGE_PIECE)) < 0) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			log_error("storage: cannot read \"%s\": %s", path,
+			    strerror(errno));
+			rc = STORAGE_ERROR;
+			break;
 		}
 		if (n == 0)
 			break;
-		off += (size_t)n;
+		if (fn(arg, buf, (size_t)n) != 0) {
+			rc = STORAGE_STOPPED;
+			break;
+		}
 	}
-	close(fd);
-	*data = buf;
-	*len = off;
-	return STORAGE_OK;
-fail:
-	log_error("storage: cannot read \"%s\": %s", path, strerror(errno));
 	free(buf);
 	close(fd);
-	return STORAGE_ERROR;
+	return rc;
 }
 
 enum storage_result

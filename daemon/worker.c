@@ -1,7 +1,9 @@
 /*
- * Worker threads in two pools: "fast" for ordinary database work and
- * "slow" for handlers that hash passwords (~17 ms each), so a burst of
- * sign-ins cannot starve reads. A worker takes every waiting job of its
+ * Worker threads in three pools: "fast" for ordinary database work, "slow"
+ * for handlers that hash passwords (~17 ms each), so a burst of sign-ins
+ * cannot starve reads, and "stream" for streamed bodies (exports, file
+ * downloads), which hold their worker as long as the client takes to read,
+ * so a slow reader can never starve the API. A worker takes every waiting job of its
  * pool at once and hands them all back with one wake-up of the loop: under
  * load the cost of crossing threads is paid per batch, not per request.
  */
@@ -42,7 +44,7 @@ struct pool {
 };
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pool		 pools[2];	/* fast, slow */
+static struct pool		 pools[NPOOLS];
 static struct job		*done_head, *done_tail;
 static int			 stopping;
 static struct lws_context	*context;
@@ -184,11 +186,11 @@ pool_start(struct pool *p, int n, const char *dburl)
 }
 
 void
-worker_start(int fast, int slow, const char *dburl, struct lws_context *ctx)
+worker_start(const int n[NPOOLS], const char *dburl, struct lws_context *ctx)
 {
 	context = ctx;
-	pool_start(&pools[0], fast, dburl);
-	pool_start(&pools[1], slow, dburl);
+	for (int i = 0; i < NPOOLS; i++)
+		pool_start(&pools[i], n[i], dburl);
 }
 
 void
@@ -198,10 +200,10 @@ worker_stop(void)
 
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NPOOLS; i++)
 		pthread_cond_broadcast(&pools[i].cond);
 	pthread_mutex_unlock(&lock);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NPOOLS; i++) {
 		for (int j = 0; j < pools[i].n; j++)
 			pthread_join(pools[i].workers[j].thread, NULL);
 		free(pools[i].workers);
@@ -214,9 +216,9 @@ worker_stop(void)
 }
 
 void
-worker_submit(struct job *job, int slow)
+worker_submit(struct job *job, enum pool_kind kind)
 {
-	struct pool	*p = &pools[slow ? 1 : 0];
+	struct pool	*p = &pools[kind];
 
 	job->next = NULL;
 	pthread_mutex_lock(&lock);
@@ -249,7 +251,7 @@ worker_stats(struct pool_stats *st)
 {
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&lock);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NPOOLS; i++) {
 		st->workers += pools[i].n;
 		st->connected += pools[i].connected;
 		st->busy += pools[i].busy;

@@ -27,11 +27,18 @@ struct pool_stats {
 	int	queued;
 };
 
-void		 worker_start(int fast, int slow, const char *dburl,
+enum pool_kind {
+	POOL_FAST,
+	POOL_SLOW,	/* the handler hashes passwords */
+	POOL_STREAM,	/* the handler streams its body (ROUTE_STREAM) */
+	NPOOLS
+};
+
+/* n: how many workers each pool has. */
+void		 worker_start(const int n[NPOOLS], const char *dburl,
 		     struct lws_context *);
 void		 worker_stop(void);
-/* slow: the handler hashes passwords. */
-void		 worker_submit(struct job *, int slow);
+void		 worker_submit(struct job *, enum pool_kind);
 /* Take every finished job, oldest first. Loop thread only. */
 struct job	*worker_take_done(void);
 void		 worker_stats(struct pool_stats *);

@@ -366,3 +366,24 @@ PY
 	run curl -sS -I -H "Authorization: Bearer $AGENT" "$url"
 	assert_line --partial "content-length: $(stat -c %s "$F/medium.wav")"
 }
+
+@test "content that is not the size recorded is cut short, never served as the file" {
+	upload "$MGR" "$F/medium.wav" audio/wav
+	id=$(jget .id)
+	f=$CD_DIR/data/files/$id
+	size=$(stat -c %s "$f")
+	# Shorter on disk: the Content-Length promised is not met, the
+	# connection closes, curl reports the short transfer.
+	head -c $((size / 2)) "$F/medium.wav" >"$f"
+	run curl -sS -o "$CD_TMP/short.got" -D "$CD_TMP/short.h" --unix-socket "$CD_SOCK" \
+		-H "Authorization: Bearer $AGENT" "http://localhost/api/files/$id/content"
+	assert_failure 18
+	grep -qi "^content-length: $size" "$CD_TMP/short.h"
+	! grep -qi "^transfer-encoding" "$CD_TMP/short.h"
+	grep -q "content of $id is not the $size bytes recorded" "$CD_LOG"
+	# Gone altogether: 500 before any byte, and said in the log.
+	rm "$f"
+	download "$AGENT" "$id" "$CD_TMP/gone.got"
+	[[ $status == 500 ]]
+	grep -q "content of $id is missing" "$CD_LOG"
+}
