@@ -222,7 +222,8 @@ calls_create(struct hctx *h)
 		PQclear(row);
 	}
 	/* Nothing is created for a call that has no flow to enter. */
-	if (ivr && (fl = ivr_run_flow(h, c.company, flow)) == NULL)
+	if (ivr && (fl = ivr_run_flow(h, c.company, flow)) == NULL &&
+	    !h->req->keep_refused)
 		return -1;
 	if (skills != NULL)
 		c.skills = sk = json_dumps(skills, JSON_COMPACT);
@@ -249,6 +250,10 @@ calls_create(struct hctx *h)
 		return resp_invalid(h->resp, &f);
 	}
 	events_publish(c.company, "call.created", call_json(row, 0));
+	if (ivr && fl == NULL) {	/* keep_refused: answered already */
+		PQclear(row);
+		return -1;
+	}
 	if (ivr) {
 		rc = ivr_run_start(h, row, fl);
 		if (rc == 0)

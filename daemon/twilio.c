@@ -243,6 +243,7 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	h->req->body = b;
 	free(h->req->idempotency_key);
 	h->req->idempotency_key = xasprintf("twilio:%s", sid);
+	h->req->keep_refused = 1;
 	if (calls_create(h) != 0 || h->resp->status >= 400)
 		return twilio_refuse(h, company, sid);
 	return twilio_render(h, company, sid);
