@@ -124,6 +124,7 @@ struct conn {
 	double		 last_rx;	/* monotonic: any frame, pongs too */
 	double		 last_ping;
 	int		 ping_due;
+	double		 ping_skew;	/* 0..1: a quarter interval at most */
 	double		 relay_tokens;	/* ws-signal.c's rate of SDP and ICE */
 	double		 relay_at;
 

@@ -72,6 +72,7 @@ static struct conn		**heap;	/* by due: the sweep's timers */
 static int			 heapn, heapcap;
 static unsigned long		 revoked_seen;	/* revoke_generation() */
 static int			 nconns;
+static unsigned			 skew_next;	/* conn_new(): ping skews */
 static int			 draining;
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
@@ -676,16 +677,23 @@ on_receive(struct conn *c, struct lws *wsi, const void *in, size_t len)
 }
 
 static int
+ping_write(struct lws *wsi)
+{
+	unsigned char	 ping[LWS_PRE + 8];
+
+	memcpy(ping + LWS_PRE, "hb", 2);
+	return lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING);
+}
+
+static int
 on_writeable(struct conn *c, struct lws *wsi)
 {
 	struct qnode	*n = c->head;
-	unsigned char	 ping[LWS_PRE + 8];
 	int		 rc;
 
 	if (c->ping_due && c->close_code == 0) {
 		c->ping_due = 0;
-		memcpy(ping + LWS_PRE, "hb", 2);
-		if (lws_write(wsi, ping + LWS_PRE, 2, LWS_WRITE_PING) < 0)
+		if (ping_write(wsi) < 0)
 			return -1;
 		if (c->head != NULL)
 			lws_callback_on_writable(wsi);
@@ -720,9 +728,22 @@ on_writeable(struct conn *c, struct lws *wsi)
 }
 
 /*
- * Heartbeats: a ping frame every ws_ping_interval seconds to a socket that
- * has been quiet that long; a socket from which nothing at all (not even a
- * pong) arrived for ws_idle_timeout seconds is closed with 4009.
+ * When c's next ping is due. The skew spreads the pings of sockets that
+ * went quiet together (thousands subscribing in the same second) over a
+ * quarter of the interval instead of one burst on the loop.
+ */
+static double
+ping_at(const struct conn *c)
+{
+	return (c->last_rx > c->last_ping ? c->last_rx : c->last_ping) +
+	    cfg.ws_ping_interval * (1 + c->ping_skew / 4);
+}
+
+/*
+ * Heartbeats: a ping frame every ws_ping_interval seconds (plus the
+ * socket's skew, up to a quarter more) to a socket that has been quiet that
+ * long; a socket from which nothing at all (not even a pong) arrived for
+ * ws_idle_timeout seconds is closed with 4009.
  */
 static void
 heartbeat(struct conn *c, double mono)
@@ -731,12 +752,17 @@ heartbeat(struct conn *c, double mono)
 		ws_close(c, CLOSE_IDLE, "idle timeout");
 		return;
 	}
-	if (cfg.ws_ping_interval > 0 &&
-	    mono - c->last_rx >= cfg.ws_ping_interval &&
-	    mono - c->last_ping >= cfg.ws_ping_interval) {
+	if (cfg.ws_ping_interval > 0 && mono >= ping_at(c)) {
 		c->last_ping = mono;
-		c->ping_due = 1;
-		lws_callback_on_writable(c->wsi);
+		/* Like write_now(): straight out when nothing waits. */
+		if (c->head == NULL && !lws_partial_buffered(c->wsi)) {
+			if (ping_write(c->wsi) < 0)
+				lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
+				    LWS_TO_KILL_ASYNC);
+		} else {
+			c->ping_due = 1;
+			lws_callback_on_writable(c->wsi);
+		}
 	}
 }
 
@@ -754,13 +780,8 @@ next_due(const struct conn *c, double mono, time_t now)
 		d = mono + (double)(c->exp - now);
 	if (cfg.ws_idle_timeout > 0 && c->last_rx + cfg.ws_idle_timeout < d)
 		d = c->last_rx + cfg.ws_idle_timeout;
-	if (cfg.ws_ping_interval > 0) {
-		double	 p = (c->last_rx > c->last_ping ? c->last_rx :
-		    c->last_ping) + cfg.ws_ping_interval;
-
-		if (p < d)
-			d = p;
-	}
+	if (cfg.ws_ping_interval > 0 && ping_at(c) < d)
+		d = ping_at(c);
 	return d;
 }
 
@@ -870,6 +891,7 @@ conn_new(struct lws *wsi, struct conn **pc)
 	nconns++;
 	c->deadline = now_mono() + AUTH_TIMEOUT;
 	c->last_rx = c->last_ping = now_mono();
+	c->ping_skew = (double)(skew_next++ % 64) / 64;
 	timer_set(c, c->deadline);
 	setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sz,
 	    sizeof sz);
