@@ -62,6 +62,7 @@ static const struct config_key {
 	K("allow_register",	CONFIG_BOOL,	allow_register,	0, 0, 0),
 	K("max_body_bytes",	CONFIG_SIZE,	max_body,	1, 1LL << 30, 0),
 	K("workers",		CONFIG_INT,	workers,	1, 64, 0),
+	K("stream_workers",	CONFIG_INT,	stream_workers,	1, 64, 0),
 	K("rate_limit_ip",	CONFIG_RATE,	rate_ip,	0, 1000000, 0),
 	K("rate_limit_ip_burst", CONFIG_INT,	rate_ip_burst,	1, 1000000, 0),
 	K("rate_limit_token",	CONFIG_RATE,	rate_token,	0, 1000000, 0),
@@ -173,6 +174,7 @@ config_defaults(struct config *cfg)
 	cfg->allow_register = 1;
 	cfg->max_body = 1048576;
 	cfg->workers = 4;
+	cfg->stream_workers = 4;
 	cfg->rate_ip = 100;
 	cfg->rate_ip_burst = 200;
 	cfg->rate_token = 50;

@@ -28,6 +28,7 @@ struct config {
 
 	size_t		 max_body;	/* bytes, max_body_bytes */
 	int		 workers;	/* database workers, workers */
+	int		 stream_workers;	/* streamed bodies at once */
 	double		 rate_ip;	/* requests/s per client IP, 0 = off */
 	int		 rate_ip_burst;
 	double		 rate_token;	/* requests/s per token, 0 = off */

@@ -69,7 +69,6 @@ static char	 counted;
 
 /* Threads for password hashing: about one per core. */
 #define SLOW_WORKERS	2
-#define STREAM_WORKERS	4	/* streamed bodies at once; more wait */
 
 struct config			 cfg;
 struct token_key		 tkey;
@@ -1006,7 +1005,7 @@ server_start(struct ev_loop *loop, char **cause)
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
 	stream_init(context);
 	worker_start((const int [NPOOLS]){ [POOL_FAST] = cfg.workers,
-	    [POOL_SLOW] = SLOW_WORKERS, [POOL_STREAM] = STREAM_WORKERS },
+	    [POOL_SLOW] = SLOW_WORKERS, [POOL_STREAM] = cfg.stream_workers },
 	    cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;

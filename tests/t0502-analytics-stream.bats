@@ -36,8 +36,8 @@ export_url() { # FORMAT
 }
 
 setup_file() {
-	# Two workers: the disconnect test runs more exports than that.
-	cd_setup CALLDOCKER_WORKERS=2
+	# Two stream workers: the disconnect test runs more exports than that.
+	cd_setup CALLDOCKER_STREAM_WORKERS=2
 	CO=$(mkcompany "Stream Co")
 	mkuser boss@stream.test manager "$CO" >/dev/null
 	MGR=$(login boss@stream.test)
