@@ -271,13 +271,31 @@ cmd_widget_origins_list(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+/* The arguments must be text: a dropped one would change the list. */
+static int
+cmd_widget_origins_args(struct cmd_ctx *ctx)
+{
+	json_t	*v;
+
+	for (int i = 0; i < ctx->argc; i++) {
+		if ((v = json_string(ctx->argv[i])) == NULL)
+			return cmd_usage_error(ctx->group, ctx->entry,
+			    "an origin must be UTF-8 text");
+		json_decref(v);
+	}
+	return EXIT_OK;
+}
+
 static int
 cmd_widget_origins_set(struct cmd_ctx *ctx)
 {
-	json_t	*origins = json_array();
+	json_t	*origins;
 	char	*path;
 	int	 i, rc;
 
+	if ((rc = cmd_widget_origins_args(ctx)) != EXIT_OK)
+		return rc;
+	origins = json_array();
 	for (i = 0; i < ctx->argc; i++)
 		json_array_append_new(origins, json_string(ctx->argv[i]));
 	if ((rc = cmd_widget_path(ctx, "widget-origins", &path)) != EXIT_OK) {
@@ -312,7 +330,8 @@ cmd_widget_origins_add(struct cmd_ctx *ctx)
 	char	*path;
 	int	 i, rc;
 
-	if ((rc = cmd_widget_origins_get(ctx, &path, &origins)) != EXIT_OK)
+	if ((rc = cmd_widget_origins_args(ctx)) != EXIT_OK ||
+	    (rc = cmd_widget_origins_get(ctx, &path, &origins)) != EXIT_OK)
 		return rc;
 	for (i = 0; i < ctx->argc; i++) {
 		if (cmd_widget_origins_find(origins, ctx->argv[i]) == -1)
@@ -327,10 +346,10 @@ cmd_widget_origins_remove(struct cmd_ctx *ctx)
 {
 	json_t	*origins;
 	char	*path;
-	int	 i, at;
+	int	 i, at, rc;
 
-	if ((i = cmd_widget_origins_get(ctx, &path, &origins)) != EXIT_OK)
-		return i;
+	if ((rc = cmd_widget_origins_get(ctx, &path, &origins)) != EXIT_OK)
+		return rc;
 	for (i = 0; i < ctx->argc; i++) {
 		if ((at = cmd_widget_origins_find(origins, ctx->argv[i])) == -1) {
 			cli_error("origin \"%s\" is not allowed now",

@@ -32,7 +32,7 @@ struct sink {
 	storage_fn	 fn;
 	void		*arg;
 	CURL		*c;
-	int		 stopped, passed;	/* fn said stop; bytes given */
+	int		 stopped;	/* fn said stop */
 };
 
 int
@@ -63,7 +63,6 @@ sink_write(char *p, size_t size, size_t n, void *arg)
 				s->stopped = 1;
 				return 0;
 			}
-			s->passed = 1;
 			return n;
 		}
 	}

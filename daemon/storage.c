@@ -114,9 +114,10 @@ fail:
 enum storage_result
 storage_read(const char *id, storage_fn fn, void *arg)
 {
-	char		 path[4096], *buf;
-	ssize_t		 n;
-	int		 fd, rc = STORAGE_OK;
+	enum storage_result	 rc = STORAGE_OK;
+	char			 path[4096], *buf;
+	ssize_t			 n;
+	int			 fd;
 
 	if (!is_uuid(id))
 		return STORAGE_MISSING;

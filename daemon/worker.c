@@ -3,9 +3,10 @@
  * for handlers that hash passwords (~17 ms each), so a burst of sign-ins
  * cannot starve reads, and "stream" for streamed bodies (exports, file
  * downloads), which hold their worker as long as the client takes to read,
- * so a slow reader can never starve the API. A worker takes every waiting job of its
- * pool at once and hands them all back with one wake-up of the loop: under
- * load the cost of crossing threads is paid per batch, not per request.
+ * so a slow reader can never starve the API. A worker takes every waiting
+ * job of its pool at once and hands them all back with one wake-up of the
+ * loop: under load the cost of crossing threads is paid per batch, not per
+ * request.
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -204,6 +204,10 @@ teardown() {
 	[[ $output == "$SHOP"$'\n'"http://localhost:8000" ]]
 	run cli widget-origins remove https://never.example
 	assert_failure 3
+	# Bytes that are not text would be dropped: refused, nothing changes.
+	run cli widget-origins set $'\xff\xfe'
+	assert_failure 2
+	assert_output --partial "UTF-8"
 	api GET "/api/companies/$CO/widget-origins" "" "$MGR"
 	assert_json '.origins | join(",")' "$SHOP,http://localhost:8000"
 	# An agent may not.
