@@ -15,6 +15,7 @@
 #include "validate.h"
 #include "events.h"
 #include "hub.h"
+#include "op.h"
 #include "audit.h"
 
 static const char *const agent_fields[] = {
@@ -211,35 +212,9 @@ agents_delete(struct hctx *h)
 int
 agents_availability(struct hctx *h)
 {
-	static const char *const allowed[] = { "state", "reason", NULL };
-	struct fields		 f;
-	struct hub_result	 r;
-	const char		*state, *reason;
-	enum agent_state	 st;
-	PGresult		*a;
+	struct op_in	 in = { .agent = h->req->params[0] };
 
-	fields_init(&f);
-	fields_only(h->req->body, allowed, &f);
-	if (field_string(h->req->body, "state", 1, 16, &f, &state) == 1 &&
-	    (agent_state_parse(state, &st) != 0 || (st != AGENT_AVAILABLE &&
-	    st != AGENT_AWAY && st != AGENT_OFFLINE)))
-		fields_add(&f, "state", "must be available, away or offline");
-	field_string(h->req->body, "reason", 0, 100, &f, &reason);
-	if (fields_any(&f))
-		return resp_invalid(h->resp, &f);
-	fields_free(&f);
-	if ((a = db_agent_get(h->db, h->req->scope, h->req->params[0])) == NULL)
-		return db_fail(h->db, h->resp);
-	if (PQntuples(a) == 0 || (h->req->who.role == ROLE_AGENT &&
-	    strcmp(PQgetvalue(a, 0, AGENT_C_USER), h->req->who.user_id) != 0)) {
-		PQclear(a);
-		return resp_problem(h->resp, 404, "not_found", "no such agent");
-	}
-	PQclear(a);
-	hub_availability(h->db, h->req->scope, h->req->params[0], st, reason, &r);
-	if (r.status >= 400)
-		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
-	return answer_row(h, r.row, 200);
+	return rest_op(h, OP_AGENT_STATE, &in);
 }
 
 /* GET /api/agents/today: calls each agent answered today (the wallboard). */

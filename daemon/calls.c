@@ -17,6 +17,7 @@
 #include "validate.h"
 #include "hub.h"
 #include "events.h"
+#include "op.h"
 
 /* The agent record of the signed-in user, if any: 1, 0 none, -1 error. */
 static int
@@ -34,21 +35,6 @@ acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 		strlcpy_(out, PQgetvalue(res, 0, AGENT_C_ID), UUID_LEN + 1);
 	PQclear(res);
 	return found;
-}
-
-/* A call's JSON with its live position while it waits. */
-static json_t *
-call_live_json(const PGresult *res, int r)
-{
-	json_t	*o = call_json(res, r);
-	int	 pos, ewt;
-
-	if (hub_position(PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0) {
-		json_object_set_new(o, "position", json_integer(pos));
-		json_object_set_new(o, "estimated_wait", ewt < 0 ? json_null() :
-		    json_integer(ewt));
-	}
-	return o;
 }
 
 int
@@ -91,7 +77,7 @@ calls_list(struct hctx *h)
 			db_fail(h->db, h->resp);
 		goto out;
 	}
-	resp_json(h->resp, 200, page_rows(&pg, res, call_live_json, CALL_C_KEY, CALL_C_ID));
+	resp_json(h->resp, 200, page_rows(&pg, res, op_call_json, CALL_C_KEY, CALL_C_ID));
 	rc = 0;
 out:
 	PQclear(res);
@@ -135,7 +121,7 @@ calls_get(struct hctx *h)
 		PQclear(res);
 		return db_fail(h->db, h->resp);
 	}
-	o = call_live_json(res, 0);
+	o = op_call_json(res, 0);
 	events = json_array();
 	for (int i = 0; i < PQntuples(ev); i++) {
 		json_t *data = json_loads(PQgetvalue(ev, i, 6), 0, NULL);
@@ -276,7 +262,7 @@ calls_create(struct hctx *h)
 replay:
 	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
 	    CALL_C_ID));
-	resp_json(h->resp, 201, call_live_json(row, 0));
+	resp_json(h->resp, 201, op_call_json(row, 0));
 	PQclear(row);
 	return 0;
 }
@@ -354,141 +340,45 @@ calls_update(struct hctx *h)
 	free(cd);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, call_live_json(res, 0));
+	resp_json(h->resp, 200, op_call_json(res, 0));
 	PQclear(res);
-	return 0;
-}
-
-/* Answer a hub result. */
-static int
-hub_answer(struct hctx *h, struct hub_result *r)
-{
-	if (r->status >= 400) {
-		PQclear(r->row);
-		return resp_problem(h->resp, r->status, r->code, "%s", r->detail);
-	}
-	if (r->status == 204 || r->row == NULL) {
-		resp_empty(h->resp);
-		return 0;
-	}
-	resp_json(h->resp, 200, call_live_json(r->row, 0));
-	PQclear(r->row);
 	return 0;
 }
 
 int
 calls_next(struct hctx *h)
 {
-	struct hub_result	 r;
-	char			 me[UUID_LEN + 1];
-	int			 n;
-
-	if ((n = acting_agent(h, me)) < 0)
-		return db_fail(h->db, h->resp);
-	if (n == 0)
-		return resp_problem(h->resp, 403, "forbidden",
-		    "you are not set up as an agent");
-	hub_next(h->db, h->req->scope, me, &r);
-	return hub_answer(h, &r);
-}
-
-/* Operations that act on one call; the table says what each needs. */
-static const struct {
-	const char	*name;
-	enum hub_op	 op;
-	int		 as_agent;	/* needs the caller's agent record */
-	int		 manager;	/* managers may, as themselves */
-	const char	*target;	/* body field naming an agent or queue */
-} call_ops[] = {
-	{ "answer", HUB_ANSWER, 1, 0, NULL },
-	{ "reject", HUB_REJECT, 1, 0, NULL },
-	{ "hold", HUB_HOLD, 1, 1, NULL },
-	{ "resume", HUB_RESUME, 1, 1, NULL },
-	{ "hangup", HUB_HANGUP, 1, 1, NULL },
-	{ "wrap", HUB_WRAP, 1, 1, NULL },
-	{ "assign", HUB_ASSIGN, 0, 1, "agent_id" },
-	{ "transfer", HUB_TRANSFER_AGENT, 1, 1, "agent_id" },
-};
-
-static int
-call_op(struct hctx *h, const char *name)
-{
-	static const char *const keys[] = { "agent_id", "queue_id", "reason",
-	    "disposition", "notes", NULL };
-	struct hub_call_op	 op = { 0 };
-	struct hub_result	 r;
-	struct fields		 f;
-	char			 me[UUID_LEN + 1];
-	const char		*s;
-	size_t			 i;
-	int			 n;
-
-	for (i = 0; i < sizeof call_ops / sizeof call_ops[0]; i++) {
-		if (strcmp(call_ops[i].name, name) == 0)
-			break;
-	}
-	if (i == sizeof call_ops / sizeof call_ops[0])
-		return resp_problem(h->resp, 404, "not_found", "no such resource");
-	op.op = call_ops[i].op;
-	op.company = h->req->scope;
-	op.call = h->req->params[0];
-	op.actor = h->req->who.user_id[0] ? h->req->who.user_id : NULL;
-	op.data = h->req->body;
-	if (op.data != NULL) {
-		fields_init(&f);
-		fields_only(op.data, keys, &f);
-		for (const char *const *k = keys; *k != NULL; k++)
-			field_string(op.data, *k, 0, 1000, &f, &s);
-		if (call_ops[i].target != NULL) {
-			const char *a = json_string_value(json_object_get(op.data,
-			    "agent_id"));
-			const char *q = json_string_value(json_object_get(op.data,
-			    "queue_id"));
-
-			if (op.op == HUB_TRANSFER_AGENT && a == NULL && q != NULL)
-				op.op = HUB_TRANSFER_QUEUE;
-			op.target = op.op == HUB_TRANSFER_QUEUE ? q : a;
-			if (op.target == NULL || !is_uuid(op.target))
-				fields_add(&f, call_ops[i].target, "must be the"
-				    " UUID of %s", op.op == HUB_ASSIGN ?
-				    "an agent" : "an agent (agent_id) or a queue"
-				    " (queue_id)");
-		}
-		if (fields_any(&f))
-			return resp_invalid(h->resp, &f);
-		fields_free(&f);
-	} else if (call_ops[i].target != NULL) {
-		return resp_problem(h->resp, 400, "bad_request",
-		    "a JSON body naming the %s is required", call_ops[i].target);
-	}
-	if (call_ops[i].as_agent) {
-		if ((n = acting_agent(h, me)) < 0)
-			return db_fail(h->db, h->resp);
-		/* Managers act as managers unless the call was offered to them. */
-		if (n == 1 && (!call_ops[i].manager ||
-		    h->req->who.role == ROLE_AGENT))
-			op.agent = me;
-		else if (h->req->who.role == ROLE_AGENT || !call_ops[i].manager)
-			return resp_problem(h->resp, 403, "forbidden",
-			    "you are not set up as an agent");
-	} else if (h->req->who.role == ROLE_AGENT)
-		return resp_problem(h->resp, 403, "forbidden",
-		    "this needs the manager role");
-	hub_call(h->db, &op, &r);
-	return hub_answer(h, &r);
+	return rest_op(h, OP_CALL_NEXT, NULL);
 }
 
 /* POST /api/calls/:id/<operation>: the operation is the last segment. */
 int
 calls_action(struct hctx *h)
 {
-	char	*name = xstrdup(h->req->path), *slash;
-	int	 rc;
+	static const struct {
+		const char	*verb;
+		enum op_id	 op;
+	} verbs[] = {
+		{ "answer", OP_CALL_ANSWER },
+		{ "reject", OP_CALL_REJECT },
+		{ "hold", OP_CALL_HOLD },
+		{ "resume", OP_CALL_RESUME },
+		{ "hangup", OP_CALL_HANGUP },
+		{ "wrap", OP_CALL_WRAP },
+		{ "assign", OP_CALL_ASSIGN },
+		{ "transfer", OP_CALL_TRANSFER },
+	};
+	struct op_in	 in = { .call = h->req->params[0] };
+	const char	*path = h->req->path, *end = path + strlen(path), *verb;
 
-	if ((slash = strrchr(name, '/')) != NULL && slash[1] == '\0')
-		*slash = '\0';
-	slash = strrchr(name, '/');
-	rc = call_op(h, slash + 1);
-	free(name);
-	return rc;
+	if (end > path && end[-1] == '/')
+		end--;
+	for (verb = end; verb > path && verb[-1] != '/'; verb--)
+		;
+	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
+		if (strlen(verbs[i].verb) == (size_t)(end - verb) &&
+		    strncmp(verbs[i].verb, verb, end - verb) == 0)
+			return rest_op(h, verbs[i].op, &in);
+	}
+	return resp_problem(h->resp, 404, "not_found", "no such resource");
 }

@@ -24,6 +24,7 @@
 #include "db-integration.h"
 #include "call.h"
 #include "hub.h"
+#include "op.h"
 #include "validate.h"
 #include "hmac.h"
 
@@ -116,9 +117,11 @@ set_body(struct hctx *h, json_t *body)
 int
 webhook_hangup(struct hctx *h, const char *company, const PGresult *call)
 {
-	struct hub_call_op	 op = { 0 };
-	struct hub_result	 r;
 	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	struct actor		 system = { .kind = ACTOR_SYSTEM,
+				    .company = company };
+	struct op_in		 in = { .call = id };
+	struct op_out		 out;
 	enum call_state		 st = CALL_NEW;
 
 	if (call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st) == 0 &&
@@ -131,16 +134,11 @@ webhook_hangup(struct hctx *h, const char *company, const PGresult *call)
 		set_body(h, json_pack("{s:s}", "type", "hangup"));
 		return on_call(h, id, calls_ivr_input);
 	}
-	op.op = HUB_HANGUP;
-	op.company = company;
-	op.call = id;
-	hub_call(h->db, &op, &r);
-	if (r.status >= 400) {
-		PQclear(r.row);
-		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
-	}
-	resp_json(h->resp, 200, call_json(r.row, 0));
-	PQclear(r.row);
+	op_run(h->db, OP_CALL_HANGUP, &system, &in, &out);
+	if (out.status >= 400)
+		return resp_problem(h->resp, out.status, out.code, "%s",
+		    out.detail);
+	resp_json(h->resp, 200, out.obj);
 	return 0;
 }
 

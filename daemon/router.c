@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "db.h"
 #include "revoke.h"
+#include "op.h"
 
 #define ANY	ROLE_AGENT	/* any signed-in user */
 
@@ -268,4 +269,38 @@ router_run(struct hctx *h)
 		}
 	}
 	h->req->route->handler(h);
+}
+
+int
+rest_op(struct hctx *h, int id, struct op_in *in)
+{
+	struct op_in	 none = { 0 };
+	struct actor	 a = { .kind = ACTOR_USER, .role = h->req->who.role,
+			    .company = h->req->scope };
+	struct op_out	 out;
+	struct fields	 f;
+
+	if (in == NULL)
+		in = &none;
+	if (h->req->who.user_id[0] != '\0')
+		a.user = h->req->who.user_id;
+	fields_init(&f);
+	if (op_in_parse((enum op_id)id, h->req->body, 1, in, &f) != 0)
+		return resp_invalid(h->resp, &f);
+	fields_free(&f);
+	op_run(h->db, (enum op_id)id, &a, in, &out);
+	if (out.status >= 400 && out.field != NULL) {
+		fields_init(&f);
+		fields_add(&f, out.field, "%s", out.detail);
+		return resp_invalid(h->resp, &f);
+	}
+	if (out.status >= 400)
+		return resp_problem(h->resp, out.status, out.code, "%s",
+		    out.detail);
+	if (out.obj == NULL)
+		resp_empty(h->resp);
+	else
+		resp_json(h->resp, out.status, out.obj);
+	out.obj = NULL;
+	return 0;
 }

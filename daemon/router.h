@@ -73,4 +73,12 @@ void		 router_run(struct hctx *);
  */
 int		 router_authorize(struct request *, struct response *);
 
+/*
+ * A route that is an operation (op.h): the request's body into its typed
+ * input (in may carry ids from the path), run as the signed-in user, the
+ * outcome answered. Returns -1 when the answer is an error.
+ */
+struct op_in;
+int		 rest_op(struct hctx *, int op, struct op_in *in);
+
 #endif

@@ -162,6 +162,8 @@ struct wsjob {
 	char		 call[UUID_LEN + 1];
 	unsigned	 topics;
 	int		 op;
+	int		 actor;		/* enum actor_kind of an op job */
+	char		 own_call[UUID_LEN + 1];	/* a caller's own */
 	json_t		*id;		/* of the request, for the reply */
 	json_t		*in;
 	json_t		*out;

@@ -35,11 +35,12 @@
 #include "db-widget.h"
 #include "ws-check.h"
 #include "ws-int.h"
+#include "op.h"
+#include "validate.h"
 
 #define BUCKETS		1024
 #define MAX_OFFERED	8	/* agents one call rings at once (ring_all) */
 #define MAX_RINGING	16	/* offers pushed to an agent's new socket */
-#define OP_AGENT_STATE	(-1)	/* a job's op besides the hub_op ones */
 #define RELAY_RATE	50	/* relayed messages a second per socket */
 #define RELAY_BURST	200
 #define POSITIONS_EVERY	1.0	/* seconds between position updates */
@@ -266,43 +267,34 @@ agent_view(const char *type, const struct lcall *lc, const json_t *data)
 	    "state", call_state_name(lc->st), "call", data);
 }
 
-/* ---- jobs: hub operations ----------------------------------------------- */
+/* ---- jobs: operations (op.h) ------------------------------------------- */
 
 static void
-op_run(struct db *db, struct wsjob *j)
+op_job_run(struct db *db, struct wsjob *j)
 {
-	struct hub_call_op	 op = { 0 };
-	struct hub_result	 r;
-	enum agent_state	 st;
+	struct actor	 a = { .kind = (enum actor_kind)j->actor,
+			    .role = j->role, .company = j->company,
+			    .user = j->user[0] != '\0' ? j->user : NULL,
+			    .call = j->own_call };
+	struct op_in	 in = { 0 };
+	struct op_out	 out;
+	struct fields	 f;
 
-	if (j->op == OP_AGENT_STATE) {
-		agent_state_parse(json_string_value(json_object_get(j->in,
-		    "state")), &st);
-		hub_availability(db, j->company, j->agent, st,
-		    json_string_value(json_object_get(j->in, "reason")), &r);
-	} else {
-		op.op = (enum hub_op)j->op;
-		op.company = j->company;
-		op.call = j->call;
-		op.actor = j->user[0] != '\0' ? j->user : NULL;
-		op.agent = j->agent[0] != '\0' ? j->agent : NULL;
-		op.target = json_string_value(json_object_get(j->in, "target"));
-		op.data = json_object_get(j->in, "data");
-		hub_call(db, &op, &r);
-	}
-	if (r.status >= 400) {
+	fields_init(&f);
+	op_in_parse((enum op_id)j->op, j->in, 0, &in, &f);	/* checked */
+	fields_free(&f);
+	op_run(db, (enum op_id)j->op, &a, &in, &out);
+	if (out.status >= 400) {
 		/* Another's call or none: the same answer (never reveal which). */
-		if (strcmp(r.code, "not_found") == 0)
+		if (strcmp(out.code, "not_found") == 0)
 			ws_job_fail(j, "not_a_party", "no such call of yours");
+		else if (out.field != NULL)
+			ws_job_fail(j, out.code, "%s: %s", out.field, out.detail);
 		else
-			ws_job_fail(j, r.code, "%s", r.detail);
-	} else if (r.row != NULL && j->op != OP_AGENT_STATE)
-		j->out = json_pack("{s:s}", "state",
-		    PQgetvalue(r.row, 0, CALL_C_STATE));
-	else if (r.row != NULL)
-		j->out = json_pack("{s:s}", "state",
-		    PQgetvalue(r.row, 0, AGENT_C_STATE));
-	PQclear(r.row);
+			ws_job_fail(j, out.code, "%s", out.detail);
+	} else if (out.state != NULL)
+		j->out = json_pack("{s:s}", "state", out.state);
+	op_out_free(&out);
 }
 
 static void
@@ -323,7 +315,7 @@ op_done(struct wsjob *j)
 	}
 	if (c == NULL)
 		return;
-	if (j->op == HUB_ANSWER && (lc = lcall_find(j->call)) != NULL &&
+	if (j->op == OP_CALL_ANSWER && (lc = lcall_find(j->call)) != NULL &&
 	    strcmp(lc->agent, c->agent) == 0)
 		lc->agent_conn = c;
 	ack = json_pack("{s:s,s:O?}", "type", "ack", "state",
@@ -333,21 +325,39 @@ op_done(struct wsjob *j)
 	ws_reply(c, ack, j->id);
 }
 
-/* A hub operation for c (NULL: for a socket that has gone). Steals in. */
+/*
+ * Run an operation for c's user or caller; with c NULL, for a socket that
+ * has gone (the daemon acts, recording user). Steals in, the operation's
+ * input (op_in_parse()'s keys).
+ */
 static void
-op_submit(struct conn *c, json_t *id, int op, const char *company,
-    const char *call, const char *agent, const char *actor, json_t *in)
+op_submit(struct conn *c, json_t *id, enum op_id op, const char *company,
+    const char *user, json_t *in)
 {
-	struct wsjob	*j = ws_job_new(op_run, op_done);
+	struct wsjob	*j = ws_job_new(op_job_run, op_done);
+	const char	*call = json_string_value(json_object_get(in, "call_id"));
 
 	j->op = op;
+	j->actor = c == NULL ? ACTOR_SYSTEM : c->caller ? ACTOR_CALLER :
+	    ACTOR_USER;
+	j->role = c != NULL ? c->role : ROLE_NONE;
 	j->id = json_incref(id);
 	j->in = in;
 	strlcpy_(j->company, company, sizeof j->company);
 	strlcpy_(j->call, call != NULL ? call : "", sizeof j->call);
-	strlcpy_(j->agent, agent != NULL ? agent : "", sizeof j->agent);
-	strlcpy_(j->user, actor != NULL ? actor : "", sizeof j->user);
+	strlcpy_(j->user, user != NULL ? user : "", sizeof j->user);
+	if (c != NULL && c->caller)
+		strlcpy_(j->own_call, c->call, sizeof j->own_call);
 	ws_job_submit(c, j);
+}
+
+/* The daemon hangs up a call whose party's socket has gone. */
+static void
+hangup_for(const char *company, const char *call, const char *user,
+    const char *reason)
+{
+	op_submit(NULL, NULL, OP_CALL_HANGUP, company, user, json_pack(
+	    "{s:s,s:s}", "call_id", call, "reason", reason));
 }
 
 /* ---- events from the bus ------------------------------------------------ */
@@ -435,9 +445,7 @@ ws_signal_caller_call(struct conn *c, const char *call, const char *company,
 		return;
 	if (c == NULL) {
 		if (!call_is_final(st))
-			op_submit(NULL, NULL, HUB_HANGUP, company, call, NULL, NULL,
-			    json_pack("{s:{s:s}}", "data", "reason",
-			    "caller_disconnected"));
+			hangup_for(company, call, NULL, "caller_disconnected");
 		return;
 	}
 	strlcpy_(c->call, call, sizeof c->call);
@@ -628,9 +636,8 @@ ws_signal_closed(struct conn *c)
 			return;
 		lc->caller = NULL;
 		if (!shutdown)
-			op_submit(NULL, NULL, HUB_HANGUP, lc->company, lc->id, NULL,
-			    NULL, json_pack("{s:{s:s}}", "data", "reason",
-			    "caller_disconnected"));
+			hangup_for(lc->company, lc->id, NULL,
+			    "caller_disconnected");
 		return;
 	}
 	if (c->agent[0] == '\0')
@@ -650,18 +657,16 @@ ws_signal_closed(struct conn *c)
 			    lc->agent_conn == NULL)) {
 				lc->agent_conn = NULL;
 				if (live(lc->st) && !shutdown)
-					op_submit(NULL, NULL, HUB_HANGUP,
-					    lc->company, lc->id, c->agent, c->user,
-					    json_pack("{s:{s:s}}", "data", "reason",
-					    "agent_disconnected"));
+					hangup_for(lc->company, lc->id,
+					    c->user, "agent_disconnected");
 			}
 		}
 	}
 	/* Away: the engine withdraws the offer and offers the call on. */
 	if (offered && !shutdown)
-		op_submit(NULL, NULL, OP_AGENT_STATE, c->company, NULL, c->agent, c->user,
-		    json_pack("{s:s,s:s}", "state", "away", "reason",
-		    "disconnected"));
+		op_submit(NULL, NULL, OP_AGENT_STATE, c->company, c->user,
+		    json_pack("{s:s,s:s,s:s}", "agent_id", c->agent, "state",
+		    "away", "reason", "disconnected"));
 }
 
 /* ---- messages ----------------------------------------------------------- */
@@ -774,84 +779,54 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	}
 }
 
+/* The message types that are operations (op.h), by their entry. */
 static const struct {
 	const char	*type;
-	int		 op;
-	int		 agent_only;
-	int		 target;
-} ops[] = {
-	{ "call.accept", HUB_ANSWER, 1, 0 },
-	{ "call.reject", HUB_REJECT, 1, 0 },
-	{ "call.hold", HUB_HOLD, 1, 0 },
-	{ "call.resume", HUB_RESUME, 1, 0 },
-	{ "call.transfer", HUB_TRANSFER_AGENT, 1, 1 },
-	{ "call.hangup", HUB_HANGUP, 0, 0 },
+	enum op_id	 op;
+} op_types[] = {
+	{ "call.accept", OP_CALL_ANSWER },
+	{ "call.reject", OP_CALL_REJECT },
+	{ "call.hold", OP_CALL_HOLD },
+	{ "call.resume", OP_CALL_RESUME },
+	{ "call.transfer", OP_CALL_TRANSFER },
+	{ "call.hangup", OP_CALL_HANGUP },
+	{ "agent.state", OP_AGENT_STATE },
 };
 
+/* An operation's message: its input checked here, run on a job. */
 static void
-call_op(struct conn *c, size_t i, json_t *req, json_t *id)
+op_message(struct conn *c, enum op_id op, json_t *req, json_t *id)
 {
-	const char	*call = json_string_value(json_object_get(req, "call_id"));
-	const char	*agent = json_string_value(json_object_get(req, "agent_id"));
-	const char	*queue = json_string_value(json_object_get(req, "queue_id"));
-	const char	*reason = json_string_value(json_object_get(req, "reason"));
-	int		 op = ops[i].op;
-	json_t		*in;
+	struct op_in	 in = { 0 };
+	struct fields	 f;
+	json_t		*e, *msg;
 
-	if (call == NULL || !is_uuid(call))
-		return ws_reply_error(c, id, "bad_request",
-		    "\"call_id\" must be a UUID");
-	if (reason != NULL && strlen(reason) > 200)
-		return ws_reply_error(c, id, "bad_request",
-		    "\"reason\" is at most 200 characters");
-	if (c->caller) {
-		if (ops[i].agent_only)
+	if (op == OP_AGENT_STATE) {
+		if (c->caller || c->agent[0] == '\0')
 			return ws_reply_error(c, id, "forbidden",
-			    "a caller may only hang up");
-		if (strcmp(call, c->call) != 0)
-			return ws_reply_error(c, id, "not_a_party",
-			    "no such call of yours");
-	} else if (c->agent[0] == '\0')
+			    "only an agent sets their state");
+		in.agent = c->agent;
+	} else if (!c->caller && c->agent[0] == '\0')
 		/* A supervisor is no party; they use the REST API. */
 		return ws_reply_error(c, id, "not_a_party",
 		    "only the call's agent and caller act on it here");
-	in = json_object();
-	if (ops[i].target) {
-		if ((agent == NULL) == (queue == NULL) ||
-		    !is_uuid(agent != NULL ? agent : queue)) {
-			json_decref(in);
-			return ws_reply_error(c, id, "bad_request", "call.transfer"
-			    " names an \"agent_id\" or a \"queue_id\"");
-		}
-		if (queue != NULL)
-			op = HUB_TRANSFER_QUEUE;
-		json_object_set_new(in, "target", json_string(agent != NULL ?
-		    agent : queue));
+	fields_init(&f);
+	if (op_in_parse(op, req, 0, &in, &f) != 0) {
+		e = json_array_get(f.errors, 0);
+		msg = json_sprintf("\"%s\" %s", json_string_value(json_object_get(
+		    e, "field")), json_string_value(json_object_get(e,
+		    "message")));
+		ws_reply_error(c, id, "bad_request", json_string_value(msg));
+		json_decref(msg);
+		fields_free(&f);
+		return;
 	}
-	json_object_set_new(in, "data", reason != NULL ?
-	    json_pack("{s:s}", "reason", reason) : json_object());
-	op_submit(c, id, op, c->company, call, c->caller ? NULL : c->agent,
-	    c->caller ? NULL : c->user, in);
-}
-
-static void
-agent_state(struct conn *c, json_t *req, json_t *id)
-{
-	const char	*st = json_string_value(json_object_get(req, "state"));
-	const char	*reason = json_string_value(json_object_get(req, "reason"));
-
-	if (c->caller || c->agent[0] == '\0')
-		return ws_reply_error(c, id, "forbidden",
-		    "only an agent sets their state");
-	if (st == NULL || (strcmp(st, "available") != 0 &&
-	    strcmp(st, "away") != 0 && strcmp(st, "offline") != 0))
-		return ws_reply_error(c, id, "bad_request",
-		    "\"state\" is available, away or offline");
-	if (reason != NULL && strlen(reason) > 100)
-		return ws_reply_error(c, id, "bad_request",
-		    "\"reason\" is at most 100 characters");
-	op_submit(c, id, OP_AGENT_STATE, c->company, NULL, c->agent, c->user,
-	    json_pack("{s:s,s:s?}", "state", st, "reason", reason));
+	fields_free(&f);
+	req = json_deep_copy(req);
+	json_object_del(req, "id");
+	if (op == OP_AGENT_STATE)
+		json_object_set_new(req, "agent_id", json_string(c->agent));
+	op_submit(c, id, op, c->company, c->caller ? NULL : c->user, req);
 }
 
 /* 1 if the message was about calls; answered. */
@@ -863,13 +838,9 @@ ws_signal_message(struct conn *c, const char *type, json_t *req, json_t *id)
 		relay(c, type, req, id);
 		return 1;
 	}
-	if (strcmp(type, "agent.state") == 0) {
-		agent_state(c, req, id);
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
-		if (strcmp(type, ops[i].type) == 0) {
-			call_op(c, i, req, id);
+	for (size_t i = 0; i < sizeof op_types / sizeof op_types[0]; i++) {
+		if (strcmp(type, op_types[i].type) == 0) {
+			op_message(c, op_types[i].op, req, id);
 			return 1;
 		}
 	}

@@ -1,0 +1,448 @@
+/*
+ * The operations table and its dispatcher (op.h): who may act, in which
+ * company, on what references, with which limits; the hub does the rest.
+ */
+#include <stdio.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "db.h"
+#include "call.h"
+#include "db-call.h"
+#include "db-agent.h"
+#include "hub.h"
+#include "ref.h"
+#include "validate.h"
+#include "op.h"
+
+#define USERS	(1u << ACTOR_USER)
+#define CALLERS	(1u << ACTOR_CALLER)
+#define SYSTEM	(1u << ACTOR_SYSTEM)
+#define ROOM	(OPT_REST | OPT_WS)
+
+const struct op_def ops[OP__COUNT] = {
+	[OP_CALL_ANSWER] = { "call.answer", OP_CALL_ANSWER, ROLE_AGENT, USERS,
+	    ROOM, OPK_CALL | OPK_REASON, 0, OPK_CALL },
+	[OP_CALL_REJECT] = { "call.reject", OP_CALL_REJECT, ROLE_AGENT, USERS,
+	    ROOM, OPK_CALL | OPK_REASON, 0, OPK_CALL },
+	[OP_CALL_HOLD] = { "call.hold", OP_CALL_HOLD, ROLE_AGENT, USERS, ROOM,
+	    OPK_CALL | OPK_REASON, 0, OPK_CALL },
+	[OP_CALL_RESUME] = { "call.resume", OP_CALL_RESUME, ROLE_AGENT, USERS,
+	    ROOM, OPK_CALL | OPK_REASON, 0, OPK_CALL },
+	[OP_CALL_HANGUP] = { "call.hangup", OP_CALL_HANGUP, ROLE_AGENT,
+	    USERS | CALLERS | SYSTEM, ROOM | OPT_INCOMING | OPT_TWILIO |
+	    OPT_DAEMON, OPK_CALL | OPK_REASON, 0, OPK_CALL },
+	[OP_CALL_WRAP] = { "call.wrap", OP_CALL_WRAP, ROLE_AGENT, USERS,
+	    OPT_REST, OPK_CALL | OPK_REASON | OPK_DISPOSITION | OPK_NOTES, 0,
+	    OPK_CALL },
+	[OP_CALL_ASSIGN] = { "call.assign", OP_CALL_ASSIGN, ROLE_MANAGER, USERS,
+	    OPT_REST, OPK_CALL | OPK_AGENT | OPK_REASON, OPK_AGENT,
+	    OPK_CALL | OPK_AGENT },
+	[OP_CALL_TRANSFER] = { "call.transfer", OP_CALL_TRANSFER, ROLE_AGENT,
+	    USERS, ROOM, OPK_CALL | OPK_AGENT | OPK_QUEUE | OPK_REASON,
+	    OPK_AGENT | OPK_QUEUE, OPK_CALL },
+	[OP_CALL_NEXT] = { "call.next", OP_CALL_NEXT, ROLE_AGENT, USERS,
+	    OPT_REST, 0, 0, 0 },
+	[OP_AGENT_STATE] = { "agent.state", OP_AGENT_STATE, ROLE_AGENT,
+	    USERS | SYSTEM, ROOM | OPT_DAEMON, OPK_AGENT | OPK_STATE |
+	    OPK_REASON, 0, OPK_AGENT | OPK_STATE },
+};
+
+/* Each input key: its name, and its limit (0 for a UUID). */
+static const struct {
+	unsigned	 key;
+	const char	*name;
+	size_t		 max;
+} keys[] = {
+	{ OPK_CALL, "call_id", 0 },
+	{ OPK_AGENT, "agent_id", 0 },
+	{ OPK_QUEUE, "queue_id", 0 },
+	{ OPK_REASON, "reason", 200 },
+	{ OPK_DISPOSITION, "disposition", 100 },
+	{ OPK_NOTES, "notes", 10000 },
+	{ OPK_STATE, "state", 16 },
+};
+#define NKEYS	(sizeof keys / sizeof keys[0])
+
+/* The hub's operation for each call operation. */
+static const enum hub_op hub_ops[] = {
+	[OP_CALL_ANSWER] = HUB_ANSWER,
+	[OP_CALL_REJECT] = HUB_REJECT,
+	[OP_CALL_HOLD] = HUB_HOLD,
+	[OP_CALL_RESUME] = HUB_RESUME,
+	[OP_CALL_HANGUP] = HUB_HANGUP,
+	[OP_CALL_WRAP] = HUB_WRAP,
+	[OP_CALL_ASSIGN] = HUB_ASSIGN,
+	[OP_CALL_TRANSFER] = HUB_TRANSFER_AGENT,
+};
+
+const struct op_def *
+op_find(const char *name)
+{
+	for (size_t i = 0; i < OP__COUNT; i++) {
+		if (strcmp(ops[i].name, name) == 0)
+			return &ops[i];
+	}
+	return NULL;
+}
+
+static const char **
+in_slot(struct op_in *in, unsigned key)
+{
+	switch (key) {
+	case OPK_CALL:		return &in->call;
+	case OPK_AGENT:		return &in->agent;
+	case OPK_QUEUE:		return &in->queue;
+	case OPK_REASON:	return &in->reason;
+	case OPK_DISPOSITION:	return &in->disposition;
+	default:		return &in->notes;
+	}
+}
+
+int
+op_in_parse(enum op_id id, json_t *o, int strict, struct op_in *in,
+    struct fields *f)
+{
+	const struct op_def	*d = &ops[id];
+	const char		*k, *s;
+	json_t			*v;
+	size_t			 i;
+	int			 n = fields_any(f);
+
+	if (o != NULL && !json_is_object(o)) {
+		fields_add(f, "body", "must be a JSON object");
+		return -1;
+	}
+	if (strict && o != NULL) {
+		json_object_foreach(o, k, v) {
+			for (i = 0; i < NKEYS; i++) {
+				if ((d->keys & keys[i].key) &&
+				    strcmp(keys[i].name, k) == 0)
+					break;
+			}
+			if (i == NKEYS)
+				fields_add(f, k, "is not a field of %s", d->name);
+		}
+	}
+	for (i = 0; i < NKEYS; i++) {
+		if ((d->keys & keys[i].key) == 0)
+			continue;
+		if (keys[i].key != OPK_STATE && *in_slot(in, keys[i].key)) {
+			/* Named by the path already. */
+			if (json_object_get(o, keys[i].name) != NULL)
+				fields_add(f, keys[i].name, "is given by the"
+				    " path");
+			continue;
+		}
+		if (field_string(o, keys[i].name, (d->required & keys[i].key)
+		    != 0, keys[i].max ? keys[i].max : 36, f, &s) != 1)
+			continue;
+		if (keys[i].key == OPK_STATE) {
+			if (agent_state_parse(s, &in->state) != 0 ||
+			    (in->state != AGENT_AVAILABLE &&
+			    in->state != AGENT_AWAY && in->state != AGENT_OFFLINE))
+				fields_add(f, "state", "must be available, away"
+				    " or offline");
+			continue;
+		}
+		if (keys[i].max == 0 && !is_uuid(s)) {
+			fields_add(f, keys[i].name, "must be a UUID");
+			continue;
+		}
+		*in_slot(in, keys[i].key) = s;
+	}
+	if (id == OP_AGENT_STATE && in->reason != NULL &&
+	    strlen(in->reason) > 100)
+		fields_add(f, "reason", "must be at most 100 characters");
+	if (id == OP_CALL_TRANSFER && (in->agent == NULL) == (in->queue == NULL))
+		fields_add(f, "agent_id", "name the agent (agent_id) or the"
+		    " queue (queue_id) to transfer to, one of them");
+	return fields_any(f) > n ? -1 : 0;
+}
+
+static void
+fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	out->status = status;
+	out->code = code;
+	va_start(ap, fmt);
+	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
+	va_end(ap);
+}
+
+static void
+fail_db(struct op_out *out, struct db *db)
+{
+	if (db->err == DB_DOWN)
+		fail(out, 503, "unavailable", "the database is unreachable;"
+		    " try again shortly");
+	else
+		fail(out, 500, "internal", "the request failed; the error has"
+		    " been logged");
+}
+
+/* The user's agent record in company into me: 1, 0 none, -1 error. */
+static int
+acting_agent(struct db *db, const struct actor *a, const char *company,
+    char me[UUID_LEN + 1])
+{
+	PGresult	*res;
+	int		 found;
+
+	me[0] = '\0';
+	if (a->kind != ACTOR_USER || a->user == NULL)
+		return 0;
+	if ((res = db_agent_by_user(db, a->user)) == NULL)
+		return -1;
+	found = PQntuples(res) == 1 && (company == NULL ||
+	    strcmp(PQgetvalue(res, 0, AGENT_C_COMPANY), company) == 0);
+	if (found)
+		strlcpy_(me, PQgetvalue(res, 0, AGENT_C_ID), UUID_LEN + 1);
+	PQclear(res);
+	return found;
+}
+
+/* The company acted in: the call's or the agent's, seen from a's scope. */
+static int
+op_company(struct db *db, const struct op_def *d, const struct actor *a,
+    const struct op_in *in, char company[UUID_LEN + 1], struct op_out *out)
+{
+	PGresult	*res;
+	int		 col;
+
+	if (d->id == OP_CALL_NEXT) {
+		if (a->company == NULL)
+			return fail(out, 403, "forbidden", "you are not set up"
+			    " as an agent"), -1;
+		strlcpy_(company, a->company, UUID_LEN + 1);
+		return 0;
+	}
+	if (d->id == OP_AGENT_STATE) {
+		res = db_agent_get(db, a->company, in->agent);
+		col = AGENT_C_COMPANY;
+	} else {
+		if (a->kind == ACTOR_CALLER && strcmp(in->call, a->call) != 0)
+			return fail(out, 404, "not_found", "no such call"), -1;
+		res = db_call_get(db, a->company, in->call);
+		col = CALL_C_COMPANY;
+	}
+	if (res == NULL)
+		return fail_db(out, db), -1;
+	if (PQntuples(res) == 0 || (d->id == OP_AGENT_STATE &&
+	    a->kind == ACTOR_USER && a->role == ROLE_AGENT &&
+	    (a->user == NULL || strcmp(PQgetvalue(res, 0, AGENT_C_USER),
+	    a->user) != 0))) {
+		PQclear(res);
+		fail(out, 404, "not_found", "no such %s", d->id ==
+		    OP_AGENT_STATE ? "agent" : "call");
+		return -1;
+	}
+	strlcpy_(company, PQgetvalue(res, 0, col), UUID_LEN + 1);
+	PQclear(res);
+	return 0;
+}
+
+/* Every reference of in, in company; -1 with out filled if one is not. */
+static int
+op_refs(struct db *db, const struct op_def *d, const char *company,
+    const struct op_in *in, struct op_out *out)
+{
+	static const struct {
+		unsigned	 key;
+		enum ref_kind	 kind;
+		const char	*field;
+	} refs[] = {
+		{ OPK_AGENT, REF_AGENT, "agent_id" },
+		{ OPK_QUEUE, REF_QUEUE, "queue_id" },
+	};
+	const char	*id;
+	int		 rc;
+
+	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+		if ((d->refs & refs[i].key) == 0)
+			continue;
+		id = refs[i].key == OPK_AGENT ? in->agent : in->queue;
+		if (id == NULL)
+			continue;
+		if ((rc = ref_one(db, company, refs[i].kind, id)) < 0)
+			return fail_db(out, db), -1;
+		if (rc == 0) {
+			out->field = refs[i].field;
+			fail(out, 422, "validation_failed", "no such %s",
+			    ref_name(refs[i].kind));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The event data an operation records: what it was given. */
+static json_t *
+op_data(const struct op_in *in)
+{
+	json_t	*o = json_object();
+
+	if (in->reason != NULL)
+		json_object_set_new(o, "reason", json_string(in->reason));
+	if (in->disposition != NULL)
+		json_object_set_new(o, "disposition",
+		    json_string(in->disposition));
+	if (in->notes != NULL)
+		json_object_set_new(o, "notes", json_string(in->notes));
+	if (in->agent != NULL)
+		json_object_set_new(o, "agent_id", json_string(in->agent));
+	if (in->queue != NULL)
+		json_object_set_new(o, "queue_id", json_string(in->queue));
+	return o;
+}
+
+static void
+hub_out(struct hub_result *r, int agent, struct op_out *out)
+{
+	enum call_state	 cs;
+	enum agent_state as;
+
+	if (r->status >= 400) {
+		fail(out, r->status, r->code, "%s", r->detail);
+		PQclear(r->row);
+		return;
+	}
+	out->status = r->status;
+	if (r->row == NULL)
+		return;
+	if (agent) {
+		out->obj = agent_json(r->row, 0);
+		if (agent_state_parse(PQgetvalue(r->row, 0, AGENT_C_STATE),
+		    &as) == 0)
+			out->state = agent_state_name(as);
+	} else {
+		out->obj = op_call_json(r->row, 0);
+		if (call_state_parse(PQgetvalue(r->row, 0, CALL_C_STATE),
+		    &cs) == 0)
+			out->state = call_state_name(cs);
+	}
+	PQclear(r->row);
+}
+
+void
+op_run(struct db *db, enum op_id id, const struct actor *a,
+    const struct op_in *in, struct op_out *out)
+{
+	const struct op_def	*d = &ops[id];
+	struct hub_call_op	 hop = { 0 };
+	struct hub_result	 r;
+	char			 company[UUID_LEN + 1], me[UUID_LEN + 1];
+	int			 n;
+
+	memset(out, 0, sizeof *out);
+	if ((d->actors & (1u << a->kind)) == 0)
+		return fail(out, 403, "forbidden", "%s is not allowed here",
+		    d->name);
+	if (a->kind == ACTOR_USER && a->role < d->min_role)
+		return fail(out, 403, "forbidden", "this needs the %s role",
+		    role_name(d->min_role));
+	if (op_company(db, d, a, in, company, out) != 0)
+		return;
+	if ((n = acting_agent(db, a, company, me)) < 0)
+		return fail_db(out, db);
+	/*
+	 * Who the hub sees acting: the agent for answer, reject and next;
+	 * an agent on its own calls; managers, webhooks and the daemon as
+	 * themselves (hub_call_op.agent NULL).
+	 */
+	if (a->kind == ACTOR_USER && n == 0 && (a->role == ROLE_AGENT ||
+	    id == OP_CALL_ANSWER || id == OP_CALL_REJECT || id == OP_CALL_NEXT))
+		return fail(out, 403, "forbidden", "you are not set up as an"
+		    " agent");
+	if (op_refs(db, d, company, in, out) != 0)
+		return;
+	switch (id) {
+	case OP_CALL_NEXT:
+		hub_next(db, company, me, &r);
+		return hub_out(&r, 0, out);
+	case OP_AGENT_STATE:
+		hub_availability(db, company, in->agent, in->state,
+		    in->reason, &r);
+		return hub_out(&r, 1, out);
+	default:
+		break;
+	}
+	hop.op = hub_ops[id];
+	if (id == OP_CALL_TRANSFER && in->queue != NULL)
+		hop.op = HUB_TRANSFER_QUEUE;
+	hop.company = company;
+	hop.call = in->call;
+	hop.actor = a->kind == ACTOR_USER ? a->user : NULL;
+	hop.agent = n == 1 && (a->role == ROLE_AGENT || id == OP_CALL_ANSWER ||
+	    id == OP_CALL_REJECT) ? me : NULL;
+	hop.target = in->queue != NULL ? in->queue : in->agent;
+	hop.data = op_data(in);
+	hub_call(db, &hop, &r);
+	json_decref(hop.data);
+	hub_out(&r, 0, out);
+}
+
+void
+op_out_free(struct op_out *out)
+{
+	json_decref(out->obj);
+	out->obj = NULL;
+}
+
+json_t *
+op_call_json(const PGresult *res, int r)
+{
+	json_t	*o = call_json(res, r);
+	int	 pos, ewt;
+
+	if (hub_position(PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0) {
+		json_object_set_new(o, "position", json_integer(pos));
+		json_object_set_new(o, "estimated_wait", ewt < 0 ? json_null() :
+		    json_integer(ewt));
+	}
+	return o;
+}
+
+json_t *
+op_table_json(void)
+{
+	static const char *const actor_names[] = { "user", "caller", "system" };
+	static const char *const transport_names[] = { "rest", "ws",
+	    "incoming", "twilio", "daemon" };
+	json_t	*items = json_array(), *o, *k, *rf, *ac, *tr;
+
+	for (size_t i = 0; i < OP__COUNT; i++) {
+		k = json_array();
+		rf = json_array();
+		ac = json_array();
+		tr = json_array();
+		for (size_t j = 0; j < NKEYS; j++) {
+			if (ops[i].keys & keys[j].key)
+				json_array_append_new(k, json_string(keys[j].name));
+			if (ops[i].refs & keys[j].key)
+				json_array_append_new(rf, json_string(keys[j].name));
+		}
+		for (size_t j = 0; j < 3; j++) {
+			if (ops[i].actors & (1u << j))
+				json_array_append_new(ac, json_string(actor_names[j]));
+		}
+		for (size_t j = 0; j < 5; j++) {
+			if (ops[i].transports & (1u << j))
+				json_array_append_new(tr,
+				    json_string(transport_names[j]));
+		}
+		o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "name", ops[i].name,
+		    "min_role", role_name(ops[i].min_role), "actors", ac,
+		    "transports", tr, "keys", k, "references", rf);
+		json_array_append_new(items, o);
+	}
+	return items;
+}

@@ -1,0 +1,128 @@
+/*
+ * The operations layer: each action on live call-center state is one
+ * entry of a table (op.c), whatever transport asked for it. REST routes,
+ * WebSocket message types, the widget, Twilio and incoming webhooks are
+ * thin adapters: they fill a typed input and name the entry; the
+ * dispatcher checks who acts (role, party to the call), resolves every
+ * reference in the company acted in (ref.h), and hands the decision to the
+ * hub, which commits it before it changes live state. Limits live once, in
+ * op_in_parse().
+ */
+#ifndef OP_H
+#define OP_H
+
+#include <jansson.h>
+
+#include "http.h"
+#include "acd.h"
+
+struct db;
+
+enum op_id {
+	OP_CALL_ANSWER,
+	OP_CALL_REJECT,
+	OP_CALL_HOLD,
+	OP_CALL_RESUME,
+	OP_CALL_HANGUP,
+	OP_CALL_WRAP,
+	OP_CALL_ASSIGN,
+	OP_CALL_TRANSFER,
+	OP_CALL_NEXT,
+	OP_AGENT_STATE,
+	OP__COUNT
+};
+
+/* The transports that map an operation (for docs and the tests). */
+enum op_transport {
+	OPT_REST = 0x1,
+	OPT_WS = 0x2,		/* an agent's or a caller's socket */
+	OPT_INCOMING = 0x4,	/* incoming webhooks */
+	OPT_TWILIO = 0x8,
+	OPT_DAEMON = 0x10,	/* the daemon itself (a socket that dropped) */
+};
+
+enum actor_kind {
+	ACTOR_USER,		/* a signed-in user, or the local admin */
+	ACTOR_CALLER,		/* a website caller on a widget socket */
+	ACTOR_SYSTEM,		/* a verified webhook, or the daemon: acts
+				   for the company as a manager would */
+};
+
+struct actor {
+	enum actor_kind	 kind;
+	enum role	 role;		/* ACTOR_USER */
+	const char	*user;		/* user id; NULL for the local admin */
+	const char	*company;	/* NULL: an admin, every company */
+	const char	*call;		/* ACTOR_CALLER: the caller's own call */
+};
+
+/* What an operation takes; every field optional but for the entry's. */
+struct op_in {
+	const char	*call;		/* call_id: the call acted on */
+	const char	*agent;		/* agent_id: to assign or transfer to;
+					   for OP_AGENT_STATE the agent */
+	const char	*queue;		/* queue_id: to transfer to */
+	const char	*reason;
+	const char	*disposition;
+	const char	*notes;
+	enum agent_state state;		/* OP_AGENT_STATE */
+};
+
+/* What it answers. */
+struct op_out {
+	int		 status;	/* HTTP status */
+	const char	*code;		/* problem code when status >= 400 */
+	char		 detail[160];
+	const char	*field;		/* 422: the input field at fault */
+	json_t		*obj;		/* the call or agent, as the API shows
+					   it; NULL for 204 */
+	const char	*state;		/* its state's name */
+};
+
+struct op_def {
+	const char	*name;		/* "call.answer", as in docs/ws.md */
+	enum op_id	 id;
+	enum role	 min_role;	/* for users */
+	unsigned	 actors;	/* 1 << enum actor_kind */
+	unsigned	 transports;	/* enum op_transport */
+	unsigned	 keys;		/* enum op_key: what op_in_parse takes */
+	unsigned	 refs;		/* the keys that are references */
+	unsigned	 required;	/* keys that must be given */
+};
+
+enum op_key {
+	OPK_CALL = 0x1,
+	OPK_AGENT = 0x2,
+	OPK_QUEUE = 0x4,
+	OPK_REASON = 0x8,
+	OPK_DISPOSITION = 0x10,
+	OPK_NOTES = 0x20,
+	OPK_STATE = 0x40,
+};
+
+extern const struct op_def	ops[OP__COUNT];
+
+/* The entry of a name ("call.hold"); NULL if none. */
+const struct op_def *op_find(const char *name);
+
+/*
+ * Fill in from a JSON object (a REST body, a WebSocket message): only the
+ * entry's keys, each within its limits. Strings are borrowed from o. Keys
+ * that the entry does not take are errors when strict (REST bodies). 0, or
+ * -1 with errors added to f.
+ */
+int	op_in_parse(enum op_id, json_t *o, int strict, struct op_in *,
+	    struct fields *f);
+
+/* Run an operation; out->obj is the caller's (op_out_free). */
+void	op_run(struct db *, enum op_id, const struct actor *,
+	    const struct op_in *, struct op_out *);
+void	op_out_free(struct op_out *);
+
+/* A call's JSON with its live position while it waits. */
+json_t	*op_call_json(const PGresult *, int row);
+
+/* The table as JSON, for calldockerd --operations and the tests. */
+json_t	*op_table_json(void);
+
+#endif

@@ -1,0 +1,81 @@
+/* The reference resolver: ids named in a request, found in one company. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "db.h"
+#include "ref.h"
+
+/*
+ * Each kind: the first of $2's ids (a uuid[]) that is not a row of the
+ * table in company $1, by its position; no row when all are.
+ */
+#define MISSING(table) "SELECT u.i FROM unnest($2::uuid[]) WITH ORDINALITY" \
+	" AS u(id, i) WHERE NOT EXISTS (SELECT 1 FROM " table " t" \
+	" WHERE t.id = u.id AND t.company_id = $1::uuid) ORDER BY u.i LIMIT 1"
+
+static struct {
+	const char	*name;
+	struct db_stmt	 st;
+} kinds[REF__COUNT] = {
+	[REF_AGENT] = { "agent", { .sql = MISSING("agents") } },
+	[REF_QUEUE] = { "queue", { .sql = MISSING("queues") } },
+	[REF_USER] = { "user", { .sql = MISSING("users") } },
+	[REF_IVR_FLOW] = { "flow", { .sql = MISSING("ivr_flows") } },
+};
+
+const char *
+ref_name(enum ref_kind k)
+{
+	return kinds[k].name;
+}
+
+int
+ref_check(struct db *db, const char *company, enum ref_kind k,
+    const char *const *ids, int n, int *bad)
+{
+	PGresult	*res;
+	const char	*p[2];
+	char		*arr, *end;
+	size_t		 len = 3;
+	int		 rc;
+
+	*bad = -1;
+	if (n == 0)
+		return 1;
+	if (company == NULL) {	/* no company: nothing is in it */
+		*bad = 0;
+		return 0;
+	}
+	/* A PostgreSQL array literal; UUIDs need no quoting. */
+	for (int i = 0; i < n; i++)
+		len += strlen(ids[i]) + 1;
+	arr = end = xmalloc(len);
+	*end++ = '{';
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ids[i]);
+
+		memcpy(end, ids[i], l);
+		end += l;
+		*end++ = i + 1 < n ? ',' : '}';
+	}
+	*end = '\0';
+	p[0] = company;
+	p[1] = arr;
+	res = db_run(db, &kinds[k].st, 2, p);
+	free(arr);
+	if (res == NULL)
+		return -1;
+	if ((rc = PQntuples(res) == 0) == 0)
+		*bad = atoi(PQgetvalue(res, 0, 0)) - 1;
+	PQclear(res);
+	return rc;
+}
+
+int
+ref_one(struct db *db, const char *company, enum ref_kind k, const char *id)
+{
+	int	 bad;
+
+	return ref_check(db, company, k, &id, 1, &bad);
+}

@@ -1,0 +1,33 @@
+/*
+ * The reference resolver: every id a request names in its body (an agent
+ * to assign, a queue to transfer to, a queue's members, an overflow queue)
+ * is looked up in the company the request acts in, and only there. An id
+ * of another company is answered exactly like one that does not exist.
+ */
+#ifndef REF_H
+#define REF_H
+
+struct db;
+
+enum ref_kind {
+	REF_AGENT,
+	REF_QUEUE,
+	REF_USER,
+	REF_IVR_FLOW,
+	REF__COUNT
+};
+
+/* "agent", "queue", ...: for messages ("no such agent"). */
+const char	*ref_name(enum ref_kind);
+
+/*
+ * Are all n ids (UUIDs, checked by the caller) of kind in company? 1 yes,
+ * 0 no (*bad is the index of the first that is not), -1 database error.
+ */
+int		 ref_check(struct db *, const char *company, enum ref_kind,
+		    const char *const *ids, int n, int *bad);
+/* One id; the same answers. */
+int		 ref_one(struct db *, const char *company, enum ref_kind,
+		    const char *id);
+
+#endif
