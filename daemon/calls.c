@@ -355,30 +355,16 @@ calls_next(struct hctx *h)
 int
 calls_action(struct hctx *h)
 {
-	static const struct {
-		const char	*verb;
-		enum op_id	 op;
-	} verbs[] = {
-		{ "answer", OP_CALL_ANSWER },
-		{ "reject", OP_CALL_REJECT },
-		{ "hold", OP_CALL_HOLD },
-		{ "resume", OP_CALL_RESUME },
-		{ "hangup", OP_CALL_HANGUP },
-		{ "wrap", OP_CALL_WRAP },
-		{ "assign", OP_CALL_ASSIGN },
-		{ "transfer", OP_CALL_TRANSFER },
-	};
 	struct op_in	 in = { .call = h->req->params[0] };
 	const char	*path = h->req->path, *end = path + strlen(path), *verb;
+	const struct op_def *d;
 
 	if (end > path && end[-1] == '/')
 		end--;
 	for (verb = end; verb > path && verb[-1] != '/'; verb--)
 		;
-	for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-		if (strlen(verbs[i].verb) == (size_t)(end - verb) &&
-		    strncmp(verbs[i].verb, verb, end - verb) == 0)
-			return rest_op(h, verbs[i].op, &in);
-	}
-	return resp_problem(h->resp, 404, "not_found", "no such resource");
+	if ((d = op_by_rest(verb, end - verb)) == NULL ||
+	    d->id == OP_AGENT_STATE)
+		return resp_problem(h->resp, 404, "not_found", "no such resource");
+	return rest_op(h, d->id, &in);
 }

@@ -22,6 +22,7 @@
 #include "xmalloc.h"
 #include "log.h"
 #include "version.h"
+#include "op.h"
 #include "daemon.h"
 #include "db.h"
 #include "revoke.h"
@@ -43,6 +44,7 @@ usage(FILE *f)
 	    "                   [--database-url URL] [--data-dir DIR]\n"
 	    "                   [--log-level error|warn|info|debug] [--log-format text|json]\n"
 	    "                   [--set KEY=VALUE] [--check-config] [--version]\n"
+	    "       calldockerd --operations\n"
 	    "Every setting is also a key of the YAML config file and an environment\n"
 	    "variable CALLDOCKER_<KEY>; see calldockerd(8).\n");
 }
@@ -222,6 +224,7 @@ static const struct option longopts[] = {
 	{ "set", required_argument, NULL, 'S' },
 	{ "check-config", no_argument, NULL, 'n' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "operations", no_argument, NULL, 'O' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -248,6 +251,11 @@ main(int argc, char **argv)
 			check = 1;
 		else if (ch == 'V') {
 			printf("calldockerd %s\n", CALLDOCKER_VERSION);
+			return 0;
+		} else if (ch == 'O') {
+			/* The operations table (op.h), for docs and tests. */
+			json_dumpf(op_table_json(), stdout, JSON_INDENT(2));
+			putchar('\n');
 			return 0;
 		} else if (ch == 'h') {
 			usage(stdout);

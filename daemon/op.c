@@ -22,32 +22,53 @@
 #define SYSTEM	(1u << ACTOR_SYSTEM)
 #define ROOM	(OPT_REST | OPT_WS)
 
+/* REST routes are POST /api/calls/:id/<rest> (availability: PUT
+ * /api/agents/:id/availability; next: GET /api/calls/queue/next). */
 const struct op_def ops[OP__COUNT] = {
-	[OP_CALL_ANSWER] = { "call.answer", OP_CALL_ANSWER, ROLE_AGENT, USERS,
-	    ROOM, OPK_CALL | OPK_REASON, 0, OPK_CALL },
-	[OP_CALL_REJECT] = { "call.reject", OP_CALL_REJECT, ROLE_AGENT, USERS,
-	    ROOM, OPK_CALL | OPK_REASON, 0, OPK_CALL },
-	[OP_CALL_HOLD] = { "call.hold", OP_CALL_HOLD, ROLE_AGENT, USERS, ROOM,
-	    OPK_CALL | OPK_REASON, 0, OPK_CALL },
-	[OP_CALL_RESUME] = { "call.resume", OP_CALL_RESUME, ROLE_AGENT, USERS,
-	    ROOM, OPK_CALL | OPK_REASON, 0, OPK_CALL },
-	[OP_CALL_HANGUP] = { "call.hangup", OP_CALL_HANGUP, ROLE_AGENT,
-	    USERS | CALLERS | SYSTEM, ROOM | OPT_INCOMING | OPT_TWILIO |
-	    OPT_DAEMON, OPK_CALL | OPK_REASON, 0, OPK_CALL },
-	[OP_CALL_WRAP] = { "call.wrap", OP_CALL_WRAP, ROLE_AGENT, USERS,
-	    OPT_REST, OPK_CALL | OPK_REASON | OPK_DISPOSITION | OPK_NOTES, 0,
-	    OPK_CALL },
-	[OP_CALL_ASSIGN] = { "call.assign", OP_CALL_ASSIGN, ROLE_MANAGER, USERS,
-	    OPT_REST, OPK_CALL | OPK_AGENT | OPK_REASON, OPK_AGENT,
-	    OPK_CALL | OPK_AGENT },
-	[OP_CALL_TRANSFER] = { "call.transfer", OP_CALL_TRANSFER, ROLE_AGENT,
-	    USERS, ROOM, OPK_CALL | OPK_AGENT | OPK_QUEUE | OPK_REASON,
-	    OPK_AGENT | OPK_QUEUE, OPK_CALL },
-	[OP_CALL_NEXT] = { "call.next", OP_CALL_NEXT, ROLE_AGENT, USERS,
-	    OPT_REST, 0, 0, 0 },
-	[OP_AGENT_STATE] = { "agent.state", OP_AGENT_STATE, ROLE_AGENT,
-	    USERS | SYSTEM, ROOM | OPT_DAEMON, OPK_AGENT | OPK_STATE |
-	    OPK_REASON, 0, OPK_AGENT | OPK_STATE },
+	[OP_CALL_ANSWER] = { .name = "call.answer", .id = OP_CALL_ANSWER,
+	    .rest = "answer", .ws = "call.accept", .min_role = ROLE_AGENT,
+	    .actors = USERS, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	[OP_CALL_REJECT] = { .name = "call.reject", .id = OP_CALL_REJECT,
+	    .rest = "reject", .ws = "call.reject", .min_role = ROLE_AGENT,
+	    .actors = USERS, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	[OP_CALL_HOLD] = { .name = "call.hold", .id = OP_CALL_HOLD,
+	    .rest = "hold", .ws = "call.hold", .min_role = ROLE_AGENT,
+	    .actors = USERS, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	[OP_CALL_RESUME] = { .name = "call.resume", .id = OP_CALL_RESUME,
+	    .rest = "resume", .ws = "call.resume", .min_role = ROLE_AGENT,
+	    .actors = USERS, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	[OP_CALL_HANGUP] = { .name = "call.hangup", .id = OP_CALL_HANGUP,
+	    .rest = "hangup", .ws = "call.hangup", .min_role = ROLE_AGENT,
+	    .actors = USERS | CALLERS | SYSTEM,
+	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO | OPT_DAEMON,
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	[OP_CALL_WRAP] = { .name = "call.wrap", .id = OP_CALL_WRAP,
+	    .rest = "wrap", .min_role = ROLE_AGENT,
+	    .actors = USERS, .transports = OPT_REST,
+	    .keys = OPK_CALL | OPK_REASON | OPK_DISPOSITION | OPK_NOTES,
+	    .required = OPK_CALL },
+	[OP_CALL_ASSIGN] = { .name = "call.assign", .id = OP_CALL_ASSIGN,
+	    .rest = "assign", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST,
+	    .keys = OPK_CALL | OPK_AGENT | OPK_REASON, .refs = OPK_AGENT,
+	    .required = OPK_CALL | OPK_AGENT },
+	[OP_CALL_TRANSFER] = { .name = "call.transfer", .id = OP_CALL_TRANSFER,
+	    .rest = "transfer", .ws = "call.transfer", .min_role = ROLE_AGENT,
+	    .actors = USERS, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_AGENT | OPK_QUEUE | OPK_REASON,
+	    .refs = OPK_AGENT | OPK_QUEUE, .required = OPK_CALL },
+	[OP_CALL_NEXT] = { .name = "call.next", .id = OP_CALL_NEXT,
+	    .min_role = ROLE_AGENT, .actors = USERS, .transports = OPT_REST },
+	[OP_AGENT_STATE] = { .name = "agent.state", .id = OP_AGENT_STATE,
+	    .rest = "availability", .ws = "agent.state",
+	    .min_role = ROLE_AGENT, .actors = USERS | SYSTEM,
+	    .transports = ROOM | OPT_DAEMON,
+	    .keys = OPK_AGENT | OPK_STATE | OPK_REASON,
+	    .required = OPK_AGENT | OPK_STATE },
 };
 
 /* Each input key: its name, and its limit (0 for a UUID). */
@@ -79,10 +100,21 @@ static const enum hub_op hub_ops[] = {
 };
 
 const struct op_def *
-op_find(const char *name)
+op_by_rest(const char *segment, size_t len)
 {
 	for (size_t i = 0; i < OP__COUNT; i++) {
-		if (strcmp(ops[i].name, name) == 0)
+		if (ops[i].rest != NULL && strlen(ops[i].rest) == len &&
+		    strncmp(ops[i].rest, segment, len) == 0)
+			return &ops[i];
+	}
+	return NULL;
+}
+
+const struct op_def *
+op_by_ws(const char *type)
+{
+	for (size_t i = 0; i < OP__COUNT; i++) {
+		if (ops[i].ws != NULL && strcmp(ops[i].ws, type) == 0)
 			return &ops[i];
 	}
 	return NULL;
@@ -439,7 +471,8 @@ op_table_json(void)
 				json_array_append_new(tr,
 				    json_string(transport_names[j]));
 		}
-		o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "name", ops[i].name,
+		o = json_pack("{s:s,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o}", "name",
+		    ops[i].name, "rest", ops[i].rest, "ws", ops[i].ws,
 		    "min_role", role_name(ops[i].min_role), "actors", ac,
 		    "transports", tr, "keys", k, "references", rf);
 		json_array_append_new(items, o);

@@ -12,6 +12,7 @@
 #define OP_H
 
 #include <jansson.h>
+#include <libpq-fe.h>
 
 #include "http.h"
 #include "acd.h"
@@ -80,8 +81,10 @@ struct op_out {
 };
 
 struct op_def {
-	const char	*name;		/* "call.answer", as in docs/ws.md */
+	const char	*name;		/* "call.answer" */
 	enum op_id	 id;
+	const char	*rest;		/* its route's last segment, or NULL */
+	const char	*ws;		/* its WebSocket message type, or NULL */
 	enum role	 min_role;	/* for users */
 	unsigned	 actors;	/* 1 << enum actor_kind */
 	unsigned	 transports;	/* enum op_transport */
@@ -102,8 +105,10 @@ enum op_key {
 
 extern const struct op_def	ops[OP__COUNT];
 
-/* The entry of a name ("call.hold"); NULL if none. */
-const struct op_def *op_find(const char *name);
+/* The entry of a route's last segment ("hold"), or of a WebSocket message
+ * type ("call.accept"); NULL if none. */
+const struct op_def *op_by_rest(const char *segment, size_t len);
+const struct op_def *op_by_ws(const char *type);
 
 /*
  * Fill in from a JSON object (a REST body, a WebSocket message): only the

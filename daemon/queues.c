@@ -10,6 +10,7 @@
 #include "db-queue.h"
 #include "validate.h"
 #include "hub.h"
+#include "ref.h"
 #include "audit.h"
 
 static const char *const queue_keys[] = {
@@ -193,6 +194,49 @@ queues_get(struct hctx *h)
 	return queue_answer(h, h->req->params[0], 200);
 }
 
+/*
+ * The queue's references (its members, its overflow queue) are the
+ * company's: 1, 0 with a 422 answered, -1 on a database error.
+ */
+static int
+queue_refs(struct hctx *h, const char *company, const struct queue_input *in)
+{
+	json_t		*members = json_object_get(h->req->body, "members"), *m;
+	const char	**ids;
+	struct fields	 f;
+	size_t		 i, n = in->members != NULL ?
+			    json_array_size(members) : 0;
+	int		 rc, bad;
+
+	if (in->f.overflow_queue != NULL) {
+		if ((rc = ref_one(h->db, company, REF_QUEUE,
+		    in->f.overflow_queue)) != 1)
+			goto refused;
+	}
+	ids = xcalloc(n + 1, sizeof *ids);
+	json_array_foreach(members, i, m) {
+		if (i < n)
+			ids[i] = json_string_value(json_object_get(m,
+			    "agent_id"));
+	}
+	rc = ref_check(h->db, company, REF_AGENT, ids, (int)n, &bad);
+	free(ids);
+	if (rc != 0)
+		return rc;
+	fields_init(&f);
+	fields_add(&f, "members", "no such agent: %s", json_string_value(
+	    json_object_get(json_array_get(members, bad), "agent_id")));
+	resp_invalid(h->resp, &f);
+	return 0;
+refused:
+	if (rc < 0)
+		return rc;
+	fields_init(&f);
+	fields_add(&f, "overflow_queue_id", "no such queue");
+	resp_invalid(h->resp, &f);
+	return 0;
+}
+
 /* Write the queue (create when id is NULL) and its members in one go. */
 static int
 queue_write(struct hctx *h, const char *id)
@@ -200,7 +244,7 @@ queue_write(struct hctx *h, const char *id)
 	struct queue_input	 in;
 	PGresult		*res = NULL;
 	char			*qid = NULL, *company = NULL;
-	int			 rc = -1;
+	int			 rc = -1, refs;
 
 	if (queue_input(h, id == NULL, &in) != 0)
 		return -1;
@@ -217,6 +261,12 @@ queue_write(struct hctx *h, const char *id)
 	}
 	qid = xstrdup(PQgetvalue(res, 0, QUEUE_C_ID));
 	company = xstrdup(PQgetvalue(res, 0, QUEUE_C_COMPANY));
+	if ((refs = queue_refs(h, company, &in)) < 0)
+		goto fail;
+	if (refs == 0) {
+		db_rollback(h->db);
+		goto out;
+	}
 	if ((in.members != NULL && db_queue_set_members(h->db, company, qid,
 	    in.members) < 0) || audit(h->db, h->req, company, id ? "update" :
 	    "create", "queue", qid, json_deep_copy(h->req->body)) != 0 ||

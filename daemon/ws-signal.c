@@ -779,20 +779,6 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	}
 }
 
-/* The message types that are operations (op.h), by their entry. */
-static const struct {
-	const char	*type;
-	enum op_id	 op;
-} op_types[] = {
-	{ "call.accept", OP_CALL_ANSWER },
-	{ "call.reject", OP_CALL_REJECT },
-	{ "call.hold", OP_CALL_HOLD },
-	{ "call.resume", OP_CALL_RESUME },
-	{ "call.transfer", OP_CALL_TRANSFER },
-	{ "call.hangup", OP_CALL_HANGUP },
-	{ "agent.state", OP_AGENT_STATE },
-};
-
 /* An operation's message: its input checked here, run on a job. */
 static void
 op_message(struct conn *c, enum op_id op, json_t *req, json_t *id)
@@ -833,16 +819,16 @@ op_message(struct conn *c, enum op_id op, json_t *req, json_t *id)
 int
 ws_signal_message(struct conn *c, const char *type, json_t *req, json_t *id)
 {
+	const struct op_def	*d;
+
 	if (strcmp(type, "sdp.offer") == 0 || strcmp(type, "sdp.answer") == 0 ||
 	    strcmp(type, "ice.candidate") == 0) {
 		relay(c, type, req, id);
 		return 1;
 	}
-	for (size_t i = 0; i < sizeof op_types / sizeof op_types[0]; i++) {
-		if (strcmp(type, op_types[i].type) == 0) {
-			op_message(c, op_types[i].op, req, id);
-			return 1;
-		}
+	if ((d = op_by_ws(type)) != NULL) {
+		op_message(c, d->id, req, id);
+		return 1;
 	}
 	return 0;
 }
