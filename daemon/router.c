@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "log.h"
 #include "router.h"
 #include "handlers.h"
 #include "db.h"
@@ -268,7 +269,14 @@ router_run(struct hctx *h)
 			return;
 		}
 	}
-	h->req->route->handler(h);
+	/* A handler that failed without answering: never an empty 200. */
+	if (h->req->route->handler(h) != 0 && h->resp->status == 0 &&
+	    (h->req->route->flags & ROUTE_STREAM) == 0) {
+		log_warn("router: %s failed without an answer",
+		    h->req->route->pattern);
+		resp_problem(h->resp, 500, "internal", "the request failed; the"
+		    " error has been logged");
+	}
 }
 
 int
