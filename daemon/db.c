@@ -32,12 +32,16 @@ db_init(struct db *db, const char *url)
 	db->url = url;
 }
 
+/* Statements live on the connection: they go with it. */
 void
 db_close(struct db *db)
 {
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	free(db->prepared);
+	db->prepared = NULL;
+	db->nprepared = 0;
 }
 
 static void
@@ -64,7 +68,6 @@ db_ensure(struct db *db)
 	if (now < db->retry_at)
 		return -1;
 	db_close(db);
-	memset(db->prepared, 0, sizeof db->prepared);
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		/* libpq's message names host and user, never the password. */
@@ -114,6 +117,22 @@ db_ok(PGresult *res)
 	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
 
+/*
+ * Make room for statement id in this connection's table. The table belongs
+ * to the one thread that owns the struct db; only ids are shared.
+ */
+static void
+db_grow(struct db *db, size_t id)
+{
+	size_t	 n = db->nprepared ? db->nprepared : 128;
+
+	while (n <= id)
+		n *= 2;
+	db->prepared = xrealloc(db->prepared, n);
+	memset(db->prepared + db->nprepared, 0, n - db->nprepared);
+	db->nprepared = n;
+}
+
 PGresult *
 db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 {
@@ -135,8 +154,8 @@ db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 			fresh = zero;
 		id = fresh;
 	}
-	if (id >= (int)sizeof db->prepared)
-		fatal("database: too many statements");
+	if ((size_t)id >= db->nprepared)
+		db_grow(db, (size_t)id);
 	snprintf(name, sizeof name, "s%d", id);
 	if (db->batch != NULL) {
 		int prepare = !db->prepared[id];

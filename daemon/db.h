@@ -22,7 +22,8 @@ struct db {
 	PGconn		*conn;
 	const char	*url;
 	time_t		 retry_at;	/* no reconnect before this */
-	unsigned char	 prepared[256];	/* by statement id */
+	unsigned char	*prepared;	/* by statement id; grown on demand */
+	size_t		 nprepared;
 	enum db_error	 err;
 	char		 constraint[64];	/* violated constraint name */
 	struct batch	*batch;		/* set while running a pipelined batch */
