@@ -15,14 +15,6 @@
 
 #define RETRY_SECONDS	1
 
-struct migration {
-	const char	*name;
-	const char	*sql;
-};
-/* Generated from sql/NNN_name.sql by scripts/embed-sql.sh. */
-extern const struct migration	migrations[];
-extern const size_t		nmigrations;
-
 static int	next_stmt_id = 1;
 
 void
@@ -32,12 +24,16 @@ db_init(struct db *db, const char *url)
 	db->url = url;
 }
 
+/* Statements live on the connection: they go with it. */
 void
 db_close(struct db *db)
 {
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	free(db->prepared);
+	db->prepared = NULL;
+	db->nprepared = 0;
 }
 
 static void
@@ -64,7 +60,6 @@ db_ensure(struct db *db)
 	if (now < db->retry_at)
 		return -1;
 	db_close(db);
-	memset(db->prepared, 0, sizeof db->prepared);
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		/* libpq's message names host and user, never the password. */
@@ -114,6 +109,22 @@ db_ok(PGresult *res)
 	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
 }
 
+/*
+ * Make room for statement id in this connection's table. The table belongs
+ * to the one thread that owns the struct db; only ids are shared.
+ */
+static void
+db_grow(struct db *db, size_t id)
+{
+	size_t	 n = db->nprepared ? db->nprepared : 128;
+
+	while (n <= id)
+		n *= 2;
+	db->prepared = xrealloc(db->prepared, n);
+	memset(db->prepared + db->nprepared, 0, n - db->nprepared);
+	db->nprepared = n;
+}
+
 PGresult *
 db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 {
@@ -135,8 +146,8 @@ db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 			fresh = zero;
 		id = fresh;
 	}
-	if (id >= (int)sizeof db->prepared)
-		fatal("database: too many statements");
+	if ((size_t)id >= db->nprepared)
+		db_grow(db, (size_t)id);
 	snprintf(name, sizeof name, "s%d", id);
 	if (db->batch != NULL) {
 		int prepare = !db->prepared[id];
@@ -233,70 +244,4 @@ const char *
 db_get(const PGresult *res, int r, int c)
 {
 	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
-}
-
-int
-db_migrate(struct db *db, char **cause)
-{
-	PGresult	*res;
-	int		 rc = -1;
-
-	if (db_ensure(db) != 0) {
-		*cause = xstrdup("database unreachable");
-		return -1;
-	}
-	res = PQexec(db->conn,
-	    "SELECT pg_advisory_lock(hashtext('calldocker.migrations'));"
-	    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version text PRIMARY KEY,"
-	    " applied_at timestamptz NOT NULL DEFAULT now())");
-	if (!db_ok(res)) {
-		*cause = xstrdup(PQresultErrorMessage(res));
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-
-	for (size_t i = 0; i < nmigrations; i++) {
-		const char	*name = migrations[i].name;
-		const char	*p[1] = { name };
-
-		res = PQexecParams(db->conn, "SELECT 1 FROM schema_migrations"
-		    " WHERE version = $1", 1, NULL, p, NULL, NULL, 0);
-		if (!db_ok(res))
-			goto fail;
-		if (PQntuples(res) == 1) {
-			PQclear(res);
-			continue;
-		}
-		PQclear(res);
-		res = PQexec(db->conn, "BEGIN");
-		PQclear(res);
-		res = PQexec(db->conn, migrations[i].sql);
-		if (!db_ok(res))
-			goto fail;
-		PQclear(res);
-		res = PQexecParams(db->conn, "INSERT INTO schema_migrations"
-		    " (version) VALUES ($1)", 1, NULL, p, NULL, NULL, 0);
-		if (!db_ok(res))
-			goto fail;
-		PQclear(res);
-		res = PQexec(db->conn, "COMMIT");
-		if (!db_ok(res))
-			goto fail;
-		PQclear(res);
-		log_info("database: applied migration %s", name);
-	}
-	rc = 0;
-	res = NULL;
-fail:
-	if (rc != 0) {
-		*cause = xasprintf("migration failed: %s",
-		    res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
-		PQclear(res);
-		PQclear(PQexec(db->conn, "ROLLBACK"));
-	}
-	PQclear(PQexec(db->conn, "SELECT pg_advisory_unlock("
-	    "hashtext('calldocker.migrations'))"));
-	return rc;
 }

@@ -22,7 +22,8 @@ struct db {
 	PGconn		*conn;
 	const char	*url;
 	time_t		 retry_at;	/* no reconnect before this */
-	unsigned char	 prepared[256];	/* by statement id */
+	unsigned char	*prepared;	/* by statement id; grown on demand */
+	size_t		 nprepared;
 	enum db_error	 err;
 	char		 constraint[64];	/* violated constraint name */
 	struct batch	*batch;		/* set while running a pipelined batch */
@@ -47,7 +48,11 @@ void		 db_rollback(struct db *);
 void		 db_classify(struct db *, PGresult *);
 /* Answer a failed db call: 503, 409 or 500. Returns -1. */
 int		 db_fail(struct db *, struct response *);
-/* Apply sql/ migrations under an advisory lock. */
+/*
+ * Apply sql/ migrations under an advisory lock (db-migrate.c); -1 with
+ * *cause also when the database's applied migrations differ from this
+ * build's (a changed file, an unknown newer one).
+ */
 int		 db_migrate(struct db *, char **cause);
 
 /* Convenience: value of row r, column c, or NULL when SQL NULL. */
