@@ -104,6 +104,14 @@ build/tests/t-wb-data: tests/unit/t-wb-data.c tests/unit/unit.h \
 	    -o $@ $< build/tui/wb-data.o build/common/xmalloc.o $(LDFLAGS) \
 	    $(call libs,jansson)
 
+# So is the CLI's JSON writer (cmd/output-json.c).
+build/tests/t-output-json: tests/unit/t-output-json.c tests/unit/unit.h \
+    build/cmd/output-json.o build/common/xmalloc.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Icmd -Itests/unit $(call cflags,$(PKGS_COMMON)) \
+	    -o $@ $< build/cmd/output-json.o build/common/xmalloc.o $(LDFLAGS) \
+	    $(call libs,jansson) -lm
+
 units: $(UNIT_BIN)
 
 # The ACD engine's benchmark: the pure engine alone, no database.

@@ -147,7 +147,7 @@ cmd_agents_skills_cell(json_t *skills)
 	if (json_is_object(skills) && json_object_size(skills) == 0)
 		return NULL;
 	if (!json_is_object(skills))
-		return json_dumps(skills, JSON_ENCODE_ANY|JSON_COMPACT);
+		return output_json_text(skills, 0);
 	if ((f = open_memstream(&s, &size)) == NULL)
 		abort();
 	json_object_foreach(skills, name, level) {

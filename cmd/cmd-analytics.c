@@ -144,7 +144,7 @@ cmd_analytics_num(json_t *v)
 {
 	if (json_is_number(v))
 		return xasprintf("%.2f", json_number_value(v));
-	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	return output_json_text(v, 0);
 }
 
 /*

@@ -192,7 +192,7 @@ cmd_calls_seconds_cell(json_t *v)
 {
 	if (json_is_number(v))
 		return xasprintf("%.0f", json_number_value(v));
-	return json_dumps(v, JSON_ENCODE_ANY|JSON_COMPACT);
+	return output_json_text(v, 0);
 }
 
 static int

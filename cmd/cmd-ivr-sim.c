@@ -468,8 +468,7 @@ cmd_ivr_simulate(struct cmd_ctx *ctx)
 		rc = sim_run(&sim, at);
 	if (sim_json(&sim) && rc != EXIT_USAGE) {
 		if (ctx->cli->output == OUTPUT_JSON) {
-			json_dumpf(sim.steps, stdout, JSON_INDENT(2));
-			fputc('\n', stdout);
+			output_json(stdout, sim.steps);
 		} else
 			output_yaml(stdout, sim.steps);
 	}

@@ -229,7 +229,7 @@ cmd_ivr_store_field(const char *key, json_t *v)
 	else if (v == NULL || json_is_null(v))
 		fputc('-', stdout);
 	else {
-		s = json_dumps(v, JSON_ENCODE_ANY|JSON_COMPACT);
+		s = output_json_text(v, 0);
 		fputs(s, stdout);
 		free(s);
 	}
@@ -577,8 +577,7 @@ cmd_ivr_store_import(struct cmd_ctx *ctx)
 	}
 	out = ctx->argc == 1 ? json_array_get(all, 0) : all;
 	if (out != NULL && ctx->cli->output == OUTPUT_JSON) {
-		json_dumpf(out, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		output_json(stdout, out);
 	} else if (out != NULL && ctx->cli->output == OUTPUT_YAML)
 		output_yaml(stdout, out);
 	json_decref(all);

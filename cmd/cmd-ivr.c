@@ -272,8 +272,7 @@ cmd_ivr_validate(struct cmd_ctx *ctx)
 		ivr_diags_free(&d);
 	}
 	if (ctx->cli->output == OUTPUT_JSON) {
-		json_dumpf(all, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		output_json(stdout, all);
 	} else if (ctx->cli->output == OUTPUT_YAML)
 		output_yaml(stdout, all);
 	json_decref(all);

@@ -144,7 +144,7 @@ cmd_settings_print_value(json_t *v)
 		puts(json_string_value(v));
 		return;
 	}
-	s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	s = output_json_text(v, 0);
 	puts(s != NULL ? s : "null");
 	free(s);
 }

@@ -26,8 +26,7 @@ cmd_version_exec(struct cmd_ctx *ctx)
 	}
 	v = json_pack("{s:s}", "version", CALLDOCKER_VERSION);
 	if (ctx->cli->output == OUTPUT_JSON) {
-		json_dumpf(v, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		output_json(stdout, v);
 	} else
 		output_yaml(stdout, v);
 	json_decref(v);

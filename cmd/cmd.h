@@ -180,6 +180,10 @@ void	output_list(struct cli *, const struct output_resource *, json_t *);
 void	output_object(struct cli *, const struct output_resource *,
 	    json_t *);
 void	output_yaml(FILE *, json_t *);
+/* output-json.c: JSON text with reals at their shortest exact digits. */
+void	output_real(char *, size_t, double);
+char	*output_json_text(json_t *, int);
+void	output_json(FILE *, json_t *);
 /* Statistics and KPIs: KEY VALUE rows for table and csv ("today.asa"),
  * the object for json and yaml; -q does not apply. */
 void	output_figures(struct cli *, json_t *);

@@ -101,7 +101,7 @@ output_yaml_node(yaml_emitter_t *em, json_t *v)
 		    output_yaml_style(json_string_value(v)));
 		return yaml_emitter_emit(em, &e);
 	default:
-		s = json_dumps(v, JSON_ENCODE_ANY);
+		s = output_json_text(v, 0);
 		yaml_scalar_event_initialize(&e, NULL, NULL, (yaml_char_t *)s,
 		    (int)strlen(s), 1, 1, YAML_PLAIN_SCALAR_STYLE);
 		ok = yaml_emitter_emit(em, &e);
@@ -148,7 +148,7 @@ output_cell(json_t *obj, const struct output_column *col)
 		return col->format(v);
 	if (json_is_string(v))
 		return xstrdup(json_string_value(v));
-	return json_dumps(v, JSON_ENCODE_ANY|JSON_COMPACT);
+	return output_json_text(v, 0);
 }
 
 /* Columns a terminal needs for s; control characters become '?'. */
@@ -303,8 +303,7 @@ output_list(struct cli *cli, const struct output_resource *res,
 		output_table(cli, res, items);
 		break;
 	case OUTPUT_JSON:
-		json_dumpf(items, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		output_json(stdout, items);
 		break;
 	case OUTPUT_YAML:
 		output_yaml(stdout, items);
@@ -323,8 +322,7 @@ output_object(struct cli *cli, const struct output_resource *res,
 	json_t	*items;
 
 	if (cli->output == OUTPUT_JSON && !cli->quiet) {
-		json_dumpf(obj, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
+		output_json(stdout, obj);
 		return;
 	}
 	if (cli->output == OUTPUT_YAML && !cli->quiet) {
@@ -375,11 +373,7 @@ output_flatten(json_t *rows, const char *prefix, json_t *v)
 		}
 		return;
 	}
-	if (json_is_real(v))
-		v = json_sprintf("%.2f", json_real_value(v));
-	else
-		json_incref(v);
-	json_array_append_new(rows, json_pack("{s:s,s:o}", "key",
+	json_array_append_new(rows, json_pack("{s:s,s:O}", "key",
 	    prefix != NULL ? prefix : "", "value", v));
 }
 

@@ -20,6 +20,8 @@ static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM ivr_flows f"
 static struct db_stmt st_by_name = { .sql = "SELECT " COLS
 	" FROM ivr_flows f WHERE f.company_id = $1 AND lower(f.name) = lower($2)"
 	" FOR UPDATE" };
+static struct db_stmt st_find = { .sql = "SELECT " COLS
+	" FROM ivr_flows f WHERE f.company_id = $1 AND lower(f.name) = lower($2)" };
 static struct db_stmt st_entry = { .sql = "SELECT " COLS
 	" FROM ivr_flows f WHERE f.company_id = $1 AND f.is_entry" };
 static struct db_stmt st_create = { .sql = "INSERT INTO ivr_flows AS f"
@@ -114,6 +116,14 @@ db_ivr_by_name(struct db *db, const char *company, const char *name)
 	const char *p[2] = { company, name };
 
 	return db_run(db, &st_by_name, 2, p);
+}
+
+PGresult *
+db_ivr_find(struct db *db, const char *company, const char *name)
+{
+	const char *p[2] = { company, name };
+
+	return db_run(db, &st_find, 2, p);
 }
 
 PGresult *

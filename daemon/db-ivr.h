@@ -18,6 +18,8 @@ json_t		*ivr_flow_json(const PGresult *, int row);
 PGresult	*db_ivr_list(struct db *, const char *scope, const struct page *);
 PGresult	*db_ivr_get(struct db *, const char *scope, const char *id);
 PGresult	*db_ivr_by_name(struct db *, const char *company, const char *name);
+/* The same without a lock: the flow a running call chains into. */
+PGresult	*db_ivr_find(struct db *, const char *company, const char *name);
 PGresult	*db_ivr_entry(struct db *, const char *company);
 PGresult	*db_ivr_create(struct db *, const char *company, const char *name,
 		    const char *description);

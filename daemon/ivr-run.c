@@ -5,8 +5,12 @@
  * /api/calls/:id/ivr/input and moves the session through the engine of
  * common/ivr-engine.c, the same code the CLI's simulator runs. The session
  * is persisted after every step and every node passed lands in call_events
- * ("ivr.node"), so analytics can tell where callers drop out. An ENQUEUE
- * action hands the call to the ACD through the hub.
+ * ("ivr.node"), so analytics can tell where callers drop out. A goto (or
+ * transfer) to another flow chains: the session starts over in that flow
+ * within the same input. The flow's own hangup completes the call; only the
+ * caller's hangup abandons it. An ENQUEUE action hands the call to the
+ * ACD through the hub. The widget's socket and Twilio's webhook run these
+ * same handlers.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,8 @@
 /* http nodes in a row fed without caller input, and their time limit. */
 #define IVR_MAX_FETCHES	5
 #define IVR_FETCH_TIMEOUT	10
+/* Flows one input may chain through (goto flow:, transfer to: flow). */
+#define IVR_MAX_CHAINS	8
 
 /* A flow version, parsed. NULL with resp filled. */
 static struct ivr_flow *
@@ -69,6 +75,18 @@ struct leave {
 	const char		*event;
 	char			 queue[UUID_LEN + 1];	/* to CALL_QUEUED */
 	const struct ivr_action	*a;
+	const char		*reason;		/* to CALL_FAILED */
+};
+
+/* The flow a call is in: the one it entered, or one it chained into. */
+struct ivr_at {
+	const char		*id;
+	const char		*version;
+	struct ivr_flow		*flow;
+	/* Owned once the call has chained. */
+	char			 id_buf[UUID_LEN + 1];
+	char			 version_buf[16];
+	struct ivr_flow		*own;
 };
 
 /* 1 when the action takes the call out of the flow, -1 on a db error. */
@@ -84,6 +102,8 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		name = a->queue;
 		break;
 	case IVR_ACT_TRANSFER:
+		if (a->to == IVR_TO_FLOW)
+			return 0;	/* the call chains: ivr_chain() */
 		if (a->to == IVR_TO_QUEUE)
 			name = a->target;
 		else {
@@ -93,6 +113,10 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		break;
 	case IVR_ACT_HANGUP:
 	case IVR_ACT_END:
+		/*
+		 * The flow hung up by design (after an after-hours message,
+		 * say): completed, not abandoned. Only the caller abandons.
+		 */
 		l->to = CALL_COMPLETED;
 		l->event = "call.ivr_completed";
 		break;
@@ -112,6 +136,7 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		/* The queue was deleted after the flow was imported. */
 		l->to = CALL_FAILED;
 		l->event = "call.failed";
+		l->reason = "unknown queue";
 	}
 	PQclear(q);
 	return 1;
@@ -129,8 +154,8 @@ leave_data(const struct ivr_flow *flow, const struct ivr_session *s,
 		json_object_set_new(d, "to", json_string(ivr_transfer_name(l->a->to)));
 		json_object_set_new(d, "target", json_string(l->a->target));
 	}
-	if (l->to == CALL_FAILED)
-		json_object_set_new(d, "reason", json_string("unknown queue"));
+	if (l->to == CALL_FAILED && l->reason != NULL)
+		json_object_set_new(d, "reason", json_string(l->reason));
 	return d;
 }
 
@@ -149,20 +174,32 @@ skills_json(const struct ivr_action *a)
 	return s;
 }
 
-/* Every node the step passed lands in call_events as "ivr.node". */
+/*
+ * Every node the step passed lands in call_events as "ivr.node", with the
+ * flow it is in (flows chain), and where a node chains, the flow it goes to.
+ */
 static int
 visits_log(struct hctx *h, const char *call, const struct ivr_flow *flow,
     const struct ivr_actions *out)
 {
-	char	*text;
-	json_t	*o;
-	int	 rc = 0;
+	const struct ivr_action	*a;
+	char			*text;
+	json_t			*o;
+	size_t			 end;
+	int			 rc = 0;
 
 	for (size_t i = 0; i < out->nvisits && rc == 0; i++) {
 		const struct ivr_node *n = &flow->nodes[out->visits[i].node];
 
-		o = json_pack("{s:s,s:s}", "node", n->id, "type",
-		    ivr_node_type_name(n->type));
+		o = json_pack("{s:s,s:s,s:s}", "node", n->id, "type",
+		    ivr_node_type_name(n->type), "flow", flow->name);
+		end = i + 1 < out->nvisits ? out->visits[i + 1].action : out->n;
+		for (size_t j = out->visits[i].action; j < end; j++) {
+			a = &out->v[j];
+			if (a->type == IVR_ACT_TRANSFER && a->to == IVR_TO_FLOW)
+				json_object_set_new(o, "to_flow",
+				    json_string(a->target));
+		}
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
 		rc = db_call_event(h->db, call, "ivr.node", NULL, text);
@@ -188,35 +225,88 @@ ivr_fetch(const struct ivr_action *a, struct fetch_result *r)
 	free(hd);
 }
 
+static void
+ivr_at_free(struct ivr_at *at)
+{
+	ivr_flow_free(at->own);
+	at->own = NULL;
+}
+
+/*
+ * The call chains into the flow name (goto flow:, transfer to: flow): the
+ * active version of the company's flow of that name becomes the call's
+ * flow, and the session starts over in it, keeping its variables and
+ * caller data. 1 when it did; 0 when it cannot (reason set: the call
+ * fails); -1 answered (a database error, a stored flow that no longer
+ * parses).
+ */
+static int
+ivr_chain(struct hctx *h, const char *company, const char *name,
+    struct ivr_at *at, struct ivr_session *s, const char **reason)
+{
+	struct ivr_flow	*f;
+	PGresult	*r;
+
+	if ((r = db_ivr_find(h->db, company, name)) == NULL) {
+		db_fail(h->db, h->resp);
+		return -1;
+	}
+	if (PQntuples(r) == 0 || PQgetisnull(r, 0, IVR_C_ACTIVE)) {
+		*reason = PQntuples(r) == 0 ? "unknown flow" :
+		    "the flow has no active version";
+		PQclear(r);
+		return 0;
+	}
+	if ((f = load_flow(h, PQgetvalue(r, 0, IVR_C_ID),
+	    PQgetvalue(r, 0, IVR_C_ACTIVE))) == NULL) {
+		PQclear(r);
+		return -1;
+	}
+	strlcpy_(at->id_buf, PQgetvalue(r, 0, IVR_C_ID), sizeof at->id_buf);
+	strlcpy_(at->version_buf, PQgetvalue(r, 0, IVR_C_ACTIVE),
+	    sizeof at->version_buf);
+	PQclear(r);
+	ivr_at_free(at);
+	at->own = at->flow = f;
+	at->id = at->id_buf;
+	at->version = at->version_buf;
+	ivr_session_restart(s);
+	return 1;
+}
+
 /*
  * Feed one event to the call's session and act on the result in one
  * transaction (the caller began it). An http node is fetched here and its
- * answer fed back at once (at most IVR_MAX_FETCHES in a row). Answers the
- * call with "ivr": {state, actions}; hands a queued call to the hub after
- * the commit.
+ * answer fed back at once (at most IVR_MAX_FETCHES in a row); a node that
+ * chains into another flow starts the session over in it (at most
+ * IVR_MAX_CHAINS times), its prompts following the first flow's in one
+ * answer. Answers the call with "ivr": {state, actions}; hands a queued
+ * call to the hub after the commit.
  */
 static int
 ivr_feed(struct hctx *h, const char *company, const char *call,
-    const char *flowid, const char *version, struct ivr_session *s,
-    struct ivr_flow *flow, const struct ivr_event *ev)
+    struct ivr_at *at, struct ivr_session *s, const struct ivr_event *ev)
 {
+	static const struct ivr_event start = { .type = IVR_EV_START };
 	struct ivr_actions	 out;
 	struct leave		 l = { 0 };
 	struct hub_result	 r;
 	struct call_move	 m = { 0 };
 	struct fetch_result	 fr = { 0 };
 	struct ivr_event	 hev;
-	const struct ivr_action	*last;
+	const struct ivr_action	*last, *jump;
 	json_t			*actions = json_array(), *st, *o, *data = NULL;
 	PGresult		*row = NULL;
 	char			*text = NULL, prio[16];
-	int			 rc = -1, left = 0;
+	const char		*why = NULL;
+	int			 rc = -1, left = 0, fetches = 0, chains = 0;
 	enum ivr_event_type	 input = ev->type;
 
 	ivr_actions_init(&out);
 	for (int round = 0;; round++) {
 		ivr_actions_reset(&out);
-		if (ivr_step(flow, s, ev, time(NULL), &out) != 0 && out.n == 0) {
+		if (ivr_step(at->flow, s, ev, time(NULL), &out) != 0 &&
+		    out.n == 0) {
 			if (round > 0)
 				break;	/* keep what the earlier rounds did */
 			db_rollback(h->db);
@@ -224,18 +314,50 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 			    out.error : "the flow does not expect this input now");
 			goto done;
 		}
+		jump = NULL;
 		for (size_t i = 0; i < out.n; i++) {
+			if (!left && out.v[i].type == IVR_ACT_TRANSFER &&
+			    out.v[i].to == IVR_TO_FLOW) {
+				/* Chained: the caller hears the next flow. */
+				jump = &out.v[i];
+				break;
+			}
 			json_array_append_new(actions,
-			    ivr_action_to_json(flow, &out.v[i]));
+			    ivr_action_to_json(at->flow, &out.v[i]));
 			if (!left && (left = leave_for(h, company, &out.v[i],
 			    &l)) < 0)
 				goto fail;
 		}
-		if (visits_log(h, call, flow, &out) != 0)
+		if (visits_log(h, call, at->flow, &out) != 0)
 			goto fail;
+		if (jump != NULL) {
+			switch (chains++ == IVR_MAX_CHAINS ? 0 :
+			    ivr_chain(h, company, jump->target, at, s, &why)) {
+			case -1:
+				db_rollback(h->db);
+				goto done;
+			case 1:
+				ev = &start;
+				continue;
+			}
+			/* It cannot: the call fails, hung up as before. */
+			if (chains > IVR_MAX_CHAINS)
+				why = "flows chain in a loop without waiting"
+				    " for the caller";
+			for (const struct ivr_action *a = jump;
+			    a < out.v + out.n; a++)
+				json_array_append_new(actions,
+				    ivr_action_to_json(at->flow, a));
+			left = 1;
+			l.to = CALL_FAILED;
+			l.event = "call.failed";
+			l.a = jump;
+			l.reason = why;
+			break;
+		}
 		last = out.n > 0 ? &out.v[out.n - 1] : NULL;
 		if (left || s->state != IVR_STATE_HTTP || last == NULL ||
-		    last->type != IVR_ACT_HTTP || round == IVR_MAX_FETCHES)
+		    last->type != IVR_ACT_HTTP || fetches++ == IVR_MAX_FETCHES)
 			break;
 		free(fr.body);
 		ivr_fetch(last, &fr);
@@ -252,12 +374,13 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 		/* A caller who hangs up in the flow abandoned the call. */
 		l.to = CALL_ABANDONED;
 		l.event = "call.abandoned";
+		l.a = NULL;
 		left = 1;
 	}
-	st = ivr_session_to_json(flow, s);
+	st = ivr_session_to_json(at->flow, s);
 	text = json_dumps(st, JSON_COMPACT);
 	json_decref(st);
-	if (db_ivr_session_put(h->db, call, flowid, version, text) != 0)
+	if (db_ivr_session_put(h->db, call, at->id, at->version, text) != 0)
 		goto fail;
 	free(text);
 	text = NULL;
@@ -268,7 +391,7 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 			goto fail;
 	}
 	if (left) {
-		data = leave_data(flow, s, &l);
+		data = leave_data(at->flow, s, &l);
 		m.call = call;
 		m.company = company;
 		m.from = CALL_IVR;
@@ -345,6 +468,7 @@ ivr_run_start(struct hctx *h, const PGresult *call, PGresult *f)
 	struct ivr_session	 s;
 	struct ivr_event	 ev = { .type = IVR_EV_START };
 	struct ivr_flow		*flow;
+	struct ivr_at		 at = { 0 };
 	struct call_move	 m = { 0 };
 	PGresult		*row;
 	json_t			*data;
@@ -382,12 +506,15 @@ ivr_run_start(struct hctx *h, const PGresult *call, PGresult *f)
 		db_fail(h->db, h->resp);
 	} else {
 		PQclear(row);
-		rc = ivr_feed(h, company, id, PQgetvalue(f, 0, IVR_C_ID), ver,
-		    &s, flow, &ev);
+		at.id = PQgetvalue(f, 0, IVR_C_ID);
+		at.version = ver;
+		at.flow = flow;
+		rc = ivr_feed(h, company, id, &at, &s, &ev);
 		if (rc == 0)
 			h->resp->status = 201;
 	}
 	json_decref(data);
+	ivr_at_free(&at);
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
 	PQclear(f);
@@ -402,6 +529,7 @@ calls_ivr_input(struct hctx *h)
 	struct ivr_session	 s;
 	struct ivr_event	 ev;
 	struct ivr_flow		*flow = NULL;
+	struct ivr_at		 at = { 0 };
 	PGresult		*c = NULL, *sess = NULL;
 	json_t			*st = NULL;
 	char			*err = NULL, *company = NULL;
@@ -442,8 +570,10 @@ calls_ivr_input(struct hctx *h)
 		    " cannot be read");
 		goto out;
 	}
-	rc = ivr_feed(h, company, call, PQgetvalue(sess, 0, 0),
-	    PQgetvalue(sess, 0, 1), &s, flow, &ev);
+	at.id = PQgetvalue(sess, 0, 0);
+	at.version = PQgetvalue(sess, 0, 1);
+	at.flow = flow;
+	rc = ivr_feed(h, company, call, &at, &s, &ev);
 	goto out;
 fail:
 	db_rollback(h->db);
@@ -452,6 +582,7 @@ out:
 	free(err);
 	free(company);
 	json_decref(st);
+	ivr_at_free(&at);
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
 	PQclear(c);

@@ -160,6 +160,103 @@ teardown_file() { cd_teardown; }
 	assert_json '.events[-1].data.node' menu
 }
 
+@test "a hangup node ends the call completed, not abandoned" {
+	# Nothing pressed, twice: the menu's on_timeout is a hangup node.
+	api POST /api/calls '{"ivr": true}' "$MGR"
+	c=$(jget .id)
+	api POST "/api/calls/$c/ivr/input" '{"type": "timeout"}' "$MGR"
+	assert_json .state ivr
+	api POST "/api/calls/$c/ivr/input" '{"type": "timeout"}' "$MGR"
+	assert_status 200
+	assert_json .state completed
+	assert_json '[.ivr.actions[].type] | join(",")' "hangup,end"
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '.events[-1].type' call.ivr_completed
+	assert_json '.events[-1].data.node' bye
+	assert_json '[.events[] | select(.type == "call.abandoned")] | length' 0
+}
+
+# flow NAME YAML-NODES: import and activate a flow that starts at "first".
+flow() {
+	printf 'name: %s\nstart: first\nnodes:\n%s\n' "$1" "$2" >"$CD_TMP/flow.yaml"
+	yaml POST "/api/ivr?activate=true" "$CD_TMP/flow.yaml"
+	[[ $status == 20[01] ]] || { echo "import $1: $status $output" >&2; return 1; }
+}
+
+@test "goto flow: the call chains into the other flow's active version" {
+	flow Front '  first:
+    type: say
+    text: Hello from the front.
+    next: hop
+  hop:
+    type: goto
+    flow: reviews'
+	front=$(jget .id)
+	flow Reviews '  first:
+    type: say
+    text: Reviews, ${caller.name}.
+    next: ask
+  ask:
+    type: menu
+    prompt: Press 1 for sales.
+    options:
+      1: sales
+  sales:
+    type: queue
+    queue: Sales'
+	reviews=$(jget .id)
+	api POST /api/calls "{\"ivr_flow_id\": \"$front\", \"caller_name\": \"Ada\"}" "$MGR"
+	assert_status 201
+	c=$(jget .id)
+	assert_json .state ivr
+	# One answer: the first flow's prompt, then the second flow's.
+	assert_json '[.ivr.actions[].type] | join(",")' "say,say,say,collect"
+	assert_json '[.ivr.actions[] | .text // empty] | join("|")' \
+		"Hello from the front.|Reviews, Ada.|Press 1 for sales."
+	assert_json .ivr.state digits
+	# The input goes to the flow the call chained into.
+	api POST "/api/calls/$c/ivr/input" '{"type": "digits", "digits": "1"}' "$MGR"
+	assert_status 200
+	assert_json .state queued
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '[.events[] | select(.type == "ivr.node") | "\(.data.flow)/\(.data.node)"] | join(",")' \
+		"Front/first,Front/hop,Reviews/first,Reviews/ask,Reviews/sales"
+	assert_json '[.events[] | select(.type == "ivr.node" and .data.node == "hop")][0].data.to_flow' reviews
+	assert_json '[.events[] | select(.type == "call.transferred")] | length' 0
+	# Both flows are still there; "reviews" matched its name in any case.
+	api GET "/api/ivr/$reviews" "" "$MGR"
+	assert_status 200
+}
+
+@test "goto flow: an unknown flow or a loop without input fails the call" {
+	flow Dangling '  first:
+    type: goto
+    flow: nowhere'
+	api POST /api/calls "{\"ivr_flow_id\": \"$(jget .id)\"}" "$MGR"
+	assert_status 201
+	assert_json .state failed
+	c=$(jget .id)
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '.events[-1].type' call.failed
+	assert_json '.events[-1].data.reason' "unknown flow"
+	assert_json '.events[-1].data.target' nowhere
+	flow Ping '  first:
+    type: goto
+    flow: pong'
+	ping=$(jget .id)
+	flow Pong '  first:
+    type: transfer
+    to: flow
+    target: ping'
+	api POST /api/calls "{\"ivr_flow_id\": \"$ping\"}" "$MGR"
+	assert_status 201
+	assert_json .state failed
+	c=$(jget .id)
+	api GET "/api/calls/$c" "" "$MGR"
+	[[ $(jget '.events[-1].data.reason') == *loop* ]]
+	assert_json '[.events[] | select(.type == "ivr.node")] | length' 9
+}
+
 @test "delete: the flow and its versions are gone" {
 	api GET /api/ivr "" "$MGR"
 	id=$(jget '.items[0].id')

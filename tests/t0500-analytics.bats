@@ -275,6 +275,21 @@ teardown_file() { cd_teardown; }
 	run cli --token "$MGR" analytics overview --from "$FROM" --to "$TO" -o csv --no-headers
 	assert_success
 	assert_line 'offered,5'
+	# Reals at the fewest digits that read back exactly (2 / 5, 2 / 3),
+	# not jansson's 17 (0.40000000000000002), in every format.
+	assert_line 'abandon_rate,0.4'
+	assert_line 'service_level_answered,0.6666666666666666'
+	run cli --token "$MGR" analytics overview --from "$FROM" --to "$TO" -o json
+	assert_line '  "abandon_rate": 0.4,'
+	assert_line '  "service_level_answered": 0.6666666666666666,'
+	refute_output --regexp '[0-9]\.[0-9]{17}'
+	jq -e '.abandon_rate == 0.4 and .service_level_answered == 2 / 3' <<<"$output"
+	run cli --token "$MGR" analytics overview --from "$FROM" --to "$TO" -o yaml
+	assert_line 'abandon_rate: 0.4'
+	refute_output --regexp '[0-9]\.[0-9]{17}'
+	run cli --token "$MGR" analytics overview --from "$FROM" --to "$TO"
+	assert_line --regexp '^abandon_rate +0\.4$'
+	assert_line --regexp '^service_level_answered +0\.6666666666666666$'
 	run cli --token "$MGR" analytics calls --from "$FROM" --to "$TO" --interval hour -o csv --no-headers
 	assert_success
 	[[ ${#lines[@]} == 3 ]]

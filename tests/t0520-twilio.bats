@@ -278,6 +278,56 @@ action_call() {
 	assert_json "[.items[] | select(.company_id == \"$third\")][0].state" failed
 }
 
+@test "the flow hangs up (no key, twice): Hangup, and the call is completed, not abandoned" {
+	twilio "$TOK_A" "/api/webhooks/twilio/$CO" CallSid=CAbye1 AccountSid=$SID_A From=+4930444
+	call=$(action_call)
+	for i in 1 2; do
+		twilio "$TOK_A" "/api/webhooks/twilio/$CO?call=$call&event=digits" CallSid=CAbye1 \
+			AccountSid=$SID_A Digits=
+		assert_status 200
+	done
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>' ]]
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json .state completed
+	# Twilio's status callback for the call the flow ended changes nothing.
+	twilio "$TOK_A" "/api/webhooks/twilio/$CO" CallSid=CAbye1 AccountSid=$SID_A \
+		CallStatus=completed
+	assert_status 200
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json .state completed
+	assert_json '.events[-1].type' call.ivr_completed
+	assert_json '[.events[] | select(.type == "call.abandoned")] | length' 0
+}
+
+@test "an entry flow that chains into another: one TwiML answer with both flows' prompts" {
+	cat >"$CD_TMP/front.yaml" <<'YAML'
+name: Twilio front
+start: hi
+nodes:
+  hi:
+    type: say
+    text: Hi.
+    next: main
+  main:
+    type: goto
+    flow: Main line
+YAML
+	yaml POST "/api/ivr?activate=true" "$CD_TMP/front.yaml" "$MGR"
+	assert_status 201
+	api POST "/api/ivr/$(jget .id)/activate" '{"entry": true}' "$MGR"
+	twilio "$TOK_A" "/api/webhooks/twilio/$CO" CallSid=CAchain1 AccountSid=$SID_A From=+4930333
+	assert_status 200
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="en">Hi.</Say><Say language="en">Welcome to Acme.</Say><Gather '*'</Gather></Response>' ]]
+	call=$(action_call)
+	twilio "$TOK_A" "/api/webhooks/twilio/$CO?call=$call&event=digits" CallSid=CAchain1 \
+		AccountSid=$SID_A Digits=1
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Enqueue>Sales</Enqueue></Response>' ]]
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json .state queued
+	assert_json '[.events[] | select(.type == "ivr.node") | "\(.data.flow)/\(.data.node)"] | join(",")' \
+		"Twilio front/hi,Twilio front/main,Main line/welcome,Main line/menu,Main line/sales"
+}
+
 @test "public_url: checked at start; without it the webhook answers 503" {
 	printf 'public_url: ftp://calls.example.test\n' >"$CD_TMP/badurl.yaml"
 	run "$CD_DAEMON" --check-config --config "$CD_TMP/badurl.yaml" \

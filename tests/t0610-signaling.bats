@@ -531,6 +531,40 @@ teardown() {
 	wait_for 5 eval '[[ $(state '"$c8"') == abandoned ]]'
 }
 
+@test "over the socket: a flow that chains into another, then hangs up: completed" {
+	cat >"$CD_TMP/front.yaml" <<'YAML'
+name: Widget front
+start: hi
+nodes:
+  hi:
+    type: say
+    text: Hi.
+    next: main
+  main:
+    type: goto
+    flow: Main line
+YAML
+	api -H 'Content-Type: application/yaml' POST "/api/ivr?activate=true" \
+		"@$CD_TMP/front.yaml" "$MGR" >/dev/null
+	assert_status 201
+	front=$(jget .id)
+	caller c9
+	say c9 '{"type":"call.request","id":"r","ivr_flow_id":"'"$front"'"}'
+	see c9 '.type == "ivr.prompt" and ([.actions[].type] | join(",")) == "say,say,say,collect"'
+	has c9 '.type == "ivr.prompt" and .actions[1].text == "Welcome to Acme."'
+	c=$(call_of c9)
+	# Nothing pressed, twice: Main line's menu hangs up.
+	say c9 '{"type":"ivr.input","id":"t1","call_id":"'"$c"'","event":"timeout"}'
+	see c9 '.type == "ack" and .id == "t1" and .state == "ivr"'
+	say c9 '{"type":"ivr.input","id":"t2","call_id":"'"$c"'","event":"timeout"}'
+	see c9 '.type == "ack" and .id == "t2" and .state == "completed"'
+	see c9 '.type == "ivr.prompt" and ([.actions[].type] | join(",")) == "hangup,end"'
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json .state completed
+	assert_json '[.events[] | select(.type == "ivr.node") | .data.flow] | unique | join(",")' \
+		"Main line,Widget front"
+}
+
 @test "positions: a waiting caller hears call.queued as the queue moves" {
 	Q=$(mkqueue "Line" "$A1")
 	for i in 1 2 3; do

@@ -362,6 +362,69 @@ teardown_file() {
 	agent_is away lunch
 }
 
+# agent_bg NAME COMMAND...: Ann's console in the background reading the
+# output of COMMAND; its pid, stdout, stderr and exit status land in
+# $CD_TMP/NAME.pid, .out, .err and .rc.
+agent_bg() {
+	local name=$1
+	shift
+	rm -f "$CD_TMP/$name".*
+	(
+		"$@" | env XDG_CONFIG_HOME="$CD_TMP/xdg" "$CD_CLI" \
+			--host "unix://$CD_SOCK" --token "$TA" agent \
+			>"$CD_TMP/$name.out" 2>"$CD_TMP/$name.err" &
+		echo $! >"$CD_TMP/$name.pid"	# the console's
+		rc=0
+		wait $! || rc=$?
+		echo $rc >"$CD_TMP/$name.rc"
+	) 3>&- &
+}
+
+STAYING='calldocker agent: input ended with a call in hand; staying connected until it ends (SIGINT/SIGTERM to leave)'
+
+@test "agent console: a script's input ends with a call in hand: it stays until the call ends" {
+	c=$(newcall Yara +15550190)
+	# The example of the README and calldocker-agent(1), as it stands.
+	agent_bg stay printf '%s\n' ready 'wait offering' accept
+	wait_for 10 grep -qsF "$STAYING" "$CD_TMP/stay.err" ||
+		{ cat "$CD_TMP/stay.out" "$CD_TMP/stay.err" >&2; false; }
+	[[ $(<"$CD_TMP/stay.err") == "$STAYING" ]]
+	grep -qx 'connected: Yara +15550190 (Sales)' "$CD_TMP/stay.out"
+	# Input is over, the console is still there and so is the call.
+	[[ ! -f $CD_TMP/stay.rc ]]
+	call_is "$c" connected
+	# The caller hangs up: the call ends, then the console, with status 0.
+	api POST "/api/calls/$c/hangup" '' "$MGR" >/dev/null
+	assert_status 200
+	wait_for 10 test -f "$CD_TMP/stay.rc"
+	[[ $(<"$CD_TMP/stay.rc") == 0 ]]
+	grep -Eq "^[0-9:]{8} call ended: Yara \+15550190 \(Sales\)" "$CD_TMP/stay.out"
+	call_is "$c" wrap_up
+	[[ $(jget '[.events[] | select(.data.reason? == "agent_disconnected")] | length') == 0 ]]
+
+	# A signal still ends it (and the call, as the daemon does for a
+	# console that leaves): 128 + 15.
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" \
+		"$CD_CLI" --host "unix://$CD_SOCK" --token "$TA" agent <<<'wrap'
+	assert_success
+	c=$(newcall Zoe +15550191)
+	agent_bg sig printf '%s\n' 'wait offering' accept
+	wait_for 10 grep -qsF "$STAYING" "$CD_TMP/sig.err" ||
+		{ cat "$CD_TMP/sig.out" "$CD_TMP/sig.err" >&2; false; }
+	kill -TERM "$(<"$CD_TMP/sig.pid")"
+	wait_for 10 test -f "$CD_TMP/sig.rc"
+	[[ $(<"$CD_TMP/sig.rc") == 143 ]]
+	wait_for 10 call_is "$c" wrap_up 2>/dev/null
+	# Back as the suites after this one expect Ann.
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" \
+		"$CD_CLI" --host "unix://$CD_SOCK" --token "$TA" agent <<-'EOF'
+		wrap
+		pause lunch
+		EOF
+	assert_success
+	agent_is away lunch
+}
+
 @test "agent console: no token, or a user who is not an agent" {
 	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" \
 		"$CD_CLI" --host "unix://$CD_SOCK" agent </dev/null

@@ -38,6 +38,7 @@ struct console {
 	int		 said;		/* this outage was reported */
 
 	int		 quit;
+	int		 staying;	/* input ended with a call in hand */
 	int		 status;	/* exit status so far */
 	char		 prompt[256];
 };

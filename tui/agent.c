@@ -12,6 +12,12 @@
  * Actions are REST requests with the user's token (tui/agent-cmd.c). The
  * socket reconnects with a backoff of 1, 2, 4 ... 30 s when it drops, and
  * says so; a snapshot after each reconnect brings the state back in line.
+ *
+ * A script whose input ends while the agent has a call in hand (connected
+ * or on hold) does not drop it: the daemon ends an agent's call when the
+ * agent's socket closes, so the console says so on stderr and stays
+ * connected until that call ends (the caller hangs up, someone else ends
+ * or transfers it) or a signal comes.
  */
 
 #include <errno.h>
@@ -273,6 +279,22 @@ console_apply_call(struct console *c, json_t *call, const char *event,
 	else
 		console_event(c, "%s: %s", ev, label);
 	free(label);
+}
+
+/* 1 if one of my calls is connected or on hold: closing would end it. */
+static int
+console_in_hand(struct console *c)
+{
+	const char	*id, *st;
+	json_t		*call;
+
+	json_object_foreach(c->calls, id, call) {
+		st = json_string_value(json_object_get(call, "state"));
+		if (st != NULL && (strcmp(st, "connected") == 0 ||
+		    strcmp(st, "on_hold") == 0))
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- the WebSocket --------------------------------------------------------- */
@@ -620,8 +642,15 @@ script_input(struct console *c, struct linebuf *b)
 				c->quit = 1;
 		}
 	}
-	if (b->eof)
+	if (!b->eof || c->quit)
+		return;
+	if (!console_in_hand(c)) {
 		c->quit = 1;
+		return;
+	}
+	c->staying = 1;
+	console_notice(c, "calldocker agent: input ended with a call in hand;"
+	    " staying connected until it ends (SIGINT/SIGTERM to leave)");
 }
 
 /* ---- the loop ------------------------------------------------------------- */
@@ -679,7 +708,7 @@ agent_run(struct cli *cli, const struct agent_options *opt)
 		if (c.ws == NULL && console_now() >= c.next_connect)
 			ws_start(&c);
 		nfd = 0;
-		pfd[nfd].fd = STDIN_FILENO;
+		pfd[nfd].fd = c.staying ? -1 : STDIN_FILENO;	/* -1: ignored */
 		pfd[nfd++].events = POLLIN;
 		if (c.ws != NULL) {
 			pfd[nfd].fd = wsc_fd(c.ws);
@@ -689,6 +718,10 @@ agent_run(struct cli *cli, const struct agent_options *opt)
 			break;
 		if (c.ws != NULL)
 			ws_service(&c);
+		if (c.staying && !console_in_hand(&c)) {
+			c.quit = 1;
+			break;
+		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			if (c.tty)
 				rl_callback_read_char();

@@ -12,7 +12,8 @@ struct agent_options {
 	int	 keep_going;	/* -k: scripted mode goes on after a failure */
 };
 
-/* Run until quit, end of input or a signal; returns an exit status. */
+/* Run until quit, end of input (with a call in hand: its end) or a
+ * signal; returns an exit status. */
 int	agent_run(struct cli *, const struct agent_options *);
 
 #endif
