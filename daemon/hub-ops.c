@@ -218,7 +218,7 @@ static const struct {
 	const char	*event;
 } op_move[] = {
 	[HUB_ANSWER] = { CALL_CONNECTED, "call.answered" },
-	[HUB_REJECT] = { CALL_QUEUED, "call.rejected" },
+	[HUB_REJECT] = { CALL_QUEUED, "call.rejected" },	/* hub_offer_end() */
 	[HUB_HOLD] = { CALL_ON_HOLD, "call.held" },
 	[HUB_RESUME] = { CALL_CONNECTED, "call.resumed" },
 	[HUB_HANGUP] = { CALL_WRAP_UP, "call.ended" },
@@ -233,8 +233,10 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 {
 	PGresult		*call = NULL;
 	enum call_state		 st, to;
+	enum call_move_result	 mr;
 	const char		*event, *agent, *move_agent = NULL, *queue = NULL;
 	struct acd_call_conf	 c;
+	char			 other[ACD_ID_LEN + 1];
 	int			 e, found;
 
 	memset(r, 0, sizeof *r);
@@ -296,8 +298,15 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		}
 		PQclear(u);
 	}
-	switch (hub_move(db, op->call, NULL, st, to, event, op->actor, move_agent,
-	    queue, op->data, &r->row)) {
+	/* A reject ends only the rejecter's offer: others may still ring. */
+	if (op->op == HUB_REJECT)
+		mr = hub_offer_end(db, op->call, op->agent, acd_call_offers(hub.acd,
+		    op->call, other) > 0 ? other : NULL, event, op->actor,
+		    op->data, &r->row);
+	else
+		mr = hub_move(db, op->call, NULL, st, to, event, op->actor,
+		    move_agent, queue, op->data, &r->row);
+	switch (mr) {
 	case MOVE_OK:
 		break;
 	case MOVE_DB:
