@@ -489,8 +489,7 @@ acd_enqueue(struct acd *acd, const struct acd_call_conf *conf, double now)
 	if ((c = call_new(acd, conf, &err)) == NULL)
 		return err;
 	q = c->queue;
-	if (q->conf.max_len > 0 &&
-	    q->nwaiting + q->noffering >= q->conf.max_len) {
+	if (acd_queue_full(acd, q->conf.id) == 1) {
 		free(c);
 		return ACD_E_FULL;
 	}

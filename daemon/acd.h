@@ -277,6 +277,9 @@ int	 acd_position(const struct acd *, const char *call, int *position,
 	    int *ewt_seconds);
 int	 acd_queue_stats(const struct acd *, const char *queue, double now,
 	    struct acd_queue_stats *);
+/* 1 when the queue is at its max_len (acd_enqueue() would refuse), 0 when
+ * it has room, or a negative ACD_E_*. */
+int	 acd_queue_full(const struct acd *, const char *queue);
 int	 acd_agent_get(const struct acd *, const char *agent,
 	    enum agent_state *, double *since, int *active_calls);
 /* What the agent (or a manager) last set: available, away or offline. It

@@ -98,8 +98,10 @@ hub_availability(struct db *db, const char *company, const char *agent,
 }
 
 /*
- * A call committed by the caller in state queued: publish that and hand it
- * to the engine. The engine may refuse a
+ * A call committed by the caller in state new (REST) or queued (an IVR
+ * flow): hand it to the engine, then move a new one to queued or publish
+ * the queued one. Under the lock, so the hub thread cannot offer the call
+ * (and publish call.offered) before call.queued. The engine may refuse a
  * full queue; the call then fails with that reason.
  */
 void
@@ -107,6 +109,8 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 {
 	struct acd_call_conf	 c;
 	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	enum call_state		 st = CALL_QUEUED;
+	enum call_move_result	 mr = MOVE_OK;
 	json_t			*data;
 	int			 e;
 
@@ -114,20 +118,36 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 	r->status = 201;
 	if (PQgetisnull(call, 0, CALL_C_QUEUE))
 		return;
+	call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st);
 	hub_call_conf(call, &c, hub_arrival(call, 0));
 	pthread_mutex_lock(&hub.lock);
-	if ((e = acd_enqueue(hub.acd, &c, hub_now())) == ACD_OK ||
-	    e == ACD_E_EXIST) {
-		/* Published under the lock: the hub thread cannot offer
-		 * the call (and publish call.offered) before this. */
-		hub_publish_call("call.queued", call);
+	if ((e = acd_enqueue(hub.acd, &c, hub_now())) == ACD_OK &&
+	    st == CALL_NEW &&
+	    (mr = hub_move(db, id, NULL, CALL_NEW, CALL_QUEUED, "call.queued",
+	    NULL, NULL, NULL, NULL, &r->row)) != MOVE_OK)
+		acd_abandon(hub.acd, id, hub_now());
+	if (mr != MOVE_OK) {
+		if (mr == MOVE_DB)
+			hub_result_db(r, db);
+		else
+			hub_result_set(r, 409, "conflict", "the call changed"
+			    " meanwhile; try again");
+		pthread_mutex_unlock(&hub.lock);
+		return;
+	}
+	if (e == ACD_OK || e == ACD_E_EXIST) {
+		/* E_EXIST: a retry, or a rebuild came first. */
+		if (st != CALL_NEW)
+			hub_publish_call("call.queued", call);
+		r->has_position = acd_position(hub.acd, id, &r->position,
+		    &r->estimated_wait) == ACD_OK;
 		hub_kick();
 		pthread_mutex_unlock(&hub.lock);
 		return;
 	}
 	data = json_pack("{s:s}", "reason", e == ACD_E_FULL ? "queue_full" :
 	    "queue_unavailable");
-	hub_move(db, id, NULL, CALL_QUEUED, CALL_FAILED, "call.failed", NULL, NULL,
+	hub_move(db, id, NULL, st, CALL_FAILED, "call.failed", NULL, NULL,
 	    NULL, data, NULL);
 	json_decref(data);
 	pthread_mutex_unlock(&hub.lock);
@@ -396,6 +416,17 @@ hub_position(const char *call, int *position, int *ewt)
 	rc = acd_position(hub.acd, call, position, ewt);
 	pthread_mutex_unlock(&hub.lock);
 	return rc == ACD_OK ? 0 : -1;
+}
+
+int
+hub_queue_full(const char *queue)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&hub.lock);
+	rc = acd_queue_full(hub.acd, queue);
+	pthread_mutex_unlock(&hub.lock);
+	return rc == 1;
 }
 
 int

@@ -68,6 +68,7 @@ struct leave {
 	enum call_state		 to;
 	const char		*event;
 	char			 queue[UUID_LEN + 1];	/* to CALL_QUEUED */
+	const char		*reason;		/* to CALL_FAILED */
 	const struct ivr_action	*a;
 };
 
@@ -104,7 +105,13 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		return 1;
 	if ((q = db_ivr_queue_id(h->db, company, name)) == NULL)
 		return -1;
-	if (PQntuples(q) == 1) {
+	if (PQntuples(q) == 1 && hub_queue_full(PQgetvalue(q, 0, 0))) {
+		/* Refused as a REST call would be, never queued (a queue
+		 * that fills meanwhile refuses it in hub_enqueue()). */
+		l->to = CALL_FAILED;
+		l->event = "call.failed";
+		l->reason = "queue_full";
+	} else if (PQntuples(q) == 1) {
 		strlcpy_(l->queue, PQgetvalue(q, 0, 0), sizeof l->queue);
 		l->to = CALL_QUEUED;
 		l->event = "call.queued";
@@ -112,6 +119,7 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		/* The queue was deleted after the flow was imported. */
 		l->to = CALL_FAILED;
 		l->event = "call.failed";
+		l->reason = "unknown queue";
 	}
 	PQclear(q);
 	return 1;
@@ -129,8 +137,8 @@ leave_data(const struct ivr_flow *flow, const struct ivr_session *s,
 		json_object_set_new(d, "to", json_string(ivr_transfer_name(l->a->to)));
 		json_object_set_new(d, "target", json_string(l->a->target));
 	}
-	if (l->to == CALL_FAILED)
-		json_object_set_new(d, "reason", json_string("unknown queue"));
+	if (l->to == CALL_FAILED && l->reason != NULL)
+		json_object_set_new(d, "reason", json_string(l->reason));
 	return d;
 }
 

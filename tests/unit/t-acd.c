@@ -996,8 +996,10 @@ test_max_len(void)
 	acd_queue_put(acd, &qc);
 	is_int(call(acd, "c1", "q", 0, 0, NULL, 0), 0, "first queued");
 	is_int(call(acd, "c2", "q", 0, 1, NULL, 1), 0, "second queued");
+	is_int(acd_queue_full(acd, "q"), 1, "full, as the engine says");
 	is_int(call(acd, "c3", "q", 0, 2, NULL, 2), ACD_E_FULL,
 	    "third refused: full");
+	is_int(acd_queue_full(acd, "nope"), ACD_E_NOENT, "unknown queue");
 	is_int(call(acd, "c1", "q", 0, 2, NULL, 2), ACD_E_EXIST,
 	    "a duplicate is refused as such");
 	staff(acd, "q", "a1", 0, NULL, 3);
@@ -1005,6 +1007,7 @@ test_max_len(void)
 	is_int(call(acd, "c3", "q", 0, 3, NULL, 3), ACD_E_FULL,
 	    "an offered call still counts");
 	acd_abandon(acd, "c2", 4);
+	is_int(acd_queue_full(acd, "q"), 0, "room again");
 	is_int(call(acd, "c3", "q", 0, 4, NULL, 4), 0, "room after abandon");
 	acd_accept(acd, "c1", "a1", 5);
 	is_int(call(acd, "c4", "q", 0, 5, NULL, 5), 0,
