@@ -381,6 +381,9 @@ calls_update(struct hctx *h)
 	free(cd);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
+	/* A waiting call takes its new place in the queue at once. */
+	if (has_prio)
+		hub_call_priority(h->db, h->req->params[0]);
 	resp_json(h->resp, 200, call_live_json(res, 0));
 	PQclear(res);
 	return 0;

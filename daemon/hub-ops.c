@@ -408,6 +408,28 @@ hub_next(struct db *db, const char *company, const char *agent,
 }
 
 int
+hub_call_priority(struct db *db, const char *call)
+{
+	PGresult	*row;
+	int		 rc = -1;
+
+	pthread_mutex_lock(&hub.lock);
+	/* The stored priority, read under the lock: of two changes, the
+	 * one committed last wins here as in the database. */
+	if ((row = db_call_get(db, NULL, call)) != NULL) {
+		if (PQntuples(row) == 1)
+			acd_call_priority(hub.acd, call, atoi(PQgetvalue(row, 0,
+			    CALL_C_PRIORITY)), hub_now());
+		rc = 0;
+	} else
+		hub.stale = 1;
+	PQclear(row);
+	hub_kick();
+	pthread_mutex_unlock(&hub.lock);
+	return rc;
+}
+
+int
 hub_position(const char *call, int *position, int *ewt)
 {
 	int	 rc;

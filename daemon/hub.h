@@ -50,6 +50,8 @@ void	hub_availability(struct db *, const char *company, const char *agent,
  * (NULL when unchanged), with its position.
  */
 void	hub_enqueue(struct db *, const PGresult *call, struct hub_result *);
+/* A call's priority changed (committed): re-rank it in its queue. */
+int	hub_call_priority(struct db *, const char *call);
 
 enum hub_op {
 	HUB_ANSWER,

@@ -244,6 +244,34 @@ teardown() {
 	assert_json .today.abandoned 2
 }
 
+@test "raising a waiting call's priority re-ranks it: position 1, offered first" {
+	q=$(mkqueue Prio '{"ring_timeout": 30, "wrap_up": 0}' "$A1")
+	c1=$(newcall "$q")
+	api POST /api/calls "{\"queue_id\":\"$q\"}" "$MGR"
+	assert_json .position 2
+	c2=$(jget .id)
+	api PUT "/api/calls/$c2" '{"priority": 10}' "$MGR"
+	assert_status 200
+	assert_json .priority 10
+	assert_json .position 1
+	api GET "/api/calls/$c1" "" "$MGR"
+	assert_json .position 2
+	avail "$T1" "$A1" available
+	wait_for 3 call_is "$c2" offering
+	call_agent_is "$c2" "$A1"
+	call_is "$c1" queued
+	# Lowered again, it waits behind c1 once its offer ends.
+	api PUT "/api/calls/$c2" '{"priority": -10}' "$MGR"
+	assert_status 200
+	avail "$T1" "$A1" away
+	wait_for 3 call_is "$c2" queued
+	api GET "/api/calls/$c2" "" "$MGR"
+	assert_json .position 2
+	api POST "/api/calls/$c1/hangup" '{}' "$MGR"
+	api POST "/api/calls/$c2/hangup" '{}' "$MGR"
+	avail "$T1" "$A1" offline
+}
+
 @test "a manager assigns a waiting call; an agent pulls the next one" {
 	q=$(mkqueue Assign '{"ring_timeout": 30, "wrap_up": 0}' "$A1" "$A2")
 	c=$(newcall "$q")
