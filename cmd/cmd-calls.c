@@ -162,8 +162,8 @@ static const struct cmd_entry cmd_calls_verbs[] = {
 	    cmd_calls_assign_flags, cmd_calls_assign),
 	CMD_CALLS_VERB("answer", "answer the call offered to you", NULL,
 	    cmd_calls_action),
-	CMD_CALLS_VERB("reject", "reject the call offered to you, back to "
-	    "its queue", NULL, cmd_calls_action),
+	CMD_CALLS_VERB("reject", "reject the call offered to you; it goes "
+	    "to another agent", NULL, cmd_calls_action),
 	CMD_CALLS_VERB("hold", "put a call on hold", NULL, cmd_calls_action),
 	CMD_CALLS_VERB("resume", "take a call off hold", NULL,
 	    cmd_calls_action),

@@ -287,7 +287,7 @@ complete -c calldocker -n '__calldocker_using calls' -a create -d 'create a call
 complete -c calldocker -n '__calldocker_using calls' -a update -d 'change a call\'s notes, tags, disposition or priority'
 complete -c calldocker -n '__calldocker_using calls' -a assign -d 'offer a call to an agent (manager)'
 complete -c calldocker -n '__calldocker_using calls' -a answer -d 'answer the call offered to you'
-complete -c calldocker -n '__calldocker_using calls' -a reject -d 'reject the call offered to you, back to its queue'
+complete -c calldocker -n '__calldocker_using calls' -a reject -d 'reject the call offered to you; it goes to another agent'
 complete -c calldocker -n '__calldocker_using calls' -a hold -d 'put a call on hold'
 complete -c calldocker -n '__calldocker_using calls' -a resume -d 'take a call off hold'
 complete -c calldocker -n '__calldocker_using calls' -a transfer -d 'transfer a call to an agent or a queue'

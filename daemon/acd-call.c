@@ -266,13 +266,35 @@ acd_offer_make(struct acd *acd, struct acd_call *c, struct acd_agent *a,
 	acd_action_push(acd, ACD_OFFER, c, a, c->queue, deadline);
 }
 
-/* Withdraw every offer of c, telling the hub. */
+/*
+ * Tell the hub that offer o ends (ACD_MISSED or ACD_WITHDRAW), naming an
+ * agent still ringing for the call besides, or by when given (the agent an
+ * assign offers it to instead).
+ */
 static void
-call_withdraw(struct acd *acd, struct acd_call *c, double now)
+offer_end_push(struct acd *acd, enum acd_action_type type,
+    const struct acd_offer *o, const struct acd_agent *by)
+{
+	const struct acd_offer	*x;
+	struct acd_call		*c = o->call;
+
+	acd_action_push(acd, type, c, o->agent, c->queue, 0);
+	for (x = c->offers; by == NULL && x != NULL; x = x->next) {
+		if (x != o)
+			by = x->agent;
+	}
+	if (by != NULL)
+		memcpy(acd->pending[acd->npending - 1].other, by->conf.id,
+		    ACD_ID_LEN + 1);
+}
+
+/* Withdraw every offer of c, telling the hub; by: see offer_end_push(). */
+static void
+call_withdraw(struct acd *acd, struct acd_call *c, double now,
+    const struct acd_agent *by)
 {
 	while (c->offers != NULL) {
-		acd_action_push(acd, ACD_WITHDRAW, c, c->offers->agent, c->queue,
-		    0);
+		offer_end_push(acd, ACD_WITHDRAW, c->offers, by);
 		offer_drop(acd, c->offers, now);
 	}
 }
@@ -343,7 +365,7 @@ fire_offer(struct acd *acd, struct acd_timer *t, double now)
 	struct acd_call		*c = o->call;
 	struct acd_agent	*a = o->agent;
 
-	acd_action_push(acd, ACD_MISSED, c, a, c->queue, 0);
+	offer_end_push(acd, ACD_MISSED, o, NULL);
 	agent_miss(acd, a, c, 0);
 	offer_drop(acd, o, now);
 	call_unanswered(acd, c);
@@ -388,7 +410,7 @@ fire_overflow(struct acd *acd, struct acd_timer *t, double now)
 {
 	struct acd_call	*c = CONTAINER(t, struct acd_call, overflow);
 
-	call_withdraw(acd, c, now);
+	call_withdraw(acd, c, now, NULL);
 	acd_action_push(acd, ACD_OVERFLOW, c, NULL, c->queue, 0);
 	call_free(acd, c);
 }
@@ -411,7 +433,7 @@ acd_agent_unoffer(struct acd *acd, struct acd_agent *a, double now)
 	if (a->offer == NULL)
 		return;
 	c = a->offer->call;
-	acd_action_push(acd, ACD_WITHDRAW, c, a, c->queue, 0);
+	offer_end_push(acd, ACD_WITHDRAW, a->offer, NULL);
 	offer_drop(acd, a->offer, now);
 	call_unanswered(acd, c);
 }
@@ -467,8 +489,7 @@ acd_enqueue(struct acd *acd, const struct acd_call_conf *conf, double now)
 	if ((c = call_new(acd, conf, &err)) == NULL)
 		return err;
 	q = c->queue;
-	if (q->conf.max_len > 0 &&
-	    q->nwaiting + q->noffering >= q->conf.max_len) {
+	if (acd_queue_full(acd, q->conf.id) == 1) {
 		free(c);
 		return ACD_E_FULL;
 	}
@@ -508,7 +529,7 @@ acd_abandon(struct acd *acd, const char *call, double now)
 		return acd_id_ok(call) ? ACD_E_NOENT : ACD_E_INVAL;
 	if (!in_queue(c->st))
 		return ACD_E_STATE;
-	call_withdraw(acd, c, now);
+	call_withdraw(acd, c, now, NULL);
 	call_free(acd, c);
 	return 0;
 }
@@ -549,7 +570,7 @@ acd_accept(struct acd *acd, const char *call, const char *agent,
 		next = sib->next;
 		if (sib == o)
 			continue;
-		acd_action_push(acd, ACD_WITHDRAW, c, sib->agent, c->queue, 0);
+		offer_end_push(acd, ACD_WITHDRAW, sib, a);
 		offer_drop(acd, sib, now);
 	}
 	a->misses = 0;
@@ -591,8 +612,55 @@ acd_assign(struct acd *acd, const char *call, const char *agent,
 		return ACD_E_NOENT;
 	if (!in_queue(c->st) || !acd_agent_is_free(a))
 		return ACD_E_STATE;
-	call_withdraw(acd, c, now);
+	call_withdraw(acd, c, now, a);
 	acd_offer_make(acd, c, a, now);
+	return 0;
+}
+
+int
+acd_call_offers(const struct acd *acd, const char *call,
+    char agent_out[ACD_ID_LEN + 1])
+{
+	const struct acd_call	*c;
+	const struct acd_offer	*o;
+	int			 n = 0;
+
+	if ((c = acd_call_find(acd, call)) == NULL)
+		return acd_id_ok(call) ? ACD_E_NOENT : ACD_E_INVAL;
+	if (!in_queue(c->st))
+		return ACD_E_STATE;
+	agent_out[0] = '\0';
+	for (o = c->offers; o != NULL; o = o->next) {
+		if (n++ == 0)
+			memcpy(agent_out, o->agent->conf.id, ACD_ID_LEN + 1);
+	}
+	return n;
+}
+
+int
+acd_call_priority(struct acd *acd, const char *call, int priority,
+    double now)
+{
+	struct acd_call	*c;
+	double		 rank;
+
+	(void)now;
+	if ((c = acd_call_find(acd, call)) == NULL)
+		return acd_id_ok(call) ? ACD_E_NOENT : ACD_E_INVAL;
+	if (!in_queue(c->st))
+		return ACD_E_STATE;
+	c->conf.priority = priority;
+	rank = c->conf.arrival - priority * ACD_PRIORITY_WEIGHT;
+	if (rank == c->rank)
+		return 0;
+	/* Out of its group and back in at its new place. */
+	if (c->st == ACD_CALL_WAITING)
+		group_del(c->queue, c);
+	c->rank = rank;
+	if (c->st == ACD_CALL_WAITING) {
+		group_add(c->queue, c);
+		acd_dirty_call(acd, c);
+	}
 	return 0;
 }
 

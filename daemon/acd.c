@@ -630,6 +630,19 @@ acd_queue_stats(const struct acd *acd, const char *queue, double now,
 }
 
 int
+acd_queue_full(const struct acd *acd, const char *queue)
+{
+	const struct acd_queue	*q;
+
+	if (!acd_id_ok(queue))
+		return ACD_E_INVAL;
+	if ((q = acd_map_get(&acd->queues, queue)) == NULL)
+		return ACD_E_NOENT;
+	return q->conf.max_len > 0 &&
+	    q->nwaiting + q->noffering >= q->conf.max_len;
+}
+
+int
 acd_agent_get(const struct acd *acd, const char *agent,
     enum agent_state *state, double *since, int *active_calls)
 {

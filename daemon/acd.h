@@ -129,12 +129,18 @@ enum acd_action_type {
 	ACD_ACTION_COUNT
 };
 
-/* Unused fields are "" and 0. */
+/*
+ * Unused fields are "" and 0. For ACD_MISSED and ACD_WITHDRAW, other names
+ * an agent the call was still being offered to once this offer ended (the
+ * call stays offering: ring-all, or an assign replacing the offer), "" when
+ * none was (the call went back to waiting, or left the queue).
+ */
 struct acd_action {
 	enum acd_action_type	type;
 	char			call[ACD_ID_LEN + 1];
 	char			agent[ACD_ID_LEN + 1];
 	char			queue[ACD_ID_LEN + 1];
+	char			other[ACD_ID_LEN + 1];
 	double			deadline;	/* ACD_OFFER */
 };
 
@@ -199,9 +205,28 @@ int	 acd_abandon(struct acd *, const char *call, double now);
  * ring-all siblings withdrawn. */
 int	 acd_accept(struct acd *, const char *call, const char *agent,
 	    double now);
-/* Counts as a miss (no ACD_MISSED, the hub knows) and may send the agent
- * away; the call goes to the next agent. */
+/*
+ * Counts as a miss (no ACD_MISSED, the hub knows) and may send the agent
+ * away. Only that agent's offer ends: in ring-all the others keep ringing
+ * and the call stays offered until the last of them rejects or rings out
+ * (app_queue's ringall); then it waits for the next agent.
+ */
 int	 acd_reject(struct acd *, const char *call, const char *agent,
+	    double now);
+/*
+ * How many offers of a waiting or offered call are ringing (>= 0), and the
+ * agent of the first of them in agent_out ("" with none); ACD_E_STATE once
+ * the call is answered.
+ */
+int	 acd_call_offers(const struct acd *, const char *call,
+	    char agent_out[ACD_ID_LEN + 1]);
+/*
+ * A new priority for a call: a waiting call takes its new place in the
+ * waiting order at once (position, and the next offer); an offered one
+ * keeps its offers and waits in its new place if they all end. Arrival
+ * is unchanged.
+ */
+int	 acd_call_priority(struct acd *, const char *call, int priority,
 	    double now);
 /*
  * A manager offers a waiting or offering call to a chosen agent, who must be
@@ -252,6 +277,9 @@ int	 acd_position(const struct acd *, const char *call, int *position,
 	    int *ewt_seconds);
 int	 acd_queue_stats(const struct acd *, const char *queue, double now,
 	    struct acd_queue_stats *);
+/* 1 when the queue is at its max_len (acd_enqueue() would refuse), 0 when
+ * it has room, or a negative ACD_E_*. */
+int	 acd_queue_full(const struct acd *, const char *queue);
 int	 acd_agent_get(const struct acd *, const char *agent,
 	    enum agent_state *, double *since, int *active_calls);
 /* What the agent (or a manager) last set: available, away or offline. It

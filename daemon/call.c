@@ -81,7 +81,7 @@ call_is_final(enum call_state s)
 
 /*
  * $1 call, $2 company, $3 from, $4 to, $5 agent, $6 queue, $7 clear agent,
- * $8 event, $9 actor, $10 data, $11 to is final.
+ * $8 event, $9 actor, $10 data, $11 to is final, $12 the event's agent.
  */
 static struct db_stmt st_move = { .sql =
 	"WITH c AS (UPDATE calls SET state = $4::call_state,"
@@ -109,7 +109,8 @@ static struct db_stmt st_move = { .sql =
 	" RETURNING calls.*, o.old_agent),"
 	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
 	"  agent_id, from_state, to_state, data)"
-	"  SELECT id, company_id, $8, $9, coalesce(agent_id, old_agent),"
+	"  SELECT id, company_id, $8, $9,"
+	"  coalesce($12::uuid, agent_id, old_agent),"
 	"  $3::call_state,"
 	"  $4::call_state, coalesce($10::jsonb, '{}') FROM c)"
 	" SELECT " CALL_COLS " FROM c" };
@@ -118,11 +119,11 @@ enum call_move_result
 call_move(struct db *db, const struct call_move *m, PGresult **row)
 {
 	char		*data = m->data ? json_dumps(m->data, JSON_COMPACT) : NULL;
-	const char	*p[11] = {
+	const char	*p[12] = {
 		m->call, m->company, call_state_name(m->from),
 		call_state_name(m->to), m->agent, m->queue,
 		m->clear_agent ? "true" : "false", m->event, m->actor, data,
-		call_is_final(m->to) ? "true" : "false",
+		call_is_final(m->to) ? "true" : "false", m->event_agent,
 	};
 	PGresult	*res;
 
@@ -131,7 +132,7 @@ call_move(struct db *db, const struct call_move *m, PGresult **row)
 		free(data);
 		return MOVE_ILLEGAL;
 	}
-	res = db_run(db, &st_move, 11, p);
+	res = db_run(db, &st_move, 12, p);
 	free(data);
 	if (res == NULL)
 		return MOVE_DB;

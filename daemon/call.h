@@ -43,6 +43,9 @@ struct call_move {
 	const char	*actor;		/* user id, NULL for the system */
 	const char	*agent;		/* new agent, NULL to keep */
 	int		 clear_agent;
+	/* The agent the event is about when it is not the call's (an offer
+	 * of a ring-all call missed or rejected), NULL: the call's */
+	const char	*event_agent;
 	const char	*queue;		/* new queue, NULL to keep */
 	json_t		*data;		/* event data, borrowed, may be NULL */
 };

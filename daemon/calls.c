@@ -140,6 +140,40 @@ calls_get(struct hctx *h)
 	return 0;
 }
 
+/*
+ * Queue a call just inserted (state new) and answer 201 with it as queued,
+ * its position and estimated wait as the hub had them when it took it, or
+ * the hub's refusal. Takes row.
+ */
+static int
+enqueue_answer(struct hctx *h, PGresult *row)
+{
+	struct hub_result	 r;
+	json_t			*o;
+
+	hub_enqueue(h->db, row, &r);
+	if (r.status >= 400) {
+		PQclear(row);
+		PQclear(r.row);
+		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
+	}
+	if (r.row != NULL) {
+		PQclear(row);
+		row = r.row;
+	}
+	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
+	    CALL_C_ID));
+	o = call_json(row, 0);
+	if (r.has_position) {
+		json_object_set_new(o, "position", json_integer(r.position));
+		json_object_set_new(o, "estimated_wait", r.estimated_wait < 0 ?
+		    json_null() : json_integer(r.estimated_wait));
+	}
+	resp_json(h->resp, 201, o);
+	PQclear(row);
+	return 0;
+}
+
 static const char *const create_keys[] = { "queue_id", "caller_number",
 	"caller_name", "caller_data", "priority", "skills", "media",
 	"company_id", "ivr", "ivr_flow_id", NULL };
@@ -150,7 +184,6 @@ calls_create(struct hctx *h)
 	json_t			*b = h->req->body, *skills, *data;
 	struct fields		 f;
 	struct call_new		 c = { 0 };
-	struct hub_result	 r;
 	const char		*key = h->req->idempotency_key, *flow = NULL;
 	int			 ivr = 0, rc;
 	char			 prio[16], *sk = NULL, *cd = NULL;
@@ -248,18 +281,12 @@ calls_create(struct hctx *h)
 		PQclear(row);
 		return rc;
 	}
-	hub_enqueue(h->db, row, &r);
-	if (r.status >= 400) {
-		PQclear(row);
-		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
-	}
-	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
-	    CALL_C_ID));
-	/* No position here: counting it costs O(waiting); GET has it. */
-	resp_json(h->resp, 201, call_json(row, 0));
-	PQclear(row);
-	return 0;
+	return enqueue_answer(h, row);
 replay:
+	/* The first request stopped before its call was queued: go on. */
+	if (!PQgetisnull(row, 0, CALL_C_QUEUE) &&
+	    strcmp(PQgetvalue(row, 0, CALL_C_STATE), "new") == 0)
+		return enqueue_answer(h, row);
 	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
 	    CALL_C_ID));
 	resp_json(h->resp, 201, op_call_json(row, 0));
@@ -340,6 +367,9 @@ calls_update(struct hctx *h)
 	free(cd);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
+	/* A waiting call takes its new place in the queue at once. */
+	if (has_prio)
+		hub_call_priority(h->db, h->req->params[0]);
 	resp_json(h->resp, 200, op_call_json(res, 0));
 	PQclear(res);
 	return 0;

@@ -8,25 +8,19 @@
 
 #define SCOPE "($1::uuid IS NULL OR company_id = $1)"
 
-/* The call, queued at once when it names a queue, with its first events. */
+/* The call, new (the hub queues it), with its call.created event. */
 static struct db_stmt st_insert = { .sql = "WITH c AS (INSERT INTO calls"
 	" (company_id, queue_id, caller_number, caller_name, caller_data,"
-	" priority, skills, media, idempotency_key, created_by, state,"
-	" enqueued_at)"
+	" priority, skills, media, idempotency_key, created_by, state)"
 	" SELECT $1, q.id, $3, $4, coalesce($5::jsonb, '{}'),"
 	" coalesce($6::int, 0), coalesce($7::jsonb, '{}'),"
-	" coalesce($8, 'voice'), $9, $10,"
-	" CASE WHEN q.id IS NULL THEN 'new' ELSE 'queued' END::call_state,"
-	" CASE WHEN q.id IS NULL THEN NULL ELSE now() END"
+	" coalesce($8, 'voice'), $9, $10, 'new'"
 	" FROM (SELECT $2::uuid AS qid) x"
 	" LEFT JOIN queues q ON q.id = x.qid AND q.company_id = $1"
 	" WHERE x.qid IS NULL OR q.id IS NOT NULL RETURNING *),"
 	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
 	"  from_state, to_state)"
-	"  SELECT c.id, c.company_id, v.type, $10, v.f::call_state,"
-	"  v.t::call_state FROM c, (VALUES (1, 'call.created', NULL, 'new'),"
-	"  (2, 'call.queued', 'new', 'queued')) v(n, type, f, t)"
-	"  WHERE v.n = 1 OR c.queue_id IS NOT NULL ORDER BY v.n)"
+	"  SELECT c.id, c.company_id, 'call.created', $10, NULL, 'new' FROM c)"
 	" SELECT " CALL_COLS " FROM c" };
 static struct db_stmt st_by_key = { .sql = "SELECT " CALL_COLS " FROM calls"
 	" WHERE company_id = $1 AND idempotency_key = $2" };

@@ -17,9 +17,9 @@ struct call_filter {
 };
 
 /*
- * Insert with its call.created event, and queued with call.queued when it
- * names a queue of the company; NULL with DB_UNIQUE when the idempotency
- * key is taken, no row when the queue is unknown.
+ * Insert in state new with its call.created event (hub_enqueue() queues
+ * one that names a queue of the company); NULL with DB_UNIQUE when the
+ * idempotency key is taken, no row when the queue is unknown.
  */
 PGresult	*db_call_insert(struct db *, const struct call_new *);
 PGresult	*db_call_by_key(struct db *, const char *company, const char *key);

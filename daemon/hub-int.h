@@ -38,6 +38,11 @@ enum call_move_result hub_move(struct db *, const char *call, const char *compan
 	    enum call_state from, enum call_state to, const char *event,
 	    const char *actor, const char *agent, const char *queue,
 	    json_t *data, PGresult **out);
+/* An unanswered offer's end: the call stays offering while other rings,
+ * else goes back to its queue; the event names agent. Publish on success. */
+enum call_move_result hub_offer_end(struct db *, const char *call,
+	    const char *agent, const char *other, const char *event,
+	    const char *actor, json_t *data, PGresult **out);
 /* The call's current state from the database: 1, 0 none, -1 error. */
 int	hub_call_state(struct db *, const char *scope, const char *call,
 	    PGresult **row, enum call_state *);

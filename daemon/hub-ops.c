@@ -98,8 +98,10 @@ hub_availability(struct db *db, const char *company, const char *agent,
 }
 
 /*
- * A call committed by the caller in state queued: publish that and hand it
- * to the engine. The engine may refuse a
+ * A call committed by the caller in state new (REST) or queued (an IVR
+ * flow): hand it to the engine, then move a new one to queued or publish
+ * the queued one. Under the lock, so the hub thread cannot offer the call
+ * (and publish call.offered) before call.queued. The engine may refuse a
  * full queue; the call then fails with that reason.
  */
 void
@@ -107,6 +109,8 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 {
 	struct acd_call_conf	 c;
 	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	enum call_state		 st = CALL_QUEUED;
+	enum call_move_result	 mr = MOVE_OK;
 	json_t			*data;
 	int			 e;
 
@@ -114,20 +118,36 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 	r->status = 201;
 	if (PQgetisnull(call, 0, CALL_C_QUEUE))
 		return;
+	call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st);
 	hub_call_conf(call, &c, hub_arrival(call, 0));
 	pthread_mutex_lock(&hub.lock);
-	if ((e = acd_enqueue(hub.acd, &c, hub_now())) == ACD_OK ||
-	    e == ACD_E_EXIST) {
-		/* Published under the lock: the hub thread cannot offer
-		 * the call (and publish call.offered) before this. */
-		hub_publish_call("call.queued", call);
+	if ((e = acd_enqueue(hub.acd, &c, hub_now())) == ACD_OK &&
+	    st == CALL_NEW &&
+	    (mr = hub_move(db, id, NULL, CALL_NEW, CALL_QUEUED, "call.queued",
+	    NULL, NULL, NULL, NULL, &r->row)) != MOVE_OK)
+		acd_abandon(hub.acd, id, hub_now());
+	if (mr != MOVE_OK) {
+		if (mr == MOVE_DB)
+			hub_result_db(r, db);
+		else
+			hub_result_set(r, 409, "conflict", "the call changed"
+			    " meanwhile; try again");
+		pthread_mutex_unlock(&hub.lock);
+		return;
+	}
+	if (e == ACD_OK || e == ACD_E_EXIST) {
+		/* E_EXIST: a retry, or a rebuild came first. */
+		if (st != CALL_NEW)
+			hub_publish_call("call.queued", call);
+		r->has_position = acd_position(hub.acd, id, &r->position,
+		    &r->estimated_wait) == ACD_OK;
 		hub_kick();
 		pthread_mutex_unlock(&hub.lock);
 		return;
 	}
 	data = json_pack("{s:s}", "reason", e == ACD_E_FULL ? "queue_full" :
 	    "queue_unavailable");
-	hub_move(db, id, NULL, CALL_QUEUED, CALL_FAILED, "call.failed", NULL, NULL,
+	hub_move(db, id, NULL, st, CALL_FAILED, "call.failed", NULL, NULL,
 	    NULL, data, NULL);
 	json_decref(data);
 	pthread_mutex_unlock(&hub.lock);
@@ -218,7 +238,7 @@ static const struct {
 	const char	*event;
 } op_move[] = {
 	[HUB_ANSWER] = { CALL_CONNECTED, "call.answered" },
-	[HUB_REJECT] = { CALL_QUEUED, "call.rejected" },
+	[HUB_REJECT] = { CALL_QUEUED, "call.rejected" },	/* hub_offer_end() */
 	[HUB_HOLD] = { CALL_ON_HOLD, "call.held" },
 	[HUB_RESUME] = { CALL_CONNECTED, "call.resumed" },
 	[HUB_HANGUP] = { CALL_WRAP_UP, "call.ended" },
@@ -233,8 +253,10 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 {
 	PGresult		*call = NULL;
 	enum call_state		 st, to;
+	enum call_move_result	 mr;
 	const char		*event, *agent, *move_agent = NULL, *queue = NULL;
 	struct acd_call_conf	 c;
+	char			 other[ACD_ID_LEN + 1];
 	int			 e, found;
 
 	memset(r, 0, sizeof *r);
@@ -296,8 +318,15 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		}
 		PQclear(u);
 	}
-	switch (hub_move(db, op->call, NULL, st, to, event, op->actor, move_agent,
-	    queue, op->data, &r->row)) {
+	/* A reject ends only the rejecter's offer: others may still ring. */
+	if (op->op == HUB_REJECT)
+		mr = hub_offer_end(db, op->call, op->agent, acd_call_offers(hub.acd,
+		    op->call, other) > 0 ? other : NULL, event, op->actor,
+		    op->data, &r->row);
+	else
+		mr = hub_move(db, op->call, NULL, st, to, event, op->actor,
+		    move_agent, queue, op->data, &r->row);
+	switch (mr) {
 	case MOVE_OK:
 		break;
 	case MOVE_DB:
@@ -379,6 +408,28 @@ hub_next(struct db *db, const char *company, const char *agent,
 }
 
 int
+hub_call_priority(struct db *db, const char *call)
+{
+	PGresult	*row;
+	int		 rc = -1;
+
+	pthread_mutex_lock(&hub.lock);
+	/* The stored priority, read under the lock: of two changes, the
+	 * one committed last wins here as in the database. */
+	if ((row = db_call_get(db, NULL, call)) != NULL) {
+		if (PQntuples(row) == 1)
+			acd_call_priority(hub.acd, call, atoi(PQgetvalue(row, 0,
+			    CALL_C_PRIORITY)), hub_now());
+		rc = 0;
+	} else
+		hub.stale = 1;
+	PQclear(row);
+	hub_kick();
+	pthread_mutex_unlock(&hub.lock);
+	return rc;
+}
+
+int
 hub_position(const char *call, int *position, int *ewt)
 {
 	int	 rc;
@@ -387,6 +438,17 @@ hub_position(const char *call, int *position, int *ewt)
 	rc = acd_position(hub.acd, call, position, ewt);
 	pthread_mutex_unlock(&hub.lock);
 	return rc == ACD_OK ? 0 : -1;
+}
+
+int
+hub_queue_full(const char *queue)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&hub.lock);
+	rc = acd_queue_full(hub.acd, queue);
+	pthread_mutex_unlock(&hub.lock);
+	return rc == 1;
 }
 
 int

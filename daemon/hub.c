@@ -142,6 +142,37 @@ hub_move(struct db *db, const char *call, const char *company,
 	return r;
 }
 
+/*
+ * An offer of call to agent ended unanswered (event: call.offer_missed,
+ * call.rejected, call.offer_withdrawn), and the event names that agent.
+ * While other (an agent the call still rings, or NULL) is given the call
+ * stays offering with other as its agent, else it goes back to its queue.
+ * Publish on success. Lock held.
+ */
+enum call_move_result
+hub_offer_end(struct db *db, const char *call, const char *agent,
+    const char *other, const char *event, const char *actor, json_t *data,
+    PGresult **out)
+{
+	struct call_move	 m = {
+		.call = call, .from = CALL_OFFERING,
+		.to = other != NULL ? CALL_OFFERING : CALL_QUEUED,
+		.event = event, .actor = actor, .agent = other,
+		.clear_agent = other == NULL, .event_agent = agent, .data = data,
+	};
+	enum call_move_result	 r;
+	PGresult		*row;
+
+	if ((r = call_move(db, &m, &row)) == MOVE_OK) {
+		hub_publish_call(event, row);
+		if (out != NULL)
+			*out = row;
+		else
+			PQclear(row);
+	}
+	return r;
+}
+
 /* The call's current state from the database, or -1. */
 int
 hub_call_state(struct db *db, const char *scope, const char *call,
@@ -332,13 +363,43 @@ overflow(struct db *db, const struct acd_action *a)
 	return rc;
 }
 
+/*
+ * Persist an offer missed or withdrawn. The call moves while the engine
+ * still has it waiting or offered; answered, abandoned or overflowed, it
+ * has a move of its own, and the event is only recorded. Lock held.
+ */
+static int
+offer_ended(struct db *db, const struct acd_action *a)
+{
+	const char		*event = a->type == ACD_MISSED ?
+				    "call.offer_missed" : "call.offer_withdrawn";
+	char			 first[ACD_ID_LEN + 1], *text;
+	enum call_move_result	 r = MOVE_STALE;
+	json_t			*data = json_pack("{s:s}", "agent_id", a->agent);
+
+	if (acd_call_offers(hub.acd, a->call, first) >= 0)
+		r = hub_offer_end(db, a->call, a->agent, a->other[0] != '\0' ?
+		    a->other : NULL, event, NULL, data, NULL);
+	if (r == MOVE_STALE) {
+		text = json_dumps(data, JSON_COMPACT);
+		r = db_call_event(db, a->call, event, a->agent, text) == 0 ?
+		    MOVE_OK : MOVE_DB;
+		free(text);
+	}
+	json_decref(data);
+	if (r == MOVE_DB ||
+	    (a->type == ACD_MISSED && db_agent_missed(db, a->agent) != 0))
+		return -1;
+	return hub_agent_state_sync(db, a->agent, NULL, NULL);
+}
+
 /* Persist one engine decision. Lock held. -1 on a database error. */
 static int
 apply(struct db *db, const struct acd_action *a)
 {
 	enum call_move_result	 r;
 	json_t			*data;
-	int			 rc = 0, pos, ewt;
+	int			 rc = 0;
 
 	switch (a->type) {
 	case ACD_OFFER:
@@ -355,27 +416,8 @@ apply(struct db *db, const struct acd_action *a)
 			rc = -1;
 		break;
 	case ACD_MISSED:
-		data = json_pack("{s:s}", "agent_id", a->agent);
-		r = hub_move(db, a->call, NULL, CALL_OFFERING, CALL_QUEUED,
-		    "call.offer_missed", NULL, NULL, NULL, data, NULL);
-		json_decref(data);
-		if (r == MOVE_DB || db_agent_missed(db, a->agent) != 0 ||
-		    hub_agent_state_sync(db, a->agent, NULL, NULL) != 0)
-			rc = -1;
-		break;
 	case ACD_WITHDRAW:
-		/* Still waiting and no longer offered: back in the queue. */
-		data = json_pack("{s:s}", "agent_id", a->agent);
-		if (acd_position(hub.acd, a->call, &pos, &ewt) == ACD_OK &&
-		    pos > 0)
-			r = hub_move(db, a->call, NULL, CALL_OFFERING, CALL_QUEUED,
-			    "call.offer_withdrawn", NULL, NULL, NULL, data, NULL);
-		else
-			r = db_call_event(db, a->call, "call.offer_withdrawn",
-			    a->agent, NULL) == 0 ? MOVE_OK : MOVE_DB;
-		json_decref(data);
-		if (r == MOVE_DB || hub_agent_state_sync(db, a->agent, NULL, NULL) != 0)
-			rc = -1;
+		rc = offer_ended(db, a);
 		break;
 	case ACD_AGENT_AWAY:
 		rc = hub_agent_state_sync(db, a->agent, "missed offers", NULL);

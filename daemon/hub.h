@@ -26,6 +26,9 @@ struct hub_result {
 	const char	*code;		/* problem code when status >= 400 */
 	const char	*detail;
 	PGresult	*row;
+	int		 has_position;	/* hub_enqueue: position, estimated_wait */
+	int		 position;
+	int		 estimated_wait;	/* -1: unknown */
 };
 
 /* Mirror configuration committed by a handler into the engine. */
@@ -39,8 +42,16 @@ int	hub_agent_drop(const char *agent);
 void	hub_availability(struct db *, const char *company, const char *agent,
 	    enum agent_state, const char *reason, struct hub_result *);
 
-/* Create a call (row inserted by the caller, state new) into queue. */
+/*
+ * Put a call into its queue: a new one (inserted by the caller) becomes
+ * queued with call.queued only once the engine has taken it, else it fails
+ * with reason queue_full and was never queued; one already moved to queued
+ * (by an IVR flow) is failed the same way. row is the call as it is then
+ * (NULL when unchanged), with its position.
+ */
 void	hub_enqueue(struct db *, const PGresult *call, struct hub_result *);
+/* A call's priority changed (committed): re-rank it in its queue. */
+int	hub_call_priority(struct db *, const char *call);
 
 enum hub_op {
 	HUB_ANSWER,
@@ -70,6 +81,8 @@ void	hub_next(struct db *, const char *company, const char *agent,
 
 /* Live facts for JSON. */
 int	hub_position(const char *call, int *position, int *ewt);
+/* 1 when the queue is at its max_length: a call sent there now fails. */
+int	hub_queue_full(const char *queue);
 int	hub_queue_stats(const char *queue, struct acd_queue_stats *);
 
 #endif

@@ -74,6 +74,7 @@ struct leave {
 	enum call_state		 to;
 	const char		*event;
 	char			 queue[UUID_LEN + 1];	/* to CALL_QUEUED */
+	const char		*reason;		/* to CALL_FAILED */
 	const struct ivr_action	*a;
 	const char		*reason;		/* to CALL_FAILED */
 };
@@ -128,7 +129,13 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		return 1;
 	if ((q = db_ivr_queue_id(h->db, company, name)) == NULL)
 		return -1;
-	if (PQntuples(q) == 1) {
+	if (PQntuples(q) == 1 && hub_queue_full(PQgetvalue(q, 0, 0))) {
+		/* Refused as a REST call would be, never queued (a queue
+		 * that fills meanwhile refuses it in hub_enqueue()). */
+		l->to = CALL_FAILED;
+		l->event = "call.failed";
+		l->reason = "queue_full";
+	} else if (PQntuples(q) == 1) {
 		strlcpy_(l->queue, PQgetvalue(q, 0, 0), sizeof l->queue);
 		l->to = CALL_QUEUED;
 		l->event = "call.queued";

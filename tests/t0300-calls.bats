@@ -190,20 +190,43 @@ teardown() {
 	avail "$T2" "$A2" offline
 }
 
-@test "max_length: a full queue refuses the call with a reason" {
+@test "max_length: a full queue refuses the call with a reason; it was never queued" {
 	q=$(mkqueue Small '{"max_length": 1}' "$A1")
 	c=$(newcall "$q")
 	api POST /api/calls "{\"queue_id\":\"$q\"}" "$MGR"
 	assert_problem 409 queue_full
 	api GET "/api/calls?queue_id=$q&state=failed" "" "$MGR"
 	assert_json '.items | length' 1
+	assert_json '.items[0].enqueued_at' null
+	f=$(jget '.items[0].id')
+	# Its history is what happened: created, then failed for queue_full.
+	api GET "/api/calls/$f" "" "$MGR"
+	assert_json '[.events[].type] | join(",")' "call.created,call.failed"
+	assert_json '.events[1].from_state + ">" + .events[1].to_state' "new>failed"
+	assert_json '.events[1].data.reason' queue_full
+	# Only the queued call was offered to the queue.
+	api GET "/api/queues/$q/stats" "" "$MGR"
+	assert_json '.today.offered' 1
+	api GET "/api/analytics/company/$CO/overview?queue_id=$q" "" "$MGR"
+	assert_status 200
+	assert_json .offered 1
 	api POST "/api/calls/$c/hangup" '{}' "$MGR"
 }
 
 @test "position and estimated wait while waiting; queue stats" {
 	q=$(mkqueue Wait '{}' "$A1")
-	c1=$(newcall "$q")
-	c2=$(newcall "$q" '{"priority": 5}')
+	# The 201 has them too, as GET does.
+	api POST /api/calls "{\"queue_id\":\"$q\"}" "$MGR"
+	assert_status 201
+	assert_json .state queued
+	assert_json .position 1
+	assert_json 'has("estimated_wait")' true
+	assert_json .estimated_wait null
+	c1=$(jget .id)
+	api POST /api/calls "{\"queue_id\":\"$q\",\"priority\":5}" "$MGR"
+	assert_status 201
+	assert_json .position 1
+	c2=$(jget .id)
 	api GET "/api/calls/$c1" "" "$MGR"
 	assert_json .position 2
 	api GET "/api/calls/$c2" "" "$MGR"
@@ -219,6 +242,34 @@ teardown() {
 	api GET "/api/queues/$q/stats" "" "$MGR"
 	assert_json .waiting 0
 	assert_json .today.abandoned 2
+}
+
+@test "raising a waiting call's priority re-ranks it: position 1, offered first" {
+	q=$(mkqueue Prio '{"ring_timeout": 30, "wrap_up": 0}' "$A1")
+	c1=$(newcall "$q")
+	api POST /api/calls "{\"queue_id\":\"$q\"}" "$MGR"
+	assert_json .position 2
+	c2=$(jget .id)
+	api PUT "/api/calls/$c2" '{"priority": 10}' "$MGR"
+	assert_status 200
+	assert_json .priority 10
+	assert_json .position 1
+	api GET "/api/calls/$c1" "" "$MGR"
+	assert_json .position 2
+	avail "$T1" "$A1" available
+	wait_for 3 call_is "$c2" offering
+	call_agent_is "$c2" "$A1"
+	call_is "$c1" queued
+	# Lowered again, it waits behind c1 once its offer ends.
+	api PUT "/api/calls/$c2" '{"priority": -10}' "$MGR"
+	assert_status 200
+	avail "$T1" "$A1" away
+	wait_for 3 call_is "$c2" queued
+	api GET "/api/calls/$c2" "" "$MGR"
+	assert_json .position 2
+	api POST "/api/calls/$c1/hangup" '{}' "$MGR"
+	api POST "/api/calls/$c2/hangup" '{}' "$MGR"
+	avail "$T1" "$A1" offline
 }
 
 @test "a manager assigns a waiting call; an agent pulls the next one" {

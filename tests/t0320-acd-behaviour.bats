@@ -97,6 +97,61 @@ teardown_file() { cd_teardown; }
 	avail "$T3" "$A3" offline
 }
 
+@test "ring_all: a reject ends only the rejecter's offer; the others ring on and may answer" {
+	q=$(mkqueue RingAll '{"ring_timeout": 30, "miss_limit": 0, "wrap_up": 0, "strategy": "ring_all"}' "$A1" "$A2" "$A3")
+	avail "$T1" "$A1" available
+	avail "$T2" "$A2" available
+	avail "$T3" "$A3" available
+	c=$(newcall "$q")
+	for a in "$A1" "$A2" "$A3"; do wait_for 3 agent_is "$a" offering; done
+	api POST "/api/calls/$c/reject" '{}' "$T1"
+	assert_status 200
+	assert_json .state offering
+	# Consistent at once: the rejecter is free, the others still ring.
+	agent_is "$A1" available
+	agent_is "$A2" offering
+	agent_is "$A3" offering
+	call_is "$c" offering
+	api POST "/api/calls/$c/answer" '{}' "$T2"
+	assert_status 200
+	assert_json .state connected
+	assert_json .agent_id "$A2"
+	wait_for 3 agent_is "$A3" available
+	agent_is "$A2" busy
+	api GET "/api/calls/$c" "" "$MGR"
+	# call.rejected names the agent who rejected, not the last one rung.
+	assert_json '[.events[] | select(.type == "call.rejected") | .agent_id] | join(",")' "$A1"
+	assert_json '[.events[] | select(.type == "call.rejected") | .to_state] | join(",")' offering
+	api POST "/api/calls/$c/hangup" '{}' "$T2"
+	api POST "/api/calls/$c/wrap" '{}' "$T2"
+	avail "$T1" "$A1" offline
+	avail "$T2" "$A2" offline
+	avail "$T3" "$A3" offline
+}
+
+@test "ring_all: once every agent rung has rejected, the call is back in the queue" {
+	q=$(mkqueue RingAll2 '{"ring_timeout": 30, "miss_limit": 0, "strategy": "ring_all"}' "$A1" "$A2")
+	avail "$T1" "$A1" available
+	avail "$T2" "$A2" available
+	c=$(newcall "$q")
+	for a in "$A1" "$A2"; do wait_for 3 agent_is "$a" offering; done
+	api POST "/api/calls/$c/reject" '{}' "$T2"
+	assert_json .state offering
+	assert_json .agent_id "$A1"
+	api POST "/api/calls/$c/reject" '{}' "$T1"
+	assert_status 200
+	assert_json .state queued
+	assert_json .agent_id null
+	agent_is "$A1" available
+	agent_is "$A2" available
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '[.events[] | select(.type == "call.rejected") | .agent_id] | join(",")' "$A2,$A1"
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	assert_json .state abandoned
+	avail "$T1" "$A1" offline
+	avail "$T2" "$A2" offline
+}
+
 @test "away during wrap-up is pending until the wrap-up ends, with its reason" {
 	q=$(mkqueue Wrap '{"ring_timeout": 30, "wrap_up": 60}' "$A1")
 	avail "$T1" "$A1" available

@@ -149,6 +149,28 @@ teardown_file() { cd_teardown; }
 	assert_json .state abandoned
 }
 
+@test "a flow sending a caller to a full queue: failed with queue_full, never queued" {
+	api GET /api/queues "" "$MGR"
+	sales=$(jget '.items[] | select(.name == "Sales") | .id')
+	api PUT "/api/queues/$sales" '{"max_length": 1}' "$MGR"
+	assert_status 200
+	api POST /api/calls "{\"queue_id\": \"$sales\"}" "$MGR"
+	assert_status 201
+	first=$(jget .id)
+	api POST /api/calls '{"ivr": true}' "$MGR"
+	c=$(jget .id)
+	api POST "/api/calls/$c/ivr/input" '{"type": "digits", "digits": "1"}' "$MGR"
+	assert_status 200
+	assert_json .state failed
+	assert_json .enqueued_at null
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '[.events[] | select(.type | startswith("call.")) | .type] | join(",")' \
+		"call.created,call.ivr_started,call.failed"
+	assert_json '.events[-1].data.reason' queue_full
+	api POST "/api/calls/$first/hangup" '{}' "$MGR"
+	api PUT "/api/queues/$sales" '{"max_length": 0}' "$MGR"
+}
+
 @test "a caller who hangs up in the flow is abandoned where they dropped out" {
 	api POST /api/calls '{"ivr": true}' "$MGR"
 	c=$(jget .id)

@@ -544,7 +544,7 @@ static const struct agent_cmd agent_cmds[] = {
 	{ "pause", "[REASON]", "go away (paused), with a reason", agent_cmd_pause },
 	{ "offline", "", "go offline", agent_cmd_offline },
 	{ "accept", "", "answer the call offered to you", agent_cmd_accept },
-	{ "reject", "", "send the offered call back to its queue",
+	{ "reject", "", "reject the offered call; it goes to another agent",
 	  agent_cmd_reject },
 	{ "hold", "", "put the call on hold", agent_cmd_hold },
 	{ "resume", "", "take the call off hold", agent_cmd_resume },

@@ -407,6 +407,93 @@ test_ring_all(void)
 	acd_free(acd);
 }
 
+/*
+ * app_queue's ringall: a reject withdraws only the rejecter's offer; the
+ * call keeps ringing the others until the last rejects or rings out.
+ */
+static void
+test_ring_all_reject(void)
+{
+	struct acd	*acd = acd_new(1);
+	char		 other[ACD_ID_LEN + 1];
+	int		 pos, ewt;
+
+	queue(acd, "q", ACD_RING_ALL);
+	staff(acd, "q", "a1", 0, NULL, 0);
+	staff(acd, "q", "a2", 0, NULL, 0);
+	staff(acd, "q", "a3", 0, NULL, 0);
+	call(acd, "c1", "q", 0, 0, NULL, 0);
+	is_str(tick(acd, 0), "offer:c1@a1 offer:c1@a2 offer:c1@a3",
+	    "ring-all to three");
+	is_int(acd_call_offers(acd, "c1", other), 3, "three ringing");
+	is_int(acd_reject(acd, "c1", "a1", 1), 0, "a1 rejects");
+	is_str(tick(acd, 1), "", "nothing withdrawn from the others");
+	is_int(acd_call_offers(acd, "c1", other), 2, "two still ringing");
+	is_str(other, "a2", "the first of them named");
+	ok(acd_position(acd, "c1", &pos, &ewt) == 0 && pos == 0,
+	    "the call is still being offered (position 0)");
+	ok(state(acd, "a1") == AGENT_AVAILABLE &&
+	    state(acd, "a2") == AGENT_OFFERING &&
+	    state(acd, "a3") == AGENT_OFFERING,
+	    "the rejecter available, the others offering");
+	is_int(acd_reject(acd, "c1", "a2", 2), 0, "a2 rejects");
+	is_int(acd_call_offers(acd, "c1", other), 1, "one still ringing");
+	is_str(other, "a3", "a3 named");
+	is_int(acd_accept(acd, "c1", "a3", 3), 0, "a3 can still answer");
+	is_int(acd_call_offers(acd, "c1", other), ACD_E_STATE,
+	    "an answered call has no offers");
+	is_str(tick(acd, 3), "", "nothing left to withdraw");
+	acd_call_end(acd, "a3", "c1", 0, 3);
+
+	call(acd, "c2", "q", 0, 10, NULL, 10);
+	is_str(tick(acd, 10), "offer:c2@a1 offer:c2@a2 offer:c2@a3",
+	    "c2 rings all three");
+	acd_reject(acd, "c2", "a1", 11);
+	acd_reject(acd, "c2", "a2", 11);
+	is_int(acd_reject(acd, "c2", "a3", 12), 0, "the last one rejects");
+	is_int(acd_call_offers(acd, "c2", other), 0, "none ringing");
+	is_str(other, "", "no one named");
+	ok(acd_position(acd, "c2", &pos, &ewt) == 0 && pos == 1,
+	    "back to waiting, first in line");
+	is_str(tick(acd, 12), "", "not rung again before the retry delay");
+	is_str(tick(acd, 16), "offer:c2@a1 offer:c2@a2",
+	    "rung again once a rejecter's delay is over");
+	is_str(tick(acd, 17), "", "a3, free later, waits for the next round");
+	acd_free(acd);
+}
+
+/* Who else is still being offered the call when an offer ends. */
+static void
+test_offer_end_other(void)
+{
+	struct acd	*acd = acd_new(1);
+
+	queue(acd, "q", ACD_RING_ALL);
+	staff(acd, "q", "a1", 0, NULL, 0);
+	staff(acd, "q", "a2", 0, NULL, 0);
+	call(acd, "c1", "q", 0, 0, NULL, 0);
+	tick(acd, 0);
+	is_str(tick(acd, 15), "missed:c1@a1 missed:c1@a2 "
+	    "offer:c1@a1 offer:c1@a2", "both ring out, both rung again");
+	ok(strcmp(act[0].other, "a2") == 0 && act[1].other[0] == '\0',
+	    "a1's miss names a2 still ringing; a2's names no one (%s|%s)",
+	    act[0].other, act[1].other);
+	acd_agent_state(acd, "a2", AGENT_AWAY, 16);
+	is_str(tick(acd, 16), "withdraw:c1@a2", "a2 goes away");
+	is_str(act[0].other, "a1", "a1 still ringing");
+	agent(acd, "a3", 1, NULL);
+	acd_agent_state(acd, "a3", AGENT_AVAILABLE, 17);
+	acd_assign(acd, "c1", "a3", 17);
+	is_str(tick(acd, 17), "withdraw:c1@a1 offer:c1@a3",
+	    "an assign replaces the offer");
+	is_str(act[0].other, "a3", "the withdrawal names the assignee");
+	acd_agent_state(acd, "a3", AGENT_OFFLINE, 18);
+	is_str(tick(acd, 18), "withdraw:c1@a3 offer:c1@a1",
+	    "the last offer withdrawn, the call rings again");
+	is_str(act[0].other, "", "nobody was ringing when it ended");
+	acd_free(acd);
+}
+
 static void
 test_linear(void)
 {
@@ -564,6 +651,48 @@ test_priority(void)
 	    "priority 1 seventy seconds later does not");
 	handle(acd, "c1", "a", 203);
 	is_str(tick(acd, 203), "offer:c3@a", "then c3");
+	acd_free(acd);
+}
+
+/* A waiting call's priority changed: it takes its new place at once. */
+static void
+test_priority_change(void)
+{
+	struct acd	*acd = acd_new(1);
+	int		 pos, ewt;
+
+	queue(acd, "q", ACD_LONGEST_IDLE);
+	agent(acd, "a", 1, NULL);
+	acd_member_set(acd, "q", "a", 0);
+	call(acd, "c1", "q", 0, 0, NULL, 0);
+	call(acd, "c2", "q", 0, 10, NULL, 10);
+	call(acd, "c3", "q", 0, 20, NULL, 20);
+	acd_position(acd, "c3", &pos, &ewt);
+	is_int(pos, 3, "c3 third");
+	is_int(acd_call_priority(acd, "c3", 1, 30), 0, "c3 raised to 1");
+	acd_position(acd, "c3", &pos, &ewt);
+	is_int(pos, 1, "c3 first now (20 - 60 < 0)");
+	acd_position(acd, "c1", &pos, &ewt);
+	is_int(pos, 2, "c1 second");
+	is_int(acd_call_priority(acd, "c2", 2, 30), 0, "c2 raised to 2");
+	acd_position(acd, "c2", &pos, &ewt);
+	is_int(pos, 1, "c2 first");
+	acd_agent_state(acd, "a", AGENT_AVAILABLE, 30);
+	is_str(tick(acd, 30), "offer:c2@a", "the highest is offered first");
+	is_int(acd_call_priority(acd, "c2", -5, 31), 0,
+	    "an offered call may change too");
+	is_str(tick(acd, 31), "", "its offer stands");
+	acd_reject(acd, "c2", "a", 32);
+	acd_position(acd, "c2", &pos, &ewt);
+	is_int(pos, 3, "rejected, it waits in its new place: last");
+	is_int(acd_call_priority(acd, "c3", 0, 33), 0, "c3 lowered back");
+	acd_position(acd, "c3", &pos, &ewt);
+	is_int(pos, 2, "c3 behind c1 again");
+	is_str(tick(acd, 33), "offer:c1@a", "c1 now first");
+	acd_accept(acd, "c1", "a", 34);
+	is_int(acd_call_priority(acd, "c1", 5, 34), ACD_E_STATE,
+	    "an answered call is not ranked");
+	is_int(acd_call_priority(acd, "c9", 5, 34), ACD_E_NOENT, "unknown call");
 	acd_free(acd);
 }
 
@@ -867,8 +996,10 @@ test_max_len(void)
 	acd_queue_put(acd, &qc);
 	is_int(call(acd, "c1", "q", 0, 0, NULL, 0), 0, "first queued");
 	is_int(call(acd, "c2", "q", 0, 1, NULL, 1), 0, "second queued");
+	is_int(acd_queue_full(acd, "q"), 1, "full, as the engine says");
 	is_int(call(acd, "c3", "q", 0, 2, NULL, 2), ACD_E_FULL,
 	    "third refused: full");
+	is_int(acd_queue_full(acd, "nope"), ACD_E_NOENT, "unknown queue");
 	is_int(call(acd, "c1", "q", 0, 2, NULL, 2), ACD_E_EXIST,
 	    "a duplicate is refused as such");
 	staff(acd, "q", "a1", 0, NULL, 3);
@@ -876,6 +1007,7 @@ test_max_len(void)
 	is_int(call(acd, "c3", "q", 0, 3, NULL, 3), ACD_E_FULL,
 	    "an offered call still counts");
 	acd_abandon(acd, "c2", 4);
+	is_int(acd_queue_full(acd, "q"), 0, "room again");
 	is_int(call(acd, "c3", "q", 0, 4, NULL, 4), 0, "room after abandon");
 	acd_accept(acd, "c1", "a1", 5);
 	is_int(call(acd, "c4", "q", 0, 5, NULL, 5), 0,
@@ -1387,7 +1519,10 @@ test_fuzz(void)
 			break;
 		case 6:
 			snprintf(id, sizeof id, "c%u", RND((unsigned)i + 1));
-			acd_abandon(acd, id, now);
+			if (RND(3))
+				acd_abandon(acd, id, now);
+			else
+				acd_call_priority(acd, id, (int)RND(5) - 2, now);
 			break;
 		case 7:
 			acd_wrap_done(acd, id, now);
@@ -1449,11 +1584,14 @@ main(void)
 	test_fewest_least();
 	test_random();
 	test_ring_all();
+	test_ring_all_reject();
+	test_offer_end_other();
 	test_linear();
 	test_skills();
 	test_widen();
 	test_penalty();
 	test_priority();
+	test_priority_change();
 	test_fairness();
 	test_ring_timeout();
 	test_miss_policy();
