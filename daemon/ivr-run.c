@@ -76,7 +76,6 @@ struct leave {
 	char			 queue[UUID_LEN + 1];	/* to CALL_QUEUED */
 	const char		*reason;		/* to CALL_FAILED */
 	const struct ivr_action	*a;
-	const char		*reason;		/* to CALL_FAILED */
 };
 
 /* The flow a call is in: the one it entered, or one it chained into. */
