@@ -179,6 +179,20 @@ par_logins() {
 		{ echo "statuses:" $codes >&2; false; }
 }
 
+@test "one address spraying many accounts is stopped after 4 x 5 failures in all" {
+	daemon_use race
+	for i in $(seq 1 20); do
+		api --from 127.0.0.95 POST /api/auth/login "$(creds "spray$i@race.test" "Wrong-Spray-$i")"
+		assert_problem 401 invalid_credentials
+	done
+	api --from 127.0.0.95 POST /api/auth/login "$(creds spray21@race.test Wrong-Spray-21)"
+	assert_problem 429 rate_limited
+	assert_retry_after
+	# another address is not affected
+	api --from 127.0.0.96 POST /api/auth/login "$(creds spray21@race.test Wrong-Spray-21)"
+	assert_problem 401 invalid_credentials
+}
+
 @test "sign-ups are limited per address and in total per hour; failed ones do not count" {
 	daemon_use signup
 	reg() { # from email company
