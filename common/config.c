@@ -69,6 +69,8 @@ static const struct config_key {
 	K("rate_limit_token_burst", CONFIG_INT,	rate_token_burst, 1, 1000000, 0),
 	K("login_max_failures",	CONFIG_INT,	login_max_failures, 1, 1000000, 0),
 	K("login_window",	CONFIG_INT,	login_window,	1, 604800, 0),
+	K("register_limit_ip",	CONFIG_INT,	register_limit_ip, 0, 1000000, 0),
+	K("register_limit_total", CONFIG_INT,	register_limit_total, 0, 1000000, 0),
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
@@ -181,6 +183,8 @@ config_defaults(struct config *cfg)
 	cfg->rate_token_burst = 100;
 	cfg->login_max_failures = 5;
 	cfg->login_window = 300;
+	cfg->register_limit_ip = 5;
+	cfg->register_limit_total = 100;
 	cfg->drain_timeout = 10;
 	cfg->ws_max_queue = 256;
 	cfg->ws_ping_interval = 20;

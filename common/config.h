@@ -33,8 +33,10 @@ struct config {
 	int		 rate_ip_burst;
 	double		 rate_token;	/* requests/s per token, 0 = off */
 	int		 rate_token_burst;
-	int		 login_max_failures;	/* per account and per IP */
+	int		 login_max_failures;	/* per account and address */
 	int		 login_window;	/* seconds */
+	int		 register_limit_ip;	/* sign-ups/hour per address, 0 = off */
+	int		 register_limit_total;	/* sign-ups/hour in all, 0 = off */
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */

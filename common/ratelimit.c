@@ -328,6 +328,24 @@ ratelimit_peek(struct ratelimit *rl, const char *key, double now,
 }
 
 void
+ratelimit_give(struct ratelimit *rl, const char *key, double now, double cost)
+{
+	struct rl_entry	**ep;
+
+	if (rl->rate == 0 || !(cost > 0))
+		return;
+	ep = rl_find(rl, key, rl_siphash((const unsigned char *)key,
+	    strlen(key), rl->seed));
+	if (ep == NULL)
+		return;
+	(*ep)->tokens = rl_tokens(rl, *ep, now) + cost;
+	if (now > (*ep)->last)
+		(*ep)->last = now;
+	if ((*ep)->tokens > rl->burst)
+		(*ep)->tokens = rl->burst;
+}
+
+void
 ratelimit_reset(struct ratelimit *rl, const char *key)
 {
 	struct rl_entry	**ep;

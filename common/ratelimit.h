@@ -32,6 +32,13 @@ void			 ratelimit_take(struct ratelimit *, const char *key,
 /* Look without taking; allowed says whether one token is there. */
 void			 ratelimit_peek(struct ratelimit *, const char *key,
 			     double now, struct ratelimit_result *);
+/*
+ * Give back cost tokens taken from key (never above the bucket size), as
+ * when a slot taken before some work turns out not to count. A key no
+ * longer tracked is full already: nothing to do.
+ */
+void			 ratelimit_give(struct ratelimit *, const char *key,
+			     double now, double cost);
 /* Forget a key (e.g. after a successful login). */
 void			 ratelimit_reset(struct ratelimit *, const char *key);
 

@@ -74,19 +74,23 @@ answer_row(struct hctx *h, PGresult *res, int status)
 	return 0;
 }
 
+static const char *
+state_label(int i)
+{
+	return agent_state_name((enum agent_state)i);
+}
+
 static int
 agent_list(struct hctx *h, const char *scope)
 {
 	struct page	 pg;
 	PGresult	*res;
-	char		*state = query_get(h->req->query, "state");
+	int		 st;
 
-	if (page_parse(h->req, h->resp, &pg) != 0) {
-		free(state);
+	if (query_enum(h->req, h->resp, "state", state_label,
+	    AGENT_STATE_COUNT, &st) < 0 || page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
-	}
-	res = db_agent_list(h->db, scope, state, &pg);
-	free(state);
+	res = db_agent_list(h->db, scope, st < 0 ? NULL : state_label(st), &pg);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
 	resp_json(h->resp, 200, page_rows(&pg, res, agent_json, AGENT_C_KEY, AGENT_C_ID));

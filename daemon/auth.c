@@ -3,14 +3,12 @@
  * short-lived JWTs; refresh tokens are opaque, stored hashed and rotated on
  * every use; reuse of a rotated one revokes its whole session.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xmalloc.h"
 #include "log.h"
-#include "ratelimit.h"
 #include "daemon.h"
 #include "router.h"
 #include "handlers.h"
@@ -23,10 +21,7 @@
 #include "revoke.h"
 #include "audit.h"
 #include "settings.h"
-
-/* Failed logins, per account and per client IP, shared by the workers. */
-static pthread_mutex_t	 throttle_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ratelimit	*fail_account, *fail_ip;
+#include "throttle.h"
 
 static void
 random_uuid(char out[UUID_LEN + 1])
@@ -111,42 +106,17 @@ issue_pair(struct hctx *h, const PGresult *user, const char *sid)
 	return pair;
 }
 
-/* 429 when the account or the address has used up its failures. */
+/* 429 for a password check that the throttle holds back. */
 static int
 throttled(struct hctx *h, const char *email)
 {
-	struct ratelimit_result	 a, b;
-	double			 now = now_mono();
+	int	 ra;
 
-	pthread_mutex_lock(&throttle_lock);
-	if (fail_account == NULL) {
-		double rate = (double)cfg.login_max_failures / cfg.login_window;
-
-		fail_account = ratelimit_new(rate, cfg.login_max_failures, 65536);
-		fail_ip = ratelimit_new(rate * 4, cfg.login_max_failures * 4, 65536);
-	}
-	ratelimit_peek(fail_account, email, now, &a);
-	ratelimit_peek(fail_ip, h->req->client_ip, now, &b);
-	pthread_mutex_unlock(&throttle_lock);
-	if (a.remaining >= 1 && b.remaining >= 1)
+	if (throttle_password_begin(email, h->req->client_ip, &ra) == 0)
 		return 0;
-	h->resp->retry_after = a.remaining < 1 ? a.retry_after : b.retry_after;
-	if (b.remaining < 1 && b.retry_after > h->resp->retry_after)
-		h->resp->retry_after = b.retry_after;
-	return resp_problem(h->resp, 429, "rate_limited", "too many failed"
-	    " sign-ins; retry in %d seconds", h->resp->retry_after);
-}
-
-static void
-login_failed(struct hctx *h, const char *email)
-{
-	struct ratelimit_result	 r;
-	double			 now = now_mono();
-
-	pthread_mutex_lock(&throttle_lock);
-	ratelimit_take(fail_account, email, now, 1, &r);
-	ratelimit_take(fail_ip, h->req->client_ip, now, 1, &r);
-	pthread_mutex_unlock(&throttle_lock);
+	h->resp->retry_after = ra;
+	return resp_problem(h->resp, 429, "rate_limited", "too many wrong"
+	    " passwords; retry in %d seconds", ra);
 }
 
 int
@@ -169,19 +139,19 @@ auth_login(struct hctx *h)
 	fields_free(&f);
 	if (throttled(h, lower) != 0)
 		return -1;
-	if ((user = db_user_auth_email(h->db, lower)) == NULL)
+	if ((user = db_user_auth_email(h->db, lower)) == NULL) {
+		/* No password was checked: the slot does not count. */
+		throttle_password_undo(lower, h->req->client_ip);
 		return db_fail(h->db, h->resp);
+	}
 	if (!password_verify(pw, PQntuples(user) == 1 ?
 	    PQgetvalue(user, 0, USER_HASH) : NULL)) {
 		PQclear(user);
-		login_failed(h, lower);
 		log_info("auth: failed sign-in from %s", h->req->client_ip);
 		return resp_problem(h->resp, 401, "invalid_credentials",
 		    "the e-mail address or the password is wrong");
 	}
-	pthread_mutex_lock(&throttle_lock);
-	ratelimit_reset(fail_account, lower);
-	pthread_mutex_unlock(&throttle_lock);
+	throttle_password_ok(lower, h->req->client_ip);
 	if (db_begin(h->db) != 0 || (pair = issue_pair(h, user, NULL)) == NULL)
 		goto fail;
 	if (db_user_touch_login(h->db, PQgetvalue(user, 0, USER_ID)) != 0 ||
@@ -208,6 +178,7 @@ auth_register(struct hctx *h)
 	char		 lower[256], *hash = NULL, *local = NULL;
 	PGresult	*company = NULL, *user = NULL;
 	json_t		*pair;
+	int		 ra;
 
 	if (!cfg.allow_register)
 		return resp_problem(h->resp, 403, "forbidden",
@@ -234,10 +205,19 @@ auth_register(struct hctx *h)
 	if (fields_any(&f))
 		return resp_invalid(h->resp, &f);
 	fields_free(&f);
+	/* Trusted local peers are not limited, as for the API rate limits. */
+	if (!h->req->who.local &&
+	    throttle_signup_begin(h->req->client_ip, &ra) != 0) {
+		h->resp->retry_after = ra;
+		return resp_problem(h->resp, 429, "rate_limited", "too many"
+		    " sign-ups; retry in %d seconds", ra);
+	}
 	if (name == NULL)
 		name = local = xstrndup(lower, strcspn(lower, "@"));
 	if ((hash = password_hash(pw)) == NULL) {
 		free(local);
+		if (!h->req->who.local)
+			throttle_signup_undo(h->req->client_ip);
 		return resp_problem(h->resp, 500, "internal",
 		    "cannot hash the password");
 	}
@@ -266,6 +246,9 @@ fail:
 	PQclear(user);
 	free(hash);
 	free(local);
+	/* Nothing was created: the sign-up does not count. */
+	if (!h->req->who.local)
+		throttle_signup_undo(h->req->client_ip);
 	if (h->db->err == DB_UNIQUE && strcmp(h->db->constraint,
 	    "companies_name_key") == 0)
 		return resp_problem(h->resp, 409, "name_taken",
@@ -391,11 +374,21 @@ auth_profile_put(struct hctx *h)
 		return resp_problem(h->resp, 401, "unauthorized", "the user is gone");
 	}
 	if (pw != NULL) {
+		/* A guess here counts like a sign-in to the same account. */
+		if (throttled(h, PQgetvalue(me, 0, USER_EMAIL)) != 0) {
+			PQclear(me);
+			fields_free(&f);
+			return -1;
+		}
 		if (!password_verify(cur, PQgetvalue(me, 0, USER_HASH))) {
 			PQclear(me);
+			log_info("auth: wrong current password from %s",
+			    h->req->client_ip);
 			fields_add(&f, "current_password", "is wrong");
 			return resp_invalid(h->resp, &f);
 		}
+		throttle_password_ok(PQgetvalue(me, 0, USER_EMAIL),
+		    h->req->client_ip);
 		if ((hash = password_hash(pw)) == NULL) {
 			PQclear(me);
 			fields_free(&f);

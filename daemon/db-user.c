@@ -14,7 +14,7 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM users"
 	" WHERE " SCOPE
 	" AND ($2::user_role IS NULL OR role = $2)"
 	" AND ($3::uuid IS NULL OR company_id = $3)"
-	" AND ($4::text IS NULL OR strpos(email, lower($4)) > 0"
+	" AND ($4::text IS NULL OR strpos(email, $9) > 0"
 	"  OR strpos(lower(name), lower($4)) > 0)"
 	" AND ($5::uuid IS NULL OR id = $5)"
 	" AND " SQL_AFTER("created_at", "id", 6, 7)
@@ -22,7 +22,7 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM users"
 static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM users"
 	" WHERE id = $2 AND " SCOPE };
 static struct db_stmt st_auth_email = { .sql = "SELECT " COLS
-	", password_hash FROM users WHERE email = lower($1)" };
+	", password_hash FROM users WHERE email = $1" };
 static struct db_stmt st_auth_id = { .sql = "SELECT " COLS
 	", password_hash FROM users WHERE id = $1" };
 static struct db_stmt st_create = { .sql = "INSERT INTO users"
@@ -65,11 +65,11 @@ PGresult *
 db_user_list(struct db *db, const char *scope, const struct user_filter *f,
     const struct page *pg)
 {
-	const char *p[8] = { scope, f->role, f->company, f->q, f->self,
+	const char *p[9] = { scope, f->role, f->company, f->q, f->self,
 	    pg->after_key[0] ? pg->after_key : NULL,
-	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
+	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str, f->q_email };
 
-	return db_run(db, &st_list, 8, p);
+	return db_run(db, &st_list, 9, p);
 }
 
 PGresult *

@@ -20,13 +20,17 @@ struct user_filter {
 	const char	*role;
 	const char	*company;	/* admins only */
 	const char	*q;
+	const char	*q_email;	/* q as email_normalize() folds it */
 	const char	*self;		/* agents see only themselves */
 };
 
 PGresult	*db_user_list(struct db *, const char *scope,
 		    const struct user_filter *, const struct page *);
 PGresult	*db_user_get(struct db *, const char *scope, const char *id);
-/* With the password hash, by e-mail or id, for authentication. */
+/*
+ * With the password hash, by e-mail (already through email_normalize())
+ * or id, for authentication.
+ */
 PGresult	*db_user_auth_email(struct db *, const char *email);
 PGresult	*db_user_auth_id(struct db *, const char *id);
 PGresult	*db_user_create(struct db *, const char *company,

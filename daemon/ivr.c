@@ -393,7 +393,8 @@ ivr_export(struct hctx *h)
 	}
 	ver = want != NULL ? want : !PQgetisnull(f, 0, IVR_C_ACTIVE) ?
 	    PQgetvalue(f, 0, IVR_C_ACTIVE) : PQgetvalue(f, 0, IVR_C_LATEST);
-	if (strspn(ver, "0123456789") != strlen(ver) || strlen(ver) > 9) {
+	if (ver[0] == '\0' || strspn(ver, "0123456789") != strlen(ver) ||
+	    strlen(ver) > 9) {
 		free(want);
 		PQclear(f);
 		return resp_problem(h->resp, 400, "bad_request",

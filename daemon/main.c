@@ -19,6 +19,7 @@
 
 #include <ev.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 #include "log.h"
 #include "version.h"
@@ -304,6 +305,8 @@ main(int argc, char **argv)
 	if (load_key(&cause) != 0)
 		fatal("%s", cause);
 	password_init();
+	if (utf8_init() != 0)
+		fatal("no C.UTF-8 locale: e-mail addresses cannot be case-folded");
 	if (prepare_database() != 0)
 		return 0;
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 #include "log.h"
 #include "http.h"
@@ -97,9 +98,11 @@ password_policy(const char *pw, const char *email, struct fields *f)
 		return;
 	}
 	if (email != NULL && (local = strcspn(email, "@")) >= 3) {
-		char *l = xstrndup(email, local);
+		char	*l = xstrndup(email, local), folded[2048];
 
-		if (strcasestr(pw, l) != NULL)
+		/* email is normalised already: fold pw the same way. */
+		if (utf8_lower(pw, folded, sizeof folded) == 0 ?
+		    strstr(folded, l) != NULL : strcasestr(pw, l) != NULL)
 			fields_add(f, "password", "must not contain the e-mail"
 			    " address");
 		free(l);

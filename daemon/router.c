@@ -3,8 +3,12 @@
  * the least role a route needs and, for routes naming a company, that the
  * caller belongs to it. Another company's objects answer 404, never 403.
  */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 #include "log.h"
 #include "router.h"
@@ -212,6 +216,34 @@ router_index(const struct route *r)
 	return (size_t)(r - routes);
 }
 
+/*
+ * Is every query parameter, percent-decoded, UTF-8 without NUL? Checking
+ * the whole string is the same as checking each name and value: '&', '='
+ * and '+' are ASCII and cannot split a well-formed sequence.
+ */
+static int
+query_is_text(const char *query)
+{
+	size_t	 len = strlen(query), n = 0;
+	char	*buf = xmalloc(len + 1);
+	int	 ok;
+
+	for (const char *p = query; *p != '\0'; p++) {
+		unsigned int	 c;
+
+		if (*p == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2]) &&
+		    sscanf(p + 1, "%2x", &c) == 1) {
+			buf[n++] = (char)c;
+			p += 2;
+		} else
+			buf[n++] = *p;
+	}
+	ok = memchr(buf, '\0', n) == NULL && utf8_valid(buf, n);
+	free(buf);
+	return ok;
+}
+
 int
 router_authorize(struct request *req, struct response *resp)
 {
@@ -219,6 +251,11 @@ router_authorize(struct request *req, struct response *resp)
 	struct principal	*who = &req->who;
 	char			*q;
 
+	/* Nothing that is not text reaches a handler or PostgreSQL. */
+	if ((req->query != NULL && !query_is_text(req->query)) ||
+	    !utf8_valid(req->path, strlen(req->path)))
+		return resp_problem(resp, 400, "bad_request", "query parameters"
+		    " and the path must be UTF-8 text without NUL characters");
 	if (r->min_role == ROLE_NONE) {
 		req->scope = who->role == ROLE_ADMIN || who->role == ROLE_NONE ?
 		    NULL : who->company_id;

@@ -76,25 +76,33 @@ user_conflict(struct hctx *h)
 	return db_fail(h->db, h->resp);
 }
 
+/* The roles a user can have, most powerful last. */
+static const char *
+role_label(int i)
+{
+	return role_name((enum role)(ROLE_AGENT + i));
+}
+
 static int
 user_list(struct hctx *h, const char *scope, struct user_filter *uf)
 {
 	struct page	 pg;
 	PGresult	*res;
-	char		*role = query_get(h->req->query, "role");
-	char		*q = query_get(h->req->query, "q");
-	enum role	 r;
-	int		 rc = -1;
+	char		*q = query_get(h->req->query, "q"), *qe = NULL;
+	int		 r, rc = -1;
 
-	if (role != NULL && role_parse(role, &r) != 0) {
-		resp_problem(h->resp, 400, "bad_request",
-		    "role must be one of admin, manager, agent");
+	if (query_enum(h->req, h->resp, "role", role_label, ROLE_ADMIN,
+	    &r) < 0 || page_parse(h->req, h->resp, &pg) != 0)
 		goto out;
-	}
-	if (page_parse(h->req, h->resp, &pg) != 0)
-		goto out;
-	uf->role = role;
+	uf->role = r < 0 ? NULL : role_label(r);
 	uf->q = q;
+	/* The address part of the search folds as addresses are stored. */
+	if (q != NULL) {
+		qe = xmalloc(strlen(q) * 2 + 1);
+		if (email_normalize(q, qe, strlen(q) * 2 + 1) != 0)
+			strlcpy_(qe, q, strlen(q) * 2 + 1);
+		uf->q_email = qe;
+	}
 	if ((res = db_user_list(h->db, scope, uf, &pg)) == NULL) {
 		db_fail(h->db, h->resp);
 		goto out;
@@ -103,8 +111,8 @@ user_list(struct hctx *h, const char *scope, struct user_filter *uf)
 	PQclear(res);
 	rc = 0;
 out:
-	free(role);
 	free(q);
+	free(qe);
 	return rc;
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "utf8.h"
 #include "xmalloc.h"
 #include "http.h"
 #include "validate.h"
@@ -60,29 +61,34 @@ fields_only(json_t *body, const char *const *allowed, struct fields *f)
 }
 
 int
+email_normalize(const char *in, char *out, size_t size)
+{
+	return utf8_lower(in, out, size);
+}
+
+int
 field_email(const char *in, char *out, size_t size, struct fields *f)
 {
 	const char	*at = strchr(in, '@');
 	size_t		 len = strlen(in);
 
-	if (len > 254 || len >= size || at == NULL || at == in ||
+	if (len > 254 || at == NULL || at == in ||
 	    strchr(at + 1, '@') != NULL || strchr(at + 1, '.') == NULL ||
-	    at[1] == '.' || in[len - 1] == '.') {
-		fields_add(f, "email", "must be an e-mail address");
-		return -1;
-	}
+	    at[1] == '.' || in[len - 1] == '.')
+		goto bad;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
 
 		if (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>' ||
-		    c == '\\' || c == ',' || c == ';') {
-			fields_add(f, "email", "must be an e-mail address");
-			return -1;
-		}
-		out[i] = (char)tolower(c);
+		    c == '\\' || c == ',' || c == ';')
+			goto bad;
 	}
-	out[len] = '\0';
+	if (email_normalize(in, out, size) != 0)
+		goto bad;
 	return 0;
+bad:
+	fields_add(f, "email", "must be an e-mail address");
+	return -1;
 }
 
 int
@@ -214,4 +220,34 @@ field_company(const struct request *req, json_t *body, struct fields *f)
 		return NULL;
 	}
 	return req->scope;
+}
+
+int
+query_enum(const struct request *req, struct response *resp,
+    const char *name, const char *(*label)(int), int count, int *out)
+{
+	char	*v = query_get(req->query, name), *list = NULL, *tmp;
+	int	 i;
+
+	*out = -1;
+	if (v == NULL)
+		return 0;
+	for (i = 0; i < count; i++) {
+		if (strcmp(v, label(i)) == 0) {
+			free(v);
+			*out = i;
+			return 1;
+		}
+	}
+	free(v);
+	for (i = 0; i < count; i++) {
+		tmp = xasprintf("%s%s%s", list ? list : "", list ? ", " : "",
+		    label(i));
+		free(list);
+		list = tmp;
+	}
+	resp_problem(resp, 400, "bad_request", "%s must be one of %s", name,
+	    list ? list : "");
+	free(list);
+	return -1;
 }

@@ -18,10 +18,24 @@ int	field_string(json_t *, const char *key, int required, size_t maxlen,
 	    struct fields *, const char **out);
 /* Report keys of body not in the NULL-terminated allowed list. */
 void	fields_only(json_t *, const char *const *allowed, struct fields *);
-/* Check and lower-case an e-mail address into out. 0 or -1 with error. */
+/*
+ * The one normal form of an e-mail address, used wherever one is stored,
+ * compared, looked up or counted: Unicode lower case (utf8_lower()), so
+ * "ÅSA@x" and "åsa@x" are one account. -1 if not UTF-8 or out is short.
+ */
+int	email_normalize(const char *, char *out, size_t);
+/* Check an e-mail address and normalise it into out. 0 or -1 with error. */
 int	field_email(const char *, char *out, size_t, struct fields *);
 /* An IANA time-zone name present in the system's zoneinfo. */
 int	valid_timezone(const char *);
+
+/*
+ * An enumerated query parameter whose values are label(0..count-1): 1 and
+ * *out the index when present and known, 0 when absent (*out -1), -1 with
+ * a 400 listing the allowed values.
+ */
+int	query_enum(const struct request *, struct response *, const char *name,
+	    const char *(*label)(int), int count, int *out);
 
 /* Keyset pagination from ?limit= and ?cursor=. */
 struct page {

@@ -71,6 +71,32 @@ assert_token_pair() {
 	assert_status 401
 }
 
+@test "e-mail addresses fold to one Unicode lower case: sign-up and login in any case" {
+	api POST /api/auth/register "$(register_body 'ÅSA@Example.TEST' 'Brisk-Otter-77' 'Nordic Co')"
+	assert_status 201
+	assert_json .user.email 'åsa@example.test'
+	for e in 'åsa@example.test' 'ÅSA@EXAMPLE.TEST' 'Åsa@example.test' 'åSA@Example.Test'; do
+		api POST /api/auth/login "$(creds "$e" 'Brisk-Otter-77')"
+		assert_status 200
+		assert_json .user.email 'åsa@example.test'
+	done
+	api POST /api/auth/register "$(register_body 'åsa@EXAMPLE.test' 'Brisk-Otter-77' 'Nordic Two')"
+	assert_problem 409 email_taken
+	# An address whose capitals are all outside ASCII.
+	api POST /api/auth/register "$(register_body 'JÖSÉ@Example.TEST' 'Brisk-Otter-77' 'Nordic Three')"
+	assert_status 201
+	assert_json .user.email 'jösé@example.test'
+	tok=$(jget .access_token)
+	api POST /api/auth/login "$(creds 'jÖsÉ@example.test' 'Brisk-Otter-77')"
+	assert_status 200
+	# A profile e-mail change folds the same way, and so does the lookup.
+	api PUT /api/auth/profile '{"email": "ÉMILE@Example.TEST"}' "$tok"
+	assert_status 200
+	assert_json .email 'émile@example.test'
+	api POST /api/auth/login "$(creds 'Émile@example.test' 'Brisk-Otter-77')"
+	assert_status 200
+}
+
 @test "login returns a token pair and the user" {
 	api POST /api/auth/login "$(creds "$USER_EMAIL" "$PW")"
 	assert_status 200
@@ -248,6 +274,10 @@ assert_token_pair() {
 			{ echo "password \"$bad\": no password error: $output" >&2; false; }
 	done
 	api POST /api/auth/register "$(register_body weak@reg.test 'weakweakweak' 'Weak Co')"
+	assert_problem 422 validation_failed
+	[[ $(jget '[.errors[].field] | index("password")') != null ]]
+	# the local part in other capitals, ASCII or not
+	api POST /api/auth/register "$(register_body 'björk@reg.test' 'My-BJÖRK-Secret-9' 'Weak Co')"
 	assert_problem 422 validation_failed
 	[[ $(jget '[.errors[].field] | index("password")') != null ]]
 	tok=$(login "$USER_EMAIL")

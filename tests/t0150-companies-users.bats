@@ -146,6 +146,21 @@ user_body() { # email role [company] [password]
 	assert_problem 409 email_taken
 }
 
+@test "users created or renamed with non-ASCII capitals fold like sign-up, and ?q= finds them" {
+	id=$(mkuser 'ØRJAN@Crud.test' agent "$CO")
+	api GET "/api/users/$id"
+	assert_json .email 'ørjan@crud.test'
+	api POST /api/users "$(user_body 'øRJAN@crud.TEST' agent "$CO")"
+	assert_problem 409 email_taken
+	login 'ØrJaN@crud.test' >/dev/null
+	api PUT "/api/users/$id" '{"email": "ÇAĞRI@Crud.test"}'
+	assert_status 200
+	assert_json .email 'çağri@crud.test'
+	login 'ÇAĞRI@crud.test' >/dev/null
+	api GET "/api/users?q=$(jq -rn '"ÇAĞ" | @uri')"
+	assert_json '[.items[].email] | join(",")' 'çağri@crud.test'
+}
+
 @test "POST /api/users validates email, role, name and company_id" {
 	for e in no-at-sign two@@crud.test 'a@nodot' '@crud.test' "$(printf 'a%.0s' {1..250})@x.test"; do
 		api POST /api/users "$(user_body "$e" agent "$CO")"

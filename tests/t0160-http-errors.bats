@@ -106,6 +106,42 @@ teardown_file() { cd_teardown; }
 	assert_status 200
 }
 
+@test "query parameters that are not UTF-8 text are 400 before any handler" {
+	for path in '/api/users?q=%ff' '/api/companies?q=%c3%28' \
+		'/api/agents?state=%e2%82' \
+		'/api/calls?agent_id=%ed%a0%80' '/api/users?%ff=1' \
+		'/api/queues?x=%f8%88%80%80%80' '/api/companies?q=%c0%af'; do
+		api GET "$path" "" "$TOKEN"
+		assert_problem 400 bad_request
+		[[ $(jget .detail) == *UTF-8* ]] || { echo "$path: $output" >&2; false; }
+	done
+	# libwebsockets itself drops a connection whose query has %00 in it:
+	# no handler runs and the daemon goes on serving.
+	api GET '/api/users?q=a%00b' "" "$TOKEN"
+	[[ $status == 000 || $status == 400 ]] || { echo "%00: $status $output" >&2; false; }
+	api GET /health
+	assert_status 200
+	# Text in any script is fine, and so are encoded '&', '+' and '%'.
+	api GET '/api/users?q=%c3%85sa' "" "$TOKEN"
+	assert_status 200
+	api GET '/api/companies?q=a%26b%2Bc%25' "" "$TOKEN"
+	assert_status 200
+}
+
+@test "unknown values of enumerated query parameters are 400 naming the allowed ones" {
+	api GET '/api/agents?state=bogus' "" "$TOKEN"
+	assert_problem 400 bad_request
+	assert_json .detail "state must be one of offline, available, offering, busy, wrap_up, away"
+	api GET '/api/users?role=root' "" "$TOKEN"
+	assert_problem 400 bad_request
+	assert_json .detail "role must be one of agent, manager, admin"
+	api GET '/api/agents?state=away' "" "$TOKEN"
+	assert_status 200
+	api GET '/api/users?role=admin' "" "$TOKEN"
+	assert_status 200
+	assert_json '.items | length' 1
+}
+
 @test "the daemon keeps serving after all of the above" {
 	api_tcp GET /health
 	assert_status 200

@@ -58,6 +58,10 @@ teardown_file() { cd_teardown; }
 	[[ $output == *"Welcome to Acme."* && $output != *"version two"* ]]
 	api GET "/api/ivr/$id/export?version=2" "" "$MGR"
 	[[ $output == *"version two"* ]]
+	for v in '' x 1x 9999999999; do
+		api GET "/api/ivr/$id/export?version=$v" "" "$MGR"
+		assert_problem 400 bad_request
+	done
 	api POST "/api/ivr/$id/rollback" '{}' "$MGR"
 	assert_problem 409 conflict
 	api POST "/api/ivr/$id/activate" '{"version": 2}' "$MGR"

@@ -228,16 +228,21 @@ daemon_stop() {
 
 # ---- HTTP ------------------------------------------------------------------
 
-# api [--tcp] [-H 'Name: value']... METHOD PATH [JSON] [TOKEN]
+# api [--tcp] [--from ADDR] [-H 'Name: value']... METHOD PATH [JSON] [TOKEN]
 # Prints the body. Sets status (HTTP code, 000 if no answer) and output
 # (body); header NAME reads the response's headers. JSON "@FILE" sends a
-# file. A -H Content-Type replaces the default application/json.
+# file. A -H Content-Type replaces the default application/json. --from
+# (implies --tcp) connects from another loopback address, 127.0.0.2 say:
+# the daemon sees a different client address.
 api() {
 	local url_base="http://localhost" via=(--unix-socket "$CD_SOCK")
 	local extra=() has_ct=0
 	while (($#)); do
 		case $1 in
 		--tcp) via=(); url_base="http://127.0.0.1:$CD_PORT"; shift ;;
+		--from)
+			via=(--interface "$2"); url_base="http://127.0.0.1:$CD_PORT"
+			shift 2 ;;
 		-H)
 			extra+=(-H "$2")
 			[[ ${2,,} == content-type:* ]] && has_ct=1

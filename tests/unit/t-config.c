@@ -81,6 +81,8 @@ test_defaults(void)
 	    "default token rate");
 	is_int(cfg.login_max_failures, 5, "default login failures");
 	is_int(cfg.login_window, 300, "default login window");
+	is_int(cfg.register_limit_ip, 5, "default sign-ups per address");
+	is_int(cfg.register_limit_total, 100, "default sign-ups in all");
 	is_int(cfg.drain_timeout, 10, "default drain timeout");
 	is_int(cfg.ws_max_queue, 256, "default ws_max_queue");
 	if (geteuid() == 0) {
@@ -147,6 +149,8 @@ test_file(void)
 	    "rate_limit_token_burst: 1\n"
 	    "login_max_failures: 3\n"
 	    "login_window: 60\n"
+	    "register_limit_ip: 0\n"
+	    "register_limit_total: 7\n"
 	    "drain_timeout: 0\n", "every key");
 	is_str(cfg.listen, "*:9090", "listen");
 	is_str(cfg.socket_path, "/tmp/cd.sock", "socket");
@@ -168,6 +172,8 @@ test_file(void)
 	is_int(cfg.rate_token_burst, 1, "rate_limit_token_burst");
 	is_int(cfg.login_max_failures, 3, "login_max_failures");
 	is_int(cfg.login_window, 60, "login_window");
+	is_int(cfg.register_limit_ip, 0, "register_limit_ip 0 (off)");
+	is_int(cfg.register_limit_total, 7, "register_limit_total");
 	is_int(cfg.drain_timeout, 0, "drain_timeout");
 	config_free(&cfg);
 

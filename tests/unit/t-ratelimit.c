@@ -218,11 +218,34 @@ test_unlimited(void)
 	ratelimit_free(NULL);
 }
 
+static void
+test_give(void)
+{
+	struct ratelimit	*rl = ratelimit_new(0.01, 2, 100);
+	struct ratelimit_result	 r;
+
+	ratelimit_take(rl, "k", 10, 1, &r);
+	ratelimit_take(rl, "k", 10, 1, &r);
+	ratelimit_take(rl, "k", 10, 1, &r);
+	ok(!r.allowed, "give: empty after the burst");
+	ratelimit_give(rl, "k", 10, 1);
+	ratelimit_take(rl, "k", 10, 1, &r);
+	ok(r.allowed, "a token given back can be taken again");
+	ratelimit_give(rl, "k", 10, 5);
+	ratelimit_peek(rl, "k", 10, &r);
+	is_int(r.remaining, 2, "giving never fills past the burst");
+	ratelimit_give(rl, "unknown", 10, 1);
+	ratelimit_peek(rl, "unknown", 10, &r);
+	is_int(r.remaining, 2, "giving to an untracked key changes nothing");
+	ratelimit_free(rl);
+}
+
 int
 main(void)
 {
 	test_burst();
 	test_refill();
+	test_give();
 	test_retry_after();
 	test_reset();
 	test_eviction();
