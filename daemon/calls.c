@@ -36,19 +36,53 @@ acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 	return found;
 }
 
+/* Live facts of a waiting call: its position and estimated wait. */
+static void
+live_set(json_t *o, const struct hub_position *p)
+{
+	if (!p->known)
+		return;
+	json_object_set_new(o, "position", json_integer(p->position));
+	json_object_set_new(o, "estimated_wait", p->ewt < 0 ? json_null() :
+	    json_integer(p->ewt));
+}
+
 /* A call's JSON with its live position while it waits. */
 static json_t *
 call_live_json(const PGresult *res, int r)
 {
-	json_t	*o = call_json(res, r);
-	int	 pos, ewt;
+	json_t			*o = call_json(res, r);
+	struct hub_position	 p;
 
-	if (hub_position(PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0) {
-		json_object_set_new(o, "position", json_integer(pos));
-		json_object_set_new(o, "estimated_wait", ewt < 0 ? json_null() :
-		    json_integer(ewt));
-	}
+	p.known = hub_position(PQgetvalue(res, r, CALL_C_COMPANY),
+	    PQgetvalue(res, r, CALL_C_ID), &p.position, &p.ewt) == 0;
+	live_set(o, &p);
 	return o;
+}
+
+/* A page of calls, the live positions asked of the hub all at once. */
+static json_t *
+calls_page(const struct page *pg, const PGresult *res)
+{
+	json_t			*page = page_rows(pg, res, call_json, CALL_C_KEY,
+				    CALL_C_ID);
+	json_t			*items = json_object_get(page, "items");
+	size_t			 n = json_array_size(items);
+	const char		**cos = xcalloc(n + 1, sizeof *cos);
+	const char		**ids = xcalloc(n + 1, sizeof *ids);
+	struct hub_position	*pos = xcalloc(n + 1, sizeof *pos);
+
+	for (size_t i = 0; i < n; i++) {
+		cos[i] = PQgetvalue(res, (int)i, CALL_C_COMPANY);
+		ids[i] = PQgetvalue(res, (int)i, CALL_C_ID);
+	}
+	hub_positions(cos, ids, n, pos);
+	for (size_t i = 0; i < n; i++)
+		live_set(json_array_get(items, i), &pos[i]);
+	free(cos);
+	free(ids);
+	free(pos);
+	return page;
 }
 
 int
@@ -91,7 +125,7 @@ calls_list(struct hctx *h)
 			db_fail(h->db, h->resp);
 		goto out;
 	}
-	resp_json(h->resp, 200, page_rows(&pg, res, call_live_json, CALL_C_KEY, CALL_C_ID));
+	resp_json(h->resp, 200, calls_page(&pg, res));
 	rc = 0;
 out:
 	PQclear(res);
