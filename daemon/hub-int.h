@@ -27,6 +27,7 @@ struct hub_co {
 	struct acd	*twin;		/* decisions run here first */
 	struct acd	*fresh;		/* being rebuilt (hub_rebuild only) */
 	int		 stale;		/* rebuild from the database first */
+	int		 kicked;	/* atomic: the thread should tick it */
 	struct hub_co	*next;		/* every company, newest first */
 	struct hub_co	*hnext;		/* hash chain */
 };
@@ -86,8 +87,8 @@ struct hub_tx {
 };
 
 double	hub_now(void);
-/* Wake the hub thread: something may be offered. */
-void	hub_kick(void);
+/* Wake the hub thread: something may be offered in co. */
+void	hub_kick(struct hub_co *);
 void	hub_result_set(struct hub_result *, int status, const char *code,
 	    const char *detail);
 void	hub_result_db(struct hub_result *, struct db *);

@@ -95,7 +95,7 @@ mirror_unlock(struct hub_co *co)
 {
 	pthread_mutex_unlock(&co->rlock);
 	pthread_mutex_unlock(&co->lock);
-	hub_kick();
+	hub_kick(co);
 }
 
 int

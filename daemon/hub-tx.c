@@ -252,6 +252,6 @@ hub_tx_end(struct hub_tx *tx, int commit)
 	free(tx->steps);
 	free(tx->acts);
 	if (!tx->quiet)
-		hub_kick();
+		hub_kick(co);
 	return rc;
 }

@@ -38,8 +38,9 @@ hub_now(void)
 }
 
 void
-hub_kick(void)
+hub_kick(struct hub_co *co)
 {
+	__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&hub.lock);
 	hub.wake = 1;
 	pthread_cond_signal(&hub.cond);
@@ -529,6 +530,7 @@ install(struct hub_co *only, int ok)
 		acd_free(co->twin);
 		co->twin = acd_copy(co->acd);
 		co->stale = 0;
+		__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
 		if (only == NULL)
 			pthread_mutex_unlock(&co->lock);
 	}
@@ -698,10 +700,27 @@ hub_main(void *arg)
 		}
 		for (co = __atomic_load_n(&hub.built, __ATOMIC_ACQUIRE) ?
 		    co_first() : NULL; co != NULL; co = co->next) {
+			/* Only companies with work: kicked or a timer due. */
+			pthread_mutex_lock(&co->rlock);
+			d = acd_next_deadline(co->acd);
+			pthread_mutex_unlock(&co->rlock);
+			if (!__atomic_exchange_n(&co->kicked, 0, __ATOMIC_ACQ_REL) &&
+			    d > now) {
+				if (d < next)
+					next = d;
+				continue;
+			}
 			/* Busy: its decision kicks this thread when done. A
 			 * failed batch is tried again in a second. */
-			if (tick_company(&hub.db, co) != 0)
+			switch (tick_company(&hub.db, co)) {
+			case 0:
+				break;
+			case 1:
 				continue;
+			default:
+				__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
+				continue;
+			}
 			pthread_mutex_lock(&co->rlock);
 			d = acd_next_deadline(co->acd);
 			pthread_mutex_unlock(&co->rlock);
