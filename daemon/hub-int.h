@@ -1,7 +1,8 @@
 /*
- * The hub's insides, shared by hub.c (companies, the timer thread,
- * rebuilding), hub-tx.c (a decision: its transaction, its twin engine) and
- * hub-ops.c (the operations handlers call).
+ * The hub's insides, shared by hub.c (companies, what the engine's
+ * actions write, the timer thread), hub-rebuild.c, hub-tx.c (a decision:
+ * its transaction, its twin engine) and hub-ops.c (the operations
+ * handlers call).
  */
 #ifndef HUB_INT_H
 #define HUB_INT_H
@@ -137,6 +138,12 @@ double	hub_arrival(const PGresult *row, int r);
 /* Load a queue or agent row into an engine. */
 int	hub_queue_load(struct acd *, const PGresult *, int r);
 int	hub_agent_load(struct acd *, const PGresult *, int r);
+/* Persist engine e's view of an agent in tx; keep leaves the stored pause
+ * reason while the agent is away (shown or pending). */
+int	hub_agent_persist(struct hub_tx *, struct acd *e, const char *agent,
+	    const char *reason, int keep, PGresult **out);
+/* The first of every company (newest first; never unlinked). */
+struct hub_co *hub_co_first(void);
 /* Persist the twin's view of an agent in tx. A NULL reason keeps the
  * stored one while the agent is away (shown or pending). */
 int	hub_agent_state_sync(struct hub_tx *, const char *agent,

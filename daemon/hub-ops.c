@@ -207,9 +207,8 @@ hub_availability(struct db *db, const char *company, const char *agent,
 		ok = 1;
 	if (hub_tx_end(&tx, ok) == 0 && ok)
 		r->status = 200;
-	else if (ok) {
+	else if (ok)
 		hub_result_db(r, db);
-	}
 	if (r->status != 200) {
 		PQclear(r->row);
 		r->row = NULL;
