@@ -1,7 +1,8 @@
 /*
  * Unit test for acd_copy() and acd_drain() (daemon/acd-copy.c): a copy
  * taken at any moment of a randomised run behaves like its original for
- * every later operation (same results, same actions, same positions),
+ * every later operation (same results, same actions, same positions;
+ * ring-all rejects and priority changes among them),
  * and freeing either leaves the other whole.
  */
 #include <math.h>
@@ -31,6 +32,7 @@ same_actions(struct acd_action *x, size_t nx, struct acd_action *y, size_t ny)
 		if (x[i].type != y[i].type || strcmp(x[i].call, y[i].call) ||
 		    strcmp(x[i].agent, y[i].agent) ||
 		    strcmp(x[i].queue, y[i].queue) ||
+		    strcmp(x[i].other, y[i].other) ||
 		    x[i].deadline != y[i].deadline) {
 			snprintf(why, sizeof why, "action %zu: %s %s@%s against"
 			    " %s %s@%s", i, acd_action_name(x[i].type),
@@ -59,7 +61,7 @@ step(struct acd *e, unsigned op, unsigned x, unsigned y, double now)
 
 	ids(call, sizeof call, "c", x % NC);
 	ids(agent, sizeof agent, "a", y % NA);
-	switch (op % 9) {
+	switch (op % 11) {
 	case 0:
 	case 1:
 		memset(&c, 0, sizeof c);
@@ -85,6 +87,10 @@ step(struct acd *e, unsigned op, unsigned x, unsigned y, double now)
 		return acd_abandon(e, call, now);
 	case 7:
 		return acd_assign(e, call, agent, now);
+	case 8:
+		return acd_call_priority(e, call, (int)(y % 5), now);
+	case 9:
+		return acd_call_offers(e, call, got) * 128 + got[1];
 	default:
 		return acd_pull(e, agent, now, got) == 0 ? (int)got[1] : -100;
 	}
@@ -106,7 +112,9 @@ test_copy_behaves_alike(void)
 	for (k = 0; k < NQ; k++) {
 		memset(&q, 0, sizeof q);
 		ids(q.id, sizeof q.id, "q", k);
-		q.strategy = (enum acd_strategy)(k * 2 % ACD_STRATEGY_COUNT);
+		/* q3 rings all: a reject there ends one offer of several. */
+		q.strategy = k == 3 ? ACD_RING_ALL :
+		    (enum acd_strategy)(k * 2 % ACD_STRATEGY_COUNT);
 		q.ring_timeout = 3 + (int)k;
 		q.wrap_up = (int)k;
 		q.max_wait = k == 1 ? 40 : 0;
@@ -141,7 +149,7 @@ test_copy_behaves_alike(void)
 		k = (unsigned)step(a, op, x, y, now);
 		if (b != NULL && k != (unsigned)step(b, op, x, y, now)) {
 			snprintf(why, sizeof why, "operation %u gave another"
-			    " result", op % 9);
+			    " result", op % 11);
 			good = 0;
 			break;
 		}
