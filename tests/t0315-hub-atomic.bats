@@ -4,7 +4,8 @@
 # (call state, events, notes, agent state), the live engine is as it was
 # (positions, offers, agents' live states), and the next operation works.
 # The failure is injected on the PostgreSQL side: a trigger that raises
-# when a marked call gets a given event, or a marked agent changes state.
+# when a marked call (or a call from a marked number) gets a given event,
+# or a marked agent changes state.
 
 load lib/common
 
@@ -29,14 +30,17 @@ setup_file() {
 		wrap_up: 600, members: [{agent_id: $a}]}')" "$MGR" >/dev/null
 	Q=$(jget .id)
 	export CO MGR A1 T1 Q
-	# The fault: a marked (call, event) or a marked agent makes the
+	# The fault: a marked (call, event), (caller number, event) or a
+	# marked agent makes the
 	# statement that writes it raise, and with it the decision's
 	# transaction.
-	sql "CREATE TABLE t_fault (call_id uuid, type text, agent_id uuid);
+	sql "CREATE TABLE t_fault (call_id uuid, type text, agent_id uuid,
+		caller text);
 	CREATE FUNCTION t_fault_event() RETURNS trigger LANGUAGE plpgsql AS \$\$
 	BEGIN
-		IF EXISTS (SELECT 1 FROM t_fault f WHERE f.call_id = NEW.call_id
-		    AND f.type = NEW.type) THEN
+		IF EXISTS (SELECT 1 FROM t_fault f WHERE f.type = NEW.type
+		    AND (f.call_id = NEW.call_id OR f.caller = (SELECT
+		    caller_number FROM calls WHERE id = NEW.call_id))) THEN
 			RAISE EXCEPTION 'injected fault: % of %', NEW.type, NEW.call_id;
 		END IF;
 		RETURN NEW;
@@ -224,4 +228,31 @@ fault_agent() { sql "INSERT INTO t_fault (agent_id) VALUES ('$A1')" >/dev/null; 
 	wait_for 5 call_is "$C" offering
 	api POST "/api/calls/$C/answer" '{}' "$T1"
 	assert_status 200
+}
+
+@test "a new call's move to queued fails: it stays new and out of the queue; its retry queues it" {
+	# The agent talks (the test above): the call would wait.
+	sql "INSERT INTO t_fault (caller, type) VALUES ('+15550199', 'call.queued')" >/dev/null
+	api GET "/api/queues/$Q/stats" "" "$MGR" >/dev/null
+	waiting=$(jget .waiting)
+	body="{\"queue_id\":\"$Q\",\"caller_number\":\"+15550199\"}"
+	api -H 'Idempotency-Key: atomic-new-1' POST /api/calls "$body" "$MGR"
+	assert_problem 500 internal
+	N=$(sql "SELECT id FROM calls WHERE caller_number = '+15550199'")
+	[[ $(sql "SELECT state FROM calls WHERE id = '$N'") == new ]]
+	[[ $(sql "SELECT string_agg(type, ',' ORDER BY id) FROM call_events
+		WHERE call_id = '$N'") == call.created ]]
+	api GET "/api/calls/$N" "" "$MGR"
+	assert_json .state new
+	[[ $(jget '.position // "none"') == none ]]
+	api GET "/api/queues/$Q/stats" "" "$MGR"
+	assert_json .waiting "$waiting"
+	sql "DELETE FROM t_fault" >/dev/null
+	api -H 'Idempotency-Key: atomic-new-1' POST /api/calls "$body" "$MGR"
+	assert_status 201
+	assert_json .id "$N"
+	assert_json .state queued
+	assert_json .position $((waiting + 1))
+	[[ $(sql "SELECT string_agg(type, ',' ORDER BY id) FROM call_events
+		WHERE call_id = '$N'") == call.created,call.queued ]]
 }
