@@ -288,4 +288,11 @@ int	 acd_agent_get(const struct acd *, const char *agent,
 int	 acd_agent_presence(const struct acd *, const char *agent,
 	    enum agent_state *presence);
 
+/* A deep copy: the same state, behaving the same from here on. Caller
+ * frees with acd_free(). */
+struct acd	*acd_copy(const struct acd *);
+/* The actions queued by the operations since the last acd_tick() or
+ * acd_drain(), without firing timers or matching: at most max. */
+size_t	 acd_drain(struct acd *, struct acd_action *out, size_t max);
+
 #endif

@@ -37,6 +37,34 @@ acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 	return found;
 }
 
+/* A page of calls, the live positions asked of the hub all at once. */
+static json_t *
+calls_page(const struct page *pg, const PGresult *res)
+{
+	json_t			*page = page_rows(pg, res, call_json, CALL_C_KEY,
+				    CALL_C_ID);
+	json_t			*items = json_object_get(page, "items");
+	size_t			 n = json_array_size(items);
+	const char		**cos = xcalloc(n + 1, sizeof *cos);
+	const char		**ids = xcalloc(n + 1, sizeof *ids);
+	struct hub_position	*pos = xcalloc(n + 1, sizeof *pos);
+
+	for (size_t i = 0; i < n; i++) {
+		cos[i] = PQgetvalue(res, (int)i, CALL_C_COMPANY);
+		ids[i] = PQgetvalue(res, (int)i, CALL_C_ID);
+	}
+	hub_positions(cos, ids, n, pos);
+	for (size_t i = 0; i < n; i++) {
+		if (pos[i].known)
+			op_call_live(json_array_get(items, i), pos[i].position,
+			    pos[i].ewt);
+	}
+	free(cos);
+	free(ids);
+	free(pos);
+	return page;
+}
+
 int
 calls_list(struct hctx *h)
 {
@@ -77,7 +105,7 @@ calls_list(struct hctx *h)
 			db_fail(h->db, h->resp);
 		goto out;
 	}
-	resp_json(h->resp, 200, page_rows(&pg, res, op_call_json, CALL_C_KEY, CALL_C_ID));
+	resp_json(h->resp, 200, calls_page(&pg, res));
 	rc = 0;
 out:
 	PQclear(res);
@@ -164,11 +192,8 @@ enqueue_answer(struct hctx *h, PGresult *row)
 	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
 	    CALL_C_ID));
 	o = call_json(row, 0);
-	if (r.has_position) {
-		json_object_set_new(o, "position", json_integer(r.position));
-		json_object_set_new(o, "estimated_wait", r.estimated_wait < 0 ?
-		    json_null() : json_integer(r.estimated_wait));
-	}
+	if (r.has_position)
+		op_call_live(o, r.position, r.estimated_wait);
 	resp_json(h->resp, 201, o);
 	PQclear(row);
 	return 0;
@@ -368,8 +393,9 @@ calls_update(struct hctx *h)
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
 	/* A waiting call takes its new place in the queue at once. */
-	if (has_prio)
-		hub_call_priority(h->db, h->req->params[0]);
+	if (has_prio && PQntuples(res) == 1)
+		hub_call_priority(h->db, PQgetvalue(res, 0, CALL_C_COMPANY),
+		    h->req->params[0]);
 	resp_json(h->resp, 200, op_call_json(res, 0));
 	PQclear(res);
 	return 0;

@@ -1,6 +1,7 @@
 /*
- * The hub's operations: what handlers ask of live state. Each takes the
- * hub's lock, persists, tells the engine and wakes the timer thread.
+ * The hub's operations: what handlers ask of live state. Each is one
+ * decision (hub-tx.c): decided on the company's twin engine, written in
+ * one transaction, applied to the committed engine after COMMIT.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,35 +16,128 @@
 #include "hub.h"
 #include "hub-int.h"
 
+static int
+queue_known(const struct acd *e, const char *queue)
+{
+	struct acd_queue_stats	 st;
+
+	return acd_queue_stats(e, queue, 0, &st) == ACD_OK;
+}
+
+static int
+agent_known(const struct acd *e, const char *agent)
+{
+	return acd_agent_get(e, agent, NULL, NULL, NULL) == ACD_OK;
+}
+
+static int
+call_known(const struct acd *e, const char *call)
+{
+	int	 pos, ewt;
+
+	return acd_position(e, call, &pos, &ewt) != ACD_E_NOENT;
+}
+
+/* The company of an agent (scope if given): 1, 0 none, -1 error. */
+static int
+agent_company(struct db *db, const char *scope, const char *agent,
+    struct hub_co **co)
+{
+	PGresult	*a;
+
+	if (scope != NULL) {
+		*co = hub_co_get(scope);
+		return 1;
+	}
+	if ((a = db_agent_get(db, NULL, agent)) == NULL)
+		return -1;
+	if (PQntuples(a) == 0) {
+		PQclear(a);
+		return 0;
+	}
+	*co = hub_co_get(PQgetvalue(a, 0, AGENT_C_COMPANY));
+	PQclear(a);
+	return 1;
+}
+
+/* The same for a call. */
+static int
+call_company(struct db *db, const char *scope, const char *call,
+    struct hub_co **co)
+{
+	PGresult	*c;
+
+	if (scope != NULL) {
+		*co = hub_co_get(scope);
+		return 1;
+	}
+	if ((c = db_call_get(db, NULL, call)) == NULL)
+		return -1;
+	if (PQntuples(c) == 0) {
+		PQclear(c);
+		return 0;
+	}
+	*co = hub_co_get(PQgetvalue(c, 0, CALL_C_COMPANY));
+	PQclear(c);
+	return 1;
+}
+
+/* Configuration goes to both engines alike, under the company's lock. */
+static void
+mirror_lock(struct hub_co *co)
+{
+	pthread_mutex_lock(&co->lock);
+	pthread_mutex_lock(&co->rlock);
+}
+
+static void
+mirror_unlock(struct hub_co *co)
+{
+	pthread_mutex_unlock(&co->rlock);
+	pthread_mutex_unlock(&co->lock);
+	hub_kick(co);
+}
+
 int
 hub_queue_sync(struct db *db, const char *queue)
 {
-	PGresult	*q, *ids;
+	PGresult	*q, *ids = NULL;
+	struct hub_co	*co;
+	struct acd	*e[2];
 	int		 rc = -1;
 
-	pthread_mutex_lock(&hub.lock);
-	if ((q = db_queue_get(db, NULL, queue)) != NULL && PQntuples(q) == 1 &&
-	    (ids = db_agent_ids(db, PQgetvalue(q, 0, QUEUE_C_COMPANY))) != NULL) {
+	if ((q = db_queue_get(db, NULL, queue)) == NULL || PQntuples(q) != 1 ||
+	    (ids = db_agent_ids(db, PQgetvalue(q, 0, QUEUE_C_COMPANY))) == NULL)
+		goto out;
+	co = hub_co_get(PQgetvalue(q, 0, QUEUE_C_COMPANY));
+	mirror_lock(co);
+	e[0] = co->twin;
+	e[1] = co->acd;
+	for (int k = 0; k < 2; k++) {
 		/* The member list is replaced as a whole. */
 		for (int i = 0; i < PQntuples(ids); i++)
-			acd_member_del(hub.acd, queue, PQgetvalue(ids, i, 0));
-		PQclear(ids);
-		rc = hub_queue_load(q, 0);
+			acd_member_del(e[k], queue, PQgetvalue(ids, i, 0));
+		rc = hub_queue_load(e[k], q, 0);
 	}
+	mirror_unlock(co);
+out:
+	PQclear(ids);
 	PQclear(q);
-	hub_kick();
-	pthread_mutex_unlock(&hub.lock);
 	return rc;
 }
 
 int
 hub_queue_drop(const char *queue)
 {
-	int	 rc;
+	struct hub_co	*co;
+	int		 rc;
 
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_queue_del(hub.acd, queue);
-	pthread_mutex_unlock(&hub.lock);
+	if ((co = hub_co_search(queue_known, queue)) == NULL)
+		return 0;
+	mirror_lock(co);
+	if ((rc = acd_queue_del(co->twin, queue)) == ACD_OK)
+		acd_queue_del(co->acd, queue);
+	mirror_unlock(co);
 	return rc == ACD_OK || rc == ACD_E_NOENT ? 0 : -1;
 }
 
@@ -51,26 +145,33 @@ int
 hub_agent_sync(struct db *db, const char *agent)
 {
 	PGresult	*a;
+	struct hub_co	*co;
 	int		 rc = -1;
 
-	pthread_mutex_lock(&hub.lock);
-	if ((a = db_agent_get(db, NULL, agent)) != NULL && PQntuples(a) == 1)
-		rc = hub_agent_load(a, 0);
+	if ((a = db_agent_get(db, NULL, agent)) != NULL && PQntuples(a) == 1) {
+		co = hub_co_get(PQgetvalue(a, 0, AGENT_C_COMPANY));
+		mirror_lock(co);
+		if ((rc = hub_agent_load(co->twin, a, 0)) == 0)
+			rc = hub_agent_load(co->acd, a, 0);
+		mirror_unlock(co);
+	}
 	PQclear(a);
-	hub_kick();
-	pthread_mutex_unlock(&hub.lock);
 	return rc;
 }
 
 int
 hub_agent_drop(const char *agent)
 {
-	int	 rc;
+	struct hub_co	*co;
+	int		 rc;
 
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_agent_del(hub.acd, agent);
-	hub_kick();
-	pthread_mutex_unlock(&hub.lock);
+	if ((co = hub_co_search(agent_known, agent)) == NULL)
+		return 0;
+	/* A withdrawn offer waits in both engines for the next tick. */
+	mirror_lock(co);
+	if ((rc = acd_agent_del(co->twin, agent)) == ACD_OK)
+		acd_agent_del(co->acd, agent);
+	mirror_unlock(co);
 	return rc == ACD_OK || rc == ACD_E_NOENT ? 0 : -1;
 }
 
@@ -78,80 +179,105 @@ void
 hub_availability(struct db *db, const char *company, const char *agent,
     enum agent_state st, const char *reason, struct hub_result *r)
 {
-	int	 e;
+	struct hub_tx	 tx;
+	struct hub_step	 s = { .kind = STEP_AGENT_STATE, .state = st };
+	struct hub_co	*co;
+	int		 e, ok = 0;
 
 	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&hub.lock);
-	e = acd_agent_state(hub.acd, agent, st, hub_now());
+	if ((e = agent_company(db, company, agent, &co)) <= 0) {
+		if (e < 0)
+			hub_result_db(r, db);
+		else
+			hub_result_set(r, 404, "not_found", "no such agent");
+		return;
+	}
+	if (hub_tx_begin(&tx, db, co, r) != 0)
+		return;
+	strlcpy_(s.agent, agent, sizeof s.agent);
+	e = hub_tx_step(&tx, &s);
 	if (e == ACD_E_NOENT)
 		hub_result_set(r, 404, "not_found", "no such agent");
 	else if (e != ACD_OK)
 		hub_result_set(r, 409, "conflict", "the agent cannot change state now");
-	else if (hub_agent_state_set(db, agent, st == AGENT_AWAY ? reason : NULL,
-	    &r->row) != 0) {
-		hub.stale = 1;
+	else if (hub_agent_state_set(&tx, agent, st == AGENT_AWAY ? reason :
+	    NULL, &r->row) != 0 || hub_apply(&tx, s.act0, s.act0 + s.nact) != 0)
 		hub_result_db(r, db);
-	} else
+	else
+		ok = 1;
+	if (hub_tx_end(&tx, ok) == 0 && ok)
 		r->status = 200;
-	hub_kick();
-	pthread_mutex_unlock(&hub.lock);
+	else if (ok)
+		hub_result_db(r, db);
+	if (r->status != 200) {
+		PQclear(r->row);
+		r->row = NULL;
+	}
 }
 
 /*
  * A call committed by the caller in state new (REST) or queued (an IVR
  * flow): hand it to the engine, then move a new one to queued or publish
- * the queued one. Under the lock, so the hub thread cannot offer the call
- * (and publish call.offered) before call.queued. The engine may refuse a
- * full queue; the call then fails with that reason.
+ * the queued one, in the same decision (the hub thread cannot offer the
+ * call, and publish call.offered, before call.queued). The engine may
+ * refuse a full queue; the call then fails with that reason, never
+ * queued.
  */
 void
 hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 {
-	struct acd_call_conf	 c;
+	struct hub_tx		 tx;
+	struct hub_step		 s = { .kind = STEP_ENQUEUE };
 	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
 	enum call_state		 st = CALL_QUEUED;
 	enum call_move_result	 mr = MOVE_OK;
 	json_t			*data;
-	int			 e;
+	int			 e, ok;
 
 	memset(r, 0, sizeof *r);
 	r->status = 201;
 	if (PQgetisnull(call, 0, CALL_C_QUEUE))
 		return;
 	call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st);
-	hub_call_conf(call, &c, hub_arrival(call, 0));
-	pthread_mutex_lock(&hub.lock);
-	if ((e = acd_enqueue(hub.acd, &c, hub_now())) == ACD_OK &&
-	    st == CALL_NEW &&
-	    (mr = hub_move(db, id, NULL, CALL_NEW, CALL_QUEUED, "call.queued",
-	    NULL, NULL, NULL, NULL, &r->row)) != MOVE_OK)
-		acd_abandon(hub.acd, id, hub_now());
+	if (hub_tx_begin(&tx, db, hub_co_get(PQgetvalue(call, 0,
+	    CALL_C_COMPANY)), r) != 0)
+		return;
+	hub_call_conf(call, &s.conf, hub_arrival(call, 0));
+	if ((e = hub_tx_step(&tx, &s)) == ACD_OK && st == CALL_NEW)
+		mr = hub_move(&tx, id, NULL, CALL_NEW, CALL_QUEUED,
+		    "call.queued", NULL, NULL, NULL, NULL, &r->row);
 	if (mr != MOVE_OK) {
+		/* Rolled back: the twin forgets the call with it. */
+		hub_tx_end(&tx, 0);
 		if (mr == MOVE_DB)
 			hub_result_db(r, db);
 		else
 			hub_result_set(r, 409, "conflict", "the call changed"
 			    " meanwhile; try again");
-		pthread_mutex_unlock(&hub.lock);
 		return;
 	}
 	if (e == ACD_OK || e == ACD_E_EXIST) {
 		/* E_EXIST: a retry, or a rebuild came first. */
 		if (st != CALL_NEW)
-			hub_publish_call("call.queued", call);
-		r->has_position = acd_position(hub.acd, id, &r->position,
+			hub_publish_call(&tx, "call.queued", call);
+		r->has_position = acd_position(tx.co->twin, id, &r->position,
 		    &r->estimated_wait) == ACD_OK;
-		hub_kick();
-		pthread_mutex_unlock(&hub.lock);
+		if (hub_tx_end(&tx, 1) != 0) {
+			hub_result_db(r, db);
+			PQclear(r->row);
+			r->row = NULL;
+			r->has_position = 0;
+		}
 		return;
 	}
 	data = json_pack("{s:s}", "reason", e == ACD_E_FULL ? "queue_full" :
 	    "queue_unavailable");
-	hub_move(db, id, NULL, st, CALL_FAILED, "call.failed", NULL, NULL,
-	    NULL, data, NULL);
+	ok = hub_move(&tx, id, NULL, st, CALL_FAILED, "call.failed", NULL,
+	    NULL, NULL, data, NULL) != MOVE_DB;
 	json_decref(data);
-	pthread_mutex_unlock(&hub.lock);
-	if (e == ACD_E_FULL)
+	if (hub_tx_end(&tx, ok) != 0)
+		hub_result_db(r, db);
+	else if (e == ACD_E_FULL)
 		hub_result_set(r, 409, "queue_full", "the queue is full; the call"
 		    " was refused");
 	else
@@ -174,17 +300,21 @@ talk_time(const PGresult *row)
 }
 
 /* The call's agent ends it (wrap-up per its queue) or hands it on by a
- * transfer (no wrap-up): engine, counters and state. Lock held. */
+ * transfer (no wrap-up): engine, counters and state. */
 static int
-end_for_agent(struct db *db, const char *agent, const char *call, double talk,
-    int handoff)
+end_for_agent(struct hub_tx *tx, const char *agent, const char *call,
+    double talk, int handoff)
 {
-	if ((handoff ? acd_call_handoff : acd_call_end)(hub.acd, agent, call,
-	    talk, hub_now()) != ACD_OK)
+	struct hub_step	 s = { .kind = handoff ? STEP_HANDOFF : STEP_END,
+	    .talk = talk };
+
+	strlcpy_(s.agent, agent, sizeof s.agent);
+	strlcpy_(s.call, call, sizeof s.call);
+	if (hub_tx_step(tx, &s) != ACD_OK)
 		return 0;
-	if (db_agent_call_done(db, agent, talk) != 0)
+	if (db_agent_call_done(tx->db, agent, talk) != 0)
 		return -1;
-	return hub_agent_state_sync(db, agent, NULL, NULL);
+	return hub_agent_state_sync(tx, agent, NULL, NULL);
 }
 
 /* Each operation: the states it starts from. */
@@ -201,33 +331,37 @@ static const unsigned op_from[] = {
 	[HUB_TRANSFER_QUEUE] = 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
 };
 
-/* The engine's part of an operation; 0 or an ACD_E_*. Lock held. */
+/* The engine's part of an operation on the twin; 0 or an ACD_E_*. */
 static int
-engine_op(const struct hub_call_op *op, const PGresult *call,
-    enum call_state st)
+engine_op(struct hub_tx *tx, const struct hub_call_op *op,
+    const PGresult *call, enum call_state st)
 {
+	struct hub_step		 s = { 0 };
 	struct acd_call_conf	 c;
-	double			 now = hub_now();
 
+	strlcpy_(s.call, op->call, sizeof s.call);
 	switch (op->op) {
 	case HUB_ANSWER:
-		return acd_accept(hub.acd, op->call, op->agent, now);
 	case HUB_REJECT:
-		return acd_reject(hub.acd, op->call, op->agent, now);
+		s.kind = op->op == HUB_ANSWER ? STEP_ACCEPT : STEP_REJECT;
+		strlcpy_(s.agent, op->agent, sizeof s.agent);
+		return hub_tx_step(tx, &s);
 	case HUB_ASSIGN:
-		return acd_assign(hub.acd, op->call, op->target, now);
+		s.kind = STEP_ASSIGN;
+		strlcpy_(s.agent, op->target, sizeof s.agent);
+		return hub_tx_step(tx, &s);
 	case HUB_HANGUP:
-		if (st == CALL_QUEUED || st == CALL_OFFERING)
-			acd_abandon(hub.acd, op->call, now);
+		if (st == CALL_QUEUED || st == CALL_OFFERING) {
+			s.kind = STEP_ABANDON;
+			hub_tx_step(tx, &s);
+		}
 		return ACD_OK;
 	case HUB_TRANSFER_AGENT:
 	case HUB_TRANSFER_QUEUE:
-		hub_call_conf(call, &c, now);
+		hub_call_conf(call, &c, tx->now);
 		if (op->op == HUB_TRANSFER_QUEUE)
 			strlcpy_(c.queue, op->target, sizeof c.queue);
-		if (c.queue[0] == '\0')
-			return ACD_E_STATE;
-		return ACD_OK;
+		return c.queue[0] == '\0' ? ACD_E_STATE : ACD_OK;
 	default:
 		return ACD_OK;
 	}
@@ -248,20 +382,103 @@ static const struct {
 	[HUB_TRANSFER_QUEUE] = { CALL_QUEUED, "call.transferred" },
 };
 
+/* Wrap-up notes and disposition, in the decision's transaction. */
+static int
+wrap_notes(struct hub_tx *tx, const struct hub_call_op *op)
+{
+	char		*notes = NULL;
+	PGresult	*u;
+
+	if (json_is_string(json_object_get(op->data, "notes")))
+		notes = xstrdup(json_string_value(json_object_get(op->data,
+		    "notes")));
+	u = db_call_update(tx->db, NULL, op->call, notes, NULL,
+	    json_string_value(json_object_get(op->data, "disposition")),
+	    NULL, NULL);
+	free(notes);
+	if (u == NULL)
+		return -1;
+	PQclear(u);
+	return 0;
+}
+
+/* The agents' side once the call moved: counters, wrap-up, states. */
+static int
+agents_side(struct hub_tx *tx, const struct hub_call_op *op,
+    const PGresult *call, const PGresult *moved, const char *agent,
+    enum call_state to)
+{
+	struct hub_step	 s = { 0 };
+	int		 e = 0;
+
+	switch (op->op) {
+	case HUB_ANSWER:
+	case HUB_REJECT:
+		return hub_agent_state_sync(tx, op->agent, NULL, NULL);
+	case HUB_ASSIGN:
+		return hub_agent_state_sync(tx, op->target, NULL, NULL);
+	case HUB_HANGUP:
+		return agent != NULL && to == CALL_WRAP_UP ? end_for_agent(tx,
+		    agent, op->call, talk_time(moved), 0) : 0;
+	case HUB_WRAP:
+		s.kind = STEP_WRAP_DONE;
+		if (agent == NULL)
+			return 0;
+		strlcpy_(s.agent, agent, sizeof s.agent);
+		return hub_tx_step(tx, &s) == ACD_OK ?
+		    hub_agent_state_sync(tx, agent, NULL, NULL) : 0;
+	case HUB_TRANSFER_AGENT:
+	case HUB_TRANSFER_QUEUE:
+		if (agent != NULL)
+			e = end_for_agent(tx, agent, op->call, talk_time(call), 1);
+		s.kind = STEP_ENQUEUE;
+		hub_call_conf(moved, &s.conf, tx->now);
+		if (hub_tx_step(tx, &s) != ACD_OK)
+			log_warn("hub: transfer of %s: the engine refused;"
+			    " the call waits in its queue", op->call);
+		else if (op->op == HUB_TRANSFER_AGENT) {
+			memset(&s, 0, sizeof s);
+			s.kind = STEP_ASSIGN;
+			strlcpy_(s.call, op->call, sizeof s.call);
+			strlcpy_(s.agent, op->target, sizeof s.agent);
+			if (hub_tx_step(tx, &s) != ACD_OK)
+				log_warn("hub: transfer of %s: the agent cannot"
+				    " take it; the call waits in its queue",
+				    op->call);
+		}
+		if (e == 0 && op->op == HUB_TRANSFER_AGENT)
+			e = hub_agent_state_sync(tx, op->target, NULL, NULL);
+		return e;
+	default:
+		return 0;
+	}
+}
+
 void
 hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 {
+	struct hub_tx		 tx;
+	struct hub_co		*co;
 	PGresult		*call = NULL;
 	enum call_state		 st, to;
 	enum call_move_result	 mr;
 	const char		*event, *agent, *move_agent = NULL, *queue = NULL;
-	struct acd_call_conf	 c;
 	char			 other[ACD_ID_LEN + 1];
-	int			 e, found;
+	size_t			 applied;
+	int			 e, found, ok = 0;
 
 	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&hub.lock);
-	if ((found = hub_call_state(db, op->company, op->call, &call, &st)) < 0) {
+	if ((found = call_company(db, op->company, op->call, &co)) <= 0) {
+		if (found < 0)
+			hub_result_db(r, db);
+		else
+			hub_result_set(r, 404, "not_found", "no such call");
+		return;
+	}
+	if (hub_tx_begin(&tx, db, co, r) != 0)
+		return;
+	if (hub_tx_sql(&tx) != 0 || (found = hub_call_state(db, op->company,
+	    op->call, &call, &st)) < 0) {
 		hub_result_db(r, db);
 		goto out;
 	}
@@ -277,14 +494,14 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 	}
 	agent = PQgetisnull(call, 0, CALL_C_AGENT) ? NULL :
 	    PQgetvalue(call, 0, CALL_C_AGENT);
-	if ((e = engine_op(op, call, st)) != ACD_OK) {
-		hub_result_set(r, 409, e == ACD_E_STATE || e == ACD_E_NOENT ?
-		    "conflict" : "conflict", op->op == HUB_ASSIGN ?
+	if ((e = engine_op(&tx, op, call, st)) != ACD_OK) {
+		hub_result_set(r, 409, "conflict", op->op == HUB_ASSIGN ?
 		    "the agent cannot take this call now" : op->op == HUB_ANSWER
 		    || op->op == HUB_REJECT ? "this call is not being offered"
 		    " to you" : "the call cannot do this now");
 		goto out;
 	}
+	applied = 0;
 	to = op_move[op->op].to;
 	event = op_move[op->op].event;
 	if (op->op == HUB_HANGUP && (st == CALL_NEW || st == CALL_IVR ||
@@ -292,8 +509,11 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		to = CALL_ABANDONED;
 		event = "call.abandoned";
 		/* The ringing agent's call.offer_withdrawn comes first. */
-		if (st == CALL_OFFERING)
-			hub_tick(db);
+		if (hub_apply(&tx, 0, tx.nacts) != 0) {
+			hub_result_db(r, db);
+			goto out;
+		}
+		applied = tx.nacts;
 	}
 	if (op->op == HUB_ANSWER || op->op == HUB_REJECT)
 		move_agent = op->op == HUB_ANSWER ? op->agent : NULL;
@@ -301,36 +521,22 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		move_agent = op->target;
 	if (op->op == HUB_TRANSFER_QUEUE)
 		queue = op->target;
-	if (op->op == HUB_WRAP && op->data != NULL) {
-		char *notes = NULL;
-		PGresult *u;
-
-		if (json_is_string(json_object_get(op->data, "notes")))
-			notes = xstrdup(json_string_value(json_object_get(op->data,
-			    "notes")));
-		u = db_call_update(db, NULL, op->call, notes, NULL,
-		    json_string_value(json_object_get(op->data, "disposition")),
-		    NULL, NULL);
-		free(notes);
-		if (u == NULL) {
-			hub_result_db(r, db);
-			goto out;
-		}
-		PQclear(u);
+	if (op->op == HUB_WRAP && op->data != NULL && wrap_notes(&tx, op) != 0) {
+		hub_result_db(r, db);
+		goto out;
 	}
 	/* A reject ends only the rejecter's offer: others may still ring. */
 	if (op->op == HUB_REJECT)
-		mr = hub_offer_end(db, op->call, op->agent, acd_call_offers(hub.acd,
-		    op->call, other) > 0 ? other : NULL, event, op->actor,
-		    op->data, &r->row);
+		mr = hub_offer_end(&tx, op->call, op->agent, acd_call_offers(
+		    co->twin, op->call, other) > 0 ? other : NULL, event,
+		    op->actor, op->data, &r->row);
 	else
-		mr = hub_move(db, op->call, NULL, st, to, event, op->actor,
+		mr = hub_move(&tx, op->call, NULL, st, to, event, op->actor,
 		    move_agent, queue, op->data, &r->row);
 	switch (mr) {
 	case MOVE_OK:
 		break;
 	case MOVE_DB:
-		hub.stale = 1;
 		hub_result_db(r, db);
 		goto out;
 	default:
@@ -338,126 +544,175 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		    " meanwhile; try again");
 		goto out;
 	}
-	r->status = 200;
-	/* Agents' side: counters, wrap-up, states. */
-	switch (op->op) {
-	case HUB_ANSWER:
-	case HUB_REJECT:
-		e = hub_agent_state_sync(db, op->agent, NULL, NULL);
-		break;
-	case HUB_ASSIGN:
-		e = hub_agent_state_sync(db, op->target, NULL, NULL);
-		break;
-	case HUB_HANGUP:
-		e = agent != NULL && to == CALL_WRAP_UP ?
-		    end_for_agent(db, agent, op->call, talk_time(r->row), 0) : 0;
-		break;
-	case HUB_WRAP:
-		e = 0;
-		if (agent != NULL && acd_wrap_done(hub.acd, agent, hub_now()) ==
-		    ACD_OK)
-			e = hub_agent_state_sync(db, agent, NULL, NULL);
-		break;
-	case HUB_TRANSFER_AGENT:
-	case HUB_TRANSFER_QUEUE:
-		e = agent != NULL ? end_for_agent(db, agent, op->call,
-		    talk_time(call), 1) : 0;
-		hub_call_conf(r->row, &c, hub_now());
-		if (acd_enqueue(hub.acd, &c, hub_now()) != ACD_OK ||
-		    (op->op == HUB_TRANSFER_AGENT && acd_assign(hub.acd,
-		    op->call, op->target, hub_now()) != ACD_OK))
-			log_warn("hub: transfer of %s: the engine refused;"
-			    " the call waits in its queue", op->call);
-		if (e == 0 && op->op == HUB_TRANSFER_AGENT)
-			e = hub_agent_state_sync(db, op->target, NULL, NULL);
-		break;
-	default:
-		e = 0;
-		break;
+	/* The agents' side, then what the engine queued meanwhile. */
+	if (agents_side(&tx, op, call, r->row, agent, to) != 0 ||
+	    hub_apply(&tx, applied, tx.nacts) != 0) {
+		hub_result_db(r, db);
+		goto out;
 	}
-	if (e != 0)
-		hub.stale = 1;
-	hub_kick();
+	ok = 1;
 out:
 	PQclear(call);
-	pthread_mutex_unlock(&hub.lock);
+	if (hub_tx_end(&tx, ok) == 0 && ok)
+		r->status = 200;
+	else {
+		if (ok)
+			hub_result_db(r, db);
+		PQclear(r->row);
+		r->row = NULL;
+	}
 }
 
 void
 hub_next(struct db *db, const char *company, const char *agent,
     struct hub_result *r)
 {
-	char	 call[ACD_ID_LEN + 1];
-	int	 e;
+	struct hub_tx	 tx;
+	struct hub_step	 s = { .kind = STEP_PULL };
+	struct hub_co	*co;
+	size_t		 i;
+	int		 e, ok = 0;
 
 	memset(r, 0, sizeof *r);
-	pthread_mutex_lock(&hub.lock);
-	if ((e = acd_pull(hub.acd, agent, hub_now(), call)) == ACD_E_EMPTY)
+	if ((e = agent_company(db, company, agent, &co)) <= 0) {
+		if (e < 0)
+			hub_result_db(r, db);
+		else
+			hub_result_set(r, 409, "conflict", "the agent cannot"
+			    " take a call now");
+		return;
+	}
+	if (hub_tx_begin(&tx, db, co, r) != 0)
+		return;
+	strlcpy_(s.agent, agent, sizeof s.agent);
+	if ((e = hub_tx_step(&tx, &s)) == ACD_E_EMPTY) {
 		r->status = 204;
-	else if (e != ACD_OK)
+		ok = 1;
+	} else if (e != ACD_OK)
 		hub_result_set(r, 409, "conflict", "the agent cannot take a call now");
-	else if (hub_move(db, call, company, CALL_QUEUED, CALL_OFFERING,
+	else if (hub_move(&tx, s.call, company, CALL_QUEUED, CALL_OFFERING,
 	    "call.offered", NULL, agent, NULL, NULL, &r->row) != MOVE_OK ||
-	    hub_agent_state_sync(db, agent, NULL, NULL) != 0) {
-		hub.stale = 1;
+	    hub_agent_state_sync(&tx, agent, NULL, NULL) != 0)
 		hub_result_db(r, db);
-	} else
-		r->status = 200;
-	hub_kick();
-	pthread_mutex_unlock(&hub.lock);
+	else {
+		ok = 1;
+		/* The offer itself is persisted above; the rest as usual. */
+		for (i = s.act0; ok && i < s.act0 + s.nact; i++) {
+			if (!(tx.acts[i].type == ACD_OFFER &&
+			    strcmp(tx.acts[i].call, s.call) == 0 &&
+			    strcmp(tx.acts[i].agent, agent) == 0) &&
+			    hub_apply(&tx, i, i + 1) != 0) {
+				hub_result_db(r, db);
+				ok = 0;
+			}
+		}
+	}
+	if (hub_tx_end(&tx, ok) == 0 && ok) {
+		if (r->status == 0)
+			r->status = 200;
+	} else {
+		if (ok)
+			hub_result_db(r, db);
+		PQclear(r->row);
+		r->row = NULL;
+	}
 }
 
 int
-hub_call_priority(struct db *db, const char *call)
+hub_call_priority(struct db *db, const char *company, const char *call)
 {
+	struct hub_tx	 tx;
+	struct hub_step	 s = { .kind = STEP_PRIORITY };
 	PGresult	*row;
 	int		 rc = -1;
 
-	pthread_mutex_lock(&hub.lock);
-	/* The stored priority, read under the lock: of two changes, the
+	if (hub_tx_begin(&tx, db, hub_co_get(company), NULL) != 0)
+		return -1;
+	/* The stored priority, read in the decision: of two changes, the
 	 * one committed last wins here as in the database. */
-	if ((row = db_call_get(db, NULL, call)) != NULL) {
-		if (PQntuples(row) == 1)
-			acd_call_priority(hub.acd, call, atoi(PQgetvalue(row, 0,
-			    CALL_C_PRIORITY)), hub_now());
+	if ((row = db_call_get(db, company, call)) != NULL) {
+		if (PQntuples(row) == 1) {
+			strlcpy_(s.call, call, sizeof s.call);
+			s.priority = atoi(PQgetvalue(row, 0, CALL_C_PRIORITY));
+			hub_tx_step(&tx, &s);
+		}
 		rc = 0;
 	} else
-		hub.stale = 1;
+		tx.co->stale = 1;
 	PQclear(row);
-	hub_kick();
-	pthread_mutex_unlock(&hub.lock);
+	hub_tx_end(&tx, rc == 0);
 	return rc;
 }
 
-int
-hub_position(const char *call, int *position, int *ewt)
+/* The company's state for a read: by id, or found by what it knows. */
+static struct hub_co *
+read_co(const char *company, int (*known)(const struct acd *, const char *),
+    const char *id)
 {
-	int	 rc;
-
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_position(hub.acd, call, position, ewt);
-	pthread_mutex_unlock(&hub.lock);
-	return rc == ACD_OK ? 0 : -1;
+	return company != NULL ? hub_co_get(company) : hub_co_search(known, id);
 }
 
 int
-hub_queue_full(const char *queue)
+hub_position(const char *company, const char *call, int *position, int *ewt)
 {
-	int	 rc;
+	struct hub_position	 p;
 
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_queue_full(hub.acd, queue);
-	pthread_mutex_unlock(&hub.lock);
+	hub_positions(&company, &call, 1, &p);
+	*position = p.position;
+	*ewt = p.ewt;
+	return p.known ? 0 : -1;
+}
+
+void
+hub_positions(const char *const *companies, const char *const *calls,
+    size_t n, struct hub_position *out)
+{
+	struct hub_co	*co;
+	size_t		 i = 0, j;
+
+	memset(out, 0, n * sizeof *out);
+	while (i < n) {
+		/* One lock for each run of calls of the same company. */
+		if ((co = read_co(companies[i], call_known, calls[i])) == NULL) {
+			i++;
+			continue;
+		}
+		pthread_mutex_lock(&co->rlock);
+		for (j = i; j < n && (j == i || (companies[j] != NULL &&
+		    companies[i] != NULL && strcmp(companies[j],
+		    companies[i]) == 0)); j++)
+			out[j].known = acd_position(co->acd, calls[j],
+			    &out[j].position, &out[j].ewt) == ACD_OK;
+		pthread_mutex_unlock(&co->rlock);
+		i = j;
+	}
+}
+
+int
+hub_queue_full(const char *company, const char *queue)
+{
+	struct hub_co	*co;
+	int		 rc;
+
+	if ((co = read_co(company, queue_known, queue)) == NULL)
+		return 0;
+	pthread_mutex_lock(&co->rlock);
+	rc = acd_queue_full(co->acd, queue);
+	pthread_mutex_unlock(&co->rlock);
 	return rc == 1;
 }
 
 int
-hub_queue_stats(const char *queue, struct acd_queue_stats *st)
+hub_queue_stats(const char *company, const char *queue,
+    struct acd_queue_stats *st)
 {
-	int	 rc;
+	struct hub_co	*co;
+	int		 rc;
 
-	pthread_mutex_lock(&hub.lock);
-	rc = acd_queue_stats(hub.acd, queue, hub_now(), st);
-	pthread_mutex_unlock(&hub.lock);
+	if ((co = read_co(company, queue_known, queue)) == NULL)
+		return -1;
+	pthread_mutex_lock(&co->rlock);
+	rc = acd_queue_stats(co->acd, queue, hub_now(), st);
+	pthread_mutex_unlock(&co->rlock);
 	return rc == ACD_OK ? 0 : -1;
 }

@@ -1,15 +1,12 @@
 /*
- * The hub. One mutex guards the engine; every operation takes it, writes
- * the database, applies the change to the engine and publishes before it
- * lets go, so subscribers see one call's events in the order they happened
- * (event callbacks only queue, they never block).
- * Holding the lock across the (short) write keeps the engine and the
- * database in the same order. If a write fails after the engine moved,
- * the engine is rebuilt from the database before the next decision.
+ * The hub: live state per company (hub-int.h), what the engine's actions
+ * write and the timer thread; rebuilding is in hub-rebuild.c. A decision
+ * (hub-tx.c) holds its company's lock across its transaction; nothing
+ * global is held across database I/O. The global lock guards only the
+ * list of companies and the thread's wake-ups.
  */
 #include <math.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,11 +18,8 @@
 #include "db-agent.h"
 #include "db-queue.h"
 #include "db-call.h"
-#include "events.h"
 #include "hub.h"
 #include "hub-int.h"
-
-#define TICK_ACTIONS	64
 
 struct hub hub = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
@@ -41,12 +35,14 @@ hub_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Wake the hub thread: something may be offered. Lock held. */
 void
-hub_kick(void)
+hub_kick(struct hub_co *co)
 {
+	__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&hub.lock);
 	hub.wake = 1;
 	pthread_cond_signal(&hub.cond);
+	pthread_mutex_unlock(&hub.lock);
 }
 
 void
@@ -69,10 +65,75 @@ hub_result_db(struct hub_result *r, struct db *db)
 		    " has been logged");
 }
 
-static void
-publish_agent(const PGresult *row)
+static unsigned
+co_hash(const char *id)
 {
-	events_publish(PQgetvalue(row, 0, AGENT_C_COMPANY),
+	unsigned	h = 2166136261u;
+
+	for (; *id != '\0'; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h % (sizeof hub.hash / sizeof hub.hash[0]);
+}
+
+struct hub_co *
+hub_co_get(const char *company)
+{
+	struct hub_co	*co;
+	unsigned	 h = co_hash(company);
+
+	pthread_mutex_lock(&hub.lock);
+	for (co = hub.hash[h]; co != NULL; co = co->hnext) {
+		if (strcmp(co->id, company) == 0)
+			break;
+	}
+	if (co == NULL) {
+		co = xcalloc(1, sizeof *co);
+		strlcpy_(co->id, company, sizeof co->id);
+		pthread_mutex_init(&co->lock, NULL);
+		pthread_mutex_init(&co->rlock, NULL);
+		co->acd = acd_new((uint64_t)hub_now());
+		co->twin = acd_copy(co->acd);
+		co->hnext = hub.hash[h];
+		hub.hash[h] = co;
+		co->next = hub.cos;
+		hub.cos = co;
+	}
+	pthread_mutex_unlock(&hub.lock);
+	return co;
+}
+
+struct hub_co *
+hub_co_first(void)
+{
+	struct hub_co	*co;
+
+	pthread_mutex_lock(&hub.lock);
+	co = hub.cos;
+	pthread_mutex_unlock(&hub.lock);
+	return co;
+}
+
+struct hub_co *
+hub_co_search(int (*known)(const struct acd *, const char *), const char *id)
+{
+	struct hub_co	*co;
+	int		 found;
+
+	/* Companies are never unlinked and are added at the head. */
+	for (co = hub_co_first(); co != NULL; co = co->next) {
+		pthread_mutex_lock(&co->rlock);
+		found = known(co->acd, id);
+		pthread_mutex_unlock(&co->rlock);
+		if (found)
+			return co;
+	}
+	return NULL;
+}
+
+static void
+publish_agent(struct hub_tx *tx, const PGresult *row)
+{
+	hub_tx_event(tx, PQgetvalue(row, 0, AGENT_C_COMPANY),
 	    "agent.state_changed", json_pack("{s:s,s:s,s:o,s:o}",
 	    "agent_id", PQgetvalue(row, 0, AGENT_C_ID),
 	    "state", PQgetvalue(row, 0, AGENT_C_STATE),
@@ -83,39 +144,18 @@ publish_agent(const PGresult *row)
 }
 
 void
-hub_publish_call(const char *type, const PGresult *row)
+hub_publish_call(struct hub_tx *tx, const char *type, const PGresult *row)
 {
-	events_publish(PQgetvalue(row, 0, CALL_C_COMPANY), type,
+	hub_tx_event(tx, PQgetvalue(row, 0, CALL_C_COMPANY), type,
 	    call_json(row, 0));
 	if (!PQgetisnull(row, 0, CALL_C_QUEUE))
-		events_publish(PQgetvalue(row, 0, CALL_C_COMPANY),
+		hub_tx_event(tx, PQgetvalue(row, 0, CALL_C_COMPANY),
 		    "queue.updated", json_pack("{s:s}", "queue_id",
 		    PQgetvalue(row, 0, CALL_C_QUEUE)));
 }
 
-/* Persist an agent's state and pending pause. 0 or -1. */
-static int
-agent_persist(struct db *db, const char *agent, enum agent_state st,
-    const char *pending, const char *reason, int keep, PGresult **out)
-{
-	PGresult	*row;
-
-	row = db_agent_state(db, agent, agent_state_name(st), reason, pending,
-	    keep);
-	if (row == NULL)
-		return -1;
-	if (PQntuples(row) == 1)
-		publish_agent(row);
-	if (out != NULL)
-		*out = row;
-	else
-		PQclear(row);
-	return 0;
-}
-
-/* Move a call (unscoped: the hub acts for the system); publish on success. */
 enum call_move_result
-hub_move(struct db *db, const char *call, const char *company,
+hub_move(struct hub_tx *tx, const char *call, const char *company,
     enum call_state from, enum call_state to, const char *event,
     const char *actor, const char *agent, const char *queue, json_t *data,
     PGresult **out)
@@ -131,9 +171,11 @@ hub_move(struct db *db, const char *call, const char *company,
 	enum call_move_result	 r;
 	PGresult		*row;
 
-	r = call_move(db, &m, &row);
+	if (hub_tx_sql(tx) != 0)
+		return MOVE_DB;
+	r = call_move(tx->db, &m, &row);
 	if (r == MOVE_OK) {
-		hub_publish_call(event, row);
+		hub_publish_call(tx, event, row);
 		if (out != NULL)
 			*out = row;
 		else
@@ -142,15 +184,8 @@ hub_move(struct db *db, const char *call, const char *company,
 	return r;
 }
 
-/*
- * An offer of call to agent ended unanswered (event: call.offer_missed,
- * call.rejected, call.offer_withdrawn), and the event names that agent.
- * While other (an agent the call still rings, or NULL) is given the call
- * stays offering with other as its agent, else it goes back to its queue.
- * Publish on success. Lock held.
- */
 enum call_move_result
-hub_offer_end(struct db *db, const char *call, const char *agent,
+hub_offer_end(struct hub_tx *tx, const char *call, const char *agent,
     const char *other, const char *event, const char *actor, json_t *data,
     PGresult **out)
 {
@@ -163,8 +198,10 @@ hub_offer_end(struct db *db, const char *call, const char *agent,
 	enum call_move_result	 r;
 	PGresult		*row;
 
-	if ((r = call_move(db, &m, &row)) == MOVE_OK) {
-		hub_publish_call(event, row);
+	if (hub_tx_sql(tx) != 0)
+		return MOVE_DB;
+	if ((r = call_move(tx->db, &m, &row)) == MOVE_OK) {
+		hub_publish_call(tx, event, row);
 		if (out != NULL)
 			*out = row;
 		else
@@ -173,7 +210,6 @@ hub_offer_end(struct db *db, const char *call, const char *agent,
 	return r;
 }
 
-/* The call's current state from the database, or -1. */
 int
 hub_call_state(struct db *db, const char *scope, const char *call,
     PGresult **row, enum call_state *st)
@@ -189,7 +225,6 @@ hub_call_state(struct db *db, const char *scope, const char *call,
 	return 1;
 }
 
-/* Engine call configuration from a call row. */
 void
 hub_call_conf(const PGresult *row, struct acd_call_conf *c, double arrival)
 {
@@ -219,9 +254,9 @@ hub_arrival(const PGresult *row, int r)
 	return strtod(PQgetvalue(row, r, CALL_C_ENQUEUED_EPOCH), NULL);
 }
 
-/* Load one queue's row (QUEUE_C_*) into the engine. Lock held. */
+/* Load one queue's row (QUEUE_C_*) into e. */
 int
-hub_queue_load(const PGresult *q, int r)
+hub_queue_load(struct acd *e, const PGresult *q, int r)
 {
 	struct acd_queue_conf	 c;
 	json_t			*widen, *members, *v;
@@ -247,22 +282,22 @@ hub_queue_load(const PGresult *q, int r)
 		    json_object_get(v, "level_drop"));
 	}
 	json_decref(widen);
-	if (acd_queue_put(hub.acd, &c) != ACD_OK)
+	if (acd_queue_put(e, &c) != ACD_OK)
 		return -1;
 	/* Members, in order (callers drop the old ones first). */
 	members = json_loads(PQgetvalue(q, r, QUEUE_C_MEMBERS), 0, NULL);
 	json_array_foreach(members, i, v) {
-		acd_member_set(hub.acd, id, json_string_value(
-		    json_object_get(v, "agent_id")), (int)json_integer_value(
-		    json_object_get(v, "penalty")));
+		acd_member_set(e, id, json_string_value(json_object_get(v,
+		    "agent_id")), (int)json_integer_value(json_object_get(v,
+		    "penalty")));
 	}
 	json_decref(members);
 	return 0;
 }
 
-/* Load one agent row (AGENT_C_*) into the engine. Lock held. */
+/* Load one agent row (AGENT_C_*) into e. */
 int
-hub_agent_load(const PGresult *a, int r)
+hub_agent_load(struct acd *e, const PGresult *a, int r)
 {
 	struct acd_agent_conf	 c;
 	json_t			*skills, *lvl;
@@ -279,23 +314,24 @@ hub_agent_load(const PGresult *a, int r)
 		c.skills[c.nskills++].level = (int)json_integer_value(lvl);
 	}
 	json_decref(skills);
-	return acd_agent_put(hub.acd, &c) == ACD_OK ? 0 : -1;
+	return acd_agent_put(e, &c) == ACD_OK ? 0 : -1;
 }
 
 /*
- * Persist the engine's view of an agent. The pause reason belongs to the
- * agent's away presence: kept (reason NULL, keep) or set while the agent is
- * away, shown or pending, and cleared once it is not.
+ * Persist e's view of an agent. The pause reason belongs to the agent's
+ * away presence: kept (reason NULL, keep) or set while the agent is away,
+ * shown or pending, and cleared once it is not.
  */
-static int
-agent_sync(struct db *db, const char *agent, const char *reason, int keep,
-    PGresult **out)
+int
+hub_agent_persist(struct hub_tx *tx, struct acd *e, const char *agent,
+    const char *reason, int keep, PGresult **out)
 {
 	enum agent_state	 st, presence;
 	const char		*pending = NULL;
+	PGresult		*row;
 
-	if (acd_agent_get(hub.acd, agent, &st, NULL, NULL) != ACD_OK ||
-	    acd_agent_presence(hub.acd, agent, &presence) != ACD_OK)
+	if (acd_agent_get(e, agent, &st, NULL, NULL) != ACD_OK ||
+	    acd_agent_presence(e, agent, &presence) != ACD_OK)
 		return 0;
 	if (presence != AGENT_AWAY) {
 		reason = NULL;
@@ -303,31 +339,41 @@ agent_sync(struct db *db, const char *agent, const char *reason, int keep,
 	}
 	if (presence != AGENT_AVAILABLE && presence != st)
 		pending = agent_state_name(presence);
-	return agent_persist(db, agent, st, pending, reason,
-	    keep && reason == NULL, out);
+	if (hub_tx_sql(tx) != 0 || (row = db_agent_state(tx->db, agent,
+	    agent_state_name(st), reason, pending, keep && reason == NULL)) ==
+	    NULL)
+		return -1;
+	if (PQntuples(row) == 1)
+		publish_agent(tx, row);
+	if (out != NULL)
+		*out = row;
+	else
+		PQclear(row);
+	return 0;
 }
 
 int
-hub_agent_state_sync(struct db *db, const char *agent, const char *reason,
+hub_agent_state_sync(struct hub_tx *tx, const char *agent, const char *reason,
     PGresult **out)
 {
-	return agent_sync(db, agent, reason, 1, out);
+	return hub_agent_persist(tx, tx->co->twin, agent, reason, 1, out);
 }
 
 int
-hub_agent_state_set(struct db *db, const char *agent, const char *reason,
+hub_agent_state_set(struct hub_tx *tx, const char *agent, const char *reason,
     PGresult **out)
 {
-	return agent_sync(db, agent, reason, 0, out);
+	return hub_agent_persist(tx, tx->co->twin, agent, reason, 0, out);
 }
 
 /* Overflow a call that waited max_wait, per its queue's setting. */
 static int
-overflow(struct db *db, const struct acd_action *a)
+overflow(struct hub_tx *tx, const struct acd_action *a)
 {
-	PGresult		*call, *q = NULL;
+	struct db		*db = tx->db;
+	PGresult		*call, *q = NULL, *row = NULL;
 	enum call_state		 st;
-	struct acd_call_conf	 c;
+	struct hub_step		 s = { .kind = STEP_ENQUEUE };
 	const char		*kind, *target;
 	json_t			*data;
 	int			 rc = 0;
@@ -343,18 +389,23 @@ overflow(struct db *db, const struct acd_action *a)
 	    PQgetvalue(q, 0, QUEUE_C_OVERFLOW_QUEUE) : NULL;
 	data = json_pack("{s:s,s:s}", "from_queue", a->queue, "overflow", kind);
 	if (strcmp(kind, "queue") == 0 && target != NULL) {
-		PGresult *row = NULL;
-
-		if (hub_move(db, a->call, NULL, st, CALL_QUEUED, "call.overflowed",
-		    NULL, NULL, target, data, &row) == MOVE_OK) {
-			hub_call_conf(row, &c, hub_arrival(row, 0));
-			if (acd_enqueue(hub.acd, &c, hub_now()) != ACD_OK)
-				hub_move(db, a->call, NULL, CALL_QUEUED, CALL_MISSED,
-				    "call.missed", NULL, NULL, NULL, data, NULL);
+		switch (hub_move(tx, a->call, NULL, st, CALL_QUEUED,
+		    "call.overflowed", NULL, NULL, target, data, &row)) {
+		case MOVE_OK:
+			hub_call_conf(row, &s.conf, hub_arrival(row, 0));
+			if (hub_tx_step(tx, &s) != ACD_OK &&
+			    hub_move(tx, a->call, NULL, CALL_QUEUED, CALL_MISSED,
+			    "call.missed", NULL, NULL, NULL, data, NULL) == MOVE_DB)
+				rc = -1;
 			PQclear(row);
-		} else
-			rc = db->err != DB_OK ? -1 : 0;
-	} else if (hub_move(db, a->call, NULL, st, CALL_MISSED, "call.missed",
+			break;
+		case MOVE_DB:
+			rc = -1;
+			break;
+		default:
+			break;
+		}
+	} else if (hub_move(tx, a->call, NULL, st, CALL_MISSED, "call.missed",
 	    NULL, NULL, NULL, data, NULL) == MOVE_DB)
 		rc = -1;
 	json_decref(data);
@@ -364,12 +415,12 @@ overflow(struct db *db, const struct acd_action *a)
 }
 
 /*
- * Persist an offer missed or withdrawn. The call moves while the engine
+ * Persist an offer missed or withdrawn. The call moves while the twin
  * still has it waiting or offered; answered, abandoned or overflowed, it
- * has a move of its own, and the event is only recorded. Lock held.
+ * has a move of its own, and the event is only recorded.
  */
 static int
-offer_ended(struct db *db, const struct acd_action *a)
+offer_ended(struct hub_tx *tx, const struct acd_action *a)
 {
 	const char		*event = a->type == ACD_MISSED ?
 				    "call.offer_missed" : "call.offer_withdrawn";
@@ -377,25 +428,25 @@ offer_ended(struct db *db, const struct acd_action *a)
 	enum call_move_result	 r = MOVE_STALE;
 	json_t			*data = json_pack("{s:s}", "agent_id", a->agent);
 
-	if (acd_call_offers(hub.acd, a->call, first) >= 0)
-		r = hub_offer_end(db, a->call, a->agent, a->other[0] != '\0' ?
+	if (acd_call_offers(tx->co->twin, a->call, first) >= 0)
+		r = hub_offer_end(tx, a->call, a->agent, a->other[0] != '\0' ?
 		    a->other : NULL, event, NULL, data, NULL);
 	if (r == MOVE_STALE) {
 		text = json_dumps(data, JSON_COMPACT);
-		r = db_call_event(db, a->call, event, a->agent, text) == 0 ?
+		r = db_call_event(tx->db, a->call, event, a->agent, text) == 0 ?
 		    MOVE_OK : MOVE_DB;
 		free(text);
 	}
 	json_decref(data);
 	if (r == MOVE_DB ||
-	    (a->type == ACD_MISSED && db_agent_missed(db, a->agent) != 0))
+	    (a->type == ACD_MISSED && db_agent_missed(tx->db, a->agent) != 0))
 		return -1;
-	return hub_agent_state_sync(db, a->agent, NULL, NULL);
+	return hub_agent_state_sync(tx, a->agent, NULL, NULL);
 }
 
-/* Persist one engine decision. Lock held. -1 on a database error. */
+/* Persist one engine action in tx. -1 on a database error. */
 static int
-apply(struct db *db, const struct acd_action *a)
+apply_one(struct hub_tx *tx, const struct acd_action *a)
 {
 	enum call_move_result	 r;
 	json_t			*data;
@@ -404,29 +455,30 @@ apply(struct db *db, const struct acd_action *a)
 	switch (a->type) {
 	case ACD_OFFER:
 		data = json_pack("{s:s,s:i}", "agent_id", a->agent,
-		    "ring_timeout", (int)lround(a->deadline - hub_now()));
-		r = hub_move(db, a->call, NULL, CALL_QUEUED, CALL_OFFERING,
+		    "ring_timeout", (int)lround(a->deadline - tx->now));
+		r = hub_move(tx, a->call, NULL, CALL_QUEUED, CALL_OFFERING,
 		    "call.offered", NULL, a->agent, NULL, data, NULL);
 		if (r == MOVE_STALE)	/* ring-all, or after a withdrawal */
-			r = hub_move(db, a->call, NULL, CALL_OFFERING,
+			r = hub_move(tx, a->call, NULL, CALL_OFFERING,
 			    CALL_OFFERING, "call.offered", NULL, a->agent, NULL,
 			    data, NULL);
 		json_decref(data);
-		if (r == MOVE_DB || hub_agent_state_sync(db, a->agent, NULL, NULL) != 0)
+		if (r == MOVE_DB || hub_agent_state_sync(tx, a->agent, NULL,
+		    NULL) != 0)
 			rc = -1;
 		break;
 	case ACD_MISSED:
 	case ACD_WITHDRAW:
-		rc = offer_ended(db, a);
+		rc = offer_ended(tx, a);
 		break;
 	case ACD_AGENT_AWAY:
-		rc = hub_agent_state_sync(db, a->agent, "missed offers", NULL);
+		rc = hub_agent_state_sync(tx, a->agent, "missed offers", NULL);
 		break;
 	case ACD_WRAP_DONE:
-		rc = hub_agent_state_sync(db, a->agent, NULL, NULL);
+		rc = hub_agent_state_sync(tx, a->agent, NULL, NULL);
 		break;
 	case ACD_OVERFLOW:
-		rc = overflow(db, a);
+		rc = overflow(tx, a);
 		break;
 	default:
 		break;
@@ -434,146 +486,104 @@ apply(struct db *db, const struct acd_action *a)
 	return rc;
 }
 
-/* Run the engine until it has nothing more to decide now. Lock held. */
-void
-hub_tick(struct db *db)
+int
+hub_apply(struct hub_tx *tx, size_t from, size_t to)
 {
-	struct acd_action	 acts[TICK_ACTIONS];
-	size_t			 n;
+	struct acd_action	 a;
 
-	do {
-		n = acd_tick(hub.acd, hub_now(), acts, TICK_ACTIONS);
-		for (size_t i = 0; i < n; i++) {
-			if (apply(db, &acts[i]) != 0) {
-				log_warn("hub: cannot persist %s for call %s;"
-				    " rebuilding", acd_action_name(acts[i].type),
-				    acts[i].call);
-				hub.stale = 1;
-			}
+	if (from < to && hub_tx_sql(tx) != 0)
+		return -1;
+	for (size_t i = from; i < to; i++) {
+		a = tx->acts[i];	/* tx->acts may grow meanwhile */
+		if (apply_one(tx, &a) != 0) {
+			log_warn("hub: cannot persist %s for call %s",
+			    acd_action_name(a.type), a.call);
+			return -1;
 		}
-	} while (n == TICK_ACTIONS);
+	}
+	return 0;
 }
 
-/* Replace the engine with one built from the database. Lock held. */
+/* The engine's timers and matching for co, a transaction per batch:
+ * 0 done, 1 co was busy, -1 a batch failed (nothing of it kept). */
 static int
-rebuild(struct db *db)
+tick_company(struct db *db, struct hub_co *co)
 {
-	PGresult		*q = NULL, *a = NULL, *c = NULL, *row;
-	struct acd_call_conf	 conf;
-	enum agent_state	 st;
-	enum call_state		 cst;
-	double			 now = hub_now();
-	int			 i, rc = -1;
+	struct hub_tx	 tx;
+	struct hub_step	 s;
+	int		 more;
 
-	if ((a = db_agent_all(db)) == NULL || (q = db_queue_all(db)) == NULL ||
-	    (c = db_call_live(db)) == NULL)
-		goto out;
-	acd_free(hub.acd);
-	hub.acd = acd_new((uint64_t)now);
-	for (i = 0; i < PQntuples(a); i++) {
-		const char *id = PQgetvalue(a, i, AGENT_C_ID);
-
-		hub_agent_load(a, i);
-		acd_agent_counters(hub.acd, id,
-		    atoi(PQgetvalue(a, i, AGENT_C_HANDLED)),
-		    strtod(PQgetvalue(a, i, AGENT_C_TALK), NULL),
-		    PQgetisnull(a, i, AGENT_C_LAST_END) ? 0 :
-		    strtod(PQgetvalue(a, i, AGENT_C_LAST_END), NULL));
-		/* Offering, busy and wrap-up come back from the calls; a
-		 * pending pause is the presence behind them. */
-		if (agent_state_parse(PQgetvalue(a, i, AGENT_C_STATE), &st) != 0 ||
-		    (st != AGENT_AWAY && st != AGENT_OFFLINE))
-			st = AGENT_AVAILABLE;
-		if (st == AGENT_AVAILABLE && !PQgetisnull(a, i, AGENT_C_PENDING))
-			agent_state_parse(PQgetvalue(a, i, AGENT_C_PENDING), &st);
-		acd_agent_state(hub.acd, id, st, now);
-	}
-	for (i = 0; i < PQntuples(q); i++)
-		hub_queue_load(q, i);
-	for (i = 0; i < PQntuples(c); i++) {
-		const char *id = PQgetvalue(c, i, CALL_C_ID);
-
-		call_state_parse(PQgetvalue(c, i, CALL_C_STATE), &cst);
-		if (PQgetisnull(c, i, CALL_C_QUEUE))
-			continue;
-		row = NULL;
-		/* A one-row view of row i for hub_call_conf(). */
-		if (cst == CALL_OFFERING) {
-			/* The offer was interrupted: make it again. */
-			if (hub_move(db, id, NULL, CALL_OFFERING, CALL_QUEUED,
-			    "call.requeued", NULL, NULL, NULL, NULL, &row) != MOVE_OK)
-				continue;
-			cst = CALL_QUEUED;
-		} else
-			row = db_call_get(db, NULL, id);
-		if (row == NULL || PQntuples(row) == 0) {
-			PQclear(row);
-			continue;
+	do {
+		if (hub_tx_trybegin(&tx, db, co) != 0)
+			return co->stale ? -1 : 1;
+		tx.quiet = 1;
+		memset(&s, 0, sizeof s);
+		s.kind = STEP_TICK;
+		more = hub_tx_step(&tx, &s);
+		if (hub_tx_end(&tx, hub_apply(&tx, s.act0, s.act0 + s.nact) ==
+		    0) != 0) {
+			log_warn("hub: company %s: the engine's decisions were"
+			    " not committed; trying again", co->id);
+			return -1;
 		}
-		hub_call_conf(row, &conf, hub_arrival(row, 0));
-		if (cst == CALL_QUEUED)
-			acd_enqueue(hub.acd, &conf, now);
-		else if (!PQgetisnull(row, 0, CALL_C_AGENT)) {
-			const char *agent = PQgetvalue(row, 0, CALL_C_AGENT);
-
-			acd_connect(hub.acd, &conf, agent, now);
-			if (cst == CALL_WRAP_UP)
-				acd_call_end(hub.acd, agent, id, 0, now);
-		}
-		PQclear(row);
-	}
-	/* Agents' persisted states now follow the engine. */
-	for (i = 0; i < PQntuples(a); i++) {
-		const char *id = PQgetvalue(a, i, AGENT_C_ID);
-
-		double	 since;
-		int	 active;
-
-		if (acd_agent_get(hub.acd, id, &st, &since, &active) == ACD_OK &&
-		    strcmp(agent_state_name(st), PQgetvalue(a, i,
-		    AGENT_C_STATE)) != 0)
-			hub_agent_state_sync(db, id, PQgetisnull(a, i, AGENT_C_REASON) ?
-			    NULL : PQgetvalue(a, i, AGENT_C_REASON), NULL);
-	}
-	log_info("hub: rebuilt: %d agents, %d queues, %d live calls",
-	    PQntuples(a), PQntuples(q), PQntuples(c));
-	rc = 0;
-out:
-	PQclear(a);
-	PQclear(q);
-	PQclear(c);
-	return rc;
+	} while (more);
+	return 0;
 }
 
 static void *
 hub_main(void *arg)
 {
 	struct timespec	 ts;
-	double		 next, now;
+	struct hub_co	*co;
+	double		 next, now, d;
 
 	pthread_mutex_lock(&hub.lock);
 	while (!hub.stop) {
-		if (hub.stale) {
-			if (rebuild(&hub.db) == 0)
-				hub.stale = 0;
-			else {
-				/* The database is away: try again in a second. */
-				next = hub_now() + 1;
-				goto wait;
-			}
-		}
-		hub_tick(&hub.db);
-		next = acd_next_deadline(hub.acd);
-wait:
+		hub.wake = 0;
+		pthread_mutex_unlock(&hub.lock);
 		now = hub_now();
-		if (next > now + 1 || isinf(next))
-			next = now + 1;
-		if (!hub.wake && next > now) {
+		next = now + 1;
+		if (!__atomic_load_n(&hub.built, __ATOMIC_ACQUIRE)) {
+			/* The database was away at start: try each second. */
+			if (hub_rebuild(&hub.db, NULL) == 0)
+				__atomic_store_n(&hub.built, 1, __ATOMIC_RELEASE);
+		}
+		for (co = __atomic_load_n(&hub.built, __ATOMIC_ACQUIRE) ?
+		    hub_co_first() : NULL; co != NULL; co = co->next) {
+			/* Only companies with work: kicked or a timer due. */
+			pthread_mutex_lock(&co->rlock);
+			d = acd_next_deadline(co->acd);
+			pthread_mutex_unlock(&co->rlock);
+			if (!__atomic_exchange_n(&co->kicked, 0, __ATOMIC_ACQ_REL) &&
+			    d > now) {
+				if (d < next)
+					next = d;
+				continue;
+			}
+			/* Busy: its decision kicks this thread when done. A
+			 * failed batch is tried again in a second. */
+			switch (tick_company(&hub.db, co)) {
+			case 0:
+				break;
+			case 1:
+				continue;
+			default:
+				__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
+				continue;
+			}
+			pthread_mutex_lock(&co->rlock);
+			d = acd_next_deadline(co->acd);
+			pthread_mutex_unlock(&co->rlock);
+			if (d < next)
+				next = d;
+		}
+		pthread_mutex_lock(&hub.lock);
+		now = hub_now();
+		if (!hub.wake && !hub.stop && next > now) {
 			ts.tv_sec = (time_t)next;
 			ts.tv_nsec = (long)((next - (double)ts.tv_sec) * 1e9);
 			pthread_cond_timedwait(&hub.cond, &hub.lock, &ts);
 		}
-		hub.wake = 0;
 	}
 	pthread_mutex_unlock(&hub.lock);
 	db_close(&hub.db);
@@ -587,11 +597,8 @@ hub_start(const char *dburl, char **cause)
 
 	hub.dburl = dburl;
 	db_init(&hub.db, dburl);
-	hub.acd = acd_new((uint64_t)hub_now());
-	pthread_mutex_lock(&hub.lock);
-	if (rebuild(&hub.db) != 0)
-		hub.stale = 1;
-	pthread_mutex_unlock(&hub.lock);
+	if (hub_rebuild(&hub.db, NULL) == 0)
+		hub.built = 1;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_REALTIME);
 	pthread_cond_init(&hub.cond, &attr);
@@ -605,12 +612,19 @@ hub_start(const char *dburl, char **cause)
 void
 hub_stop(void)
 {
+	struct hub_co	*co, *next;
+
 	pthread_mutex_lock(&hub.lock);
 	hub.stop = 1;
-	hub_kick();
+	pthread_cond_signal(&hub.cond);
 	pthread_mutex_unlock(&hub.lock);
 	pthread_join(hub.thread, NULL);
-	acd_free(hub.acd);
-	hub.acd = NULL;
+	for (co = hub.cos; co != NULL; co = next) {
+		next = co->next;
+		acd_free(co->acd);
+		acd_free(co->twin);
+		free(co);
+	}
+	hub.cos = NULL;
+	memset(hub.hash, 0, sizeof hub.hash);
 }
-

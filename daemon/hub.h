@@ -1,11 +1,15 @@
 /*
- * The hub: the one owner of live call-center state. It wraps the ACD
- * engine (acd.h) in one lock; every change is persisted to PostgreSQL
- * under that lock before it is applied and acknowledged, then published as
- * an event. A thread of its own runs the engine's timers (ring timeouts,
- * wrap-ups, overflow) and offers calls to agents. At start it rebuilds the
- * engine from the database: waiting calls re-enter their queues in their
- * original order and interrupted offers are made again.
+ * The hub: the one owner of live call-center state. It keeps an ACD
+ * engine (acd.h) per company. Each operation is a decision: made on a twin
+ * of the company's engine under the company's lock, written to PostgreSQL
+ * in one transaction (call states, events, agent states, notes), and only
+ * after COMMIT applied to the engine readers see and published as events.
+ * A database error leaves no row written and the engine as it was. No lock
+ * shared by companies is held across database I/O. A thread of its own
+ * runs the engines' timers (ring timeouts, wrap-ups, overflow) and offers
+ * calls to agents, each batch a decision of its own. At start it rebuilds
+ * the engines from the database: waiting calls re-enter their queues in
+ * their original order and interrupted offers are made again.
  */
 #ifndef HUB_H
 #define HUB_H
@@ -51,7 +55,7 @@ void	hub_availability(struct db *, const char *company, const char *agent,
  */
 void	hub_enqueue(struct db *, const PGresult *call, struct hub_result *);
 /* A call's priority changed (committed): re-rank it in its queue. */
-int	hub_call_priority(struct db *, const char *call);
+int	hub_call_priority(struct db *, const char *company, const char *call);
 
 enum hub_op {
 	HUB_ANSWER,
@@ -79,10 +83,21 @@ void	hub_call(struct db *, const struct hub_call_op *, struct hub_result *);
 void	hub_next(struct db *, const char *company, const char *agent,
 	    struct hub_result *);
 
-/* Live facts for JSON. */
-int	hub_position(const char *call, int *position, int *ewt);
+/* Live facts for JSON. company may be NULL (looked for: slower). */
+int	hub_position(const char *company, const char *call, int *position,
+	    int *ewt);
+struct hub_position {
+	int	known;		/* waiting or offered; else the rest is 0 */
+	int	position;
+	int	ewt;
+};
+/* Positions of n calls (companies[i] may be NULL), one lock per run of
+ * calls of the same company. */
+void	hub_positions(const char *const *companies, const char *const *calls,
+	    size_t n, struct hub_position *out);
 /* 1 when the queue is at its max_length: a call sent there now fails. */
-int	hub_queue_full(const char *queue);
-int	hub_queue_stats(const char *queue, struct acd_queue_stats *);
+int	hub_queue_full(const char *company, const char *queue);
+int	hub_queue_stats(const char *company, const char *queue,
+	    struct acd_queue_stats *);
 
 #endif

@@ -128,7 +128,7 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 		return 1;
 	if ((q = db_ivr_queue_id(h->db, company, name)) == NULL)
 		return -1;
-	if (PQntuples(q) == 1 && hub_queue_full(PQgetvalue(q, 0, 0))) {
+	if (PQntuples(q) == 1 && hub_queue_full(company, PQgetvalue(q, 0, 0))) {
 		/* Refused as a REST call would be, never queued (a queue
 		 * that fills meanwhile refuses it in hub_enqueue()). */
 		l->to = CALL_FAILED;

@@ -429,17 +429,23 @@ op_out_free(struct op_out *out)
 	out->obj = NULL;
 }
 
+void
+op_call_live(json_t *o, int position, int ewt)
+{
+	json_object_set_new(o, "position", json_integer(position));
+	json_object_set_new(o, "estimated_wait", ewt < 0 ? json_null() :
+	    json_integer(ewt));
+}
+
 json_t *
 op_call_json(const PGresult *res, int r)
 {
 	json_t	*o = call_json(res, r);
 	int	 pos, ewt;
 
-	if (hub_position(PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0) {
-		json_object_set_new(o, "position", json_integer(pos));
-		json_object_set_new(o, "estimated_wait", ewt < 0 ? json_null() :
-		    json_integer(ewt));
-	}
+	if (hub_position(PQgetvalue(res, r, CALL_C_COMPANY),
+	    PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0)
+		op_call_live(o, pos, ewt);
 	return o;
 }
 

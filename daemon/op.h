@@ -126,6 +126,8 @@ void	op_out_free(struct op_out *);
 
 /* A call's JSON with its live position while it waits. */
 json_t	*op_call_json(const PGresult *, int row);
+/* A waiting call's position and estimated_wait (-1: null) into its JSON. */
+void	 op_call_live(json_t *, int position, int ewt);
 
 /* The table as JSON, for calldockerd --operations and the tests. */
 json_t	*op_table_json(void);

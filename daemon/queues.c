@@ -349,11 +349,11 @@ queues_stats(struct hctx *h)
 		PQclear(q);
 		return resp_problem(h->resp, 404, "not_found", "no such queue");
 	}
+	memset(&st, 0, sizeof st);
+	hub_queue_stats(PQgetvalue(q, 0, QUEUE_C_COMPANY), h->req->params[0], &st);
 	PQclear(q);
 	if ((t = db_queue_today(h->db, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	memset(&st, 0, sizeof st);
-	hub_queue_stats(h->req->params[0], &st);
 	agents = json_object();
 	for (int i = 0; i < AGENT_STATE_COUNT; i++)
 		json_object_set_new(agents, agent_state_name(i),

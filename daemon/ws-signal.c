@@ -545,7 +545,7 @@ positions_run(struct db *db, struct wsjob *j)
 
 	j->out = json_array();
 	json_array_foreach(j->in, i, v) {
-		if (hub_position(json_string_value(v), &pos, &ewt) == 0)
+		if (hub_position(NULL, json_string_value(v), &pos, &ewt) == 0)
 			json_array_append_new(j->out, json_pack("{s:O,s:i,s:i}",
 			    "id", v, "pos", pos, "ewt", ewt));
 	}

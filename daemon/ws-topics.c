@@ -94,7 +94,8 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 			json_t			*q = queue_json(r, i);
 
 			memset(&st, 0, sizeof st);
-			hub_queue_stats(PQgetvalue(r, i, QUEUE_C_ID), &st);
+			hub_queue_stats(PQgetvalue(r, i, QUEUE_C_COMPANY),
+			    PQgetvalue(r, i, QUEUE_C_ID), &st);
 			json_object_set_new(q, "live", json_pack("{s:i,s:i,s:f}",
 			    "waiting", st.waiting, "offering", st.offering,
 			    "longest_wait", st.longest_wait));

@@ -1,0 +1,198 @@
+/*
+ * Rebuilding the hub's engines from the database: at start, when the
+ * database was away then, and for a company whose engines disagreed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "db.h"
+#include "call.h"
+#include "db-agent.h"
+#include "db-queue.h"
+#include "db-call.h"
+#include "events.h"
+#include "hub.h"
+#include "hub-int.h"
+
+static struct acd *
+fresh(struct hub_co *co, double now)
+{
+	if (co->fresh == NULL)
+		co->fresh = acd_new((uint64_t)now);
+	return co->fresh;
+}
+
+/* Put the fresh engines in place; with co given, only it (lock held). */
+static void
+install(struct hub_co *only, int ok)
+{
+	struct hub_co	*co;
+
+	for (co = hub_co_first(); co != NULL; co = co->next) {
+		if ((only != NULL && co != only) || co->fresh == NULL)
+			continue;
+		if (!ok) {
+			acd_free(co->fresh);
+			co->fresh = NULL;
+			continue;
+		}
+		if (only == NULL)
+			pthread_mutex_lock(&co->lock);
+		pthread_mutex_lock(&co->rlock);
+		acd_free(co->acd);
+		co->acd = co->fresh;
+		pthread_mutex_unlock(&co->rlock);
+		co->fresh = NULL;
+		acd_free(co->twin);
+		co->twin = acd_copy(co->acd);
+		co->stale = 0;
+		__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
+		if (only == NULL)
+			pthread_mutex_unlock(&co->lock);
+	}
+}
+
+/* The company of row r, or NULL if another than only. */
+static struct hub_co *
+row_co(struct hub_co *only, const PGresult *res, int r, int col)
+{
+	struct hub_co	*co;
+
+	if (only != NULL)
+		return strcmp(only->id, PQgetvalue(res, r, col)) == 0 ? only :
+		    NULL;
+	co = hub_co_get(PQgetvalue(res, r, col));
+	return co;
+}
+
+/*
+ * Build engines from the database (one transaction: interrupted offers
+ * are made again, agents' states follow the engine), then put them in
+ * place. Nothing changes if the database fails meanwhile.
+ */
+int
+hub_rebuild(struct db *db, struct hub_co *only)
+{
+	PGresult		*q = NULL, *a = NULL, *c = NULL, *row;
+	struct hub_tx		 tx;
+	struct hub_co		*co;
+	struct acd_call_conf	 conf;
+	enum agent_state	 st;
+	enum call_state		 cst;
+	double			 now = hub_now();
+	json_t			*ev;
+	size_t			 k;
+	int			 i, rc = -1;
+
+	memset(&tx, 0, sizeof tx);
+	tx.db = db;
+	tx.now = now;
+	tx.events = json_array();
+	if (only != NULL)
+		fresh(only, now);
+	if (hub_tx_sql(&tx) != 0 || (a = db_agent_all(db)) == NULL ||
+	    (q = db_queue_all(db)) == NULL || (c = db_call_live(db)) == NULL)
+		goto out;
+	for (i = 0; i < PQntuples(a); i++) {
+		const char *id = PQgetvalue(a, i, AGENT_C_ID);
+		struct acd *e;
+
+		if ((co = row_co(only, a, i, AGENT_C_COMPANY)) == NULL)
+			continue;
+		e = fresh(co, now);
+		hub_agent_load(e, a, i);
+		acd_agent_counters(e, id, atoi(PQgetvalue(a, i, AGENT_C_HANDLED)),
+		    strtod(PQgetvalue(a, i, AGENT_C_TALK), NULL),
+		    PQgetisnull(a, i, AGENT_C_LAST_END) ? 0 :
+		    strtod(PQgetvalue(a, i, AGENT_C_LAST_END), NULL));
+		/* Offering, busy and wrap-up come back from the calls; a
+		 * pending pause is the presence behind them. */
+		if (agent_state_parse(PQgetvalue(a, i, AGENT_C_STATE), &st) != 0 ||
+		    (st != AGENT_AWAY && st != AGENT_OFFLINE))
+			st = AGENT_AVAILABLE;
+		if (st == AGENT_AVAILABLE && !PQgetisnull(a, i, AGENT_C_PENDING))
+			agent_state_parse(PQgetvalue(a, i, AGENT_C_PENDING), &st);
+		acd_agent_state(e, id, st, now);
+	}
+	for (i = 0; i < PQntuples(q); i++) {
+		if ((co = row_co(only, q, i, QUEUE_C_COMPANY)) != NULL)
+			hub_queue_load(fresh(co, now), q, i);
+	}
+	for (i = 0; i < PQntuples(c); i++) {
+		const char *id = PQgetvalue(c, i, CALL_C_ID);
+		struct acd *e;
+
+		if ((co = row_co(only, c, i, CALL_C_COMPANY)) == NULL ||
+		    PQgetisnull(c, i, CALL_C_QUEUE))
+			continue;
+		e = fresh(co, now);
+		call_state_parse(PQgetvalue(c, i, CALL_C_STATE), &cst);
+		row = NULL;
+		if (cst == CALL_OFFERING) {
+			/* The offer was interrupted: make it again. */
+			switch (hub_move(&tx, id, NULL, CALL_OFFERING,
+			    CALL_QUEUED, "call.requeued", NULL, NULL, NULL,
+			    NULL, &row)) {
+			case MOVE_OK:
+				break;
+			case MOVE_DB:
+				goto out;
+			default:
+				continue;
+			}
+			cst = CALL_QUEUED;
+		} else if ((row = db_call_get(db, NULL, id)) == NULL)
+			goto out;
+		if (PQntuples(row) == 0) {
+			PQclear(row);
+			continue;
+		}
+		hub_call_conf(row, &conf, hub_arrival(row, 0));
+		if (cst == CALL_QUEUED)
+			acd_enqueue(e, &conf, now);
+		else if (!PQgetisnull(row, 0, CALL_C_AGENT)) {
+			const char *agent = PQgetvalue(row, 0, CALL_C_AGENT);
+
+			acd_connect(e, &conf, agent, now);
+			if (cst == CALL_WRAP_UP)
+				acd_call_end(e, agent, id, 0, now);
+		}
+		PQclear(row);
+	}
+	/* Agents' persisted states now follow the engine. */
+	for (i = 0; i < PQntuples(a); i++) {
+		const char *id = PQgetvalue(a, i, AGENT_C_ID);
+
+		if ((co = row_co(only, a, i, AGENT_C_COMPANY)) == NULL)
+			continue;
+		if (acd_agent_get(co->fresh, id, &st, NULL, NULL) == ACD_OK &&
+		    strcmp(agent_state_name(st), PQgetvalue(a, i,
+		    AGENT_C_STATE)) != 0 && hub_agent_persist(&tx, co->fresh, id,
+		    PQgetisnull(a, i, AGENT_C_REASON) ? NULL :
+		    PQgetvalue(a, i, AGENT_C_REASON), 1, NULL) != 0)
+			goto out;
+	}
+	if (db_commit(db) != 0)
+		goto out;
+	tx.sql = 0;
+	rc = 0;
+	log_info("hub: rebuilt %s: %d agents, %d queues, %d live calls",
+	    only != NULL ? only->id : "every company", PQntuples(a),
+	    PQntuples(q), PQntuples(c));
+out:
+	if (tx.sql)
+		db_rollback(db);
+	install(only, rc == 0);
+	if (rc == 0) {
+		json_array_foreach(tx.events, k, ev)
+			events_publish(json_string_value(json_array_get(ev, 0)),
+			    json_string_value(json_array_get(ev, 1)),
+			    json_incref(json_array_get(ev, 2)));
+	}
+	json_decref(tx.events);
+	PQclear(a);
+	PQclear(q);
+	PQclear(c);
+	return rc;
+}
