@@ -42,7 +42,11 @@ cflags	= $(shell $(PKG_CONFIG) --cflags $(1) | sed 's/-D_XOPEN_SOURCE=600//')
 libs	= $(shell $(PKG_CONFIG) --libs $(1))
 
 COMMON_SRC = $(wildcard common/*.c)
-DAEMON_SRC = $(wildcard daemon/*.c)
+# The daemon is layered in folders (daemon/README.md); each is on the
+# include path, so a header is named by its file alone.
+DAEMON_SRC = $(wildcard daemon/*.c daemon/*/*.c)
+DAEMON_INC = -Idaemon $(patsubst %/,-I%,$(sort $(dir $(wildcard daemon/*/*.c))))
+DAEMON_H   = $(wildcard daemon/*.h daemon/*/*.h)
 CLI_SRC    = $(wildcard cmd/*.c) $(wildcard tui/*.c)
 UNIT_SRC   = $(wildcard tests/unit/t-*.c)
 
@@ -61,9 +65,9 @@ build/common/%.o: common/%.c $(FLAGS_FILE) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(call cflags,$(PKGS_COMMON) libjwt) -c -o $@ $<
 
-build/daemon/%.o: daemon/%.c $(FLAGS_FILE) $(wildcard common/*.h daemon/*.h)
+build/daemon/%.o: daemon/%.c $(FLAGS_FILE) $(wildcard common/*.h) $(DAEMON_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Idaemon $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DAEMON_INC) $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) -c -o $@ $<
 
 build/cmd/%.o: cmd/%.c $(FLAGS_FILE) $(wildcard common/*.h cmd/*.h tui/*.h)
 	@mkdir -p $(dir $@)
@@ -93,7 +97,7 @@ bin/calldocker: $(CLI_OBJ) $(COMMON_OBJ)
 UNIT_LINK = $(COMMON_OBJ) $(filter-out build/daemon/main.o,$(DAEMON_OBJ))
 build/tests/t-%: tests/unit/t-%.c tests/unit/unit.h $(UNIT_LINK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Idaemon -Itests/unit $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) \
+	$(CC) $(CFLAGS) $(DAEMON_INC) -Itests/unit $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) \
 	    -o $@ $< $(UNIT_LINK) $(LDFLAGS) $(DAEMON_LIBS)
 
 # The wallboard's picture (tui/wb-data.c) is pure too.
@@ -115,12 +119,12 @@ build/tests/t-output-json: tests/unit/t-output-json.c tests/unit/unit.h \
 units: $(UNIT_BIN)
 
 # The ACD engine's benchmark: the pure engine alone, no database.
-ACD_OBJ   = build/daemon/acd.o build/daemon/acd-call.o \
-	    build/daemon/acd-pick.o build/daemon/acd-util.o
+ACD_OBJ   = build/daemon/live/acd.o build/daemon/live/acd-call.o \
+	    build/daemon/live/acd-pick.o build/daemon/live/acd-util.o
 BENCH_BIN = build/bench/acd-bench
 build/bench/acd-bench: tests/bench/acd-bench.c $(ACD_OBJ) build/common/xmalloc.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Idaemon -o $@ $< $(ACD_OBJ) build/common/xmalloc.o \
+	$(CC) $(CFLAGS) $(DAEMON_INC) -o $@ $< $(ACD_OBJ) build/common/xmalloc.o \
 	    $(LDFLAGS) -lm
 
 # The IVR benchmark: the parser, validator and engine of common/ alone.
@@ -156,15 +160,15 @@ build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
 # crashes land in build/fuzz/crashes (keep them as regression inputs).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon -Idaemon \
+FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon $(DAEMON_INC) \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZERS       = ivr token http ws sniff form wsc
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
-FUZZ_SRC_http  = daemon/http.c daemon/validate.c common/form.c \
+FUZZ_SRC_http  = daemon/http/http.c daemon/http/validate.c common/form.c common/utf8.c \
 		 common/xmalloc.c
-FUZZ_SRC_ws    = daemon/ws-check.c
-FUZZ_SRC_sniff = daemon/sniff.c daemon/http.c common/form.c common/xmalloc.c
+FUZZ_SRC_ws    = daemon/http/ws-check.c
+FUZZ_SRC_sniff = daemon/storage/sniff.c daemon/http/http.c common/form.c common/xmalloc.c
 FUZZ_SRC_form  = common/form.c common/xmalloc.c
 FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
@@ -172,7 +176,7 @@ FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 # Each fuzzer's own sources are prerequisites too (second expansion).
 .SECONDEXPANSION:
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRC_$$*) \
-    $(wildcard common/*.h daemon/*.h) $(FLAGS_FILE)
+    $(wildcard common/*.h) $(DAEMON_H) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(call cflags,$(FUZZ_PKGS)) -o $@ $< \
 	    $(FUZZ_SRC_$*) $(call libs,$(FUZZ_PKGS))

@@ -81,4 +81,7 @@ int		 router_authorize(struct request *, struct response *);
 struct op_in;
 int		 rest_op(struct hctx *, int op, struct op_in *in);
 
+/* Answer a failed database call: 503, 409 or 500. Returns -1. */
+int		 db_fail(struct db *, struct response *);
+
 #endif

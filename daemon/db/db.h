@@ -8,7 +8,6 @@
 #include <time.h>
 #include <libpq-fe.h>
 
-struct response;
 
 enum db_error {
 	DB_OK,
@@ -26,7 +25,22 @@ struct db {
 	size_t		 nprepared;
 	enum db_error	 err;
 	char		 constraint[64];	/* violated constraint name */
-	struct batch	*batch;		/* set while running a pipelined batch */
+	/*
+	 * Set while a pipelined batch runs on this connection (net/batch.c):
+	 * statements go to it instead, to be sent with the others.
+	 */
+	struct batch	*batch;
+	PGresult	*(*batch_query)(struct db *, const char *name,
+			    const char *sql, int prepare, int n,
+			    const char *const *params);
+};
+
+/* Keyset pagination: a list's limit and the last row seen. */
+struct page {
+	int	 limit;
+	char	 after_key[24];		/* "" for the first page */
+	char	 after_id[40];
+	char	 limit_str[16];		/* limit + 1, for SQL */
 };
 
 /* A statement: its SQL lives next to the code that owns the table. */
@@ -46,8 +60,6 @@ int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
 /* Set db->err (and the constraint) from a failed result. */
 void		 db_classify(struct db *, PGresult *);
-/* Answer a failed db call: 503, 409 or 500. Returns -1. */
-int		 db_fail(struct db *, struct response *);
 /*
  * Apply sql/ migrations under an advisory lock (db-migrate.c); -1 with
  * *cause also when the database's applied migrations differ from this

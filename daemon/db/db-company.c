@@ -1,6 +1,5 @@
 /* SQL for companies and the row-to-JSON function every endpoint uses. */
 #include "db.h"
-#include "validate.h"
 #include "db-company.h"
 
 #define COLS "id, name, timezone, " SQL_TIME("created_at") ", " \

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "validate.h"
 #include "db-user.h"
 
 #define COLS "id, email, name, role, company_id, " SQL_TIME("created_at") \

@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "validate.h"
 #include "db-agent.h"
 
 #define COLS "id, company_id, user_id, name, extension, skills, max_calls," \

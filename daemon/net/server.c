@@ -70,8 +70,6 @@ static char	 counted;
 /* Threads for password hashing: about one per core. */
 #define SLOW_WORKERS	2
 
-struct config			 cfg;
-struct token_key		 tkey;
 time_t				 server_started;
 static char			 started_str[32];
 
@@ -91,15 +89,6 @@ static const struct lws_protocols protocols[] = {
 	{ WS_PROTOCOL, ws_callback, WS_PSS_SIZE, 0, 0, NULL, 0 },
 	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
-
-double
-now_mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct exchange *
 exchange_new(struct lws *wsi)

@@ -349,3 +349,22 @@ rest_op(struct hctx *h, int id, struct op_in *in)
 	out.obj = NULL;
 	return 0;
 }
+
+int
+db_fail(struct db *db, struct response *resp)
+{
+	switch (db->err) {
+	case DB_DOWN:
+		return resp_problem(resp, 503, "unavailable",
+		    "the database is unreachable; try again shortly");
+	case DB_UNIQUE:
+		return resp_problem(resp, 409, "conflict",
+		    "a conflicting object already exists");
+	case DB_FOREIGN:
+		return resp_problem(resp, 409, "conflict",
+		    "a referenced object does not exist or is still in use");
+	default:
+		return resp_problem(resp, 500, "internal",
+		    "the request failed; the error has been logged");
+	}
+}

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "validate.h"
 #include "db-queue.h"
 
 #define COLS "q.id, q.company_id, q.name, q.strategy, q.sl_threshold," \

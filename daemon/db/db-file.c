@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "validate.h"
 #include "db-file.h"
 
 #define COLS "id, company_id, kind, name, content_type, size, sha256," \

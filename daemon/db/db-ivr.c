@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "validate.h"
 #include "db-ivr.h"
 
 #define COLS "f.id, f.company_id, f.name, f.description, f.active_version," \

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 
 #include "db.h"
-#include "validate.h"
 #include "call.h"
 #include "db-call.h"
 

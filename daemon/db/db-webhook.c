@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "db.h"
-#include "validate.h"
 #include "db-webhook.h"
 
 #define COLS "w.id, w.company_id, w.url, w.description, w.format," \

@@ -147,6 +147,7 @@ batch_run(struct db *db, struct job **jobs, int n)
 		return;
 	}
 	db->batch = b;
+	db->batch_query = batch_query;
 	for (int i = 0; i < n; i++) {
 		c = &b->coros[i];
 		c->job = jobs[i];
@@ -174,6 +175,7 @@ batch_run(struct db *db, struct job **jobs, int n)
 		coro_resume(b, c);
 	}
 	db->batch = NULL;
+	db->batch_query = NULL;
 	if (b->broken || PQexitPipelineMode(db->conn) != 1) {
 		log_warn("database: pipeline failed: %s", PQerrorMessage(db->conn));
 		db_close(db);

@@ -6,6 +6,8 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "db.h"
+
 struct fields;
 struct request;
 struct response;
@@ -38,12 +40,6 @@ int	query_enum(const struct request *, struct response *, const char *name,
 	    const char *(*label)(int), int count, int *out);
 
 /* Keyset pagination from ?limit= and ?cursor=. */
-struct page {
-	int	 limit;
-	char	 after_key[24];		/* "" for the first page */
-	char	 after_id[40];
-	char	 limit_str[16];		/* limit + 1, for SQL */
-};
 int	page_parse(const struct request *, struct response *, struct page *);
 /*
  * {"items": [...], "next_cursor": ...} from a query that fetched up to

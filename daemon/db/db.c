@@ -9,9 +9,7 @@
 
 #include "xmalloc.h"
 #include "log.h"
-#include "http.h"
 #include "db.h"
-#include "batch.h"
 
 #define RETRY_SECONDS	1
 
@@ -153,7 +151,7 @@ db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 		int prepare = !db->prepared[id];
 
 		db->prepared[id] = 1;
-		return batch_query(db, name, st->sql, prepare, n, params);
+		return db->batch_query(db, name, st->sql, prepare, n, params);
 	}
 	if (!db->prepared[id]) {
 		res = PQprepare(db->conn, name, st->sql, 0, NULL);
@@ -219,25 +217,6 @@ db_rollback(struct db *db)
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		PQclear(PQexec(db->conn, "ROLLBACK"));
 	db->err = saved;
-}
-
-int
-db_fail(struct db *db, struct response *resp)
-{
-	switch (db->err) {
-	case DB_DOWN:
-		return resp_problem(resp, 503, "unavailable",
-		    "the database is unreachable; try again shortly");
-	case DB_UNIQUE:
-		return resp_problem(resp, 409, "conflict",
-		    "a conflicting object already exists");
-	case DB_FOREIGN:
-		return resp_problem(resp, 409, "conflict",
-		    "a referenced object does not exist or is still in use");
-	default:
-		return resp_problem(resp, 500, "internal",
-		    "the request failed; the error has been logged");
-	}
 }
 
 const char *
