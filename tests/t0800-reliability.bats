@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# Hardening of the HTTP front: every malformed request is answered with
+# problem+json, refused bodies are drained so their answer is read, each
+# phase of a request has a timeout, descriptors and per-address connections
+# are bounded.
+
+load lib/common
+
+setup_file() {
+	cd_setup
+	mkuser rel@reliability.test admin >/dev/null
+	TOKEN=$(login rel@reliability.test)
+	export TOKEN
+}
+teardown_file() { cd_teardown; }
+
+# raw [ARGS...] REQUEST: send raw bytes to the current daemon's TCP port;
+# sets output to rawhttp.py's JSON.
+raw() {
+	output=$(python3 "$TOP/tests/lib/rawhttp.py" send --port "$CD_PORT" "$@")
+}
+
+# expect_raw STATUS CODE: the last raw answer, closed afterwards.
+expect_raw() {
+	local got
+	got=$(jq -r '"\(.status) \(.code) \(.content_type) \(.closed)"' <<<"$output")
+	[[ $got == "$1 $2 application/problem+json true" ]] ||
+		{ echo "expected $1 $2 (problem+json, closed), got: $output" >&2; return 1; }
+}
+
+H='Host: x\r\nAuthorization: Bearer '
+
+@test "malformed request lines and targets are 400 problem+json, then closed" {
+	for req in \
+		'GET /health?x=%zz HTTP/1.1\r\nHost: x\r\n\r\n' \
+		'GET /he%4 HTTP/1.1\r\nHost: x\r\n\r\n' \
+		'GET /health\x01 HTTP/1.1\r\nHost: x\r\n\r\n' \
+		'GET health HTTP/1.1\r\nHost: x\r\n\r\n' \
+		'GET /health\r\n\r\n' \
+		'GET  /health HTTP/1.1\r\nHost: x\r\n\r\n' \
+		'\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n' \
+		'GET /health HTTP/1.1\r\n\r\n' \
+		'GET /health HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n' \
+		'GET /health HTTP/1.1\r\nHost: x\r\nX-A\x00: 1\r\n\r\n' \
+		'GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n' \
+		'GET /health HTTP/1.1\r\nHost : x\r\n\r\n' \
+		'GET /health HTTP/1.1\r\nHost x\r\n\r\n'; do
+		raw "$req"
+		expect_raw 400 bad_request || { echo "request: $req" >&2; false; }
+	done
+}
+
+@test "an encoded NUL, slash or dot-segment never reaches another route" {
+	for path in /api/users/%00 /api/users%2F /api/users/%2f.. /api/users/x%00y \
+		/api/users/.. /api/users/%2e%2E /api/companies/../users \
+		/api/companies/./ '/api/users?x=%00'; do
+		raw "GET $path HTTP/1.1\r\n$H$TOKEN\r\n\r\n"
+		expect_raw 400 bad_request || { echo "path: $path" >&2; false; }
+	done
+	# What they are not: the list of users.
+	raw "GET /api/users HTTP/1.1\r\n$H$TOKEN\r\nConnection: close\r\n\r\n"
+	[[ $(jq -r .status <<<"$output") == 200 ]] || { echo "$output" >&2; false; }
+}
+
+@test "a 100 KB query is 414, header fields over 16 KiB or over 50 are 431" {
+	raw 'GET /health?x={a*100000} HTTP/1.1\r\nHost: x\r\n\r\n'
+	expect_raw 414 uri_too_long
+	raw 'GET /health?{&*40} HTTP/1.1\r\nHost: x\r\n\r\n'
+	expect_raw 414 uri_too_long
+	raw 'GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {b*17000}\r\n\r\n'
+	expect_raw 431 header_fields_too_large
+	raw "GET /health HTTP/1.1\r\nHost: x\r\n$(for i in $(seq 51); do printf 'X-%d: y\\r\\n' "$i"; done)\r\n"
+	expect_raw 431 header_fields_too_large
+	# Under the limits, all is well.
+	raw 'GET /health?x={a*7000} HTTP/1.1\r\nHost: x\r\nX-Big: {b*15000}\r\nConnection: close\r\n\r\n'
+	[[ $(jq -r .status <<<"$output") == 200 ]] || { echo "$output" >&2; false; }
+}
+
+@test "CONNECT, TRACE and unknown methods are 501 at once; HTTP/2.0 is 505" {
+	for m in CONNECT TRACE PROPFIND get; do
+		raw --timeout 3 "$m /health HTTP/1.1\r\nHost: x\r\n\r\n"
+		expect_raw 501 not_implemented || { echo "method $m" >&2; false; }
+	done
+	raw --timeout 3 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n'
+	expect_raw 501 not_implemented
+	raw 'GET /health HTTP/2.0\r\nHost: x\r\n\r\n'
+	expect_raw 505 http_version_not_supported
+}
+
+@test "a header folded onto the next line (obs-fold) is 400" {
+	raw 'GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n'
+	expect_raw 400 bad_request
+	[[ $output == *obs-fold* ]]
+	raw 'GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\n\r\n'
+	expect_raw 400 bad_request
+}
+
+@test "bad framing is 400: two Content-Lengths, a non-number, Content-Length with Transfer-Encoding" {
+	for fr in 'Content-Length: 2\r\nContent-Length: 3' 'Content-Length: 0x2' \
+		'Content-Length: -1' 'Content-Length: 2\r\nTransfer-Encoding: chunked'; do
+		raw "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n$fr\r\n\r\n{}"
+		expect_raw 400 bad_request || { echo "framing: $fr" >&2; false; }
+	done
+}
+
+@test "a bad request behind good ones in one send is answered after them" {
+	run python3 - "$CD_PORT" <<'PY'
+import re, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+          b"GET /api/users/%00 HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    buf += c
+print(" ".join(re.findall(r"HTTP/1\.1 (\d{3}) ", buf.decode("latin-1"))))
+PY
+	assert_output "200 400"
+}
+
+@test "refused bodies are drained: the answer is read, never a reset" {
+	co=00000000-0000-4000-8000-000000000001
+	for i in 1 2 3; do
+		for req in \
+			"POST /api/files/company/$co HTTP/1.1\r\nHost: x\r\nContent-Type: audio/wav\r\nContent-Length: 921600\r\n\r\n" \
+			'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2097152\r\n\r\n'; do
+			run python3 "$TOP/tests/lib/rawhttp.py" early --port "$CD_PORT" \
+				--body-bytes 921600 "$req"
+			[[ $(jq -r '"\(.status) \(.send_error) \(.reset)"' <<<"$output") == [0-9]*" null false" ]] ||
+				{ echo "$req: $output" >&2; false; }
+		done
+	done
+	# And with curl, which gives up on a failed send without reading.
+	head -c 921600 /dev/zero >"$CD_TMP/900k"
+	for i in 1 2 3; do
+		api_tcp -H 'Content-Type: audio/wav' POST "/api/files/company/$co" "@$CD_TMP/900k" >/dev/null
+		assert_problem 401 unauthorized
+	done
+}
+
+@test "the daemon keeps serving after all of the above" {
+	api_tcp GET /health
+	assert_status 200
+	api GET /ready
+	assert_status 200
+}
