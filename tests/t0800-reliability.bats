@@ -140,6 +140,62 @@ PY
 	done
 }
 
+# A daemon with short timeouts; the product waits on purpose, so each test
+# waits longer than the limit and checks the answer came no sooner.
+start_slow() {
+	[[ -f $CD_TMP/slow/pid ]] || daemon_start slow CALLDOCKER_HTTP_HEADER_TIMEOUT=2 \
+		CALLDOCKER_HTTP_BODY_TIMEOUT=2 CALLDOCKER_HTTP_BODY_MIN_RATE=50000 \
+		CALLDOCKER_HTTP_KEEPALIVE_TIMEOUT=2 CALLDOCKER_WS_AUTH_TIMEOUT=1
+	daemon_use slow
+}
+
+# elapsed_within MIN MAX: rawhttp's elapsed time of the last answer.
+elapsed_within() {
+	jq -e --argjson lo "$1" --argjson hi "$2" '.elapsed >= $lo and .elapsed <= $hi' \
+		<<<"$output" >/dev/null || { echo "elapsed not in [$1, $2]: $output" >&2; return 1; }
+}
+
+@test "a body below the minimum rate is cut off with 408 after its limit" {
+	start_slow
+	# 100,000 bytes a byte a second: 2 s + 100000 / 50000 s = 4 s.
+	raw --timeout 20 --trickle 1 --body-bytes 100000 \
+		'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n'
+	expect_raw 408 request_timeout
+	elapsed_within 3.5 15
+	# A body that stops altogether: 2 s without a byte.
+	raw --timeout 20 \
+		'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{"a"'
+	expect_raw 408 request_timeout
+	elapsed_within 1.5 15
+}
+
+@test "a head that stops half-way is 408 after http_header_timeout" {
+	start_slow
+	raw --timeout 20 'GET /health HTTP/1.1\r\nHost: x\r\n'
+	expect_raw 408 request_timeout
+	elapsed_within 1.5 15
+	raw --timeout 20 'GET /hea'
+	expect_raw 408 request_timeout
+}
+
+@test "idle connections are closed: silent new ones, keep-alive after http_keepalive_timeout" {
+	start_slow
+	raw --timeout 20 --until-close ''
+	[[ $(jq -r '"\(.status) \(.closed)"' <<<"$output") == "null true" ]] || { echo "$output" >&2; false; }
+	elapsed_within 1.5 15
+	raw --timeout 20 --until-close 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n'
+	[[ $(jq -r '"\(.status) \(.closed)"' <<<"$output") == "200 true" ]] || { echo "$output" >&2; false; }
+	elapsed_within 1.5 15
+}
+
+@test "a WebSocket that does not authenticate within ws_auth_timeout is closed 4001" {
+	start_slow
+	python3 "$TOP/tests/lib/ws.py" listen "$CD_PORT" --out "$CD_TMP/noauth" --seconds 8
+	jq -e 'select(.close == 4001 and .reason == "auth timeout")' "$CD_TMP/noauth" >/dev/null ||
+		{ cat "$CD_TMP/noauth" >&2; false; }
+	daemon_use main
+}
+
 @test "the daemon keeps serving after all of the above" {
 	api_tcp GET /health
 	assert_status 200

@@ -2,14 +2,15 @@
 """Raw HTTP for tests: bytes no HTTP client would send, and many sockets.
 
     rawhttp.py send [--unix PATH | --port N] [--timeout S]
-                    [--trickle SECS --body-bytes N] REQUEST
+                    [--trickle SECS --body-bytes N] [--until-close] REQUEST
     rawhttp.py early [--port N] --body-bytes N REQUEST
     rawhttp.py hold --port N --count N --seconds S [--source ADDR]
 
 send: REQUEST is a Python string literal's body ("\\r\\n", "\\x00" work)
 where {c*N} stands for the character c N times. With --trickle, after
 REQUEST one body byte goes out every SECS seconds (N at most) until the
-server answers. Prints one JSON object:
+server answers. With --until-close, reading goes on after a keep-alive
+answer until the server closes (or --timeout). Prints one JSON object:
 
     {"status": 400, "code": "bad_request", "content_type": "...",
      "closed": true, "elapsed": 0.01, "head": "HTTP/1.1 400 ..."}
@@ -104,7 +105,8 @@ def send(a) -> dict:
                     out["code"], out["detail"] = doc.get("code"), doc.get("detail")
                 except ValueError:
                     out["code"] = None
-                if hdrs.get("connection", "").lower() != "close":
+                if (hdrs.get("connection", "").lower() != "close" and
+                        not a.until_close):
                     break
     except OSError as e:
         out["error"] = str(e)
@@ -197,6 +199,7 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--trickle", type=float, default=0.0)
     p.add_argument("--body-bytes", type=int, default=0)
+    p.add_argument("--until-close", action="store_true")
     p.add_argument("request")
     e = sub.add_parser("early")
     e.add_argument("--unix")
