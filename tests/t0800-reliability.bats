@@ -196,6 +196,75 @@ elapsed_within() {
 	daemon_use main
 }
 
+# start_lowfd NAME [VAR=VALUE...]: a daemon under "ulimit -n 1024".
+start_lowfd() {
+	local name=$1
+	shift
+	printf '#!/bin/bash\nulimit -n 1024\nexec %q "$@"\n' "$CD_DAEMON" >"$CD_TMP/lowfd.sh"
+	chmod +x "$CD_TMP/lowfd.sh"
+	CD_DAEMON=$CD_TMP/lowfd.sh daemon_start "$name" "$@"
+}
+
+# cpu_ticks: user + system CPU of the current daemon, in clock ticks.
+cpu_ticks() {
+	awk '{ print $14 + $15 }' "/proc/$CD_PID/stat"
+}
+
+# flood SECONDS: 1,500 idle sockets from 127.0.0.1 while /health is asked
+# from 127.0.0.2 and on the Unix socket; fails if one of those is not 200,
+# if the daemon used over 40% of a core or logged more than 10 accept lines.
+flood() {
+	local t0 t1 i code lines hold
+	t0=$(cpu_ticks)
+	python3 "$TOP/tests/lib/rawhttp.py" hold --port "$CD_PORT" --count 1500 \
+		--seconds "$1" >"$CD_TMP/hold.json" 3>&- &
+	hold=$!
+	for ((i = 0; i < $1 * 2; i++)); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+			--interface 127.0.0.2 "http://127.0.0.1:$CD_PORT/health") || true
+		[[ $code == 200 ]] || { echo "TCP /health from 127.0.0.2: $code" >&2; wait $hold; return 1; }
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+			--unix-socket "$CD_SOCK" http://localhost/health) || true
+		[[ $code == 200 ]] || { echo "unix /health: $code" >&2; wait $hold; return 1; }
+		sleep 0.5
+	done
+	wait $hold
+	t1=$(cpu_ticks)
+	lines=$(grep -c 'accept' "$CD_LOG" || true)
+	echo "hold: $(<"$CD_TMP/hold.json"); cpu ticks: $((t1 - t0)); accept lines: $lines" >&2
+	((t1 - t0 < $1 * 100 * 40 / 100)) || { echo "the daemon used too much CPU" >&2; return 1; }
+	((lines <= 10)) || { grep accept "$CD_LOG" | tail -5 >&2; return 1; }
+}
+
+@test "1,500 sockets from one address under ulimit -n 1024: capped at 256, 429 beyond, others served" {
+	start_lowfd capped
+	flood 4
+	jq -e '.statuses["429"] >= 1200 and .failed == 0' "$CD_TMP/hold.json" >/dev/null ||
+		{ cat "$CD_TMP/hold.json" >&2; false; }
+	grep -q 'connections from 127.0.0.1; refusing more' "$CD_LOG"
+}
+
+@test "with no cap, running out of descriptors stops accepting without spinning" {
+	start_lowfd uncapped CALLDOCKER_MAX_CONNECTIONS_PER_ADDRESS=0
+	# The Unix socket keeps a little room beyond the limit; TCP waits.
+	t0=$(cpu_ticks)
+	python3 "$TOP/tests/lib/rawhttp.py" hold --port "$CD_PORT" --count 1500 \
+		--seconds 4 >"$CD_TMP/hold.json" 3>&- &
+	hold=$!
+	wait_for 10 grep -q 'the limit; not accepting until one closes' "$CD_LOG"
+	for i in 1 2 3 4; do
+		api GET /health
+		assert_status 200
+		sleep 0.5
+	done
+	wait $hold
+	t1=$(cpu_ticks)
+	((t1 - t0 < 200)) || { echo "cpu ticks: $((t1 - t0))" >&2; false; }
+	(($(grep -c 'accept' "$CD_LOG") <= 10))
+	# Once the sockets are gone, TCP is served again.
+	wait_for 15 curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$CD_PORT/health"
+}
+
 @test "the daemon keeps serving after all of the above" {
 	api_tcp GET /health
 	assert_status 200
