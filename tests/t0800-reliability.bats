@@ -265,6 +265,16 @@ flood() {
 	wait_for 15 curl -sf -o /dev/null --max-time 2 "http://127.0.0.1:$CD_PORT/health"
 }
 
+@test "a webhook to localhost with a trailing dot is refused at create" {
+	co=$(mkcompany)
+	for u in http://localhost.:9/ http://LOCALHOST./x http://a.localhost.:80/ \
+		http://localhost../ http://127.0.0.1.:9/; do
+		api POST "/api/webhooks/company/$co" "$(jq -nc --arg u "$u" '{url: $u, events: ["*"]}')"
+		assert_problem 422 validation_failed || { echo "url: $u" >&2; false; }
+		assert_output --partial outbound_allow_private
+	done
+}
+
 @test "the daemon keeps serving after all of the above" {
 	api_tcp GET /health
 	assert_status 200
