@@ -653,8 +653,6 @@ adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
 	peer_key(fd, li->is_unix, ss, key, sizeof key);
 	a = addr_get(key);
 	if (cfg.max_conns_per_addr > 0 && a->n >= cfg.max_conns_per_addr) {
-		a->n++;
-		addr_put(a);
 		over_cap(fd, key);
 		return;
 	}
@@ -840,6 +838,8 @@ netconn_init(struct ev_loop *lp, char **cause)
 void
 netconn_stop_accepting(void)
 {
+	if (loop == NULL)
+		return;
 	accepting = 0;
 	ev_timer_stop(loop, &resume_timer);
 	for (int i = 0; i < nlisteners; i++)
@@ -849,6 +849,8 @@ netconn_stop_accepting(void)
 void
 netconn_stop(void)
 {
+	if (loop == NULL)
+		return;
 	netconn_stop_accepting();
 	for (int i = 0; i < nlisteners; i++)
 		close(listeners[i].fd);
@@ -867,4 +869,5 @@ netconn_stop(void)
 	}
 	free(addrs);
 	addrs = NULL;
+	loop = NULL;
 }

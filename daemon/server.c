@@ -1041,6 +1041,7 @@ server_inflight(void)
 void
 server_stop(void)
 {
+	netconn_stop_accepting();
 	stream_shutdown();
 	worker_stop();
 	ws_stop();
