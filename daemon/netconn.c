@@ -257,7 +257,6 @@ refuse(struct netconn *c, ssize_t keep)
 	c->status = c->hc.status;
 	c->code = c->hc.code;
 	strlcpy_(c->detail, c->hc.detail, sizeof c->detail);
-	c->mode = M_OFF;
 	if (keep == 0 && c->passed == c->done) {
 		refuse_now(c);
 		errno = ECONNRESET;
@@ -341,7 +340,8 @@ recv(int fd, void *buf, size_t len, int flags)
 	ssize_t	 n = recvfrom(fd, buf, len, flags, NULL, NULL);
 
 	if (!on_loop || fd < 0 || fd >= ntable || table[fd] == NULL ||
-	    table[fd]->mode == M_OFF || (flags & MSG_PEEK))
+	    (table[fd]->mode == M_OFF && !table[fd]->pending) ||
+	    (flags & MSG_PEEK))
 		return n;
 	return filter(table[fd], buf, n);
 }

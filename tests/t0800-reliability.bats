@@ -118,6 +118,21 @@ while True:
 print(" ".join(re.findall(r"HTTP/1\.1 (\d{3}) ", buf.decode("latin-1"))))
 PY
 	assert_output "200 400"
+	# Behind one that goes to a worker, in a second send, and long.
+	run python3 - "$CD_PORT" <<'PY'
+import re, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"GET /ready HTTP/1.1\r\nHost: x\r\n\r\n")
+s.sendall(b"GET /health?x=" + b"a" * 100000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while True:
+    c = s.recv(65536)
+    if not c:
+        break
+    buf += c
+print(" ".join(re.findall(r"HTTP/1\.1 (\d{3}) ", buf.decode("latin-1"))))
+PY
+	assert_output "200 414"
 }
 
 @test "refused bodies are drained: the answer is read, never a reset" {
