@@ -219,20 +219,24 @@ answer(int fd, int status, const char *code, const char *detail,
     int retry_after)
 {
 	struct response	 r;
-	char		 head[256];
+	char		 buf[1024];
 	int		 n;
 
 	memset(&r, 0, sizeof r);
 	resp_problem(&r, status, code, "%s", detail);
-	n = snprintf(head, sizeof head, "HTTP/1.1 %d %s\r\n"
+	n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\n"
 	    "content-type: application/problem+json\r\n"
 	    "content-length: %zu\r\ncache-control: no-store\r\n"
 	    "%s%s%sconnection: close\r\n\r\n", status,
 	    http_status_title(status), r.len,
 	    retry_after ? "retry-after: " : "", retry_after ? "1" : "",
 	    retry_after ? "\r\n" : "");
-	(void)send(fd, head, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-	(void)send(fd, r.body, r.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	/* One segment: the head and the body (a few hundred bytes) fit. */
+	if (n > 0 && (size_t)n + r.len <= sizeof buf) {
+		memcpy(buf + n, r.body, r.len);
+		(void)send(fd, buf, (size_t)n + r.len, MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+	}
 	metrics_request(nroutes, status, 0);
 	response_reset(&r);
 }
