@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "headcheck.h"
 
@@ -217,8 +218,13 @@ field_end(struct headcheck *hc)
 		hc->hosts++;
 	else if (strcmp(hc->name, "transfer-encoding") == 0)
 		hc->te = 1;
-	else if (strcmp(hc->name, "upgrade") == 0)
+	else if (strcmp(hc->name, "upgrade") == 0) {
+		/* lws answers any other with nothing or text/html. */
+		if (strcasecmp(hc->val, "websocket") != 0)
+			return bad(hc, 400, "bad_request", "%s",
+			    "the only Upgrade served is \"websocket\"");
 		hc->upgrade = 1;
+	}
 	else if (strcmp(hc->name, "content-length") == 0) {
 		if (hc->vallen == 0 || hc->vallen > 15 || hc->val_long)
 			return bad(hc, 400, "bad_request",

@@ -44,7 +44,8 @@ H='Host: x\r\nAuthorization: Bearer '
 		'GET /health HTTP/1.1\r\nHost: x\r\nX-A\x00: 1\r\n\r\n' \
 		'GET /health HTTP/1.1\r\nHost: x\r\nX-A: a\x00b\r\n\r\n' \
 		'GET /health HTTP/1.1\r\nHost : x\r\n\r\n' \
-		'GET /health HTTP/1.1\r\nHost x\r\n\r\n'; do
+		'GET /health HTTP/1.1\r\nHost x\r\n\r\n' \
+		'GET /health HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n'; do
 		raw "$req"
 		expect_raw 400 bad_request || { echo "request: $req" >&2; false; }
 	done

@@ -47,6 +47,8 @@ static const struct {
 	{ "GET / HTTP/1.1\r\nHost: x\r\nA : b\r\n\r\n", 400 },
 	{ "GET / HTTP/1.1\r\nHost: x\r\nA: b\rc\r\n\r\n", 400 },
 	{ "GET / HTTP/1.1\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\n\r\n", 400 },
+	{ "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\n\r\n", 0 },
 	{ "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", 400 },
 	{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
 	  "Content-Length: 2\r\n\r\n", 400 },
