@@ -58,6 +58,9 @@ H='Host: x\r\nAuthorization: Bearer '
 		raw "GET $path HTTP/1.1\r\n$H$TOKEN\r\n\r\n"
 		expect_raw 400 bad_request || { echo "path: $path" >&2; false; }
 	done
+	# The Unix socket too, where the caller is the local admin.
+	raw --unix "$CD_SOCK" 'GET /api/users/%00 HTTP/1.1\r\nHost: x\r\n\r\n'
+	expect_raw 400 bad_request
 	# What they are not: the list of users.
 	raw "GET /api/users HTTP/1.1\r\n$H$TOKEN\r\nConnection: close\r\n\r\n"
 	[[ $(jq -r .status <<<"$output") == 200 ]] || { echo "$output" >&2; false; }
