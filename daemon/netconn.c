@@ -426,18 +426,6 @@ netconn_is_unix(struct lws *wsi)
 	return c != NULL && c->is_unix;
 }
 
-int
-netconn_open(void)
-{
-	return nopen;
-}
-
-int
-netconn_limit(void)
-{
-	return limit;
-}
-
 /* ---- lingering close ------------------------------------------------------ */
 
 static void

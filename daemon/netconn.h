@@ -35,8 +35,5 @@ void	netconn_destroyed(struct lws *);
  * connection to another vhost by its Host field.) */
 int	netconn_is_unix(struct lws *);
 
-/* Open connections (HTTP and WebSocket), lingering ones and the limit. */
-int	netconn_open(void);
-int	netconn_limit(void);
 
 #endif
