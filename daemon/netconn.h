@@ -35,5 +35,4 @@ void	netconn_destroyed(struct lws *);
  * connection to another vhost by its Host field.) */
 int	netconn_is_unix(struct lws *);
 
-
 #endif
