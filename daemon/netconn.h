@@ -16,7 +16,7 @@ int	netconn_listen_tcp(const char *host, int port, struct lws_vhost *,
 	    char **cause);
 int	netconn_listen_unix(const char *path, struct lws_vhost *,
 	    char **cause);
-/* Stop accepting (draining); netconn_stop() closes what is left. */
+/* Stop accepting (at shutdown); netconn_stop() closes what is left. */
 void	netconn_stop_accepting(void);
 void	netconn_stop(void);
 
@@ -31,8 +31,10 @@ void	netconn_closing(struct lws *);
 /* LWS_CALLBACK_WSI_DESTROY. */
 void	netconn_destroyed(struct lws *);
 
-/* Did the connection come in on the Unix socket? (lws may move a
- * connection to another vhost by its Host field.) */
+/*
+ * Did the connection come in on the Unix socket? (lws may move a connection
+ * to another vhost by its Host field: the vhost does not tell.)
+ */
 int	netconn_is_unix(struct lws *);
 
 #endif
