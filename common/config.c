@@ -76,6 +76,13 @@ static const struct config_key {
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
 	K("ws_ping_interval",	CONFIG_INT,	ws_ping_interval, 0, 3600, 0),
 	K("ws_idle_timeout",	CONFIG_INT,	ws_idle_timeout, 0, 86400, 0),
+	K("ws_auth_timeout",	CONFIG_INT,	ws_auth_timeout, 1, 3600, 0),
+	K("http_header_timeout", CONFIG_INT,	http_header_timeout, 1, 3600, 0),
+	K("http_body_timeout",	CONFIG_INT,	http_body_timeout, 1, 3600, 0),
+	K("http_body_min_rate",	CONFIG_SIZE,	http_body_min_rate, 1, 1LL << 30, 0),
+	K("http_keepalive_timeout", CONFIG_INT,	http_keepalive_timeout, 1, 3600, 0),
+	K("max_connections_per_address", CONFIG_INT, max_conns_per_addr,
+	    0, 1000000, 0),
 	K("widget_rate_limit_ip", CONFIG_RATE,	widget_rate_ip,	0, 1000000, 0),
 	K("widget_rate_limit_ip_burst", CONFIG_INT, widget_rate_ip_burst, 1, 1000000, 0),
 	K("stun_urls",		CONFIG_STRING,	stun_urls,	0, 0, 0),
@@ -189,6 +196,12 @@ config_defaults(struct config *cfg)
 	cfg->ws_max_queue = 256;
 	cfg->ws_ping_interval = 20;
 	cfg->ws_idle_timeout = 60;
+	cfg->ws_auth_timeout = 5;
+	cfg->http_header_timeout = 10;
+	cfg->http_body_timeout = 30;
+	cfg->http_body_min_rate = 8192;
+	cfg->http_keepalive_timeout = 60;
+	cfg->max_conns_per_addr = 256;
 	cfg->widget_rate_ip = 0.2;
 	cfg->widget_rate_ip_burst = 10;
 	cfg->turn_ttl = 86400;

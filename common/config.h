@@ -42,6 +42,12 @@ struct config {
 	int		 ws_max_queue;	/* messages queued per WebSocket */
 	int		 ws_ping_interval;	/* seconds, 0 = no pings */
 	int		 ws_idle_timeout;	/* seconds, 0 = none */
+	int		 ws_auth_timeout;	/* seconds to send "auth" */
+	int		 http_header_timeout;	/* seconds for a request's head */
+	int		 http_body_timeout;	/* seconds of slack for a body */
+	size_t		 http_body_min_rate;	/* bytes/s a body arrives at */
+	int		 http_keepalive_timeout;	/* seconds idle between requests */
+	int		 max_conns_per_addr;	/* open per client address, 0 = any */
 	double		 widget_rate_ip;	/* widget sign-ins and calls/s per IP */
 	int		 widget_rate_ip_burst;
 

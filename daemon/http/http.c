@@ -35,14 +35,19 @@ static const struct {
 	{ 403, "Forbidden" },
 	{ 404, "Not found" },
 	{ 405, "Method not allowed" },
+	{ 408, "Request timeout" },
 	{ 409, "Conflict" },
 	{ 411, "Length required" },
 	{ 413, "Payload too large" },
+	{ 414, "URI too long" },
 	{ 415, "Unsupported media type" },
 	{ 422, "Validation failed" },
 	{ 429, "Too many requests" },
+	{ 431, "Request header fields too large" },
 	{ 500, "Internal server error" },
+	{ 501, "Not implemented" },
 	{ 503, "Service unavailable" },
+	{ 505, "HTTP version not supported" },
 };
 
 const char *
@@ -140,18 +145,23 @@ resp_empty(struct response *resp)
 	resp->content_type = NULL;
 }
 
+const char *
+http_status_title(int status)
+{
+	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+		if (titles[i].status == status)
+			return titles[i].title;
+	}
+	return "Error";
+}
+
 static json_t *
 problem_new(int status, const char *code, const char *detail)
 {
-	const char	*title = "Error";
-
-	for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
-		if (titles[i].status == status)
-			title = titles[i].title;
-	}
 	return json_pack("{s:s+,s:s,s:i,s:s,s:s}",
 	    "type", "https://calldocker.dev/problems/", code,
-	    "title", title, "status", status, "detail", detail, "code", code);
+	    "title", http_status_title(status), "status", status,
+	    "detail", detail, "code", code);
 }
 
 static void

@@ -94,6 +94,8 @@ struct response {
 };
 
 const char	*http_method_name(enum http_method);
+/* The title of a status ("Not found"), "Error" for one not listed. */
+const char	*http_status_title(int status);
 int		 http_method_parse(const char *, enum http_method *);
 const char	*role_name(enum role);
 int		 role_parse(const char *, enum role *);

@@ -52,15 +52,22 @@ new_secret(struct webhook_input *in)
 	in->f.secret = in->secret;
 }
 
-/* Is the URL's host a literal address (or localhost) the guard refuses? */
+/*
+ * Is the URL's host a literal address (or localhost) the guard refuses? A
+ * trailing dot ("localhost.", the name made absolute) names the same host.
+ */
 static int
-url_host_refused(const char *host)
+url_host_refused(const char *name)
 {
 	struct sockaddr_in	 in4;
 	struct sockaddr_in6	 in6;
-	char			 buf[64];
-	size_t			 n = strlen(host);
+	char			 buf[64], host[256];
+	size_t			 n;
 
+	if (strlcpy_(host, name, sizeof host) >= sizeof host)
+		return 0;
+	for (n = strlen(host); n > 0 && host[n - 1] == '.'; n--)
+		host[n - 1] = '\0';
 	if (strcasecmp(host, "localhost") == 0 ||
 	    (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
 		return 1;

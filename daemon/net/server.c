@@ -6,6 +6,8 @@
  * the socket is writable. Nothing here blocks. A ROUTE_STREAM job may
  * instead open a stream (stream.c) and send its body while it runs: the
  * loop writes it chunk by chunk (chunked_more) as the worker hands it over.
+ * Below this, netconn.c accepts the connections, refuses malformed request
+ * heads before lws parses them, times each phase and lingers on close.
  *
  * libwebsockets 4.1.6 mishandles a request with a body that follows another
  * request in one pipelined batch: it can spin at 100% CPU (PITFALLS.md) or
@@ -40,6 +42,8 @@
 #include "ws.h"
 #include "storage.h"
 #include "stream.h"
+#include "netconn.h"
+#include "headcheck.h"
 
 /* One request in progress on a connection. */
 struct exchange {
@@ -64,9 +68,6 @@ struct pss {
 	struct exchange	*x;
 };
 
-/* Marks a counted connection (lws_set_opaque_user_data survives requests). */
-static char	 counted;
-
 /* Threads for password hashing: about one per core. */
 #define SLOW_WORKERS	2
 
@@ -74,7 +75,6 @@ time_t				 server_started;
 static char			 started_str[32];
 
 static struct lws_context	*context;
-static struct lws_vhost		*vh_unix;
 static struct ratelimit		*rl_ip, *rl_token;
 static int			 draining;
 static int			 inflight;
@@ -178,11 +178,12 @@ static const struct {
 /*
  * lws has already percent-decoded each "k=v" fragment; re-encode the three
  * characters that query_get() would misread so values come back exact.
+ * headcheck.c refuses request lines over HC_MAX_LINE: a fragment fits.
  */
 static char *
 query_rebuild(struct lws *wsi)
 {
-	char	 frag[2048], *q = NULL;
+	char	 frag[HC_MAX_LINE + 1], *q = NULL;
 	size_t	 len = 0;
 
 	for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag,
@@ -318,6 +319,15 @@ fail:
 	return -1;
 }
 
+/* A response is out and the connection stays open for the next request. */
+static int
+completed(struct lws *wsi)
+{
+	if (netconn_request_done(wsi) != 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 /* Answer now, on the loop; returns what the callback should return. */
 static int
 finish(struct lws *wsi, struct pss *pss)
@@ -332,7 +342,7 @@ finish(struct lws *wsi, struct pss *pss)
 	exchange_free(x);
 	if (rc != 0)
 		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return completed(wsi);
 }
 
 /* The next chunk of a streamed body; the last completes the exchange. */
@@ -361,7 +371,7 @@ stream_more(struct lws *wsi, struct pss *pss)
 	exchange_free(x);
 	if (close_after)
 		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return completed(wsi);
 }
 
 /*
@@ -450,7 +460,7 @@ chunked_more(struct lws *wsi, struct pss *pss)
 	}
 	if (close_after)
 		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return completed(wsi);
 }
 
 /* Resolve who is asking: a bearer token, or a trusted Unix-socket peer. */
@@ -482,7 +492,7 @@ authenticate(struct lws *wsi, struct request *req, struct response *resp,
 		strlcpy_(req->who.jti, c.jti, sizeof req->who.jti);
 		return 0;
 	}
-	if (lws_get_vhost(wsi) == vh_unix) {
+	if (netconn_is_unix(wsi)) {
 		struct ucred	 cred;
 		socklen_t	 len = sizeof cred;
 		int		 fd = lws_get_socket_fd(wsi);
@@ -753,7 +763,7 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 	req->query = query_rebuild(wsi);
 	req->user_agent = header(wsi, WSI_TOKEN_HTTP_USER_AGENT);
 	req->idempotency_key = custom_header(wsi, "idempotency-key:");
-	if (lws_get_vhost(wsi) == vh_unix)
+	if (netconn_is_unix(wsi))
 		strlcpy_(req->client_ip, "unix", sizeof req->client_ip);
 	else
 		lws_get_peer_simple(wsi, req->client_ip, sizeof req->client_ip);
@@ -836,12 +846,6 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	struct pss	*pss = user;
 
 	switch (reason) {
-	case LWS_CALLBACK_HTTP_BIND_PROTOCOL:
-		if (lws_get_opaque_user_data(wsi) == NULL) {
-			lws_set_opaque_user_data(wsi, &counted);
-			metrics_connection(1);
-		}
-		break;
 	case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
 		return ws_confirm_upgrade(wsi, in);
 	case LWS_CALLBACK_HTTP:
@@ -874,17 +878,15 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		return finish(wsi, pss);
 	case LWS_CALLBACK_CLOSED_HTTP:
 	case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+		netconn_closing(wsi);
 		if (pss != NULL && pss->x != NULL) {
 			exchange_free(pss->x);
 			pss->x = NULL;
 		}
 		break;
 	case LWS_CALLBACK_WSI_DESTROY:
-		/* Also set by ws.c for a WebSocket: lws tells protocols[0]. */
-		if (lws_get_opaque_user_data(wsi) != NULL) {
-			lws_set_opaque_user_data(wsi, NULL);
-			metrics_connection(-1);
-		}
+		/* For WebSockets too: lws tells protocols[0]. */
+		netconn_destroyed(wsi);
 		break;
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		collect_done();
@@ -928,42 +930,54 @@ server_start(struct ev_loop *loop, char **cause)
 {
 	struct lws_context_creation_info	 info;
 	void					*loops[1] = { loop };
+	struct lws_vhost			*vh;
 	char					 host[256];
 	int					 port;
 
 	server_started = time(NULL);
 	strftime(started_str, sizeof started_str, "%Y-%m-%dT%H:%M:%SZ",
 	    gmtime(&server_started));
+	if (netconn_init(loop, cause) != 0)
+		return -1;
 	lws_set_log_level(getenv("LWSDEBUG") ? 0xff : (LLL_ERR | LLL_WARN), NULL);
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_LIBEV;
 	info.foreign_loops = loops;
-	info.max_http_header_data = 16384;
-	info.timeout_secs = 30;
-	info.keepalive_timeout = 60;
+	/* Room beyond headcheck.c's limits, so that they answer first. */
+	info.max_http_header_data = HC_MAX_LINE + HC_MAX_FIELDS_BYTES + 8192;
+	/*
+	 * lws's own timeouts are backstops only: netconn.c times heads,
+	 * bodies and idle connections, and answers 408 where one is due.
+	 */
+	info.timeout_secs = (unsigned)(cfg.http_body_timeout + 10);
+	if (info.timeout_secs < 30)
+		info.timeout_secs = 30;
 	context = lws_create_context(&info);
 	if (context == NULL) {
 		*cause = xstrdup("cannot create the libwebsockets context");
 		return -1;
 	}
 
+	/* The sockets are netconn.c's; lws serves what it accepts. */
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
+	info.protocols = protocols;
+	info.keepalive_timeout = cfg.http_keepalive_timeout + 10;
+	info.timeout_secs_ah_idle = (unsigned)cfg.http_header_timeout + 10;
+	info.retry_and_idle_policy = &no_validity;
 	if (cfg.listen[0] != '\0') {
-		memset(&info, 0, sizeof info);
 		if (config_listen_split(cfg.listen, host, sizeof host,
 		    &port) != 0) {
 			*cause = xasprintf("bad listen address \"%s\"", cfg.listen);
 			return -1;
 		}
 		info.vhost_name = "tcp";
-		info.port = port;
-		info.iface = host[0] == '\0' ? NULL : host;
-		info.protocols = protocols;
-		info.options = LWS_SERVER_OPTION_DISABLE_IPV6 * (strchr(host, ':') == NULL);
-		info.keepalive_timeout = 60;
-		info.retry_and_idle_policy = &no_validity;
-		if (lws_create_vhost(context, &info) == NULL) {
-			*cause = xasprintf("cannot listen on \"%s\"", cfg.listen);
+		if ((vh = lws_create_vhost(context, &info)) == NULL ||
+		    netconn_listen_tcp(host, port, vh, cause) != 0) {
+			if (vh == NULL)
+				*cause = xasprintf("cannot listen on \"%s\"",
+				    cfg.listen);
 			return -1;
 		}
 		log_info("listening on http://%s", cfg.listen);
@@ -971,21 +985,15 @@ server_start(struct ev_loop *loop, char **cause)
 	if (cfg.socket_path[0] != '\0') {
 		if (make_socket_dir(cfg.socket_path, cause) != 0)
 			return -1;
-		memset(&info, 0, sizeof info);
 		info.vhost_name = "unix";
-		info.port = 0;
-		info.iface = cfg.socket_path;
-		info.protocols = protocols;
-		info.options = LWS_SERVER_OPTION_UNIX_SOCK;
-		info.keepalive_timeout = 60;
-		info.retry_and_idle_policy = &no_validity;
-		if ((vh_unix = lws_create_vhost(context, &info)) == NULL) {
+		if ((vh = lws_create_vhost(context, &info)) == NULL) {
 			*cause = xasprintf("cannot listen on \"%s\"",
 			    cfg.socket_path);
 			return -1;
 		}
 		/* Anyone may connect; without a token only root or our uid is admin. */
-		chmod(cfg.socket_path, 0666);
+		if (netconn_listen_unix(cfg.socket_path, vh, cause) != 0)
+			return -1;
 		log_info("listening on unix:%s", cfg.socket_path);
 	}
 	if (storage_init(cause) != 0)
@@ -1022,12 +1030,14 @@ server_inflight(void)
 void
 server_stop(void)
 {
+	netconn_stop_accepting();
 	stream_shutdown();
 	worker_stop();
 	ws_stop();
 	if (context != NULL)
 		lws_context_destroy(context);
 	context = NULL;
+	netconn_stop();
 	ratelimit_free(rl_ip);
 	ratelimit_free(rl_token);
 	if (cfg.socket_path[0] != '\0')

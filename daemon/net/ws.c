@@ -51,7 +51,6 @@
 #include "ws.h"
 #include "ws-int.h"
 
-#define AUTH_TIMEOUT		5.0	/* seconds to authenticate */
 #define SWEEP_EVERY		0.25	/* seconds between timer sweeps */
 #define MAX_QUEUE_BYTES		(1024 * 1024)
 #define MAX_MESSAGE		65536	/* largest message a client may send */
@@ -889,7 +888,7 @@ conn_new(struct lws *wsi, struct conn **pc)
 		ws_conns->prev = c;
 	ws_conns = c;
 	nconns++;
-	c->deadline = now_mono() + AUTH_TIMEOUT;
+	c->deadline = now_mono() + cfg.ws_auth_timeout;
 	c->last_rx = c->last_ping = now_mono();
 	c->ping_skew = (double)(skew_next++ % 64) / 64;
 	timer_set(c, c->deadline);

@@ -87,8 +87,10 @@ scripts/pg.sh createdb "$tmp/pg" calldocker_bench || die "createdb failed"
 dport=$(free_port)
 sock=$tmp/d.sock
 mkdir -m 0700 "$tmp/data"
+# Every client is 127.0.0.1: no cap per address (10,000 WebSockets).
 env CALLDOCKER_JWT_SECRET="$(head -c 36 /dev/urandom | base64)" \
 	CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
+	CALLDOCKER_MAX_CONNECTIONS_PER_ADDRESS=0 \
 	CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 CALLDOCKER_WIDGET_RATE_LIMIT_IP=0 \
 	CALLDOCKER_DATABASE_URL="$(scripts/pg.sh url "$tmp/pg" calldocker_bench)" \
 	bin/calldockerd --socket "$sock" --listen "127.0.0.1:$dport" \

@@ -1,0 +1,865 @@
+/*
+ * Connections below HTTP. The daemon listens and accepts itself and hands
+ * each socket to libwebsockets, so that it decides when to stop accepting:
+ * at the open-files limit minus a reserve (never spinning on EMFILE, which
+ * lws 4.1.6 logs and retries at a full core), and beyond
+ * max_connections_per_address from one client.
+ *
+ * lws reads every socket with recv(); this file defines recv() (the
+ * executable's symbol comes before libc's for the library too) and, for the
+ * sockets accepted here and on the loop thread only, runs the bytes of each
+ * request head through headcheck.c before lws parses them. A head that is
+ * refused is answered here with problem+json and the connection closed;
+ * lws never sees it. The same bookkeeping gives each phase its timeout
+ * (head, body, idle keep-alive) and lets a connection that closes while
+ * its client is still sending linger: read and discard for a bounded time
+ * and size so the client reads its answer instead of a reset (nginx's
+ * lingering_close).
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <netdb.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+#include <libwebsockets.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "daemon.h"
+#include "headcheck.h"
+#include "http.h"
+#include "metrics.h"
+#include "netconn.h"
+#include "router.h"
+
+#define ACCEPT_BATCH	64	/* accepts per wake-up */
+#define ACCEPT_PAUSE	0.5	/* seconds without accepting after EMFILE */
+#define UNIX_HEADROOM	32	/* the local socket still accepts beyond the limit */
+#define LINGER_SECS	5.0
+#define LINGER_BYTES	(1024 * 1024)
+#define SWEEP_SECS	0.25
+#define LOG_EVERY	10.0	/* seconds between two lines of one warning */
+
+enum mode {
+	M_HEAD,		/* between or within request heads */
+	M_BODY,		/* a body of known length is arriving */
+	M_OFF,		/* no more heads: a body ended it, or an upgrade */
+};
+
+struct addr {
+	char		 key[INET6_ADDRSTRLEN + 8];
+	int		 n;
+	struct addr	*next;
+};
+
+struct netconn {
+	int			 fd;
+	int			 is_unix;
+	struct lws		*wsi;
+	struct addr		*addr;
+	enum mode		 mode;
+	struct headcheck	 hc;
+	int			 passed, done;	/* heads given to lws, answered */
+	double			 t_open, t_head, t_done, t_rx;
+	double			 body_start;
+	unsigned long long	 body_len, body_left;
+	int			 input_open;	/* client may send more: linger */
+	int			 pending;	/* a refused head waits its turn */
+	int			 refused;	/* answered here */
+	int			 lingered;
+	size_t			 discarded;
+	int			 status;
+	const char		*code;
+	char			 detail[128];
+	struct netconn		*next, *prev;
+};
+
+struct lingerer {
+	int		 fd;
+	ev_io		 io;
+	double		 deadline;
+	size_t		 left;
+	struct lingerer	*next, *prev;
+};
+
+struct listener {
+	int			 fd;
+	int			 is_unix;
+	int			 stopped;
+	ev_io			 io;
+	struct lws_vhost	*vhost;
+};
+
+/* Loop thread only: recv() elsewhere passes straight through. */
+static __thread int	 on_loop;
+
+static struct ev_loop	*loop;
+static struct netconn	**table;	/* by descriptor */
+static int		 ntable;
+static int		 limit;		/* connections accepted at most */
+static int		 nopen;		/* accepted and lingering */
+static struct netconn	*conns;
+static struct lingerer	*lingers;
+static struct addr	**addrs;
+static size_t		 naddrs;
+static struct listener	 listeners[2];
+static int		 nlisteners;
+static int		 accepting;
+static ev_timer		 sweep_timer, resume_timer;
+
+/* A warning at most every LOG_EVERY seconds, with how many were not logged. */
+struct ratelog {
+	double		 last;
+	unsigned long	 quiet;
+};
+static struct ratelog	 log_accept, log_limit, log_addr;
+
+static void	linger_start(struct netconn *);
+
+static int
+ratelog_ok(struct ratelog *r, unsigned long *quiet)
+{
+	double	 now = now_mono();
+
+	if (r->last != 0 && now - r->last < LOG_EVERY) {
+		r->quiet++;
+		return 0;
+	}
+	*quiet = r->quiet;
+	r->quiet = 0;
+	r->last = now;
+	return 1;
+}
+
+/* ---- per-address counts ------------------------------------------------ */
+
+static size_t
+addr_hash(const char *s)
+{
+	size_t	 h = 5381;
+
+	while (*s != '\0')
+		h = h * 33 + (unsigned char)*s++;
+	return h & (naddrs - 1);
+}
+
+static struct addr *
+addr_get(const char *key)
+{
+	struct addr	**pa = &addrs[addr_hash(key)], *a;
+
+	for (a = *pa; a != NULL; a = a->next) {
+		if (strcmp(a->key, key) == 0)
+			return a;
+	}
+	a = xcalloc(1, sizeof *a);
+	strlcpy_(a->key, key, sizeof a->key);
+	a->next = *pa;
+	*pa = a;
+	return a;
+}
+
+static void
+addr_put(struct addr *a)
+{
+	struct addr	**pa;
+
+	if (a == NULL || --a->n > 0 || addrs == NULL)
+		return;
+	for (pa = &addrs[addr_hash(a->key)]; *pa != a; pa = &(*pa)->next)
+		;
+	*pa = a->next;
+	free(a);
+}
+
+/* The client's address, or "uid N" for a local peer. */
+static void
+peer_key(int fd, int is_unix, const struct sockaddr_storage *ss, char *buf,
+    size_t size)
+{
+	struct ucred	 cred;
+	socklen_t	 len = sizeof cred;
+	const struct sockaddr_in6 *s6 = (const void *)ss;
+	struct in_addr	 v4;
+
+	if (is_unix) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+			snprintf(buf, size, "uid %u", (unsigned)cred.uid);
+		else
+			strlcpy_(buf, "unix", size);
+		return;
+	}
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    ss)->sin_addr, buf, (socklen_t)size);
+	else if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+		memcpy(&v4, &s6->sin6_addr.s6_addr[12], sizeof v4);
+		inet_ntop(AF_INET, &v4, buf, (socklen_t)size);
+	} else
+		inet_ntop(AF_INET6, &s6->sin6_addr, buf, (socklen_t)size);
+}
+
+/* ---- answers written here ---------------------------------------------- */
+
+/* Write a problem+json answer straight to the socket. */
+static void
+answer(int fd, int status, const char *code, const char *detail,
+    int retry_after)
+{
+	struct response	 r;
+	char		 buf[1024];
+	int		 n;
+
+	memset(&r, 0, sizeof r);
+	resp_problem(&r, status, code, "%s", detail);
+	n = snprintf(buf, sizeof buf, "HTTP/1.1 %d %s\r\n"
+	    "content-type: application/problem+json\r\n"
+	    "content-length: %zu\r\ncache-control: no-store\r\n"
+	    "%s%s%sconnection: close\r\n\r\n", status,
+	    http_status_title(status), r.len,
+	    retry_after ? "retry-after: " : "", retry_after ? "1" : "",
+	    retry_after ? "\r\n" : "");
+	/* One segment: the head and the body (a few hundred bytes) fit. */
+	if (n > 0 && (size_t)n + r.len <= sizeof buf) {
+		memcpy(buf + n, r.body, r.len);
+		(void)send(fd, buf, (size_t)n + r.len, MSG_NOSIGNAL |
+		    MSG_DONTWAIT);
+	}
+	metrics_request(nroutes, status, 0);
+	response_reset(&r);
+}
+
+static void
+refuse_now(struct netconn *c)
+{
+	log_debug("http: refused a request (%d %s): %s", c->status, c->code,
+	    c->detail);
+	answer(c->fd, c->status, c->code, c->detail, 0);
+	c->refused = 1;
+	c->input_open = 1;
+	c->pending = 0;
+}
+
+/* ---- recv(): the bytes lws reads -------------------------------------- */
+
+/* Keep the verdict of a refused head; answer now if nothing is in flight. */
+static ssize_t
+refuse(struct netconn *c, ssize_t keep)
+{
+	c->status = c->hc.status;
+	c->code = c->hc.code;
+	strlcpy_(c->detail, c->hc.detail, sizeof c->detail);
+	if (keep == 0 && c->passed == c->done) {
+		refuse_now(c);
+		errno = ECONNRESET;
+		return -1;
+	}
+	/* Earlier requests are answered first; lws gets only theirs. */
+	c->pending = 1;
+	if (keep > 0)
+		return keep;
+	errno = EAGAIN;
+	return -1;
+}
+
+static ssize_t
+filter(struct netconn *c, unsigned char *buf, ssize_t n)
+{
+	double		 now = now_mono();
+	size_t		 off = 0, used, take;
+	ssize_t		 head_off = c->hc.seen == 0 ? 0 : -1;
+	enum hc_result	 r;
+
+	if (n == 0)
+		c->input_open = 0;
+	if (n <= 0)
+		return n;
+	c->t_rx = now;
+	if (c->pending) {
+		/* Behind a refused head: nothing more for lws. */
+		if ((c->discarded += (size_t)n) > LINGER_BYTES)
+			return 0;
+		errno = EAGAIN;
+		return -1;
+	}
+	while (off < (size_t)n && c->mode != M_OFF) {
+		if (c->mode == M_BODY) {
+			take = (size_t)n - off;
+			if (take > c->body_left)
+				take = (size_t)c->body_left;
+			c->body_left -= take;
+			off += take;
+			if (c->body_left == 0) {
+				c->mode = M_OFF;
+				c->input_open = 0;
+			}
+			continue;
+		}
+		if (c->hc.seen == 0) {
+			c->t_head = now;
+			head_off = (ssize_t)off;
+		}
+		r = headcheck_feed(&c->hc, buf + off, (size_t)n - off, &used);
+		off += used;
+		if (r == HC_MORE)
+			break;
+		if (r == HC_BAD)
+			return refuse(c, head_off > 0 ? head_off : 0);
+		c->passed++;
+		if (c->hc.upgrade || c->hc.te) {
+			c->mode = M_OFF;
+			c->input_open = c->hc.te;
+		} else if (c->hc.have_clen && c->hc.clen > 0) {
+			c->mode = M_BODY;
+			c->input_open = 1;
+			c->body_start = now;
+			c->body_len = c->body_left = c->hc.clen;
+		}
+		headcheck_reset(&c->hc);
+		head_off = -1;
+	}
+	return n;
+}
+
+/*
+ * lws reads its sockets with recv(): this definition comes first. Only
+ * sockets accepted here, on the loop thread, are looked at; everything
+ * else (libpq and libcurl in other threads) is a plain recvfrom().
+ */
+ssize_t
+recv(int fd, void *buf, size_t len, int flags)
+{
+	ssize_t	 n = recvfrom(fd, buf, len, flags, NULL, NULL);
+
+	if (!on_loop || fd < 0 || fd >= ntable || table[fd] == NULL ||
+	    (table[fd]->mode == M_OFF && !table[fd]->pending) ||
+	    (flags & MSG_PEEK))
+		return n;
+	return filter(table[fd], buf, n);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static struct netconn *
+netconn_of(struct lws *wsi)
+{
+	return lws_get_opaque_user_data(wsi);
+}
+
+int
+netconn_request_done(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	if (c == NULL)
+		return 0;
+	c->done++;
+	c->t_done = now_mono();
+	if (c->pending && c->done >= c->passed) {
+		refuse_now(c);
+		return -1;
+	}
+	return 0;
+}
+
+void
+netconn_closing(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	if (c == NULL || c->lingered)
+		return;
+	c->lingered = 1;
+	if (c->input_open || c->refused)
+		linger_start(c);
+}
+
+static void
+list_del(struct netconn *c)
+{
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else if (conns == c)
+		conns = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	c->next = c->prev = NULL;
+}
+
+static void	resume(void);
+
+void
+netconn_destroyed(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	if (c == NULL)
+		return;
+	lws_set_opaque_user_data(wsi, NULL);
+	if (c->fd >= 0 && c->fd < ntable && table[c->fd] == c)
+		table[c->fd] = NULL;
+	list_del(c);
+	addr_put(c->addr);
+	free(c);
+	nopen--;
+	metrics_connection(-1);
+	resume();
+}
+
+int
+netconn_is_unix(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	return c != NULL && c->is_unix;
+}
+
+/* ---- lingering close ------------------------------------------------------ */
+
+static void
+linger_end(struct lingerer *l)
+{
+	ev_io_stop(loop, &l->io);
+	close(l->fd);
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		lingers = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	free(l);
+	nopen--;
+	resume();
+}
+
+static void
+linger_read(struct ev_loop *lp, ev_io *w, int revents)
+{
+	struct lingerer	*l = w->data;
+	char		 buf[16384];
+	ssize_t		 n;
+
+	for (;;) {
+		n = recvfrom(l->fd, buf, sizeof buf, MSG_DONTWAIT, NULL, NULL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0 || (size_t)n >= l->left) {
+			linger_end(l);
+			return;
+		}
+		l->left -= (size_t)n;
+	}
+}
+
+/*
+ * Keep a duplicate of the socket open after lws closes its own, reading
+ * and discarding, so the client's unread input does not turn the close
+ * into a reset that destroys the answer before it is read.
+ */
+static void
+linger_start(struct netconn *c)
+{
+	struct lingerer	*l;
+	int		 fd;
+
+	if (c->fd < 0 || (fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	shutdown(fd, SHUT_WR);
+	l = xcalloc(1, sizeof *l);
+	l->fd = fd;
+	l->deadline = now_mono() + LINGER_SECS;
+	l->left = LINGER_BYTES > c->discarded ? LINGER_BYTES - c->discarded : 1;
+	ev_io_init(&l->io, linger_read, fd, EV_READ);
+	l->io.data = l;
+	ev_io_start(loop, &l->io);
+	if ((l->next = lingers) != NULL)
+		lingers->prev = l;
+	lingers = l;
+	nopen++;
+}
+
+/* ---- timeouts --------------------------------------------------------------- */
+
+static void
+kill_conn(struct netconn *c)
+{
+	/* Frees c (netconn_destroyed). */
+	lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
+/* 408 for a head or body that came too slowly; silence for an idle one. */
+static void
+timed_out(struct netconn *c, const char *what)
+{
+	if (what != NULL && !lws_partial_buffered(c->wsi)) {
+		c->status = 408;
+		c->code = "request_timeout";
+		snprintf(c->detail, sizeof c->detail, "%s", what);
+		refuse_now(c);
+	}
+	kill_conn(c);
+}
+
+static void
+sweep(struct ev_loop *lp, ev_timer *w, int revents)
+{
+	struct netconn	*c, *next;
+	struct lingerer	*l, *lnext;
+	double		 now = now_mono(), due;
+	char		 what[96];
+
+	for (c = conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->mode == M_BODY) {
+			due = c->body_start + cfg.http_body_timeout +
+			    (double)c->body_len / (double)cfg.http_body_min_rate;
+			if (c->t_rx + cfg.http_body_timeout < due)
+				due = c->t_rx + cfg.http_body_timeout;
+			if (now > due) {
+				snprintf(what, sizeof what, "the request body "
+				    "did not arrive in time (%llu of %llu bytes)",
+				    c->body_len - c->body_left, c->body_len);
+				timed_out(c, what);
+			}
+			continue;
+		}
+		if (c->mode != M_HEAD || c->passed > c->done || c->pending)
+			continue;
+		if (c->hc.seen > 0) {
+			if (now > c->t_head + cfg.http_header_timeout)
+				timed_out(c, "the request head did not arrive "
+				    "in time");
+		} else if (c->passed == 0) {
+			if (now > c->t_open + cfg.http_header_timeout)
+				timed_out(c, NULL);
+		} else if (now > c->t_done + cfg.http_keepalive_timeout)
+			timed_out(c, NULL);
+	}
+	for (l = lingers; l != NULL; l = lnext) {
+		lnext = l->next;
+		if (now > l->deadline)
+			linger_end(l);
+	}
+}
+
+/* ---- listening and accepting ------------------------------------------------ */
+
+static int
+listener_limit(const struct listener *li)
+{
+	return li->is_unix ? limit + UNIX_HEADROOM : limit;
+}
+
+static void
+listener_stop(struct listener *li)
+{
+	if (!li->stopped) {
+		ev_io_stop(loop, &li->io);
+		li->stopped = 1;
+	}
+}
+
+/* Start listeners stopped at the limit once there is room again. */
+static void
+resume(void)
+{
+	struct listener	*li;
+
+	if (!accepting || ev_is_active(&resume_timer))
+		return;
+	for (int i = 0; i < nlisteners; i++) {
+		li = &listeners[i];
+		if (li->stopped && nopen < listener_limit(li)) {
+			ev_io_start(loop, &li->io);
+			li->stopped = 0;
+		}
+	}
+}
+
+static void
+resume_cb(struct ev_loop *lp, ev_timer *w, int revents)
+{
+	ev_timer_stop(lp, w);
+	resume();
+}
+
+/* Out of descriptors: accept nothing for a moment (never spin). */
+static void
+pause_accepting(const char *why)
+{
+	unsigned long	 quiet;
+
+	for (int i = 0; i < nlisteners; i++)
+		listener_stop(&listeners[i]);
+	ev_timer_stop(loop, &resume_timer);
+	ev_timer_set(&resume_timer, ACCEPT_PAUSE, 0);
+	ev_timer_start(loop, &resume_timer);
+	if (ratelog_ok(&log_accept, &quiet))
+		log_warn("accept: %s; not accepting for %.1f s (%d open, "
+		    "%lu more like this not logged)", why, ACCEPT_PAUSE, nopen,
+		    quiet);
+}
+
+/* Too many from one address: answer 429 and close, with no linger. */
+static void
+over_cap(int fd, const char *key)
+{
+	char		 buf[4096], detail[128];
+	unsigned long	 quiet;
+
+	(void)recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, NULL, NULL);
+	snprintf(detail, sizeof detail, "more than %d connections are open "
+	    "from this address", cfg.max_conns_per_addr);
+	answer(fd, 429, "too_many_connections", detail, 1);
+	close(fd);
+	if (ratelog_ok(&log_addr, &quiet))
+		log_warn("accept: %d connections from %s; refusing more "
+		    "(%lu more refusals not logged)", cfg.max_conns_per_addr,
+		    key, quiet);
+}
+
+static void
+adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
+{
+	struct netconn	*c;
+	struct addr	*a;
+	struct lws	*wsi;
+	char		 key[INET6_ADDRSTRLEN + 8];
+
+	if (fd >= ntable) {
+		close(fd);
+		return;
+	}
+	peer_key(fd, li->is_unix, ss, key, sizeof key);
+	a = addr_get(key);
+	if (cfg.max_conns_per_addr > 0 && a->n >= cfg.max_conns_per_addr) {
+		over_cap(fd, key);
+		return;
+	}
+	a->n++;
+	c = xcalloc(1, sizeof *c);
+	if (!li->is_unix)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
+		    sizeof(int));
+	c->fd = fd;
+	c->is_unix = li->is_unix;
+	c->addr = a;
+	c->t_open = now_mono();
+	table[fd] = c;
+	nopen++;
+	if ((wsi = lws_adopt_socket_vhost(li->vhost, fd)) == NULL) {
+		/* lws closed fd. */
+		table[fd] = NULL;
+		addr_put(a);
+		free(c);
+		nopen--;
+		return;
+	}
+	c->wsi = wsi;
+	lws_set_opaque_user_data(wsi, c);
+	metrics_connection(1);
+	if ((c->next = conns) != NULL)
+		conns->prev = c;
+	conns = c;
+}
+
+static void
+accept_cb(struct ev_loop *lp, ev_io *w, int revents)
+{
+	struct listener		*li = w->data;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	unsigned long		 quiet;
+	int			 fd;
+
+	for (int i = 0; i < ACCEPT_BATCH; i++) {
+		if (nopen >= listener_limit(li)) {
+			listener_stop(li);
+			if (ratelog_ok(&log_limit, &quiet))
+				log_warn("accept: %d connections open, the "
+				    "limit; not accepting until one closes "
+				    "(%lu more like this not logged)", nopen,
+				    quiet);
+			return;
+		}
+		len = sizeof ss;
+		fd = accept4(li->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+				return;
+			case ECONNABORTED:
+			case EPROTO:
+			case EPERM:
+				continue;
+			default:
+				pause_accepting(strerror(errno));
+				return;
+			}
+		}
+		adopt(li, fd, &ss);
+	}
+}
+
+static int
+listener_add(int fd, int is_unix, struct lws_vhost *vh)
+{
+	struct listener	*li = &listeners[nlisteners++];
+
+	li->fd = fd;
+	li->is_unix = is_unix;
+	li->vhost = vh;
+	ev_io_init(&li->io, accept_cb, fd, EV_READ);
+	li->io.data = li;
+	ev_io_start(loop, &li->io);
+	accepting = 1;
+	return 0;
+}
+
+int
+netconn_listen_tcp(const char *host, int port, struct lws_vhost *vh,
+    char **cause)
+{
+	struct addrinfo	 hints, *res = NULL;
+	char		 service[16];
+	int		 fd, one = 1, rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	hints.ai_family = host[0] == '\0' ? AF_INET : AF_UNSPEC;
+	snprintf(service, sizeof service, "%d", port);
+	if ((rc = getaddrinfo(host[0] == '\0' ? NULL : host, service, &hints,
+	    &res)) != 0) {
+		*cause = xasprintf("cannot resolve \"%s\": %s", host,
+		    gai_strerror(rc));
+		return -1;
+	}
+	fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+	    sizeof one) != 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 ||
+	    listen(fd, SOMAXCONN) != 0) {
+		*cause = xasprintf("cannot listen on port %d: %s", port,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(res);
+		return -1;
+	}
+	freeaddrinfo(res);
+	return listener_add(fd, 0, vh);
+}
+
+int
+netconn_listen_unix(const char *path, struct lws_vhost *vh, char **cause)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlcpy_(sun.sun_path, path, sizeof sun.sun_path) >=
+	    sizeof sun.sun_path) {
+		*cause = xasprintf("socket path \"%s\" is too long", path);
+		return -1;
+	}
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof sun) != 0 ||
+	    chmod(path, 0666) != 0 || listen(fd, SOMAXCONN) != 0) {
+		*cause = xasprintf("cannot listen on \"%s\": %s", path,
+		    strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return listener_add(fd, 1, vh);
+}
+
+/*
+ * Tables come from the open-files limit; the reserve keeps descriptors
+ * for the database connections, files and outgoing requests.
+ */
+int
+netconn_init(struct ev_loop *lp, char **cause)
+{
+	struct rlimit	 rl;
+	int		 reserve;
+
+	loop = lp;
+	on_loop = 1;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > (1 << 20))
+		rl.rlim_cur = 1 << 20;
+	ntable = (int)rl.rlim_cur;
+	reserve = 64 + 2 * (cfg.workers + cfg.stream_workers + 2) +
+	    cfg.webhook_concurrency;
+	limit = ntable - reserve;
+	if (limit < 16) {
+		*cause = xasprintf("the open-files limit (%d) leaves no room for "
+		    "connections; raise it (ulimit -n, LimitNOFILE)", ntable);
+		return -1;
+	}
+	table = xcalloc((size_t)ntable, sizeof *table);
+	for (naddrs = 64; naddrs < (size_t)limit; naddrs *= 2)
+		;
+	addrs = xcalloc(naddrs, sizeof *addrs);
+	ev_timer_init(&sweep_timer, sweep, SWEEP_SECS, SWEEP_SECS);
+	ev_timer_start(loop, &sweep_timer);
+	ev_timer_init(&resume_timer, resume_cb, ACCEPT_PAUSE, 0);
+	log_info("connections: at most %d (open-files limit %d, %d reserved)",
+	    limit, ntable, reserve);
+	return 0;
+}
+
+void
+netconn_stop_accepting(void)
+{
+	if (loop == NULL)
+		return;
+	accepting = 0;
+	ev_timer_stop(loop, &resume_timer);
+	for (int i = 0; i < nlisteners; i++)
+		listener_stop(&listeners[i]);
+}
+
+void
+netconn_stop(void)
+{
+	if (loop == NULL)
+		return;
+	netconn_stop_accepting();
+	for (int i = 0; i < nlisteners; i++)
+		close(listeners[i].fd);
+	nlisteners = 0;
+	while (lingers != NULL)
+		linger_end(lingers);
+	ev_timer_stop(loop, &sweep_timer);
+	free(table);
+	table = NULL;
+	ntable = 0;
+	for (size_t i = 0; i < naddrs; i++) {
+		for (struct addr *a = addrs[i], *next; a != NULL; a = next) {
+			next = a->next;
+			free(a);
+		}
+	}
+	free(addrs);
+	addrs = NULL;
+	loop = NULL;
+}

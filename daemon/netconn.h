@@ -1,0 +1,40 @@
+/*
+ * Connections below HTTP: listening and accepting (libwebsockets is handed
+ * each accepted socket), descriptor limits, a cap per client address, the
+ * raw request heads checked before lws parses them, per-phase timeouts and
+ * lingering close.
+ */
+#ifndef NETCONN_H
+#define NETCONN_H
+
+struct ev_loop;
+struct lws;
+struct lws_vhost;
+
+int	netconn_init(struct ev_loop *, char **cause);
+int	netconn_listen_tcp(const char *host, int port, struct lws_vhost *,
+	    char **cause);
+int	netconn_listen_unix(const char *path, struct lws_vhost *,
+	    char **cause);
+/* Stop accepting (at shutdown); netconn_stop() closes what is left. */
+void	netconn_stop_accepting(void);
+void	netconn_stop(void);
+
+/*
+ * A response finished and the connection stays open: -1 if it must close
+ * instead (a refused request behind it was answered). Call before
+ * lws_http_transaction_completed().
+ */
+int	netconn_request_done(struct lws *);
+/* The connection is closing: read what the client still sends, a while. */
+void	netconn_closing(struct lws *);
+/* LWS_CALLBACK_WSI_DESTROY. */
+void	netconn_destroyed(struct lws *);
+
+/*
+ * Did the connection come in on the Unix socket? (lws may move a connection
+ * to another vhost by its Host field: the vhost does not tell.)
+ */
+int	netconn_is_unix(struct lws *);
+
+#endif
