@@ -5,8 +5,10 @@
  * id.timestamp.body>" under the company's secret; the timestamp must be
  * within five minutes of ours and each webhook-id is accepted once. An
  * unknown company, no secret, a bad or stale signature all answer the same
- * 401. Calls go through the handlers of POST /api/calls and PUT
- * /api/calls/:id, keyed by the sender's external_id.
+ * 401. Calls are created and hung up by the operations call.create,
+ * call.ivr_input and call.hangup (op.h) acting for the company, and
+ * updated by the handler of PUT /api/calls/:id, keyed by the sender's
+ * external_id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,7 +93,8 @@ incoming_verify(struct hctx *h, const char *company)
 	return good && secret != NULL;
 }
 
-/* Run a call handler on call (an id) instead of the route's parameter. */
+/* Run PUT /api/calls/:id's handler on call (an id) instead of the route's
+ * parameter. */
 static int
 on_call(struct hctx *h, const char *call, handler_fn fn)
 {
@@ -106,12 +109,19 @@ on_call(struct hctx *h, const char *call, handler_fn fn)
 	return rc;
 }
 
-/* Replace the request's body (the handlers read it). */
-static void
-set_body(struct hctx *h, json_t *body)
+/* Answer an operation's outcome as the REST API would. */
+static int
+answer(struct hctx *h, struct op_out *out)
 {
-	json_decref(h->req->body);
-	h->req->body = body;
+	int	 rc = 0;
+
+	if (out->status >= 400)
+		rc = resp_problem(h->resp, out->status, out->code, "%s",
+		    out->detail);
+	else
+		resp_json(h->resp, out->status, out->obj);
+	out->obj = NULL;
+	return rc;
 }
 
 int
@@ -129,17 +139,11 @@ webhook_hangup(struct hctx *h, const char *company, const PGresult *call)
 		resp_json(h->resp, 200, call_json(call, 0));
 		return 0;
 	}
-	if (st == CALL_IVR) {
-		/* The flow learns where the caller dropped out. */
-		set_body(h, json_pack("{s:s}", "type", "hangup"));
-		return on_call(h, id, calls_ivr_input);
-	}
-	op_run(h->db, OP_CALL_HANGUP, &system, &in, &out);
-	if (out.status >= 400)
-		return resp_problem(h->resp, out.status, out.code, "%s",
-		    out.detail);
-	resp_json(h->resp, 200, out.obj);
-	return 0;
+	/* In a flow, the flow learns where the caller dropped out. */
+	in.input.type = IVR_EV_HANGUP;
+	op_run(h->db, st == CALL_IVR ? OP_CALL_IVR_INPUT : OP_CALL_HANGUP,
+	    &system, &in, &out);
+	return answer(h, &out);
 }
 
 /* The call an outside system knows by external_id; NULL with resp filled. */
@@ -163,14 +167,17 @@ external_call(struct hctx *h, const char *company, const char *external_id)
 	return res;
 }
 
-/* call.create: POST /api/calls with the queue by name or id. */
+/* call.create, as POST /api/calls has it, with the queue by name or id. */
 static int
 incoming_create(struct hctx *h, const char *company, const char *ext)
 {
 	json_t		*b = json_deep_copy(h->req->body), *data;
 	const char	*queue = NULL;
+	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
+	struct op_in	 in = { 0 };
 	struct fields	 f;
 	PGresult	*q;
+	int		 rc;
 
 	fields_init(&f);
 	if (field_string(b, "queue", 0, 100, &f, &queue) == 1 && !is_uuid(queue)) {
@@ -202,10 +209,11 @@ incoming_create(struct hctx *h, const char *company, const char *ext)
 	json_object_del(b, "queue");
 	json_object_del(b, "action");
 	json_object_del(b, "external_id");
-	free(h->req->idempotency_key);
-	h->req->idempotency_key = external_key(ext);
-	set_body(h, b);
-	return calls_create(h);
+	in.key = external_key(ext);
+	rc = rest_op_as(h, OP_CALL_CREATE, &system, &in, b);
+	free((char *)in.key);
+	json_decref(b);
+	return rc;
 }
 
 int
