@@ -140,7 +140,7 @@ visible_call(struct hctx *h, PGresult **out)
 int
 calls_get(struct hctx *h)
 {
-	PGresult	*res, *ev;
+	PGresult	*res = NULL, *ev;
 	json_t		*o, *events;
 
 	if (visible_call(h, &res) != 0)
@@ -186,86 +186,13 @@ calls_ivr_input(struct hctx *h)
 	return rest_op(h, OP_CALL_IVR_INPUT, &in);
 }
 
+/* PUT /api/calls/:id: call.update (op-call.c). */
 int
 calls_update(struct hctx *h)
 {
-	static const char *const keys[] = { "notes", "tags", "disposition",
-	    "caller_data", "priority", NULL };
-	json_t		*b = h->req->body, *tags, *data, *t;
-	struct fields	 f;
-	const char	*notes, *disp;
-	char		 prio[16], *tg = NULL, *cd = NULL;
-	long long	 p;
-	int		 has_prio = 0;
-	size_t		 i;
-	PGresult	*res;
+	struct op_in	 in = { .call = h->req->params[0] };
 
-	fields_init(&f);
-	fields_only(b, keys, &f);
-	field_string(b, "notes", 0, 10000, &f, &notes);
-	field_string(b, "disposition", 0, 100, &f, &disp);
-	if ((tags = json_object_get(b, "tags")) != NULL) {
-		if (!json_is_array(tags) || json_array_size(tags) > 50)
-			fields_add(&f, "tags", "must be a list of at most 50");
-		json_array_foreach(tags, i, t) {
-			if (!json_is_string(t) || json_string_length(t) == 0 ||
-			    json_string_length(t) > 50) {
-				fields_add(&f, "tags", "tags are 1-50 characters");
-				break;
-			}
-		}
-	}
-	if ((data = json_object_get(b, "caller_data")) != NULL &&
-	    !json_is_object(data))
-		fields_add(&f, "caller_data", "must be an object");
-	if (field_int(b, "priority", -1000, 1000, &f, &p) == 1) {
-		if (h->req->who.role == ROLE_AGENT)
-			fields_add(&f, "priority", "only managers change it");
-		snprintf(prio, sizeof prio, "%lld", p);
-		has_prio = 1;
-	}
-	if (fields_any(&f))
-		return resp_invalid(h->resp, &f);
-	fields_free(&f);
-	if (visible_call(h, &res) != 0)
-		return -1;
-	PQclear(res);
-	if (tags != NULL) {
-		/* A PostgreSQL array literal from the JSON list. */
-		tg = xstrdup("{");
-		json_array_foreach(tags, i, t) {
-			char *esc = xstrdup(json_string_value(t)), *next;
-
-			for (char *q = esc; *q != '\0'; q++) {
-				if (*q == '"' || *q == '\\' || *q == '{' ||
-				    *q == '}' || *q == ',')
-					*q = '_';
-			}
-			next = xasprintf("%s%s\"%s\"", tg, i ? "," : "", esc);
-			free(tg);
-			free(esc);
-			tg = next;
-		}
-		cd = xasprintf("%s}", tg);
-		free(tg);
-		tg = cd;
-		cd = NULL;
-	}
-	if (data != NULL)
-		cd = json_dumps(data, JSON_COMPACT);
-	res = db_call_update(h->db, h->req->scope, h->req->params[0], notes, tg,
-	    disp, cd, has_prio ? prio : NULL);
-	free(tg);
-	free(cd);
-	if (res == NULL)
-		return db_fail(h->db, h->resp);
-	/* A waiting call takes its new place in the queue at once. */
-	if (has_prio && PQntuples(res) == 1)
-		hub_call_priority(h->db, PQgetvalue(res, 0, CALL_C_COMPANY),
-		    h->req->params[0]);
-	resp_json(h->resp, 200, op_call_json(res, 0));
-	PQclear(res);
-	return 0;
+	return rest_op(h, OP_CALL_UPDATE, &in);
 }
 
 int

@@ -5,10 +5,9 @@
  * id.timestamp.body>" under the company's secret; the timestamp must be
  * within five minutes of ours and each webhook-id is accepted once. An
  * unknown company, no secret, a bad or stale signature all answer the same
- * 401. Calls are created and hung up by the operations call.create,
- * call.ivr_input and call.hangup (op.h) acting for the company, and
- * updated by the handler of PUT /api/calls/:id, keyed by the sender's
- * external_id.
+ * 401. Calls are created, updated and hung up by the operations
+ * call.create, call.update, call.ivr_input and call.hangup (op.h), acting
+ * for the company, keyed by the sender's external_id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,22 +90,6 @@ incoming_verify(struct hctx *h, const char *company)
 	}
 	PQclear(res);
 	return good && secret != NULL;
-}
-
-/* Run PUT /api/calls/:id's handler on call (an id) instead of the route's
- * parameter. */
-static int
-on_call(struct hctx *h, const char *call, handler_fn fn)
-{
-	char	*saved = h->req->params[0];
-	char	 id[UUID_LEN + 1];
-	int	 rc;
-
-	strlcpy_(id, call, sizeof id);
-	h->req->params[0] = id;
-	rc = fn(h);
-	h->req->params[0] = saved;
-	return rc;
 }
 
 /* Answer an operation's outcome as the REST API would. */
@@ -216,6 +199,22 @@ incoming_create(struct hctx *h, const char *company, const char *ext)
 	return rc;
 }
 
+/* call.update, as PUT /api/calls/:id has it. */
+static int
+incoming_update(struct hctx *h, const char *company, const PGresult *call)
+{
+	json_t		*b = json_deep_copy(h->req->body);
+	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
+	struct op_in	 in = { .call = PQgetvalue(call, 0, CALL_C_ID) };
+	int		 rc;
+
+	json_object_del(b, "action");
+	json_object_del(b, "external_id");
+	rc = rest_op_as(h, OP_CALL_UPDATE, &system, &in, b);
+	json_decref(b);
+	return rc;
+}
+
 int
 incoming_webhook(struct hctx *h)
 {
@@ -271,12 +270,9 @@ incoming_webhook(struct hctx *h)
 	else if ((call = external_call(h, company, ext)) == NULL)
 		rc = -1;
 	else {
-		if (strcmp(action, "call.update") == 0) {
-			json_object_del(b, "action");
-			json_object_del(b, "external_id");
-			rc = on_call(h, PQgetvalue(call, 0, CALL_C_ID),
-			    calls_update);
-		} else
+		if (strcmp(action, "call.update") == 0)
+			rc = incoming_update(h, company, call);
+		else
 			rc = webhook_hangup(h, company, call);
 		PQclear(call);
 	}

@@ -3,6 +3,8 @@
  * website caller (the widget's call.request), Twilio or an incoming
  * webhook. It goes straight into a queue through the hub, or into an IVR
  * flow (op-ivr.c); an Idempotency-Key makes a retry answer the first call.
+ * call.update: its notes, tags, disposition, caller data and priority
+ * (PUT /api/calls/:id, an incoming webhook's call.update).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,10 +20,11 @@
 #include "op-int.h"
 
 void
-op_call_parse(json_t *o, struct op_in *in, struct fields *f)
+op_call_parse(enum op_id id, json_t *o, struct op_in *in, struct fields *f)
 {
-	json_t		*v;
+	json_t		*v, *t;
 	long long	 p;
+	size_t		 i;
 
 	if ((v = json_object_get(o, "caller_data")) != NULL) {
 		if (json_is_object(v))
@@ -32,6 +35,21 @@ op_call_parse(json_t *o, struct op_in *in, struct fields *f)
 	if (field_int(o, "priority", -1000, 1000, f, &p) == 1) {
 		in->has_priority = 1;
 		in->priority = (int)p;
+	}
+	if (id == OP_CALL_UPDATE) {
+		if ((v = json_object_get(o, "tags")) == NULL)
+			return;
+		if (!json_is_array(v) || json_array_size(v) > 50)
+			fields_add(f, "tags", "must be a list of at most 50");
+		json_array_foreach(v, i, t) {
+			if (!json_is_string(t) || json_string_length(t) == 0 ||
+			    json_string_length(t) > 50) {
+				fields_add(f, "tags", "tags are 1-50 characters");
+				return;
+			}
+		}
+		in->tags = v;
+		return;
 	}
 	field_skills(o, "skills", f, &in->skills);
 	if (in->media != NULL && strcmp(in->media, "voice") != 0 &&
@@ -170,4 +188,72 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 		return;
 	}
 	enqueue(db, row, out);
+}
+
+/* The tags as a PostgreSQL array literal. Caller frees. */
+static char *
+tags_array(json_t *tags)
+{
+	char	*tg = xstrdup("{"), *next;
+	json_t	*t;
+	size_t	 i;
+
+	json_array_foreach(tags, i, t) {
+		char *esc = xstrdup(json_string_value(t));
+
+		for (char *q = esc; *q != '\0'; q++) {
+			if (*q == '"' || *q == '\\' || *q == '{' ||
+			    *q == '}' || *q == ',')
+				*q = '_';
+		}
+		next = xasprintf("%s%s\"%s\"", tg, i ? "," : "", esc);
+		free(tg);
+		free(esc);
+		tg = next;
+	}
+	next = xasprintf("%s}", tg);
+	free(tg);
+	return next;
+}
+
+void
+op_call_update(struct db *db, const struct actor *a, const char *company,
+    const char *me, const struct op_in *in, struct op_out *out)
+{
+	char		 prio[16], *tg = NULL, *cd = NULL;
+	PGresult	*res;
+	int		 agent = a->kind == ACTOR_USER && a->role == ROLE_AGENT;
+
+	if (in->has_priority && agent) {
+		out->field = "priority";
+		return op_fail(out, 422, "validation_failed", "only managers"
+		    " change it");
+	}
+	if ((res = db_call_get(db, company, in->call)) == NULL)
+		return op_fail_db(out, db);
+	if (agent && (me == NULL || PQgetisnull(res, 0, CALL_C_AGENT) ||
+	    strcmp(me, PQgetvalue(res, 0, CALL_C_AGENT)) != 0)) {
+		PQclear(res);
+		return op_fail(out, 404, "not_found", "no such call");
+	}
+	PQclear(res);
+	if (in->has_priority)
+		snprintf(prio, sizeof prio, "%d", in->priority);
+	if (in->tags != NULL)
+		tg = tags_array(in->tags);
+	if (in->data != NULL)
+		cd = json_dumps(in->data, JSON_COMPACT);
+	res = db_call_update(db, company, in->call, in->notes, tg,
+	    in->disposition, cd, in->has_priority ? prio : NULL);
+	free(tg);
+	free(cd);
+	if (res == NULL)
+		return op_fail_db(out, db);
+	/* A waiting call takes its new place in the queue at once. */
+	if (in->has_priority && PQntuples(res) == 1)
+		hub_call_priority(db, company, in->call);
+	out->status = 200;
+	out->obj = op_call_json(res, 0);
+	op_call_state(out, res);
+	PQclear(res);
 }

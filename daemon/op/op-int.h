@@ -1,7 +1,7 @@
 /*
  * Inside the operations layer: answering, and the entries that have a file
- * of their own (op-call.c: call.create; op-ivr.c: call.ivr_input and the
- * flow a new call enters).
+ * of their own (op-call.c: call.create and call.update; op-ivr.c:
+ * call.ivr_input and the flow a new call enters).
  */
 #ifndef OP_INT_H
 #define OP_INT_H
@@ -16,13 +16,18 @@ void	 op_fail_db(struct op_out *, struct db *);
 /* out->state: the call's state in row. */
 void	 op_call_state(struct op_out *, const PGresult *row);
 
-/* The typed keys of call.create and call.ivr_input, errors added to f. */
-void	 op_call_parse(json_t *o, struct op_in *, struct fields *f);
+/* The typed keys of call.create, call.update (op_call_parse) and
+ * call.ivr_input, errors added to f. */
+void	 op_call_parse(enum op_id, json_t *o, struct op_in *,
+	    struct fields *f);
 void	 op_ivr_parse(json_t *o, struct op_in *, struct fields *f);
 
 /* Run in company, its references checked. */
 void	 op_call_create(struct db *, const struct actor *, const char *company,
 	    const struct op_in *, struct op_out *);
+/* me: the acting user's agent record in company, or NULL. */
+void	 op_call_update(struct db *, const struct actor *, const char *company,
+	    const char *me, const struct op_in *, struct op_out *);
 void	 op_ivr_input(struct db *, const char *company, const struct op_in *,
 	    struct op_out *);
 

@@ -93,6 +93,11 @@ const struct op_def ops[OP__COUNT] = {
 	    .min_role = ROLE_MANAGER, .actors = USERS | CALLERS | SYSTEM,
 	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO,
 	    .keys = OPK_CALL | OPK_INPUT, .required = OPK_CALL | OPK_INPUT },
+	[OP_CALL_UPDATE] = { .name = "call.update", .id = OP_CALL_UPDATE,
+	    .route = "PUT /api/calls/:id", .min_role = ROLE_AGENT,
+	    .actors = USERS | SYSTEM, .transports = OPT_REST | OPT_INCOMING,
+	    .keys = OPK_CALL | OPK_NOTES | OPK_TAGS | OPK_DISPOSITION |
+	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL },
 };
 
 /*
@@ -128,6 +133,7 @@ static const struct {
 	{ OPK_MEDIA, "media", KEY_TEXT, 16, offsetof(struct op_in, media) },
 	{ OPK_IVR, "ivr", KEY_TYPED, 0, 0 },
 	{ OPK_FLOW, "ivr_flow_id", KEY_UUID, 36, offsetof(struct op_in, flow) },
+	{ OPK_TAGS, "tags", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "type", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "digits", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "status", KEY_TYPED, 0, 0 },
@@ -228,8 +234,8 @@ op_in_parse(enum op_id id, json_t *o, int strict, struct op_in *in,
 		}
 		*in_slot(in, i) = s;
 	}
-	if (id == OP_CALL_CREATE)
-		op_call_parse(o, in, f);
+	if (id == OP_CALL_CREATE || id == OP_CALL_UPDATE)
+		op_call_parse(id, o, in, f);
 	if (id == OP_CALL_IVR_INPUT)
 		op_ivr_parse(o, in, f);
 	if (id == OP_AGENT_STATE && in->reason != NULL &&
@@ -440,13 +446,23 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 		    role_name(d->min_role));
 	if (op_company(db, d, a, in, company, out) != 0)
 		return;
-	if (id == OP_CALL_CREATE || id == OP_CALL_IVR_INPUT) {
+	switch (id) {
+	case OP_CALL_CREATE:
+	case OP_CALL_IVR_INPUT:
 		/* Made for the caller's side: no agent acts. */
 		if (op_refs(db, d, company, in, out) != 0)
 			return;
 		if (id == OP_CALL_CREATE)
 			return op_call_create(db, a, company, in, out);
 		return op_ivr_input(db, company, in, out);
+	case OP_CALL_UPDATE:
+		/* An agent's own calls only; another's are none. */
+		if ((n = acting_agent(db, a, company, me)) < 0)
+			return op_fail_db(out, db);
+		return op_call_update(db, a, company, n == 1 ? me : NULL, in,
+		    out);
+	default:
+		break;
 	}
 	if ((n = acting_agent(db, a, company, me)) < 0)
 		return op_fail_db(out, db);

@@ -33,6 +33,7 @@ enum op_id {
 	OP_AGENT_STATE,
 	OP_CALL_CREATE,
 	OP_CALL_IVR_INPUT,
+	OP_CALL_UPDATE,
 	OP__COUNT
 };
 
@@ -75,7 +76,7 @@ struct op_in {
 	const char	*notes;
 	enum agent_state state;		/* OP_AGENT_STATE */
 
-	/* OP_CALL_CREATE */
+	/* OP_CALL_CREATE; caller_data and priority also OP_CALL_UPDATE */
 	const char	*company;	/* company_id: an admin's company */
 	const char	*flow;		/* ivr_flow_id: the flow to enter */
 	int		 ivr;		/* "ivr": true: the entry flow */
@@ -90,6 +91,9 @@ struct op_in {
 					   transport, checked by op_in_parse */
 	int		 keep_refused;	/* a call that cannot enter its flow
 					   is still recorded (Twilio fails it) */
+
+	/* OP_CALL_UPDATE (and notes, disposition) */
+	json_t		*tags;		/* a list of 1-50 character strings */
 
 	/* OP_CALL_IVR_INPUT: the caller's input ("type", "digits", ...) */
 	struct ivr_event input;
@@ -140,6 +144,7 @@ enum op_key {
 	OPK_MEDIA = 0x8000,
 	OPK_INPUT = 0x10000,	/* type, digits, status, body, result,
 				   recording: an IVR event */
+	OPK_TAGS = 0x20000,
 };
 
 extern const struct op_def	ops[OP__COUNT];
