@@ -101,9 +101,10 @@ const struct op_def ops[OP__COUNT] = {
 };
 
 /*
- * Each input key: its name, its limit (0 for a UUID) and where it lands;
- * a key of KEY_TYPED is no string: its entry's parse function takes it
- * (op_call_parse, op_ivr_parse). Errors come in this order.
+ * Each input key: its name, its kind, its length limit and where in struct
+ * op_in it lands; a KEY_TYPED key is no plain string: its entry's parse
+ * function takes it (op_call_parse, op_ivr_parse). Errors come in this
+ * order.
  */
 enum { KEY_UUID, KEY_TEXT, KEY_STATE, KEY_TYPED };
 static const struct {

@@ -155,10 +155,11 @@ const struct op_def *op_by_rest(const char *segment, size_t len);
 const struct op_def *op_by_ws(const char *type);
 
 /*
- * Fill in from a JSON object (a REST body, a WebSocket message): only the
- * entry's keys, each within its limits. Strings are borrowed from o. Keys
- * that the entry does not take are errors when strict (REST bodies). 0, or
- * -1 with errors added to f.
+ * Fill in from a JSON object (a REST body, a WebSocket message, what a
+ * webhook sent): only the entry's keys, each within its limits, and
+ * in->key if the transport set it. Strings and objects are borrowed from
+ * o. Keys that the entry does not take are errors when strict. 0, or -1
+ * with errors added to f.
  */
 int	op_in_parse(enum op_id, json_t *o, int strict, struct op_in *,
 	    struct fields *f);
