@@ -113,10 +113,16 @@ teardown_file() { cd_teardown; }
 	api POST /api/calls '{"ivr": true, "caller_number": "+4930999"}' "$OZ"
 	assert_problem 409 conflict
 	[[ $(jget .detail) == *"no active entry flow"* ]]
+	# Another company's flow is no flow of ours: as one that is unknown.
 	api GET /api/ivr "" "$MGR"
 	id=$(jget '.items[0].id')
 	api POST /api/calls "{\"ivr_flow_id\": \"$id\"}" "$OZ"
-	assert_problem 409 conflict
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' ivr_flow_id
+	assert_json '.errors[0].message' "no such flow"
+	api POST /api/calls '{"ivr_flow_id": "00000000-0000-4000-8000-00000000dead"}' "$OZ"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].message' "no such flow"
 	api GET /api/calls "" "$OZ"
 	assert_json '.items | length' 0
 }

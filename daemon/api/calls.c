@@ -1,7 +1,7 @@
 /*
- * /api/calls: the call lifecycle. Creating a call queues it through the
- * hub; every later move (answer, hold, transfer, hang up, wrap up) is a
- * hub operation that persists first and then tells the ACD.
+ * /api/calls: the call lifecycle. Creating a call, feeding its IVR and
+ * every later move (answer, hold, transfer, hang up, wrap up) is an
+ * operation (op.h); these are its REST adapters and the reads.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,7 +140,7 @@ visible_call(struct hctx *h, PGresult **out)
 int
 calls_get(struct hctx *h)
 {
-	PGresult	*res, *ev;
+	PGresult	*res = NULL, *ev;
 	json_t		*o, *events;
 
 	if (visible_call(h, &res) != 0)
@@ -168,237 +168,31 @@ calls_get(struct hctx *h)
 	return 0;
 }
 
-/*
- * Queue a call just inserted (state new) and answer 201 with it as queued,
- * its position and estimated wait as the hub had them when it took it, or
- * the hub's refusal. Takes row.
- */
-static int
-enqueue_answer(struct hctx *h, PGresult *row)
-{
-	struct hub_result	 r;
-	json_t			*o;
-
-	hub_enqueue(h->db, row, &r);
-	if (r.status >= 400) {
-		PQclear(row);
-		PQclear(r.row);
-		return resp_problem(h->resp, r.status, r.code, "%s", r.detail);
-	}
-	if (r.row != NULL) {
-		PQclear(row);
-		row = r.row;
-	}
-	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
-	    CALL_C_ID));
-	o = call_json(row, 0);
-	if (r.has_position)
-		op_call_live(o, r.position, r.estimated_wait);
-	resp_json(h->resp, 201, o);
-	PQclear(row);
-	return 0;
-}
-
-static const char *const create_keys[] = { "queue_id", "caller_number",
-	"caller_name", "caller_data", "priority", "skills", "media",
-	"company_id", "ivr", "ivr_flow_id", NULL };
-
+/* POST /api/calls: call.create (op-call.c). */
 int
 calls_create(struct hctx *h)
 {
-	json_t			*b = h->req->body, *skills, *data;
-	struct fields		 f;
-	struct call_new		 c = { 0 };
-	const char		*key = h->req->idempotency_key, *flow = NULL;
-	int			 ivr = 0, rc;
-	char			 prio[16], *sk = NULL, *cd = NULL;
-	long long		 p;
-	PGresult		*row = NULL, *fl = NULL;
+	struct op_in	 in = { .key = h->req->idempotency_key };
 
-	if (b == NULL)
-		b = h->req->body = json_object();
-	fields_init(&f);
-	fields_only(b, create_keys, &f);
-	c.company = field_company(h->req, b, &f);
-	if (field_string(b, "queue_id", 0, 36, &f, &c.queue) == 1 &&
-	    !is_uuid(c.queue))
-		fields_add(&f, "queue_id", "must be a UUID");
-	field_string(b, "caller_number", 0, 32, &f, &c.number);
-	field_string(b, "caller_name", 0, 100, &f, &c.name);
-	if ((data = json_object_get(b, "caller_data")) != NULL &&
-	    !json_is_object(data))
-		fields_add(&f, "caller_data", "must be an object");
-	if (field_int(b, "priority", -1000, 1000, &f, &p) == 1) {
-		snprintf(prio, sizeof prio, "%lld", p);
-		c.priority = prio;
-	}
-	field_skills(b, "skills", &f, &skills);
-	if (field_string(b, "media", 0, 16, &f, &c.media) == 1 &&
-	    strcmp(c.media, "voice") && strcmp(c.media, "video") &&
-	    strcmp(c.media, "screen_share"))
-		fields_add(&f, "media", "must be voice, video or screen_share");
-	/* "ivr": true enters the entry flow; "ivr_flow_id" a chosen one. */
-	if (json_object_get(b, "ivr") != NULL &&
-	    !json_is_boolean(json_object_get(b, "ivr")))
-		fields_add(&f, "ivr", "must be true or false");
-	if (field_string(b, "ivr_flow_id", 0, 36, &f, &flow) == 1 &&
-	    !is_uuid(flow))
-		fields_add(&f, "ivr_flow_id", "must be a UUID");
-	if (flow != NULL || json_is_true(json_object_get(b, "ivr"))) {
-		ivr = 1;
-		if (c.queue != NULL)
-			fields_add(&f, "queue_id", "a call enters a flow or a"
-			    " queue, not both");
-	}
-	if (key != NULL && (strlen(key) == 0 || strlen(key) > 200))
-		fields_add(&f, "Idempotency-Key", "must be 1-200 characters");
-	if (fields_any(&f))
-		return resp_invalid(h->resp, &f);
-	fields_free(&f);
-	c.key = key;
-	c.created_by = h->req->who.user_id[0] ? h->req->who.user_id : NULL;
-	if (key != NULL) {
-		/* A retry: answer what the first request created. */
-		if ((row = db_call_by_key(h->db, c.company, key)) == NULL)
-			return db_fail(h->db, h->resp);
-		if (PQntuples(row) == 1)
-			goto replay;
-		PQclear(row);
-	}
-	/* Nothing is created for a call that has no flow to enter. */
-	if (ivr && (fl = ivr_run_flow(h, c.company, flow)) == NULL &&
-	    !h->req->keep_refused)
-		return -1;
-	if (skills != NULL)
-		c.skills = sk = json_dumps(skills, JSON_COMPACT);
-	if (data != NULL)
-		c.data = cd = json_dumps(data, JSON_COMPACT);
-	row = db_call_insert(h->db, &c);
-	free(sk);
-	free(cd);
-	if (row == NULL && h->db->err == DB_UNIQUE && key != NULL) {
-		PQclear(fl);
-		if ((row = db_call_by_key(h->db, c.company, key)) == NULL)
-			return db_fail(h->db, h->resp);
-		goto replay;
-	}
-	if (row == NULL) {
-		PQclear(fl);
-		return db_fail(h->db, h->resp);
-	}
-	if (PQntuples(row) == 0) {
-		PQclear(fl);
-		PQclear(row);
-		fields_init(&f);
-		fields_add(&f, "queue_id", "no such queue");
-		return resp_invalid(h->resp, &f);
-	}
-	events_publish(c.company, "call.created", call_json(row, 0));
-	if (ivr && fl == NULL) {	/* keep_refused: answered already */
-		PQclear(row);
-		return -1;
-	}
-	if (ivr) {
-		rc = ivr_run_start(h, row, fl);
-		if (rc == 0)
-			h->resp->location = xasprintf("/api/calls/%s",
-			    PQgetvalue(row, 0, CALL_C_ID));
-		PQclear(row);
-		return rc;
-	}
-	return enqueue_answer(h, row);
-replay:
-	/* The first request stopped before its call was queued: go on. */
-	if (!PQgetisnull(row, 0, CALL_C_QUEUE) &&
-	    strcmp(PQgetvalue(row, 0, CALL_C_STATE), "new") == 0)
-		return enqueue_answer(h, row);
-	h->resp->location = xasprintf("/api/calls/%s", PQgetvalue(row, 0,
-	    CALL_C_ID));
-	resp_json(h->resp, 201, op_call_json(row, 0));
-	PQclear(row);
-	return 0;
+	return rest_op(h, OP_CALL_CREATE, &in);
 }
 
+/* POST /api/calls/:id/ivr/input {"type": "digits", "digits": "1"} */
+int
+calls_ivr_input(struct hctx *h)
+{
+	struct op_in	 in = { .call = h->req->params[0] };
+
+	return rest_op(h, OP_CALL_IVR_INPUT, &in);
+}
+
+/* PUT /api/calls/:id: call.update (op-call.c). */
 int
 calls_update(struct hctx *h)
 {
-	static const char *const keys[] = { "notes", "tags", "disposition",
-	    "caller_data", "priority", NULL };
-	json_t		*b = h->req->body, *tags, *data, *t;
-	struct fields	 f;
-	const char	*notes, *disp;
-	char		 prio[16], *tg = NULL, *cd = NULL;
-	long long	 p;
-	int		 has_prio = 0;
-	size_t		 i;
-	PGresult	*res;
+	struct op_in	 in = { .call = h->req->params[0] };
 
-	fields_init(&f);
-	fields_only(b, keys, &f);
-	field_string(b, "notes", 0, 10000, &f, &notes);
-	field_string(b, "disposition", 0, 100, &f, &disp);
-	if ((tags = json_object_get(b, "tags")) != NULL) {
-		if (!json_is_array(tags) || json_array_size(tags) > 50)
-			fields_add(&f, "tags", "must be a list of at most 50");
-		json_array_foreach(tags, i, t) {
-			if (!json_is_string(t) || json_string_length(t) == 0 ||
-			    json_string_length(t) > 50) {
-				fields_add(&f, "tags", "tags are 1-50 characters");
-				break;
-			}
-		}
-	}
-	if ((data = json_object_get(b, "caller_data")) != NULL &&
-	    !json_is_object(data))
-		fields_add(&f, "caller_data", "must be an object");
-	if (field_int(b, "priority", -1000, 1000, &f, &p) == 1) {
-		if (h->req->who.role == ROLE_AGENT)
-			fields_add(&f, "priority", "only managers change it");
-		snprintf(prio, sizeof prio, "%lld", p);
-		has_prio = 1;
-	}
-	if (fields_any(&f))
-		return resp_invalid(h->resp, &f);
-	fields_free(&f);
-	if (visible_call(h, &res) != 0)
-		return -1;
-	PQclear(res);
-	if (tags != NULL) {
-		/* A PostgreSQL array literal from the JSON list. */
-		tg = xstrdup("{");
-		json_array_foreach(tags, i, t) {
-			char *esc = xstrdup(json_string_value(t)), *next;
-
-			for (char *q = esc; *q != '\0'; q++) {
-				if (*q == '"' || *q == '\\' || *q == '{' ||
-				    *q == '}' || *q == ',')
-					*q = '_';
-			}
-			next = xasprintf("%s%s\"%s\"", tg, i ? "," : "", esc);
-			free(tg);
-			free(esc);
-			tg = next;
-		}
-		cd = xasprintf("%s}", tg);
-		free(tg);
-		tg = cd;
-		cd = NULL;
-	}
-	if (data != NULL)
-		cd = json_dumps(data, JSON_COMPACT);
-	res = db_call_update(h->db, h->req->scope, h->req->params[0], notes, tg,
-	    disp, cd, has_prio ? prio : NULL);
-	free(tg);
-	free(cd);
-	if (res == NULL)
-		return db_fail(h->db, h->resp);
-	/* A waiting call takes its new place in the queue at once. */
-	if (has_prio && PQntuples(res) == 1)
-		hub_call_priority(h->db, PQgetvalue(res, 0, CALL_C_COMPANY),
-		    h->req->params[0]);
-	resp_json(h->resp, 200, op_call_json(res, 0));
-	PQclear(res);
-	return 0;
+	return rest_op(h, OP_CALL_UPDATE, &in);
 }
 
 int

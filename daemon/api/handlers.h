@@ -56,6 +56,7 @@ int	queues_stats(struct hctx *);
 int	calls_list(struct hctx *);
 int	calls_get(struct hctx *);
 int	calls_create(struct hctx *);
+int	calls_ivr_input(struct hctx *);
 int	calls_update(struct hctx *);
 int	calls_next(struct hctx *);
 int	calls_action(struct hctx *);
@@ -110,12 +111,6 @@ int	webhooks_test(struct hctx *);
 int	webhooks_rotate(struct hctx *);
 int	webhooks_deliveries(struct hctx *);
 int	webhooks_redeliver(struct hctx *);
-
-/* ivr-run.c */
-int	calls_ivr_input(struct hctx *);
-/* Not a route: a new call (committed, state new) enters a flow. */
-PGresult *ivr_run_flow(struct hctx *, const char *company, const char *flow);
-int	ivr_run_start(struct hctx *, const PGresult *call, PGresult *flow);
 
 /* widget.c */
 int	widget_keys_list(struct hctx *);

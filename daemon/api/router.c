@@ -322,18 +322,26 @@ rest_op(struct hctx *h, int id, struct op_in *in)
 	struct op_in	 none = { 0 };
 	struct actor	 a = { .kind = ACTOR_USER, .role = h->req->who.role,
 			    .company = h->req->scope };
-	struct op_out	 out;
-	struct fields	 f;
 
 	if (in == NULL)
 		in = &none;
 	if (h->req->who.user_id[0] != '\0')
 		a.user = h->req->who.user_id;
+	return rest_op_as(h, id, &a, in, h->req->body);
+}
+
+int
+rest_op_as(struct hctx *h, int id, const struct actor *a, struct op_in *in,
+    json_t *body)
+{
+	struct op_out	 out;
+	struct fields	 f;
+
 	fields_init(&f);
-	if (op_in_parse((enum op_id)id, h->req->body, 1, in, &f) != 0)
+	if (op_in_parse((enum op_id)id, body, 1, in, &f) != 0)
 		return resp_invalid(h->resp, &f);
 	fields_free(&f);
-	op_run(h->db, (enum op_id)id, &a, in, &out);
+	op_run(h->db, (enum op_id)id, a, in, &out);
 	if (out.status >= 400 && out.field != NULL) {
 		fields_init(&f);
 		fields_add(&f, out.field, "%s", out.detail);
@@ -342,6 +350,9 @@ rest_op(struct hctx *h, int id, struct op_in *in)
 	if (out.status >= 400)
 		return resp_problem(h->resp, out.status, out.code, "%s",
 		    out.detail);
+	if (id == OP_CALL_CREATE)
+		h->resp->location = xasprintf("/api/calls/%s", json_string_value(
+		    json_object_get(out.obj, "id")));
 	if (out.obj == NULL)
 		resp_empty(h->resp);
 	else

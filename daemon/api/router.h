@@ -80,6 +80,10 @@ int		 router_authorize(struct request *, struct response *);
  */
 struct op_in;
 int		 rest_op(struct hctx *, int op, struct op_in *in);
+/* The same for another actor (a verified webhook) and body. */
+struct actor;
+int		 rest_op_as(struct hctx *, int op, const struct actor *,
+		    struct op_in *in, json_t *body);
 
 /* Answer a failed database call: 503, 409 or 500. Returns -1. */
 int		 db_fail(struct db *, struct response *);

@@ -70,12 +70,6 @@ struct request {
 	char			 client_ip[64];
 	char			*user_agent;
 	char			*idempotency_key;
-	/*
-	 * POST /api/calls for a phone call that has already arrived (Twilio):
-	 * a call that cannot enter its flow is still created, in state new,
-	 * for the caller to fail it; others create nothing then.
-	 */
-	int			 keep_refused;
 	char			*content_type;	/* of a raw body (ROUTE_RAW) */
 	char			*if_none_match;	/* for ROUTE_RAW downloads */
 	struct stream		*stream;	/* ROUTE_STREAM: stream.h */

@@ -5,8 +5,9 @@
  * id.timestamp.body>" under the company's secret; the timestamp must be
  * within five minutes of ours and each webhook-id is accepted once. An
  * unknown company, no secret, a bad or stale signature all answer the same
- * 401. Calls go through the handlers of POST /api/calls and PUT
- * /api/calls/:id, keyed by the sender's external_id.
+ * 401. Calls are created, updated and hung up by the operations
+ * call.create, call.update, call.ivr_input and call.hangup (op.h), acting
+ * for the company, keyed by the sender's external_id.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,27 +92,19 @@ incoming_verify(struct hctx *h, const char *company)
 	return good && secret != NULL;
 }
 
-/* Run a call handler on call (an id) instead of the route's parameter. */
+/* Answer an operation's outcome as the REST API would. */
 static int
-on_call(struct hctx *h, const char *call, handler_fn fn)
+answer(struct hctx *h, struct op_out *out)
 {
-	char	*saved = h->req->params[0];
-	char	 id[UUID_LEN + 1];
-	int	 rc;
+	int	 rc = 0;
 
-	strlcpy_(id, call, sizeof id);
-	h->req->params[0] = id;
-	rc = fn(h);
-	h->req->params[0] = saved;
+	if (out->status >= 400)
+		rc = resp_problem(h->resp, out->status, out->code, "%s",
+		    out->detail);
+	else
+		resp_json(h->resp, out->status, out->obj);
+	out->obj = NULL;
 	return rc;
-}
-
-/* Replace the request's body (the handlers read it). */
-static void
-set_body(struct hctx *h, json_t *body)
-{
-	json_decref(h->req->body);
-	h->req->body = body;
 }
 
 int
@@ -129,17 +122,11 @@ webhook_hangup(struct hctx *h, const char *company, const PGresult *call)
 		resp_json(h->resp, 200, call_json(call, 0));
 		return 0;
 	}
-	if (st == CALL_IVR) {
-		/* The flow learns where the caller dropped out. */
-		set_body(h, json_pack("{s:s}", "type", "hangup"));
-		return on_call(h, id, calls_ivr_input);
-	}
-	op_run(h->db, OP_CALL_HANGUP, &system, &in, &out);
-	if (out.status >= 400)
-		return resp_problem(h->resp, out.status, out.code, "%s",
-		    out.detail);
-	resp_json(h->resp, 200, out.obj);
-	return 0;
+	/* In a flow, the flow learns where the caller dropped out. */
+	in.input.type = IVR_EV_HANGUP;
+	op_run(h->db, st == CALL_IVR ? OP_CALL_IVR_INPUT : OP_CALL_HANGUP,
+	    &system, &in, &out);
+	return answer(h, &out);
 }
 
 /* The call an outside system knows by external_id; NULL with resp filled. */
@@ -163,14 +150,17 @@ external_call(struct hctx *h, const char *company, const char *external_id)
 	return res;
 }
 
-/* call.create: POST /api/calls with the queue by name or id. */
+/* call.create, as POST /api/calls has it, with the queue by name or id. */
 static int
 incoming_create(struct hctx *h, const char *company, const char *ext)
 {
 	json_t		*b = json_deep_copy(h->req->body), *data;
 	const char	*queue = NULL;
+	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
+	struct op_in	 in = { 0 };
 	struct fields	 f;
 	PGresult	*q;
+	int		 rc;
 
 	fields_init(&f);
 	if (field_string(b, "queue", 0, 100, &f, &queue) == 1 && !is_uuid(queue)) {
@@ -202,10 +192,27 @@ incoming_create(struct hctx *h, const char *company, const char *ext)
 	json_object_del(b, "queue");
 	json_object_del(b, "action");
 	json_object_del(b, "external_id");
-	free(h->req->idempotency_key);
-	h->req->idempotency_key = external_key(ext);
-	set_body(h, b);
-	return calls_create(h);
+	in.key = external_key(ext);
+	rc = rest_op_as(h, OP_CALL_CREATE, &system, &in, b);
+	free((char *)in.key);
+	json_decref(b);
+	return rc;
+}
+
+/* call.update, as PUT /api/calls/:id has it. */
+static int
+incoming_update(struct hctx *h, const char *company, const PGresult *call)
+{
+	json_t		*b = json_deep_copy(h->req->body);
+	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
+	struct op_in	 in = { .call = PQgetvalue(call, 0, CALL_C_ID) };
+	int		 rc;
+
+	json_object_del(b, "action");
+	json_object_del(b, "external_id");
+	rc = rest_op_as(h, OP_CALL_UPDATE, &system, &in, b);
+	json_decref(b);
+	return rc;
 }
 
 int
@@ -263,12 +270,9 @@ incoming_webhook(struct hctx *h)
 	else if ((call = external_call(h, company, ext)) == NULL)
 		rc = -1;
 	else {
-		if (strcmp(action, "call.update") == 0) {
-			json_object_del(b, "action");
-			json_object_del(b, "external_id");
-			rc = on_call(h, PQgetvalue(call, 0, CALL_C_ID),
-			    calls_update);
-		} else
+		if (strcmp(action, "call.update") == 0)
+			rc = incoming_update(h, company, call);
+		else
 			rc = webhook_hangup(h, company, call);
 		PQclear(call);
 	}

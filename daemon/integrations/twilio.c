@@ -9,7 +9,8 @@
  * - ?event=digits (a Gather's action) or ?event=recorded (a Record's)
  *   feeds the caller's input to the call's IVR session;
  * - anything else is a call arriving: it is created once per CallSid, in
- *   the company's entry flow, exactly as POST /api/calls {"ivr": true}.
+ *   the company's entry flow, by call.create as POST /api/calls
+ *   {"ivr": true} creates it (op.h), acting for the company.
  * The answer is TwiML rendered from the IVR step's actions (twiml.c); a
  * retried webhook gets the TwiML answered the first time.
  */
@@ -31,6 +32,7 @@
 #include "events.h"
 #include "hmac.h"
 #include "twiml.h"
+#include "op.h"
 
 #define TWILIO_SORRY	"Sorry, we cannot take your call right now."
 
@@ -112,15 +114,6 @@ twiml_answer(struct hctx *h, char *xml)
 	return 0;
 }
 
-/* The JSON a call handler answered, or NULL if it failed. */
-static json_t *
-answered(struct hctx *h)
-{
-	if (h->resp->status >= 400 || h->resp->body == NULL)
-		return NULL;
-	return json_loadb(h->resp->body, h->resp->len, 0, NULL);
-}
-
 /* The URL Gather and Record post back to: this endpoint, for this call. */
 static char *
 callback_for(const char *company, const char *call)
@@ -134,22 +127,22 @@ callback_for(const char *company, const char *call)
 }
 
 /*
- * TwiML for what a call handler answered: the IVR step's actions, or an
- * apology when the call could not go on. Remembered for the call sid.
+ * TwiML for an operation's outcome: the IVR step's actions, or an apology
+ * when the call could not go on. Remembered for the call sid.
  */
 static int
-twilio_render(struct hctx *h, const char *company, const char *sid)
+twilio_render(struct hctx *h, const char *company, const char *sid,
+    const struct op_out *out)
 {
-	json_t		*o = answered(h), *ivr;
+	json_t		*o = out->status < 400 ? out->obj : NULL, *ivr;
 	const char	*call;
 	char		*xml, *cb;
 
 	if (o == NULL || (call = json_string_value(json_object_get(o,
 	    "id"))) == NULL) {
-		if (h->resp->status >= 500)
+		if (out->status >= 500)
 			log_warn("twilio: company %s: a call failed (%d)",
-			    company, h->resp->status);
-		json_decref(o);
+			    company, out->status);
 		return twiml_answer(h, twiml_say_hangup(TWILIO_SORRY));
 	}
 	cb = callback_for(company, call);
@@ -161,13 +154,11 @@ twilio_render(struct hctx *h, const char *company, const char *sid)
 		cb = twilio_url(h->req);
 		xml = twiml_redirect(cb);
 		free(cb);
-		json_decref(o);
 		return twiml_answer(h, xml);
 	}
 	free(cb);
 	if (db_twilio_put(h->db, company, sid, call, xml) != 0)
 		log_warn("twilio: cannot remember the answer for a call");
-	json_decref(o);
 	return twiml_answer(h, xml);
 }
 
@@ -176,7 +167,8 @@ twilio_render(struct hctx *h, const char *company, const char *sid)
  * caller hears an apology, and a call left in state new is failed.
  */
 static int
-twilio_refuse(struct hctx *h, const char *company, const char *sid)
+twilio_refuse(struct hctx *h, const char *company, const char *sid,
+    int status)
 {
 	struct call_move	 m = { 0 };
 	PGresult		*call, *row = NULL;
@@ -184,7 +176,7 @@ twilio_refuse(struct hctx *h, const char *company, const char *sid)
 	json_t			*data;
 
 	log_warn("twilio: company %s: an arriving call failed (%d)", company,
-	    h->resp->status);
+	    status);
 	xml = twiml_say_hangup(TWILIO_SORRY);
 	call = db_call_by_key(h->db, company, key);
 	free(key);
@@ -219,8 +211,14 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	const char		*from = form_get(f, "From");
 	const char		*name = form_get(f, "CallerName");
 	const char		*to = form_get(f, "To");
+	struct actor		 system = { .kind = ACTOR_SYSTEM,
+				    .company = company };
+	struct op_in		 in = { .keep_refused = 1 };
+	struct op_out		 out = { 0 };
+	struct fields		 errs;
 	json_t			*b, *data;
 	PGresult		*known;
+	int			 rc;
 
 	if ((known = db_twilio_call(h->db, company, sid)) == NULL)
 		return db_fail(h->db, h->resp);
@@ -235,18 +233,26 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	if (to != NULL)
 		json_object_set_new(data, "to", json_string(to));
 	b = json_pack("{s:b,s:o}", "ivr", 1, "caller_data", data);
-	if (from != NULL && strlen(from) <= 32)
+	/* A number or name too long for a call is left out, not refused. */
+	if (from != NULL && strlen(from) <= OP_MAX_NUMBER)
 		json_object_set_new(b, "caller_number", json_string(from));
-	if (name != NULL && strlen(name) <= 100)
+	if (name != NULL && strlen(name) <= OP_MAX_NAME)
 		json_object_set_new(b, "caller_name", json_string(name));
-	json_decref(h->req->body);
-	h->req->body = b;
-	free(h->req->idempotency_key);
-	h->req->idempotency_key = xasprintf("twilio:%s", sid);
-	h->req->keep_refused = 1;
-	if (calls_create(h) != 0 || h->resp->status >= 400)
-		return twilio_refuse(h, company, sid);
-	return twilio_render(h, company, sid);
+	in.key = xasprintf("twilio:%s", sid);
+	fields_init(&errs);
+	if (op_in_parse(OP_CALL_CREATE, b, 1, &in, &errs) != 0)
+		out.status = 422;
+	else
+		op_run(h->db, OP_CALL_CREATE, &system, &in, &out);
+	fields_free(&errs);
+	if (out.status >= 400)
+		rc = twilio_refuse(h, company, sid, out.status);
+	else
+		rc = twilio_render(h, company, sid, &out);
+	op_out_free(&out);
+	free((char *)in.key);
+	json_decref(b);
+	return rc;
 }
 
 /* The call a Twilio callback is about; NULL with TwiML answered if none. */
@@ -284,7 +290,12 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 	const struct form	*f = h->req->form;
 	const char		*digits = form_get(f, "Digits");
 	char			*param = query_get(h->req->query, "call");
-	char			*saved, id[UUID_LEN + 1];
+	char			 id[UUID_LEN + 1];
+	struct actor		 system = { .kind = ACTOR_SYSTEM,
+				    .company = company };
+	struct op_in		 in = { .call = id };
+	struct op_out		 out = { 0 };
+	struct fields		 errs;
 	PGresult		*call;
 	json_t			*b;
 	int			 rc;
@@ -310,25 +321,27 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 		b = json_pack("{s:s}", "type", "timeout");
 	else
 		b = json_pack("{s:s,s:s}", "type", "digits", "digits", digits);
-	json_decref(h->req->body);
-	h->req->body = b;
-	saved = h->req->params[0];
-	h->req->params[0] = id;
-	calls_ivr_input(h);
-	h->req->params[0] = saved;
-	if (h->resp->status == 409) {
+	fields_init(&errs);
+	if (op_in_parse(OP_CALL_IVR_INPUT, b, 1, &in, &errs) != 0)
+		out.status = 422;	/* bad Digits: the apology */
+	else
+		op_run(h->db, OP_CALL_IVR_INPUT, &system, &in, &out);
+	fields_free(&errs);
+	rc = -1;
+	if (out.status == 409) {
 		/* Not expecting input now (a retried callback): as before. */
 		PGresult *known = db_twilio_call(h->db, company, sid);
 
 		if (known != NULL && PQntuples(known) == 1 &&
-		    !PQgetisnull(known, 0, 1)) {
+		    !PQgetisnull(known, 0, 1))
 			rc = twiml_answer(h, xstrdup(PQgetvalue(known, 0, 1)));
-			PQclear(known);
-			return rc;
-		}
 		PQclear(known);
 	}
-	return twilio_render(h, company, sid);
+	if (rc != 0)
+		rc = twilio_render(h, company, sid, &out);
+	op_out_free(&out);
+	json_decref(b);
+	return rc;
 }
 
 /* A status callback: the call is over on Twilio's side. */

@@ -5,9 +5,9 @@
  * request one call at a time (a queue or an IVR flow), answer the IVR's
  * prompts and hang up; it sees nothing but its own call.
  *
- * Creating the call and feeding the IVR run the REST handlers themselves
- * (calls_create, calls_ivr_input) on a lookup thread, acting for the key's
- * company: one path for both APIs.
+ * Creating the call and feeding the IVR are the operations call.create and
+ * call.ivr_input (op.h), run on a lookup thread by the socket's caller in
+ * the key's company: the path POST /api/calls takes too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +19,8 @@
 #include "xmalloc.h"
 #include "log.h"
 #include "daemon.h"
-#include "router.h"
-#include "handlers.h"
 #include "db.h"
+#include "op.h"
 #include "db-widget.h"
 #include "ratelimit.h"
 #include "ws-int.h"
@@ -150,54 +149,56 @@ ws_widget_auth(struct conn *c, json_t *req, json_t *id)
 /* ---- the caller's call -------------------------------------------------- */
 
 /*
- * Run a REST handler for the job's company as its manager would, without
- * a user: the answer's status and parsed body land in j->out.
+ * Run the job's operation (call.create, call.ivr_input) as the socket's
+ * caller on j->in, the message's fields that a caller may give: the call's
+ * JSON lands in j->out, or the failure in j->code and j->detail (with the
+ * fields at fault in j->out, as the REST API's 422 has them).
  */
 static void
-as_rest(struct db *db, struct wsjob *j, handler_fn fn, const char *path,
-    const char *param, json_t *body)
+caller_run(struct db *db, struct wsjob *j)
 {
-	struct request	*req = xcalloc(1, sizeof *req);
-	struct response	 resp = { 0 };
-	struct hctx	 h = { req, &resp, db };
-	json_t		*doc = NULL;
+	struct actor	 a = { .kind = ACTOR_CALLER, .role = ROLE_NONE,
+			    .company = j->company, .call = j->own_call };
+	struct op_in	 in = { 0 };
+	struct op_out	 out;
+	struct fields	 f;
 
-	req->method = HTTP_POST;
-	req->path = xstrdup(path);
-	if (param != NULL)
-		req->params[req->nparams++] = xstrdup(param);
-	req->who.role = ROLE_MANAGER;
-	strlcpy_(req->who.company_id, j->company, sizeof req->who.company_id);
-	req->scope = req->who.company_id;
-	req->body = json_incref(body);
-	strlcpy_(req->client_ip, j->user, sizeof req->client_ip);
-	fn(&h);
-	if (resp.body != NULL)
-		doc = json_loadb(resp.body, resp.len, 0, NULL);
-	j->out = json_pack("{s:i,s:o}", "status", resp.status,
-	    "body", doc != NULL ? doc : json_object());
-	response_reset(&resp);
-	request_free(req);
+	fields_init(&f);
+	if (op_in_parse((enum op_id)j->op, j->in, 1, &in, &f) != 0) {
+		ws_job_fail(j, "validation_failed", "the request has invalid"
+		    " fields");
+		j->out = f.errors;
+		f.errors = NULL;
+		fields_free(&f);
+		return;
+	}
+	fields_free(&f);
+	op_run(db, (enum op_id)j->op, &a, &in, &out);
+	if (out.status >= 400 && out.field != NULL) {
+		ws_job_fail(j, out.code, "the request has invalid fields");
+		j->out = json_pack("[{s:s,s:s}]", "field", out.field,
+		    "message", out.detail);
+	} else if (out.status >= 400)
+		ws_job_fail(j, out.code, "%s", out.detail);
+	else
+		j->out = json_incref(out.obj);
+	op_out_free(&out);
 }
 
-/* An answer of as_rest(): 0 with the body, or -1 answered as an error. */
+/* The call a job made or fed, or NULL when it failed (answered). */
 static json_t *
-rest_answer(struct wsjob *j)
+caller_answer(struct wsjob *j)
 {
-	json_t	*body = json_object_get(j->out, "body"), *e;
-	int	 status = (int)json_integer_value(json_object_get(j->out, "status"));
+	json_t	*e;
 
-	if (status >= 200 && status < 300)
-		return body;
+	if (!j->failed)
+		return j->out;
 	if (j->c == NULL)
 		return NULL;
-	e = json_pack("{s:s,s:s,s:s}", "type", "error", "code",
-	    json_string_value(json_object_get(body, "code")) ?
-	    json_string_value(json_object_get(body, "code")) : "internal",
-	    "message", json_string_value(json_object_get(body, "detail")) ?
-	    json_string_value(json_object_get(body, "detail")) : "failed");
-	if (json_object_get(body, "errors") != NULL)
-		json_object_set(e, "errors", json_object_get(body, "errors"));
+	e = json_pack("{s:s,s:s,s:s}", "type", "error", "code", j->code,
+	    "message", j->detail);
+	if (j->out != NULL)
+		json_object_set(e, "errors", j->out);
 	ws_reply(j->c, e, j->id);
 	return NULL;
 }
@@ -217,18 +218,12 @@ send_prompt(struct conn *c, const json_t *call)
 }
 
 static void
-request_run(struct db *db, struct wsjob *j)
-{
-	as_rest(db, j, calls_create, "/api/calls", NULL, j->in);
-}
-
-static void
 request_done(struct wsjob *j)
 {
 	json_t		*call;
 	const char	*id, *state;
 
-	if ((call = rest_answer(j)) == NULL) {
+	if ((call = caller_answer(j)) == NULL) {
 		if (j->c != NULL)
 			j->c->call[0] = '\0';
 		return;
@@ -273,23 +268,14 @@ on_request(struct conn *c, json_t *req, json_t *id)
 	    json_object_get(body, "ivr_flow_id") == NULL &&
 	    json_object_get(body, "ivr") == NULL)
 		json_object_set_new(body, "ivr", json_true());
-	j = ws_job_new(request_run, request_done);
+	j = ws_job_new(caller_run, request_done);
+	j->op = OP_CALL_CREATE;
 	j->id = json_incref(id);
 	j->in = body;
 	strlcpy_(j->company, c->company, sizeof j->company);
-	strlcpy_(j->user, c->ip, sizeof j->user);	/* for logs */
 	/* Claimed now, so that a second request is refused. */
 	strlcpy_(c->call, "pending", sizeof c->call);
 	ws_job_submit(c, j);
-}
-
-static void
-input_run(struct db *db, struct wsjob *j)
-{
-	char	*path = xasprintf("/api/calls/%s/ivr/input", j->call);
-
-	as_rest(db, j, calls_ivr_input, path, j->call, j->in);
-	free(path);
 }
 
 static void
@@ -297,7 +283,7 @@ input_done(struct wsjob *j)
 {
 	json_t	*call;
 
-	if ((call = rest_answer(j)) == NULL || j->c == NULL)
+	if ((call = caller_answer(j)) == NULL || j->c == NULL)
 		return;
 	ws_reply(j->c, json_pack("{s:s,s:s,s:O}", "type", "ack", "call_id",
 	    j->call, "state", json_object_get(call, "state")), j->id);
@@ -322,13 +308,15 @@ on_input(struct conn *c, json_t *req, json_t *id)
 	    (event != NULL && strcmp(event, "timeout") != 0))
 		return ws_reply_error(c, id, "bad_request", "ivr.input takes"
 		    " \"digits\" (0-9, * and #) or \"event\": \"timeout\"");
-	j = ws_job_new(input_run, input_done);
+	j = ws_job_new(caller_run, input_done);
+	j->op = OP_CALL_IVR_INPUT;
 	j->id = json_incref(id);
-	j->in = digits != NULL ? json_pack("{s:s,s:s}", "type", "digits",
-	    "digits", digits) : json_pack("{s:s}", "type", "timeout");
+	j->in = digits != NULL ? json_pack("{s:s,s:s,s:s}", "call_id", call,
+	    "type", "digits", "digits", digits) : json_pack("{s:s,s:s}",
+	    "call_id", call, "type", "timeout");
 	strlcpy_(j->company, c->company, sizeof j->company);
 	strlcpy_(j->call, call, sizeof j->call);
-	strlcpy_(j->user, c->ip, sizeof j->user);
+	strlcpy_(j->own_call, c->call, sizeof j->own_call);
 	ws_job_submit(c, j);
 }
 

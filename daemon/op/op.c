@@ -2,6 +2,7 @@
  * The operations table and its dispatcher (op.h): who may act, in which
  * company, on what references, with which limits; the hub does the rest.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,74 +17,130 @@
 #include "ref.h"
 #include "validate.h"
 #include "op.h"
+#include "op-int.h"
 
 #define USERS	(1u << ACTOR_USER)
 #define CALLERS	(1u << ACTOR_CALLER)
 #define SYSTEM	(1u << ACTOR_SYSTEM)
 #define ROOM	(OPT_REST | OPT_WS)
 
-/* REST routes are POST /api/calls/:id/<rest> (availability: PUT
- * /api/agents/:id/availability; next: GET /api/calls/queue/next). */
 const struct op_def ops[OP__COUNT] = {
 	[OP_CALL_ANSWER] = { .name = "call.answer", .id = OP_CALL_ANSWER,
+	    .route = "POST /api/calls/:id/answer",
 	    .rest = "answer", .ws = "call.accept", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
 	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
 	[OP_CALL_REJECT] = { .name = "call.reject", .id = OP_CALL_REJECT,
+	    .route = "POST /api/calls/:id/reject",
 	    .rest = "reject", .ws = "call.reject", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
 	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
 	[OP_CALL_HOLD] = { .name = "call.hold", .id = OP_CALL_HOLD,
+	    .route = "POST /api/calls/:id/hold",
 	    .rest = "hold", .ws = "call.hold", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
 	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
 	[OP_CALL_RESUME] = { .name = "call.resume", .id = OP_CALL_RESUME,
+	    .route = "POST /api/calls/:id/resume",
 	    .rest = "resume", .ws = "call.resume", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
 	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
 	[OP_CALL_HANGUP] = { .name = "call.hangup", .id = OP_CALL_HANGUP,
+	    .route = "POST /api/calls/:id/hangup",
 	    .rest = "hangup", .ws = "call.hangup", .min_role = ROLE_AGENT,
 	    .actors = USERS | CALLERS | SYSTEM,
 	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO | OPT_DAEMON,
 	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
 	[OP_CALL_WRAP] = { .name = "call.wrap", .id = OP_CALL_WRAP,
+	    .route = "POST /api/calls/:id/wrap",
 	    .rest = "wrap", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = OPT_REST,
 	    .keys = OPK_CALL | OPK_REASON | OPK_DISPOSITION | OPK_NOTES,
 	    .required = OPK_CALL },
 	[OP_CALL_ASSIGN] = { .name = "call.assign", .id = OP_CALL_ASSIGN,
+	    .route = "POST /api/calls/:id/assign",
 	    .rest = "assign", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST,
 	    .keys = OPK_CALL | OPK_AGENT | OPK_REASON, .refs = OPK_AGENT,
 	    .required = OPK_CALL | OPK_AGENT },
 	[OP_CALL_TRANSFER] = { .name = "call.transfer", .id = OP_CALL_TRANSFER,
+	    .route = "POST /api/calls/:id/transfer",
 	    .rest = "transfer", .ws = "call.transfer", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
 	    .keys = OPK_CALL | OPK_AGENT | OPK_QUEUE | OPK_REASON,
 	    .refs = OPK_AGENT | OPK_QUEUE, .required = OPK_CALL },
 	[OP_CALL_NEXT] = { .name = "call.next", .id = OP_CALL_NEXT,
+	    .route = "GET /api/calls/queue/next",
 	    .min_role = ROLE_AGENT, .actors = USERS, .transports = OPT_REST },
 	[OP_AGENT_STATE] = { .name = "agent.state", .id = OP_AGENT_STATE,
+	    .route = "PUT /api/agents/:id/availability",
 	    .rest = "availability", .ws = "agent.state",
 	    .min_role = ROLE_AGENT, .actors = USERS | SYSTEM,
 	    .transports = ROOM | OPT_DAEMON,
 	    .keys = OPK_AGENT | OPK_STATE | OPK_REASON,
 	    .required = OPK_AGENT | OPK_STATE },
+	[OP_CALL_CREATE] = { .name = "call.create", .id = OP_CALL_CREATE,
+	    .route = "POST /api/calls",
+	    .ws = "call.request", .min_role = ROLE_MANAGER,
+	    .actors = USERS | CALLERS | SYSTEM,
+	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO,
+	    .keys = OPK_COMPANY | OPK_QUEUE | OPK_NUMBER | OPK_NAME |
+	    OPK_DATA | OPK_PRIORITY | OPK_SKILLS | OPK_MEDIA | OPK_IVR |
+	    OPK_FLOW, .refs = OPK_QUEUE | OPK_FLOW },
+	[OP_CALL_IVR_INPUT] = { .name = "call.ivr_input",
+	    .id = OP_CALL_IVR_INPUT,
+	    .route = "POST /api/calls/:id/ivr/input", .ws = "ivr.input",
+	    .min_role = ROLE_MANAGER, .actors = USERS | CALLERS | SYSTEM,
+	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO,
+	    .keys = OPK_CALL | OPK_INPUT, .required = OPK_CALL | OPK_INPUT },
+	[OP_CALL_UPDATE] = { .name = "call.update", .id = OP_CALL_UPDATE,
+	    .route = "PUT /api/calls/:id", .min_role = ROLE_AGENT,
+	    .actors = USERS | SYSTEM, .transports = OPT_REST | OPT_INCOMING,
+	    .keys = OPK_CALL | OPK_NOTES | OPK_TAGS | OPK_DISPOSITION |
+	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL },
 };
 
-/* Each input key: its name, and its limit (0 for a UUID). */
+/*
+ * Each input key: its name, its kind, its length limit and where in struct
+ * op_in it lands; a KEY_TYPED key is no plain string: its entry's parse
+ * function takes it (op_call_parse, op_ivr_parse). Errors come in this
+ * order.
+ */
+enum { KEY_UUID, KEY_TEXT, KEY_STATE, KEY_TYPED };
 static const struct {
 	unsigned	 key;
 	const char	*name;
+	int		 type;
 	size_t		 max;
+	size_t		 off;
 } keys[] = {
-	{ OPK_CALL, "call_id", 0 },
-	{ OPK_AGENT, "agent_id", 0 },
-	{ OPK_QUEUE, "queue_id", 0 },
-	{ OPK_REASON, "reason", 200 },
-	{ OPK_DISPOSITION, "disposition", 100 },
-	{ OPK_NOTES, "notes", 10000 },
-	{ OPK_STATE, "state", 16 },
+	{ OPK_CALL, "call_id", KEY_UUID, 36, offsetof(struct op_in, call) },
+	{ OPK_COMPANY, "company_id", KEY_UUID, 36,
+	    offsetof(struct op_in, company) },
+	{ OPK_AGENT, "agent_id", KEY_UUID, 36, offsetof(struct op_in, agent) },
+	{ OPK_QUEUE, "queue_id", KEY_UUID, 36, offsetof(struct op_in, queue) },
+	{ OPK_REASON, "reason", KEY_TEXT, 200, offsetof(struct op_in, reason) },
+	{ OPK_DISPOSITION, "disposition", KEY_TEXT, 100,
+	    offsetof(struct op_in, disposition) },
+	{ OPK_NOTES, "notes", KEY_TEXT, 10000, offsetof(struct op_in, notes) },
+	{ OPK_STATE, "state", KEY_STATE, 16, 0 },
+	{ OPK_NUMBER, "caller_number", KEY_TEXT, OP_MAX_NUMBER,
+	    offsetof(struct op_in, number) },
+	{ OPK_NAME, "caller_name", KEY_TEXT, OP_MAX_NAME,
+	    offsetof(struct op_in, name) },
+	{ OPK_DATA, "caller_data", KEY_TYPED, 0, 0 },
+	{ OPK_PRIORITY, "priority", KEY_TYPED, 0, 0 },
+	{ OPK_SKILLS, "skills", KEY_TYPED, 0, 0 },
+	{ OPK_MEDIA, "media", KEY_TEXT, 16, offsetof(struct op_in, media) },
+	{ OPK_IVR, "ivr", KEY_TYPED, 0, 0 },
+	{ OPK_FLOW, "ivr_flow_id", KEY_UUID, 36, offsetof(struct op_in, flow) },
+	{ OPK_TAGS, "tags", KEY_TYPED, 0, 0 },
+	{ OPK_INPUT, "type", KEY_TYPED, 0, 0 },
+	{ OPK_INPUT, "digits", KEY_TYPED, 0, 0 },
+	{ OPK_INPUT, "status", KEY_TYPED, 0, 0 },
+	{ OPK_INPUT, "body", KEY_TYPED, 0, 0 },
+	{ OPK_INPUT, "result", KEY_TYPED, 0, 0 },
+	{ OPK_INPUT, "recording", KEY_TYPED, 0, 0 },
 };
 #define NKEYS	(sizeof keys / sizeof keys[0])
 
@@ -121,16 +178,9 @@ op_by_ws(const char *type)
 }
 
 static const char **
-in_slot(struct op_in *in, unsigned key)
+in_slot(struct op_in *in, size_t i)
 {
-	switch (key) {
-	case OPK_CALL:		return &in->call;
-	case OPK_AGENT:		return &in->agent;
-	case OPK_QUEUE:		return &in->queue;
-	case OPK_REASON:	return &in->reason;
-	case OPK_DISPOSITION:	return &in->disposition;
-	default:		return &in->notes;
-	}
+	return (const char **)(void *)((char *)in + keys[i].off);
 }
 
 int
@@ -159,9 +209,9 @@ op_in_parse(enum op_id id, json_t *o, int strict, struct op_in *in,
 		}
 	}
 	for (i = 0; i < NKEYS; i++) {
-		if ((d->keys & keys[i].key) == 0)
+		if ((d->keys & keys[i].key) == 0 || keys[i].type == KEY_TYPED)
 			continue;
-		if (keys[i].key != OPK_STATE && *in_slot(in, keys[i].key)) {
+		if (keys[i].type != KEY_STATE && *in_slot(in, i)) {
 			/* Named by the path already. */
 			if (json_object_get(o, keys[i].name) != NULL)
 				fields_add(f, keys[i].name, "is given by the"
@@ -169,9 +219,9 @@ op_in_parse(enum op_id id, json_t *o, int strict, struct op_in *in,
 			continue;
 		}
 		if (field_string(o, keys[i].name, (d->required & keys[i].key)
-		    != 0, keys[i].max ? keys[i].max : 36, f, &s) != 1)
+		    != 0, keys[i].max, f, &s) != 1)
 			continue;
-		if (keys[i].key == OPK_STATE) {
+		if (keys[i].type == KEY_STATE) {
 			if (agent_state_parse(s, &in->state) != 0 ||
 			    (in->state != AGENT_AVAILABLE &&
 			    in->state != AGENT_AWAY && in->state != AGENT_OFFLINE))
@@ -179,12 +229,16 @@ op_in_parse(enum op_id id, json_t *o, int strict, struct op_in *in,
 				    " or offline");
 			continue;
 		}
-		if (keys[i].max == 0 && !is_uuid(s)) {
+		if (keys[i].type == KEY_UUID && !is_uuid(s)) {
 			fields_add(f, keys[i].name, "must be a UUID");
 			continue;
 		}
-		*in_slot(in, keys[i].key) = s;
+		*in_slot(in, i) = s;
 	}
+	if (id == OP_CALL_CREATE || id == OP_CALL_UPDATE)
+		op_call_parse(id, o, in, f);
+	if (id == OP_CALL_IVR_INPUT)
+		op_ivr_parse(o, in, f);
 	if (id == OP_AGENT_STATE && in->reason != NULL &&
 	    strlen(in->reason) > 100)
 		fields_add(f, "reason", "must be at most 100 characters");
@@ -194,12 +248,8 @@ op_in_parse(enum op_id id, json_t *o, int strict, struct op_in *in,
 	return fields_any(f) > n ? -1 : 0;
 }
 
-static void
-fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void
-fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
+void
+op_fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -210,14 +260,14 @@ fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-fail_db(struct op_out *out, struct db *db)
+void
+op_fail_db(struct op_out *out, struct db *db)
 {
 	if (db->err == DB_DOWN)
-		fail(out, 503, "unavailable", "the database is unreachable;"
+		op_fail(out, 503, "unavailable", "the database is unreachable;"
 		    " try again shortly");
 	else
-		fail(out, 500, "internal", "the request failed; the error has"
+		op_fail(out, 500, "internal", "the request failed; the error has"
 		    " been logged");
 }
 
@@ -252,9 +302,24 @@ op_company(struct db *db, const struct op_def *d, const struct actor *a,
 
 	if (d->id == OP_CALL_NEXT) {
 		if (a->company == NULL)
-			return fail(out, 403, "forbidden", "you are not set up"
+			return op_fail(out, 403, "forbidden", "you are not set up"
 			    " as an agent"), -1;
 		strlcpy_(company, a->company, UUID_LEN + 1);
+		return 0;
+	}
+	if (d->id == OP_CALL_CREATE) {
+		/* An admin names the company; anyone else acts in theirs. */
+		out->field = "company_id";
+		if (a->company == NULL && in->company == NULL)
+			return op_fail(out, 422, "validation_failed",
+			    "is required"), -1;
+		if (a->company != NULL && in->company != NULL &&
+		    strcmp(a->company, in->company) != 0)
+			return op_fail(out, 422, "validation_failed",
+			    "no such company"), -1;
+		out->field = NULL;
+		strlcpy_(company, a->company != NULL ? a->company :
+		    in->company, UUID_LEN + 1);
 		return 0;
 	}
 	if (d->id == OP_AGENT_STATE) {
@@ -262,18 +327,18 @@ op_company(struct db *db, const struct op_def *d, const struct actor *a,
 		col = AGENT_C_COMPANY;
 	} else {
 		if (a->kind == ACTOR_CALLER && strcmp(in->call, a->call) != 0)
-			return fail(out, 404, "not_found", "no such call"), -1;
+			return op_fail(out, 404, "not_found", "no such call"), -1;
 		res = db_call_get(db, a->company, in->call);
 		col = CALL_C_COMPANY;
 	}
 	if (res == NULL)
-		return fail_db(out, db), -1;
+		return op_fail_db(out, db), -1;
 	if (PQntuples(res) == 0 || (d->id == OP_AGENT_STATE &&
 	    a->kind == ACTOR_USER && a->role == ROLE_AGENT &&
 	    (a->user == NULL || strcmp(PQgetvalue(res, 0, AGENT_C_USER),
 	    a->user) != 0))) {
 		PQclear(res);
-		fail(out, 404, "not_found", "no such %s", d->id ==
+		op_fail(out, 404, "not_found", "no such %s", d->id ==
 		    OP_AGENT_STATE ? "agent" : "call");
 		return -1;
 	}
@@ -294,6 +359,7 @@ op_refs(struct db *db, const struct op_def *d, const char *company,
 	} refs[] = {
 		{ OPK_AGENT, REF_AGENT, "agent_id" },
 		{ OPK_QUEUE, REF_QUEUE, "queue_id" },
+		{ OPK_FLOW, REF_IVR_FLOW, "ivr_flow_id" },
 	};
 	const char	*id;
 	int		 rc;
@@ -301,14 +367,15 @@ op_refs(struct db *db, const struct op_def *d, const char *company,
 	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
 		if ((d->refs & refs[i].key) == 0)
 			continue;
-		id = refs[i].key == OPK_AGENT ? in->agent : in->queue;
+		id = refs[i].key == OPK_AGENT ? in->agent :
+		    refs[i].key == OPK_QUEUE ? in->queue : in->flow;
 		if (id == NULL)
 			continue;
 		if ((rc = ref_one(db, company, refs[i].kind, id)) < 0)
-			return fail_db(out, db), -1;
+			return op_fail_db(out, db), -1;
 		if (rc == 0) {
 			out->field = refs[i].field;
-			fail(out, 422, "validation_failed", "no such %s",
+			op_fail(out, 422, "validation_failed", "no such %s",
 			    ref_name(refs[i].kind));
 			return -1;
 		}
@@ -339,11 +406,10 @@ op_data(const struct op_in *in)
 static void
 hub_out(struct hub_result *r, int agent, struct op_out *out)
 {
-	enum call_state	 cs;
 	enum agent_state as;
 
 	if (r->status >= 400) {
-		fail(out, r->status, r->code, "%s", r->detail);
+		op_fail(out, r->status, r->code, "%s", r->detail);
 		PQclear(r->row);
 		return;
 	}
@@ -357,9 +423,7 @@ hub_out(struct hub_result *r, int agent, struct op_out *out)
 			out->state = agent_state_name(as);
 	} else {
 		out->obj = op_call_json(r->row, 0);
-		if (call_state_parse(PQgetvalue(r->row, 0, CALL_C_STATE),
-		    &cs) == 0)
-			out->state = call_state_name(cs);
+		op_call_state(out, r->row);
 	}
 	PQclear(r->row);
 }
@@ -376,15 +440,33 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 
 	memset(out, 0, sizeof *out);
 	if ((d->actors & (1u << a->kind)) == 0)
-		return fail(out, 403, "forbidden", "%s is not allowed here",
+		return op_fail(out, 403, "forbidden", "%s is not allowed here",
 		    d->name);
 	if (a->kind == ACTOR_USER && a->role < d->min_role)
-		return fail(out, 403, "forbidden", "this needs the %s role",
+		return op_fail(out, 403, "forbidden", "this needs the %s role",
 		    role_name(d->min_role));
 	if (op_company(db, d, a, in, company, out) != 0)
 		return;
+	switch (id) {
+	case OP_CALL_CREATE:
+	case OP_CALL_IVR_INPUT:
+		/* Made for the caller's side: no agent acts. */
+		if (op_refs(db, d, company, in, out) != 0)
+			return;
+		if (id == OP_CALL_CREATE)
+			return op_call_create(db, a, company, in, out);
+		return op_ivr_input(db, company, in, out);
+	case OP_CALL_UPDATE:
+		/* An agent's own calls only; another's are none. */
+		if ((n = acting_agent(db, a, company, me)) < 0)
+			return op_fail_db(out, db);
+		return op_call_update(db, a, company, n == 1 ? me : NULL, in,
+		    out);
+	default:
+		break;
+	}
 	if ((n = acting_agent(db, a, company, me)) < 0)
-		return fail_db(out, db);
+		return op_fail_db(out, db);
 	/*
 	 * Who the hub sees acting: the agent for answer, reject and next;
 	 * an agent on its own calls; managers, webhooks and the daemon as
@@ -392,7 +474,7 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 	 */
 	if (a->kind == ACTOR_USER && n == 0 && (a->role == ROLE_AGENT ||
 	    id == OP_CALL_ANSWER || id == OP_CALL_REJECT || id == OP_CALL_NEXT))
-		return fail(out, 403, "forbidden", "you are not set up as an"
+		return op_fail(out, 403, "forbidden", "you are not set up as an"
 		    " agent");
 	if (op_refs(db, d, company, in, out) != 0)
 		return;
@@ -420,6 +502,15 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 	hub_call(db, &hop, &r);
 	json_decref(hop.data);
 	hub_out(&r, 0, out);
+}
+
+void
+op_call_state(struct op_out *out, const PGresult *row)
+{
+	enum call_state	 cs;
+
+	if (call_state_parse(PQgetvalue(row, 0, CALL_C_STATE), &cs) == 0)
+		out->state = call_state_name(cs);
 }
 
 void
@@ -477,8 +568,9 @@ op_table_json(void)
 				json_array_append_new(tr,
 				    json_string(transport_names[j]));
 		}
-		o = json_pack("{s:s,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o}", "name",
-		    ops[i].name, "rest", ops[i].rest, "ws", ops[i].ws,
+		o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o}",
+		    "name", ops[i].name, "route", ops[i].route, "rest",
+		    ops[i].rest, "ws", ops[i].ws,
 		    "min_role", role_name(ops[i].min_role), "actors", ac,
 		    "transports", tr, "keys", k, "references", rf);
 		json_array_append_new(items, o);

@@ -16,6 +16,7 @@
 
 #include "http.h"
 #include "acd.h"
+#include "ivr-engine.h"
 
 struct db;
 
@@ -30,6 +31,9 @@ enum op_id {
 	OP_CALL_TRANSFER,
 	OP_CALL_NEXT,
 	OP_AGENT_STATE,
+	OP_CALL_CREATE,
+	OP_CALL_IVR_INPUT,
+	OP_CALL_UPDATE,
 	OP__COUNT
 };
 
@@ -57,6 +61,10 @@ struct actor {
 	const char	*call;		/* ACTOR_CALLER: the caller's own call */
 };
 
+/* The longest caller_number and caller_name a call takes. */
+#define OP_MAX_NUMBER	32
+#define OP_MAX_NAME	100
+
 /* What an operation takes; every field optional but for the entry's. */
 struct op_in {
 	const char	*call;		/* call_id: the call acted on */
@@ -67,6 +75,28 @@ struct op_in {
 	const char	*disposition;
 	const char	*notes;
 	enum agent_state state;		/* OP_AGENT_STATE */
+
+	/* OP_CALL_CREATE; caller_data and priority also OP_CALL_UPDATE */
+	const char	*company;	/* company_id: an admin's company */
+	const char	*flow;		/* ivr_flow_id: the flow to enter */
+	int		 ivr;		/* "ivr": true: the entry flow */
+	const char	*number;	/* caller_number */
+	const char	*name;		/* caller_name */
+	json_t		*data;		/* caller_data, an object */
+	json_t		*skills;	/* {"name": level} */
+	int		 has_priority;
+	int		 priority;	/* -1000..1000 */
+	const char	*media;		/* voice, video or screen_share */
+	const char	*key;		/* the Idempotency-Key: set by the
+					   transport, checked by op_in_parse */
+	int		 keep_refused;	/* a call that cannot enter its flow
+					   is still recorded (Twilio fails it) */
+
+	/* OP_CALL_UPDATE (and notes, disposition) */
+	json_t		*tags;		/* a list of 1-50 character strings */
+
+	/* OP_CALL_IVR_INPUT: the caller's input ("type", "digits", ...) */
+	struct ivr_event input;
 };
 
 /* What it answers. */
@@ -76,14 +106,16 @@ struct op_out {
 	char		 detail[160];
 	const char	*field;		/* 422: the input field at fault */
 	json_t		*obj;		/* the call or agent, as the API shows
-					   it; NULL for 204 */
+					   it (a call in a flow with its "ivr":
+					   state and actions); NULL for 204 */
 	const char	*state;		/* its state's name */
 };
 
 struct op_def {
 	const char	*name;		/* "call.answer" */
 	enum op_id	 id;
-	const char	*rest;		/* its route's last segment, or NULL */
+	const char	*route;		/* its REST route ("POST /api/calls") */
+	const char	*rest;		/* POST /api/calls/:id/<rest>, or NULL */
 	const char	*ws;		/* its WebSocket message type, or NULL */
 	enum role	 min_role;	/* for users */
 	unsigned	 actors;	/* 1 << enum actor_kind */
@@ -101,6 +133,18 @@ enum op_key {
 	OPK_DISPOSITION = 0x10,
 	OPK_NOTES = 0x20,
 	OPK_STATE = 0x40,
+	OPK_COMPANY = 0x80,
+	OPK_FLOW = 0x100,
+	OPK_IVR = 0x200,
+	OPK_NUMBER = 0x400,
+	OPK_NAME = 0x800,
+	OPK_DATA = 0x1000,
+	OPK_PRIORITY = 0x2000,
+	OPK_SKILLS = 0x4000,
+	OPK_MEDIA = 0x8000,
+	OPK_INPUT = 0x10000,	/* type, digits, status, body, result,
+				   recording: an IVR event */
+	OPK_TAGS = 0x20000,
 };
 
 extern const struct op_def	ops[OP__COUNT];
@@ -111,10 +155,11 @@ const struct op_def *op_by_rest(const char *segment, size_t len);
 const struct op_def *op_by_ws(const char *type);
 
 /*
- * Fill in from a JSON object (a REST body, a WebSocket message): only the
- * entry's keys, each within its limits. Strings are borrowed from o. Keys
- * that the entry does not take are errors when strict (REST bodies). 0, or
- * -1 with errors added to f.
+ * Fill in from a JSON object (a REST body, a WebSocket message, what a
+ * webhook sent): only the entry's keys, each within its limits, and
+ * in->key if the transport set it. Strings and objects are borrowed from
+ * o. Keys that the entry does not take are errors when strict. 0, or -1
+ * with errors added to f.
  */
 int	op_in_parse(enum op_id, json_t *o, int strict, struct op_in *,
 	    struct fields *f);

@@ -1,16 +1,17 @@
 /*
- * Calls walking an IVR flow. A call enters its company's entry flow (or a
- * named one) when it is created; each input from the caller's side (keys,
- * a timeout, an HTTP answer, a hangup) arrives at POST
- * /api/calls/:id/ivr/input and moves the session through the engine of
+ * call.ivr_input: calls walking an IVR flow. A call enters its company's
+ * entry flow (or a named one) when it is created (op-call.c); each input
+ * from the caller's side (keys, a timeout, an HTTP answer, a hangup) is a
+ * call.ivr_input, whatever transport brings it (POST
+ * /api/calls/:id/ivr/input, the widget's ivr.input, Twilio's callbacks, a
+ * hangup webhook), and moves the session through the engine of
  * common/ivr-engine.c, the same code the CLI's simulator runs. The session
  * is persisted after every step and every node passed lands in call_events
  * ("ivr.node"), so analytics can tell where callers drop out. A goto (or
  * transfer) to another flow chains: the session starts over in that flow
  * within the same input. The flow's own hangup completes the call; only the
  * caller's hangup abandons it. An ENQUEUE action hands the call to the
- * ACD through the hub. The widget's socket and Twilio's webhook run these
- * same handlers.
+ * ACD through the hub.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +20,6 @@
 
 #include "xmalloc.h"
 #include "log.h"
-#include "router.h"
-#include "handlers.h"
 #include "db.h"
 #include "call.h"
 #include "db-call.h"
@@ -31,6 +30,7 @@
 #include "ivr.h"
 #include "ivr-engine.h"
 #include "fetch.h"
+#include "op-int.h"
 
 /* http nodes in a row fed without caller input, and their time limit. */
 #define IVR_MAX_FETCHES	5
@@ -38,21 +38,22 @@
 /* Flows one input may chain through (goto flow:, transfer to: flow). */
 #define IVR_MAX_CHAINS	8
 
-/* A flow version, parsed. NULL with resp filled. */
+/* A flow version, parsed. NULL with out filled. */
 static struct ivr_flow *
-load_flow(struct hctx *h, const char *flow, const char *version)
+load_flow(struct db *db, struct op_out *out, const char *flow,
+    const char *version)
 {
 	struct ivr_diags	 d;
 	struct ivr_flow		*f;
 	PGresult		*v;
 
-	if ((v = db_ivr_version(h->db, flow, version)) == NULL) {
-		db_fail(h->db, h->resp);
+	if ((v = db_ivr_version(db, flow, version)) == NULL) {
+		op_fail_db(out, db);
 		return NULL;
 	}
 	if (PQntuples(v) == 0) {
 		PQclear(v);
-		resp_problem(h->resp, 409, "conflict", "the flow's version is gone");
+		op_fail(out, 409, "conflict", "the flow's version is gone");
 		return NULL;
 	}
 	ivr_diags_init(&d);
@@ -64,7 +65,7 @@ load_flow(struct hctx *h, const char *flow, const char *version)
 		f->language = xstrdup(PQgetvalue(v, 0, 5));
 	PQclear(v);
 	if (f == NULL)
-		resp_problem(h->resp, 500, "internal", "a stored flow no longer"
+		op_fail(out, 500, "internal", "a stored flow no longer"
 		    " parses");
 	return f;
 }
@@ -91,7 +92,7 @@ struct ivr_at {
 
 /* 1 when the action takes the call out of the flow, -1 on a db error. */
 static int
-leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
+leave_for(struct db *db, const char *company, const struct ivr_action *a,
     struct leave *l)
 {
 	const char	*name = NULL;
@@ -126,7 +127,7 @@ leave_for(struct hctx *h, const char *company, const struct ivr_action *a,
 	l->a = a;
 	if (name == NULL)
 		return 1;
-	if ((q = db_ivr_queue_id(h->db, company, name)) == NULL)
+	if ((q = db_ivr_queue_id(db, company, name)) == NULL)
 		return -1;
 	if (PQntuples(q) == 1 && hub_queue_full(company, PQgetvalue(q, 0, 0))) {
 		/* Refused as a REST call would be, never queued (a queue
@@ -185,7 +186,7 @@ skills_json(const struct ivr_action *a)
  * flow it is in (flows chain), and where a node chains, the flow it goes to.
  */
 static int
-visits_log(struct hctx *h, const char *call, const struct ivr_flow *flow,
+visits_log(struct db *db, const char *call, const struct ivr_flow *flow,
     const struct ivr_actions *out)
 {
 	const struct ivr_action	*a;
@@ -208,7 +209,7 @@ visits_log(struct hctx *h, const char *call, const struct ivr_flow *flow,
 		}
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
-		rc = db_call_event(h->db, call, "ivr.node", NULL, text);
+		rc = db_call_event(db, call, "ivr.node", NULL, text);
 		free(text);
 	}
 	return rc;
@@ -247,14 +248,15 @@ ivr_at_free(struct ivr_at *at)
  * parses).
  */
 static int
-ivr_chain(struct hctx *h, const char *company, const char *name,
-    struct ivr_at *at, struct ivr_session *s, const char **reason)
+ivr_chain(struct db *db, struct op_out *out, const char *company,
+    const char *name, struct ivr_at *at, struct ivr_session *s,
+    const char **reason)
 {
 	struct ivr_flow	*f;
 	PGresult	*r;
 
-	if ((r = db_ivr_find(h->db, company, name)) == NULL) {
-		db_fail(h->db, h->resp);
+	if ((r = db_ivr_find(db, company, name)) == NULL) {
+		op_fail_db(out, db);
 		return -1;
 	}
 	if (PQntuples(r) == 0 || PQgetisnull(r, 0, IVR_C_ACTIVE)) {
@@ -263,7 +265,7 @@ ivr_chain(struct hctx *h, const char *company, const char *name,
 		PQclear(r);
 		return 0;
 	}
-	if ((f = load_flow(h, PQgetvalue(r, 0, IVR_C_ID),
+	if ((f = load_flow(db, out, PQgetvalue(r, 0, IVR_C_ID),
 	    PQgetvalue(r, 0, IVR_C_ACTIVE))) == NULL) {
 		PQclear(r);
 		return -1;
@@ -289,12 +291,13 @@ ivr_chain(struct hctx *h, const char *company, const char *name,
  * answer. Answers the call with "ivr": {state, actions}; hands a queued
  * call to the hub after the commit.
  */
-static int
-ivr_feed(struct hctx *h, const char *company, const char *call,
-    struct ivr_at *at, struct ivr_session *s, const struct ivr_event *ev)
+static void
+ivr_feed(struct db *db, struct op_out *out, const char *company,
+    const char *call, struct ivr_at *at, struct ivr_session *s,
+    const struct ivr_event *ev)
 {
 	static const struct ivr_event start = { .type = IVR_EV_START };
-	struct ivr_actions	 out;
+	struct ivr_actions	 acts;
 	struct leave		 l = { 0 };
 	struct hub_result	 r;
 	struct call_move	 m = { 0 };
@@ -305,42 +308,42 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 	PGresult		*row = NULL;
 	char			*text = NULL, prio[16];
 	const char		*why = NULL;
-	int			 rc = -1, left = 0, fetches = 0, chains = 0;
+	int			 left = 0, fetches = 0, chains = 0;
 	enum ivr_event_type	 input = ev->type;
 
-	ivr_actions_init(&out);
+	ivr_actions_init(&acts);
 	for (int round = 0;; round++) {
-		ivr_actions_reset(&out);
-		if (ivr_step(at->flow, s, ev, time(NULL), &out) != 0 &&
-		    out.n == 0) {
+		ivr_actions_reset(&acts);
+		if (ivr_step(at->flow, s, ev, time(NULL), &acts) != 0 &&
+		    acts.n == 0) {
 			if (round > 0)
 				break;	/* keep what the earlier rounds did */
-			db_rollback(h->db);
-			resp_problem(h->resp, 409, "conflict", "%s", out.error ?
-			    out.error : "the flow does not expect this input now");
+			db_rollback(db);
+			op_fail(out, 409, "conflict", "%s", acts.error ?
+			    acts.error : "the flow does not expect this input now");
 			goto done;
 		}
 		jump = NULL;
-		for (size_t i = 0; i < out.n; i++) {
-			if (!left && out.v[i].type == IVR_ACT_TRANSFER &&
-			    out.v[i].to == IVR_TO_FLOW) {
+		for (size_t i = 0; i < acts.n; i++) {
+			if (!left && acts.v[i].type == IVR_ACT_TRANSFER &&
+			    acts.v[i].to == IVR_TO_FLOW) {
 				/* Chained: the caller hears the next flow. */
-				jump = &out.v[i];
+				jump = &acts.v[i];
 				break;
 			}
 			json_array_append_new(actions,
-			    ivr_action_to_json(at->flow, &out.v[i]));
-			if (!left && (left = leave_for(h, company, &out.v[i],
+			    ivr_action_to_json(at->flow, &acts.v[i]));
+			if (!left && (left = leave_for(db, company, &acts.v[i],
 			    &l)) < 0)
 				goto fail;
 		}
-		if (visits_log(h, call, at->flow, &out) != 0)
+		if (visits_log(db, call, at->flow, &acts) != 0)
 			goto fail;
 		if (jump != NULL) {
 			switch (chains++ == IVR_MAX_CHAINS ? 0 :
-			    ivr_chain(h, company, jump->target, at, s, &why)) {
+			    ivr_chain(db, out, company, jump->target, at, s, &why)) {
 			case -1:
-				db_rollback(h->db);
+				db_rollback(db);
 				goto done;
 			case 1:
 				ev = &start;
@@ -351,7 +354,7 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 				why = "flows chain in a loop without waiting"
 				    " for the caller";
 			for (const struct ivr_action *a = jump;
-			    a < out.v + out.n; a++)
+			    a < acts.v + acts.n; a++)
 				json_array_append_new(actions,
 				    ivr_action_to_json(at->flow, a));
 			left = 1;
@@ -361,7 +364,7 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 			l.reason = why;
 			break;
 		}
-		last = out.n > 0 ? &out.v[out.n - 1] : NULL;
+		last = acts.n > 0 ? &acts.v[acts.n - 1] : NULL;
 		if (left || s->state != IVR_STATE_HTTP || last == NULL ||
 		    last->type != IVR_ACT_HTTP || fetches++ == IVR_MAX_FETCHES)
 			break;
@@ -386,14 +389,14 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 	st = ivr_session_to_json(at->flow, s);
 	text = json_dumps(st, JSON_COMPACT);
 	json_decref(st);
-	if (db_ivr_session_put(h->db, call, at->id, at->version, text) != 0)
+	if (db_ivr_session_put(db, call, at->id, at->version, text) != 0)
 		goto fail;
 	free(text);
 	text = NULL;
 	if (left && l.to == CALL_QUEUED && l.a->type == IVR_ACT_ENQUEUE) {
 		snprintf(prio, sizeof prio, "%d", l.a->priority);
 		text = skills_json(l.a);
-		if (db_call_route(h->db, call, prio, text) != 0)
+		if (db_call_route(db, call, prio, text) != 0)
 			goto fail;
 	}
 	if (left) {
@@ -405,14 +408,14 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 		m.event = l.event;
 		m.queue = l.queue[0] != '\0' ? l.queue : NULL;
 		m.data = data;
-		if (call_move(h->db, &m, &row) != MOVE_OK)
+		if (call_move(db, &m, &row) != MOVE_OK)
 			goto fail;
-	} else if ((row = db_call_get(h->db, NULL, call)) == NULL)
+	} else if ((row = db_call_get(db, NULL, call)) == NULL)
 		goto fail;
-	if (db_commit(h->db) != 0)
+	if (db_commit(db) != 0)
 		goto fail;
 	if (left && l.to == CALL_QUEUED) {
-		hub_enqueue(h->db, row, &r);
+		hub_enqueue(db, row, &r);
 		if (r.status >= 400)
 			log_warn("ivr: call %s: %s", call, r.detail);
 	} else if (left)
@@ -420,41 +423,37 @@ ivr_feed(struct hctx *h, const char *company, const char *call,
 	o = call_json(row, 0);
 	json_object_set_new(o, "ivr", json_pack("{s:s,s:O}", "state",
 	    ivr_state_name(s->state), "actions", actions));
-	resp_json(h->resp, 200, o);
-	rc = 0;
+	out->status = 200;
+	out->obj = o;
+	op_call_state(out, row);
 	goto done;
 fail:
-	db_rollback(h->db);
-	db_fail(h->db, h->resp);
+	db_rollback(db);
+	op_fail_db(out, db);
 done:
 	json_decref(actions);
 	json_decref(data);
 	PQclear(row);
 	free(text);
 	free(fr.body);
-	ivr_actions_free(&out);
-	return rc;
+	ivr_actions_free(&acts);
 }
 
-/*
- * The flow a new call is to enter: flowid, or NULL for the company's entry
- * flow. NULL when there is none to enter, answered (409) then, so that
- * POST /api/calls refuses before it creates anything.
- */
 PGresult *
-ivr_run_flow(struct hctx *h, const char *company, const char *flowid)
+op_ivr_flow(struct db *db, const char *company, const char *flowid,
+    struct op_out *out)
 {
 	PGresult	*f;
 
-	f = flowid != NULL ? db_ivr_get(h->db, company, flowid) :
-	    db_ivr_entry(h->db, company);
+	f = flowid != NULL ? db_ivr_get(db, company, flowid) :
+	    db_ivr_entry(db, company);
 	if (f == NULL) {
-		db_fail(h->db, h->resp);
+		op_fail_db(out, db);
 		return NULL;
 	}
 	if (PQntuples(f) == 0 || PQgetisnull(f, 0, IVR_C_ACTIVE)) {
 		PQclear(f);
-		resp_problem(h->resp, 409, "conflict", "%s", flowid ?
+		op_fail(out, 409, "conflict", "%s", flowid ?
 		    "the flow has no active version" :
 		    "the company has no active entry flow");
 		return NULL;
@@ -462,12 +461,9 @@ ivr_run_flow(struct hctx *h, const char *company, const char *flowid)
 	return f;
 }
 
-/*
- * Put a new call (row, state new, committed) into the flow f of
- * ivr_run_flow(), which this frees. Answers like an input.
- */
-int
-ivr_run_start(struct hctx *h, const PGresult *call, PGresult *f)
+void
+op_ivr_start(struct db *db, const PGresult *call, PGresult *f,
+    struct op_out *out)
 {
 	const char		*company = PQgetvalue(call, 0, CALL_C_COMPANY);
 	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
@@ -480,12 +476,12 @@ ivr_run_start(struct hctx *h, const PGresult *call, PGresult *f)
 	json_t			*data;
 	const char		*key, *ver;
 	json_t			*v;
-	int			 rc;
 
 	ver = PQgetvalue(f, 0, IVR_C_ACTIVE);
-	if ((flow = load_flow(h, PQgetvalue(f, 0, IVR_C_ID), ver)) == NULL) {
+	if ((flow = load_flow(db, out, PQgetvalue(f, 0, IVR_C_ID), ver)) ==
+	    NULL) {
 		PQclear(f);
-		return -1;
+		return;
 	}
 	ivr_session_init(&s);
 	if (!PQgetisnull(call, 0, CALL_C_NUMBER))
@@ -506,92 +502,91 @@ ivr_run_start(struct hctx *h, const PGresult *call, PGresult *f)
 	m.to = CALL_IVR;
 	m.event = "call.ivr_started";
 	m.data = data;
-	rc = -1;
-	if (db_begin(h->db) != 0 || call_move(h->db, &m, &row) != MOVE_OK) {
-		db_rollback(h->db);
-		db_fail(h->db, h->resp);
+	if (db_begin(db) != 0 || call_move(db, &m, &row) != MOVE_OK) {
+		db_rollback(db);
+		op_fail_db(out, db);
 	} else {
 		PQclear(row);
 		at.id = PQgetvalue(f, 0, IVR_C_ID);
 		at.version = ver;
 		at.flow = flow;
-		rc = ivr_feed(h, company, id, &at, &s, &ev);
-		if (rc == 0)
-			h->resp->status = 201;
+		ivr_feed(db, out, company, id, &at, &s, &ev);
+		if (out->status == 200)
+			out->status = 201;
 	}
 	json_decref(data);
 	ivr_at_free(&at);
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
 	PQclear(f);
-	return rc;
 }
 
-/* POST /api/calls/:id/ivr/input {"type": "digits", "digits": "1"} */
-int
-calls_ivr_input(struct hctx *h)
+/* The caller's input: {"type": "digits", "digits": "1"}; never start. */
+void
+op_ivr_parse(json_t *o, struct op_in *in, struct fields *f)
 {
-	const char		*call = h->req->params[0];
+	char	*err = NULL;
+
+	if (ivr_event_from_json(o, &in->input, &err) != 0 ||
+	    in->input.type == IVR_EV_START)
+		fields_add(f, "type", "%s", err ? err : "start is not an input");
+	free(err);
+}
+
+void
+op_ivr_input(struct db *db, const char *company, const struct op_in *in,
+    struct op_out *out)
+{
+	const char		*call = in->call;
 	struct ivr_session	 s;
-	struct ivr_event	 ev;
 	struct ivr_flow		*flow = NULL;
 	struct ivr_at		 at = { 0 };
 	PGresult		*c = NULL, *sess = NULL;
 	json_t			*st = NULL;
-	char			*err = NULL, *company = NULL;
-	int			 rc = -1;
+	char			*err = NULL;
 
 	ivr_session_init(&s);
-	if (ivr_event_from_json(h->req->body, &ev, &err) != 0 ||
-	    ev.type == IVR_EV_START) {
-		struct fields f;
-
-		fields_init(&f);
-		fields_add(&f, "type", "%s", err ? err : "start is not an input");
-		free(err);
-		return resp_invalid(h->resp, &f);
+	if (db_begin(db) != 0) {
+		op_fail_db(out, db);
+		goto out;
 	}
-	if (db_begin(h->db) != 0)
-		return db_fail(h->db, h->resp);
-	if ((c = db_call_get(h->db, h->req->scope, call)) == NULL ||
-	    (PQntuples(c) == 1 && (sess = db_ivr_session_get(h->db, call)) == NULL))
+	if ((c = db_call_get(db, company, call)) == NULL ||
+	    (PQntuples(c) == 1 && (sess = db_ivr_session_get(db, call)) == NULL))
 		goto fail;
 	if (PQntuples(c) == 0 || strcmp(PQgetvalue(c, 0, CALL_C_STATE), "ivr") != 0 ||
 	    PQntuples(sess) == 0) {
-		db_rollback(h->db);
-		resp_problem(h->resp, PQntuples(c) == 0 ? 404 : 409,
+		db_rollback(db);
+		op_fail(out, PQntuples(c) == 0 ? 404 : 409,
 		    PQntuples(c) == 0 ? "not_found" : "illegal_transition",
 		    PQntuples(c) == 0 ? "no such call" : "the call is not in a flow");
 		goto out;
 	}
-	company = xstrdup(PQgetvalue(c, 0, CALL_C_COMPANY));
-	if ((flow = load_flow(h, PQgetvalue(sess, 0, 0), PQgetvalue(sess, 0, 1))) == NULL) {
-		db_rollback(h->db);
+	if ((flow = load_flow(db, out, PQgetvalue(sess, 0, 0),
+	    PQgetvalue(sess, 0, 1))) == NULL) {
+		db_rollback(db);
 		goto out;
 	}
 	st = json_loads(PQgetvalue(sess, 0, 2), 0, NULL);
 	if (st == NULL || ivr_session_from_json(flow, st, &s, &err) != 0) {
-		db_rollback(h->db);
-		resp_problem(h->resp, 500, "internal", "the call's IVR session"
-		    " cannot be read");
+		db_rollback(db);
+		op_fail(out, 500, "internal", "the call's IVR session cannot"
+		    " be read");
 		goto out;
 	}
 	at.id = PQgetvalue(sess, 0, 0);
 	at.version = PQgetvalue(sess, 0, 1);
 	at.flow = flow;
-	rc = ivr_feed(h, company, call, &at, &s, &ev);
+	ivr_feed(db, out, company, call, &at, &s, &in->input);
 	goto out;
 fail:
-	db_rollback(h->db);
-	db_fail(h->db, h->resp);
+	db_rollback(db);
+	op_fail_db(out, db);
 out:
 	free(err);
-	free(company);
 	json_decref(st);
 	ivr_at_free(&at);
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
 	PQclear(c);
 	PQclear(sess);
-	return rc;
 }

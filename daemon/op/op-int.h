@@ -1,0 +1,48 @@
+/*
+ * Inside the operations layer: answering, and the entries that have a file
+ * of their own (op-call.c: call.create and call.update; op-ivr.c:
+ * call.ivr_input and the flow a new call enters).
+ */
+#ifndef OP_INT_H
+#define OP_INT_H
+
+#include "op.h"
+
+void	 op_fail(struct op_out *, int status, const char *code,
+	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* 503 unavailable or 500 internal, by the database's error. */
+void	 op_fail_db(struct op_out *, struct db *);
+
+/* out->state: the call's state in row. */
+void	 op_call_state(struct op_out *, const PGresult *row);
+
+/* The typed keys of call.create, call.update (op_call_parse) and
+ * call.ivr_input, errors added to f. */
+void	 op_call_parse(enum op_id, json_t *o, struct op_in *,
+	    struct fields *f);
+void	 op_ivr_parse(json_t *o, struct op_in *, struct fields *f);
+
+/* Run in company, its references checked. */
+void	 op_call_create(struct db *, const struct actor *, const char *company,
+	    const struct op_in *, struct op_out *);
+/* me: the acting user's agent record in company, or NULL. */
+void	 op_call_update(struct db *, const struct actor *, const char *company,
+	    const char *me, const struct op_in *, struct op_out *);
+void	 op_ivr_input(struct db *, const char *company, const struct op_in *,
+	    struct op_out *);
+
+/*
+ * The flow a new call is to enter: flowid, or NULL for the company's entry
+ * flow. NULL with out filled (409) when there is none to enter, so that a
+ * call is refused before anything is created.
+ */
+PGresult *op_ivr_flow(struct db *, const char *company, const char *flowid,
+	    struct op_out *);
+/*
+ * Put a new call (row, state new, committed) into the flow f of
+ * op_ivr_flow(), which this frees; out as an input's (201).
+ */
+void	 op_ivr_start(struct db *, const PGresult *call, PGresult *f,
+	    struct op_out *);
+
+#endif
