@@ -621,6 +621,48 @@ agent_has_other(const struct conn *gone)
 	return 0;
 }
 
+/*
+ * The agent's last socket went: end its live calls as the database has
+ * them, since the events that make this loop's own record of a call (an
+ * answer acked just before the close) may not have reached it yet.
+ */
+static void
+gone_run(struct db *db, struct wsjob *j)
+{
+	static const char *const live_states[] = { "connected", "on_hold" };
+	struct actor	 a = { .kind = ACTOR_SYSTEM, .company = j->company,
+			    .user = j->user[0] != '\0' ? j->user : NULL };
+	struct op_out	 out;
+	struct page	 pg;
+	PGresult	*r;
+
+	for (size_t s = 0; s < 2; s++) {
+		struct call_filter f = { .state = live_states[s],
+		    .agent = j->agent };
+
+		memset(&pg, 0, sizeof pg);
+		pg.limit = MAX_RINGING;
+		snprintf(pg.limit_str, sizeof pg.limit_str, "%d", MAX_RINGING);
+		if ((r = db_call_list(db, j->company, &f, &pg)) == NULL)
+			continue;
+		for (int i = 0; i < PQntuples(r); i++) {
+			struct op_in in = { .call = PQgetvalue(r, i, CALL_C_ID),
+			    .reason = "agent_disconnected" };
+
+			/* One that ended meanwhile is an illegal move: fine. */
+			op_run(db, OP_CALL_HANGUP, &a, &in, &out);
+			op_out_free(&out);
+		}
+		PQclear(r);
+	}
+}
+
+static void
+gone_done(struct wsjob *j)
+{
+	(void)j;
+}
+
 void
 ws_signal_closed(struct conn *c)
 {
@@ -661,6 +703,14 @@ ws_signal_closed(struct conn *c)
 					    c->user, "agent_disconnected");
 			}
 		}
+	}
+	if (!other && !shutdown) {
+		struct wsjob *j = ws_job_new(gone_run, gone_done);
+
+		strlcpy_(j->company, c->company, sizeof j->company);
+		strlcpy_(j->agent, c->agent, sizeof j->agent);
+		strlcpy_(j->user, c->user, sizeof j->user);
+		ws_job_submit(NULL, j);
 	}
 	/* Away: the engine withdraws the offer and offers the call on. */
 	if (offered && !shutdown)
