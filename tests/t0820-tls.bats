@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# TLS on the TCP port: https:// and wss:// verified against a test CA,
+# TLS 1.2 as the floor, plain HTTP on the TLS port refused with a problem,
+# the request-head checks applied to the decrypted bytes, the Unix socket
+# plain, and SIGHUP reloading the certificate without dropping connections.
+
+load lib/common
+
+setup_file() {
+	cd_init
+	export TLS=$CD_TMP/tls
+	tls_ca "$TLS"
+	tls_cert "$TLS" 0x1001
+	daemon_start main -- --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+}
+teardown_file() { cd_teardown; }
+
+# https METHOD PATH [CURL-ARGS...]: like api, over https:// with the test CA.
+https() {
+	local method=$1 path=$2
+	shift 2
+	: >"$CD_TMP/resp.body"
+	: >"$CD_TMP/resp.headers"
+	status=$(curl -sS --cacert "$TLS/ca.pem" -X "$method" -o "$CD_TMP/resp.body" \
+		-D "$CD_TMP/resp.headers" -w '%{http_code}' --max-time 10 "$@" \
+		"https://127.0.0.1:$CD_PORT$path" 2>"$CD_TMP/resp.err") || status=${status:-000}
+	output=$(<"$CD_TMP/resp.body")
+}
+
+@test "https:// GET /health verifies against the test CA" {
+	https GET /health
+	assert_status 200
+	assert_json .status ok
+	# ALPN: HTTP/1.1 only, even to a client that offers h2.
+	https GET /health --http2
+	assert_status 200
+	# By name too.
+	run curl -sS --cacert "$TLS/ca.pem" -o /dev/null -w '%{http_code}' \
+		"https://localhost:$CD_PORT/health"
+	assert_success
+	assert_output 200
+}
+
+@test "without the CA the certificate is not trusted" {
+	run curl -sS -o /dev/null "https://127.0.0.1:$CD_PORT/health"
+	assert_equal "$status" 60
+}
+
+@test "plain HTTP on the TLS port: 400 tls_required, then closed" {
+	api_tcp GET /health
+	assert_problem 400 tls_required
+	[[ $(header connection) == close ]]
+	# The daemon still serves TLS and the Unix socket afterwards.
+	https GET /health
+	assert_status 200
+	api GET /health
+	assert_status 200
+}
+
+@test "the Unix socket stays plain" {
+	api GET /ready
+	assert_status 200
+}
+
+@test "TLS 1.1 is refused; TLS 1.2 and 1.3 are spoken" {
+	# SECLEVEL=0 so that the client itself is willing to offer TLS 1.1.
+	run openssl s_client -connect "127.0.0.1:$CD_PORT" -tls1_1 \
+		-cipher 'DEFAULT@SECLEVEL=0' </dev/null
+	assert_failure
+	assert_output --regexp 'alert protocol version|no protocols available|unsupported protocol'
+	run openssl s_client -connect "127.0.0.1:$CD_PORT" -tls1_2 \
+		-CAfile "$TLS/ca.pem" -verify_return_error </dev/null
+	assert_success
+	assert_output --partial 'New, TLSv1.2,'
+	assert_output --regexp 'Cipher    : ECDHE-RSA-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)'
+	run openssl s_client -connect "127.0.0.1:$CD_PORT" -tls1_3 \
+		-CAfile "$TLS/ca.pem" -verify_return_error </dev/null
+	assert_success
+	assert_output --partial 'New, TLSv1.3,'
+}
+
+@test "a cipher outside Mozilla's intermediate list is refused" {
+	run openssl s_client -connect "127.0.0.1:$CD_PORT" -tls1_2 \
+		-cipher 'AES128-SHA' </dev/null
+	assert_failure
+	assert_output --partial 'handshake failure'
+}
+
+@test "request heads over TLS get the same checks (encoded slash, NUL)" {
+	https GET '/api/users/a%2Fb' --path-as-is
+	assert_problem 400 bad_request
+	[[ $(jget .detail) == *'encoded slash'* ]]
+	https GET '/api/users/%00' --path-as-is
+	assert_problem 400 bad_request
+	https GET /health
+	assert_status 200
+}
+
+@test "WebSockets on the same port: wss:// upgrades" {
+	CD_WS_CAFILE=$TLS/ca.pem run python3 "$TOP/tests/lib/ws.py" listen "$CD_PORT" \
+		--out "$CD_TMP/ws.out" --seconds 1
+	run cat "$CD_TMP/ws.out"
+	assert_output --partial '"protocol": "calldocker.v1"'
+	refute_output --partial connect_error
+}
+
+@test "SIGHUP with a broken key keeps the loaded certificate" {
+	cp "$TLS/server.key" "$TLS/server.key.good"
+	echo garbage >"$TLS/server.key"
+	kill -HUP "$CD_PID"
+	wait_for 10 grep -q 'tls: reload failed, keeping the loaded certificate' "$CD_LOG"
+	mv "$TLS/server.key.good" "$TLS/server.key"
+	https GET /health
+	assert_status 200
+}
+
+@test "SIGHUP reloads the certificate; a connection opened before keeps working" {
+	tls_cert "$TLS" 0x2002 next
+	run python3 "$TOP/tests/lib/tlsreload.py" "$CD_PORT" "$TLS/ca.pem" -- \
+		sh -c "cp '$TLS/next.pem' '$TLS/server.pem' && cp '$TLS/next.key' '$TLS/server.key' && kill -HUP $CD_PID"
+	echo "$output"
+	assert_success
+	assert_equal "$(jq -r .old_serial <<<"$output")" 1001
+	assert_equal "$(jq -r .new_serial <<<"$output")" 2002
+	assert_equal "$(jq -r .old_before <<<"$output")" 200
+	assert_equal "$(jq -r .old_after <<<"$output")" 200
+	assert_equal "$(jq -r .old_serial_after <<<"$output")" 1001
+	grep -q 'tls: reloaded certificate' "$CD_LOG"
+}
