@@ -65,6 +65,7 @@ struct cli {
 	const char		*token_flag;	/* --token */
 	const char		*company;	/* --company */
 	const char		*context_flag;	/* --context */
+	const char		*cacert_flag;	/* --cacert */
 	enum output_format	 output;
 	int			 no_headers;
 	int			 quiet;
@@ -74,6 +75,7 @@ struct cli {
 	struct context_file	*cf;		/* loaded on first use */
 	char			*host;		/* resolved */
 	char			*token;		/* resolved, may be NULL */
+	const char		*cacert;	/* resolved, NULL: system store */
 	int			 token_from_context;
 	struct client		*client;
 };
@@ -98,7 +100,7 @@ void	cli_info(struct cli *, const char *, ...)
 enum global_flag {
 	GLOBAL_HOST = 1, GLOBAL_TOKEN, GLOBAL_COMPANY, GLOBAL_OUTPUT,
 	GLOBAL_NO_HEADERS, GLOBAL_QUIET, GLOBAL_CONTEXT, GLOBAL_HELP,
-	GLOBAL_VERSION,
+	GLOBAL_VERSION, GLOBAL_CACERT,
 };
 extern const struct cmd_flag	 cmd_global_flags[];
 extern const struct cmd_entry	*cmd_table[];

@@ -2,7 +2,8 @@
 # TLS on the TCP port: https:// and wss:// verified against a test CA,
 # TLS 1.2 as the floor, plain HTTP on the TLS port refused with a problem,
 # the request-head checks applied to the decrypted bytes, the Unix socket
-# plain, and SIGHUP reloading the certificate without dropping connections.
+# plain, and SIGHUP reloading the certificate without dropping connections;
+# then the CLI (--cacert, CALLDOCKER_CACERT).
 
 load lib/common
 
@@ -12,6 +13,18 @@ setup_file() {
 	tls_ca "$TLS"
 	tls_cert "$TLS" 0x1001
 	daemon_start main -- --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+	export HTTPS=https://127.0.0.1:$CD_PORT
+	CO=$(mkcompany "TLS Co")
+	mkuser boss@tls.test manager "$CO" >/dev/null
+	MGR=$(login boss@tls.test)
+	U=$(mkuser ann@tls.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$U" '{user_id: $u, name: "Ann Lee"}')" "$MGR" >/dev/null
+	A1=$(jget .id)
+	TA=$(login ann@tls.test)
+	api POST /api/queues "$(jq -nc --arg a "$A1" '{name: "Sales", wrap_up: 600,
+		ring_timeout: 600, members: [{agent_id: $a}]}')" "$MGR" >/dev/null
+	Q=$(jget .id)
+	export MGR A1 TA Q
 }
 teardown_file() { cd_teardown; }
 
@@ -126,4 +139,61 @@ https() {
 	assert_equal "$(jq -r .old_after <<<"$output")" 200
 	assert_equal "$(jq -r .old_serial_after <<<"$output")" 1001
 	grep -q 'tls: reloaded certificate' "$CD_LOG"
+}
+
+# ---- the CLI --------------------------------------------------------------------
+
+tcli() {
+	XDG_CONFIG_HOME=$CD_TMP/xdg "$CD_CLI" --host "$HTTPS" "$@"
+}
+
+@test "calldocker --cacert: logs in and works over https://" {
+	run tcli --cacert "$TLS/ca.pem" login --email boss@tls.test --password-stdin <<<"$PW"
+	assert_success
+	run --separate-stderr tcli --cacert "$TLS/ca.pem" -o json whoami
+	assert_success
+	[[ $(jq -r .email <<<"$output") == boss@tls.test ]]
+	# CALLDOCKER_CACERT does the same.
+	CALLDOCKER_CACERT=$TLS/ca.pem run --separate-stderr tcli -o json whoami
+	assert_success
+	[[ $(jq -r .email <<<"$output") == boss@tls.test ]]
+}
+
+@test "calldocker: an unverified certificate is one line and exit 5" {
+	# The system store does not know the test CA.
+	run --separate-stderr tcli --token "$MGR" whoami
+	assert_equal "$status" 5
+	assert_equal "$output" ""
+	[[ $(wc -l <<<"$stderr") == 1 ]]
+	[[ $stderr == "calldocker: cannot verify the TLS certificate of \"$HTTPS\": "*"--cacert FILE or CALLDOCKER_CACERT)" ]]
+	# Another CA: the same.
+	tls_ca "$CD_TMP/other"
+	run --separate-stderr tcli --cacert "$CD_TMP/other/ca.pem" --token "$MGR" whoami
+	assert_equal "$status" 5
+	[[ $stderr == "calldocker: cannot verify the TLS certificate of "* ]]
+	# The right CA but another address: the certificate names 127.0.0.1,
+	# not ::ffff:127.0.0.1 (the same socket, reached over IPv6).
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" "$CD_CLI" \
+		--host "https://[::ffff:127.0.0.1]:$CD_PORT" --cacert "$TLS/ca.pem" --token "$MGR" whoami
+	echo "stderr: $stderr"
+	assert_equal "$status" 5
+	[[ $stderr == "calldocker: cannot verify the TLS certificate of "* ]]
+	# A missing CA file.
+	run --separate-stderr tcli --cacert "$CD_TMP/nope.pem" --token "$MGR" whoami
+	assert_equal "$status" 5
+	[[ $stderr == "calldocker: cannot use the CA file \"$CD_TMP/nope.pem\": "* ]]
+}
+
+@test "calldocker: https:// to a plain port and http:// to the TLS port say so" {
+	daemon_start plain
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" "$CD_CLI" \
+		--host "https://127.0.0.1:$CD_PORT" --cacert "$TLS/ca.pem" whoami
+	assert_equal "$status" 5
+	[[ $stderr == "calldocker: TLS handshake with \"https://127.0.0.1:$CD_PORT\" failed: "* ]]
+	daemon_stop plain
+	daemon_use main
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" "$CD_CLI" \
+		--host "http://127.0.0.1:$CD_PORT" --token "$MGR" whoami
+	assert_equal "$status" 1
+	[[ $stderr == *"this port speaks TLS: use https://"* ]]
 }
