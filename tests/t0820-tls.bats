@@ -3,7 +3,8 @@
 # TLS 1.2 as the floor, plain HTTP on the TLS port refused with a problem,
 # the request-head checks applied to the decrypted bytes, the Unix socket
 # plain, and SIGHUP reloading the certificate without dropping connections;
-# then the CLI (--cacert, CALLDOCKER_CACERT).
+# then the CLI (--cacert, CALLDOCKER_CACERT) and the agent console's
+# wss:// connection, verified the same way.
 
 load lib/common
 
@@ -196,4 +197,25 @@ tcli() {
 		--host "http://127.0.0.1:$CD_PORT" --token "$MGR" whoami
 	assert_equal "$status" 1
 	[[ $stderr == *"this port speaks TLS: use https://"* ]]
+}
+
+# ---- the agent console: wss:// -------------------------------------------------------
+
+@test "calldocker agent over https:// follows its events on wss://" {
+	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "lunch"}' "$TA" >/dev/null
+	assert_status 200
+	api POST /api/calls "$(jq -nc --arg q "$Q" '{queue_id: $q, caller_name: "Xavi",
+		caller_number: "+15550142"}')" "$MGR" >/dev/null
+	assert_status 201
+	# "wait offering" is answered by an event on the WebSocket only.
+	run --separate-stderr env XDG_CONFIG_HOME="$CD_TMP/xdg" HOME="$CD_TMP" \
+		"$CD_CLI" --host "$HTTPS" --cacert "$TLS/ca.pem" --token "$TA" agent <<-'EOF'
+		ready
+		wait offering 20
+		EOF
+	echo "stderr: $stderr"
+	assert_success
+	assert_line 'ready: you are available'
+	assert_line 'wait: you are offering'
+	refute [ -n "$stderr" ]
 }
