@@ -110,6 +110,35 @@ https() {
 	assert_status 200
 }
 
+@test "over TLS, a bad head pipelined behind a good one: the good answered, then 400, then closed" {
+	run python3 - "$CD_PORT" "$TLS/ca.pem" <<-'EOF'
+	import socket, ssl, sys
+	ctx = ssl.create_default_context(cafile=sys.argv[2])
+	s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])),
+	                    timeout=10), server_hostname="127.0.0.1")
+	s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+	          b"GET /api/users/a%2Fb HTTP/1.1\r\nHost: x\r\n\r\n"
+	          b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	data = b""
+	try:
+	    while True:
+	        d = s.recv(65536)
+	        if not d:
+	            break
+	        data += d
+	except (ssl.SSLError, OSError) as e:
+	    data += b"\n[ended: " + str(e).encode() + b"]"
+	print(data.decode(errors="replace"))
+	EOF
+	echo "$output"
+	assert_success
+	# Two answers in order, and nothing for the request behind the bad one.
+	[[ $(grep -o 'HTTP/1.1 [0-9]*' <<<"$output" | tr '\n' ,) == 'HTTP/1.1 200,HTTP/1.1 400,' ]]
+	assert_output --partial '"code":"bad_request"'
+	https GET /health
+	assert_status 200
+}
+
 @test "WebSockets on the same port: wss:// upgrades" {
 	CD_WS_CAFILE=$TLS/ca.pem run python3 "$TOP/tests/lib/ws.py" listen "$CD_PORT" \
 		--out "$CD_TMP/ws.out" --seconds 1
