@@ -147,6 +147,47 @@ https() {
 	refute_output --partial connect_error
 }
 
+@test "timeouts hold over TLS: no handshake and an idle keep-alive are closed; a WebSocket stays" {
+	daemon_start short CALLDOCKER_HTTP_HEADER_TIMEOUT=1 CALLDOCKER_HTTP_KEEPALIVE_TIMEOUT=1 \
+		-- --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+	run python3 - "$CD_PORT" "$TLS/ca.pem" <<-'EOF'
+	import socket, ssl, sys, time
+	port, ca = int(sys.argv[1]), sys.argv[2]
+	def until_eof(s):
+	    t = time.time()
+	    try:
+	        while s.recv(4096):
+	            pass
+	        return "closed after %.0f s" % (time.time() - t)
+	    except socket.timeout:
+	        return "still open after 15 s"
+	raw = socket.create_connection(("127.0.0.1", port), timeout=15)
+	print("silent:", until_eof(raw))
+	ctx = ssl.create_default_context(cafile=ca)
+	s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=15),
+	                    server_hostname="127.0.0.1")
+	s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	head = s.recv(4096)
+	print("answer:", head.split(b"\r\n")[0].decode())
+	print("idle:", until_eof(s))
+	EOF
+	echo "$output"
+	assert_success
+	assert_line --regexp '^silent: closed after [0-9]+ s$'
+	assert_line 'answer: HTTP/1.1 200 OK'
+	assert_line --regexp '^idle: closed after [0-9]+ s$'
+	# A WebSocket outlives both timeouts (3 s, more than twice each).
+	CD_WS_CAFILE=$TLS/ca.pem run python3 "$TOP/tests/lib/ws.py" listen "$CD_PORT" \
+		--out "$CD_TMP/ws-long.out" --token "$TA" --topics agents --seconds 3
+	run cat "$CD_TMP/ws-long.out"
+	echo "$output"
+	assert_output --partial '"type": "snapshot"'
+	refute_output --partial '"eof"'
+	refute_output --partial '"close"'
+	daemon_stop short
+	daemon_use main
+}
+
 @test "SIGHUP with a broken key keeps the loaded certificate" {
 	cp "$TLS/server.key" "$TLS/server.key.good"
 	echo garbage >"$TLS/server.key"
