@@ -81,7 +81,7 @@ https() {
 	run openssl s_client -connect "127.0.0.1:$CD_PORT" -tls1_1 \
 		-cipher 'DEFAULT@SECLEVEL=0' </dev/null
 	assert_failure
-	assert_output --regexp 'alert protocol version|no protocols available|unsupported protocol'
+	assert_output --partial 'alert protocol version'
 	run openssl s_client -connect "127.0.0.1:$CD_PORT" -tls1_2 \
 		-CAfile "$TLS/ca.pem" -verify_return_error </dev/null
 	assert_success
