@@ -309,6 +309,10 @@ main(int argc, char **argv)
 	if (config_check(&cfg, &cause) != 0)
 		goto bad;
 	if (check) {
+		/* The TLS certificate and key load and match. */
+		if (tls_init(&cause) != 0)
+			goto bad;
+		tls_free();
 		printf("configuration ok\n");
 		return 0;
 	}

@@ -41,6 +41,24 @@ https() {
 	output=$(<"$CD_TMP/resp.body")
 }
 
+@test "tls_cert and tls_key: checked at start-up and by --check-config" {
+	run "$CD_DAEMON" --check-config --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+	assert_success
+	assert_line 'configuration ok'
+	run "$CD_DAEMON" --check-config --tls-cert "$TLS/server.pem"
+	assert_failure 1
+	assert_output 'calldockerd: tls_cert and tls_key go together: give both or neither'
+	run "$CD_DAEMON" --check-config --tls-cert "$TLS/server.pem" --tls-key "$TLS/ca.key"
+	assert_failure 1
+	assert_output --partial "calldockerd: tls_key does not match the certificate in \"$TLS/server.pem\""
+	run "$CD_DAEMON" --check-config --tls-cert "$TLS/nope.pem" --tls-key "$TLS/server.key"
+	assert_failure 1
+	assert_output --partial "calldockerd: cannot load tls_cert \"$TLS/nope.pem\""
+	run "$CD_DAEMON" --check-config --listen '' --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
+	assert_failure 1
+	assert_output --partial 'tls_cert needs a TCP listen address'
+}
+
 @test "https:// GET /health verifies against the test CA" {
 	https GET /health
 	assert_status 200
