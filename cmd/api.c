@@ -50,7 +50,8 @@ api_context_name(struct cli *cli)
 
 /*
  * Host: --host, CALLDOCKER_HOST, the context's host, the default socket.
- * CA file for https://: --cacert, CALLDOCKER_CACERT, else the system store.
+ * CA file for https://: --cacert, CALLDOCKER_CACERT, the context's (for
+ * its own host, like the token), else the system store.
  * Token: --token, CALLDOCKER_TOKEN, the context's token -- the last only
  * when the context belongs to the same host, so that --host elsewhere
  * never carries a saved token to another server.
@@ -90,6 +91,9 @@ api_resolve(struct cli *cli)
 		cli->cacert = cli->cacert_flag;
 	else if ((env = getenv("CALLDOCKER_CACERT")) != NULL && *env != '\0')
 		cli->cacert = env;
+	else if (ctx != NULL && ctx->cacert != NULL &&
+	    (ctx->host == NULL || strcmp(ctx->host, cli->host) == 0))
+		cli->cacert = ctx->cacert;
 
 	if (cli->token_flag != NULL)
 		env = cli->token_flag;

@@ -146,6 +146,7 @@ struct context {
 	char	*token;
 	char	*refresh_token;
 	char	*email;
+	char	*cacert;	/* CA file for an https:// host */
 };
 struct context_file {
 	char		*path;
@@ -161,6 +162,8 @@ struct context	*context_find(struct context_file *, const char *);
 struct context	*context_add(struct context_file *, const char *);
 void		 context_remove(struct context_file *, const char *);
 void		 context_set(char **, const char *);
+/* The CA file as an absolute path (as given if it cannot be resolved). */
+void		 context_set_cacert(struct context *, const char *);
 char		*context_path(void);
 
 /* output.c */

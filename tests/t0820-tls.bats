@@ -232,8 +232,9 @@ https() {
 
 # ---- the CLI --------------------------------------------------------------------
 
+# A configuration of its own: a saved login keeps its CA file.
 tcli() {
-	XDG_CONFIG_HOME=$CD_TMP/xdg "$CD_CLI" --host "$HTTPS" "$@"
+	XDG_CONFIG_HOME=${TCLI_XDG:-$CD_TMP/xdg-tls} "$CD_CLI" --host "$HTTPS" "$@"
 }
 
 @test "calldocker --cacert: logs in and works over https://" {
@@ -248,7 +249,29 @@ tcli() {
 	[[ $(jq -r .email <<<"$output") == boss@tls.test ]]
 }
 
+@test "calldocker: the context keeps the CA file of its host" {
+	export XDG_CONFIG_HOME=$CD_TMP/xdg-ctx
+	cd "$TLS"
+	run "$CD_CLI" --host "$HTTPS" --cacert ca.pem login --email boss@tls.test --password-stdin <<<"$PW"
+	assert_success
+	grep -qx "    cacert: $TLS/ca.pem" "$XDG_CONFIG_HOME/calldocker/config.yaml"
+	cd /
+	# No --cacert now: the context's, for its own host.
+	run --separate-stderr "$CD_CLI" -o json whoami
+	assert_success
+	[[ $(jq -r .email <<<"$output") == boss@tls.test ]]
+	# A context set to another host forgets it.
+	run "$CD_CLI" config set-context default --host "https://localhost:$CD_PORT"
+	assert_success
+	run ! grep -q cacert "$XDG_CONFIG_HOME/calldocker/config.yaml"
+	run "$CD_CLI" config set-context default --host "https://localhost:$CD_PORT" --cacert "$TLS/ca.pem"
+	assert_success
+	run --separate-stderr "$CD_CLI" --token "$MGR" -o json whoami
+	assert_success
+}
+
 @test "calldocker: an unverified certificate is one line and exit 5" {
+	export TCLI_XDG=$CD_TMP/xdg-none
 	# The system store does not know the test CA.
 	run --separate-stderr tcli --token "$MGR" whoami
 	assert_equal "$status" 5
