@@ -3,8 +3,8 @@
 # TLS 1.2 as the floor, plain HTTP on the TLS port refused with a problem,
 # the request-head checks applied to the decrypted bytes, the Unix socket
 # plain, and SIGHUP reloading the certificate without dropping connections;
-# then the CLI (--cacert, CALLDOCKER_CACERT) and the agent console's
-# wss:// connection, verified the same way.
+# then the CLI (--cacert, CALLDOCKER_CACERT, the context's CA file) and the
+# wallboard's and agent console's wss:// connections, verified the same way.
 
 load lib/common
 
@@ -311,6 +311,23 @@ tcli() {
 }
 
 # ---- the agent console: wss:// -------------------------------------------------------
+
+tm() {
+	tmux -S "$CD_TMP/tmux.sock" -f /dev/null "$@"
+}
+
+@test "calldocker wallboard over https:// is live on wss://" {
+	command -v tmux >/dev/null || skip "no tmux"
+	# REST only every 30 s: a change that shows within 5 s came as an event.
+	tm new-session -d -s wb -x 100 -y 30 env XDG_CONFIG_HOME="$CD_TMP/xdg" \
+		"$CD_CLI" --host "$HTTPS" --cacert "$TLS/ca.pem" --token "$MGR" wallboard -d 30
+	wait_for 10 eval 'tm capture-pane -p -t wb | grep -q " live "'
+	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "training"}' "$TA" >/dev/null
+	assert_status 200
+	wait_for 5 eval 'tm capture-pane -p -t wb | grep -Eq "Ann Lee +away .*training"' ||
+		{ tm capture-pane -p -t wb >&2; tm kill-server; false; }
+	tm kill-server
+}
 
 @test "calldocker agent over https:// follows its events on wss://" {
 	api PUT "/api/agents/$A1/availability" '{"state": "away", "reason": "lunch"}' "$TA" >/dev/null
