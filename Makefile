@@ -15,7 +15,7 @@ UNITDIR	?= $(PREFIX)/lib/systemd/system
 
 CC	?= cc
 PKG_CONFIG ?= pkg-config
-PKGS_COMMON = jansson yaml-0.1 libcurl
+PKGS_COMMON = jansson yaml-0.1 libcurl libssl libcrypto
 PKGS_DAEMON = libwebsockets libpq libjwt libcrypto
 PKGS_CLI    = ncursesw readline
 

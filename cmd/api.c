@@ -50,6 +50,8 @@ api_context_name(struct cli *cli)
 
 /*
  * Host: --host, CALLDOCKER_HOST, the context's host, the default socket.
+ * CA file for https://: --cacert, CALLDOCKER_CACERT, the context's (for
+ * its own host, like the token), else the system store.
  * Token: --token, CALLDOCKER_TOKEN, the context's token -- the last only
  * when the context belongs to the same host, so that --host elsewhere
  * never carries a saved token to another server.
@@ -85,6 +87,14 @@ api_resolve(struct cli *cli)
 		free(sock);
 	}
 
+	if (cli->cacert_flag != NULL)
+		cli->cacert = cli->cacert_flag;
+	else if ((env = getenv("CALLDOCKER_CACERT")) != NULL && *env != '\0')
+		cli->cacert = env;
+	else if (ctx != NULL && ctx->cacert != NULL &&
+	    (ctx->host == NULL || strcmp(ctx->host, cli->host) == 0))
+		cli->cacert = ctx->cacert;
+
 	if (cli->token_flag != NULL)
 		env = cli->token_flag;
 	else
@@ -115,6 +125,7 @@ api_open(struct cli *cli)
 		return EXIT_USAGE;
 	}
 	client_set_token(cli->client, cli->token);
+	client_set_cacert(cli->client, cli->cacert);
 	return EXIT_OK;
 }
 
@@ -233,6 +244,11 @@ again:
 		    r, &cause);
 	if (st == CLIENT_UNREACHABLE) {
 		cli_error("%s (is calldockerd running?)", cause);
+		free(cause);
+		return EXIT_UNREACHABLE;
+	}
+	if (st == CLIENT_TLS) {
+		cli_error("%s", cause);
 		free(cause);
 		return EXIT_UNREACHABLE;
 	}

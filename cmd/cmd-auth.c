@@ -59,6 +59,8 @@ cmd_auth_save(struct cli *cli, const char *email, const char *access,
 		name = "default";
 	ctx = context_add(lk, name);
 	context_set(&ctx->host, cli->host);
+	/* The CA file this login verified the host with, for the next ones. */
+	context_set_cacert(ctx, cli->cacert);
 	context_set(&ctx->email, email);
 	context_set(&ctx->token, access);
 	context_set(&ctx->refresh_token, refresh);

@@ -197,6 +197,11 @@ cmd_config_set_context(struct cmd_ctx *ctx)
 		cli_info(ctx->cli, "forgetting the tokens of context \"%s\": "
 		    "its host changed", name);
 	}
+	/* --cacert goes with the host; a new host drops the old CA file. */
+	if (ctx->cli->cacert_flag != NULL)
+		context_set_cacert(c, ctx->cli->cacert_flag);
+	else if (c->host != NULL && strcmp(c->host, host) != 0)
+		context_set(&c->cacert, NULL);
 	context_set(&c->host, host);
 	if (lk->current == NULL)
 		context_set(&lk->current, name);

@@ -21,6 +21,9 @@ const struct cmd_flag cmd_global_flags[] = {
 	{ .name = "host", .arg = "URL", .id = GLOBAL_HOST,
 	  .help = "daemon address, unix:///path or http(s)://host:port "
 	      "(CALLDOCKER_HOST)" },
+	{ .name = "cacert", .arg = "FILE", .id = GLOBAL_CACERT,
+	  .help = "CA certificates (PEM) to verify an https:// host against, "
+	      "instead of the system store (CALLDOCKER_CACERT)" },
 	{ .name = "token", .arg = "TOKEN", .id = GLOBAL_TOKEN,
 	  .help = "bearer token (CALLDOCKER_TOKEN)" },
 	{ .name = "company", .arg = "ID", .id = GLOBAL_COMPANY,
@@ -437,6 +440,9 @@ cmd_apply_global(struct cli *cli, const struct cmd_flag *fl,
 		break;
 	case GLOBAL_TOKEN:
 		cli->token_flag = value;
+		break;
+	case GLOBAL_CACERT:
+		cli->cacert_flag = value;
 		break;
 	case GLOBAL_COMPANY:
 		cli->company = value;

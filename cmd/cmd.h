@@ -65,6 +65,7 @@ struct cli {
 	const char		*token_flag;	/* --token */
 	const char		*company;	/* --company */
 	const char		*context_flag;	/* --context */
+	const char		*cacert_flag;	/* --cacert */
 	enum output_format	 output;
 	int			 no_headers;
 	int			 quiet;
@@ -74,6 +75,7 @@ struct cli {
 	struct context_file	*cf;		/* loaded on first use */
 	char			*host;		/* resolved */
 	char			*token;		/* resolved, may be NULL */
+	const char		*cacert;	/* resolved, NULL: system store */
 	int			 token_from_context;
 	struct client		*client;
 };
@@ -98,7 +100,7 @@ void	cli_info(struct cli *, const char *, ...)
 enum global_flag {
 	GLOBAL_HOST = 1, GLOBAL_TOKEN, GLOBAL_COMPANY, GLOBAL_OUTPUT,
 	GLOBAL_NO_HEADERS, GLOBAL_QUIET, GLOBAL_CONTEXT, GLOBAL_HELP,
-	GLOBAL_VERSION,
+	GLOBAL_VERSION, GLOBAL_CACERT,
 };
 extern const struct cmd_flag	 cmd_global_flags[];
 extern const struct cmd_entry	*cmd_table[];
@@ -144,6 +146,7 @@ struct context {
 	char	*token;
 	char	*refresh_token;
 	char	*email;
+	char	*cacert;	/* CA file for an https:// host */
 };
 struct context_file {
 	char		*path;
@@ -159,6 +162,8 @@ struct context	*context_find(struct context_file *, const char *);
 struct context	*context_add(struct context_file *, const char *);
 void		 context_remove(struct context_file *, const char *);
 void		 context_set(char **, const char *);
+/* The CA file as an absolute path (as given if it cannot be resolved). */
+void		 context_set_cacert(struct context *, const char *);
 char		*context_path(void);
 
 /* output.c */

@@ -8,6 +8,7 @@
  *	    token: ...
  *	    refresh_token: ...
  *	    email: ann@acme.test
+ *	    cacert: /etc/calldocker/ca.pem	(https:// hosts; else the system store)
  *
  * Read with libyaml's parser, written with its emitter to a temporary file
  * that is renamed over the old one (mode 0600, directory 0700). Writers
@@ -258,7 +259,8 @@ context_from_json(struct context_file *cf, json_t *doc, char **cause)
 		    context_string(v, "token", where, &ctx->token, cause) != 0 ||
 		    context_string(v, "refresh_token", where,
 		    &ctx->refresh_token, cause) != 0 ||
-		    context_string(v, "email", where, &ctx->email, cause) != 0)
+		    context_string(v, "email", where, &ctx->email, cause) != 0 ||
+		    context_string(v, "cacert", where, &ctx->cacert, cause) != 0)
 			rc = -1;
 		free(where);
 		if (rc != 0)
@@ -372,6 +374,7 @@ context_emit(yaml_emitter_t *em, struct context_file *cf)
 		    YAML_BLOCK_MAPPING_STYLE);
 		if (!yaml_emitter_emit(em, &e) ||
 		    !context_emit_pair(em, "host", ctx->host) ||
+		    !context_emit_pair(em, "cacert", ctx->cacert) ||
 		    !context_emit_pair(em, "email", ctx->email) ||
 		    !context_emit_pair(em, "token", ctx->token) ||
 		    !context_emit_pair(em, "refresh_token",
@@ -462,6 +465,15 @@ context_set(char **field, const char *value)
 	*field = value != NULL ? xstrdup(value) : NULL;
 }
 
+void
+context_set_cacert(struct context *ctx, const char *file)
+{
+	char	*abs = file != NULL ? realpath(file, NULL) : NULL;
+
+	context_set(&ctx->cacert, abs != NULL ? abs : file);
+	free(abs);
+}
+
 static void
 context_clear(struct context *ctx)
 {
@@ -470,6 +482,7 @@ context_clear(struct context *ctx)
 	context_set(&ctx->token, NULL);
 	context_set(&ctx->refresh_token, NULL);
 	context_set(&ctx->email, NULL);
+	context_set(&ctx->cacert, NULL);
 }
 
 void

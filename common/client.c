@@ -28,6 +28,7 @@ struct client {
 	char	*base;		/* URL prefix, no trailing slash */
 	char	*socket_path;	/* for unix://, else NULL */
 	char	*token;
+	char	*cacert;	/* NULL: the system store */
 	long	 timeout;	/* seconds, whole exchange */
 	char	 errbuf[CURL_ERROR_SIZE];
 };
@@ -105,11 +106,19 @@ client_free(struct client *c)
 	free(c->host);
 	free(c->base);
 	free(c->socket_path);
+	free(c->cacert);
 	if (c->token != NULL) {
 		explicit_bzero(c->token, strlen(c->token));
 		free(c->token);
 	}
 	free(c);
+}
+
+void
+client_set_cacert(struct client *c, const char *file)
+{
+	free(c->cacert);
+	c->cacert = file != NULL && *file != '\0' ? xstrdup(file) : NULL;
 }
 
 void
@@ -216,6 +225,19 @@ client_transport_error(struct client *c, CURLcode rc, char **cause)
 	what = c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(rc);
 
 	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		*cause = xasprintf("cannot verify the TLS certificate of \"%s\": "
+		    "%s (give its CA with --cacert FILE or CALLDOCKER_CACERT)",
+		    c->host, what);
+		return CLIENT_TLS;
+	case CURLE_SSL_CACERT_BADFILE:
+		*cause = xasprintf("cannot use the CA file \"%s\": %s",
+		    c->cacert != NULL ? c->cacert : "(system store)", what);
+		return CLIENT_TLS;
+	case CURLE_SSL_CONNECT_ERROR:
+		*cause = xasprintf("TLS handshake with \"%s\" failed: %s "
+		    "(does it serve https?)", c->host, what);
+		return CLIENT_TLS;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -276,6 +298,12 @@ client_perform(struct client *c, const char *method, const char *path,
 		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH,
 		    c->socket_path);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* Verify https:// hosts: the name and the chain, to cacert or the system store. */
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(c->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (c->cacert != NULL)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, CLIENT_CONNECT_TIMEOUT);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, c->timeout);

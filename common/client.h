@@ -14,6 +14,7 @@ enum client_status {
 	CLIENT_OK = 0,		/* an HTTP response arrived, whatever its status */
 	CLIENT_UNREACHABLE,	/* no connection: socket missing, refused, no route */
 	CLIENT_FAILED,		/* connected, but the exchange failed (timeout, reset) */
+	CLIENT_TLS,		/* https: the certificate did not verify, or no handshake */
 };
 
 struct client_response {
@@ -33,6 +34,11 @@ void		 client_free(struct client *);
 /* Bearer token sent with every request; NULL for none. The string is copied. */
 void		 client_set_token(struct client *, const char *);
 const char	*client_host(const struct client *);
+/*
+ * CA certificates (PEM file) that https:// hosts are verified against;
+ * NULL for the system store (the default). The string is copied.
+ */
+void		 client_set_cacert(struct client *, const char *);
 /* Seconds a whole exchange may take (default 30); 0 for the default. */
 void		 client_set_timeout(struct client *, long);
 /*

@@ -50,6 +50,8 @@ static const struct config_key {
 #define K(n, t, m, ...) { n, t, offsetof(struct config, m), __VA_ARGS__ }
 	K("listen",		CONFIG_STRING,	listen,		0, 0, 0),
 	K("socket",		CONFIG_STRING,	socket_path,	0, 0, 0),
+	K("tls_cert",		CONFIG_STRING,	tls_cert,	0, 0, 0),
+	K("tls_key",		CONFIG_STRING,	tls_key,	0, 0, 0),
 	K("database_url",	CONFIG_STRING,	database_url,	0, 0, 1),
 	K("data_dir",		CONFIG_STRING,	data_dir,	0, 0, 0),
 	K("log_level",		CONFIG_LEVEL,	log_level,	0, 0, 0),
@@ -937,6 +939,18 @@ config_check(const struct config *cfg, char **cause)
 	if ((cfg->listen == NULL || *cfg->listen == '\0') &&
 	    (cfg->socket_path == NULL || *cfg->socket_path == '\0')) {
 		*cause = xstrdup("listen and socket are both empty");
+		return -1;
+	}
+	if ((cfg->tls_cert != NULL && *cfg->tls_cert != '\0') !=
+	    (cfg->tls_key != NULL && *cfg->tls_key != '\0')) {
+		*cause = xstrdup("tls_cert and tls_key go together: give both "
+		    "or neither");
+		return -1;
+	}
+	if (cfg->tls_cert != NULL && *cfg->tls_cert != '\0' &&
+	    (cfg->listen == NULL || *cfg->listen == '\0')) {
+		*cause = xstrdup("tls_cert needs a TCP listen address (the Unix "
+		    "socket stays plain)");
 		return -1;
 	}
 	if (cfg->socket_path != NULL &&

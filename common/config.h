@@ -13,6 +13,8 @@ struct config {
 	char		*config_file;	/* --config / CALLDOCKER_CONFIG */
 	char		*listen;	/* --listen HOST:PORT, "" disables TCP */
 	char		*socket_path;	/* --socket PATH, "" disables */
+	char		*tls_cert;	/* --tls-cert PEM: TLS on the TCP port */
+	char		*tls_key;	/* --tls-key PEM */
 	char		*database_url;	/* --database-url */
 	char		*data_dir;	/* --data-dir */
 	enum log_level	 log_level;	/* --log-level */

@@ -4,7 +4,13 @@
  * client frames, text messages joined from fragments, ping/pong and the
  * closing handshake. Input from the server is bounded: headers to
  * WSC_MAX_HEADERS, messages to the set maximum.
+ *
+ * https:// and wss:// hosts speak TLS (OpenSSL, non-blocking SSL_connect):
+ * TLS 1.2 or later, the chain verified against the given CA file or the
+ * system store, the name (or IP address) checked against the certificate.
+ * All reads and writes go through wsc_io_read()/wsc_io_write().
  */
+#include <arpa/inet.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -13,6 +19,7 @@
 #include <stdarg.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +27,14 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "wsc.h"
 #include "xmalloc.h"
 
-enum wsc_state { S_CONNECTING, S_HANDSHAKE, S_OPEN, S_CLOSED };
+enum wsc_state { S_CONNECTING, S_TLS, S_HANDSHAKE, S_OPEN, S_CLOSED };
 
 enum {
 	OP_CONT = 0x0, OP_TEXT = 0x1, OP_BINARY = 0x2, OP_CLOSE = 0x8,
@@ -51,8 +61,70 @@ struct wsc {
 	int		 close_sent;
 	int		 close_code;
 	size_t		 max_message;
-	char		 err[256];
+	SSL_CTX		*ctx;		/* TLS only */
+	SSL		*ssl;
+	char		*tls_host;	/* for the messages */
+	int		 want_write;	/* OpenSSL waits for a writable socket */
+	char		 err[320];
 };
+
+/* ---- the bytes on the wire, plain or TLS ----------------------------------- */
+
+/* One OpenSSL result as errno: EAGAIN to wait, 0 at a clean end. */
+static ssize_t
+wsc_tls_result(struct wsc *ws, int n)
+{
+	char		 buf[160];
+	unsigned long	 e;
+
+	ws->want_write = 0;
+	if (n > 0)
+		return n;
+	switch (SSL_get_error(ws->ssl, n)) {
+	case SSL_ERROR_WANT_WRITE:
+		ws->want_write = 1;
+		/* FALLTHROUGH */
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0)
+			return 0;
+		return -1;
+	default:
+		e = ERR_get_error();
+		ERR_error_string_n(e, buf, sizeof buf);
+		ERR_clear_error();
+		errno = EPROTO;
+		if (ws->err[0] == '\0')
+			snprintf(ws->err, sizeof ws->err, "TLS error: %s", buf);
+		return -1;
+	}
+}
+
+static ssize_t
+wsc_io_read(struct wsc *ws, void *p, size_t n)
+{
+	if (ws->ssl == NULL)
+		return recv(ws->fd, p, n, 0);
+	errno = 0;
+	ERR_clear_error();
+	return wsc_tls_result(ws, SSL_read(ws->ssl, p, n > INT32_MAX ?
+	    INT32_MAX : (int)n));
+}
+
+static ssize_t
+wsc_io_write(struct wsc *ws, const void *p, size_t n)
+{
+	if (ws->ssl == NULL)
+		return send(ws->fd, p, n, MSG_NOSIGNAL);
+	errno = 0;
+	ERR_clear_error();
+	return wsc_tls_result(ws, SSL_write(ws->ssl, p, n > INT32_MAX ?
+	    INT32_MAX : (int)n));
+}
 
 /* ---- buffers -------------------------------------------------------------- */
 
@@ -153,18 +225,18 @@ wsc_flush(struct wsc *ws)
 {
 	ssize_t	 n;
 
-	if (ws->fd < 0 || ws->state == S_CONNECTING)
+	if (ws->fd < 0 || ws->state == S_CONNECTING || ws->state == S_TLS)
 		return 0;
 	while (ws->out.off < ws->out.len) {
-		n = send(ws->fd, ws->out.data + ws->out.off,
-		    ws->out.len - ws->out.off, MSG_NOSIGNAL);
+		n = wsc_io_write(ws, ws->out.data + ws->out.off,
+		    ws->out.len - ws->out.off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return 0;
-		if (n < 0) {
+		if (n <= 0) {
 			wsc_seterr(ws, "cannot write to the daemon: %s",
-			    strerror(errno));
+			    n == 0 ? "connection closed" : strerror(errno));
 			return -1;
 		}
 		ws->out.off += (size_t)n;
@@ -441,7 +513,7 @@ wsc_alloc(void)
 
 /* A non-blocking socket connecting to host; -1 and *cause on failure. */
 static int
-wsc_socket(const char *host, char **authority, char **cause)
+wsc_socket(const char *host, char **authority, int *tls, char **cause)
 {
 	struct sockaddr_un	 sun;
 	struct addrinfo		 hints, *res = NULL, *ai;
@@ -469,12 +541,16 @@ wsc_socket(const char *host, char **authority, char **cause)
 		}
 		return fd;
 	}
-	if (strncmp(host, "http://", 7) == 0 || strncmp(host, "ws://", 5) == 0)
+	*tls = strncmp(host, "https://", 8) == 0 ||
+	    strncmp(host, "wss://", 6) == 0;
+	if (*tls)
+		port = "443";
+	if (*tls || strncmp(host, "http://", 7) == 0 ||
+	    strncmp(host, "ws://", 5) == 0)
 		a = strstr(host, "://") + 3;
 	else {
 		*cause = xasprintf("bad host \"%s\": the live stream needs "
-		    "unix:///path or http://host:port (TLS: not supported)",
-		    host);
+		    "unix:///path or http(s)://host:port", host);
 		return -1;
 	}
 	*authority = xstrndup(a, strcspn(a, "/?#"));
@@ -517,15 +593,104 @@ wsc_socket(const char *host, char **authority, char **cause)
 	return fd;
 }
 
+/*
+ * TLS over ws->fd for authority ("host:port", "[v6]:port"): the chain
+ * against cacert or the system store, the name or address against the
+ * certificate, SNI for a name. -1 and *cause on failure.
+ */
+static int
+wsc_tls_start(struct wsc *ws, const char *authority, const char *cacert,
+    char **cause)
+{
+	struct sigaction sa;
+	char		*h = xstrdup(authority), *p;
+	unsigned char	 addr[16];
+	int		 ip, ok;
+
+	if (h[0] == '[' && (p = strchr(h, ']')) != NULL) {
+		*p = '\0';
+		memmove(h, h + 1, strlen(h + 1) + 1);
+	} else if ((p = strrchr(h, ':')) != NULL)
+		*p = '\0';
+	ip = inet_pton(AF_INET, h, addr) == 1 || inet_pton(AF_INET6, h,
+	    addr) == 1;
+	ws->tls_host = h;
+	/* OpenSSL writes with write(): a closed peer must not kill us. */
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL)
+		signal(SIGPIPE, SIG_IGN);
+	ERR_clear_error();
+	if ((ws->ctx = SSL_CTX_new(TLS_client_method())) == NULL ||
+	    SSL_CTX_set_min_proto_version(ws->ctx, TLS1_2_VERSION) != 1) {
+		*cause = xstrdup("cannot set up TLS");
+		return -1;
+	}
+	SSL_CTX_set_verify(ws->ctx, SSL_VERIFY_PEER, NULL);
+	if (cacert != NULL && *cacert != '\0')
+		ok = SSL_CTX_load_verify_locations(ws->ctx, cacert, NULL);
+	else
+		ok = SSL_CTX_set_default_verify_paths(ws->ctx);
+	if (ok != 1) {
+		*cause = xasprintf("cannot use the CA file \"%s\"",
+		    cacert != NULL ? cacert : "(system store)");
+		return -1;
+	}
+	SSL_CTX_set_mode(ws->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	if ((ws->ssl = SSL_new(ws->ctx)) == NULL ||
+	    SSL_set_fd(ws->ssl, ws->fd) != 1 ||
+	    (ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ws->ssl), h) :
+	    SSL_set1_host(ws->ssl, h)) != 1 ||
+	    (!ip && SSL_set_tlsext_host_name(ws->ssl, h) != 1)) {
+		*cause = xasprintf("cannot set up TLS for \"%s\"", h);
+		return -1;
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+/* Make progress with the TLS handshake: 1 done, 0 not yet, -1 failed. */
+static int
+wsc_tls_handshake(struct wsc *ws)
+{
+	char	 why[sizeof ws->err];
+	long	 v;
+	ssize_t	 n;
+
+	errno = 0;
+	ERR_clear_error();
+	if ((n = wsc_tls_result(ws, SSL_connect(ws->ssl))) > 0)
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	snprintf(why, sizeof why, "%s", ws->err[0] != '\0' ? ws->err :
+	    n == 0 ? "the daemon closed the connection" : strerror(errno));
+	ws->err[0] = '\0';
+	if ((v = SSL_get_verify_result(ws->ssl)) != X509_V_OK)
+		wsc_seterr(ws, "cannot verify the TLS certificate of %s: %s "
+		    "(give its CA with --cacert FILE or CALLDOCKER_CACERT)",
+		    ws->tls_host, X509_verify_cert_error_string(v));
+	else
+		wsc_seterr(ws, "TLS handshake with %s failed (does it serve "
+		    "https?): %.200s", ws->tls_host, why);
+	return -1;
+}
+
 struct wsc *
-wsc_connect(const char *host, const char *path, char **cause)
+wsc_connect(const char *host, const char *path, const char *cacert,
+    char **cause)
 {
 	struct wsc	*ws = wsc_alloc();
 	char		*authority = NULL, *req;
+	int		 tls = 0;
 
-	if ((ws->fd = wsc_socket(host, &authority, cause)) < 0) {
+	if ((ws->fd = wsc_socket(host, &authority, &tls, cause)) < 0) {
 		free(authority);
 		free(ws);
+		return NULL;
+	}
+	if (tls && wsc_tls_start(ws, authority, cacert, cause) != 0) {
+		free(authority);
+		wsc_close(ws, 0, NULL);
 		return NULL;
 	}
 	req = xasprintf("GET %s HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
@@ -575,6 +740,11 @@ wsc_close(struct wsc *ws, int code, const char *reason)
 		wsc_frame(ws, OP_CLOSE, b, n + 2);
 		wsc_flush(ws);
 	}
+	if (ws->ssl != NULL && ws->state != S_CONNECTING && ws->state != S_TLS)
+		(void)SSL_shutdown(ws->ssl);
+	SSL_free(ws->ssl);
+	SSL_CTX_free(ws->ctx);
+	free(ws->tls_host);
 	if (ws->fd >= 0)
 		close(ws->fd);
 	buf_free(&ws->in);
@@ -593,6 +763,8 @@ wsc_fd(const struct wsc *ws)
 short
 wsc_events(const struct wsc *ws)
 {
+	if (ws->ssl != NULL && ws->state != S_CONNECTING)
+		return ws->want_write ? POLLIN | POLLOUT : POLLIN;
 	if (ws->state == S_CONNECTING || ws->out.len > ws->out.off)
 		return POLLIN | POLLOUT;
 	return POLLIN;
@@ -674,6 +846,16 @@ wsc_read(struct wsc *ws, char **msg, size_t *len)
 			ws->state = S_CLOSED;
 			return WSC_CLOSED;
 		}
+		ws->state = ws->ssl != NULL ? S_TLS : S_HANDSHAKE;
+	}
+	if (ws->state == S_TLS) {
+		switch (wsc_tls_handshake(ws)) {
+		case 0:
+			return WSC_AGAIN;
+		case -1:
+			ws->state = S_CLOSED;
+			return WSC_CLOSED;
+		}
 		ws->state = S_HANDSHAKE;
 	}
 	if (ws->state == S_CLOSED)
@@ -687,7 +869,7 @@ wsc_read(struct wsc *ws, char **msg, size_t *len)
 			break;
 		if (ws->fd < 0)
 			break;
-		n = recv(ws->fd, b, sizeof b, 0);
+		n = wsc_io_read(ws, b, sizeof b);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

@@ -1,8 +1,9 @@
 /*
  * A small WebSocket client (RFC 6455) for the CLI's live views, speaking the
  * daemon's calldocker.v1 subprotocol (docs/ws.md) over its Unix socket
- * (unix:///path) or TCP (http://host:port, ws://host:port). No TLS: put a
- * proxy in front of the daemon for that.
+ * (unix:///path) or TCP (http://host:port, ws://host:port), with TLS for
+ * https://host:port and wss://host:port (the certificate verified against a
+ * CA file or the system store).
  *
  * Made for a poll() loop. The socket is non-blocking from the start:
  * wsc_connect() only begins the connection, the upgrade happens as the
@@ -38,11 +39,15 @@ enum wsc_status {
 struct wsc;
 
 /*
- * Begin connecting to host ("unix:///path", "http://h:p", "ws://h:p") and
- * upgrading on path ("/ws"). NULL and *cause (caller frees) when the host
- * is malformed or the connection fails at once (no such socket).
+ * Begin connecting to host ("unix:///path", "http://h:p", "ws://h:p",
+ * "https://h:p", "wss://h:p") and upgrading on path ("/ws"). cacert: the
+ * PEM file TLS hosts are verified against, NULL for the system store.
+ * NULL and *cause (caller frees) when the host is malformed or the
+ * connection fails at once (no such socket). A certificate that does not
+ * verify is reported later, by wsc_read() and wsc_error().
  */
-struct wsc	*wsc_connect(const char *host, const char *path, char **cause);
+struct wsc	*wsc_connect(const char *host, const char *path,
+		    const char *cacert, char **cause);
 /* Close the socket (after a best-effort close frame if open) and free. */
 void		 wsc_close(struct wsc *, int code, const char *reason);
 int		 wsc_fd(const struct wsc *);

@@ -174,7 +174,7 @@ __calldocker_takes_arg()
 		esac ;;
 	esac
 	case $2 in
-	--host|--token|--company|-o|--output|--context) return 0 ;;
+	--host|--cacert|--token|--company|-o|--output|--context) return 0 ;;
 	esac
 	return 1
 }
@@ -281,7 +281,7 @@ _calldocker()
 	fi
 
 	if [[ $cur == -* ]]; then
-		flags="--host --token --company -o --output --no-headers -q --quiet --context -h --help --version"
+		flags="--host --cacert --token --company -o --output --no-headers -q --quiet --context -h --help --version"
 		case $path in
 		"agents list") flags="$flags --state --limit --all" ;;
 		"agents create") flags="$flags --user --name --extension --skill --max-calls" ;;

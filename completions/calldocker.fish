@@ -3,7 +3,7 @@
 
 function __calldocker_takes_arg
     switch $argv[2]
-        case --host --token --company -o --output --context
+        case --host --cacert --token --company -o --output --context
             return 0
     end
     switch "$argv[1]"
@@ -259,6 +259,7 @@ end
 
 complete -c calldocker -f
 complete -c calldocker -l host -x -d 'daemon address, unix:///path or http(s)://host:port (CALLDOCKER_HOST)'
+complete -c calldocker -l cacert -x -d 'CA certificates (PEM) to verify an https:// host against, instead of the system store (CALLDOCKER_CACERT)'
 complete -c calldocker -l token -x -d 'bearer token (CALLDOCKER_TOKEN)'
 complete -c calldocker -l company -x -d 'company to act on (an admin\'s lists show only its objects)'
 complete -c calldocker -s o -l output -x -a 'table json yaml csv' -d 'output format'

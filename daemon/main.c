@@ -1,7 +1,8 @@
 /*
  * calldockerd: configuration, the signing key, migrations, then the loop.
  * Runs in the foreground, logs to stderr, tells systemd when it is ready
- * and drains in-flight requests on SIGTERM before exiting 0.
+ * and drains in-flight requests on SIGTERM before exiting 0. SIGHUP reloads
+ * the TLS certificate and key (tls.c).
  */
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -32,6 +33,7 @@
 #include "hub.h"
 #include "rollup.h"
 #include "webhook.h"
+#include "tls.h"
 
 
 static double		 drain_deadline;
@@ -42,6 +44,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: calldockerd [--config FILE] [--listen HOST:PORT] [--socket PATH]\n"
+	    "                   [--tls-cert FILE --tls-key FILE]\n"
 	    "                   [--database-url URL] [--data-dir DIR]\n"
 	    "                   [--log-level error|warn|info|debug] [--log-format text|json]\n"
 	    "                   [--set KEY=VALUE] [--check-config] [--version]\n"
@@ -214,10 +217,19 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_timer_start(loop, &timer);
 }
 
+/* SIGHUP: new TLS handshakes use the certificate and key on disk now. */
+static void
+on_sighup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	tls_reload();
+}
+
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "socket", required_argument, NULL, 's' },
+	{ "tls-cert", required_argument, NULL, 'T' },
+	{ "tls-key", required_argument, NULL, 'K' },
 	{ "database-url", required_argument, NULL, 'd' },
 	{ "data-dir", required_argument, NULL, 'D' },
 	{ "log-level", required_argument, NULL, 'L' },
@@ -234,13 +246,14 @@ static const struct option longopts[] = {
 static const char *flag_keys[128] = {
 	['l'] = "listen", ['s'] = "socket", ['d'] = "database_url",
 	['D'] = "data_dir", ['L'] = "log_level", ['F'] = "log_format",
+	['T'] = "tls_cert", ['K'] = "tls_key",
 };
 
 int
 main(int argc, char **argv)
 {
 	struct ev_loop	*loop;
-	ev_signal	 sigterm, sigint;
+	ev_signal	 sigterm, sigint, sighup;
 	char		*cause = NULL, *file = getenv("CALLDOCKER_CONFIG");
 	int		 ch, check = 0;
 
@@ -296,6 +309,10 @@ main(int argc, char **argv)
 	if (config_check(&cfg, &cause) != 0)
 		goto bad;
 	if (check) {
+		/* The TLS certificate and key load and match. */
+		if (tls_init(&cause) != 0)
+			goto bad;
+		tls_free();
 		printf("configuration ok\n");
 		return 0;
 	}
@@ -322,6 +339,8 @@ main(int argc, char **argv)
 	ev_signal_start(loop, &sigterm);
 	ev_signal_init(&sigint, on_signal, SIGINT);
 	ev_signal_start(loop, &sigint);
+	ev_signal_init(&sighup, on_sighup, SIGHUP);
+	ev_signal_start(loop, &sighup);
 	log_info("calldockerd %s ready", CALLDOCKER_VERSION);
 	sd_notify_msg("READY=1");
 

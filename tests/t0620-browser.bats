@@ -9,11 +9,26 @@
 # sides. A second call adds a camera track mid-call (renegotiation) and
 # the agent decodes video frames; the call's record shows the media used.
 # Driven by tests/lib/browser-call.py through Debian's chromedriver.
+#
+# All of it over TLS, as a real deployment must (browsers grant microphone
+# and camera only to secure origins): the daemon speaks https:// and wss://
+# with a certificate from a test CA, the pages are served over https:// with
+# the same certificate, and Chromium trusts exactly that certificate's
+# public key (--ignore-certificate-errors-spki-list; certificate checks
+# stay on, unlike --ignore-certificate-errors).
 
 load lib/common
 
 setup_file() {
-	cd_setup
+	cd_init
+	export TLS=$CD_TMP/tls
+	tls_ca "$TLS"
+	tls_cert "$TLS" 0x3003
+	# base64(SHA-256(SubjectPublicKeyInfo)): the key Chromium is told to trust.
+	SPKI=$(openssl x509 -in "$TLS/server.pem" -pubkey -noout |
+		openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+	export SPKI
+	daemon_start main -- --tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key"
 	command -v chromedriver >/dev/null || {
 		echo "chromedriver missing: scripts/deps.sh installs chromium-driver" >&2
 		return 1
@@ -39,7 +54,7 @@ setup_file() {
 	WKEY=$(jget .key)
 	PAGES=$(free_port)
 	api PUT "/api/companies/$CO/widget-origins" \
-		"$(jq -nc --arg o "http://127.0.0.1:$PAGES" '{origins: [$o]}')" "$MGR" >/dev/null
+		"$(jq -nc --arg o "https://127.0.0.1:$PAGES" '{origins: [$o]}')" "$MGR" >/dev/null
 	[[ $status == 200 ]] || { echo "origins: $status $output" >&2; return 1; }
 	export CO MGR AGENT WKEY PAGES
 }
@@ -50,14 +65,17 @@ browser_call() {
 	local tok
 	tok=$(login ann@browser.test)
 	run --separate-stderr timeout 150 python3 "$TOP/tests/lib/browser-call.py" \
-		--port "$PAGES" --ws "ws://127.0.0.1:$CD_PORT/ws" --token "$tok" \
-		--widget-key "$WKEY" --digits 1 --tmp "$BATS_TEST_TMPDIR" "$@"
+		--port "$PAGES" --ws "wss://127.0.0.1:$CD_PORT/ws" --token "$tok" \
+		--widget-key "$WKEY" --digits 1 --tmp "$BATS_TEST_TMPDIR" \
+		--tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key" --spki "$SPKI" "$@"
 	[[ $status == 0 ]] || { echo "$stderr" | tail -n 40 >&2; return 1; }
 }
 
 @test "a caller's browser reaches an agent's through the IVR and the queue; audio flows both ways" {
 	browser_call
 	call=$(jq -r .call_id <<<"$output")
+	# A secure origin over https://, with wss:// to the daemon.
+	[[ $(jq -r .agent_page <<<"$output") == 'https: true' ]]
 	[[ $(jq -r .audio.agent.pc <<<"$output") == connected ]]
 	[[ $(jq -r .audio.caller.pc <<<"$output") == connected ]]
 	(($(jq -r .audio.agent.audio_bytes <<<"$output") > 0))

@@ -318,7 +318,7 @@ ws_start(struct console *c)
 {
 	char	*cause = NULL;
 
-	c->ws = wsc_connect(c->cli->host, "/ws", &cause);
+	c->ws = wsc_connect(c->cli->host, "/ws", c->cli->cacert, &cause);
 	if (c->ws == NULL) {
 		/* Once per outage: the prompt says "reconnecting" meanwhile. */
 		if (!c->said) {

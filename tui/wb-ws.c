@@ -78,7 +78,8 @@ wb_ws_connect(struct wb_ws *w)
 	char	*cause = NULL;
 
 	w->snapshots = 0;
-	if ((w->ws = wsc_connect(w->src.cli->host, "/ws", &cause)) == NULL) {
+	if ((w->ws = wsc_connect(w->src.cli->host, "/ws",
+	    w->src.cli->cacert, &cause)) == NULL) {
 		snprintf(w->src.err, sizeof w->src.err, "%s", cause);
 		free(cause);
 		w->next_connect = wb_mono() + w->backoff;

@@ -15,6 +15,15 @@
  * its client is still sending linger: read and discard for a bounded time
  * and size so the client reads its answer instead of a reset (nginx's
  * lingering_close).
+ *
+ * On the TLS port (tls.c) the bytes recv() sees are ciphertext, and lws
+ * reads them through OpenSSL, which uses read(), not recv(). The same check
+ * runs on the plaintext instead: SSL_read() is defined here too and filters
+ * what the real one returns, so a TLS request head meets exactly the rules
+ * of a plain one and the same timeouts. An answer written here goes out
+ * with SSL_write(). recv() on a TLS-port socket then means the client
+ * spoke plain HTTP (lws peeks, sees no handshake and hands the socket
+ * over): it is answered 400 tls_required, in plain text, and closed.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -22,6 +31,7 @@
 #include <sys/un.h>
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netdb.h>
@@ -34,6 +44,7 @@
 
 #include <ev.h>
 #include <libwebsockets.h>
+#include <openssl/ssl.h>
 
 #include "xmalloc.h"
 #include "log.h"
@@ -67,6 +78,7 @@ struct addr {
 struct netconn {
 	int			 fd;
 	int			 is_unix;
+	int			 tls;		/* came in on the TLS port */
 	struct lws		*wsi;
 	struct addr		*addr;
 	enum mode		 mode;
@@ -97,6 +109,7 @@ struct lingerer {
 struct listener {
 	int			 fd;
 	int			 is_unix;
+	int			 tls;
 	int			 stopped;
 	ev_io			 io;
 	struct lws_vhost	*vhost;
@@ -104,6 +117,7 @@ struct listener {
 
 /* Loop thread only: recv() elsewhere passes straight through. */
 static __thread int	 on_loop;
+static int		(*real_ssl_read_fn)(SSL *, void *, int);
 
 static struct ev_loop	*loop;
 static struct netconn	**table;	/* by descriptor */
@@ -213,9 +227,9 @@ peer_key(int fd, int is_unix, const struct sockaddr_storage *ss, char *buf,
 
 /* ---- answers written here ---------------------------------------------- */
 
-/* Write a problem+json answer straight to the socket. */
+/* Write a problem+json answer straight to the socket (through ssl if set). */
 static void
-answer(int fd, int status, const char *code, const char *detail,
+answer(int fd, SSL *ssl, int status, const char *code, const char *detail,
     int retry_after)
 {
 	struct response	 r;
@@ -234,8 +248,11 @@ answer(int fd, int status, const char *code, const char *detail,
 	/* One segment: the head and the body (a few hundred bytes) fit. */
 	if (n > 0 && (size_t)n + r.len <= sizeof buf) {
 		memcpy(buf + n, r.body, r.len);
-		(void)send(fd, buf, (size_t)n + r.len, MSG_NOSIGNAL |
-		    MSG_DONTWAIT);
+		if (ssl != NULL)
+			(void)SSL_write(ssl, buf, n + (int)r.len);
+		else
+			(void)send(fd, buf, (size_t)n + r.len, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
 	}
 	metrics_request(nroutes, status, 0);
 	response_reset(&r);
@@ -246,7 +263,8 @@ refuse_now(struct netconn *c)
 {
 	log_debug("http: refused a request (%d %s): %s", c->status, c->code,
 	    c->detail);
-	answer(c->fd, c->status, c->code, c->detail, 0);
+	answer(c->fd, c->tls && c->wsi != NULL ? lws_get_ssl(c->wsi) : NULL,
+	    c->status, c->code, c->detail, 0);
 	c->refused = 1;
 	c->input_open = 1;
 	c->pending = 0;
@@ -333,6 +351,22 @@ filter(struct netconn *c, unsigned char *buf, ssize_t n)
 	return n;
 }
 
+/* Plain HTTP on the TLS port: say so, in plain text, and close. */
+static ssize_t
+plain_on_tls(struct netconn *c, ssize_t n)
+{
+	if (n <= 0)
+		return n;
+	c->status = 400;
+	c->code = "tls_required";
+	strlcpy_(c->detail, "this port speaks TLS: use https:// (wss:// for "
+	    "WebSockets)", sizeof c->detail);
+	c->discarded += (size_t)n;
+	refuse_now(c);
+	errno = ECONNRESET;
+	return -1;
+}
+
 /*
  * lws reads its sockets with recv(): this definition comes first. Only
  * sockets accepted here, on the loop thread, are looked at; everything
@@ -347,7 +381,75 @@ recv(int fd, void *buf, size_t len, int flags)
 	    (table[fd]->mode == M_OFF && !table[fd]->pending) ||
 	    (flags & MSG_PEEK))
 		return n;
+	if (table[fd]->tls)
+		return plain_on_tls(table[fd], n);
 	return filter(table[fd], buf, n);
+}
+
+typedef int	(*ssl_read_fn)(SSL *, void *, int);
+
+/* libssl's SSL_read(): the one after this executable's. */
+static ssl_read_fn
+real_ssl_read(void)
+{
+	ssl_read_fn	 fn = __atomic_load_n(&real_ssl_read_fn, __ATOMIC_ACQUIRE);
+
+	if (fn == NULL) {
+		*(void **)&fn = dlsym(RTLD_NEXT, "SSL_read");
+		if (fn == NULL)
+			abort();
+		__atomic_store_n(&real_ssl_read_fn, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
+}
+
+/* Read and drop until the socket has nothing more (behind a refusal). */
+static int
+tls_discard(struct netconn *c, SSL *ssl, void *buf, int num, int n)
+{
+	while (n > 0) {
+		if ((c->discarded += (size_t)n) > LINGER_BYTES) {
+			errno = ECONNRESET;
+			return -1;
+		}
+		n = real_ssl_read()(ssl, buf, num);
+	}
+	return n;
+}
+
+/*
+ * The plaintext of the TLS sockets accepted here, through the same filter
+ * as recv(). A refused connection returns -1 with nothing queued, which
+ * OpenSSL reports as SSL_ERROR_SYSCALL: lws closes it. Anything read while
+ * a refused head waits its turn is dropped, and the last read that finds
+ * nothing leaves OpenSSL wanting more, so lws waits as for any socket.
+ */
+int
+SSL_read(SSL *ssl, void *buf, int num)
+{
+	struct netconn	*c;
+	ssize_t		 r;
+	int		 n = real_ssl_read()(ssl, buf, num), fd, e;
+
+	if (!on_loop || (fd = SSL_get_fd(ssl)) < 0 || fd >= ntable ||
+	    (c = table[fd]) == NULL || !c->tls ||
+	    (c->mode == M_OFF && !c->pending))
+		return n;
+	if (n <= 0) {
+		e = SSL_get_error(ssl, n);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			c->input_open = 0;
+		return n;
+	}
+	if (c->pending)
+		return tls_discard(c, ssl, buf, num, n);
+	r = filter(c, buf, n);
+	if (r >= 0)
+		return (int)r;
+	if (errno == EAGAIN)	/* a refused head waits its turn */
+		return tls_discard(c, ssl, buf, num, real_ssl_read()(ssl, buf,
+		    num));
+	return -1;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -614,7 +716,7 @@ pause_accepting(const char *why)
 
 /* Too many from one address: answer 429 and close, with no linger. */
 static void
-over_cap(int fd, const char *key)
+over_cap(int fd, int tls, const char *key)
 {
 	char		 buf[4096], detail[128];
 	unsigned long	 quiet;
@@ -622,7 +724,9 @@ over_cap(int fd, const char *key)
 	(void)recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, NULL, NULL);
 	snprintf(detail, sizeof detail, "more than %d connections are open "
 	    "from this address", cfg.max_conns_per_addr);
-	answer(fd, 429, "too_many_connections", detail, 1);
+	/* Before a handshake there is no way to answer a TLS client. */
+	if (!tls)
+		answer(fd, NULL, 429, "too_many_connections", detail, 1);
 	close(fd);
 	if (ratelog_ok(&log_addr, &quiet))
 		log_warn("accept: %d connections from %s; refusing more "
@@ -645,7 +749,7 @@ adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
 	peer_key(fd, li->is_unix, ss, key, sizeof key);
 	a = addr_get(key);
 	if (cfg.max_conns_per_addr > 0 && a->n >= cfg.max_conns_per_addr) {
-		over_cap(fd, key);
+		over_cap(fd, li->tls, key);
 		return;
 	}
 	a->n++;
@@ -655,6 +759,7 @@ adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
 		    sizeof(int));
 	c->fd = fd;
 	c->is_unix = li->is_unix;
+	c->tls = li->tls;
 	c->addr = a;
 	c->t_open = now_mono();
 	table[fd] = c;
@@ -716,12 +821,13 @@ accept_cb(struct ev_loop *lp, ev_io *w, int revents)
 }
 
 static int
-listener_add(int fd, int is_unix, struct lws_vhost *vh)
+listener_add(int fd, int is_unix, int tls, struct lws_vhost *vh)
 {
 	struct listener	*li = &listeners[nlisteners++];
 
 	li->fd = fd;
 	li->is_unix = is_unix;
+	li->tls = tls;
 	li->vhost = vh;
 	ev_io_init(&li->io, accept_cb, fd, EV_READ);
 	li->io.data = li;
@@ -731,7 +837,7 @@ listener_add(int fd, int is_unix, struct lws_vhost *vh)
 }
 
 int
-netconn_listen_tcp(const char *host, int port, struct lws_vhost *vh,
+netconn_listen_tcp(const char *host, int port, int tls, struct lws_vhost *vh,
     char **cause)
 {
 	struct addrinfo	 hints, *res = NULL;
@@ -762,7 +868,7 @@ netconn_listen_tcp(const char *host, int port, struct lws_vhost *vh,
 		return -1;
 	}
 	freeaddrinfo(res);
-	return listener_add(fd, 0, vh);
+	return listener_add(fd, 0, tls, vh);
 }
 
 int
@@ -788,7 +894,7 @@ netconn_listen_unix(const char *path, struct lws_vhost *vh, char **cause)
 			close(fd);
 		return -1;
 	}
-	return listener_add(fd, 1, vh);
+	return listener_add(fd, 1, 0, vh);
 }
 
 /*

@@ -12,8 +12,9 @@ struct lws;
 struct lws_vhost;
 
 int	netconn_init(struct ev_loop *, char **cause);
-int	netconn_listen_tcp(const char *host, int port, struct lws_vhost *,
-	    char **cause);
+/* tls: the vhost speaks TLS (tls.c); plain HTTP on it is refused. */
+int	netconn_listen_tcp(const char *host, int port, int tls,
+	    struct lws_vhost *, char **cause);
 int	netconn_listen_unix(const char *path, struct lws_vhost *,
 	    char **cause);
 /* Stop accepting (at shutdown); netconn_stop() closes what is left. */

@@ -44,6 +44,7 @@
 #include "stream.h"
 #include "netconn.h"
 #include "headcheck.h"
+#include "tls.h"
 
 /* One request in progress on a connection. */
 struct exchange {
@@ -891,6 +892,10 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
 		collect_done();
 		break;
+	case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+		/* The TCP vhost's SSL_CTX, once, when TLS is on. */
+		tls_ctx_ready(user);
+		break;
 	default:
 		break;
 	}
@@ -937,13 +942,14 @@ server_start(struct ev_loop *loop, char **cause)
 	server_started = time(NULL);
 	strftime(started_str, sizeof started_str, "%Y-%m-%dT%H:%M:%SZ",
 	    gmtime(&server_started));
-	if (netconn_init(loop, cause) != 0)
+	if (netconn_init(loop, cause) != 0 || tls_init(cause) != 0)
 		return -1;
 	lws_set_log_level(getenv("LWSDEBUG") ? 0xff : (LLL_ERR | LLL_WARN), NULL);
 	memset(&info, 0, sizeof info);
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
 	    LWS_SERVER_OPTION_LIBEV;
 	info.foreign_loops = loops;
+	tls_context_info(&info);
 	/* Room beyond headcheck.c's limits, so that they answer first. */
 	info.max_http_header_data = HC_MAX_LINE + HC_MAX_FIELDS_BYTES + 8192;
 	/*
@@ -973,18 +979,27 @@ server_start(struct ev_loop *loop, char **cause)
 			return -1;
 		}
 		info.vhost_name = "tcp";
+		tls_vhost_info(&info);
 		if ((vh = lws_create_vhost(context, &info)) == NULL ||
-		    netconn_listen_tcp(host, port, vh, cause) != 0) {
+		    netconn_listen_tcp(host, port, tls_enabled(), vh,
+		    cause) != 0) {
 			if (vh == NULL)
-				*cause = xasprintf("cannot listen on \"%s\"",
-				    cfg.listen);
+				*cause = xasprintf("cannot listen on \"%s\"%s",
+				    cfg.listen, tls_enabled() ? " with TLS" : "");
 			return -1;
 		}
-		log_info("listening on http://%s", cfg.listen);
+		log_info("listening on %s://%s", tls_enabled() ? "https" :
+		    "http", cfg.listen);
 	}
 	if (cfg.socket_path[0] != '\0') {
 		if (make_socket_dir(cfg.socket_path, cause) != 0)
 			return -1;
+		/* The Unix socket stays plain. */
+		info.options = 0;
+		info.ssl_cert_filepath = info.ssl_private_key_filepath = NULL;
+		info.ssl_cipher_list = info.tls1_3_plus_cipher_list = NULL;
+		info.ssl_options_set = info.ssl_options_clear = 0;
+		info.alpn = NULL;
 		info.vhost_name = "unix";
 		if ((vh = lws_create_vhost(context, &info)) == NULL) {
 			*cause = xasprintf("cannot listen on \"%s\"",
@@ -1038,6 +1053,7 @@ server_stop(void)
 		lws_context_destroy(context);
 	context = NULL;
 	netconn_stop();
+	tls_free();
 	ratelimit_free(rl_ip);
 	ratelimit_free(rl_token);
 	if (cfg.socket_path[0] != '\0')

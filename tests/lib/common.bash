@@ -412,6 +412,29 @@ jwt_header() {
 	python3 "$TOP/tests/lib/jwt.py" header "$1"
 }
 
+# ---- TLS ---------------------------------------------------------------------------
+
+# tls_ca DIR: a test CA (DIR/ca.pem, DIR/ca.key).
+tls_ca() {
+	mkdir -p "$1"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$1/ca.key" \
+		-out "$1/ca.pem" -days 2 -subj "/CN=CallDocker test CA" 2>/dev/null
+}
+
+# tls_cert DIR SERIAL [NAME]: a server certificate for localhost and
+# 127.0.0.1 signed by DIR's CA, in DIR/NAME.pem and DIR/NAME.key (NAME
+# defaults to server).
+tls_cert() {
+	local dir=$1 serial=$2 name=${3:-server}
+	openssl req -newkey rsa:2048 -nodes -keyout "$dir/$name.key" \
+		-out "$dir/$name.csr" -subj "/CN=localhost" 2>/dev/null
+	printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' \
+		'basicConstraints=CA:FALSE' 'extendedKeyUsage=serverAuth' >"$dir/$name.ext"
+	openssl x509 -req -in "$dir/$name.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" \
+		-set_serial "$serial" -days 2 -extfile "$dir/$name.ext" \
+		-out "$dir/$name.pem" 2>/dev/null
+}
+
 # ---- misc ------------------------------------------------------------------------
 
 # wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds.

@@ -45,8 +45,12 @@ class WebDriverError(Exception):
 
 
 class Browser:
+    """extra_args: more Chromium flags, e.g. --ignore-certificate-errors-
+    spki-list=HASH to trust exactly one test certificate (by its public
+    key) without turning certificate checks off."""
+
     def __init__(self, tmpdir, chromium="/usr/bin/chromium",
-                 driver="/usr/bin/chromedriver"):
+                 driver="/usr/bin/chromedriver", extra_args=()):
         self.port = free_port()
         self.log = open(os.path.join(tmpdir, "chromedriver.log"), "w")
         self.proc = subprocess.Popen(
@@ -66,7 +70,7 @@ class Browser:
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
-                "args": CHROMIUM_ARGS + [
+                "args": CHROMIUM_ARGS + list(extra_args) + [
                     "--user-data-dir=" + os.path.join(tmpdir, "chromium")],
             },
         }}}

@@ -25,6 +25,9 @@
         connection without one. --no-pong leaves ping frames unanswered
         (each is logged as {"ping": true}); --stamp adds "_t" (receive time,
         seconds) to every line.
+
+With CD_WS_CAFILE set in the environment, every connection is wss://:
+TLS verified against that CA file (the name checked is 127.0.0.1).
 """
 import argparse
 import base64
@@ -32,6 +35,7 @@ import json
 import os
 import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -50,6 +54,9 @@ class WS:
         if rcvbuf:
             self.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.s.connect(("127.0.0.1", port))
+        if os.environ.get("CD_WS_CAFILE"):
+            ctx = ssl.create_default_context(cafile=os.environ["CD_WS_CAFILE"])
+            self.s = ctx.wrap_socket(self.s, server_hostname="127.0.0.1")
         self.buf = b""
         key = base64.b64encode(os.urandom(16)).decode()
         req = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -110,8 +117,9 @@ class WS:
         """Text messages that arrived within timeout; Closed at a close."""
         if getattr(self, "closed", None):
             raise self.closed
-        r, _, _ = select.select([self.s], [], [], timeout)
-        if r:
+        pending = getattr(self.s, "pending", lambda: 0)()
+        r, _, _ = select.select([self.s], [], [], 0 if pending else timeout)
+        if r or pending:
             self._recv()
         out = []
         while True:

@@ -106,7 +106,7 @@ test_session(void)
 
 	lfd = listen_unix();
 	snprintf(req, sizeof req, "unix://%s", sock_path);
-	ws = wsc_connect(req, "/ws", &cause);
+	ws = wsc_connect(req, "/ws", NULL, &cause);
 	ok(ws != NULL, "wsc_connect starts");
 	if (ws == NULL)
 		return;
@@ -169,7 +169,7 @@ refused(const char *resp, const char *why, const char *what)
 
 	lfd = listen_unix();
 	snprintf(host, sizeof host, "unix://%s", sock_path);
-	ws = wsc_connect(host, "/ws", &cause);
+	ws = wsc_connect(host, "/ws", NULL, &cause);
 	fd = accept(lfd, NULL, NULL);
 	wsc_read(ws, &msg, &len);
 	read_request(fd, req, sizeof req, key);
@@ -201,13 +201,14 @@ test_refusals(void)
 	    "AAAAAAA=\r\nsec-websocket-protocol: calldocker.v1\r\n\r\n",
 	    "Sec-WebSocket-Accept is wrong", "a wrong accept key");
 	refused("HTTP/1.1 200 OK\r\n", "closed the connection", "a cut answer");
-	ok(wsc_connect("unix:///nonexistent/x.sock", "/ws", &cause) == NULL &&
+	ok(wsc_connect("unix:///nonexistent/x.sock", "/ws", NULL, &cause) == NULL &&
 	    cause != NULL && strstr(cause, "No such file") != NULL,
 	    "a missing socket fails at once");
 	free(cause);
 	cause = NULL;
-	ok(wsc_connect("https://example.com", "/ws", &cause) == NULL,
-	    "https is refused");
+	ok(wsc_connect("ftp://example.com", "/ws", NULL, &cause) == NULL &&
+	    cause != NULL && strstr(cause, "http(s)://") != NULL,
+	    "another scheme is refused");
 	free(cause);
 }
 
