@@ -171,6 +171,24 @@ field_opt(const struct fuzz_in *in, int i)
 	return in->len[i] == 0 ? NULL : field_str(in, i);
 }
 
+/* A problem is JSON with its stable code; a 422 names its fields. */
+static void
+problem_check(const struct response *resp)
+{
+	json_t	*o = json_loadb(resp->body, resp->len, 0, NULL);
+
+	if (!json_is_object(o) ||
+	    !json_is_string(json_object_get(o, "code")) ||
+	    json_integer_value(json_object_get(o, "status")) != resp->status ||
+	    (resp->status == 422 &&
+	    json_array_size(json_object_get(o, "errors")) == 0)) {
+		fprintf(stderr, "fuzz-route: %d %.*s\n", resp->status,
+		    (int)resp->len, resp->body);
+		abort();
+	}
+	json_decref(o);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -289,6 +307,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (resp.status >= 400 && (resp.content_type == NULL ||
 	    strcmp(resp.content_type, "application/problem+json") != 0))
 		abort();
+	if (resp.status >= 400)
+		problem_check(&resp);
 out:
 	response_reset(&resp);
 	request_free(req);

@@ -267,6 +267,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(c);
 	ws_conns = NULL;
 	ws_listeners_changed();
+	if (ws_topics_any())
+		abort();	/* a closed socket left a subscription */
 	ws_signal_clear();
 	db_close(&db);
 	return 0;
