@@ -186,9 +186,10 @@ fuzz_mutate_json(const struct fuzz_shape *s, const uint8_t *d, size_t n,
 		json_decref(o);
 		o = json_object();
 	}
+	i = json_object_size(o);
+	i = i > 0 ? fuzz_rand(rs) % i : 0;	/* a key of o, for 0 and 1 */
 	switch (fuzz_rand(rs) % 6) {
 	case 0:		/* drop a key */
-		i = json_object_size(o) ? fuzz_rand(rs) % json_object_size(o) : 0;
 		json_object_foreach(o, k, v) {
 			if (i-- == 0) {
 				json_object_del(o, k);
@@ -197,7 +198,6 @@ fuzz_mutate_json(const struct fuzz_shape *s, const uint8_t *d, size_t n,
 		}
 		break;
 	case 1:		/* an existing key, another value */
-		i = json_object_size(o) ? fuzz_rand(rs) % json_object_size(o) : 0;
 		json_object_foreach(o, k, v) {
 			if (i-- == 0) {
 				json_object_set_new(o, k, fuzz_value(s, rs, 0));

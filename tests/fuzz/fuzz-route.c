@@ -7,7 +7,7 @@
  * every operation...) run before its first query; the database layer is
  * the real one with no database: every statement fails DB_DOWN (503).
  *
- * An input is a request in fields (fuzz-route.h's format, below) and the
+ * An input is a request in fields (fuzz-mut.h's format, below) and the
  * custom mutator changes one field at a time, a body often as JSON (a key
  * the validators read set to a value of a kind they check), so mutations
  * stay requests. tests/fuzz/route.dict has paths, keys and enum values.
