@@ -117,9 +117,13 @@ static char *
 route_path(size_t r, unsigned pick, const struct fuzz_in *in)
 {
 	const char	*p = routes[r].pattern, *id;
-	char		*out = xmalloc(strlen(p) * 2 + 64 * ROUTE_MAX_PARAMS +
-			    in->len[F_ID] + 1), *o = out;
-	size_t		 n;
+	char		*out, *o;
+	size_t		 n = 0;
+
+	/* Each id is at most a UUID or the id field. */
+	for (const char *q = p; *q != '\0'; q++)
+		n += *q == ':';
+	out = o = xmalloc(strlen(p) + n * (UUID_LEN + in->len[F_ID]) + 1);
 
 	while (*p != '\0') {
 		if (*p != ':') {
