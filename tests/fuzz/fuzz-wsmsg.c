@@ -196,6 +196,7 @@ dispatch(struct conn *c, json_t *req)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static unsigned	 runs;
 	struct fuzz_in	 in;
 	struct conn	*c;
 	json_t		*m;
@@ -208,7 +209,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = xcalloc(1, sizeof *c);
 	c->heap_i = -1;
 	c->close_code = 1000;		/* sends are dropped */
-	strlcpy_(c->ip, "192.0.2.1", sizeof c->ip);
+	/* A new address each time: the widget's rate limit stays out of it. */
+	snprintf(c->ip, sizeof c->ip, "10.%u.%u.%u", (runs >> 16) & 255,
+	    (runs >> 8) & 255, runs & 255);
+	runs++;
 	c->origin = xstrdup("https://example.com");
 	ws_conns = c;
 	kind = in.hdr[0] & 3;
