@@ -155,14 +155,22 @@ build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
 # bodies and field checks (fuzz-http), signaling messages (fuzz-ws), upload
 # sniffing and If-None-Match (fuzz-sniff), x-www-form-urlencoded bodies
-# (fuzz-form), the WebSocket client's frames and upgrade answers (fuzz-wsc).
-# Each runs FUZZ_SECONDS on a corpus in build/fuzz/NAME;
+# (fuzz-form), the WebSocket client's frames and upgrade answers (fuzz-wsc);
+# and, structure-aware, a request through the router, authorization, body
+# parsing and its handler's checks (fuzz-route) and a WebSocket message
+# through its handlers and the operations' input (fuzz-wsmsg), both on the
+# daemon's own objects with the database down (docs/fuzzing.md).
+# "make fuzz" first replays tests/fuzz/regress/NAME (inputs that once
+# failed), then runs each FUZZ_SECONDS on a corpus in build/fuzz/corpus-NAME
+# seeded from tests/fuzz/seeds/NAME, with tests/fuzz/NAME.dict;
 # crashes land in build/fuzz/crashes (keep them as regression inputs).
+#   make fuzz FUZZ_SECONDS=300 FUZZERS="route wsmsg"
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -Icommon $(DAEMON_INC) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZERS       = ivr token http ws sniff form wsc
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -pthread -Icommon $(DAEMON_INC) \
+		-fsanitize=fuzzer $(FUZZ_SAN)
+FUZZERS      ?= ivr token http ws sniff form wsc route wsmsg
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http/http.c daemon/http/validate.c common/form.c common/utf8.c \
@@ -173,22 +181,47 @@ FUZZ_SRC_form  = common/form.c common/xmalloc.c
 FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 
+# fuzz-route and fuzz-wsmsg link the whole daemon but main.c, instrumented
+# (build/fuzz/obj); fuzz-wsmsg runs the WebSocket lookup jobs inline
+# (--wrap), against the real database layer with no database.
+FUZZ_OBJ = $(patsubst %.c,build/fuzz/obj/%.o,$(COMMON_SRC) \
+	   $(filter-out daemon/main.c,$(DAEMON_SRC))) build/fuzz/obj/gen/migrations.o
+FUZZ_DAEMON_LIBS = $(call libs,$(PKGS_COMMON) $(PKGS_DAEMON)) -lev -lcrypt -lm
+FUZZ_SRC_route = $(FUZZ_OBJ)
+FUZZ_LIBS_route = $(FUZZ_DAEMON_LIBS)
+FUZZ_SRC_wsmsg = $(FUZZ_OBJ)
+FUZZ_LIBS_wsmsg = -Wl,--wrap=ws_job_submit $(FUZZ_DAEMON_LIBS)
+
+build/fuzz/obj/%.o: %.c $(wildcard common/*.h) $(DAEMON_H) $(FLAGS_FILE)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -pthread -Icommon $(DAEMON_INC) \
+	    -fsanitize=fuzzer-no-link $(FUZZ_SAN) \
+	    $(call cflags,$(PKGS_COMMON) $(PKGS_DAEMON)) -c -o $@ $<
+
+build/fuzz/obj/gen/migrations.o: build/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c -o $@ $<
+
 # Each fuzzer's own sources are prerequisites too (second expansion).
 .SECONDEXPANSION:
 build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $$(FUZZ_SRC_$$*) \
     $(wildcard common/*.h) $(DAEMON_H) $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(call cflags,$(FUZZ_PKGS)) -o $@ $< \
-	    $(FUZZ_SRC_$*) $(call libs,$(FUZZ_PKGS))
+	    $(FUZZ_SRC_$*) $(call libs,$(FUZZ_PKGS)) $(FUZZ_LIBS_$*)
 
 fuzz: $(FUZZERS:%=build/fuzz/fuzz-%)
 	@mkdir -p build/fuzz/crashes $(FUZZERS:%=build/fuzz/corpus-%)
-	cp tests/ivr/valid/*.yaml build/fuzz/corpus-ivr/
+	cp tests/ivr/valid/*.yaml build/fuzz/corpus-ivr/ 2>/dev/null || true
 	for f in $(FUZZERS); do \
 	    dict=; [ -f tests/fuzz/$$f.dict ] && dict=-dict=tests/fuzz/$$f.dict; \
+	    if [ -d tests/fuzz/regress/$$f ]; then \
+	        build/fuzz/fuzz-$$f -runs=0 tests/fuzz/regress/$$f || exit 1; \
+	    fi; \
+	    seeds=; [ -d tests/fuzz/seeds/$$f ] && seeds=tests/fuzz/seeds/$$f; \
 	    build/fuzz/fuzz-$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        -timeout=10 $$dict -artifact_prefix=build/fuzz/crashes/ \
-	        build/fuzz/corpus-$$f || exit 1; \
+	        build/fuzz/corpus-$$f $$seeds || exit 1; \
 	done
 
 deps:

@@ -93,6 +93,23 @@ teardown_file() { cd_teardown; }
 	assert_json '.items | length' 1
 }
 
+@test "a flow's missing company or content is a 422 naming the field" {
+	# The local admin names no company (found by tests/fuzz/fuzz-route.c).
+	api -H 'Content-Type: application/yaml' POST /api/ivr "@$F/main.yaml" ""
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' company_id
+	api -H 'Content-Type: application/yaml' POST /api/ivr/validate \
+	    "@$F/main.yaml" ""
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' company_id
+	api POST /api/ivr/validate '{"name": "x"}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' content
+	api POST "/api/ivr/validate?company_id=$CO" \
+	    "$(jq -Rsc '{content: .}' <"$F/main.yaml")" ""
+	assert_json .valid true
+}
+
 @test "tenancy: another company sees no flow and cannot change it" {
 	api GET /api/ivr "" "$MGR"
 	id=$(jget '.items[0].id')

@@ -37,6 +37,17 @@ ivr_company(struct hctx *h, char **owned)
 	return *owned;
 }
 
+/* A 422 naming the field at fault, as every 422 does. Returns -1. */
+static int
+ivr_invalid(struct hctx *h, const char *field, const char *msg)
+{
+	struct fields	 f;
+
+	fields_init(&f);
+	fields_add(&f, field, "%s", msg);
+	return resp_invalid(h->resp, &f);
+}
+
 /* The YAML of the request: a YAML body or JSON {"content": "..."}. */
 static const char *
 ivr_content(struct hctx *h, size_t *len)
@@ -180,8 +191,8 @@ ivr_write(struct hctx *h, const char *id)
 	activate = (act != NULL && strcmp(act, "true") == 0) ||
 	    json_is_true(json_object_get(h->req->body, "activate"));
 	if (company == NULL) {
-		resp_problem(h->resp, 422, "validation_failed", "flows belong"
-		    " to a company: give company_id or sign in as its manager");
+		ivr_invalid(h, "company_id", "is required: flows belong to a"
+		    " company; give company_id or sign in as its manager");
 		goto out;
 	}
 	if ((text = ivr_content(h, &len)) == NULL) {
@@ -430,8 +441,10 @@ ivr_validate(struct hctx *h)
 	if (company == NULL || (text = ivr_content(h, &len)) == NULL) {
 		free(owned);
 		json_decref(diag);
-		return resp_problem(h->resp, 422, "validation_failed",
-		    "send the flow as YAML or {\"content\"}; admins add company_id");
+		return company == NULL ? ivr_invalid(h, "company_id", "is"
+		    " required: admins name the company whose queues the flow"
+		    " uses") : ivr_invalid(h, "content", "is required: send the"
+		    " flow as YAML or {\"content\": \"...\"}");
 	}
 	flow = ivr_check(h, company, text, len, diag);
 	free(owned);

@@ -542,56 +542,55 @@ media_is(const char *ctype, const char *type)
 
 /* A form body (ROUTE_FORM): fields in req->form, the bytes in req->raw. */
 static int
-parse_form(struct exchange *x, struct request *req, struct response *resp,
-    const char *ctype)
+parse_form(char **body, size_t len, struct request *req,
+    struct response *resp, const char *ctype)
 {
 	char	*cause = NULL;
 
-	if (x->len > 0 && (ctype == NULL ||
+	if (len > 0 && (ctype == NULL ||
 	    !media_is(ctype, "application/x-www-form-urlencoded")))
 		return resp_problem(resp, 415, "unsupported_media_type",
 		    "the request body must be application/x-www-form-urlencoded");
 	req->form = xcalloc(1, sizeof *req->form);
-	if (form_parse(x->body != NULL ? x->body : "", x->len, req->form,
+	if (form_parse(*body != NULL ? *body : "", len, req->form,
 	    &cause) != 0) {
 		resp_problem(resp, 400, "bad_request", "%s", cause);
 		free(cause);
 		return -1;
 	}
-	if (x->body != NULL)
-		x->body[x->len] = '\0';
-	req->raw = x->body;
-	req->rawlen = x->len;
-	x->body = NULL;
+	if (*body != NULL)
+		(*body)[len] = '\0';
+	req->raw = *body;
+	req->rawlen = len;
+	*body = NULL;
 	return 0;
 }
 
-static int
-parse_body(struct exchange *x, struct request *req, struct response *resp,
-    const char *ctype)
+int
+server_parse_body(char **body, size_t len, struct request *req,
+    struct response *resp, const char *ctype)
 {
 	json_error_t	 err;
 
 	if (req->route->flags & ROUTE_FORM)
-		return parse_form(x, req, resp, ctype);
-	if (x->len == 0)
+		return parse_form(body, len, req, resp, ctype);
+	if (len == 0)
 		return resp_problem(resp, 400, "bad_request",
 		    "a JSON object is required as the request body");
 	if ((req->route->flags & ROUTE_YAML) && ctype != NULL &&
 	    (media_is(ctype, "application/yaml") ||
 	    media_is(ctype, "application/x-yaml") ||
 	    media_is(ctype, "text/yaml"))) {
-		req->raw = x->body;
-		req->rawlen = x->len;
-		x->body = NULL;
+		req->raw = *body;
+		req->rawlen = len;
+		*body = NULL;
 		return 0;
 	}
 	if (ctype == NULL || !media_is(ctype, "application/json"))
 		return resp_problem(resp, 415, "unsupported_media_type",
 		    "the request body must be application/json%s",
 		    req->route->flags & ROUTE_YAML ? " or application/yaml" : "");
-	req->body = json_loadb(x->body, x->len,
-	    JSON_REJECT_DUPLICATES, &err);
+	req->body = json_loadb(*body, len, JSON_REJECT_DUPLICATES, &err);
 	if (req->body == NULL)
 		return resp_problem(resp, 400, "bad_request",
 		    "malformed JSON at line %d, column %d: %s", err.line,
@@ -601,10 +600,10 @@ parse_body(struct exchange *x, struct request *req, struct response *resp,
 		    "the request body must be a JSON object");
 	if (req->route->flags & ROUTE_SIGNED) {
 		/* The signature covers these exact bytes. */
-		x->body[x->len] = '\0';
-		req->raw = x->body;
-		req->rawlen = x->len;
-		x->body = NULL;
+		(*body)[len] = '\0';
+		req->raw = *body;
+		req->rawlen = len;
+		*body = NULL;
 	}
 	return 0;
 }
@@ -661,7 +660,7 @@ dispatch(struct lws *wsi, struct pss *pss)
 	} else if ((req->route->flags & ROUTE_BODY) ||
 	    ((req->route->flags & ROUTE_BODY_OPT) && x->len > 0)) {
 		ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);
-		if (parse_body(x, req, resp, ctype) != 0)
+		if (server_parse_body(&x->body, x->len, req, resp, ctype) != 0)
 			goto now;
 	}
 	free(authz);

@@ -17,4 +17,15 @@ void	server_drain(void);
 int	server_inflight(void);
 void	server_stop(void);
 
+/*
+ * A request's body into req (its route matched) as the route takes it:
+ * JSON into req->body, YAML, signed and form bodies kept in req->raw
+ * (taking *body, which has room for a NUL after len bytes). 0, or -1 with
+ * resp filled (400, 415). Pure: tests/fuzz/fuzz-route.c runs it.
+ */
+struct request;
+struct response;
+int	server_parse_body(char **body, size_t len, struct request *,
+	    struct response *, const char *ctype);
+
 #endif
