@@ -179,9 +179,12 @@ db_wait(struct db *db)
 		}
 		rc = db_poll(db, PQsocket(db->conn), POLLIN |
 		    (fl ? POLLOUT : 0), limit);
-		if (rc == 0)
+		if (rc == 0) {
+			/* Hung, not gone: no reconnection for a while. */
 			log_warn("database: no answer within %.1f seconds",
 			    limit - from);
+			db->retry_at = now_mono() + RETRY_SECONDS;
+		}
 		if (rc <= 0 || PQconsumeInput(db->conn) != 1)
 			break;
 	}
@@ -259,7 +262,7 @@ db_start(struct db *db)
 /*
  * The result of what was just sent (sent: what PQsend*() returned), its
  * first error else its last; NULL with db->err set on failure. A wait that
- * failed drops the connection: what it was doing is not known.
+ * failed closes the connection: what it was doing is not known.
  */
 static PGresult *
 db_finish(struct db *db, int sent)
@@ -273,7 +276,7 @@ db_finish(struct db *db, int sent)
 	for (;;) {
 		if (db_wait(db) != 0) {
 			PQclear(out);
-			db_drop(db);
+			db_close(db);
 			db->err = DB_DOWN;
 			return NULL;
 		}

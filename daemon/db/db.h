@@ -70,8 +70,8 @@ void		 db_close(struct db *);
 void		 db_drop(struct db *);
 /*
  * Flush what was sent and wait, within the deadlines, until a result can
- * be read without blocking; -1 (db->err DB_DOWN) when the time is up or
- * the connection broke.
+ * be read without blocking; -1 (db->err DB_DOWN) when the time is up (no
+ * reconnection for a second then) or the connection broke.
  */
 int		 db_wait(struct db *);
 /* Connect if needed (with backoff); 0 if connected. */

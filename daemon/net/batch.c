@@ -185,7 +185,7 @@ batch_run(struct db *db, struct job **jobs, int n)
 	db->batch_query = NULL;
 	if (b->broken || PQexitPipelineMode(db->conn) != 1) {
 		log_warn("database: pipeline failed: %s", PQerrorMessage(db->conn));
-		db_drop(db);
+		db_close(db);
 	}
 	free(b);
 }
