@@ -74,6 +74,7 @@ static const struct config_key {
 	K("register_limit_ip",	CONFIG_INT,	register_limit_ip, 0, 1000000, 0),
 	K("register_limit_total", CONFIG_INT,	register_limit_total, 0, 1000000, 0),
 	K("drain_timeout",	CONFIG_INT,	drain_timeout,	0, 3600, 0),
+	K("db_timeout",		CONFIG_INT,	db_timeout,	1, 3600, 0),
 	K("outbound_allow_private", CONFIG_BOOL, outbound_allow_private, 0, 0, 0),
 	K("ws_max_queue",	CONFIG_INT,	ws_max_queue,	1, 65536, 0),
 	K("ws_ping_interval",	CONFIG_INT,	ws_ping_interval, 0, 3600, 0),
@@ -195,6 +196,7 @@ config_defaults(struct config *cfg)
 	cfg->register_limit_ip = 5;
 	cfg->register_limit_total = 100;
 	cfg->drain_timeout = 10;
+	cfg->db_timeout = 5;
 	cfg->ws_max_queue = 256;
 	cfg->ws_ping_interval = 20;
 	cfg->ws_idle_timeout = 60;

@@ -40,6 +40,7 @@ struct config {
 	int		 register_limit_ip;	/* sign-ups/hour per address, 0 = off */
 	int		 register_limit_total;	/* sign-ups/hour in all, 0 = off */
 	int		 drain_timeout;	/* seconds to drain on SIGTERM */
+	int		 db_timeout;	/* seconds a database step may take */
 	int		 outbound_allow_private; /* requests to private addresses */
 	int		 ws_max_queue;	/* messages queued per WebSocket */
 	int		 ws_ping_interval;	/* seconds, 0 = no pings */

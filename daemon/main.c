@@ -176,6 +176,7 @@ prepare_database(void)
 	signal(SIGTERM, early_signal);
 	signal(SIGINT, early_signal);
 	db_init(&db, cfg.database_url);
+	db.timeout = 0;		/* a migration takes what it takes */
 	while (!early_stop) {
 		if (db_migrate(&db, &cause) == 0 && revoke_load(&db) == 0)
 			break;

@@ -302,17 +302,7 @@ analytics_kpi_json(const PGresult *res, int r, int col)
 static PGresult *
 export_exec(struct db *db, const char *sql, int n, const char *const *p)
 {
-	PGresult	*res;
-	ExecStatusType	 st;
-
-	res = PQexecParams(db->conn, sql, n, NULL, p, NULL, NULL, 0);
-	st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		db_classify(db, res);
-		PQclear(res);
-		return NULL;
-	}
-	return res;
+	return db_query(db, sql, n, p);
 }
 
 /* Not a db_stmt either: one statement, run once per export. */

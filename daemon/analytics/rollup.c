@@ -15,6 +15,8 @@
 
 /* Closed hours one pass computes per company at most (a month). */
 #define ROLLUP_BATCH	"744"
+/* Seconds a pass may take: far longer than a request, never for ever. */
+#define ROLLUP_TIMEOUT	600
 
 static struct {
 	pthread_mutex_t	 lock;
@@ -82,6 +84,8 @@ rollup_start(const char *dburl, int interval, char **cause)
 		return 0;
 	rollup.interval = interval;
 	db_init(&rollup.db, dburl);
+	rollup.db.timeout = ROLLUP_TIMEOUT;
+	rollup.db.stop = &rollup.stop;	/* a stop ends a wait at once */
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_REALTIME);
 	pthread_cond_init(&rollup.cond, &attr);
@@ -100,7 +104,7 @@ rollup_stop(void)
 	if (!rollup.running)
 		return;
 	pthread_mutex_lock(&rollup.lock);
-	rollup.stop = 1;
+	__atomic_store_n(&rollup.stop, 1, __ATOMIC_RELEASE);
 	pthread_cond_signal(&rollup.cond);
 	pthread_mutex_unlock(&rollup.lock);
 	pthread_join(rollup.thread, NULL);

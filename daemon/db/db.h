@@ -11,7 +11,7 @@
 
 enum db_error {
 	DB_OK,
-	DB_DOWN,	/* no connection: answer 503 */
+	DB_DOWN,	/* no connection or no answer in time: 503 */
 	DB_UNIQUE,	/* unique_violation */
 	DB_FOREIGN,	/* foreign_key_violation */
 	DB_FAILED,	/* anything else: answer 500 */
@@ -20,11 +20,25 @@ enum db_error {
 struct db {
 	PGconn		*conn;
 	const char	*url;
-	time_t		 retry_at;	/* no reconnect before this */
+	double		 retry_at;	/* monotonic: no reconnect before */
 	unsigned char	*prepared;	/* by statement id; grown on demand */
 	size_t		 nprepared;
 	enum db_error	 err;
 	char		 constraint[64];	/* violated constraint name */
+	/*
+	 * Deadlines. Each step (connecting, a statement) waits at most
+	 * timeout seconds, which is also the server's statement_timeout
+	 * (0: neither, for migrations). Until the first answer, no step
+	 * waits past deadline (monotonic; 0: none): a request's deadline,
+	 * counted from when it was handed to a worker, and none is sent
+	 * once cancel (if set) is non-zero: its client has gone. After the
+	 * first answer both are cleared: work begun is carried through.
+	 * Once stop is non-zero, a wait ends at once.
+	 */
+	double		 timeout;
+	double		 deadline;
+	const int	*cancel;
+	const int	*stop;
 	/*
 	 * Set while a pipelined batch runs on this connection (net/batch.c):
 	 * statements go to it instead, to be sent with the others.
@@ -49,12 +63,26 @@ struct db_stmt {
 	int		 id;		/* assigned on first use */
 };
 
+/* The timeout is the db_timeout setting's. */
 void		 db_init(struct db *, const char *url);
 void		 db_close(struct db *);
+/* Close after a step failed or timed out; no reconnect for a second. */
+void		 db_drop(struct db *);
+/*
+ * Flush what was sent and wait, within the deadlines, until a result can
+ * be read without blocking; -1 (db->err DB_DOWN) when the time is up (no
+ * reconnection for a second then) or the connection broke.
+ */
+int		 db_wait(struct db *);
 /* Connect if needed (with backoff); 0 if connected. */
 int		 db_ensure(struct db *);
 /* Run a statement; NULL on failure with db->err set. Caller PQclear()s. */
 PGresult	*db_run(struct db *, struct db_stmt *, int n, const char *const *);
+/* An unprepared statement (a cursor's), with the same deadlines. */
+PGresult	*db_query(struct db *, const char *sql, int n,
+		    const char *const *);
+/* Prepare a statement under its own name; -1 on failure. */
+int		 db_prepare(struct db *, const char *name, const char *sql);
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);

@@ -63,6 +63,7 @@ static struct {
 	int		 njobs;
 	json_t		*done;		/* outcomes not yet sent to be recorded */
 	int		 busy;		/* syncs of a pipeline still to read */
+	double		 sent_at;	/* when that pipeline was sent */
 	int		 claiming;	/* a claim is in that pipeline */
 	json_t		*recording;	/* outcomes in that pipeline */
 	int		 want_claim;	/* places freed, rows due or woken */
@@ -276,16 +277,11 @@ prepare(void)
 {
 	const char	*name[2] = { "outbox_claim", "outbox_record" };
 	const char	*sql[2] = { db_outbox_claim_sql(), db_outbox_record_sql() };
-	PGresult	*res;
-	int		 ok;
 
 	if (PQbackendPID(ob.db.conn) == ob.prepared_pid)
 		return 0;
 	for (int i = 0; i < 2; i++) {
-		res = PQprepare(ob.db.conn, name[i], sql[i], 0, NULL);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		PQclear(res);
-		if (!ok)
+		if (db_prepare(&ob.db, name[i], sql[i]) != 0)
 			return -1;
 	}
 	ob.prepared_pid = PQbackendPID(ob.db.conn);
@@ -338,6 +334,7 @@ send_pipeline(void)
 		return 0;
 	}
 	PQflush(c);
+	ob.sent_at = now_mono();
 	return 1;
 }
 
@@ -365,9 +362,19 @@ read_pipeline(int wait)
 	int		 n;
 
 	while (ob.busy > 0) {
-		if (PQstatus(c) != CONNECTION_OK ||
+		/* Sending does not block: what is left goes out here. */
+		if (PQstatus(c) != CONNECTION_OK || PQflush(c) < 0 ||
 		    (!wait && PQconsumeInput(c) != 1)) {
 			pipeline_lost();
+			return;
+		}
+		/* A server that does not answer in time is left. */
+		if ((!wait && PQisBusy(c) && ob.db.timeout > 0 &&
+		    now_mono() > ob.sent_at + ob.db.timeout) ||
+		    (wait && db_wait(&ob.db) != 0)) {
+			log_warn("webhooks: the database does not answer");
+			pipeline_lost();
+			db_drop(&ob.db);
 			return;
 		}
 		if (!wait && PQisBusy(c))
@@ -451,8 +458,8 @@ listen_outbox(void)
 	    PQbackendPID(ob.db.conn) == ob.listening_pid))
 		return;
 	ob.listening = NULL;
-	res = PQexec(ob.db.conn, "LISTEN webhook_outbox");
-	if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+	if ((res = db_query(&ob.db, "LISTEN webhook_outbox", 0, NULL)) !=
+	    NULL) {
 		ob.listening = ob.db.conn;
 		ob.listening_pid = PQbackendPID(ob.db.conn);
 	}
@@ -491,6 +498,9 @@ outbox_main(void *arg)
 		else
 			timeout = 100;
 		c = ob.db.conn;
+		/* A step that timed out dropped the connection listened on. */
+		if (c == NULL)
+			ob.listening = NULL;
 		memset(&w, 0, sizeof w);
 		w.fd = c != NULL && (ob.busy > 0 || ob.listening != NULL) ?
 		    PQsocket(c) : -1;

@@ -228,8 +228,16 @@ hub_tx_end(struct hub_tx *tx, int commit)
 
 	if (commit && (!tx->sql || db_commit(tx->db) == 0))
 		rc = 0;
-	else if (tx->sql)
+	else if (tx->sql) {
+		/*
+		 * A COMMIT that got no answer in time may yet be applied:
+		 * the rows are then the truth, and the next decision
+		 * rebuilds the company from them.
+		 */
+		if (commit && tx->db->err == DB_DOWN)
+			co->stale = 1;
 		db_rollback(tx->db);
+	}
 	if (rc == 0 || !twin_moved(tx)) {
 		/* The committed engine takes the same steps (refusals too:
 		 * both engines see every call made to either). */

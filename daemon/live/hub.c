@@ -597,6 +597,7 @@ hub_start(const char *dburl, char **cause)
 
 	hub.dburl = dburl;
 	db_init(&hub.db, dburl);
+	hub.db.stop = &hub.stop;	/* a stop ends a wait at once */
 	if (hub_rebuild(&hub.db, NULL) == 0)
 		hub.built = 1;
 	pthread_condattr_init(&attr);
@@ -615,7 +616,7 @@ hub_stop(void)
 	struct hub_co	*co, *next;
 
 	pthread_mutex_lock(&hub.lock);
-	hub.stop = 1;
+	__atomic_store_n(&hub.stop, 1, __ATOMIC_RELEASE);
 	pthread_cond_signal(&hub.cond);
 	pthread_mutex_unlock(&hub.lock);
 	pthread_join(hub.thread, NULL);

@@ -1,7 +1,8 @@
 /*
  * Coroutines (ucontext) over libpq pipeline mode. Only handlers of routes
  * flagged ROUTE_READ run here: single statements, no transactions, since
- * every query is its own sync segment on a shared connection.
+ * every query is its own sync segment on a shared connection. Reading
+ * waits within the connection's deadlines (db_wait()).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ batch_query(struct db *db, const char *name, const char *sql, int prepare,
 	    !PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0) ||
 	    !PQpipelineSync(db->conn)) {
 		b->broken = 1;
+		db->err = DB_DOWN;
 		return NULL;
 	}
 	c->state = CORO_WAITING;
@@ -110,6 +112,11 @@ read_segment(struct batch *b)
 	int		 nulls = 0;
 
 	while (!b->broken) {
+		/* Within the deadlines: a frozen server answers nothing. */
+		if (db_wait(b->db) != 0) {
+			b->broken = 1;
+			break;
+		}
 		if ((res = PQgetResult(conn)) == NULL) {
 			if (++nulls > 1 || PQstatus(conn) != CONNECTION_OK)
 				b->broken = 1;
@@ -160,7 +167,7 @@ batch_run(struct db *db, struct job **jobs, int n)
 		coro_resume(b, c);
 	}
 	while (b->head != b->tail) {
-		if (PQflush(db->conn) != 0)
+		if (PQflush(db->conn) < 0)
 			b->broken = 1;
 		c = b->fifo[b->head++ % BATCH_MAX];
 		c->result = read_segment(b);

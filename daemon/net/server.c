@@ -117,6 +117,7 @@ exchange_free(struct exchange *x)
 	}
 	if (x->in_worker && !x->job->done) {
 		x->job->wsi = NULL;
+		__atomic_store_n(&x->job->gone, 1, __ATOMIC_RELEASE);
 		if (x->job->req->stream != NULL)
 			stream_cancel(x->job->req->stream);
 	} else {

@@ -16,6 +16,7 @@
 
 #include "xmalloc.h"
 #include "log.h"
+#include "daemon.h"
 #include "router.h"
 #include "db.h"
 #include "worker.h"
@@ -62,12 +63,50 @@ job_free(struct job *job)
 	free(job);
 }
 
+/*
+ * Whether a job is not to run: its client has gone (it would act for no
+ * one: a retry with its Idempotency-Key finds nothing done), or it waited
+ * longer than the database may take (answered 503 at once).
+ */
+static int
+job_late(struct job *job)
+{
+	if (__atomic_load_n(&job->gone, __ATOMIC_ACQUIRE)) {
+		log_debug("worker: %s: the client has gone; not run",
+		    job->req->route->pattern);
+		resp_problem(&job->resp, 503, "unavailable",
+		    "the client has gone");
+		return 1;
+	}
+	if (cfg.db_timeout > 0 && now_mono() > job->submitted +
+	    cfg.db_timeout) {
+		log_debug("worker: %s: waited over %d s; answered 503",
+		    job->req->route->pattern, cfg.db_timeout);
+		resp_problem(&job->resp, 503, "unavailable", "the request"
+		    " waited too long for a worker; try again shortly");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The request's deadline: its first database step ends db_timeout after
+ * it was handed over at the latest, and is not sent once its client has
+ * gone (db.h).
+ */
 static void
 worker_run(struct worker *w, struct job *job)
 {
 	struct hctx	 h = { job->req, &job->resp, &w->db };
 
-	router_run(&h);
+	if (!job_late(job)) {
+		w->db.deadline = cfg.db_timeout > 0 ? job->submitted +
+		    cfg.db_timeout : 0;
+		w->db.cancel = &job->gone;
+		router_run(&h);
+		w->db.deadline = 0;
+		w->db.cancel = NULL;
+	}
 	if (job->req->stream != NULL)
 		stream_flush(job->req->stream);
 	if (job->resp.status == 0)
@@ -87,20 +126,28 @@ static void
 worker_run_batch(struct worker *w, struct job *batch)
 {
 	struct job	*reads[BATCH_MAX], *job;
+	double		 deadline = 0;
 	int		 n = 0;
 
 	for (job = batch; job != NULL; job = job->next) {
-		if (is_read(job))
-			reads[n++] = job;
-		else
+		if (!is_read(job))
 			worker_run(w, job);
+		else if (!job_late(job)) {
+			reads[n++] = job;
+			if (deadline == 0 || job->submitted < deadline)
+				deadline = job->submitted;
+		}
 	}
+	/* The batch's deadline is its oldest request's. */
+	if (n > 1 && cfg.db_timeout > 0)
+		w->db.deadline = deadline + cfg.db_timeout;
 	if (n > 1 && db_ensure(&w->db) == 0)
 		batch_run(&w->db, reads, n);
 	else {
 		for (int i = 0; i < n; i++)
 			worker_run(w, reads[i]);
 	}
+	w->db.deadline = 0;
 	for (int i = 0; i < n; i++) {
 		if (reads[i]->resp.status == 0)
 			resp_problem(&reads[i]->resp, 500, "internal",
@@ -222,6 +269,7 @@ worker_submit(struct job *job, enum pool_kind kind)
 	struct pool	*p = &pools[kind];
 
 	job->next = NULL;
+	job->submitted = now_mono();
 	pthread_mutex_lock(&lock);
 	if (p->tail != NULL)
 		p->tail->next = job;

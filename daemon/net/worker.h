@@ -16,6 +16,8 @@ struct job {
 	struct request	*req;
 	struct response	 resp;
 	double		 started;	/* monotonic seconds */
+	double		 submitted;	/* handed to a pool, monotonic */
+	int		 gone;		/* the client has gone (atomic) */
 	int		 done;		/* back from the worker (loop thread) */
 	struct job	*next;
 };
