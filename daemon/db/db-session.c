@@ -1,5 +1,6 @@
 /* SQL for sessions and refresh tokens. */
 #include <stdio.h>
+#include <string.h>
 
 #include "db.h"
 #include "db-session.h"
@@ -21,15 +22,20 @@ static struct db_stmt st_find = { .sql = "SELECT rt.session_id,"
 static struct db_stmt st_use = { .sql = "UPDATE refresh_tokens"
 	" SET used_at = now() WHERE token_hash = " HASH(1) };
 
-PGresult *
+int
 db_session_create(struct db *db, const char *user, const char *ip,
-    const char *ua, int ttl)
+    const char *ua, int ttl, char sid[UUID_LEN + 1])
 {
 	char		 t[16];
 	const char	*p[4] = { user, ip, ua, t };
+	PGresult	*res;
 
 	snprintf(t, sizeof t, "%d", ttl);
-	return db_run(db, &st_create, 4, p);
+	if ((res = db_run(db, &st_create, 4, p)) == NULL)
+		return -1;
+	db_copy(sid, UUID_LEN + 1, res, 0, 0);
+	PQclear(res);
+	return 0;
 }
 
 int
@@ -47,12 +53,25 @@ db_refresh_store(struct db *db, const char *token, const char *session,
 	return 0;
 }
 
-PGresult *
-db_refresh_find(struct db *db, const char *token)
+int
+db_refresh_find(struct db *db, const char *token, struct refresh_row *out)
 {
-	const char *p[1] = { token };
+	const char	*p[1] = { token };
+	PGresult	*res;
+	int		 found;
 
-	return db_run(db, &st_find, 1, p);
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_find, 1, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(res) > 0)) {
+		db_copy(out->session, sizeof out->session, res, 0, 0);
+		out->used = *PQgetvalue(res, 0, 1) == 't';
+		out->expired = *PQgetvalue(res, 0, 2) == 't';
+		out->revoked = *PQgetvalue(res, 0, 3) == 't';
+		db_copy(out->user, sizeof out->user, res, 0, 4);
+	}
+	PQclear(res);
+	return found;
 }
 
 int
