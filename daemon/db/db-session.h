@@ -24,4 +24,32 @@ int		 db_refresh_find(struct db *, const char *token,
 		    struct refresh_row *out);
 int		 db_refresh_use(struct db *, const char *token);
 
+/* A revoked session and until when its access tokens may still come. */
+struct revoked {
+	char	 sid[UUID_LEN + 1];
+	time_t	 until;
+};
+
+struct revoked_rows {
+	int		 n;
+	struct revoked	*v;
+};
+
+void		 revoked_rows_free(struct revoked_rows *);
+/*
+ * Revocations still in force, after dropping the others. Revoking returns
+ * the sessions newly revoked, remembered for ttl seconds: every session of
+ * a user but except (may be NULL), of every user of a company, or one.
+ * Each NULL on error (db->err); caller frees with revoked_rows_free().
+ */
+struct revoked_rows *db_revoked_load(struct db *);
+struct revoked_rows *db_revoke_user(struct db *, const char *user, int ttl,
+		    const char *except);
+struct revoked_rows *db_revoke_company(struct db *, const char *company,
+		    int ttl);
+struct revoked_rows *db_revoke_one(struct db *, const char *sid, int ttl);
+/* Is session sid of user, alive and not revoked? 1, 0, -1 on error. */
+int		 db_session_alive(struct db *, const char *sid,
+		    const char *user);
+
 #endif
