@@ -95,7 +95,7 @@ revoke_check(const char *sid, time_t now)
 	return found;
 }
 
-/* Remember rows (freed here); -1 if there are none (a database error). */
+/* Remember rows and free them; -1 when NULL (a database error). */
 static int
 remember(struct revoked_rows *rows)
 {
