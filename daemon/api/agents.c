@@ -61,16 +61,17 @@ agent_input(struct hctx *h, int create, struct agent_input *in)
 	return 0;
 }
 
+/* Answer with the agent in a (freed here), 404 without one. */
 static int
-answer_row(struct hctx *h, PGresult *res, int status)
+answer_row(struct hctx *h, struct agent_rows *a, int status)
 {
-	if (res == NULL)
+	if (a == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (a->n == 0)
 		resp_problem(h->resp, 404, "not_found", "no such agent");
 	else
-		resp_json(h->resp, status, agent_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, status, agent_json(&a->v[0]));
+	agent_rows_free(a);
 	return 0;
 }
 
@@ -83,18 +84,25 @@ state_label(int i)
 static int
 agent_list(struct hctx *h, const char *scope)
 {
-	struct page	 pg;
-	PGresult	*res;
-	int		 st;
+	struct page		 pg;
+	struct agent_rows	*rows;
+	const struct agent_row	*last;
+	json_t			*items;
+	int			 st;
 
 	if (query_enum(h->req, h->resp, "state", state_label,
 	    AGENT_STATE_COUNT, &st) < 0 || page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
-	res = db_agent_list(h->db, scope, st < 0 ? NULL : state_label(st), &pg);
-	if (res == NULL)
+	rows = db_agent_list(h->db, scope, st < 0 ? NULL : state_label(st), &pg);
+	if (rows == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, agent_json, AGENT_C_KEY, AGENT_C_ID));
-	PQclear(res);
+	items = json_array();
+	for (int i = 0; i < rows->n && i < pg.limit; i++)
+		json_array_append_new(items, agent_json(&rows->v[i]));
+	last = rows->n > pg.limit ? &rows->v[pg.limit - 1] : NULL;
+	resp_json(h->resp, 200, page_json(items, last ? last->key : NULL,
+	    last ? last->id : NULL));
+	agent_rows_free(rows);
 	return 0;
 }
 
@@ -121,7 +129,8 @@ int
 agents_create(struct hctx *h)
 {
 	struct agent_input	 in;
-	PGresult		*res = NULL, *u;
+	struct agent_rows	*a = NULL;
+	struct user_rows	*u;
 	char			*company = NULL;
 	struct fields		 f;
 
@@ -131,14 +140,14 @@ agents_create(struct hctx *h)
 		company = xstrdup(h->req->scope);
 	else if ((u = db_user_get(h->db, NULL, in.user)) != NULL) {
 		/* An admin: the agent joins the user's company. */
-		if (PQntuples(u) == 1 && !PQgetisnull(u, 0, USER_COMPANY))
-			company = xstrdup(PQgetvalue(u, 0, USER_COMPANY));
-		PQclear(u);
+		if (u->n == 1 && u->v[0].company[0] != '\0')
+			company = xstrdup(u->v[0].company);
+		user_rows_free(u);
 	} else {
 		free(in.skills);
 		return db_fail(h->db, h->resp);
 	}
-	if (company != NULL && (res = db_agent_create(h->db, company, in.user,
+	if (company != NULL && (a = db_agent_create(h->db, company, in.user,
 	    in.name, in.extension, in.skills, in.has_max ? in.max_calls :
 	    NULL)) == NULL) {
 		free(company);
@@ -150,65 +159,62 @@ agents_create(struct hctx *h)
 	}
 	free(company);
 	free(in.skills);
-	if (res == NULL || PQntuples(res) == 0) {
-		PQclear(res);
+	if (a == NULL || a->n == 0) {
+		agent_rows_free(a);
 		fields_init(&f);
 		fields_add(&f, "user_id", "no agent or manager with this id in"
 		    " the company");
 		return resp_invalid(h->resp, &f);
 	}
-	hub_agent_sync(h->db, PQgetvalue(res, 0, AGENT_C_ID));
-	audit(h->db, h->req, PQgetvalue(res, 0, AGENT_C_COMPANY), "create",
-	    "agent", PQgetvalue(res, 0, AGENT_C_ID), NULL);
-	h->resp->location = xasprintf("/api/agents/%s",
-	    PQgetvalue(res, 0, AGENT_C_ID));
-	return answer_row(h, res, 201);
+	hub_agent_sync(h->db, a->v[0].id);
+	audit(h->db, h->req, a->v[0].company, "create", "agent", a->v[0].id,
+	    NULL);
+	h->resp->location = xasprintf("/api/agents/%s", a->v[0].id);
+	return answer_row(h, a, 201);
 }
 
 int
 agents_update(struct hctx *h)
 {
 	struct agent_input	 in;
-	PGresult		*res;
+	struct agent_rows	*a;
 
 	if (agent_input(h, 0, &in) != 0)
 		return -1;
-	res = db_agent_update(h->db, h->req->scope, h->req->params[0],
+	a = db_agent_update(h->db, h->req->scope, h->req->params[0],
 	    in.name, in.extension, in.skills, in.has_max ? in.max_calls : NULL);
 	free(in.skills);
-	if (res != NULL && PQntuples(res) == 1) {
+	if (a != NULL && a->n == 1) {
 		hub_agent_sync(h->db, h->req->params[0]);
-		audit(h->db, h->req, PQgetvalue(res, 0, AGENT_C_COMPANY),
-		    "update", "agent", h->req->params[0],
-		    json_deep_copy(h->req->body));
+		audit(h->db, h->req, a->v[0].company, "update", "agent",
+		    h->req->params[0], json_deep_copy(h->req->body));
 	}
-	return answer_row(h, res, 200);
+	return answer_row(h, a, 200);
 }
 
 int
 agents_delete(struct hctx *h)
 {
-	PGresult	*res;
+	struct agent_rows	*a;
 
-	if ((res = db_agent_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((a = db_agent_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (a->n == 0) {
+		agent_rows_free(a);
 		return resp_problem(h->resp, 404, "not_found", "no such agent");
 	}
-	PQclear(res);
+	agent_rows_free(a);
 	if (hub_agent_drop(h->req->params[0]) != 0)
 		return resp_problem(h->resp, 409, "conflict",
 		    "the agent is on a call; end it first");
-	if ((res = db_agent_delete(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((a = db_agent_delete(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	audit(h->db, h->req, PQntuples(res) ? PQgetvalue(res, 0,
-	    AGENT_C_COMPANY) : NULL, "delete", "agent", h->req->params[0], NULL);
-	if (PQntuples(res) == 1)
-		events_publish(PQgetvalue(res, 0, AGENT_C_COMPANY),
-		    "agent.deleted", json_pack("{s:s}", "agent_id",
-		    h->req->params[0]));
-	PQclear(res);
+	audit(h->db, h->req, a->n ? a->v[0].company : NULL, "delete", "agent",
+	    h->req->params[0], NULL);
+	if (a->n == 1)
+		events_publish(a->v[0].company, "agent.deleted",
+		    json_pack("{s:s}", "agent_id", h->req->params[0]));
+	agent_rows_free(a);
 	resp_empty(h->resp);
 	return 0;
 }
@@ -225,19 +231,17 @@ agents_availability(struct hctx *h)
 int
 agents_today(struct hctx *h)
 {
-	PGresult	*res;
-	json_t		*items;
-	int		 r;
+	struct agent_today_rows	*t;
+	json_t			*items;
 
-	if ((res = db_agent_today(h->db, h->req->scope)) == NULL)
+	if ((t = db_agent_today(h->db, h->req->scope)) == NULL)
 		return db_fail(h->db, h->resp);
 	items = json_array();
-	for (r = 0; r < PQntuples(res); r++)
+	for (int r = 0; r < t->n; r++)
 		json_array_append_new(items, json_pack("{s:s,s:i,s:f}",
-		    "agent_id", PQgetvalue(res, r, 0),
-		    "handled", atoi(PQgetvalue(res, r, 1)),
-		    "talk_seconds", atof(PQgetvalue(res, r, 2))));
-	PQclear(res);
+		    "agent_id", t->v[r].agent, "handled", t->v[r].handled,
+		    "talk_seconds", t->v[r].talk));
+	agent_today_free(t);
 	resp_json(h->resp, 200, json_pack("{s:o}", "items", items));
 	return 0;
 }

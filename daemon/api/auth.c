@@ -59,47 +59,39 @@ random_refresh(char out[64])
 }
 
 /*
- * Issue an access token and a refresh token for the user in row 0 of
- * user, in session sid (a new one when NULL). Inside the caller's
- * transaction. Returns the token pair object, or NULL on a db error.
+ * Issue an access token and a refresh token for user, in session sid (a
+ * new one when NULL). Inside the caller's transaction. Returns the token
+ * pair object, or NULL on a db error.
  */
 static json_t *
-issue_pair(struct hctx *h, const PGresult *user, const char *sid)
+issue_pair(struct hctx *h, const struct user_row *user, const char *sid)
 {
 	struct token_claims	 c;
 	char			 refresh[64], *access;
-	PGresult		*res = NULL;
 	json_t			*pair;
 
 	memset(&c, 0, sizeof c);
 	if (sid == NULL) {
-		res = db_session_create(h->db, PQgetvalue(user, 0, USER_ID),
-		    h->req->client_ip, h->req->user_agent ? h->req->user_agent :
-		    "", cfg.refresh_ttl);
-		if (res == NULL)
+		if (db_session_create(h->db, user->id, h->req->client_ip,
+		    h->req->user_agent ? h->req->user_agent : "",
+		    cfg.refresh_ttl, c.sid) != 0)
 			return NULL;
-		sid = PQgetvalue(res, 0, 0);
-	}
-	strlcpy_(c.sid, sid, sizeof c.sid);
+	} else
+		strlcpy_(c.sid, sid, sizeof c.sid);
 	random_refresh(refresh);
-	if (db_refresh_store(h->db, refresh, c.sid, cfg.refresh_ttl) != 0) {
-		PQclear(res);
+	if (db_refresh_store(h->db, refresh, c.sid, cfg.refresh_ttl) != 0)
 		return NULL;
-	}
-	PQclear(res);
-	strlcpy_(c.sub, PQgetvalue(user, 0, USER_ID), sizeof c.sub);
+	strlcpy_(c.sub, user->id, sizeof c.sub);
 	random_uuid(c.jti);
-	strlcpy_(c.role, PQgetvalue(user, 0, USER_ROLE), sizeof c.role);
-	if (!PQgetisnull(user, 0, USER_COMPANY))
-		strlcpy_(c.company, PQgetvalue(user, 0, USER_COMPANY),
-		    sizeof c.company);
+	strlcpy_(c.role, user->role, sizeof c.role);
+	strlcpy_(c.company, user->company, sizeof c.company);
 	c.iat = time(NULL);
 	c.exp = c.iat + cfg.access_ttl;
 	if ((access = token_issue(&tkey, &c)) == NULL)
 		fatal("auth: cannot sign a token");
 	pair = json_pack("{s:s,s:s,s:s,s:i,s:o}", "access_token", access,
 	    "refresh_token", refresh, "token_type", "Bearer",
-	    "expires_in", cfg.access_ttl, "user", user_json(user, 0));
+	    "expires_in", cfg.access_ttl, "user", user_json(user));
 	explicit_bzero(access, strlen(access));
 	free(access);
 	explicit_bzero(refresh, sizeof refresh);
@@ -125,9 +117,9 @@ auth_login(struct hctx *h)
 	static const char *const allowed[] = { "email", "password", NULL };
 	struct fields	 f;
 	const char	*email, *pw;
-	char		 lower[256];
-	PGresult	*user;
-	json_t		*pair;
+	char			 lower[256];
+	struct user_rows	*user;
+	json_t			*pair;
 
 	fields_init(&f);
 	fields_only(h->req->body, allowed, &f);
@@ -144,26 +136,26 @@ auth_login(struct hctx *h)
 		throttle_password_undo(lower, h->req->client_ip);
 		return db_fail(h->db, h->resp);
 	}
-	if (!password_verify(pw, PQntuples(user) == 1 ?
-	    PQgetvalue(user, 0, USER_HASH) : NULL)) {
-		PQclear(user);
+	if (!password_verify(pw, user->n == 1 ? user->v[0].hash : NULL)) {
+		user_rows_free(user);
 		log_info("auth: failed sign-in from %s", h->req->client_ip);
 		return resp_problem(h->resp, 401, "invalid_credentials",
 		    "the e-mail address or the password is wrong");
 	}
 	throttle_password_ok(lower, h->req->client_ip);
-	if (db_begin(h->db) != 0 || (pair = issue_pair(h, user, NULL)) == NULL)
+	if (db_begin(h->db) != 0 ||
+	    (pair = issue_pair(h, &user->v[0], NULL)) == NULL)
 		goto fail;
-	if (db_user_touch_login(h->db, PQgetvalue(user, 0, USER_ID)) != 0 ||
+	if (db_user_touch_login(h->db, user->v[0].id) != 0 ||
 	    db_commit(h->db) != 0) {
 		json_decref(pair);
 		goto fail;
 	}
-	PQclear(user);
+	user_rows_free(user);
 	resp_json(h->resp, 200, pair);
 	return 0;
 fail:
-	PQclear(user);
+	user_rows_free(user);
 	db_rollback(h->db);
 	return db_fail(h->db, h->resp);
 }
@@ -175,10 +167,11 @@ auth_register(struct hctx *h)
 	    "company_name", "timezone", NULL };
 	struct fields	 f;
 	const char	*email, *pw, *name, *cname, *tz;
-	char		 lower[256], *hash = NULL, *local = NULL;
-	PGresult	*company = NULL, *user = NULL;
-	json_t		*pair;
-	int		 ra;
+	char			 lower[256], *hash = NULL, *local = NULL;
+	struct company_rows	*company = NULL;
+	struct user_rows	*user = NULL;
+	json_t			*pair;
+	int			 ra;
 
 	if (!cfg.allow_register)
 		return resp_problem(h->resp, 403, "forbidden",
@@ -223,27 +216,27 @@ auth_register(struct hctx *h)
 	}
 	if (db_begin(h->db) != 0 ||
 	    (company = db_company_create(h->db, cname, tz)) == NULL ||
-	    (user = db_user_create(h->db, PQgetvalue(company, 0, 0), lower,
+	    (user = db_user_create(h->db, company->v[0].id, lower,
 	    name, "manager", hash)) == NULL ||
-	    (pair = issue_pair(h, user, NULL)) == NULL)
+	    (pair = issue_pair(h, &user->v[0], NULL)) == NULL)
 		goto fail;
-	if (audit(h->db, h->req, PQgetvalue(company, 0, 0), "register",
-	    "user", PQgetvalue(user, 0, USER_ID), json_pack("{s:s,s:s}",
-	    "email", lower, "company", cname)) != 0 || db_commit(h->db) != 0) {
+	if (audit(h->db, h->req, company->v[0].id, "register", "user",
+	    user->v[0].id, json_pack("{s:s,s:s}", "email", lower, "company",
+	    cname)) != 0 || db_commit(h->db) != 0) {
 		json_decref(pair);
 		goto fail;
 	}
 	resp_json(h->resp, 201, pair);
 	h->resp->location = xstrdup("/api/auth/profile");
-	PQclear(company);
-	PQclear(user);
+	company_rows_free(company);
+	user_rows_free(user);
 	free(hash);
 	free(local);
 	return 0;
 fail:
 	db_rollback(h->db);
-	PQclear(company);
-	PQclear(user);
+	company_rows_free(company);
+	user_rows_free(user);
 	free(hash);
 	free(local);
 	/* Nothing was created: the sign-up does not count. */
@@ -264,9 +257,11 @@ auth_refresh(struct hctx *h)
 {
 	static const char *const allowed[] = { "refresh_token", NULL };
 	struct fields	 f;
-	const char	*tok;
-	PGresult	*rt = NULL, *user = NULL;
-	json_t		*pair;
+	const char		*tok;
+	struct refresh_row	 rt;
+	struct user_rows	*user = NULL;
+	json_t			*pair;
+	int			 found;
 
 	fields_init(&f);
 	fields_only(h->req->body, allowed, &f);
@@ -274,39 +269,35 @@ auth_refresh(struct hctx *h)
 	if (fields_any(&f))
 		return resp_invalid(h->resp, &f);
 	fields_free(&f);
-	if (db_begin(h->db) != 0 || (rt = db_refresh_find(h->db, tok)) == NULL)
+	if (db_begin(h->db) != 0 ||
+	    (found = db_refresh_find(h->db, tok, &rt)) < 0)
 		goto fail;
-	if (PQntuples(rt) == 0 || *PQgetvalue(rt, 0, REFRESH_EXPIRED) == 't' ||
-	    *PQgetvalue(rt, 0, REFRESH_REVOKED) == 't') {
-		PQclear(rt);
+	if (found == 0 || rt.expired || rt.revoked) {
 		db_rollback(h->db);
 		return resp_problem(h->resp, 401, "unauthorized",
 		    "the refresh token is unknown, expired or revoked");
 	}
-	if (*PQgetvalue(rt, 0, REFRESH_USED) == 't') {
+	if (rt.used) {
 		/* Someone replayed a rotated token: end the whole session. */
-		if (revoke_session(h->db, PQgetvalue(rt, 0, REFRESH_SESSION)) != 0 ||
+		if (revoke_session(h->db, rt.session) != 0 ||
 		    db_commit(h->db) != 0)
 			goto fail;
 		log_warn("auth: refresh token reuse; session %s revoked",
-		    PQgetvalue(rt, 0, REFRESH_SESSION));
-		PQclear(rt);
+		    rt.session);
 		return resp_problem(h->resp, 401, "unauthorized",
 		    "the refresh token was already used; the session is revoked");
 	}
 	if (db_refresh_use(h->db, tok) != 0 ||
-	    (user = db_user_auth_id(h->db, PQgetvalue(rt, 0, REFRESH_USER))) == NULL ||
-	    PQntuples(user) != 1 ||
-	    (pair = issue_pair(h, user, PQgetvalue(rt, 0, REFRESH_SESSION))) == NULL ||
+	    (user = db_user_auth_id(h->db, rt.user)) == NULL ||
+	    user->n != 1 ||
+	    (pair = issue_pair(h, &user->v[0], rt.session)) == NULL ||
 	    db_commit(h->db) != 0)
 		goto fail;
-	PQclear(rt);
-	PQclear(user);
+	user_rows_free(user);
 	resp_json(h->resp, 200, pair);
 	return 0;
 fail:
-	PQclear(rt);
-	PQclear(user);
+	user_rows_free(user);
 	db_rollback(h->db);
 	return db_fail(h->db, h->resp);
 }
@@ -314,8 +305,8 @@ fail:
 int
 auth_profile_get(struct hctx *h)
 {
-	PGresult	*res;
-	json_t		*eff, *doc;
+	struct user_rows	*u;
+	json_t			*eff, *doc;
 
 	if (h->req->who.local) {
 		resp_json(h->resp, 200, json_pack("{s:n,s:n,s:s,s:s,s:n,s:b}",
@@ -323,21 +314,21 @@ auth_profile_get(struct hctx *h)
 		    "admin", "company_id", "local", 1));
 		return 0;
 	}
-	if ((res = db_user_get(h->db, NULL, h->req->who.user_id)) == NULL)
+	if ((u = db_user_get(h->db, NULL, h->req->who.user_id)) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (u->n == 0)
 		resp_problem(h->resp, 401, "unauthorized", "the user is gone");
 	else if ((eff = settings_user_effective(h->db,
 	    h->req->who.user_id)) == NULL)
 		db_fail(h->db, h->resp);
 	else {
 		/* Language, time zone and theme in effect for this user. */
-		doc = user_json(res, 0);
+		doc = user_json(&u->v[0]);
 		json_object_update(doc, eff);
 		json_decref(eff);
 		resp_json(h->resp, 200, doc);
 	}
-	PQclear(res);
+	user_rows_free(u);
 	return 0;
 }
 
@@ -348,8 +339,8 @@ auth_profile_put(struct hctx *h)
 	    "current_password", NULL };
 	struct fields	 f;
 	const char	*name, *email, *pw, *cur;
-	char		 lower[256], *hash = NULL;
-	PGresult	*me = NULL, *res = NULL;
+	char			 lower[256], *hash = NULL;
+	struct user_rows	*me = NULL, *u = NULL;
 
 	if (h->req->who.local)
 		return resp_problem(h->resp, 409, "conflict",
@@ -368,54 +359,54 @@ auth_profile_put(struct hctx *h)
 		fields_free(&f);
 		return db_fail(h->db, h->resp);
 	}
-	if (PQntuples(me) == 0) {
+	if (me->n == 0) {
 		fields_free(&f);
-		PQclear(me);
+		user_rows_free(me);
 		return resp_problem(h->resp, 401, "unauthorized", "the user is gone");
 	}
 	if (pw != NULL) {
 		/* A guess here counts like a sign-in to the same account. */
-		if (throttled(h, PQgetvalue(me, 0, USER_EMAIL)) != 0) {
-			PQclear(me);
+		if (throttled(h, me->v[0].email) != 0) {
+			user_rows_free(me);
 			fields_free(&f);
 			return -1;
 		}
-		if (!password_verify(cur, PQgetvalue(me, 0, USER_HASH))) {
-			PQclear(me);
+		if (!password_verify(cur, me->v[0].hash)) {
+			user_rows_free(me);
 			log_info("auth: wrong current password from %s",
 			    h->req->client_ip);
 			fields_add(&f, "current_password", "is wrong");
 			return resp_invalid(h->resp, &f);
 		}
-		throttle_password_ok(PQgetvalue(me, 0, USER_EMAIL),
-		    h->req->client_ip);
+		throttle_password_ok(me->v[0].email, h->req->client_ip);
 		if ((hash = password_hash(pw)) == NULL) {
-			PQclear(me);
+			user_rows_free(me);
 			fields_free(&f);
 			return resp_problem(h->resp, 500, "internal",
 			    "cannot hash the password");
 		}
 	}
 	fields_free(&f);
-	PQclear(me);
+	user_rows_free(me);
 	if (db_begin(h->db) != 0 ||
-	    (res = db_user_update(h->db, NULL, h->req->who.user_id,
+	    (u = db_user_update(h->db, NULL, h->req->who.user_id,
 	    email ? lower : NULL, name, NULL, hash)) == NULL)
 		goto fail;
 	/* A new password ends every other session of the user. */
 	if ((hash != NULL && revoke_user_sessions(h->db, h->req->who.user_id,
 	    h->req->who.sid) != 0) ||
-	    audit(h->db, h->req, db_get(res, 0, USER_COMPANY), "update",
+	    audit(h->db, h->req, u->v[0].company[0] ? u->v[0].company : NULL,
+	    "update",
 	    "profile", h->req->who.user_id, json_pack("{s:b,s:b,s:b}", "name",
 	    name != NULL, "email", email != NULL, "password", pw != NULL)) != 0 ||
 	    db_commit(h->db) != 0)
 		goto fail;
-	resp_json(h->resp, 200, user_json(res, 0));
-	PQclear(res);
+	resp_json(h->resp, 200, user_json(&u->v[0]));
+	user_rows_free(u);
 	free(hash);
 	return 0;
 fail:
-	PQclear(res);
+	user_rows_free(u);
 	free(hash);
 	db_rollback(h->db);
 	if (h->db->err == DB_UNIQUE)

@@ -23,17 +23,17 @@
 static int
 acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 {
-	PGresult	*res;
-	int		 found;
+	struct agent_rows	*a;
+	int			 found;
 
 	out[0] = '\0';
 	if (h->req->who.user_id[0] == '\0')
 		return 0;
-	if ((res = db_agent_by_user(h->db, h->req->who.user_id)) == NULL)
+	if ((a = db_agent_by_user(h->db, h->req->who.user_id)) == NULL)
 		return -1;
-	if ((found = PQntuples(res) == 1))
-		strlcpy_(out, PQgetvalue(res, 0, AGENT_C_ID), UUID_LEN + 1);
-	PQclear(res);
+	if ((found = a->n == 1))
+		strlcpy_(out, a->v[0].id, UUID_LEN + 1);
+	agent_rows_free(a);
 	return found;
 }
 

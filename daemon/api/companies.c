@@ -44,59 +44,65 @@ company_conflict(struct hctx *h)
 int
 companies_list(struct hctx *h)
 {
-	struct page	 pg;
-	PGresult	*res;
-	char		*q = query_get(h->req->query, "q");
+	struct page			 pg;
+	struct company_rows		*rows;
+	const struct company_row	*last;
+	json_t				*items;
+	char				*q = query_get(h->req->query, "q");
 
 	if (page_parse(h->req, h->resp, &pg) != 0) {
 		free(q);
 		return -1;
 	}
-	res = db_company_list(h->db, h->req->scope, q, &pg);
+	rows = db_company_list(h->db, h->req->scope, q, &pg);
 	free(q);
-	if (res == NULL)
+	if (rows == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, company_json, COMPANY_C_KEY, COMPANY_C_ID));
-	PQclear(res);
+	items = json_array();
+	for (int i = 0; i < rows->n && i < pg.limit; i++)
+		json_array_append_new(items, company_json(&rows->v[i]));
+	last = rows->n > pg.limit ? &rows->v[pg.limit - 1] : NULL;
+	resp_json(h->resp, 200, page_json(items, last ? last->key : NULL,
+	    last ? last->id : NULL));
+	company_rows_free(rows);
 	return 0;
 }
 
 int
 companies_get(struct hctx *h)
 {
-	PGresult	*res;
+	struct company_rows	*c;
 
-	if ((res = db_company_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((c = db_company_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (c->n == 0)
 		resp_problem(h->resp, 404, "not_found", "no such company");
 	else
-		resp_json(h->resp, 200, company_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, 200, company_json(&c->v[0]));
+	company_rows_free(c);
 	return 0;
 }
 
 int
 companies_create(struct hctx *h)
 {
-	const char	*name, *tz;
-	PGresult	*res;
+	const char		*name, *tz;
+	struct company_rows	*c;
 
 	if (company_body(h, 1, &name, &tz) != 0)
 		return -1;
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if ((res = db_company_create(h->db, name, tz)) == NULL)
+	if ((c = db_company_create(h->db, name, tz)) == NULL)
 		goto fail;
-	if (audit(h->db, h->req, PQgetvalue(res, 0, 0), "create", "company",
-	    PQgetvalue(res, 0, 0), json_pack("{s:s}", "name", name)) != 0 ||
-	    db_commit(h->db) != 0) {
-		PQclear(res);
+	if (audit(h->db, h->req, c->v[0].id, "create", "company", c->v[0].id,
+	    json_pack("{s:s}", "name", name)) != 0 || db_commit(h->db) != 0) {
+		company_rows_free(c);
 		goto fail;
 	}
-	resp_json(h->resp, 201, company_json(res, 0));
-	h->resp->location = xasprintf("/api/companies/%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
+	resp_json(h->resp, 201, company_json(&c->v[0]));
+	h->resp->location = xasprintf("/api/companies/%s", c->v[0].id);
+	company_rows_free(c);
 	return 0;
 fail:
 	db_rollback(h->db);
@@ -106,27 +112,27 @@ fail:
 int
 companies_update(struct hctx *h)
 {
-	const char	*name, *tz, *id = h->req->params[0];
-	PGresult	*res;
+	const char		*name, *tz, *id = h->req->params[0];
+	struct company_rows	*c;
 
 	if (company_body(h, 0, &name, &tz) != 0)
 		return -1;
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if ((res = db_company_update(h->db, h->req->scope, id, name, tz)) == NULL)
+	if ((c = db_company_update(h->db, h->req->scope, id, name, tz)) == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (c->n == 0) {
+		company_rows_free(c);
 		db_rollback(h->db);
 		return resp_problem(h->resp, 404, "not_found", "no such company");
 	}
 	if (audit(h->db, h->req, id, "update", "company", id,
 	    json_deep_copy(h->req->body)) != 0 || db_commit(h->db) != 0) {
-		PQclear(res);
+		company_rows_free(c);
 		goto fail;
 	}
-	resp_json(h->resp, 200, company_json(res, 0));
-	PQclear(res);
+	resp_json(h->resp, 200, company_json(&c->v[0]));
+	company_rows_free(c);
 	return 0;
 fail:
 	db_rollback(h->db);
@@ -137,26 +143,26 @@ fail:
 int
 companies_delete(struct hctx *h)
 {
-	const char	*id = h->req->params[0];
-	PGresult	*res;
+	const char		*id = h->req->params[0];
+	struct company_rows	*c;
 
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
 	if (revoke_company_sessions(h->db, id) != 0 ||
-	    (res = db_company_delete(h->db, id)) == NULL)
+	    (c = db_company_delete(h->db, id)) == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (c->n == 0) {
+		company_rows_free(c);
 		db_rollback(h->db);
 		return resp_problem(h->resp, 404, "not_found", "no such company");
 	}
 	if (audit(h->db, h->req, id, "delete", "company", id,
-	    json_pack("{s:s}", "name", PQgetvalue(res, 0, 1))) != 0 ||
+	    json_pack("{s:s}", "name", c->v[0].name)) != 0 ||
 	    db_commit(h->db) != 0) {
-		PQclear(res);
+		company_rows_free(c);
 		goto fail;
 	}
-	PQclear(res);
+	company_rows_free(c);
 	resp_empty(h->resp);
 	return 0;
 fail:

@@ -3,13 +3,13 @@
  * backed by the revoked_sessions table so restarts keep it.
  */
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xmalloc.h"
 #include "daemon.h"
 #include "db.h"
+#include "db-session.h"
 #include "revoke.h"
 
 struct entry {
@@ -95,91 +95,43 @@ revoke_check(const char *sid, time_t now)
 	return found;
 }
 
-static struct db_stmt st_load = { .sql =
-	"SELECT session_id, extract(epoch FROM until)::bigint"
-	" FROM revoked_sessions WHERE until > now()" };
-static struct db_stmt st_prune = { .sql =
-	"DELETE FROM revoked_sessions WHERE until < now()" };
-static struct db_stmt st_user = { .sql =
-	"WITH s AS (UPDATE sessions SET revoked_at = now()"
-	"  WHERE user_id = $1 AND revoked_at IS NULL"
-	"  AND ($3::uuid IS NULL OR id <> $3) RETURNING id)"
-	" INSERT INTO revoked_sessions (session_id, until)"
-	" SELECT id, now() + make_interval(secs => $2::int) FROM s"
-	" ON CONFLICT (session_id) DO NOTHING"
-	" RETURNING session_id, extract(epoch FROM until)::bigint" };
-static struct db_stmt st_company = { .sql =
-	"WITH s AS (UPDATE sessions SET revoked_at = now()"
-	"  WHERE user_id IN (SELECT id FROM users WHERE company_id = $1)"
-	"  AND revoked_at IS NULL RETURNING id)"
-	" INSERT INTO revoked_sessions (session_id, until)"
-	" SELECT id, now() + make_interval(secs => $2::int) FROM s"
-	" ON CONFLICT (session_id) DO NOTHING"
-	" RETURNING session_id, extract(epoch FROM until)::bigint" };
-static struct db_stmt st_one = { .sql =
-	"WITH s AS (UPDATE sessions SET revoked_at = now()"
-	"  WHERE id = $1 AND revoked_at IS NULL RETURNING id)"
-	" INSERT INTO revoked_sessions (session_id, until)"
-	" VALUES ($1, now() + make_interval(secs => $2::int))"
-	" ON CONFLICT (session_id) DO NOTHING"
-	" RETURNING session_id, extract(epoch FROM until)::bigint" };
-
-static void
-remember(PGresult *res)
+/* Remember rows and free them; -1 when NULL (a database error). */
+static int
+remember(struct revoked_rows *rows)
 {
-	for (int i = 0; i < PQntuples(res); i++)
-		revoke_add(PQgetvalue(res, i, 0),
-		    (time_t)strtoll(PQgetvalue(res, i, 1), NULL, 10));
+	if (rows == NULL)
+		return -1;
+	for (int i = 0; i < rows->n; i++)
+		revoke_add(rows->v[i].sid, rows->v[i].until);
+	revoked_rows_free(rows);
+	return 0;
 }
 
 int
 revoke_load(struct db *db)
 {
-	PGresult	*res;
-
-	if ((res = db_run(db, &st_prune, 0, NULL)) == NULL)
-		return -1;
-	PQclear(res);
-	if ((res = db_run(db, &st_load, 0, NULL)) == NULL)
-		return -1;
-	remember(res);
-	PQclear(res);
-	return 0;
+	return remember(db_revoked_load(db));
 }
 
 /* Access tokens live at most access_ttl (+ leeway): remember that long. */
-static int
-revoke_with(struct db *db, struct db_stmt *st, const char *id,
-    const char *except)
-{
-	char		 ttl[16];
-	const char	*p[3] = { id, ttl, except };
-	PGresult	*res;
-
-	snprintf(ttl, sizeof ttl, "%d", cfg.access_ttl + 60);
-	if ((res = db_run(db, st, st == &st_user ? 3 : 2, p)) == NULL)
-		return -1;
-	remember(res);
-	PQclear(res);
-	return 0;
-}
+#define REMEMBER	(cfg.access_ttl + 60)
 
 int
 revoke_user_sessions(struct db *db, const char *user_id, const char *except)
 {
-	return revoke_with(db, &st_user, user_id, except);
+	return remember(db_revoke_user(db, user_id, REMEMBER, except));
 }
 
 int
 revoke_session(struct db *db, const char *sid)
 {
-	return revoke_with(db, &st_one, sid, NULL);
+	return remember(db_revoke_one(db, sid, REMEMBER));
 }
 
 int
 revoke_company_sessions(struct db *db, const char *company_id)
 {
-	return revoke_with(db, &st_company, company_id, NULL);
+	return remember(db_revoke_company(db, company_id, REMEMBER));
 }
 
 /*
@@ -197,17 +149,11 @@ static struct {
 } live[LIVE_SLOTS];
 static pthread_mutex_t	 live_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct db_stmt st_live = { .sql = "SELECT 1 FROM sessions"
-	" WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL"
-	" AND expires_at > now()" };
-
 int
 revoke_session_live(struct db *db, const char *sid, const char *user)
 {
 	unsigned	 slot = hash(sid) % LIVE_SLOTS;
 	time_t		 now = time(NULL);
-	const char	*p[2] = { sid, user };
-	PGresult	*res;
 	int		 ok;
 
 	pthread_mutex_lock(&live_lock);
@@ -216,10 +162,8 @@ revoke_session_live(struct db *db, const char *sid, const char *user)
 	pthread_mutex_unlock(&live_lock);
 	if (ok)
 		return 1;
-	if ((res = db_run(db, &st_live, 2, p)) == NULL)
+	if ((ok = db_session_alive(db, sid, user)) < 0)
 		return -1;
-	ok = PQntuples(res) == 1;
-	PQclear(res);
 	if (ok) {
 		pthread_mutex_lock(&live_lock);
 		strlcpy_(live[slot].sid, sid, sizeof live[slot].sid);

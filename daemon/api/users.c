@@ -86,10 +86,12 @@ role_label(int i)
 static int
 user_list(struct hctx *h, const char *scope, struct user_filter *uf)
 {
-	struct page	 pg;
-	PGresult	*res;
-	char		*q = query_get(h->req->query, "q"), *qe = NULL;
-	int		 r, rc = -1;
+	struct page		 pg;
+	struct user_rows	*rows;
+	const struct user_row	*last;
+	json_t			*items;
+	char			*q = query_get(h->req->query, "q"), *qe = NULL;
+	int			 r, rc = -1;
 
 	if (query_enum(h->req, h->resp, "role", role_label, ROLE_ADMIN,
 	    &r) < 0 || page_parse(h->req, h->resp, &pg) != 0)
@@ -103,12 +105,17 @@ user_list(struct hctx *h, const char *scope, struct user_filter *uf)
 			strlcpy_(qe, q, strlen(q) * 2 + 1);
 		uf->q_email = qe;
 	}
-	if ((res = db_user_list(h->db, scope, uf, &pg)) == NULL) {
+	if ((rows = db_user_list(h->db, scope, uf, &pg)) == NULL) {
 		db_fail(h->db, h->resp);
 		goto out;
 	}
-	resp_json(h->resp, 200, page_rows(&pg, res, user_json, USER_KEY, USER_ID));
-	PQclear(res);
+	items = json_array();
+	for (r = 0; r < rows->n && r < pg.limit; r++)
+		json_array_append_new(items, user_json(&rows->v[r]));
+	last = rows->n > pg.limit ? &rows->v[pg.limit - 1] : NULL;
+	resp_json(h->resp, 200, page_json(items, last ? last->key : NULL,
+	    last ? last->id : NULL));
+	user_rows_free(rows);
 	rc = 0;
 out:
 	free(q);
@@ -147,18 +154,18 @@ users_list_company(struct hctx *h)
 int
 users_get(struct hctx *h)
 {
-	const char	*id = h->req->params[0];
-	PGresult	*res;
+	const char		*id = h->req->params[0];
+	struct user_rows	*u;
 
 	if (h->req->who.role == ROLE_AGENT && strcmp(id, h->req->who.user_id) != 0)
 		return resp_problem(h->resp, 404, "not_found", "no such user");
-	if ((res = db_user_get(h->db, h->req->scope, id)) == NULL)
+	if ((u = db_user_get(h->db, h->req->scope, id)) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (u->n == 0)
 		resp_problem(h->resp, 404, "not_found", "no such user");
 	else
-		resp_json(h->resp, 200, user_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, 200, user_json(&u->v[0]));
+	user_rows_free(u);
 	return 0;
 }
 
@@ -167,7 +174,7 @@ users_create(struct hctx *h)
 {
 	struct user_input	 in;
 	const char		*company, *name;
-	PGresult		*res = NULL;
+	struct user_rows	*u = NULL;
 	char			*local = NULL;
 	int			 admin;
 
@@ -201,21 +208,21 @@ users_create(struct hctx *h)
 	}
 	if (db_begin(h->db) != 0)
 		goto fail;
-	if ((res = db_user_create(h->db, company, in.email, name, in.role,
+	if ((u = db_user_create(h->db, company, in.email, name, in.role,
 	    in.hash)) == NULL)
 		goto fail;
-	if (audit(h->db, h->req, company, "create", "user",
-	    PQgetvalue(res, 0, USER_ID), json_pack("{s:s,s:s}", "email",
-	    in.email, "role", in.role)) != 0 || db_commit(h->db) != 0)
+	if (audit(h->db, h->req, company, "create", "user", u->v[0].id,
+	    json_pack("{s:s,s:s}", "email", in.email, "role", in.role)) != 0 ||
+	    db_commit(h->db) != 0)
 		goto fail;
-	resp_json(h->resp, 201, user_json(res, 0));
-	h->resp->location = xasprintf("/api/users/%s", PQgetvalue(res, 0, USER_ID));
-	PQclear(res);
+	resp_json(h->resp, 201, user_json(&u->v[0]));
+	h->resp->location = xasprintf("/api/users/%s", u->v[0].id);
+	user_rows_free(u);
 	free(in.hash);
 	free(local);
 	return 0;
 fail:
-	PQclear(res);
+	user_rows_free(u);
 	db_rollback(h->db);
 	free(in.hash);
 	free(local);
@@ -227,7 +234,7 @@ users_update(struct hctx *h)
 {
 	struct user_input	 in;
 	const char		*id = h->req->params[0];
-	PGresult		*res = NULL, *cur;
+	struct user_rows	*u = NULL, *cur;
 	int			 was_admin;
 
 	if (user_input(h, 0, &in) != 0)
@@ -242,12 +249,12 @@ users_update(struct hctx *h)
 	}
 	if ((cur = db_user_get(h->db, h->req->scope, id)) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(cur) == 0) {
-		PQclear(cur);
+	if (cur->n == 0) {
+		user_rows_free(cur);
 		return resp_problem(h->resp, 404, "not_found", "no such user");
 	}
-	was_admin = strcmp(PQgetvalue(cur, 0, USER_ROLE), "admin") == 0;
-	PQclear(cur);
+	was_admin = strcmp(cur->v[0].role, "admin") == 0;
+	user_rows_free(cur);
 	if (in.role != NULL && (strcmp(in.role, "admin") == 0) != was_admin)
 		return resp_problem(h->resp, 409, "conflict", "a user cannot"
 		    " become or stop being an admin; create a new user instead");
@@ -256,12 +263,12 @@ users_update(struct hctx *h)
 		    "cannot hash the password");
 	if (db_begin(h->db) != 0)
 		goto fail;
-	res = db_user_update(h->db, h->req->scope, id,
+	u = db_user_update(h->db, h->req->scope, id,
 	    in.has_email ? in.email : NULL, in.name, in.role, in.hash);
-	if (res == NULL)
+	if (u == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (u->n == 0) {
+		user_rows_free(u);
 		db_rollback(h->db);
 		free(in.hash);
 		return resp_problem(h->resp, 404, "not_found", "no such user");
@@ -271,15 +278,16 @@ users_update(struct hctx *h)
 	    revoke_user_sessions(h->db, id, NULL) != 0)
 		goto fail;
 	json_object_del(h->req->body, "password");
-	if (audit(h->db, h->req, db_get(res, 0, USER_COMPANY), "update", "user",
-	    id, json_deep_copy(h->req->body)) != 0 || db_commit(h->db) != 0)
+	if (audit(h->db, h->req, u->v[0].company[0] ? u->v[0].company : NULL,
+	    "update", "user", id, json_deep_copy(h->req->body)) != 0 ||
+	    db_commit(h->db) != 0)
 		goto fail;
-	resp_json(h->resp, 200, user_json(res, 0));
-	PQclear(res);
+	resp_json(h->resp, 200, user_json(&u->v[0]));
+	user_rows_free(u);
 	free(in.hash);
 	return 0;
 fail:
-	PQclear(res);
+	user_rows_free(u);
 	db_rollback(h->db);
 	free(in.hash);
 	return user_conflict(h);
@@ -288,41 +296,41 @@ fail:
 int
 users_delete(struct hctx *h)
 {
-	const char	*id = h->req->params[0];
-	PGresult	*res = NULL;
-	int		 admins;
+	const char		*id = h->req->params[0];
+	struct user_rows	*u = NULL;
+	int			 admins;
 
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
 	if ((admins = db_user_lock_admins(h->db)) < 0 ||
-	    (res = db_user_get(h->db, h->req->scope, id)) == NULL)
+	    (u = db_user_get(h->db, h->req->scope, id)) == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (u->n == 0) {
+		user_rows_free(u);
 		db_rollback(h->db);
 		return resp_problem(h->resp, 404, "not_found", "no such user");
 	}
-	if (strcmp(PQgetvalue(res, 0, USER_ROLE), "admin") == 0 && admins <= 1) {
-		PQclear(res);
+	if (strcmp(u->v[0].role, "admin") == 0 && admins <= 1) {
+		user_rows_free(u);
 		db_rollback(h->db);
 		return resp_problem(h->resp, 409, "last_admin",
 		    "the last admin cannot be deleted");
 	}
-	PQclear(res);
-	res = NULL;
+	user_rows_free(u);
+	u = NULL;
 	/* Revoke first: the sessions go with the user row. */
 	if (revoke_user_sessions(h->db, id, NULL) != 0 ||
-	    (res = db_user_delete(h->db, h->req->scope, id)) == NULL)
+	    (u = db_user_delete(h->db, h->req->scope, id)) == NULL)
 		goto fail;
-	if (audit(h->db, h->req, db_get(res, 0, USER_COMPANY), "delete", "user",
-	    id, json_pack("{s:s}", "email", PQgetvalue(res, 0, USER_EMAIL))) != 0 ||
-	    db_commit(h->db) != 0)
+	if (audit(h->db, h->req, u->v[0].company[0] ? u->v[0].company : NULL,
+	    "delete", "user", id, json_pack("{s:s}", "email",
+	    u->v[0].email)) != 0 || db_commit(h->db) != 0)
 		goto fail;
-	PQclear(res);
+	user_rows_free(u);
 	resp_empty(h->resp);
 	return 0;
 fail:
-	PQclear(res);
+	user_rows_free(u);
 	db_rollback(h->db);
 	return db_fail(h->db, h->resp);
 }

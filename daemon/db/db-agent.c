@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-agent.h"
 
@@ -67,39 +68,86 @@ static struct db_stmt st_today = { .sql = "SELECT c.agent_id,"
 static struct db_stmt st_missed = { .sql = "UPDATE agents SET"
 	" missed_offers = missed_offers + 1 WHERE id = $1" };
 
-static json_t *
-str_or_null(const PGresult *res, int r, int c)
+enum agent_col {
+	AGENT_C_ID, AGENT_C_COMPANY, AGENT_C_USER, AGENT_C_NAME,
+	AGENT_C_EXTENSION, AGENT_C_SKILLS, AGENT_C_MAX_CALLS, AGENT_C_STATE,
+	AGENT_C_SINCE, AGENT_C_REASON, AGENT_C_HANDLED, AGENT_C_TALK,
+	AGENT_C_MISSED, AGENT_C_CREATED, AGENT_C_UPDATED, AGENT_C_KEY,
+	AGENT_C_LAST_END, AGENT_C_PENDING,
+};
+
+/* The rows of res, which it clears; NULL if res is. */
+static struct agent_rows *
+agent_rows(PGresult *res)
 {
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_string(PQgetvalue(res, r, c));
+	struct agent_rows	*rows;
+	struct agent_row	*a;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		a = &rows->v[r];
+		db_copy(a->id, sizeof a->id, res, r, AGENT_C_ID);
+		db_copy(a->company, sizeof a->company, res, r, AGENT_C_COMPANY);
+		db_copy(a->user, sizeof a->user, res, r, AGENT_C_USER);
+		a->name = db_dup(res, r, AGENT_C_NAME);
+		a->extension = db_dup(res, r, AGENT_C_EXTENSION);
+		a->skills = db_dup(res, r, AGENT_C_SKILLS);
+		a->max_calls = atoi(PQgetvalue(res, r, AGENT_C_MAX_CALLS));
+		db_copy(a->state, sizeof a->state, res, r, AGENT_C_STATE);
+		db_copy(a->since, sizeof a->since, res, r, AGENT_C_SINCE);
+		a->reason = db_dup(res, r, AGENT_C_REASON);
+		db_copy(a->pending, sizeof a->pending, res, r, AGENT_C_PENDING);
+		a->handled = atoi(PQgetvalue(res, r, AGENT_C_HANDLED));
+		a->talk = strtod(PQgetvalue(res, r, AGENT_C_TALK), NULL);
+		a->missed = atoi(PQgetvalue(res, r, AGENT_C_MISSED));
+		db_copy(a->created, sizeof a->created, res, r, AGENT_C_CREATED);
+		db_copy(a->updated, sizeof a->updated, res, r, AGENT_C_UPDATED);
+		db_copy(a->key, sizeof a->key, res, r, AGENT_C_KEY);
+		a->last_end = strtod(PQgetvalue(res, r, AGENT_C_LAST_END), NULL);
+	}
+	PQclear(res);
+	return rows;
+}
+
+void
+agent_rows_free(struct agent_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	for (int r = 0; r < rows->n; r++) {
+		free(rows->v[r].name);
+		free(rows->v[r].extension);
+		free(rows->v[r].skills);
+		free(rows->v[r].reason);
+	}
+	free(rows->v);
+	free(rows);
 }
 
 json_t *
-agent_json(const PGresult *res, int r)
+agent_json(const struct agent_row *a)
 {
-	json_t	*skills = json_loads(PQgetvalue(res, r, AGENT_C_SKILLS), 0, NULL);
+	json_t	*skills = json_loads(a->skills != NULL ? a->skills : "", 0,
+		    NULL);
 
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:i,s:s,s:s,s:o,s:o,s:i,"
-	    "s:f,s:i,s:s,s:s}",
-	    "id", PQgetvalue(res, r, AGENT_C_ID),
-	    "company_id", PQgetvalue(res, r, AGENT_C_COMPANY),
-	    "user_id", PQgetvalue(res, r, AGENT_C_USER),
-	    "name", PQgetvalue(res, r, AGENT_C_NAME),
-	    "extension", str_or_null(res, r, AGENT_C_EXTENSION),
+	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o,s:i,s:s,s:s,s:s?,s:s?,"
+	    "s:i,s:f,s:i,s:s,s:s}",
+	    "id", a->id, "company_id", a->company, "user_id", a->user,
+	    "name", a->name, "extension", a->extension,
 	    "skills", skills ? skills : json_object(),
-	    "max_calls", atoi(PQgetvalue(res, r, AGENT_C_MAX_CALLS)),
-	    "state", PQgetvalue(res, r, AGENT_C_STATE),
-	    "state_since", PQgetvalue(res, r, AGENT_C_SINCE),
-	    "pause_reason", str_or_null(res, r, AGENT_C_REASON),
-	    "pending_state", str_or_null(res, r, AGENT_C_PENDING),
-	    "calls_handled", atoi(PQgetvalue(res, r, AGENT_C_HANDLED)),
-	    "talk_seconds", strtod(PQgetvalue(res, r, AGENT_C_TALK), NULL),
-	    "missed_offers", atoi(PQgetvalue(res, r, AGENT_C_MISSED)),
-	    "created_at", PQgetvalue(res, r, AGENT_C_CREATED),
-	    "updated_at", PQgetvalue(res, r, AGENT_C_UPDATED));
+	    "max_calls", a->max_calls, "state", a->state,
+	    "state_since", a->since, "pause_reason", a->reason,
+	    "pending_state", a->pending[0] != '\0' ? a->pending : NULL,
+	    "calls_handled", a->handled, "talk_seconds", a->talk,
+	    "missed_offers", a->missed,
+	    "created_at", a->created, "updated_at", a->updated);
 }
 
-PGresult *
+struct agent_rows *
 db_agent_list(struct db *db, const char *scope, const char *state,
     const struct page *pg)
 {
@@ -107,67 +155,67 @@ db_agent_list(struct db *db, const char *scope, const char *state,
 	    pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 5, p);
+	return agent_rows(db_run(db, &st_list, 5, p));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return agent_rows(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_by_user(struct db *db, const char *user)
 {
 	const char *p[1] = { user };
 
-	return db_run(db, &st_by_user, 1, p);
+	return agent_rows(db_run(db, &st_by_user, 1, p));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_all(struct db *db)
 {
-	return db_run(db, &st_all, 0, NULL);
+	return agent_rows(db_run(db, &st_all, 0, NULL));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_create(struct db *db, const char *company, const char *user,
     const char *name, const char *ext, const char *skills,
     const char *max_calls)
 {
 	const char *p[6] = { company, user, name, ext, skills, max_calls };
 
-	return db_run(db, &st_create, 6, p);
+	return agent_rows(db_run(db, &st_create, 6, p));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_update(struct db *db, const char *scope, const char *id,
     const char *name, const char *ext, const char *skills,
     const char *max_calls)
 {
 	const char *p[6] = { scope, id, name, ext, skills, max_calls };
 
-	return db_run(db, &st_update, 6, p);
+	return agent_rows(db_run(db, &st_update, 6, p));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_delete(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_delete, 2, p);
+	return agent_rows(db_run(db, &st_delete, 2, p));
 }
 
-PGresult *
+struct agent_rows *
 db_agent_state(struct db *db, const char *id, const char *state,
     const char *reason, const char *pending, int keep_reason)
 {
 	const char *p[5] = { id, state, reason, pending,
 	    keep_reason ? "true" : "false" };
 
-	return db_run(db, &st_state, 5, p);
+	return agent_rows(db_run(db, &st_state, 5, p));
 }
 
 int
@@ -196,18 +244,40 @@ db_agent_missed(struct db *db, const char *id)
 	return 0;
 }
 
-PGresult *
+struct db_ids *
 db_agent_ids(struct db *db, const char *company)
 {
 	const char *p[1] = { company };
 
-	return db_run(db, &st_ids, 1, p);
+	return db_ids_take(db_run(db, &st_ids, 1, p), 0);
 }
 
-PGresult *
+struct agent_today_rows *
 db_agent_today(struct db *db, const char *scope)
 {
-	const char *p[1] = { scope };
+	const char		*p[1] = { scope };
+	struct agent_today_rows	*rows;
+	PGresult		*res;
 
-	return db_run(db, &st_today, 1, p);
+	if ((res = db_run(db, &st_today, 1, p)) == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		db_copy(rows->v[r].agent, sizeof rows->v[r].agent, res, r, 0);
+		rows->v[r].handled = atoi(PQgetvalue(res, r, 1));
+		rows->v[r].talk = atof(PQgetvalue(res, r, 2));
+	}
+	PQclear(res);
+	return rows;
+}
+
+void
+agent_today_free(struct agent_today_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	free(rows->v);
+	free(rows);
 }

@@ -3,44 +3,85 @@
 #define DB_AGENT_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
-struct db;
-struct page;
+#include "db.h"
 
-enum agent_col {
-	AGENT_C_ID, AGENT_C_COMPANY, AGENT_C_USER, AGENT_C_NAME,
-	AGENT_C_EXTENSION, AGENT_C_SKILLS, AGENT_C_MAX_CALLS, AGENT_C_STATE,
-	AGENT_C_SINCE, AGENT_C_REASON, AGENT_C_HANDLED, AGENT_C_TALK,
-	AGENT_C_MISSED, AGENT_C_CREATED, AGENT_C_UPDATED, AGENT_C_KEY,
-	AGENT_C_LAST_END,	/* epoch seconds or NULL */
-	AGENT_C_PENDING,	/* away or offline once busy/wrap-up ends */
+/* One agent. Strings are the row's own; agent_rows_free() frees them. */
+struct agent_row {
+	char	 id[UUID_LEN + 1];
+	char	 company[UUID_LEN + 1];
+	char	 user[UUID_LEN + 1];
+	char	*name;
+	char	*extension;		/* NULL: none */
+	char	*skills;		/* a JSON object of names to levels */
+	int	 max_calls;
+	char	 state[16];		/* an agent_state name */
+	char	 since[32];		/* RFC 3339 */
+	char	*reason;		/* the pause reason, NULL: none */
+	char	 pending[16];		/* away or offline once busy or
+					   wrap-up ends, "": none */
+	int	 handled;
+	double	 talk;
+	int	 missed;
+	char	 created[32];
+	char	 updated[32];
+	char	 key[24];		/* keyset pagination key */
+	double	 last_end;		/* epoch seconds, 0: no call yet */
 };
 
-json_t		*agent_json(const PGresult *, int row);
+struct agent_rows {
+	int			 n;
+	struct agent_row	*v;
+};
 
-PGresult	*db_agent_list(struct db *, const char *scope, const char *state,
-		    const struct page *);
-PGresult	*db_agent_get(struct db *, const char *scope, const char *id);
-PGresult	*db_agent_by_user(struct db *, const char *user);
-/* The ids of a company's agents. */
-PGresult	*db_agent_ids(struct db *, const char *company);
+void		 agent_rows_free(struct agent_rows *);
+/* An agent to the API's Agent object. */
+json_t		*agent_json(const struct agent_row *);
+
+/*
+ * Each returns the rows (none when nothing matched), or NULL on a database
+ * error with db->err set. Caller frees with agent_rows_free().
+ */
+struct agent_rows *db_agent_list(struct db *, const char *scope,
+		    const char *state, const struct page *);
+struct agent_rows *db_agent_get(struct db *, const char *scope,
+		    const char *id);
+struct agent_rows *db_agent_by_user(struct db *, const char *user);
 /* Every agent, for rebuilding the hub. */
-PGresult	*db_agent_all(struct db *);
-PGresult	*db_agent_create(struct db *, const char *company,
+struct agent_rows *db_agent_all(struct db *);
+struct agent_rows *db_agent_create(struct db *, const char *company,
 		    const char *user, const char *name, const char *extension,
 		    const char *skills, const char *max_calls);
-PGresult	*db_agent_update(struct db *, const char *scope, const char *id,
-		    const char *name, const char *extension, const char *skills,
-		    const char *max_calls);
-PGresult	*db_agent_delete(struct db *, const char *scope, const char *id);
+struct agent_rows *db_agent_update(struct db *, const char *scope,
+		    const char *id, const char *name, const char *extension,
+		    const char *skills, const char *max_calls);
+struct agent_rows *db_agent_delete(struct db *, const char *scope,
+		    const char *id);
 /* Live state, persisted by the hub; pending NULL for none. keep_reason
  * leaves the stored reason as it is. */
-PGresult	*db_agent_state(struct db *, const char *id, const char *state,
-		    const char *reason, const char *pending, int keep_reason);
+struct agent_rows *db_agent_state(struct db *, const char *id,
+		    const char *state, const char *reason, const char *pending,
+		    int keep_reason);
+/* The ids of a company's agents; NULL on error. Caller db_ids_free()s. */
+struct db_ids	*db_agent_ids(struct db *, const char *company);
 int		 db_agent_call_done(struct db *, const char *id, double talk);
 int		 db_agent_missed(struct db *, const char *id);
-/* agent_id, calls answered today, their talk seconds: one row per agent. */
-PGresult	*db_agent_today(struct db *, const char *scope);
+
+/* The calls an agent answered today and their talk seconds. */
+struct agent_today {
+	char	 agent[UUID_LEN + 1];
+	int	 handled;
+	double	 talk;
+};
+
+struct agent_today_rows {
+	int			 n;
+	struct agent_today	*v;
+};
+
+/* One row per agent that answered a call today; NULL on error. Caller
+ * frees with agent_today_free(). */
+struct agent_today_rows *db_agent_today(struct db *, const char *scope);
+void		 agent_today_free(struct agent_today_rows *);
 
 #endif

@@ -1,4 +1,7 @@
 /* SQL for companies and the row-to-JSON function every endpoint uses. */
+#include <stdlib.h>
+
+#include "xmalloc.h"
 #include "db.h"
 #include "db-company.h"
 
@@ -23,55 +26,96 @@ static struct db_stmt st_update = { .sql = "UPDATE companies SET"
 static struct db_stmt st_delete = { .sql = "DELETE FROM companies"
 	" WHERE id = $1 RETURNING " COLS };
 
-json_t *
-company_json(const PGresult *res, int r)
+enum company_col {
+	COMPANY_C_ID, COMPANY_C_NAME, COMPANY_C_TIMEZONE, COMPANY_C_CREATED,
+	COMPANY_C_UPDATED, COMPANY_C_KEY,
+};
+
+/* The rows of res, which it clears; NULL if res is. */
+static struct company_rows *
+company_rows(PGresult *res)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:s}",
-	    "id", PQgetvalue(res, r, 0), "name", PQgetvalue(res, r, 1),
-	    "timezone", PQgetvalue(res, r, 2),
-	    "created_at", PQgetvalue(res, r, 3),
-	    "updated_at", PQgetvalue(res, r, 4));
+	struct company_rows	*rows;
+	struct company_row	*c;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		c = &rows->v[r];
+		db_copy(c->id, sizeof c->id, res, r, COMPANY_C_ID);
+		c->name = db_dup(res, r, COMPANY_C_NAME);
+		c->timezone = db_dup(res, r, COMPANY_C_TIMEZONE);
+		db_copy(c->created, sizeof c->created, res, r, COMPANY_C_CREATED);
+		db_copy(c->updated, sizeof c->updated, res, r, COMPANY_C_UPDATED);
+		db_copy(c->key, sizeof c->key, res, r, COMPANY_C_KEY);
+	}
+	PQclear(res);
+	return rows;
 }
 
-PGresult *
+void
+company_rows_free(struct company_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	for (int r = 0; r < rows->n; r++) {
+		free(rows->v[r].name);
+		free(rows->v[r].timezone);
+	}
+	free(rows->v);
+	free(rows);
+}
+
+json_t *
+company_json(const struct company_row *c)
+{
+	return json_pack("{s:s,s:s,s:s,s:s,s:s}",
+	    "id", c->id, "name", c->name, "timezone", c->timezone,
+	    "created_at", c->created, "updated_at", c->updated);
+}
+
+struct company_rows *
 db_company_list(struct db *db, const char *scope, const char *q,
     const struct page *pg)
 {
 	const char *p[5] = { scope, q, pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 5, p);
+	return company_rows(db_run(db, &st_list, 5, p));
 }
 
-PGresult *
+struct company_rows *
 db_company_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return company_rows(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct company_rows *
 db_company_create(struct db *db, const char *name, const char *tz)
 {
 	const char *p[2] = { name, tz };
 
-	return db_run(db, &st_create, 2, p);
+	return company_rows(db_run(db, &st_create, 2, p));
 }
 
-PGresult *
+struct company_rows *
 db_company_update(struct db *db, const char *scope, const char *id,
     const char *name, const char *tz)
 {
 	const char *p[4] = { scope, id, name, tz };
 
-	return db_run(db, &st_update, 4, p);
+	return company_rows(db_run(db, &st_update, 4, p));
 }
 
-PGresult *
+struct company_rows *
 db_company_delete(struct db *db, const char *id)
 {
 	const char *p[1] = { id };
 
-	return db_run(db, &st_delete, 1, p);
+	return company_rows(db_run(db, &st_delete, 1, p));
 }

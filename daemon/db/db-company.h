@@ -3,27 +3,42 @@
 #define DB_COMPANY_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
-struct db;
-struct page;
+#include "db.h"
 
-enum company_col {
-	COMPANY_C_ID, COMPANY_C_NAME, COMPANY_C_TIMEZONE, COMPANY_C_CREATED,
-	COMPANY_C_UPDATED, COMPANY_C_KEY,
+/* One company. Strings are the row's own; company_rows_free() frees them. */
+struct company_row {
+	char	 id[UUID_LEN + 1];
+	char	*name;
+	char	*timezone;
+	char	 created[32];		/* RFC 3339 */
+	char	 updated[32];
+	char	 key[24];		/* keyset pagination key */
 };
 
-/* Row to the API's Company object. */
-json_t		*company_json(const PGresult *, int row);
+struct company_rows {
+	int			 n;
+	struct company_row	*v;
+};
 
-PGresult	*db_company_list(struct db *, const char *scope, const char *q,
-		    const struct page *);
-PGresult	*db_company_get(struct db *, const char *scope, const char *id);
+void		 company_rows_free(struct company_rows *);
+/* A company to the API's Company object. */
+json_t		*company_json(const struct company_row *);
+
+/*
+ * Each returns the rows (none when nothing matched), or NULL on a database
+ * error with db->err set. Caller frees with company_rows_free().
+ */
+struct company_rows *db_company_list(struct db *, const char *scope,
+		    const char *q, const struct page *);
+struct company_rows *db_company_get(struct db *, const char *scope,
+		    const char *id);
 /* tz NULL: the system setting default_timezone. */
-PGresult	*db_company_create(struct db *, const char *name, const char *tz);
-PGresult	*db_company_update(struct db *, const char *scope, const char *id,
-		    const char *name, const char *tz);
+struct company_rows *db_company_create(struct db *, const char *name,
+		    const char *tz);
+struct company_rows *db_company_update(struct db *, const char *scope,
+		    const char *id, const char *name, const char *tz);
 /* Returns the deleted row, if any. */
-PGresult	*db_company_delete(struct db *, const char *id);
+struct company_rows *db_company_delete(struct db *, const char *id);
 
 #endif

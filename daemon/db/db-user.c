@@ -1,6 +1,7 @@
 /* SQL for users and the row-to-JSON function every endpoint uses. */
 #include <stdlib.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-user.h"
 
@@ -39,28 +40,68 @@ static struct db_stmt st_touch = { .sql = "UPDATE users SET"
 static struct db_stmt st_admins = { .sql = "SELECT id FROM users"
 	" WHERE role = 'admin' FOR UPDATE" };
 
-static json_t *
-nullable(const PGresult *res, int r, int c)
+/* The columns of COLS, then the hash of the auth look-ups. */
+enum user_col {
+	USER_ID, USER_EMAIL, USER_NAME, USER_ROLE, USER_COMPANY,
+	USER_CREATED, USER_UPDATED, USER_LAST_LOGIN, USER_KEY, USER_HASH,
+};
+
+/* The rows of res, which it clears; NULL if res is. */
+static struct user_rows *
+user_rows(PGresult *res)
 {
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_string(PQgetvalue(res, r, c));
+	struct user_rows	*rows;
+	struct user_row		*u;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		u = &rows->v[r];
+		db_copy(u->id, sizeof u->id, res, r, USER_ID);
+		u->email = db_dup(res, r, USER_EMAIL);
+		u->name = db_dup(res, r, USER_NAME);
+		db_copy(u->role, sizeof u->role, res, r, USER_ROLE);
+		db_copy(u->company, sizeof u->company, res, r, USER_COMPANY);
+		db_copy(u->created, sizeof u->created, res, r, USER_CREATED);
+		db_copy(u->updated, sizeof u->updated, res, r, USER_UPDATED);
+		u->last_login = db_dup(res, r, USER_LAST_LOGIN);
+		db_copy(u->key, sizeof u->key, res, r, USER_KEY);
+		if (PQnfields(res) > USER_HASH)
+			u->hash = db_dup(res, r, USER_HASH);
+	}
+	PQclear(res);
+	return rows;
+}
+
+void
+user_rows_free(struct user_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	for (int r = 0; r < rows->n; r++) {
+		free(rows->v[r].email);
+		free(rows->v[r].name);
+		free(rows->v[r].last_login);
+		free(rows->v[r].hash);
+	}
+	free(rows->v);
+	free(rows);
 }
 
 json_t *
-user_json(const PGresult *res, int r)
+user_json(const struct user_row *u)
 {
-	return json_pack("{s:s,s:s,s:s,s:s,s:o,s:s,s:s,s:o}",
-	    "id", PQgetvalue(res, r, USER_ID),
-	    "email", PQgetvalue(res, r, USER_EMAIL),
-	    "name", PQgetvalue(res, r, USER_NAME),
-	    "role", PQgetvalue(res, r, USER_ROLE),
-	    "company_id", nullable(res, r, USER_COMPANY),
-	    "created_at", PQgetvalue(res, r, USER_CREATED),
-	    "updated_at", PQgetvalue(res, r, USER_UPDATED),
-	    "last_login_at", nullable(res, r, USER_LAST_LOGIN));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:s,s:s,s:s?}",
+	    "id", u->id, "email", u->email, "name", u->name, "role", u->role,
+	    "company_id", u->company[0] != '\0' ? u->company : NULL,
+	    "created_at", u->created, "updated_at", u->updated,
+	    "last_login_at", u->last_login);
 }
 
-PGresult *
+struct user_rows *
 db_user_list(struct db *db, const char *scope, const struct user_filter *f,
     const struct page *pg)
 {
@@ -68,57 +109,57 @@ db_user_list(struct db *db, const char *scope, const struct user_filter *f,
 	    pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str, f->q_email };
 
-	return db_run(db, &st_list, 9, p);
+	return user_rows(db_run(db, &st_list, 9, p));
 }
 
-PGresult *
+struct user_rows *
 db_user_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return user_rows(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct user_rows *
 db_user_auth_email(struct db *db, const char *email)
 {
 	const char *p[1] = { email };
 
-	return db_run(db, &st_auth_email, 1, p);
+	return user_rows(db_run(db, &st_auth_email, 1, p));
 }
 
-PGresult *
+struct user_rows *
 db_user_auth_id(struct db *db, const char *id)
 {
 	const char *p[1] = { id };
 
-	return db_run(db, &st_auth_id, 1, p);
+	return user_rows(db_run(db, &st_auth_id, 1, p));
 }
 
-PGresult *
+struct user_rows *
 db_user_create(struct db *db, const char *company, const char *email,
     const char *name, const char *role, const char *hash)
 {
 	const char *p[5] = { company, email, name, role, hash };
 
-	return db_run(db, &st_create, 5, p);
+	return user_rows(db_run(db, &st_create, 5, p));
 }
 
-PGresult *
+struct user_rows *
 db_user_update(struct db *db, const char *scope, const char *id,
     const char *email, const char *name, const char *role, const char *hash)
 {
 	const char *p[6] = { scope, id, email, name, role, hash };
 
-	return db_run(db, &st_update, 6, p);
+	return user_rows(db_run(db, &st_update, 6, p));
 }
 
-PGresult *
+struct user_rows *
 db_user_delete(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_delete, 2, p);
+	return user_rows(db_run(db, &st_delete, 2, p));
 }
 
 int

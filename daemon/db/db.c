@@ -403,3 +403,40 @@ db_get(const PGresult *res, int r, int c)
 {
 	return PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
 }
+
+void
+db_copy(char *buf, size_t len, const PGresult *res, int r, int c)
+{
+	strlcpy_(buf, PQgetisnull(res, r, c) ? "" : PQgetvalue(res, r, c), len);
+}
+
+char *
+db_dup(const PGresult *res, int r, int c)
+{
+	return PQgetisnull(res, r, c) ? NULL : xstrdup(PQgetvalue(res, r, c));
+}
+
+struct db_ids *
+db_ids_take(PGresult *res, int c)
+{
+	struct db_ids	*ids;
+
+	if (res == NULL)
+		return NULL;
+	ids = xcalloc(1, sizeof *ids);
+	ids->n = PQntuples(res);
+	ids->v = xcalloc(ids->n > 0 ? (size_t)ids->n : 1, sizeof *ids->v);
+	for (int i = 0; i < ids->n; i++)
+		db_copy(ids->v[i], sizeof ids->v[i], res, i, c);
+	PQclear(res);
+	return ids;
+}
+
+void
+db_ids_free(struct db_ids *ids)
+{
+	if (ids == NULL)
+		return;
+	free(ids->v);
+	free(ids);
+}

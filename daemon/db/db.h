@@ -5,6 +5,7 @@
 #ifndef DB_H
 #define DB_H
 
+#include <stddef.h>
 #include <time.h>
 #include <libpq-fe.h>
 
@@ -48,6 +49,9 @@ struct db {
 			    const char *sql, int prepare, int n,
 			    const char *const *params);
 };
+
+/* The text form of a uuid column. */
+#define UUID_LEN	36
 
 /* Keyset pagination: a list's limit and the last row seen. */
 struct page {
@@ -97,6 +101,23 @@ int		 db_migrate(struct db *, char **cause);
 
 /* Convenience: value of row r, column c, or NULL when SQL NULL. */
 const char	*db_get(const PGresult *, int r, int c);
+
+/*
+ * For the files that turn results into typed rows: column c of row r into
+ * buf ("" when SQL NULL), or malloc'd (NULL when SQL NULL; caller frees).
+ */
+void		 db_copy(char *buf, size_t len, const PGresult *, int r, int c);
+char		*db_dup(const PGresult *, int r, int c);
+
+/* A list of ids (one uuid column). */
+struct db_ids {
+	int	   n;
+	char	 (*v)[UUID_LEN + 1];
+};
+
+/* The ids in column c of res, which it clears; NULL if res is. */
+struct db_ids	*db_ids_take(PGresult *res, int c);
+void		 db_ids_free(struct db_ids *);
 
 #endif
 

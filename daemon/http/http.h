@@ -10,6 +10,8 @@
 #include <time.h>
 #include <jansson.h>
 
+#include "db.h"		/* UUID_LEN */
+
 enum http_method {
 	HTTP_GET,
 	HTTP_POST,
@@ -28,7 +30,6 @@ enum role {
 	ROLE_ADMIN,
 };
 
-#define UUID_LEN	36
 #define ROUTE_MAX_PARAMS 4
 
 struct principal {

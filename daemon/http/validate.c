@@ -139,15 +139,22 @@ json_t *
 page_rows(const struct page *pg, const PGresult *res,
     json_t *(*to_json)(const PGresult *, int), int key_col, int id_col)
 {
-	json_t	*items = json_array(), *next = json_null();
+	json_t	*items = json_array();
 	int	 n = PQntuples(res), shown = n > pg->limit ? pg->limit : n;
 
 	for (int i = 0; i < shown; i++)
 		json_array_append_new(items, to_json(res, i));
-	if (n > pg->limit)
-		next = json_sprintf("%s_%s", PQgetvalue(res, shown - 1, key_col),
-		    PQgetvalue(res, shown - 1, id_col));
-	return json_pack("{s:o,s:o}", "items", items, "next_cursor", next);
+	if (n <= pg->limit)
+		return page_json(items, NULL, NULL);
+	return page_json(items, PQgetvalue(res, shown - 1, key_col),
+	    PQgetvalue(res, shown - 1, id_col));
+}
+
+json_t *
+page_json(json_t *items, const char *key, const char *id)
+{
+	return json_pack("{s:o,s:o}", "items", items, "next_cursor",
+	    key != NULL ? json_sprintf("%s_%s", key, id) : json_null());
 }
 
 int

@@ -48,6 +48,12 @@ int	page_parse(const struct request *, struct response *, struct page *);
  */
 json_t	*page_rows(const struct page *, const PGresult *,
 	    json_t *(*to_json)(const PGresult *, int), int key_col, int id_col);
+/*
+ * The same for typed rows: items (taken) are the rows shown, at most the
+ * limit; key and id those of the last one shown when more rows followed,
+ * else NULL.
+ */
+json_t	*page_json(json_t *items, const char *key, const char *id);
 
 #endif
 

@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "call.h"
+#include "db-agent.h"
 #include "hub.h"
 
 /*
@@ -149,20 +150,20 @@ void	hub_call_conf(const PGresult *row, struct acd_call_conf *, double arrival);
 double	hub_arrival(const PGresult *row, int r);
 /* Load a queue or agent row into an engine. */
 int	hub_queue_load(struct acd *, const PGresult *, int r);
-int	hub_agent_load(struct acd *, const PGresult *, int r);
+int	hub_agent_load(struct acd *, const struct agent_row *);
 /* Persist engine e's view of an agent in tx; keep leaves the stored pause
  * reason while the agent is away (shown or pending). */
 int	hub_agent_persist(struct hub_tx *, struct acd *e, const char *agent,
-	    const char *reason, int keep, PGresult **out);
+	    const char *reason, int keep, struct agent_rows **out);
 /* The first of every company (newest first; never unlinked). */
 struct hub_co *hub_co_first(void);
 /* Persist the twin's view of an agent in tx. A NULL reason keeps the
  * stored one while the agent is away (shown or pending). */
 int	hub_agent_state_sync(struct hub_tx *, const char *agent,
-	    const char *reason, PGresult **out);
+	    const char *reason, struct agent_rows **out);
 /* The same, setting the reason as given (the agent's own choice). */
 int	hub_agent_state_set(struct hub_tx *, const char *agent,
-	    const char *reason, PGresult **out);
+	    const char *reason, struct agent_rows **out);
 /* Persist the engine's actions tx->acts[from..to) in tx. -1 on error. */
 int	hub_apply(struct hub_tx *, size_t from, size_t to);
 

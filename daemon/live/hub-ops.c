@@ -43,7 +43,7 @@ static int
 agent_company(struct db *db, const char *scope, const char *agent,
     struct hub_co **co)
 {
-	PGresult	*a;
+	struct agent_rows	*a;
 
 	if (scope != NULL) {
 		*co = hub_co_get(scope);
@@ -51,12 +51,12 @@ agent_company(struct db *db, const char *scope, const char *agent,
 	}
 	if ((a = db_agent_get(db, NULL, agent)) == NULL)
 		return -1;
-	if (PQntuples(a) == 0) {
-		PQclear(a);
+	if (a->n == 0) {
+		agent_rows_free(a);
 		return 0;
 	}
-	*co = hub_co_get(PQgetvalue(a, 0, AGENT_C_COMPANY));
-	PQclear(a);
+	*co = hub_co_get(a->v[0].company);
+	agent_rows_free(a);
 	return 1;
 }
 
@@ -101,7 +101,8 @@ mirror_unlock(struct hub_co *co)
 int
 hub_queue_sync(struct db *db, const char *queue)
 {
-	PGresult	*q, *ids = NULL;
+	PGresult	*q;
+	struct db_ids	*ids = NULL;
 	struct hub_co	*co;
 	struct acd	*e[2];
 	int		 rc = -1;
@@ -115,13 +116,13 @@ hub_queue_sync(struct db *db, const char *queue)
 	e[1] = co->acd;
 	for (int k = 0; k < 2; k++) {
 		/* The member list is replaced as a whole. */
-		for (int i = 0; i < PQntuples(ids); i++)
-			acd_member_del(e[k], queue, PQgetvalue(ids, i, 0));
+		for (int i = 0; i < ids->n; i++)
+			acd_member_del(e[k], queue, ids->v[i]);
 		rc = hub_queue_load(e[k], q, 0);
 	}
 	mirror_unlock(co);
 out:
-	PQclear(ids);
+	db_ids_free(ids);
 	PQclear(q);
 	return rc;
 }
@@ -144,18 +145,18 @@ hub_queue_drop(const char *queue)
 int
 hub_agent_sync(struct db *db, const char *agent)
 {
-	PGresult	*a;
-	struct hub_co	*co;
-	int		 rc = -1;
+	struct agent_rows	*a;
+	struct hub_co		*co;
+	int			 rc = -1;
 
-	if ((a = db_agent_get(db, NULL, agent)) != NULL && PQntuples(a) == 1) {
-		co = hub_co_get(PQgetvalue(a, 0, AGENT_C_COMPANY));
+	if ((a = db_agent_get(db, NULL, agent)) != NULL && a->n == 1) {
+		co = hub_co_get(a->v[0].company);
 		mirror_lock(co);
-		if ((rc = hub_agent_load(co->twin, a, 0)) == 0)
-			rc = hub_agent_load(co->acd, a, 0);
+		if ((rc = hub_agent_load(co->twin, &a->v[0])) == 0)
+			rc = hub_agent_load(co->acd, &a->v[0]);
 		mirror_unlock(co);
 	}
-	PQclear(a);
+	agent_rows_free(a);
 	return rc;
 }
 
@@ -201,7 +202,7 @@ hub_availability(struct db *db, const char *company, const char *agent,
 	else if (e != ACD_OK)
 		hub_result_set(r, 409, "conflict", "the agent cannot change state now");
 	else if (hub_agent_state_set(&tx, agent, st == AGENT_AWAY ? reason :
-	    NULL, &r->row) != 0 || hub_apply(&tx, s.act0, s.act0 + s.nact) != 0)
+	    NULL, &r->agent) != 0 || hub_apply(&tx, s.act0, s.act0 + s.nact) != 0)
 		hub_result_db(r, db);
 	else
 		ok = 1;
@@ -210,8 +211,8 @@ hub_availability(struct db *db, const char *company, const char *agent,
 	else if (ok)
 		hub_result_db(r, db);
 	if (r->status != 200) {
-		PQclear(r->row);
-		r->row = NULL;
+		agent_rows_free(r->agent);
+		r->agent = NULL;
 	}
 }
 

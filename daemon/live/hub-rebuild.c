@@ -53,17 +53,19 @@ install(struct hub_co *only, int ok)
 	}
 }
 
-/* The company of row r, or NULL if another than only. */
+/* The company of a row, or NULL if another than only. */
+static struct hub_co *
+company_co(struct hub_co *only, const char *company)
+{
+	if (only != NULL)
+		return strcmp(only->id, company) == 0 ? only : NULL;
+	return hub_co_get(company);
+}
+
 static struct hub_co *
 row_co(struct hub_co *only, const PGresult *res, int r, int col)
 {
-	struct hub_co	*co;
-
-	if (only != NULL)
-		return strcmp(only->id, PQgetvalue(res, r, col)) == 0 ? only :
-		    NULL;
-	co = hub_co_get(PQgetvalue(res, r, col));
-	return co;
+	return company_co(only, PQgetvalue(res, r, col));
 }
 
 /*
@@ -74,7 +76,8 @@ row_co(struct hub_co *only, const PGresult *res, int r, int col)
 int
 hub_rebuild(struct db *db, struct hub_co *only)
 {
-	PGresult		*q = NULL, *a = NULL, *c = NULL, *row;
+	PGresult		*q = NULL, *c = NULL, *row;
+	struct agent_rows	*a = NULL;
 	struct hub_tx		 tx;
 	struct hub_co		*co;
 	struct acd_call_conf	 conf;
@@ -94,25 +97,23 @@ hub_rebuild(struct db *db, struct hub_co *only)
 	if (hub_tx_sql(&tx) != 0 || (a = db_agent_all(db)) == NULL ||
 	    (q = db_queue_all(db)) == NULL || (c = db_call_live(db)) == NULL)
 		goto out;
-	for (i = 0; i < PQntuples(a); i++) {
-		const char *id = PQgetvalue(a, i, AGENT_C_ID);
+	for (i = 0; i < a->n; i++) {
+		const struct agent_row *ar = &a->v[i];
+		const char *id = ar->id;
 		struct acd *e;
 
-		if ((co = row_co(only, a, i, AGENT_C_COMPANY)) == NULL)
+		if ((co = company_co(only, ar->company)) == NULL)
 			continue;
 		e = fresh(co, now);
-		hub_agent_load(e, a, i);
-		acd_agent_counters(e, id, atoi(PQgetvalue(a, i, AGENT_C_HANDLED)),
-		    strtod(PQgetvalue(a, i, AGENT_C_TALK), NULL),
-		    PQgetisnull(a, i, AGENT_C_LAST_END) ? 0 :
-		    strtod(PQgetvalue(a, i, AGENT_C_LAST_END), NULL));
+		hub_agent_load(e, ar);
+		acd_agent_counters(e, id, ar->handled, ar->talk, ar->last_end);
 		/* Offering, busy and wrap-up come back from the calls; a
 		 * pending pause is the presence behind them. */
-		if (agent_state_parse(PQgetvalue(a, i, AGENT_C_STATE), &st) != 0 ||
+		if (agent_state_parse(ar->state, &st) != 0 ||
 		    (st != AGENT_AWAY && st != AGENT_OFFLINE))
 			st = AGENT_AVAILABLE;
-		if (st == AGENT_AVAILABLE && !PQgetisnull(a, i, AGENT_C_PENDING))
-			agent_state_parse(PQgetvalue(a, i, AGENT_C_PENDING), &st);
+		if (st == AGENT_AVAILABLE && ar->pending[0] != '\0')
+			agent_state_parse(ar->pending, &st);
 		acd_agent_state(e, id, st, now);
 	}
 	for (i = 0; i < PQntuples(q); i++) {
@@ -161,16 +162,15 @@ hub_rebuild(struct db *db, struct hub_co *only)
 		PQclear(row);
 	}
 	/* Agents' persisted states now follow the engine. */
-	for (i = 0; i < PQntuples(a); i++) {
-		const char *id = PQgetvalue(a, i, AGENT_C_ID);
+	for (i = 0; i < a->n; i++) {
+		const struct agent_row *ar = &a->v[i];
 
-		if ((co = row_co(only, a, i, AGENT_C_COMPANY)) == NULL)
+		if ((co = company_co(only, ar->company)) == NULL)
 			continue;
-		if (acd_agent_get(co->fresh, id, &st, NULL, NULL) == ACD_OK &&
-		    strcmp(agent_state_name(st), PQgetvalue(a, i,
-		    AGENT_C_STATE)) != 0 && hub_agent_persist(&tx, co->fresh, id,
-		    PQgetisnull(a, i, AGENT_C_REASON) ? NULL :
-		    PQgetvalue(a, i, AGENT_C_REASON), 1, NULL) != 0)
+		if (acd_agent_get(co->fresh, ar->id, &st, NULL, NULL) == ACD_OK &&
+		    strcmp(agent_state_name(st), ar->state) != 0 &&
+		    hub_agent_persist(&tx, co->fresh, ar->id, ar->reason, 1,
+		    NULL) != 0)
 			goto out;
 	}
 	if (db_commit(db) != 0)
@@ -178,7 +178,7 @@ hub_rebuild(struct db *db, struct hub_co *only)
 	tx.sql = 0;
 	rc = 0;
 	log_info("hub: rebuilt %s: %d agents, %d queues, %d live calls",
-	    only != NULL ? only->id : "every company", PQntuples(a),
+	    only != NULL ? only->id : "every company", a->n,
 	    PQntuples(q), PQntuples(c));
 out:
 	if (tx.sql)
@@ -191,7 +191,7 @@ out:
 			    json_incref(json_array_get(ev, 2)));
 	}
 	json_decref(tx.events);
-	PQclear(a);
+	agent_rows_free(a);
 	PQclear(q);
 	PQclear(c);
 	return rc;

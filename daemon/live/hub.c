@@ -131,16 +131,12 @@ hub_co_search(int (*known)(const struct acd *, const char *), const char *id)
 }
 
 static void
-publish_agent(struct hub_tx *tx, const PGresult *row)
+publish_agent(struct hub_tx *tx, const struct agent_row *a)
 {
-	hub_tx_event(tx, PQgetvalue(row, 0, AGENT_C_COMPANY),
-	    "agent.state_changed", json_pack("{s:s,s:s,s:o,s:o}",
-	    "agent_id", PQgetvalue(row, 0, AGENT_C_ID),
-	    "state", PQgetvalue(row, 0, AGENT_C_STATE),
-	    "reason", PQgetisnull(row, 0, AGENT_C_REASON) ? json_null() :
-	    json_string(PQgetvalue(row, 0, AGENT_C_REASON)),
-	    "pending_state", PQgetisnull(row, 0, AGENT_C_PENDING) ? json_null() :
-	    json_string(PQgetvalue(row, 0, AGENT_C_PENDING))));
+	hub_tx_event(tx, a->company, "agent.state_changed",
+	    json_pack("{s:s,s:s,s:s?,s:s?}", "agent_id", a->id,
+	    "state", a->state, "reason", a->reason,
+	    "pending_state", a->pending[0] != '\0' ? a->pending : NULL));
 }
 
 void
@@ -295,18 +291,18 @@ hub_queue_load(struct acd *e, const PGresult *q, int r)
 	return 0;
 }
 
-/* Load one agent row (AGENT_C_*) into e. */
+/* Load one agent row into e. */
 int
-hub_agent_load(struct acd *e, const PGresult *a, int r)
+hub_agent_load(struct acd *e, const struct agent_row *a)
 {
 	struct acd_agent_conf	 c;
 	json_t			*skills, *lvl;
 	const char		*name;
 
 	memset(&c, 0, sizeof c);
-	strlcpy_(c.id, PQgetvalue(a, r, AGENT_C_ID), sizeof c.id);
-	c.max_calls = atoi(PQgetvalue(a, r, AGENT_C_MAX_CALLS));
-	skills = json_loads(PQgetvalue(a, r, AGENT_C_SKILLS), 0, NULL);
+	strlcpy_(c.id, a->id, sizeof c.id);
+	c.max_calls = a->max_calls;
+	skills = json_loads(a->skills != NULL ? a->skills : "", 0, NULL);
 	json_object_foreach(skills, name, lvl) {
 		if (c.nskills == ACD_MAX_SKILLS)
 			break;
@@ -324,11 +320,11 @@ hub_agent_load(struct acd *e, const PGresult *a, int r)
  */
 int
 hub_agent_persist(struct hub_tx *tx, struct acd *e, const char *agent,
-    const char *reason, int keep, PGresult **out)
+    const char *reason, int keep, struct agent_rows **out)
 {
 	enum agent_state	 st, presence;
 	const char		*pending = NULL;
-	PGresult		*row;
+	struct agent_rows	*row;
 
 	if (acd_agent_get(e, agent, &st, NULL, NULL) != ACD_OK ||
 	    acd_agent_presence(e, agent, &presence) != ACD_OK)
@@ -343,25 +339,25 @@ hub_agent_persist(struct hub_tx *tx, struct acd *e, const char *agent,
 	    agent_state_name(st), reason, pending, keep && reason == NULL)) ==
 	    NULL)
 		return -1;
-	if (PQntuples(row) == 1)
-		publish_agent(tx, row);
+	if (row->n == 1)
+		publish_agent(tx, &row->v[0]);
 	if (out != NULL)
 		*out = row;
 	else
-		PQclear(row);
+		agent_rows_free(row);
 	return 0;
 }
 
 int
 hub_agent_state_sync(struct hub_tx *tx, const char *agent, const char *reason,
-    PGresult **out)
+    struct agent_rows **out)
 {
 	return hub_agent_persist(tx, tx->co->twin, agent, reason, 1, out);
 }
 
 int
 hub_agent_state_set(struct hub_tx *tx, const char *agent, const char *reason,
-    PGresult **out)
+    struct agent_rows **out)
 {
 	return hub_agent_persist(tx, tx->co->twin, agent, reason, 0, out);
 }

@@ -20,16 +20,18 @@
 #include "acd.h"
 
 struct db;
+struct agent_rows;
 
 int	hub_start(const char *dburl, char **cause);
 void	hub_stop(void);
 
-/* What a hub operation answers; row (a call or agent) is the caller's. */
+/* What a hub operation answers; row (a call) or agent is the caller's. */
 struct hub_result {
 	int		 status;	/* HTTP status */
 	const char	*code;		/* problem code when status >= 400 */
 	const char	*detail;
 	PGresult	*row;
+	struct agent_rows *agent;	/* hub_availability */
 	int		 has_position;	/* hub_enqueue: position, estimated_wait */
 	int		 position;
 	int		 estimated_wait;	/* -1: unknown */

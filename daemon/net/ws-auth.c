@@ -41,15 +41,15 @@ ws_auth_reply(const struct conn *c)
 static void
 agent_run(struct db *db, struct wsjob *j)
 {
-	PGresult	*r;
+	struct agent_rows	*a;
 
-	if ((r = db_agent_by_user(db, j->user)) == NULL) {
+	if ((a = db_agent_by_user(db, j->user)) == NULL) {
 		j->failed = 1;
 		return;
 	}
-	if (PQntuples(r) > 0)
-		strlcpy_(j->agent, PQgetvalue(r, 0, AGENT_C_ID), sizeof j->agent);
-	PQclear(r);
+	if (a->n > 0)
+		strlcpy_(j->agent, a->v[0].id, sizeof j->agent);
+	agent_rows_free(a);
 }
 
 static void

@@ -53,9 +53,10 @@ static json_t *
 snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 {
 	const char	*scope = j->scope[0] != '\0' ? j->scope : NULL;
-	json_t		*items = json_array();
-	PGresult	*r = NULL;
-	struct page	 pg;
+	json_t			*items = json_array();
+	PGresult		*r = NULL;
+	struct agent_rows	*a;
+	struct page		 pg;
 
 	page_all(&pg);
 	switch (topic) {
@@ -63,14 +64,14 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 		if (j->role == ROLE_AGENT) {
 			if (j->agent[0] == '\0')
 				return items;
-			r = db_agent_get(db, scope, j->agent);
+			a = db_agent_get(db, scope, j->agent);
 		} else
-			r = db_agent_list(db, scope, NULL, &pg);
-		if (r == NULL)
+			a = db_agent_list(db, scope, NULL, &pg);
+		if (a == NULL)
 			break;
-		for (int i = 0; i < PQntuples(r) && i < pg.limit; i++)
-			json_array_append_new(items, agent_json(r, i));
-		PQclear(r);
+		for (int i = 0; i < a->n && i < pg.limit; i++)
+			json_array_append_new(items, agent_json(&a->v[i]));
+		agent_rows_free(a);
 		return items;
 	case T_CALLS:
 		if ((r = db_call_live(db)) == NULL)

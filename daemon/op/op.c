@@ -276,19 +276,19 @@ static int
 acting_agent(struct db *db, const struct actor *a, const char *company,
     char me[UUID_LEN + 1])
 {
-	PGresult	*res;
-	int		 found;
+	struct agent_rows	*ag;
+	int			 found;
 
 	me[0] = '\0';
 	if (a->kind != ACTOR_USER || a->user == NULL)
 		return 0;
-	if ((res = db_agent_by_user(db, a->user)) == NULL)
+	if ((ag = db_agent_by_user(db, a->user)) == NULL)
 		return -1;
-	found = PQntuples(res) == 1 && (company == NULL ||
-	    strcmp(PQgetvalue(res, 0, AGENT_C_COMPANY), company) == 0);
+	found = ag->n == 1 && (company == NULL ||
+	    strcmp(ag->v[0].company, company) == 0);
 	if (found)
-		strlcpy_(me, PQgetvalue(res, 0, AGENT_C_ID), UUID_LEN + 1);
-	PQclear(res);
+		strlcpy_(me, ag->v[0].id, UUID_LEN + 1);
+	agent_rows_free(ag);
 	return found;
 }
 
@@ -297,8 +297,8 @@ static int
 op_company(struct db *db, const struct op_def *d, const struct actor *a,
     const struct op_in *in, char company[UUID_LEN + 1], struct op_out *out)
 {
-	PGresult	*res;
-	int		 col;
+	PGresult		*res;
+	struct agent_rows	*ag;
 
 	if (d->id == OP_CALL_NEXT) {
 		if (a->company == NULL)
@@ -323,26 +323,29 @@ op_company(struct db *db, const struct op_def *d, const struct actor *a,
 		return 0;
 	}
 	if (d->id == OP_AGENT_STATE) {
-		res = db_agent_get(db, a->company, in->agent);
-		col = AGENT_C_COMPANY;
-	} else {
-		if (a->kind == ACTOR_CALLER && strcmp(in->call, a->call) != 0)
-			return op_fail(out, 404, "not_found", "no such call"), -1;
-		res = db_call_get(db, a->company, in->call);
-		col = CALL_C_COMPANY;
+		if ((ag = db_agent_get(db, a->company, in->agent)) == NULL)
+			return op_fail_db(out, db), -1;
+		if (ag->n == 0 || (a->kind == ACTOR_USER &&
+		    a->role == ROLE_AGENT && (a->user == NULL ||
+		    strcmp(ag->v[0].user, a->user) != 0))) {
+			agent_rows_free(ag);
+			op_fail(out, 404, "not_found", "no such agent");
+			return -1;
+		}
+		strlcpy_(company, ag->v[0].company, UUID_LEN + 1);
+		agent_rows_free(ag);
+		return 0;
 	}
-	if (res == NULL)
+	if (a->kind == ACTOR_CALLER && strcmp(in->call, a->call) != 0)
+		return op_fail(out, 404, "not_found", "no such call"), -1;
+	if ((res = db_call_get(db, a->company, in->call)) == NULL)
 		return op_fail_db(out, db), -1;
-	if (PQntuples(res) == 0 || (d->id == OP_AGENT_STATE &&
-	    a->kind == ACTOR_USER && a->role == ROLE_AGENT &&
-	    (a->user == NULL || strcmp(PQgetvalue(res, 0, AGENT_C_USER),
-	    a->user) != 0))) {
+	if (PQntuples(res) == 0) {
 		PQclear(res);
-		op_fail(out, 404, "not_found", "no such %s", d->id ==
-		    OP_AGENT_STATE ? "agent" : "call");
+		op_fail(out, 404, "not_found", "no such call");
 		return -1;
 	}
-	strlcpy_(company, PQgetvalue(res, 0, col), UUID_LEN + 1);
+	strlcpy_(company, PQgetvalue(res, 0, CALL_C_COMPANY), UUID_LEN + 1);
 	PQclear(res);
 	return 0;
 }
@@ -411,20 +414,23 @@ hub_out(struct hub_result *r, int agent, struct op_out *out)
 	if (r->status >= 400) {
 		op_fail(out, r->status, r->code, "%s", r->detail);
 		PQclear(r->row);
+		agent_rows_free(r->agent);
 		return;
 	}
 	out->status = r->status;
+	if (agent) {
+		if (r->agent != NULL && r->agent->n > 0) {
+			out->obj = agent_json(&r->agent->v[0]);
+			if (agent_state_parse(r->agent->v[0].state, &as) == 0)
+				out->state = agent_state_name(as);
+		}
+		agent_rows_free(r->agent);
+		return;
+	}
 	if (r->row == NULL)
 		return;
-	if (agent) {
-		out->obj = agent_json(r->row, 0);
-		if (agent_state_parse(PQgetvalue(r->row, 0, AGENT_C_STATE),
-		    &as) == 0)
-			out->state = agent_state_name(as);
-	} else {
-		out->obj = op_call_json(r->row, 0);
-		op_call_state(out, r->row);
-	}
+	out->obj = op_call_json(r->row, 0);
+	op_call_state(out, r->row);
 	PQclear(r->row);
 }
 
