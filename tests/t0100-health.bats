@@ -44,6 +44,20 @@ teardown_file() { cd_teardown; }
 	grep -q '^calldocker_http_request_duration_seconds_bucket{.*le="+Inf"' <<<"$output"
 }
 
+@test "GET /metrics reports the worker pool by job type" {
+	api GET /metrics
+	assert_status 200
+	for t in fast slow stream ws; do
+		grep -Eq "^calldocker_worker_jobs\{type=\"$t\",state=\"busy\"\} [0-9]+$" <<<"$output"
+		grep -Eq "^calldocker_worker_jobs\{type=\"$t\",state=\"queued\"\} [0-9]+$" <<<"$output"
+	done
+	grep -q '^calldocker_worker_cap{type="slow"} 2$' <<<"$output"
+	grep -q '^calldocker_worker_cap{type="ws"} 2$' <<<"$output"
+	# Ordinary requests may use every thread of the pool.
+	total=$(sed -n 's/^calldocker_db_pool_connections{state="configured"} //p' <<<"$output")
+	grep -q "^calldocker_worker_cap{type=\"fast\"} $total\$" <<<"$output"
+}
+
 @test "every sample line of /metrics is well-formed" {
 	api GET /metrics
 	assert_status 200

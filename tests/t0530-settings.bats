@@ -252,6 +252,9 @@ teardown_file() { cd_teardown; }
 	[[ $(jget '.uptime_seconds >= 0') == true ]]
 	[[ $(jget .database.schema_version) == 009_* ]] || [[ $(jget .database.schema_version) > 009 ]]
 	[[ $(jget '.workers.configured > 0') == true ]]
+	[[ $(jget '.workers.by_type.fast.cap == .workers.configured') == true ]]
+	assert_json .workers.by_type.slow.cap 2
+	assert_json .workers.by_type.ws.cap 2
 	[[ $(jget '.connections >= 1') == true ]]
 	[[ $(jget '.memory.rss_bytes > 0') == true ]]
 	assert_json .storage local

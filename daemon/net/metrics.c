@@ -149,6 +149,18 @@ metrics_render(size_t *len)
 	    " database worker.\n# TYPE calldocker_db_pool_queue_length gauge\n"
 	    "calldocker_db_pool_queue_length %d\n",
 	    open_connections, ps.workers, ps.connected, ps.busy, ps.queued);
+	out_printf(&o, "# HELP calldocker_worker_jobs Jobs on the worker pool"
+	    " by type and state.\n# TYPE calldocker_worker_jobs gauge\n");
+	for (int i = 0; i < NJOBTYPES; i++)
+		out_printf(&o, "calldocker_worker_jobs{type=\"%s\",state=\"busy\"}"
+		    " %d\ncalldocker_worker_jobs{type=\"%s\",state=\"queued\"}"
+		    " %d\n", job_type_name(i), ps.type[i].busy,
+		    job_type_name(i), ps.type[i].queued);
+	out_printf(&o, "# HELP calldocker_worker_cap Workers a job type may"
+	    " hold at once.\n# TYPE calldocker_worker_cap gauge\n");
+	for (int i = 0; i < NJOBTYPES; i++)
+		out_printf(&o, "calldocker_worker_cap{type=\"%s\"} %d\n",
+		    job_type_name(i), ps.type[i].cap);
 	out_printf(&o, "# HELP calldocker_webhook_attempts_total Webhook"
 	    " delivery attempts finished (any outcome).\n"
 	    "# TYPE calldocker_webhook_attempts_total counter\n"

@@ -69,8 +69,10 @@ struct pss {
 	struct exchange	*x;
 };
 
-/* Threads for password hashing: about one per core. */
+/* Workers password hashing may hold at once: about one per core. */
 #define SLOW_WORKERS	2
+/* Workers WebSocket lookups (ids, snapshots) may hold at once. */
+#define WS_WORKERS	2
 
 time_t				 server_started;
 static char			 started_str[32];
@@ -682,8 +684,8 @@ dispatch(struct lws *wsi, struct pss *pss)
 		x->sprev = &streams;
 		streams = x;
 	}
-	worker_submit(x->job, req->route->flags & ROUTE_STREAM ? POOL_STREAM :
-	    req->route->flags & ROUTE_SLOW ? POOL_SLOW : POOL_FAST);
+	worker_submit(x->job, req->route->flags & ROUTE_STREAM ? JOB_STREAM :
+	    req->route->flags & ROUTE_SLOW ? JOB_SLOW : JOB_FAST);
 	return 0;
 now:
 	free(authz);
@@ -1016,8 +1018,9 @@ server_start(struct ev_loop *loop, char **cause)
 	rl_ip = ratelimit_new(cfg.rate_ip, cfg.rate_ip_burst, 65536);
 	rl_token = ratelimit_new(cfg.rate_token, cfg.rate_token_burst, 65536);
 	stream_init(context);
-	worker_start((const int [NPOOLS]){ [POOL_FAST] = cfg.workers,
-	    [POOL_SLOW] = SLOW_WORKERS, [POOL_STREAM] = cfg.stream_workers },
+	worker_start((const int [NJOBTYPES]){ [JOB_FAST] = cfg.workers,
+	    [JOB_SLOW] = SLOW_WORKERS, [JOB_STREAM] = cfg.stream_workers,
+	    [JOB_WS] = WS_WORKERS },
 	    cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;

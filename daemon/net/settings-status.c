@@ -65,7 +65,7 @@ settings_status(struct hctx *h)
 {
 	struct pool_stats	 ps;
 	PGresult		*res;
-	json_t			*db, *doc;
+	json_t			*db, *doc, *types;
 	double			 t0 = now_mono(), ms;
 
 	res = db_run(h->db, &st_counts, 0, NULL);
@@ -86,6 +86,12 @@ settings_status(struct hctx *h)
 	    "workers", "configured", ps.workers, "connected", ps.connected,
 	    "busy", ps.busy, "queued", ps.queued,
 	    "connections", (json_int_t)metrics_open_connections());
+	types = json_object();
+	for (int i = 0; i < NJOBTYPES; i++)
+		json_object_set_new(types, job_type_name(i), json_pack(
+		    "{s:i,s:i,s:i}", "cap", ps.type[i].cap, "busy",
+		    ps.type[i].busy, "queued", ps.type[i].queued));
+	json_object_set_new(json_object_get(doc, "workers"), "by_type", types);
 	json_object_set_new(doc, "storage", json_string(storage_name()));
 	json_object_set_new(doc, "memory", json_pack("{s:I,s:I}",
 	    "rss_bytes", (json_int_t)proc_status_kb("VmRSS"),

@@ -1,12 +1,16 @@
 /*
- * Worker threads in three pools: "fast" for ordinary database work, "slow"
- * for handlers that hash passwords (~17 ms each), so a burst of sign-ins
- * cannot starve reads, and "stream" for streamed bodies (exports, file
- * downloads), which hold their worker as long as the client takes to read,
- * so a slow reader can never starve the API. A worker takes every waiting
- * job of its pool at once and hands them all back with one wake-up of the
- * loop: under load the cost of crossing threads is paid per batch, not per
- * request.
+ * One pool of worker threads taking typed jobs: "fast" for ordinary
+ * database work, "slow" for handlers that hash passwords (~17 ms each),
+ * "stream" for streamed bodies (exports, file downloads), which hold their
+ * worker as long as the client takes to read, and "ws" for WebSocket
+ * lookups. Each type but fast has a cap on the workers it holds at once,
+ * and the pool has that many threads more than "workers": ordinary work
+ * always has that many and may use any idle one, so a burst of sign-ins or
+ * slow readers cannot starve the API. Capped types are served first when
+ * under their cap. A worker takes every waiting read of the
+ * fast queue at once (up to BATCH_MAX) and hands them all back with one
+ * wake-up of the loop: under load the cost of crossing threads is paid per
+ * batch, not per request.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -30,26 +34,48 @@
 #endif
 
 
-struct pool;
-
 struct worker {
 	pthread_t	 thread;
 	struct db	 db;
-	struct pool	*pool;
 };
 
-struct pool {
-	pthread_cond_t		 cond;
-	struct job		*head, *tail;
-	int			 queued, idle, busy, connected, n;
-	struct worker		*workers;
+/* A job of another layer (worker_call()). */
+struct call {
+	void		(*run)(struct db *, void *);
+	void		*arg;
+	struct call	*next;
+};
+
+/* A type's queue: HTTP jobs, or calls for JOB_WS. */
+struct queue {
+	struct job	*head, *tail;
+	struct call	*chead, *ctail;
+	int		 cap, busy, queued;
+};
+
+static const char *const type_names[NJOBTYPES] = {
+	[JOB_FAST] = "fast", [JOB_SLOW] = "slow", [JOB_STREAM] = "stream",
+	[JOB_WS] = "ws",
+};
+/* Which queue a free worker looks at first: the capped ones. */
+static const enum job_type order[NJOBTYPES] = {
+	JOB_WS, JOB_SLOW, JOB_STREAM, JOB_FAST,
 };
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pool		 pools[NPOOLS];
+static pthread_cond_t		 cond = PTHREAD_COND_INITIALIZER;
+static struct queue		 queues[NJOBTYPES];
+static struct worker		*workers;
+static int			 nworkers, idle, connected;
 static struct job		*done_head, *done_tail;
 static int			 stopping;
 static struct lws_context	*context;
+
+const char *
+job_type_name(enum job_type t)
+{
+	return type_names[t];
+}
 
 void
 job_free(struct job *job)
@@ -155,92 +181,133 @@ worker_run_batch(struct worker *w, struct job *batch)
 	}
 }
 
+/* Under lock: the first type with work waiting and room under its cap. */
+static struct queue *
+runnable(void)
+{
+	struct queue	*q;
+
+	for (int i = 0; i < NJOBTYPES; i++) {
+		q = &queues[order[i]];
+		if (q->queued > 0 && q->busy < q->cap)
+			return q;
+	}
+	return NULL;
+}
+
+/* Hand a finished batch back to the loop. */
+static void
+finish(struct job *batch, struct job *last)
+{
+	int	 wake;
+
+	pthread_mutex_lock(&lock);
+	wake = done_head == NULL;
+	if (done_tail != NULL)
+		done_tail->next = batch;
+	else
+		done_head = batch;
+	done_tail = last;
+	pthread_mutex_unlock(&lock);
+	/* The loop takes the whole list: one wake-up while it is non-empty. */
+	if (wake)
+		lws_cancel_service(context);
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct worker	*w = arg;
-	struct pool	*p = w->pool;
+	struct queue	*q;
 	struct job	*batch, *last;
-	int		 n, was, wake;
+	struct call	*call;
+	int		 n, was;
 
 	if (db_ensure(&w->db) == 0) {
 		pthread_mutex_lock(&lock);
-		p->connected++;
+		connected++;
 		pthread_mutex_unlock(&lock);
 	}
 	for (;;) {
 		pthread_mutex_lock(&lock);
-		p->idle++;
-		while (p->head == NULL && !stopping)
-			pthread_cond_wait(&p->cond, &lock);
-		p->idle--;
-		if (p->head == NULL) {
+		idle++;
+		while ((q = runnable()) == NULL && !stopping)
+			pthread_cond_wait(&cond, &lock);
+		idle--;
+		if (q == NULL) {
 			pthread_mutex_unlock(&lock);
 			break;
 		}
-		/*
-		 * Reads that can share a pipeline go in batches of up to
-		 * BATCH_MAX; anything else one at a time, so that slow writes
-		 * spread over the workers instead of queueing behind one.
-		 */
-		batch = last = p->head;
-		for (n = 1; n < BATCH_MAX && last->next != NULL &&
-		    is_read(last) && is_read(last->next); n++)
-			last = last->next;
-		if ((p->head = last->next) == NULL)
-			p->tail = NULL;
-		last->next = NULL;
-		p->queued -= n;
-		p->busy++;
-		if (p->head != NULL && p->idle > 0)
-			pthread_cond_signal(&p->cond);
+		batch = last = NULL;
+		call = NULL;
+		if ((call = q->chead) != NULL) {
+			if ((q->chead = call->next) == NULL)
+				q->ctail = NULL;
+			n = 1;
+		} else {
+			/*
+			 * Reads that can share a pipeline go in batches of
+			 * up to BATCH_MAX; anything else one at a time, so
+			 * that slow writes spread over the workers instead of
+			 * queueing behind one.
+			 */
+			batch = last = q->head;
+			for (n = 1; q == &queues[JOB_FAST] && n < BATCH_MAX &&
+			    last->next != NULL && is_read(last) &&
+			    is_read(last->next); n++)
+				last = last->next;
+			if ((q->head = last->next) == NULL)
+				q->tail = NULL;
+			last->next = NULL;
+		}
+		q->queued -= n;
+		q->busy++;
+		if (idle > 0 && runnable() != NULL)
+			pthread_cond_signal(&cond);
 		pthread_mutex_unlock(&lock);
 
 		was = w->db.conn != NULL;
-		worker_run_batch(w, batch);
+		if (call != NULL) {
+			call->run(&w->db, call->arg);
+			free(call);
+		} else
+			worker_run_batch(w, batch);
 
 		pthread_mutex_lock(&lock);
-		p->busy--;
-		p->connected += (w->db.conn != NULL) - was;
-		wake = done_head == NULL;
-		if (done_tail != NULL)
-			done_tail->next = batch;
-		else
-			done_head = batch;
-		done_tail = last;
+		q->busy--;
+		connected += (w->db.conn != NULL) - was;
 		pthread_mutex_unlock(&lock);
-		/* The loop takes the whole list: one wake-up while it is non-empty. */
-		if (wake)
-			lws_cancel_service(context);
+		if (batch != NULL)
+			finish(batch, last);
 	}
 	db_close(&w->db);
 	batch_cleanup();
 	return NULL;
 }
 
-static void
-pool_start(struct pool *p, int n, const char *dburl)
+void
+worker_start(const int cap[NJOBTYPES], const char *dburl,
+    struct lws_context *ctx)
 {
-	pthread_cond_init(&p->cond, NULL);
-	p->n = n;
-	p->workers = xcalloc((size_t)n, sizeof *p->workers);
-	for (int i = 0; i < n; i++) {
-		p->workers[i].pool = p;
-		db_init(&p->workers[i].db, dburl);
-		if (pthread_create(&p->workers[i].thread, NULL, worker_main,
-		    &p->workers[i]) != 0)
+	context = ctx;
+	stopping = 0;
+	nworkers = 0;
+	for (int i = 0; i < NJOBTYPES; i++) {
+		queues[i].cap = cap[i];
+		nworkers += cap[i];
+	}
+	/* Fast work may use any idle worker. */
+	queues[JOB_FAST].cap = nworkers;
+	workers = xcalloc((size_t)nworkers, sizeof *workers);
+	for (int i = 0; i < nworkers; i++) {
+		db_init(&workers[i].db, dburl);
+		if (pthread_create(&workers[i].thread, NULL, worker_main,
+		    &workers[i]) != 0)
 			fatal("worker: cannot start a thread");
 	}
 }
 
-void
-worker_start(const int n[NPOOLS], const char *dburl, struct lws_context *ctx)
-{
-	context = ctx;
-	for (int i = 0; i < NPOOLS; i++)
-		pool_start(&pools[i], n[i], dburl);
-}
-
+/* Every queued job runs before the workers end. */
 void
 worker_stop(void)
 {
@@ -248,39 +315,71 @@ worker_stop(void)
 
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	for (int i = 0; i < NPOOLS; i++)
-		pthread_cond_broadcast(&pools[i].cond);
+	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&lock);
-	for (int i = 0; i < NPOOLS; i++) {
-		for (int j = 0; j < pools[i].n; j++)
-			pthread_join(pools[i].workers[j].thread, NULL);
-		free(pools[i].workers);
-		pools[i].workers = NULL;
-	}
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(workers[i].thread, NULL);
+	free(workers);
+	workers = NULL;
+	nworkers = 0;
 	for (job = worker_take_done(); job != NULL; job = next) {
 		next = job->next;
 		job_free(job);
 	}
 }
 
-void
-worker_submit(struct job *job, enum pool_kind kind)
+/* Under lock: wake a worker for q's new job if one should take it. */
+static void
+wake_for(struct queue *q)
 {
-	struct pool	*p = &pools[kind];
+	/* Busy workers come back for more; wake another when they lag. */
+	if (idle > 0 && q->busy < q->cap && (q != &queues[JOB_FAST] ||
+	    q->queued > q->busy * 4))
+		pthread_cond_signal(&cond);
+}
+
+void
+worker_submit(struct job *job, enum job_type type)
+{
+	struct queue	*q = &queues[type];
 
 	job->next = NULL;
 	job->submitted = now_mono();
 	pthread_mutex_lock(&lock);
-	if (p->tail != NULL)
-		p->tail->next = job;
+	if (q->tail != NULL)
+		q->tail->next = job;
 	else
-		p->head = job;
-	p->tail = job;
-	p->queued++;
-	/* Busy workers come back for more; wake another when they lag. */
-	if (p->idle > 0 && p->queued > p->busy * 4)
-		pthread_cond_signal(&p->cond);
+		q->head = job;
+	q->tail = job;
+	q->queued++;
+	wake_for(q);
 	pthread_mutex_unlock(&lock);
+}
+
+int
+worker_call(enum job_type type, void (*run)(struct db *, void *), void *arg)
+{
+	struct queue	*q = &queues[type];
+	struct call	*call = xmalloc(sizeof *call);
+
+	call->run = run;
+	call->arg = arg;
+	call->next = NULL;
+	pthread_mutex_lock(&lock);
+	if (stopping || workers == NULL) {
+		pthread_mutex_unlock(&lock);
+		free(call);
+		return -1;
+	}
+	if (q->ctail != NULL)
+		q->ctail->next = call;
+	else
+		q->chead = call;
+	q->ctail = call;
+	q->queued++;
+	wake_for(q);
+	pthread_mutex_unlock(&lock);
+	return 0;
 }
 
 struct job *
@@ -300,11 +399,14 @@ worker_stats(struct pool_stats *st)
 {
 	memset(st, 0, sizeof *st);
 	pthread_mutex_lock(&lock);
-	for (int i = 0; i < NPOOLS; i++) {
-		st->workers += pools[i].n;
-		st->connected += pools[i].connected;
-		st->busy += pools[i].busy;
-		st->queued += pools[i].queued;
+	st->workers = nworkers;
+	st->connected = connected;
+	for (int i = 0; i < NJOBTYPES; i++) {
+		st->type[i].cap = queues[i].cap;
+		st->type[i].busy = queues[i].busy;
+		st->type[i].queued = queues[i].queued;
+		st->busy += queues[i].busy;
+		st->queued += queues[i].queued;
 	}
 	pthread_mutex_unlock(&lock);
 }

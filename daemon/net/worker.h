@@ -1,7 +1,9 @@
 /*
- * The worker pool: handlers run here, each worker with its own database
- * connection, so the event loop never blocks. Finished jobs go back to the
- * loop through a queue and lws_cancel_service().
+ * The job pool: handlers and WebSocket lookups run here, on worker threads
+ * each with its own database connection, so the event loop never blocks.
+ * Jobs have a type, each type a cap on the workers it may hold at once.
+ * Finished HTTP jobs go back to the loop through a queue and
+ * lws_cancel_service().
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -10,6 +12,7 @@
 
 struct lws;
 struct lws_context;
+struct db;
 
 struct job {
 	struct lws	*wsi;		/* NULL once the client has gone */
@@ -22,25 +25,43 @@ struct job {
 	struct job	*next;
 };
 
+enum job_type {
+	JOB_FAST,	/* ordinary database work */
+	JOB_SLOW,	/* the handler hashes passwords */
+	JOB_STREAM,	/* the handler streams its body (ROUTE_STREAM) */
+	JOB_WS,		/* a WebSocket lookup (ws.c) */
+	NJOBTYPES
+};
+
 struct pool_stats {
 	int	workers;
 	int	connected;	/* workers holding a live connection */
 	int	busy;
 	int	queued;
+	struct {
+		int	cap;	/* workers the type may hold at once */
+		int	busy;
+		int	queued;
+	} type[NJOBTYPES];
 };
 
-enum pool_kind {
-	POOL_FAST,
-	POOL_SLOW,	/* the handler hashes passwords */
-	POOL_STREAM,	/* the handler streams its body (ROUTE_STREAM) */
-	NPOOLS
-};
-
-/* n: how many workers each pool has. */
-void		 worker_start(const int n[NPOOLS], const char *dburl,
+/*
+ * cap: how many workers each type may hold at once. The pool has as many
+ * threads as the caps of all types but JOB_FAST add up to, plus
+ * cap[JOB_FAST]: ordinary work always has that many, whatever the others
+ * do, and may use any idle worker.
+ */
+void		 worker_start(const int cap[NJOBTYPES], const char *dburl,
 		     struct lws_context *);
 void		 worker_stop(void);
-void		 worker_submit(struct job *, enum pool_kind);
+void		 worker_submit(struct job *, enum job_type);
+/*
+ * Run run(db, arg) on a worker, under type's cap; run hands its result
+ * back itself. -1 when the pool has stopped (run will never be called).
+ */
+int		 worker_call(enum job_type, void (*run)(struct db *, void *),
+		     void *arg);
+const char	*job_type_name(enum job_type);
 /* Take every finished job, oldest first. Loop thread only. */
 struct job	*worker_take_done(void);
 void		 worker_stats(struct pool_stats *);

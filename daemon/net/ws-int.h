@@ -1,6 +1,6 @@
 /*
  * The insides of the calldocker.v1 WebSocket server, shared by ws.c
- * (transport, connections, send queues, timers, the lookup threads),
+ * (transport, connections, send queues, timers, the lookups),
  * ws-index.c (who may hear what), ws-auth.c
  * (the upgrade, sign-in), ws-topics.c
  * (subscriptions, snapshots, event fan-out), ws-signal.c (calls and
@@ -144,8 +144,8 @@ struct conn {
 };
 
 /*
- * Work that needs PostgreSQL or the hub: run() on a lookup thread with its
- * own connection, done() back on the loop. Jobs of one connection run one
+ * Work that needs PostgreSQL or the hub: run() on a pool worker (JOB_WS)
+ * with its own connection, done() back on the loop. Jobs of one connection run one
  * at a time, in order; c is NULL once the connection has closed (and for
  * jobs of no connection). The in/out/id JSON and the snapshots are freed
  * with the job.

@@ -1,9 +1,9 @@
 /*
  * The calldocker.v1 WebSocket protocol (docs/ws.md): the transport.
- * Connections, their bounded send queues, heartbeats, the lookup threads
- * and the wake-ups from other threads. Sign-in and the upgrade live in
- * ws-auth.c, topics in ws-topics.c, calls and WebRTC signaling in
- * ws-signal.c, website-widget callers in ws-widget.c.
+ * Connections, their bounded send queues, heartbeats, the lookups (run on
+ * the job pool as JOB_WS) and the wake-ups from other threads. Sign-in and
+ * the upgrade live in ws-auth.c, topics in ws-topics.c, calls and WebRTC
+ * signaling in ws-signal.c, website-widget callers in ws-widget.c.
  *
  * Threads. The event bus calls ws_on_event() on whatever thread publishes
  * (workers, the hub thread): it serializes the event once into a
@@ -48,6 +48,7 @@
 #include "revoke.h"
 #include "metrics.h"
 #include "db.h"
+#include "worker.h"
 #include "ws.h"
 #include "ws-int.h"
 
@@ -55,7 +56,6 @@
 #define MAX_QUEUE_BYTES		(1024 * 1024)
 #define MAX_MESSAGE		65536	/* largest message a client may send */
 #define SLOW_CLOSE_SECS		30	/* to deliver 4008 before dropping */
-#define LOOKUP_THREADS		2
 /*
  * The kernel's send buffer per WebSocket (Linux doubles it): without a cap
  * autotuning lets it grow to megabytes, which both hides a slow consumer
@@ -75,12 +75,10 @@ static unsigned			 skew_next;	/* conn_new(): ping skews */
 static int			 draining;
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t		 cond = PTHREAD_COND_INITIALIZER;
 static struct pend		*pend_head, *pend_tail;
-static struct wsjob		*todo_head, *todo_tail, *done_head, *done_tail;
+static struct wsjob		*done_head, *done_tail;
 static int			 stopping, started;
 static int			 listening;	/* under lock: anyone for the bus */
-static pthread_t		 threads[LOOKUP_THREADS];
 /* Held (read) around lws_cancel_service() so ws_stop() can fence it off. */
 static pthread_rwlock_t		 wake_lock = PTHREAD_RWLOCK_INITIALIZER;
 
@@ -316,7 +314,7 @@ ws_reply_error(struct conn *c, json_t *id, const char *code,
 	    "message", message), id);
 }
 
-/* ---- jobs and the lookup threads ----------------------------------------- */
+/* ---- jobs, run on the job pool (JOB_WS) ----------------------------------- */
 
 struct wsjob *
 ws_job_new(void (*run)(struct db *, struct wsjob *),
@@ -330,7 +328,7 @@ ws_job_new(void (*run)(struct db *, struct wsjob *),
 }
 
 static void
-job_free(struct wsjob *j)
+wsjob_free(struct wsjob *j)
 {
 	for (int i = 0; i < j->nsnap; i++)
 		free(j->snap[i]);	/* never shared yet */
@@ -354,17 +352,40 @@ ws_job_fail(struct wsjob *j, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* On a worker (JOB_WS): run the lookup, hand it back to the loop. */
+static void
+lookup_run(struct db *db, void *arg)
+{
+	struct wsjob	*j = arg;
+	int		 wake;
+
+	j->run(db, j);
+	pthread_rwlock_rdlock(&wake_lock);
+	pthread_mutex_lock(&lock);
+	wake = done_head == NULL && pend_head == NULL;
+	if (done_tail != NULL)
+		done_tail->next = j;
+	else
+		done_head = j;
+	done_tail = j;
+	pthread_mutex_unlock(&lock);
+	if (wake)
+		lws_cancel_service(context);
+	pthread_rwlock_unlock(&wake_lock);
+}
+
+/*
+ * Jobs of one connection run one at a time, in order (c->job, c->jobq):
+ * the pool's JOB_WS cap bounds them all.
+ */
 static void
 job_dispatch(struct wsjob *j)
 {
-	pthread_mutex_lock(&lock);
-	if (todo_tail != NULL)
-		todo_tail->next = j;
-	else
-		todo_head = j;
-	todo_tail = j;
-	pthread_cond_signal(&cond);
-	pthread_mutex_unlock(&lock);
+	if (worker_call(JOB_WS, lookup_run, j) == 0)
+		return;
+	if (j->c != NULL)
+		j->c->job = NULL;
+	wsjob_free(j);
 }
 
 void
@@ -372,7 +393,7 @@ ws_job_submit(struct conn *c, struct wsjob *j)
 {
 	j->c = c;
 	if (stopping) {		/* the threads are gone */
-		job_free(j);
+		wsjob_free(j);
 		return;
 	}
 	if (c == NULL) {
@@ -389,43 +410,6 @@ ws_job_submit(struct conn *c, struct wsjob *j)
 	}
 	c->job = j;
 	job_dispatch(j);
-}
-
-static void *
-lookup_main(void *arg)
-{
-	struct db	 db;
-	struct wsjob	*j;
-	int		 wake;
-
-	db_init(&db, cfg.database_url);
-	pthread_mutex_lock(&lock);
-	for (;;) {
-		while (todo_head == NULL && !stopping)
-			pthread_cond_wait(&cond, &lock);
-		if (todo_head == NULL)
-			break;
-		j = todo_head;
-		if ((todo_head = j->next) == NULL)
-			todo_tail = NULL;
-		j->next = NULL;
-		pthread_mutex_unlock(&lock);
-
-		j->run(&db, j);
-
-		pthread_mutex_lock(&lock);
-		wake = done_head == NULL && pend_head == NULL;
-		if (done_tail != NULL)
-			done_tail->next = j;
-		else
-			done_head = j;
-		done_tail = j;
-		if (wake)
-			lws_cancel_service(context);
-	}
-	pthread_mutex_unlock(&lock);
-	db_close(&db);
-	return NULL;
 }
 
 /* ---- the event bus -------------------------------------------------------- */
@@ -560,7 +544,7 @@ ws_service(void)
 		if ((c = j->c) != NULL)
 			c->job = NULL;
 		j->done(j);
-		job_free(j);
+		wsjob_free(j);
 		/* The connection's next job, if it still is. */
 		if (c != NULL && c->job == NULL && c->jobq != NULL) {
 			struct wsjob *n = c->jobq;
@@ -852,7 +836,7 @@ conn_free(struct conn *c)
 		c->job->c = NULL;
 	for (j = c->jobq; j != NULL; j = next) {
 		next = j->next;
-		job_free(j);
+		wsjob_free(j);
 	}
 	ws_signal_closed(c);
 	ws_topics_set(c, 0);
@@ -960,10 +944,6 @@ ws_start(struct lws_context *ctx, struct ev_loop *loop)
 	ev_timer_init(&sweep_timer, sweep, SWEEP_EVERY, SWEEP_EVERY);
 	ev_timer_start(loop, &sweep_timer);
 	stopping = 0;
-	for (int i = 0; i < LOOKUP_THREADS; i++) {
-		if (pthread_create(&threads[i], NULL, lookup_main, NULL) != 0)
-			fatal("ws: cannot start the lookup threads");
-	}
 	ws_widget_start();
 	if (!started)
 		events_subscribe(ws_on_event, NULL);
@@ -981,23 +961,14 @@ ws_stop(void)
 	pthread_rwlock_wrlock(&wake_lock);
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	pthread_cond_broadcast(&cond);
 	pthread_mutex_unlock(&lock);
 	pthread_rwlock_unlock(&wake_lock);
 	ev_timer_stop(evloop, &sweep_timer);
-	for (int i = 0; i < LOOKUP_THREADS; i++)
-		pthread_join(threads[i], NULL);
+	/* The pool has stopped (worker_stop()): every lookup is back. */
 	pthread_mutex_lock(&lock);
 	p = pend_head;
 	pend_head = pend_tail = NULL;
-	j = todo_head;
-	todo_head = todo_tail = NULL;
-	for (struct wsjob *d = done_head; d != NULL; d = jnext) {
-		jnext = d->next;
-		if (d->c != NULL)
-			d->c->job = NULL;
-		job_free(d);
-	}
+	j = done_head;
 	done_head = done_tail = NULL;
 	pthread_mutex_unlock(&lock);
 	for (; p != NULL; p = pnext) {
@@ -1010,7 +981,7 @@ ws_stop(void)
 		jnext = j->next;
 		if (j->c != NULL)
 			j->c->job = NULL;
-		job_free(j);
+		wsjob_free(j);
 	}
 	ws_widget_stop();
 	ws_signal_clear();

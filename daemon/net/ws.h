@@ -3,8 +3,9 @@
  * token authentication, then topics (queues, agents, calls) with a snapshot
  * and the event bus's deltas, scoped to the token's company and, for
  * agents, to themselves. Everything here runs on the loop thread except
- * the event-bus subscriber (which only serializes and queues) and one
- * lookup thread with its own database connection (agent ids, snapshots).
+ * the event-bus subscriber (which only serializes and queues) and the
+ * lookups (agent ids, snapshots), jobs of type JOB_WS on the worker pool
+ * (worker.h).
  */
 #ifndef WS_H
 #define WS_H
