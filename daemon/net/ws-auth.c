@@ -1,7 +1,7 @@
 /*
  * Who a calldocker.v1 socket is (docs/ws.md, "Connecting" and
  * "Authentication"): the upgrade's subprotocol contract, and sign-in with
- * an access token (agents' records are looked up on a lookup thread) or,
+ * an access token (agents' records are looked up by a JOB_WS job) or,
  * for website callers, a widget key (ws-widget.c).
  */
 #include <stdlib.h>

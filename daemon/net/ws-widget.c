@@ -6,7 +6,7 @@
  * prompts and hang up; it sees nothing but its own call.
  *
  * Creating the call and feeding the IVR are the operations call.create and
- * call.ivr_input (op.h), run on a lookup thread by the socket's caller in
+ * call.ivr_input (op.h), run as JOB_WS jobs by the socket's caller in
  * the key's company: the path POST /api/calls takes too.
  */
 #include <stdlib.h>
