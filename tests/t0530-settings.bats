@@ -252,7 +252,7 @@ teardown_file() { cd_teardown; }
 	[[ $(jget '.uptime_seconds >= 0') == true ]]
 	[[ $(jget .database.schema_version) == 009_* ]] || [[ $(jget .database.schema_version) > 009 ]]
 	[[ $(jget '.workers.configured > 0') == true ]]
-	[[ $(jget '.workers.by_type.fast.cap == .workers.configured') == true ]]
+	[[ $(jget '.workers | ([.by_type[].cap] | add) == .configured') == true ]]
 	assert_json .workers.by_type.slow.cap 2
 	assert_json .workers.by_type.ws.cap 2
 	[[ $(jget '.connections >= 1') == true ]]

@@ -3,11 +3,13 @@
  * database work, "slow" for handlers that hash passwords (~17 ms each),
  * "stream" for streamed bodies (exports, file downloads), which hold their
  * worker as long as the client takes to read, and "ws" for WebSocket
- * lookups. Each type but fast has a cap on the workers it holds at once,
- * and the pool has that many threads more than "workers": ordinary work
- * always has that many and may use any idle one, so a burst of sign-ins or
- * slow readers cannot starve the API. Capped types are served first when
- * under their cap. A worker takes every waiting read of the
+ * lookups. Each type has a cap on the workers it holds at once ("workers"
+ * for fast, "stream_workers" for stream) and the pool has as many threads
+ * as the caps add up to: a burst of sign-ins or slow readers cannot starve
+ * the API, and ordinary work never holds more database connections than
+ * "workers" (a frozen server is sent no more than that many statements).
+ * The capped types other than fast are served first when under their
+ * cap. A worker takes every waiting read of the
  * fast queue at once (up to BATCH_MAX) and hands them all back with one
  * wake-up of the loop: under load the cost of crossing threads is paid per
  * batch, not per request.
@@ -296,8 +298,6 @@ worker_start(const int cap[NJOBTYPES], const char *dburl,
 		queues[i].cap = cap[i];
 		nworkers += cap[i];
 	}
-	/* Fast work may use any idle worker. */
-	queues[JOB_FAST].cap = nworkers;
 	workers = xcalloc((size_t)nworkers, sizeof *workers);
 	for (int i = 0; i < nworkers; i++) {
 		db_init(&workers[i].db, dburl);

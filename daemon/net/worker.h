@@ -47,9 +47,8 @@ struct pool_stats {
 
 /*
  * cap: how many workers each type may hold at once. The pool has as many
- * threads as the caps of all types but JOB_FAST add up to, plus
- * cap[JOB_FAST]: ordinary work always has that many, whatever the others
- * do, and may use any idle worker.
+ * threads as the caps add up to, so each type always has its share,
+ * whatever the others do.
  */
 void		 worker_start(const int cap[NJOBTYPES], const char *dburl,
 		     struct lws_context *);
