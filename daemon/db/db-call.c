@@ -10,16 +10,23 @@
 /* The call, new (the hub queues it), with its call.created event. */
 static struct db_stmt st_insert = { .sql = "WITH c AS (INSERT INTO calls"
 	" (company_id, queue_id, caller_number, caller_name, caller_data,"
-	" priority, skills, media, idempotency_key, created_by, state)"
+	" priority, skills, media, idempotency_key, created_by, state,"
+	" enqueued_at)"
 	" SELECT $1, q.id, $3, $4, coalesce($5::jsonb, '{}'),"
 	" coalesce($6::int, 0), coalesce($7::jsonb, '{}'),"
-	" coalesce($8, 'voice'), $9, $10, 'new'"
+	" coalesce($8, 'voice'), $9, $10,"
+	" CASE WHEN $11::boolean AND q.id IS NOT NULL THEN 'queued'"
+	"  ELSE 'new' END::call_state,"
+	" CASE WHEN $11::boolean AND q.id IS NOT NULL THEN now() END"
 	" FROM (SELECT $2::uuid AS qid) x"
 	" LEFT JOIN queues q ON q.id = x.qid AND q.company_id = $1"
 	" WHERE x.qid IS NULL OR q.id IS NOT NULL RETURNING *),"
 	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
 	"  from_state, to_state)"
-	"  SELECT c.id, c.company_id, 'call.created', $10, NULL, 'new' FROM c)"
+	"  SELECT c.id, c.company_id, v.type, $10, v.f::call_state,"
+	"  v.t::call_state FROM c, (VALUES (1, 'call.created', NULL, 'new'),"
+	"  (2, 'call.queued', 'new', 'queued')) v(n, type, f, t)"
+	"  WHERE v.n = 1 OR c.state = 'queued' ORDER BY v.n)"
 	" SELECT " CALL_COLS " FROM c" };
 static struct db_stmt st_by_key = { .sql = "SELECT " CALL_COLS " FROM calls"
 	" WHERE company_id = $1 AND idempotency_key = $2" };
@@ -56,10 +63,11 @@ static struct db_stmt st_event = { .sql = "INSERT INTO call_events"
 PGresult *
 db_call_insert(struct db *db, const struct call_new *c)
 {
-	const char *p[10] = { c->company, c->queue, c->number, c->name,
-	    c->data, c->priority, c->skills, c->media, c->key, c->created_by };
+	const char *p[11] = { c->company, c->queue, c->number, c->name,
+	    c->data, c->priority, c->skills, c->media, c->key, c->created_by,
+	    c->queued ? "true" : "false" };
 
-	return db_run(db, &st_insert, 10, p);
+	return db_run(db, &st_insert, 11, p);
 }
 
 PGresult *

@@ -10,6 +10,7 @@ struct page;
 struct call_new {
 	const char	*company, *queue, *number, *name, *data, *priority;
 	const char	*skills, *media, *key, *created_by;
+	int		 queued;	/* insert it queued (with call.queued) */
 };
 
 struct call_filter {
@@ -17,9 +18,10 @@ struct call_filter {
 };
 
 /*
- * Insert in state new with its call.created event (hub_enqueue() queues
- * one that names a queue of the company); NULL with DB_UNIQUE when the
- * idempotency key is taken, no row when the queue is unknown.
+ * Insert with its call.created event: queued (and call.queued) when
+ * c->queued and it names a queue of the company, else new (hub_enqueue()
+ * queues or fails it); NULL with DB_UNIQUE when the idempotency key is
+ * taken, no row when the queue is unknown.
  */
 PGresult	*db_call_insert(struct db *, const struct call_new *);
 PGresult	*db_call_by_key(struct db *, const char *company, const char *key);

@@ -156,6 +156,15 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 		c.skills = sk = json_dumps(in->skills, JSON_COMPACT);
 	if (in->data != NULL)
 		c.data = cd = json_dumps(in->data, JSON_COMPACT);
+	/*
+	 * A call for a queue with room is written queued at once, so that
+	 * creates commit in parallel and the hub only takes it in; one the
+	 * queue has no room for is written new and failed by hub_enqueue()
+	 * (never queued). A queue that fills between the two refuses it
+	 * there: queued, then failed.
+	 */
+	c.queued = c.queue != NULL && !in->ivr &&
+	    !hub_queue_full(company, c.queue);
 	row = db_call_insert(db, &c);
 	free(sk);
 	free(cd);
