@@ -179,7 +179,7 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 		return op_fail_db(out, db);
 	}
 	if (PQntuples(row) == 0) {
-		/* The queue went since the reference was checked. */
+		/* The queue is not the company's (op_refs() left it to us). */
 		PQclear(fl);
 		PQclear(row);
 		out->field = "queue_id";

@@ -370,6 +370,13 @@ op_refs(struct db *db, const struct op_def *d, const char *company,
 	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
 		if ((d->refs & refs[i].key) == 0)
 			continue;
+		/*
+		 * A new call's queue is resolved by its insert, in the same
+		 * company with the same answer (op-call.c), so that a create
+		 * stays one statement.
+		 */
+		if (d->id == OP_CALL_CREATE && refs[i].key == OPK_QUEUE)
+			continue;
 		id = refs[i].key == OPK_AGENT ? in->agent :
 		    refs[i].key == OPK_QUEUE ? in->queue : in->flow;
 		if (id == NULL)
