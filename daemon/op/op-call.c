@@ -73,9 +73,10 @@ op_call_parse(enum op_id id, json_t *o, struct op_in *in, struct fields *f)
 }
 
 /*
- * Queue a call just inserted (state new) and answer 201 with it as queued,
- * its position and estimated wait as the hub had them when it took it, or
- * the hub's refusal. Takes row.
+ * Hand a call just inserted (queued, or new when its queue was full) to
+ * the hub and answer 201 with it as queued, its position and estimated
+ * wait as the hub had them when it took it, or the hub's refusal. Takes
+ * row.
  */
 static void
 enqueue(struct db *db, PGresult *row, struct op_out *out)
