@@ -269,8 +269,11 @@ main(int argc, char **argv)
 			return 0;
 		} else if (ch == 'O') {
 			/* The operations table (op.h), for docs and tests. */
-			json_dumpf(op_table_json(), stdout, JSON_INDENT(2));
+			json_t *t = op_table_json();
+
+			json_dumpf(t, stdout, JSON_INDENT(2));
 			putchar('\n');
+			json_decref(t);
 			return 0;
 		} else if (ch == 'h') {
 			usage(stdout);
