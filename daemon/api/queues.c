@@ -10,7 +10,7 @@
 #include "db-queue.h"
 #include "validate.h"
 #include "hub.h"
-#include "ref.h"
+#include "db-ref.h"
 #include "audit.h"
 
 static const char *const queue_keys[] = {
@@ -209,7 +209,7 @@ queue_refs(struct hctx *h, const char *company, const struct queue_input *in)
 	int		 rc, bad;
 
 	if (in->f.overflow_queue != NULL) {
-		if ((rc = ref_one(h->db, company, REF_QUEUE,
+		if ((rc = db_ref_one(h->db, company, REF_QUEUE,
 		    in->f.overflow_queue)) != 1)
 			goto refused;
 	}
@@ -219,7 +219,7 @@ queue_refs(struct hctx *h, const char *company, const struct queue_input *in)
 			ids[i] = json_string_value(json_object_get(m,
 			    "agent_id"));
 	}
-	rc = ref_check(h->db, company, REF_AGENT, ids, (int)n, &bad);
+	rc = db_ref_check(h->db, company, REF_AGENT, ids, (int)n, &bad);
 	free(ids);
 	if (rc != 0)
 		return rc;

@@ -14,7 +14,7 @@
 #include "db-call.h"
 #include "db-agent.h"
 #include "hub.h"
-#include "ref.h"
+#include "db-ref.h"
 #include "validate.h"
 #include "op.h"
 #include "op-int.h"
@@ -381,12 +381,12 @@ op_refs(struct db *db, const struct op_def *d, const char *company,
 		    refs[i].key == OPK_QUEUE ? in->queue : in->flow;
 		if (id == NULL)
 			continue;
-		if ((rc = ref_one(db, company, refs[i].kind, id)) < 0)
+		if ((rc = db_ref_one(db, company, refs[i].kind, id)) < 0)
 			return op_fail_db(out, db), -1;
 		if (rc == 0) {
 			out->field = refs[i].field;
 			op_fail(out, 422, "validation_failed", "no such %s",
-			    ref_name(refs[i].kind));
+			    db_ref_name(refs[i].kind));
 			return -1;
 		}
 	}

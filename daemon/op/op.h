@@ -4,7 +4,7 @@
  * WebSocket message types, the widget, Twilio and incoming webhooks are
  * thin adapters: they fill a typed input and name the entry; the
  * dispatcher checks who acts (role, party to the call), resolves every
- * reference in the company acted in (ref.h), and hands the decision to the
+ * reference in the company acted in (db-ref.h), and hands the decision to the
  * hub, which commits it before it changes live state. Limits live once, in
  * op_in_parse().
  */

@@ -4,8 +4,8 @@
  * is looked up in the company the request acts in, and only there. An id
  * of another company is answered exactly like one that does not exist.
  */
-#ifndef REF_H
-#define REF_H
+#ifndef DB_REF_H
+#define DB_REF_H
 
 struct db;
 
@@ -18,16 +18,16 @@ enum ref_kind {
 };
 
 /* "agent", "queue", ...: for messages ("no such agent"). */
-const char	*ref_name(enum ref_kind);
+const char	*db_ref_name(enum ref_kind);
 
 /*
  * Are all n ids (UUIDs, checked by the caller) of kind in company? 1 yes,
  * 0 no (*bad is the index of the first that is not), -1 database error.
  */
-int		 ref_check(struct db *, const char *company, enum ref_kind,
+int		 db_ref_check(struct db *, const char *company, enum ref_kind,
 		    const char *const *ids, int n, int *bad);
 /* One id; the same answers. */
-int		 ref_one(struct db *, const char *company, enum ref_kind,
+int		 db_ref_one(struct db *, const char *company, enum ref_kind,
 		    const char *id);
 
 #endif

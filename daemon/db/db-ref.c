@@ -4,7 +4,7 @@
 
 #include "xmalloc.h"
 #include "db.h"
-#include "ref.h"
+#include "db-ref.h"
 
 /*
  * Each kind: the first of $2's ids (a uuid[]) that is not a row of the
@@ -25,13 +25,13 @@ static struct {
 };
 
 const char *
-ref_name(enum ref_kind k)
+db_ref_name(enum ref_kind k)
 {
 	return kinds[k].name;
 }
 
 int
-ref_check(struct db *db, const char *company, enum ref_kind k,
+db_ref_check(struct db *db, const char *company, enum ref_kind k,
     const char *const *ids, int n, int *bad)
 {
 	PGresult	*res;
@@ -73,9 +73,9 @@ ref_check(struct db *db, const char *company, enum ref_kind k,
 }
 
 int
-ref_one(struct db *db, const char *company, enum ref_kind k, const char *id)
+db_ref_one(struct db *db, const char *company, enum ref_kind k, const char *id)
 {
 	int	 bad;
 
-	return ref_check(db, company, k, &id, 1, &bad);
+	return db_ref_check(db, company, k, &id, 1, &bad);
 }
