@@ -13,7 +13,6 @@
 #include "db.h"
 #include "call.h"
 #include "db-call.h"
-#include "db-agent.h"
 #include "validate.h"
 #include "hub.h"
 #include "events.h"
@@ -23,18 +22,7 @@
 static int
 acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 {
-	struct agent_rows	*a;
-	int			 found;
-
-	out[0] = '\0';
-	if (h->req->who.user_id[0] == '\0')
-		return 0;
-	if ((a = db_agent_by_user(h->db, h->req->who.user_id)) == NULL)
-		return -1;
-	if ((found = a->n == 1))
-		strlcpy_(out, a->v[0].id, UUID_LEN + 1);
-	agent_rows_free(a);
-	return found;
+	return op_agent_of(h->db, h->req->who.user_id, h->req->scope, out);
 }
 
 /* A page of calls, the live positions asked of the hub all at once. */

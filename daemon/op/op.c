@@ -271,18 +271,17 @@ op_fail_db(struct op_out *out, struct db *db)
 		    " been logged");
 }
 
-/* The user's agent record in company into me: 1, 0 none, -1 error. */
-static int
-acting_agent(struct db *db, const struct actor *a, const char *company,
+int
+op_agent_of(struct db *db, const char *user, const char *company,
     char me[UUID_LEN + 1])
 {
 	struct agent_rows	*ag;
 	int			 found;
 
 	me[0] = '\0';
-	if (a->kind != ACTOR_USER || a->user == NULL)
+	if (user == NULL || user[0] == '\0')
 		return 0;
-	if ((ag = db_agent_by_user(db, a->user)) == NULL)
+	if ((ag = db_agent_by_user(db, user)) == NULL)
 		return -1;
 	found = ag->n == 1 && (company == NULL ||
 	    strcmp(ag->v[0].company, company) == 0);
@@ -290,6 +289,17 @@ acting_agent(struct db *db, const struct actor *a, const char *company,
 		strlcpy_(me, ag->v[0].id, UUID_LEN + 1);
 	agent_rows_free(ag);
 	return found;
+}
+
+/* The acting user's agent record in company: 1, 0 none, -1 error. */
+static int
+acting_agent(struct db *db, const struct actor *a, const char *company,
+    char me[UUID_LEN + 1])
+{
+	me[0] = '\0';
+	if (a->kind != ACTOR_USER)
+		return 0;
+	return op_agent_of(db, a->user, company, me);
 }
 
 /* The company acted in: the call's or the agent's, seen from a's scope. */

@@ -169,6 +169,13 @@ void	op_run(struct db *, enum op_id, const struct actor *,
 	    const struct op_in *, struct op_out *);
 void	op_out_free(struct op_out *);
 
+/*
+ * The agent record of user in company (NULL: any) into me: 1, 0 none (or
+ * no user), -1 on a database error.
+ */
+int	op_agent_of(struct db *, const char *user, const char *company,
+	    char me[UUID_LEN + 1]);
+
 /* A call's JSON with its live position while it waits. */
 json_t	*op_call_json(const PGresult *, int row);
 /* A waiting call's position and estimated_wait (-1: null) into its JSON. */
