@@ -83,38 +83,35 @@ export_value(const char *col, const char *v)
 	return json_string(v);
 }
 
+/* One call of the export: a CSV line or a JSON object. */
 static int
-export_chunk(const PGresult *res, void *arg)
+export_row(const char *const *row, void *arg)
 {
 	struct export_buf	*b = arg;
 	json_t			*o;
 	char			*s;
-	int			 ncols = PQnfields(res);
 
-	for (int r = 0; r < PQntuples(res); r++) {
-		if (++b->rows > ANALYTICS_EXPORT_MAX || b->gone)
-			return -1;
-		if (!b->json) {
-			for (int c = 0; c < ncols; c++) {
-				if (c > 0)
-					buf_add(b, ",", 1);
-				csv_field(b, PQgetvalue(res, r, c));
-			}
-			buf_add(b, "\r\n", 2);
-			continue;
+	if (++b->rows > ANALYTICS_EXPORT_MAX || b->gone)
+		return -1;
+	if (!b->json) {
+		for (int c = 0; c < ANALYTICS_EXPORT_NCOLS; c++) {
+			if (c > 0)
+				buf_add(b, ",", 1);
+			csv_field(b, row[c] != NULL ? row[c] : "");
 		}
-		o = json_object();
-		for (int c = 0; c < ncols; c++)
-			json_object_set_new(o, analytics_export_cols[c],
-			    export_value(analytics_export_cols[c],
-			    db_get(res, r, c)));
-		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(o);
-		if (b->rows > 1)
-			buf_add(b, ",", 1);
-		buf_str(b, s);
-		free(s);
+		buf_add(b, "\r\n", 2);
+		return 0;
 	}
+	o = json_object();
+	for (int c = 0; c < ANALYTICS_EXPORT_NCOLS; c++)
+		json_object_set_new(o, analytics_export_cols[c],
+		    export_value(analytics_export_cols[c], row[c]));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (b->rows > 1)
+		buf_add(b, ",", 1);
+	buf_str(b, s);
+	free(s);
 	return 0;
 }
 
@@ -159,7 +156,7 @@ analytics_export(struct hctx *h)
 		}
 		buf_add(&b, "\r\n", 2);
 	}
-	if (db_analytics_export(h->db, &s.r, export_chunk, &b, &fetched) != 0) {
+	if (db_analytics_export(h->db, &s.r, export_row, &b, &fetched) != 0) {
 		if (b.st != NULL)
 			stream_fail(b.st);
 		else

@@ -2,8 +2,6 @@
 #ifndef ANALYTICS_INT_H
 #define ANALYTICS_INT_H
 
-#include <libpq-fe.h>
-
 #include "db-analytics.h"
 
 struct hctx;
@@ -12,7 +10,7 @@ struct hctx;
 struct analytics_scope {
 	struct analytics_range	 r;
 	char			*from, *to, *queue;	/* as given */
-	PGresult		*res;		/* the resolved range */
+	struct analytics_range_row range;	/* resolved */
 	const char		*tz;
 	double			 seconds;
 	/*

@@ -26,7 +26,6 @@ analytics_scope_free(struct analytics_scope *s)
 	free(s->from);
 	free(s->to);
 	free(s->queue);
-	PQclear(s->res);
 }
 
 static int
@@ -92,9 +91,8 @@ int
 analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 {
 	const char	*q = h->req->query;
-	PGresult	*res;
 	char		*roll;
-	int		 raw = 0;
+	int		 raw = 0, found;
 
 	memset(s, 0, sizeof s[0]);
 	if ((roll = query_get(q, "rollup")) != NULL) {
@@ -119,21 +117,21 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 	if (s->queue != NULL && !is_uuid(s->queue))
 		return resp_problem(h->resp, 400, "bad_request",
 		    "\"queue_id\" must be a UUID");
-	res = db_analytics_range(h->db, h->req->params[0], s->from, s->to);
-	if (res == NULL)
+	found = db_analytics_range(h->db, h->req->params[0], s->from, s->to,
+	    &s->range);
+	if (found < 0)
 		return db_fail(h->db, h->resp);
-	s->res = res;
-	if (PQntuples(res) == 0)
+	if (found == 0)
 		return resp_problem(h->resp, 404, "not_found", "no such company");
-	s->seconds = strtod(PQgetvalue(res, 0, RANGE_C_SECONDS), NULL);
-	s->sl_target = strtod(PQgetvalue(res, 0, RANGE_C_SL_TARGET), NULL) / 100;
+	s->seconds = s->range.seconds;
+	s->sl_target = s->range.sl_target / 100;
 	if (!(s->seconds > 0))
 		return resp_problem(h->resp, 400, "bad_request",
 		    "\"from\" must be before \"to\"");
-	s->tz = PQgetvalue(res, 0, RANGE_C_TZ);
+	s->tz = s->range.tz;
 	s->r.company = h->req->params[0];
-	s->r.from = PQgetvalue(res, 0, RANGE_C_FROM);
-	s->r.to = PQgetvalue(res, 0, RANGE_C_TO);
+	s->r.from = s->range.from;
+	s->r.to = s->range.to;
 	s->r.queue = s->queue;
 	s->r.raw = raw;
 	return 0;
@@ -144,8 +142,8 @@ static json_t *
 scope_json(const struct analytics_scope *s)
 {
 	return json_pack("{s:s,s:s,s:s}",
-	    "from", PQgetvalue(s->res, 0, RANGE_C_FROM_OUT),
-	    "to", PQgetvalue(s->res, 0, RANGE_C_TO_OUT), "timezone", s->tz);
+	    "from", s->range.from_out, "to", s->range.to_out,
+	    "timezone", s->tz);
 }
 
 /* Add src's members to dst; takes src. */
@@ -156,30 +154,23 @@ merge(json_t *dst, json_t *src)
 	json_decref(src);
 }
 
-static double
-num(const PGresult *res, int r, int c)
-{
-	return PQgetisnull(res, r, c) ? 0 : strtod(PQgetvalue(res, r, c), NULL);
-}
-
 int
 analytics_overview(struct hctx *h)
 {
 	struct analytics_scope	 s;
-	PGresult	*res;
-	json_t		*doc;
+	struct analytics_kpi	 k;
+	json_t			*doc;
 
 	if (analytics_scope(h, 1, &s) != 0)
 		goto out;
-	if ((res = db_analytics_overview(h->db, &s.r)) == NULL) {
+	if (db_analytics_overview(h->db, &s.r, &k) != 0) {
 		db_fail(h->db, h->resp);
 		goto out;
 	}
 	doc = scope_json(&s);
 	json_object_set_new(doc, "queue_id", s.queue != NULL ?
 	    json_string(s.queue) : json_null());
-	merge(doc, analytics_kpi_json(res, 0, 0));
-	PQclear(res);
+	merge(doc, analytics_kpi_json(&k));
 	resp_json(h->resp, 200, doc);
 out:
 	analytics_scope_free(&s);
@@ -190,7 +181,7 @@ int
 analytics_calls(struct hctx *h)
 {
 	struct analytics_scope	 s;
-	PGresult	*res;
+	struct analytics_buckets *res;
 	json_t		*doc, *items, *o;
 	char		*iv;
 	double		 unit;
@@ -222,12 +213,12 @@ analytics_calls(struct hctx *h)
 		goto out;
 	}
 	items = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		o = json_pack("{s:s}", "start", PQgetvalue(res, i, 0));
-		merge(o, analytics_kpi_json(res, i, 1));
+	for (int i = 0; i < res->n; i++) {
+		o = json_pack("{s:s}", "start", res->v[i].start);
+		merge(o, analytics_kpi_json(&res->v[i].kpi));
 		json_array_append_new(items, o);
 	}
-	PQclear(res);
+	analytics_buckets_free(res);
 	doc = scope_json(&s);
 	json_object_set_new(doc, "interval", json_string(iv));
 	json_object_set_new(doc, "queue_id", s.queue != NULL ?
@@ -252,7 +243,7 @@ ratio(double a, double b)
  * (available + offering + busy + wrap_up). Takes the row's JSON object.
  */
 static json_t *
-agent_states_json(const PGresult *res, int r, json_t **occupancy,
+agent_states_json(const struct agent_perf *a, json_t **occupancy,
     double *staffed)
 {
 	static const char *const names[] = {
@@ -261,7 +252,7 @@ agent_states_json(const PGresult *res, int r, json_t **occupancy,
 	json_t	*in, *out;
 	double	 v[6], handling, ready;
 
-	in = json_loads(PQgetvalue(res, r, PERF_C_STATES), 0, NULL);
+	in = json_loads(a->states, 0, NULL);
 	out = json_object();
 	for (size_t i = 0; i < 6; i++) {
 		v[i] = json_number_value(json_object_get(in, names[i]));
@@ -275,33 +266,26 @@ agent_states_json(const PGresult *res, int r, json_t **occupancy,
 	return out;
 }
 
-/* One agent's figures from a db_analytics_agents row. */
+/* One agent's figures. */
 static json_t *
-agent_perf_json(const PGresult *res, int r)
+agent_perf_json(const struct agent_perf *a)
 {
-	double	talk = num(res, r, PERF_C_TALK);
-	double	offers = num(res, r, PERF_C_OFFERS);
-	double	missed = num(res, r, PERF_C_MISSED);
 	double	staffed;
 	json_t	*states, *occ, *away;
 
-	states = agent_states_json(res, r, &occ, &staffed);
-	if ((away = json_loads(PQgetvalue(res, r, PERF_C_AWAY), 0, NULL)) ==
-	    NULL)
+	states = agent_states_json(a, &occ, &staffed);
+	if ((away = json_loads(a->away, 0, NULL)) == NULL)
 		away = json_array();
 	return json_pack("{s:s,s:s,s:s,s:s,s:f,s:I,s:o,s:f,s:f,s:I,s:I,s:o,"
 	    "s:o,s:o,s:f,s:o}",
-	    "agent_id", PQgetvalue(res, r, PERF_C_ID),
-	    "name", PQgetvalue(res, r, PERF_C_NAME),
-	    "state", PQgetvalue(res, r, PERF_C_STATE),
-	    "state_since", PQgetvalue(res, r, PERF_C_SINCE),
-	    "seconds_in_state", num(res, r, PERF_C_IN_STATE),
-	    "handled", (json_int_t)num(res, r, PERF_C_HANDLED),
-	    "aht", PQgetisnull(res, r, PERF_C_AHT) ? json_null() :
-	    json_real(num(res, r, PERF_C_AHT)),
-	    "talk_seconds", talk, "hold_seconds", num(res, r, PERF_C_HOLD),
-	    "offers", (json_int_t)offers, "missed_offers", (json_int_t)missed,
-	    "miss_rate", ratio(missed, offers),
+	    "agent_id", a->id, "name", a->name, "state", a->state,
+	    "state_since", a->since, "seconds_in_state", a->in_state,
+	    "handled", (json_int_t)a->handled,
+	    "aht", a->has_aht ? json_real(a->aht) : json_null(),
+	    "talk_seconds", a->talk, "hold_seconds", a->hold,
+	    "offers", (json_int_t)a->offers,
+	    "missed_offers", (json_int_t)a->missed,
+	    "miss_rate", ratio(a->missed, a->offers),
 	    "occupancy", occ, "state_seconds", states,
 	    "staffed_seconds", staffed, "away_reasons", away);
 }
@@ -310,7 +294,7 @@ int
 analytics_agents(struct hctx *h)
 {
 	struct analytics_scope	 s;
-	PGresult	*res;
+	struct agent_perf_rows	*res;
 	json_t		*doc, *items;
 
 	if (analytics_scope(h, 0, &s) != 0)
@@ -320,9 +304,9 @@ analytics_agents(struct hctx *h)
 		goto out;
 	}
 	items = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items, agent_perf_json(res, i));
-	PQclear(res);
+	for (int i = 0; i < res->n; i++)
+		json_array_append_new(items, agent_perf_json(&res->v[i]));
+	agent_perf_rows_free(res);
 	doc = scope_json(&s);
 	json_object_set_new(doc, "items", items);
 	resp_json(h->resp, 200, doc);
@@ -334,88 +318,88 @@ out:
 static json_t *
 insights_peak(struct hctx *h, const struct analytics_scope *s)
 {
-	PGresult	*res;
-	json_t		*a;
+	struct peak_hours	*res;
+	json_t			*a;
 
 	if ((res = db_analytics_peak_hours(h->db, &s->r, s->tz)) == NULL)
 		return NULL;
 	a = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
+	for (int i = 0; i < res->n; i++)
 		json_array_append_new(a, json_pack("{s:i,s:I}",
-		    "hour", (int)num(res, i, 0),
-		    "offered", (json_int_t)num(res, i, 1)));
-	PQclear(res);
+		    "hour", (int)res->v[i].hour,
+		    "offered", (json_int_t)res->v[i].offered));
+	peak_hours_free(res);
 	return a;
 }
 
 static json_t *
 insights_queues(struct hctx *h, const struct analytics_scope *s)
 {
-	PGresult	*res;
-	json_t		*a;
-	double		 ans, ab, within;
+	struct queue_sl_rows	*res;
+	const struct queue_sl	*q;
+	json_t			*a;
+	double			 ans, ab, within;
 
 	if ((res = db_analytics_queue_sl(h->db, &s->r)) == NULL)
 		return NULL;
 	a = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		ans = num(res, i, QSL_C_ANSWERED);
-		ab = num(res, i, QSL_C_ABANDONED);
-		within = num(res, i, QSL_C_WITHIN);
+	for (int i = 0; i < res->n; i++) {
+		q = &res->v[i];
+		ans = q->answered;
+		ab = q->abandoned;
+		within = q->within;
 		if (ans + ab == 0 || within / (ans + ab) >= s->sl_target)
 			continue;
 		json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,"
-		    "s:f}", "queue_id", PQgetvalue(res, i, QSL_C_ID),
-		    "name", PQgetvalue(res, i, QSL_C_NAME),
-		    "offered", (json_int_t)num(res, i, QSL_C_OFFERED),
+		    "s:f}", "queue_id", q->id, "name", q->name,
+		    "offered", (json_int_t)q->offered,
 		    "answered", (json_int_t)ans, "abandoned", (json_int_t)ab,
 		    "answered_within", (json_int_t)within,
 		    "service_level", within / (ans + ab)));
 	}
-	PQclear(res);
+	queue_sl_rows_free(res);
 	return a;
 }
 
 static json_t *
 insights_agents(struct hctx *h, const struct analytics_scope *s)
 {
-	PGresult	*res;
-	json_t		*a;
-	double		 offers, missed;
+	struct agent_perf_rows	*res;
+	json_t			*a;
+	double			 offers, missed;
 
 	if ((res = db_analytics_agents(h->db, &s->r)) == NULL)
 		return NULL;
 	a = json_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		offers = num(res, i, PERF_C_OFFERS);
-		missed = num(res, i, PERF_C_MISSED);
+	for (int i = 0; i < res->n; i++) {
+		offers = res->v[i].offers;
+		missed = res->v[i].missed;
 		if (offers == 0 || missed / offers <= MISS_LIMIT)
 			continue;
 		json_array_append_new(a, json_pack("{s:s,s:s,s:I,s:I,s:f}",
-		    "agent_id", PQgetvalue(res, i, PERF_C_ID),
-		    "name", PQgetvalue(res, i, PERF_C_NAME),
+		    "agent_id", res->v[i].id, "name", res->v[i].name,
 		    "offers", (json_int_t)offers,
 		    "missed_offers", (json_int_t)missed,
 		    "miss_rate", missed / offers));
 	}
-	PQclear(res);
+	agent_perf_rows_free(res);
 	return a;
 }
 
 static json_t *
 insights_ivr(struct hctx *h, const struct analytics_scope *s)
 {
-	PGresult	*res;
-	json_t		*a;
+	struct ivr_dropouts	*res;
+	json_t			*a;
 
 	if ((res = db_analytics_ivr_dropouts(h->db, &s->r)) == NULL)
 		return NULL;
 	a = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
+	for (int i = 0; i < res->n; i++)
 		json_array_append_new(a, json_pack("{s:s?,s:I}",
-		    "node", db_get(res, i, 0),
-		    "abandoned", (json_int_t)num(res, i, 1)));
-	PQclear(res);
+		    "node", res->v[i].node,
+		    "abandoned", (json_int_t)res->v[i].abandoned));
+	ivr_dropouts_free(res);
 	return a;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-analytics.h"
 
@@ -172,7 +173,7 @@ static struct db_stmt st_ivr_dropouts = { .sql =
 	" AND ab.from_state = 'ivr' AND ab.at >= " FROM " AND ab.at < " TO
 	" GROUP BY n.node ORDER BY 2 DESC, 1" };
 
-const char *const analytics_export_cols[] = {
+const char *const analytics_export_cols[ANALYTICS_EXPORT_NCOLS + 1] = {
 	"id", "queue_id", "agent_id", "state", "direction", "media",
 	"caller_number", "caller_name", "priority", "disposition",
 	"created_at", "enqueued_at", "answered_at", "ended_at",
@@ -194,80 +195,270 @@ static const char export_declare[] =
 
 #define ROLL(r)	((r)->raw ? "false" : "true")
 
-PGresult *
-db_analytics_range(struct db *db, const char *company, const char *from,
-    const char *to)
-{
-	const char *p[3] = { company, from, to };
-
-	return db_run(db, &st_range, 3, p);
-}
-
-PGresult *
-db_analytics_overview(struct db *db, const struct analytics_range *r)
-{
-	const char *p[5] = { r->company, r->from, r->to, r->queue,
-	    ROLL(r) };
-
-	return db_run(db, &st_overview, 5, p);
-}
-
-PGresult *
-db_analytics_buckets(struct db *db, const struct analytics_range *r,
-    const char *interval, const char *tz)
-{
-	const char *p[7] = { r->company, r->from, r->to, r->queue, interval,
-	    tz, ROLL(r) };
-
-	return db_run(db, &st_buckets, 7, p);
-}
-
-PGresult *
-db_analytics_agents(struct db *db, const struct analytics_range *r)
-{
-	const char *p[3] = { r->company, r->from, r->to };
-
-	return db_run(db, &st_agents, 3, p);
-}
-
-PGresult *
-db_analytics_peak_hours(struct db *db, const struct analytics_range *r,
-    const char *tz)
-{
-	const char *p[6] = { r->company, r->from, r->to, r->queue, tz,
-	    ROLL(r) };
-
-	return db_run(db, &st_peak, 6, p);
-}
-
-PGresult *
-db_analytics_queue_sl(struct db *db, const struct analytics_range *r)
-{
-	const char *p[5] = { r->company, r->from, r->to, r->queue,
-	    ROLL(r) };
-
-	return db_run(db, &st_queue_sl, 5, p);
-}
-
-PGresult *
-db_analytics_ivr_dropouts(struct db *db, const struct analytics_range *r)
-{
-	const char *p[3] = { r->company, r->from, r->to };
-
-	return db_run(db, &st_ivr_dropouts, 3, p);
-}
-
-static json_t *
-num_or_null(const PGresult *res, int r, int c)
-{
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_real(strtod(PQgetvalue(res, r, c), NULL));
-}
-
 static double
 num(const PGresult *res, int r, int c)
 {
 	return PQgetisnull(res, r, c) ? 0 : strtod(PQgetvalue(res, r, c), NULL);
+}
+
+enum analytics_range_col {
+	RANGE_C_TZ, RANGE_C_FROM, RANGE_C_TO, RANGE_C_FROM_OUT, RANGE_C_TO_OUT,
+	RANGE_C_SECONDS, RANGE_C_SL_TARGET,
+};
+
+int
+db_analytics_range(struct db *db, const char *company, const char *from,
+    const char *to, struct analytics_range_row *out)
+{
+	const char	*p[3] = { company, from, to };
+	PGresult	*res;
+	int		 found;
+
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_range, 3, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(res) > 0)) {
+		db_copy(out->tz, sizeof out->tz, res, 0, RANGE_C_TZ);
+		db_copy(out->from, sizeof out->from, res, 0, RANGE_C_FROM);
+		db_copy(out->to, sizeof out->to, res, 0, RANGE_C_TO);
+		db_copy(out->from_out, sizeof out->from_out, res, 0,
+		    RANGE_C_FROM_OUT);
+		db_copy(out->to_out, sizeof out->to_out, res, 0, RANGE_C_TO_OUT);
+		out->seconds = strtod(PQgetvalue(res, 0, RANGE_C_SECONDS), NULL);
+		out->sl_target = strtod(PQgetvalue(res, 0, RANGE_C_SL_TARGET),
+		    NULL);
+	}
+	PQclear(res);
+	return found;
+}
+
+/* The KPI columns of row r from column col on, into *k. */
+static void
+kpi_row(const PGresult *res, int r, int col, struct analytics_kpi *k)
+{
+#define N(i) num(res, r, col + (i))
+	k->offered = N(KPI_OFFERED);
+	k->answered = N(KPI_ANSWERED);
+	k->abandoned = N(KPI_ABANDONED);
+	k->short_abandons = N(KPI_SHORT);
+	k->within = N(KPI_WITHIN);
+	k->has_asa = !PQgetisnull(res, r, col + KPI_ASA);
+	k->asa = N(KPI_ASA);
+	k->has_aht = !PQgetisnull(res, r, col + KPI_AHT);
+	k->aht = N(KPI_AHT);
+	k->talk = N(KPI_TALK);
+	k->hold = N(KPI_HOLD);
+	k->longest = N(KPI_LONGEST);
+	k->missed = N(KPI_MISSED);
+#undef N
+}
+
+int
+db_analytics_overview(struct db *db, const struct analytics_range *r,
+    struct analytics_kpi *out)
+{
+	const char	*p[5] = { r->company, r->from, r->to, r->queue,
+	    ROLL(r) };
+	PGresult	*res;
+
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_overview, 5, p)) == NULL)
+		return -1;
+	if (PQntuples(res) > 0)
+		kpi_row(res, 0, 0, out);
+	PQclear(res);
+	return 0;
+}
+
+/* A list's array: n elements, at least one allocated. */
+static void *
+rows_array(int n, size_t size)
+{
+	return xcalloc(n > 0 ? (size_t)n : 1, size);
+}
+
+struct analytics_buckets *
+db_analytics_buckets(struct db *db, const struct analytics_range *r,
+    const char *interval, const char *tz)
+{
+	const char			*p[7] = { r->company, r->from, r->to,
+	    r->queue, interval, tz, ROLL(r) };
+	struct analytics_buckets	*b;
+	PGresult			*res;
+
+	if ((res = db_run(db, &st_buckets, 7, p)) == NULL)
+		return NULL;
+	b = xcalloc(1, sizeof *b);
+	b->n = PQntuples(res);
+	b->v = rows_array(b->n, sizeof *b->v);
+	for (int i = 0; i < b->n; i++) {
+		db_copy(b->v[i].start, sizeof b->v[i].start, res, i, 0);
+		kpi_row(res, i, 1, &b->v[i].kpi);
+	}
+	PQclear(res);
+	return b;
+}
+
+void
+analytics_buckets_free(struct analytics_buckets *b)
+{
+	if (b == NULL)
+		return;
+	free(b->v);
+	free(b);
+}
+
+enum agent_perf_col {
+	PERF_C_ID, PERF_C_NAME, PERF_C_STATE, PERF_C_SINCE, PERF_C_IN_STATE,
+	PERF_C_HANDLED, PERF_C_AHT, PERF_C_TALK, PERF_C_HOLD, PERF_C_OFFERS,
+	PERF_C_MISSED, PERF_C_STATES, PERF_C_AWAY,
+};
+
+struct agent_perf_rows *
+db_analytics_agents(struct db *db, const struct analytics_range *r)
+{
+	const char		*p[3] = { r->company, r->from, r->to };
+	struct agent_perf_rows	*rows;
+	struct agent_perf	*a;
+	PGresult		*res;
+
+	if ((res = db_run(db, &st_agents, 3, p)) == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->res = res;
+	rows->n = PQntuples(res);
+	rows->v = rows_array(rows->n, sizeof *rows->v);
+	for (int i = 0; i < rows->n; i++) {
+		a = &rows->v[i];
+		a->id = PQgetvalue(res, i, PERF_C_ID);
+		a->name = PQgetvalue(res, i, PERF_C_NAME);
+		a->state = PQgetvalue(res, i, PERF_C_STATE);
+		a->since = PQgetvalue(res, i, PERF_C_SINCE);
+		a->in_state = num(res, i, PERF_C_IN_STATE);
+		a->handled = num(res, i, PERF_C_HANDLED);
+		a->has_aht = !PQgetisnull(res, i, PERF_C_AHT);
+		a->aht = num(res, i, PERF_C_AHT);
+		a->talk = num(res, i, PERF_C_TALK);
+		a->hold = num(res, i, PERF_C_HOLD);
+		a->offers = num(res, i, PERF_C_OFFERS);
+		a->missed = num(res, i, PERF_C_MISSED);
+		a->states = PQgetvalue(res, i, PERF_C_STATES);
+		a->away = PQgetvalue(res, i, PERF_C_AWAY);
+	}
+	return rows;
+}
+
+void
+agent_perf_rows_free(struct agent_perf_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows->v);
+	free(rows);
+}
+
+struct peak_hours *
+db_analytics_peak_hours(struct db *db, const struct analytics_range *r,
+    const char *tz)
+{
+	const char		*p[6] = { r->company, r->from, r->to, r->queue,
+	    tz, ROLL(r) };
+	struct peak_hours	*ph;
+	PGresult		*res;
+
+	if ((res = db_run(db, &st_peak, 6, p)) == NULL)
+		return NULL;
+	ph = xcalloc(1, sizeof *ph);
+	ph->n = PQntuples(res);
+	ph->v = rows_array(ph->n, sizeof *ph->v);
+	for (int i = 0; i < ph->n; i++) {
+		ph->v[i].hour = num(res, i, 0);
+		ph->v[i].offered = num(res, i, 1);
+	}
+	PQclear(res);
+	return ph;
+}
+
+void
+peak_hours_free(struct peak_hours *ph)
+{
+	if (ph == NULL)
+		return;
+	free(ph->v);
+	free(ph);
+}
+
+enum queue_sl_col {
+	QSL_C_ID, QSL_C_NAME, QSL_C_OFFERED, QSL_C_ANSWERED, QSL_C_ABANDONED,
+	QSL_C_WITHIN,
+};
+
+struct queue_sl_rows *
+db_analytics_queue_sl(struct db *db, const struct analytics_range *r)
+{
+	const char		*p[5] = { r->company, r->from, r->to, r->queue,
+	    ROLL(r) };
+	struct queue_sl_rows	*rows;
+	struct queue_sl		*q;
+	PGresult		*res;
+
+	if ((res = db_run(db, &st_queue_sl, 5, p)) == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->res = res;
+	rows->n = PQntuples(res);
+	rows->v = rows_array(rows->n, sizeof *rows->v);
+	for (int i = 0; i < rows->n; i++) {
+		q = &rows->v[i];
+		q->id = PQgetvalue(res, i, QSL_C_ID);
+		q->name = PQgetvalue(res, i, QSL_C_NAME);
+		q->offered = num(res, i, QSL_C_OFFERED);
+		q->answered = num(res, i, QSL_C_ANSWERED);
+		q->abandoned = num(res, i, QSL_C_ABANDONED);
+		q->within = num(res, i, QSL_C_WITHIN);
+	}
+	return rows;
+}
+
+void
+queue_sl_rows_free(struct queue_sl_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows->v);
+	free(rows);
+}
+
+struct ivr_dropouts *
+db_analytics_ivr_dropouts(struct db *db, const struct analytics_range *r)
+{
+	const char		*p[3] = { r->company, r->from, r->to };
+	struct ivr_dropouts	*rows;
+	PGresult		*res;
+
+	if ((res = db_run(db, &st_ivr_dropouts, 3, p)) == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->res = res;
+	rows->n = PQntuples(res);
+	rows->v = rows_array(rows->n, sizeof *rows->v);
+	for (int i = 0; i < rows->n; i++) {
+		rows->v[i].node = db_get(res, i, 0);
+		rows->v[i].abandoned = num(res, i, 1);
+	}
+	return rows;
+}
+
+void
+ivr_dropouts_free(struct ivr_dropouts *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows->v);
+	free(rows);
 }
 
 static json_t *
@@ -277,26 +468,23 @@ ratio(double a, double b)
 }
 
 json_t *
-analytics_kpi_json(const PGresult *res, int r, int col)
+analytics_kpi_json(const struct analytics_kpi *k)
 {
-#define N(k) num(res, r, col + (k))
-	double	offered = N(KPI_OFFERED), answered = N(KPI_ANSWERED);
-	double	abandoned = N(KPI_ABANDONED), within = N(KPI_WITHIN);
-
 	return json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:f,s:f,s:f,"
 	    "s:I}",
-	    "offered", (json_int_t)offered, "answered", (json_int_t)answered,
-	    "abandoned", (json_int_t)abandoned,
-	    "short_abandons", (json_int_t)N(KPI_SHORT),
-	    "abandon_rate", ratio(abandoned, offered),
-	    "service_level_answered", ratio(within, answered),
-	    "service_level_offered", ratio(within, answered + abandoned),
-	    "asa", num_or_null(res, r, col + KPI_ASA),
-	    "aht", num_or_null(res, r, col + KPI_AHT),
-	    "talk_seconds", N(KPI_TALK), "hold_seconds", N(KPI_HOLD),
-	    "longest_wait", N(KPI_LONGEST),
-	    "missed_offers", (json_int_t)N(KPI_MISSED));
-#undef N
+	    "offered", (json_int_t)k->offered,
+	    "answered", (json_int_t)k->answered,
+	    "abandoned", (json_int_t)k->abandoned,
+	    "short_abandons", (json_int_t)k->short_abandons,
+	    "abandon_rate", ratio(k->abandoned, k->offered),
+	    "service_level_answered", ratio(k->within, k->answered),
+	    "service_level_offered", ratio(k->within, k->answered +
+	    k->abandoned),
+	    "asa", k->has_asa ? json_real(k->asa) : json_null(),
+	    "aht", k->has_aht ? json_real(k->aht) : json_null(),
+	    "talk_seconds", k->talk, "hold_seconds", k->hold,
+	    "longest_wait", k->longest,
+	    "missed_offers", (json_int_t)k->missed);
 }
 
 static PGresult *
@@ -331,12 +519,13 @@ db_analytics_export_count(struct db *db, const struct analytics_range *r,
 
 int
 db_analytics_export(struct db *db, const struct analytics_range *r,
-    int (*fn)(const PGresult *, void *), void *arg, long *rows)
+    int (*fn)(const char *const *, void *), void *arg, long *rows)
 {
 	char		 limit[24];
 	const char	*p[5] = { r->company, r->from, r->to, r->queue, limit };
+	const char	*row[ANALYTICS_EXPORT_NCOLS];
 	PGresult	*res;
-	int		 n;
+	int		 n, stop;
 
 	*rows = 0;
 	snprintf(limit, sizeof limit, "%d", ANALYTICS_EXPORT_MAX + 1);
@@ -355,11 +544,15 @@ db_analytics_export(struct db *db, const struct analytics_range *r,
 			break;
 		}
 		*rows += n;
-		if (fn(res, arg) != 0) {
-			PQclear(res);
-			break;
+		stop = 0;
+		for (int i = 0; i < n && !stop; i++) {
+			for (int c = 0; c < ANALYTICS_EXPORT_NCOLS; c++)
+				row[c] = db_get(res, i, c);
+			stop = fn(row, arg) != 0;
 		}
 		PQclear(res);
+		if (stop)
+			break;
 	}
 	/* Read only: ending the transaction closes the cursor. */
 	db_rollback(db);
@@ -367,4 +560,21 @@ db_analytics_export(struct db *db, const struct analytics_range *r,
 fail:
 	db_rollback(db);
 	return -1;
+}
+
+static struct db_stmt st_rollup = { .sql =
+	"SELECT analytics_rollup_refresh($1::int)" };
+
+int
+db_analytics_rollup(struct db *db, const char *batch)
+{
+	const char	*p[1] = { batch };
+	PGresult	*res;
+	int		 more;
+
+	if ((res = db_run(db, &st_rollup, 1, p)) == NULL)
+		return -1;
+	more = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return more;
 }

@@ -6,7 +6,6 @@
 #define DB_ANALYTICS_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 struct db;
 
@@ -28,57 +27,146 @@ struct analytics_range {
 	int		 raw;
 };
 
-enum analytics_range_col {
-	RANGE_C_TZ, RANGE_C_FROM, RANGE_C_TO, RANGE_C_FROM_OUT, RANGE_C_TO_OUT,
-	RANGE_C_SECONDS, RANGE_C_SL_TARGET,
+/*
+ * The range resolved in the company's time zone: from defaults to the
+ * start of today there, to to one day later.
+ */
+struct analytics_range_row {
+	char	 tz[128];
+	char	 from[40], to[40];		/* to the microsecond, for queries */
+	char	 from_out[32], to_out[32];	/* RFC 3339, for answers */
+	double	 seconds;
+	double	 sl_target;			/* the company's, in percent */
+};
+
+/* 1 and *out, 0 for no such company, -1 on a database error (db->err). */
+int		 db_analytics_range(struct db *, const char *company,
+		    const char *from, const char *to,
+		    struct analytics_range_row *out);
+
+/* Key figures over a range; has_asa and has_aht 0 when no call had one. */
+struct analytics_kpi {
+	double	 offered, answered, abandoned, short_abandons, within;
+	double	 asa, aht;
+	int	 has_asa, has_aht;
+	double	 talk, hold, longest, missed;
+};
+
+/* The KPIs as the API's object. */
+json_t		*analytics_kpi_json(const struct analytics_kpi *);
+/* 0 and *out, or -1 on a database error (db->err). */
+int		 db_analytics_overview(struct db *,
+		    const struct analytics_range *, struct analytics_kpi *out);
+
+struct analytics_bucket {
+	char			 start[32];	/* RFC 3339 */
+	struct analytics_kpi	 kpi;
+};
+
+struct analytics_buckets {
+	int			 n;
+	struct analytics_bucket	*v;
 };
 
 /*
- * The company's time zone and the range resolved (from defaults to the
- * start of today in that zone, to to one day later); no row for no such
- * company.
+ * Each list below is NULL on a database error (db->err), else its rows in
+ * the query's order; strings point into the list's own result. Each has
+ * its free function.
  */
-PGresult	*db_analytics_range(struct db *, const char *company,
-		    const char *from, const char *to);
+struct analytics_buckets *db_analytics_buckets(struct db *,
+		    const struct analytics_range *, const char *interval,
+		    const char *tz);
+void		 analytics_buckets_free(struct analytics_buckets *);
 
-/* One row of KPIs (analytics_kpi_json's columns). */
-PGresult	*db_analytics_overview(struct db *, const struct analytics_range *);
-/* Per bucket: its start (RFC 3339), then the KPI columns. */
-PGresult	*db_analytics_buckets(struct db *, const struct analytics_range *,
-		    const char *interval, const char *tz);
-/* Turn the KPI columns starting at col into an object. */
-json_t		*analytics_kpi_json(const PGresult *, int row, int col);
-
-enum agent_perf_col {
-	PERF_C_ID, PERF_C_NAME, PERF_C_STATE, PERF_C_SINCE, PERF_C_IN_STATE,
-	PERF_C_HANDLED, PERF_C_AHT, PERF_C_TALK, PERF_C_HOLD, PERF_C_OFFERS,
-	PERF_C_MISSED, PERF_C_STATES, PERF_C_AWAY,
+/* One agent's figures over the range. */
+struct agent_perf {
+	const char	*id, *name, *state;
+	const char	*since;		/* RFC 3339 */
+	double		 in_state;	/* seconds in the current state */
+	double		 handled;
+	double		 aht;
+	int		 has_aht;
+	double		 talk, hold, offers, missed;
+	const char	*states;	/* JSON: state to seconds */
+	const char	*away;		/* JSON: [{reason, seconds}] */
 };
-PGresult	*db_analytics_agents(struct db *, const struct analytics_range *);
 
-/* The insights: hour of day and offered; per queue; IVR node and count. */
-PGresult	*db_analytics_peak_hours(struct db *,
-		    const struct analytics_range *, const char *tz);
-enum queue_sl_col {
-	QSL_C_ID, QSL_C_NAME, QSL_C_OFFERED, QSL_C_ANSWERED, QSL_C_ABANDONED,
-	QSL_C_WITHIN,
+struct agent_perf_rows {
+	int		 n;
+	struct agent_perf *v;
+	void		*res;
 };
-PGresult	*db_analytics_queue_sl(struct db *, const struct analytics_range *);
-PGresult	*db_analytics_ivr_dropouts(struct db *,
+
+struct agent_perf_rows *db_analytics_agents(struct db *,
 		    const struct analytics_range *);
+void		 agent_perf_rows_free(struct agent_perf_rows *);
+
+/* The insights: offered by hour of day, the busiest first. */
+struct peak_hour {
+	double	 hour, offered;
+};
+
+struct peak_hours {
+	int		 n;
+	struct peak_hour *v;
+};
+
+struct peak_hours *db_analytics_peak_hours(struct db *,
+		    const struct analytics_range *, const char *tz);
+void		 peak_hours_free(struct peak_hours *);
+
+/* Each queue with calls offered in the range. */
+struct queue_sl {
+	const char	*id, *name;
+	double		 offered, answered, abandoned, within;
+};
+
+struct queue_sl_rows {
+	int		 n;
+	struct queue_sl	*v;
+	void		*res;
+};
+
+struct queue_sl_rows *db_analytics_queue_sl(struct db *,
+		    const struct analytics_range *);
+void		 queue_sl_rows_free(struct queue_sl_rows *);
+
+/* Calls abandoned in a flow by the last node they reached (NULL: none). */
+struct ivr_dropout {
+	const char	*node;
+	double		 abandoned;
+};
+
+struct ivr_dropouts {
+	int		 n;
+	struct ivr_dropout *v;
+	void		*res;
+};
+
+struct ivr_dropouts *db_analytics_ivr_dropouts(struct db *,
+		    const struct analytics_range *);
+void		 ivr_dropouts_free(struct ivr_dropouts *);
 
 /* The export's columns, in order, also the CSV header. */
 extern const char *const analytics_export_cols[];
-/*
- * Run the export through a server-side cursor, handing each chunk of at
- * most ANALYTICS_EXPORT_CHUNK rows to fn (which must not keep it). Stops
- * after ANALYTICS_EXPORT_MAX + 1 rows; *rows gets the count. 0, or -1 with
- * db->err set.
- */
+#define ANALYTICS_EXPORT_NCOLS	16
 /* The export's rows, counted up to ANALYTICS_EXPORT_MAX + 1. */
 int		 db_analytics_export_count(struct db *,
 		    const struct analytics_range *, long *rows);
+/*
+ * Run the export through a server-side cursor, ANALYTICS_EXPORT_CHUNK rows
+ * at a time, handing each row to fn: its ANALYTICS_EXPORT_NCOLS values as
+ * text (NULL for SQL NULL), valid during the call only. A non-zero return
+ * from fn stops it. *rows gets the rows fetched. 0, or -1 with db->err set.
+ */
 int		 db_analytics_export(struct db *, const struct analytics_range *,
-		    int (*fn)(const PGresult *, void *), void *arg, long *rows);
+		    int (*fn)(const char *const *row, void *), void *arg,
+		    long *rows);
+
+/*
+ * One pass of the hourly rollup, at most batch closed hours per company:
+ * 1 when there is more to do at once, 0 when done, -1 on error (db->err).
+ */
+int		 db_analytics_rollup(struct db *, const char *batch);
 
 #endif

@@ -11,6 +11,7 @@
 #include "xmalloc.h"
 #include "log.h"
 #include "db.h"
+#include "db-analytics.h"
 #include "rollup.h"
 
 /* Closed hours one pass computes per company at most (a month). */
@@ -30,24 +31,15 @@ static struct {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
 
-static struct db_stmt st_refresh = { .sql =
-	"SELECT analytics_rollup_refresh($1::int)" };
-
 /* One pass: 1 when there is more to do at once, 0 when done, -1 on error. */
 static int
 rollup_pass(void)
 {
-	const char	*p[1] = { ROLLUP_BATCH };
-	PGresult	*res;
-	int		 more;
+	int	 more;
 
-	if ((res = db_run(&rollup.db, &st_refresh, 1, p)) == NULL) {
-		if (rollup.db.err != DB_DOWN)
-			log_warn("analytics: the rollup refresh failed");
-		return -1;
-	}
-	more = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	if ((more = db_analytics_rollup(&rollup.db, ROLLUP_BATCH)) < 0 &&
+	    rollup.db.err != DB_DOWN)
+		log_warn("analytics: the rollup refresh failed");
 	return more;
 }
 

@@ -100,13 +100,13 @@ int
 files_upload(struct hctx *h)
 {
 	struct request		*req = h->req;
-	struct file_row		 row;
+	struct file_new		 row;
 	struct fields		 f;
 	char			*kind = query_get(req->query, "kind");
 	char			*name = query_get(req->query, "name");
 	char			 id[UUID_LEN + 1], sha[65], size[24];
 	const char		*declared, *actual;
-	PGresult		*res = NULL;
+	struct file_rows	*res = NULL;
 	int			 stored = 0;
 
 	fields_init(&f);
@@ -139,7 +139,7 @@ files_upload(struct hctx *h)
 	}
 	stored = 1;
 	snprintf(size, sizeof size, "%zu", req->rawlen);
-	row = (struct file_row){ id, req->params[0], kind ? kind : "prompt",
+	row = (struct file_new){ id, req->params[0], kind ? kind : "prompt",
 	    name, actual, size, sha, req->who.user_id[0] ? req->who.user_id :
 	    NULL };
 	if (db_begin(h->db) != 0 || (res = db_file_create(h->db, &row)) == NULL ||
@@ -154,14 +154,14 @@ files_upload(struct hctx *h)
 		goto out;
 	}
 	stored = 0;
-	resp_json(h->resp, 201, file_json(res, 0));
+	resp_json(h->resp, 201, file_json(&res->v[0]));
 	h->resp->location = xasprintf("/api/files/%s", id);
 	h->resp->etag = xasprintf("\"%s\"", sha);
 out:
 	if (stored && storage_delete(id) != STORAGE_OK)
 		log_warn("files: content of %s left behind after a failed"
 		    " insert", id);
-	PQclear(res);
+	file_rows_free(res);
 	free(kind);
 	free(name);
 	return 0;
@@ -172,7 +172,9 @@ files_list(struct hctx *h)
 {
 	struct page	 pg;
 	struct fields	 f;
-	PGresult	*res;
+	struct file_rows *res;
+	const struct file_row *last;
+	json_t		*items;
 	char		*kind = query_get(h->req->query, "kind");
 
 	fields_init(&f);
@@ -189,24 +191,28 @@ files_list(struct hctx *h)
 	free(kind);
 	if (res == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, file_json, FILE_C_KEY,
-	    FILE_C_ID));
-	PQclear(res);
+	items = json_array();
+	for (int r = 0; r < res->n && r < pg.limit; r++)
+		json_array_append_new(items, file_json(&res->v[r]));
+	last = res->n > pg.limit ? &res->v[pg.limit - 1] : NULL;
+	resp_json(h->resp, 200, page_json(items, last ? last->key : NULL,
+	    last ? last->id : NULL));
+	file_rows_free(res);
 	return 0;
 }
 
 int
 files_get(struct hctx *h)
 {
-	PGresult	*res;
+	struct file_rows *res;
 
 	if ((res = db_file_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (res->n == 0)
 		resp_problem(h->resp, 404, "not_found", "no such file");
 	else
-		resp_json(h->resp, 200, file_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, 200, file_json(&res->v[0]));
+	file_rows_free(res);
 	return 0;
 }
 
@@ -251,20 +257,20 @@ int
 files_content(struct hctx *h)
 {
 	struct download		 d = { .h = h };
-	PGresult		*res;
+	struct file_rows	*res;
 	enum storage_result	 sr;
 	const char		*type;
 
 	if ((res = db_file_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (res->n == 0) {
+		file_rows_free(res);
 		return resp_problem(h->resp, 404, "not_found", "no such file");
 	}
-	h->resp->etag = xasprintf("\"%s\"", PQgetvalue(res, 0, FILE_C_SHA256));
-	type = sniff_declared(PQgetvalue(res, 0, FILE_C_TYPE));
-	d.size = strtoull(PQgetvalue(res, 0, FILE_C_SIZE), NULL, 10);
-	PQclear(res);
+	h->resp->etag = xasprintf("\"%s\"", res->v[0].sha256);
+	type = sniff_declared(res->v[0].content_type);
+	d.size = (size_t)res->v[0].size;
+	file_rows_free(res);
 	if (etag_match(h->req->if_none_match, h->resp->etag)) {
 		resp_empty(h->resp);
 		h->resp->status = 304;
@@ -300,27 +306,27 @@ files_content(struct hctx *h)
 int
 files_delete(struct hctx *h)
 {
-	PGresult	*res = NULL;
+	struct file_rows *res = NULL;
 	const char	*id = h->req->params[0];
 
 	if (db_begin(h->db) != 0 ||
 	    (res = db_file_delete(h->db, h->req->scope, id)) == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
+	if (res->n == 0) {
 		db_rollback(h->db);
-		PQclear(res);
+		file_rows_free(res);
 		return resp_problem(h->resp, 404, "not_found", "no such file");
 	}
-	if (audit(h->db, h->req, PQgetvalue(res, 0, FILE_C_COMPANY), "delete",
+	if (audit(h->db, h->req, res->v[0].company, "delete",
 	    "file", id, NULL) != 0 || db_commit(h->db) != 0)
 		goto fail;
-	PQclear(res);
+	file_rows_free(res);
 	if (storage_delete(id) != STORAGE_OK)
 		log_warn("files: the content of %s was left behind", id);
 	resp_empty(h->resp);
 	return 0;
 fail:
-	PQclear(res);
+	file_rows_free(res);
 	db_rollback(h->db);
 	return db_fail(h->db, h->resp);
 }

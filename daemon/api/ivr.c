@@ -76,8 +76,7 @@ ivr_check(struct hctx *h, const char *company, const char *text, size_t len,
 	struct ivr_options	 opt = { 0 };
 	struct ivr_diags	 d;
 	struct ivr_flow		*flow;
-	const char		**names;
-	PGresult		*q;
+	struct ivr_names	*q;
 	json_t			*errors, *e;
 	size_t			 i;
 
@@ -85,16 +84,12 @@ ivr_check(struct hctx *h, const char *company, const char *text, size_t len,
 		db_fail(h->db, h->resp);
 		return NULL;
 	}
-	names = xcalloc((size_t)PQntuples(q) + 1, sizeof *names);
-	for (int r = 0; r < PQntuples(q); r++)
-		names[r] = PQgetvalue(q, r, 0);
-	opt.queues = names;
+	opt.queues = q->v;
 	ivr_diags_init(&d);
 	flow = ivr_flow_parse(text, len, &opt, &d);
 	ivr_diags_json(diag, "flow.yaml", &d);
 	ivr_diags_free(&d);
-	free(names);
-	PQclear(q);
+	ivr_names_free(q);
 	if (flow != NULL)
 		return flow;
 	errors = json_array();
@@ -112,62 +107,76 @@ ivr_check(struct hctx *h, const char *company, const char *text, size_t len,
 	return NULL;
 }
 
+/* Answer the flow (404 if none); takes rows. */
 static int
-flow_answer(struct hctx *h, PGresult *res, int status)
+flow_answer(struct hctx *h, struct ivr_flow_rows *rows, int status)
 {
-	if (res == NULL)
+	if (rows == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (rows->n == 0)
 		resp_problem(h->resp, 404, "not_found", "no such flow");
 	else
-		resp_json(h->resp, status, ivr_flow_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, status, ivr_flow_json(&rows->v[0]));
+	ivr_flow_rows_free(rows);
 	return 0;
 }
 
 int
 ivr_list(struct hctx *h)
 {
-	struct page	 pg;
-	PGresult	*res;
+	struct page			 pg;
+	struct ivr_flow_rows		*rows;
+	const struct ivr_flow_row	*last;
+	json_t				*items;
 
 	if (page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
-	if ((res = db_ivr_list(h->db, h->req->scope, &pg)) == NULL)
+	if ((rows = db_ivr_list(h->db, h->req->scope, &pg)) == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, ivr_flow_json, IVR_C_KEY, IVR_C_ID));
-	PQclear(res);
+	items = json_array();
+	for (int r = 0; r < rows->n && r < pg.limit; r++)
+		json_array_append_new(items, ivr_flow_json(&rows->v[r]));
+	last = rows->n > pg.limit ? &rows->v[pg.limit - 1] : NULL;
+	resp_json(h->resp, 200, page_json(items, last ? last->key : NULL,
+	    last ? last->id : NULL));
+	ivr_flow_rows_free(rows);
 	return 0;
+}
+
+/* The version a flow shows: the active one, else the latest. */
+static int
+shown_version(const struct ivr_flow_row *f)
+{
+	return f->active ? f->active : f->latest;
 }
 
 /* The flow with the content of its active (else latest) version. */
 int
 ivr_get(struct hctx *h)
 {
-	PGresult	*f, *v;
-	json_t		*o;
-	const char	*ver;
+	struct ivr_flow_rows	*f;
+	struct ivr_version_rows	*v;
+	json_t			*o;
 
 	if ((f = db_ivr_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(f) == 0)
+	if (f->n == 0)
 		return flow_answer(h, f, 200);
-	o = ivr_flow_json(f, 0);
-	ver = !PQgetisnull(f, 0, IVR_C_ACTIVE) ? PQgetvalue(f, 0, IVR_C_ACTIVE) :
-	    PQgetvalue(f, 0, IVR_C_LATEST);
-	if ((v = db_ivr_version(h->db, h->req->params[0], ver)) == NULL) {
+	o = ivr_flow_json(&f->v[0]);
+	if ((v = db_ivr_version(h->db, h->req->params[0],
+	    shown_version(&f->v[0]))) == NULL) {
 		json_decref(o);
-		PQclear(f);
+		ivr_flow_rows_free(f);
 		return db_fail(h->db, h->resp);
 	}
-	if (PQntuples(v) == 1) {
-		json_object_set_new(o, "version", json_integer(atoi(PQgetvalue(v, 0, 0))));
-		json_object_set_new(o, "content_hash", json_string(PQgetvalue(v, 0, 1)));
-		json_object_set_new(o, "content", json_string(PQgetvalue(v, 0, 4)));
+	if (v->n == 1) {
+		json_object_set_new(o, "version", json_integer(v->v[0].version));
+		json_object_set_new(o, "content_hash", json_string(v->v[0].hash));
+		json_object_set_new(o, "content", json_string(v->v[0].content));
 	}
 	resp_json(h->resp, 200, o);
-	PQclear(f);
-	PQclear(v);
+	ivr_flow_rows_free(f);
+	ivr_version_rows_free(v);
 	return 0;
 }
 
@@ -179,14 +188,15 @@ ivr_get(struct hctx *h)
 static int
 ivr_write(struct hctx *h, const char *id)
 {
-	char		*owned, *act = query_get(h->req->query, "activate");
-	const char	*company = ivr_company(h, &owned), *text;
-	char		*flowid = NULL;
-	size_t		 len;
-	struct ivr_flow	*flow = NULL;
-	json_t		*diag = json_array(), *o;
-	PGresult	*f = NULL, *v = NULL, *a = NULL;
-	int		 created = 0, activate, rc = -1;
+	char			*owned, *act = query_get(h->req->query, "activate");
+	const char		*company = ivr_company(h, &owned), *text;
+	char			*flowid = NULL, ver[16];
+	size_t			 len;
+	struct ivr_flow		*flow = NULL;
+	json_t			*diag = json_array(), *o;
+	struct ivr_flow_rows	*f = NULL, *a = NULL;
+	int			 created = 0, activate, version, added;
+	int			 rc = -1;
 
 	activate = (act != NULL && strcmp(act, "true") == 0) ||
 	    json_is_true(json_object_get(h->req->body, "activate"));
@@ -208,41 +218,46 @@ ivr_write(struct hctx *h, const char *id)
 	    db_ivr_by_name(h->db, company, flow->name);
 	if (f == NULL)
 		goto fail;
-	if (PQntuples(f) == 0 && id != NULL) {
+	if (f->n == 0 && id != NULL) {
 		db_rollback(h->db);
 		resp_problem(h->resp, 404, "not_found", "no such flow");
 		goto out;
 	}
-	if (PQntuples(f) == 0) {
-		PQclear(f);
+	if (f->n == 0) {
+		ivr_flow_rows_free(f);
 		if ((f = db_ivr_create(h->db, company, flow->name,
 		    flow->description)) == NULL)
 			goto fail;
 		created = 1;
 	}
-	flowid = xstrdup(PQgetvalue(f, 0, IVR_C_ID));
+	flowid = xstrdup(f->v[0].id);
 	/* The content as text: the raw body is not NUL-terminated. */
 	{
-		char *copy = xstrndup(text, len);
+		char	*copy = xstrndup(text, len);
+		int	 r;
 
-		v = db_ivr_add_version(h->db, flowid, copy,
-		    h->req->who.user_id[0] ? h->req->who.user_id : NULL);
+		r = db_ivr_add_version(h->db, flowid, copy,
+		    h->req->who.user_id[0] ? h->req->who.user_id : NULL,
+		    &version, &added);
 		free(copy);
+		if (r != 0)
+			goto fail;
 	}
-	if (v == NULL || (activate && (a = db_ivr_activate(h->db, NULL, flowid,
-	    PQgetvalue(v, 0, 0), NULL)) == NULL) ||
+	snprintf(ver, sizeof ver, "%d", version);
+	if ((activate && (a = db_ivr_activate(h->db, NULL, flowid, version,
+	    0)) == NULL) ||
 	    audit(h->db, h->req, company, created ? "create" : "update",
-	    "ivr_flow", flowid, json_pack("{s:s,s:b}", "version",
-	    PQgetvalue(v, 0, 0), "activated", activate)) != 0 ||
+	    "ivr_flow", flowid, json_pack("{s:s,s:b}", "version", ver,
+	    "activated", activate)) != 0 ||
 	    db_commit(h->db) != 0)
 		goto fail;
-	PQclear(f);
+	ivr_flow_rows_free(f);
 	f = db_ivr_get(h->db, NULL, flowid);
-	if (f == NULL || PQntuples(f) == 0)
+	if (f == NULL || f->n == 0)
 		goto fail;
-	o = ivr_flow_json(f, 0);
-	json_object_set_new(o, "version", json_integer(atoi(PQgetvalue(v, 0, 0))));
-	json_object_set_new(o, "unchanged", json_boolean(*PQgetvalue(v, 0, 1) != 't'));
+	o = ivr_flow_json(&f->v[0]);
+	json_object_set_new(o, "version", json_integer(version));
+	json_object_set_new(o, "unchanged", json_boolean(!added));
 	json_object_set_new(o, "diagnostics", json_incref(diag));
 	resp_json(h->resp, created ? 201 : 200, o);
 	if (created)
@@ -260,9 +275,8 @@ out:
 	free(flowid);
 	ivr_flow_free(flow);
 	json_decref(diag);
-	PQclear(f);
-	PQclear(v);
-	PQclear(a);
+	ivr_flow_rows_free(f);
+	ivr_flow_rows_free(a);
 	free(owned);
 	free(act);
 	return rc;
@@ -283,15 +297,12 @@ ivr_update(struct hctx *h)
 int
 ivr_delete(struct hctx *h)
 {
-	PGresult	*res;
-
-	if ((res = db_ivr_delete(h->db, h->req->scope, h->req->params[0])) == NULL)
+	switch (db_ivr_delete(h->db, h->req->scope, h->req->params[0])) {
+	case -1:
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	case 0:
 		return resp_problem(h->resp, 404, "not_found", "no such flow");
 	}
-	PQclear(res);
 	audit(h->db, h->req, h->req->scope, "delete", "ivr_flow",
 	    h->req->params[0], NULL);
 	resp_empty(h->resp);
@@ -305,7 +316,6 @@ ivr_activate(struct hctx *h)
 	static const char *const keys[] = { "version", "entry", NULL };
 	struct fields	 f;
 	long long	 n;
-	char		 ver[24];
 	json_t		*b = h->req->body ? h->req->body : json_object();
 	int		 has;
 
@@ -321,10 +331,9 @@ ivr_activate(struct hctx *h)
 		return resp_invalid(h->resp, &f);
 	}
 	fields_free(&f);
-	snprintf(ver, sizeof ver, "%lld", n);
 	has = flow_answer(h, db_ivr_activate(h->db, h->req->scope,
-	    h->req->params[0], has == 1 ? ver : NULL,
-	    json_is_true(json_object_get(b, "entry")) ? "true" : NULL), 200);
+	    h->req->params[0], has == 1 ? (int)n : 0,
+	    json_is_true(json_object_get(b, "entry"))), 200);
 	if (b != h->req->body)
 		json_decref(b);
 	return has;
@@ -334,55 +343,52 @@ ivr_activate(struct hctx *h)
 int
 ivr_rollback(struct hctx *h)
 {
-	PGresult	*f, *p;
+	struct ivr_flow_rows	*f;
+	int			 prev;
 
 	if ((f = db_ivr_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(f) == 0)
+	if (f->n == 0)
 		return flow_answer(h, f, 200);
-	PQclear(f);
-	if ((p = db_ivr_previous(h->db, h->req->params[0])) == NULL)
+	ivr_flow_rows_free(f);
+	if ((prev = db_ivr_previous(h->db, h->req->params[0])) < 0)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(p) == 0) {
-		PQclear(p);
+	if (prev == 0)
 		return resp_problem(h->resp, 409, "conflict",
 		    "there is no earlier version to roll back to");
-	}
-	f = db_ivr_activate(h->db, h->req->scope, h->req->params[0],
-	    PQgetvalue(p, 0, 0), NULL);
-	PQclear(p);
-	return flow_answer(h, f, 200);
+	return flow_answer(h, db_ivr_activate(h->db, h->req->scope,
+	    h->req->params[0], prev, 0), 200);
 }
 
 int
 ivr_versions(struct hctx *h)
 {
-	PGresult	*f, *v;
-	json_t		*items;
+	struct ivr_flow_rows	*f;
+	struct ivr_version_rows	*v;
+	json_t			*items;
 
 	if ((f = db_ivr_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(f) == 0)
+	if (f->n == 0)
 		return flow_answer(h, f, 200);
 	if ((v = db_ivr_versions(h->db, h->req->params[0])) == NULL) {
-		PQclear(f);
+		ivr_flow_rows_free(f);
 		return db_fail(h->db, h->resp);
 	}
 	items = json_array();
-	for (int i = 0; i < PQntuples(v); i++) {
-		json_array_append_new(items, json_pack("{s:i,s:s,s:o,s:s,s:b}",
-		    "version", atoi(PQgetvalue(v, i, 0)),
-		    "content_hash", PQgetvalue(v, i, 1),
-		    "author_id", PQgetisnull(v, i, 2) ? json_null() :
-		    json_string(PQgetvalue(v, i, 2)),
-		    "created_at", PQgetvalue(v, i, 3),
-		    "active", !PQgetisnull(f, 0, IVR_C_ACTIVE) &&
-		    strcmp(PQgetvalue(f, 0, IVR_C_ACTIVE), PQgetvalue(v, i, 0)) == 0));
+	for (int i = 0; i < v->n; i++) {
+		json_array_append_new(items, json_pack("{s:i,s:s,s:s?,s:s,s:b}",
+		    "version", v->v[i].version,
+		    "content_hash", v->v[i].hash,
+		    "author_id", v->v[i].author,
+		    "created_at", v->v[i].created,
+		    "active", f->v[0].active != 0 &&
+		    f->v[0].active == v->v[i].version));
 	}
 	resp_json(h->resp, 200, json_pack("{s:o,s:n}", "items", items,
 	    "next_cursor"));
-	PQclear(f);
-	PQclear(v);
+	ivr_flow_rows_free(f);
+	ivr_version_rows_free(v);
 	return 0;
 }
 
@@ -390,41 +396,41 @@ ivr_versions(struct hctx *h)
 int
 ivr_export(struct hctx *h)
 {
-	PGresult	*f, *v;
-	char		*want = query_get(h->req->query, "version");
-	const char	*ver;
+	struct ivr_flow_rows	*f;
+	struct ivr_version_rows	*v;
+	char			*want = query_get(h->req->query, "version");
+	int			 ver, given = want != NULL;
 
 	if ((f = db_ivr_get(h->db, h->req->scope, h->req->params[0])) == NULL) {
 		free(want);
 		return db_fail(h->db, h->resp);
 	}
-	if (PQntuples(f) == 0) {
+	if (f->n == 0) {
 		free(want);
 		return flow_answer(h, f, 200);
 	}
-	ver = want != NULL ? want : !PQgetisnull(f, 0, IVR_C_ACTIVE) ?
-	    PQgetvalue(f, 0, IVR_C_ACTIVE) : PQgetvalue(f, 0, IVR_C_LATEST);
-	if (ver[0] == '\0' || strspn(ver, "0123456789") != strlen(ver) ||
-	    strlen(ver) > 9) {
-		free(want);
-		PQclear(f);
+	if (want != NULL && (want[0] == '\0' ||
+	    strspn(want, "0123456789") != strlen(want) || strlen(want) > 9))
+		ver = -1;
+	else
+		ver = want != NULL ? atoi(want) : shown_version(&f->v[0]);
+	free(want);
+	ivr_flow_rows_free(f);
+	/* A flow without versions has none to show either. */
+	if (ver < 0 || (ver == 0 && !given))
 		return resp_problem(h->resp, 400, "bad_request",
 		    "version must be a number");
-	}
-	v = db_ivr_version(h->db, h->req->params[0], ver);
-	free(want);
-	PQclear(f);
-	if (v == NULL)
+	if ((v = db_ivr_version(h->db, h->req->params[0], ver)) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(v) == 0) {
-		PQclear(v);
+	if (v->n == 0) {
+		ivr_version_rows_free(v);
 		return resp_problem(h->resp, 404, "not_found", "no such version");
 	}
 	h->resp->status = 200;
-	h->resp->body = xstrdup(PQgetvalue(v, 0, 4));
+	h->resp->body = xstrdup(v->v[0].content);
 	h->resp->len = strlen(h->resp->body);
 	h->resp->content_type = "application/yaml; charset=utf-8";
-	PQclear(v);
+	ivr_version_rows_free(v);
 	return 0;
 }
 

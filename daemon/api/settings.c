@@ -184,13 +184,14 @@ settings_patch(struct hctx *h, const struct setting_key *keys, size_t n,
 	return 0;
 }
 
+/* A stored settings object (JSON text, NULL: none): {} unless an object. */
 static json_t *
-stored(const PGresult *res, int c)
+stored(const char *text)
 {
 	json_t	*o = NULL;
 
-	if (res != NULL && PQntuples(res) > 0 && !PQgetisnull(res, 0, c))
-		o = json_loads(PQgetvalue(res, 0, c), 0, NULL);
+	if (text != NULL)
+		o = json_loads(text, 0, NULL);
 	return json_is_object(o) ? o : (json_decref(o), json_object());
 }
 
@@ -216,27 +217,27 @@ effective(const struct setting_key *keys, size_t n, json_t *have,
 }
 
 static json_t *
-system_json(const PGresult *res, int c)
+system_json(const struct settings_row *row)
 {
-	json_t	*have = stored(res, c), *out;
+	json_t	*have = stored(row->system), *out;
 
 	out = effective(system_keys, NKEYS(system_keys), have, NULL);
 	json_decref(have);
 	return out;
 }
 
-/* A company's settings from a CSET_C_* row. */
+/* A company's settings from its row. */
 static json_t *
-company_json(const PGresult *res)
+company_json(const struct settings_row *row)
 {
-	json_t	*sys = system_json(res, CSET_C_SYSTEM), *have, *inherit, *out;
+	json_t	*sys = system_json(row), *have, *inherit, *out;
 
-	have = stored(res, CSET_C_SETTINGS);
+	have = stored(row->own);
 	inherit = json_pack("{s:O}", "language",
 	    json_object_get(sys, "default_language"));
 	out = effective(company_keys, NKEYS(company_keys), have, inherit);
 	json_object_set_new(out, "timezone",
-	    json_string(PQgetvalue(res, 0, CSET_C_TIMEZONE)));
+	    json_string(row->timezone != NULL ? row->timezone : ""));
 	json_decref(sys);
 	json_decref(have);
 	json_decref(inherit);
@@ -244,9 +245,9 @@ company_json(const PGresult *res)
 }
 
 static json_t *
-user_json_prefs(const PGresult *res)
+user_json_prefs(const struct settings_row *row)
 {
-	json_t	*have = stored(res, USET_C_PREFS), *out;
+	json_t	*have = stored(row->own), *out;
 
 	out = effective(user_keys, NKEYS(user_keys), have, NULL);
 	json_decref(have);
@@ -256,16 +257,16 @@ user_json_prefs(const PGresult *res)
 int
 settings_registration_open(struct db *db)
 {
-	PGresult	*res;
-	json_t		*sys;
-	int		 open;
+	struct settings_row	 row;
+	json_t			*sys;
+	int			 open;
 
-	if ((res = db_settings_system(db)) == NULL)
+	if (db_settings_system(db, &row) < 0)
 		return -1;
-	sys = system_json(res, 0);
+	sys = system_json(&row);
 	open = json_is_true(json_object_get(sys, "registration_open"));
 	json_decref(sys);
-	PQclear(res);
+	settings_row_free(&row);
 	return open;
 }
 
@@ -279,20 +280,16 @@ first_string(json_t *a, json_t *b, json_t *c)
 json_t *
 settings_user_effective(struct db *db, const char *user)
 {
-	PGresult	*res;
-	json_t		*prefs, *sys, *co = NULL, *out, *tz = NULL;
+	struct settings_row	 row;
+	json_t			*prefs, *sys, *co = NULL, *out, *tz = NULL;
 
-	if ((res = db_settings_user(db, user)) == NULL)
+	if (db_settings_user(db, user, &row) <= 0)
 		return NULL;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return NULL;
-	}
-	prefs = user_json_prefs(res);
-	sys = system_json(res, USET_C_SYSTEM);
-	co = stored(res, USET_C_COMPANY);
-	if (!PQgetisnull(res, 0, USET_C_TIMEZONE))
-		tz = json_string(PQgetvalue(res, 0, USET_C_TIMEZONE));
+	prefs = user_json_prefs(&row);
+	sys = system_json(&row);
+	co = stored(row.company);
+	if (row.timezone != NULL)
+		tz = json_string(row.timezone);
 	out = json_pack("{s:O,s:O,s:O}",
 	    "language", first_string(json_object_get(prefs, "language"),
 	    json_object_get(co, "language"),
@@ -304,19 +301,19 @@ settings_user_effective(struct db *db, const char *user)
 	json_decref(sys);
 	json_decref(co);
 	json_decref(tz);
-	PQclear(res);
+	settings_row_free(&row);
 	return out;
 }
 
 int
 settings_system_get(struct hctx *h)
 {
-	PGresult	*res;
+	struct settings_row	 row;
 
-	if ((res = db_settings_system(h->db)) == NULL)
+	if (db_settings_system(h->db, &row) < 0)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, system_json(res, 0));
-	PQclear(res);
+	resp_json(h->resp, 200, system_json(&row));
+	settings_row_free(&row);
 	return 0;
 }
 
@@ -330,25 +327,25 @@ settings_system_get(struct hctx *h)
 int
 settings_system_put(struct hctx *h)
 {
-	PGresult	*res = NULL;
-	json_t		*set, *unset;
-	char		*s1 = NULL, *s2 = NULL;
+	struct settings_row	 row = { 0 };
+	json_t			*set, *unset;
+	char			*s1 = NULL, *s2 = NULL;
 
 	if (settings_patch(h, system_keys, NKEYS(system_keys), &set, &unset) != 0)
 		return -1;
 	s1 = json_dumps(set, JSON_COMPACT);
 	s2 = json_dumps(unset, JSON_COMPACT);
 	PUT_BEGIN(h);
-	if ((res = db_settings_system_put(h->db, s1, s2)) == NULL)
+	if (db_settings_system_put(h->db, s1, s2, &row) < 0)
 		goto fail;
 	PUT_END(h, NULL, "system_settings", NULL);
-	resp_json(h->resp, 200, system_json(res, 0));
+	resp_json(h->resp, 200, system_json(&row));
 	goto out;
 fail:
 	db_rollback(h->db);
 	db_fail(h->db, h->resp);
 out:
-	PQclear(res);
+	settings_row_free(&row);
 	json_decref(set);
 	json_decref(unset);
 	free(s1);
@@ -359,25 +356,29 @@ out:
 int
 settings_company_get(struct hctx *h)
 {
-	PGresult	*res;
+	struct settings_row	 row;
 
-	if ((res = db_settings_company(h->db, h->req->params[0])) == NULL)
+	switch (db_settings_company(h->db, h->req->params[0], &row)) {
+	case -1:
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	case 0:
 		resp_problem(h->resp, 404, "not_found", "no such company");
-	else
-		resp_json(h->resp, 200, company_json(res));
-	PQclear(res);
+		break;
+	default:
+		resp_json(h->resp, 200, company_json(&row));
+	}
+	settings_row_free(&row);
 	return 0;
 }
 
 int
 settings_company_put(struct hctx *h)
 {
-	PGresult	*res = NULL;
-	json_t		*set, *unset;
-	char		*s1 = NULL, *s2 = NULL, *tz = NULL;
-	const char	*co = h->req->params[0];
+	struct settings_row	 row = { 0 };
+	json_t			*set, *unset;
+	char			*s1 = NULL, *s2 = NULL, *tz = NULL;
+	const char		*co = h->req->params[0];
+	int			 found;
 
 	if (settings_patch(h, company_keys, NKEYS(company_keys), &set,
 	    &unset) != 0)
@@ -390,21 +391,21 @@ settings_company_put(struct hctx *h)
 	s1 = json_dumps(set, JSON_COMPACT);
 	s2 = json_dumps(unset, JSON_COMPACT);
 	PUT_BEGIN(h);
-	if ((res = db_settings_company_put(h->db, co, s1, s2, tz)) == NULL)
+	if ((found = db_settings_company_put(h->db, co, s1, s2, tz, &row)) < 0)
 		goto fail;
-	if (PQntuples(res) == 0) {
+	if (found == 0) {
 		db_rollback(h->db);
 		resp_problem(h->resp, 404, "not_found", "no such company");
 		goto out;
 	}
 	PUT_END(h, co, "company_settings", co);
-	resp_json(h->resp, 200, company_json(res));
+	resp_json(h->resp, 200, company_json(&row));
 	goto out;
 fail:
 	db_rollback(h->db);
 	db_fail(h->db, h->resp);
 out:
-	PQclear(res);
+	settings_row_free(&row);
 	json_decref(set);
 	json_decref(unset);
 	free(s1);
@@ -423,27 +424,31 @@ no_preferences(struct hctx *h)
 int
 settings_prefs_get(struct hctx *h)
 {
-	PGresult	*res;
+	struct settings_row	 row;
 
 	if (h->req->who.local)
 		return no_preferences(h);
-	if ((res = db_settings_user(h->db, h->req->who.user_id)) == NULL)
+	switch (db_settings_user(h->db, h->req->who.user_id, &row)) {
+	case -1:
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	case 0:
 		resp_problem(h->resp, 401, "unauthorized", "the user is gone");
-	else
-		resp_json(h->resp, 200, user_json_prefs(res));
-	PQclear(res);
+		break;
+	default:
+		resp_json(h->resp, 200, user_json_prefs(&row));
+	}
+	settings_row_free(&row);
 	return 0;
 }
 
 int
 settings_prefs_put(struct hctx *h)
 {
-	PGresult	*res = NULL;
-	json_t		*set, *unset;
-	char		*s1 = NULL, *s2 = NULL;
-	const char	*me = h->req->who.user_id;
+	struct settings_row	 row = { 0 };
+	json_t			*set, *unset;
+	char			*s1 = NULL, *s2 = NULL;
+	const char		*me = h->req->who.user_id;
+	int			 found;
 
 	if (h->req->who.local)
 		return no_preferences(h);
@@ -452,21 +457,21 @@ settings_prefs_put(struct hctx *h)
 	s1 = json_dumps(set, JSON_COMPACT);
 	s2 = json_dumps(unset, JSON_COMPACT);
 	PUT_BEGIN(h);
-	if ((res = db_settings_user_put(h->db, me, s1, s2)) == NULL)
+	if ((found = db_settings_user_put(h->db, me, s1, s2, &row)) < 0)
 		goto fail;
-	if (PQntuples(res) == 0) {
+	if (found == 0) {
 		db_rollback(h->db);
 		resp_problem(h->resp, 401, "unauthorized", "the user is gone");
 		goto out;
 	}
 	PUT_END(h, h->req->scope, "preferences", me);
-	resp_json(h->resp, 200, user_json_prefs(res));
+	resp_json(h->resp, 200, user_json_prefs(&row));
 	goto out;
 fail:
 	db_rollback(h->db);
 	db_fail(h->db, h->resp);
 out:
-	PQclear(res);
+	settings_row_free(&row);
 	json_decref(set);
 	json_decref(unset);
 	free(s1);

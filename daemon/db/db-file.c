@@ -1,6 +1,7 @@
 /* SQL for file metadata, and the File object every endpoint returns. */
 #include <stdlib.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-file.h"
 
@@ -20,64 +21,98 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM files"
 static struct db_stmt st_delete = { .sql = "DELETE FROM files"
 	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
 
-static json_t *
-nullable(const PGresult *res, int r, int c)
+/* The columns of COLS. */
+enum file_col {
+	FILE_C_ID, FILE_C_COMPANY, FILE_C_KIND, FILE_C_NAME, FILE_C_TYPE,
+	FILE_C_SIZE, FILE_C_SHA256, FILE_C_CREATED_BY, FILE_C_CREATED,
+	FILE_C_KEY,
+};
+
+/* The rows of res, which they keep; NULL if res is. */
+static struct file_rows *
+file_rows(PGresult *res)
 {
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_string(PQgetvalue(res, r, c));
+	struct file_rows	*rows;
+	struct file_row		*f;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->res = res;
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		f = &rows->v[r];
+		f->id = PQgetvalue(res, r, FILE_C_ID);
+		f->company = PQgetvalue(res, r, FILE_C_COMPANY);
+		f->kind = PQgetvalue(res, r, FILE_C_KIND);
+		f->name = db_get(res, r, FILE_C_NAME);
+		f->content_type = PQgetvalue(res, r, FILE_C_TYPE);
+		f->size = strtoll(PQgetvalue(res, r, FILE_C_SIZE), NULL, 10);
+		f->sha256 = PQgetvalue(res, r, FILE_C_SHA256);
+		f->created_by = db_get(res, r, FILE_C_CREATED_BY);
+		f->created = PQgetvalue(res, r, FILE_C_CREATED);
+		f->key = PQgetvalue(res, r, FILE_C_KEY);
+	}
+	return rows;
+}
+
+void
+file_rows_free(struct file_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows->v);
+	free(rows);
 }
 
 json_t *
-file_json(const PGresult *res, int r)
+file_json(const struct file_row *f)
 {
 	json_t	*o;
 
-	o = json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:s,s:o,s:s}",
-	    "id", PQgetvalue(res, r, FILE_C_ID),
-	    "company_id", PQgetvalue(res, r, FILE_C_COMPANY),
-	    "kind", PQgetvalue(res, r, FILE_C_KIND),
-	    "name", nullable(res, r, FILE_C_NAME),
-	    "content_type", PQgetvalue(res, r, FILE_C_TYPE),
-	    "size", (json_int_t)strtoll(PQgetvalue(res, r, FILE_C_SIZE), NULL, 10),
-	    "sha256", PQgetvalue(res, r, FILE_C_SHA256),
-	    "created_by", nullable(res, r, FILE_C_CREATED_BY),
-	    "created_at", PQgetvalue(res, r, FILE_C_CREATED));
+	o = json_pack("{s:s,s:s,s:s,s:s?,s:s,s:I,s:s,s:s?,s:s}",
+	    "id", f->id, "company_id", f->company, "kind", f->kind,
+	    "name", f->name, "content_type", f->content_type,
+	    "size", (json_int_t)f->size, "sha256", f->sha256,
+	    "created_by", f->created_by, "created_at", f->created);
 	json_object_set_new(o, "content_url", json_sprintf("/api/files/%s/content",
-	    PQgetvalue(res, r, FILE_C_ID)));
+	    f->id));
 	return o;
 }
 
-PGresult *
-db_file_create(struct db *db, const struct file_row *f)
+struct file_rows *
+db_file_create(struct db *db, const struct file_new *f)
 {
 	const char *p[8] = { f->id, f->company, f->kind, f->name,
 	    f->content_type, f->size, f->sha256, f->created_by };
 
-	return db_run(db, &st_create, 8, p);
+	return file_rows(db_run(db, &st_create, 8, p));
 }
 
-PGresult *
+struct file_rows *
 db_file_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return file_rows(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct file_rows *
 db_file_list(struct db *db, const char *company, const char *kind,
     const struct page *pg)
 {
 	const char *p[5] = { company, kind, pg->after_key[0] ? pg->after_key :
 	    NULL, pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 5, p);
+	return file_rows(db_run(db, &st_list, 5, p));
 }
 
-PGresult *
+struct file_rows *
 db_file_delete(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_delete, 2, p);
+	return file_rows(db_run(db, &st_delete, 2, p));
 }

@@ -3,31 +3,48 @@
 #define DB_FILE_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 struct db;
 struct page;
 
-enum file_col {
-	FILE_C_ID, FILE_C_COMPANY, FILE_C_KIND, FILE_C_NAME, FILE_C_TYPE,
-	FILE_C_SIZE, FILE_C_SHA256, FILE_C_CREATED_BY, FILE_C_CREATED,
-	FILE_C_KEY,
-};
-
-struct file_row {
+/* A file to record: every field text, as the statement takes it. */
+struct file_new {
 	const char	*id, *company, *kind, *name, *content_type, *size;
 	const char	*sha256, *created_by;
 };
 
-/* Row to the API's File object. */
-json_t		*file_json(const PGresult *, int row);
+/*
+ * One file's metadata. The strings point into the rows' own result
+ * (file_rows_free() frees it); name and created_by are NULL when unset.
+ */
+struct file_row {
+	const char	*id, *company, *kind, *name, *content_type;
+	long long	 size;
+	const char	*sha256, *created_by, *created;
+	const char	*key;		/* keyset pagination key */
+};
 
-PGresult	*db_file_create(struct db *, const struct file_row *);
-PGresult	*db_file_get(struct db *, const char *scope, const char *id);
+struct file_rows {
+	int		 n;
+	struct file_row	*v;
+	void		*res;		/* owns the strings */
+};
+
+void		 file_rows_free(struct file_rows *);
+/* A file to the API's File object. */
+json_t		*file_json(const struct file_row *);
+
+/*
+ * Each returns the rows (none when nothing matched), or NULL on a database
+ * error with db->err set. Caller frees with file_rows_free().
+ */
+struct file_rows *db_file_create(struct db *, const struct file_new *);
+struct file_rows *db_file_get(struct db *, const char *scope, const char *id);
 /* A company's files, optionally of one kind. */
-PGresult	*db_file_list(struct db *, const char *company, const char *kind,
-		    const struct page *);
-/* Returns the deleted row, if any. */
-PGresult	*db_file_delete(struct db *, const char *scope, const char *id);
+struct file_rows *db_file_list(struct db *, const char *company,
+		    const char *kind, const struct page *);
+/* The deleted row, if any. */
+struct file_rows *db_file_delete(struct db *, const char *scope,
+		    const char *id);
 
 #endif

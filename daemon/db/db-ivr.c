@@ -1,6 +1,9 @@
 /* SQL for IVR flows, their versions and the sessions of calls. */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-ivr.h"
 
@@ -73,158 +76,300 @@ static struct db_stmt st_session_put = { .sql = "INSERT INTO ivr_sessions"
 	" (call_id, flow_id, version, state) VALUES ($1, $2, $3::int, $4)"
 	" ON CONFLICT (call_id) DO UPDATE SET state = $4, updated_at = now()" };
 
-json_t *
-ivr_flow_json(const PGresult *res, int r)
+/* The rows of res, which they keep; NULL if res is. */
+static struct ivr_flow_rows *
+flow_rows(PGresult *res)
 {
-#define NUM(c) (PQgetisnull(res, r, c) ? json_null() : \
-	json_integer(atoi(PQgetvalue(res, r, c))))
-	return json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:b,s:s,s:s}",
-	    "id", PQgetvalue(res, r, IVR_C_ID),
-	    "company_id", PQgetvalue(res, r, IVR_C_COMPANY),
-	    "name", PQgetvalue(res, r, IVR_C_NAME),
-	    "description", PQgetisnull(res, r, IVR_C_DESCRIPTION) ? json_null() :
-	    json_string(PQgetvalue(res, r, IVR_C_DESCRIPTION)),
-	    "active_version", NUM(IVR_C_ACTIVE),
-	    "latest_version", NUM(IVR_C_LATEST),
-	    "entry", *PQgetvalue(res, r, IVR_C_ENTRY) == 't',
-	    "created_at", PQgetvalue(res, r, IVR_C_CREATED),
-	    "updated_at", PQgetvalue(res, r, IVR_C_UPDATED));
-#undef NUM
+	struct ivr_flow_rows	*rows;
+	struct ivr_flow_row	*f;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->res = res;
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		f = &rows->v[r];
+		f->id = PQgetvalue(res, r, IVR_C_ID);
+		f->company = PQgetvalue(res, r, IVR_C_COMPANY);
+		f->name = PQgetvalue(res, r, IVR_C_NAME);
+		f->description = db_get(res, r, IVR_C_DESCRIPTION);
+		f->active = atoi(PQgetvalue(res, r, IVR_C_ACTIVE));
+		f->latest = atoi(PQgetvalue(res, r, IVR_C_LATEST));
+		f->entry = *PQgetvalue(res, r, IVR_C_ENTRY) == 't';
+		f->created = PQgetvalue(res, r, IVR_C_CREATED);
+		f->updated = PQgetvalue(res, r, IVR_C_UPDATED);
+		f->key = PQgetvalue(res, r, IVR_C_KEY);
+	}
+	return rows;
 }
 
-PGresult *
+void
+ivr_flow_rows_free(struct ivr_flow_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows->v);
+	free(rows);
+}
+
+json_t *
+ivr_flow_json(const struct ivr_flow_row *f)
+{
+	return json_pack("{s:s,s:s,s:s,s:s?,s:o,s:o,s:b,s:s,s:s}",
+	    "id", f->id, "company_id", f->company, "name", f->name,
+	    "description", f->description,
+	    "active_version", f->active ? json_integer(f->active) : json_null(),
+	    "latest_version", f->latest ? json_integer(f->latest) : json_null(),
+	    "entry", f->entry, "created_at", f->created,
+	    "updated_at", f->updated);
+}
+
+struct ivr_flow_rows *
 db_ivr_list(struct db *db, const char *scope, const struct page *pg)
 {
 	const char *p[4] = { scope, pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 4, p);
+	return flow_rows(db_run(db, &st_list, 4, p));
 }
 
-PGresult *
+struct ivr_flow_rows *
 db_ivr_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return flow_rows(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct ivr_flow_rows *
 db_ivr_by_name(struct db *db, const char *company, const char *name)
 {
 	const char *p[2] = { company, name };
 
-	return db_run(db, &st_by_name, 2, p);
+	return flow_rows(db_run(db, &st_by_name, 2, p));
 }
 
-PGresult *
+struct ivr_flow_rows *
 db_ivr_find(struct db *db, const char *company, const char *name)
 {
 	const char *p[2] = { company, name };
 
-	return db_run(db, &st_find, 2, p);
+	return flow_rows(db_run(db, &st_find, 2, p));
 }
 
 PGresult *
-db_ivr_entry(struct db *db, const char *company)
+db_ivr_start_flow(struct db *db, const char *company, const char *id)
 {
-	const char *p[1] = { company };
+	const char *p[2] = { company, id };
 
-	return db_run(db, &st_entry, 1, p);
+	if (id == NULL)
+		return db_run(db, &st_entry, 1, p);
+	return db_run(db, &st_get, 2, p);
 }
 
-PGresult *
+struct ivr_flow_rows *
 db_ivr_create(struct db *db, const char *company, const char *name,
     const char *description)
 {
 	const char *p[3] = { company, name, description };
 
-	return db_run(db, &st_create, 3, p);
+	return flow_rows(db_run(db, &st_create, 3, p));
 }
 
-PGresult *
+int
 db_ivr_add_version(struct db *db, const char *flow, const char *content,
-    const char *author)
+    const char *author, int *version, int *added)
 {
-	const char *p[3] = { flow, content, author };
-
-	return db_run(db, &st_add, 3, p);
-}
-
-PGresult *
-db_ivr_activate(struct db *db, const char *scope, const char *id,
-    const char *version, const char *entry)
-{
-	const char	*p[4] = { scope, id, version, entry ? entry : "false" };
+	const char	*p[3] = { flow, content, author };
 	PGresult	*res;
 
-	if (entry != NULL && *entry == 't') {
+	if ((res = db_run(db, &st_add, 3, p)) == NULL)
+		return -1;
+	*version = atoi(PQgetvalue(res, 0, 0));
+	*added = *PQgetvalue(res, 0, 1) == 't';
+	PQclear(res);
+	return 0;
+}
+
+struct ivr_flow_rows *
+db_ivr_activate(struct db *db, const char *scope, const char *id,
+    int version, int entry)
+{
+	char		 v[16];
+	const char	*p[4] = { scope, id, version > 0 ? v : NULL,
+	    entry ? "true" : "false" };
+	PGresult	*res;
+
+	snprintf(v, sizeof v, "%d", version);
+	if (entry) {
 		if ((res = db_run(db, &st_unentry, 1, p + 1)) == NULL)
 			return NULL;
 		PQclear(res);
 	}
-	return db_run(db, &st_activate, 4, p);
+	return flow_rows(db_run(db, &st_activate, 4, p));
 }
 
-PGresult *
+int
 db_ivr_previous(struct db *db, const char *id)
 {
-	const char *p[1] = { id };
+	const char	*p[1] = { id };
+	PGresult	*res;
+	int		 v;
 
-	return db_run(db, &st_previous, 1, p);
+	if ((res = db_run(db, &st_previous, 1, p)) == NULL)
+		return -1;
+	v = PQntuples(res) > 0 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	PQclear(res);
+	return v;
 }
 
-PGresult *
+/* The rows of res (st_versions' or st_version's), which they keep. */
+static struct ivr_version_rows *
+version_rows(PGresult *res)
+{
+	struct ivr_version_rows	*rows;
+	struct ivr_version_row	*v;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->res = res;
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		v = &rows->v[r];
+		v->version = atoi(PQgetvalue(res, r, 0));
+		v->hash = PQgetvalue(res, r, 1);
+		v->author = db_get(res, r, 2);
+		v->created = PQgetvalue(res, r, 3);
+		v->content = PQgetvalue(res, r, 4);
+		v->language = PQnfields(res) > 5 ? db_get(res, r, 5) : NULL;
+	}
+	return rows;
+}
+
+void
+ivr_version_rows_free(struct ivr_version_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows->v);
+	free(rows);
+}
+
+struct ivr_version_rows *
 db_ivr_versions(struct db *db, const char *id)
 {
 	const char *p[1] = { id };
 
-	return db_run(db, &st_versions, 1, p);
+	return version_rows(db_run(db, &st_versions, 1, p));
 }
 
-PGresult *
-db_ivr_version(struct db *db, const char *id, const char *version)
+struct ivr_version_rows *
+db_ivr_version(struct db *db, const char *id, int version)
 {
-	const char *p[2] = { id, version };
+	char		 v[16];
+	const char	*p[2] = { id, v };
 
-	return db_run(db, &st_version, 2, p);
+	snprintf(v, sizeof v, "%d", version);
+	return version_rows(db_run(db, &st_version, 2, p));
 }
 
-PGresult *
+int
 db_ivr_delete(struct db *db, const char *scope, const char *id)
 {
-	const char *p[2] = { scope, id };
+	const char	*p[2] = { scope, id };
+	PGresult	*res;
+	int		 n;
 
-	return db_run(db, &st_delete, 2, p);
+	if ((res = db_run(db, &st_delete, 2, p)) == NULL)
+		return -1;
+	n = PQntuples(res) > 0;
+	PQclear(res);
+	return n;
 }
 
-PGresult *
+struct ivr_names *
 db_ivr_queue_names(struct db *db, const char *company)
 {
-	const char *p[1] = { company };
+	const char		*p[1] = { company };
+	struct ivr_names	*q;
+	PGresult		*res;
 
-	return db_run(db, &st_queues, 1, p);
+	if ((res = db_run(db, &st_queues, 1, p)) == NULL)
+		return NULL;
+	q = xcalloc(1, sizeof *q);
+	q->res = res;
+	q->n = PQntuples(res);
+	q->v = xcalloc((size_t)q->n + 1, sizeof *q->v);
+	for (int r = 0; r < q->n; r++)
+		q->v[r] = PQgetvalue(res, r, 0);
+	return q;
 }
 
-PGresult *
-db_ivr_session_get(struct db *db, const char *call)
+void
+ivr_names_free(struct ivr_names *q)
 {
-	const char *p[1] = { call };
+	if (q == NULL)
+		return;
+	PQclear(q->res);
+	free(q->v);
+	free(q);
+}
 
-	return db_run(db, &st_session_get, 1, p);
+int
+db_ivr_session_get(struct db *db, const char *call,
+    struct ivr_session_row *out)
+{
+	const char	*p[1] = { call };
+	PGresult	*res;
+	int		 found;
+
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_session_get, 1, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(res) > 0)) {
+		db_copy(out->flow, sizeof out->flow, res, 0, 0);
+		out->version = atoi(PQgetvalue(res, 0, 1));
+		out->state = db_dup(res, 0, 2);
+	}
+	PQclear(res);
+	return found;
 }
 
 int
 db_ivr_session_put(struct db *db, const char *call, const char *flow,
-    const char *version, const char *state)
+    int version, const char *state)
 {
-	const char	*p[4] = { call, flow, version, state };
+	char		 v[16];
+	const char	*p[4] = { call, flow, v, state };
 	PGresult	*res;
 
+	snprintf(v, sizeof v, "%d", version);
 	if ((res = db_run(db, &st_session_put, 4, p)) == NULL)
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+int
+db_ivr_queue_find(struct db *db, const char *company, const char *name,
+    char id[UUID_LEN + 1])
+{
+	const char	*p[2] = { company, name };
+	PGresult	*res;
+	int		 found;
+
+	if ((res = db_run(db, &st_queue_id, 2, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(res) == 1))
+		db_copy(id, UUID_LEN + 1, res, 0, 0);
+	PQclear(res);
+	return found;
 }
 
 PGresult *

@@ -5,26 +5,50 @@
 #ifndef DB_SETTINGS_H
 #define DB_SETTINGS_H
 
-#include <libpq-fe.h>
-
 struct db;
 
-/* One column: the system settings. */
-PGresult	*db_settings_system(struct db *);
-PGresult	*db_settings_system_put(struct db *, const char *set,
-		    const char *unset);
+/*
+ * A scope's settings as stored: JSON text of objects holding only what was
+ * set. The strings point into the row's own result; settings_row_free()
+ * frees it (and is safe on a row never filled).
+ */
+struct settings_row {
+	const char	*own;		/* the system's, company's or user's */
+	const char	*company;	/* a user's company's; NULL for admins */
+	const char	*timezone;	/* the company's; NULL for admins */
+	const char	*system;	/* the system settings */
+	void		*res;
+};
 
-enum { CSET_C_SETTINGS, CSET_C_TIMEZONE, CSET_C_SYSTEM };
-/* No row when the company does not exist. */
-PGresult	*db_settings_company(struct db *, const char *company);
+void		 settings_row_free(struct settings_row *);
+
+/*
+ * Each fills *out and returns 1, 0 when the company or user does not
+ * exist, -1 on a database error (db->err).
+ */
+int		 db_settings_system(struct db *, struct settings_row *out);
+int		 db_settings_system_put(struct db *, const char *set,
+		    const char *unset, struct settings_row *out);
+int		 db_settings_company(struct db *, const char *company,
+		    struct settings_row *out);
 /* tz NULL keeps the time zone. */
-PGresult	*db_settings_company_put(struct db *, const char *company,
-		    const char *set, const char *unset, const char *tz);
+int		 db_settings_company_put(struct db *, const char *company,
+		    const char *set, const char *unset, const char *tz,
+		    struct settings_row *out);
+int		 db_settings_user(struct db *, const char *user,
+		    struct settings_row *out);
+int		 db_settings_user_put(struct db *, const char *user,
+		    const char *set, const char *unset, struct settings_row *out);
 
-enum { USET_C_PREFS, USET_C_COMPANY, USET_C_TIMEZONE, USET_C_SYSTEM };
-/* No row when the user does not exist. Company columns NULL for admins. */
-PGresult	*db_settings_user(struct db *, const char *user);
-PGresult	*db_settings_user_put(struct db *, const char *user,
-		    const char *set, const char *unset);
+/* The counts and versions of GET /api/settings/system/status. */
+struct db_status {
+	long long	 companies, queues, agents, agents_signed_in;
+	long long	 waiting, in_ivr, talking, wrap_up;	/* calls */
+	char		 schema_version[128];
+	char		 server_version[128];
+};
+
+/* 0 and *out filled, or -1 on a database error (db->err). */
+int		 db_settings_status(struct db *, struct db_status *out);
 
 #endif

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <libpq-fe.h>
-
 #include "router.h"
 #include "handlers.h"
 #include "metrics.h"
@@ -17,21 +15,9 @@
 #include "server.h"
 #include "daemon.h"
 #include "db.h"
+#include "db-settings.h"
 #include "storage.h"
 #include "version.h"
-
-static struct db_stmt st_counts = { .sql =
-	"SELECT (SELECT count(*) FROM companies), (SELECT count(*) FROM queues),"
-	" (SELECT count(*) FROM agents),"
-	" (SELECT count(*) FROM agents WHERE state <> 'offline'),"
-	" count(*) FILTER (WHERE state IN ('queued', 'offering')),"
-	" count(*) FILTER (WHERE state = 'ivr'),"
-	" count(*) FILTER (WHERE state IN ('connected', 'on_hold')),"
-	" count(*) FILTER (WHERE state = 'wrap_up'),"
-	" (SELECT max(version) FROM schema_migrations),"
-	" current_setting('server_version')"
-	" FROM calls WHERE state IN ('queued', 'offering', 'ivr', 'connected',"
-	" 'on_hold', 'wrap_up')" };
 
 /* A "VmRSS:   1234 kB" line of /proc/self/status, in bytes; -1 if absent. */
 static long long
@@ -54,31 +40,26 @@ proc_status_kb(const char *name)
 	return v;
 }
 
-static json_int_t
-count(const PGresult *res, int c)
-{
-	return (json_int_t)strtoll(PQgetvalue(res, 0, c), NULL, 10);
-}
-
 int
 settings_status(struct hctx *h)
 {
 	struct pool_stats	 ps;
-	PGresult		*res;
+	struct db_status	 st;
+	int			 ok;
 	json_t			*db, *doc, *types;
 	double			 t0 = now_mono(), ms;
 
-	res = db_run(h->db, &st_counts, 0, NULL);
+	ok = db_settings_status(h->db, &st) == 0;
 	ms = (now_mono() - t0) * 1000;
-	if (res != NULL)
+	if (ok)
 		db = json_pack("{s:s,s:f,s:s,s:s}", "status", "ready",
-		    "latency_ms", ms, "server_version", PQgetvalue(res, 0, 9),
-		    "schema_version", PQgetvalue(res, 0, 8));
+		    "latency_ms", ms, "server_version", st.server_version,
+		    "schema_version", st.schema_version);
 	else
 		db = json_pack("{s:s}", "status", "unreachable");
 	worker_stats(&ps);
 	doc = json_pack("{s:s,s:s,s:I,s:s,s:o,s:{s:i,s:i,s:i,s:i},s:I}",
-	    "status", res != NULL ? "ok" : "degraded",
+	    "status", ok ? "ok" : "degraded",
 	    "version", CALLDOCKER_VERSION,
 	    "uptime_seconds", (json_int_t)(time(NULL) - server_started),
 	    "started_at", server_started_rfc3339(),
@@ -96,15 +77,17 @@ settings_status(struct hctx *h)
 	json_object_set_new(doc, "memory", json_pack("{s:I,s:I}",
 	    "rss_bytes", (json_int_t)proc_status_kb("VmRSS"),
 	    "peak_rss_bytes", (json_int_t)proc_status_kb("VmHWM")));
-	if (res != NULL) {
+	if (ok)
 		json_object_set_new(doc, "live", json_pack("{s:I,s:I,s:I,s:I,"
 		    "s:{s:I,s:I,s:I,s:I}}",
-		    "companies", count(res, 0), "queues", count(res, 1),
-		    "agents", count(res, 2), "agents_signed_in", count(res, 3),
-		    "calls", "waiting", count(res, 4), "in_ivr", count(res, 5),
-		    "talking", count(res, 6), "wrap_up", count(res, 7)));
-		PQclear(res);
-	}
+		    "companies", (json_int_t)st.companies,
+		    "queues", (json_int_t)st.queues,
+		    "agents", (json_int_t)st.agents,
+		    "agents_signed_in", (json_int_t)st.agents_signed_in,
+		    "calls", "waiting", (json_int_t)st.waiting,
+		    "in_ivr", (json_int_t)st.in_ivr,
+		    "talking", (json_int_t)st.talking,
+		    "wrap_up", (json_int_t)st.wrap_up));
 	resp_json(h->resp, 200, doc);
 	return 0;
 }

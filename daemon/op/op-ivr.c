@@ -40,30 +40,30 @@
 
 /* A flow version, parsed. NULL with out filled. */
 static struct ivr_flow *
-load_flow(struct db *db, struct op_out *out, const char *flow,
-    const char *version)
+load_flow(struct db *db, struct op_out *out, const char *flow, int version)
 {
 	struct ivr_diags	 d;
 	struct ivr_flow		*f;
-	PGresult		*v;
+	struct ivr_version_rows	*v;
+	const char		*text;
 
 	if ((v = db_ivr_version(db, flow, version)) == NULL) {
 		op_fail_db(out, db);
 		return NULL;
 	}
-	if (PQntuples(v) == 0) {
-		PQclear(v);
+	if (v->n == 0) {
+		ivr_version_rows_free(v);
 		op_fail(out, 409, "conflict", "the flow's version is gone");
 		return NULL;
 	}
+	text = v->v[0].content;
 	ivr_diags_init(&d);
-	f = ivr_flow_parse(PQgetvalue(v, 0, 4), strlen(PQgetvalue(v, 0, 4)),
-	    NULL, &d);
+	f = ivr_flow_parse(text, strlen(text), NULL, &d);
 	ivr_diags_free(&d);
 	/* A flow that names no language speaks the company's. */
-	if (f != NULL && f->language == NULL && !PQgetisnull(v, 0, 5))
-		f->language = xstrdup(PQgetvalue(v, 0, 5));
-	PQclear(v);
+	if (f != NULL && f->language == NULL && v->v[0].language != NULL)
+		f->language = xstrdup(v->v[0].language);
+	ivr_version_rows_free(v);
 	if (f == NULL)
 		op_fail(out, 500, "internal", "a stored flow no longer"
 		    " parses");
@@ -82,11 +82,10 @@ struct leave {
 /* The flow a call is in: the one it entered, or one it chained into. */
 struct ivr_at {
 	const char		*id;
-	const char		*version;
+	int			 version;
 	struct ivr_flow		*flow;
 	/* Owned once the call has chained. */
 	char			 id_buf[UUID_LEN + 1];
-	char			 version_buf[16];
 	struct ivr_flow		*own;
 };
 
@@ -96,7 +95,8 @@ leave_for(struct db *db, const char *company, const struct ivr_action *a,
     struct leave *l)
 {
 	const char	*name = NULL;
-	PGresult	*q;
+	char		 queue[UUID_LEN + 1];
+	int		 found;
 
 	switch (a->type) {
 	case IVR_ACT_ENQUEUE:
@@ -127,16 +127,16 @@ leave_for(struct db *db, const char *company, const struct ivr_action *a,
 	l->a = a;
 	if (name == NULL)
 		return 1;
-	if ((q = db_ivr_queue_id(db, company, name)) == NULL)
+	if ((found = db_ivr_queue_find(db, company, name, queue)) < 0)
 		return -1;
-	if (PQntuples(q) == 1 && hub_queue_full(company, PQgetvalue(q, 0, 0))) {
+	if (found && hub_queue_full(company, queue)) {
 		/* Refused as a REST call would be, never queued (a queue
 		 * that fills meanwhile refuses it in hub_enqueue()). */
 		l->to = CALL_FAILED;
 		l->event = "call.failed";
 		l->reason = "queue_full";
-	} else if (PQntuples(q) == 1) {
-		strlcpy_(l->queue, PQgetvalue(q, 0, 0), sizeof l->queue);
+	} else if (found) {
+		strlcpy_(l->queue, queue, sizeof l->queue);
 		l->to = CALL_QUEUED;
 		l->event = "call.queued";
 	} else {
@@ -145,7 +145,6 @@ leave_for(struct db *db, const char *company, const struct ivr_action *a,
 		l->event = "call.failed";
 		l->reason = "unknown queue";
 	}
-	PQclear(q);
 	return 1;
 }
 
@@ -252,32 +251,29 @@ ivr_chain(struct db *db, struct op_out *out, const char *company,
     const char *name, struct ivr_at *at, struct ivr_session *s,
     const char **reason)
 {
-	struct ivr_flow	*f;
-	PGresult	*r;
+	struct ivr_flow		*f;
+	struct ivr_flow_rows	*r;
 
 	if ((r = db_ivr_find(db, company, name)) == NULL) {
 		op_fail_db(out, db);
 		return -1;
 	}
-	if (PQntuples(r) == 0 || PQgetisnull(r, 0, IVR_C_ACTIVE)) {
-		*reason = PQntuples(r) == 0 ? "unknown flow" :
+	if (r->n == 0 || r->v[0].active == 0) {
+		*reason = r->n == 0 ? "unknown flow" :
 		    "the flow has no active version";
-		PQclear(r);
+		ivr_flow_rows_free(r);
 		return 0;
 	}
-	if ((f = load_flow(db, out, PQgetvalue(r, 0, IVR_C_ID),
-	    PQgetvalue(r, 0, IVR_C_ACTIVE))) == NULL) {
-		PQclear(r);
+	if ((f = load_flow(db, out, r->v[0].id, r->v[0].active)) == NULL) {
+		ivr_flow_rows_free(r);
 		return -1;
 	}
-	strlcpy_(at->id_buf, PQgetvalue(r, 0, IVR_C_ID), sizeof at->id_buf);
-	strlcpy_(at->version_buf, PQgetvalue(r, 0, IVR_C_ACTIVE),
-	    sizeof at->version_buf);
-	PQclear(r);
+	strlcpy_(at->id_buf, r->v[0].id, sizeof at->id_buf);
+	at->version = r->v[0].active;
+	ivr_flow_rows_free(r);
 	ivr_at_free(at);
 	at->own = at->flow = f;
 	at->id = at->id_buf;
-	at->version = at->version_buf;
 	ivr_session_restart(s);
 	return 1;
 }
@@ -445,9 +441,7 @@ op_ivr_flow(struct db *db, const char *company, const char *flowid,
 {
 	PGresult	*f;
 
-	f = flowid != NULL ? db_ivr_get(db, company, flowid) :
-	    db_ivr_entry(db, company);
-	if (f == NULL) {
+	if ((f = db_ivr_start_flow(db, company, flowid)) == NULL) {
 		op_fail_db(out, db);
 		return NULL;
 	}
@@ -478,8 +472,8 @@ op_ivr_start(struct db *db, const PGresult *call, PGresult *f,
 	json_t			*v;
 
 	ver = PQgetvalue(f, 0, IVR_C_ACTIVE);
-	if ((flow = load_flow(db, out, PQgetvalue(f, 0, IVR_C_ID), ver)) ==
-	    NULL) {
+	if ((flow = load_flow(db, out, PQgetvalue(f, 0, IVR_C_ID),
+	    atoi(ver))) == NULL) {
 		PQclear(f);
 		return;
 	}
@@ -508,7 +502,7 @@ op_ivr_start(struct db *db, const PGresult *call, PGresult *f,
 	} else {
 		PQclear(row);
 		at.id = PQgetvalue(f, 0, IVR_C_ID);
-		at.version = ver;
+		at.version = atoi(ver);
 		at.flow = flow;
 		ivr_feed(db, out, company, id, &at, &s, &ev);
 		if (out->status == 200)
@@ -541,9 +535,11 @@ op_ivr_input(struct db *db, const char *company, const struct op_in *in,
 	struct ivr_session	 s;
 	struct ivr_flow		*flow = NULL;
 	struct ivr_at		 at = { 0 };
-	PGresult		*c = NULL, *sess = NULL;
+	struct ivr_session_row	 sess = { 0 };
+	PGresult		*c = NULL;
 	json_t			*st = NULL;
 	char			*err = NULL;
+	int			 found = 0;
 
 	ivr_session_init(&s);
 	if (db_begin(db) != 0) {
@@ -551,30 +547,30 @@ op_ivr_input(struct db *db, const char *company, const struct op_in *in,
 		goto out;
 	}
 	if ((c = db_call_get(db, company, call)) == NULL ||
-	    (PQntuples(c) == 1 && (sess = db_ivr_session_get(db, call)) == NULL))
+	    (PQntuples(c) == 1 &&
+	    (found = db_ivr_session_get(db, call, &sess)) < 0))
 		goto fail;
 	if (PQntuples(c) == 0 || strcmp(PQgetvalue(c, 0, CALL_C_STATE), "ivr") != 0 ||
-	    PQntuples(sess) == 0) {
+	    found == 0) {
 		db_rollback(db);
 		op_fail(out, PQntuples(c) == 0 ? 404 : 409,
 		    PQntuples(c) == 0 ? "not_found" : "illegal_transition",
 		    PQntuples(c) == 0 ? "no such call" : "the call is not in a flow");
 		goto out;
 	}
-	if ((flow = load_flow(db, out, PQgetvalue(sess, 0, 0),
-	    PQgetvalue(sess, 0, 1))) == NULL) {
+	if ((flow = load_flow(db, out, sess.flow, sess.version)) == NULL) {
 		db_rollback(db);
 		goto out;
 	}
-	st = json_loads(PQgetvalue(sess, 0, 2), 0, NULL);
+	st = json_loads(sess.state, 0, NULL);
 	if (st == NULL || ivr_session_from_json(flow, st, &s, &err) != 0) {
 		db_rollback(db);
 		op_fail(out, 500, "internal", "the call's IVR session cannot"
 		    " be read");
 		goto out;
 	}
-	at.id = PQgetvalue(sess, 0, 0);
-	at.version = PQgetvalue(sess, 0, 1);
+	at.id = sess.flow;
+	at.version = sess.version;
 	at.flow = flow;
 	ivr_feed(db, out, company, call, &at, &s, &in->input);
 	goto out;
@@ -588,5 +584,5 @@ out:
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
 	PQclear(c);
-	PQclear(sess);
+	free(sess.state);
 }
