@@ -21,7 +21,6 @@
 #include "handlers.h"
 #include "db.h"
 #include "db-call.h"
-#include "db-ivr.h"
 #include "db-integration.h"
 #include "call.h"
 #include "hub.h"
@@ -150,34 +149,23 @@ external_call(struct hctx *h, const char *company, const char *external_id)
 	return res;
 }
 
-/* call.create, as POST /api/calls has it, with the queue by name or id. */
+/*
+ * call.create, as POST /api/calls has it, with the queue by name or id:
+ * the operation resolves it in the company (op_in.queue_ref).
+ */
 static int
 incoming_create(struct hctx *h, const char *company, const char *ext)
 {
 	json_t		*b = json_deep_copy(h->req->body), *data;
-	const char	*queue = NULL;
 	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
 	struct op_in	 in = { 0 };
 	struct fields	 f;
-	PGresult	*q;
 	int		 rc;
 
+	/* Borrowed from the request's body, which outlives b. */
 	fields_init(&f);
-	if (field_string(b, "queue", 0, 100, &f, &queue) == 1 && !is_uuid(queue)) {
-		if ((q = db_ivr_queue_id(h->db, company, queue)) == NULL) {
-			fields_free(&f);
-			json_decref(b);
-			return db_fail(h->db, h->resp);
-		}
-		if (PQntuples(q) == 1)
-			json_object_set_new(b, "queue_id", json_string(
-			    PQgetvalue(q, 0, 0)));
-		else
-			fields_add(&f, "queue", "no such queue");
-		PQclear(q);
-	} else if (queue != NULL)
-		json_object_set_new(b, "queue_id", json_string(queue));
-	if (fields_any(&f)) {
+	if (field_string(h->req->body, "queue", 0, 100, &f,
+	    &in.queue_ref) == -1) {
 		json_decref(b);
 		return resp_invalid(h->resp, &f);
 	}
