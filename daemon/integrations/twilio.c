@@ -29,7 +29,6 @@
 #include "db-call.h"
 #include "db-integration.h"
 #include "call.h"
-#include "events.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "op.h"
@@ -128,22 +127,30 @@ callback_for(const char *company, const char *call)
 
 /*
  * TwiML for an operation's outcome: the IVR step's actions, or an apology
- * when the call could not go on. Remembered for the call sid.
+ * when the call could not go on (a call refused and failed by call.create,
+ * or one a retry finds failed). Remembered for the call sid.
  */
 static int
 twilio_render(struct hctx *h, const char *company, const char *sid,
     const struct op_out *out)
 {
-	json_t		*o = out->status < 400 ? out->obj : NULL, *ivr;
-	const char	*call;
+	json_t		*o = out->obj, *ivr;
+	const char	*call = NULL;
 	char		*xml, *cb;
 
-	if (o == NULL || (call = json_string_value(json_object_get(o,
-	    "id"))) == NULL) {
-		if (out->status >= 500)
+	if (o != NULL)
+		call = json_string_value(json_object_get(o, "id"));
+	if (out->status >= 400 || call == NULL || (json_object_get(o,
+	    "ivr") == NULL && out->state != NULL &&
+	    strcmp(out->state, "failed") == 0)) {
+		if (out->status >= 500 || (out->status >= 400 && call != NULL))
 			log_warn("twilio: company %s: a call failed (%d)",
 			    company, out->status);
-		return twiml_answer(h, twiml_say_hangup(TWILIO_SORRY));
+		xml = twiml_say_hangup(TWILIO_SORRY);
+		if (call != NULL && db_twilio_put(h->db, company, sid, call,
+		    xml) != 0)
+			log_warn("twilio: cannot remember the answer for a call");
+		return twiml_answer(h, xml);
 	}
 	cb = callback_for(company, call);
 	if ((ivr = json_object_get(o, "ivr")) != NULL)
@@ -159,47 +166,6 @@ twilio_render(struct hctx *h, const char *company, const char *sid,
 	free(cb);
 	if (db_twilio_put(h->db, company, sid, call, xml) != 0)
 		log_warn("twilio: cannot remember the answer for a call");
-	return twiml_answer(h, xml);
-}
-
-/*
- * The call could not enter the flow (no active entry flow, say): the
- * caller hears an apology, and a call left in state new is failed.
- */
-static int
-twilio_refuse(struct hctx *h, const char *company, const char *sid,
-    int status)
-{
-	struct call_move	 m = { 0 };
-	PGresult		*call, *row = NULL;
-	char			*key = xasprintf("twilio:%s", sid), *xml;
-	json_t			*data;
-
-	log_warn("twilio: company %s: an arriving call failed (%d)", company,
-	    status);
-	xml = twiml_say_hangup(TWILIO_SORRY);
-	call = db_call_by_key(h->db, company, key);
-	free(key);
-	if (call != NULL && PQntuples(call) == 1 &&
-	    strcmp(PQgetvalue(call, 0, CALL_C_STATE), "new") == 0) {
-		data = json_pack("{s:s}", "reason", "the call could not enter"
-		    " the entry flow");
-		m.call = PQgetvalue(call, 0, CALL_C_ID);
-		m.company = company;
-		m.from = CALL_NEW;
-		m.to = CALL_FAILED;
-		m.event = "call.failed";
-		m.data = data;
-		if (db_begin(h->db) == 0 && call_move(h->db, &m, &row) == MOVE_OK &&
-		    db_twilio_put(h->db, company, sid, m.call, xml) == 0 &&
-		    db_commit(h->db) == 0)
-			events_publish(company, "call.failed", call_json(row, 0));
-		else
-			db_rollback(h->db);
-		json_decref(data);
-		PQclear(row);
-	}
-	PQclear(call);
 	return twiml_answer(h, xml);
 }
 
@@ -245,10 +211,8 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	else
 		op_run(h->db, OP_CALL_CREATE, &system, &in, &out);
 	fields_free(&errs);
-	if (out.status >= 400)
-		rc = twilio_refuse(h, company, sid, out.status);
-	else
-		rc = twilio_render(h, company, sid, &out);
+	/* A call that cannot enter the flow comes back failed (out.obj). */
+	rc = twilio_render(h, company, sid, &out);
 	op_out_free(&out);
 	free((char *)in.key);
 	json_decref(b);
