@@ -506,6 +506,14 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 	switch (id) {
 	case OP_CALL_CREATE:
 	case OP_CALL_IVR_INPUT:
+		/* A caller keys digits or lets a prompt time out; no more. */
+		if (id == OP_CALL_IVR_INPUT && a->kind == ACTOR_CALLER &&
+		    in->input.type != IVR_EV_DIGITS &&
+		    in->input.type != IVR_EV_TIMEOUT) {
+			out->field = "type";
+			return op_fail(out, 422, "validation_failed", "a caller"
+			    " sends digits or a timeout");
+		}
 		/* Made for the caller's side: no agent acts. */
 		if (op_refs(db, d, company, in, out) != 0)
 			return;
