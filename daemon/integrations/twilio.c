@@ -26,9 +26,7 @@
 #include "router.h"
 #include "handlers.h"
 #include "db.h"
-#include "db-call.h"
 #include "db-integration.h"
-#include "call.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "op.h"
@@ -62,14 +60,16 @@ twilio_verify(struct hctx *h, const char *company)
 	const char		*token = dummy, *account = NULL, *sent;
 	char			*url, *msg, *sig;
 	size_t			 len, cap;
-	PGresult		*res;
+	struct integration	 tw;
 	int			 good;
 
-	if ((res = db_integration_get(h->db, company, "twilio")) == NULL)
+	switch (db_integration_get(h->db, company, "twilio", &tw)) {
+	case -1:
 		return -1;
-	if (PQntuples(res) == 1) {
-		token = PQgetvalue(res, 0, INTEG_C_SECRET);
-		account = db_get(res, 0, INTEG_C_ACCOUNT);
+	case 1:
+		token = tw.secret;
+		account = tw.account;
+		break;
 	}
 	url = twilio_url(req);
 	form_sort(req->form);
@@ -97,7 +97,7 @@ twilio_verify(struct hctx *h, const char *company)
 	free(sig);
 	free(msg);
 	free(url);
-	PQclear(res);
+	integration_clear(&tw);
 	return good;
 }
 
@@ -182,19 +182,14 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	struct op_in		 in = { .keep_refused = 1 };
 	struct op_out		 out = { 0 };
 	struct fields		 errs;
+	struct twilio_call	 known;
 	json_t			*b, *data;
-	PGresult		*known;
 	int			 rc;
 
-	if ((known = db_twilio_call(h->db, company, sid)) == NULL)
+	if (db_twilio_call(h->db, company, sid, &known) < 0)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(known) == 1 && !PQgetisnull(known, 0, 1)) {
-		char *xml = xstrdup(PQgetvalue(known, 0, 1));
-
-		PQclear(known);
-		return twiml_answer(h, xml);
-	}
-	PQclear(known);
+	if (known.twiml != NULL)
+		return twiml_answer(h, known.twiml);
 	data = json_pack("{s:s}", "twilio_call_sid", sid);
 	if (to != NULL)
 		json_object_set_new(data, "to", json_string(to));
@@ -219,31 +214,27 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	return rc;
 }
 
-/* The call a Twilio callback is about; NULL with TwiML answered if none. */
-static PGresult *
-twilio_call(struct hctx *h, const char *company, const char *sid)
+/*
+ * The call a Twilio callback is about into c: 0, or -1 with TwiML (or a
+ * database error) answered if none.
+ */
+static int
+twilio_call(struct hctx *h, const char *company, const char *sid,
+    struct hook_call *c)
 {
-	PGresult	*known, *call;
+	struct twilio_call	 known;
+	int			 rc;
 
-	if ((known = db_twilio_call(h->db, company, sid)) == NULL) {
+	memset(c, 0, sizeof *c);
+	if ((rc = db_twilio_call(h->db, company, sid, &known)) == 1) {
+		free(known.twiml);
+		rc = db_hook_call(h->db, company, known.call, NULL, c);
+	}
+	if (rc < 0)
 		db_fail(h->db, h->resp);
-		return NULL;
-	}
-	if (PQntuples(known) == 0) {
-		PQclear(known);
+	else if (rc == 0)
 		twiml_answer(h, twiml_say_hangup(NULL));
-		return NULL;
-	}
-	call = db_call_get(h->db, company, PQgetvalue(known, 0, 0));
-	PQclear(known);
-	if (call == NULL)
-		db_fail(h->db, h->resp);
-	else if (PQntuples(call) == 0) {
-		PQclear(call);
-		twiml_answer(h, twiml_say_hangup(NULL));
-		call = NULL;
-	}
-	return call;
+	return rc == 1 ? 0 : -1;
 }
 
 /* ?event=digits|recorded: the caller's input for the call's IVR session. */
@@ -260,16 +251,16 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 	struct op_in		 in = { .call = id };
 	struct op_out		 out = { 0 };
 	struct fields		 errs;
-	PGresult		*call;
+	struct hook_call	 call;
 	json_t			*b;
 	int			 rc;
 
-	if ((call = twilio_call(h, company, sid)) == NULL) {
+	if (twilio_call(h, company, sid, &call) != 0) {
 		free(param);
 		return -1;
 	}
-	strlcpy_(id, PQgetvalue(call, 0, CALL_C_ID), sizeof id);
-	PQclear(call);
+	strlcpy_(id, call.id, sizeof id);
+	hook_call_clear(&call);
 	/* The callback names the call the CallSid belongs to. */
 	if (param == NULL || strcmp(param, id) != 0) {
 		free(param);
@@ -294,12 +285,11 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 	rc = -1;
 	if (out.status == 409) {
 		/* Not expecting input now (a retried callback): as before. */
-		PGresult *known = db_twilio_call(h->db, company, sid);
+		struct twilio_call known;
 
-		if (known != NULL && PQntuples(known) == 1 &&
-		    !PQgetisnull(known, 0, 1))
-			rc = twiml_answer(h, xstrdup(PQgetvalue(known, 0, 1)));
-		PQclear(known);
+		if (db_twilio_call(h->db, company, sid, &known) == 1 &&
+		    known.twiml != NULL)
+			rc = twiml_answer(h, known.twiml);
 	}
 	if (rc != 0)
 		rc = twilio_render(h, company, sid, &out);
@@ -312,12 +302,12 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 static int
 twilio_status(struct hctx *h, const char *company, const char *sid)
 {
-	PGresult	*call;
+	struct hook_call	 call;
 
-	if ((call = twilio_call(h, company, sid)) == NULL)
+	if (twilio_call(h, company, sid, &call) != 0)
 		return h->resp->status >= 400 ? -1 : 0;
-	webhook_hangup(h, company, call);
-	PQclear(call);
+	webhook_hangup(h, company, &call);
+	hook_call_clear(&call);
 	if (h->resp->status >= 500)
 		return -1;
 	return twiml_answer(h, twiml_say_hangup(NULL));
