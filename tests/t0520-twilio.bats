@@ -276,6 +276,10 @@ action_call() {
 	api GET /api/calls ""
 	assert_json "[.items[] | select(.company_id == \"$third\")] | length" 1
 	assert_json "[.items[] | select(.company_id == \"$third\")][0].state" failed
+	id=$(jget "[.items[] | select(.company_id == \"$third\")][0].id")
+	api GET "/api/calls/$id" ""
+	assert_json '[.events[].type] | join(",")' "call.created,call.failed"
+	assert_json '.events[-1].data.reason' "the call could not enter the entry flow"
 }
 
 @test "the flow hangs up (no key, twice): Hangup, and the call is completed, not abandoned" {

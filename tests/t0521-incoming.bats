@@ -174,6 +174,31 @@ secret() { # COMPANY -> the secret, from its settings file
 	assert_json '.errors[0].field' external_id
 }
 
+@test "a queue of another company, by name or id, answers as one that does not exist" {
+	api POST /api/queues '{"name":"Overseas"}' "$OZ"
+	far=$(jget .id)
+	hook "$(secret "$CO")" "$CO" '{"action":"call.create","external_id":"far-1","queue":"Nowhere"}'
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' queue
+	assert_json '.errors[0].message' "no such queue"
+	unknown=$(jq -cS . <<<"$output")
+	for q in Overseas overseas "$far" "$(uuid)"; do
+		hook "$(secret "$CO")" "$CO" '{"action":"call.create","external_id":"far-1","queue":"'"$q"'"}'
+		assert_status 422
+		[[ $(jq -cS . <<<"$output") == "$unknown" ]]
+	done
+	# Nothing was written for any of them; the name is found in its own
+	# company, whatever its letter case.
+	api GET "/api/calls?limit=500" "" "$OZ"
+	[[ $(jget '[.items[] | select(.caller_data.external_id == "far-1")] | length') == 0 ]]
+	hook "$(secret "$CO")" "$CO" '{"action":"call.create","external_id":"far-1","queue":"sALES"}'
+	assert_status 201
+	assert_json .queue_id "$SALES"
+	hook "$(secret "$CO")" "$CO" '{"action":"call.create","external_id":"far-2","queue":"Sales","ivr":true}'
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' queue
+}
+
 @test "tenant isolation: external ids and calls stay in their company" {
 	# crm-3 exists in both companies: two different calls.
 	hook "$(secret "$OTHER")" "$OTHER" '{"action":"call.hangup","external_id":"crm-3"}'

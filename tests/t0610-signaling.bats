@@ -403,8 +403,16 @@ teardown() {
 	see c5 '.type == "error" and .id == "acc" and .code == "forbidden"'
 	say c5 '{"type":"sdp.offer","id":"nocall","sdp":"v=0"}'
 	see c5 '.type == "error" and .id == "nocall" and .code == "bad_request"'
+	# The input is judged by call.ivr_input alone, as POST
+	# /api/calls/:id/ivr/input judges it: 422's errors, named as sent.
 	say c5 '{"type":"ivr.input","id":"i","call_id":"'"$c"'"}'
-	see c5 '.type == "error" and .id == "i" and .code == "bad_request"'
+	see c5 '.type == "error" and .id == "i" and .code == "validation_failed" and .errors[0].field == "digits"'
+	say c5 '{"type":"ivr.input","id":"i0","call_id":"'"$c"'","digits":"1x"}'
+	see c5 '.type == "error" and .id == "i0" and .code == "validation_failed" and .errors[0].field == "digits"'
+	say c5 '{"type":"ivr.input","id":"i1","call_id":"'"$c"'","event":"later"}'
+	see c5 '.type == "error" and .id == "i1" and .code == "validation_failed" and .errors[0].field == "event"'
+	say c5 '{"type":"ivr.input","id":"i4","call_id":"'"$c"'","event":"hangup"}'
+	see c5 '.type == "error" and .id == "i4" and .code == "validation_failed" and .errors[0].field == "event"'
 	say c5 '{"type":"ivr.input","id":"i2","call_id":"'"$A1"'","digits":"1"}'
 	see c5 '.type == "error" and .id == "i2" and .code == "not_a_party"'
 	say c5 '{"type":"ivr.input","id":"i3","call_id":"'"$c"'","digits":"1"}'

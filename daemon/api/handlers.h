@@ -133,7 +133,9 @@ int	incoming_webhook(struct hctx *);
  * flow tells its IVR session, any other live call goes through the hub
  * (abandoned if no agent had it); a call already over stays as it is.
  */
-int	webhook_hangup(struct hctx *, const char *company, const PGresult *call);
+struct hook_call;
+int	webhook_hangup(struct hctx *, const char *company,
+	    const struct hook_call *);
 
 /* twilio.c */
 int	twilio_webhook(struct hctx *);

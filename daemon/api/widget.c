@@ -40,15 +40,15 @@ new_key(char out[44])
 int
 widget_keys_list(struct hctx *h)
 {
-	PGresult	*res;
-	json_t		*items;
+	struct widget_keys	*rows;
+	json_t			*items;
 
-	if ((res = db_widget_list(h->db, h->req->params[0])) == NULL)
+	if ((rows = db_widget_list(h->db, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
 	items = json_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_array_append_new(items, widget_key_json(res, i));
-	PQclear(res);
+	for (int i = 0; i < rows->n; i++)
+		json_array_append_new(items, widget_key_json(&rows->v[i]));
+	widget_keys_free(rows);
 	resp_json(h->resp, 200, json_pack("{s:o,s:n}", "items", items,
 	    "next_cursor"));
 	return 0;
@@ -58,11 +58,11 @@ int
 widget_keys_create(struct hctx *h)
 {
 	static const char *const keys[] = { "name", NULL };
-	json_t		*b = h->req->body;
-	struct fields	 f;
-	const char	*name = NULL, *co = h->req->params[0];
-	char		 key[44];
-	PGresult	*res;
+	json_t			*b = h->req->body;
+	struct fields		 f;
+	const char		*name = NULL, *co = h->req->params[0];
+	char			 key[44];
+	struct widget_keys	*rows;
 
 	fields_init(&f);
 	if (b != NULL) {
@@ -72,34 +72,33 @@ widget_keys_create(struct hctx *h)
 	if (fields_any(&f))
 		return resp_invalid(h->resp, &f);
 	fields_free(&f);
-	if ((res = db_widget_list(h->db, co)) == NULL)
+	if ((rows = db_widget_list(h->db, co)) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) >= MAX_KEYS) {
-		PQclear(res);
+	if (rows->n >= MAX_KEYS) {
+		widget_keys_free(rows);
 		return resp_problem(h->resp, 409, "conflict", "a company has at"
 		    " most %d widget keys; delete or rotate one", MAX_KEYS);
 	}
-	PQclear(res);
+	widget_keys_free(rows);
 	new_key(key);
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if ((res = db_widget_create(h->db, co, key, name)) == NULL)
+	if ((rows = db_widget_create(h->db, co, key, name)) == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (rows->n == 0) {
+		widget_keys_free(rows);
 		db_rollback(h->db);
 		return resp_problem(h->resp, 404, "not_found", "no such company");
 	}
-	if (audit(h->db, h->req, co, "create", "widget_key",
-	    PQgetvalue(res, 0, WIDGET_C_ID), NULL) != 0 ||
-	    db_commit(h->db) != 0) {
-		PQclear(res);
+	if (audit(h->db, h->req, co, "create", "widget_key", rows->v[0].id,
+	    NULL) != 0 || db_commit(h->db) != 0) {
+		widget_keys_free(rows);
 		goto fail;
 	}
 	h->resp->location = xasprintf("/api/companies/%s/widget-keys/%s", co,
-	    PQgetvalue(res, 0, WIDGET_C_ID));
-	resp_json(h->resp, 201, widget_key_json(res, 0));
-	PQclear(res);
+	    rows->v[0].id);
+	resp_json(h->resp, 201, widget_key_json(&rows->v[0]));
+	widget_keys_free(rows);
 	return 0;
 fail:
 	db_rollback(h->db);
@@ -109,27 +108,27 @@ fail:
 int
 widget_keys_rotate(struct hctx *h)
 {
-	const char	*co = h->req->params[0], *id = h->req->params[1];
-	char		 key[44];
-	PGresult	*res;
+	const char		*co = h->req->params[0], *id = h->req->params[1];
+	char			 key[44];
+	struct widget_keys	*rows;
 
 	new_key(key);
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if ((res = db_widget_rotate(h->db, co, id, key)) == NULL)
+	if ((rows = db_widget_rotate(h->db, co, id, key)) == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (rows->n == 0) {
+		widget_keys_free(rows);
 		db_rollback(h->db);
 		return resp_problem(h->resp, 404, "not_found", "no such widget key");
 	}
 	if (audit(h->db, h->req, co, "rotate", "widget_key", id, NULL) != 0 ||
 	    db_commit(h->db) != 0) {
-		PQclear(res);
+		widget_keys_free(rows);
 		goto fail;
 	}
-	resp_json(h->resp, 200, widget_key_json(res, 0));
-	PQclear(res);
+	resp_json(h->resp, 200, widget_key_json(&rows->v[0]));
+	widget_keys_free(rows);
 	return 0;
 fail:
 	db_rollback(h->db);
@@ -140,18 +139,16 @@ int
 widget_keys_delete(struct hctx *h)
 {
 	const char	*co = h->req->params[0], *id = h->req->params[1];
-	PGresult	*res;
+	int		 n;
 
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if ((res = db_widget_delete(h->db, co, id)) == NULL)
+	if ((n = db_widget_delete(h->db, co, id)) < 0)
 		goto fail;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (n == 0) {
 		db_rollback(h->db);
 		return resp_problem(h->resp, 404, "not_found", "no such widget key");
 	}
-	PQclear(res);
 	if (audit(h->db, h->req, co, "delete", "widget_key", id, NULL) != 0 ||
 	    db_commit(h->db) != 0)
 		goto fail;
@@ -162,39 +159,36 @@ fail:
 	return db_fail(h->db, h->resp);
 }
 
+/* The origins (taken) as db_widget_origins() found them (n). */
 static int
-origins_answer(struct hctx *h, PGresult *res)
+origins_answer(struct hctx *h, int n, json_t *origins)
 {
-	json_t	*o;
-
-	if (res == NULL)
+	if (n < 0)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (n == 0)
 		return resp_problem(h->resp, 404, "not_found", "no such company");
-	}
-	o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-	PQclear(res);
-	resp_json(h->resp, 200, json_pack("{s:o}", "origins",
-	    o != NULL ? o : json_array()));
+	resp_json(h->resp, 200, json_pack("{s:o}", "origins", origins));
 	return 0;
 }
 
 int
 widget_origins_get(struct hctx *h)
 {
-	return origins_answer(h, db_widget_origins(h->db, h->req->params[0]));
+	json_t	*o;
+	int	 n = db_widget_origins(h->db, h->req->params[0], &o);
+
+	return origins_answer(h, n, o);
 }
 
 int
 widget_origins_put(struct hctx *h)
 {
 	static const char *const keys[] = { "origins", NULL };
-	json_t		*b = h->req->body, *list, *v;
+	json_t		*b = h->req->body, *list, *v, *o;
 	struct fields	 f;
 	size_t		 i;
 	char		*text;
-	PGresult	*res;
+	int		 n;
 
 	fields_init(&f);
 	fields_only(b, keys, &f);
@@ -217,15 +211,15 @@ widget_origins_put(struct hctx *h)
 		free(text);
 		return db_fail(h->db, h->resp);
 	}
-	res = db_widget_origins_set(h->db, h->req->params[0], text);
-	if (res != NULL && PQntuples(res) == 1 && (audit(h->db, h->req,
-	    h->req->params[0], "update", "widget_origins", h->req->params[0],
-	    json_pack("{s:O}", "origins", list)) != 0 || db_commit(h->db) != 0)) {
-		PQclear(res);
-		res = NULL;
+	n = db_widget_origins_set(h->db, h->req->params[0], text, &o);
+	if (n == 1 && (audit(h->db, h->req, h->req->params[0], "update",
+	    "widget_origins", h->req->params[0], json_pack("{s:O}", "origins",
+	    list)) != 0 || db_commit(h->db) != 0)) {
+		json_decref(o);
+		n = -1;
 	}
-	if (res == NULL || PQntuples(res) == 0)
+	if (n != 1)
 		db_rollback(h->db);
 	free(text);
-	return origins_answer(h, res);
+	return origins_answer(h, n, o);
 }

@@ -1,11 +1,15 @@
 /* SQL for integrations: webhook secrets, delivery ids, Twilio calls. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "xmalloc.h"
 #include "db.h"
+#include "db-call.h"
 #include "db-integration.h"
 
 #define COLS "account_sid, secret, " SQL_TIME("created_at") ", " \
 	SQL_TIME("updated_at")
+enum { C_ACCOUNT, C_SECRET, C_CREATED, C_UPDATED, C_NEW };
 
 static struct db_stmt st_get = { .sql = "SELECT " COLS
 	" FROM company_integrations WHERE company_id = $1 AND kind = $2" };
@@ -26,37 +30,85 @@ static struct db_stmt st_forget = { .sql = "DELETE FROM incoming_deliveries"
 	" WHERE company_id = $1 AND delivery_id = $2" };
 static struct db_stmt st_tw_call = { .sql = "SELECT call_id, twiml"
 	" FROM twilio_calls WHERE company_id = $1 AND call_sid = $2" };
-static struct db_stmt st_tw_sid = { .sql = "SELECT call_sid"
-	" FROM twilio_calls WHERE company_id = $1 AND call_id = $2" };
 static struct db_stmt st_tw_put = { .sql = "INSERT INTO twilio_calls"
 	" (company_id, call_sid, call_id, twiml) VALUES ($1, $2, $3, $4)"
 	" ON CONFLICT (company_id, call_sid) DO UPDATE SET"
 	" twiml = excluded.twiml, updated_at = now()"
 	" WHERE twilio_calls.call_id = excluded.call_id" };
 
-PGresult *
-db_integration_get(struct db *db, const char *company, const char *kind)
+void
+integration_clear(struct integration *in)
 {
-	const char *p[2] = { company, kind };
-
-	return db_run(db, &st_get, 2, p);
+	if (in->secret != NULL)
+		explicit_bzero(in->secret, strlen(in->secret));
+	free(in->secret);
+	free(in->account);
+	memset(in, 0, sizeof *in);
 }
 
-PGresult *
+/* Row 0 of res into out; the secret's copy in res wiped. */
+static void
+integration_fill(PGresult *res, struct integration *out)
+{
+	char	*secret = PQgetvalue(res, 0, C_SECRET);
+
+	memset(out, 0, sizeof *out);
+	if (!PQgetisnull(res, 0, C_ACCOUNT))
+		out->account = xstrdup(PQgetvalue(res, 0, C_ACCOUNT));
+	out->secret = xstrdup(secret);
+	explicit_bzero(secret, strlen(secret));
+	strlcpy_(out->created, PQgetvalue(res, 0, C_CREATED),
+	    sizeof out->created);
+	strlcpy_(out->updated, PQgetvalue(res, 0, C_UPDATED),
+	    sizeof out->updated);
+	if (PQnfields(res) > C_NEW)
+		out->is_new = strcmp(PQgetvalue(res, 0, C_NEW), "t") == 0;
+}
+
+int
+db_integration_get(struct db *db, const char *company, const char *kind,
+    struct integration *out)
+{
+	const char	*p[2] = { company, kind };
+	PGresult	*res;
+	int		 n;
+
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_get, 2, p)) == NULL)
+		return -1;
+	if ((n = PQntuples(res) == 1))
+		integration_fill(res, out);
+	PQclear(res);
+	return n;
+}
+
+int
 db_integration_put(struct db *db, const char *company, const char *kind,
-    const char *account, const char *secret)
+    const char *account, const char *secret, struct integration *out)
 {
-	const char *p[4] = { company, kind, account, secret };
+	const char	*p[4] = { company, kind, account, secret };
+	PGresult	*res;
 
-	return db_run(db, &st_put, 4, p);
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_put, 4, p)) == NULL)
+		return -1;
+	integration_fill(res, out);
+	PQclear(res);
+	return 0;
 }
 
-PGresult *
+int
 db_integration_delete(struct db *db, const char *company, const char *kind)
 {
-	const char *p[2] = { company, kind };
+	const char	*p[2] = { company, kind };
+	PGresult	*res;
+	int		 n;
 
-	return db_run(db, &st_delete, 2, p);
+	if ((res = db_run(db, &st_delete, 2, p)) == NULL)
+		return -1;
+	n = PQntuples(res) > 0;
+	PQclear(res);
+	return n;
 }
 
 int
@@ -88,20 +140,24 @@ db_delivery_forget(struct db *db, const char *company, const char *id)
 	return 0;
 }
 
-PGresult *
-db_twilio_call(struct db *db, const char *company, const char *sid)
+int
+db_twilio_call(struct db *db, const char *company, const char *sid,
+    struct twilio_call *t)
 {
-	const char *p[2] = { company, sid };
+	const char	*p[2] = { company, sid };
+	PGresult	*res;
+	int		 n;
 
-	return db_run(db, &st_tw_call, 2, p);
-}
-
-PGresult *
-db_twilio_sid(struct db *db, const char *company, const char *call)
-{
-	const char *p[2] = { company, call };
-
-	return db_run(db, &st_tw_sid, 2, p);
+	memset(t, 0, sizeof *t);
+	if ((res = db_run(db, &st_tw_call, 2, p)) == NULL)
+		return -1;
+	if ((n = PQntuples(res) == 1)) {
+		strlcpy_(t->call, PQgetvalue(res, 0, 0), sizeof t->call);
+		if (!PQgetisnull(res, 0, 1))
+			t->twiml = xstrdup(PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return n;
 }
 
 int
@@ -115,4 +171,34 @@ db_twilio_put(struct db *db, const char *company, const char *sid,
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+void
+hook_call_clear(struct hook_call *c)
+{
+	json_decref(c->obj);
+	memset(c, 0, sizeof *c);
+}
+
+int
+db_hook_call(struct db *db, const char *company, const char *id,
+    const char *key, struct hook_call *c)
+{
+	PGresult	*res;
+	int		 n;
+
+	memset(c, 0, sizeof *c);
+	res = id != NULL ? db_call_get(db, company, id) :
+	    db_call_by_key(db, company, key);
+	if (res == NULL)
+		return -1;
+	if ((n = PQntuples(res) == 1)) {
+		strlcpy_(c->id, PQgetvalue(res, 0, CALL_C_ID), sizeof c->id);
+		if (call_state_parse(PQgetvalue(res, 0, CALL_C_STATE),
+		    &c->state) != 0)
+			c->state = CALL_NEW;
+		c->obj = call_json(res, 0);
+	}
+	PQclear(res);
+	return n;
 }

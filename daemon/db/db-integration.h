@@ -1,27 +1,39 @@
 /*
  * The company_integrations, webhook_deliveries and twilio_calls tables:
  * per-company webhook secrets, recently seen delivery ids, and the calls
- * that Twilio call sids map to.
+ * that Twilio call sids map to; and the call a webhook names.
  */
 #ifndef DB_INTEGRATION_H
 #define DB_INTEGRATION_H
 
-#include <libpq-fe.h>
+#include <jansson.h>
 
-struct db;
+#include "db.h"
+#include "call.h"
 
-enum integration_col {
-	INTEG_C_ACCOUNT, INTEG_C_SECRET, INTEG_C_CREATED, INTEG_C_UPDATED,
+/* A company's integration. Strings are its own: integration_clear(). */
+struct integration {
+	char	*account;		/* Twilio's account sid; NULL: none */
+	char	*secret;		/* the auth token or whsec_ secret */
+	char	 created[32];		/* RFC 3339 */
+	char	 updated[32];
+	int	 is_new;		/* db_integration_put(): was not set */
 };
 
-/* One row (INTEG_C_*) or none. kind is "twilio" or "incoming". */
-PGresult	*db_integration_get(struct db *, const char *company,
-		    const char *kind);
-/* Set or replace; one row: INTEG_C_* and a "t"/"f" created column. */
-PGresult	*db_integration_put(struct db *, const char *company,
-		    const char *kind, const char *account, const char *secret);
-/* One row if there was one. */
-PGresult	*db_integration_delete(struct db *, const char *company,
+/* Frees the strings, the secret wiped first. */
+void		 integration_clear(struct integration *);
+
+/*
+ * kind is "twilio" or "incoming". Get and delete: 1 and *out filled, 0
+ * none, -1 database error (db->err). Put sets or replaces: 0, or -1
+ * (DB_FOREIGN: no such company).
+ */
+int		 db_integration_get(struct db *, const char *company,
+		    const char *kind, struct integration *out);
+int		 db_integration_put(struct db *, const char *company,
+		    const char *kind, const char *account, const char *secret,
+		    struct integration *out);
+int		 db_integration_delete(struct db *, const char *company,
 		    const char *kind);
 
 /* Claim a delivery id: 1 new, 0 seen within the window, -1 error. */
@@ -31,12 +43,32 @@ int		 db_delivery_claim(struct db *, const char *company,
 int		 db_delivery_forget(struct db *, const char *company,
 		     const char *id);
 
-/* call_id, twiml of a call sid; no rows if unknown. */
-PGresult	*db_twilio_call(struct db *, const char *company, const char *sid);
-/* The call sid of a call; no rows if none. */
-PGresult	*db_twilio_sid(struct db *, const char *company, const char *call);
+/* What a Twilio call sid maps to. twiml is its own (free()). */
+struct twilio_call {
+	char	 call[UUID_LEN + 1];
+	char	*twiml;			/* answered last; NULL: none yet */
+};
+
+/* The call of a sid: 1, 0 unknown, -1 database error. */
+int		 db_twilio_call(struct db *, const char *company, const char *sid,
+		     struct twilio_call *);
 /* Map a sid to a call (first time) and remember the TwiML answered. */
 int		 db_twilio_put(struct db *, const char *company, const char *sid,
 		     const char *call, const char *twiml);
+
+/* A call a webhook names. obj is its own: hook_call_clear(). */
+struct hook_call {
+	char		 id[UUID_LEN + 1];
+	enum call_state	 state;
+	json_t		*obj;		/* the call as the API shows it */
+};
+
+void		 hook_call_clear(struct hook_call *);
+/*
+ * The company's call by its id, or (id NULL) by its idempotency key: 1,
+ * 0 none, -1 database error.
+ */
+int		 db_hook_call(struct db *, const char *company, const char *id,
+		     const char *key, struct hook_call *);
 
 #endif

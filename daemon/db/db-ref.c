@@ -14,12 +14,22 @@
 	" AS u(id, i) WHERE NOT EXISTS (SELECT 1 FROM " table " t" \
 	" WHERE t.id = u.id AND t.company_id = $1::uuid) ORDER BY u.i LIMIT 1"
 
+/*
+ * A row of table in company $1 whose id or (case-insensitive) name is $2;
+ * an id wins over a name.
+ */
+#define BY_NAME(table) "SELECT id FROM " table " WHERE company_id = $1::uuid" \
+	" AND (id::text = lower($2) OR lower(name) = lower($2))" \
+	" ORDER BY id::text = lower($2) DESC LIMIT 1"
+
 static struct {
 	const char	*name;
 	struct db_stmt	 st;
+	struct db_stmt	 by_name;	/* .sql NULL: not named */
 } kinds[REF__COUNT] = {
 	[REF_AGENT] = { "agent", { .sql = MISSING("agents") } },
-	[REF_QUEUE] = { "queue", { .sql = MISSING("queues") } },
+	[REF_QUEUE] = { "queue", { .sql = MISSING("queues") },
+	    { .sql = BY_NAME("queues") } },
 	[REF_USER] = { "user", { .sql = MISSING("users") } },
 	[REF_IVR_FLOW] = { "flow", { .sql = MISSING("ivr_flows") } },
 };
@@ -78,4 +88,23 @@ db_ref_one(struct db *db, const char *company, enum ref_kind k, const char *id)
 	int	 bad;
 
 	return db_ref_check(db, company, k, &id, 1, &bad);
+}
+
+int
+db_ref_by_name(struct db *db, const char *company, enum ref_kind k,
+    const char *name_or_id, char id[UUID_LEN + 1])
+{
+	PGresult	*res;
+	const char	*p[2] = { company, name_or_id };
+	int		 rc;
+
+	id[0] = '\0';
+	if (company == NULL || kinds[k].by_name.sql == NULL)
+		return 0;
+	if ((res = db_run(db, &kinds[k].by_name, 2, p)) == NULL)
+		return -1;
+	if ((rc = PQntuples(res) == 1))
+		strlcpy_(id, PQgetvalue(res, 0, 0), UUID_LEN + 1);
+	PQclear(res);
+	return rc;
 }

@@ -7,7 +7,7 @@
 #ifndef DB_REF_H
 #define DB_REF_H
 
-struct db;
+#include "db.h"
 
 enum ref_kind {
 	REF_AGENT,
@@ -29,5 +29,14 @@ int		 db_ref_check(struct db *, const char *company, enum ref_kind,
 /* One id; the same answers. */
 int		 db_ref_one(struct db *, const char *company, enum ref_kind,
 		    const char *id);
+/*
+ * A reference by name or id (an incoming webhook's "queue"): the id of the
+ * row of kind in company whose id it is, or whose name it is (letter case
+ * aside), into id. 1 found, 0 none (another company's is none), -1
+ * database error. Only queues are named so (REF_QUEUE); other kinds find
+ * none.
+ */
+int		 db_ref_by_name(struct db *, const char *company, enum ref_kind,
+		    const char *name_or_id, char id[UUID_LEN + 1]);
 
 #endif

@@ -1,9 +1,29 @@
 /* SQL for webhook endpoints, their deliveries and attempts, and their JSON. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-webhook.h"
+
+/* The columns of COLS, DCOLS and the claim. */
+enum webhook_col {
+	WEBHOOK_C_ID, WEBHOOK_C_COMPANY, WEBHOOK_C_URL, WEBHOOK_C_DESCRIPTION,
+	WEBHOOK_C_FORMAT, WEBHOOK_C_EVENTS, WEBHOOK_C_MIN_WAIT,
+	WEBHOOK_C_ENABLED, WEBHOOK_C_DISABLED_REASON, WEBHOOK_C_CREATED,
+	WEBHOOK_C_UPDATED, WEBHOOK_C_KEY, WEBHOOK_C_SECRET,
+};
+enum delivery_col {
+	DELIVERY_C_ID, DELIVERY_C_WEBHOOK, DELIVERY_C_TYPE, DELIVERY_C_STATE,
+	DELIVERY_C_ATTEMPTS, DELIVERY_C_NEXT, DELIVERY_C_STATUS,
+	DELIVERY_C_ERROR, DELIVERY_C_CREATED, DELIVERY_C_DELIVERED,
+	DELIVERY_C_PAYLOAD, DELIVERY_C_HISTORY, DELIVERY_C_KEY,
+};
+enum claim_col {
+	CLAIM_C_ID, CLAIM_C_WEBHOOK, CLAIM_C_ATTEMPTS, CLAIM_C_PAYLOAD,
+	CLAIM_C_URL, CLAIM_C_FORMAT, CLAIM_C_SECRET,
+};
 
 #define COLS "w.id, w.company_id, w.url, w.description, w.format," \
 	" array_to_json(w.events), w.min_wait, w.enabled, w.disabled_reason, " \
@@ -46,7 +66,7 @@ static struct db_stmt st_update = { .sql = "UPDATE webhooks w SET"
 	" secret = coalesce($10, w.secret), updated_at = now()"
 	" WHERE w.id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_delete = { .sql = "DELETE FROM webhooks w"
-	" WHERE w.id = $2 AND " SCOPE " RETURNING w.id, w.company_id" };
+	" WHERE w.id = $2 AND " SCOPE " RETURNING w.company_id" };
 static struct db_stmt st_test = { .sql = "WITH d AS (INSERT INTO"
 	" webhook_deliveries (webhook_id, company_id, event_type, payload)"
 	" SELECT w.id, w.company_id, 'webhook.test', jsonb_build_object("
@@ -139,128 +159,218 @@ static struct db_stmt st_prune = { .sql = "DELETE FROM webhook_deliveries"
 	" WHERE state <> 'pending'"
 	" AND created_at < now() - make_interval(days => $1::int) LIMIT 10000)"
 	" RETURNING id" };
-static json_t *
-str_or_null(const PGresult *res, int r, int c)
+/* The rows of res, which it clears; NULL if res is. */
+static struct webhook_rows *
+webhook_rows(PGresult *res)
 {
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_string(PQgetvalue(res, r, c));
+	struct webhook_rows	*rows;
+	struct webhook_row	*w;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		w = &rows->v[r];
+		db_copy(w->id, sizeof w->id, res, r, WEBHOOK_C_ID);
+		db_copy(w->company, sizeof w->company, res, r,
+		    WEBHOOK_C_COMPANY);
+		w->url = xstrdup(PQgetvalue(res, r, WEBHOOK_C_URL));
+		w->description = db_dup(res, r, WEBHOOK_C_DESCRIPTION);
+		db_copy(w->format, sizeof w->format, res, r, WEBHOOK_C_FORMAT);
+		w->events = db_dup(res, r, WEBHOOK_C_EVENTS);
+		if ((w->has_min_wait = !PQgetisnull(res, r, WEBHOOK_C_MIN_WAIT)))
+			w->min_wait = strtoll(PQgetvalue(res, r,
+			    WEBHOOK_C_MIN_WAIT), NULL, 10);
+		w->enabled = strcmp(PQgetvalue(res, r, WEBHOOK_C_ENABLED),
+		    "t") == 0;
+		w->disabled_reason = db_dup(res, r, WEBHOOK_C_DISABLED_REASON);
+		db_copy(w->created, sizeof w->created, res, r,
+		    WEBHOOK_C_CREATED);
+		db_copy(w->updated, sizeof w->updated, res, r,
+		    WEBHOOK_C_UPDATED);
+		db_copy(w->key, sizeof w->key, res, r, WEBHOOK_C_KEY);
+		w->secret = xstrdup(PQgetvalue(res, r, WEBHOOK_C_SECRET));
+	}
+	PQclear(res);
+	return rows;
+}
+
+void
+webhook_rows_free(struct webhook_rows *rows)
+{
+	struct webhook_row	*w;
+
+	if (rows == NULL)
+		return;
+	for (int r = 0; r < rows->n; r++) {
+		w = &rows->v[r];
+		free(w->url);
+		free(w->description);
+		free(w->events);
+		free(w->disabled_reason);
+		explicit_bzero(w->secret, strlen(w->secret));
+		free(w->secret);
+	}
+	free(rows->v);
+	free(rows);
+}
+
+static struct delivery_rows *
+delivery_rows(PGresult *res)
+{
+	struct delivery_rows	*rows;
+	struct delivery_row	*d;
+
+	if (res == NULL)
+		return NULL;
+	rows = xcalloc(1, sizeof *rows);
+	rows->n = PQntuples(res);
+	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
+	for (int r = 0; r < rows->n; r++) {
+		d = &rows->v[r];
+		db_copy(d->id, sizeof d->id, res, r, DELIVERY_C_ID);
+		db_copy(d->webhook, sizeof d->webhook, res, r,
+		    DELIVERY_C_WEBHOOK);
+		d->type = xstrdup(PQgetvalue(res, r, DELIVERY_C_TYPE));
+		db_copy(d->state, sizeof d->state, res, r, DELIVERY_C_STATE);
+		d->attempts = strtoll(PQgetvalue(res, r, DELIVERY_C_ATTEMPTS),
+		    NULL, 10);
+		d->next = db_dup(res, r, DELIVERY_C_NEXT);
+		if ((d->has_status = !PQgetisnull(res, r, DELIVERY_C_STATUS)))
+			d->status = strtoll(PQgetvalue(res, r,
+			    DELIVERY_C_STATUS), NULL, 10);
+		d->error = db_dup(res, r, DELIVERY_C_ERROR);
+		d->created = db_dup(res, r, DELIVERY_C_CREATED);
+		d->delivered = db_dup(res, r, DELIVERY_C_DELIVERED);
+		d->payload = db_dup(res, r, DELIVERY_C_PAYLOAD);
+		d->history = db_dup(res, r, DELIVERY_C_HISTORY);
+		db_copy(d->key, sizeof d->key, res, r, DELIVERY_C_KEY);
+	}
+	PQclear(res);
+	return rows;
+}
+
+void
+delivery_rows_free(struct delivery_rows *rows)
+{
+	struct delivery_row	*d;
+
+	if (rows == NULL)
+		return;
+	for (int r = 0; r < rows->n; r++) {
+		d = &rows->v[r];
+		free(d->type);
+		free(d->next);
+		free(d->error);
+		free(d->created);
+		free(d->delivered);
+		free(d->payload);
+		free(d->history);
+	}
+	free(rows->v);
+	free(rows);
 }
 
 static json_t *
-int_or_null(const PGresult *res, int r, int c)
+str_or_null(const char *s)
 {
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_integer(strtoll(PQgetvalue(res, r, c), NULL, 10));
+	return s == NULL ? json_null() : json_string(s);
 }
 
 /* A JSON column; an empty array (or null) when it is NULL or unreadable. */
 static json_t *
-parsed(const PGresult *res, int r, int c, int array)
+parsed(const char *s, int array)
 {
 	json_t	*v = NULL;
 
-	if (!PQgetisnull(res, r, c))
-		v = json_loads(PQgetvalue(res, r, c), JSON_DECODE_ANY, NULL);
+	if (s != NULL)
+		v = json_loads(s, JSON_DECODE_ANY, NULL);
 	if (v == NULL)
 		v = array ? json_array() : json_null();
 	return v;
 }
 
 json_t *
-webhook_json(const PGresult *res, int r)
+webhook_json(const struct webhook_row *w)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "id", json_string(PQgetvalue(res, r, WEBHOOK_C_ID)));
-	json_object_set_new(o, "company_id",
-	    json_string(PQgetvalue(res, r, WEBHOOK_C_COMPANY)));
-	json_object_set_new(o, "url", json_string(PQgetvalue(res, r, WEBHOOK_C_URL)));
-	json_object_set_new(o, "description",
-	    str_or_null(res, r, WEBHOOK_C_DESCRIPTION));
-	json_object_set_new(o, "format",
-	    json_string(PQgetvalue(res, r, WEBHOOK_C_FORMAT)));
-	json_object_set_new(o, "events",
-	    parsed(res, r, WEBHOOK_C_EVENTS, 1));
-	json_object_set_new(o, "min_wait", int_or_null(res, r, WEBHOOK_C_MIN_WAIT));
-	json_object_set_new(o, "enabled",
-	    json_boolean(strcmp(PQgetvalue(res, r, WEBHOOK_C_ENABLED), "t") == 0));
+	json_object_set_new(o, "id", json_string(w->id));
+	json_object_set_new(o, "company_id", json_string(w->company));
+	json_object_set_new(o, "url", json_string(w->url));
+	json_object_set_new(o, "description", str_or_null(w->description));
+	json_object_set_new(o, "format", json_string(w->format));
+	json_object_set_new(o, "events", parsed(w->events, 1));
+	json_object_set_new(o, "min_wait", w->has_min_wait ?
+	    json_integer(w->min_wait) : json_null());
+	json_object_set_new(o, "enabled", json_boolean(w->enabled));
 	json_object_set_new(o, "disabled_reason",
-	    str_or_null(res, r, WEBHOOK_C_DISABLED_REASON));
-	json_object_set_new(o, "created_at",
-	    json_string(PQgetvalue(res, r, WEBHOOK_C_CREATED)));
-	json_object_set_new(o, "updated_at",
-	    json_string(PQgetvalue(res, r, WEBHOOK_C_UPDATED)));
+	    str_or_null(w->disabled_reason));
+	json_object_set_new(o, "created_at", json_string(w->created));
+	json_object_set_new(o, "updated_at", json_string(w->updated));
 	return o;
 }
 
 json_t *
-webhook_json_secret(const PGresult *res, int r)
+webhook_json_secret(const struct webhook_row *w)
 {
-	json_t	*o = webhook_json(res, r);
+	json_t	*o = webhook_json(w);
 
-	json_object_set_new(o, "secret",
-	    json_string(PQgetvalue(res, r, WEBHOOK_C_SECRET)));
+	json_object_set_new(o, "secret", json_string(w->secret));
 	return o;
 }
 
 json_t *
-delivery_json(const PGresult *res, int r)
+delivery_json(const struct delivery_row *d)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "id", json_string(PQgetvalue(res, r, DELIVERY_C_ID)));
-	json_object_set_new(o, "webhook_id",
-	    json_string(PQgetvalue(res, r, DELIVERY_C_WEBHOOK)));
-	json_object_set_new(o, "event_type",
-	    json_string(PQgetvalue(res, r, DELIVERY_C_TYPE)));
-	json_object_set_new(o, "state",
-	    json_string(PQgetvalue(res, r, DELIVERY_C_STATE)));
-	json_object_set_new(o, "attempts",
-	    int_or_null(res, r, DELIVERY_C_ATTEMPTS));
-	json_object_set_new(o, "next_attempt_at",
-	    str_or_null(res, r, DELIVERY_C_NEXT));
-	json_object_set_new(o, "last_status",
-	    int_or_null(res, r, DELIVERY_C_STATUS));
-	json_object_set_new(o, "last_error", str_or_null(res, r, DELIVERY_C_ERROR));
-	json_object_set_new(o, "created_at",
-	    str_or_null(res, r, DELIVERY_C_CREATED));
-	json_object_set_new(o, "delivered_at",
-	    str_or_null(res, r, DELIVERY_C_DELIVERED));
-	json_object_set_new(o, "payload",
-	    parsed(res, r, DELIVERY_C_PAYLOAD, 0));
-	json_object_set_new(o, "history",
-	    parsed(res, r, DELIVERY_C_HISTORY, 1));
+	json_object_set_new(o, "id", json_string(d->id));
+	json_object_set_new(o, "webhook_id", json_string(d->webhook));
+	json_object_set_new(o, "event_type", json_string(d->type));
+	json_object_set_new(o, "state", json_string(d->state));
+	json_object_set_new(o, "attempts", json_integer(d->attempts));
+	json_object_set_new(o, "next_attempt_at", str_or_null(d->next));
+	json_object_set_new(o, "last_status", d->has_status ?
+	    json_integer(d->status) : json_null());
+	json_object_set_new(o, "last_error", str_or_null(d->error));
+	json_object_set_new(o, "created_at", str_or_null(d->created));
+	json_object_set_new(o, "delivered_at", str_or_null(d->delivered));
+	json_object_set_new(o, "payload", parsed(d->payload, 0));
+	json_object_set_new(o, "history", parsed(d->history, 1));
 	return o;
 }
 
-PGresult *
+struct webhook_rows *
 db_webhook_list(struct db *db, const char *company, const struct page *pg)
 {
 	const char *p[4] = { company, pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 4, p);
+	return webhook_rows(db_run(db, &st_list, 4, p));
 }
 
-PGresult *
+struct webhook_rows *
 db_webhook_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return webhook_rows(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct webhook_rows *
 db_webhook_create(struct db *db, const char *company,
     const struct webhook_fields *f)
 {
 	const char *p[7] = { company, f->url, f->description, f->format,
 	    f->events, f->min_wait, f->secret };
 
-	return db_run(db, &st_create, 7, p);
+	return webhook_rows(db_run(db, &st_create, 7, p));
 }
 
-PGresult *
+struct webhook_rows *
 db_webhook_update(struct db *db, const char *scope, const char *id,
     const struct webhook_fields *f)
 {
@@ -268,26 +378,35 @@ db_webhook_update(struct db *db, const char *scope, const char *id,
 	    f->events, f->min_wait, f->clear_min_wait ? "true" : "false",
 	    f->enabled, f->secret };
 
-	return db_run(db, &st_update, 10, p);
+	return webhook_rows(db_run(db, &st_update, 10, p));
 }
 
-PGresult *
-db_webhook_delete(struct db *db, const char *scope, const char *id)
+int
+db_webhook_delete(struct db *db, const char *scope, const char *id,
+    char company[UUID_LEN + 1])
 {
-	const char *p[2] = { scope, id };
+	const char	*p[2] = { scope, id };
+	PGresult	*res;
+	int		 n;
 
-	return db_run(db, &st_delete, 2, p);
+	company[0] = '\0';
+	if ((res = db_run(db, &st_delete, 2, p)) == NULL)
+		return -1;
+	if ((n = PQntuples(res) > 0))
+		db_copy(company, UUID_LEN + 1, res, 0, 0);
+	PQclear(res);
+	return n;
 }
 
-PGresult *
+struct delivery_rows *
 db_webhook_test(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_test, 2, p);
+	return delivery_rows(db_run(db, &st_test, 2, p));
 }
 
-PGresult *
+struct delivery_rows *
 db_webhook_deliveries(struct db *db, const char *scope, const char *id,
     const char *state, const struct page *pg)
 {
@@ -295,56 +414,224 @@ db_webhook_deliveries(struct db *db, const char *scope, const char *id,
 	    pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_deliveries, 6, p);
+	return delivery_rows(db_run(db, &st_deliveries, 6, p));
 }
 
-PGresult *
+struct delivery_rows *
 db_webhook_redeliver(struct db *db, const char *scope, const char *id,
     const char *delivery)
 {
 	const char *p[3] = { scope, id, delivery };
 
-	return db_run(db, &st_redeliver, 3, p);
+	return delivery_rows(db_run(db, &st_redeliver, 3, p));
 }
 
-const char *
-db_outbox_claim_sql(void)
+/* Prepare the pipelined statements on a new backend; -1 if they fail. */
+static int
+outbox_prepare(struct db *db, struct outbox_pipe *p)
 {
-	return st_claim.sql;
+	static const char *const name[2] = { "outbox_claim", "outbox_record" };
+	const char	*sql[2] = { st_claim.sql, st_record.sql };
+
+	if (PQbackendPID(db->conn) == p->prepared_pid)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (db_prepare(db, name[i], sql[i]) != 0)
+			return -1;
+	}
+	p->prepared_pid = PQbackendPID(db->conn);
+	return 0;
 }
 
-const char *
-db_outbox_record_sql(void)
+int
+db_outbox_send(struct db *db, struct outbox_pipe *p, const char *record,
+    int lease, int limit, int each)
 {
-	return st_record.sql;
+	PGconn		*c = db->conn;
+	char		 a[16], b[16], e[16];
+	const char	*v[3] = { a, b, e };
+	int		 sent = 0;
+
+	if (record == NULL && limit <= 0)
+		return 0;
+	if (outbox_prepare(db, p) != 0 || PQenterPipelineMode(c) != 1)
+		return 0;
+	if (record != NULL) {
+		v[0] = record;
+		if (PQsendQueryPrepared(c, "outbox_record", 1, v, NULL, NULL,
+		    0) == 1 && PQpipelineSync(c) == 1) {
+			p->recording = 1;
+			p->busy++;
+			sent |= OUTBOX_SENT_RECORD;
+		}
+		v[0] = a;
+	}
+	if (limit > 0) {
+		snprintf(a, sizeof a, "%d", lease);
+		snprintf(b, sizeof b, "%d", limit);
+		snprintf(e, sizeof e, "%d", each);
+		if (PQsendQueryPrepared(c, "outbox_claim", 3, v, NULL, NULL,
+		    0) == 1 && PQpipelineSync(c) == 1) {
+			p->claiming = 1;
+			p->busy++;
+			sent |= OUTBOX_SENT_CLAIM;
+		}
+	}
+	if (p->busy == 0) {
+		PQexitPipelineMode(c);
+		return 0;
+	}
+	PQflush(c);
+	return sent;
 }
 
-PGresult *
-db_outbox_next_due(struct db *db)
+/* The pipeline is lost: nothing of it is to be read any more. */
+static void
+outbox_lost(struct outbox_pipe *p)
 {
-	return db_run(db, &st_next_due, 0, NULL);
+	p->busy = 0;
+	p->recording = 0;
+	p->claiming = 0;
 }
 
-PGresult *
+int
+db_outbox_read(struct db *db, struct outbox_pipe *p, int wait, int late,
+    void (*got)(enum outbox_got, const struct outbox_claim *, void *),
+    void *arg)
+{
+	PGconn			*c = db->conn;
+	PGresult		*res;
+	struct outbox_claim	 cl;
+	int			 n;
+
+	while (p->busy > 0) {
+		/* Sending does not block: what is left goes out here. */
+		if (PQstatus(c) != CONNECTION_OK || PQflush(c) < 0 ||
+		    (!wait && PQconsumeInput(c) != 1)) {
+			outbox_lost(p);
+			return -1;
+		}
+		/* A server that does not answer in time is left. */
+		if ((!wait && PQisBusy(c) && late) ||
+		    (wait && db_wait(db) != 0)) {
+			outbox_lost(p);
+			db_drop(db);
+			return -2;
+		}
+		if (!wait && PQisBusy(c))
+			return 0;
+		if ((res = PQgetResult(c)) == NULL)
+			continue;	/* between one query and the next */
+		switch (PQresultStatus(res)) {
+		case PGRES_PIPELINE_SYNC:
+			p->busy--;
+			break;
+		case PGRES_TUPLES_OK:
+			if (p->recording) {
+				p->recording = 0;
+				got(OUTBOX_RECORDED, NULL, arg);
+			} else if (p->claiming) {
+				p->claiming = 0;
+				n = PQntuples(res);
+				for (int i = 0; i < n; i++) {
+					cl.id = PQgetvalue(res, i, CLAIM_C_ID);
+					cl.webhook = PQgetvalue(res, i,
+					    CLAIM_C_WEBHOOK);
+					cl.attempts = atoi(PQgetvalue(res, i,
+					    CLAIM_C_ATTEMPTS));
+					cl.payload = PQgetvalue(res, i,
+					    CLAIM_C_PAYLOAD);
+					cl.url = PQgetvalue(res, i, CLAIM_C_URL);
+					cl.format = PQgetvalue(res, i,
+					    CLAIM_C_FORMAT);
+					cl.secret = PQgetvalue(res, i,
+					    CLAIM_C_SECRET);
+					got(OUTBOX_CLAIMED, &cl, arg);
+				}
+			}
+			break;
+		default:
+			if (p->recording) {
+				p->recording = 0;
+				got(OUTBOX_NOT_RECORDED, NULL, arg);
+			} else if (p->claiming) {
+				p->claiming = 0;
+				got(OUTBOX_NOT_CLAIMED, NULL, arg);
+			}
+			break;
+		}
+		PQclear(res);
+	}
+	PQexitPipelineMode(c);
+	return 0;
+}
+
+int
+db_outbox_listen(struct db *db)
+{
+	PGresult	*res;
+
+	/* Not a statement that can be prepared. */
+	if ((res = db_query(db, "LISTEN webhook_outbox", 0, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int
+db_outbox_next_due(struct db *db, long long *ms)
+{
+	PGresult	*res;
+	int		 n;
+
+	if ((res = db_run(db, &st_next_due, 0, NULL)) == NULL)
+		return -1;
+	if ((n = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)))
+		*ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return n;
+}
+
+/* Run a statement whose rows do not matter: 0, or -1 on an error. */
+static int
+run(struct db *db, struct db_stmt *st, int n, const char *const *p)
+{
+	PGresult	*res;
+
+	if ((res = db_run(db, st, n, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int
 db_outbox_record(struct db *db, const char *rows)
 {
 	const char *p[1] = { rows };
 
-	return db_run(db, &st_record, 1, p);
+	return run(db, &st_record, 1, p);
 }
 
-PGresult *
+int
 db_outbox_release(struct db *db, const char *id)
 {
 	const char *p[1] = { id };
 
-	return db_run(db, &st_release, 1, p);
+	return run(db, &st_release, 1, p);
 }
 
-PGresult *
-db_outbox_prune(struct db *db, const char *days)
+int
+db_outbox_prune(struct db *db, int days)
 {
-	const char *p[1] = { days };
+	char		 d[16];
+	const char	*p[1] = { d };
+	PGresult	*res;
+	int		 n;
 
-	return db_run(db, &st_prune, 1, p);
+	snprintf(d, sizeof d, "%d", days);
+	if ((res = db_run(db, &st_prune, 1, p)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n;
 }

@@ -20,11 +20,7 @@
 #include "router.h"
 #include "handlers.h"
 #include "db.h"
-#include "db-call.h"
-#include "db-ivr.h"
 #include "db-integration.h"
-#include "call.h"
-#include "hub.h"
 #include "op.h"
 #include "validate.h"
 #include "hmac.h"
@@ -56,7 +52,7 @@ incoming_verify(struct hctx *h, const char *company)
 	const char		*secret = NULL;
 	long long		 ts;
 	char			*end;
-	PGresult		*res;
+	struct integration	 in;
 	int			 good = 0;
 
 	if (req->hook_id == NULL || req->hook_timestamp == NULL ||
@@ -67,10 +63,9 @@ incoming_verify(struct hctx *h, const char *company)
 	if (*end != '\0' || end == req->hook_timestamp ||
 	    llabs(ts - (long long)time(NULL)) > INCOMING_TOLERANCE)
 		return 0;
-	if ((res = db_integration_get(h->db, company, "incoming")) == NULL)
+	if (db_integration_get(h->db, company, "incoming", &in) < 0)
 		return -1;
-	if (PQntuples(res) == 1)
-		secret = PQgetvalue(res, 0, INTEG_C_SECRET);
+	secret = in.secret;
 	if (secret == NULL || hmac_secret_key(secret, &key, &keylen) != 0) {
 		key = NULL;
 		secret = NULL;
@@ -88,7 +83,7 @@ incoming_verify(struct hctx *h, const char *company)
 		OPENSSL_cleanse(key, keylen);
 		free(key);
 	}
-	PQclear(res);
+	integration_clear(&in);
 	return good && secret != NULL;
 }
 
@@ -108,76 +103,59 @@ answer(struct hctx *h, struct op_out *out)
 }
 
 int
-webhook_hangup(struct hctx *h, const char *company, const PGresult *call)
+webhook_hangup(struct hctx *h, const char *company,
+    const struct hook_call *call)
 {
-	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
 	struct actor		 system = { .kind = ACTOR_SYSTEM,
 				    .company = company };
-	struct op_in		 in = { .call = id };
+	struct op_in		 in = { .call = call->id };
 	struct op_out		 out;
-	enum call_state		 st = CALL_NEW;
 
-	if (call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st) == 0 &&
-	    call_is_final(st)) {
-		resp_json(h->resp, 200, call_json(call, 0));
+	if (call_is_final(call->state)) {
+		resp_json(h->resp, 200, json_incref(call->obj));
 		return 0;
 	}
 	/* In a flow, the flow learns where the caller dropped out. */
 	in.input.type = IVR_EV_HANGUP;
-	op_run(h->db, st == CALL_IVR ? OP_CALL_IVR_INPUT : OP_CALL_HANGUP,
-	    &system, &in, &out);
+	op_run(h->db, call->state == CALL_IVR ? OP_CALL_IVR_INPUT :
+	    OP_CALL_HANGUP, &system, &in, &out);
 	return answer(h, &out);
 }
 
-/* The call an outside system knows by external_id; NULL with resp filled. */
-static PGresult *
-external_call(struct hctx *h, const char *company, const char *external_id)
+/* The call an outside system knows by external_id: 0, or -1 answered. */
+static int
+external_call(struct hctx *h, const char *company, const char *external_id,
+    struct hook_call *c)
 {
-	char		*key = external_key(external_id);
-	PGresult	*res = db_call_by_key(h->db, company, key);
+	char	*key = external_key(external_id);
+	int	 rc = db_hook_call(h->db, company, NULL, key, c);
 
 	free(key);
-	if (res == NULL) {
-		db_fail(h->db, h->resp);
-		return NULL;
-	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		resp_problem(h->resp, 404, "not_found", "no call has this"
-		    " external_id");
-		return NULL;
-	}
-	return res;
+	if (rc < 0)
+		return db_fail(h->db, h->resp), -1;
+	if (rc == 0)
+		return resp_problem(h->resp, 404, "not_found", "no call has this"
+		    " external_id"), -1;
+	return 0;
 }
 
-/* call.create, as POST /api/calls has it, with the queue by name or id. */
+/*
+ * call.create, as POST /api/calls has it, with the queue by name or id:
+ * the operation resolves it in the company (op_in.queue_ref).
+ */
 static int
 incoming_create(struct hctx *h, const char *company, const char *ext)
 {
 	json_t		*b = json_deep_copy(h->req->body), *data;
-	const char	*queue = NULL;
 	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
 	struct op_in	 in = { 0 };
 	struct fields	 f;
-	PGresult	*q;
 	int		 rc;
 
+	/* Borrowed from the request's body, which outlives b. */
 	fields_init(&f);
-	if (field_string(b, "queue", 0, 100, &f, &queue) == 1 && !is_uuid(queue)) {
-		if ((q = db_ivr_queue_id(h->db, company, queue)) == NULL) {
-			fields_free(&f);
-			json_decref(b);
-			return db_fail(h->db, h->resp);
-		}
-		if (PQntuples(q) == 1)
-			json_object_set_new(b, "queue_id", json_string(
-			    PQgetvalue(q, 0, 0)));
-		else
-			fields_add(&f, "queue", "no such queue");
-		PQclear(q);
-	} else if (queue != NULL)
-		json_object_set_new(b, "queue_id", json_string(queue));
-	if (fields_any(&f)) {
+	if (field_string(h->req->body, "queue", 0, 100, &f,
+	    &in.queue_ref) == -1) {
 		json_decref(b);
 		return resp_invalid(h->resp, &f);
 	}
@@ -201,11 +179,12 @@ incoming_create(struct hctx *h, const char *company, const char *ext)
 
 /* call.update, as PUT /api/calls/:id has it. */
 static int
-incoming_update(struct hctx *h, const char *company, const PGresult *call)
+incoming_update(struct hctx *h, const char *company,
+    const struct hook_call *call)
 {
 	json_t		*b = json_deep_copy(h->req->body);
 	struct actor	 system = { .kind = ACTOR_SYSTEM, .company = company };
-	struct op_in	 in = { .call = PQgetvalue(call, 0, CALL_C_ID) };
+	struct op_in	 in = { .call = call->id };
 	int		 rc;
 
 	json_object_del(b, "action");
@@ -228,7 +207,7 @@ incoming_webhook(struct hctx *h)
 	char		 company[UUID_LEN + 1];
 	const char	*action = NULL, *ext = NULL;
 	struct fields	 f;
-	PGresult	*call;
+	struct hook_call call;
 	json_t		*b;
 	int		 rc;
 
@@ -267,14 +246,14 @@ incoming_webhook(struct hctx *h)
 	}
 	if (strcmp(action, "call.create") == 0)
 		rc = incoming_create(h, company, ext);
-	else if ((call = external_call(h, company, ext)) == NULL)
+	else if (external_call(h, company, ext, &call) != 0)
 		rc = -1;
 	else {
 		if (strcmp(action, "call.update") == 0)
-			rc = incoming_update(h, company, call);
+			rc = incoming_update(h, company, &call);
 		else
-			rc = webhook_hangup(h, company, call);
-		PQclear(call);
+			rc = webhook_hangup(h, company, &call);
+		hook_call_clear(&call);
 	}
 	/* A delivery that failed may be sent again with the same id. */
 	if (h->resp->status >= 400 &&

@@ -32,34 +32,33 @@ integration_kind(const struct request *req)
 	    "incoming" : "twilio";
 }
 
+/* The integration as the API shows it (never its secret); in NULL: none. */
 static json_t *
-integration_json(const char *kind, const PGresult *res)
+integration_json(const char *kind, const struct integration *in)
 {
 	json_t	*o = json_pack("{s:s,s:b}", "kind", kind, "configured",
-	    res != NULL && PQntuples(res) == 1);
+	    in != NULL);
 
-	if (res == NULL || PQntuples(res) == 0)
+	if (in == NULL)
 		return o;
-	if (!PQgetisnull(res, 0, INTEG_C_ACCOUNT))
-		json_object_set_new(o, "account_sid", json_string(PQgetvalue(res,
-		    0, INTEG_C_ACCOUNT)));
-	json_object_set_new(o, "created_at", json_string(PQgetvalue(res, 0,
-	    INTEG_C_CREATED)));
-	json_object_set_new(o, "updated_at", json_string(PQgetvalue(res, 0,
-	    INTEG_C_UPDATED)));
+	if (in->account != NULL)
+		json_object_set_new(o, "account_sid", json_string(in->account));
+	json_object_set_new(o, "created_at", json_string(in->created));
+	json_object_set_new(o, "updated_at", json_string(in->updated));
 	return o;
 }
 
 int
 integrations_get(struct hctx *h)
 {
-	const char	*kind = integration_kind(h->req);
-	PGresult	*res;
+	const char		*kind = integration_kind(h->req);
+	struct integration	 in;
+	int			 n;
 
-	if ((res = db_integration_get(h->db, h->req->params[0], kind)) == NULL)
+	if ((n = db_integration_get(h->db, h->req->params[0], kind, &in)) < 0)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, integration_json(kind, res));
-	PQclear(res);
+	resp_json(h->resp, 200, integration_json(kind, n == 1 ? &in : NULL));
+	integration_clear(&in);
 	return 0;
 }
 
@@ -104,8 +103,8 @@ integrations_put(struct hctx *h)
 	char		*secret = NULL;
 	unsigned char	*key;
 	size_t		 keylen;
-	PGresult	*res = NULL;
-	int		 created, rc = -1;
+	struct integration in = { 0 };
+	int		 rc = -1;
 
 	if (b == NULL)
 		b = h->req->body = json_object();
@@ -142,8 +141,8 @@ integrations_put(struct hctx *h)
 	fields_free(&f);
 	if (db_begin(h->db) != 0)
 		goto fail;
-	if ((res = db_integration_put(h->db, company, kind, account,
-	    secret)) == NULL) {
+	if (db_integration_put(h->db, company, kind, account, secret,
+	    &in) != 0) {
 		if (h->db->err != DB_FOREIGN)
 			goto fail;
 		/* An admin naming a company that does not exist. */
@@ -151,16 +150,15 @@ integrations_put(struct hctx *h)
 		rc = resp_problem(h->resp, 404, "not_found", "no such company");
 		goto out;
 	}
-	created = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
-	if (audit(h->db, h->req, company, created ? "create" : "rotate",
+	if (audit(h->db, h->req, company, in.is_new ? "create" : "rotate",
 	    "integration", company, json_pack("{s:s}", "kind", kind)) != 0 ||
 	    db_commit(h->db) != 0)
 		goto fail;
-	o = integration_json(kind, res);
+	o = integration_json(kind, &in);
 	/* Shown this once: it is generated here and never read back. */
 	if (strcmp(kind, "incoming") == 0)
 		json_object_set_new(o, "secret", json_string(secret));
-	resp_json(h->resp, created ? 201 : 200, o);
+	resp_json(h->resp, in.is_new ? 201 : 200, o);
 	rc = 0;
 	goto out;
 fail:
@@ -171,7 +169,7 @@ out:
 		OPENSSL_cleanse(secret, strlen(secret));
 		free(secret);
 	}
-	PQclear(res);
+	integration_clear(&in);
 	return rc;
 }
 
@@ -179,25 +177,22 @@ int
 integrations_delete(struct hctx *h)
 {
 	const char	*kind = integration_kind(h->req), *company = h->req->params[0];
-	PGresult	*res = NULL;
+	int		 n;
 
 	if (db_begin(h->db) != 0 ||
-	    (res = db_integration_delete(h->db, company, kind)) == NULL)
+	    (n = db_integration_delete(h->db, company, kind)) < 0)
 		goto fail;
-	if (PQntuples(res) == 0) {
+	if (n == 0) {
 		db_rollback(h->db);
-		PQclear(res);
 		return resp_problem(h->resp, 404, "not_found", "no %s integration"
 		    " is set", kind);
 	}
 	if (audit(h->db, h->req, company, "delete", "integration", company,
 	    json_pack("{s:s}", "kind", kind)) != 0 || db_commit(h->db) != 0)
 		goto fail;
-	PQclear(res);
 	resp_empty(h->resp);
 	return 0;
 fail:
 	db_rollback(h->db);
-	PQclear(res);
 	return db_fail(h->db, h->resp);
 }

@@ -62,12 +62,10 @@ static struct {
 	struct job	*jobs;
 	int		 njobs;
 	json_t		*done;		/* outcomes not yet sent to be recorded */
-	int		 busy;		/* syncs of a pipeline still to read */
+	struct outbox_pipe pipe;	/* what is in the pipeline */
 	double		 sent_at;	/* when that pipeline was sent */
-	int		 claiming;	/* a claim is in that pipeline */
 	json_t		*recording;	/* outcomes in that pipeline */
 	int		 want_claim;	/* places freed, rows due or woken */
-	int		 prepared_pid;	/* backend our statements live on */
 	unsigned long	 sent;
 	unsigned int	 seed;
 } ob;
@@ -133,24 +131,21 @@ header(struct curl_slist *l, const char *name, const char *value)
 
 /* Start sending one claimed row; -1 if it cannot even be built. */
 static int
-job_start(const PGresult *res, int r)
+job_start(const struct outbox_claim *cl)
 {
 	struct job	*j = xcalloc(1, sizeof *j);
 	json_t		*payload;
 	char		 sig[WEBHOOK_SIG_MAX], ts[24];
 	long long	 now = (long long)time(NULL);
-	const char	*secret = PQgetvalue(res, r, CLAIM_C_SECRET);
 
-	snprintf(j->id, sizeof j->id, "%s", PQgetvalue(res, r, CLAIM_C_ID));
-	snprintf(j->webhook, sizeof j->webhook, "%s",
-	    PQgetvalue(res, r, CLAIM_C_WEBHOOK));
-	j->attempts = atoi(PQgetvalue(res, r, CLAIM_C_ATTEMPTS));
-	payload = json_loads(PQgetvalue(res, r, CLAIM_C_PAYLOAD), 0, NULL);
-	j->body = payload ? webhook_render(PQgetvalue(res, r, CLAIM_C_FORMAT),
-	    payload) : NULL;
+	snprintf(j->id, sizeof j->id, "%s", cl->id);
+	snprintf(j->webhook, sizeof j->webhook, "%s", cl->webhook);
+	j->attempts = cl->attempts;
+	payload = json_loads(cl->payload, 0, NULL);
+	j->body = payload ? webhook_render(cl->format, payload) : NULL;
 	json_decref(payload);
 	snprintf(ts, sizeof ts, "%lld", now);
-	if (j->body == NULL || webhook_sign(secret, j->id, now, j->body,
+	if (j->body == NULL || webhook_sign(cl->secret, j->id, now, j->body,
 	    strlen(j->body), sig, sizeof sig) != 0) {
 		log_warn("webhooks: delivery %s cannot be built", j->id);
 		job_free(j);
@@ -162,7 +157,7 @@ job_start(const PGresult *res, int r)
 	j->headers = header(j->headers, "webhook-signature", sig);
 	j->headers = curl_slist_append(j->headers, "Expect:");
 	j->curl = curl_easy_init();
-	curl_easy_setopt(j->curl, CURLOPT_URL, PQgetvalue(res, r, CLAIM_C_URL));
+	curl_easy_setopt(j->curl, CURLOPT_URL, cl->url);
 	curl_easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(j->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(j->curl, CURLOPT_NOSIGNAL, 1L);
@@ -271,23 +266,6 @@ recorded(json_t *rows, int ok)
 	json_decref(rows);
 }
 
-/* Prepare the pipelined statements on a new backend; -1 if they fail. */
-static int
-prepare(void)
-{
-	const char	*name[2] = { "outbox_claim", "outbox_record" };
-	const char	*sql[2] = { db_outbox_claim_sql(), db_outbox_record_sql() };
-
-	if (PQbackendPID(ob.db.conn) == ob.prepared_pid)
-		return 0;
-	for (int i = 0; i < 2; i++) {
-		if (db_prepare(&ob.db, name[i], sql[i]) != 0)
-			return -1;
-	}
-	ob.prepared_pid = PQbackendPID(ob.db.conn);
-	return 0;
-}
-
 /*
  * Send what is finished to be recorded and claim the free places, in one
  * pipeline of two transactions; 1 if sent.
@@ -295,45 +273,26 @@ prepare(void)
 static int
 send_pipeline(void)
 {
-	PGconn		*c = ob.db.conn;
-	char		 lease[16], limit[16], each[16], *text;
-	const char	*p[3] = { lease, limit, each };
-	int		 room = cfg.webhook_concurrency - ob.njobs;
+	char	*text = NULL;
+	int	 room = cfg.webhook_concurrency - ob.njobs, sent;
 
 	if (json_array_size(ob.done) == 0 && (room <= 0 || !ob.want_claim))
 		return 0;
-	if (prepare() != 0 || PQenterPipelineMode(c) != 1)
-		return 0;
-	if (json_array_size(ob.done) > 0) {
+	if (json_array_size(ob.done) > 0)
 		text = json_dumps(ob.done, JSON_COMPACT);
-		p[0] = text;
-		if (PQsendQueryPrepared(c, "outbox_record", 1, p, NULL, NULL,
-		    0) == 1 && PQpipelineSync(c) == 1) {
-			ob.recording = ob.done;
-			ob.done = json_array();
-			ob.busy++;
-		}
-		free(text);
-		p[0] = lease;
+	/* A live sender finishes within the timeout; then it is free. */
+	sent = db_outbox_send(&ob.db, &ob.pipe, text, cfg.webhook_timeout + 5,
+	    room > 0 && ob.want_claim ? room : 0,
+	    cfg.webhook_endpoint_concurrency);
+	free(text);
+	if (sent & OUTBOX_SENT_RECORD) {
+		ob.recording = ob.done;
+		ob.done = json_array();
 	}
-	if (room > 0 && ob.want_claim) {
-		/* A live sender finishes within the timeout; then it is free. */
-		snprintf(lease, sizeof lease, "%d", cfg.webhook_timeout + 5);
-		snprintf(limit, sizeof limit, "%d", room);
-		snprintf(each, sizeof each, "%d",
-		    cfg.webhook_endpoint_concurrency);
-		if (PQsendQueryPrepared(c, "outbox_claim", 3, p, NULL, NULL,
-		    0) == 1 && PQpipelineSync(c) == 1) {
-			ob.claiming = 1;
-			ob.want_claim = 0;
-			ob.busy++;
-		}
-	}
-	if (ob.busy == 0) {
-		PQexitPipelineMode(c);
+	if (sent & OUTBOX_SENT_CLAIM)
+		ob.want_claim = 0;
+	if (sent == 0)
 		return 0;
-	}
-	PQflush(c);
 	ob.sent_at = now_mono();
 	return 1;
 }
@@ -345,9 +304,28 @@ pipeline_lost(void)
 	if (ob.recording != NULL)
 		recorded(ob.recording, 0);
 	ob.recording = NULL;
-	ob.claiming = 0;
-	ob.busy = 0;
 	ob.want_claim = 1;
+}
+
+/* One outcome the pipeline answered. */
+static void
+pipeline_got(enum outbox_got g, const struct outbox_claim *cl, void *arg)
+{
+	(void)arg;
+	switch (g) {
+	case OUTBOX_RECORDED:
+	case OUTBOX_NOT_RECORDED:
+		recorded(ob.recording, g == OUTBOX_RECORDED);
+		ob.recording = NULL;
+		break;
+	case OUTBOX_CLAIMED:
+		job_start(cl);
+		ob.want_claim = 1;
+		break;
+	case OUTBOX_NOT_CLAIMED:
+		log_warn("webhooks: cannot claim deliveries");
+		break;
+	}
 }
 
 /*
@@ -357,76 +335,30 @@ pipeline_lost(void)
 static void
 read_pipeline(int wait)
 {
-	PGconn		*c = ob.db.conn;
-	PGresult	*res;
-	int		 n;
+	int	 late = !wait && ob.db.timeout > 0 &&
+		    now_mono() > ob.sent_at + ob.db.timeout;
 
-	while (ob.busy > 0) {
-		/* Sending does not block: what is left goes out here. */
-		if (PQstatus(c) != CONNECTION_OK || PQflush(c) < 0 ||
-		    (!wait && PQconsumeInput(c) != 1)) {
-			pipeline_lost();
-			return;
-		}
-		/* A server that does not answer in time is left. */
-		if ((!wait && PQisBusy(c) && ob.db.timeout > 0 &&
-		    now_mono() > ob.sent_at + ob.db.timeout) ||
-		    (wait && db_wait(&ob.db) != 0)) {
-			log_warn("webhooks: the database does not answer");
-			pipeline_lost();
-			db_drop(&ob.db);
-			return;
-		}
-		if (!wait && PQisBusy(c))
-			return;
-		if ((res = PQgetResult(c)) == NULL)
-			continue;	/* between one query and the next */
-		switch (PQresultStatus(res)) {
-		case PGRES_PIPELINE_SYNC:
-			ob.busy--;
-			break;
-		case PGRES_TUPLES_OK:
-			if (ob.recording != NULL) {
-				recorded(ob.recording, 1);
-				ob.recording = NULL;
-			} else if (ob.claiming) {
-				ob.claiming = 0;
-				n = PQntuples(res);
-				for (int i = 0; i < n; i++)
-					job_start(res, i);
-				if (n > 0)
-					ob.want_claim = 1;
-			}
-			break;
-		default:
-			if (ob.recording != NULL) {
-				recorded(ob.recording, 0);
-				ob.recording = NULL;
-			} else if (ob.claiming) {
-				log_warn("webhooks: cannot claim deliveries");
-				ob.claiming = 0;
-			}
-			break;
-		}
-		PQclear(res);
+	switch (db_outbox_read(&ob.db, &ob.pipe, wait, late, pipeline_got,
+	    NULL)) {
+	case -2:
+		log_warn("webhooks: the database does not answer");
+		/* FALLTHROUGH */
+	case -1:
+		pipeline_lost();
+		break;
 	}
-	PQexitPipelineMode(c);
 }
 
 /* Milliseconds to wait for the next due row, at most one second. */
 static int
 next_due(void)
 {
-	PGresult	*res;
 	long long	 ms = 1000;
 
 	if (ob.njobs > 0)
 		return 100;
-	if ((res = db_outbox_next_due(&ob.db)) == NULL)
+	if (db_outbox_next_due(&ob.db, &ms) < 0)
 		return 1000;
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		ms = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	return ms < 0 ? 0 : ms > 1000 ? 1000 : (int)ms;
 }
 
@@ -435,35 +367,28 @@ static void
 prune(void)
 {
 	static double	 next;
-	char		 days[16];
-	PGresult	*res;
+	int		 n;
 
 	if (now_mono() < next)
 		return;
 	next = now_mono() + 600;
-	snprintf(days, sizeof days, "%d", cfg.webhook_retention_days);
-	if ((res = db_outbox_prune(&ob.db, days)) != NULL && PQntuples(res) > 0)
-		log_info("webhooks: forgot %d deliveries older than %s days",
-		    PQntuples(res), days);
-	PQclear(res);
+	if ((n = db_outbox_prune(&ob.db, cfg.webhook_retention_days)) > 0)
+		log_info("webhooks: forgot %d deliveries older than %d days",
+		    n, cfg.webhook_retention_days);
 }
 
 /* LISTEN on a fresh connection so committed events wake the thread. */
 static void
 listen_outbox(void)
 {
-	PGresult	*res;
-
 	if (ob.db.conn == NULL || (ob.db.conn == ob.listening &&
 	    PQbackendPID(ob.db.conn) == ob.listening_pid))
 		return;
 	ob.listening = NULL;
-	if ((res = db_query(&ob.db, "LISTEN webhook_outbox", 0, NULL)) !=
-	    NULL) {
+	if (db_outbox_listen(&ob.db) == 0) {
 		ob.listening = ob.db.conn;
 		ob.listening_pid = PQbackendPID(ob.db.conn);
 	}
-	PQclear(res);
 }
 
 static void *
@@ -478,9 +403,9 @@ outbox_main(void *arg)
 		timeout = 1000;
 		curl_multi_perform(ob.multi, &running);
 		reap();
-		if (ob.busy > 0)
+		if (ob.pipe.busy > 0)
 			read_pipeline(0);
-		if (ob.busy == 0 && db_ensure(&ob.db) == 0) {
+		if (ob.pipe.busy == 0 && db_ensure(&ob.db) == 0) {
 			listen_outbox();
 			prune();
 			if (send_pipeline()) {
@@ -493,7 +418,7 @@ outbox_main(void *arg)
 				if (timeout < 50)
 					timeout = 50;
 			}
-		} else if (ob.busy == 0)
+		} else if (ob.pipe.busy == 0)
 			ob.listening = NULL;
 		else
 			timeout = 100;
@@ -502,11 +427,11 @@ outbox_main(void *arg)
 		if (c == NULL)
 			ob.listening = NULL;
 		memset(&w, 0, sizeof w);
-		w.fd = c != NULL && (ob.busy > 0 || ob.listening != NULL) ?
+		w.fd = c != NULL && (ob.pipe.busy > 0 || ob.listening != NULL) ?
 		    PQsocket(c) : -1;
 		w.events = CURL_WAIT_POLLIN;
 		curl_multi_poll(ob.multi, &w, w.fd >= 0 ? 1 : 0, timeout, NULL);
-		if (ob.listening != NULL && (ob.busy > 0 ||
+		if (ob.listening != NULL && (ob.pipe.busy > 0 ||
 		    PQconsumeInput(ob.listening))) {
 			while ((n = PQnotifies(ob.listening)) != NULL) {
 				ob.want_claim = 1;
@@ -514,7 +439,7 @@ outbox_main(void *arg)
 			}
 		}
 		/* Rows may fall due at any time: look now and then. */
-		if (w.revents == 0 && ob.busy == 0)
+		if (w.revents == 0 && ob.pipe.busy == 0)
 			ob.want_claim = 1;
 	}
 	return NULL;
@@ -549,18 +474,18 @@ outbox_stop(void)
 	__atomic_store_n(&ob.stop, 1, __ATOMIC_RELEASE);
 	curl_multi_wakeup(ob.multi);
 	pthread_join(ob.thread, NULL);
-	if (ob.busy > 0)
+	if (ob.pipe.busy > 0)
 		read_pipeline(1);
 	if (json_array_size(ob.done) > 0) {
 		char *text = json_dumps(ob.done, JSON_COMPACT);
 
-		PQclear(db_outbox_record(&ob.db, text));
+		db_outbox_record(&ob.db, text);
 		free(text);
 	}
 	json_decref(ob.done);
 	while ((j = ob.jobs) != NULL) {
 		ob.jobs = j->next;
-		PQclear(db_outbox_release(&ob.db, j->id));
+		db_outbox_release(&ob.db, j->id);
 		job_free(j);
 	}
 	curl_multi_cleanup(ob.multi);

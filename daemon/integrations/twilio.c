@@ -26,10 +26,7 @@
 #include "router.h"
 #include "handlers.h"
 #include "db.h"
-#include "db-call.h"
 #include "db-integration.h"
-#include "call.h"
-#include "events.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "op.h"
@@ -63,14 +60,16 @@ twilio_verify(struct hctx *h, const char *company)
 	const char		*token = dummy, *account = NULL, *sent;
 	char			*url, *msg, *sig;
 	size_t			 len, cap;
-	PGresult		*res;
+	struct integration	 tw;
 	int			 good;
 
-	if ((res = db_integration_get(h->db, company, "twilio")) == NULL)
+	switch (db_integration_get(h->db, company, "twilio", &tw)) {
+	case -1:
 		return -1;
-	if (PQntuples(res) == 1) {
-		token = PQgetvalue(res, 0, INTEG_C_SECRET);
-		account = db_get(res, 0, INTEG_C_ACCOUNT);
+	case 1:
+		token = tw.secret;
+		account = tw.account;
+		break;
 	}
 	url = twilio_url(req);
 	form_sort(req->form);
@@ -98,7 +97,7 @@ twilio_verify(struct hctx *h, const char *company)
 	free(sig);
 	free(msg);
 	free(url);
-	PQclear(res);
+	integration_clear(&tw);
 	return good;
 }
 
@@ -128,22 +127,30 @@ callback_for(const char *company, const char *call)
 
 /*
  * TwiML for an operation's outcome: the IVR step's actions, or an apology
- * when the call could not go on. Remembered for the call sid.
+ * when the call could not go on (a call refused and failed by call.create,
+ * or one a retry finds failed). Remembered for the call sid.
  */
 static int
 twilio_render(struct hctx *h, const char *company, const char *sid,
     const struct op_out *out)
 {
-	json_t		*o = out->status < 400 ? out->obj : NULL, *ivr;
-	const char	*call;
+	json_t		*o = out->obj, *ivr;
+	const char	*call = NULL;
 	char		*xml, *cb;
 
-	if (o == NULL || (call = json_string_value(json_object_get(o,
-	    "id"))) == NULL) {
-		if (out->status >= 500)
+	if (o != NULL)
+		call = json_string_value(json_object_get(o, "id"));
+	if (out->status >= 400 || call == NULL || (json_object_get(o,
+	    "ivr") == NULL && out->state != NULL &&
+	    strcmp(out->state, "failed") == 0)) {
+		if (out->status >= 500 || (out->status >= 400 && call != NULL))
 			log_warn("twilio: company %s: a call failed (%d)",
 			    company, out->status);
-		return twiml_answer(h, twiml_say_hangup(TWILIO_SORRY));
+		xml = twiml_say_hangup(TWILIO_SORRY);
+		if (call != NULL && db_twilio_put(h->db, company, sid, call,
+		    xml) != 0)
+			log_warn("twilio: cannot remember the answer for a call");
+		return twiml_answer(h, xml);
 	}
 	cb = callback_for(company, call);
 	if ((ivr = json_object_get(o, "ivr")) != NULL)
@@ -162,47 +169,6 @@ twilio_render(struct hctx *h, const char *company, const char *sid,
 	return twiml_answer(h, xml);
 }
 
-/*
- * The call could not enter the flow (no active entry flow, say): the
- * caller hears an apology, and a call left in state new is failed.
- */
-static int
-twilio_refuse(struct hctx *h, const char *company, const char *sid,
-    int status)
-{
-	struct call_move	 m = { 0 };
-	PGresult		*call, *row = NULL;
-	char			*key = xasprintf("twilio:%s", sid), *xml;
-	json_t			*data;
-
-	log_warn("twilio: company %s: an arriving call failed (%d)", company,
-	    status);
-	xml = twiml_say_hangup(TWILIO_SORRY);
-	call = db_call_by_key(h->db, company, key);
-	free(key);
-	if (call != NULL && PQntuples(call) == 1 &&
-	    strcmp(PQgetvalue(call, 0, CALL_C_STATE), "new") == 0) {
-		data = json_pack("{s:s}", "reason", "the call could not enter"
-		    " the entry flow");
-		m.call = PQgetvalue(call, 0, CALL_C_ID);
-		m.company = company;
-		m.from = CALL_NEW;
-		m.to = CALL_FAILED;
-		m.event = "call.failed";
-		m.data = data;
-		if (db_begin(h->db) == 0 && call_move(h->db, &m, &row) == MOVE_OK &&
-		    db_twilio_put(h->db, company, sid, m.call, xml) == 0 &&
-		    db_commit(h->db) == 0)
-			events_publish(company, "call.failed", call_json(row, 0));
-		else
-			db_rollback(h->db);
-		json_decref(data);
-		PQclear(row);
-	}
-	PQclear(call);
-	return twiml_answer(h, xml);
-}
-
 /* A call arrives: into the entry flow, once per CallSid. */
 static int
 twilio_voice(struct hctx *h, const char *company, const char *sid)
@@ -216,19 +182,14 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	struct op_in		 in = { .keep_refused = 1 };
 	struct op_out		 out = { 0 };
 	struct fields		 errs;
+	struct twilio_call	 known;
 	json_t			*b, *data;
-	PGresult		*known;
 	int			 rc;
 
-	if ((known = db_twilio_call(h->db, company, sid)) == NULL)
+	if (db_twilio_call(h->db, company, sid, &known) < 0)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(known) == 1 && !PQgetisnull(known, 0, 1)) {
-		char *xml = xstrdup(PQgetvalue(known, 0, 1));
-
-		PQclear(known);
-		return twiml_answer(h, xml);
-	}
-	PQclear(known);
+	if (known.twiml != NULL)
+		return twiml_answer(h, known.twiml);
 	data = json_pack("{s:s}", "twilio_call_sid", sid);
 	if (to != NULL)
 		json_object_set_new(data, "to", json_string(to));
@@ -245,41 +206,35 @@ twilio_voice(struct hctx *h, const char *company, const char *sid)
 	else
 		op_run(h->db, OP_CALL_CREATE, &system, &in, &out);
 	fields_free(&errs);
-	if (out.status >= 400)
-		rc = twilio_refuse(h, company, sid, out.status);
-	else
-		rc = twilio_render(h, company, sid, &out);
+	/* A call that cannot enter the flow comes back failed (out.obj). */
+	rc = twilio_render(h, company, sid, &out);
 	op_out_free(&out);
 	free((char *)in.key);
 	json_decref(b);
 	return rc;
 }
 
-/* The call a Twilio callback is about; NULL with TwiML answered if none. */
-static PGresult *
-twilio_call(struct hctx *h, const char *company, const char *sid)
+/*
+ * The call a Twilio callback is about into c: 0, or -1 with TwiML (or a
+ * database error) answered if none.
+ */
+static int
+twilio_call(struct hctx *h, const char *company, const char *sid,
+    struct hook_call *c)
 {
-	PGresult	*known, *call;
+	struct twilio_call	 known;
+	int			 rc;
 
-	if ((known = db_twilio_call(h->db, company, sid)) == NULL) {
+	memset(c, 0, sizeof *c);
+	if ((rc = db_twilio_call(h->db, company, sid, &known)) == 1) {
+		free(known.twiml);
+		rc = db_hook_call(h->db, company, known.call, NULL, c);
+	}
+	if (rc < 0)
 		db_fail(h->db, h->resp);
-		return NULL;
-	}
-	if (PQntuples(known) == 0) {
-		PQclear(known);
+	else if (rc == 0)
 		twiml_answer(h, twiml_say_hangup(NULL));
-		return NULL;
-	}
-	call = db_call_get(h->db, company, PQgetvalue(known, 0, 0));
-	PQclear(known);
-	if (call == NULL)
-		db_fail(h->db, h->resp);
-	else if (PQntuples(call) == 0) {
-		PQclear(call);
-		twiml_answer(h, twiml_say_hangup(NULL));
-		call = NULL;
-	}
-	return call;
+	return rc == 1 ? 0 : -1;
 }
 
 /* ?event=digits|recorded: the caller's input for the call's IVR session. */
@@ -296,16 +251,16 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 	struct op_in		 in = { .call = id };
 	struct op_out		 out = { 0 };
 	struct fields		 errs;
-	PGresult		*call;
+	struct hook_call	 call;
 	json_t			*b;
 	int			 rc;
 
-	if ((call = twilio_call(h, company, sid)) == NULL) {
+	if (twilio_call(h, company, sid, &call) != 0) {
 		free(param);
 		return -1;
 	}
-	strlcpy_(id, PQgetvalue(call, 0, CALL_C_ID), sizeof id);
-	PQclear(call);
+	strlcpy_(id, call.id, sizeof id);
+	hook_call_clear(&call);
 	/* The callback names the call the CallSid belongs to. */
 	if (param == NULL || strcmp(param, id) != 0) {
 		free(param);
@@ -330,12 +285,11 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 	rc = -1;
 	if (out.status == 409) {
 		/* Not expecting input now (a retried callback): as before. */
-		PGresult *known = db_twilio_call(h->db, company, sid);
+		struct twilio_call known;
 
-		if (known != NULL && PQntuples(known) == 1 &&
-		    !PQgetisnull(known, 0, 1))
-			rc = twiml_answer(h, xstrdup(PQgetvalue(known, 0, 1)));
-		PQclear(known);
+		if (db_twilio_call(h->db, company, sid, &known) == 1 &&
+		    known.twiml != NULL)
+			rc = twiml_answer(h, known.twiml);
 	}
 	if (rc != 0)
 		rc = twilio_render(h, company, sid, &out);
@@ -348,12 +302,12 @@ twilio_input(struct hctx *h, const char *company, const char *sid,
 static int
 twilio_status(struct hctx *h, const char *company, const char *sid)
 {
-	PGresult	*call;
+	struct hook_call	 call;
 
-	if ((call = twilio_call(h, company, sid)) == NULL)
+	if (twilio_call(h, company, sid, &call) != 0)
 		return h->resp->status >= 400 ? -1 : 0;
-	webhook_hangup(h, company, call);
-	PQclear(call);
+	webhook_hangup(h, company, &call);
+	hook_call_clear(&call);
 	if (h->resp->status >= 500)
 		return -1;
 	return twiml_answer(h, twiml_say_hangup(NULL));

@@ -187,19 +187,46 @@ not_found(struct hctx *h)
 	return resp_problem(h->resp, 404, "not_found", "no such webhook");
 }
 
+/* A page of endpoints, as page_json() has it. */
+static json_t *
+webhook_page(const struct page *pg, const struct webhook_rows *rows)
+{
+	json_t	*items = json_array();
+	int	 shown = rows->n > pg->limit ? pg->limit : rows->n;
+
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(items, webhook_json(&rows->v[i]));
+	if (rows->n <= shown)
+		return page_json(items, NULL, NULL);
+	return page_json(items, rows->v[shown - 1].key, rows->v[shown - 1].id);
+}
+
+/* A page of deliveries, the same way. */
+static json_t *
+delivery_page(const struct page *pg, const struct delivery_rows *rows)
+{
+	json_t	*items = json_array();
+	int	 shown = rows->n > pg->limit ? pg->limit : rows->n;
+
+	for (int i = 0; i < shown; i++)
+		json_array_append_new(items, delivery_json(&rows->v[i]));
+	if (rows->n <= shown)
+		return page_json(items, NULL, NULL);
+	return page_json(items, rows->v[shown - 1].key, rows->v[shown - 1].id);
+}
+
 int
 webhooks_list(struct hctx *h)
 {
-	struct page	 pg;
-	PGresult	*res;
+	struct page		 pg;
+	struct webhook_rows	*rows;
 
 	if (page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
-	if ((res = db_webhook_list(h->db, h->req->params[0], &pg)) == NULL)
+	if ((rows = db_webhook_list(h->db, h->req->params[0], &pg)) == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, webhook_json,
-	    WEBHOOK_C_KEY, WEBHOOK_C_ID));
-	PQclear(res);
+	resp_json(h->resp, 200, webhook_page(&pg, rows));
+	webhook_rows_free(rows);
 	return 0;
 }
 
@@ -207,7 +234,7 @@ int
 webhooks_create(struct hctx *h)
 {
 	struct webhook_input	 in;
-	PGresult		*res = NULL;
+	struct webhook_rows	*rows = NULL;
 	int			 rc = -1;
 
 	if (webhook_input(h, 1, &in) != 0)
@@ -215,15 +242,14 @@ webhooks_create(struct hctx *h)
 	new_secret(&in);
 	if (db_begin(h->db) != 0)
 		goto fail;
-	if ((res = db_webhook_create(h->db, h->req->params[0], &in.f)) == NULL)
+	if ((rows = db_webhook_create(h->db, h->req->params[0], &in.f)) == NULL)
 		goto fail;
 	if (audit(h->db, h->req, h->req->params[0], "create", "webhook",
-	    PQgetvalue(res, 0, WEBHOOK_C_ID), json_deep_copy(h->req->body)) != 0 ||
+	    rows->v[0].id, json_deep_copy(h->req->body)) != 0 ||
 	    db_commit(h->db) != 0)
 		goto fail;
-	resp_json(h->resp, 201, webhook_json_secret(res, 0));
-	h->resp->location = xasprintf("/api/webhooks/%s",
-	    PQgetvalue(res, 0, WEBHOOK_C_ID));
+	resp_json(h->resp, 201, webhook_json_secret(&rows->v[0]));
+	h->resp->location = xasprintf("/api/webhooks/%s", rows->v[0].id);
 	rc = 0;
 	goto out;
 fail:
@@ -234,7 +260,7 @@ fail:
 		db_fail(h->db, h->resp);
 out:
 	explicit_bzero(in.secret, sizeof in.secret);
-	PQclear(res);
+	webhook_rows_free(rows);
 	free(in.events);
 	return rc;
 }
@@ -242,15 +268,16 @@ out:
 int
 webhooks_get(struct hctx *h)
 {
-	PGresult	*res;
+	struct webhook_rows	*rows;
 
-	if ((res = db_webhook_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((rows = db_webhook_get(h->db, h->req->scope,
+	    h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (rows->n == 0)
 		not_found(h);
 	else
-		resp_json(h->resp, 200, webhook_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, 200, webhook_json(&rows->v[0]));
+	webhook_rows_free(rows);
 	return 0;
 }
 
@@ -258,35 +285,36 @@ webhooks_get(struct hctx *h)
 static int
 webhook_write(struct hctx *h, struct webhook_input *in, int with_secret)
 {
-	PGresult	*res = NULL;
-	int		 rc = -1;
-	json_t		*detail;
+	struct webhook_rows	*rows = NULL;
+	int			 rc = -1;
+	json_t			*detail;
 
 	if (db_begin(h->db) != 0)
 		goto fail;
-	res = db_webhook_update(h->db, h->req->scope, h->req->params[0], &in->f);
-	if (res == NULL)
+	rows = db_webhook_update(h->db, h->req->scope, h->req->params[0],
+	    &in->f);
+	if (rows == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
+	if (rows->n == 0) {
 		db_rollback(h->db);
 		not_found(h);
 		goto out;
 	}
 	detail = with_secret ? json_pack("{s:b}", "rotated_secret", 1) :
 	    json_deep_copy(h->req->body);
-	if (audit(h->db, h->req, PQgetvalue(res, 0, WEBHOOK_C_COMPANY),
+	if (audit(h->db, h->req, rows->v[0].company,
 	    with_secret ? "rotate_secret" : "update", "webhook",
 	    h->req->params[0], detail) != 0 || db_commit(h->db) != 0)
 		goto fail;
-	resp_json(h->resp, 200, with_secret ? webhook_json_secret(res, 0) :
-	    webhook_json(res, 0));
+	resp_json(h->resp, 200, with_secret ? webhook_json_secret(&rows->v[0]) :
+	    webhook_json(&rows->v[0]));
 	rc = 0;
 	goto out;
 fail:
 	db_rollback(h->db);
 	db_fail(h->db, h->resp);
 out:
-	PQclear(res);
+	webhook_rows_free(rows);
 	return rc;
 }
 
@@ -319,18 +347,17 @@ webhooks_rotate(struct hctx *h)
 int
 webhooks_delete(struct hctx *h)
 {
-	PGresult	*res;
+	char	 company[UUID_LEN + 1];
 
-	if ((res = db_webhook_delete(h->db, h->req->scope,
-	    h->req->params[0])) == NULL)
+	switch (db_webhook_delete(h->db, h->req->scope, h->req->params[0],
+	    company)) {
+	case -1:
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	case 0:
 		return not_found(h);
 	}
-	audit(h->db, h->req, PQgetvalue(res, 0, 1), "delete", "webhook",
-	    h->req->params[0], NULL);
-	PQclear(res);
+	audit(h->db, h->req, company, "delete", "webhook", h->req->params[0],
+	    NULL);
 	resp_empty(h->resp);
 	return 0;
 }
@@ -339,33 +366,37 @@ webhooks_delete(struct hctx *h)
 int
 webhooks_test(struct hctx *h)
 {
-	PGresult	*res;
+	struct delivery_rows	*d;
+	struct webhook_rows	*w;
 
-	if ((res = db_webhook_test(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((d = db_webhook_test(h->db, h->req->scope,
+	    h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 1) {
-		resp_json(h->resp, 202, delivery_json(res, 0));
-		PQclear(res);
+	if (d->n == 1) {
+		resp_json(h->resp, 202, delivery_json(&d->v[0]));
+		delivery_rows_free(d);
 		return 0;
 	}
-	PQclear(res);
-	if ((res = db_webhook_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+	delivery_rows_free(d);
+	if ((w = db_webhook_get(h->db, h->req->scope,
+	    h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (w->n == 0)
 		not_found(h);
 	else
 		resp_problem(h->resp, 409, "conflict", "the webhook is disabled;"
 		    " enable it first");
-	PQclear(res);
+	webhook_rows_free(w);
 	return 0;
 }
 
 int
 webhooks_deliveries(struct hctx *h)
 {
-	struct page	 pg;
-	PGresult	*res, *w;
-	char		*state;
+	struct page		 pg;
+	struct delivery_rows	*rows;
+	struct webhook_rows	*w;
+	char			*state;
 
 	if (page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
@@ -376,41 +407,41 @@ webhooks_deliveries(struct hctx *h)
 		return resp_problem(h->resp, 400, "bad_request",
 		    "state must be pending, delivered or failed");
 	}
-	if ((w = db_webhook_get(h->db, h->req->scope, h->req->params[0])) == NULL) {
+	if ((w = db_webhook_get(h->db, h->req->scope,
+	    h->req->params[0])) == NULL) {
 		free(state);
 		return db_fail(h->db, h->resp);
 	}
-	if (PQntuples(w) == 0) {
-		PQclear(w);
+	if (w->n == 0) {
+		webhook_rows_free(w);
 		free(state);
 		return not_found(h);
 	}
-	PQclear(w);
-	res = db_webhook_deliveries(h->db, h->req->scope, h->req->params[0],
+	webhook_rows_free(w);
+	rows = db_webhook_deliveries(h->db, h->req->scope, h->req->params[0],
 	    state, &pg);
 	free(state);
-	if (res == NULL)
+	if (rows == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, delivery_json,
-	    DELIVERY_C_KEY, DELIVERY_C_ID));
-	PQclear(res);
+	resp_json(h->resp, 200, delivery_page(&pg, rows));
+	delivery_rows_free(rows);
 	return 0;
 }
 
 int
 webhooks_redeliver(struct hctx *h)
 {
-	PGresult	*res;
+	struct delivery_rows	*d;
 
-	if ((res = db_webhook_redeliver(h->db, h->req->scope, h->req->params[0],
+	if ((d = db_webhook_redeliver(h->db, h->req->scope, h->req->params[0],
 	    h->req->params[1])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 1) {
-		resp_json(h->resp, 202, delivery_json(res, 0));
-		PQclear(res);
+	if (d->n == 1) {
+		resp_json(h->resp, 202, delivery_json(&d->v[0]));
+		delivery_rows_free(d);
 		return 0;
 	}
-	PQclear(res);
+	delivery_rows_free(d);
 	return resp_problem(h->resp, 404, "not_found", "no such delivery (or it"
 	    " is being sent right now)");
 }

@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "xmalloc.h"
 #include "log.h"
@@ -67,23 +66,18 @@ key_run(struct db *db, struct wsjob *j)
 	const char	*key = json_string_value(json_object_get(j->in, "key"));
 	const char	*origin = json_string_value(json_object_get(j->in, "origin"));
 	json_t		*list, *v;
-	PGresult	*r;
 	size_t		 i;
 	int		 ok = 0;
 
-	if ((r = db_widget_by_key(db, key)) == NULL) {
+	switch (db_widget_by_key(db, key, j->company, &list)) {
+	case -1:
 		ws_job_fail(j, "unavailable", "the database is unreachable;"
 		    " try again shortly");
 		return;
-	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
+	case 0:
 		ws_job_fail(j, "unauthorized", "no such widget key");
 		return;
 	}
-	strlcpy_(j->company, PQgetvalue(r, 0, 0), sizeof j->company);
-	list = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
-	PQclear(r);
 	json_array_foreach(list, i, v) {
 		if (origin != NULL && strcasecmp(json_string_value(v), origin) == 0)
 			ok = 1;
@@ -149,6 +143,28 @@ ws_widget_auth(struct conn *c, json_t *req, json_t *id)
 /* ---- the caller's call -------------------------------------------------- */
 
 /*
+ * The fields at fault as the caller named them: ivr.input's "digits" or
+ * "event" are the operation's "digits" or "type" (on_input()).
+ */
+static void
+caller_fields(struct wsjob *j)
+{
+	const char	*type = json_string_value(json_object_get(j->in, "type"));
+	json_t		*e;
+	size_t		 i;
+
+	if (j->op != OP_CALL_IVR_INPUT)
+		return;
+	json_array_foreach(j->out, i, e) {
+		const char *f = json_string_value(json_object_get(e, "field"));
+
+		if (f != NULL && strcmp(f, "type") == 0)
+			json_object_set_new(e, "field", json_string(type != NULL &&
+			    strcmp(type, "digits") == 0 ? "digits" : "event"));
+	}
+}
+
+/*
  * Run the job's operation (call.create, call.ivr_input) as the socket's
  * caller on j->in, the message's fields that a caller may give: the call's
  * JSON lands in j->out, or the failure in j->code and j->detail (with the
@@ -170,6 +186,7 @@ caller_run(struct db *db, struct wsjob *j)
 		j->out = f.errors;
 		f.errors = NULL;
 		fields_free(&f);
+		caller_fields(j);
 		return;
 	}
 	fields_free(&f);
@@ -178,6 +195,7 @@ caller_run(struct db *db, struct wsjob *j)
 		ws_job_fail(j, out.code, "the request has invalid fields");
 		j->out = json_pack("[{s:s,s:s}]", "field", out.field,
 		    "message", out.detail);
+		caller_fields(j);
 	} else if (out.status >= 400)
 		ws_job_fail(j, out.code, "%s", out.detail);
 	else
@@ -290,12 +308,17 @@ input_done(struct wsjob *j)
 	send_prompt(j->c, call);
 }
 
+/*
+ * The caller's input: "digits", or an "event" ("timeout"), is the
+ * operation's IVR event, {"type": event or "digits", "digits"}, as given:
+ * call.ivr_input alone judges it (validation_failed).
+ */
 static void
 on_input(struct conn *c, json_t *req, json_t *id)
 {
 	const char	*call = json_string_value(json_object_get(req, "call_id"));
-	const char	*digits = json_string_value(json_object_get(req, "digits"));
-	const char	*event = json_string_value(json_object_get(req, "event"));
+	json_t		*digits = json_object_get(req, "digits");
+	json_t		*event = json_object_get(req, "event");
 	struct wsjob	*j;
 
 	if (call == NULL || !is_uuid(call))
@@ -304,16 +327,14 @@ on_input(struct conn *c, json_t *req, json_t *id)
 	if (strcmp(call, c->call) != 0)
 		return ws_reply_error(c, id, "not_a_party",
 		    "no such call of yours");
-	if ((digits == NULL) == (event == NULL) ||
-	    (event != NULL && strcmp(event, "timeout") != 0))
-		return ws_reply_error(c, id, "bad_request", "ivr.input takes"
-		    " \"digits\" (0-9, * and #) or \"event\": \"timeout\"");
 	j = ws_job_new(caller_run, input_done);
 	j->op = OP_CALL_IVR_INPUT;
 	j->id = json_incref(id);
-	j->in = digits != NULL ? json_pack("{s:s,s:s,s:s}", "call_id", call,
-	    "type", "digits", "digits", digits) : json_pack("{s:s,s:s}",
-	    "call_id", call, "type", "timeout");
+	j->in = json_pack("{s:s}", "call_id", call);
+	json_object_set_new(j->in, "type", event != NULL ? json_incref(event) :
+	    json_string("digits"));
+	if (digits != NULL)
+		json_object_set(j->in, "digits", digits);
 	strlcpy_(j->company, c->company, sizeof j->company);
 	strlcpy_(j->call, call, sizeof j->call);
 	strlcpy_(j->own_call, c->call, sizeof j->own_call);

@@ -102,6 +102,40 @@ enqueue(struct db *db, PGresult *row, struct op_out *out)
 	PQclear(row);
 }
 
+/*
+ * A call kept though it could not enter its flow (row, state new,
+ * committed; op_in.keep_refused): failed, with why in its call.failed
+ * event. out is the refusal, with the failed call as out->obj.
+ */
+static void
+refuse(struct db *db, const PGresult *row, const struct op_in *in,
+    const struct op_out *refused, struct op_out *out)
+{
+	struct call_move	 m = { 0 };
+	PGresult		*moved = NULL;
+
+	*out = *refused;
+	m.call = PQgetvalue(row, 0, CALL_C_ID);
+	m.company = PQgetvalue(row, 0, CALL_C_COMPANY);
+	m.from = CALL_NEW;
+	m.to = CALL_FAILED;
+	m.event = "call.failed";
+	m.data = json_pack("{s:s}", "reason", in->flow != NULL ? "the call"
+	    " could not enter its flow" : "the call could not enter the entry"
+	    " flow");
+	if (db_begin(db) == 0 && call_move(db, &m, &moved) == MOVE_OK &&
+	    db_commit(db) == 0) {
+		events_publish(m.company, "call.failed", call_json(moved, 0));
+		out->obj = call_json(moved, 0);
+		out->state = call_state_name(CALL_FAILED);
+	} else {
+		db_rollback(db);
+		op_fail_db(out, db);
+	}
+	json_decref(m.data);
+	PQclear(moved);
+}
+
 /* A retry of a call made already (row): on where the first one stopped. */
 static void
 replay(struct db *db, PGresult *row, struct op_out *out)
@@ -146,7 +180,7 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 	}
 	/*
 	 * Nothing is created for a call that has no flow to enter, unless
-	 * the transport keeps it (it answers the refusal and fails it).
+	 * the transport keeps it: then it is recorded and failed (refuse()).
 	 */
 	if (in->ivr && (fl = op_ivr_flow(db, company, in->flow, &refused)) ==
 	    NULL && !in->keep_refused) {
@@ -187,9 +221,9 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 		return op_fail(out, 422, "validation_failed", "no such queue");
 	}
 	events_publish(company, "call.created", call_json(row, 0));
-	if (in->ivr && fl == NULL) {	/* kept, but refused */
+	if (in->ivr && fl == NULL) {	/* kept, but refused: failed */
+		refuse(db, row, in, &refused, out);
 		PQclear(row);
-		*out = refused;
 		return;
 	}
 	if (in->ivr) {

@@ -403,6 +403,37 @@ op_refs(struct db *db, const struct op_def *d, const char *company,
 	return 0;
 }
 
+/*
+ * A new call's queue named by name or id (in->queue_ref): *copy is in with
+ * the queue's id (in id) as queue_id; -1 with out filled when there is no
+ * such queue in company, answered as an unknown queue_id is, naming the
+ * field "queue".
+ */
+static int
+op_queue_ref(struct db *db, const char *company, const struct op_in *in,
+    struct op_in *copy, char id[UUID_LEN + 1], struct op_out *out)
+{
+	int	 rc;
+
+	*copy = *in;
+	out->field = "queue";
+	if (in->queue != NULL || in->ivr)
+		return op_fail(out, 422, "validation_failed", "a call enters a"
+		    " flow or a queue, not both"), -1;
+	if ((rc = db_ref_by_name(db, company, REF_QUEUE, in->queue_ref,
+	    id)) < 0) {
+		out->field = NULL;
+		return op_fail_db(out, db), -1;
+	}
+	if (rc == 0)
+		return op_fail(out, 422, "validation_failed", "no such %s",
+		    db_ref_name(REF_QUEUE)), -1;
+	out->field = NULL;
+	copy->queue = id;
+	copy->queue_ref = NULL;
+	return 0;
+}
+
 /* The event data an operation records: what it was given. */
 static json_t *
 op_data(const struct op_in *in)
@@ -458,7 +489,9 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 	const struct op_def	*d = &ops[id];
 	struct hub_call_op	 hop = { 0 };
 	struct hub_result	 r;
+	struct op_in		 named;
 	char			 company[UUID_LEN + 1], me[UUID_LEN + 1];
+	char			 queue[UUID_LEN + 1];
 	int			 n;
 
 	memset(out, 0, sizeof *out);
@@ -473,9 +506,23 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 	switch (id) {
 	case OP_CALL_CREATE:
 	case OP_CALL_IVR_INPUT:
+		/* A caller keys digits or lets a prompt time out; no more. */
+		if (id == OP_CALL_IVR_INPUT && a->kind == ACTOR_CALLER &&
+		    in->input.type != IVR_EV_DIGITS &&
+		    in->input.type != IVR_EV_TIMEOUT) {
+			out->field = "type";
+			return op_fail(out, 422, "validation_failed", "a caller"
+			    " sends digits or a timeout");
+		}
 		/* Made for the caller's side: no agent acts. */
 		if (op_refs(db, d, company, in, out) != 0)
 			return;
+		if (id == OP_CALL_CREATE && in->queue_ref != NULL) {
+			if (op_queue_ref(db, company, in, &named, queue,
+			    out) != 0)
+				return;
+			in = &named;
+		}
 		if (id == OP_CALL_CREATE)
 			return op_call_create(db, a, company, in, out);
 		return op_ivr_input(db, company, in, out);

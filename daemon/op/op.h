@@ -90,7 +90,13 @@ struct op_in {
 	const char	*key;		/* the Idempotency-Key: set by the
 					   transport, checked by op_in_parse */
 	int		 keep_refused;	/* a call that cannot enter its flow
-					   is still recorded (Twilio fails it) */
+					   is still recorded, and failed: the
+					   refusal's out->obj is the failed
+					   call (Twilio remembers its answer) */
+	const char	*queue_ref;	/* the queue by name or id (an incoming
+					   webhook's "queue"): set by the
+					   transport, resolved like queue_id
+					   (db_ref_by_name); field "queue" */
 
 	/* OP_CALL_UPDATE (and notes, disposition) */
 	json_t		*tags;		/* a list of 1-50 character strings */
