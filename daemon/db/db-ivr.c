@@ -68,8 +68,6 @@ static struct db_stmt st_delete = { .sql = "DELETE FROM ivr_flows f"
 	" WHERE f.id = $2 AND " SCOPE " RETURNING f.id" };
 static struct db_stmt st_queues = { .sql = "SELECT name FROM queues"
 	" WHERE company_id = $1 ORDER BY name" };
-static struct db_stmt st_queue_id = { .sql = "SELECT id FROM queues"
-	" WHERE company_id = $1 AND lower(name) = lower($2)" };
 static struct db_stmt st_session_get = { .sql = "SELECT flow_id, version,"
 	" state FROM ivr_sessions WHERE call_id = $1 FOR UPDATE" };
 static struct db_stmt st_session_put = { .sql = "INSERT INTO ivr_sessions"
@@ -356,26 +354,3 @@ db_ivr_session_put(struct db *db, const char *call, const char *flow,
 	return 0;
 }
 
-int
-db_ivr_queue_find(struct db *db, const char *company, const char *name,
-    char id[UUID_LEN + 1])
-{
-	const char	*p[2] = { company, name };
-	PGresult	*res;
-	int		 found;
-
-	if ((res = db_run(db, &st_queue_id, 2, p)) == NULL)
-		return -1;
-	if ((found = PQntuples(res) == 1))
-		db_copy(id, UUID_LEN + 1, res, 0, 0);
-	PQclear(res);
-	return found;
-}
-
-PGresult *
-db_ivr_queue_id(struct db *db, const char *company, const char *name)
-{
-	const char *p[2] = { company, name };
-
-	return db_run(db, &st_queue_id, 2, p);
-}

@@ -100,15 +100,6 @@ struct ivr_names {
 struct ivr_names *db_ivr_queue_names(struct db *, const char *company);
 void		 ivr_names_free(struct ivr_names *);
 
-/*
- * The id of the company's queue of that name (case-insensitive) into id:
- * 1, 0 when there is none, -1 on error (db->err).
- */
-int		 db_ivr_queue_find(struct db *, const char *company,
-		    const char *name, char id[UUID_LEN + 1]);
-/* The same as a result (integrations/incoming.c). */
-PGresult	*db_ivr_queue_id(struct db *, const char *company, const char *name);
-
 /* A call's session: the flow and version it is in, its state as JSON. */
 struct ivr_session_row {
 	char	 flow[UUID_LEN + 1];

@@ -24,6 +24,7 @@
 #include "call.h"
 #include "db-call.h"
 #include "db-ivr.h"
+#include "db-ref.h"
 #include "validate.h"
 #include "hub.h"
 #include "events.h"
@@ -127,7 +128,7 @@ leave_for(struct db *db, const char *company, const struct ivr_action *a,
 	l->a = a;
 	if (name == NULL)
 		return 1;
-	if ((found = db_ivr_queue_find(db, company, name, queue)) < 0)
+	if ((found = db_ref_by_name(db, company, REF_QUEUE, name, queue)) < 0)
 		return -1;
 	if (found && hub_queue_full(company, queue)) {
 		/* Refused as a REST call would be, never queued (a queue
