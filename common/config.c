@@ -109,6 +109,9 @@ static const struct config_key {
 	K("webhook_concurrency", CONFIG_INT,	webhook_concurrency, 1, 256, 0),
 	K("webhook_retention_days", CONFIG_INT,	webhook_retention_days, 1, 3650, 0),
 	K("webhook_endpoint_concurrency", CONFIG_INT, webhook_endpoint_concurrency, 1, 256, 0),
+	K("cluster",		CONFIG_STRING,	cluster,	0, 0, 0),
+	K("node_name",		CONFIG_STRING,	node_name,	0, 0, 0),
+	K("cluster_lease",	CONFIG_INT,	cluster_lease,	1, 3600, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -219,6 +222,7 @@ config_defaults(struct config *cfg)
 	cfg->webhook_concurrency = 32;
 	cfg->webhook_retention_days = 30;
 	cfg->webhook_endpoint_concurrency = 8;
+	cfg->cluster_lease = 5;
 }
 
 void

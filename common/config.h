@@ -75,6 +75,9 @@ struct config {
 	int		 webhook_concurrency;	/* deliveries in flight at once */
 	int		 webhook_retention_days;	/* finished deliveries kept */
 	int		 webhook_endpoint_concurrency;	/* in flight per endpoint */
+	char		*cluster;	/* --cluster NAME: NULL or "" for none */
+	char		*node_name;	/* this node's name: NULL for the host's */
+	int		 cluster_lease;	/* seconds a node's heartbeat lasts */
 };
 
 void	config_defaults(struct config *);

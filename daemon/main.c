@@ -34,6 +34,8 @@
 #include "rollup.h"
 #include "webhook.h"
 #include "tls.h"
+#include "cluster.h"
+#include "db-cluster.h"
 
 
 static double		 drain_deadline;
@@ -45,7 +47,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: calldockerd [--config FILE] [--listen HOST:PORT] [--socket PATH]\n"
 	    "                   [--tls-cert FILE --tls-key FILE]\n"
-	    "                   [--database-url URL] [--data-dir DIR]\n"
+	    "                   [--database-url URL] [--data-dir DIR] [--cluster NAME]\n"
 	    "                   [--log-level error|warn|info|debug] [--log-format text|json]\n"
 	    "                   [--set KEY=VALUE] [--check-config] [--version]\n"
 	    "       calldockerd --operations\n"
@@ -98,8 +100,41 @@ mkdir_p(const char *path, mode_t mode)
 }
 
 /*
- * The HS256 key: jwt_secret from the configuration, or 64 random bytes kept
- * in DATA_DIR/jwt.key (mode 0600), generated on first start.
+ * A node of a cluster without jwt_secret: the cluster's key in the
+ * database, made by the first node from 64 random bytes (docs/cluster.md).
+ */
+static int
+load_cluster_key(char **cause)
+{
+	unsigned char	 fresh[64], key[256];
+	struct db	 db;
+	int		 n, rc = -1;
+
+	if (getrandom(fresh, sizeof fresh, 0) != sizeof fresh) {
+		*cause = xstrdup("cannot make a signing key");
+		return -1;
+	}
+	db_init(&db, cfg.database_url);
+	n = db_cluster_key(&db, cfg.cluster, fresh, sizeof fresh, key,
+	    sizeof key);
+	db_close(&db);
+	if (n < TOKEN_MIN_KEY)
+		*cause = xasprintf("cannot read the signing key of cluster"
+		    " \"%s\"", cfg.cluster);
+	else if (token_key_init(&tkey, key, (size_t)n, cfg.jwt_issuer,
+	    cfg.jwt_audience) != 0)
+		*cause = xstrdup("the signing key was refused");
+	else
+		rc = 0;
+	explicit_bzero(fresh, sizeof fresh);
+	explicit_bzero(key, sizeof key);
+	return rc;
+}
+
+/*
+ * The HS256 key: jwt_secret from the configuration; in a cluster, the
+ * cluster's key; else 64 random bytes kept in DATA_DIR/jwt.key (mode 0600),
+ * generated on first start.
  */
 static int
 load_key(char **cause)
@@ -113,6 +148,8 @@ load_key(char **cause)
 	if (cfg.jwt_secret != NULL)
 		return token_key_init(&tkey, (unsigned char *)cfg.jwt_secret,
 		    strlen(cfg.jwt_secret), cfg.jwt_issuer, cfg.jwt_audience);
+	if (cfg.cluster != NULL && *cfg.cluster != '\0')
+		return load_cluster_key(cause);
 	if (mkdir_p(cfg.data_dir, 0700) != 0) {
 		*cause = xasprintf("cannot create \"%s\": %s", cfg.data_dir,
 		    strerror(errno));
@@ -233,6 +270,7 @@ static const struct option longopts[] = {
 	{ "tls-key", required_argument, NULL, 'K' },
 	{ "database-url", required_argument, NULL, 'd' },
 	{ "data-dir", required_argument, NULL, 'D' },
+	{ "cluster", required_argument, NULL, 'C' },
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "log-format", required_argument, NULL, 'F' },
 	{ "set", required_argument, NULL, 'S' },
@@ -247,7 +285,7 @@ static const struct option longopts[] = {
 static const char *flag_keys[128] = {
 	['l'] = "listen", ['s'] = "socket", ['d'] = "database_url",
 	['D'] = "data_dir", ['L'] = "log_level", ['F'] = "log_format",
-	['T'] = "tls_cert", ['K'] = "tls_key",
+	['T'] = "tls_cert", ['K'] = "tls_key", ['C'] = "cluster",
 };
 
 int
@@ -323,13 +361,25 @@ main(int argc, char **argv)
 
 	log_init(cfg.log_level, cfg.log_format);
 	signal(SIGPIPE, SIG_IGN);
-	if (load_key(&cause) != 0)
-		fatal("%s", cause);
 	password_init();
 	if (utf8_init() != 0)
 		fatal("no C.UTF-8 locale: e-mail addresses cannot be case-folded");
 	if (prepare_database() != 0)
 		return 0;
+	switch (cluster_start(&cause)) {
+	case 0:
+		break;
+	case 1:
+		/* One line, as a bad configuration gets (cluster.h). */
+		fprintf(stderr, "calldockerd: %s\n", cause);
+		free(cause);
+		config_free(&cfg);
+		return CLUSTER_EXIT_REFUSED;
+	default:
+		fatal("%s", cause);
+	}
+	if (load_key(&cause) != 0)
+		fatal("%s", cause);
 
 	if (hub_start(cfg.database_url, &cause) != 0)
 		fatal("%s", cause);
@@ -354,6 +404,7 @@ main(int argc, char **argv)
 	rollup_stop();
 	outbox_stop();
 	hub_stop();
+	cluster_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);
 	log_info("stopped");

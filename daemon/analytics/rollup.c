@@ -13,6 +13,7 @@
 #include "db.h"
 #include "db-analytics.h"
 #include "rollup.h"
+#include "db-cluster.h"
 
 /* Closed hours one pass computes per company at most (a month). */
 #define ROLLUP_BATCH	"744"
@@ -52,7 +53,8 @@ rollup_main(void *arg)
 	pthread_mutex_lock(&rollup.lock);
 	while (!rollup.stop) {
 		pthread_mutex_unlock(&rollup.lock);
-		more = rollup_pass() == 1;
+		/* One node of a database refreshes: the lease's holder. */
+		more = db_lease_held(LEASE_ROLLUP) && rollup_pass() == 1;
 		pthread_mutex_lock(&rollup.lock);
 		if (more || rollup.stop)
 			continue;

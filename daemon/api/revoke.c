@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "db-session.h"
+#include "db-cluster.h"
 #include "revoke.h"
 
 struct entry {
@@ -116,22 +117,34 @@ revoke_load(struct db *db)
 /* Access tokens live at most access_ttl (+ leeway): remember that long. */
 #define REMEMBER	(cfg.access_ttl + 60)
 
+/*
+ * A revocation of this request: the other nodes of a cluster have it
+ * before the answer goes (db-cluster.h).
+ */
+static int
+revoked(struct revoked_rows *rows)
+{
+	if (rows != NULL && rows->n > 0)
+		db_cluster_revoked();
+	return remember(rows);
+}
+
 int
 revoke_user_sessions(struct db *db, const char *user_id, const char *except)
 {
-	return remember(db_revoke_user(db, user_id, REMEMBER, except));
+	return revoked(db_revoke_user(db, user_id, REMEMBER, except));
 }
 
 int
 revoke_session(struct db *db, const char *sid)
 {
-	return remember(db_revoke_one(db, sid, REMEMBER));
+	return revoked(db_revoke_one(db, sid, REMEMBER));
 }
 
 int
 revoke_company_sessions(struct db *db, const char *company_id)
 {
-	return remember(db_revoke_company(db, company_id, REMEMBER));
+	return revoked(db_revoke_company(db, company_id, REMEMBER));
 }
 
 /*

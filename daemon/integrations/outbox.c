@@ -27,6 +27,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "db-webhook.h"
+#include "db-cluster.h"
 #include "fetch.h"
 #include "webhook.h"
 
@@ -405,7 +406,9 @@ outbox_main(void *arg)
 		reap();
 		if (ob.pipe.busy > 0)
 			read_pipeline(0);
-		if (ob.pipe.busy == 0 && db_ensure(&ob.db) == 0) {
+		/* One node of a database delivers: the lease's holder. */
+		if (ob.pipe.busy == 0 && db_lease_held(LEASE_WEBHOOKS) &&
+		    db_ensure(&ob.db) == 0) {
 			listen_outbox();
 			prune();
 			if (send_pipeline()) {

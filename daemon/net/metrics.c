@@ -12,6 +12,7 @@
 #include "worker.h"
 #include "metrics.h"
 #include "webhook.h"
+#include "cluster.h"
 
 #define MAX_ROUTES	128
 #define NSTATUS		600
@@ -100,6 +101,7 @@ metrics_render(size_t *len)
 	struct out		 o = { xmalloc(8192), 0, 8192 };
 	struct pool_stats	 ps;
 	size_t			 n = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES;
+	char			*cl;
 
 	out_printf(&o, "# HELP calldocker_http_requests_total HTTP requests"
 	    " answered, by route and status.\n"
@@ -165,6 +167,9 @@ metrics_render(size_t *len)
 	    " delivery attempts finished (any outcome).\n"
 	    "# TYPE calldocker_webhook_attempts_total counter\n"
 	    "calldocker_webhook_attempts_total %lu\n", outbox_sent());
+	cl = cluster_metrics();
+	out_printf(&o, "%s", cl);
+	free(cl);
 	*len = o.len;
 	return o.buf;
 }

@@ -1,7 +1,8 @@
 /*
  * GET /api/settings/system/status: what an administrator wants on one page
  * (version, uptime, database, worker pools, connections, live queue and
- * call counts, memory), from the same sources as /ready and /metrics.
+ * call counts, memory, the nodes of the database and who runs the jobs that
+ * run once), from the same sources as /ready and /metrics.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "daemon.h"
 #include "db.h"
 #include "db-settings.h"
+#include "db-cluster.h"
+#include "cluster.h"
 #include "storage.h"
 #include "version.h"
 
@@ -40,9 +43,47 @@ proc_status_kb(const char *name)
 	return v;
 }
 
+/* The registry: each node, the leases it holds; and each lease. */
+static json_t *
+cluster_json(const struct cluster_view *v)
+{
+	json_t	*nodes = json_array(), *leases = json_array(), *n, *held;
+
+	for (int i = 0; i < v->nnodes; i++) {
+		const struct cluster_node_row *r = &v->nodes[i];
+
+		held = json_array();
+		for (int j = 0; j < v->nleases; j++)
+			if (v->leases[j].live &&
+			    strcmp(v->leases[j].node, r->id) == 0)
+				json_array_append_new(held,
+				    json_string(v->leases[j].name));
+		n = json_pack("{s:s,s:s,s:s?,s:s,s:i,s:s,s:s,s:s,s:s,s:i,s:b,"
+		    "s:b,s:o}", "id", r->id, "name", r->name, "cluster",
+		    r->cluster, "host", r->host, "pid", r->pid, "version",
+		    r->version, "started_at", r->started_at, "heartbeat_at",
+		    r->heartbeat_at, "expires_at", r->expires_at,
+		    "lease_seconds", r->lease, "live", r->live, "self",
+		    strcmp(r->id, cluster_node_id()) == 0, "leases", held);
+		json_array_append_new(nodes, n);
+	}
+	for (int j = 0; j < v->nleases; j++) {
+		const struct cluster_lease_row *l = &v->leases[j];
+
+		json_array_append_new(leases, json_pack("{s:s,s:s?,s:I,s:s,"
+		    "s:b}", "name", l->name, "node_id", l->live ? l->node :
+		    NULL, "epoch", (json_int_t)l->epoch, "expires_at",
+		    l->expires_at, "held", l->live));
+	}
+	return json_pack("{s:s?,s:s,s:o,s:o}", "cluster",
+	    cfg.cluster != NULL && *cfg.cluster != '\0' ? cfg.cluster : NULL,
+	    "node_id", cluster_node_id(), "nodes", nodes, "leases", leases);
+}
+
 int
 settings_status(struct hctx *h)
 {
+	struct cluster_view	*cv;
 	struct pool_stats	 ps;
 	struct db_status	 st;
 	int			 ok;
@@ -77,6 +118,10 @@ settings_status(struct hctx *h)
 	json_object_set_new(doc, "memory", json_pack("{s:I,s:I}",
 	    "rss_bytes", (json_int_t)proc_status_kb("VmRSS"),
 	    "peak_rss_bytes", (json_int_t)proc_status_kb("VmHWM")));
+	if (ok && (cv = db_cluster_view(h->db)) != NULL) {
+		json_object_set_new(doc, "cluster", cluster_json(cv));
+		db_cluster_view_free(cv);
+	}
 	if (ok)
 		json_object_set_new(doc, "live", json_pack("{s:I,s:I,s:I,s:I,"
 		    "s:{s:I,s:I,s:I,s:I}}",

@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "router.h"
 #include "db.h"
+#include "db-cluster.h"
 #include "worker.h"
 #include "batch.h"
 #include "stream.h"
@@ -134,6 +135,8 @@ worker_run(struct worker *w, struct job *job)
 		router_run(&h);
 		w->db.deadline = 0;
 		w->db.cancel = NULL;
+		/* A revocation: every node has it before the answer goes. */
+		db_cluster_barrier(&w->db, cfg.cluster_lease);
 	}
 	if (job->req->stream != NULL)
 		stream_flush(job->req->stream);

@@ -102,15 +102,53 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# The environment every suite's daemons start with. All of a suite's
+# daemons share its database, so they are nodes of one cluster, "tests"
+# (docs/cluster.md); CALLDOCKER_CLUSTER= makes one a node of none.
+# CD_NO_SECRET=1 leaves jwt_secret unset (a generated signing key).
+daemon_env() {
+	[[ -n ${CD_NO_SECRET:-} ]] || echo "CALLDOCKER_JWT_SECRET=$CD_SECRET"
+	printf '%s\n' "CALLDOCKER_DATABASE_URL=$CD_DBURL" \
+		CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
+		CALLDOCKER_LOGIN_MAX_FAILURES=1000 CALLDOCKER_CLUSTER=tests
+}
+
+# daemon_run NAME [VAR=VALUE...] [-- DAEMON-ARGS...]
+# Runs calldockerd in the foreground as daemon_start would start it, for a
+# start-up that must fail: status and output as bats's run sets them
+# (stderr into output). At most 30 s.
+daemon_run() {
+	local name=$1 d base=()
+	shift
+	local envs=() args=()
+	while (($#)); do
+		case $1 in
+		--) shift; args=("$@"); break ;;
+		*=*) envs+=("$1") ;;
+		*) echo "daemon_run: bad argument \"$1\"" >&2; return 2 ;;
+		esac
+		shift
+	done
+	d=$CD_TMP/$name
+	mkdir -p "$d/data"
+	chmod 0700 "$d/data"
+	mapfile -t base < <(daemon_env)
+	run timeout 30 env "${base[@]}" "${envs[@]}" "$CD_DAEMON" \
+		--socket "$d/d.sock" --listen "" --data-dir "$d/data" \
+		--log-level error "${args[@]}" 3>&-
+}
+
 # daemon_start NAME [VAR=VALUE...] [-- DAEMON-ARGS...]
 # Starts calldockerd with its socket, port, data dir and log under
 # $CD_TMP/NAME, waits for /ready and makes it the current daemon. The
-# environment defaults (no rate limits, lenient login throttling) can be
-# overridden by VAR=VALUE.
+# environment defaults (daemon_env: no rate limits, lenient login
+# throttling, cluster "tests") can be overridden by VAR=VALUE. A second
+# daemon on the suite's database is started the same way under another
+# NAME; daemon_use switches between them.
 daemon_start() {
 	local name=$1 d port i
 	shift
-	local envs=() args=()
+	local envs=() args=() base=()
 	while (($#)); do
 		case $1 in
 		--) shift; args=("$@"); break ;;
@@ -126,16 +164,13 @@ daemon_start() {
 	port=$(free_port)
 	echo "$port" >"$d/port"
 	echo "== start $(date -u +%T) ${envs[*]} ${args[*]}" >>"$d/log"
+	mapfile -t base < <(daemon_env)
 
 	# A supervisor subshell records the exit status in $d/rc. No fd 3:
 	# bats waits for it to close.
 	(
 		exec 3>&- </dev/null >/dev/null 2>&1
-		env CALLDOCKER_JWT_SECRET="$CD_SECRET" \
-			CALLDOCKER_DATABASE_URL="$CD_DBURL" \
-			CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
-			CALLDOCKER_LOGIN_MAX_FAILURES=1000 \
-			"${envs[@]}" \
+		env "${base[@]}" "${envs[@]}" \
 			"$CD_DAEMON" --socket "$d/d.sock" --listen "127.0.0.1:$port" \
 			--data-dir "$d/data" --log-level debug "${args[@]}" \
 			>>"$d/log" 2>&1 &

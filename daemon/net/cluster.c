@@ -1,0 +1,402 @@
+/*
+ * The node thread (cluster.h, docs/cluster.md). One connection of its
+ * own: in a cluster it LISTENs before the node registers, so any node that
+ * sees this one in the registry knows it hears every revocation from then
+ * on; what came before, it loads. Every lease/3 seconds it renews its row
+ * and its leases and reads the registry for /metrics. Notifications: a
+ * revocation is remembered (revoke.c; the WebSocket sweep closes that
+ * session's sockets), a peer's barrier is answered once everything before
+ * it is applied, and the answers to our own barriers wake the waiting
+ * worker (db-cluster.c).
+ */
+#include <sys/stat.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "version.h"
+#include "daemon.h"
+#include "db.h"
+#include "db-cluster.h"
+#include "revoke.h"
+#include "cluster.h"
+
+static struct {
+	pthread_t		 thread;
+	int			 running;
+	int			 stop;
+	int			 wake[2];	/* a byte: stop now */
+	struct db		 db;
+	struct cluster_self	 self;
+	char			 host[256], host_key[512];
+	int			 registry;	/* the tables exist */
+	int			 want[NLEASES];	/* jobs this node runs */
+	PGconn			*listening;	/* LISTENed on, by its pid */
+	int			 listening_pid;
+	pthread_mutex_t		 lock;		/* view */
+	struct cluster_view	*view;
+} node = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
+
+static struct db_stmt st_exists = { .sql =
+	"SELECT to_regclass('cluster_nodes') IS NOT NULL" };
+static struct db_stmt st_ack = { .sql =
+	"SELECT pg_notify('" CLUSTER_CH_ACK "', $1)" };
+
+const char *
+cluster_node_id(void)
+{
+	return node.self.id;
+}
+
+/* Boot id and pid namespace: where a pid means the same process. */
+static void
+host_key(char *buf, size_t len)
+{
+	char	 boot[64] = "", ns[64] = "";
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY |
+	    O_CLOEXEC)) >= 0) {
+		if ((n = read(fd, boot, sizeof boot - 1)) > 0)
+			boot[n] = '\0';
+		close(fd);
+		boot[strcspn(boot, "\n")] = '\0';
+	}
+	if ((n = readlink("/proc/self/ns/pid", ns, sizeof ns - 1)) > 0)
+		ns[n] = '\0';
+	snprintf(buf, len, "%s %s %s", node.host, boot, ns);
+}
+
+/* LISTEN on this connection (once per backend), then catch up. */
+static int
+listen_all(void)
+{
+	static const char *const chans[] = { CLUSTER_CH_REVOKE,
+	    CLUSTER_CH_BARRIER, CLUSTER_CH_ACK };
+	PGresult	*res;
+	char		 sql[64];
+
+	if (node.self.cluster == NULL || node.db.conn == NULL ||
+	    (node.db.conn == node.listening &&
+	    PQbackendPID(node.db.conn) == node.listening_pid))
+		return 0;
+	node.listening = NULL;
+	for (size_t i = 0; i < sizeof chans / sizeof chans[0]; i++) {
+		snprintf(sql, sizeof sql, "LISTEN %s", chans[i]);
+		if ((res = db_query(&node.db, sql, 0, NULL)) == NULL)
+			return -1;
+		PQclear(res);
+	}
+	node.listening = node.db.conn;
+	node.listening_pid = PQbackendPID(node.db.conn);
+	/* What was revoked while nobody listened here. */
+	return revoke_load(&node.db);
+}
+
+static void
+on_notify(const PGnotify *n)
+{
+	char		 a[UUID_LEN + 1], b[UUID_LEN + 1], payload[128];
+	const char	*p[1] = { payload };
+	unsigned long	 seq;
+	long long	 until;
+	PGresult	*res;
+
+	if (strcmp(n->relname, CLUSTER_CH_REVOKE) == 0) {
+		if (sscanf(n->extra, "%36s %lld", a, &until) == 2)
+			revoke_add(a, (time_t)until);
+	} else if (strcmp(n->relname, CLUSTER_CH_BARRIER) == 0) {
+		/* Everything before it is applied: say so. */
+		if (sscanf(n->extra, "%36s %lu", a, &seq) != 2 ||
+		    strcmp(a, node.self.id) == 0)
+			return;
+		snprintf(payload, sizeof payload, "%s %lu %s", a, seq,
+		    node.self.id);
+		if ((res = db_run(&node.db, &st_ack, 1, p)) != NULL)
+			PQclear(res);
+	} else if (strcmp(n->relname, CLUSTER_CH_ACK) == 0) {
+		if (sscanf(n->extra, "%36s %lu %36s", a, &seq, b) == 3 &&
+		    strcmp(a, node.self.id) == 0)
+			db_cluster_acked(b, seq);
+	}
+}
+
+static void
+drain(void)
+{
+	PGnotify	*n;
+	PGconn		*c = node.listening;
+
+	if (c == NULL || c != node.db.conn)
+		return;
+	if (PQconsumeInput(c) != 1) {
+		/* Broken: the next beat connects and listens again. */
+		node.listening = NULL;
+		db_drop(&node.db);
+		return;
+	}
+	while ((n = PQnotifies(c)) != NULL) {
+		on_notify(n);
+		PQfreemem(n);
+	}
+}
+
+/* Renew the row and the leases; read the registry. */
+static void
+beat(void)
+{
+	struct cluster_conflict	 conflict;
+	struct cluster_view	*v;
+	int			 r;
+
+	if (db_ensure(&node.db) != 0)
+		return;
+	if (listen_all() != 0)
+		return;
+	if ((r = db_cluster_heartbeat(&node.db, &node.self)) < 0)
+		return;
+	if (r == 0) {
+		log_warn("cluster: this node's registration was gone;"
+		    " registering again");
+		if (db_cluster_register(&node.db, &node.self, 1, &conflict) != 0)
+			return;
+	}
+	db_cluster_tidy(&node.db, &node.self);
+	for (int l = 0; l < NLEASES; l++) {
+		if (node.want[l] && db_lease_take(&node.db, l, node.self.id,
+		    node.self.lease, NULL) < 0)
+			return;
+	}
+	if ((v = db_cluster_view(&node.db)) != NULL) {
+		pthread_mutex_lock(&node.lock);
+		db_cluster_view_free(node.view);
+		node.view = v;
+		pthread_mutex_unlock(&node.lock);
+	}
+}
+
+static void *
+node_main(void *arg)
+{
+	struct pollfd	 pfd[2];
+	double		 next = 0, now, period = node.self.lease / 3.0;
+	int		 ms;
+
+	while (!__atomic_load_n(&node.stop, __ATOMIC_ACQUIRE)) {
+		if ((now = now_mono()) >= next) {
+			beat();
+			next = now + period;
+		}
+		drain();
+		ms = (int)((next - now_mono()) * 1000) + 1;
+		pfd[0].fd = node.wake[0];
+		pfd[0].events = POLLIN;
+		pfd[1].fd = node.listening != NULL && node.db.conn != NULL ?
+		    PQsocket(node.db.conn) : -1;
+		pfd[1].events = POLLIN;
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, ms > 0 ? ms : 0) < 0 && errno != EINTR)
+			break;
+	}
+	return NULL;
+}
+
+/* The one line calldockerd prints before it exits 3. */
+static char *
+refusal(const struct cluster_conflict *c)
+{
+	const char	*mine = node.self.cluster;
+
+	if (c->cluster[0] == '\0')
+		return xasprintf("node \"%s\" (pid %d on %s) serves this"
+		    " database alone; refusing to split it: stop it, or start"
+		    " both with the same --cluster NAME", c->name, c->pid,
+		    c->host);
+	if (mine == NULL)
+		return xasprintf("node \"%s\" (pid %d on %s) serves this"
+		    " database as cluster \"%s\"; refusing to split it: start"
+		    " with --cluster %s to join it", c->name, c->pid, c->host,
+		    c->cluster, c->cluster);
+	return xasprintf("node \"%s\" (pid %d on %s) serves this database as"
+	    " cluster \"%s\", not \"%s\"; refusing to split it", c->name,
+	    c->pid, c->host, c->cluster, mine);
+}
+
+int
+cluster_start(char **cause)
+{
+	struct cluster_conflict	 conflict;
+	PGresult		*res;
+	int			 r;
+
+	if (gethostname(node.host, sizeof node.host) != 0)
+		strlcpy_(node.host, "localhost", sizeof node.host);
+	node.host[sizeof node.host - 1] = '\0';
+	host_key(node.host_key, sizeof node.host_key);
+	node.self.name = cfg.node_name != NULL && *cfg.node_name != '\0' ?
+	    cfg.node_name : node.host;
+	node.self.cluster = cfg.cluster != NULL && *cfg.cluster != '\0' ?
+	    cfg.cluster : NULL;
+	node.self.host = node.host;
+	node.self.host_key = node.host_key;
+	node.self.pid = (int)getpid();
+	node.self.version = CALLDOCKER_VERSION;
+	node.self.lease = cfg.cluster_lease;
+	node.want[LEASE_WEBHOOKS] = 1;
+	node.want[LEASE_ROLLUP] = cfg.analytics_rollup_interval > 0;
+	db_init(&node.db, cfg.database_url);
+
+	if ((res = db_run(&node.db, &st_exists, 0, NULL)) == NULL) {
+		*cause = xstrdup("cluster: cannot read the node registry");
+		return -1;
+	}
+	node.registry = *PQgetvalue(res, 0, 0) == 't';
+	PQclear(res);
+	if (!node.registry) {
+		log_warn("cluster: no node registry (migrations held back):"
+		    " running as the only node");
+		db_lease_assume();
+		return 0;
+	}
+	if (listen_all() != 0) {
+		*cause = xstrdup("cluster: cannot listen for revocations");
+		return -1;
+	}
+	r = db_cluster_register(&node.db, &node.self, 0, &conflict);
+	if (r == 1) {
+		*cause = refusal(&conflict);
+		db_close(&node.db);
+		return 1;
+	}
+	if (r != 0) {
+		*cause = xstrdup("cluster: cannot register this node");
+		return -1;
+	}
+	db_cluster_barrier_init(node.self.id, node.self.cluster);
+	log_info("cluster: node %s (\"%s\") registered%s%s%s", node.self.id,
+	    node.self.name, node.self.cluster ? " in cluster \"" : "",
+	    node.self.cluster ? node.self.cluster : "",
+	    node.self.cluster ? "\"" : "");
+	beat();
+	if (pipe2(node.wake, O_CLOEXEC | O_NONBLOCK) != 0 ||
+	    pthread_create(&node.thread, NULL, node_main, NULL) != 0) {
+		*cause = xstrdup("cannot start the cluster node thread");
+		return -1;
+	}
+	node.running = 1;
+	return 0;
+}
+
+void
+cluster_stop(void)
+{
+	if (!node.running)
+		return;
+	__atomic_store_n(&node.stop, 1, __ATOMIC_RELEASE);
+	if (write(node.wake[1], "x", 1) < 0)
+		log_warn("cluster: cannot wake the node thread");
+	pthread_join(node.thread, NULL);
+	node.running = 0;
+	if (db_ensure(&node.db) == 0) {
+		db_lease_release(&node.db, node.self.id);
+		db_cluster_leave(&node.db, node.self.id);
+	}
+	db_close(&node.db);
+	close(node.wake[0]);
+	close(node.wake[1]);
+	db_cluster_view_free(node.view);
+	node.view = NULL;
+}
+
+struct out {
+	char	*buf;
+	size_t	 len, cap;
+};
+
+static void __attribute__((format(printf, 2, 3)))
+out_printf(struct out *o, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if ((size_t)n < o->cap - o->len)
+			break;
+		o->cap = o->cap * 2 + (size_t)n;
+		o->buf = xrealloc(o->buf, o->cap);
+	}
+	o->len += (size_t)n;
+}
+
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static const char *
+label(char *buf, size_t len, const char *s)
+{
+	size_t	 j = 0;
+
+	for (; s != NULL && *s != '\0' && j + 3 < len; s++) {
+		if (*s == '\\' || *s == '"') {
+			buf[j++] = '\\';
+			buf[j++] = *s;
+		} else if (*s == '\n') {
+			buf[j++] = '\\';
+			buf[j++] = 'n';
+		} else
+			buf[j++] = *s;
+	}
+	buf[j] = '\0';
+	return buf;
+}
+
+char *
+cluster_metrics(void)
+{
+	struct out	 o = { xmalloc(1024), 0, 1024 };
+	char		 name[256], clu[256];
+
+	o.buf[0] = '\0';
+	pthread_mutex_lock(&node.lock);
+	if (node.view == NULL) {
+		pthread_mutex_unlock(&node.lock);
+		return o.buf;
+	}
+	out_printf(&o, "# HELP calldocker_cluster_node_heartbeat_timestamp_seconds"
+	    " Last heartbeat of each registered node.\n"
+	    "# TYPE calldocker_cluster_node_heartbeat_timestamp_seconds gauge\n");
+	for (int i = 0; i < node.view->nnodes; i++) {
+		const struct cluster_node_row *n = &node.view->nodes[i];
+
+		out_printf(&o, "calldocker_cluster_node_heartbeat_timestamp_seconds"
+		    "{node=\"%s\",name=\"%s\",cluster=\"%s\",self=\"%d\"} %.3f\n",
+		    n->id, label(name, sizeof name, n->name),
+		    label(clu, sizeof clu, n->cluster),
+		    strcmp(n->id, node.self.id) == 0, n->heartbeat_epoch);
+	}
+	out_printf(&o, "# HELP calldocker_cluster_node_live 1 while a node's"
+	    " heartbeat is fresh.\n# TYPE calldocker_cluster_node_live gauge\n");
+	for (int i = 0; i < node.view->nnodes; i++)
+		out_printf(&o, "calldocker_cluster_node_live{node=\"%s\"} %d\n",
+		    node.view->nodes[i].id, node.view->nodes[i].live);
+	out_printf(&o, "# HELP calldocker_cluster_lease_epoch The epoch of each"
+	    " lease, by its holder.\n"
+	    "# TYPE calldocker_cluster_lease_epoch gauge\n");
+	for (int i = 0; i < node.view->nleases; i++)
+		out_printf(&o, "calldocker_cluster_lease_epoch{lease=\"%s\","
+		    "node=\"%s\",held=\"%d\"} %lld\n", node.view->leases[i].name,
+		    node.view->leases[i].node, node.view->leases[i].live,
+		    node.view->leases[i].epoch);
+	pthread_mutex_unlock(&node.lock);
+	return o.buf;
+}
