@@ -94,12 +94,23 @@ db_widget_origins_set(struct db *db, const char *company,
 	return db_run(db, &st_origins_set, 2, p);
 }
 
-PGresult *
-db_widget_by_key(struct db *db, const char *key)
+int
+db_widget_by_key(struct db *db, const char *key, char company[UUID_LEN + 1],
+    json_t **origins)
 {
 	const char	*p[] = { key };
+	PGresult	*r;
+	int		 found;
 
-	return db_run(db, &st_by_key, 1, p);
+	*origins = NULL;
+	if ((r = db_run(db, &st_by_key, 1, p)) == NULL)
+		return -1;
+	if ((found = PQntuples(r) > 0)) {
+		db_copy(company, UUID_LEN + 1, r, 0, 0);
+		*origins = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+	}
+	PQclear(r);
+	return found;
 }
 
 int

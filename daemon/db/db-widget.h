@@ -5,7 +5,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-struct db;
+#include "db.h"
 
 enum widget_col {
 	WIDGET_C_ID, WIDGET_C_COMPANY, WIDGET_C_KEY, WIDGET_C_NAME,
@@ -26,8 +26,10 @@ PGresult	*db_widget_delete(struct db *, const char *company,
 PGresult	*db_widget_origins(struct db *, const char *company);
 PGresult	*db_widget_origins_set(struct db *, const char *company,
 		    const char *origins_json);
-/* A key's company and that company's origins (JSON), or no row. */
-PGresult	*db_widget_by_key(struct db *, const char *key);
+/* A key's company and that company's origins (a JSON array, caller
+ * decrefs): 1, 0 no such key, -1 on error. */
+int		 db_widget_by_key(struct db *, const char *key,
+		    char company[UUID_LEN + 1], json_t **origins);
 /* Add media kinds (a JSON array) to what the call used. */
 int		 db_call_media_used(struct db *, const char *company,
 		    const char *call, const char *media_json);

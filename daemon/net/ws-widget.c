@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "xmalloc.h"
 #include "log.h"
@@ -67,23 +66,18 @@ key_run(struct db *db, struct wsjob *j)
 	const char	*key = json_string_value(json_object_get(j->in, "key"));
 	const char	*origin = json_string_value(json_object_get(j->in, "origin"));
 	json_t		*list, *v;
-	PGresult	*r;
 	size_t		 i;
-	int		 ok = 0;
+	int		 ok = 0, found;
 
-	if ((r = db_widget_by_key(db, key)) == NULL) {
+	if ((found = db_widget_by_key(db, key, j->company, &list)) < 0) {
 		ws_job_fail(j, "unavailable", "the database is unreachable;"
 		    " try again shortly");
 		return;
 	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
+	if (found == 0) {
 		ws_job_fail(j, "unauthorized", "no such widget key");
 		return;
 	}
-	strlcpy_(j->company, PQgetvalue(r, 0, 0), sizeof j->company);
-	list = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
-	PQclear(r);
 	json_array_foreach(list, i, v) {
 		if (origin != NULL && strcasecmp(json_string_value(v), origin) == 0)
 			ok = 1;
