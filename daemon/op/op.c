@@ -307,7 +307,7 @@ static int
 op_company(struct db *db, const struct op_def *d, const struct actor *a,
     const struct op_in *in, char company[UUID_LEN + 1], struct op_out *out)
 {
-	PGresult		*res;
+	struct call_rows	*c;
 	struct agent_rows	*ag;
 
 	if (d->id == OP_CALL_NEXT) {
@@ -348,15 +348,15 @@ op_company(struct db *db, const struct op_def *d, const struct actor *a,
 	}
 	if (a->kind == ACTOR_CALLER && strcmp(in->call, a->call) != 0)
 		return op_fail(out, 404, "not_found", "no such call"), -1;
-	if ((res = db_call_get(db, a->company, in->call)) == NULL)
+	if ((c = db_call_find(db, a->company, in->call)) == NULL)
 		return op_fail_db(out, db), -1;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (c->n == 0) {
+		call_rows_free(c);
 		op_fail(out, 404, "not_found", "no such call");
 		return -1;
 	}
-	strlcpy_(company, PQgetvalue(res, 0, CALL_C_COMPANY), UUID_LEN + 1);
-	PQclear(res);
+	strlcpy_(company, c->v[0].company, UUID_LEN + 1);
+	call_rows_free(c);
 	return 0;
 }
 
@@ -430,7 +430,7 @@ hub_out(struct hub_result *r, int agent, struct op_out *out)
 
 	if (r->status >= 400) {
 		op_fail(out, r->status, r->code, "%s", r->detail);
-		PQclear(r->row);
+		call_rows_free(r->row);
 		agent_rows_free(r->agent);
 		return;
 	}
@@ -446,9 +446,8 @@ hub_out(struct hub_result *r, int agent, struct op_out *out)
 	}
 	if (r->row == NULL)
 		return;
-	out->obj = op_call_json(r->row, 0);
-	op_call_state(out, r->row);
-	PQclear(r->row);
+	op_call_out(out, &r->row->v[0]);
+	call_rows_free(r->row);
 }
 
 void
@@ -528,15 +527,6 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 }
 
 void
-op_call_state(struct op_out *out, const PGresult *row)
-{
-	enum call_state	 cs;
-
-	if (call_state_parse(PQgetvalue(row, 0, CALL_C_STATE), &cs) == 0)
-		out->state = call_state_name(cs);
-}
-
-void
 op_out_free(struct op_out *out)
 {
 	json_decref(out->obj);
@@ -552,15 +542,22 @@ op_call_live(json_t *o, int position, int ewt)
 }
 
 json_t *
-op_call_json(const PGresult *res, int r)
+op_call_json(const struct call_row *c)
 {
-	json_t	*o = call_json(res, r);
+	json_t	*o = call_row_json(c);
 	int	 pos, ewt;
 
-	if (hub_position(PQgetvalue(res, r, CALL_C_COMPANY),
-	    PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0)
+	if (hub_position(c->company, c->id, &pos, &ewt) == 0)
 		op_call_live(o, pos, ewt);
 	return o;
+}
+
+void
+op_call_out(struct op_out *out, const struct call_row *c)
+{
+	out->obj = op_call_json(c);
+	if (c->state != CALL_STATE_COUNT)
+		out->state = call_state_name(c->state);
 }
 
 json_t *

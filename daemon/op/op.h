@@ -12,13 +12,13 @@
 #define OP_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "http.h"
 #include "acd.h"
 #include "ivr-engine.h"
 
 struct db;
+struct call_row;
 
 enum op_id {
 	OP_CALL_ANSWER,
@@ -177,7 +177,7 @@ int	op_agent_of(struct db *, const char *user, const char *company,
 	    char me[UUID_LEN + 1]);
 
 /* A call's JSON with its live position while it waits. */
-json_t	*op_call_json(const PGresult *, int row);
+json_t	*op_call_json(const struct call_row *);
 /* A waiting call's position and estimated_wait (-1: null) into its JSON. */
 void	 op_call_live(json_t *, int position, int ewt);
 
