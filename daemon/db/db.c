@@ -387,6 +387,17 @@ db_commit(struct db *db)
 }
 
 /* Within the deadlines too: a dropped connection rolls back as well. */
+int
+db_in_tx(const struct db *db)
+{
+	PGTransactionStatusType	 st;
+
+	if (db->conn == NULL || db->batch != NULL)
+		return 0;
+	st = PQtransactionStatus(db->conn);
+	return st == PQTRANS_INTRANS || st == PQTRANS_INERROR;
+}
+
 void
 db_rollback(struct db *db)
 {

@@ -88,6 +88,9 @@ PGresult	*db_query(struct db *, const char *sql, int n,
 /* Prepare a statement under its own name; -1 on failure. */
 int		 db_prepare(struct db *, const char *name, const char *sql);
 int		 db_begin(struct db *);
+/* 1 while a transaction is open on the connection (BEGIN sent, no COMMIT
+ * or ROLLBACK yet), else 0; no round trip. */
+int		 db_in_tx(const struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
 /* Set db->err (and the constraint) from a failed result. */
