@@ -321,7 +321,12 @@ db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 		int prepare = !db->prepared[id];
 
 		db->prepared[id] = 1;
-		return db->batch_query(db, name, st->sql, prepare, n, params);
+		if (db_pipe_send(db, name, st->sql, prepare, n, params) != 0)
+			return NULL;
+		db->batch_wait(db);
+		res = db->pipe_res;
+		db->pipe_res = NULL;
+		return res;
 	}
 	if (!db->prepared[id]) {
 		if ((res = db_finish(db, PQsendPrepare(db->conn, name, st->sql,
