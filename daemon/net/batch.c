@@ -106,9 +106,8 @@ batch_run(struct db *db, struct job **jobs, int n)
 	}
 	/* Each waiting handler, resumed with its answer (db->pipe_res). */
 	while (b->head != b->tail) {
-		c = b->fifo[b->head++ % BATCH_MAX];
 		db_pipe_read(db);
-		coro_resume(b, c);
+		coro_resume(b, b->fifo[b->head++ % BATCH_MAX]);
 	}
 	db->batch = NULL;
 	db->batch_wait = NULL;
