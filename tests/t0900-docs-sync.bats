@@ -158,3 +158,34 @@ setup() {
 	run "$bin" completion tcsh
 	assert_failure 2
 }
+
+# The rows of the markdown table in docs/api.md whose header line is $1.
+api_table() {
+	awk -v h="$1" '$0 == h { on = 1; getline; next }
+	    on && /^\|/ { print; next } on { exit }' "$top/docs/api.md"
+}
+
+@test "the API reference's operations tables are calldockerd --operations" {
+	local daemon="$top/bin/calldockerd" docs gen
+	[ -x "$daemon" ] || skip "bin/calldockerd not built"
+	run "$daemon" --operations
+	assert_success
+	ops=$output
+	# How each entry writes: generated row for row, in the table's order.
+	gen=$(jq -r '.[] | "| `\(.name)` | \(.transaction) | \(.audit |
+	    if length == 0 then "none" else join(", ") end) |"' <<<"$ops")
+	docs=$(api_table '| entry | transaction | audit |')
+	[ -n "$docs" ]
+	run diff -u <(echo "$docs") <(echo "$gen")
+	assert_success
+	# The transports' table names every entry, and no other.
+	gen=$(jq -r '.[].name' <<<"$ops" | sort)
+	docs=$(api_table '| entry | REST | WebSocket | who | also from |' |
+	    cut -d'|' -f2 | grep -o '`[^`]*`' | tr -d '`' | sort)
+	run diff -u <(echo "$docs") <(echo "$gen")
+	assert_success
+	# Every entry declares both.
+	run jq -e 'all(.[]; (.transaction | type) == "string" and
+	    (.audit | type) == "array")' <<<"$ops"
+	assert_success
+}

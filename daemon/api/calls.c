@@ -27,19 +27,21 @@ acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 
 /* A page of calls, the live positions asked of the hub all at once. */
 static json_t *
-calls_page(const struct page *pg, const PGresult *res)
+calls_page(const struct page *pg, const struct call_rows *rows)
 {
-	json_t			*page = page_rows(pg, res, call_json, CALL_C_KEY,
-				    CALL_C_ID);
-	json_t			*items = json_object_get(page, "items");
-	size_t			 n = json_array_size(items);
+	size_t			 n = rows->n > pg->limit ? (size_t)pg->limit :
+				    (size_t)rows->n;
+	const struct call_row	*last = rows->n > pg->limit ?
+				    &rows->v[n - 1] : NULL;
+	json_t			*items = json_array();
 	const char		**cos = xcalloc(n + 1, sizeof *cos);
 	const char		**ids = xcalloc(n + 1, sizeof *ids);
 	struct hub_position	*pos = xcalloc(n + 1, sizeof *pos);
 
 	for (size_t i = 0; i < n; i++) {
-		cos[i] = PQgetvalue(res, (int)i, CALL_C_COMPANY);
-		ids[i] = PQgetvalue(res, (int)i, CALL_C_ID);
+		json_array_append_new(items, call_row_json(&rows->v[i]));
+		cos[i] = rows->v[i].company;
+		ids[i] = rows->v[i].id;
 	}
 	hub_positions(cos, ids, n, pos);
 	for (size_t i = 0; i < n; i++) {
@@ -50,7 +52,7 @@ calls_page(const struct page *pg, const PGresult *res)
 	free(cos);
 	free(ids);
 	free(pos);
-	return page;
+	return page_json(items, last ? last->key : NULL, last ? last->id : NULL);
 }
 
 int
@@ -63,7 +65,7 @@ calls_list(struct hctx *h)
 	const char		**slot[5] = { &f.state, &f.queue, &f.agent,
 				    &f.from, &f.to };
 	struct page		 pg;
-	PGresult		*res = NULL;
+	struct call_rows	*res = NULL;
 	enum call_state		 st;
 	int			 n, rc = -1;
 
@@ -96,7 +98,7 @@ calls_list(struct hctx *h)
 	resp_json(h->resp, 200, calls_page(&pg, res));
 	rc = 0;
 out:
-	PQclear(res);
+	call_rows_free(res);
 	for (int i = 0; i < 5; i++)
 		free(v[i]);
 	return rc;
@@ -104,21 +106,22 @@ out:
 
 /* Load a call the signed-in user may see; -1 with resp filled if not. */
 static int
-visible_call(struct hctx *h, PGresult **out)
+visible_call(struct hctx *h, struct call_rows **out)
 {
-	char		 me[UUID_LEN + 1];
-	PGresult	*res;
+	char			 me[UUID_LEN + 1];
+	struct call_rows	*res;
 
-	if ((res = db_call_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((res = db_call_find(h->db, h->req->scope, h->req->params[0])) ==
+	    NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 1 && h->req->who.role == ROLE_AGENT &&
-	    (acting_agent(h, me) != 1 || PQgetisnull(res, 0, CALL_C_AGENT) ||
-	    strcmp(me, PQgetvalue(res, 0, CALL_C_AGENT)) != 0)) {
-		PQclear(res);
+	if (res->n == 1 && h->req->who.role == ROLE_AGENT &&
+	    (acting_agent(h, me) != 1 || res->v[0].agent == NULL ||
+	    strcmp(me, res->v[0].agent) != 0)) {
+		call_rows_free(res);
 		return resp_problem(h->resp, 404, "not_found", "no such call");
 	}
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (res->n == 0) {
+		call_rows_free(res);
 		return resp_problem(h->resp, 404, "not_found", "no such call");
 	}
 	*out = res;
@@ -128,31 +131,24 @@ visible_call(struct hctx *h, PGresult **out)
 int
 calls_get(struct hctx *h)
 {
-	PGresult	*res = NULL, *ev;
-	json_t		*o, *events;
+	struct call_rows	*res = NULL;
+	struct call_event_rows	*ev;
+	json_t			*o, *events;
 
 	if (visible_call(h, &res) != 0)
 		return -1;
 	if ((ev = db_call_events(h->db, h->req->params[0])) == NULL) {
-		PQclear(res);
+		call_rows_free(res);
 		return db_fail(h->db, h->resp);
 	}
-	o = op_call_json(res, 0);
+	o = op_call_json(&res->v[0]);
 	events = json_array();
-	for (int i = 0; i < PQntuples(ev); i++) {
-		json_t *data = json_loads(PQgetvalue(ev, i, 6), 0, NULL);
-
-		json_array_append_new(events, json_pack("{s:s,s:s,s:s?,s:s?,"
-		    "s:s?,s:s?,s:o}", "type", PQgetvalue(ev, i, 0),
-		    "at", PQgetvalue(ev, i, 1), "from_state", db_get(ev, i, 2),
-		    "to_state", db_get(ev, i, 3), "agent_id", db_get(ev, i, 4),
-		    "actor_id", db_get(ev, i, 5),
-		    "data", data ? data : json_object()));
-	}
+	for (int i = 0; i < ev->n; i++)
+		json_array_append_new(events, call_event_json(&ev->v[i]));
 	json_object_set_new(o, "events", events);
 	resp_json(h->resp, 200, o);
-	PQclear(res);
-	PQclear(ev);
+	call_rows_free(res);
+	call_event_rows_free(ev);
 	return 0;
 }
 

@@ -161,30 +161,37 @@ queue_input(struct hctx *h, int create, struct queue_input *in)
 static int
 queue_answer(struct hctx *h, const char *id, int status)
 {
-	PGresult	*res;
+	struct queue_rows	*res;
 
 	if ((res = db_queue_get(h->db, h->req->scope, id)) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0)
+	if (res->n == 0)
 		resp_problem(h->resp, 404, "not_found", "no such queue");
 	else
-		resp_json(h->resp, status, queue_json(res, 0));
-	PQclear(res);
+		resp_json(h->resp, status, queue_json(&res->v[0]));
+	queue_rows_free(res);
 	return 0;
 }
 
 int
 queues_list(struct hctx *h)
 {
-	struct page	 pg;
-	PGresult	*res;
+	struct page		 pg;
+	struct queue_rows	*res;
+	const struct queue_row	*last;
+	json_t			*items;
 
 	if (page_parse(h->req, h->resp, &pg) != 0)
 		return -1;
 	if ((res = db_queue_list(h->db, h->req->scope, &pg)) == NULL)
 		return db_fail(h->db, h->resp);
-	resp_json(h->resp, 200, page_rows(&pg, res, queue_json, QUEUE_C_KEY, QUEUE_C_ID));
-	PQclear(res);
+	items = json_array();
+	for (int i = 0; i < res->n && i < pg.limit; i++)
+		json_array_append_new(items, queue_json(&res->v[i]));
+	last = res->n > pg.limit ? &res->v[pg.limit - 1] : NULL;
+	resp_json(h->resp, 200, page_json(items, last ? last->key : NULL,
+	    last ? last->id : NULL));
+	queue_rows_free(res);
 	return 0;
 }
 
@@ -242,7 +249,7 @@ static int
 queue_write(struct hctx *h, const char *id)
 {
 	struct queue_input	 in;
-	PGresult		*res = NULL;
+	struct queue_rows	*res = NULL;
 	char			*qid = NULL, *company = NULL;
 	int			 rc = -1, refs;
 
@@ -254,13 +261,13 @@ queue_write(struct hctx *h, const char *id)
 	    db_queue_update(h->db, h->req->scope, id, &in.f);
 	if (res == NULL)
 		goto fail;
-	if (PQntuples(res) == 0) {
+	if (res->n == 0) {
 		db_rollback(h->db);
 		resp_problem(h->resp, 404, "not_found", "no such queue");
 		goto out;
 	}
-	qid = xstrdup(PQgetvalue(res, 0, QUEUE_C_ID));
-	company = xstrdup(PQgetvalue(res, 0, QUEUE_C_COMPANY));
+	qid = xstrdup(res->v[0].id);
+	company = xstrdup(res->v[0].company);
 	if ((refs = queue_refs(h, company, &in)) < 0)
 		goto fail;
 	if (refs == 0) {
@@ -285,7 +292,7 @@ fail:
 	else
 		db_fail(h->db, h->resp);
 out:
-	PQclear(res);
+	queue_rows_free(res);
 	free(qid);
 	free(company);
 	queue_input_free(&in);
@@ -307,31 +314,24 @@ queues_update(struct hctx *h)
 int
 queues_delete(struct hctx *h)
 {
-	PGresult	*res;
+	struct queue_rows	*res;
 
 	if ((res = db_queue_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (res->n == 0) {
+		queue_rows_free(res);
 		return resp_problem(h->resp, 404, "not_found", "no such queue");
 	}
-	PQclear(res);
+	queue_rows_free(res);
 	if (hub_queue_drop(h->req->params[0]) != 0)
 		return resp_problem(h->resp, 409, "conflict",
 		    "calls are waiting in this queue");
-	if ((res = db_queue_delete(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if (db_queue_delete(h->db, h->req->scope, h->req->params[0]) < 0)
 		return db_fail(h->db, h->resp);
-	PQclear(res);
 	audit(h->db, h->req, h->req->scope, "delete", "queue", h->req->params[0],
 	    NULL);
 	resp_empty(h->resp);
 	return 0;
-}
-
-static double
-num(const PGresult *res, int c)
-{
-	return PQgetisnull(res, 0, c) ? 0 : strtod(PQgetvalue(res, 0, c), NULL);
 }
 
 /* Live from the hub; today's figures from the database. */
@@ -339,37 +339,32 @@ int
 queues_stats(struct hctx *h)
 {
 	struct acd_queue_stats	 st;
-	PGresult		*q, *t;
+	struct queue_rows	*q;
+	struct queue_today	 t;
 	json_t			*agents, *today;
-	double			 offered, answered, abandoned, within;
 
 	if ((q = db_queue_get(h->db, h->req->scope, h->req->params[0])) == NULL)
 		return db_fail(h->db, h->resp);
-	if (PQntuples(q) == 0) {
-		PQclear(q);
+	if (q->n == 0) {
+		queue_rows_free(q);
 		return resp_problem(h->resp, 404, "not_found", "no such queue");
 	}
 	memset(&st, 0, sizeof st);
-	hub_queue_stats(PQgetvalue(q, 0, QUEUE_C_COMPANY), h->req->params[0], &st);
-	PQclear(q);
-	if ((t = db_queue_today(h->db, h->req->params[0])) == NULL)
+	hub_queue_stats(q->v[0].company, h->req->params[0], &st);
+	queue_rows_free(q);
+	if (db_queue_today(h->db, h->req->params[0], &t) != 0)
 		return db_fail(h->db, h->resp);
 	agents = json_object();
 	for (int i = 0; i < AGENT_STATE_COUNT; i++)
 		json_object_set_new(agents, agent_state_name(i),
 		    json_integer(st.agents[i]));
-	offered = num(t, 0);
-	answered = num(t, 1);
-	abandoned = num(t, 2);
-	within = num(t, 3);
 	today = json_pack("{s:i,s:i,s:i,s:f,s:f,s:f,s:f}",
-	    "offered", (int)offered, "answered", (int)answered,
-	    "abandoned", (int)abandoned,
-	    "abandon_rate", offered > 0 ? abandoned / offered : 0.0,
-	    "service_level", answered + abandoned > 0 ?
-	    within / (answered + abandoned) : 1.0,
-	    "asa", num(t, 4), "aht", num(t, 5));
-	PQclear(t);
+	    "offered", (int)t.offered, "answered", (int)t.answered,
+	    "abandoned", (int)t.abandoned,
+	    "abandon_rate", t.offered > 0 ? t.abandoned / t.offered : 0.0,
+	    "service_level", t.answered + t.abandoned > 0 ?
+	    t.within / (t.answered + t.abandoned) : 1.0,
+	    "asa", t.asa, "aht", t.aht);
 	resp_json(h->resp, 200, json_pack("{s:s,s:i,s:i,s:f,s:o,s:o}",
 	    "queue_id", h->req->params[0], "waiting", st.waiting,
 	    "offering", st.offering, "longest_wait", st.longest_wait,

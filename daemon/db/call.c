@@ -1,10 +1,11 @@
-/* Call states, the table of legal moves, the transition and call JSON. */
+/* Call states, the table of legal moves and the transition. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "xmalloc.h"
 #include "db.h"
 #include "call.h"
+#include "db-call.h"
 
 static const char *state_names[CALL_STATE_COUNT] = {
 	[CALL_NEW] = "new",
@@ -77,8 +78,6 @@ call_is_final(enum call_state s)
 	return (FINAL & B(s)) != 0;
 }
 
-
-
 /*
  * $1 call, $2 company, $3 from, $4 to, $5 agent, $6 queue, $7 clear agent,
  * $8 event, $9 actor, $10 data, $11 to is final, $12 the event's agent.
@@ -144,59 +143,14 @@ call_move(struct db *db, const struct call_move *m, PGresult **row)
 	return MOVE_OK;
 }
 
-static json_t *
-str_or_null(const PGresult *res, int r, int c)
+enum call_move_result
+call_transition(struct db *db, const struct call_move *m,
+    struct call_rows **rows)
 {
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_string(PQgetvalue(res, r, c));
-}
+	enum call_move_result	 r;
+	PGresult		*res;
 
-static json_t *
-num_or_null(const PGresult *res, int r, int c)
-{
-	return PQgetisnull(res, r, c) ? json_null() :
-	    json_real(strtod(PQgetvalue(res, r, c), NULL));
-}
-
-static json_t *
-parsed(const PGresult *res, int r, int c)
-{
-	json_t	*v;
-
-	if (PQgetisnull(res, r, c))
-		return json_null();
-	v = json_loads(PQgetvalue(res, r, c), JSON_DECODE_ANY, NULL);
-	return v ? v : json_null();
-}
-
-json_t *
-call_json(const PGresult *res, int r)
-{
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "id", json_string(PQgetvalue(res, r, CALL_C_ID)));
-	json_object_set_new(o, "company_id", str_or_null(res, r, CALL_C_COMPANY));
-	json_object_set_new(o, "queue_id", str_or_null(res, r, CALL_C_QUEUE));
-	json_object_set_new(o, "agent_id", str_or_null(res, r, CALL_C_AGENT));
-	json_object_set_new(o, "state", str_or_null(res, r, CALL_C_STATE));
-	json_object_set_new(o, "direction", str_or_null(res, r, CALL_C_DIRECTION));
-	json_object_set_new(o, "media", str_or_null(res, r, CALL_C_MEDIA));
-	json_object_set_new(o, "media_used", parsed(res, r, CALL_C_MEDIA_USED));
-	json_object_set_new(o, "caller_number", str_or_null(res, r, CALL_C_NUMBER));
-	json_object_set_new(o, "caller_name", str_or_null(res, r, CALL_C_NAME));
-	json_object_set_new(o, "caller_data", parsed(res, r, CALL_C_DATA));
-	json_object_set_new(o, "priority",
-	    json_integer(atoi(PQgetvalue(res, r, CALL_C_PRIORITY))));
-	json_object_set_new(o, "skills", parsed(res, r, CALL_C_SKILLS));
-	json_object_set_new(o, "notes", str_or_null(res, r, CALL_C_NOTES));
-	json_object_set_new(o, "tags", parsed(res, r, CALL_C_TAGS));
-	json_object_set_new(o, "disposition", str_or_null(res, r, CALL_C_DISPOSITION));
-	json_object_set_new(o, "enqueued_at", str_or_null(res, r, CALL_C_ENQUEUED));
-	json_object_set_new(o, "answered_at", str_or_null(res, r, CALL_C_ANSWERED));
-	json_object_set_new(o, "ended_at", str_or_null(res, r, CALL_C_ENDED));
-	json_object_set_new(o, "wait_seconds", num_or_null(res, r, CALL_C_WAIT));
-	json_object_set_new(o, "talk_seconds", num_or_null(res, r, CALL_C_TALK));
-	json_object_set_new(o, "created_at", str_or_null(res, r, CALL_C_CREATED));
-	json_object_set_new(o, "updated_at", str_or_null(res, r, CALL_C_UPDATED));
-	return o;
+	r = call_move(db, m, &res);
+	*rows = r == MOVE_OK ? call_rows_take(res) : NULL;
+	return r;
 }

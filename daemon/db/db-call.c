@@ -1,6 +1,10 @@
-/* SQL for calls and their events; the state machine is in call.c. */
+/*
+ * SQL for calls and their events, their typed rows and the call's JSON;
+ * the state machine is in call.c.
+ */
 #include <stdlib.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "call.h"
 #include "db-call.h"
@@ -60,14 +64,203 @@ static struct db_stmt st_event = { .sql = "INSERT INTO call_events"
 	" SELECT id, company_id, $2, $3, state, state,"
 	" coalesce($4::jsonb, '{}') FROM calls WHERE id = $1" };
 
-PGresult *
+/* Row r of res into c, its strings res's. */
+static void
+call_row_fill(const PGresult *res, int r, struct call_row *c)
+{
+	const char	*v;
+
+	c->id = PQgetvalue(res, r, CALL_C_ID);
+	c->company = PQgetvalue(res, r, CALL_C_COMPANY);
+	c->queue = db_get(res, r, CALL_C_QUEUE);
+	c->agent = db_get(res, r, CALL_C_AGENT);
+	if (call_state_parse(PQgetvalue(res, r, CALL_C_STATE), &c->state) != 0)
+		c->state = CALL_STATE_COUNT;
+	c->direction = PQgetvalue(res, r, CALL_C_DIRECTION);
+	c->media = PQgetvalue(res, r, CALL_C_MEDIA);
+	c->media_used = db_get(res, r, CALL_C_MEDIA_USED);
+	c->number = db_get(res, r, CALL_C_NUMBER);
+	c->name = db_get(res, r, CALL_C_NAME);
+	c->data = db_get(res, r, CALL_C_DATA);
+	c->priority = atoi(PQgetvalue(res, r, CALL_C_PRIORITY));
+	c->skills = db_get(res, r, CALL_C_SKILLS);
+	c->notes = db_get(res, r, CALL_C_NOTES);
+	c->tags = db_get(res, r, CALL_C_TAGS);
+	c->disposition = db_get(res, r, CALL_C_DISPOSITION);
+	c->enqueued = db_get(res, r, CALL_C_ENQUEUED);
+	c->answered = db_get(res, r, CALL_C_ANSWERED);
+	c->ended = db_get(res, r, CALL_C_ENDED);
+	v = db_get(res, r, CALL_C_WAIT);
+	c->has_wait = v != NULL;
+	c->wait = v != NULL ? strtod(v, NULL) : 0;
+	v = db_get(res, r, CALL_C_TALK);
+	c->has_talk = v != NULL;
+	c->talk = v != NULL ? strtod(v, NULL) : 0;
+	c->created = PQgetvalue(res, r, CALL_C_CREATED);
+	c->updated = PQgetvalue(res, r, CALL_C_UPDATED);
+	c->key = PQgetvalue(res, r, CALL_C_KEY);
+	v = db_get(res, r, CALL_C_ENQUEUED_EPOCH);
+	c->has_arrival = v != NULL;
+	c->arrival = v != NULL ? strtod(v, NULL) : 0;
+}
+
+struct call_rows *
+call_rows_take(PGresult *res)
+{
+	struct call_rows	*rows;
+	int			 n;
+
+	if (res == NULL)
+		return NULL;
+	n = PQntuples(res);
+	/* One block: the list, then its rows. */
+	rows = xcalloc(1, sizeof *rows + (size_t)n * sizeof *rows->v);
+	rows->n = n;
+	rows->v = (struct call_row *)(rows + 1);
+	rows->res = res;
+	for (int r = 0; r < n; r++)
+		call_row_fill(res, r, &rows->v[r]);
+	return rows;
+}
+
+void
+call_rows_free(struct call_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows);
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+/* A JSON column: null when SQL NULL or unreadable. */
+static json_t *
+parsed(const char *s)
+{
+	json_t	*v;
+
+	if (s == NULL)
+		return json_null();
+	v = json_loads(s, JSON_DECODE_ANY, NULL);
+	return v ? v : json_null();
+}
+
+json_t *
+call_row_json(const struct call_row *c)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "id", json_string(c->id));
+	json_object_set_new(o, "company_id", str_or_null(c->company));
+	json_object_set_new(o, "queue_id", str_or_null(c->queue));
+	json_object_set_new(o, "agent_id", str_or_null(c->agent));
+	json_object_set_new(o, "state", json_string(call_state_name(c->state)));
+	json_object_set_new(o, "direction", str_or_null(c->direction));
+	json_object_set_new(o, "media", str_or_null(c->media));
+	json_object_set_new(o, "media_used", parsed(c->media_used));
+	json_object_set_new(o, "caller_number", str_or_null(c->number));
+	json_object_set_new(o, "caller_name", str_or_null(c->name));
+	json_object_set_new(o, "caller_data", parsed(c->data));
+	json_object_set_new(o, "priority", json_integer(c->priority));
+	json_object_set_new(o, "skills", parsed(c->skills));
+	json_object_set_new(o, "notes", str_or_null(c->notes));
+	json_object_set_new(o, "tags", parsed(c->tags));
+	json_object_set_new(o, "disposition", str_or_null(c->disposition));
+	json_object_set_new(o, "enqueued_at", str_or_null(c->enqueued));
+	json_object_set_new(o, "answered_at", str_or_null(c->answered));
+	json_object_set_new(o, "ended_at", str_or_null(c->ended));
+	json_object_set_new(o, "wait_seconds", c->has_wait ?
+	    json_real(c->wait) : json_null());
+	json_object_set_new(o, "talk_seconds", c->has_talk ?
+	    json_real(c->talk) : json_null());
+	json_object_set_new(o, "created_at", str_or_null(c->created));
+	json_object_set_new(o, "updated_at", str_or_null(c->updated));
+	return o;
+}
+
+void
+call_row_of(const PGresult *res, int r, struct call_row *c)
+{
+	call_row_fill(res, r, c);
+}
+
+const PGresult *
+call_rows_result(const struct call_rows *rows)
+{
+	return rows->res;
+}
+
+json_t *
+call_json(const PGresult *res, int r)
+{
+	struct call_row	 c;
+
+	call_row_fill(res, r, &c);
+	return call_row_json(&c);
+}
+
+enum { EV_TYPE, EV_AT, EV_FROM, EV_TO, EV_AGENT, EV_ACTOR, EV_DATA };
+
+static struct call_event_rows *
+call_event_rows_take(PGresult *res)
+{
+	struct call_event_rows	*rows;
+	struct call_event	*e;
+	int			 n;
+
+	if (res == NULL)
+		return NULL;
+	n = PQntuples(res);
+	rows = xcalloc(1, sizeof *rows + (size_t)n * sizeof *rows->v);
+	rows->n = n;
+	rows->v = (struct call_event *)(rows + 1);
+	rows->res = res;
+	for (int r = 0; r < n; r++) {
+		e = &rows->v[r];
+		e->type = PQgetvalue(res, r, EV_TYPE);
+		e->at = PQgetvalue(res, r, EV_AT);
+		e->from = db_get(res, r, EV_FROM);
+		e->to = db_get(res, r, EV_TO);
+		e->agent = db_get(res, r, EV_AGENT);
+		e->actor = db_get(res, r, EV_ACTOR);
+		e->data = PQgetvalue(res, r, EV_DATA);
+	}
+	return rows;
+}
+
+void
+call_event_rows_free(struct call_event_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows);
+}
+
+json_t *
+call_event_json(const struct call_event *e)
+{
+	json_t	*data = json_loads(e->data, 0, NULL);
+
+	return json_pack("{s:s,s:s,s:s?,s:s?,s:s?,s:s?,s:o}", "type", e->type,
+	    "at", e->at, "from_state", e->from, "to_state", e->to,
+	    "agent_id", e->agent, "actor_id", e->actor,
+	    "data", data ? data : json_object());
+}
+
+struct call_rows *
 db_call_insert(struct db *db, const struct call_new *c)
 {
 	const char *p[11] = { c->company, c->queue, c->number, c->name,
 	    c->data, c->priority, c->skills, c->media, c->key, c->created_by,
 	    c->queued ? "true" : "false" };
 
-	return db_run(db, &st_insert, 11, p);
+	return call_rows_take(db_run(db, &st_insert, 11, p));
 }
 
 PGresult *
@@ -86,7 +279,19 @@ db_call_get(struct db *db, const char *scope, const char *id)
 	return db_run(db, &st_get, 2, p);
 }
 
-PGresult *
+struct call_rows *
+db_call_find(struct db *db, const char *scope, const char *id)
+{
+	return call_rows_take(db_call_get(db, scope, id));
+}
+
+struct call_rows *
+db_call_find_key(struct db *db, const char *company, const char *key)
+{
+	return call_rows_take(db_call_by_key(db, company, key));
+}
+
+struct call_rows *
 db_call_list(struct db *db, const char *scope, const struct call_filter *f,
     const struct page *pg)
 {
@@ -94,18 +299,18 @@ db_call_list(struct db *db, const char *scope, const struct call_filter *f,
 	    f->to, pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 9, p);
+	return call_rows_take(db_run(db, &st_list, 9, p));
 }
 
-PGresult *
+struct call_event_rows *
 db_call_events(struct db *db, const char *id)
 {
 	const char *p[1] = { id };
 
-	return db_run(db, &st_events, 1, p);
+	return call_event_rows_take(db_run(db, &st_events, 1, p));
 }
 
-PGresult *
+struct call_rows *
 db_call_update(struct db *db, const char *scope, const char *id,
     const char *notes, const char *tags, const char *disposition,
     const char *caller_data, const char *priority)
@@ -113,13 +318,13 @@ db_call_update(struct db *db, const char *scope, const char *id,
 	const char *p[7] = { scope, id, notes, tags, disposition, caller_data,
 	    priority };
 
-	return db_run(db, &st_update, 7, p);
+	return call_rows_take(db_run(db, &st_update, 7, p));
 }
 
-PGresult *
+struct call_rows *
 db_call_live(struct db *db)
 {
-	return db_run(db, &st_live, 0, NULL);
+	return call_rows_take(db_run(db, &st_live, 0, NULL));
 }
 
 int

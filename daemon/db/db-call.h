@@ -2,10 +2,66 @@
 #ifndef DB_CALL_H
 #define DB_CALL_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
+
+#include "call.h"
 
 struct db;
 struct page;
+
+/*
+ * One call (CALL_COLS). The strings are the rows' (call_rows_free() frees
+ * them); a nullable column is NULL when SQL NULL, the others never are.
+ */
+struct call_row {
+	const char	*id, *company;
+	const char	*queue, *agent;		/* NULL: none */
+	enum call_state	 state;
+	const char	*direction, *media;
+	const char	*media_used;		/* a JSON array */
+	const char	*number, *name;		/* the caller's, NULL: none */
+	const char	*data;			/* caller_data, a JSON object */
+	int		 priority;
+	const char	*skills;		/* a JSON object of names to levels */
+	const char	*notes, *disposition;
+	const char	*tags;			/* a JSON array */
+	const char	*enqueued, *answered, *ended;	/* RFC 3339, or NULL */
+	int		 has_wait, has_talk;
+	double		 wait, talk;		/* seconds */
+	const char	*created, *updated;
+	const char	*key;			/* keyset pagination key */
+	int		 has_arrival;
+	double		 arrival;		/* enqueued_at, epoch seconds */
+};
+
+struct call_rows {
+	int		 n;
+	struct call_row	*v;
+	void		*res;		/* what the strings are in: db/'s */
+};
+
+/* The rows of res, which they take; NULL if res is. */
+struct call_rows *call_rows_take(PGresult *res);
+void		 call_rows_free(struct call_rows *);
+/* A call to the API's Call object (without its live position). */
+json_t		*call_row_json(const struct call_row *);
+
+/* One event of a call's history; strings as in struct call_row. */
+struct call_event {
+	const char	*type, *at;
+	const char	*from, *to, *agent, *actor;	/* NULL: none */
+	const char	*data;				/* a JSON object */
+};
+
+struct call_event_rows {
+	int			 n;
+	struct call_event	*v;
+	void			*res;
+};
+
+void		 call_event_rows_free(struct call_event_rows *);
+json_t		*call_event_json(const struct call_event *);
 
 struct call_new {
 	const char	*company, *queue, *number, *name, *data, *priority;
@@ -18,28 +74,45 @@ struct call_filter {
 };
 
 /*
+ * Each returns the rows (none when nothing matched), or NULL on a
+ * database error with db->err set. Caller frees with call_rows_free().
+ *
  * Insert with its call.created event: queued (and call.queued) when
  * c->queued and it names a queue of the company, else new (hub_enqueue()
  * queues or fails it); NULL with DB_UNIQUE when the idempotency key is
  * taken, no row when the queue is unknown.
  */
-PGresult	*db_call_insert(struct db *, const struct call_new *);
-PGresult	*db_call_by_key(struct db *, const char *company, const char *key);
-PGresult	*db_call_get(struct db *, const char *scope, const char *id);
-PGresult	*db_call_list(struct db *, const char *scope,
+struct call_rows *db_call_insert(struct db *, const struct call_new *);
+struct call_rows *db_call_find(struct db *, const char *scope, const char *id);
+struct call_rows *db_call_find_key(struct db *, const char *company,
+		    const char *key);
+struct call_rows *db_call_list(struct db *, const char *scope,
 		    const struct call_filter *, const struct page *);
-/* type, at, from_state, to_state, agent_id, actor_id, data */
-PGresult	*db_call_events(struct db *, const char *id);
-PGresult	*db_call_update(struct db *, const char *scope, const char *id,
-		    const char *notes, const char *tags, const char *disposition,
-		    const char *caller_data, const char *priority);
+struct call_rows *db_call_update(struct db *, const char *scope,
+		    const char *id, const char *notes, const char *tags,
+		    const char *disposition, const char *caller_data,
+		    const char *priority);
+/* Calls the hub must rebuild, in their queues' order. */
+struct call_rows *db_call_live(struct db *);
+/* The call's events, oldest first; NULL on error. */
+struct call_event_rows *db_call_events(struct db *, const char *id);
 /* Set the priority and required skills a flow gives the call. */
 int		 db_call_route(struct db *, const char *call, const char *priority,
 		    const char *skills);
-/* Calls the hub must rebuild, in their queues' order. */
-PGresult	*db_call_live(struct db *);
 /* An event without a state change (an offer to one more agent, a note). */
 int		 db_call_event(struct db *, const char *call, const char *type,
 		    const char *agent, const char *data);
+
+/*
+ * PGresult forms of db_call_find() and db_call_find_key(), for the
+ * callers not converted yet (op-ivr.c, twilio.c, incoming.c). Caller
+ * PQclear()s.
+ */
+PGresult	*db_call_get(struct db *, const char *scope, const char *id);
+PGresult	*db_call_by_key(struct db *, const char *company, const char *key);
+/* Row r of res into *c, its strings res's (for hub_enqueue()). */
+void		 call_row_of(const PGresult *, int r, struct call_row *c);
+/* The result the rows are read from (for op_ivr_start()). */
+const PGresult	*call_rows_result(const struct call_rows *);
 
 #endif

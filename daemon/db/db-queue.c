@@ -1,6 +1,8 @@
 /* SQL for queues and their members, and the queue's JSON. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "xmalloc.h"
 #include "db.h"
 #include "db-queue.h"
 
@@ -72,10 +74,64 @@ static struct db_stmt st_today = { .sql =
 	"  AT TIME ZONE co.timezone)"
 	" WHERE q.id = $1 GROUP BY q.id" };
 
-static json_t *
-parsed(const PGresult *res, int r, int c, json_t *dflt)
+/* Row r of res into q, its strings res's. */
+static void
+queue_row_fill(const PGresult *res, int r, struct queue_row *q)
 {
-	json_t	*v = json_loads(PQgetvalue(res, r, c), JSON_DECODE_ANY, NULL);
+#define I(c) atoi(PQgetvalue(res, r, c))
+	q->id = PQgetvalue(res, r, QUEUE_C_ID);
+	q->company = PQgetvalue(res, r, QUEUE_C_COMPANY);
+	q->name = PQgetvalue(res, r, QUEUE_C_NAME);
+	q->strategy = PQgetvalue(res, r, QUEUE_C_STRATEGY);
+	q->sl_threshold = I(QUEUE_C_SL);
+	q->wrap_up = I(QUEUE_C_WRAP);
+	q->ring_timeout = I(QUEUE_C_RING);
+	q->max_wait = I(QUEUE_C_MAX_WAIT);
+	q->overflow = PQgetvalue(res, r, QUEUE_C_OVERFLOW);
+	q->overflow_queue = db_get(res, r, QUEUE_C_OVERFLOW_QUEUE);
+	q->max_length = I(QUEUE_C_MAX_LEN);
+	q->miss_limit = I(QUEUE_C_MISS);
+	q->widen = PQgetvalue(res, r, QUEUE_C_WIDEN);
+	q->created = PQgetvalue(res, r, QUEUE_C_CREATED);
+	q->updated = PQgetvalue(res, r, QUEUE_C_UPDATED);
+	q->key = PQgetvalue(res, r, QUEUE_C_KEY);
+	q->members = PQgetvalue(res, r, QUEUE_C_MEMBERS);
+#undef I
+}
+
+/* The rows of res, which they take; NULL if res is. */
+static struct queue_rows *
+queue_rows_take(PGresult *res)
+{
+	struct queue_rows	*rows;
+	int			 n;
+
+	if (res == NULL)
+		return NULL;
+	n = PQntuples(res);
+	/* One block: the list, then its rows. */
+	rows = xcalloc(1, sizeof *rows + (size_t)n * sizeof *rows->v);
+	rows->n = n;
+	rows->v = (struct queue_row *)(rows + 1);
+	rows->res = res;
+	for (int r = 0; r < n; r++)
+		queue_row_fill(res, r, &rows->v[r]);
+	return rows;
+}
+
+void
+queue_rows_free(struct queue_rows *rows)
+{
+	if (rows == NULL)
+		return;
+	PQclear(rows->res);
+	free(rows);
+}
+
+static json_t *
+parsed(const char *s, json_t *dflt)
+{
+	json_t	*v = json_loads(s, JSON_DECODE_ANY, NULL);
 
 	if (v == NULL)
 		return dflt;
@@ -84,49 +140,44 @@ parsed(const PGresult *res, int r, int c, json_t *dflt)
 }
 
 json_t *
-queue_json(const PGresult *res, int r)
+queue_json(const struct queue_row *q)
 {
-#define I(c) atoi(PQgetvalue(res, r, c))
 	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:o,s:i,s:i,"
 	    "s:o,s:o,s:s,s:s}",
-	    "id", PQgetvalue(res, r, QUEUE_C_ID),
-	    "company_id", PQgetvalue(res, r, QUEUE_C_COMPANY),
-	    "name", PQgetvalue(res, r, QUEUE_C_NAME),
-	    "strategy", PQgetvalue(res, r, QUEUE_C_STRATEGY),
-	    "sl_threshold", I(QUEUE_C_SL), "wrap_up", I(QUEUE_C_WRAP),
-	    "ring_timeout", I(QUEUE_C_RING), "max_wait", I(QUEUE_C_MAX_WAIT),
-	    "overflow", PQgetvalue(res, r, QUEUE_C_OVERFLOW),
-	    "overflow_queue_id", PQgetisnull(res, r, QUEUE_C_OVERFLOW_QUEUE) ?
-	    json_null() : json_string(PQgetvalue(res, r, QUEUE_C_OVERFLOW_QUEUE)),
-	    "max_length", I(QUEUE_C_MAX_LEN), "miss_limit", I(QUEUE_C_MISS),
-	    "widen", parsed(res, r, QUEUE_C_WIDEN, json_array()),
-	    "members", parsed(res, r, QUEUE_C_MEMBERS, json_array()),
-	    "created_at", PQgetvalue(res, r, QUEUE_C_CREATED),
-	    "updated_at", PQgetvalue(res, r, QUEUE_C_UPDATED));
-#undef I
+	    "id", q->id, "company_id", q->company, "name", q->name,
+	    "strategy", q->strategy,
+	    "sl_threshold", q->sl_threshold, "wrap_up", q->wrap_up,
+	    "ring_timeout", q->ring_timeout, "max_wait", q->max_wait,
+	    "overflow", q->overflow,
+	    "overflow_queue_id", q->overflow_queue == NULL ? json_null() :
+	    json_string(q->overflow_queue),
+	    "max_length", q->max_length, "miss_limit", q->miss_limit,
+	    "widen", parsed(q->widen, json_array()),
+	    "members", parsed(q->members, json_array()),
+	    "created_at", q->created, "updated_at", q->updated);
 }
 
-PGresult *
+struct queue_rows *
 db_queue_list(struct db *db, const char *scope, const struct page *pg)
 {
 	const char *p[4] = { scope, pg->after_key[0] ? pg->after_key : NULL,
 	    pg->after_key[0] ? pg->after_id : NULL, pg->limit_str };
 
-	return db_run(db, &st_list, 4, p);
+	return queue_rows_take(db_run(db, &st_list, 4, p));
 }
 
-PGresult *
+struct queue_rows *
 db_queue_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };
 
-	return db_run(db, &st_get, 2, p);
+	return queue_rows_take(db_run(db, &st_get, 2, p));
 }
 
-PGresult *
+struct queue_rows *
 db_queue_all(struct db *db)
 {
-	return db_run(db, &st_all, 0, NULL);
+	return queue_rows_take(db_run(db, &st_all, 0, NULL));
 }
 
 static void
@@ -145,32 +196,38 @@ fields_params(const struct queue_fields *f, const char **p)
 	p[10] = f->widen;
 }
 
-PGresult *
+struct queue_rows *
 db_queue_create(struct db *db, const char *company,
     const struct queue_fields *f)
 {
 	const char *p[13] = { company, NULL };
 
 	fields_params(f, p + 2);
-	return db_run(db, &st_create, 13, p);
+	return queue_rows_take(db_run(db, &st_create, 13, p));
 }
 
-PGresult *
+struct queue_rows *
 db_queue_update(struct db *db, const char *scope, const char *id,
     const struct queue_fields *f)
 {
 	const char *p[13] = { scope, id };
 
 	fields_params(f, p + 2);
-	return db_run(db, &st_update, 13, p);
+	return queue_rows_take(db_run(db, &st_update, 13, p));
 }
 
-PGresult *
+int
 db_queue_delete(struct db *db, const char *scope, const char *id)
 {
-	const char *p[2] = { scope, id };
+	const char	*p[2] = { scope, id };
+	PGresult	*res;
+	int		 n;
 
-	return db_run(db, &st_delete, 2, p);
+	if ((res = db_run(db, &st_delete, 2, p)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n > 0;
 }
 
 int
@@ -191,10 +248,29 @@ db_queue_set_members(struct db *db, const char *company, const char *queue,
 	return n;
 }
 
-PGresult *
-db_queue_today(struct db *db, const char *queue)
+/* Column c of the only row, 0 when SQL NULL or no row. */
+static double
+num(const PGresult *res, int c)
 {
-	const char *p[1] = { queue };
+	return PQntuples(res) == 0 || PQgetisnull(res, 0, c) ? 0 :
+	    strtod(PQgetvalue(res, 0, c), NULL);
+}
 
-	return db_run(db, &st_today, 1, p);
+int
+db_queue_today(struct db *db, const char *queue, struct queue_today *t)
+{
+	const char	*p[1] = { queue };
+	PGresult	*res;
+
+	memset(t, 0, sizeof *t);
+	if ((res = db_run(db, &st_today, 1, p)) == NULL)
+		return -1;
+	t->offered = num(res, 0);
+	t->answered = num(res, 1);
+	t->abandoned = num(res, 2);
+	t->within = num(res, 3);
+	t->asa = num(res, 4);
+	t->aht = num(res, 5);
+	PQclear(res);
+	return 0;
 }

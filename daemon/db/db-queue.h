@@ -23,20 +23,58 @@ struct queue_fields {
 	const char	*miss_limit, *widen;
 };
 
-json_t		*queue_json(const PGresult *, int row);
+/* One queue. Strings are the rows' (queue_rows_free() frees them). */
+struct queue_row {
+	const char	*id, *company, *name;
+	const char	*strategy;		/* a queue_strategy name */
+	int		 sl_threshold, wrap_up, ring_timeout, max_wait;
+	const char	*overflow;		/* an overflow_kind name */
+	const char	*overflow_queue;	/* NULL: none */
+	int		 max_length, miss_limit;
+	const char	*widen;			/* JSON [{after, level_drop}] */
+	const char	*created, *updated;
+	const char	*key;			/* keyset pagination key */
+	const char	*members;		/* JSON [{agent_id, penalty}] */
+};
 
-PGresult	*db_queue_list(struct db *, const char *scope, const struct page *);
-PGresult	*db_queue_get(struct db *, const char *scope, const char *id);
-PGresult	*db_queue_all(struct db *);
-PGresult	*db_queue_create(struct db *, const char *company,
+struct queue_rows {
+	int		 n;
+	struct queue_row *v;
+	void		*res;		/* what the strings are in: db/'s */
+};
+
+void		 queue_rows_free(struct queue_rows *);
+/* A queue to the API's Queue object. */
+json_t		*queue_json(const struct queue_row *);
+
+/*
+ * Each returns the rows (none when nothing matched), or NULL on a
+ * database error with db->err set. Caller frees with queue_rows_free().
+ */
+struct queue_rows *db_queue_list(struct db *, const char *scope,
+		    const struct page *);
+struct queue_rows *db_queue_get(struct db *, const char *scope,
+		    const char *id);
+struct queue_rows *db_queue_all(struct db *);
+struct queue_rows *db_queue_create(struct db *, const char *company,
 		    const struct queue_fields *);
-PGresult	*db_queue_update(struct db *, const char *scope, const char *id,
-		    const struct queue_fields *);
-PGresult	*db_queue_delete(struct db *, const char *scope, const char *id);
+struct queue_rows *db_queue_update(struct db *, const char *scope,
+		    const char *id, const struct queue_fields *);
+/* 1 deleted, 0 no such queue, -1 on error. */
+int		 db_queue_delete(struct db *, const char *scope, const char *id);
 /* Replace the members with [{agent_id, penalty}] of the same company. */
 int		 db_queue_set_members(struct db *, const char *company,
 		    const char *queue, const char *members_json);
+
 /* Today's figures for one queue, in the company's time zone. */
-PGresult	*db_queue_today(struct db *, const char *queue);
+struct queue_today {
+	double	 offered, answered, abandoned;
+	double	 within;		/* answered within sl_threshold */
+	double	 asa, aht;		/* averages in seconds, 0: none */
+};
+
+/* Into *t (zeros for no calls or no such queue); -1 on error. */
+int		 db_queue_today(struct db *, const char *queue,
+		    struct queue_today *t);
 
 #endif

@@ -321,7 +321,12 @@ db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 		int prepare = !db->prepared[id];
 
 		db->prepared[id] = 1;
-		return db->batch_query(db, name, st->sql, prepare, n, params);
+		if (db_pipe_send(db, name, st->sql, prepare, n, params) != 0)
+			return NULL;
+		db->batch_wait(db);
+		res = db->pipe_res;
+		db->pipe_res = NULL;
+		return res;
 	}
 	if (!db->prepared[id]) {
 		if ((res = db_finish(db, PQsendPrepare(db->conn, name, st->sql,
@@ -387,6 +392,17 @@ db_commit(struct db *db)
 }
 
 /* Within the deadlines too: a dropped connection rolls back as well. */
+int
+db_in_tx(const struct db *db)
+{
+	PGTransactionStatusType	 st;
+
+	if (db->conn == NULL || db->batch != NULL)
+		return 0;
+	st = PQtransactionStatus(db->conn);
+	return st == PQTRANS_INTRANS || st == PQTRANS_INERROR;
+}
+
 void
 db_rollback(struct db *db)
 {

@@ -42,12 +42,14 @@ struct db {
 	const int	*stop;
 	/*
 	 * Set while a pipelined batch runs on this connection (net/batch.c):
-	 * statements go to it instead, to be sent with the others.
+	 * db_run() sends each statement with the others (db_pipe_send()) and
+	 * calls batch_wait, which returns once db_pipe_read() has read that
+	 * statement's answer into pipe_res.
 	 */
 	struct batch	*batch;
-	PGresult	*(*batch_query)(struct db *, const char *name,
-			    const char *sql, int prepare, int n,
-			    const char *const *params);
+	void		(*batch_wait)(struct db *);
+	PGresult	*pipe_res;	/* NULL: failed, db->err says how */
+	int		 pipe_broken;
 };
 
 /* The text form of a uuid column. */
@@ -88,8 +90,23 @@ PGresult	*db_query(struct db *, const char *sql, int n,
 /* Prepare a statement under its own name; -1 on failure. */
 int		 db_prepare(struct db *, const char *name, const char *sql);
 int		 db_begin(struct db *);
+/* 1 while a transaction is open on the connection (BEGIN sent, no COMMIT
+ * or ROLLBACK yet), else 0; no round trip. */
+int		 db_in_tx(const struct db *);
 int		 db_commit(struct db *);
 void		 db_rollback(struct db *);
+/*
+ * Pipeline mode (db-pipe.c), for net/batch.c: enter it (-1 if it cannot
+ * be); send a statement as its own sync segment (-1, db->err DB_DOWN, once
+ * the connection broke); read the oldest unread answer into db->pipe_res
+ * (NULL with db->err set on failure); leave it, closing the connection if
+ * it broke.
+ */
+int		 db_pipe_begin(struct db *);
+int		 db_pipe_send(struct db *, const char *name, const char *sql,
+		    int prepare, int n, const char *const *params);
+void		 db_pipe_read(struct db *);
+void		 db_pipe_end(struct db *);
 /* Set db->err (and the constraint) from a failed result. */
 void		 db_classify(struct db *, PGresult *);
 /*

@@ -12,6 +12,8 @@
 #include "db.h"
 #include "call.h"
 #include "db-agent.h"
+#include "db-call.h"
+#include "db-queue.h"
 #include "hub.h"
 
 /*
@@ -126,12 +128,13 @@ void	hub_tx_event(struct hub_tx *, const char *company, const char *type,
  */
 int	hub_tx_end(struct hub_tx *, int commit);
 
-void	hub_publish_call(struct hub_tx *, const char *type, const PGresult *row);
+void	hub_publish_call(struct hub_tx *, const char *type,
+	    const struct call_row *);
 /* Move a call (unscoped when company is NULL) in tx; its events queued. */
 enum call_move_result hub_move(struct hub_tx *, const char *call,
 	    const char *company, enum call_state from, enum call_state to,
 	    const char *event, const char *actor, const char *agent,
-	    const char *queue, json_t *data, PGresult **out);
+	    const char *queue, json_t *data, struct call_rows **out);
 /*
  * An offer of call to agent ended unanswered (event: call.offer_missed,
  * call.rejected, call.offer_withdrawn) in tx, and the event names that
@@ -141,15 +144,16 @@ enum call_move_result hub_move(struct hub_tx *, const char *call,
  */
 enum call_move_result hub_offer_end(struct hub_tx *, const char *call,
 	    const char *agent, const char *other, const char *event,
-	    const char *actor, json_t *data, PGresult **out);
+	    const char *actor, json_t *data, struct call_rows **out);
 /* The call's current state from the database: 1, 0 none, -1 error. */
 int	hub_call_state(struct db *, const char *scope, const char *call,
-	    PGresult **row, enum call_state *);
+	    struct call_rows **row, enum call_state *);
 /* Engine call configuration from a call row. */
-void	hub_call_conf(const PGresult *row, struct acd_call_conf *, double arrival);
-double	hub_arrival(const PGresult *row, int r);
+void	hub_call_conf(const struct call_row *, struct acd_call_conf *,
+	    double arrival);
+double	hub_arrival(const struct call_row *);
 /* Load a queue or agent row into an engine. */
-int	hub_queue_load(struct acd *, const PGresult *, int r);
+int	hub_queue_load(struct acd *, const struct queue_row *);
 int	hub_agent_load(struct acd *, const struct agent_row *);
 /* Persist engine e's view of an agent in tx; keep leaves the stored pause
  * reason while the agent is away (shown or pending). */

@@ -65,20 +65,20 @@ static int
 call_company(struct db *db, const char *scope, const char *call,
     struct hub_co **co)
 {
-	PGresult	*c;
+	struct call_rows	*c;
 
 	if (scope != NULL) {
 		*co = hub_co_get(scope);
 		return 1;
 	}
-	if ((c = db_call_get(db, NULL, call)) == NULL)
+	if ((c = db_call_find(db, NULL, call)) == NULL)
 		return -1;
-	if (PQntuples(c) == 0) {
-		PQclear(c);
+	if (c->n == 0) {
+		call_rows_free(c);
 		return 0;
 	}
-	*co = hub_co_get(PQgetvalue(c, 0, CALL_C_COMPANY));
-	PQclear(c);
+	*co = hub_co_get(c->v[0].company);
+	call_rows_free(c);
 	return 1;
 }
 
@@ -101,16 +101,16 @@ mirror_unlock(struct hub_co *co)
 int
 hub_queue_sync(struct db *db, const char *queue)
 {
-	PGresult	*q;
-	struct db_ids	*ids = NULL;
-	struct hub_co	*co;
-	struct acd	*e[2];
-	int		 rc = -1;
+	struct queue_rows	*q;
+	struct db_ids		*ids = NULL;
+	struct hub_co		*co;
+	struct acd		*e[2];
+	int			 rc = -1;
 
-	if ((q = db_queue_get(db, NULL, queue)) == NULL || PQntuples(q) != 1 ||
-	    (ids = db_agent_ids(db, PQgetvalue(q, 0, QUEUE_C_COMPANY))) == NULL)
+	if ((q = db_queue_get(db, NULL, queue)) == NULL || q->n != 1 ||
+	    (ids = db_agent_ids(db, q->v[0].company)) == NULL)
 		goto out;
-	co = hub_co_get(PQgetvalue(q, 0, QUEUE_C_COMPANY));
+	co = hub_co_get(q->v[0].company);
 	mirror_lock(co);
 	e[0] = co->twin;
 	e[1] = co->acd;
@@ -118,12 +118,12 @@ hub_queue_sync(struct db *db, const char *queue)
 		/* The member list is replaced as a whole. */
 		for (int i = 0; i < ids->n; i++)
 			acd_member_del(e[k], queue, ids->v[i]);
-		rc = hub_queue_load(e[k], q, 0);
+		rc = hub_queue_load(e[k], &q->v[0]);
 	}
 	mirror_unlock(co);
 out:
 	db_ids_free(ids);
-	PQclear(q);
+	queue_rows_free(q);
 	return rc;
 }
 
@@ -225,11 +225,12 @@ hub_availability(struct db *db, const char *company, const char *agent,
  * queued.
  */
 void
-hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
+hub_enqueue_call(struct db *db, const struct call_row *call,
+    struct hub_result *r)
 {
 	struct hub_tx		 tx;
 	struct hub_step		 s = { .kind = STEP_ENQUEUE };
-	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	const char		*id = call->id;
 	enum call_state		 st = CALL_QUEUED;
 	enum call_move_result	 mr = MOVE_OK;
 	json_t			*data;
@@ -237,13 +238,13 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 
 	memset(r, 0, sizeof *r);
 	r->status = 201;
-	if (PQgetisnull(call, 0, CALL_C_QUEUE))
+	if (call->queue == NULL)
 		return;
-	call_state_parse(PQgetvalue(call, 0, CALL_C_STATE), &st);
-	if (hub_tx_begin(&tx, db, hub_co_get(PQgetvalue(call, 0,
-	    CALL_C_COMPANY)), r) != 0)
+	if (call->state != CALL_STATE_COUNT)
+		st = call->state;
+	if (hub_tx_begin(&tx, db, hub_co_get(call->company), r) != 0)
 		return;
-	hub_call_conf(call, &s.conf, hub_arrival(call, 0));
+	hub_call_conf(call, &s.conf, hub_arrival(call));
 	if ((e = hub_tx_step(&tx, &s)) == ACD_OK && st == CALL_NEW)
 		mr = hub_move(&tx, id, NULL, CALL_NEW, CALL_QUEUED,
 		    "call.queued", NULL, NULL, NULL, NULL, &r->row);
@@ -265,7 +266,7 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 		    &r->estimated_wait) == ACD_OK;
 		if (hub_tx_end(&tx, 1) != 0) {
 			hub_result_db(r, db);
-			PQclear(r->row);
+			call_rows_free(r->row);
 			r->row = NULL;
 			r->has_position = 0;
 		}
@@ -287,17 +288,16 @@ hub_enqueue(struct db *db, const PGresult *call, struct hub_result *r)
 
 /* May the acting agent (NULL: a manager) act on this call? */
 static int
-owns(const struct hub_call_op *op, const PGresult *call)
+owns(const struct hub_call_op *op, const struct call_row *call)
 {
-	return op->agent == NULL || (!PQgetisnull(call, 0, CALL_C_AGENT) &&
-	    strcmp(PQgetvalue(call, 0, CALL_C_AGENT), op->agent) == 0);
+	return op->agent == NULL || (call->agent != NULL &&
+	    strcmp(call->agent, op->agent) == 0);
 }
 
 static double
-talk_time(const PGresult *row)
+talk_time(const struct call_row *row)
 {
-	return PQgetisnull(row, 0, CALL_C_TALK) ? 0 :
-	    strtod(PQgetvalue(row, 0, CALL_C_TALK), NULL);
+	return row->has_talk ? row->talk : 0;
 }
 
 /* The call's agent ends it (wrap-up per its queue) or hands it on by a
@@ -335,7 +335,7 @@ static const unsigned op_from[] = {
 /* The engine's part of an operation on the twin; 0 or an ACD_E_*. */
 static int
 engine_op(struct hub_tx *tx, const struct hub_call_op *op,
-    const PGresult *call, enum call_state st)
+    const struct call_row *call, enum call_state st)
 {
 	struct hub_step		 s = { 0 };
 	struct acd_call_conf	 c;
@@ -387,8 +387,8 @@ static const struct {
 static int
 wrap_notes(struct hub_tx *tx, const struct hub_call_op *op)
 {
-	char		*notes = NULL;
-	PGresult	*u;
+	char			*notes = NULL;
+	struct call_rows	*u;
 
 	if (json_is_string(json_object_get(op->data, "notes")))
 		notes = xstrdup(json_string_value(json_object_get(op->data,
@@ -399,14 +399,15 @@ wrap_notes(struct hub_tx *tx, const struct hub_call_op *op)
 	free(notes);
 	if (u == NULL)
 		return -1;
-	PQclear(u);
+	call_rows_free(u);
 	return 0;
 }
 
 /* The agents' side once the call moved: counters, wrap-up, states. */
 static int
 agents_side(struct hub_tx *tx, const struct hub_call_op *op,
-    const PGresult *call, const PGresult *moved, const char *agent,
+    const struct call_row *call, const struct call_row *moved,
+    const char *agent,
     enum call_state to)
 {
 	struct hub_step	 s = { 0 };
@@ -460,7 +461,7 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 {
 	struct hub_tx		 tx;
 	struct hub_co		*co;
-	PGresult		*call = NULL;
+	struct call_rows	*call = NULL;
 	enum call_state		 st, to;
 	enum call_move_result	 mr;
 	const char		*event, *agent, *move_agent = NULL, *queue = NULL;
@@ -484,7 +485,7 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		goto out;
 	}
 	if (found == 0 || (op->agent != NULL && op->op != HUB_ANSWER &&
-	    op->op != HUB_REJECT && !owns(op, call))) {
+	    op->op != HUB_REJECT && !owns(op, &call->v[0]))) {
 		hub_result_set(r, 404, "not_found", "no such call");
 		goto out;
 	}
@@ -493,9 +494,8 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		    " state that allows this");
 		goto out;
 	}
-	agent = PQgetisnull(call, 0, CALL_C_AGENT) ? NULL :
-	    PQgetvalue(call, 0, CALL_C_AGENT);
-	if ((e = engine_op(&tx, op, call, st)) != ACD_OK) {
+	agent = call->v[0].agent;
+	if ((e = engine_op(&tx, op, &call->v[0], st)) != ACD_OK) {
 		hub_result_set(r, 409, "conflict", op->op == HUB_ASSIGN ?
 		    "the agent cannot take this call now" : op->op == HUB_ANSWER
 		    || op->op == HUB_REJECT ? "this call is not being offered"
@@ -546,20 +546,20 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		goto out;
 	}
 	/* The agents' side, then what the engine queued meanwhile. */
-	if (agents_side(&tx, op, call, r->row, agent, to) != 0 ||
+	if (agents_side(&tx, op, &call->v[0], &r->row->v[0], agent, to) != 0 ||
 	    hub_apply(&tx, applied, tx.nacts) != 0) {
 		hub_result_db(r, db);
 		goto out;
 	}
 	ok = 1;
 out:
-	PQclear(call);
+	call_rows_free(call);
 	if (hub_tx_end(&tx, ok) == 0 && ok)
 		r->status = 200;
 	else {
 		if (ok)
 			hub_result_db(r, db);
-		PQclear(r->row);
+		call_rows_free(r->row);
 		r->row = NULL;
 	}
 }
@@ -614,7 +614,7 @@ hub_next(struct db *db, const char *company, const char *agent,
 	} else {
 		if (ok)
 			hub_result_db(r, db);
-		PQclear(r->row);
+		call_rows_free(r->row);
 		r->row = NULL;
 	}
 }
@@ -624,23 +624,23 @@ hub_call_priority(struct db *db, const char *company, const char *call)
 {
 	struct hub_tx	 tx;
 	struct hub_step	 s = { .kind = STEP_PRIORITY };
-	PGresult	*row;
+	struct call_rows	*row;
 	int		 rc = -1;
 
 	if (hub_tx_begin(&tx, db, hub_co_get(company), NULL) != 0)
 		return -1;
 	/* The stored priority, read in the decision: of two changes, the
 	 * one committed last wins here as in the database. */
-	if ((row = db_call_get(db, company, call)) != NULL) {
-		if (PQntuples(row) == 1) {
+	if ((row = db_call_find(db, company, call)) != NULL) {
+		if (row->n == 1) {
 			strlcpy_(s.call, call, sizeof s.call);
-			s.priority = atoi(PQgetvalue(row, 0, CALL_C_PRIORITY));
+			s.priority = row->v[0].priority;
 			hub_tx_step(&tx, &s);
 		}
 		rc = 0;
 	} else
 		tx.co->stale = 1;
-	PQclear(row);
+	call_rows_free(row);
 	hub_tx_end(&tx, rc == 0);
 	return rc;
 }

@@ -62,12 +62,6 @@ company_co(struct hub_co *only, const char *company)
 	return hub_co_get(company);
 }
 
-static struct hub_co *
-row_co(struct hub_co *only, const PGresult *res, int r, int col)
-{
-	return company_co(only, PQgetvalue(res, r, col));
-}
-
 /*
  * Build engines from the database (one transaction: interrupted offers
  * are made again, agents' states follow the engine), then put them in
@@ -76,7 +70,8 @@ row_co(struct hub_co *only, const PGresult *res, int r, int col)
 int
 hub_rebuild(struct db *db, struct hub_co *only)
 {
-	PGresult		*q = NULL, *c = NULL, *row;
+	struct queue_rows	*q = NULL;
+	struct call_rows	*c = NULL, *row;
 	struct agent_rows	*a = NULL;
 	struct hub_tx		 tx;
 	struct hub_co		*co;
@@ -116,19 +111,19 @@ hub_rebuild(struct db *db, struct hub_co *only)
 			agent_state_parse(ar->pending, &st);
 		acd_agent_state(e, id, st, now);
 	}
-	for (i = 0; i < PQntuples(q); i++) {
-		if ((co = row_co(only, q, i, QUEUE_C_COMPANY)) != NULL)
-			hub_queue_load(fresh(co, now), q, i);
+	for (i = 0; i < q->n; i++) {
+		if ((co = company_co(only, q->v[i].company)) != NULL)
+			hub_queue_load(fresh(co, now), &q->v[i]);
 	}
-	for (i = 0; i < PQntuples(c); i++) {
-		const char *id = PQgetvalue(c, i, CALL_C_ID);
+	for (i = 0; i < c->n; i++) {
+		const char *id = c->v[i].id;
 		struct acd *e;
 
-		if ((co = row_co(only, c, i, CALL_C_COMPANY)) == NULL ||
-		    PQgetisnull(c, i, CALL_C_QUEUE))
+		if ((co = company_co(only, c->v[i].company)) == NULL ||
+		    c->v[i].queue == NULL)
 			continue;
 		e = fresh(co, now);
-		call_state_parse(PQgetvalue(c, i, CALL_C_STATE), &cst);
+		cst = c->v[i].state;
 		row = NULL;
 		if (cst == CALL_OFFERING) {
 			/* The offer was interrupted: make it again. */
@@ -143,23 +138,23 @@ hub_rebuild(struct db *db, struct hub_co *only)
 				continue;
 			}
 			cst = CALL_QUEUED;
-		} else if ((row = db_call_get(db, NULL, id)) == NULL)
+		} else if ((row = db_call_find(db, NULL, id)) == NULL)
 			goto out;
-		if (PQntuples(row) == 0) {
-			PQclear(row);
+		if (row->n == 0) {
+			call_rows_free(row);
 			continue;
 		}
-		hub_call_conf(row, &conf, hub_arrival(row, 0));
+		hub_call_conf(&row->v[0], &conf, hub_arrival(&row->v[0]));
 		if (cst == CALL_QUEUED)
 			acd_enqueue(e, &conf, now);
-		else if (!PQgetisnull(row, 0, CALL_C_AGENT)) {
-			const char *agent = PQgetvalue(row, 0, CALL_C_AGENT);
+		else if (row->v[0].agent != NULL) {
+			const char *agent = row->v[0].agent;
 
 			acd_connect(e, &conf, agent, now);
 			if (cst == CALL_WRAP_UP)
 				acd_call_end(e, agent, id, 0, now);
 		}
-		PQclear(row);
+		call_rows_free(row);
 	}
 	/* Agents' persisted states now follow the engine. */
 	for (i = 0; i < a->n; i++) {
@@ -179,7 +174,7 @@ hub_rebuild(struct db *db, struct hub_co *only)
 	rc = 0;
 	log_info("hub: rebuilt %s: %d agents, %d queues, %d live calls",
 	    only != NULL ? only->id : "every company", a->n,
-	    PQntuples(q), PQntuples(c));
+	    q->n, c->n);
 out:
 	if (tx.sql)
 		db_rollback(db);
@@ -192,7 +187,7 @@ out:
 	}
 	json_decref(tx.events);
 	agent_rows_free(a);
-	PQclear(q);
-	PQclear(c);
+	queue_rows_free(q);
+	call_rows_free(c);
 	return rc;
 }

@@ -140,21 +140,20 @@ publish_agent(struct hub_tx *tx, const struct agent_row *a)
 }
 
 void
-hub_publish_call(struct hub_tx *tx, const char *type, const PGresult *row)
+hub_publish_call(struct hub_tx *tx, const char *type,
+    const struct call_row *c)
 {
-	hub_tx_event(tx, PQgetvalue(row, 0, CALL_C_COMPANY), type,
-	    call_json(row, 0));
-	if (!PQgetisnull(row, 0, CALL_C_QUEUE))
-		hub_tx_event(tx, PQgetvalue(row, 0, CALL_C_COMPANY),
-		    "queue.updated", json_pack("{s:s}", "queue_id",
-		    PQgetvalue(row, 0, CALL_C_QUEUE)));
+	hub_tx_event(tx, c->company, type, call_row_json(c));
+	if (c->queue != NULL)
+		hub_tx_event(tx, c->company, "queue.updated",
+		    json_pack("{s:s}", "queue_id", c->queue));
 }
 
 enum call_move_result
 hub_move(struct hub_tx *tx, const char *call, const char *company,
     enum call_state from, enum call_state to, const char *event,
     const char *actor, const char *agent, const char *queue, json_t *data,
-    PGresult **out)
+    struct call_rows **out)
 {
 	struct call_move	 m = {
 		.call = call, .company = company, .from = from, .to = to,
@@ -165,17 +164,17 @@ hub_move(struct hub_tx *tx, const char *call, const char *company,
 		.queue = queue, .data = data,
 	};
 	enum call_move_result	 r;
-	PGresult		*row;
+	struct call_rows	*row;
 
 	if (hub_tx_sql(tx) != 0)
 		return MOVE_DB;
-	r = call_move(tx->db, &m, &row);
+	r = call_transition(tx->db, &m, &row);
 	if (r == MOVE_OK) {
-		hub_publish_call(tx, event, row);
+		hub_publish_call(tx, event, &row->v[0]);
 		if (out != NULL)
 			*out = row;
 		else
-			PQclear(row);
+			call_rows_free(row);
 	}
 	return r;
 }
@@ -183,7 +182,7 @@ hub_move(struct hub_tx *tx, const char *call, const char *company,
 enum call_move_result
 hub_offer_end(struct hub_tx *tx, const char *call, const char *agent,
     const char *other, const char *event, const char *actor, json_t *data,
-    PGresult **out)
+    struct call_rows **out)
 {
 	struct call_move	 m = {
 		.call = call, .from = CALL_OFFERING,
@@ -192,47 +191,48 @@ hub_offer_end(struct hub_tx *tx, const char *call, const char *agent,
 		.clear_agent = other == NULL, .event_agent = agent, .data = data,
 	};
 	enum call_move_result	 r;
-	PGresult		*row;
+	struct call_rows	*row;
 
 	if (hub_tx_sql(tx) != 0)
 		return MOVE_DB;
-	if ((r = call_move(tx->db, &m, &row)) == MOVE_OK) {
-		hub_publish_call(tx, event, row);
+	if ((r = call_transition(tx->db, &m, &row)) == MOVE_OK) {
+		hub_publish_call(tx, event, &row->v[0]);
 		if (out != NULL)
 			*out = row;
 		else
-			PQclear(row);
+			call_rows_free(row);
 	}
 	return r;
 }
 
 int
 hub_call_state(struct db *db, const char *scope, const char *call,
-    PGresult **row, enum call_state *st)
+    struct call_rows **row, enum call_state *st)
 {
-	if ((*row = db_call_get(db, scope, call)) == NULL)
+	if ((*row = db_call_find(db, scope, call)) == NULL)
 		return -1;
-	if (PQntuples(*row) == 0 ||
-	    call_state_parse(PQgetvalue(*row, 0, CALL_C_STATE), st) != 0) {
-		PQclear(*row);
+	if ((*row)->n == 0 || (*row)->v[0].state == CALL_STATE_COUNT) {
+		call_rows_free(*row);
 		*row = NULL;
 		return 0;
 	}
+	*st = (*row)->v[0].state;
 	return 1;
 }
 
 void
-hub_call_conf(const PGresult *row, struct acd_call_conf *c, double arrival)
+hub_call_conf(const struct call_row *row, struct acd_call_conf *c,
+    double arrival)
 {
 	json_t		*skills, *lvl;
 	const char	*name;
 
 	memset(c, 0, sizeof *c);
-	strlcpy_(c->id, PQgetvalue(row, 0, CALL_C_ID), sizeof c->id);
-	strlcpy_(c->queue, PQgetvalue(row, 0, CALL_C_QUEUE), sizeof c->queue);
-	c->priority = atoi(PQgetvalue(row, 0, CALL_C_PRIORITY));
+	strlcpy_(c->id, row->id, sizeof c->id);
+	strlcpy_(c->queue, row->queue != NULL ? row->queue : "", sizeof c->queue);
+	c->priority = row->priority;
 	c->arrival = arrival;
-	skills = json_loads(PQgetvalue(row, 0, CALL_C_SKILLS), 0, NULL);
+	skills = json_loads(row->skills != NULL ? row->skills : "", 0, NULL);
 	json_object_foreach(skills, name, lvl) {
 		if (c->nneed == ACD_MAX_NEED)
 			break;
@@ -243,32 +243,30 @@ hub_call_conf(const PGresult *row, struct acd_call_conf *c, double arrival)
 }
 
 double
-hub_arrival(const PGresult *row, int r)
+hub_arrival(const struct call_row *row)
 {
-	if (PQgetisnull(row, r, CALL_C_ENQUEUED_EPOCH))
-		return hub_now();
-	return strtod(PQgetvalue(row, r, CALL_C_ENQUEUED_EPOCH), NULL);
+	return row->has_arrival ? row->arrival : hub_now();
 }
 
-/* Load one queue's row (QUEUE_C_*) into e. */
+/* Load one queue's row into e. */
 int
-hub_queue_load(struct acd *e, const PGresult *q, int r)
+hub_queue_load(struct acd *e, const struct queue_row *q)
 {
 	struct acd_queue_conf	 c;
 	json_t			*widen, *members, *v;
 	size_t			 i;
-	const char		*id = PQgetvalue(q, r, QUEUE_C_ID);
+	const char		*id = q->id;
 
 	memset(&c, 0, sizeof c);
 	strlcpy_(c.id, id, sizeof c.id);
-	if (acd_strategy_parse(PQgetvalue(q, r, QUEUE_C_STRATEGY), &c.strategy) != 0)
+	if (acd_strategy_parse(q->strategy, &c.strategy) != 0)
 		c.strategy = ACD_LONGEST_IDLE;
-	c.ring_timeout = atoi(PQgetvalue(q, r, QUEUE_C_RING));
-	c.wrap_up = atoi(PQgetvalue(q, r, QUEUE_C_WRAP));
-	c.max_wait = atoi(PQgetvalue(q, r, QUEUE_C_MAX_WAIT));
-	c.max_len = atoi(PQgetvalue(q, r, QUEUE_C_MAX_LEN));
-	c.miss_limit = atoi(PQgetvalue(q, r, QUEUE_C_MISS));
-	widen = json_loads(PQgetvalue(q, r, QUEUE_C_WIDEN), 0, NULL);
+	c.ring_timeout = q->ring_timeout;
+	c.wrap_up = q->wrap_up;
+	c.max_wait = q->max_wait;
+	c.max_len = q->max_length;
+	c.miss_limit = q->miss_limit;
+	widen = json_loads(q->widen, 0, NULL);
 	json_array_foreach(widen, i, v) {
 		if (c.nwiden == ACD_MAX_WIDEN)
 			break;
@@ -281,7 +279,7 @@ hub_queue_load(struct acd *e, const PGresult *q, int r)
 	if (acd_queue_put(e, &c) != ACD_OK)
 		return -1;
 	/* Members, in order (callers drop the old ones first). */
-	members = json_loads(PQgetvalue(q, r, QUEUE_C_MEMBERS), 0, NULL);
+	members = json_loads(q->members, 0, NULL);
 	json_array_foreach(members, i, v) {
 		acd_member_set(e, id, json_string_value(json_object_get(v,
 		    "agent_id")), (int)json_integer_value(json_object_get(v,
@@ -367,7 +365,8 @@ static int
 overflow(struct hub_tx *tx, const struct acd_action *a)
 {
 	struct db		*db = tx->db;
-	PGresult		*call, *q = NULL, *row = NULL;
+	struct call_rows	*call, *row = NULL;
+	struct queue_rows	*q = NULL;
 	enum call_state		 st;
 	struct hub_step		 s = { .kind = STEP_ENQUEUE };
 	const char		*kind, *target;
@@ -377,23 +376,23 @@ overflow(struct hub_tx *tx, const struct acd_action *a)
 	if (hub_call_state(db, NULL, a->call, &call, &st) <= 0)
 		return call == NULL && db->err != DB_OK ? -1 : 0;
 	if ((q = db_queue_get(db, NULL, a->queue)) == NULL) {
-		PQclear(call);
+		call_rows_free(call);
 		return -1;
 	}
-	kind = PQntuples(q) ? PQgetvalue(q, 0, QUEUE_C_OVERFLOW) : "none";
-	target = PQntuples(q) && !PQgetisnull(q, 0, QUEUE_C_OVERFLOW_QUEUE) ?
-	    PQgetvalue(q, 0, QUEUE_C_OVERFLOW_QUEUE) : NULL;
+	kind = q->n ? q->v[0].overflow : "none";
+	target = q->n ? q->v[0].overflow_queue : NULL;
 	data = json_pack("{s:s,s:s}", "from_queue", a->queue, "overflow", kind);
 	if (strcmp(kind, "queue") == 0 && target != NULL) {
 		switch (hub_move(tx, a->call, NULL, st, CALL_QUEUED,
 		    "call.overflowed", NULL, NULL, target, data, &row)) {
 		case MOVE_OK:
-			hub_call_conf(row, &s.conf, hub_arrival(row, 0));
+			hub_call_conf(&row->v[0], &s.conf,
+			    hub_arrival(&row->v[0]));
 			if (hub_tx_step(tx, &s) != ACD_OK &&
 			    hub_move(tx, a->call, NULL, CALL_QUEUED, CALL_MISSED,
 			    "call.missed", NULL, NULL, NULL, data, NULL) == MOVE_DB)
 				rc = -1;
-			PQclear(row);
+			call_rows_free(row);
 			break;
 		case MOVE_DB:
 			rc = -1;
@@ -405,8 +404,8 @@ overflow(struct hub_tx *tx, const struct acd_action *a)
 	    NULL, NULL, NULL, data, NULL) == MOVE_DB)
 		rc = -1;
 	json_decref(data);
-	PQclear(call);
-	PQclear(q);
+	call_rows_free(call);
+	queue_rows_free(q);
 	return rc;
 }
 

@@ -21,6 +21,8 @@
 
 struct db;
 struct agent_rows;
+struct call_row;
+struct call_rows;
 
 int	hub_start(const char *dburl, char **cause);
 void	hub_stop(void);
@@ -30,7 +32,7 @@ struct hub_result {
 	int		 status;	/* HTTP status */
 	const char	*code;		/* problem code when status >= 400 */
 	const char	*detail;
-	PGresult	*row;
+	struct call_rows *row;
 	struct agent_rows *agent;	/* hub_availability */
 	int		 has_position;	/* hub_enqueue: position, estimated_wait */
 	int		 position;
@@ -55,6 +57,9 @@ void	hub_availability(struct db *, const char *company, const char *agent,
  * (by an IVR flow) is failed the same way. row is the call as it is then
  * (NULL when unchanged), with its position.
  */
+void	hub_enqueue_call(struct db *, const struct call_row *,
+	    struct hub_result *);
+/* Its PGresult form, for op-ivr.c until it is converted (hub-compat.c). */
 void	hub_enqueue(struct db *, const PGresult *call, struct hub_result *);
 /* A call's priority changed (committed): re-rank it in its queue. */
 int	hub_call_priority(struct db *, const char *company, const char *call);

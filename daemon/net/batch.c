@@ -1,8 +1,8 @@
 /*
- * Coroutines (ucontext) over libpq pipeline mode. Only handlers of routes
- * flagged ROUTE_READ run here: single statements, no transactions, since
- * every query is its own sync segment on a shared connection. Reading
- * waits within the connection's deadlines (db_wait()).
+ * Coroutines (ucontext) over the connection's pipeline mode (db-pipe.c).
+ * Only handlers of routes flagged ROUTE_READ run here: single statements,
+ * no transactions, since every query is its own sync segment on a shared
+ * connection. Reading waits within the connection's deadlines.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,7 +10,6 @@
 #include <ucontext.h>
 
 #include "xmalloc.h"
-#include "log.h"
 #include "router.h"
 #include "db.h"
 #include "worker.h"
@@ -24,7 +23,6 @@ struct coro {
 	ucontext_t	 ctx;
 	struct job	*job;
 	enum coro_state	 state;
-	PGresult	*result;	/* handed over on resume */
 };
 
 struct batch {
@@ -34,7 +32,6 @@ struct batch {
 	struct coro	*cur;
 	struct coro	*fifo[BATCH_MAX];	/* waiting, in send order */
 	int		 head, tail;
-	int		 broken;		/* the connection failed */
 };
 
 static __thread char	*stacks;	/* BATCH_MAX stacks per worker */
@@ -67,74 +64,15 @@ coro_resume(struct batch *b, struct coro *c)
 	b->cur = NULL;
 }
 
-PGresult *
-batch_query(struct db *db, const char *name, const char *sql, int prepare,
-    int n, const char *const *params)
+void
+batch_wait(struct db *db)
 {
 	struct batch	*b = db->batch;
 	struct coro	*c = b->cur;
-	PGresult	*res;
 
-	if (b->broken ||
-	    (prepare && !PQsendPrepare(db->conn, name, sql, 0, NULL)) ||
-	    !PQsendQueryPrepared(db->conn, name, n, params, NULL, NULL, 0) ||
-	    !PQpipelineSync(db->conn)) {
-		b->broken = 1;
-		db->err = DB_DOWN;
-		return NULL;
-	}
 	c->state = CORO_WAITING;
 	b->fifo[b->tail++ % BATCH_MAX] = c;
 	swapcontext(&c->ctx, &b->sched);
-	res = c->result;
-	c->result = NULL;
-	return res;
-}
-
-static int
-is_error(const PGresult *res)
-{
-	ExecStatusType	 st = PQresultStatus(res);
-
-	return st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK;
-}
-
-/*
- * Read one sync segment (an optional Prepare, the statement, the sync).
- * Returns the first error, else the statement's result; NULL if the
- * connection broke.
- */
-static PGresult *
-read_segment(struct batch *b)
-{
-	PGconn		*conn = b->db->conn;
-	PGresult	*res, *out = NULL;
-	int		 nulls = 0;
-
-	while (!b->broken) {
-		/* Within the deadlines: a frozen server answers nothing. */
-		if (db_wait(b->db) != 0) {
-			b->broken = 1;
-			break;
-		}
-		if ((res = PQgetResult(conn)) == NULL) {
-			if (++nulls > 1 || PQstatus(conn) != CONNECTION_OK)
-				b->broken = 1;
-			continue;
-		}
-		nulls = 0;
-		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
-			PQclear(res);
-			return out;
-		}
-		if (out == NULL || !is_error(out)) {
-			PQclear(out);
-			out = res;
-		} else
-			PQclear(res);
-	}
-	PQclear(out);
-	return NULL;
 }
 
 void
@@ -149,12 +87,12 @@ batch_run(struct db *db, struct job **jobs, int n)
 	b = xcalloc(1, sizeof *b);
 	b->db = db;
 	self = (uintptr_t)b;
-	if (PQenterPipelineMode(db->conn) != 1) {
+	if (db_pipe_begin(db) != 0) {
 		free(b);
 		return;
 	}
 	db->batch = b;
-	db->batch_query = batch_query;
+	db->batch_wait = batch_wait;
 	for (int i = 0; i < n; i++) {
 		c = &b->coros[i];
 		c->job = jobs[i];
@@ -166,26 +104,13 @@ batch_run(struct db *db, struct job **jobs, int n)
 		    (unsigned int)(self >> 32), (unsigned int)(self & 0xffffffff));
 		coro_resume(b, c);
 	}
+	/* Each waiting handler, resumed with its answer (db->pipe_res). */
 	while (b->head != b->tail) {
-		if (PQflush(db->conn) < 0)
-			b->broken = 1;
-		c = b->fifo[b->head++ % BATCH_MAX];
-		c->result = read_segment(b);
-		db->err = DB_OK;
-		if (c->result == NULL)
-			db->err = DB_DOWN;
-		else if (is_error(c->result)) {
-			db_classify(db, c->result);
-			PQclear(c->result);
-			c->result = NULL;
-		}
-		coro_resume(b, c);
+		db_pipe_read(db);
+		coro_resume(b, b->fifo[b->head++ % BATCH_MAX]);
 	}
 	db->batch = NULL;
-	db->batch_query = NULL;
-	if (b->broken || PQexitPipelineMode(db->conn) != 1) {
-		log_warn("database: pipeline failed: %s", PQerrorMessage(db->conn));
-		db_close(db);
-	}
+	db->batch_wait = NULL;
+	db_pipe_end(db);
 	free(b);
 }

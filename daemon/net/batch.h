@@ -8,8 +8,6 @@
 #ifndef BATCH_H
 #define BATCH_H
 
-#include <libpq-fe.h>
-
 #define BATCH_MAX	32
 
 struct db;
@@ -20,8 +18,8 @@ struct job;
 void		 batch_run(struct db *, struct job **, int n);
 /* Free this thread's coroutine stacks. */
 void		 batch_cleanup(void);
-/* From db_run() inside a batch: send, yield, return the result. */
-PGresult	*batch_query(struct db *, const char *name, const char *sql,
-		    int prepare, int n, const char *const *params);
+/* From db_run() inside a batch, its statement sent: yield until its
+ * answer is read. */
+void		 batch_wait(struct db *);
 
 #endif

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <libwebsockets.h>
 
 #include "xmalloc.h"
@@ -477,7 +476,7 @@ ringing_run(struct db *db, struct wsjob *j)
 {
 	struct call_filter	 f = { .state = "offering", .agent = j->agent };
 	struct page		 pg;
-	PGresult		*r;
+	struct call_rows	*r;
 
 	memset(&pg, 0, sizeof pg);
 	pg.limit = MAX_RINGING;
@@ -487,9 +486,9 @@ ringing_run(struct db *db, struct wsjob *j)
 		return;
 	}
 	j->out = json_array();
-	for (int i = 0; i < PQntuples(r) && i < MAX_RINGING; i++)
-		json_array_append_new(j->out, call_json(r, i));
-	PQclear(r);
+	for (int i = 0; i < r->n && i < MAX_RINGING; i++)
+		json_array_append_new(j->out, call_row_json(&r->v[i]));
+	call_rows_free(r);
 }
 
 static void
@@ -634,7 +633,7 @@ gone_run(struct db *db, struct wsjob *j)
 			    .user = j->user[0] != '\0' ? j->user : NULL };
 	struct op_out	 out;
 	struct page	 pg;
-	PGresult	*r;
+	struct call_rows *r;
 
 	for (size_t s = 0; s < 2; s++) {
 		struct call_filter f = { .state = live_states[s],
@@ -645,15 +644,15 @@ gone_run(struct db *db, struct wsjob *j)
 		snprintf(pg.limit_str, sizeof pg.limit_str, "%d", MAX_RINGING);
 		if ((r = db_call_list(db, j->company, &f, &pg)) == NULL)
 			continue;
-		for (int i = 0; i < PQntuples(r); i++) {
-			struct op_in in = { .call = PQgetvalue(r, i, CALL_C_ID),
+		for (int i = 0; i < r->n; i++) {
+			struct op_in in = { .call = r->v[i].id,
 			    .reason = "agent_disconnected" };
 
 			/* One that ended meanwhile is an illegal move: fine. */
 			op_run(db, OP_CALL_HANGUP, &a, &in, &out);
 			op_out_free(&out);
 		}
-		PQclear(r);
+		call_rows_free(r);
 	}
 }
 

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <libwebsockets.h>
 
 #include "xmalloc.h"
@@ -54,7 +53,8 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 {
 	const char	*scope = j->scope[0] != '\0' ? j->scope : NULL;
 	json_t			*items = json_array();
-	PGresult		*r = NULL;
+	struct call_rows	*c;
+	struct queue_rows	*q;
 	struct agent_rows	*a;
 	struct page		 pg;
 
@@ -74,35 +74,34 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 		agent_rows_free(a);
 		return items;
 	case T_CALLS:
-		if ((r = db_call_live(db)) == NULL)
+		if ((c = db_call_live(db)) == NULL)
 			break;
-		for (int i = 0; i < PQntuples(r); i++) {
-			if (scope != NULL &&
-			    strcmp(PQgetvalue(r, i, CALL_C_COMPANY), scope) != 0)
+		for (int i = 0; i < c->n; i++) {
+			if (scope != NULL && strcmp(c->v[i].company, scope) != 0)
 				continue;
 			if (j->role == ROLE_AGENT && (j->agent[0] == '\0' ||
-			    strcmp(PQgetvalue(r, i, CALL_C_AGENT), j->agent) != 0))
+			    c->v[i].agent == NULL ||
+			    strcmp(c->v[i].agent, j->agent) != 0))
 				continue;
-			json_array_append_new(items, call_json(r, i));
+			json_array_append_new(items, call_row_json(&c->v[i]));
 		}
-		PQclear(r);
+		call_rows_free(c);
 		return items;
 	case T_QUEUES:
-		if ((r = db_queue_list(db, scope, &pg)) == NULL)
+		if ((q = db_queue_list(db, scope, &pg)) == NULL)
 			break;
-		for (int i = 0; i < PQntuples(r) && i < pg.limit; i++) {
+		for (int i = 0; i < q->n && i < pg.limit; i++) {
 			struct acd_queue_stats	 st;
-			json_t			*q = queue_json(r, i);
+			json_t			*o = queue_json(&q->v[i]);
 
 			memset(&st, 0, sizeof st);
-			hub_queue_stats(PQgetvalue(r, i, QUEUE_C_COMPANY),
-			    PQgetvalue(r, i, QUEUE_C_ID), &st);
-			json_object_set_new(q, "live", json_pack("{s:i,s:i,s:f}",
+			hub_queue_stats(q->v[i].company, q->v[i].id, &st);
+			json_object_set_new(o, "live", json_pack("{s:i,s:i,s:f}",
 			    "waiting", st.waiting, "offering", st.offering,
 			    "longest_wait", st.longest_wait));
-			json_array_append_new(items, q);
+			json_array_append_new(items, o);
 		}
-		PQclear(r);
+		queue_rows_free(q);
 		return items;
 	default:
 		break;

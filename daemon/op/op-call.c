@@ -79,27 +79,28 @@ op_call_parse(enum op_id id, json_t *o, struct op_in *in, struct fields *f)
  * row.
  */
 static void
-enqueue(struct db *db, PGresult *row, struct op_out *out)
+enqueue(struct db *db, struct call_rows *row, struct op_out *out)
 {
 	struct hub_result	 r;
 
-	hub_enqueue(db, row, &r);
+	hub_enqueue_call(db, &row->v[0], &r);
 	if (r.status >= 400) {
-		PQclear(row);
-		PQclear(r.row);
+		call_rows_free(row);
+		call_rows_free(r.row);
 		op_fail(out, r.status, r.code, "%s", r.detail);
 		return;
 	}
 	if (r.row != NULL) {
-		PQclear(row);
+		call_rows_free(row);
 		row = r.row;
 	}
 	out->status = 201;
-	out->obj = call_json(row, 0);
+	out->obj = call_row_json(&row->v[0]);
 	if (r.has_position)
 		op_call_live(out->obj, r.position, r.estimated_wait);
-	op_call_state(out, row);
-	PQclear(row);
+	if (row->v[0].state != CALL_STATE_COUNT)
+		out->state = call_state_name(row->v[0].state);
+	call_rows_free(row);
 }
 
 /*
@@ -108,46 +109,46 @@ enqueue(struct db *db, PGresult *row, struct op_out *out)
  * event. out is the refusal, with the failed call as out->obj.
  */
 static void
-refuse(struct db *db, const PGresult *row, const struct op_in *in,
+refuse(struct db *db, const struct call_row *row, const struct op_in *in,
     const struct op_out *refused, struct op_out *out)
 {
 	struct call_move	 m = { 0 };
-	PGresult		*moved = NULL;
+	struct call_rows	*moved = NULL;
 
 	*out = *refused;
-	m.call = PQgetvalue(row, 0, CALL_C_ID);
-	m.company = PQgetvalue(row, 0, CALL_C_COMPANY);
+	m.call = row->id;
+	m.company = row->company;
 	m.from = CALL_NEW;
 	m.to = CALL_FAILED;
 	m.event = "call.failed";
 	m.data = json_pack("{s:s}", "reason", in->flow != NULL ? "the call"
 	    " could not enter its flow" : "the call could not enter the entry"
 	    " flow");
-	if (db_begin(db) == 0 && call_move(db, &m, &moved) == MOVE_OK &&
+	if (db_begin(db) == 0 && call_transition(db, &m, &moved) == MOVE_OK &&
 	    db_commit(db) == 0) {
-		events_publish(m.company, "call.failed", call_json(moved, 0));
-		out->obj = call_json(moved, 0);
+		events_publish(m.company, "call.failed",
+		    call_row_json(&moved->v[0]));
+		out->obj = call_row_json(&moved->v[0]);
 		out->state = call_state_name(CALL_FAILED);
 	} else {
 		db_rollback(db);
 		op_fail_db(out, db);
 	}
 	json_decref(m.data);
-	PQclear(moved);
+	if (moved != NULL)
+		call_rows_free(moved);
 }
 
 /* A retry of a call made already (row): on where the first one stopped. */
 static void
-replay(struct db *db, PGresult *row, struct op_out *out)
+replay(struct db *db, struct call_rows *row, struct op_out *out)
 {
 	/* The first request stopped before its call was queued: go on. */
-	if (!PQgetisnull(row, 0, CALL_C_QUEUE) &&
-	    strcmp(PQgetvalue(row, 0, CALL_C_STATE), "new") == 0)
+	if (row->v[0].queue != NULL && row->v[0].state == CALL_NEW)
 		return enqueue(db, row, out);
 	out->status = 201;
-	out->obj = op_call_json(row, 0);
-	op_call_state(out, row);
-	PQclear(row);
+	op_call_out(out, &row->v[0]);
+	call_rows_free(row);
 }
 
 void
@@ -157,7 +158,8 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 	struct call_new	 c = { 0 };
 	struct op_out	 refused = { 0 };
 	char		 prio[16], *sk = NULL, *cd = NULL;
-	PGresult	*row = NULL, *fl = NULL;
+	struct call_rows *row = NULL;
+	PGresult	*fl = NULL;	/* the flow: op-ivr.c's */
 
 	c.company = company;
 	c.queue = in->queue;
@@ -172,11 +174,11 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 	c.created_by = a->kind == ACTOR_USER ? a->user : NULL;
 	if (in->key != NULL) {
 		/* A retry: answer what the first request created. */
-		if ((row = db_call_by_key(db, company, in->key)) == NULL)
+		if ((row = db_call_find_key(db, company, in->key)) == NULL)
 			return op_fail_db(out, db);
-		if (PQntuples(row) == 1)
+		if (row->n == 1)
 			return replay(db, row, out);
-		PQclear(row);
+		call_rows_free(row);
 	}
 	/*
 	 * Nothing is created for a call that has no flow to enter, unless
@@ -205,30 +207,34 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 	free(cd);
 	if (row == NULL && db->err == DB_UNIQUE && in->key != NULL) {
 		PQclear(fl);
-		if ((row = db_call_by_key(db, company, in->key)) == NULL)
+		if ((row = db_call_find_key(db, company, in->key)) == NULL)
 			return op_fail_db(out, db);
+		if (row->n == 0) {
+			call_rows_free(row);
+			return op_fail_db(out, db);
+		}
 		return replay(db, row, out);
 	}
 	if (row == NULL) {
 		PQclear(fl);
 		return op_fail_db(out, db);
 	}
-	if (PQntuples(row) == 0) {
+	if (row->n == 0) {
 		/* The queue is not the company's (op_refs() left it to us). */
 		PQclear(fl);
-		PQclear(row);
+		call_rows_free(row);
 		out->field = "queue_id";
 		return op_fail(out, 422, "validation_failed", "no such queue");
 	}
-	events_publish(company, "call.created", call_json(row, 0));
+	events_publish(company, "call.created", call_row_json(&row->v[0]));
 	if (in->ivr && fl == NULL) {	/* kept, but refused: failed */
-		refuse(db, row, in, &refused, out);
-		PQclear(row);
+		refuse(db, &row->v[0], in, &refused, out);
+		call_rows_free(row);
 		return;
 	}
 	if (in->ivr) {
-		op_ivr_start(db, row, fl, out);
-		PQclear(row);
+		op_ivr_start(db, call_rows_result(row), fl, out);
+		call_rows_free(row);
 		return;
 	}
 	enqueue(db, row, out);
@@ -264,23 +270,24 @@ void
 op_call_update(struct db *db, const struct actor *a, const char *company,
     const char *me, const struct op_in *in, struct op_out *out)
 {
-	char		 prio[16], *tg = NULL, *cd = NULL;
-	PGresult	*res;
-	int		 agent = a->kind == ACTOR_USER && a->role == ROLE_AGENT;
+	char			 prio[16], *tg = NULL, *cd = NULL;
+	struct call_rows	*res;
+	int			 agent = a->kind == ACTOR_USER &&
+				    a->role == ROLE_AGENT;
 
 	if (in->has_priority && agent) {
 		out->field = "priority";
 		return op_fail(out, 422, "validation_failed", "only managers"
 		    " change it");
 	}
-	if ((res = db_call_get(db, company, in->call)) == NULL)
+	if ((res = db_call_find(db, company, in->call)) == NULL)
 		return op_fail_db(out, db);
-	if (agent && (me == NULL || PQgetisnull(res, 0, CALL_C_AGENT) ||
-	    strcmp(me, PQgetvalue(res, 0, CALL_C_AGENT)) != 0)) {
-		PQclear(res);
+	if (agent && (me == NULL || res->n == 0 || res->v[0].agent == NULL ||
+	    strcmp(me, res->v[0].agent) != 0)) {
+		call_rows_free(res);
 		return op_fail(out, 404, "not_found", "no such call");
 	}
-	PQclear(res);
+	call_rows_free(res);
 	if (in->has_priority)
 		snprintf(prio, sizeof prio, "%d", in->priority);
 	if (in->tags != NULL)
@@ -293,11 +300,14 @@ op_call_update(struct db *db, const struct actor *a, const char *company,
 	free(cd);
 	if (res == NULL)
 		return op_fail_db(out, db);
+	if (res->n == 0) {	/* gone since op_company() saw it */
+		call_rows_free(res);
+		return op_fail(out, 404, "not_found", "no such call");
+	}
 	/* A waiting call takes its new place in the queue at once. */
-	if (in->has_priority && PQntuples(res) == 1)
+	if (in->has_priority && res->n == 1)
 		hub_call_priority(db, company, in->call);
 	out->status = 200;
-	out->obj = op_call_json(res, 0);
-	op_call_state(out, res);
-	PQclear(res);
+	op_call_out(out, &res->v[0]);
+	call_rows_free(res);
 }

@@ -13,7 +13,11 @@ void	 op_fail(struct op_out *, int status, const char *code,
 /* 503 unavailable or 500 internal, by the database's error. */
 void	 op_fail_db(struct op_out *, struct db *);
 
-/* out->state: the call's state in row. */
+struct call_row;
+/* Answer the call c: its JSON with its live position, its state. */
+void	 op_call_out(struct op_out *, const struct call_row *c);
+/* out->state: the call's state in row (op-compat.c: for op-ivr.c until
+ * its calls are typed rows). */
 void	 op_call_state(struct op_out *, const PGresult *row);
 
 /* The typed keys of call.create, call.update (op_call_parse) and

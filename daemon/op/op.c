@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "log.h"
 #include "db.h"
 #include "call.h"
 #include "db-call.h"
@@ -23,62 +24,81 @@
 #define CALLERS	(1u << ACTOR_CALLER)
 #define SYSTEM	(1u << ACTOR_SYSTEM)
 #define ROOM	(OPT_REST | OPT_WS)
+#define CE	OPA_CALL_EVENTS
+#define AL	OPA_AGENT_LOG
+
+static void	run_create(struct db *, const struct actor *, const char *,
+		    const struct op_in *, struct op_out *);
+static void	run_ivr_input(struct db *, const struct actor *, const char *,
+		    const struct op_in *, struct op_out *);
+static void	run_update(struct db *, const struct actor *, const char *,
+		    const struct op_in *, struct op_out *);
 
 const struct op_def ops[OP__COUNT] = {
 	[OP_CALL_ANSWER] = { .name = "call.answer", .id = OP_CALL_ANSWER,
 	    .route = "POST /api/calls/:id/answer",
 	    .rest = "answer", .ws = "call.accept", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
-	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_REJECT] = { .name = "call.reject", .id = OP_CALL_REJECT,
 	    .route = "POST /api/calls/:id/reject",
 	    .rest = "reject", .ws = "call.reject", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
-	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_HOLD] = { .name = "call.hold", .id = OP_CALL_HOLD,
 	    .route = "POST /api/calls/:id/hold",
 	    .rest = "hold", .ws = "call.hold", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
-	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE },
 	[OP_CALL_RESUME] = { .name = "call.resume", .id = OP_CALL_RESUME,
 	    .route = "POST /api/calls/:id/resume",
 	    .rest = "resume", .ws = "call.resume", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
-	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE },
 	[OP_CALL_HANGUP] = { .name = "call.hangup", .id = OP_CALL_HANGUP,
 	    .route = "POST /api/calls/:id/hangup",
 	    .rest = "hangup", .ws = "call.hangup", .min_role = ROLE_AGENT,
 	    .actors = USERS | CALLERS | SYSTEM,
 	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO | OPT_DAEMON,
-	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL },
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_WRAP] = { .name = "call.wrap", .id = OP_CALL_WRAP,
 	    .route = "POST /api/calls/:id/wrap",
 	    .rest = "wrap", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = OPT_REST,
 	    .keys = OPK_CALL | OPK_REASON | OPK_DISPOSITION | OPK_NOTES,
-	    .required = OPK_CALL },
+	    .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_ASSIGN] = { .name = "call.assign", .id = OP_CALL_ASSIGN,
 	    .route = "POST /api/calls/:id/assign",
 	    .rest = "assign", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST,
 	    .keys = OPK_CALL | OPK_AGENT | OPK_REASON, .refs = OPK_AGENT,
-	    .required = OPK_CALL | OPK_AGENT },
+	    .required = OPK_CALL | OPK_AGENT,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_TRANSFER] = { .name = "call.transfer", .id = OP_CALL_TRANSFER,
 	    .route = "POST /api/calls/:id/transfer",
 	    .rest = "transfer", .ws = "call.transfer", .min_role = ROLE_AGENT,
 	    .actors = USERS, .transports = ROOM,
 	    .keys = OPK_CALL | OPK_AGENT | OPK_QUEUE | OPK_REASON,
-	    .refs = OPK_AGENT | OPK_QUEUE, .required = OPK_CALL },
+	    .refs = OPK_AGENT | OPK_QUEUE, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_NEXT] = { .name = "call.next", .id = OP_CALL_NEXT,
 	    .route = "GET /api/calls/queue/next",
-	    .min_role = ROLE_AGENT, .actors = USERS, .transports = OPT_REST },
+	    .min_role = ROLE_AGENT, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_AGENT_STATE] = { .name = "agent.state", .id = OP_AGENT_STATE,
 	    .route = "PUT /api/agents/:id/availability",
 	    .rest = "availability", .ws = "agent.state",
 	    .min_role = ROLE_AGENT, .actors = USERS | SYSTEM,
 	    .transports = ROOM | OPT_DAEMON,
 	    .keys = OPK_AGENT | OPK_STATE | OPK_REASON,
-	    .required = OPK_AGENT | OPK_STATE },
+	    .required = OPK_AGENT | OPK_STATE,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_CALL_CREATE] = { .name = "call.create", .id = OP_CALL_CREATE,
 	    .route = "POST /api/calls",
 	    .ws = "call.request", .min_role = ROLE_MANAGER,
@@ -86,18 +106,21 @@ const struct op_def ops[OP__COUNT] = {
 	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO,
 	    .keys = OPK_COMPANY | OPK_QUEUE | OPK_NUMBER | OPK_NAME |
 	    OPK_DATA | OPK_PRIORITY | OPK_SKILLS | OPK_MEDIA | OPK_IVR |
-	    OPK_FLOW, .refs = OPK_QUEUE | OPK_FLOW },
+	    OPK_FLOW, .refs = OPK_QUEUE | OPK_FLOW,
+	    .tx = OPTX_INSERT, .audit = CE, .run = run_create },
 	[OP_CALL_IVR_INPUT] = { .name = "call.ivr_input",
 	    .id = OP_CALL_IVR_INPUT,
 	    .route = "POST /api/calls/:id/ivr/input", .ws = "ivr.input",
 	    .min_role = ROLE_MANAGER, .actors = USERS | CALLERS | SYSTEM,
 	    .transports = ROOM | OPT_INCOMING | OPT_TWILIO,
-	    .keys = OPK_CALL | OPK_INPUT, .required = OPK_CALL | OPK_INPUT },
+	    .keys = OPK_CALL | OPK_INPUT, .required = OPK_CALL | OPK_INPUT,
+	    .tx = OPTX_FLOW, .audit = CE, .run = run_ivr_input },
 	[OP_CALL_UPDATE] = { .name = "call.update", .id = OP_CALL_UPDATE,
 	    .route = "PUT /api/calls/:id", .min_role = ROLE_AGENT,
 	    .actors = USERS | SYSTEM, .transports = OPT_REST | OPT_INCOMING,
 	    .keys = OPK_CALL | OPK_NOTES | OPK_TAGS | OPK_DISPOSITION |
-	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL },
+	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL,
+	    .tx = OPTX_STATEMENT, .audit = 0, .run = run_update },
 };
 
 /*
@@ -307,7 +330,7 @@ static int
 op_company(struct db *db, const struct op_def *d, const struct actor *a,
     const struct op_in *in, char company[UUID_LEN + 1], struct op_out *out)
 {
-	PGresult		*res;
+	struct call_rows	*c;
 	struct agent_rows	*ag;
 
 	if (d->id == OP_CALL_NEXT) {
@@ -348,15 +371,15 @@ op_company(struct db *db, const struct op_def *d, const struct actor *a,
 	}
 	if (a->kind == ACTOR_CALLER && strcmp(in->call, a->call) != 0)
 		return op_fail(out, 404, "not_found", "no such call"), -1;
-	if ((res = db_call_get(db, a->company, in->call)) == NULL)
+	if ((c = db_call_find(db, a->company, in->call)) == NULL)
 		return op_fail_db(out, db), -1;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
+	if (c->n == 0) {
+		call_rows_free(c);
 		op_fail(out, 404, "not_found", "no such call");
 		return -1;
 	}
-	strlcpy_(company, PQgetvalue(res, 0, CALL_C_COMPANY), UUID_LEN + 1);
-	PQclear(res);
+	strlcpy_(company, c->v[0].company, UUID_LEN + 1);
+	call_rows_free(c);
 	return 0;
 }
 
@@ -461,7 +484,7 @@ hub_out(struct hub_result *r, int agent, struct op_out *out)
 
 	if (r->status >= 400) {
 		op_fail(out, r->status, r->code, "%s", r->detail);
-		PQclear(r->row);
+		call_rows_free(r->row);
 		agent_rows_free(r->agent);
 		return;
 	}
@@ -477,24 +500,67 @@ hub_out(struct hub_result *r, int agent, struct op_out *out)
 	}
 	if (r->row == NULL)
 		return;
-	out->obj = op_call_json(r->row, 0);
-	op_call_state(out, r->row);
-	PQclear(r->row);
+	op_call_out(out, &r->row->v[0]);
+	call_rows_free(r->row);
 }
 
-void
-op_run(struct db *db, enum op_id id, const struct actor *a,
+/* The entries with writes of their own (op-call.c, op-ivr.c). */
+static void
+run_create(struct db *db, const struct actor *a, const char *company,
     const struct op_in *in, struct op_out *out)
 {
-	const struct op_def	*d = &ops[id];
+	struct op_in	 named;
+	char		 queue[UUID_LEN + 1];
+
+	/* Made for the caller's side: no agent acts. */
+	if (op_refs(db, &ops[OP_CALL_CREATE], company, in, out) != 0)
+		return;
+	if (in->queue_ref != NULL) {
+		if (op_queue_ref(db, company, in, &named, queue, out) != 0)
+			return;
+		in = &named;
+	}
+	op_call_create(db, a, company, in, out);
+}
+
+static void
+run_ivr_input(struct db *db, const struct actor *a, const char *company,
+    const struct op_in *in, struct op_out *out)
+{
+	/* A caller keys digits or lets a prompt time out; no more. */
+	if (a->kind == ACTOR_CALLER && in->input.type != IVR_EV_DIGITS &&
+	    in->input.type != IVR_EV_TIMEOUT) {
+		out->field = "type";
+		return op_fail(out, 422, "validation_failed", "a caller"
+		    " sends digits or a timeout");
+	}
+	if (op_refs(db, &ops[OP_CALL_IVR_INPUT], company, in, out) == 0)
+		op_ivr_input(db, company, in, out);
+}
+
+static void
+run_update(struct db *db, const struct actor *a, const char *company,
+    const struct op_in *in, struct op_out *out)
+{
+	char	 me[UUID_LEN + 1];
+	int	 n;
+
+	/* An agent's own calls only; another's are none. */
+	if ((n = acting_agent(db, a, company, me)) < 0)
+		return op_fail_db(out, db);
+	op_call_update(db, a, company, n == 1 ? me : NULL, in, out);
+}
+
+static void
+op_dispatch(struct db *db, const struct op_def *d, const struct actor *a,
+    const struct op_in *in, struct op_out *out)
+{
+	enum op_id		 id = d->id;
 	struct hub_call_op	 hop = { 0 };
 	struct hub_result	 r;
-	struct op_in		 named;
 	char			 company[UUID_LEN + 1], me[UUID_LEN + 1];
-	char			 queue[UUID_LEN + 1];
 	int			 n;
 
-	memset(out, 0, sizeof *out);
 	if ((d->actors & (1u << a->kind)) == 0)
 		return op_fail(out, 403, "forbidden", "%s is not allowed here",
 		    d->name);
@@ -503,38 +569,9 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 		    role_name(d->min_role));
 	if (op_company(db, d, a, in, company, out) != 0)
 		return;
-	switch (id) {
-	case OP_CALL_CREATE:
-	case OP_CALL_IVR_INPUT:
-		/* A caller keys digits or lets a prompt time out; no more. */
-		if (id == OP_CALL_IVR_INPUT && a->kind == ACTOR_CALLER &&
-		    in->input.type != IVR_EV_DIGITS &&
-		    in->input.type != IVR_EV_TIMEOUT) {
-			out->field = "type";
-			return op_fail(out, 422, "validation_failed", "a caller"
-			    " sends digits or a timeout");
-		}
-		/* Made for the caller's side: no agent acts. */
-		if (op_refs(db, d, company, in, out) != 0)
-			return;
-		if (id == OP_CALL_CREATE && in->queue_ref != NULL) {
-			if (op_queue_ref(db, company, in, &named, queue,
-			    out) != 0)
-				return;
-			in = &named;
-		}
-		if (id == OP_CALL_CREATE)
-			return op_call_create(db, a, company, in, out);
-		return op_ivr_input(db, company, in, out);
-	case OP_CALL_UPDATE:
-		/* An agent's own calls only; another's are none. */
-		if ((n = acting_agent(db, a, company, me)) < 0)
-			return op_fail_db(out, db);
-		return op_call_update(db, a, company, n == 1 ? me : NULL, in,
-		    out);
-	default:
-		break;
-	}
+	if (d->tx != OPTX_HUB)
+		return d->run(db, a, company, in, out);
+	/* One hub decision. */
 	if ((n = acting_agent(db, a, company, me)) < 0)
 		return op_fail_db(out, db);
 	/*
@@ -568,19 +605,40 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 	hop.agent = n == 1 && (a->role == ROLE_AGENT || id == OP_CALL_ANSWER ||
 	    id == OP_CALL_REJECT) ? me : NULL;
 	hop.target = in->queue != NULL ? in->queue : in->agent;
-	hop.data = op_data(in);
+	/* What the call's history records of it. */
+	hop.data = d->audit & OPA_CALL_EVENTS ? op_data(in) : NULL;
 	hub_call(db, &hop, &r);
 	json_decref(hop.data);
 	hub_out(&r, 0, out);
 }
 
 void
-op_call_state(struct op_out *out, const PGresult *row)
+op_run(struct db *db, enum op_id id, const struct actor *a,
+    const struct op_in *in, struct op_out *out)
 {
-	enum call_state	 cs;
+	const struct op_def	*d = &ops[id];
 
-	if (call_state_parse(PQgetvalue(row, 0, CALL_C_STATE), &cs) == 0)
-		out->state = call_state_name(cs);
+	memset(out, 0, sizeof *out);
+	/*
+	 * Every kind of entry (enum op_tx) opens and ends its own
+	 * transactions: inside a caller's, a hub decision would not be
+	 * one, and one left open would hold whatever runs next.
+	 */
+	if (db_in_tx(db)) {
+		log_warn("op: %s asked for inside a transaction", d->name);
+		return op_fail(out, 500, "internal", "the request failed; the"
+		    " error has been logged");
+	}
+	op_dispatch(db, d, a, in, out);
+	if (db_in_tx(db)) {
+		log_warn("op: %s left a transaction open; rolled back",
+		    d->name);
+		db_rollback(db);
+		op_out_free(out);
+		memset(out, 0, sizeof *out);
+		op_fail(out, 500, "internal", "the request failed; the error"
+		    " has been logged");
+	}
 }
 
 void
@@ -599,15 +657,22 @@ op_call_live(json_t *o, int position, int ewt)
 }
 
 json_t *
-op_call_json(const PGresult *res, int r)
+op_call_json(const struct call_row *c)
 {
-	json_t	*o = call_json(res, r);
+	json_t	*o = call_row_json(c);
 	int	 pos, ewt;
 
-	if (hub_position(PQgetvalue(res, r, CALL_C_COMPANY),
-	    PQgetvalue(res, r, CALL_C_ID), &pos, &ewt) == 0)
+	if (hub_position(c->company, c->id, &pos, &ewt) == 0)
 		op_call_live(o, pos, ewt);
 	return o;
+}
+
+void
+op_call_out(struct op_out *out, const struct call_row *c)
+{
+	out->obj = op_call_json(c);
+	if (c->state != CALL_STATE_COUNT)
+		out->state = call_state_name(c->state);
 }
 
 json_t *
@@ -616,13 +681,20 @@ op_table_json(void)
 	static const char *const actor_names[] = { "user", "caller", "system" };
 	static const char *const transport_names[] = { "rest", "ws",
 	    "incoming", "twilio", "daemon" };
-	json_t	*items = json_array(), *o, *k, *rf, *ac, *tr;
+	static const char *const tx_names[OPTX__COUNT] = {
+		[OPTX_HUB] = "hub", [OPTX_INSERT] = "insert",
+		[OPTX_FLOW] = "flow", [OPTX_STATEMENT] = "statement",
+	};
+	static const char *const audit_names[] = { "call_events",
+	    "agent_state_log" };
+	json_t	*items = json_array(), *o, *k, *rf, *ac, *tr, *au;
 
 	for (size_t i = 0; i < OP__COUNT; i++) {
 		k = json_array();
 		rf = json_array();
 		ac = json_array();
 		tr = json_array();
+		au = json_array();
 		for (size_t j = 0; j < NKEYS; j++) {
 			if (ops[i].keys & keys[j].key)
 				json_array_append_new(k, json_string(keys[j].name));
@@ -638,11 +710,17 @@ op_table_json(void)
 				json_array_append_new(tr,
 				    json_string(transport_names[j]));
 		}
-		o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o}",
+		for (size_t j = 0; j < 2; j++) {
+			if (ops[i].audit & (1u << j))
+				json_array_append_new(au,
+				    json_string(audit_names[j]));
+		}
+		o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:s,s:o}",
 		    "name", ops[i].name, "route", ops[i].route, "rest",
 		    ops[i].rest, "ws", ops[i].ws,
 		    "min_role", role_name(ops[i].min_role), "actors", ac,
-		    "transports", tr, "keys", k, "references", rf);
+		    "transports", tr, "keys", k, "references", rf,
+		    "transaction", tx_names[ops[i].tx], "audit", au);
 		json_array_append_new(items, o);
 	}
 	return items;

@@ -12,13 +12,13 @@
 #define OP_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "http.h"
 #include "acd.h"
 #include "ivr-engine.h"
 
 struct db;
+struct call_row;
 
 enum op_id {
 	OP_CALL_ANSWER,
@@ -117,6 +117,35 @@ struct op_out {
 	const char	*state;		/* its state's name */
 };
 
+/*
+ * How an operation writes. Each kind opens and ends its own transactions:
+ * the dispatcher runs none inside a caller's transaction and checks that
+ * none is left open after it.
+ */
+enum op_tx {
+	OPTX_HUB,		/* one hub decision (hub-tx.c): BEGIN..COMMIT under
+				   the company's lock, the live engine changed
+				   only after COMMIT */
+	OPTX_INSERT,		/* the call's insert with its events, one
+				   statement; then a hub decision takes it into
+				   its queue, or its flow starts in a
+				   transaction of its own (OPTX_FLOW) */
+	OPTX_FLOW,		/* the IVR flow's own transaction (its session,
+				   its events, the call's move out of the flow);
+				   then a hub decision if it queued the call */
+	OPTX_STATEMENT,		/* one UPDATE; a new priority then re-ranks a
+				   waiting call in a hub decision that writes
+				   nothing */
+	OPTX__COUNT
+};
+
+/* The trails an operation leaves (may leave): the history of what it did. */
+enum op_audit {
+	OPA_CALL_EVENTS = 0x1,	/* call_events: the call's history */
+	OPA_AGENT_LOG = 0x2,	/* agent_state_log: an agent's states (a
+				   trigger on agents) */
+};
+
 struct op_def {
 	const char	*name;		/* "call.answer" */
 	enum op_id	 id;
@@ -129,6 +158,13 @@ struct op_def {
 	unsigned	 keys;		/* enum op_key: what op_in_parse takes */
 	unsigned	 refs;		/* the keys that are references */
 	unsigned	 required;	/* keys that must be given */
+	enum op_tx	 tx;		/* how it writes */
+	unsigned	 audit;		/* enum op_audit: the trails it leaves */
+	/* What runs an entry that is not one hub decision (NULL for those:
+	 * the dispatcher hands them to the hub). */
+	void		(*run)(struct db *, const struct actor *,
+			    const char *company, const struct op_in *,
+			    struct op_out *);
 };
 
 enum op_key {
@@ -183,7 +219,7 @@ int	op_agent_of(struct db *, const char *user, const char *company,
 	    char me[UUID_LEN + 1]);
 
 /* A call's JSON with its live position while it waits. */
-json_t	*op_call_json(const PGresult *, int row);
+json_t	*op_call_json(const struct call_row *);
 /* A waiting call's position and estimated_wait (-1: null) into its JSON. */
 void	 op_call_live(json_t *, int position, int ewt);
 
