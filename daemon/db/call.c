@@ -114,7 +114,7 @@ static struct db_stmt st_move = { .sql =
 	"  $4::call_state, coalesce($10::jsonb, '{}') FROM c)"
 	" SELECT " CALL_COLS " FROM c" };
 
-enum call_move_result
+static enum call_move_result
 call_move(struct db *db, const struct call_move *m, PGresult **row)
 {
 	char		*data = m->data ? json_dumps(m->data, JSON_COMPACT) : NULL;

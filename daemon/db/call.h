@@ -65,10 +65,6 @@ struct call_rows;
  */
 enum call_move_result	call_transition(struct db *, const struct call_move *,
 			    struct call_rows **rows);
-/* Its PGresult form, for the callers not converted yet (op-ivr.c,
- * twilio.c); caller PQclear()s *row. */
-enum call_move_result	call_move(struct db *, const struct call_move *,
-			    PGresult **row);
 
 /* Call rows: the columns every call query selects, and their JSON. */
 enum call_col {
@@ -86,8 +82,5 @@ enum call_col {
 	", wait_seconds, talk_seconds, " SQL_TIME("created_at") ", " \
 	SQL_TIME("updated_at") ", " SQL_KEY("created_at") \
 	", extract(epoch FROM enqueued_at), array_to_json(media_used)"
-/* Row r of res as call_row_json() has it, for the callers not converted
- * yet (op-ivr.c, twilio.c, incoming.c). */
-json_t	*call_json(const PGresult *, int row);
 
 #endif

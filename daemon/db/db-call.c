@@ -183,26 +183,6 @@ call_row_json(const struct call_row *c)
 	return o;
 }
 
-void
-call_row_of(const PGresult *res, int r, struct call_row *c)
-{
-	call_row_fill(res, r, c);
-}
-
-const PGresult *
-call_rows_result(const struct call_rows *rows)
-{
-	return rows->res;
-}
-
-json_t *
-call_json(const PGresult *res, int r)
-{
-	struct call_row	 c;
-
-	call_row_fill(res, r, &c);
-	return call_row_json(&c);
-}
 
 enum { EV_TYPE, EV_AT, EV_FROM, EV_TO, EV_AGENT, EV_ACTOR, EV_DATA };
 
@@ -263,7 +243,7 @@ db_call_insert(struct db *db, const struct call_new *c)
 	return call_rows_take(db_run(db, &st_insert, 11, p));
 }
 
-PGresult *
+static PGresult *
 db_call_by_key(struct db *db, const char *company, const char *key)
 {
 	const char *p[2] = { company, key };
@@ -271,7 +251,7 @@ db_call_by_key(struct db *db, const char *company, const char *key)
 	return db_run(db, &st_by_key, 2, p);
 }
 
-PGresult *
+static PGresult *
 db_call_get(struct db *db, const char *scope, const char *id)
 {
 	const char *p[2] = { scope, id };

@@ -103,16 +103,4 @@ int		 db_call_route(struct db *, const char *call, const char *priority,
 int		 db_call_event(struct db *, const char *call, const char *type,
 		    const char *agent, const char *data);
 
-/*
- * PGresult forms of db_call_find() and db_call_find_key(), for the
- * callers not converted yet (op-ivr.c, twilio.c, incoming.c). Caller
- * PQclear()s.
- */
-PGresult	*db_call_get(struct db *, const char *scope, const char *id);
-PGresult	*db_call_by_key(struct db *, const char *company, const char *key);
-/* Row r of res into *c, its strings res's (for hub_enqueue()). */
-void		 call_row_of(const PGresult *, int r, struct call_row *c);
-/* The result the rows are read from (for op_ivr_start()). */
-const PGresult	*call_rows_result(const struct call_rows *);
-
 #endif

@@ -184,21 +184,20 @@ int
 db_hook_call(struct db *db, const char *company, const char *id,
     const char *key, struct hook_call *c)
 {
-	PGresult	*res;
-	int		 n;
+	struct call_rows	*rows;
+	int			 n;
 
 	memset(c, 0, sizeof *c);
-	res = id != NULL ? db_call_get(db, company, id) :
-	    db_call_by_key(db, company, key);
-	if (res == NULL)
+	rows = id != NULL ? db_call_find(db, company, id) :
+	    db_call_find_key(db, company, key);
+	if (rows == NULL)
 		return -1;
-	if ((n = PQntuples(res) == 1)) {
-		strlcpy_(c->id, PQgetvalue(res, 0, CALL_C_ID), sizeof c->id);
-		if (call_state_parse(PQgetvalue(res, 0, CALL_C_STATE),
-		    &c->state) != 0)
-			c->state = CALL_NEW;
-		c->obj = call_json(res, 0);
+	if ((n = rows->n == 1)) {
+		strlcpy_(c->id, rows->v[0].id, sizeof c->id);
+		c->state = rows->v[0].state != CALL_STATE_COUNT ?
+		    rows->v[0].state : CALL_NEW;
+		c->obj = call_row_json(&rows->v[0]);
 	}
-	PQclear(res);
+	call_rows_free(rows);
 	return n;
 }

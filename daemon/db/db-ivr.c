@@ -75,6 +75,11 @@ static struct db_stmt st_session_put = { .sql = "INSERT INTO ivr_sessions"
 	" ON CONFLICT (call_id) DO UPDATE SET state = $4, updated_at = now()" };
 
 /* The rows of res, which they keep; NULL if res is. */
+enum ivr_col {
+	IVR_C_ID, IVR_C_COMPANY, IVR_C_NAME, IVR_C_DESCRIPTION, IVR_C_ACTIVE,
+	IVR_C_ENTRY, IVR_C_CREATED, IVR_C_UPDATED, IVR_C_KEY, IVR_C_LATEST,
+};
+
 static struct ivr_flow_rows *
 flow_rows(PGresult *res)
 {
@@ -158,14 +163,14 @@ db_ivr_find(struct db *db, const char *company, const char *name)
 	return flow_rows(db_run(db, &st_find, 2, p));
 }
 
-PGresult *
+struct ivr_flow_rows *
 db_ivr_start_flow(struct db *db, const char *company, const char *id)
 {
 	const char *p[2] = { company, id };
 
 	if (id == NULL)
-		return db_run(db, &st_entry, 1, p);
-	return db_run(db, &st_get, 2, p);
+		return flow_rows(db_run(db, &st_entry, 1, p));
+	return flow_rows(db_run(db, &st_get, 2, p));
 }
 
 struct ivr_flow_rows *

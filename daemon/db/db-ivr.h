@@ -116,15 +116,8 @@ int		 db_ivr_session_get(struct db *, const char *call,
 int		 db_ivr_session_put(struct db *, const char *call,
 		    const char *flow, int version, const char *state);
 
-/*
- * The flow a new call enters, as the result op-call.c still holds until
- * call rows are typed: by id, else the company's entry flow.
- */
-enum ivr_col {
-	IVR_C_ID, IVR_C_COMPANY, IVR_C_NAME, IVR_C_DESCRIPTION, IVR_C_ACTIVE,
-	IVR_C_ENTRY, IVR_C_CREATED, IVR_C_UPDATED, IVR_C_KEY, IVR_C_LATEST,
-};
-PGresult	*db_ivr_start_flow(struct db *, const char *company,
+/* The flow a new call enters: by id, else the company's entry flow. */
+struct ivr_flow_rows *db_ivr_start_flow(struct db *, const char *company,
 		    const char *id);
 
 #endif

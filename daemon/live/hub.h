@@ -59,8 +59,6 @@ void	hub_availability(struct db *, const char *company, const char *agent,
  */
 void	hub_enqueue_call(struct db *, const struct call_row *,
 	    struct hub_result *);
-/* Its PGresult form, for op-ivr.c until it is converted (hub-compat.c). */
-void	hub_enqueue(struct db *, const PGresult *call, struct hub_result *);
 /* A call's priority changed (committed): re-rank it in its queue. */
 int	hub_call_priority(struct db *, const char *company, const char *call);
 

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "call.h"
 #include "db-call.h"
+#include "db-ivr.h"
 #include "validate.h"
 #include "hub.h"
 #include "events.h"
@@ -159,7 +160,7 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 	struct op_out	 refused = { 0 };
 	char		 prio[16], *sk = NULL, *cd = NULL;
 	struct call_rows *row = NULL;
-	PGresult	*fl = NULL;	/* the flow: op-ivr.c's */
+	struct ivr_flow_rows *fl = NULL;	/* the flow: op-ivr.c's */
 
 	c.company = company;
 	c.queue = in->queue;
@@ -206,7 +207,7 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 	free(sk);
 	free(cd);
 	if (row == NULL && db->err == DB_UNIQUE && in->key != NULL) {
-		PQclear(fl);
+		ivr_flow_rows_free(fl);
 		if ((row = db_call_find_key(db, company, in->key)) == NULL)
 			return op_fail_db(out, db);
 		if (row->n == 0) {
@@ -216,12 +217,12 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 		return replay(db, row, out);
 	}
 	if (row == NULL) {
-		PQclear(fl);
+		ivr_flow_rows_free(fl);
 		return op_fail_db(out, db);
 	}
 	if (row->n == 0) {
 		/* The queue is not the company's (op_refs() left it to us). */
-		PQclear(fl);
+		ivr_flow_rows_free(fl);
 		call_rows_free(row);
 		out->field = "queue_id";
 		return op_fail(out, 422, "validation_failed", "no such queue");
@@ -233,7 +234,7 @@ op_call_create(struct db *db, const struct actor *a, const char *company,
 		return;
 	}
 	if (in->ivr) {
-		op_ivr_start(db, call_rows_result(row), fl, out);
+		op_ivr_start(db, &row->v[0], fl, out);
 		call_rows_free(row);
 		return;
 	}

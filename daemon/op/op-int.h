@@ -16,9 +16,6 @@ void	 op_fail_db(struct op_out *, struct db *);
 struct call_row;
 /* Answer the call c: its JSON with its live position, its state. */
 void	 op_call_out(struct op_out *, const struct call_row *c);
-/* out->state: the call's state in row (op-compat.c: for op-ivr.c until
- * its calls are typed rows). */
-void	 op_call_state(struct op_out *, const PGresult *row);
 
 /* The typed keys of call.create, call.update (op_call_parse) and
  * call.ivr_input, errors added to f. */
@@ -40,13 +37,14 @@ void	 op_ivr_input(struct db *, const char *company, const struct op_in *,
  * flow. NULL with out filled (409) when there is none to enter, so that a
  * call is refused before anything is created.
  */
-PGresult *op_ivr_flow(struct db *, const char *company, const char *flowid,
-	    struct op_out *);
+struct ivr_flow_rows;
+struct ivr_flow_rows *op_ivr_flow(struct db *, const char *company,
+	    const char *flowid, struct op_out *);
 /*
  * Put a new call (row, state new, committed) into the flow f of
  * op_ivr_flow(), which this frees; out as an input's (201).
  */
-void	 op_ivr_start(struct db *, const PGresult *call, PGresult *f,
-	    struct op_out *);
+void	 op_ivr_start(struct db *, const struct call_row *call,
+	    struct ivr_flow_rows *f, struct op_out *);
 
 #endif

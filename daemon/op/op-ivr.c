@@ -302,7 +302,7 @@ ivr_feed(struct db *db, struct op_out *out, const char *company,
 	struct ivr_event	 hev;
 	const struct ivr_action	*last, *jump;
 	json_t			*actions = json_array(), *st, *o, *data = NULL;
-	PGresult		*row = NULL;
+	struct call_rows	*row = NULL;
 	char			*text = NULL, prio[16];
 	const char		*why = NULL;
 	int			 left = 0, fetches = 0, chains = 0;
@@ -405,24 +405,24 @@ ivr_feed(struct db *db, struct op_out *out, const char *company,
 		m.event = l.event;
 		m.queue = l.queue[0] != '\0' ? l.queue : NULL;
 		m.data = data;
-		if (call_move(db, &m, &row) != MOVE_OK)
+		if (call_transition(db, &m, &row) != MOVE_OK)
 			goto fail;
-	} else if ((row = db_call_get(db, NULL, call)) == NULL)
+	} else if ((row = db_call_find(db, NULL, call)) == NULL ||
+	    row->n == 0)
 		goto fail;
 	if (db_commit(db) != 0)
 		goto fail;
 	if (left && l.to == CALL_QUEUED) {
-		hub_enqueue(db, row, &r);
+		hub_enqueue_call(db, &row->v[0], &r);
 		if (r.status >= 400)
 			log_warn("ivr: call %s: %s", call, r.detail);
 	} else if (left)
-		events_publish(company, l.event, call_json(row, 0));
-	o = call_json(row, 0);
+		events_publish(company, l.event, call_row_json(&row->v[0]));
+	op_call_out(out, &row->v[0]);
+	o = out->obj;
 	json_object_set_new(o, "ivr", json_pack("{s:s,s:O}", "state",
 	    ivr_state_name(s->state), "actions", actions));
 	out->status = 200;
-	out->obj = o;
-	op_call_state(out, row);
 	goto done;
 fail:
 	db_rollback(db);
@@ -430,24 +430,25 @@ fail:
 done:
 	json_decref(actions);
 	json_decref(data);
-	PQclear(row);
+	if (row != NULL)
+		call_rows_free(row);
 	free(text);
 	free(fr.body);
 	ivr_actions_free(&acts);
 }
 
-PGresult *
+struct ivr_flow_rows *
 op_ivr_flow(struct db *db, const char *company, const char *flowid,
     struct op_out *out)
 {
-	PGresult	*f;
+	struct ivr_flow_rows	*f;
 
 	if ((f = db_ivr_start_flow(db, company, flowid)) == NULL) {
 		op_fail_db(out, db);
 		return NULL;
 	}
-	if (PQntuples(f) == 0 || PQgetisnull(f, 0, IVR_C_ACTIVE)) {
-		PQclear(f);
+	if (f->n == 0 || f->v[0].active == 0) {
+		ivr_flow_rows_free(f);
 		op_fail(out, 409, "conflict", "%s", flowid ?
 		    "the flow has no active version" :
 		    "the company has no active entry flow");
@@ -457,55 +458,54 @@ op_ivr_flow(struct db *db, const char *company, const char *flowid,
 }
 
 void
-op_ivr_start(struct db *db, const PGresult *call, PGresult *f,
-    struct op_out *out)
+op_ivr_start(struct db *db, const struct call_row *call,
+    struct ivr_flow_rows *f, struct op_out *out)
 {
-	const char		*company = PQgetvalue(call, 0, CALL_C_COMPANY);
-	const char		*id = PQgetvalue(call, 0, CALL_C_ID);
+	const struct ivr_flow_row *fr = &f->v[0];
 	struct ivr_session	 s;
 	struct ivr_event	 ev = { .type = IVR_EV_START };
 	struct ivr_flow		*flow;
 	struct ivr_at		 at = { 0 };
 	struct call_move	 m = { 0 };
-	PGresult		*row;
+	struct call_rows	*row;
 	json_t			*data;
-	const char		*key, *ver;
+	const char		*key;
+	char			 ver[16];
 	json_t			*v;
 
-	ver = PQgetvalue(f, 0, IVR_C_ACTIVE);
-	if ((flow = load_flow(db, out, PQgetvalue(f, 0, IVR_C_ID),
-	    atoi(ver))) == NULL) {
-		PQclear(f);
+	if ((flow = load_flow(db, out, fr->id, fr->active)) == NULL) {
+		ivr_flow_rows_free(f);
 		return;
 	}
 	ivr_session_init(&s);
-	if (!PQgetisnull(call, 0, CALL_C_NUMBER))
-		ivr_vars_set(&s.caller, "number", PQgetvalue(call, 0, CALL_C_NUMBER));
-	if (!PQgetisnull(call, 0, CALL_C_NAME))
-		ivr_vars_set(&s.caller, "name", PQgetvalue(call, 0, CALL_C_NAME));
-	data = json_loads(PQgetvalue(call, 0, CALL_C_DATA), 0, NULL);
+	if (call->number != NULL)
+		ivr_vars_set(&s.caller, "number", call->number);
+	if (call->name != NULL)
+		ivr_vars_set(&s.caller, "name", call->name);
+	data = json_loads(call->data, 0, NULL);
 	json_object_foreach(data, key, v) {
 		if (json_is_string(v))
 			ivr_vars_set(&s.caller, key, json_string_value(v));
 	}
 	json_decref(data);
-	data = json_pack("{s:s,s:s}", "flow_id", PQgetvalue(f, 0, IVR_C_ID),
-	    "version", ver);
-	m.call = id;
-	m.company = company;
+	/* The version as the event has always had it: a string. */
+	snprintf(ver, sizeof ver, "%d", fr->active);
+	data = json_pack("{s:s,s:s}", "flow_id", fr->id, "version", ver);
+	m.call = call->id;
+	m.company = call->company;
 	m.from = CALL_NEW;
 	m.to = CALL_IVR;
 	m.event = "call.ivr_started";
 	m.data = data;
-	if (db_begin(db) != 0 || call_move(db, &m, &row) != MOVE_OK) {
+	if (db_begin(db) != 0 || call_transition(db, &m, &row) != MOVE_OK) {
 		db_rollback(db);
 		op_fail_db(out, db);
 	} else {
-		PQclear(row);
-		at.id = PQgetvalue(f, 0, IVR_C_ID);
-		at.version = atoi(ver);
+		call_rows_free(row);
+		at.id = fr->id;
+		at.version = fr->active;
 		at.flow = flow;
-		ivr_feed(db, out, company, id, &at, &s, &ev);
+		ivr_feed(db, out, call->company, call->id, &at, &s, &ev);
 		if (out->status == 200)
 			out->status = 201;
 	}
@@ -513,7 +513,7 @@ op_ivr_start(struct db *db, const PGresult *call, PGresult *f,
 	ivr_at_free(&at);
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
-	PQclear(f);
+	ivr_flow_rows_free(f);
 }
 
 /* The caller's input: {"type": "digits", "digits": "1"}; never start. */
@@ -537,7 +537,7 @@ op_ivr_input(struct db *db, const char *company, const struct op_in *in,
 	struct ivr_flow		*flow = NULL;
 	struct ivr_at		 at = { 0 };
 	struct ivr_session_row	 sess = { 0 };
-	PGresult		*c = NULL;
+	struct call_rows	*c = NULL;
 	json_t			*st = NULL;
 	char			*err = NULL;
 	int			 found = 0;
@@ -547,16 +547,18 @@ op_ivr_input(struct db *db, const char *company, const struct op_in *in,
 		op_fail_db(out, db);
 		goto out;
 	}
-	if ((c = db_call_get(db, company, call)) == NULL ||
-	    (PQntuples(c) == 1 &&
-	    (found = db_ivr_session_get(db, call, &sess)) < 0))
+	if ((c = db_call_find(db, company, call)) == NULL ||
+	    (c->n == 1 && (found = db_ivr_session_get(db, call, &sess)) < 0))
 		goto fail;
-	if (PQntuples(c) == 0 || strcmp(PQgetvalue(c, 0, CALL_C_STATE), "ivr") != 0 ||
-	    found == 0) {
+	if (c->n == 0) {
 		db_rollback(db);
-		op_fail(out, PQntuples(c) == 0 ? 404 : 409,
-		    PQntuples(c) == 0 ? "not_found" : "illegal_transition",
-		    PQntuples(c) == 0 ? "no such call" : "the call is not in a flow");
+		op_fail(out, 404, "not_found", "no such call");
+		goto out;
+	}
+	if (c->v[0].state != CALL_IVR || found == 0) {
+		db_rollback(db);
+		op_fail(out, 409, "illegal_transition", "the call is not in a"
+		    " flow");
 		goto out;
 	}
 	if ((flow = load_flow(db, out, sess.flow, sess.version)) == NULL) {
@@ -584,6 +586,7 @@ out:
 	ivr_at_free(&at);
 	ivr_session_free(&s);
 	ivr_flow_free(flow);
-	PQclear(c);
+	if (c != NULL)
+		call_rows_free(c);
 	free(sess.state);
 }
