@@ -20,13 +20,10 @@ audit(struct db *db, const struct request *req, const char *company_id,
 		req->who.user_id[0] ? req->who.user_id : NULL, company_id,
 		action, object_type, object_id, req->client_ip, d,
 	};
-	PGresult	*res;
+	int		 rc;
 
 	json_decref(obj);
-	res = db_run(db, &st_insert, 7, p);
+	rc = db_exec(db, &st_insert, 7, p);
 	free(d);
-	if (res == NULL)
-		return -1;
-	PQclear(res);
-	return 0;
+	return rc;
 }

@@ -523,3 +523,44 @@ db_cluster_barrier(struct db *db, double timeout)
 		    n, (mono() - t0) * 1000);
 	return rc;
 }
+
+static struct db_stmt st_registry = { .sql =
+	"SELECT to_regclass('cluster_nodes') IS NOT NULL" };
+static struct db_stmt st_ack = { .sql =
+	"SELECT pg_notify('" CLUSTER_CH_ACK "', $1)" };
+
+int
+db_cluster_registry(struct db *db)
+{
+	PGresult	*res;
+	int		 yes;
+
+	if ((res = db_run(db, &st_registry, 0, NULL)) == NULL)
+		return -1;
+	yes = *PQgetvalue(res, 0, 0) == 't';
+	PQclear(res);
+	return yes;
+}
+
+int
+db_cluster_listen(struct db *db)
+{
+	static const char *const listens[] = { "LISTEN " CLUSTER_CH_REVOKE,
+	    "LISTEN " CLUSTER_CH_BARRIER, "LISTEN " CLUSTER_CH_ACK };
+	PGresult	*res;
+
+	for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {
+		if ((res = db_query(db, listens[i], 0, NULL)) == NULL)
+			return -1;
+		PQclear(res);
+	}
+	return 0;
+}
+
+int
+db_cluster_ack(struct db *db, const char *payload)
+{
+	const char *p[1] = { payload };
+
+	return db_exec(db, &st_ack, 1, p);
+}

@@ -122,6 +122,13 @@ void		 db_cluster_revoked(void);
 void		 db_cluster_barrier_init(const char *self, const char *cluster);
 /* The listener saw peer answer barrier seq. */
 void		 db_cluster_acked(const char *peer, unsigned long seq);
+/* 1 if the database has the node registry (migration 016), 0 if not,
+ * -1 on error. */
+int		 db_cluster_registry(struct db *);
+/* LISTEN on the cluster's channels on db's connection: 0 or -1. */
+int		 db_cluster_listen(struct db *);
+/* Acknowledge a barrier (payload "node seq self"): 0 or -1. */
+int		 db_cluster_ack(struct db *, const char *payload);
 /* 0 every peer answered, 1 nothing to wait for, -1 timed out or error. */
 int		 db_cluster_barrier(struct db *, double timeout);
 

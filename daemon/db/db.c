@@ -296,6 +296,17 @@ db_finish(struct db *db, int sent)
 	return out;
 }
 
+int
+db_exec(struct db *db, struct db_stmt *st, int n, const char *const *params)
+{
+	PGresult	*res;
+
+	if ((res = db_run(db, st, n, params)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 PGresult *
 db_run(struct db *db, struct db_stmt *st, int n, const char *const *params)
 {

@@ -136,21 +136,6 @@ page_parse(const struct request *req, struct response *resp, struct page *pg)
 }
 
 json_t *
-page_rows(const struct page *pg, const PGresult *res,
-    json_t *(*to_json)(const PGresult *, int), int key_col, int id_col)
-{
-	json_t	*items = json_array();
-	int	 n = PQntuples(res), shown = n > pg->limit ? pg->limit : n;
-
-	for (int i = 0; i < shown; i++)
-		json_array_append_new(items, to_json(res, i));
-	if (n <= pg->limit)
-		return page_json(items, NULL, NULL);
-	return page_json(items, PQgetvalue(res, shown - 1, key_col),
-	    PQgetvalue(res, shown - 1, id_col));
-}
-
-json_t *
 page_json(json_t *items, const char *key, const char *id)
 {
 	return json_pack("{s:o,s:o}", "items", items, "next_cursor",

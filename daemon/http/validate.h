@@ -4,7 +4,6 @@
 
 #include <stddef.h>
 #include <jansson.h>
-#include <libpq-fe.h>
 
 #include "db.h"
 
@@ -42,16 +41,9 @@ int	query_enum(const struct request *, struct response *, const char *name,
 /* Keyset pagination from ?limit= and ?cursor=. */
 int	page_parse(const struct request *, struct response *, struct page *);
 /*
- * {"items": [...], "next_cursor": ...} from a query that fetched up to
- * limit + 1 rows: each row through to_json, the cursor from the key and id
- * columns of the last row shown.
- */
-json_t	*page_rows(const struct page *, const PGresult *,
-	    json_t *(*to_json)(const PGresult *, int), int key_col, int id_col);
-/*
- * The same for typed rows: items (taken) are the rows shown, at most the
- * limit; key and id those of the last one shown when more rows followed,
- * else NULL.
+ * {"items": [...], "next_cursor": ...}: items (taken) are the rows shown,
+ * at most the limit; key and id those of the last one shown when more rows
+ * followed, else NULL.
  */
 json_t	*page_json(json_t *items, const char *key, const char *id);
 

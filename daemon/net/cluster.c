@@ -45,10 +45,6 @@ static struct {
 	struct cluster_view	*view;
 } node = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
 
-static struct db_stmt st_exists = { .sql =
-	"SELECT to_regclass('cluster_nodes') IS NOT NULL" };
-static struct db_stmt st_ack = { .sql =
-	"SELECT pg_notify('" CLUSTER_CH_ACK "', $1)" };
 
 const char *
 cluster_node_id(void)
@@ -80,22 +76,13 @@ host_key(char *buf, size_t len)
 static int
 listen_all(void)
 {
-	static const char *const chans[] = { CLUSTER_CH_REVOKE,
-	    CLUSTER_CH_BARRIER, CLUSTER_CH_ACK };
-	PGresult	*res;
-	char		 sql[64];
-
 	if (node.self.cluster == NULL || node.db.conn == NULL ||
 	    (node.db.conn == node.listening &&
 	    PQbackendPID(node.db.conn) == node.listening_pid))
 		return 0;
 	node.listening = NULL;
-	for (size_t i = 0; i < sizeof chans / sizeof chans[0]; i++) {
-		snprintf(sql, sizeof sql, "LISTEN %s", chans[i]);
-		if ((res = db_query(&node.db, sql, 0, NULL)) == NULL)
-			return -1;
-		PQclear(res);
-	}
+	if (db_cluster_listen(&node.db) != 0)
+		return -1;
 	node.listening = node.db.conn;
 	node.listening_pid = PQbackendPID(node.db.conn);
 	/* What was revoked while nobody listened here. */
@@ -106,10 +93,8 @@ static void
 on_notify(const PGnotify *n)
 {
 	char		 a[UUID_LEN + 1], b[UUID_LEN + 1], payload[128];
-	const char	*p[1] = { payload };
 	unsigned long	 seq;
 	long long	 until;
-	PGresult	*res;
 
 	if (strcmp(n->relname, CLUSTER_CH_REVOKE) == 0) {
 		if (sscanf(n->extra, "%36s %lld", a, &until) == 2)
@@ -121,8 +106,7 @@ on_notify(const PGnotify *n)
 			return;
 		snprintf(payload, sizeof payload, "%s %lu %s", a, seq,
 		    node.self.id);
-		if ((res = db_run(&node.db, &st_ack, 1, p)) != NULL)
-			PQclear(res);
+		(void)db_cluster_ack(&node.db, payload);
 	} else if (strcmp(n->relname, CLUSTER_CH_ACK) == 0) {
 		if (sscanf(n->extra, "%36s %lu %36s", a, &seq, b) == 3 &&
 		    strcmp(a, node.self.id) == 0)
@@ -235,7 +219,6 @@ int
 cluster_start(char **cause)
 {
 	struct cluster_conflict	 conflict;
-	PGresult		*res;
 	int			 r;
 
 	if (gethostname(node.host, sizeof node.host) != 0)
@@ -255,12 +238,10 @@ cluster_start(char **cause)
 	node.want[LEASE_ROLLUP] = cfg.analytics_rollup_interval > 0;
 	db_init(&node.db, cfg.database_url);
 
-	if ((res = db_run(&node.db, &st_exists, 0, NULL)) == NULL) {
+	if ((node.registry = db_cluster_registry(&node.db)) < 0) {
 		*cause = xstrdup("cluster: cannot read the node registry");
 		return -1;
 	}
-	node.registry = *PQgetvalue(res, 0, 0) == 't';
-	PQclear(res);
 	if (!node.registry) {
 		log_warn("cluster: no node registry (migrations held back):"
 		    " running as the only node");

@@ -18,12 +18,9 @@ ops_health(struct hctx *h)
 int
 ops_ready(struct hctx *h)
 {
-	PGresult	*res;
-
-	if ((res = db_run(h->db, &st_ping, 0, NULL)) == NULL)
+	if (db_exec(h->db, &st_ping, 0, NULL) != 0)
 		return resp_problem(h->resp, 503, "unavailable",
 		    "the database is unreachable");
-	PQclear(res);
 	resp_json(h->resp, 200, json_pack("{s:s}", "status", "ready"));
 	return 0;
 }
