@@ -254,6 +254,15 @@ teardown() {
 	assert_status 200
 	assert_json .priority 10
 	assert_json .position 1
+	# The change is in the call's history: who, and which fields.
+	api GET "/api/calls/$c2" "" "$MGR"
+	assert_json '.events[-1].type' call.updated
+	assert_json '.events[-1].data.fields | join(",")' priority
+	assert_json '.events[-1].actor_id != null' true
+	api PUT "/api/calls/$c2" '{"notes": "VIP", "tags": ["x"]}' "$MGR"
+	api GET "/api/calls/$c2" "" "$MGR"
+	assert_json '[.events[] | select(.type == "call.updated")] | length' 2
+	assert_json '.events[-1].data.fields | join(",")' notes,tags
 	api GET "/api/calls/$c1" "" "$MGR"
 	assert_json .position 2
 	avail "$T1" "$A1" available

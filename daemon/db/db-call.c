@@ -44,12 +44,28 @@ static struct db_stmt st_list = { .sql = "SELECT " CALL_COLS " FROM calls"
 	" AND ($6::timestamptz IS NULL OR created_at < $6)"
 	" AND " SQL_AFTER("created_at", "id", 7, 8)
 	" ORDER BY created_at, id LIMIT $9" };
-static struct db_stmt st_update = { .sql = "UPDATE calls SET"
+/* The change and its call.updated event (the fields given, who) at once. */
+static struct db_stmt st_update = { .sql = "WITH c AS (UPDATE calls SET"
 	" notes = coalesce($3, notes), tags = coalesce($4::text[], tags),"
 	" disposition = coalesce($5, disposition),"
 	" caller_data = coalesce($6::jsonb, caller_data),"
 	" priority = coalesce($7::int, priority), updated_at = now()"
-	" WHERE id = $2 AND " SCOPE " RETURNING " CALL_COLS };
+	" WHERE id = $2 AND " SCOPE " RETURNING *),"
+	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
+	"  agent_id, from_state, to_state, data)"
+	"  SELECT id, company_id, 'call.updated', $8::uuid, agent_id, state,"
+	"  state, jsonb_build_object('fields', to_jsonb(array_remove(ARRAY["
+	"  CASE WHEN $3 IS NOT NULL THEN 'notes' END,"
+	"  CASE WHEN $4 IS NOT NULL THEN 'tags' END,"
+	"  CASE WHEN $5 IS NOT NULL THEN 'disposition' END,"
+	"  CASE WHEN $6 IS NOT NULL THEN 'caller_data' END,"
+	"  CASE WHEN $7 IS NOT NULL THEN 'priority' END], NULL)))"
+	"  FROM c)"
+	" SELECT " CALL_COLS " FROM c" };
+/* Wrap-up's notes and disposition: its call.completed event records them. */
+static struct db_stmt st_notes = { .sql = "UPDATE calls SET"
+	" notes = coalesce($2, notes), disposition = coalesce($3, disposition),"
+	" updated_at = now() WHERE id = $1" };
 static struct db_stmt st_route = { .sql = "UPDATE calls SET"
 	" priority = $2::int, skills = coalesce($3::jsonb, skills),"
 	" updated_at = now() WHERE id = $1" };
@@ -293,12 +309,21 @@ db_call_events(struct db *db, const char *id)
 struct call_rows *
 db_call_update(struct db *db, const char *scope, const char *id,
     const char *notes, const char *tags, const char *disposition,
-    const char *caller_data, const char *priority)
+    const char *caller_data, const char *priority, const char *actor)
 {
-	const char *p[7] = { scope, id, notes, tags, disposition, caller_data,
-	    priority };
+	const char *p[8] = { scope, id, notes, tags, disposition, caller_data,
+	    priority, actor };
 
-	return call_rows_take(db_run(db, &st_update, 7, p));
+	return call_rows_take(db_run(db, &st_update, 8, p));
+}
+
+int
+db_call_wrap_notes(struct db *db, const char *id, const char *notes,
+    const char *disposition)
+{
+	const char *p[3] = { id, notes, disposition };
+
+	return db_exec(db, &st_notes, 3, p);
 }
 
 struct call_rows *

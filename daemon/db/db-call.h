@@ -91,7 +91,11 @@ struct call_rows *db_call_list(struct db *, const char *scope,
 struct call_rows *db_call_update(struct db *, const char *scope,
 		    const char *id, const char *notes, const char *tags,
 		    const char *disposition, const char *caller_data,
-		    const char *priority);
+		    const char *priority, const char *actor);
+/* Wrap-up's notes and disposition (NULL: kept), in the caller's
+ * transaction, without an event of their own: 0 or -1. */
+int		 db_call_wrap_notes(struct db *, const char *id,
+		    const char *notes, const char *disposition);
 /* Calls the hub must rebuild, in their queues' order. */
 struct call_rows *db_call_live(struct db *);
 /* The call's events, oldest first; NULL on error. */

@@ -387,20 +387,9 @@ static const struct {
 static int
 wrap_notes(struct hub_tx *tx, const struct hub_call_op *op)
 {
-	char			*notes = NULL;
-	struct call_rows	*u;
-
-	if (json_is_string(json_object_get(op->data, "notes")))
-		notes = xstrdup(json_string_value(json_object_get(op->data,
-		    "notes")));
-	u = db_call_update(tx->db, NULL, op->call, notes, NULL,
-	    json_string_value(json_object_get(op->data, "disposition")),
-	    NULL, NULL);
-	free(notes);
-	if (u == NULL)
-		return -1;
-	call_rows_free(u);
-	return 0;
+	return db_call_wrap_notes(tx->db, op->call,
+	    json_string_value(json_object_get(op->data, "notes")),
+	    json_string_value(json_object_get(op->data, "disposition")));
 }
 
 /* The agents' side once the call moved: counters, wrap-up, states. */

@@ -296,7 +296,8 @@ op_call_update(struct db *db, const struct actor *a, const char *company,
 	if (in->data != NULL)
 		cd = json_dumps(in->data, JSON_COMPACT);
 	res = db_call_update(db, company, in->call, in->notes, tg,
-	    in->disposition, cd, in->has_priority ? prio : NULL);
+	    in->disposition, cd, in->has_priority ? prio : NULL,
+	    a->kind == ACTOR_USER ? a->user : NULL);
 	free(tg);
 	free(cd);
 	if (res == NULL)

@@ -120,7 +120,8 @@ const struct op_def ops[OP__COUNT] = {
 	    .actors = USERS | SYSTEM, .transports = OPT_REST | OPT_INCOMING,
 	    .keys = OPK_CALL | OPK_NOTES | OPK_TAGS | OPK_DISPOSITION |
 	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL,
-	    .tx = OPTX_STATEMENT, .audit = 0, .run = run_update },
+	    .tx = OPTX_STATEMENT, .audit = OPA_CALL_EVENTS,
+	    .run = run_update },
 };
 
 /*
