@@ -15,6 +15,7 @@
  */
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +33,10 @@ enum {
 	S_FIELD_LF,	/* after a field's CR */
 	S_END_LF,	/* after the blank line's CR */
 };
+
+/* The states run() takes bytes in bulk in. */
+#define RUN_STATES	(1u << S_METHOD | 1u << S_TARGET | 1u << S_VERSION | \
+			 1u << S_NAME | 1u << S_VALUE)
 
 /*
  * The header fields that decide framing. Only the values of Upgrade and
@@ -81,6 +86,9 @@ static const struct {
 #define CLS4(c)  CLS(c), CLS((c) + 1), CLS((c) + 2), CLS((c) + 3)
 #define CLS16(c) CLS4(c), CLS4((c) + 4), CLS4((c) + 8), CLS4((c) + 12)
 #define CLS64(c) CLS16(c), CLS16((c) + 16), CLS16((c) + 32), CLS16((c) + 48)
+
+/* 0x0101...01: a byte repeated over a word (SWAR, in run()). */
+#define ONES	((uint64_t)0x0101010101010101ULL)
 
 static const unsigned char cls[256] = {
 	CLS64(0), CLS64(64), CLS64(128), CLS64(192),
@@ -528,6 +536,14 @@ run(struct headcheck *hc, const unsigned char *p, size_t n)
 		/* The values that decide are kept and checked by byte(). */
 		if (hc->field == F_UPGRADE || hc->field == F_CLEN)
 			return 0;
+		/* Eight bytes at a time while none is below SP or DEL. */
+		for (uint64_t w; k + 8 <= n; k += 8) {
+			memcpy(&w, p + k, 8);
+			if (((w - ONES * 0x20) & ~w & ONES * 0x80) != 0 ||
+			    (((w ^ ONES * 0x7f) - ONES) & ~(w ^ ONES * 0x7f) &
+			    ONES * 0x80) != 0)
+				break;
+		}
 		while (k < n && (cls[p[k]] & C_VALUE))
 			k++;
 		hc->fields_len += k;
@@ -547,7 +563,8 @@ headcheck_feed(struct headcheck *hc, const unsigned char *buf, size_t len,
 	size_t		 i = 0;
 
 	while (i < len) {
-		if ((i += run(hc, buf + i, len - i)) == len)
+		if (((1u << hc->state) & RUN_STATES) &&
+		    (i += run(hc, buf + i, len - i)) == len)
 			break;
 		hc->seen++;
 		if ((r = byte(hc, buf[i++])) != HC_MORE) {
