@@ -7,7 +7,8 @@
 # overlap it. Besides req/s it prints the daemon's CPU per request
 # (utime + stime from /proc/PID/stat around the run, over the requests wrk
 # counted), which load on the machine disturbs much less than req/s, and
-# the 1-minute load average before each run.
+# the 1-minute load average before each run, and the daemon's context
+# switches per request (all its threads, from /proc/PID/task/*/status).
 #
 #   tests/bench/ab-http.sh TREE_A TREE_B [TREE_C...]
 #   BENCH_ROUNDS=4 BENCH_DURATION=5s BENCH_PERF=1 tests/bench/ab-http.sh ../base .
@@ -152,17 +153,22 @@ wrk1() {
 	f=$out/$label.txt
 	flock "$lock" bash -c '
 		l=$(cut -d" " -f1 /proc/loadavg)
-		c0=0; [[ -n $1 ]] && c0=$(awk "{ print \$14 + \$15 }" /proc/$1/stat)
+		sw() { cat /proc/$1/task/*/status 2>/dev/null |
+			awk "/ctxt_switches/ { n += \$2 } END { print n + 0 }"; }
+		c0=0 s0=0
+		[[ -n $1 ]] && c0=$(awk "{ print \$14 + \$15 }" /proc/$1/stat) s0=$(sw $1)
 		wrk -t"$2" -c"$3" -d"$4" "${@:6}" >"$5.wrk" 2>&1
-		c1=0; [[ -n $1 ]] && c1=$(awk "{ print \$14 + \$15 }" /proc/$1/stat)
-		echo "$l $((c1 - c0))" >"$5.cpu"' _ "$cpid" "$threads" "$conns" "$dur" \
+		c1=0 s1=0
+		[[ -n $1 ]] && c1=$(awk "{ print \$14 + \$15 }" /proc/$1/stat) s1=$(sw $1)
+		echo "$l $((c1 - c0)) $((s1 - s0))" >"$5.cpu"' _ "$cpid" "$threads" "$conns" "$dur" \
 		"$f" "$url" "$@"
-	read -r l c <"$f.cpu"
-	awk -v l="$l" -v c="$c" -v hz="$hz" '
+	read -r l c sw <"$f.cpu"
+	awk -v l="$l" -v c="$c" -v sw="$sw" -v hz="$hz" '
 		/requests in/ { n = $1 }
 		/^Requests\/sec:/ { r = $2 }
 		/Non-2xx/ { bad = $NF }
-		END { printf "%10.0f %9d %8.1f %6s %s\n", r, n, n ? c / hz / n * 1e6 : 0, l, bad ? "non2xx=" bad : "" }' "$f.wrk"
+		END { printf "%10.0f %9d %8.1f %6s %7.2f %s\n", r, n, n ? c / hz / n * 1e6 : 0, l,
+			n ? sw / n : 0, bad ? "non2xx=" bad : "" }' "$f.wrk"
 }
 
 run() { # NAME TARGET
@@ -182,7 +188,8 @@ run() { # NAME TARGET
 
 for i in "${!names[@]}"; do echo "ab: ${names[$i]}=${trees[$i]}"; done
 echo "ab: wrk -t$threads -c$conns -d$dur, $(nproc) CPUs"
-printf '%-3s %-7s %-6s %10s %9s %8s %6s\n' rnd build target req/s requests "us/req" load1
+printf '%-3s %-7s %-6s %10s %9s %8s %6s %7s\n' rnd build target req/s requests "us/req" \
+	load1 "cs/req"
 for ((r = 1; r <= rounds; r++)); do
 	k=$(((r - 1) % ${#names[@]}))
 	order="${names[*]:k} ${names[*]:0:k}"
@@ -196,15 +203,15 @@ done
 # mean and range of the CPU per request.
 echo
 echo "ab: means over $rounds rounds (ratio: to nginx in the same round)"
+printf '%-5s %-7s %10s %7s %8s %13s %7s\n' build target req/s ratio us/req \
+	"us/req range" cs/req
 awk '$2 == "nginx" { ng[$1] = $4; next }
-	{ k = $2 " " $3; n[k]++; r[k] += $4; q[k] += $4 / ng[$1]; c[k] += $6
+	{ k = $2 " " $3; n[k]++; r[k] += $4; q[k] += $4 / ng[$1]; c[k] += $6; s[k] += $8
 	  if (!(k in lo) || $6 < lo[k]) lo[k] = $6
 	  if (!(k in hi) || $6 > hi[k]) hi[k] = $6 }
-	END { printf "%-5s %-7s %10s %7s %8s %13s\n", "build", "target", "req/s",
-		"ratio", "us/req", "us/req range"
-	  for (k in n) { split(k, f, " ")
-		printf "%-5s %-7s %10.0f %7.3f %8.2f %6.1f-%-6.1f\n", f[1], f[2],
-		r[k] / n[k], q[k] / n[k], c[k] / n[k], lo[k], hi[k] } }' \
+	END { for (k in n) { split(k, f, " ")
+		printf "%-5s %-7s %10.0f %7.3f %8.2f %6.1f-%-6.1f %7.2f\n", f[1], f[2],
+		r[k] / n[k], q[k] / n[k], c[k] / n[k], lo[k], hi[k], s[k] / n[k] } }' \
 	"$out/rows.txt" | sort -k2,2 -k1,1
 
 if [[ ${BENCH_PERF:-0} == 1 ]]; then
