@@ -31,9 +31,10 @@ struct headcheck {
 	int			 nlen;
 	char			 val[24];
 	int			 vallen, val_long;
+	int			 field;		/* of the value: enum field */
 	int			 http10, hosts, te, upgrade, have_clen;
 	unsigned long long	 clen;
-	/* The verdict of HC_BAD. */
+	/* The verdict of HC_BAD (headcheck_reset() leaves it). */
 	int			 status;
 	const char		*code;
 	char			 detail[128];

@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -141,6 +142,20 @@ struct ratelog {
 static struct ratelog	 log_accept, log_limit, log_addr;
 
 static void	linger_start(struct netconn *);
+
+/*
+ * The clock of the phase timeouts, read on every request: the kernel's
+ * tick (a few ms), which the vDSO gives without reading the TSC. The
+ * sweep runs every SWEEP_SECS, so a timeout is no finer than that anyway.
+ */
+static double
+now_coarse(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int
 ratelog_ok(struct ratelog *r, unsigned long *quiet)
@@ -295,7 +310,7 @@ refuse(struct netconn *c, ssize_t keep)
 static ssize_t
 filter(struct netconn *c, unsigned char *buf, ssize_t n)
 {
-	double		 now = now_mono();
+	double		 now;
 	size_t		 off = 0, used, take;
 	ssize_t		 head_off = c->hc.seen == 0 ? 0 : -1;
 	enum hc_result	 r;
@@ -304,7 +319,7 @@ filter(struct netconn *c, unsigned char *buf, ssize_t n)
 		c->input_open = 0;
 	if (n <= 0)
 		return n;
-	c->t_rx = now;
+	c->t_rx = now = now_coarse();
 	if (c->pending) {
 		/* Behind a refused head: nothing more for lws. */
 		if ((c->discarded += (size_t)n) > LINGER_BYTES)
@@ -468,7 +483,7 @@ netconn_request_done(struct lws *wsi)
 	if (c == NULL)
 		return 0;
 	c->done++;
-	c->t_done = now_mono();
+	c->t_done = now_coarse();
 	if (c->pending && c->done >= c->passed) {
 		refuse_now(c);
 		return -1;
@@ -581,7 +596,7 @@ linger_start(struct netconn *c)
 	shutdown(fd, SHUT_WR);
 	l = xcalloc(1, sizeof *l);
 	l->fd = fd;
-	l->deadline = now_mono() + LINGER_SECS;
+	l->deadline = now_coarse() + LINGER_SECS;
 	l->left = LINGER_BYTES > c->discarded ? LINGER_BYTES - c->discarded : 1;
 	ev_io_init(&l->io, linger_read, fd, EV_READ);
 	l->io.data = l;
@@ -619,7 +634,7 @@ sweep(struct ev_loop *lp, ev_timer *w, int revents)
 {
 	struct netconn	*c, *next;
 	struct lingerer	*l, *lnext;
-	double		 now = now_mono(), due;
+	double		 now = now_coarse(), due;
 	char		 what[96];
 
 	for (c = conns; c != NULL; c = next) {
@@ -761,7 +776,7 @@ adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
 	c->is_unix = li->is_unix;
 	c->tls = li->tls;
 	c->addr = a;
-	c->t_open = now_mono();
+	c->t_open = now_coarse();
 	table[fd] = c;
 	nopen++;
 	if ((wsi = lws_adopt_socket_vhost(li->vhost, fd)) == NULL) {

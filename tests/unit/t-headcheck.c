@@ -57,6 +57,23 @@ static const struct {
 	{ "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n", 400 },
 	{ "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
 	  "Content-Length: 1\r\n\r\n", 400 },
+	/* Long runs, taken in bulk: what is inside them still counts. */
+	{ "GET / HTTP/1.1\r\nHost: x\r\nX-T: abcdefghijklmnop\001qrs\r\n\r\n",
+	  400 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\nX-T: abcdefghijklmnop\177qrs\r\n\r\n",
+	  400 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\nX-T: abcdefgh\tijklmnop qrstuvwx\r\n"
+	  "\r\n", 0 },
+	{ "GET / HTTP/1.1\r\nHost: x\r\nX-T: abcdefghijklmnop\303\251qrstuvw\r\n"
+	  "\r\n", 0 },
+	{ "GET /api/v1/..hidden/a.b HTTP/1.1\r\nHost: x\r\n\r\n", 0 },
+	{ "GET /api/v1/users/../x HTTP/1.1\r\nHost: x\r\n\r\n", 400 },
+	{ "GET /api/v1/users?limit=5&after=abc#frag HTTP/1.1\r\nHost: x\r\n\r\n",
+	  400 },
+	{ "GET /api/v1/users HTTP/1.1\r\nHost: a-rather-long-host.example.com:8443"
+	  "\r\nX-Extremely-Long-Header-Name-Here: v\r\n\r\n", 0 },
+	{ "GET /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length:   12  \r\n"
+	  "\r\n", 0 },
 };
 
 static void
