@@ -12,7 +12,9 @@
  * cap. A worker takes every waiting read of the
  * fast queue at once (up to BATCH_MAX) and hands them all back with one
  * wake-up of the loop: under load the cost of crossing threads is paid per
- * batch, not per request.
+ * batch, not per request. Idle workers wait on a stack and the last to go
+ * idle is woken first: a load that four threads carry stays on four warm
+ * threads and database sessions instead of rotating through all of them.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,6 +40,8 @@
 
 struct worker {
 	pthread_t	 thread;
+	pthread_cond_t	 cond;		/* woken: taken off the idle stack */
+	int		 woken;
 	struct db	 db;
 };
 
@@ -65,10 +69,12 @@ static const enum job_type order[NJOBTYPES] = {
 };
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t		 cond = PTHREAD_COND_INITIALIZER;
 static struct queue		 queues[NJOBTYPES];
 static struct worker		*workers;
-static int			 nworkers, idle, connected;
+static int			 nworkers, connected;
+/* Idle workers, the last to go idle on top. */
+static struct worker		**idle;
+static int			 nidle;
 static struct job		*done_head, *done_tail;
 static int			 stopping;
 static struct lws_context	*context;
@@ -197,6 +203,34 @@ runnable(void)
 	return NULL;
 }
 
+/* Under lock: wake the worker that went idle last. */
+static void
+wake_one(void)
+{
+	struct worker	*w;
+
+	if (nidle == 0)
+		return;
+	w = idle[--nidle];
+	w->woken = 1;
+	pthread_cond_signal(&w->cond);
+}
+
+/* Under lock: wait on the idle stack until there is work or a stop. */
+static struct queue *
+wait_work(struct worker *w)
+{
+	struct queue	*q;
+
+	while ((q = runnable()) == NULL && !stopping) {
+		w->woken = 0;
+		idle[nidle++] = w;
+		while (!w->woken && !stopping)
+			pthread_cond_wait(&w->cond, &lock);
+	}
+	return q;
+}
+
 /* Hand a finished batch back to the loop. */
 static void
 finish(struct job *batch, struct job *last)
@@ -232,11 +266,7 @@ worker_main(void *arg)
 	}
 	for (;;) {
 		pthread_mutex_lock(&lock);
-		idle++;
-		while ((q = runnable()) == NULL && !stopping)
-			pthread_cond_wait(&cond, &lock);
-		idle--;
-		if (q == NULL) {
+		if ((q = wait_work(w)) == NULL) {
 			pthread_mutex_unlock(&lock);
 			break;
 		}
@@ -264,8 +294,8 @@ worker_main(void *arg)
 		}
 		q->queued -= n;
 		q->busy++;
-		if (idle > 0 && runnable() != NULL)
-			pthread_cond_signal(&cond);
+		if (runnable() != NULL)
+			wake_one();
 		pthread_mutex_unlock(&lock);
 
 		was = w->db.conn != NULL;
@@ -299,7 +329,10 @@ worker_start(const int cap[NJOBTYPES], const char *dburl,
 		nworkers += cap[i];
 	}
 	workers = xcalloc((size_t)nworkers, sizeof *workers);
+	idle = xcalloc((size_t)nworkers, sizeof *idle);
+	nidle = 0;
 	for (int i = 0; i < nworkers; i++) {
+		pthread_cond_init(&workers[i].cond, NULL);
 		db_init(&workers[i].db, dburl);
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
 		    &workers[i]) != 0)
@@ -315,12 +348,18 @@ worker_stop(void)
 
 	pthread_mutex_lock(&lock);
 	stopping = 1;
-	pthread_cond_broadcast(&cond);
-	pthread_mutex_unlock(&lock);
 	for (int i = 0; i < nworkers; i++)
+		pthread_cond_signal(&workers[i].cond);
+	pthread_mutex_unlock(&lock);
+	for (int i = 0; i < nworkers; i++) {
 		pthread_join(workers[i].thread, NULL);
+		pthread_cond_destroy(&workers[i].cond);
+	}
 	free(workers);
 	workers = NULL;
+	free(idle);
+	idle = NULL;
+	nidle = 0;
 	nworkers = 0;
 	for (job = worker_take_done(); job != NULL; job = next) {
 		next = job->next;
@@ -333,9 +372,9 @@ static void
 wake_for(struct queue *q)
 {
 	/* Busy workers come back for more; wake another when they lag. */
-	if (idle > 0 && q->busy < q->cap && (q != &queues[JOB_FAST] ||
+	if (q->busy < q->cap && (q != &queues[JOB_FAST] ||
 	    q->queued > q->busy * 4))
-		pthread_cond_signal(&cond);
+		wake_one();
 }
 
 void
