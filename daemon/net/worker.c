@@ -72,9 +72,9 @@ static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;
 static struct queue		 queues[NJOBTYPES];
 static struct worker		*workers;
 static int			 nworkers, connected;
-/* Idle workers, the last to go idle on top. */
+/* Idle workers, the last to go idle on top; one woken at a time. */
 static struct worker		**idle;
-static int			 nidle;
+static int			 nidle, waking;
 static struct job		*done_head, *done_tail;
 static int			 stopping;
 static struct lws_context	*context;
@@ -203,16 +203,22 @@ runnable(void)
 	return NULL;
 }
 
-/* Under lock: wake the worker that went idle last. */
+/*
+ * Under lock: wake the worker that went idle last, unless one is on its
+ * way already (it wakes the next if there is more work when it gets
+ * there): workers woken for work others took would go idle again on top
+ * of the stack, and the load would rotate through every thread.
+ */
 static void
 wake_one(void)
 {
 	struct worker	*w;
 
-	if (nidle == 0)
+	if (nidle == 0 || waking > 0)
 		return;
 	w = idle[--nidle];
 	w->woken = 1;
+	waking++;
 	pthread_cond_signal(&w->cond);
 }
 
@@ -227,6 +233,8 @@ wait_work(struct worker *w)
 		idle[nidle++] = w;
 		while (!w->woken && !stopping)
 			pthread_cond_wait(&w->cond, &lock);
+		waking -= w->woken;
+		w->woken = 0;
 	}
 	return q;
 }
@@ -330,7 +338,7 @@ worker_start(const int cap[NJOBTYPES], const char *dburl,
 	}
 	workers = xcalloc((size_t)nworkers, sizeof *workers);
 	idle = xcalloc((size_t)nworkers, sizeof *idle);
-	nidle = 0;
+	nidle = waking = 0;
 	for (int i = 0; i < nworkers; i++) {
 		pthread_cond_init(&workers[i].cond, NULL);
 		db_init(&workers[i].db, dburl);
@@ -359,7 +367,7 @@ worker_stop(void)
 	workers = NULL;
 	free(idle);
 	idle = NULL;
-	nidle = 0;
+	nidle = waking = 0;
 	nworkers = 0;
 	for (job = worker_take_done(); job != NULL; job = next) {
 		next = job->next;
