@@ -57,6 +57,7 @@ group_add(struct acd_queue *q, struct acd_call *c)
 		acd_map_put(&q->groups_by_sig, g->sig, g);
 	}
 	c->group = g;
+	g->n++;
 	/*
 	 * New calls go last or near it (concurrent arrivals commit slightly
 	 * out of order): search from the tail. A call back from an offer
@@ -98,6 +99,7 @@ group_del(struct acd_queue *q, struct acd_call *c)
 		g->tail = c->gprev;
 	c->gnext = c->gprev = NULL;
 	c->group = NULL;
+	g->n--;
 	if (g->head != NULL)
 		return;
 	if (g->prev != NULL)
@@ -773,12 +775,35 @@ acd_next_deadline(const struct acd *acd)
 	return acd->timers.n > 0 ? acd->timers.t[0]->at : INFINITY;
 }
 
+/*
+ * How many calls of g are served before c, walked from both ends at once:
+ * as far as the nearer end (a new call is at or near the tail).
+ */
+static int
+group_ahead(const struct acd_group *g, const struct acd_call *c)
+{
+	const struct acd_call	*h = g->head, *t = g->tail;
+	int			 before = 0, after = 0;
+
+	for (;;) {
+		if (h == NULL || !acd_call_before(h, c))
+			return before;
+		before++;
+		h = h->gnext;
+		if (t == NULL || !acd_call_before(c, t))
+			return g->n - after - (g == c->group);
+		after++;
+		t = t->gprev;
+	}
+}
+
 int
 acd_position(const struct acd *acd, const char *call, int *position,
     int *ewt_seconds)
 {
-	const struct acd_call	*c, *x;
+	const struct acd_call	*c;
 	const struct acd_queue	*q;
+	const struct acd_group	*g;
 	const struct acd_member	*m;
 	double			 aht = 0;
 	int			 i, ahead = 0, staffed = 0, pos;
@@ -793,10 +818,8 @@ acd_position(const struct acd *acd, const char *call, int *position,
 		return 0;
 	}
 	q = c->queue;
-	for (x = q->chead; x != NULL; x = x->qnext) {
-		if (x->st == ACD_CALL_WAITING && acd_call_before(x, c))
-			ahead++;
-	}
+	for (g = q->groups; g != NULL; g = g->next)
+		ahead += group_ahead(g, c);
 	*position = pos = ahead + 1;
 	for (m = q->mhead; m != NULL; m = m->qnext)
 		staffed += m->agent->presence == AGENT_AVAILABLE;

@@ -61,6 +61,7 @@ struct acd_group {
 	int			 nneed;
 	struct acd_call		*head;	/* rank order */
 	struct acd_call		*tail;
+	int			 n;	/* calls in it */
 	struct acd_group	*next;
 	struct acd_group	*prev;
 };

@@ -95,14 +95,27 @@ hub_tx_event(struct hub_tx *tx, const char *company, const char *type,
 	    data));
 }
 
+/* Append k actions to *acts (most steps have none: no allocation). */
+static void
+append(struct acd_action **acts, size_t *n, size_t *cap,
+    const struct acd_action *a, size_t k)
+{
+	if (k == 0)
+		return;
+	*acts = grow(*acts, cap, *n + k, sizeof **acts);
+	memcpy(*acts + *n, a, k * sizeof *a);
+	*n += k;
+}
+
 /* Run one step on e; its actions appended to *acts. Its result. */
 static int
 step_run(struct acd *e, struct hub_step *s, double now,
     struct acd_action **acts, size_t *n, size_t *cap)
 {
-	char	 got[ACD_ID_LEN + 1];
-	size_t	 k;
-	int	 rc;
+	struct acd_action	 a[STEP_ACTIONS];
+	char			 got[ACD_ID_LEN + 1];
+	size_t			 k;
+	int			 rc;
 
 	switch (s->kind) {
 	case STEP_AGENT_STATE:
@@ -141,16 +154,14 @@ step_run(struct acd *e, struct hub_step *s, double now,
 		break;
 	case STEP_TICK:
 	default:
-		*acts = grow(*acts, cap, *n + STEP_ACTIONS, sizeof **acts);
-		k = acd_tick(e, now, *acts + *n, STEP_ACTIONS);
-		*n += k;
+		k = acd_tick(e, now, a, STEP_ACTIONS);
+		append(acts, n, cap, a, k);
 		return k == STEP_ACTIONS ? 1 : 0;	/* 1: more to come */
 	}
 	/* What the operation queued (withdrawals, agents sent away). */
 	do {
-		*acts = grow(*acts, cap, *n + STEP_ACTIONS, sizeof **acts);
-		k = acd_drain(e, *acts + *n, STEP_ACTIONS);
-		*n += k;
+		k = acd_drain(e, a, STEP_ACTIONS);
+		append(acts, n, cap, a, k);
 	} while (k == STEP_ACTIONS);
 	return rc;
 }

@@ -1289,12 +1289,12 @@ check_invariants(struct acd *acd, double now, char *why, size_t len)
 {
 	size_t			 i, j;
 	struct acd_queue	*q;
-	struct acd_call		*c, *prev;
+	struct acd_call		*c, *prev, *x;
 	struct acd_member	*m;
 	struct acd_agent	*a;
 	struct acd_group	*g;
 	struct acd_offer	*o;
-	int			 w, off, nf;
+	int			 w, off, nf, k, pos, ewt;
 
 	for (i = 0; i < acd->agents.cap; i++) {
 		if ((a = acd->agents.ent[i].val) == NULL)
@@ -1364,14 +1364,34 @@ check_invariants(struct acd *acd, double now, char *why, size_t len)
 			return 0;
 		}
 		for (w = 0, g = q->groups; g != NULL; g = g->next) {
-			for (prev = NULL, c = g->head; c != NULL;
+			for (k = 0, prev = NULL, c = g->head; c != NULL;
 			    prev = c, c = c->gnext) {
 				w++;
+				k++;
 				if ((prev != NULL && !acd_call_before(prev, c)) ||
 				    c->group != g || c->st != ACD_CALL_WAITING) {
 					snprintf(why, len, "group order");
 					return 0;
 				}
+			}
+			if (k != g->n) {
+				snprintf(why, len, "group of %d counts %d", k,
+				    g->n);
+				return 0;
+			}
+		}
+		/* Positions: counted from the groups' ends, as walked here. */
+		for (c = q->chead; c != NULL; c = c->qnext) {
+			if (c->st != ACD_CALL_WAITING)
+				continue;
+			for (k = 1, x = q->chead; x != NULL; x = x->qnext)
+				k += x->st == ACD_CALL_WAITING &&
+				    acd_call_before(x, c);
+			if (acd_position(acd, c->conf.id, &pos, &ewt) != 0 ||
+			    pos != k) {
+				snprintf(why, len, "%s: position %d, not %d",
+				    c->conf.id, pos, k);
+				return 0;
 			}
 		}
 		if (w != q->nwaiting) {
