@@ -457,3 +457,36 @@ teardown() {
 	avail "$T1" "$A1" offline
 	avail "$T2" "$A2" offline
 }
+
+@test "queue changes: each one audited with who, where and what; a refused one leaves nothing" {
+	sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+	audits() { sql "SELECT action FROM audit_log WHERE object_type = 'queue' AND object_id = '$1' ORDER BY id" | paste -sd, -; }
+	api POST /api/queues '{"name":"Audited","ring_timeout":20}' "$MGR"
+	assert_status 201
+	q=$(jget .id)
+	[[ $(audits "$q") == create ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$q' AND company_id = '$CO' AND actor_id IS NOT NULL AND client_ip IS NOT NULL AND detail->>'ring_timeout' = '20'") == 1 ]]
+	# Refused: a bad field, an agent that is none of the company's (after
+	# the row was written), a taken name, another company's manager.
+	api PUT "/api/queues/$q" '{"ring_timeout":0}' "$MGR"
+	assert_problem 422 validation_failed
+	api PUT "/api/queues/$q" '{"ring_timeout":30,"members":[{"agent_id":"00000000-0000-4000-8000-000000000001"}]}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' members
+	api POST /api/queues '{"name":"Audited"}' "$MGR"
+	assert_problem 409 name_taken
+	api PUT "/api/queues/$q" '{"ring_timeout":30}' "$EVE"
+	assert_problem 404 not_found
+	api DELETE "/api/queues/$q" "" "$EVE"
+	assert_problem 404 not_found
+	[[ $(audits "$q") == create ]]
+	api GET "/api/queues/$q" "" "$MGR"
+	assert_json .ring_timeout 20
+	api PUT "/api/queues/$q" '{"ring_timeout":25}' "$MGR"
+	assert_status 200
+	api DELETE "/api/queues/$q" "" "$MGR"
+	assert_status 204
+	[[ $(audits "$q") == create,update,delete ]]
+	api GET "/api/queues/$q" "" "$MGR"
+	assert_problem 404 not_found
+}

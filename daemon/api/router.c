@@ -330,6 +330,59 @@ rest_op(struct hctx *h, int id, struct op_in *in)
 	return rest_op_as(h, id, &a, in, h->req->body);
 }
 
+/* out as the response. */
+static int
+rest_out(struct hctx *h, struct op_out *out)
+{
+	struct fields	 f;
+
+	if (out->status == 422 && (out->errors != NULL || out->field != NULL)) {
+		fields_init(&f);
+		if (out->errors != NULL) {
+			json_decref(f.errors);
+			f.errors = out->errors;
+			out->errors = NULL;
+		} else
+			fields_add(&f, out->field, "%s", out->detail);
+		op_out_free(out);
+		return resp_invalid(h->resp, &f);
+	}
+	if (out->status >= 400) {
+		op_out_free(out);
+		return resp_problem(h->resp, out->status, out->code, "%s",
+		    out->detail);
+	}
+	if (out->obj == NULL)
+		resp_empty(h->resp);
+	else
+		resp_json(h->resp, out->status, out->obj);
+	out->obj = NULL;
+	op_out_free(out);
+	return 0;
+}
+
+int
+rest_admin(struct hctx *h, int id)
+{
+	const struct op_def	*d = &ops[id];
+	struct op_in		 in = { 0 };
+	struct op_out		 out;
+	struct actor		 a = { .kind = ACTOR_USER, .role = h->req->who.role,
+				    .company = h->req->scope,
+				    .ip = h->req->client_ip };
+	const char		*path = strchr(d->route, ' ');
+
+	if (h->req->who.user_id[0] != '\0')
+		a.user = h->req->who.user_id;
+	if (h->req->nparams > 0)
+		in.id = h->req->params[0];
+	in.body = h->req->body;
+	op_run(h->db, (enum op_id)id, &a, &in, &out);
+	if (out.status == 201 && path != NULL)
+		h->resp->location = xasprintf("%s/%s", path + 1, out.id);
+	return rest_out(h, &out);
+}
+
 int
 rest_op_as(struct hctx *h, int id, const struct actor *a, struct op_in *in,
     json_t *body)

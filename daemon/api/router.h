@@ -80,6 +80,12 @@ int		 router_authorize(struct request *, struct response *);
  */
 struct op_in;
 int		 rest_op(struct hctx *, int op, struct op_in *in);
+/*
+ * A configuration entry (OPTX_ADMIN) as a REST route: the object from the
+ * path's first parameter (none for a create), the body; 201s get a
+ * Location.
+ */
+int		 rest_admin(struct hctx *, int op);
 /* The same for another actor (a verified webhook) and body. */
 struct actor;
 int		 rest_op_as(struct hctx *, int op, const struct actor *,

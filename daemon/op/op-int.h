@@ -1,7 +1,8 @@
 /*
  * Inside the operations layer: answering, and the entries that have a file
  * of their own (op-call.c: call.create and call.update; op-ivr.c:
- * call.ivr_input and the flow a new call enters).
+ * call.ivr_input and the flow a new call enters; op-queue.c: queues'
+ * configuration).
  */
 #ifndef OP_INT_H
 #define OP_INT_H
@@ -12,6 +13,8 @@ void	 op_fail(struct op_out *, int status, const char *code,
 	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* 503 unavailable or 500 internal, by the database's error. */
 void	 op_fail_db(struct op_out *, struct db *);
+/* 422 validation_failed with f's errors (taken). */
+void	 op_fail_fields(struct op_out *, struct fields *f);
 
 struct call_row;
 /* Answer the call c: its JSON with its live position, its state. */
@@ -46,5 +49,12 @@ struct ivr_flow_rows *op_ivr_flow(struct db *, const char *company,
  */
 void	 op_ivr_start(struct db *, const struct call_row *call,
 	    struct ivr_flow_rows *f, struct op_out *);
+
+/* Queues' configuration (op-queue.c): run in the actor's scope. */
+void	 op_queue_write(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_queue_delete(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_queue_applied(struct db *, const struct op_out *);
 
 #endif

@@ -16,6 +16,7 @@
 #include "db-agent.h"
 #include "hub.h"
 #include "db-ref.h"
+#include "db-audit.h"
 #include "validate.h"
 #include "op.h"
 #include "op-int.h"
@@ -122,6 +123,21 @@ const struct op_def ops[OP__COUNT] = {
 	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL,
 	    .tx = OPTX_STATEMENT, .audit = OPA_CALL_EVENTS,
 	    .run = run_update },
+	[OP_QUEUE_CREATE] = { .name = "queue.create", .id = OP_QUEUE_CREATE,
+	    .route = "POST /api/queues", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
+	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "create",
+	    .run = op_queue_write, .applied = op_queue_applied },
+	[OP_QUEUE_UPDATE] = { .name = "queue.update", .id = OP_QUEUE_UPDATE,
+	    .route = "PUT /api/queues/:id", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
+	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "update",
+	    .run = op_queue_write, .applied = op_queue_applied },
+	[OP_QUEUE_DELETE] = { .name = "queue.delete", .id = OP_QUEUE_DELETE,
+	    .route = "DELETE /api/queues/:id", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
+	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "delete",
+	    .run = op_queue_delete, .applied = op_queue_applied },
 };
 
 /*
@@ -282,6 +298,15 @@ op_fail(struct op_out *out, int status, const char *code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(out->detail, sizeof out->detail, fmt, ap);
 	va_end(ap);
+}
+
+void
+op_fail_fields(struct op_out *out, struct fields *f)
+{
+	op_fail(out, 422, "validation_failed", "the request has invalid"
+	    " fields");
+	out->errors = f->errors;
+	f->errors = NULL;
 }
 
 void
@@ -552,6 +577,43 @@ run_update(struct db *db, const struct actor *a, const char *company,
 	op_call_update(db, a, company, n == 1 ? me : NULL, in, out);
 }
 
+/*
+ * A configuration change: the entry's writes and its audit_log row in one
+ * transaction; then, once the entry has named its object (out->id) and
+ * whether the transaction committed or not, its applied() brings the live
+ * state to what the database holds. The entry scopes what it touches to
+ * the actor's company (NULL: an admin's, every company).
+ */
+static void
+op_admin(struct db *db, const struct op_def *d, const struct actor *a,
+    const struct op_in *in, struct op_out *out)
+{
+	char	*detail;
+	int	 rc;
+
+	if (db_begin(db) != 0)
+		return op_fail_db(out, db);
+	d->run(db, a, a->company, in, out);
+	if (out->status >= 400) {
+		db_rollback(db);
+		goto applied;
+	}
+	detail = json_dumps(out->audit != NULL ? out->audit : in->body != NULL ?
+	    in->body : json_object(), JSON_COMPACT);
+	rc = db_audit(db, a->kind == ACTOR_USER ? a->user : NULL,
+	    out->company[0] != '\0' ? out->company : NULL, d->verb, d->entity,
+	    out->id[0] != '\0' ? out->id : NULL, a->ip, detail);
+	free(detail);
+	if (rc != 0 || db_commit(db) != 0) {
+		db_rollback(db);
+		op_out_free(out);
+		op_fail_db(out, db);
+	}
+applied:
+	if (d->applied != NULL && out->id[0] != '\0')
+		d->applied(db, out);
+}
+
 static void
 op_dispatch(struct db *db, const struct op_def *d, const struct actor *a,
     const struct op_in *in, struct op_out *out)
@@ -568,6 +630,8 @@ op_dispatch(struct db *db, const struct op_def *d, const struct actor *a,
 	if (a->kind == ACTOR_USER && a->role < d->min_role)
 		return op_fail(out, 403, "forbidden", "this needs the %s role",
 		    role_name(d->min_role));
+	if (d->tx == OPTX_ADMIN)
+		return op_admin(db, d, a, in, out);
 	if (op_company(db, d, a, in, company, out) != 0)
 		return;
 	if (d->tx != OPTX_HUB)
@@ -647,6 +711,10 @@ op_out_free(struct op_out *out)
 {
 	json_decref(out->obj);
 	out->obj = NULL;
+	json_decref(out->errors);
+	out->errors = NULL;
+	json_decref(out->audit);
+	out->audit = NULL;
 }
 
 void
@@ -685,9 +753,10 @@ op_table_json(void)
 	static const char *const tx_names[OPTX__COUNT] = {
 		[OPTX_HUB] = "hub", [OPTX_INSERT] = "insert",
 		[OPTX_FLOW] = "flow", [OPTX_STATEMENT] = "statement",
+		[OPTX_ADMIN] = "admin",
 	};
 	static const char *const audit_names[] = { "call_events",
-	    "agent_state_log" };
+	    "agent_state_log", "audit_log" };
 	json_t	*items = json_array(), *o, *k, *rf, *ac, *tr, *au;
 
 	for (size_t i = 0; i < OP__COUNT; i++) {
@@ -711,7 +780,7 @@ op_table_json(void)
 				json_array_append_new(tr,
 				    json_string(transport_names[j]));
 		}
-		for (size_t j = 0; j < 2; j++) {
+		for (size_t j = 0; j < 3; j++) {
 			if (ops[i].audit & (1u << j))
 				json_array_append_new(au,
 				    json_string(audit_names[j]));

@@ -34,6 +34,9 @@ enum op_id {
 	OP_CALL_CREATE,
 	OP_CALL_IVR_INPUT,
 	OP_CALL_UPDATE,
+	OP_QUEUE_CREATE,
+	OP_QUEUE_UPDATE,
+	OP_QUEUE_DELETE,
 	OP__COUNT
 };
 
@@ -59,6 +62,8 @@ struct actor {
 	const char	*user;		/* user id; NULL for the local admin */
 	const char	*company;	/* NULL: an admin, every company */
 	const char	*call;		/* ACTOR_CALLER: the caller's own call */
+	const char	*ip;		/* the client's address, for the audit
+					   log; NULL: none */
 };
 
 /* The longest caller_number and caller_name a call takes. */
@@ -103,6 +108,11 @@ struct op_in {
 
 	/* OP_CALL_IVR_INPUT: the caller's input ("type", "digits", ...) */
 	struct ivr_event input;
+
+	/* OPTX_ADMIN entries: the object named by the route (NULL for a
+	 * create) and the body, which the entry's own input type reads. */
+	const char	*id;
+	json_t		*body;
 };
 
 /* What it answers. */
@@ -115,6 +125,13 @@ struct op_out {
 					   it (a call in a flow with its "ivr":
 					   state and actions); NULL for 204 */
 	const char	*state;		/* its state's name */
+	json_t		*errors;	/* 422: [{field, message}] when several
+					   fields are at fault */
+
+	/* OPTX_ADMIN: what the audit log records of it. */
+	char		 id[UUID_LEN + 1];	/* the object */
+	char		 company[UUID_LEN + 1];	/* its company; "" none */
+	json_t		*audit;		/* the detail; NULL: the body */
 };
 
 /*
@@ -136,6 +153,10 @@ enum op_tx {
 	OPTX_STATEMENT,		/* one UPDATE; a new priority then re-ranks a
 				   waiting call in a hub decision that writes
 				   nothing */
+	OPTX_ADMIN,		/* configuration: the dispatcher's transaction
+				   holds the entry's writes and its audit_log
+				   row; the live state follows after COMMIT
+				   (the entry's applied()) */
 	OPTX__COUNT
 };
 
@@ -144,6 +165,7 @@ enum op_audit {
 	OPA_CALL_EVENTS = 0x1,	/* call_events: the call's history */
 	OPA_AGENT_LOG = 0x2,	/* agent_state_log: an agent's states (a
 				   trigger on agents) */
+	OPA_AUDIT_LOG = 0x4,	/* audit_log: who changed which object */
 };
 
 struct op_def {
@@ -165,6 +187,13 @@ struct op_def {
 	void		(*run)(struct db *, const struct actor *,
 			    const char *company, const struct op_in *,
 			    struct op_out *);
+	/* OPTX_ADMIN: the audited object's type and the action; how the
+	 * live state follows the database once the transaction has ended,
+	 * committed or not (out->status says), if the entry named its
+	 * object (out->id); NULL: nothing to follow. */
+	const char	*entity;	/* "queue" */
+	const char	*verb;		/* "create", "update", "delete" */
+	void		(*applied)(struct db *, const struct op_out *);
 };
 
 enum op_key {
