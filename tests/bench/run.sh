@@ -3,8 +3,11 @@
 # and against calldockerd's GET /health and GET /api/auth/profile. Prints
 # req/s, p99 and the ratios against the targets. The numbers never fail the
 # build; only a setup that cannot run does. Then the sections of
-# tests/bench/calls.sh (calls and the ACD), the IVR benchmark and
-# tests/bench/ws.sh (10,000 WebSockets).
+# tests/bench/calls.sh (calls and the ACD, and the bare PostgreSQL baseline
+# of issue 13), the IVR benchmark and tests/bench/ws.sh (10,000 WebSockets).
+# Each target of issue 13 is printed as a ratio to its reference, the
+# absolute figures and the target beside it, and again in a summary at the
+# end (docs/performance.md, "Benchmarks").
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
 #   BENCH_ONLY="webhooks" tests/bench/run.sh	(sections: http calls
@@ -31,6 +34,7 @@ for b in bin/calldockerd bin/calldocker; do
 done
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 tmp=$(mktemp -d /tmp/cdbench.XXXXXX)
 chmod 0711 "$tmp"
 nginx_pid= daemon_pid=
@@ -148,13 +152,22 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a >= b) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a < b) }'; }
 mark() { if "$@"; then echo met; else echo "NOT met"; fi; }
+# verdict LABEL VALUE DETAIL TARGET MET: one line of issue 13's targets,
+# printed and kept for the summary at the end.
+summary=()
+verdict() {
+	local line
+	line=$(printf '%-24s %8s  %-32s target %-9s %s' "$1" "$2" "$3" "$4" "$5")
+	echo "$line"
+	summary+=("$line")
+}
 
 if section http; then
 n_rps=$(rps nginx) h_rps=$(rps health) p_rps=$(rps profile)
 n_p99=$(p99 nginx) h_p99=$(p99 health) p_p99=$(p99 profile)
 
 echo
-echo "make bench: wrk -t$threads -c$conns -d$dur on loopback ($(nproc) CPUs)"
+echo "make bench: wrk -t$threads -c$conns -d$dur on loopback ($(nproc) CPUs, load average before the run $load0)"
 printf '%-28s %12s %10s %10s %8s\n' target req/s "p99 ms" non-2xx errors
 for n in nginx health profile; do
 	case $n in
@@ -170,6 +183,10 @@ echo "health / nginx  = ${hr}x   target >= 0.80x nginx: $(mark ge "$hr" 0.8)"
 echo "profile / nginx = ${pr}x"
 echo "profile req/s   = ${p_rps:-?}   target >= 25000: $(mark ge "${p_rps:-0}" 25000)"
 echo "profile p99     = ${p_p99:-?} ms   target < 10 ms: $(mark lt "${p_p99:-}" 10)"
+echo "issue 13, ratios to nginx in this run ($conns connections):"
+verdict "health / nginx" "${hr}x" "(${h_rps%.*} / ${n_rps%.*} req/s)" ">= 0.90x" "$(mark ge "$hr" 0.9)"
+verdict "profile / nginx" "${pr}x" "(${p_rps%.*} / ${n_rps%.*} req/s)" ">= 0.40x" "$(mark ge "$pr" 0.4)"
+verdict "profile p99" "${p_p99:-?} ms" "(nginx ${n_p99:-?} ms)" "< 5 ms" "$(mark lt "${p_p99:-}" 5)"
 if [[ $(non2xx profile) != 0 || $(non2xx health) != 0 ]]; then
 	echo "warning: some answers were not 2xx; those numbers are not comparable" >&2
 fi
@@ -205,4 +222,12 @@ fi
 
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
 section ws && . tests/bench/ws.sh
+
+# ---- issue 13's targets, each met or not ------------------------------------
+if ((${#summary[@]})); then
+	echo
+	echo "make bench: summary of issue 13's targets (load average before the run:" \
+		"$load0, $(nproc) CPUs; the machine's other load moves these figures)"
+	printf '%s\n' "${summary[@]}"
+fi
 exit 0

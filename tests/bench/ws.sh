@@ -155,6 +155,11 @@ if ws_section "$daemon_pid"; then
 			"$(mark lt "$cr" 1.2501)"
 	done
 	printf '%-40s %10s\n' "GET profile p99 ms" "$(p99 ws_idle_profile) / $(p99 ws_busy_profile) / $(p99 ws_idle2_profile)"
+	echo "issue 13, held within 10% while the sockets are open:"
+	verdict "health sockets / idle" "${hr}x" "($(rps ws_busy_health | cut -d. -f1) / ${hidle%.*} req/s)" ">= 0.90x" \
+		"$(mark ge "$hr" 0.9)"
+	verdict "profile sockets / idle" "${pr}x" "($(rps ws_busy_profile | cut -d. -f1) / ${pidle%.*} req/s)" ">= 0.90x" \
+		"$(mark ge "$pr" 0.9)"
 else
 	echo "bench: WebSocket section skipped" >&2
 fi
