@@ -282,3 +282,88 @@ user_body() { # email role [company] [password]
 	assert_status 200
 	[[ $(jget '[.items[].email] | index("tokenadmin@crud.test")') != null ]]
 }
+
+@test "user and company changes: each audited with who, where and what; a refused one leaves nothing; no password in the log" {
+	sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+	audits() { sql "SELECT action FROM audit_log WHERE object_type = '$1' AND object_id = '$2' ORDER BY id" | paste -sd, -; }
+	c=$(mkcompany "Audit Co")
+	[[ $(audits company "$c") == create ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$c' AND company_id = '$c' AND detail = '{\"name\":\"Audit Co\"}'") == 1 ]]
+	other=$(mkcompany "Audit Other Co")
+	mid=$(mkuser boss@audit.test manager "$c")
+	mkuser boss@audit-other.test manager "$other" >/dev/null
+	mt=$(login boss@audit.test)
+	ot=$(login boss@audit-other.test)
+
+	# A manager's change: the actor, the company, the address; the
+	# password only as a hash in users.
+	api_tcp POST /api/users "$(user_body clerk@audit.test agent "" Secret-Quill-77)" "$mt"
+	assert_status 201
+	u=$(jget .id)
+	[[ $(header location) == */api/users/$u ]]
+	[[ $(audits user "$u") == create ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$u' AND actor_id = '$mid' AND company_id = '$c' AND client_ip IS NOT NULL AND detail = '{\"email\":\"clerk@audit.test\",\"role\":\"agent\"}'") == 1 ]]
+	ut=$(login clerk@audit.test Secret-Quill-77)
+
+	# Refused: a weak password, a taken address, an admin made by a
+	# manager, a move to another company, becoming an admin, another
+	# company's manager. Nothing changes, nothing is logged, no session ends.
+	api_tcp PUT "/api/users/$u" '{"name":"Nope","password":"short"}' "$mt"
+	assert_problem 422 validation_failed
+	has_field_error password
+	api_tcp PUT "/api/users/$u" '{"email":"boss@audit.test"}' "$mt"
+	assert_problem 409 email_taken
+	api_tcp POST /api/users "$(user_body chief@audit.test admin "" Secret-Crown-77)" "$mt"
+	assert_problem 403 forbidden
+	api_tcp PUT "/api/users/$u" "$(jq -nc --arg c "$other" '{company_id: $c}')" "$mt"
+	assert_problem 422 validation_failed
+	has_field_error company_id
+	api_tcp PUT "/api/users/$u" '{"role":"admin"}' "$mt"
+	assert_problem 409 conflict
+	api_tcp PUT "/api/users/$u" '{"name":"Nope"}' "$ot"
+	assert_problem 404 not_found
+	api_tcp DELETE "/api/users/$u" "" "$ot"
+	assert_problem 404 not_found
+	[[ $(audits user "$u") == create ]]
+	api GET "/api/users/$u"
+	assert_json .email clerk@audit.test
+	assert_json .name clerk
+	api_tcp GET /api/auth/profile "" "$ut"
+	assert_status 200
+
+	# A new password: logged without it, and the user's sessions end.
+	api_tcp PUT "/api/users/$u" '{"name":"Clerk Two","password":"Secret-Quill-88"}' "$mt"
+	assert_status 200
+	[[ $(sql "SELECT detail FROM audit_log WHERE object_id = '$u' AND action = 'update'") == '{"name": "Clerk Two"}' ]]
+	api_tcp GET /api/auth/profile "" "$ut"
+	assert_problem 401 unauthorized
+	api_tcp DELETE "/api/users/$u" "" "$mt"
+	assert_status 204
+	[[ $(audits user "$u") == create,update,delete ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$u' AND action = 'delete' AND actor_id = '$mid' AND company_id = '$c' AND detail = '{\"email\":\"clerk@audit.test\"}'") == 1 ]]
+
+	# Companies: refused changes leave nothing; a manager updates their
+	# own; the admin deletes it, and its users' sessions end.
+	api PUT "/api/companies/$c" '{"timezone":"Nowhere/Land"}'
+	assert_problem 422 validation_failed
+	api PUT "/api/companies/$c" '{"name":"Audit Other Co"}'
+	assert_problem 409 name_taken
+	api_tcp PUT "/api/companies/$c" '{"name":"Taken Over"}' "$ot"
+	assert_problem 404 not_found
+	api_tcp DELETE "/api/companies/$c" "" "$mt"
+	assert_problem 403 forbidden
+	[[ $(audits company "$c") == create ]]
+	api_tcp PUT "/api/companies/$c" '{"timezone":"Europe/Berlin"}' "$mt"
+	assert_status 200
+	assert_json .name "Audit Co"
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$c' AND action = 'update' AND actor_id = '$mid' AND company_id = '$c' AND client_ip IS NOT NULL AND detail = '{\"timezone\":\"Europe/Berlin\"}'") == 1 ]]
+	api DELETE "/api/companies/$c"
+	assert_status 204
+	[[ $(audits company "$c") == create,update,delete ]]
+	[[ $(sql "SELECT detail->>'name' FROM audit_log WHERE object_id = '$c' AND action = 'delete'") == "Audit Co" ]]
+	api_tcp GET /api/auth/profile "" "$mt"
+	assert_problem 401 unauthorized
+
+	# No password, however it was sent, is anywhere in the log.
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE detail ? 'password' OR detail::text LIKE '%Secret-%' OR detail::text LIKE '%$PW%'") == 0 ]]
+}

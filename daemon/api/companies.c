@@ -1,45 +1,13 @@
-/* /api/companies: admins see every company, everyone else their own. */
+/* /api/companies: admins see every company, everyone else their own;
+ * changes are operations (op/op-company.c). */
 #include <stdlib.h>
-#include <string.h>
 
-#include "xmalloc.h"
 #include "router.h"
 #include "handlers.h"
 #include "db.h"
 #include "db-company.h"
 #include "validate.h"
-#include "revoke.h"
-#include "audit.h"
-
-static const char *const company_fields[] = { "name", "timezone", NULL };
-
-/* Validate name and timezone; required on create. */
-static int
-company_body(struct hctx *h, int create, const char **name, const char **tz)
-{
-	struct fields	 f;
-
-	fields_init(&f);
-	fields_only(h->req->body, company_fields, &f);
-	field_string(h->req->body, "name", create, 100, &f, name);
-	if (field_string(h->req->body, "timezone", 0, 64, &f, tz) == 1 &&
-	    !valid_timezone(*tz))
-		fields_add(&f, "timezone", "must be an IANA time zone such as"
-		    " \"Europe/Berlin\"");
-	if (fields_any(&f))
-		return resp_invalid(h->resp, &f);
-	fields_free(&f);
-	return 0;
-}
-
-static int
-company_conflict(struct hctx *h)
-{
-	if (h->db->err == DB_UNIQUE)
-		return resp_problem(h->resp, 409, "name_taken",
-		    "a company with this name already exists");
-	return db_fail(h->db, h->resp);
-}
+#include "op.h"
 
 int
 companies_list(struct hctx *h)
@@ -83,89 +51,22 @@ companies_get(struct hctx *h)
 	return 0;
 }
 
+/* Creates, updates and deletes are entries of the operations table
+ * (op/op-company.c). */
 int
 companies_create(struct hctx *h)
 {
-	const char		*name, *tz;
-	struct company_rows	*c;
-
-	if (company_body(h, 1, &name, &tz) != 0)
-		return -1;
-	if (db_begin(h->db) != 0)
-		return db_fail(h->db, h->resp);
-	if ((c = db_company_create(h->db, name, tz)) == NULL)
-		goto fail;
-	if (audit(h->db, h->req, c->v[0].id, "create", "company", c->v[0].id,
-	    json_pack("{s:s}", "name", name)) != 0 || db_commit(h->db) != 0) {
-		company_rows_free(c);
-		goto fail;
-	}
-	resp_json(h->resp, 201, company_json(&c->v[0]));
-	h->resp->location = xasprintf("/api/companies/%s", c->v[0].id);
-	company_rows_free(c);
-	return 0;
-fail:
-	db_rollback(h->db);
-	return company_conflict(h);
+	return rest_admin(h, OP_COMPANY_CREATE);
 }
 
 int
 companies_update(struct hctx *h)
 {
-	const char		*name, *tz, *id = h->req->params[0];
-	struct company_rows	*c;
-
-	if (company_body(h, 0, &name, &tz) != 0)
-		return -1;
-	if (db_begin(h->db) != 0)
-		return db_fail(h->db, h->resp);
-	if ((c = db_company_update(h->db, h->req->scope, id, name, tz)) == NULL)
-		goto fail;
-	if (c->n == 0) {
-		company_rows_free(c);
-		db_rollback(h->db);
-		return resp_problem(h->resp, 404, "not_found", "no such company");
-	}
-	if (audit(h->db, h->req, id, "update", "company", id,
-	    json_deep_copy(h->req->body)) != 0 || db_commit(h->db) != 0) {
-		company_rows_free(c);
-		goto fail;
-	}
-	resp_json(h->resp, 200, company_json(&c->v[0]));
-	company_rows_free(c);
-	return 0;
-fail:
-	db_rollback(h->db);
-	return company_conflict(h);
+	return rest_admin(h, OP_COMPANY_UPDATE);
 }
 
-/* Everything the company owns goes with it, its users' sessions revoked. */
 int
 companies_delete(struct hctx *h)
 {
-	const char		*id = h->req->params[0];
-	struct company_rows	*c;
-
-	if (db_begin(h->db) != 0)
-		return db_fail(h->db, h->resp);
-	if (revoke_company_sessions(h->db, id) != 0 ||
-	    (c = db_company_delete(h->db, id)) == NULL)
-		goto fail;
-	if (c->n == 0) {
-		company_rows_free(c);
-		db_rollback(h->db);
-		return resp_problem(h->resp, 404, "not_found", "no such company");
-	}
-	if (audit(h->db, h->req, id, "delete", "company", id,
-	    json_pack("{s:s}", "name", c->v[0].name)) != 0 ||
-	    db_commit(h->db) != 0) {
-		company_rows_free(c);
-		goto fail;
-	}
-	company_rows_free(c);
-	resp_empty(h->resp);
-	return 0;
-fail:
-	db_rollback(h->db);
-	return db_fail(h->db, h->resp);
+	return rest_admin(h, OP_COMPANY_DELETE);
 }

@@ -2,7 +2,7 @@
  * Inside the operations layer: answering, and the entries that have a file
  * of their own (op-call.c: call.create and call.update; op-ivr.c:
  * call.ivr_input and the flow a new call enters; op-queue.c: queues'
- * configuration).
+ * configuration; op-user.c, op-company.c: users and companies).
  */
 #ifndef OP_INT_H
 #define OP_INT_H
@@ -56,5 +56,19 @@ void	 op_queue_write(struct db *, const struct actor *, const char *scope,
 void	 op_queue_delete(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);
 void	 op_queue_applied(struct db *, const struct op_out *);
+
+/* Users and companies (op-user.c, op-company.c): run in the actor's scope. */
+void	 op_user_create(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_user_update(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_user_delete(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_company_write(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_company_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+/* Sessions the change revoked (out->revoked) end here once it committed. */
+void	 op_revoked_applied(struct db *, const struct op_out *);
 
 #endif

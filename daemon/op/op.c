@@ -17,6 +17,7 @@
 #include "hub.h"
 #include "db-ref.h"
 #include "db-audit.h"
+#include "db-session.h"
 #include "validate.h"
 #include "op.h"
 #include "op-int.h"
@@ -138,6 +139,38 @@ const struct op_def ops[OP__COUNT] = {
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "delete",
 	    .run = op_queue_delete, .applied = op_queue_applied },
+	/* Users and companies (op-user.c, op-company.c). */
+	[OP_USER_CREATE] = { .name = "user.create", .id = OP_USER_CREATE,
+	    .route = "POST /api/users", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
+	    .audit = OPA_AUDIT_LOG, .entity = "user", .verb = "create",
+	    .run = op_user_create },
+	[OP_USER_UPDATE] = { .name = "user.update", .id = OP_USER_UPDATE,
+	    .route = "PUT /api/users/:id", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
+	    .audit = OPA_AUDIT_LOG, .entity = "user", .verb = "update",
+	    .run = op_user_update, .applied = op_revoked_applied },
+	[OP_USER_DELETE] = { .name = "user.delete", .id = OP_USER_DELETE,
+	    .route = "DELETE /api/users/:id", .min_role = ROLE_MANAGER,
+	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
+	    .audit = OPA_AUDIT_LOG, .entity = "user", .verb = "delete",
+	    .run = op_user_delete, .applied = op_revoked_applied },
+	[OP_COMPANY_CREATE] = { .name = "company.create",
+	    .id = OP_COMPANY_CREATE, .route = "POST /api/companies",
+	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "company",
+	    .verb = "create", .run = op_company_write },
+	[OP_COMPANY_UPDATE] = { .name = "company.update",
+	    .id = OP_COMPANY_UPDATE, .route = "PUT /api/companies/:id",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "company",
+	    .verb = "update", .run = op_company_write },
+	[OP_COMPANY_DELETE] = { .name = "company.delete",
+	    .id = OP_COMPANY_DELETE, .route = "DELETE /api/companies/:id",
+	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "company",
+	    .verb = "delete", .run = op_company_delete,
+	    .applied = op_revoked_applied },
 };
 
 /*
@@ -715,6 +748,8 @@ op_out_free(struct op_out *out)
 	out->errors = NULL;
 	json_decref(out->audit);
 	out->audit = NULL;
+	revoked_rows_free(out->revoked);
+	out->revoked = NULL;
 }
 
 void

@@ -19,6 +19,7 @@
 
 struct db;
 struct call_row;
+struct revoked_rows;
 
 enum op_id {
 	OP_CALL_ANSWER,
@@ -37,6 +38,13 @@ enum op_id {
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
+	/* Users and companies (op-user.c, op-company.c). */
+	OP_USER_CREATE,
+	OP_USER_UPDATE,
+	OP_USER_DELETE,
+	OP_COMPANY_CREATE,
+	OP_COMPANY_UPDATE,
+	OP_COMPANY_DELETE,
 	OP__COUNT
 };
 
@@ -132,6 +140,9 @@ struct op_out {
 	char		 id[UUID_LEN + 1];	/* the object */
 	char		 company[UUID_LEN + 1];	/* its company; "" none */
 	json_t		*audit;		/* the detail; NULL: the body */
+	struct revoked_rows *revoked;	/* the sessions it revoked: applied()
+					   remembers them once committed;
+					   op_out_free() frees them */
 };
 
 /*

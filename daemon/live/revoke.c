@@ -147,6 +147,28 @@ revoke_company_sessions(struct db *db, const char *company_id)
 	return revoked(db_revoke_company(db, company_id, REMEMBER));
 }
 
+struct revoked_rows *
+revoke_user_sessions_tx(struct db *db, const char *user_id)
+{
+	return db_revoke_user(db, user_id, REMEMBER, NULL);
+}
+
+struct revoked_rows *
+revoke_company_sessions_tx(struct db *db, const char *company_id)
+{
+	return db_revoke_company(db, company_id, REMEMBER);
+}
+
+void
+revoke_committed(const struct revoked_rows *rows)
+{
+	if (rows == NULL || rows->n == 0)
+		return;
+	db_cluster_revoked();
+	for (int i = 0; i < rows->n; i++)
+		revoke_add(rows->v[i].sid, rows->v[i].until);
+}
+
 /*
  * Sessions seen alive recently, so that a token whose session the database
  * does not know (a deleted user, a forged sid) is refused without a query

@@ -26,6 +26,20 @@ int	revoke_company_sessions(struct db *, const char *company_id);
 int	revoke_session(struct db *, const char *sid);
 
 /*
+ * Inside a transaction of the caller (the operations table's
+ * configuration changes): the same writes, remembered only once the
+ * transaction has committed, by revoke_committed(). The sessions revoked,
+ * or NULL on a database error (db->err); caller frees with
+ * revoked_rows_free().
+ */
+struct revoked_rows;
+struct revoked_rows *revoke_user_sessions_tx(struct db *, const char *user_id);
+struct revoked_rows *revoke_company_sessions_tx(struct db *,
+	    const char *company_id);
+/* Remember what a committed transaction revoked (rows may be NULL). */
+void	revoke_committed(const struct revoked_rows *);
+
+/*
  * Is the token's session one the database knows, alive, of this user? 1
  * yes, 0 no, -1 database error. Cached for a minute; workers only.
  */
