@@ -90,7 +90,8 @@ static void
 tw_on_event(const char *company, const char *type, const json_t *data,
     void *arg)
 {
-	const char	*agent;
+	const char	*agent, *id = json_string_value(json_object_get(data,
+			    "id"));
 	struct tw_job	*j;
 	size_t		 i;
 
@@ -101,14 +102,13 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 	}
 	/* A cheap filter; twilio_calls is the truth (tw_run). */
 	if (i == sizeof tw_events / sizeof tw_events[0] || company == NULL ||
-	    json_object_get(json_object_get(data, "caller_data"),
+	    id == NULL || json_object_get(json_object_get(data, "caller_data"),
 	    "twilio_call_sid") == NULL)
 		return;
 	j = xcalloc(1, sizeof *j);
 	j->kind = tw_events[i].kind;
 	strlcpy_(j->company, company, sizeof j->company);
-	strlcpy_(j->call, json_string_value(json_object_get(data, "id")) ?
-	    json_string_value(json_object_get(data, "id")) : "", sizeof j->call);
+	strlcpy_(j->call, id, sizeof j->call);
 	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
 		strlcpy_(j->agent, agent, sizeof j->agent);
 	pthread_mutex_lock(&tw.lock);
