@@ -328,8 +328,11 @@ tw_run(const struct tw_job *j)
 	if (j->kind == TW_COMPLETE && ended)
 		return;		/* Twilio told us: nothing to tell it */
 	if (j->kind == TW_BRIDGE) {
-		if (cfg.public_url == NULL || cfg.public_url[0] == '\0')
+		if (cfg.public_url == NULL || cfg.public_url[0] == '\0') {
+			log_warn("twilio: call %s: bridge: no public_url for"
+			    " Twilio's callbacks", j->call);
 			return;
+		}
 		if ((form = tw_bridge_form(j)) == NULL)
 			return;	/* a browser agent, or no agent */
 	} else
