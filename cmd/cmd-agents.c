@@ -38,6 +38,9 @@ static const char *const cmd_agents_states[] = {
 	"offline", "available", "offering", "busy", "wrap_up", "away", NULL
 };
 
+/* Where an agent takes its calls. */
+static const char *const cmd_agents_endpoints[] = { "browser", "phone", NULL };
+
 /* The states an agent sets itself; the ACD sets the others. */
 static const char *const cmd_agents_settable[] = {
 	"available", "away", "offline", NULL
@@ -61,7 +64,11 @@ static const struct cmd_flag cmd_agents_list_flags[] = {
 	{ .name = "skill", .arg = "NAME:LEVEL", .repeat = 1,		\
 	  .help = "a skill with its level, 1-10; repeat for more" },	\
 	{ .name = "max-calls", .arg = "N",				\
-	  .help = "most calls at once, 1-10" }
+	  .help = "most calls at once, 1-10" },				\
+	{ .name = "endpoint", .arg = "E", .values = cmd_agents_endpoints, \
+	  .help = "where calls ring: browser or phone" },		\
+	{ .name = "endpoint-address", .arg = "ADDR",			\
+	  .help = "the phone: +E.164 number or sip:user@host" }
 
 static const struct cmd_flag cmd_agents_create_flags[] = {
 	{ .name = "user", .arg = "ID", .required = 1,
@@ -191,6 +198,8 @@ cmd_agents_body(struct cmd_ctx *ctx, json_t **out)
 
 	args_string(ctx, body, "name", "name");
 	args_string(ctx, body, "extension", "extension");
+	args_string(ctx, body, "endpoint", "endpoint");
+	args_string(ctx, body, "endpoint-address", "endpoint_address");
 	if ((rc = args_skills(ctx, body, "skill", "skills")) != EXIT_OK ||
 	    (rc = args_int(ctx, body, "max-calls", "max_calls", 1,
 	    10)) != EXIT_OK) {

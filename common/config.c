@@ -101,6 +101,7 @@ static const struct config_key {
 	K("s3_access_key",	CONFIG_STRING,	s3_access_key,	0, 0, 1),
 	K("s3_secret_key",	CONFIG_STRING,	s3_secret_key,	0, 0, 1),
 	K("public_url",		CONFIG_STRING,	public_url,	0, 0, 0),
+	K("twilio_api_url",	CONFIG_STRING,	twilio_api_url,	0, 0, 0),
 	K("analytics_rollup_interval", CONFIG_INT, analytics_rollup_interval,
 	    0, 86400, 0),
 	K("webhook_retry_base",	CONFIG_RATE,	webhook_retry_base, 0, 3600, 0),
@@ -222,6 +223,7 @@ config_defaults(struct config *cfg)
 	cfg->webhook_concurrency = 32;
 	cfg->webhook_retention_days = 30;
 	cfg->webhook_endpoint_concurrency = 8;
+	cfg->twilio_api_url = xstrdup("https://api.twilio.com");
 	cfg->cluster_lease = 5;
 }
 
@@ -989,6 +991,15 @@ config_check(const struct config *cfg, char **cause)
 		*cause = xasprintf("invalid public_url \"%s\": expected "
 		    "http(s)://host[:port][/prefix]",
 		    config_quote(q, sizeof q, cfg->public_url));
+		return -1;
+	}
+	if (cfg->twilio_api_url == NULL ||
+	    (strncmp(cfg->twilio_api_url, "https://", 8) != 0 &&
+	    strncmp(cfg->twilio_api_url, "http://", 7) != 0) ||
+	    strpbrk(cfg->twilio_api_url, "?# ") != NULL) {
+		*cause = xasprintf("invalid twilio_api_url \"%s\": expected "
+		    "http(s)://host[:port]", config_quote(q, sizeof q,
+		    cfg->twilio_api_url != NULL ? cfg->twilio_api_url : ""));
 		return -1;
 	}
 	return 0;

@@ -66,6 +66,7 @@ struct config {
 	char		*s3_region;
 	char		*s3_access_key;
 	char		*s3_secret_key;	/* secret: never logged */
+	char		*twilio_api_url; /* Twilio's REST API, scheme and host */
 	char		*public_url;	/* public_url: https://host[:port][/prefix]
 					   the daemon is reached at (webhooks) */
 	int		 analytics_rollup_interval;	/* seconds; 0: off */

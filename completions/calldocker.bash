@@ -10,11 +10,11 @@ __calldocker_takes_arg()
 		esac ;;
 	"agents create")
 		case $2 in
-		--user|--name|--extension|--skill|--max-calls) return 0 ;;
+		--user|--name|--extension|--skill|--max-calls|--endpoint|--endpoint-address) return 0 ;;
 		esac ;;
 	"agents update")
 		case $2 in
-		--name|--extension|--skill|--max-calls) return 0 ;;
+		--name|--extension|--skill|--max-calls|--endpoint|--endpoint-address) return 0 ;;
 		esac ;;
 	"agents state")
 		case $2 in
@@ -209,6 +209,10 @@ _calldocker()
 			words="offline available offering busy wrap_up away" ;;
 		"agents create --user")
 			words=$("${COMP_WORDS[0]}" users list -q 2>/dev/null) ;;
+		"agents create --endpoint")
+			words="browser phone" ;;
+		"agents update --endpoint")
+			words="browser phone" ;;
 		"analytics overview --queue")
 			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 		"analytics calls --queue")
@@ -284,8 +288,8 @@ _calldocker()
 		flags="--host --cacert --token --company -o --output --no-headers -q --quiet --context -h --help --version"
 		case $path in
 		"agents list") flags="$flags --state --limit --all" ;;
-		"agents create") flags="$flags --user --name --extension --skill --max-calls" ;;
-		"agents update") flags="$flags --name --extension --skill --max-calls" ;;
+		"agents create") flags="$flags --user --name --extension --skill --max-calls --endpoint --endpoint-address" ;;
+		"agents update") flags="$flags --name --extension --skill --max-calls --endpoint --endpoint-address" ;;
 		"agents state") flags="$flags --reason" ;;
 		"agents delete") flags="$flags --yes" ;;
 		"analytics overview") flags="$flags --from --to --queue" ;;

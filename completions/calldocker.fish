@@ -14,12 +14,12 @@ function __calldocker_takes_arg
             end
         case 'agents create'
             switch $argv[2]
-                case --user --name --extension --skill --max-calls
+                case --user --name --extension --skill --max-calls --endpoint --endpoint-address
                     return 0
             end
         case 'agents update'
             switch $argv[2]
-                case --name --extension --skill --max-calls
+                case --name --extension --skill --max-calls --endpoint --endpoint-address
                     return 0
             end
         case 'agents state'
@@ -386,10 +386,14 @@ complete -c calldocker -n '__calldocker_using "agents create"' -l name -x -d 'di
 complete -c calldocker -n '__calldocker_using "agents create"' -l extension -x -d 'phone extension'
 complete -c calldocker -n '__calldocker_using "agents create"' -l skill -x -d 'a skill with its level, 1-10; repeat for more'
 complete -c calldocker -n '__calldocker_using "agents create"' -l max-calls -x -d 'most calls at once, 1-10'
+complete -c calldocker -n '__calldocker_using "agents create"' -l endpoint -x -a 'browser phone' -d 'where calls ring: browser or phone'
+complete -c calldocker -n '__calldocker_using "agents create"' -l endpoint-address -x -d 'the phone: +E.164 number or sip:user@host'
 complete -c calldocker -n '__calldocker_using "agents update"' -l name -x -d 'display name (default: the user\'s)'
 complete -c calldocker -n '__calldocker_using "agents update"' -l extension -x -d 'phone extension'
 complete -c calldocker -n '__calldocker_using "agents update"' -l skill -x -d 'a skill with its level, 1-10; repeat for more'
 complete -c calldocker -n '__calldocker_using "agents update"' -l max-calls -x -d 'most calls at once, 1-10'
+complete -c calldocker -n '__calldocker_using "agents update"' -l endpoint -x -a 'browser phone' -d 'where calls ring: browser or phone'
+complete -c calldocker -n '__calldocker_using "agents update"' -l endpoint-address -x -d 'the phone: +E.164 number or sip:user@host'
 complete -c calldocker -n '__calldocker_using "agents update"' -a '(__calldocker_run agents list -q)'
 complete -c calldocker -n '__calldocker_using "agents state"' -l reason -x -d 'why the agent is away'
 complete -c calldocker -n '__calldocker_using "agents state"' -a '(__calldocker_run agents list -q)'

@@ -33,6 +33,7 @@
 #include "hub.h"
 #include "rollup.h"
 #include "webhook.h"
+#include "twilio-rest.h"
 #include "tls.h"
 #include "cluster.h"
 #include "db-cluster.h"
@@ -381,6 +382,9 @@ main(int argc, char **argv)
 	if (load_key(&cause) != 0)
 		fatal("%s", cause);
 
+	/* Subscribes to the events the hub publishes from its start. */
+	if (twilio_rest_start(cfg.database_url, &cause) != 0)
+		fatal("%s", cause);
 	if (hub_start(cfg.database_url, &cause) != 0)
 		fatal("%s", cause);
 	if (rollup_start(cfg.database_url, cfg.analytics_rollup_interval,
@@ -404,6 +408,7 @@ main(int argc, char **argv)
 	rollup_stop();
 	outbox_stop();
 	hub_stop();
+	twilio_rest_stop();
 	cluster_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);

@@ -10,7 +10,8 @@
 	" state, " SQL_TIME("state_since") ", pause_reason, calls_handled," \
 	" talk_seconds, missed_offers, " SQL_TIME("created_at") ", " \
 	SQL_TIME("updated_at") ", " SQL_KEY("created_at") \
-	", extract(epoch FROM last_call_end), pending_state"
+	", extract(epoch FROM last_call_end), pending_state, endpoint," \
+	" endpoint_address"
 #define SCOPE "($1::uuid IS NULL OR company_id = $1)"
 
 static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM agents"
@@ -26,15 +27,21 @@ static struct db_stmt st_all = { .sql = "SELECT " COLS " FROM agents"
 static struct db_stmt st_ids = { .sql = "SELECT id FROM agents"
 	" WHERE company_id = $1" };
 static struct db_stmt st_create = { .sql = "INSERT INTO agents"
-	" (company_id, user_id, name, extension, skills, max_calls)"
+	" (company_id, user_id, name, extension, skills, max_calls,"
+	" endpoint, endpoint_address)"
 	" SELECT $1, u.id, coalesce($3, u.name), $4,"
-	" coalesce($5::jsonb, '{}'), coalesce($6::int, 1)"
+	" coalesce($5::jsonb, '{}'), coalesce($6::int, 1),"
+	" coalesce($7::agent_endpoint, 'browser'), $8"
 	" FROM users u WHERE u.id = $2 AND u.company_id = $1"
 	" AND u.role IN ('agent', 'manager') RETURNING " COLS };
 static struct db_stmt st_update = { .sql = "UPDATE agents SET"
 	" name = coalesce($3, name), extension = coalesce($4, extension),"
 	" skills = coalesce($5::jsonb, skills),"
-	" max_calls = coalesce($6::int, max_calls), updated_at = now()"
+	" max_calls = coalesce($6::int, max_calls),"
+	" endpoint = coalesce($7::agent_endpoint, endpoint),"
+	" endpoint_address = CASE WHEN $7 = 'browser' AND $8::text IS NULL"
+	"  THEN NULL ELSE coalesce($8, endpoint_address) END,"
+	" updated_at = now()"
 	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_delete = { .sql = "DELETE FROM agents"
 	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
@@ -73,7 +80,7 @@ enum agent_col {
 	AGENT_C_EXTENSION, AGENT_C_SKILLS, AGENT_C_MAX_CALLS, AGENT_C_STATE,
 	AGENT_C_SINCE, AGENT_C_REASON, AGENT_C_HANDLED, AGENT_C_TALK,
 	AGENT_C_MISSED, AGENT_C_CREATED, AGENT_C_UPDATED, AGENT_C_KEY,
-	AGENT_C_LAST_END, AGENT_C_PENDING,
+	AGENT_C_LAST_END, AGENT_C_PENDING, AGENT_C_ENDPOINT, AGENT_C_ADDRESS,
 };
 
 /* The rows of res, which it clears; NULL if res is. */
@@ -108,6 +115,9 @@ agent_rows(PGresult *res)
 		db_copy(a->updated, sizeof a->updated, res, r, AGENT_C_UPDATED);
 		db_copy(a->key, sizeof a->key, res, r, AGENT_C_KEY);
 		a->last_end = strtod(PQgetvalue(res, r, AGENT_C_LAST_END), NULL);
+		db_copy(a->endpoint, sizeof a->endpoint, res, r,
+		    AGENT_C_ENDPOINT);
+		a->address = db_dup(res, r, AGENT_C_ADDRESS);
 	}
 	PQclear(res);
 	return rows;
@@ -123,6 +133,7 @@ agent_rows_free(struct agent_rows *rows)
 		free(rows->v[r].extension);
 		free(rows->v[r].skills);
 		free(rows->v[r].reason);
+		free(rows->v[r].address);
 	}
 	free(rows->v);
 	free(rows);
@@ -135,7 +146,7 @@ agent_json(const struct agent_row *a)
 		    NULL);
 
 	return json_pack("{s:s,s:s,s:s,s:s,s:s?,s:o,s:i,s:s,s:s,s:s?,s:s?,"
-	    "s:i,s:f,s:i,s:s,s:s}",
+	    "s:i,s:f,s:i,s:s,s:s,s:s,s:s?}",
 	    "id", a->id, "company_id", a->company, "user_id", a->user,
 	    "name", a->name, "extension", a->extension,
 	    "skills", skills ? skills : json_object(),
@@ -144,7 +155,8 @@ agent_json(const struct agent_row *a)
 	    "pending_state", a->pending[0] != '\0' ? a->pending : NULL,
 	    "calls_handled", a->handled, "talk_seconds", a->talk,
 	    "missed_offers", a->missed,
-	    "created_at", a->created, "updated_at", a->updated);
+	    "created_at", a->created, "updated_at", a->updated,
+	    "endpoint", a->endpoint, "endpoint_address", a->address);
 }
 
 struct agent_rows *
@@ -183,21 +195,23 @@ db_agent_all(struct db *db)
 struct agent_rows *
 db_agent_create(struct db *db, const char *company, const char *user,
     const char *name, const char *ext, const char *skills,
-    const char *max_calls)
+    const char *max_calls, const char *endpoint, const char *address)
 {
-	const char *p[6] = { company, user, name, ext, skills, max_calls };
+	const char *p[8] = { company, user, name, ext, skills, max_calls,
+	    endpoint, address };
 
-	return agent_rows(db_run(db, &st_create, 6, p));
+	return agent_rows(db_run(db, &st_create, 8, p));
 }
 
 struct agent_rows *
 db_agent_update(struct db *db, const char *scope, const char *id,
     const char *name, const char *ext, const char *skills,
-    const char *max_calls)
+    const char *max_calls, const char *endpoint, const char *address)
 {
-	const char *p[6] = { scope, id, name, ext, skills, max_calls };
+	const char *p[8] = { scope, id, name, ext, skills, max_calls,
+	    endpoint, address };
 
-	return agent_rows(db_run(db, &st_update, 6, p));
+	return agent_rows(db_run(db, &st_update, 8, p));
 }
 
 struct agent_rows *

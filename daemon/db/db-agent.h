@@ -27,6 +27,8 @@ struct agent_row {
 	char	 updated[32];
 	char	 key[24];		/* keyset pagination key */
 	double	 last_end;		/* epoch seconds, 0: no call yet */
+	char	 endpoint[8];		/* browser or phone */
+	char	*address;		/* phone: E.164 or sip: URI; NULL */
 };
 
 struct agent_rows {
@@ -51,10 +53,12 @@ struct agent_rows *db_agent_by_user(struct db *, const char *user);
 struct agent_rows *db_agent_all(struct db *);
 struct agent_rows *db_agent_create(struct db *, const char *company,
 		    const char *user, const char *name, const char *extension,
-		    const char *skills, const char *max_calls);
+		    const char *skills, const char *max_calls,
+		    const char *endpoint, const char *address);
 struct agent_rows *db_agent_update(struct db *, const char *scope,
 		    const char *id, const char *name, const char *extension,
-		    const char *skills, const char *max_calls);
+		    const char *skills, const char *max_calls,
+		    const char *endpoint, const char *address);
 struct agent_rows *db_agent_delete(struct db *, const char *scope,
 		    const char *id);
 /* Live state, persisted by the hub; pending NULL for none. keep_reason

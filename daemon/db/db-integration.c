@@ -35,6 +35,11 @@ static struct db_stmt st_tw_put = { .sql = "INSERT INTO twilio_calls"
 	" ON CONFLICT (company_id, call_sid) DO UPDATE SET"
 	" twiml = excluded.twiml, updated_at = now()"
 	" WHERE twilio_calls.call_id = excluded.call_id" };
+static struct db_stmt st_tw_ended = { .sql = "UPDATE twilio_calls"
+	" SET ended_by_twilio = true, updated_at = now()"
+	" WHERE company_id = $1 AND call_sid = $2" };
+static struct db_stmt st_tw_of = { .sql = "SELECT call_sid, ended_by_twilio"
+	" FROM twilio_calls WHERE company_id = $1 AND call_id = $2" };
 
 void
 integration_clear(struct integration *in)
@@ -171,6 +176,32 @@ db_twilio_put(struct db *db, const char *company, const char *sid,
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+int
+db_twilio_ended(struct db *db, const char *company, const char *sid)
+{
+	const char	*p[2] = { company, sid };
+
+	return db_exec(db, &st_tw_ended, 2, p);
+}
+
+int
+db_twilio_of_call(struct db *db, const char *company, const char *call,
+    char *sid, size_t sidlen, int *ended)
+{
+	const char	*p[2] = { company, call };
+	PGresult	*res;
+	int		 n;
+
+	if ((res = db_run(db, &st_tw_of, 2, p)) == NULL)
+		return -1;
+	if ((n = PQntuples(res) == 1)) {
+		strlcpy_(sid, PQgetvalue(res, 0, 0), sidlen);
+		*ended = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	}
+	PQclear(res);
+	return n;
 }
 
 void

@@ -56,6 +56,14 @@ int		 db_twilio_call(struct db *, const char *company, const char *sid,
 int		 db_twilio_put(struct db *, const char *company, const char *sid,
 		     const char *call, const char *twiml);
 
+/* Twilio ended the call of sid itself: 0, or -1 database error. */
+int		 db_twilio_ended(struct db *, const char *company,
+		     const char *sid);
+/* The sid of a call (into sid) and whether Twilio ended it: 1, 0 not a
+ * Twilio call, -1 database error. */
+int		 db_twilio_of_call(struct db *, const char *company,
+		     const char *call, char *sid, size_t sidlen, int *ended);
+
 /* A call a webhook names. obj is its own: hook_call_clear(). */
 struct hook_call {
 	char		 id[UUID_LEN + 1];

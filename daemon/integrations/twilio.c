@@ -27,6 +27,7 @@
 #include "handlers.h"
 #include "db.h"
 #include "db-integration.h"
+#include "db-queue.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "op.h"
@@ -35,6 +36,20 @@
 
 static const char *const final_statuses[] = { "completed", "busy",
 	"no-answer", "failed", "canceled", NULL };
+
+/* A Dial's DialCallStatus when the agent's phone was never reached. */
+static const char *const dial_missed[] = { "busy", "no-answer", "failed",
+	"canceled", NULL };
+
+static int
+is_one_of(const char *s, const char *const *list)
+{
+	for (; s != NULL && *list != NULL; list++) {
+		if (strcmp(s, *list) == 0)
+			return 1;
+	}
+	return 0;
+}
 
 /* The URL Twilio requested: public_url, the path and the query. */
 static char *
@@ -306,6 +321,87 @@ twilio_status(struct hctx *h, const char *company, const char *sid)
 
 	if (twilio_call(h, company, sid, &call) != 0)
 		return h->resp->status >= 400 ? -1 : 0;
+	/* Before the hangup's events: the REST client leaves it alone. */
+	if (db_twilio_ended(h->db, company, sid) != 0) {
+		hook_call_clear(&call);
+		return db_fail(h->db, h->resp);
+	}
+	webhook_hangup(h, company, &call);
+	hook_call_clear(&call);
+	if (h->resp->status >= 500)
+		return -1;
+	return twiml_answer(h, twiml_say_hangup(NULL));
+}
+
+/*
+ * The call's queue name as TwiML that waits in it again, or a hangup when
+ * it has none. Caller frees.
+ */
+static char *
+twiml_requeued(struct hctx *h, const char *company, const json_t *call)
+{
+	const char		*queue = json_string_value(json_object_get(call,
+				    "queue_id"));
+	struct queue_rows	*q;
+	char			*xml = NULL;
+
+	if (queue != NULL && (q = db_queue_get(h->db, company, queue)) != NULL) {
+		if (q->n == 1)
+			xml = twiml_enqueue(q->v[0].name);
+		queue_rows_free(q);
+	}
+	return xml != NULL ? xml : twiml_say_hangup(TWILIO_SORRY);
+}
+
+/*
+ * ?event=dial: the outcome of the Dial to an agent's phone (twilio-rest.c).
+ * Never reached (busy, no-answer, failed, canceled): the call waits again
+ * at its place with a missed offer counted (call.requeue), and the caller
+ * is back in the queue. Else the agent's phone hung up: the call ends.
+ */
+static int
+twilio_dial(struct hctx *h, const char *company, const char *sid)
+{
+	const char		*dial = form_get(h->req->form, "DialCallStatus");
+	char			*param = query_get(h->req->query, "call");
+	char			 id[UUID_LEN + 1];
+	struct actor		 system = { .kind = ACTOR_SYSTEM,
+				    .company = company };
+	struct op_in		 in = { .call = id };
+	struct op_out		 out;
+	struct hook_call	 call;
+	char			*xml;
+
+	if (twilio_call(h, company, sid, &call) != 0) {
+		free(param);
+		return h->resp->status >= 400 ? -1 : 0;
+	}
+	strlcpy_(id, call.id, sizeof id);
+	if (param == NULL || strcmp(param, id) != 0) {
+		free(param);
+		hook_call_clear(&call);
+		return resp_problem(h->resp, 400, "bad_request", "the call"
+		    " parameter does not match the CallSid");
+	}
+	free(param);
+	if (is_one_of(dial, dial_missed)) {
+		hook_call_clear(&call);
+		op_run(h->db, OP_CALL_REQUEUE, &system, &in, &out);
+		if (out.status >= 500) {
+			op_out_free(&out);
+			return db_fail(h->db, h->resp);
+		}
+		/* 409: the call ended meanwhile (an agent's hangup). */
+		xml = out.status == 200 ? twiml_requeued(h, company, out.obj) :
+		    twiml_say_hangup(NULL);
+		op_out_free(&out);
+		return twiml_answer(h, xml);
+	}
+	/* We answer a hangup: nothing to ask of Twilio after it. */
+	if (db_twilio_ended(h->db, company, sid) != 0) {
+		hook_call_clear(&call);
+		return db_fail(h->db, h->resp);
+	}
 	webhook_hangup(h, company, &call);
 	hook_call_clear(&call);
 	if (h->resp->status >= 500)
@@ -338,18 +434,19 @@ twilio_webhook(struct hctx *h)
 		return resp_problem(h->resp, 400, "bad_request",
 		    "a CallSid is required");
 	status = form_get(h->req->form, "CallStatus");
-	for (size_t i = 0; status != NULL && final_statuses[i] != NULL; i++) {
-		if (strcmp(status, final_statuses[i]) == 0)
-			return twilio_status(h, company, sid);
-	}
 	event = query_get(h->req->query, "event");
-	if (event == NULL)
+	/* A Dial's action comes with the caller's CallStatus in-progress. */
+	if (event != NULL && strcmp(event, "dial") == 0)
+		rc = twilio_dial(h, company, sid);
+	else if (is_one_of(status, final_statuses))
+		rc = twilio_status(h, company, sid);
+	else if (event == NULL)
 		rc = twilio_voice(h, company, sid);
 	else if (strcmp(event, "digits") == 0 || strcmp(event, "recorded") == 0)
 		rc = twilio_input(h, company, sid, event);
 	else
 		rc = resp_problem(h->resp, 400, "bad_request", "event must be"
-		    " digits or recorded");
+		    " digits, recorded or dial");
 	free(event);
 	return rc;
 }

@@ -263,3 +263,31 @@ twiml_redirect(const char *url)
 	put(&buf, &len, "</Redirect>" TWIML_TAIL);
 	return buf;
 }
+
+char *
+twiml_dial(const char *address, const char *action)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	int	 sip = strncmp(address, "sip:", 4) == 0 ||
+		    strncmp(address, "sips:", 5) == 0;
+
+	put(&buf, &len, "<Response><Dial answerOnBridge=\"true\"");
+	attr(&buf, &len, "action", action);
+	put(&buf, &len, " method=\"POST\">");
+	element(&buf, &len, sip ? "Sip" : "Number", address);
+	put(&buf, &len, "</Dial>" TWIML_TAIL);
+	return buf;
+}
+
+char *
+twiml_enqueue(const char *queue)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	put(&buf, &len, TWIML_HEAD);
+	element(&buf, &len, "Enqueue", queue);
+	put(&buf, &len, TWIML_TAIL);
+	return buf;
+}

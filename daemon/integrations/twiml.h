@@ -16,6 +16,14 @@ char	*twiml_actions(const json_t *actions, const char *callback);
 char	*twiml_say_hangup(const char *text);
 /* Post the same webhook again after a second. Caller frees. */
 char	*twiml_redirect(const char *url);
+/*
+ * The TwiML the REST client moves a call to when its agent's endpoint is
+ * a phone: <Dial answerOnBridge="true" action=...> to the <Number> (E.164)
+ * or <Sip> (a sip: URI); no XML declaration. Caller frees.
+ */
+char	*twiml_dial(const char *address, const char *action);
+/* Back to waiting in queue (Twilio's hold music). Caller frees. */
+char	*twiml_enqueue(const char *queue);
 /* Append s to buf[*len], escaped for XML text and attributes. */
 void	 twiml_escape(char **buf, size_t *len, const char *s);
 

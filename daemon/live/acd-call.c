@@ -717,6 +717,30 @@ acd_call_handoff(struct acd *acd, const char *agent, const char *call,
 }
 
 int
+acd_requeue(struct acd *acd, const char *call, const char *agent, double now)
+{
+	struct acd_call		*c;
+	struct acd_agent	*a;
+
+	if (!acd_id_ok(call) || !acd_id_ok(agent))
+		return ACD_E_INVAL;
+	if ((c = acd_call_find(acd, call)) == NULL ||
+	    (a = acd_agent_find(acd, agent)) == NULL)
+		return ACD_E_NOENT;
+	if (c->st != ACD_CALL_TALKING || c->agent != a)
+		return ACD_E_STATE;
+	a->active--;
+	c->agent = NULL;
+	/* As acd_enqueue(), with the rank it had: its place. */
+	call_widen(acd, c, now);
+	call_overflow_arm(acd, c);
+	call_move(acd, c, ACD_CALL_WAITING);
+	agent_miss(acd, a, c, 0);
+	acd_agent_refresh(acd, a, now);
+	return 0;
+}
+
+int
 acd_wrap_done(struct acd *acd, const char *agent, double now)
 {
 	struct acd_agent	*a;

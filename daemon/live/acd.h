@@ -243,6 +243,14 @@ int	 acd_call_end(struct acd *, const char *agent, const char *call,
  * with no wrap-up, since the call goes on without it. */
 int	 acd_call_handoff(struct acd *, const char *agent, const char *call,
 	    double talk_seconds, double now);
+/*
+ * The agent's side of an answered call could not be reached (a phone that
+ * was busy or did not answer): the call waits again at the place it had
+ * (its rank), and the agent counts a miss, as for an offer that rang out
+ * (tried last for this call; away at the queue's miss_limit).
+ */
+int	 acd_requeue(struct acd *, const char *call, const char *agent,
+	    double now);
 /* The agent ends its wrap-up early. */
 int	 acd_wrap_done(struct acd *, const char *agent, double now);
 /*

@@ -63,6 +63,7 @@ enum hub_step_kind {
 	STEP_WRAP_DONE,		/* agent */
 	STEP_PULL,		/* agent; the call chosen comes back in call */
 	STEP_PRIORITY,		/* call, priority */
+	STEP_REQUEUE,		/* call, agent */
 	STEP_TICK,		/* timers and matching */
 };
 

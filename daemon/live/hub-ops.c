@@ -330,6 +330,7 @@ static const unsigned op_from[] = {
 	[HUB_ASSIGN] = 1u << CALL_QUEUED | 1u << CALL_OFFERING,
 	[HUB_TRANSFER_AGENT] = 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
 	[HUB_TRANSFER_QUEUE] = 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
+	[HUB_REQUEUE] = 1u << CALL_CONNECTED | 1u << CALL_ON_HOLD,
 };
 
 /* The engine's part of an operation on the twin; 0 or an ACD_E_*. */
@@ -357,6 +358,12 @@ engine_op(struct hub_tx *tx, const struct hub_call_op *op,
 			hub_tx_step(tx, &s);
 		}
 		return ACD_OK;
+	case HUB_REQUEUE:
+		if (call->agent == NULL)
+			return ACD_E_STATE;
+		s.kind = STEP_REQUEUE;
+		strlcpy_(s.agent, call->agent, sizeof s.agent);
+		return hub_tx_step(tx, &s);
 	case HUB_TRANSFER_AGENT:
 	case HUB_TRANSFER_QUEUE:
 		hub_call_conf(call, &c, tx->now);
@@ -381,6 +388,7 @@ static const struct {
 	[HUB_ASSIGN] = { CALL_OFFERING, "call.offered" },
 	[HUB_TRANSFER_AGENT] = { CALL_OFFERING, "call.transferred" },
 	[HUB_TRANSFER_QUEUE] = { CALL_QUEUED, "call.transferred" },
+	[HUB_REQUEUE] = { CALL_QUEUED, "call.requeued" },
 };
 
 /* Wrap-up notes and disposition, in the decision's transaction. */
@@ -411,6 +419,11 @@ agents_side(struct hub_tx *tx, const struct hub_call_op *op,
 	case HUB_HANGUP:
 		return agent != NULL && to == CALL_WRAP_UP ? end_for_agent(tx,
 		    agent, op->call, talk_time(moved), 0) : 0;
+	case HUB_REQUEUE:
+		/* Counted as a missed offer (hub.c's offer_ended). */
+		if (agent == NULL || db_agent_missed(tx->db, agent) != 0)
+			return agent == NULL ? 0 : -1;
+		return hub_agent_state_sync(tx, agent, NULL, NULL);
 	case HUB_WRAP:
 		s.kind = STEP_WRAP_DONE;
 		if (agent == NULL)

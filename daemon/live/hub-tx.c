@@ -152,6 +152,9 @@ step_run(struct acd *e, struct hub_step *s, double now,
 	case STEP_PRIORITY:
 		rc = acd_call_priority(e, s->call, s->priority, now);
 		break;
+	case STEP_REQUEUE:
+		rc = acd_requeue(e, s->call, s->agent, now);
+		break;
 	case STEP_TICK:
 	default:
 		k = acd_tick(e, now, a, STEP_ACTIONS);

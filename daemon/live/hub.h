@@ -72,6 +72,7 @@ enum hub_op {
 	HUB_ASSIGN,
 	HUB_TRANSFER_AGENT,
 	HUB_TRANSFER_QUEUE,
+	HUB_REQUEUE,		/* the agent's phone could not be reached */
 };
 
 struct hub_call_op {

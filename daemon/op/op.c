@@ -93,6 +93,11 @@ const struct op_def ops[OP__COUNT] = {
 	    .route = "GET /api/calls/queue/next",
 	    .min_role = ROLE_AGENT, .actors = USERS, .transports = OPT_REST,
 	    .tx = OPTX_HUB, .audit = CE | AL },
+	[OP_CALL_REQUEUE] = { .name = "call.requeue", .id = OP_CALL_REQUEUE,
+	    .min_role = ROLE_MANAGER, .actors = SYSTEM,
+	    .transports = OPT_TWILIO,
+	    .keys = OPK_CALL, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL },
 	[OP_AGENT_STATE] = { .name = "agent.state", .id = OP_AGENT_STATE,
 	    .route = "PUT /api/agents/:id/availability",
 	    .rest = "availability", .ws = "agent.state",
@@ -227,6 +232,7 @@ static const enum hub_op hub_ops[] = {
 	[OP_CALL_WRAP] = HUB_WRAP,
 	[OP_CALL_ASSIGN] = HUB_ASSIGN,
 	[OP_CALL_TRANSFER] = HUB_TRANSFER_AGENT,
+	[OP_CALL_REQUEUE] = HUB_REQUEUE,
 };
 
 const struct op_def *
@@ -820,7 +826,7 @@ op_table_json(void)
 				json_array_append_new(au,
 				    json_string(audit_names[j]));
 		}
-		o = json_pack("{s:s,s:s,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:s,s:o}",
+		o = json_pack("{s:s,s:s?,s:s?,s:s?,s:s,s:o,s:o,s:o,s:o,s:s,s:o}",
 		    "name", ops[i].name, "route", ops[i].route, "rest",
 		    ops[i].rest, "ws", ops[i].ws,
 		    "min_role", role_name(ops[i].min_role), "actors", ac,

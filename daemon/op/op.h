@@ -31,6 +31,7 @@ enum op_id {
 	OP_CALL_ASSIGN,
 	OP_CALL_TRANSFER,
 	OP_CALL_NEXT,
+	OP_CALL_REQUEUE,	/* Twilio: the agent's phone did not answer */
 	OP_AGENT_STATE,
 	OP_CALL_CREATE,
 	OP_CALL_IVR_INPUT,
@@ -182,7 +183,8 @@ enum op_audit {
 struct op_def {
 	const char	*name;		/* "call.answer" */
 	enum op_id	 id;
-	const char	*route;		/* its REST route ("POST /api/calls") */
+	const char	*route;		/* its REST route ("POST /api/calls"),
+					   or NULL (a webhook's only) */
 	const char	*rest;		/* POST /api/calls/:id/<rest>, or NULL */
 	const char	*ws;		/* its WebSocket message type, or NULL */
 	enum role	 min_role;	/* for users */

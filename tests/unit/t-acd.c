@@ -879,6 +879,40 @@ test_reject(void)
 	acd_free(acd);
 }
 
+/* A connected call whose agent could not be reached waits again at its
+ * place; the agent counts a miss and is tried last. */
+static void
+test_requeue(void)
+{
+	struct acd		*acd = acd_new(1);
+	struct acd_queue_conf	 qc = qconf("q", ACD_LONGEST_IDLE);
+	int			 pos, ewt;
+
+	qc.miss_limit = 2;
+	acd_queue_put(acd, &qc);
+	staff(acd, "q", "a1", 0, NULL, 0);
+	call(acd, "c1", "q", 0, 1, NULL, 1);
+	is_str(tick(acd, 1), "offer:c1@a1", "c1 offered to a1");
+	is_int(acd_accept(acd, "c1", "a1", 2), 0, "a1 takes c1");
+	call(acd, "c2", "q", 0, 3, NULL, 3);
+	is_int(acd_requeue(acd, "c2", "a1", 4), ACD_E_STATE,
+	    "a waiting call cannot be re-queued");
+	is_int(acd_requeue(acd, "c1", "a2", 4), ACD_E_NOENT, "no such agent");
+	acd_agent_state(acd, "a1", AGENT_AWAY, 4);
+	is_int(acd_requeue(acd, "c1", "a1", 5), 0, "c1 back to waiting");
+	is_int(acd_requeue(acd, "c1", "a1", 5), ACD_E_STATE, "only once");
+	is_int(acd_position(acd, "c1", &pos, &ewt), 0, "c1 has a position");
+	is_int(pos, 1, "c1 ahead of c2, at its place");
+	acd_position(acd, "c2", &pos, &ewt);
+	is_int(pos, 2, "c2 second");
+	is_str(tick(acd, 5), "", "nobody free");
+	staff(acd, "q", "a2", 0, NULL, 6);
+	acd_agent_state(acd, "a1", AGENT_AVAILABLE, 6);
+	is_str(tick(acd, 6), "offer:c1@a2 offer:c2@a1",
+	    "c1 first, to a2: a1 is tried last for it");
+	acd_free(acd);
+}
+
 static void
 test_wrap_up(void)
 {
@@ -1616,6 +1650,7 @@ main(void)
 	test_ring_timeout();
 	test_miss_policy();
 	test_reject();
+	test_requeue();
 	test_wrap_up();
 	test_concurrency();
 	test_overflow();

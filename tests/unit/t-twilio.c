@@ -156,6 +156,20 @@ test_twiml(void)
 	x = twiml_say_hangup(NULL);
 	ok(strcmp(x, HEAD "<Hangup/></Response>") == 0, "hang up: %s", x);
 	free(x);
+	x = twiml_dial("+15551234567", "https://h/x?call=1&event=dial");
+	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
+	    " action=\"https://h/x?call=1&amp;event=dial\" method=\"POST\">"
+	    "<Number>+15551234567</Number></Dial></Response>") == 0,
+	    "dial a phone agent's number: %s", x);
+	free(x);
+	x = twiml_dial("sip:ann&bo@pbx.example.test", "https://h/a");
+	ok(strstr(x, "<Sip>sip:ann&amp;bo@pbx.example.test</Sip></Dial>") !=
+	    NULL, "a SIP address, escaped: %s", x);
+	free(x);
+	x = twiml_enqueue("Sales & Co");
+	ok(strcmp(x, HEAD "<Enqueue>Sales &amp; Co</Enqueue></Response>") == 0,
+	    "back into the queue: %s", x);
+	free(x);
 }
 
 int

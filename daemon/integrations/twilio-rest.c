@@ -1,0 +1,422 @@
+/*
+ * The Twilio REST client: what the daemon tells Twilio about a live call.
+ * It listens to the in-process events (events.h) and, for a call that came
+ * in through Twilio (twilio_calls), acts on its own thread:
+ * - call.answered by an agent whose endpoint is a phone: the live call is
+ *   updated with TwiML that dials the phone (twiml_dial());
+ * - call.ended or call.abandoned that Twilio did not report itself (an
+ *   agent's or a manager's hangup, whatever the transport): the live call
+ *   is completed (Status=completed).
+ * Each request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
+ * Calls/{CallSid}.json, form-encoded, with HTTP Basic authentication by the
+ * company's account sid and auth token, and is retried with backoff on
+ * 5xx, 429 (honouring Retry-After) and no answer, at most TW_ATTEMPTS
+ * times. The event callback runs under the hub's lock and only queues;
+ * the requests, their database reads and their waits run on this thread
+ * (with its own PostgreSQL connection), never on the loop or a worker.
+ * Jobs are in memory: a job queued when the daemon stops is dropped.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "daemon.h"
+#include "db.h"
+#include "db-agent.h"
+#include "db-integration.h"
+#include "events.h"
+#include "twiml.h"
+#include "twilio-rest.h"
+
+#define TW_ATTEMPTS	5	/* one request, tried at most this often */
+#define TW_BACKOFF	0.5	/* seconds before the first retry, doubled */
+#define TW_WAIT_MAX	30.0	/* longest wait between tries */
+#define TW_TIMEOUT	10L	/* seconds per try */
+#define TW_ANSWER_MAX	(64 * 1024)
+
+enum tw_kind {
+	TW_BRIDGE,		/* dial the agent's phone */
+	TW_COMPLETE,		/* end the caller's call */
+};
+
+/* The events that make a job. */
+static const struct {
+	const char	*event;
+	enum tw_kind	 kind;
+} tw_events[] = {
+	{ "call.answered", TW_BRIDGE },
+	{ "call.ended", TW_COMPLETE },
+	{ "call.abandoned", TW_COMPLETE },
+};
+
+static const char *const tw_kind_names[] = {
+	[TW_BRIDGE] = "bridge",
+	[TW_COMPLETE] = "complete",
+};
+
+struct tw_job {
+	struct tw_job	*next;
+	enum tw_kind	 kind;
+	char		 company[UUID_LEN + 1];
+	char		 call[UUID_LEN + 1];
+	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE */
+};
+
+static struct {
+	pthread_t	 thread;
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 wake;
+	int		 started;
+	int		 stop;
+	struct tw_job	*head, *tail;
+	struct db	 db;
+	unsigned long	 sent;		/* requests Twilio answered 2xx */
+} tw = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER };
+
+struct tw_sink {
+	char	*buf;
+	size_t	 len;
+};
+
+/* Runs on the publishing thread (under the hub's lock): only queues. */
+static void
+tw_on_event(const char *company, const char *type, const json_t *data,
+    void *arg)
+{
+	const char	*agent, *id = json_string_value(json_object_get(data,
+			    "id"));
+	struct tw_job	*j;
+	size_t		 i;
+
+	(void)arg;
+	for (i = 0; i < sizeof tw_events / sizeof tw_events[0]; i++) {
+		if (strcmp(type, tw_events[i].event) == 0)
+			break;
+	}
+	/* A cheap filter; twilio_calls is the truth (tw_run). */
+	if (i == sizeof tw_events / sizeof tw_events[0] || company == NULL ||
+	    id == NULL || json_object_get(json_object_get(data, "caller_data"),
+	    "twilio_call_sid") == NULL)
+		return;
+	j = xcalloc(1, sizeof *j);
+	j->kind = tw_events[i].kind;
+	strlcpy_(j->company, company, sizeof j->company);
+	strlcpy_(j->call, id, sizeof j->call);
+	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
+		strlcpy_(j->agent, agent, sizeof j->agent);
+	pthread_mutex_lock(&tw.lock);
+	if (tw.tail != NULL)
+		tw.tail->next = j;
+	else
+		tw.head = j;
+	tw.tail = j;
+	pthread_cond_signal(&tw.wake);
+	pthread_mutex_unlock(&tw.lock);
+}
+
+/* Wait up to seconds, or until stopped: 1 when stopped. */
+static int
+tw_sleep(double seconds)
+{
+	struct timespec	 ts;
+	int		 stop;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)seconds;
+	ts.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&tw.lock);
+	while (!tw.stop && pthread_cond_timedwait(&tw.wake, &tw.lock,
+	    &ts) == 0)
+		;
+	stop = tw.stop;
+	pthread_mutex_unlock(&tw.lock);
+	return stop;
+}
+
+static size_t
+tw_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct tw_sink	*s = arg;
+	size_t		 len = size * n;
+
+	if (s->len + len > TW_ANSWER_MAX)
+		return 0;
+	s->buf = xrealloc(s->buf, s->len + len + 1);
+	memcpy(s->buf + s->len, p, len);
+	s->len += len;
+	s->buf[s->len] = '\0';
+	return len;
+}
+
+/*
+ * One try: Twilio's status (0: no answer) and, for 429, its Retry-After
+ * in *retry_after (-1: none). Twilio's message for a 4xx into msg.
+ */
+static long
+tw_try(const char *url, const char *account, const char *token,
+    const char *form, double *retry_after, char *msg, size_t msglen)
+{
+	CURL		*c;
+	struct tw_sink	 s = { NULL, 0 };
+	long		 status = 0;
+	curl_off_t	 ra = -1;
+	json_t		*j;
+	CURLcode	 e;
+
+	*retry_after = -1;
+	msg[0] = '\0';
+	if ((c = curl_easy_init()) == NULL)
+		return 0;
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, TW_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "calldockerd");
+	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(c, CURLOPT_USERNAME, account);
+	curl_easy_setopt(c, CURLOPT_PASSWORD, token);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tw_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	if ((e = curl_easy_perform(c)) == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
+		    ra >= 0)
+			*retry_after = (double)ra;
+		if (status >= 400 && s.buf != NULL &&
+		    (j = json_loads(s.buf, 0, NULL)) != NULL) {
+			snprintf(msg, msglen, "%s (%lld)", json_string_value(
+			    json_object_get(j, "message")) ? json_string_value(
+			    json_object_get(j, "message")) : "no message",
+			    (long long)json_integer_value(json_object_get(j,
+			    "code")));
+			json_decref(j);
+		}
+	} else
+		snprintf(msg, msglen, "%s", curl_easy_strerror(e));
+	free(s.buf);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/* POST form to the call sid of account, retried: 0 when Twilio took it. */
+static int
+tw_post(const char *account, const char *token, const char *sid,
+    const char *form, const struct tw_job *j)
+{
+	char	*url, msg[200];
+	size_t	 n = strlen(cfg.twilio_api_url);
+	double	 wait = TW_BACKOFF, ra;
+	long	 status = 0;
+	int	 attempt;
+
+	while (n > 0 && cfg.twilio_api_url[n - 1] == '/')
+		n--;
+	url = xasprintf("%.*s/2010-04-01/Accounts/%s/Calls/%s.json", (int)n,
+	    cfg.twilio_api_url, account, sid);
+	for (attempt = 1; attempt <= TW_ATTEMPTS; attempt++) {
+		status = tw_try(url, account, token, form, &ra, msg, sizeof msg);
+		if (status >= 200 && status < 300)
+			break;
+		if (status != 0 && status != 429 && status < 500)
+			break;		/* Twilio refused: trying again won't do */
+		if (attempt == TW_ATTEMPTS)
+			break;
+		if (status == 429 && ra >= 0)
+			wait = ra;
+		if (wait > TW_WAIT_MAX)
+			wait = TW_WAIT_MAX;
+		log_info("twilio: call %s: %s: %s%ld; try %d again in %.1f s",
+		    j->call, tw_kind_names[j->kind], status == 0 ? msg : "",
+		    status, attempt + 1, wait);
+		if (tw_sleep(wait))
+			break;
+		wait *= 2;
+	}
+	free(url);
+	if (status >= 200 && status < 300) {
+		__atomic_add_fetch(&tw.sent, 1, __ATOMIC_RELAXED);
+		log_info("twilio: call %s: %s: Twilio answered %ld", j->call,
+		    tw_kind_names[j->kind], status);
+		return 0;
+	}
+	log_warn("twilio: call %s: %s failed: %s%s%ld", j->call,
+	    tw_kind_names[j->kind], msg, msg[0] != '\0' ? ", " : "", status);
+	return -1;
+}
+
+/* name=value, URL-encoded, appended to *form ("&" between fields). */
+static void
+tw_field(char **form, const char *name, const char *value)
+{
+	char	*v = curl_easy_escape(NULL, value, 0), *old = *form;
+
+	*form = xasprintf("%s%s%s=%s", old != NULL ? old : "",
+	    old != NULL ? "&" : "", name, v != NULL ? v : "");
+	free(old);
+	curl_free(v);
+}
+
+/* Our Twilio webhook's URL for a company, with query (NULL: none). */
+static char *
+tw_hook_url(const char *company, const char *query)
+{
+	size_t	 n = strlen(cfg.public_url);
+
+	while (n > 0 && cfg.public_url[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/api/webhooks/twilio/%s%s%s", (int)n,
+	    cfg.public_url, company, query != NULL ? "?" : "",
+	    query != NULL ? query : "");
+}
+
+/* The form of a bridge: NULL when the agent takes calls elsewhere. */
+static char *
+tw_bridge_form(const struct tw_job *j)
+{
+	struct agent_rows	*a;
+	char			*twiml, *action, *hook, *q, *form = NULL;
+
+	if (j->agent[0] == '\0' ||
+	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
+		return NULL;
+	if (a->n == 1 && strcmp(a->v[0].endpoint, "phone") == 0 &&
+	    a->v[0].address != NULL) {
+		q = xasprintf("call=%s&event=dial", j->call);
+		action = tw_hook_url(j->company, q);
+		twiml = twiml_dial(a->v[0].address, action);
+		hook = tw_hook_url(j->company, NULL);
+		tw_field(&form, "Twiml", twiml);
+		tw_field(&form, "StatusCallback", hook);
+		tw_field(&form, "StatusCallbackMethod", "POST");
+		free(hook);
+		free(twiml);
+		free(action);
+		free(q);
+	}
+	agent_rows_free(a);
+	return form;
+}
+
+static void
+tw_run(const struct tw_job *j)
+{
+	struct integration	 in;
+	char			 sid[72], *form = NULL;
+	int			 ended = 0, n;
+
+	if ((n = db_twilio_of_call(&tw.db, j->company, j->call, sid,
+	    sizeof sid, &ended)) != 1) {
+		if (n < 0)
+			log_warn("twilio: call %s: %s: cannot read the call",
+			    j->call, tw_kind_names[j->kind]);
+		return;
+	}
+	if (j->kind == TW_COMPLETE && ended)
+		return;		/* Twilio told us: nothing to tell it */
+	if (j->kind == TW_BRIDGE) {
+		if (cfg.public_url == NULL || cfg.public_url[0] == '\0') {
+			log_warn("twilio: call %s: bridge: no public_url for"
+			    " Twilio's callbacks", j->call);
+			return;
+		}
+		if ((form = tw_bridge_form(j)) == NULL)
+			return;	/* a browser agent, or no agent */
+	} else
+		tw_field(&form, "Status", "completed");
+	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {
+	case 1:
+		if (in.account != NULL)
+			tw_post(in.account, in.secret, sid, form, j);
+		break;
+	case 0:
+		log_warn("twilio: call %s: %s: the company has no Twilio"
+		    " integration", j->call, tw_kind_names[j->kind]);
+		break;
+	default:
+		log_warn("twilio: call %s: %s: cannot read the Twilio"
+		    " integration", j->call, tw_kind_names[j->kind]);
+		break;
+	}
+	integration_clear(&in);
+	free(form);
+}
+
+static void *
+tw_main(void *arg)
+{
+	struct tw_job	*j;
+
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&tw.lock);
+		while (!tw.stop && tw.head == NULL)
+			pthread_cond_wait(&tw.wake, &tw.lock);
+		if (tw.stop) {
+			pthread_mutex_unlock(&tw.lock);
+			break;
+		}
+		j = tw.head;
+		if ((tw.head = j->next) == NULL)
+			tw.tail = NULL;
+		pthread_mutex_unlock(&tw.lock);
+		tw_run(j);
+		free(j);
+	}
+	return NULL;
+}
+
+int
+twilio_rest_start(const char *dburl, char **cause)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	db_init(&tw.db, dburl);
+	events_subscribe(tw_on_event, NULL);
+	if (pthread_create(&tw.thread, NULL, tw_main, NULL) != 0) {
+		*cause = xstrdup("cannot start the Twilio REST thread");
+		return -1;
+	}
+	tw.started = 1;
+	return 0;
+}
+
+void
+twilio_rest_stop(void)
+{
+	struct tw_job	*j;
+
+	if (!tw.started)
+		return;
+	pthread_mutex_lock(&tw.lock);
+	tw.stop = 1;
+	pthread_cond_broadcast(&tw.wake);
+	pthread_mutex_unlock(&tw.lock);
+	pthread_join(tw.thread, NULL);
+	while ((j = tw.head) != NULL) {
+		tw.head = j->next;
+		log_warn("twilio: call %s: %s dropped at stop", j->call,
+		    tw_kind_names[j->kind]);
+		free(j);
+	}
+	tw.tail = NULL;
+	db_close(&tw.db);
+}
+
+unsigned long
+twilio_rest_sent(void)
+{
+	return __atomic_load_n(&tw.sent, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,16 @@
+/*
+ * The Twilio REST client (twilio-rest.c): moves a live Twilio call when
+ * an agent with a phone endpoint answers it, and ends it when the call
+ * ends on our side. Its own thread and database connection.
+ */
+#ifndef TWILIO_REST_H
+#define TWILIO_REST_H
+
+/* Start before any thread publishes events (it subscribes). */
+int		 twilio_rest_start(const char *dburl, char **cause);
+/* Jobs not yet sent are dropped (logged). */
+void		 twilio_rest_stop(void);
+/* Requests Twilio took (2xx), for metrics and tests. */
+unsigned long	 twilio_rest_sent(void);
+
+#endif
