@@ -490,3 +490,43 @@ teardown() {
 	api GET "/api/queues/$q" "" "$MGR"
 	assert_problem 404 not_found
 }
+
+@test "agent changes: each one audited; a refused one leaves nothing; the engine follows" {
+	sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+	u=$(mkuser cat@calls.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u, max_calls: 2}')" "$MGR"
+	assert_status 201
+	ag=$(jget .id)
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_type = 'agent' AND object_id = '$ag' AND action = 'create' AND company_id = '$CO' AND client_ip IS NOT NULL") == 1 ]]
+	# The same user twice, a bad field, another company: nothing written.
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$MGR"
+	assert_problem 409 conflict
+	api PUT "/api/agents/$ag" '{"max_calls": 0}' "$MGR"
+	assert_problem 422 validation_failed
+	api PUT "/api/agents/$ag" '{"endpoint": "phone"}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' endpoint_address
+	api DELETE "/api/agents/$ag" "" "$EVE"
+	assert_problem 404 not_found
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$ag'") == 1 ]]
+	# A queue with it as member offers it calls once it is available.
+	q=$(mkqueue AgentOps '{"ring_timeout": 30}' "$ag")
+	T3=$(login cat@calls.test)
+	avail "$T3" "$ag" available
+	c=$(newcall "$q")
+	wait_for 3 call_is "$c" offering
+	call_agent_is "$c" "$ag"
+	# On a call it cannot go; the refusal changes nothing.
+	api POST "/api/calls/$c/answer" '{}' "$T3"
+	api DELETE "/api/agents/$ag" "" "$MGR"
+	assert_problem 409 conflict
+	api POST "/api/calls/$c/hangup" '{}' "$T3"
+	api POST "/api/calls/$c/wrap" '{}' "$T3"
+	avail "$T3" "$ag" offline
+	api DELETE "/api/agents/$ag" "" "$MGR"
+	assert_status 204
+	[[ $(sql "SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE object_id = '$ag'") == create,delete ]]
+	api GET "/api/agents/$ag" "" "$MGR"
+	assert_problem 404 not_found
+	api DELETE "/api/queues/$q" "" "$MGR"
+}

@@ -57,6 +57,16 @@ void	 op_queue_delete(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);
 void	 op_queue_applied(struct db *, const struct op_out *);
 
+/* Agents' configuration (op-agent.c): run in the actor's scope. */
+void	 op_agent_create(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_agent_update(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_agent_delete(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_agent_applied(struct db *, const struct op_out *);
+void	 op_agent_deleted(struct db *, const struct op_out *);
+
 /* Users and companies (op-user.c, op-company.c): run in the actor's scope. */
 void	 op_user_create(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);

@@ -39,6 +39,10 @@ enum op_id {
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
+	/* Agents (op-agent.c). */
+	OP_AGENT_CREATE,
+	OP_AGENT_UPDATE,
+	OP_AGENT_DELETE,
 	/* Users and companies (op-user.c, op-company.c). */
 	OP_USER_CREATE,
 	OP_USER_UPDATE,
