@@ -57,4 +57,11 @@ void	 op_queue_delete(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);
 void	 op_queue_applied(struct db *, const struct op_out *);
 
+/* IVR flows, settings and files (op-settings.c, op-ivr-flow.c,
+ * op-file.c): run in the actor's scope. */
+void	 op_settings_system_put(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_settings_company_put(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+
 #endif

@@ -138,6 +138,20 @@ const struct op_def ops[OP__COUNT] = {
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "delete",
 	    .run = op_queue_delete, .applied = op_queue_applied },
+	/* IVR flows, settings and files */
+	[OP_SYSTEM_SETTINGS_UPDATE] = { .name = "system_settings.update",
+	    .id = OP_SYSTEM_SETTINGS_UPDATE, .route = "PUT /api/settings/system",
+	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "system_settings", .verb = "update",
+	    .run = op_settings_system_put },
+	[OP_COMPANY_SETTINGS_UPDATE] = { .name = "company_settings.update",
+	    .id = OP_COMPANY_SETTINGS_UPDATE,
+	    .route = "PUT /api/settings/company/:companyId",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "company_settings", .verb = "update",
+	    .run = op_settings_company_put },
 };
 
 /*

@@ -37,6 +37,10 @@ enum op_id {
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
+	/* IVR flows, settings and files (op-settings.c, op-ivr-flow.c,
+	 * op-file.c) */
+	OP_SYSTEM_SETTINGS_UPDATE,
+	OP_COMPANY_SETTINGS_UPDATE,
 	OP__COUNT
 };
 
