@@ -63,5 +63,13 @@ void	 op_settings_system_put(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 void	 op_settings_company_put(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_write(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_activate(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_rollback(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
 
 #endif

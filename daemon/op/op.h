@@ -41,6 +41,11 @@ enum op_id {
 	 * op-file.c) */
 	OP_SYSTEM_SETTINGS_UPDATE,
 	OP_COMPANY_SETTINGS_UPDATE,
+	OP_IVR_FLOW_CREATE,
+	OP_IVR_FLOW_UPDATE,
+	OP_IVR_FLOW_DELETE,
+	OP_IVR_FLOW_ACTIVATE,
+	OP_IVR_FLOW_ROLLBACK,
 	OP__COUNT
 };
 
@@ -117,6 +122,18 @@ struct op_in {
 	 * create) and the body, which the entry's own input type reads. */
 	const char	*id;
 	json_t		*body;
+
+	/* IVR flows and files: what their REST adapters take from the
+	 * request besides the JSON body. ivr_flow.create and .update: the
+	 * flow when the body is YAML, ?activate=true, and ?company_id= in
+	 * company above (an admin's, when the body names none). file.create:
+	 * the bytes, their declared Content-Type, ?kind= and ?name=. */
+	const char	*raw;
+	size_t		 rawlen;
+	int		 activate;
+	const char	*content_type;
+	const char	*kind;
+	const char	*file_name;
 };
 
 /* What it answers. */
@@ -136,6 +153,8 @@ struct op_out {
 	char		 id[UUID_LEN + 1];	/* the object */
 	char		 company[UUID_LEN + 1];	/* its company; "" none */
 	json_t		*audit;		/* the detail; NULL: the body */
+	const char	*verb;		/* the action when not the entry's
+					   (an IVR import that created) */
 };
 
 /*
