@@ -71,5 +71,11 @@ void	 op_ivr_flow_activate(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 void	 op_ivr_flow_rollback(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_file_create(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_file_create_applied(struct db *, const struct op_out *);
+void	 op_file_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_file_delete_applied(struct db *, const struct op_out *);
 
 #endif

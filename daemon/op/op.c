@@ -177,6 +177,18 @@ const struct op_def ops[OP__COUNT] = {
 	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
 	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
 	    .entity = "ivr_flow", .verb = "rollback", .run = op_ivr_flow_rollback },
+	[OP_FILE_CREATE] = { .name = "file.create", .id = OP_FILE_CREATE,
+	    .route = "POST /api/files/company/:companyId",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "file", .verb = "create", .run = op_file_create,
+	    .applied = op_file_create_applied },
+	[OP_FILE_DELETE] = { .name = "file.delete", .id = OP_FILE_DELETE,
+	    .route = "DELETE /api/files/:id",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "file", .verb = "delete", .run = op_file_delete,
+	    .applied = op_file_delete_applied },
 };
 
 /*
