@@ -43,17 +43,6 @@ first_string(json_t *a, json_t *b, json_t *c)
 	return json_is_string(a) ? a : json_is_string(b) ? b : c;
 }
 
-/* A stored settings object (JSON text, NULL: none): {} unless an object. */
-static json_t *
-stored(const char *text)
-{
-	json_t	*o = NULL;
-
-	if (text != NULL)
-		o = json_loads(text, 0, NULL);
-	return json_is_object(o) ? o : (json_decref(o), json_object());
-}
-
 json_t *
 settings_user_effective(struct db *db, const char *user)
 {
@@ -64,7 +53,7 @@ settings_user_effective(struct db *db, const char *user)
 		return NULL;
 	prefs = op_settings_user_json(&row);
 	sys = op_settings_system_json(&row);
-	co = stored(row.company);
+	co = op_settings_stored(row.company);
 	if (row.timezone != NULL)
 		tz = json_string(row.timezone);
 	out = json_pack("{s:O,s:O,s:O}",

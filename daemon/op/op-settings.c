@@ -187,8 +187,8 @@ op_settings_patch(enum settings_scope scope, json_t *body, json_t **set,
 }
 
 /* A stored settings object (JSON text, NULL: none): {} unless an object. */
-static json_t *
-stored(const char *text)
+json_t *
+op_settings_stored(const char *text)
 {
 	json_t	*o = NULL;
 
@@ -221,7 +221,7 @@ effective(const struct setting_key *keys, size_t n, json_t *have,
 json_t *
 op_settings_system_json(const struct settings_row *row)
 {
-	json_t	*have = stored(row->system), *out;
+	json_t	*have = op_settings_stored(row->system), *out;
 
 	out = effective(system_keys, NKEYS(system_keys), have, NULL);
 	json_decref(have);
@@ -234,7 +234,7 @@ op_settings_company_json(const struct settings_row *row)
 {
 	json_t	*sys = op_settings_system_json(row), *have, *inherit, *out;
 
-	have = stored(row->own);
+	have = op_settings_stored(row->own);
 	inherit = json_pack("{s:O}", "language",
 	    json_object_get(sys, "default_language"));
 	out = effective(company_keys, NKEYS(company_keys), have, inherit);
@@ -249,7 +249,7 @@ op_settings_company_json(const struct settings_row *row)
 json_t *
 op_settings_user_json(const struct settings_row *row)
 {
-	json_t	*have = stored(row->own), *out;
+	json_t	*have = op_settings_stored(row->own), *out;
 
 	out = effective(user_keys, NKEYS(user_keys), have, NULL);
 	json_decref(have);

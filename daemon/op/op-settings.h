@@ -27,6 +27,8 @@ enum settings_scope {
  */
 int	 op_settings_patch(enum settings_scope, json_t *body, json_t **set,
 	    json_t **unset, struct fields *f);
+/* A stored settings object (JSON text, NULL: none): {} unless an object. */
+json_t	*op_settings_stored(const char *text);
 /* Every key of the scope with its effective value, from a stored row. */
 json_t	*op_settings_system_json(const struct settings_row *);
 json_t	*op_settings_company_json(const struct settings_row *);

@@ -129,7 +129,8 @@ struct op_in {
 	 * request besides the JSON body. ivr_flow.create and .update: the
 	 * flow when the body is YAML, ?activate=true, and ?company_id= in
 	 * company above (an admin's, when the body names none). file.create:
-	 * the bytes, their declared Content-Type, ?kind= and ?name=. */
+	 * the bytes, their declared Content-Type, ?kind= and ?name=, and the
+	 * path's company in company. */
 	const char	*raw;
 	size_t		 rawlen;
 	int		 activate;
