@@ -21,7 +21,7 @@ setup_file() {
 	mkuser oz@other.test manager "$OTHER" >/dev/null
 	OZ=$(login oz@other.test)
 	F=$TOP/tests/ivr/api
-	export CO MGR OZ F
+	export CO MGR OZ OTHER F
 }
 teardown_file() { cd_teardown; }
 
@@ -382,4 +382,62 @@ YAML
 	assert_json '.ivr.actions[1].text' "Hello, gold customer."
 	daemon_stop open
 	kill "$srv"
+}
+
+@test "flow changes: each one audited with who, where and what; a refused one leaves nothing" {
+	sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+	audits() { sql "SELECT action FROM audit_log WHERE object_type = 'ivr_flow' AND object_id = '$1' ORDER BY id" | paste -sd, -; }
+	body() { jq -cn --arg c "name: $1
+start: a
+nodes:
+  a:
+    type: say
+    text: $2
+    next: b
+  b:
+    type: hangup" '{content: $c}'; }
+	api POST /api/ivr "$(body Audited one)" "$OZ"
+	assert_status 201
+	id=$(jget .id)
+	api POST /api/ivr "$(body Audited two)" "$OZ"
+	assert_status 200
+	api POST "/api/ivr/$id/activate" '{"version": 1, "entry": true}' "$OZ"
+	assert_status 200
+	api POST "/api/ivr/$id/activate" '{"version": 2}' "$OZ"
+	assert_status 200
+	api POST "/api/ivr/$id/rollback" '' "$OZ"
+	assert_status 200
+	assert_json .active_version 1
+	[[ $(audits "$id") == create,update,activate,activate,rollback ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$id' AND company_id = '$OTHER' AND actor_id IS NOT NULL AND client_ip IS NOT NULL") == 5 ]]
+	[[ $(sql "SELECT detail->>'version' FROM audit_log WHERE object_id = '$id' AND action = 'update'") == 2 ]]
+	# Refused: a flow with errors, a bad field, no earlier version, another
+	# company's manager (whose entry:true once cleared the owner's entry
+	# flow before its 404), an unknown flow.
+	api POST /api/ivr '{"content": "name: Audited\nstart: nowhere\nnodes: {}"}' "$OZ"
+	assert_problem 422 validation_failed
+	[[ $(jget '.diagnostics | length') -ge 1 ]]
+	api POST "/api/ivr/$id/activate" '{"version": 0}' "$OZ"
+	assert_problem 422 validation_failed
+	api POST "/api/ivr/$id/rollback" '' "$OZ"
+	assert_problem 409 conflict
+	api POST /api/ivr "$(body Second one)" "$OZ"
+	assert_status 201
+	other=$(jget .id)
+	api POST "/api/ivr/$other/activate" '{"entry": true}' "$MGR"
+	assert_problem 404 not_found
+	api GET "/api/ivr/$id" "" "$OZ"
+	assert_json .entry true
+	api PUT "/api/ivr/$id" "$(body Audited three)" "$MGR"
+	assert_problem 404 not_found
+	api DELETE "/api/ivr/$id" "" "$MGR"
+	assert_problem 404 not_found
+	api DELETE "/api/ivr/00000000-0000-4000-8000-000000000001" "" "$OZ"
+	assert_problem 404 not_found
+	[[ $(audits "$id") == create,update,activate,activate,rollback ]]
+	[[ $(audits "$other") == create ]]
+	api DELETE "/api/ivr/$id" "" "$OZ"
+	assert_status 204
+	[[ $(audits "$id") == create,update,activate,activate,rollback,delete ]]
+	[[ $(sql "SELECT company_id FROM audit_log WHERE object_id = '$id' AND action = 'delete'") == "$OTHER" ]]
 }

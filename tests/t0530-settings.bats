@@ -333,3 +333,38 @@ teardown_file() { cd_teardown; }
 	assert_json '.ivr.actions[0].language' fr
 	api PUT "/api/settings/company/$CO" '{"language":null}' "$MGR"
 }
+
+@test "settings changes: each one audited with who, where and what; a refused one leaves nothing" {
+	audits() { sql "SELECT count(*) FROM audit_log WHERE object_type = '$1'"; }
+	sys0=$(audits system_settings)
+	co0=$(audits company_settings)
+	api PUT /api/settings/system '{"registration_open":false}' "$ADMIN"
+	assert_status 200
+	[[ $(audits system_settings) == $((sys0 + 1)) ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_type = 'system_settings' AND action = 'update' AND company_id IS NULL AND actor_id IS NOT NULL AND client_ip IS NOT NULL AND detail->>'registration_open' = 'false'") -ge 1 ]]
+	api PUT "/api/settings/company/$CO" '{"wrap_up":12}' "$MGR"
+	assert_status 200
+	[[ $(audits company_settings) == $((co0 + 1)) ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_type = 'company_settings' AND action = 'update' AND object_id = '$CO' AND company_id = '$CO' AND actor_id IS NOT NULL AND client_ip IS NOT NULL AND detail->>'wrap_up' = '12'") == 1 ]]
+	# Refused: bad values, another company, a role too low.
+	api PUT /api/settings/system '{"registration_open":"no"}' "$ADMIN"
+	assert_problem 422 validation_failed
+	api PUT "/api/settings/company/$CO" '{"wrap_up":-1,"bogus":1}' "$MGR"
+	assert_problem 422 validation_failed
+	has_field_error wrap_up
+	has_field_error bogus
+	api PUT "/api/settings/company/$CO" '{"wrap_up":20}' "$OMGR"
+	assert_problem 404 not_found
+	api PUT "/api/settings/company/00000000-0000-4000-8000-000000000000" '{"wrap_up":20}' "$ADMIN"
+	assert_problem 404 not_found
+	api PUT /api/settings/system '{"registration_open":true}' "$MGR"
+	assert_problem 403 forbidden
+	[[ $(audits system_settings) == $((sys0 + 1)) ]]
+	[[ $(audits company_settings) == $((co0 + 1)) ]]
+	api GET "/api/settings/company/$CO" "" "$MGR"
+	assert_json .wrap_up 12
+	api PUT /api/settings/system '{"registration_open":null}' "$ADMIN"
+	assert_status 200
+	api PUT "/api/settings/company/$CO" '{"wrap_up":null}' "$MGR"
+	assert_status 200
+}

@@ -387,3 +387,40 @@ PY
 	[[ $status == 500 ]]
 	grep -q "content of $id is missing" "$CD_LOG"
 }
+
+@test "file changes: each one audited with who, where and what; a refused one leaves nothing" {
+	audits() { sql "SELECT action FROM audit_log WHERE object_type = 'file' AND object_id = '$1' ORDER BY id" | paste -sd, -; }
+	ondisk() { find "$CD_DIR/data/files" -type f | wc -l; }
+	upload "$MGR" "$F/hello.wav" audio/wav "kind=recording&name=Audited"
+	assert_status 201
+	id=$(jget .id)
+	[[ $(audits "$id") == create ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$id' AND company_id = '$CO' AND actor_id IS NOT NULL AND client_ip IS NOT NULL AND detail->>'kind' = 'recording' AND detail->>'content_type' = 'audio/wav' AND (detail->>'size')::int = $(stat -c %s "$F/hello.wav")") == 1 ]]
+	# Refused: bad fields, a wrong type, another company, an agent, and a
+	# company that does not exist (refused after the content was stored:
+	# the content goes again).
+	rows=$(sql "SELECT count(*) FROM files")
+	logged=$(sql "SELECT count(*) FROM audit_log WHERE object_type = 'file'")
+	files=$(ondisk)
+	upload "$MGR" "$F/hello.wav" audio/wav "kind=song&name="
+	assert_problem 422 validation_failed
+	assert_json '[.errors[].field] | sort | join(",")' kind,name
+	upload "$MGR" "$F/notes.txt" audio/wav
+	assert_problem 415 unsupported_media_type
+	upload "$OMGR" "$F/hello.wav" audio/wav "" "$CO"
+	assert_problem 404 not_found
+	upload "$AGENT" "$F/hello.wav" audio/wav
+	assert_problem 403 forbidden
+	upload "" "$F/hello.wav" audio/wav "" 00000000-0000-4000-8000-000000000000
+	assert_problem 404 not_found
+	api DELETE "/api/files/$id" "" "$OMGR"
+	assert_problem 404 not_found
+	[[ $(sql "SELECT count(*) FROM files") == "$rows" ]]
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_type = 'file'") == "$logged" ]]
+	[[ $(ondisk) == "$files" ]]
+	api DELETE "/api/files/$id" "" "$MGR"
+	assert_status 204
+	[[ $(audits "$id") == create,delete ]]
+	[[ $(sql "SELECT company_id FROM audit_log WHERE object_id = '$id' AND action = 'delete'") == "$CO" ]]
+	[[ ! -e $CD_DIR/data/files/$id ]]
+}

@@ -1,19 +1,14 @@
 /*
- * /api/files: IVR prompts and call recordings. The upload is the raw body
- * (ROUTE_RAW: one buffer, moved from the connection to the handler); its
- * declared type must be an accepted audio type and agree with the content's
- * magic bytes. The content is stored first, the metadata row inserted
- * after, and the content removed again if that fails: no row ever points
- * at nothing. Deleting removes the row first, then the content. These
- * handlers run on the slow pool (ROUTE_SLOW): storage I/O blocks.
+ * /api/files: IVR prompts and call recordings. Uploads (the raw body,
+ * ROUTE_RAW: one buffer, moved from the connection to the handler) and
+ * deletes are entries of the operations table (op/op-file.c), which store
+ * and remove the content around their rows; listing, metadata and
+ * streamed downloads are here. These handlers run on the slow pool
+ * (ROUTE_SLOW): storage I/O blocks.
  */
-#include <sys/random.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "xmalloc.h"
 #include "log.h"
@@ -22,71 +17,11 @@
 #include "db.h"
 #include "db-file.h"
 #include "validate.h"
-#include "audit.h"
 #include "sniff.h"
 #include "storage.h"
 #include "stream.h"
-
-static int
-uuid_v4(char out[UUID_LEN + 1])
-{
-	unsigned char	 b[16];
-
-	if (getrandom(b, sizeof b, 0) != sizeof b)
-		return -1;
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, UUID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
-	    "%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
-	    b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-	    b[15]);
-	return 0;
-}
-
-static int
-sha256_hex(const void *data, size_t len, char out[65])
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0;
-
-	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
-		return -1;
-	for (unsigned int i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
-/* ?kind= as given: prompt or recording; "" or NULL when absent. */
-static int
-check_kind(const char *kind, struct fields *f)
-{
-	if (kind == NULL || strcmp(kind, "prompt") == 0 ||
-	    strcmp(kind, "recording") == 0)
-		return 0;
-	fields_add(f, "kind", "must be prompt or recording");
-	return -1;
-}
-
-static int
-check_name(const char *name, struct fields *f)
-{
-	size_t	 n;
-
-	if (name == NULL)
-		return 0;
-	n = strlen(name);
-	if (n == 0 || n > 200)
-		goto bad;
-	for (size_t i = 0; i < n; i++) {
-		if (iscntrl((unsigned char)name[i]))
-			goto bad;
-	}
-	return 0;
-bad:
-	fields_add(f, "name", "must be 1 to 200 bytes without control"
-	    " characters");
-	return -1;
-}
+#include "op.h"
+#include "op-file.h"
 
 static int
 storage_unavailable(struct hctx *h)
@@ -96,75 +31,39 @@ storage_unavailable(struct hctx *h)
 	    "the file store is unavailable; try again shortly");
 }
 
+/*
+ * An upload is an entry (op/op-file.c, file.create): the raw body, its
+ * declared type, ?kind= and ?name= for the path's company. The answer
+ * names the file at /api/files/:id with its hash as the ETag.
+ */
 int
 files_upload(struct hctx *h)
 {
-	struct request		*req = h->req;
-	struct file_new		 row;
-	struct fields		 f;
-	char			*kind = query_get(req->query, "kind");
-	char			*name = query_get(req->query, "name");
-	char			 id[UUID_LEN + 1], sha[65], size[24];
-	const char		*declared, *actual;
-	struct file_rows	*res = NULL;
-	int			 stored = 0;
+	struct op_in	 in = { 0 };
+	struct op_out	 out;
+	char		*kind = query_get(h->req->query, "kind");
+	char		*name = query_get(h->req->query, "name");
+	int		 rc;
 
-	fields_init(&f);
-	check_kind(kind, &f);
-	check_name(name, &f);
-	if (fields_any(&f)) {
-		resp_invalid(h->resp, &f);
-		goto out;
+	in.company = h->req->params[0];
+	in.raw = h->req->raw;
+	in.rawlen = h->req->rawlen;
+	in.content_type = h->req->content_type;
+	in.kind = kind;
+	in.file_name = name;
+	rest_admin_run(h, OP_FILE_CREATE, &in, &out);
+	if (out.status == 201) {
+		free(h->resp->location);
+		h->resp->location = xasprintf("/api/files/%s", out.id);
+		h->resp->etag = xasprintf("\"%s\"", json_string_value(
+		    json_object_get(out.obj, "sha256")));
 	}
-	fields_free(&f);
-	if ((declared = sniff_declared(req->content_type)) == NULL) {
-		resp_problem(h->resp, 415, "unsupported_media_type",
-		    "files must be audio/wav, audio/mpeg, audio/ogg or"
-		    " audio/flac");
-		goto out;
-	}
-	actual = sniff_audio((const unsigned char *)req->raw, req->rawlen);
-	if (actual == NULL || strcmp(actual, declared) != 0) {
-		resp_problem(h->resp, 415, "unsupported_media_type",
-		    "the content is not %s", declared);
-		goto out;
-	}
-	if (uuid_v4(id) != 0 || sha256_hex(req->raw, req->rawlen, sha) != 0) {
-		resp_problem(h->resp, 500, "internal", "cannot name the file");
-		goto out;
-	}
-	if (storage_put(id, req->raw, req->rawlen, sha, actual) != STORAGE_OK) {
-		storage_unavailable(h);
-		goto out;
-	}
-	stored = 1;
-	snprintf(size, sizeof size, "%zu", req->rawlen);
-	row = (struct file_new){ id, req->params[0], kind ? kind : "prompt",
-	    name, actual, size, sha, req->who.user_id[0] ? req->who.user_id :
-	    NULL };
-	if (db_begin(h->db) != 0 || (res = db_file_create(h->db, &row)) == NULL ||
-	    audit(h->db, req, req->params[0], "create", "file", id,
-	    json_pack("{s:s,s:s,s:I}", "kind", row.kind, "content_type", actual,
-	    "size", (json_int_t)req->rawlen)) != 0 || db_commit(h->db) != 0) {
-		db_rollback(h->db);
-		if (h->db->err == DB_FOREIGN)
-			resp_problem(h->resp, 404, "not_found", "no such company");
-		else
-			db_fail(h->db, h->resp);
-		goto out;
-	}
-	stored = 0;
-	resp_json(h->resp, 201, file_json(&res->v[0]));
-	h->resp->location = xasprintf("/api/files/%s", id);
-	h->resp->etag = xasprintf("\"%s\"", sha);
-out:
-	if (stored && storage_delete(id) != STORAGE_OK)
-		log_warn("files: content of %s left behind after a failed"
-		    " insert", id);
-	file_rows_free(res);
+	if (out.status == 503 && strcmp(out.code, "storage_unavailable") == 0)
+		h->resp->retry_after = 5;
+	rc = rest_answer(h, &out);
 	free(kind);
 	free(name);
-	return 0;
+	return rc;
 }
 
 int
@@ -178,7 +77,7 @@ files_list(struct hctx *h)
 	char		*kind = query_get(h->req->query, "kind");
 
 	fields_init(&f);
-	if (check_kind(kind, &f) != 0) {
+	if (op_file_kind_check(kind, &f) != 0) {
 		free(kind);
 		return resp_invalid(h->resp, &f);
 	}
@@ -303,30 +202,9 @@ files_content(struct hctx *h)
 	return 0;
 }
 
+/* Deleting is an entry (op/op-file.c, file.delete). */
 int
 files_delete(struct hctx *h)
 {
-	struct file_rows *res = NULL;
-	const char	*id = h->req->params[0];
-
-	if (db_begin(h->db) != 0 ||
-	    (res = db_file_delete(h->db, h->req->scope, id)) == NULL)
-		goto fail;
-	if (res->n == 0) {
-		db_rollback(h->db);
-		file_rows_free(res);
-		return resp_problem(h->resp, 404, "not_found", "no such file");
-	}
-	if (audit(h->db, h->req, res->v[0].company, "delete",
-	    "file", id, NULL) != 0 || db_commit(h->db) != 0)
-		goto fail;
-	file_rows_free(res);
-	if (storage_delete(id) != STORAGE_OK)
-		log_warn("files: the content of %s was left behind", id);
-	resp_empty(h->resp);
-	return 0;
-fail:
-	file_rows_free(res);
-	db_rollback(h->db);
-	return db_fail(h->db, h->resp);
+	return rest_admin(h, OP_FILE_DELETE);
 }

@@ -14,8 +14,9 @@
 #include "db.h"
 #include "db-ivr.h"
 #include "validate.h"
-#include "audit.h"
 #include "ivr.h"
+#include "op.h"
+#include "op-ivr-flow.h"
 
 /* The company a flow belongs to: the caller's, or ?company_id= for admins. */
 static const char *
@@ -63,48 +64,6 @@ ivr_content(struct hctx *h, size_t *len)
 		return NULL;
 	*len = json_string_length(c);
 	return json_string_value(c);
-}
-
-/*
- * Parse and validate content against the company's queues. Returns the
- * flow, or NULL with a 422 (or 503) in resp. diag gets every diagnostic.
- */
-static struct ivr_flow *
-ivr_check(struct hctx *h, const char *company, const char *text, size_t len,
-    json_t *diag)
-{
-	struct ivr_options	 opt = { 0 };
-	struct ivr_diags	 d;
-	struct ivr_flow		*flow;
-	struct ivr_names	*q;
-	json_t			*errors, *e;
-	size_t			 i;
-
-	if ((q = db_ivr_queue_names(h->db, company)) == NULL) {
-		db_fail(h->db, h->resp);
-		return NULL;
-	}
-	opt.queues = q->v;
-	ivr_diags_init(&d);
-	flow = ivr_flow_parse(text, len, &opt, &d);
-	ivr_diags_json(diag, "flow.yaml", &d);
-	ivr_diags_free(&d);
-	ivr_names_free(q);
-	if (flow != NULL)
-		return flow;
-	errors = json_array();
-	json_array_foreach(diag, i, e) {
-		json_array_append_new(errors, json_pack("{s:s,s:o}", "field",
-		    "content", "message", json_sprintf("%lld:%lld: %s: %s",
-		    json_integer_value(json_object_get(e, "line")),
-		    json_integer_value(json_object_get(e, "column")),
-		    json_string_value(json_object_get(e, "severity")),
-		    json_string_value(json_object_get(e, "message")))));
-	}
-	resp_problem_with(h->resp, 422, "validation_failed", json_pack(
-	    "{s:o,s:O}", "errors", errors, "diagnostics", diag),
-	    "the flow has errors");
-	return NULL;
 }
 
 /* Answer the flow (404 if none); takes rows. */
@@ -181,183 +140,59 @@ ivr_get(struct hctx *h)
 }
 
 /*
- * Import: a new flow, or a new version of the flow with the same name (or
- * of :id for PUT); the same content as the latest version adds nothing.
- * ?activate=true (or "activate": true) activates what was imported.
+ * Changes are entries of the operations table (op/op-ivr-flow.c). An
+ * import takes its flow from a YAML body (or the JSON body's "content")
+ * and its options from the query: ?activate=true, and ?company_id= for an
+ * admin whose body names no company.
  */
 static int
-ivr_write(struct hctx *h, const char *id)
+ivr_import(struct hctx *h, int op)
 {
-	char			*owned, *act = query_get(h->req->query, "activate");
-	const char		*company = ivr_company(h, &owned), *text;
-	char			*flowid = NULL, ver[16];
-	size_t			 len;
-	struct ivr_flow		*flow = NULL;
-	json_t			*diag = json_array(), *o;
-	struct ivr_flow_rows	*f = NULL, *a = NULL;
-	int			 created = 0, activate, version, added;
-	int			 rc = -1;
+	struct op_in	 in = { 0 };
+	struct op_out	 out;
+	char		*act = query_get(h->req->query, "activate");
+	char		*company = query_get(h->req->query, "company_id");
+	int		 rc;
 
-	activate = (act != NULL && strcmp(act, "true") == 0) ||
-	    json_is_true(json_object_get(h->req->body, "activate"));
-	if (company == NULL) {
-		ivr_invalid(h, "company_id", "is required: flows belong to a"
-		    " company; give company_id or sign in as its manager");
-		goto out;
-	}
-	if ((text = ivr_content(h, &len)) == NULL) {
-		resp_problem(h->resp, 415, "unsupported_media_type", "send the"
-		    " flow as application/yaml, or JSON {\"content\": \"...\"}");
-		goto out;
-	}
-	if ((flow = ivr_check(h, company, text, len, diag)) == NULL)
-		goto out;
-	if (db_begin(h->db) != 0)
-		goto fail;
-	f = id != NULL ? db_ivr_get(h->db, h->req->scope, id) :
-	    db_ivr_by_name(h->db, company, flow->name);
-	if (f == NULL)
-		goto fail;
-	if (f->n == 0 && id != NULL) {
-		db_rollback(h->db);
-		resp_problem(h->resp, 404, "not_found", "no such flow");
-		goto out;
-	}
-	if (f->n == 0) {
-		ivr_flow_rows_free(f);
-		if ((f = db_ivr_create(h->db, company, flow->name,
-		    flow->description)) == NULL)
-			goto fail;
-		created = 1;
-	}
-	flowid = xstrdup(f->v[0].id);
-	/* The content as text: the raw body is not NUL-terminated. */
-	{
-		char	*copy = xstrndup(text, len);
-		int	 r;
-
-		r = db_ivr_add_version(h->db, flowid, copy,
-		    h->req->who.user_id[0] ? h->req->who.user_id : NULL,
-		    &version, &added);
-		free(copy);
-		if (r != 0)
-			goto fail;
-	}
-	snprintf(ver, sizeof ver, "%d", version);
-	if ((activate && (a = db_ivr_activate(h->db, NULL, flowid, version,
-	    0)) == NULL) ||
-	    audit(h->db, h->req, company, created ? "create" : "update",
-	    "ivr_flow", flowid, json_pack("{s:s,s:b}", "version", ver,
-	    "activated", activate)) != 0 ||
-	    db_commit(h->db) != 0)
-		goto fail;
-	ivr_flow_rows_free(f);
-	f = db_ivr_get(h->db, NULL, flowid);
-	if (f == NULL || f->n == 0)
-		goto fail;
-	o = ivr_flow_json(&f->v[0]);
-	json_object_set_new(o, "version", json_integer(version));
-	json_object_set_new(o, "unchanged", json_boolean(!added));
-	json_object_set_new(o, "diagnostics", json_incref(diag));
-	resp_json(h->resp, created ? 201 : 200, o);
-	if (created)
-		h->resp->location = xasprintf("/api/ivr/%s", flowid);
-	rc = 0;
-	goto out;
-fail:
-	db_rollback(h->db);
-	if (h->db->err == DB_UNIQUE)
-		resp_problem(h->resp, 409, "conflict", "a flow with this name"
-		    " exists");
-	else
-		db_fail(h->db, h->resp);
-out:
-	free(flowid);
-	ivr_flow_free(flow);
-	json_decref(diag);
-	ivr_flow_rows_free(f);
-	ivr_flow_rows_free(a);
-	free(owned);
+	in.raw = h->req->raw;
+	in.rawlen = h->req->rawlen;
+	in.activate = act != NULL && strcmp(act, "true") == 0;
+	in.company = company;
+	rest_admin_run(h, op, &in, &out);
+	rc = rest_answer(h, &out);
 	free(act);
+	free(company);
 	return rc;
 }
 
 int
 ivr_create(struct hctx *h)
 {
-	return ivr_write(h, NULL);
+	return ivr_import(h, OP_IVR_FLOW_CREATE);
 }
 
 int
 ivr_update(struct hctx *h)
 {
-	return ivr_write(h, h->req->params[0]);
+	return ivr_import(h, OP_IVR_FLOW_UPDATE);
 }
 
 int
 ivr_delete(struct hctx *h)
 {
-	switch (db_ivr_delete(h->db, h->req->scope, h->req->params[0])) {
-	case -1:
-		return db_fail(h->db, h->resp);
-	case 0:
-		return resp_problem(h->resp, 404, "not_found", "no such flow");
-	}
-	audit(h->db, h->req, h->req->scope, "delete", "ivr_flow",
-	    h->req->params[0], NULL);
-	resp_empty(h->resp);
-	return 0;
+	return rest_admin(h, OP_IVR_FLOW_DELETE);
 }
 
-/* POST /api/ivr/:id/activate {"version": N, "entry": true} */
 int
 ivr_activate(struct hctx *h)
 {
-	static const char *const keys[] = { "version", "entry", NULL };
-	struct fields	 f;
-	long long	 n;
-	json_t		*b = h->req->body ? h->req->body : json_object();
-	int		 has;
-
-	fields_init(&f);
-	fields_only(b, keys, &f);
-	has = field_int(b, "version", 1, 1000000, &f, &n);
-	if (json_object_get(b, "entry") != NULL &&
-	    !json_is_boolean(json_object_get(b, "entry")))
-		fields_add(&f, "entry", "must be true or false");
-	if (fields_any(&f)) {
-		if (b != h->req->body)
-			json_decref(b);
-		return resp_invalid(h->resp, &f);
-	}
-	fields_free(&f);
-	has = flow_answer(h, db_ivr_activate(h->db, h->req->scope,
-	    h->req->params[0], has == 1 ? (int)n : 0,
-	    json_is_true(json_object_get(b, "entry"))), 200);
-	if (b != h->req->body)
-		json_decref(b);
-	return has;
+	return rest_admin(h, OP_IVR_FLOW_ACTIVATE);
 }
 
-/* Activate the version before the active one. */
 int
 ivr_rollback(struct hctx *h)
 {
-	struct ivr_flow_rows	*f;
-	int			 prev;
-
-	if ((f = db_ivr_get(h->db, h->req->scope, h->req->params[0])) == NULL)
-		return db_fail(h->db, h->resp);
-	if (f->n == 0)
-		return flow_answer(h, f, 200);
-	ivr_flow_rows_free(f);
-	if ((prev = db_ivr_previous(h->db, h->req->params[0])) < 0)
-		return db_fail(h->db, h->resp);
-	if (prev == 0)
-		return resp_problem(h->resp, 409, "conflict",
-		    "there is no earlier version to roll back to");
-	return flow_answer(h, db_ivr_activate(h->db, h->req->scope,
-	    h->req->params[0], prev, 0), 200);
+	return rest_admin(h, OP_IVR_FLOW_ROLLBACK);
 }
 
 int
@@ -442,6 +277,7 @@ ivr_validate(struct hctx *h)
 	const char	*company = ivr_company(h, &owned), *text;
 	size_t		 len;
 	struct ivr_flow	*flow;
+	struct op_out	 out = { 0 };
 	json_t		*diag = json_array();
 
 	if (company == NULL || (text = ivr_content(h, &len)) == NULL) {
@@ -452,13 +288,13 @@ ivr_validate(struct hctx *h)
 		    " uses") : ivr_invalid(h, "content", "is required: send the"
 		    " flow as YAML or {\"content\": \"...\"}");
 	}
-	flow = ivr_check(h, company, text, len, diag);
+	flow = op_ivr_flow_check(h->db, company, text, len, diag, &out);
 	free(owned);
-	if (flow == NULL && h->resp->status != 422) {
+	if (flow == NULL && out.status != 422) {
 		json_decref(diag);
-		return -1;
+		return rest_answer(h, &out);
 	}
-	response_reset(h->resp);
+	op_out_free(&out);
 	resp_json(h->resp, 200, json_pack("{s:b,s:o}", "valid", flow != NULL,
 	    "diagnostics", diag));
 	ivr_flow_free(flow);

@@ -335,7 +335,18 @@ static int
 rest_out(struct hctx *h, struct op_out *out)
 {
 	struct fields	 f;
+	json_t		*extra;
 
+	/* A problem with members of its own (an IVR flow's diagnostics). */
+	if (out->status >= 400 && json_is_object(out->obj)) {
+		extra = out->obj;
+		out->obj = NULL;
+		if (out->errors != NULL)
+			json_object_set(extra, "errors", out->errors);
+		op_out_free(out);
+		return resp_problem_with(h->resp, out->status, out->code,
+		    extra, "%s", out->detail);
+	}
 	if (out->status == 422 && (out->errors != NULL || out->field != NULL)) {
 		fields_init(&f);
 		if (out->errors != NULL) {
@@ -364,9 +375,17 @@ rest_out(struct hctx *h, struct op_out *out)
 int
 rest_admin(struct hctx *h, int id)
 {
+	struct op_in	 in = { 0 };
+	struct op_out	 out;
+
+	rest_admin_run(h, id, &in, &out);
+	return rest_out(h, &out);
+}
+
+void
+rest_admin_run(struct hctx *h, int id, struct op_in *in, struct op_out *out)
+{
 	const struct op_def	*d = &ops[id];
-	struct op_in		 in = { 0 };
-	struct op_out		 out;
 	struct actor		 a = { .kind = ACTOR_USER, .role = h->req->who.role,
 				    .company = h->req->scope,
 				    .ip = h->req->client_ip };
@@ -374,13 +393,19 @@ rest_admin(struct hctx *h, int id)
 
 	if (h->req->who.user_id[0] != '\0')
 		a.user = h->req->who.user_id;
-	if (h->req->nparams > 0)
-		in.id = h->req->params[0];
-	in.body = h->req->body;
-	op_run(h->db, (enum op_id)id, &a, &in, &out);
-	if (out.status == 201 && path != NULL)
-		h->resp->location = xasprintf("%s/%s", path + 1, out.id);
-	return rest_out(h, &out);
+	if (in->id == NULL && h->req->nparams > 0)
+		in->id = h->req->params[0];
+	if (in->body == NULL)
+		in->body = h->req->body;
+	op_run(h->db, (enum op_id)id, &a, in, out);
+	if (out->status == 201 && path != NULL)
+		h->resp->location = xasprintf("%s/%s", path + 1, out->id);
+}
+
+int
+rest_answer(struct hctx *h, struct op_out *out)
+{
+	return rest_out(h, out);
 }
 
 int

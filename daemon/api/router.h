@@ -86,6 +86,16 @@ int		 rest_op(struct hctx *, int op, struct op_in *in);
  * Location.
  */
 int		 rest_admin(struct hctx *, int op);
+/*
+ * The same in two steps, for an adapter with more to say (a raw body,
+ * options in the query, a second parameter, a header of the answer): run
+ * with in as the adapter filled it (the path's first parameter and the
+ * body where it did not), then answer out (and free it).
+ */
+struct op_out;
+void		 rest_admin_run(struct hctx *, int op, struct op_in *,
+		    struct op_out *);
+int		 rest_answer(struct hctx *, struct op_out *);
 /* The same for another actor (a verified webhook) and body. */
 struct actor;
 int		 rest_op_as(struct hctx *, int op, const struct actor *,

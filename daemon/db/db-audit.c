@@ -4,7 +4,8 @@
 
 static struct db_stmt st_insert = { .sql =
 	"INSERT INTO audit_log (actor_id, company_id, action, object_type,"
-	" object_id, client_ip, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)" };
+	" object_id, client_ip, detail)"
+	" VALUES ($1, $2, $3, $4, $5, $6, coalesce($7::jsonb, '{}'))" };
 
 int
 db_audit(struct db *db, const char *actor, const char *company,

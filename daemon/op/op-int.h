@@ -80,5 +80,25 @@ void	 op_company_delete(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 /* Sessions the change revoked (out->revoked) end here once it committed. */
 void	 op_revoked_applied(struct db *, const struct op_out *);
+/* IVR flows, settings and files (op-settings.c, op-ivr-flow.c,
+ * op-file.c): run in the actor's scope. */
+void	 op_settings_system_put(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_settings_company_put(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_write(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_activate(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_ivr_flow_rollback(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_file_create(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_file_create_applied(struct db *, const struct op_out *);
+void	 op_file_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_file_delete_applied(struct db *, const struct op_out *);
 
 #endif

@@ -191,6 +191,57 @@ const struct op_def ops[OP__COUNT] = {
 	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "company",
 	    .verb = "delete", .run = op_company_delete,
 	    .applied = op_revoked_applied },
+	/* IVR flows, settings and files */
+	[OP_SYSTEM_SETTINGS_UPDATE] = { .name = "system_settings.update",
+	    .id = OP_SYSTEM_SETTINGS_UPDATE, .route = "PUT /api/settings/system",
+	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "system_settings", .verb = "update",
+	    .run = op_settings_system_put },
+	[OP_COMPANY_SETTINGS_UPDATE] = { .name = "company_settings.update",
+	    .id = OP_COMPANY_SETTINGS_UPDATE,
+	    .route = "PUT /api/settings/company/:companyId",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "company_settings", .verb = "update",
+	    .run = op_settings_company_put },
+	[OP_IVR_FLOW_CREATE] = { .name = "ivr_flow.create",
+	    .id = OP_IVR_FLOW_CREATE, .route = "POST /api/ivr",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "ivr_flow", .verb = "create", .run = op_ivr_flow_write },
+	[OP_IVR_FLOW_UPDATE] = { .name = "ivr_flow.update",
+	    .id = OP_IVR_FLOW_UPDATE, .route = "PUT /api/ivr/:id",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "ivr_flow", .verb = "update", .run = op_ivr_flow_write },
+	[OP_IVR_FLOW_DELETE] = { .name = "ivr_flow.delete",
+	    .id = OP_IVR_FLOW_DELETE, .route = "DELETE /api/ivr/:id",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "ivr_flow", .verb = "delete", .run = op_ivr_flow_delete },
+	[OP_IVR_FLOW_ACTIVATE] = { .name = "ivr_flow.activate",
+	    .id = OP_IVR_FLOW_ACTIVATE, .route = "POST /api/ivr/:id/activate",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "ivr_flow", .verb = "activate", .run = op_ivr_flow_activate },
+	[OP_IVR_FLOW_ROLLBACK] = { .name = "ivr_flow.rollback",
+	    .id = OP_IVR_FLOW_ROLLBACK, .route = "POST /api/ivr/:id/rollback",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "ivr_flow", .verb = "rollback", .run = op_ivr_flow_rollback },
+	[OP_FILE_CREATE] = { .name = "file.create", .id = OP_FILE_CREATE,
+	    .route = "POST /api/files/company/:companyId",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "file", .verb = "create", .run = op_file_create,
+	    .applied = op_file_create_applied },
+	[OP_FILE_DELETE] = { .name = "file.delete", .id = OP_FILE_DELETE,
+	    .route = "DELETE /api/files/:id",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG,
+	    .entity = "file", .verb = "delete", .run = op_file_delete,
+	    .applied = op_file_delete_applied },
 };
 
 /*
@@ -652,10 +703,12 @@ op_admin(struct db *db, const struct op_def *d, const struct actor *a,
 		db_rollback(db);
 		goto applied;
 	}
-	detail = json_dumps(out->audit != NULL ? out->audit : in->body != NULL ?
-	    in->body : json_object(), JSON_COMPACT);
+	/* What the audit row records: the entry's own, else the body. */
+	detail = out->audit != NULL ? json_dumps(out->audit, JSON_COMPACT) :
+	    in->body != NULL ? json_dumps(in->body, JSON_COMPACT) : NULL;
 	rc = db_audit(db, a->kind == ACTOR_USER ? a->user : NULL,
-	    out->company[0] != '\0' ? out->company : NULL, d->verb, d->entity,
+	    out->company[0] != '\0' ? out->company : NULL,
+	    out->verb != NULL ? out->verb : d->verb, d->entity,
 	    out->id[0] != '\0' ? out->id : NULL, a->ip, detail);
 	free(detail);
 	if (rc != 0 || db_commit(db) != 0) {

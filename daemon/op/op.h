@@ -50,6 +50,17 @@ enum op_id {
 	OP_COMPANY_CREATE,
 	OP_COMPANY_UPDATE,
 	OP_COMPANY_DELETE,
+	/* IVR flows, settings and files (op-settings.c, op-ivr-flow.c,
+	 * op-file.c) */
+	OP_SYSTEM_SETTINGS_UPDATE,
+	OP_COMPANY_SETTINGS_UPDATE,
+	OP_IVR_FLOW_CREATE,
+	OP_IVR_FLOW_UPDATE,
+	OP_IVR_FLOW_DELETE,
+	OP_IVR_FLOW_ACTIVATE,
+	OP_IVR_FLOW_ROLLBACK,
+	OP_FILE_CREATE,
+	OP_FILE_DELETE,
 	OP__COUNT
 };
 
@@ -126,6 +137,19 @@ struct op_in {
 	 * create) and the body, which the entry's own input type reads. */
 	const char	*id;
 	json_t		*body;
+
+	/* IVR flows and files: what their REST adapters take from the
+	 * request besides the JSON body. ivr_flow.create and .update: the
+	 * flow when the body is YAML, ?activate=true, and ?company_id= in
+	 * company above (an admin's, when the body names none). file.create:
+	 * the bytes, their declared Content-Type, ?kind= and ?name=, and the
+	 * path's company in company. */
+	const char	*raw;
+	size_t		 rawlen;
+	int		 activate;
+	const char	*content_type;
+	const char	*kind;
+	const char	*file_name;
 };
 
 /* What it answers. */
@@ -148,6 +172,8 @@ struct op_out {
 	struct revoked_rows *revoked;	/* the sessions it revoked: applied()
 					   remembers them once committed;
 					   op_out_free() frees them */
+	const char	*verb;		/* the action when not the entry's
+					   (an IVR import that created) */
 };
 
 /*

@@ -1,0 +1,185 @@
+/*
+ * Files (IVR prompts, call recordings): file.create and file.delete
+ * (OPTX_ADMIN: the dispatcher holds the transaction and writes the audit
+ * log). An upload's declared type must be an accepted audio type and agree
+ * with the content's magic bytes. The content is stored before the row is
+ * inserted, inside the transaction but before its first statement (so it
+ * holds no lock and no snapshot while the store works), and removed again
+ * by op_file_create_applied() when the row does not commit: no row ever
+ * points at nothing. Deleting removes the row first, then, once that has
+ * committed, the content (op_file_delete_applied()). These entries run on
+ * the slow pool (ROUTE_SLOW): storage I/O blocks.
+ */
+#include <sys/random.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "db.h"
+#include "db-file.h"
+#include "validate.h"
+#include "sniff.h"
+#include "storage.h"
+#include "op.h"
+#include "op-int.h"
+#include "op-file.h"
+
+static int
+uuid_v4(char out[UUID_LEN + 1])
+{
+	unsigned char	 b[16];
+
+	if (getrandom(b, sizeof b, 0) != sizeof b)
+		return -1;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, UUID_LEN + 1, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+	    "%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
+	    b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+	    b[15]);
+	return 0;
+}
+
+static int
+sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
+op_file_kind_check(const char *kind, struct fields *f)
+{
+	if (kind == NULL || strcmp(kind, "prompt") == 0 ||
+	    strcmp(kind, "recording") == 0)
+		return 0;
+	fields_add(f, "kind", "must be prompt or recording");
+	return -1;
+}
+
+static int
+check_name(const char *name, struct fields *f)
+{
+	size_t	 n;
+
+	if (name == NULL)
+		return 0;
+	n = strlen(name);
+	if (n == 0 || n > 200)
+		goto bad;
+	for (size_t i = 0; i < n; i++) {
+		if (iscntrl((unsigned char)name[i]))
+			goto bad;
+	}
+	return 0;
+bad:
+	fields_add(f, "name", "must be 1 to 200 bytes without control"
+	    " characters");
+	return -1;
+}
+
+/* POST /api/files/company/:companyId: the raw body, in->company's. */
+void
+op_file_create(struct db *db, const struct actor *a, const char *scope,
+    const struct op_in *in, struct op_out *out)
+{
+	struct file_new		 row;
+	struct fields		 f;
+	struct file_rows	*res;
+	char			 id[UUID_LEN + 1], sha[65], size[24];
+	const char		*declared, *actual;
+
+	if (scope != NULL && strcmp(scope, in->company) != 0)
+		return op_fail(out, 404, "not_found", "no such company");
+	fields_init(&f);
+	op_file_kind_check(in->kind, &f);
+	check_name(in->file_name, &f);
+	if (fields_any(&f)) {
+		op_fail_fields(out, &f);
+		fields_free(&f);
+		return;
+	}
+	fields_free(&f);
+	if ((declared = sniff_declared(in->content_type)) == NULL)
+		return op_fail(out, 415, "unsupported_media_type", "files must"
+		    " be audio/wav, audio/mpeg, audio/ogg or audio/flac");
+	actual = sniff_audio((const unsigned char *)in->raw, in->rawlen);
+	if (actual == NULL || strcmp(actual, declared) != 0)
+		return op_fail(out, 415, "unsupported_media_type",
+		    "the content is not %s", declared);
+	if (uuid_v4(id) != 0 || sha256_hex(in->raw, in->rawlen, sha) != 0)
+		return op_fail(out, 500, "internal", "cannot name the file");
+	if (storage_put(id, in->raw, in->rawlen, sha, actual) != STORAGE_OK)
+		return op_fail(out, 503, "storage_unavailable", "the file store"
+		    " is unavailable; try again shortly");
+	/* Stored: from here op_file_create_applied() removes it again
+	 * unless the row commits. */
+	strlcpy_(out->id, id, sizeof out->id);
+	strlcpy_(out->company, in->company, sizeof out->company);
+	snprintf(size, sizeof size, "%zu", in->rawlen);
+	row = (struct file_new){ id, in->company, in->kind ? in->kind :
+	    "prompt", in->file_name, actual, size, sha, a->user };
+	if ((res = db_file_create(db, &row)) == NULL) {
+		if (db->err == DB_FOREIGN)
+			op_fail(out, 404, "not_found", "no such company");
+		else
+			op_fail_db(out, db);
+		return;
+	}
+	out->status = 201;
+	out->obj = file_json(&res->v[0]);
+	out->audit = json_pack("{s:s,s:s,s:I}", "kind", row.kind,
+	    "content_type", actual, "size", (json_int_t)in->rawlen);
+	file_rows_free(res);
+}
+
+void
+op_file_create_applied(struct db *db, const struct op_out *out)
+{
+	(void)db;
+	if (out->status < 400)
+		return;
+	if (storage_delete(out->id) != STORAGE_OK)
+		log_warn("files: content of %s left behind after a failed"
+		    " insert", out->id);
+}
+
+void
+op_file_delete(struct db *db, const struct actor *a, const char *scope,
+    const struct op_in *in, struct op_out *out)
+{
+	struct file_rows	*res;
+
+	(void)a;
+	if ((res = db_file_delete(db, scope, in->id)) == NULL)
+		return op_fail_db(out, db);
+	if (res->n == 0) {
+		file_rows_free(res);
+		return op_fail(out, 404, "not_found", "no such file");
+	}
+	strlcpy_(out->id, res->v[0].id, sizeof out->id);
+	strlcpy_(out->company, res->v[0].company, sizeof out->company);
+	file_rows_free(res);
+	out->status = 204;
+}
+
+void
+op_file_delete_applied(struct db *db, const struct op_out *out)
+{
+	(void)db;
+	if (out->status >= 400)
+		return;
+	if (storage_delete(out->id) != STORAGE_OK)
+		log_warn("files: the content of %s was left behind", out->id);
+}
