@@ -364,22 +364,28 @@ rest_out(struct hctx *h, struct op_out *out)
 int
 rest_admin(struct hctx *h, int id)
 {
-	const struct op_def	*d = &ops[id];
-	struct op_in		 in = { 0 };
+	struct op_in	 in = { 0 };
+	const char	*path = strchr(ops[id].route, ' ');
+
+	if (h->req->nparams > 0)
+		in.id = h->req->params[0];
+	in.body = h->req->body;
+	return rest_admin_in(h, id, &in, path != NULL ? path + 1 : NULL);
+}
+
+int
+rest_admin_in(struct hctx *h, int id, struct op_in *in, const char *location)
+{
 	struct op_out		 out;
 	struct actor		 a = { .kind = ACTOR_USER, .role = h->req->who.role,
 				    .company = h->req->scope,
 				    .ip = h->req->client_ip };
-	const char		*path = strchr(d->route, ' ');
 
 	if (h->req->who.user_id[0] != '\0')
 		a.user = h->req->who.user_id;
-	if (h->req->nparams > 0)
-		in.id = h->req->params[0];
-	in.body = h->req->body;
-	op_run(h->db, (enum op_id)id, &a, &in, &out);
-	if (out.status == 201 && path != NULL)
-		h->resp->location = xasprintf("%s/%s", path + 1, out.id);
+	op_run(h->db, (enum op_id)id, &a, in, &out);
+	if (out.status == 201 && location != NULL)
+		h->resp->location = xasprintf("%s/%s", location, out.id);
 	return rest_out(h, &out);
 }
 

@@ -86,6 +86,13 @@ int		 rest_op(struct hctx *, int op, struct op_in *in);
  * Location.
  */
 int		 rest_admin(struct hctx *, int op);
+/*
+ * The same for a route with a peculiarity (a second parameter, a company
+ * in the path): in filled by the caller; a 201's Location is
+ * location/<the new object's id> (none when location is NULL).
+ */
+int		 rest_admin_in(struct hctx *, int op, struct op_in *in,
+		    const char *location);
 /* The same for another actor (a verified webhook) and body. */
 struct actor;
 int		 rest_op_as(struct hctx *, int op, const struct actor *,

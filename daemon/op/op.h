@@ -37,6 +37,13 @@ enum op_id {
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
+	/* webhooks, widget keys and integrations (op-webhook.c) */
+	OP_WEBHOOK_CREATE,
+	OP_WEBHOOK_UPDATE,
+	OP_WEBHOOK_DELETE,
+	OP_WEBHOOK_TEST,
+	OP_WEBHOOK_ROTATE_SECRET,
+	OP_WEBHOOK_REDELIVER,
 	OP__COUNT
 };
 
@@ -113,6 +120,9 @@ struct op_in {
 	 * create) and the body, which the entry's own input type reads. */
 	const char	*id;
 	json_t		*body;
+	/* A second object the route names, within the first (a webhook's
+	 * delivery); NULL: none. */
+	const char	*sub;
 };
 
 /* What it answers. */
