@@ -89,3 +89,41 @@ teardown_file() { cd_teardown; }
 	never "$s2"
 	never whsec_
 }
+
+@test "widget keys and origins: audited once each, refusals leave nothing, keys never recorded" {
+	api POST "/api/companies/$CO/widget-keys" '{"name":"shop"}' "$MGR"
+	assert_status 201
+	k=$(jget .id)
+	k1=$(jget .key)
+	[[ $(header location) == "/api/companies/$CO/widget-keys/$k" ]]
+	n=$(nrows)
+	api POST "/api/companies/$CO/widget-keys" '{"name":"shop","colour":"red"}' "$MGR"
+	assert_problem 422 validation_failed
+	api POST "/api/companies/$CO/widget-keys/$k/rotate" "" "$EVE"
+	assert_problem 404 not_found
+	api POST "/api/companies/$CO/widget-keys/00000000-0000-4000-8000-000000000001/rotate" "" "$MGR"
+	assert_problem 404 not_found
+	api DELETE "/api/companies/$OTHER/widget-keys/$k" "" "$MGR"
+	assert_problem 404 not_found
+	api PUT "/api/companies/$CO/widget-origins" '{"origins":["https://Shop.example.com/path"]}' "$MGR"
+	assert_problem 422 validation_failed
+	[[ $(nrows) == "$n" ]]
+	api GET "/api/companies/$CO/widget-keys" "" "$MGR"
+	assert_json '.items[0].key' "$k1"
+	api POST "/api/companies/$CO/widget-keys/$k/rotate" "" "$MGR"
+	assert_status 200
+	k2=$(jget .key)
+	[[ $k2 == wk_* && $k2 != "$k1" ]]
+	api PUT "/api/companies/$CO/widget-origins" '{"origins":["https://shop.example.com"]}' "$MGR"
+	assert_status 200
+	assert_json '.origins[0]' https://shop.example.com
+	api DELETE "/api/companies/$CO/widget-keys/$k" "" "$MGR"
+	assert_status 204
+	[[ $(actions widget_key "$k") == create,rotate,delete ]]
+	[[ $(actions widget_origins "$CO") == update ]]
+	whole widget_key "$k"
+	whole widget_origins "$CO"
+	never "$k1"
+	never "$k2"
+	never wk_
+}

@@ -2,7 +2,7 @@
  * Inside the operations layer: answering, and the entries that have a file
  * of their own (op-call.c: call.create and call.update; op-ivr.c:
  * call.ivr_input and the flow a new call enters; op-queue.c: queues'
- * configuration; op-webhook.c: webhooks).
+ * configuration; op-webhook.c, op-widget.c: webhooks, widget keys).
  */
 #ifndef OP_INT_H
 #define OP_INT_H
@@ -58,9 +58,9 @@ void	 op_queue_delete(struct db *, const struct actor *, const char *scope,
 void	 op_queue_applied(struct db *, const struct op_out *);
 
 /*
- * Webhooks (op-webhook.c), run in the actor's scope: in->id is the
- * route's first parameter (the webhook; the company for a create), in->sub
- * its second.
+ * Webhooks (op-webhook.c), widget keys and origins (op-widget.c), run in
+ * the actor's scope: in->id is the route's first parameter (the webhook;
+ * the company for a create, a widget key and origins), in->sub its second.
  */
 void	 op_webhook_create(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);
@@ -73,6 +73,14 @@ void	 op_webhook_test(struct db *, const struct actor *, const char *scope,
 void	 op_webhook_rotate(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);
 void	 op_webhook_redeliver(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_key_create(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_key_rotate(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_key_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_origins_update(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 
 #endif

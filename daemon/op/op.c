@@ -138,8 +138,8 @@ const struct op_def ops[OP__COUNT] = {
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "delete",
 	    .run = op_queue_delete, .applied = op_queue_applied },
-	/* Webhooks: no live state follows (the outbox reads the rows each
-	 * time). */
+	/* Webhooks and widget keys: no live state follows (the outbox and
+	 * the widget socket read the rows each time). */
 	[OP_WEBHOOK_CREATE] = { .name = "webhook.create",
 	    .id = OP_WEBHOOK_CREATE,
 	    .route = "POST /api/webhooks/company/:companyId",
@@ -176,6 +176,30 @@ const struct op_def ops[OP__COUNT] = {
 	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
 	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "webhook",
 	    .verb = "redeliver", .run = op_webhook_redeliver },
+	[OP_WIDGET_KEY_CREATE] = { .name = "widget_key.create",
+	    .id = OP_WIDGET_KEY_CREATE,
+	    .route = "POST /api/companies/:id/widget-keys",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "widget_key",
+	    .verb = "create", .run = op_widget_key_create },
+	[OP_WIDGET_KEY_ROTATE] = { .name = "widget_key.rotate",
+	    .id = OP_WIDGET_KEY_ROTATE,
+	    .route = "POST /api/companies/:id/widget-keys/:keyId/rotate",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "widget_key",
+	    .verb = "rotate", .run = op_widget_key_rotate },
+	[OP_WIDGET_KEY_DELETE] = { .name = "widget_key.delete",
+	    .id = OP_WIDGET_KEY_DELETE,
+	    .route = "DELETE /api/companies/:id/widget-keys/:keyId",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "widget_key",
+	    .verb = "delete", .run = op_widget_key_delete },
+	[OP_WIDGET_ORIGINS_UPDATE] = { .name = "widget_origins.update",
+	    .id = OP_WIDGET_ORIGINS_UPDATE,
+	    .route = "PUT /api/companies/:id/widget-origins",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "widget_origins",
+	    .verb = "update", .run = op_widget_origins_update },
 };
 
 /*

@@ -37,13 +37,17 @@ enum op_id {
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
-	/* webhooks, widget keys and integrations (op-webhook.c) */
+	/* webhooks, widget keys and integrations (op-webhook.c, op-widget.c) */
 	OP_WEBHOOK_CREATE,
 	OP_WEBHOOK_UPDATE,
 	OP_WEBHOOK_DELETE,
 	OP_WEBHOOK_TEST,
 	OP_WEBHOOK_ROTATE_SECRET,
 	OP_WEBHOOK_REDELIVER,
+	OP_WIDGET_KEY_CREATE,
+	OP_WIDGET_KEY_ROTATE,
+	OP_WIDGET_KEY_DELETE,
+	OP_WIDGET_ORIGINS_UPDATE,
 	OP__COUNT
 };
 
@@ -121,7 +125,7 @@ struct op_in {
 	const char	*id;
 	json_t		*body;
 	/* A second object the route names, within the first (a webhook's
-	 * delivery); NULL: none. */
+	 * delivery, a company's widget key); NULL: none. */
 	const char	*sub;
 };
 
