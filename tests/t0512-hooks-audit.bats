@@ -127,3 +127,33 @@ teardown_file() { cd_teardown; }
 	never "$k2"
 	never wk_
 }
+
+@test "integrations: set (create, then rotate) and delete audited by kind; tokens and secrets never recorded" {
+	tok=0123456789abcdef-token
+	sid=AC0123456789abcdef0123456789abcdef
+	n=$(nrows)
+	api PUT "/api/integrations/company/$CO/twilio" "{\"account_sid\":\"AC12\",\"auth_token\":\"$tok\"}" "$MGR"
+	assert_problem 422 validation_failed
+	api PUT "/api/integrations/company/$OTHER/twilio" "{\"account_sid\":\"$sid\",\"auth_token\":\"$tok\"}" "$MGR"
+	assert_problem 404 not_found
+	api DELETE "/api/integrations/company/$CO/twilio" "" "$MGR"
+	assert_problem 404 not_found
+	[[ $(nrows) == "$n" ]]
+	api PUT "/api/integrations/company/$CO/twilio" "{\"account_sid\":\"$sid\",\"auth_token\":\"$tok\"}" "$MGR"
+	assert_status 201
+	[[ -z $(header location) ]]
+	api PUT "/api/integrations/company/$CO/twilio" "{\"account_sid\":\"$sid\",\"auth_token\":\"${tok}2\"}" "$MGR"
+	assert_status 200
+	api PUT "/api/integrations/company/$CO/incoming" "" "$MGR"
+	assert_status 201
+	sec=$(jget .secret)
+	[[ $sec == whsec_* ]]
+	api DELETE "/api/integrations/company/$CO/twilio" "" "$MGR"
+	assert_status 204
+	[[ $(sql "SELECT action || ':' || (detail->>'kind') FROM audit_log WHERE object_type = 'integration' AND object_id = '$CO' ORDER BY id" | paste -sd, -) == create:twilio,rotate:twilio,create:incoming,delete:twilio ]]
+	whole integration "$CO"
+	never "$tok"
+	never "$sec"
+	never whsec_
+	never auth_token
+}

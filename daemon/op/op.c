@@ -138,8 +138,9 @@ const struct op_def ops[OP__COUNT] = {
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "delete",
 	    .run = op_queue_delete, .applied = op_queue_applied },
-	/* Webhooks and widget keys: no live state follows (the outbox and
-	 * the widget socket read the rows each time). */
+	/* Webhooks, widget keys and integrations: no live state follows
+	 * (the outbox, the widget socket and the signed webhooks read the
+	 * rows each time). */
 	[OP_WEBHOOK_CREATE] = { .name = "webhook.create",
 	    .id = OP_WEBHOOK_CREATE,
 	    .route = "POST /api/webhooks/company/:companyId",
@@ -200,6 +201,30 @@ const struct op_def ops[OP__COUNT] = {
 	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
 	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "widget_origins",
 	    .verb = "update", .run = op_widget_origins_update },
+	[OP_INTEGRATION_SET_TWILIO] = { .name = "integration.set_twilio",
+	    .id = OP_INTEGRATION_SET_TWILIO,
+	    .route = "PUT /api/integrations/company/:companyId/twilio",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "integration",
+	    .verb = "set", .run = op_integration_set_twilio },
+	[OP_INTEGRATION_DELETE_TWILIO] = { .name = "integration.delete_twilio",
+	    .id = OP_INTEGRATION_DELETE_TWILIO,
+	    .route = "DELETE /api/integrations/company/:companyId/twilio",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "integration",
+	    .verb = "delete", .run = op_integration_delete_twilio },
+	[OP_INTEGRATION_SET_INCOMING] = { .name = "integration.set_incoming",
+	    .id = OP_INTEGRATION_SET_INCOMING,
+	    .route = "PUT /api/integrations/company/:companyId/incoming",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "integration",
+	    .verb = "set", .run = op_integration_set_incoming },
+	[OP_INTEGRATION_DELETE_INCOMING] = { .name = "integration.delete_incoming",
+	    .id = OP_INTEGRATION_DELETE_INCOMING,
+	    .route = "DELETE /api/integrations/company/:companyId/incoming",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "integration",
+	    .verb = "delete", .run = op_integration_delete_incoming },
 };
 
 /*
@@ -663,7 +688,8 @@ op_admin(struct db *db, const struct op_def *d, const struct actor *a,
 	detail = json_dumps(out->audit != NULL ? out->audit : in->body != NULL ?
 	    in->body : json_object(), JSON_COMPACT);
 	rc = db_audit(db, a->kind == ACTOR_USER ? a->user : NULL,
-	    out->company[0] != '\0' ? out->company : NULL, d->verb, d->entity,
+	    out->company[0] != '\0' ? out->company : NULL,
+	    out->verb != NULL ? out->verb : d->verb, d->entity,
 	    out->id[0] != '\0' ? out->id : NULL, a->ip, detail);
 	free(detail);
 	if (rc != 0 || db_commit(db) != 0) {

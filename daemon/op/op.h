@@ -37,7 +37,8 @@ enum op_id {
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
-	/* webhooks, widget keys and integrations (op-webhook.c, op-widget.c) */
+	/* webhooks, widget keys and integrations (op-webhook.c, op-widget.c,
+	 * op-integration.c) */
 	OP_WEBHOOK_CREATE,
 	OP_WEBHOOK_UPDATE,
 	OP_WEBHOOK_DELETE,
@@ -48,6 +49,10 @@ enum op_id {
 	OP_WIDGET_KEY_ROTATE,
 	OP_WIDGET_KEY_DELETE,
 	OP_WIDGET_ORIGINS_UPDATE,
+	OP_INTEGRATION_SET_TWILIO,
+	OP_INTEGRATION_DELETE_TWILIO,
+	OP_INTEGRATION_SET_INCOMING,
+	OP_INTEGRATION_DELETE_INCOMING,
 	OP__COUNT
 };
 
@@ -146,6 +151,9 @@ struct op_out {
 	char		 id[UUID_LEN + 1];	/* the object */
 	char		 company[UUID_LEN + 1];	/* its company; "" none */
 	json_t		*audit;		/* the detail; NULL: the body */
+	const char	*verb;		/* the action when it is not the
+					   entry's (a set that created or
+					   replaced); NULL: the entry's */
 };
 
 /*
