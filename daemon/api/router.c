@@ -372,6 +372,32 @@ rest_out(struct hctx *h, struct op_out *out)
 	return 0;
 }
 
+/* Run entry id as the signed-in user; a 201's Location is
+ * location/<the new object's id> (none when location is NULL). */
+static void
+admin_run(struct hctx *h, int id, struct op_in *in, struct op_out *out,
+    const char *location)
+{
+	struct actor	 a = { .kind = ACTOR_USER, .role = h->req->who.role,
+			    .company = h->req->scope,
+			    .ip = h->req->client_ip };
+
+	if (h->req->who.user_id[0] != '\0')
+		a.user = h->req->who.user_id;
+	op_run(h->db, (enum op_id)id, &a, in, out);
+	if (out->status == 201 && location != NULL)
+		h->resp->location = xasprintf("%s/%s", location, out->id);
+}
+
+/* The entry's route's path ("/api/queues" of "POST /api/queues"). */
+static const char *
+route_path(int id)
+{
+	const char	*path = strchr(ops[id].route, ' ');
+
+	return path != NULL ? path + 1 : NULL;
+}
+
 int
 rest_admin(struct hctx *h, int id)
 {
@@ -385,27 +411,26 @@ rest_admin(struct hctx *h, int id)
 void
 rest_admin_run(struct hctx *h, int id, struct op_in *in, struct op_out *out)
 {
-	const struct op_def	*d = &ops[id];
-	struct actor		 a = { .kind = ACTOR_USER, .role = h->req->who.role,
-				    .company = h->req->scope,
-				    .ip = h->req->client_ip };
-	const char		*path = strchr(d->route, ' ');
-
-	if (h->req->who.user_id[0] != '\0')
-		a.user = h->req->who.user_id;
 	if (in->id == NULL && h->req->nparams > 0)
 		in->id = h->req->params[0];
 	if (in->body == NULL)
 		in->body = h->req->body;
-	op_run(h->db, (enum op_id)id, &a, in, out);
-	if (out->status == 201 && path != NULL)
-		h->resp->location = xasprintf("%s/%s", path + 1, out->id);
+	admin_run(h, id, in, out, route_path(id));
 }
 
 int
 rest_answer(struct hctx *h, struct op_out *out)
 {
 	return rest_out(h, out);
+}
+
+int
+rest_admin_in(struct hctx *h, int id, struct op_in *in, const char *location)
+{
+	struct op_out	 out;
+
+	admin_run(h, id, in, &out, location);
+	return rest_out(h, &out);
 }
 
 int

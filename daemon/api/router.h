@@ -96,6 +96,14 @@ struct op_out;
 void		 rest_admin_run(struct hctx *, int op, struct op_in *,
 		    struct op_out *);
 int		 rest_answer(struct hctx *, struct op_out *);
+/*
+ * The same for a route with a peculiarity (a second parameter, a company
+ * in the path): in filled by the caller, nothing taken from the path; a
+ * 201's Location is location/<the new object's id> (none when location is
+ * NULL).
+ */
+int		 rest_admin_in(struct hctx *, int op, struct op_in *in,
+		    const char *location);
 /* The same for another actor (a verified webhook) and body. */
 struct actor;
 int		 rest_op_as(struct hctx *, int op, const struct actor *,

@@ -51,6 +51,22 @@ integration_clear(struct integration *in)
 	memset(in, 0, sizeof *in);
 }
 
+/* The integration as the API shows it (never its secret); in NULL: none. */
+json_t *
+integration_json(const char *kind, const struct integration *in)
+{
+	json_t	*o = json_pack("{s:s,s:b}", "kind", kind, "configured",
+	    in != NULL);
+
+	if (in == NULL)
+		return o;
+	if (in->account != NULL)
+		json_object_set_new(o, "account_sid", json_string(in->account));
+	json_object_set_new(o, "created_at", json_string(in->created));
+	json_object_set_new(o, "updated_at", json_string(in->updated));
+	return o;
+}
+
 /* Row 0 of res into out; the secret's copy in res wiped. */
 static void
 integration_fill(PGresult *res, struct integration *out)

@@ -22,6 +22,9 @@ struct integration {
 
 /* Frees the strings, the secret wiped first. */
 void		 integration_clear(struct integration *);
+/* The integration of a kind as the API shows it (never its secret); in
+ * NULL: none configured. */
+json_t		*integration_json(const char *kind, const struct integration *);
 
 /*
  * kind is "twilio" or "incoming". Get and delete: 1 and *out filled, 0

@@ -159,6 +159,38 @@ static struct db_stmt st_prune = { .sql = "DELETE FROM webhook_deliveries"
 	" WHERE state <> 'pending'"
 	" AND created_at < now() - make_interval(days => $1::int) LIMIT 10000)"
 	" RETURNING id" };
+
+/*
+ * What reaches the outbox: call_events types, agent and queue events (the
+ * triggers of sql/007 and st_test above).
+ */
+static const char *const event_types[] = {
+	"call.created", "call.queued", "call.ivr_started", "call.ivr_completed",
+	"call.offered", "call.answered", "call.rejected", "call.held",
+	"call.resumed", "call.transferred", "call.ended", "call.completed",
+	"call.abandoned", "call.missed", "call.failed", "call.offer_missed",
+	"call.offer_withdrawn", "call.overflowed", "call.requeued",
+	"ivr.node", "agent.state_changed", "agent.deleted", "queue.sla_breached",
+	"webhook.test", NULL,
+};
+
+int
+webhook_pattern_valid(const char *p)
+{
+	size_t	 n = strlen(p);
+
+	if (strcmp(p, "*") == 0)
+		return 1;
+	for (int i = 0; event_types[i] != NULL; i++) {
+		if (strcmp(p, event_types[i]) == 0)
+			return 1;
+		if (n > 2 && strcmp(p + n - 2, ".*") == 0 &&
+		    strncmp(p, event_types[i], n - 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* The rows of res, which it clears; NULL if res is. */
 static struct webhook_rows *
 webhook_rows(PGresult *res)

@@ -62,6 +62,9 @@ struct webhook_fields {
 	int		 clear_min_wait;
 };
 
+/* An event type the daemon delivers, "prefix.*" of one, or "*". */
+int		 webhook_pattern_valid(const char *);
+
 /* The endpoint without its secret; with it when with_secret. */
 json_t		*webhook_json(const struct webhook_row *);
 json_t		*webhook_json_secret(const struct webhook_row *);

@@ -1,6 +1,6 @@
 /*
- * The pure part of webhooks: which event types exist, Standard Webhooks
- * signatures, and each format's request body.
+ * The pure part of webhooks: Standard Webhooks signatures and each
+ * format's request body (which event types exist: db-webhook.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,34 +11,6 @@
 #include "xmalloc.h"
 #include "hmac.h"
 #include "webhook.h"
-
-/* What reaches the outbox: call_events types, agent and queue events. */
-static const char *const event_types[] = {
-	"call.created", "call.queued", "call.ivr_started", "call.ivr_completed",
-	"call.offered", "call.answered", "call.rejected", "call.held",
-	"call.resumed", "call.transferred", "call.ended", "call.completed",
-	"call.abandoned", "call.missed", "call.failed", "call.offer_missed",
-	"call.offer_withdrawn", "call.overflowed", "call.requeued",
-	"ivr.node", "agent.state_changed", "agent.deleted", "queue.sla_breached",
-	"webhook.test", NULL,
-};
-
-int
-webhook_pattern_valid(const char *p)
-{
-	size_t	 n = strlen(p);
-
-	if (strcmp(p, "*") == 0)
-		return 1;
-	for (int i = 0; event_types[i] != NULL; i++) {
-		if (strcmp(p, event_types[i]) == 0)
-			return 1;
-		if (n > 2 && strcmp(p + n - 2, ".*") == 0 &&
-		    strncmp(p, event_types[i], n - 1) == 0)
-			return 1;
-	}
-	return 0;
-}
 
 int
 webhook_sign(const char *secret, const char *id, long long ts,

@@ -12,9 +12,10 @@
 #define WEBHOOK_SECRET_MAX	80	/* "whsec_" + base64 + NUL */
 #define WEBHOOK_SIG_MAX		64	/* "v1," + base64 of 32 bytes + NUL */
 
+/* webhook_pattern_valid(): db-webhook.h, with the outbox it describes. */
+#include "db-webhook.h"
+
 /* webhook.c */
-/* An event type the daemon delivers, "prefix.*" of one, or "*". */
-int	webhook_pattern_valid(const char *);
 /*
  * hmac_webhook_sig() (hmac.h) under a "whsec_" secret, into out. -1 if the
  * secret is not "whsec_" + base64 or out is too small.

@@ -3,6 +3,8 @@
  * of their own (op-call.c: call.create and call.update; op-ivr.c:
  * call.ivr_input and the flow a new call enters; op-queue.c: queues'
  * configuration; op-user.c, op-company.c: users and companies).
+ * configuration; op-webhook.c, op-widget.c, op-integration.c: webhooks,
+ * widget keys and integrations).
  */
 #ifndef OP_INT_H
 #define OP_INT_H
@@ -100,5 +102,39 @@ void	 op_file_create_applied(struct db *, const struct op_out *);
 void	 op_file_delete(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 void	 op_file_delete_applied(struct db *, const struct op_out *);
+/*
+ * Webhooks (op-webhook.c), widget keys and origins (op-widget.c) and
+ * integrations (op-integration.c), run in the actor's scope: in->id is the
+ * route's first parameter (the webhook; the company for a create, a
+ * widget key, origins and integrations), in->sub its second.
+ */
+void	 op_webhook_create(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_webhook_update(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_webhook_delete(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_webhook_test(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_webhook_rotate(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_webhook_redeliver(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_key_create(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_key_rotate(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_key_delete(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_widget_origins_update(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_integration_set_twilio(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_integration_delete_twilio(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_integration_set_incoming(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
+void	 op_integration_delete_incoming(struct db *, const struct actor *,
+	    const char *scope, const struct op_in *, struct op_out *);
 
 #endif

@@ -61,6 +61,22 @@ enum op_id {
 	OP_IVR_FLOW_ROLLBACK,
 	OP_FILE_CREATE,
 	OP_FILE_DELETE,
+	/* webhooks, widget keys and integrations (op-webhook.c, op-widget.c,
+	 * op-integration.c) */
+	OP_WEBHOOK_CREATE,
+	OP_WEBHOOK_UPDATE,
+	OP_WEBHOOK_DELETE,
+	OP_WEBHOOK_TEST,
+	OP_WEBHOOK_ROTATE_SECRET,
+	OP_WEBHOOK_REDELIVER,
+	OP_WIDGET_KEY_CREATE,
+	OP_WIDGET_KEY_ROTATE,
+	OP_WIDGET_KEY_DELETE,
+	OP_WIDGET_ORIGINS_UPDATE,
+	OP_INTEGRATION_SET_TWILIO,
+	OP_INTEGRATION_DELETE_TWILIO,
+	OP_INTEGRATION_SET_INCOMING,
+	OP_INTEGRATION_DELETE_INCOMING,
 	OP__COUNT
 };
 
@@ -150,6 +166,9 @@ struct op_in {
 	const char	*content_type;
 	const char	*kind;
 	const char	*file_name;
+	/* A second object the route names, within the first (a webhook's
+	 * delivery, a company's widget key); NULL: none. */
+	const char	*sub;
 };
 
 /* What it answers. */
