@@ -113,6 +113,31 @@ near() { echo "(($1) - ($2) | fabs) <= $3"; }
 	check '.hours == 4 and (.slots | length) == 8'
 }
 
+@test "calldocker queues forecast: table, csv, json and usage errors" {
+	run cli --token "$MGR" queues forecast "$Q" --at "$AT" --hours 1
+	assert_success
+	[[ $output == *START*CALLS/H*ERLANGS*NEEDED*STAFFED*SL-STAFFED*ASA-STAFFED* ]]
+	[[ $output == *"2026-03-03T10:30:00Z"* ]]
+	[[ $output == *"goal 80% within 20 s; handle time 180 s; 14 agents signed in"* ]]
+	run cli --token "$MGR" queues forecast "$Q" --at "$AT" --hours 1 -o csv --no-headers
+	assert_success
+	assert_equal "${lines[0]}" "now,200.00,10.00,14,14,0.89,0.17,7.84"
+	assert_equal "${lines[1]}" "2026-03-03T10:00:00Z,200.00,10.00,14,14,0.89,0.17,7.84"
+	assert_equal "${lines[2]}" "2026-03-03T10:30:00Z,150.00,7.50,11,14,0.99,0.02,0.67"
+	assert_equal "${#lines[@]}" 3
+	run cli --token "$MGR" queues forecast "$Q" --at "$AT" -o json
+	assert_success
+	check '.now.agents_needed == 14 and (.slots | length) == 8'
+	run cli --token "$MGR" queues forecast "$Q" --hours 0
+	assert_failure
+	[[ $output == *hours* ]]
+	run cli --token "$OMGR" queues forecast "$Q"
+	assert_failure
+	[[ $output == *"no such queue"* ]]
+	run cli --token "$MGR" queues forecast
+	assert_failure 2
+}
+
 @test "forecast: an empty queue needs no one; too few agents is overloaded" {
 	api GET "/api/queues/$QE/forecast" "" "$MGR"
 	assert_status 200
