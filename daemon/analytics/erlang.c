@@ -1,8 +1,10 @@
 /*
  * Erlang C by way of the Erlang B recurrence
  *   B(0) = 1,  B(k) = A B(k-1) / (k + A B(k-1))
- * which stays within [0, 1] at every step (no A^N / N!, so no overflow at
- * hundreds of agents), and
+ * kept as its inverse I(k) = 1 / B(k) = 1 + (k / A) I(k-1): a sum of
+ * positive terms (no cancellation, no A^N / N!), one multiply-add per
+ * agent instead of a division; I grows past the largest double only where
+ * B is below 1e-308, and 1 / inf is the 0 that B then is. Then
  *   C = N B / (N - A (1 - B))          probability of waiting (N > A)
  *   SL(t) = 1 - C exp(-(N - A) t / h)  answered within t seconds
  *   ASA = C h / (N - A)
@@ -18,13 +20,14 @@
 double
 erlang_b(double a, int n)
 {
-	double	b = 1;
+	double	inv = 1, ia;
 
 	if (!(a > 0))
 		return n > 0 ? 0 : 1;
+	ia = 1 / a;
 	for (int k = 1; k <= n; k++)
-		b = a * b / (k + a * b);
-	return b;
+		inv = 1 + k * ia * inv;
+	return 1 / inv;
 }
 
 /* Fill *out from B(n) for traffic a, handle time h, goal t. */
@@ -68,7 +71,7 @@ erlang_agents(double rate, double aht, double t, double target,
     int max_agents, struct erlang *out)
 {
 	struct erlang	 e, *o = out != NULL ? out : &e;
-	double		 a, b = 1;
+	double		 a, ia, inv = 1;
 	int		 n;
 
 	if (!isfinite(rate) || !isfinite(aht) || !isfinite(t) ||
@@ -81,11 +84,12 @@ erlang_agents(double rate, double aht, double t, double target,
 	}
 	if (target > 1)
 		target = 1;
+	ia = 1 / a;
 	for (n = 1; n <= max_agents; n++) {
-		b = a * b / (n + a * b);
+		inv = 1 + n * ia * inv;
 		if (n <= a)
 			continue;
-		figures(a, aht, n, b, t, o);
+		figures(a, aht, n, 1 / inv, t, o);
 		if (o->service_level >= target)
 			return n;
 	}
