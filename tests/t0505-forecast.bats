@@ -59,6 +59,10 @@ setup_file() {
 	Q=$(jget .id)
 	api POST /api/queues '{"name": "Empty"}' "$MGR" >/dev/null
 	QE=$(jget .id)
+	# Created now: its past weeks do not count, only the last hour.
+	api POST /api/queues '{"name": "Fresh", "wrap_up": 10}' "$MGR" >/dev/null
+	QF=$(jget .id)
+	calls "$QF" 2026-03-03T09:10:00Z 200
 	sql "UPDATE queues SET created_at = '2026-02-12T00:00:00Z' WHERE id = '$Q'"
 	calls "$Q" 2026-03-03T09:10:00Z 200
 	calls "$Q" 2026-02-24T10:00:00Z 100
@@ -71,7 +75,7 @@ setup_file() {
 	OMGR=$(login boss@other.test)
 	mkuser agent@forecast.test agent "$CO" >/dev/null
 	AGT=$(login agent@forecast.test)
-	export CO MGR Q QE OMGR AGT
+	export CO MGR Q QE QF OMGR AGT
 }
 
 teardown_file() { cd_teardown; }
@@ -111,6 +115,13 @@ near() { echo "(($1) - ($2) | fabs) <= $3"; }
 	check "$(near .slots[1].staffed.service_level 0.9882 0.0005)"
 	api GET "/api/queues/$Q/forecast?at=$AT" "" "$MGR"
 	check '.hours == 4 and (.slots | length) == 8'
+	# Only the last hour, no past week answered: its handle time alone.
+	api GET "/api/queues/$QF/forecast?at=$AT&hours=2" "" "$MGR"
+	assert_status 200
+	check '.aht == 180 and .staffed == 0 and .now.agents_needed == 14'
+	check '[.slots[] | .history_weeks] == [0, 0, 0, 0]'
+	check '[.slots[] | .agents_needed] == [14, 14, 14, 14]'
+	check '.now.staffed.overloaded and .now.staffed.asa == null'
 }
 
 @test "calldocker queues forecast: table, csv, json and usage errors" {

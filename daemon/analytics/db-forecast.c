@@ -55,7 +55,8 @@ static struct db_stmt st_forecast = { .sql =
 	" coalesce(h.n, 0), h.weeks, " UTC_US("t.at") ", q.sl_threshold,"
 	" q.target, r.n,"
 	" CASE WHEN (SELECT sum(hn) FROM h) + r.hn > 0"
-	"  THEN (SELECT sum(hs) FROM h) + coalesce(r.hs, 0) ELSE d.hs END,"
+	"  THEN coalesce((SELECT sum(hs) FROM h), 0) + coalesce(r.hs, 0)"
+	"  ELSE d.hs END,"
 	" CASE WHEN (SELECT sum(hn) FROM h) + r.hn > 0"
 	"  THEN (SELECT sum(hn) FROM h) + r.hn ELSE d.hn END, m.n"
 	" FROM q, t, r, d, m, s JOIN h ON h.i = s.i ORDER BY s.i" };
