@@ -63,6 +63,20 @@ setup_file() {
 	api POST /api/queues '{"name": "Fresh", "wrap_up": 10}' "$MGR" >/dev/null
 	QF=$(jget .id)
 	calls "$QF" 2026-03-03T09:10:00Z 200
+	# None answered in the last hour: the handle time of the day before.
+	api POST /api/queues '{"name": "Late", "wrap_up": 10}' "$MGR" >/dev/null
+	QL=$(jget .id)
+	sql "INSERT INTO calls (company_id, queue_id, state, created_at,
+		enqueued_at, answered_at, ended_at, wait_seconds, talk_seconds)
+	     SELECT '$CO', '$QL', 'completed', t, t, t + interval '5 seconds',
+		t + interval '300 seconds', 5, 290
+	     FROM (SELECT '2026-03-03T07:00:00Z'::timestamptz + g * interval '1 minute'
+		AS t FROM generate_series(0, 3) g) x;
+	     INSERT INTO calls (company_id, queue_id, state, created_at,
+		enqueued_at, ended_at, wait_seconds)
+	     SELECT '$CO', '$QL', 'abandoned', t, t, t + interval '30 seconds', 30
+	     FROM (SELECT '2026-03-03T09:30:00Z'::timestamptz + g * interval '1 minute'
+		AS t FROM generate_series(0, 9) g) x"
 	sql "UPDATE queues SET created_at = '2026-02-12T00:00:00Z' WHERE id = '$Q'"
 	calls "$Q" 2026-03-03T09:10:00Z 200
 	calls "$Q" 2026-02-24T10:00:00Z 100
@@ -75,7 +89,7 @@ setup_file() {
 	OMGR=$(login boss@other.test)
 	mkuser agent@forecast.test agent "$CO" >/dev/null
 	AGT=$(login agent@forecast.test)
-	export CO MGR Q QE QF OMGR AGT
+	export CO MGR Q QE QF QL OMGR AGT
 }
 
 teardown_file() { cd_teardown; }
@@ -122,6 +136,10 @@ near() { echo "(($1) - ($2) | fabs) <= $3"; }
 	check '[.slots[] | .history_weeks] == [0, 0, 0, 0]'
 	check '[.slots[] | .agents_needed] == [14, 14, 14, 14]'
 	check '.now.staffed.overloaded and .now.staffed.asa == null'
+	api GET "/api/queues/$QL/forecast?at=$AT&hours=1" "" "$MGR"
+	assert_status 200
+	check '.aht == 300 and .recent_calls == 10 and .now.arrivals_per_hour == 10'
+	check "$(near .now.traffic '10 * 300 / 3600' 1e-9)"
 }
 
 @test "calldocker queues forecast: table, csv, json and usage errors" {

@@ -21,6 +21,9 @@
 #define PARTS "count(*) AS n, sum(c.talk_seconds + q.wrap_up) FILTER" \
 	" (WHERE " HANDLED ") AS hs, count(*) FILTER (WHERE " HANDLED ") AS hn"
 #define IN_QUEUE "c.company_id = q.co AND c.queue_id = q.id"
+/* The answered calls of the day before at: read only when needed (CASE). */
+#define LAST_DAY "FROM calls c WHERE " IN_QUEUE " AND " HANDLED \
+	" AND c.enqueued_at >= t.at - interval '1 day' AND c.enqueued_at < t.at)"
 
 /* $1 scope, $2 queue, $3 at (NULL: now), $4 hours. */
 static struct db_stmt st_forecast = { .sql =
@@ -45,9 +48,6 @@ static struct db_stmt st_forecast = { .sql =
 	" r AS (SELECT " PARTS " FROM calls c, q, t WHERE " IN_QUEUE
 	"  AND c.enqueued_at >= t.at - interval '1 hour'"
 	"  AND c.enqueued_at < t.at),"
-	" d AS (SELECT " PARTS " FROM calls c, q, t WHERE " IN_QUEUE
-	"  AND c.enqueued_at >= t.at - interval '1 day'"
-	"  AND c.enqueued_at < t.at),"
 	" m AS (SELECT count(*) AS n FROM queue_members qm"
 	"  JOIN agents a ON a.id = qm.agent_id, q"
 	"  WHERE qm.queue_id = q.id AND a.state <> 'offline')"
@@ -56,10 +56,11 @@ static struct db_stmt st_forecast = { .sql =
 	" q.target, r.n,"
 	" CASE WHEN (SELECT sum(hn) FROM h) + r.hn > 0"
 	"  THEN coalesce((SELECT sum(hs) FROM h), 0) + coalesce(r.hs, 0)"
-	"  ELSE d.hs END,"
+	"  ELSE (SELECT sum(c.talk_seconds + q.wrap_up) " LAST_DAY " END,"
 	" CASE WHEN (SELECT sum(hn) FROM h) + r.hn > 0"
-	"  THEN (SELECT sum(hn) FROM h) + r.hn ELSE d.hn END, m.n"
-	" FROM q, t, r, d, m, s JOIN h ON h.i = s.i ORDER BY s.i" };
+	"  THEN (SELECT sum(hn) FROM h) + r.hn"
+	"  ELSE (SELECT count(*) " LAST_DAY " END, m.n"
+	" FROM q, t, r, m, s JOIN h ON h.i = s.i ORDER BY s.i" };
 
 enum {
 	FC_START, FC_END, FC_HIST, FC_WEEKS, FC_AT, FC_THRESHOLD, FC_TARGET,
