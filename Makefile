@@ -135,6 +135,13 @@ build/bench/ivr-bench: tests/bench/ivr-bench.c $(IVR_OBJ)
 	$(CC) $(CFLAGS) $(call cflags,jansson yaml-0.1) -o $@ $< $(IVR_OBJ) \
 	    $(LDFLAGS) $(call libs,jansson yaml-0.1)
 
+# The staffing forecast's calculation (Erlang C) for 1,000 queues.
+FORECAST_OBJ = build/daemon/analytics/erlang.o build/daemon/analytics/forecast-model.o
+BENCH_BIN += build/bench/forecast-bench
+build/bench/forecast-bench: tests/bench/forecast-bench.c $(FORECAST_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(DAEMON_INC) -o $@ $< $(FORECAST_OBJ) $(LDFLAGS) -lm
+
 # The wallboard's frame and rebuild times with 1,000 agents and 500 calls
 # against 10 and 5, drawn into a screen on /dev/null (no daemon).
 WB_BENCH_OBJ = $(filter-out build/cmd/calldocker.o,$(CLI_OBJ)) $(COMMON_OBJ)

@@ -1,6 +1,6 @@
 /*
  * calldocker queues: list, show, create, change and delete queues, and
- * show a queue's live statistics.
+ * show a queue's live statistics and its staffing forecast.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -16,8 +16,28 @@ static int	cmd_queues_create(struct cmd_ctx *);
 static int	cmd_queues_update(struct cmd_ctx *);
 static int	cmd_queues_delete(struct cmd_ctx *);
 static int	cmd_queues_stats(struct cmd_ctx *);
+static int	cmd_queues_forecast(struct cmd_ctx *);
 
 static char	*cmd_queues_members_cell(json_t *);
+static char	*cmd_queues_num(json_t *);
+
+/* The forecast's periods, flattened by cmd_queues_forecast_row(). */
+static const struct output_resource cmd_queues_forecast_resource = {
+	.name = "period",
+	.plural = "periods",
+	.id_key = "start",
+	.columns = {
+		{ "START", "start", NULL },
+		{ "CALLS/H", "arrivals_per_hour", cmd_queues_num },
+		{ "ERLANGS", "traffic", cmd_queues_num },
+		{ "NEEDED", "agents_needed", NULL },
+		{ "STAFFED", "staffed", NULL },
+		{ "SL-STAFFED", "service_level", cmd_queues_num },
+		{ "WAIT-STAFFED", "p_wait", cmd_queues_num },
+		{ "ASA-STAFFED", "asa", cmd_queues_num },
+		{ NULL, NULL, NULL }
+	},
+};
 
 static const struct output_resource cmd_queues_resource = {
 	.name = "queue",
@@ -99,6 +119,14 @@ static const struct cmd_flag cmd_queues_delete_flags[] = {
 	{ .name = NULL }
 };
 
+static const struct cmd_flag cmd_queues_forecast_flags[] = {
+	{ .name = "hours", .arg = "N", .help = "half hours ahead for N hours "
+	      "(1-24, default 4)" },
+	{ .name = "at", .arg = "TIME", .help = "forecast as of this RFC 3339 "
+	      "time (default now)" },
+	{ .name = NULL }
+};
+
 static const struct cmd_entry cmd_queues_verbs[] = {
 	{ .name = "list",
 	  .summary = "list queues",
@@ -136,6 +164,14 @@ static const struct cmd_entry cmd_queues_verbs[] = {
 	  .min_args = 1, .max_args = 1,
 	  .arg_complete = CMD_QUEUES_IDS,
 	  .exec = cmd_queues_stats },
+	{ .name = "forecast",
+	  .usage = "ID",
+	  .summary = "agents needed now and per half hour ahead (Erlang C; "
+	      "manager)",
+	  .min_args = 1, .max_args = 1,
+	  .flags = cmd_queues_forecast_flags,
+	  .arg_complete = CMD_QUEUES_IDS,
+	  .exec = cmd_queues_forecast },
 	{ .name = NULL }
 };
 
@@ -289,6 +325,96 @@ cmd_queues_stats(struct cmd_ctx *ctx)
 	if ((rc = verbs_fetch(ctx, "/api/queues/", "/stats", &obj)) != EXIT_OK)
 		return rc;
 	output_figures(ctx->cli, obj);
+	json_decref(obj);
+	return EXIT_OK;
+}
+
+static char *
+cmd_queues_num(json_t *v)
+{
+	if (json_is_number(v))
+		return xasprintf("%.2f", json_number_value(v));
+	return output_json_text(v, 0);
+}
+
+/* One period as a row: its start ("now" for now) and the staffed figures. */
+static json_t *
+cmd_queues_forecast_row(json_t *p, const char *start, json_t *staffed)
+{
+	json_t	*row, *f = json_object_get(p, "staffed");
+
+	row = json_pack("{s:s,s:O,s:O,s:O,s:O}", "start", start,
+	    "arrivals_per_hour", json_object_get(p, "arrivals_per_hour"),
+	    "traffic", json_object_get(p, "traffic"),
+	    "agents_needed", json_object_get(p, "agents_needed"),
+	    "staffed", staffed);
+	json_object_set(row, "service_level", json_is_object(f) ?
+	    json_object_get(f, "service_level") : json_null());
+	json_object_set(row, "p_wait", json_is_object(f) ?
+	    json_object_get(f, "p_wait") : json_null());
+	json_object_set(row, "asa", json_is_object(f) ?
+	    json_object_get(f, "asa") : json_null());
+	return row;
+}
+
+/* The goal, the handle time and the agents signed in, on stderr. */
+static void
+cmd_queues_forecast_info(struct cli *cli, json_t *obj)
+{
+	json_t	*aht = json_object_get(obj, "aht");
+	char	*h;
+
+	h = json_is_number(aht) ? xasprintf("handle time %.0f s",
+	    json_number_value(aht)) : xstrdup("no handle time yet");
+	cli_info(cli, "goal %.0f%% within %lld s; %s; %lld agents signed in",
+	    100 * json_number_value(json_object_get(obj, "sl_target")),
+	    json_integer_value(json_object_get(obj, "sl_threshold")), h,
+	    json_integer_value(json_object_get(obj, "staffed")));
+	free(h);
+}
+
+/*
+ * Table and csv: a row for now and one per half hour (table: the goal,
+ * handle time and agents signed in on stderr first); json and yaml: the
+ * answer as it is.
+ */
+static int
+cmd_queues_forecast(struct cmd_ctx *ctx)
+{
+	json_t		*obj, *rows, *staffed, *slot;
+	char		*id, *path;
+	const char	*v;
+	size_t		 i;
+	int		 rc;
+
+	id = api_path("/api/queues/", ctx->argv[0]);
+	path = xasprintf("%s/forecast", id);
+	free(id);
+	if ((v = cmd_get(ctx, "hours")) != NULL)
+		api_query_add(&path, "hours", v);
+	if ((v = cmd_get(ctx, "at")) != NULL)
+		api_query_add(&path, "at", v);
+	rc = api_call(ctx->cli, "GET", path, NULL, &obj);
+	free(path);
+	if (rc != EXIT_OK)
+		return rc;
+	if ((ctx->cli->output == OUTPUT_JSON || ctx->cli->output == OUTPUT_YAML)
+	    && !ctx->cli->quiet) {
+		output_object(ctx->cli, &cmd_queues_forecast_resource, obj);
+		json_decref(obj);
+		return EXIT_OK;
+	}
+	staffed = json_object_get(obj, "staffed");
+	if (ctx->cli->output == OUTPUT_TABLE)
+		cmd_queues_forecast_info(ctx->cli, obj);
+	rows = json_array();
+	json_array_append_new(rows, cmd_queues_forecast_row(
+	    json_object_get(obj, "now"), "now", staffed));
+	json_array_foreach(json_object_get(obj, "slots"), i, slot)
+		json_array_append_new(rows, cmd_queues_forecast_row(slot,
+		    json_string_value(json_object_get(slot, "start")), staffed));
+	output_list(ctx->cli, &cmd_queues_forecast_resource, rows);
+	json_decref(rows);
 	json_decref(obj);
 	return EXIT_OK;
 }

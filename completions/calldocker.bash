@@ -132,6 +132,10 @@ __calldocker_takes_arg()
 		case $2 in
 		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--member) return 0 ;;
 		esac ;;
+	"queues forecast")
+		case $2 in
+		--hours|--at) return 0 ;;
+		esac ;;
 	"users list")
 		case $2 in
 		--role|--search|--company|--limit) return 0 ;;
@@ -326,6 +330,7 @@ _calldocker()
 		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
 		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member" ;;
 		"queues delete") flags="$flags --yes" ;;
+		"queues forecast") flags="$flags --hours --at" ;;
 		"users list") flags="$flags --role --search --company --limit --all" ;;
 		"users create") flags="$flags --email --role --name --company --password-stdin" ;;
 		"users update") flags="$flags --email --name --role --password-stdin" ;;
@@ -355,7 +360,7 @@ _calldocker()
 	files) words="upload list get download delete" ;;
 	integrations) words="show set delete" ;;
 	ivr) words="validate simulate import diff list show export versions activate rollback delete" ;;
-	queues) words="list get create update delete stats" ;;
+	queues) words="list get create update delete stats forecast" ;;
 	settings) words="get set unset status languages themes" ;;
 	users) words="list get create update delete" ;;
 	webhooks) words="list get create update delete test rotate-secret deliveries redeliver" ;;
@@ -426,6 +431,8 @@ _calldocker()
 	"queues delete")
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 	"queues stats")
+		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+	"queues forecast")
 		words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 	"settings get")
 		words="system company preferences" ;;

@@ -167,6 +167,11 @@ function __calldocker_takes_arg
                 case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member
                     return 0
             end
+        case 'queues forecast'
+            switch $argv[2]
+                case --hours --at
+                    return 0
+            end
         case 'users list'
             switch $argv[2]
                 case --role --search --company --limit
@@ -336,6 +341,7 @@ complete -c calldocker -n '__calldocker_using queues' -a create -d 'create a que
 complete -c calldocker -n '__calldocker_using queues' -a update -d 'change a queue; --member replaces the members'
 complete -c calldocker -n '__calldocker_using queues' -a delete -d 'delete a queue in which no call waits'
 complete -c calldocker -n '__calldocker_using queues' -a stats -d 'show a queue\'s waiting calls, agents and today\'s figures'
+complete -c calldocker -n '__calldocker_using queues' -a forecast -d 'agents needed now and per half hour ahead (Erlang C; manager)'
 complete -c calldocker -n '__calldocker_using ""' -a settings -d 'system settings, company settings and your preferences'
 complete -c calldocker -n '__calldocker_using settings' -a get -d 'show the settings of a scope (system, company, preferences), or one value'
 complete -c calldocker -n '__calldocker_using settings' -a set -d 'change settings; VALUE is JSON when it parses as a number, true, false or null, else a string'
@@ -531,6 +537,9 @@ complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker
 complete -c calldocker -n '__calldocker_using "queues delete"' -l yes -d 'do not ask for confirmation on a terminal'
 complete -c calldocker -n '__calldocker_using "queues delete"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "queues stats"' -a '(__calldocker_run queues list -q)'
+complete -c calldocker -n '__calldocker_using "queues forecast"' -l hours -x -d 'half hours ahead for N hours (1-24, default 4)'
+complete -c calldocker -n '__calldocker_using "queues forecast"' -l at -x -d 'forecast as of this RFC 3339 time (default now)'
+complete -c calldocker -n '__calldocker_using "queues forecast"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "settings get"' -a 'system company preferences'
 complete -c calldocker -n '__calldocker_using "settings set"' -a 'system company preferences'
 complete -c calldocker -n '__calldocker_using "settings unset"' -a 'system company preferences'

@@ -176,7 +176,7 @@ teardown_file() {
 	tm resize-window -t wb -x 200 -y 50
 	# Wide: agents and calls side by side, every queue column shown.
 	wait_screen 'Agents \(2\).*Calls'
-	wait_screen 'QUEUE +WAIT +LONGEST +SL% +ANS +ABN% +ASA +AHT +AVL +CALL +WRAP +AWAY +OFF'
+	wait_screen 'QUEUE +WAIT +LONGEST +SL% +ANS +ABN% +ASA +AHT +AVL +CALL +WRAP +AWAY +OFF +NEED'
 	wait_screen 'AGENT +STATE +TIME +CALLS .*CALLER +QUEUE +STATE +TIME +AGENT'
 	[[ $(screen | wc -l) -eq 50 ]]
 	tm resize-window -t wb -x 80 -y 24
@@ -400,6 +400,32 @@ mkqueue() {
 	wait_screen 'Events +[0-9:]+ call\.(created|queued)'
 	wait_screen 't transfer  x hang up'
 	[[ $(screen | wc -l) -le 24 ]]
+}
+
+@test "wallboard: NEED shows the forecast's agents needed; the details its half hours" {
+	# 200 calls in the last hour at 170 s talk and 10 s wrap-up: 10
+	# erlangs, 14 agents needed (docs/api.md, "Staffing forecast"); no
+	# member, so none signed in; no past weeks, so every half hour alike.
+	api POST /api/queues '{"name": "Zforecast", "sl_threshold": 20, "wrap_up": 10}' "$MGR" >/dev/null
+	[[ $status == 201 ]]
+	local q
+	q=$(jget .id)
+	psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "INSERT INTO calls
+		(company_id, queue_id, state, created_at, enqueued_at, answered_at,
+		 ended_at, wait_seconds, talk_seconds)
+	     SELECT '$CO', '$q', 'completed', t, t, t + interval '5 seconds',
+		t + interval '175 seconds', 5, 170
+	     FROM (SELECT now() - interval '50 minutes' + g * interval '1 second'
+		AS t FROM generate_series(0, 199) g) x"
+	wb_start 120 30
+	tm send-keys -t wb / Z f o r e c a s t Enter
+	wait_screen 'Queues \(1 of [0-9]+\)'
+	wait_screen 'QUEUE +WAIT.* NEED'
+	wait_screen 'Zforecast .* 14 *$'
+	tm send-keys -t wb Enter
+	wait_screen 'Forecast +need 14 now; 0 signed in: 0% within 20s, overloaded; per half hour: 14 14 14 14'
+	tm send-keys -t wb Escape '?'
+	wait_screen 'NEED \(agents needed now, forecast; managers\)'
 }
 
 @test "wallboard: a supervisor sets an agent away, then available" {

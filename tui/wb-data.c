@@ -71,7 +71,9 @@ wb_queue_clear(struct wb_queue *q)
 	free(q->id);
 	free(q->name);
 	json_decref(q->raw);
+	json_decref(q->forecast);
 	memset(q, 0, sizeof *q);
+	q->need = -1;
 }
 
 static void
@@ -162,6 +164,19 @@ wb_queue_stats(struct wb_queue *q, json_t *st)
 	q->wrap = (long)wb_num(ag, "wrap_up");
 	q->away = (long)wb_num(ag, "away");
 	q->offline = (long)wb_num(ag, "offline");
+}
+
+/* The figures of GET /api/queues/:id/forecast; NULL: none. */
+void
+wb_queue_forecast(struct wb_queue *q, json_t *fc)
+{
+	json_t	*need = json_object_get(json_object_get(fc, "now"),
+	    "agents_needed");
+
+	json_decref(q->forecast);
+	q->forecast = fc != NULL ? json_incref(fc) : NULL;
+	q->need = json_is_integer(need) ? (long)json_integer_value(need) : -1;
+	q->staffed = (long)wb_num(fc, "staffed");
 }
 
 void

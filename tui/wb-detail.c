@@ -81,6 +81,47 @@ wb_clock_at(char *buf, size_t len, json_t *v)
 		wb_clock(buf, len, t);
 }
 
+/*
+ * "Forecast": the agents needed now, what those signed in reach, and the
+ * agents needed per half hour ahead.
+ */
+static void
+wb_detail_forecast(const struct wb *wb, const struct wb_queue *q,
+    struct wb_lines *l)
+{
+	json_t	*now = json_object_get(q->forecast, "now"), *st, *v, *n;
+	char	 ahead[120], asa[48], d[32];
+	size_t	 i, off = 0;
+
+	if (q->forecast == NULL || q->need < 0) {
+		wb_line(l, "Forecast", "not available");
+		return;
+	}
+	ahead[0] = '\0';
+	json_array_foreach(json_object_get(q->forecast, "slots"), i, v) {
+		n = json_object_get(v, "agents_needed");
+		if (off < sizeof ahead)
+			off += snprintf(ahead + off, sizeof ahead - off, " %s",
+			    json_is_integer(n) ? "" : "-");
+		if (json_is_integer(n) && off < sizeof ahead)
+			off += snprintf(ahead + off, sizeof ahead - off, "%lld",
+			    (long long)json_integer_value(n));
+	}
+	st = json_object_get(now, "staffed");
+	if (json_is_true(json_object_get(st, "overloaded")))
+		snprintf(asa, sizeof asa, "overloaded");
+	else {
+		wb_duration(d, sizeof d, (long)(wb_num(st, "asa") + 0.5));
+		snprintf(asa, sizeof asa, "ASA %s", d);
+	}
+	wb_line(l, "Forecast", "need %ld now; %ld signed in: %.0f%% within "
+	    "%llds, %s; per half hour:%s", q->need, q->staffed,
+	    wb_num(st, "service_level") * 100,
+	    (long long)wb_num(q->forecast, "sl_threshold"), asa, ahead);
+	l->attr[l->n - 1] = q->staffed < q->need ? wb_attr(wb, C_BAD, A_BOLD) :
+	    0;
+}
+
 static void
 wb_detail_queue(const struct wb *wb, const struct wb_queue *q,
     struct wb_lines *l)
@@ -121,6 +162,7 @@ wb_detail_queue(const struct wb *wb, const struct wb_queue *q,
 	wb_line(l, "Agents", "%ld available, %ld on a call, %ld wrap-up, "
 	    "%ld away, %ld offline", q->avail, q->oncall, q->wrap, q->away,
 	    q->offline);
+	wb_detail_forecast(wb, q, l);
 members:
 	names[0] = '\0';
 	json_array_foreach(m, i, v) {

@@ -129,7 +129,7 @@ static const struct wb_col wb_cols_queues[] = {
 	{ "SL%", 4, 1, 0 }, { "ANS", 4, 1, 0 }, { "ABN%", 4, 1, 0 },
 	{ "ASA", 5, 1, 0 }, { "AHT", 5, 1, 0 }, { "AVL", 3, 1, 0 },
 	{ "CALL", 4, 1, 0 }, { "WRAP", 4, 1, 0 }, { "AWAY", 4, 1, 0 },
-	{ "OFF", 3, 1, 0 }, { NULL, 0, 0, 0 }
+	{ "OFF", 3, 1, 0 }, { "NEED", 4, 1, 0 }, { NULL, 0, 0, 0 }
 };
 static const struct wb_col wb_cols_agents[] = {
 	{ "AGENT", 0, 0, 0 }, { "STATE", 9, 0, 0 }, { "TIME", 7, 1, 0 },
@@ -258,6 +258,16 @@ wb_cell(const struct wb *wb, int p, size_t i, int col, char *buf, size_t len,
 		case 10: snprintf(buf, len, "%ld", q->wrap); break;
 		case 11: snprintf(buf, len, "%ld", q->away); break;
 		case 12: snprintf(buf, len, "%ld", q->offline); break;
+		case 13:
+			/* The forecast's agents needed now (managers only). */
+			if (q->forecast == NULL || q->need < 0) {
+				snprintf(buf, len, "-");
+				break;
+			}
+			snprintf(buf, len, "%ld", q->need);
+			*attr = q->staffed < q->need ?
+			    wb_attr(wb, C_BAD, A_BOLD) : wb_attr(wb, C_OK, 0);
+			break;
 		}
 	} else if (p == P_AGENTS) {
 		a = &wb->d->a[i];
@@ -503,7 +513,9 @@ static const char *const wb_help_text[] = {
 	"",
 	"Colours: SL% red under 80, yellow under 90;",
 	"LONGEST and a queued call's TIME red past the",
-	"queue's service-level threshold; ABN% red over 10.",
+	"queue's service-level threshold; ABN% red over 10;",
+	"NEED (agents needed now, forecast; managers) red",
+	"when fewer are signed in; details: the next 2 hours.",
 	NULL
 };
 

@@ -2,7 +2,8 @@
  * Where the wallboard's data comes from. The loop sees only struct
  * wb_source (tui/wb.h): a picture, a generation that changes with it, the
  * state of the link and a deadline. This file has the REST implementation:
- * every interval it reads GET /api/queues and each queue's /stats,
+ * every interval it reads GET /api/queues and each queue's /stats (and,
+ * every minute, for managers, each queue's /forecast),
  * /api/agents, /api/agents/today and /api/calls by live state, and swaps the
  * picture in only when all of it came; a failure backs off (interval,
  * doubling, at most 30 s) and keeps the old picture, shown as stale.
@@ -185,10 +186,64 @@ wb_rest_queues(struct wb_source *src, struct wb_data *d)
 		wb_data_free(&(struct wb_data){ .q = q, .nq = n });
 		return rc;
 	}
+	wb_rest_forecasts(src, q, n);
 	wb_data_free(&(struct wb_data){ .q = d->q, .nq = d->nq });
 	d->q = q;
 	d->nq = n;
 	return 0;
+}
+
+/*
+ * Each queue's forecast: read again every WB_FORECAST_EVERY seconds or when
+ * a queue is new, else from the cache; a failure keeps the cache and is
+ * not the poll's (the figures are an aid), a 403 (not a manager) stops
+ * asking.
+ */
+#define WB_FORECAST_EVERY	60
+
+void
+wb_rest_forecasts(struct wb_source *src, struct wb_queue *q, size_t n)
+{
+	json_t	*cache, *fc;
+	char	*path, err[sizeof src->err];
+	size_t	 i;
+	int	 rc = 0;
+
+	if (src->forecast_off)
+		return;
+	for (i = 0; i < n && src->forecasts != NULL; i++) {
+		if (json_object_get(src->forecasts, q[i].id) == NULL)
+			break;		/* a new queue: read them all now */
+	}
+	if (src->forecasts == NULL || i < n ||
+	    wb_mono() - src->forecast_at >= WB_FORECAST_EVERY) {
+		memcpy(err, src->err, sizeof err);
+		cache = json_object();
+		for (i = 0; i < n && rc == 0; i++) {
+			path = api_path("/api/queues/", q[i].id);
+			path = xrealloc(path, strlen(path) +
+			    sizeof "/forecast?hours=2");
+			strcat(path, "/forecast?hours=2");
+			rc = wb_get(src, path, &fc);
+			free(path);
+			if (rc == EXIT_NOTFOUND)
+				rc = 0;
+			else if (rc == 0)
+				json_object_set_new(cache, q[i].id, fc);
+		}
+		memcpy(src->err, err, sizeof err);
+		if (rc == EXIT_AUTH)
+			src->forecast_off = 1;
+		if (rc == 0) {
+			json_decref(src->forecasts);
+			src->forecasts = cache;
+			src->forecast_at = wb_mono();
+		} else
+			json_decref(cache);
+	}
+	for (i = 0; i < n; i++)
+		wb_queue_forecast(&q[i], json_object_get(src->forecasts,
+		    q[i].id));
 }
 
 /* Today's calls per agent (after wb_data_link); 0 or an exit status. */
@@ -337,6 +392,7 @@ static void
 wb_poll_free(struct wb_source *src)
 {
 	wb_data_free(&src->data);
+	json_decref(src->forecasts);
 	free(src->company);
 	free(src);
 }

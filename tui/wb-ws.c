@@ -359,6 +359,7 @@ wb_ws_free(struct wb_source *src)
 	if (w->ws != NULL)
 		wsc_close(w->ws, 1000, "bye");
 	wb_data_free(&src->data);
+	json_decref(src->forecasts);
 	free(src->company);
 	free(w);
 }

@@ -36,6 +36,10 @@ struct wb_queue {
 	double	 aht;
 	long	 avail, oncall, wrap, away, offline;
 	json_t	*raw;		/* the queue as the API has it */
+	/* GET /api/queues/:id/forecast (managers), NULL without one. */
+	json_t	*forecast;
+	long	 need;		/* agents needed now, -1 unknown */
+	long	 staffed;	/* signed in, as the forecast counted */
 };
 
 struct wb_agent {
@@ -87,6 +91,7 @@ time_t		 wb_time(json_t *);
 char		*wb_caller(json_t *);
 void		 wb_queue_fill(struct wb_queue *, json_t *);
 void		 wb_queue_stats(struct wb_queue *, json_t *);
+void		 wb_queue_forecast(struct wb_queue *, json_t *);
 void		 wb_agents_today(struct wb_data *, json_t *);
 void		 wb_agent_fill(struct wb_agent *, json_t *);
 void		 wb_call_fill(struct wb_call *, json_t *);
@@ -129,6 +134,14 @@ struct wb_source {
 	unsigned			 gen;
 	char				*company;	/* its name */
 
+	/*
+	 * Each queue's forecast by id, read every WB_FORECAST_EVERY
+	 * seconds (it changes by the half hour); off after a 403.
+	 */
+	json_t				*forecasts;
+	double				 forecast_at;	/* monotonic */
+	int				 forecast_off;
+
 	enum wb_link			 link;
 	time_t				 last_ok;	/* wall clock */
 	double				 deadline;	/* monotonic */
@@ -148,6 +161,8 @@ int		 wb_get(struct wb_source *, const char *, json_t **);
 int		 wb_ours(const struct wb_source *, json_t *);
 int		 wb_rest_queues(struct wb_source *, struct wb_data *);
 int		 wb_rest_today(struct wb_source *, struct wb_data *);
+void		 wb_rest_forecasts(struct wb_source *, struct wb_queue *,
+		    size_t);
 void		 wb_rest_company(struct wb_source *);
 
 /* wb-ws.c */

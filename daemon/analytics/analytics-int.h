@@ -27,4 +27,7 @@ struct analytics_scope {
 int	analytics_scope(struct hctx *, int queue, struct analytics_scope *);
 void	analytics_scope_free(struct analytics_scope *);
 
+/* An RFC 3339 date-time with a real date: 1, else 0. */
+int	analytics_time_ok(const char *);
+
 #endif

@@ -45,8 +45,8 @@ two(const char *s)
 }
 
 /* An RFC 3339 date-time with a real date: 2026-11-25T15:08:00(.123)Z. */
-static int
-rfc3339_ok(const char *s)
+int
+analytics_time_ok(const char *s)
 {
 	struct tm	 tm;
 	const char	*p;
@@ -108,10 +108,10 @@ analytics_scope(struct hctx *h, int queue, struct analytics_scope *s)
 	s->to = query_get(q, "to");
 	if (queue)
 		s->queue = query_get(q, "queue_id");
-	if (s->from != NULL && !rfc3339_ok(s->from))
+	if (s->from != NULL && !analytics_time_ok(s->from))
 		return resp_problem(h->resp, 400, "bad_request", "\"from\" must"
 		    " be an RFC 3339 time such as 2026-11-25T00:00:00Z");
-	if (s->to != NULL && !rfc3339_ok(s->to))
+	if (s->to != NULL && !analytics_time_ok(s->to))
 		return resp_problem(h->resp, 400, "bad_request", "\"to\" must"
 		    " be an RFC 3339 time such as 2026-11-26T00:00:00Z");
 	if (s->queue != NULL && !is_uuid(s->queue))

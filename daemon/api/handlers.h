@@ -73,6 +73,9 @@ int	ivr_versions(struct hctx *);
 int	ivr_export(struct hctx *);
 int	ivr_validate(struct hctx *);
 
+/* analytics/forecast.c */
+int	queues_forecast(struct hctx *);
+
 /* analytics.c */
 int	analytics_overview(struct hctx *);
 int	analytics_calls(struct hctx *);

@@ -59,6 +59,7 @@ const struct route routes[] = {
 	{ HTTP_PUT,	"/api/queues/:id", ROLE_MANAGER, ROUTE_BODY, queues_update },
 	{ HTTP_DELETE,	"/api/queues/:id", ROLE_MANAGER, 0, queues_delete },
 	{ HTTP_GET,	"/api/queues/:id/stats", ANY, 0, queues_stats },
+	{ HTTP_GET,	"/api/queues/:id/forecast", ROLE_MANAGER, ROUTE_READ, queues_forecast },
 
 	{ HTTP_GET,	"/api/calls", ANY, 0, calls_list },
 	{ HTTP_POST,	"/api/calls", ROLE_MANAGER, ROUTE_BODY_OPT, calls_create },

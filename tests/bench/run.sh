@@ -220,6 +220,16 @@ else
 fi
 fi
 
+# ---- the staffing forecast's Erlang C (tests/bench/forecast-bench.c) -------
+# BENCH_ONLY=forecast: 1,000 queues, the calculation alone (no database).
+if section forecast; then
+if [[ -x build/bench/forecast-bench ]]; then
+	build/bench/forecast-bench
+else
+	echo "bench: no build/bench/forecast-bench: run make bench" >&2
+fi
+fi
+
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
 section ws && . tests/bench/ws.sh
 
