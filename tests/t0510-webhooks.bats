@@ -419,6 +419,10 @@ teardown_file() {
 	run cli webhooks test "$id"
 	assert_success
 	wait_for 10 has_n /ok/cli 1
+	# The receiver has it; the delivery is recorded a moment later, and a
+	# delivery being sent cannot be redelivered yet.
+	first_delivered() { [[ $(cli webhooks deliveries "$1" -o json | jq -r '.[0].state') == delivered ]]; }
+	wait_for 10 first_delivered "$id"
 	run cli webhooks deliveries "$id" -o json
 	assert_success
 	[[ $(jq -r '.[0].event_type' <<<"$output") == webhook.test ]]
