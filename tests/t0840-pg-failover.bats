@@ -141,3 +141,25 @@ teardown_file() {
 	af_psql n2 "notify calldocker_revoke, '$sid $(($(date +%s) + 3600))'"
 	wait_for 10 eval 'api GET /api/auth/profile "" "$ACCESS" >/dev/null; [[ $status == 401 ]]'
 }
+
+# One create; sets status.
+create() {
+	api POST /api/calls "{\"queue_id\":\"$Q\",\"caller_number\":\"+15550001\"}" "$MGR" >/dev/null
+}
+created() { create; [[ $status == 201 ]]; }
+
+@test "a primary that turns read-only answers 503, and writes resume when it takes writes again" {
+	local p
+	p=$(af_primary)
+	created
+	# What a connection sees when its server becomes a standby under it:
+	# every write refused with SQLSTATE 25006 on a connection that works.
+	af_psql "$p" "alter system set default_transaction_read_only = on"
+	af_psql "$p" "select pg_reload_conf()" >/dev/null
+	wait_for 20 eval 'create; [[ $status == 503 ]]'
+	assert_problem 503 unavailable
+	grep -q 'read-only (a standby now); reconnecting' "$CD_LOG"
+	af_psql "$p" "alter system reset default_transaction_read_only"
+	af_psql "$p" "select pg_reload_conf()" >/dev/null
+	wait_for 20 created
+}
