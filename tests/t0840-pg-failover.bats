@@ -5,9 +5,10 @@
 # A client creates calls in a loop; the primary's node is killed (-9, its
 # keeper and its postmaster); pg_auto_failover promotes the standby; the
 # daemon serves again by itself, every acknowledged call is in the new
-# primary, and its background connections (the cluster heartbeat and its
-# LISTEN) work there too. The outage, from the last 201 before the kill to
-# the first 201 after, goes to the TAP diagnostics as "# outage N ms".
+# primary, and its background connections (the cluster heartbeat, its
+# LISTEN, the webhook outbox) work there too. The outage (the longest wait
+# between two 201s from the kill on) goes to the TAP diagnostics as
+# "# outage N ms".
 
 load lib/common
 load lib/pgaf
@@ -53,18 +54,31 @@ setup_file() {
 	export CD_DBURL=$AF_URL
 	# db_timeout 2: a request that meets the dead primary answers 503
 	# within 2 s rather than the default 5.
-	daemon_start main CALLDOCKER_DB_TIMEOUT=2
+	daemon_start main CALLDOCKER_DB_TIMEOUT=2 \
+		CALLDOCKER_OUTBOUND_ALLOW_PRIVATE=1 CALLDOCKER_WEBHOOK_RETRY_BASE=0.1
 	CO=$(mkcompany "Failover Co")
 	mkuser lead@failover.test manager "$CO" >/dev/null
 	MGR=$(login lead@failover.test)
 	api POST /api/queues '{"name":"Failover"}' "$MGR" >/dev/null
 	Q=$(jget .id)
-	export CO MGR Q
+	# A webhook receiver: the outbox's connection must find the new
+	# primary too.
+	HOOKLOG=$CD_TMP/hooks.jsonl
+	python3 "$TOP/tests/lib/hookrecv.py" serve --port-file "$CD_TMP/recv.port" \
+		--log "$HOOKLOG" 3>&- &
+	echo $! >"$CD_TMP/recv.pid"
+	wait_for 5 test -f "$CD_TMP/recv.port"
+	api POST "/api/webhooks/company/$CO" "$(jq -nc \
+		--arg u "http://127.0.0.1:$(<"$CD_TMP/recv.port")/ok/calls" \
+		'{url: $u, events: ["call.created"]}')" "$MGR" >/dev/null
+	[[ $status == 201 ]] || { echo "webhook: $status $output" >&2; return 1; }
+	export CO MGR Q HOOKLOG
 }
 
 teardown_file() {
-	local rc=0
+	local rc=0 p
 	touch "$CD_TMP/stop"
+	p=$(cat "$CD_TMP/recv.pid" 2>/dev/null) && { kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; }
 	cd_teardown || rc=1
 	af_stop || rc=1
 	return $rc
@@ -140,6 +154,19 @@ teardown_file() {
 	assert_status 200
 	af_psql n2 "notify calldocker_revoke, '$sid $(($(date +%s) + 3600))'"
 	wait_for 10 eval 'api GET /api/auth/profile "" "$ACCESS" >/dev/null; [[ $status == 401 ]]'
+}
+
+# The call ids the receiver got a call.created for.
+hooked() {
+	jq -r '.body | fromjson | select(.type == "call.created") | .data.call.id' \
+		"$HOOKLOG" 2>/dev/null | sort -u
+}
+all_hooked() { [[ -z $(comm -23 "$CD_TMP/acked" <(hooked)) ]]; }
+
+@test "after the failover the outbox delivers from the new primary: a webhook for every acknowledged call" {
+	wait_for 30 all_hooked ||
+		{ echo "no webhook for: $(comm -23 "$CD_TMP/acked" <(hooked) | head)" >&2; false; }
+	echo "# $(wc -l <"$CD_TMP/acked") acknowledged calls, a call.created webhook for each" >&3
 }
 
 # One create; sets status.
