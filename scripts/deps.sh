@@ -13,6 +13,7 @@ pkgs=(
 	libpq-dev libjansson-dev libyaml-dev libjwt-dev libcurl4-openssl-dev
 	libncurses-dev libreadline-dev libcrypt-dev libssl-dev
 	postgresql
+	postgresql-15-auto-failover	# pg_autoctl: the failover test (t0840)
 	bats bats-assert bats-support
 	tmux python3 curl jq openssl
 	chromium chromium-driver	# the browser test (t0620)

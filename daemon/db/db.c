@@ -37,6 +37,7 @@ db_close(struct db *db)
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	db->conn = NULL;
+	db->readonly = 0;
 	free(db->prepared);
 	db->prepared = NULL;
 	db->nprepared = 0;
@@ -114,6 +115,8 @@ db_ensure(struct db *db)
 	int		 t = db->timeout > 0 ? (int)db->timeout : CONNECT_SECONDS;
 	int		 rc;
 
+	if (db->conn != NULL && db->readonly && db->batch == NULL)
+		db_close(db);	/* on a standby: try the hosts again */
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	if (now < db->retry_at)
@@ -203,7 +206,22 @@ db_classify(struct db *db, PGresult *res)
 		db->err = DB_DOWN;
 		return;
 	}
-	if (state != NULL && strcmp(state, "23505") == 0)
+	if (state != NULL && strcmp(state, "25006") == 0) {
+		/*
+		 * read_only_sql_transaction: the server we are connected to
+		 * is a standby now (a demoted primary, or a node that has not
+		 * finished its promotion). The connection is fine but useless
+		 * to us: the next db_ensure() closes it, as if lost, and goes
+		 * through the URL's hosts again (target_session_attrs). Not
+		 * here: a pipelined batch or a transaction still reads and
+		 * rolls back on it.
+		 */
+		if (!db->readonly)
+			log_warn("database: the server is read-only (a standby"
+			    " now); reconnecting");
+		db->readonly = 1;
+		db->err = DB_DOWN;
+	} else if (state != NULL && strcmp(state, "23505") == 0)
 		db->err = DB_UNIQUE;
 	else if (state != NULL && strcmp(state, "23503") == 0)
 		db->err = DB_FOREIGN;

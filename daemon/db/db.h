@@ -50,6 +50,12 @@ struct db {
 	void		(*batch_wait)(struct db *);
 	PGresult	*pipe_res;	/* NULL: failed, db->err says how */
 	int		 pipe_broken;
+	/*
+	 * The server refused a write as read-only (SQLSTATE 25006: it is a
+	 * standby now, after a failover): db_ensure() drops the connection
+	 * and connects again through the URL's hosts.
+	 */
+	int		 readonly;
 };
 
 /* The text form of a uuid column. */
