@@ -28,6 +28,7 @@
 #include "db-cluster.h"
 #include "revoke.h"
 #include "cluster.h"
+#include "metrics.h"
 
 static struct {
 	pthread_t		 thread;
@@ -298,29 +299,6 @@ cluster_stop(void)
 	node.view = NULL;
 }
 
-struct out {
-	char	*buf;
-	size_t	 len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-out_printf(struct out *o, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-		va_end(ap);
-		if ((size_t)n < o->cap - o->len)
-			break;
-		o->cap = o->cap * 2 + (size_t)n;
-		o->buf = xrealloc(o->buf, o->cap);
-	}
-	o->len += (size_t)n;
-}
-
 /* A Prometheus label value: backslash, quote and newline escaped. */
 static const char *
 label(char *buf, size_t len, const char *s)
@@ -341,43 +319,40 @@ label(char *buf, size_t len, const char *s)
 	return buf;
 }
 
-char *
-cluster_metrics(void)
+void
+cluster_metrics(struct metrics_out *o)
 {
-	struct out	 o = { xmalloc(1024), 0, 1024 };
 	char		 name[256], clu[256];
 
-	o.buf[0] = '\0';
 	pthread_mutex_lock(&node.lock);
 	if (node.view == NULL) {
 		pthread_mutex_unlock(&node.lock);
-		return o.buf;
+		return;
 	}
-	out_printf(&o, "# HELP calldocker_cluster_node_heartbeat_timestamp_seconds"
+	metrics_printf(o, "# HELP calldocker_cluster_node_heartbeat_timestamp_seconds"
 	    " Last heartbeat of each registered node.\n"
 	    "# TYPE calldocker_cluster_node_heartbeat_timestamp_seconds gauge\n");
 	for (int i = 0; i < node.view->nnodes; i++) {
 		const struct cluster_node_row *n = &node.view->nodes[i];
 
-		out_printf(&o, "calldocker_cluster_node_heartbeat_timestamp_seconds"
+		metrics_printf(o, "calldocker_cluster_node_heartbeat_timestamp_seconds"
 		    "{node=\"%s\",name=\"%s\",cluster=\"%s\",self=\"%d\"} %.3f\n",
 		    n->id, label(name, sizeof name, n->name),
 		    label(clu, sizeof clu, n->cluster),
 		    strcmp(n->id, node.self.id) == 0, n->heartbeat_epoch);
 	}
-	out_printf(&o, "# HELP calldocker_cluster_node_live 1 while a node's"
+	metrics_printf(o, "# HELP calldocker_cluster_node_live 1 while a node's"
 	    " heartbeat is fresh.\n# TYPE calldocker_cluster_node_live gauge\n");
 	for (int i = 0; i < node.view->nnodes; i++)
-		out_printf(&o, "calldocker_cluster_node_live{node=\"%s\"} %d\n",
+		metrics_printf(o, "calldocker_cluster_node_live{node=\"%s\"} %d\n",
 		    node.view->nodes[i].id, node.view->nodes[i].live);
-	out_printf(&o, "# HELP calldocker_cluster_lease_epoch The epoch of each"
+	metrics_printf(o, "# HELP calldocker_cluster_lease_epoch The epoch of each"
 	    " lease, by its holder.\n"
 	    "# TYPE calldocker_cluster_lease_epoch gauge\n");
 	for (int i = 0; i < node.view->nleases; i++)
-		out_printf(&o, "calldocker_cluster_lease_epoch{lease=\"%s\","
+		metrics_printf(o, "calldocker_cluster_lease_epoch{lease=\"%s\","
 		    "node=\"%s\",held=\"%d\"} %lld\n", node.view->leases[i].name,
 		    node.view->leases[i].node, node.view->leases[i].live,
 		    node.view->leases[i].epoch);
 	pthread_mutex_unlock(&node.lock);
-	return o.buf;
 }

@@ -24,8 +24,9 @@ void		 cluster_stop(void);
 const char	*cluster_node_id(void);
 /*
  * The nodes and leases as the node thread last read them, in the
- * Prometheus text format. Caller frees.
+ * Prometheus text format, added to o.
  */
-char		*cluster_metrics(void);
+struct metrics_out;
+void		 cluster_metrics(struct metrics_out *o);
 
 #endif

@@ -60,13 +60,8 @@ metrics_open_connections(void)
 	return __atomic_load_n(&open_connections, __ATOMIC_RELAXED);
 }
 
-struct out {
-	char	*buf;
-	size_t	 len, cap;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-out_printf(struct out *o, const char *fmt, ...)
+void
+metrics_printf(struct metrics_out *o, const char *fmt, ...)
 {
 	va_list	 ap;
 	int	 n;
@@ -98,12 +93,11 @@ route_method(size_t i)
 char *
 metrics_render(size_t *len)
 {
-	struct out		 o = { xmalloc(8192), 0, 8192 };
+	struct metrics_out	 o = { xmalloc(8192), 0, 8192 };
 	struct pool_stats	 ps;
 	size_t			 n = nroutes < MAX_ROUTES ? nroutes : MAX_ROUTES;
-	char			*cl;
 
-	out_printf(&o, "# HELP calldocker_http_requests_total HTTP requests"
+	metrics_printf(&o, "# HELP calldocker_http_requests_total HTTP requests"
 	    " answered, by route and status.\n"
 	    "# TYPE calldocker_http_requests_total counter\n");
 	for (size_t i = 0; i <= MAX_ROUTES; i++) {
@@ -112,23 +106,23 @@ metrics_render(size_t *len)
 		for (int s = 0; s < NSTATUS; s++) {
 			if (m[i].by_status[s] == 0)
 				continue;
-			out_printf(&o, "calldocker_http_requests_total{method=\"%s\","
+			metrics_printf(&o, "calldocker_http_requests_total{method=\"%s\","
 			    "route=\"%s\",status=\"%d\"} %lu\n", route_method(i),
 			    route_label(i), s, m[i].by_status[s]);
 		}
 	}
-	out_printf(&o, "# HELP calldocker_http_request_duration_seconds Time"
+	metrics_printf(&o, "# HELP calldocker_http_request_duration_seconds Time"
 	    " from request to answer, by route.\n"
 	    "# TYPE calldocker_http_request_duration_seconds histogram\n");
 	for (size_t i = 0; i <= MAX_ROUTES; i++) {
 		if ((i >= n && i != MAX_ROUTES) || m[i].count == 0)
 			continue;
 		for (size_t b = 0; b < NBOUNDS; b++)
-			out_printf(&o, "calldocker_http_request_duration_seconds_bucket"
+			metrics_printf(&o, "calldocker_http_request_duration_seconds_bucket"
 			    "{method=\"%s\",route=\"%s\",le=\"%g\"} %lu\n",
 			    route_method(i), route_label(i), bounds[b],
 			    m[i].buckets[b]);
-		out_printf(&o, "calldocker_http_request_duration_seconds_bucket"
+		metrics_printf(&o, "calldocker_http_request_duration_seconds_bucket"
 		    "{method=\"%s\",route=\"%s\",le=\"+Inf\"} %lu\n"
 		    "calldocker_http_request_duration_seconds_sum"
 		    "{method=\"%s\",route=\"%s\"} %.6f\n"
@@ -139,7 +133,7 @@ metrics_render(size_t *len)
 		    route_method(i), route_label(i), m[i].count);
 	}
 	worker_stats(&ps);
-	out_printf(&o, "# HELP calldocker_open_connections Open client"
+	metrics_printf(&o, "# HELP calldocker_open_connections Open client"
 	    " connections.\n# TYPE calldocker_open_connections gauge\n"
 	    "calldocker_open_connections %ld\n"
 	    "# HELP calldocker_db_pool_connections Database connections by"
@@ -151,25 +145,23 @@ metrics_render(size_t *len)
 	    " database worker.\n# TYPE calldocker_db_pool_queue_length gauge\n"
 	    "calldocker_db_pool_queue_length %d\n",
 	    open_connections, ps.workers, ps.connected, ps.busy, ps.queued);
-	out_printf(&o, "# HELP calldocker_worker_jobs Jobs on the worker pool"
+	metrics_printf(&o, "# HELP calldocker_worker_jobs Jobs on the worker pool"
 	    " by type and state.\n# TYPE calldocker_worker_jobs gauge\n");
 	for (int i = 0; i < NJOBTYPES; i++)
-		out_printf(&o, "calldocker_worker_jobs{type=\"%s\",state=\"busy\"}"
+		metrics_printf(&o, "calldocker_worker_jobs{type=\"%s\",state=\"busy\"}"
 		    " %d\ncalldocker_worker_jobs{type=\"%s\",state=\"queued\"}"
 		    " %d\n", job_type_name(i), ps.type[i].busy,
 		    job_type_name(i), ps.type[i].queued);
-	out_printf(&o, "# HELP calldocker_worker_cap Workers a job type may"
+	metrics_printf(&o, "# HELP calldocker_worker_cap Workers a job type may"
 	    " hold at once.\n# TYPE calldocker_worker_cap gauge\n");
 	for (int i = 0; i < NJOBTYPES; i++)
-		out_printf(&o, "calldocker_worker_cap{type=\"%s\"} %d\n",
+		metrics_printf(&o, "calldocker_worker_cap{type=\"%s\"} %d\n",
 		    job_type_name(i), ps.type[i].cap);
-	out_printf(&o, "# HELP calldocker_webhook_attempts_total Webhook"
+	metrics_printf(&o, "# HELP calldocker_webhook_attempts_total Webhook"
 	    " delivery attempts finished (any outcome).\n"
 	    "# TYPE calldocker_webhook_attempts_total counter\n"
 	    "calldocker_webhook_attempts_total %lu\n", outbox_sent());
-	cl = cluster_metrics();
-	out_printf(&o, "%s", cl);
-	free(cl);
+	cluster_metrics(&o);
 	*len = o.len;
 	return o.buf;
 }

@@ -12,4 +12,12 @@ long	metrics_open_connections(void);
 /* Render the text exposition format. Caller frees. */
 char	*metrics_render(size_t *len);
 
+/* The text being rendered, for the parts other files add (cluster.c). */
+struct metrics_out {
+	char	*buf;
+	size_t	 len, cap;
+};
+void	metrics_printf(struct metrics_out *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 #endif
