@@ -9,10 +9,10 @@
 load lib/common
 
 # The upgrade test's first daemon applies the migrations up to this number
-# only (CALLDOCKER_MIGRATE_UNTIL, for tests only), and this build's daemon
-# must serve on that schema: it reads agents.pending_state (012) when it
-# starts. Raise it when a later migration adds something the daemon needs
-# to start or to write companies, users, queues and calls.
+# only (CALLDOCKER_MIGRATE_UNTIL, for tests only) and stops; the data of
+# that time is then written in SQL (this build's daemon reads this build's
+# schema), and the next start applies the rest. The first daemon must still
+# start on that schema with no rows: it reads agents.pending_state (012).
 OLD=012
 
 sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
@@ -59,29 +59,24 @@ teardown_file() { cd_teardown; }
 	run sql "SELECT count(*) FROM schema_migrations
 		WHERE substring(version FROM '^[0-9]+')::int > $((10#$OLD))"
 	assert_output 0
-	co=$(mkcompany "Upgrade Co")
-	mkuser boss@upgrade.test manager "$co" >/dev/null
-	mgr=$(login boss@upgrade.test)
-	user=$(mkuser ann@upgrade.test agent "$co")
-	api POST /api/agents "$(jq -nc --arg u "$user" '{user_id: $u}')" "$mgr" >/dev/null
-	assert_status 201
-	agent=$(jget .id)
-	api POST /api/queues "$(jq -nc --arg a "$agent" \
-		'{name: "Sales", members: [{agent_id: $a}]}')" "$mgr" >/dev/null
-	assert_status 201
-	q=$(jget .id)
-	api PUT "/api/agents/$agent/availability" '{"state":"available"}' \
-		"$(login ann@upgrade.test)" >/dev/null
-	assert_status 200
-	api POST /api/calls "$(jq -nc --arg q "$q" \
-		'{queue_id: $q, caller_number: "+15550100"}')" "$mgr" >/dev/null
-	assert_status 201
-	call=$(jget .id)
 	daemon_stop old
+	# Data as a daemon of that time left it, written in SQL: today's
+	# daemon reads today's schema, so it cannot stand in for an old one.
+	co=$(sql "INSERT INTO companies (name) VALUES ('Upgrade Co') RETURNING id")
+	user=$(sql "INSERT INTO users (email, name, role, password_hash, company_id)
+		VALUES ('ann@upgrade.test', 'Ann', 'agent', 'x', '$co') RETURNING id")
+	agent=$(sql "INSERT INTO agents (company_id, user_id, name)
+		VALUES ('$co', '$user', 'Ann') RETURNING id")
+	q=$(sql "INSERT INTO queues (company_id, name) VALUES ('$co', 'Sales') RETURNING id")
+	sql "INSERT INTO queue_members (queue_id, agent_id) VALUES ('$q', '$agent')"
+	call=$(sql "INSERT INTO calls (company_id, queue_id, state, caller_number, enqueued_at)
+		VALUES ('$co', '$q', 'queued', '+15550100', now()) RETURNING id")
 
 	daemon_start new
 	run grep -c 'applied migration' "$CD_LOG"
 	assert_output "$later"
+	mkuser boss@upgrade.test manager "$co" >/dev/null
+	mgr=$(login boss@upgrade.test)
 	api GET "/api/calls/$call" "" "$mgr" >/dev/null
 	assert_status 200
 	assert_json .queue_id "$q"
