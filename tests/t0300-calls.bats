@@ -530,3 +530,34 @@ teardown() {
 	assert_problem 404 not_found
 	api DELETE "/api/queues/$q" "" "$MGR"
 }
+
+@test "deleting a user who is an agent: refused while on a call, then its agent leaves the engine" {
+	u=$(mkuser dan@calls.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$MGR"
+	assert_status 201
+	ag=$(jget .id)
+	q=$(mkqueue UserDel '{"ring_timeout": 30}' "$ag")
+	T4=$(login dan@calls.test)
+	avail "$T4" "$ag" available
+	c=$(newcall "$q")
+	wait_for 3 call_is "$c" offering
+	api POST "/api/calls/$c/answer" '{}' "$T4"
+	assert_status 200
+	api DELETE "/api/users/$u" "" "$MGR"
+	assert_problem 409 conflict
+	# Nothing changed: the agent still has its call and hangs it up.
+	api POST "/api/calls/$c/hangup" '{}' "$T4"
+	assert_status 200
+	api POST "/api/calls/$c/wrap" '{}' "$T4"
+	api DELETE "/api/users/$u" "" "$MGR"
+	assert_status 204
+	api GET "/api/agents/$ag" "" "$MGR"
+	assert_problem 404 not_found
+	# The queue has no one left to offer a call to.
+	c2=$(newcall "$q")
+	api GET "/api/queues/$q/stats" "" "$MGR"
+	assert_json '.agents.available' 0
+	call_is "$c2" queued
+	api POST "/api/calls/$c2/hangup" '{}' "$MGR"
+	api DELETE "/api/queues/$q" "" "$MGR"
+}

@@ -82,6 +82,9 @@ void	 op_company_delete(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 /* Sessions the change revoked (out->revoked) end here once it committed. */
 void	 op_revoked_applied(struct db *, const struct op_out *);
+/* The same, and a deleted user's agent record gone from the live state
+ * (or back in it when the delete did not commit). */
+void	 op_user_deleted(struct db *, const struct op_out *);
 /* IVR flows, settings and files (op-settings.c, op-ivr-flow.c,
  * op-file.c): run in the actor's scope. */
 void	 op_settings_system_put(struct db *, const struct actor *,

@@ -12,10 +12,13 @@
 #include "xmalloc.h"
 #include "db.h"
 #include "db-user.h"
+#include "db-agent.h"
 #include "db-session.h"
 #include "validate.h"
 #include "password.h"
 #include "revoke.h"
+#include "hub.h"
+#include "events.h"
 #include "op.h"
 #include "op-int.h"
 
@@ -198,6 +201,7 @@ op_user_delete(struct db *db, const struct actor *a, const char *scope,
     const struct op_in *in, struct op_out *out)
 {
 	struct user_rows	*res;
+	struct agent_rows	*ag;
 	int			 admins;
 
 	(void)a;
@@ -214,6 +218,18 @@ op_user_delete(struct db *db, const struct actor *a, const char *scope,
 		    "the last admin cannot be deleted");
 	}
 	user_rows_free(res);
+	strlcpy_(out->id, in->id, sizeof out->id);
+	/* Its agent record goes with it: out of the engine first, as
+	 * agent.delete does (op_user_deleted() puts it back if the delete
+	 * does not commit), and never while on a call. */
+	if ((ag = db_agent_by_user(db, in->id)) == NULL)
+		return op_fail_db(out, db);
+	if (ag->n == 1)
+		strlcpy_(out->related, ag->v[0].id, sizeof out->related);
+	agent_rows_free(ag);
+	if (out->related[0] != '\0' && hub_agent_drop(out->related) != 0)
+		return op_fail(out, 409, "conflict", "the user is an agent on a"
+		    " call; end it first");
 	/* Revoke first: the sessions go with the user row. */
 	if ((out->revoked = revoke_user_sessions_tx(db, in->id)) == NULL ||
 	    (res = db_user_delete(db, scope, in->id)) == NULL)
@@ -235,4 +251,17 @@ op_revoked_applied(struct db *db, const struct op_out *out)
 	(void)db;
 	if (out->status < 400)
 		revoke_committed(out->revoked);
+}
+
+void
+op_user_deleted(struct db *db, const struct op_out *out)
+{
+	op_revoked_applied(db, out);
+	if (out->related[0] == '\0')
+		return;
+	if (out->status < 400)
+		events_publish(out->company, "agent.deleted",
+		    json_pack("{s:s}", "agent_id", out->related));
+	else
+		hub_agent_sync(db, out->related);
 }

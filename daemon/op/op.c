@@ -174,7 +174,7 @@ const struct op_def ops[OP__COUNT] = {
 	    .route = "DELETE /api/users/:id", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "user", .verb = "delete",
-	    .run = op_user_delete, .applied = op_revoked_applied },
+	    .run = op_user_delete, .applied = op_user_deleted },
 	[OP_COMPANY_CREATE] = { .name = "company.create",
 	    .id = OP_COMPANY_CREATE, .route = "POST /api/companies",
 	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,

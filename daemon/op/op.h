@@ -188,6 +188,8 @@ struct op_out {
 	char		 id[UUID_LEN + 1];	/* the object */
 	char		 company[UUID_LEN + 1];	/* its company; "" none */
 	json_t		*audit;		/* the detail; NULL: the body */
+	char		 related[UUID_LEN + 1];	/* what the change took with
+					   it (a deleted user's agent); "" */
 	struct revoked_rows *revoked;	/* the sessions it revoked: applied()
 					   remembers them once committed;
 					   op_out_free() frees them */
