@@ -187,6 +187,7 @@ FUZZ_SRC_ws    = daemon/http/ws-check.c
 FUZZ_SRC_sniff = daemon/storage/sniff.c daemon/http/http.c common/form.c common/xmalloc.c
 FUZZ_SRC_form  = common/form.c common/xmalloc.c
 FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
+FUZZ_LIBS_wsc  = $(call libs,libssl libcrypto)
 FUZZ_SRC_head  = daemon/http/headcheck.c tests/fuzz/headcheck-ref.c
 FUZZ_PKGS      = jansson yaml-0.1 libjwt libpq
 
