@@ -97,6 +97,7 @@ setup_file() {
 	A1=$(mkagent ann@wall.test "Ann Lee")
 	A2=$(mkagent bob@wall.test "Bob Ray")
 	T2=$(login bob@wall.test)
+	api PUT "/api/agents/$A2" '{"endpoint":"phone","endpoint_address":"+15550199"}' "$MGR" >/dev/null
 	export CO MGR A1 A2 T2
 	ANY_TIME='[0-9]+:[0-9]{2}'
 	export ANY_TIME
@@ -383,6 +384,7 @@ mkqueue() {
 	wait_screen '│ Agent +Bob Ray'
 	wait_screen "State +[a-z_]+ for $ANY_TIME \(since"
 	wait_screen 'Calls today +0'
+	wait_screen 'Endpoint +phone \+15550199'
 	wait_screen 'Queues +Sales'
 	wait_screen 'a avail  w away  o offline'
 	tm send-keys -t wb q

@@ -204,6 +204,10 @@ wb_detail_agent(const struct wb *wb, const struct wb_agent *a,
 	wb_line(l, "Missed offers", "%ld", (long)wb_num(a->raw,
 	    "missed_offers"));
 	wb_line(l, "Extension", "%s", wb_jstr(a->raw, "extension", "-"));
+	/* Where its calls ring: its browser page, or a phone Twilio dials. */
+	wb_line(l, "Endpoint", "%s%s%s", wb_jstr(a->raw, "endpoint", "-"),
+	    json_is_string(json_object_get(a->raw, "endpoint_address")) ?
+	    " " : "", wb_jstr(a->raw, "endpoint_address", ""));
 	wb_jline(l, "Skills", json_object_get(a->raw, "skills"));
 	names[0] = '\0';
 	for (i = 0; i < wb->d->nq; i++) {
