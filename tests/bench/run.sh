@@ -179,10 +179,9 @@ for n in nginx health profile; do
 done
 echo
 hr=$(ratio "$h_rps" "$n_rps") pr=$(ratio "$p_rps" "$n_rps")
-echo "health / nginx  = ${hr}x   target >= 0.80x nginx: $(mark ge "$hr" 0.8)"
-echo "profile / nginx = ${pr}x"
-echo "profile req/s   = ${p_rps:-?}   target >= 25000: $(mark ge "${p_rps:-0}" 25000)"
-echo "profile p99     = ${p_p99:-?} ms   target < 10 ms: $(mark lt "${p_p99:-}" 10)"
+# The earlier issues' targets (health >= 0.80x, profile >= 25,000 req/s,
+# p99 < 10 ms) gave way to issue 13's, printed here alone so that one run
+# never says both met and NOT met of one figure.
 echo "issue 13, ratios to nginx in this run ($conns connections):"
 verdict "health / nginx" "${hr}x" "(${h_rps%.*} / ${n_rps%.*} req/s)" ">= 0.90x" "$(mark ge "$hr" 0.9)"
 verdict "profile / nginx" "${pr}x" "(${p_rps%.*} / ${n_rps%.*} req/s)" ">= 0.40x" "$(mark ge "$pr" 0.4)"
