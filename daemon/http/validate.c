@@ -195,23 +195,23 @@ field_int(json_t *body, const char *key, long long min, long long max,
 }
 
 const char *
-field_company(const struct request *req, json_t *body, struct fields *f)
+field_company(const char *scope, json_t *body, struct fields *f)
 {
 	const char	*id = NULL;
 	int		 has;
 
-	has = field_string(body, "company_id", req->scope == NULL, 36, f, &id);
+	has = field_string(body, "company_id", scope == NULL, 36, f, &id);
 	if (has == 1 && !is_uuid(id)) {
 		fields_add(f, "company_id", "must be a UUID");
 		return NULL;
 	}
-	if (req->scope == NULL)
+	if (scope == NULL)
 		return has == 1 ? id : NULL;
-	if (has == 1 && strcmp(id, req->scope) != 0) {
+	if (has == 1 && strcmp(id, scope) != 0) {
 		fields_add(f, "company_id", "no such company");
 		return NULL;
 	}
-	return req->scope;
+	return scope;
 }
 
 int

@@ -58,4 +58,4 @@ int	field_int(json_t *, const char *key, long long min, long long max,
  * The company a new object belongs to: the caller's own, or for an admin
  * the body's "company_id" (required then). NULL after adding an error.
  */
-const char	*field_company(const struct request *, json_t *, struct fields *);
+const char	*field_company(const char *scope, json_t *, struct fields *);

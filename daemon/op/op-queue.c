@@ -101,27 +101,6 @@ bad:
 	return -1;
 }
 
-/* company_id: an admin names it; anyone else may only name their own. */
-static const char *
-field_company_of(const char *scope, json_t *b, struct fields *f)
-{
-	const char	*id = NULL;
-	int		 has;
-
-	has = field_string(b, "company_id", scope == NULL, 36, f, &id);
-	if (has == 1 && !is_uuid(id)) {
-		fields_add(f, "company_id", "must be a UUID");
-		return NULL;
-	}
-	if (scope == NULL)
-		return has == 1 ? id : NULL;
-	if (has == 1 && strcmp(id, scope) != 0) {
-		fields_add(f, "company_id", "no such company");
-		return NULL;
-	}
-	return scope;
-}
-
 /* The body into in: 0, or -1 with out a 422 naming every field at fault. */
 static int
 queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
@@ -144,7 +123,7 @@ queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
 	fields_only(b, queue_keys, &f);
 	field_string(b, "name", create, 100, &f, &in->f.name);
 	if (create)
-		in->company = field_company_of(scope, b, &f);
+		in->company = field_company(scope, b, &f);
 	else if (json_object_get(b, "company_id") != NULL)
 		fields_add(&f, "company_id", "cannot change");
 	if (field_string(b, "strategy", 0, 32, &f, &s) == 1) {
