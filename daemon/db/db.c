@@ -315,6 +315,14 @@ db_finish(struct db *db, int sent)
 }
 
 int
+db_ping(struct db *db)
+{
+	static struct db_stmt st_ping = { .sql = "SELECT 1" };
+
+	return db_exec(db, &st_ping, 0, NULL);
+}
+
+int
 db_exec(struct db *db, struct db_stmt *st, int n, const char *const *params)
 {
 	PGresult	*res;

@@ -90,6 +90,8 @@ int		 db_wait(struct db *);
 int		 db_ensure(struct db *);
 /* Run a statement; NULL on failure with db->err set. Caller PQclear()s. */
 PGresult	*db_run(struct db *, struct db_stmt *, int n, const char *const *);
+/* A round trip to the server (GET /ready): 0, or -1 with db->err set. */
+int		 db_ping(struct db *);
 /* Run a statement whose rows nobody reads: 0, or -1 with db->err set. */
 int		 db_exec(struct db *, struct db_stmt *, int n, const char *const *);
 /* An unprepared statement (a cursor's), with the same deadlines. */

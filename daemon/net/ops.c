@@ -6,8 +6,6 @@
 #include "metrics.h"
 #include "db.h"
 
-static struct db_stmt st_ping = { .sql = "SELECT 1" };
-
 int
 ops_health(struct hctx *h)
 {
@@ -18,7 +16,7 @@ ops_health(struct hctx *h)
 int
 ops_ready(struct hctx *h)
 {
-	if (db_exec(h->db, &st_ping, 0, NULL) != 0)
+	if (db_ping(h->db) != 0)
 		return resp_problem(h->resp, 503, "unavailable",
 		    "the database is unreachable");
 	resp_json(h->resp, 200, json_pack("{s:s}", "status", "ready"));
