@@ -148,54 +148,38 @@ call_rows_free(struct call_rows *rows)
 	free(rows);
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s != NULL ? json_string(s) : json_null();
-}
-
-/* A JSON column: null when SQL NULL or unreadable. */
-static json_t *
-parsed(const char *s)
-{
-	json_t	*v;
-
-	if (s == NULL)
-		return json_null();
-	v = json_loads(s, JSON_DECODE_ANY, NULL);
-	return v ? v : json_null();
-}
-
 json_t *
 call_row_json(const struct call_row *c)
 {
 	json_t	*o = json_object();
 
 	json_object_set_new(o, "id", json_string(c->id));
-	json_object_set_new(o, "company_id", str_or_null(c->company));
-	json_object_set_new(o, "queue_id", str_or_null(c->queue));
-	json_object_set_new(o, "agent_id", str_or_null(c->agent));
+	json_object_set_new(o, "company_id", db_json_str(c->company));
+	json_object_set_new(o, "queue_id", db_json_str(c->queue));
+	json_object_set_new(o, "agent_id", db_json_str(c->agent));
 	json_object_set_new(o, "state", json_string(call_state_name(c->state)));
-	json_object_set_new(o, "direction", str_or_null(c->direction));
-	json_object_set_new(o, "media", str_or_null(c->media));
-	json_object_set_new(o, "media_used", parsed(c->media_used));
-	json_object_set_new(o, "caller_number", str_or_null(c->number));
-	json_object_set_new(o, "caller_name", str_or_null(c->name));
-	json_object_set_new(o, "caller_data", parsed(c->data));
+	json_object_set_new(o, "direction", db_json_str(c->direction));
+	json_object_set_new(o, "media", db_json_str(c->media));
+	json_object_set_new(o, "media_used",
+	    db_json_value(c->media_used, json_null()));
+	json_object_set_new(o, "caller_number", db_json_str(c->number));
+	json_object_set_new(o, "caller_name", db_json_str(c->name));
+	json_object_set_new(o, "caller_data",
+	    db_json_value(c->data, json_null()));
 	json_object_set_new(o, "priority", json_integer(c->priority));
-	json_object_set_new(o, "skills", parsed(c->skills));
-	json_object_set_new(o, "notes", str_or_null(c->notes));
-	json_object_set_new(o, "tags", parsed(c->tags));
-	json_object_set_new(o, "disposition", str_or_null(c->disposition));
-	json_object_set_new(o, "enqueued_at", str_or_null(c->enqueued));
-	json_object_set_new(o, "answered_at", str_or_null(c->answered));
-	json_object_set_new(o, "ended_at", str_or_null(c->ended));
+	json_object_set_new(o, "skills", db_json_value(c->skills, json_null()));
+	json_object_set_new(o, "notes", db_json_str(c->notes));
+	json_object_set_new(o, "tags", db_json_value(c->tags, json_null()));
+	json_object_set_new(o, "disposition", db_json_str(c->disposition));
+	json_object_set_new(o, "enqueued_at", db_json_str(c->enqueued));
+	json_object_set_new(o, "answered_at", db_json_str(c->answered));
+	json_object_set_new(o, "ended_at", db_json_str(c->ended));
 	json_object_set_new(o, "wait_seconds", c->has_wait ?
 	    json_real(c->wait) : json_null());
 	json_object_set_new(o, "talk_seconds", c->has_talk ?
 	    json_real(c->talk) : json_null());
-	json_object_set_new(o, "created_at", str_or_null(c->created));
-	json_object_set_new(o, "updated_at", str_or_null(c->updated));
+	json_object_set_new(o, "created_at", db_json_str(c->created));
+	json_object_set_new(o, "updated_at", db_json_str(c->updated));
 	return o;
 }
 

@@ -128,17 +128,6 @@ queue_rows_free(struct queue_rows *rows)
 	free(rows);
 }
 
-static json_t *
-parsed(const char *s, json_t *dflt)
-{
-	json_t	*v = json_loads(s, JSON_DECODE_ANY, NULL);
-
-	if (v == NULL)
-		return dflt;
-	json_decref(dflt);
-	return v;
-}
-
 json_t *
 queue_json(const struct queue_row *q)
 {
@@ -152,8 +141,8 @@ queue_json(const struct queue_row *q)
 	    "overflow_queue_id", q->overflow_queue == NULL ? json_null() :
 	    json_string(q->overflow_queue),
 	    "max_length", q->max_length, "miss_limit", q->miss_limit,
-	    "widen", parsed(q->widen, json_array()),
-	    "members", parsed(q->members, json_array()),
+	    "widen", db_json_value(q->widen, json_array()),
+	    "members", db_json_value(q->members, json_array()),
 	    "created_at", q->created, "updated_at", q->updated);
 }
 

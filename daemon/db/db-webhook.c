@@ -305,25 +305,6 @@ delivery_rows_free(struct delivery_rows *rows)
 	free(rows);
 }
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s == NULL ? json_null() : json_string(s);
-}
-
-/* A JSON column; an empty array (or null) when it is NULL or unreadable. */
-static json_t *
-parsed(const char *s, int array)
-{
-	json_t	*v = NULL;
-
-	if (s != NULL)
-		v = json_loads(s, JSON_DECODE_ANY, NULL);
-	if (v == NULL)
-		v = array ? json_array() : json_null();
-	return v;
-}
-
 json_t *
 webhook_json(const struct webhook_row *w)
 {
@@ -332,14 +313,15 @@ webhook_json(const struct webhook_row *w)
 	json_object_set_new(o, "id", json_string(w->id));
 	json_object_set_new(o, "company_id", json_string(w->company));
 	json_object_set_new(o, "url", json_string(w->url));
-	json_object_set_new(o, "description", str_or_null(w->description));
+	json_object_set_new(o, "description", db_json_str(w->description));
 	json_object_set_new(o, "format", json_string(w->format));
-	json_object_set_new(o, "events", parsed(w->events, 1));
+	json_object_set_new(o, "events",
+	    db_json_value(w->events, json_array()));
 	json_object_set_new(o, "min_wait", w->has_min_wait ?
 	    json_integer(w->min_wait) : json_null());
 	json_object_set_new(o, "enabled", json_boolean(w->enabled));
 	json_object_set_new(o, "disabled_reason",
-	    str_or_null(w->disabled_reason));
+	    db_json_str(w->disabled_reason));
 	json_object_set_new(o, "created_at", json_string(w->created));
 	json_object_set_new(o, "updated_at", json_string(w->updated));
 	return o;
@@ -364,14 +346,16 @@ delivery_json(const struct delivery_row *d)
 	json_object_set_new(o, "event_type", json_string(d->type));
 	json_object_set_new(o, "state", json_string(d->state));
 	json_object_set_new(o, "attempts", json_integer(d->attempts));
-	json_object_set_new(o, "next_attempt_at", str_or_null(d->next));
+	json_object_set_new(o, "next_attempt_at", db_json_str(d->next));
 	json_object_set_new(o, "last_status", d->has_status ?
 	    json_integer(d->status) : json_null());
-	json_object_set_new(o, "last_error", str_or_null(d->error));
-	json_object_set_new(o, "created_at", str_or_null(d->created));
-	json_object_set_new(o, "delivered_at", str_or_null(d->delivered));
-	json_object_set_new(o, "payload", parsed(d->payload, 0));
-	json_object_set_new(o, "history", parsed(d->history, 1));
+	json_object_set_new(o, "last_error", db_json_str(d->error));
+	json_object_set_new(o, "created_at", db_json_str(d->created));
+	json_object_set_new(o, "delivered_at", db_json_str(d->delivered));
+	json_object_set_new(o, "payload",
+	    db_json_value(d->payload, json_null()));
+	json_object_set_new(o, "history",
+	    db_json_value(d->history, json_array()));
 	return o;
 }
 

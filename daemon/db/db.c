@@ -314,6 +314,23 @@ db_finish(struct db *db, int sent)
 	return out;
 }
 
+json_t *
+db_json_str(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+json_t *
+db_json_value(const char *s, json_t *dflt)
+{
+	json_t	*v = s != NULL ? json_loads(s, JSON_DECODE_ANY, NULL) : NULL;
+
+	if (v == NULL)
+		return dflt;
+	json_decref(dflt);
+	return v;
+}
+
 int
 db_ping(struct db *db)
 {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <libpq-fe.h>
+#include <jansson.h>
 
 
 enum db_error {
@@ -90,6 +91,11 @@ int		 db_wait(struct db *);
 int		 db_ensure(struct db *);
 /* Run a statement; NULL on failure with db->err set. Caller PQclear()s. */
 PGresult	*db_run(struct db *, struct db_stmt *, int n, const char *const *);
+/* A text column as JSON: its string, or null for SQL NULL. */
+json_t		*db_json_str(const char *);
+/* A JSON column as JSON: its value, or dflt (taken) when it is SQL NULL
+ * or unreadable. */
+json_t		*db_json_value(const char *, json_t *dflt);
 /* A round trip to the server (GET /ready): 0, or -1 with db->err set. */
 int		 db_ping(struct db *);
 /* Run a statement whose rows nobody reads: 0, or -1 with db->err set. */
