@@ -113,6 +113,9 @@ static const struct config_key {
 	K("cluster",		CONFIG_STRING,	cluster,	0, 0, 0),
 	K("node_name",		CONFIG_STRING,	node_name,	0, 0, 0),
 	K("cluster_lease",	CONFIG_INT,	cluster_lease,	1, 3600, 0),
+	K("cluster_url",	CONFIG_STRING,	cluster_url,	0, 0, 0),
+	K("company_lease",	CONFIG_RATE,	company_lease,	0, 3600, 0),
+	K("company_renew",	CONFIG_RATE,	company_renew,	0, 3600, 0),
 #undef K
 };
 #define CONFIG_NKEYS	(sizeof config_keys / sizeof config_keys[0])
@@ -225,6 +228,8 @@ config_defaults(struct config *cfg)
 	cfg->webhook_endpoint_concurrency = 8;
 	cfg->twilio_api_url = xstrdup("https://api.twilio.com");
 	cfg->cluster_lease = 5;
+	cfg->company_lease = 1.2;
+	cfg->company_renew = 0.4;
 }
 
 void

@@ -79,6 +79,10 @@ struct config {
 	char		*cluster;	/* --cluster NAME: NULL or "" for none */
 	char		*node_name;	/* this node's name: NULL for the host's */
 	int		 cluster_lease;	/* seconds a node's heartbeat lasts */
+	char		*cluster_url;	/* where peers reach this node; NULL:
+					   http://HOST:PORT of --listen */
+	double		 company_lease;	/* seconds a company lease lasts */
+	double		 company_renew;	/* seconds between its renewals */
 };
 
 void	config_defaults(struct config *);

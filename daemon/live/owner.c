@@ -1,0 +1,168 @@
+/*
+ * The ownership directory (owner.h): a sorted array of the company leases
+ * the node thread last read, replaced as a whole under one lock. Readers
+ * copy what they need out; nobody holds the lock across I/O.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xmalloc.h"
+#include "owner.h"
+
+static struct {
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;		/* the directory changed */
+	char			 self[UUID_LEN + 1];
+	int			 clustered;
+	struct owner_lease	*v;
+	int			 n;
+} dir = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.cond = PTHREAD_COND_INITIALIZER,
+};
+
+static double
+mono(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct owner_lease *)a)->company,
+	    ((const struct owner_lease *)b)->company);
+}
+
+void
+owner_init(const char *self, int clustered)
+{
+	pthread_mutex_lock(&dir.lock);
+	strlcpy_(dir.self, self != NULL ? self : "", sizeof dir.self);
+	dir.clustered = clustered;
+	pthread_mutex_unlock(&dir.lock);
+}
+
+int
+owner_clustered(void)
+{
+	return __atomic_load_n(&dir.clustered, __ATOMIC_RELAXED);
+}
+
+const char *
+owner_self(void)
+{
+	return dir.self;
+}
+
+/* The lease of company; dir.lock held. */
+static struct owner_lease *
+find(const char *company)
+{
+	struct owner_lease	key;
+
+	if (dir.n == 0 || strlen(company) > UUID_LEN)
+		return NULL;
+	strlcpy_(key.company, company, sizeof key.company);
+	return bsearch(&key, dir.v, (size_t)dir.n, sizeof *dir.v, cmp);
+}
+
+/* dir.lock held. */
+static enum owner_kind
+lookup(const char *company, struct owner_peer *peer)
+{
+	struct owner_lease	*l;
+
+	if (!dir.clustered) {
+		if (peer != NULL) {
+			strlcpy_(peer->node, dir.self, sizeof peer->node);
+			peer->url[0] = '\0';
+			peer->epoch = 1;
+		}
+		return OWNER_SELF;
+	}
+	if ((l = find(company)) == NULL || l->node[0] == '\0' ||
+	    l->until <= mono())
+		return OWNER_NONE;
+	if (peer != NULL) {
+		strlcpy_(peer->node, l->node, sizeof peer->node);
+		strlcpy_(peer->url, l->url, sizeof peer->url);
+		peer->epoch = l->epoch;
+	}
+	if (strcmp(l->node, dir.self) == 0)
+		return OWNER_SELF;
+	return l->url[0] != '\0' ? OWNER_PEER : OWNER_NONE;
+}
+
+enum owner_kind
+owner_of(const char *company, struct owner_peer *peer)
+{
+	enum owner_kind	k;
+
+	pthread_mutex_lock(&dir.lock);
+	k = lookup(company, peer);
+	pthread_mutex_unlock(&dir.lock);
+	return k;
+}
+
+long long
+owner_epoch(const char *company)
+{
+	struct owner_peer	p;
+
+	return owner_of(company, &p) == OWNER_SELF ? p.epoch : 0;
+}
+
+enum owner_kind
+owner_wait(const char *company, double secs, struct owner_peer *peer)
+{
+	struct timespec	 ts;
+	enum owner_kind	 k;
+	double		 t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + secs;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	pthread_mutex_lock(&dir.lock);
+	while ((k = lookup(company, peer)) == OWNER_NONE &&
+	    pthread_cond_timedwait(&dir.cond, &dir.lock, &ts) == 0)
+		;
+	pthread_mutex_unlock(&dir.lock);
+	return k;
+}
+
+void
+owner_update(const struct owner_lease *v, int n)
+{
+	struct owner_lease	*copy = NULL, *old;
+
+	if (n > 0) {
+		copy = xcalloc((size_t)n, sizeof *copy);
+		memcpy(copy, v, (size_t)n * sizeof *copy);
+		qsort(copy, (size_t)n, sizeof *copy, cmp);
+	}
+	pthread_mutex_lock(&dir.lock);
+	old = dir.v;
+	dir.v = copy;
+	dir.n = n;
+	pthread_cond_broadcast(&dir.cond);
+	pthread_mutex_unlock(&dir.lock);
+	free(old);
+}
+
+void
+owner_forget(const char *company)
+{
+	struct owner_lease	*l;
+
+	pthread_mutex_lock(&dir.lock);
+	if ((l = find(company)) != NULL && strcmp(l->node, dir.self) == 0)
+		l->until = 0;
+	pthread_mutex_unlock(&dir.lock);
+}
