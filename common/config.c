@@ -926,6 +926,12 @@ config_check(const struct config *cfg, char **cause)
 			return -1;
 		}
 	}
+	if (!(cfg->company_renew > 0) || !(cfg->company_renew <
+	    cfg->company_lease)) {
+		*cause = xstrdup("company_renew must be above 0 and below"
+		    " company_lease");
+		return -1;
+	}
 	if (!(cfg->rate_ip >= 0) || !(cfg->rate_token >= 0)) {
 		*cause = xstrdup("rate limits must not be negative");
 		return -1;

@@ -407,9 +407,11 @@ main(int argc, char **argv)
 	server_stop();
 	rollup_stop();
 	outbox_stop();
+	/* The leases go first: no round adopts a company into a stopped
+	 * hub, and the peers take over while this node finishes. */
+	cluster_stop();
 	hub_stop();
 	twilio_rest_stop();
-	cluster_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);
 	log_info("stopped");

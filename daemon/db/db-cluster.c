@@ -15,6 +15,7 @@
 #include "log.h"
 #include "db.h"
 #include "db-cluster.h"
+#include "db-owner.h"
 
 static const char *const lease_names[NLEASES] = {
 	[LEASE_WEBHOOKS] = "webhooks",
@@ -137,9 +138,9 @@ static struct db_stmt st_conflict = { .sql = "SELECT id, name,"
 	" ORDER BY heartbeat_at DESC LIMIT 1" };
 static struct db_stmt st_insert = { .sql = "INSERT INTO cluster_nodes"
 	" (id, name, cluster, host, host_key, pid, version, lease_seconds,"
-	" expires_at) VALUES (coalesce(nullif($1, '')::uuid,"
+	" expires_at, url) VALUES (coalesce(nullif($1, '')::uuid,"
 	" gen_random_uuid()), $2, $3, $4, $5, $6::int, $7, $8::int,"
-	" now() + make_interval(secs => $8::int))"
+	" now() + make_interval(secs => $8::int), $9)"
 	" ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(),"
 	" expires_at = EXCLUDED.expires_at RETURNING id" };
 /* Stopped long ago: no longer worth showing. */
@@ -180,9 +181,9 @@ db_cluster_register(struct db *db, struct cluster_self *self, int replace,
     struct cluster_conflict *out)
 {
 	char		 pid[16], lease[16];
-	const char	*p[8] = { self->id, self->name, self->cluster,
+	const char	*p[9] = { self->id, self->name, self->cluster,
 			    self->host, self->host_key, pid, self->version,
-			    lease };
+			    lease, self->url };
 	const char	*q[2] = { self->id[0] ? self->id :
 			    "00000000-0000-0000-0000-000000000000",
 			    self->cluster };
@@ -216,7 +217,7 @@ db_cluster_register(struct db *db, struct cluster_self *self, int replace,
 		}
 		PQclear(res);
 	}
-	if ((res = db_run(db, &st_insert, 8, p)) == NULL)
+	if ((res = db_run(db, &st_insert, 9, p)) == NULL)
 		goto out;
 	db_copy(self->id, sizeof self->id, res, 0, 0);
 	PQclear(res);
@@ -546,7 +547,8 @@ int
 db_cluster_listen(struct db *db)
 {
 	static const char *const listens[] = { "LISTEN " CLUSTER_CH_REVOKE,
-	    "LISTEN " CLUSTER_CH_BARRIER, "LISTEN " CLUSTER_CH_ACK };
+	    "LISTEN " CLUSTER_CH_BARRIER, "LISTEN " CLUSTER_CH_ACK,
+	    "LISTEN " CLUSTER_CH_CONFIG };
 	PGresult	*res;
 
 	for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {

@@ -43,6 +43,7 @@ struct cluster_self {
 	int		 pid;
 	const char	*version;
 	int		 lease;		/* seconds */
+	const char	*url;		/* where peers reach it; NULL none */
 };
 
 /* A live node that refuses us: who it is, for the message. */
@@ -92,7 +93,7 @@ struct cluster_node_row {
 };
 
 struct cluster_lease_row {
-	char		 name[32];
+	char		 name[48];	/* "webhooks", "company:<id>" */
 	char		 node[UUID_LEN + 1];	/* "" none */
 	long long	 epoch;
 	char		 expires_at[32];

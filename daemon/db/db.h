@@ -17,6 +17,8 @@ enum db_error {
 	DB_UNIQUE,	/* unique_violation */
 	DB_FOREIGN,	/* foreign_key_violation */
 	DB_FAILED,	/* anything else: answer 500 */
+	DB_FENCED,	/* this node's company lease is gone (db-owner.h):
+			   answer 503, the company is moving */
 };
 
 struct db {

@@ -30,7 +30,10 @@ struct hub_co {
 	struct acd	*acd;		/* committed */
 	struct acd	*twin;		/* decisions run here first */
 	struct acd	*fresh;		/* being rebuilt (hub_rebuild only) */
-	int		 stale;		/* rebuild from the database first */
+	int		 stale;		/* atomic: rebuild from the database
+					   first */
+	long long	 epoch;		/* the lease epoch the engines were
+					   built under (owner.h); 0: none */
 	int		 kicked;	/* atomic: the thread should tick it */
 	struct hub_co	*next;		/* every company, newest first */
 	struct hub_co	*hnext;		/* hash chain */
@@ -86,6 +89,8 @@ struct hub_tx {
 	double			 now;
 	int			 sql;		/* BEGIN sent */
 	int			 quiet;		/* the timer thread's: no kick */
+	const char		*company;	/* fenced by its lease at epoch */
+	long long		 epoch;		/* 0: not fenced (no cluster) */
 	json_t			*events;	/* [company, type, data], after COMMIT */
 	struct hub_step		*steps;
 	size_t			 nsteps, steps_cap;
@@ -99,6 +104,8 @@ void	hub_kick(struct hub_co *);
 void	hub_result_set(struct hub_result *, int status, const char *code,
 	    const char *detail);
 void	hub_result_db(struct hub_result *, struct db *);
+/* 503: the company's lease is moving between nodes (owner.h). */
+void	hub_result_moving(struct hub_result *);
 
 /* The company's state, made on first use. */
 struct hub_co *hub_co_get(const char *company);
@@ -117,6 +124,9 @@ int	hub_tx_begin(struct hub_tx *, struct db *, struct hub_co *,
 int	hub_tx_trybegin(struct hub_tx *, struct db *, struct hub_co *);
 /* Open the SQL transaction (once); -1 on a database error. */
 int	hub_tx_sql(struct hub_tx *);
+/* In a cluster, right before COMMIT: 0 if the company's lease is still
+ * ours at tx->epoch (db-owner.h), -1 (db->err DB_FENCED) if not. */
+int	hub_tx_fence(struct hub_tx *);
 /* Run a step on the twin; its rc. Its actions: tx->acts[act0..+nact]. */
 int	hub_tx_step(struct hub_tx *, struct hub_step *);
 /* Queue an event for after COMMIT; steals data. */

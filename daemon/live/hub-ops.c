@@ -13,6 +13,8 @@
 #include "db-agent.h"
 #include "db-queue.h"
 #include "db-call.h"
+#include "db-owner.h"
+#include "owner.h"
 #include "hub.h"
 #include "hub-int.h"
 
@@ -82,6 +84,22 @@ call_company(struct db *db, const char *scope, const char *call,
 	return 1;
 }
 
+/*
+ * In a cluster, configuration changed on a node that does not own the
+ * company reaches its owner's engines through a notification: the owner
+ * rebuilds the company from the rows. 1 if so (sent), 0 if it is ours.
+ */
+static int
+elsewhere(struct db *db, const char *company)
+{
+	if (!owner_clustered() || owner_epoch(company) != 0)
+		return 0;
+	if (db_owner_changed(db, company) != 0)
+		log_warn("hub: cannot tell company %s's owner of a change",
+		    company);
+	return 1;
+}
+
 /* Configuration goes to both engines alike, under the company's lock. */
 static void
 mirror_lock(struct hub_co *co)
@@ -107,8 +125,13 @@ hub_queue_sync(struct db *db, const char *queue)
 	struct acd		*e[2];
 	int			 rc = -1;
 
-	if ((q = db_queue_get(db, NULL, queue)) == NULL || q->n != 1 ||
-	    (ids = db_agent_ids(db, q->v[0].company)) == NULL)
+	if ((q = db_queue_get(db, NULL, queue)) == NULL || q->n != 1)
+		goto out;
+	if (elsewhere(db, q->v[0].company)) {
+		rc = 0;
+		goto out;
+	}
+	if ((ids = db_agent_ids(db, q->v[0].company)) == NULL)
 		goto out;
 	co = hub_co_get(q->v[0].company);
 	mirror_lock(co);
@@ -149,7 +172,10 @@ hub_agent_sync(struct db *db, const char *agent)
 	struct hub_co		*co;
 	int			 rc = -1;
 
-	if ((a = db_agent_get(db, NULL, agent)) != NULL && a->n == 1) {
+	if ((a = db_agent_get(db, NULL, agent)) != NULL && a->n == 1 &&
+	    elsewhere(db, a->v[0].company))
+		rc = 0;
+	else if (a != NULL && a->n == 1) {
 		co = hub_co_get(a->v[0].company);
 		mirror_lock(co);
 		if ((rc = hub_agent_load(co->twin, &a->v[0])) == 0)
@@ -641,7 +667,7 @@ hub_call_priority(struct db *db, const char *company, const char *call)
 		}
 		rc = 0;
 	} else
-		tx.co->stale = 1;
+		__atomic_store_n(&tx.co->stale, 1, __ATOMIC_RELEASE);
 	call_rows_free(row);
 	hub_tx_end(&tx, rc == 0);
 	return rc;

@@ -12,6 +12,7 @@
 #include "db-queue.h"
 #include "db-call.h"
 #include "events.h"
+#include "owner.h"
 #include "hub.h"
 #include "hub-int.h"
 
@@ -25,7 +26,7 @@ fresh(struct hub_co *co, double now)
 
 /* Put the fresh engines in place; with co given, only it (lock held). */
 static void
-install(struct hub_co *only, int ok)
+install(struct hub_co *only, int ok, long long epoch)
 {
 	struct hub_co	*co;
 
@@ -46,7 +47,8 @@ install(struct hub_co *only, int ok)
 		co->fresh = NULL;
 		acd_free(co->twin);
 		co->twin = acd_copy(co->acd);
-		co->stale = 0;
+		__atomic_store_n(&co->epoch, epoch, __ATOMIC_RELEASE);
+		__atomic_store_n(&co->stale, 0, __ATOMIC_RELEASE);
 		__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
 		if (only == NULL)
 			pthread_mutex_unlock(&co->lock);
@@ -89,6 +91,14 @@ hub_rebuild(struct db *db, struct hub_co *only)
 	tx.events = json_array();
 	if (only != NULL)
 		fresh(only, now);
+	/* In a cluster, one company at a time, fenced by its lease. */
+	if (owner_clustered()) {
+		if (only == NULL || (tx.epoch = owner_epoch(only->id)) == 0) {
+			db->err = DB_FENCED;
+			goto out;
+		}
+		tx.company = only->id;
+	}
 	if (hub_tx_sql(&tx) != 0 || (a = db_agent_all(db)) == NULL ||
 	    (q = db_queue_all(db)) == NULL || (c = db_call_live(db)) == NULL)
 		goto out;
@@ -168,7 +178,7 @@ hub_rebuild(struct db *db, struct hub_co *only)
 		    NULL) != 0)
 			goto out;
 	}
-	if (db_commit(db) != 0)
+	if (hub_tx_fence(&tx) != 0 || db_commit(db) != 0)
 		goto out;
 	tx.sql = 0;
 	rc = 0;
@@ -178,7 +188,7 @@ hub_rebuild(struct db *db, struct hub_co *only)
 out:
 	if (tx.sql)
 		db_rollback(db);
-	install(only, rc == 0);
+	install(only, rc == 0, tx.epoch);
 	if (rc == 0) {
 		json_array_foreach(tx.events, k, ev)
 			events_publish(json_string_value(json_array_get(ev, 0)),

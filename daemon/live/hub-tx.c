@@ -12,6 +12,8 @@
 #include "log.h"
 #include "db.h"
 #include "events.h"
+#include "db-owner.h"
+#include "owner.h"
 #include "hub.h"
 #include "hub-int.h"
 
@@ -35,6 +37,8 @@ static int
 tx_open(struct hub_tx *tx, struct db *db, struct hub_co *co,
     struct hub_result *r, int try)
 {
+	long long	epoch = 0;
+
 	memset(tx, 0, sizeof *tx);
 	if (!__atomic_load_n(&hub.built, __ATOMIC_ACQUIRE)) {
 		/* Not yet built: the database has been away since start. */
@@ -42,6 +46,18 @@ tx_open(struct hub_tx *tx, struct db *db, struct hub_co *co,
 			hub_result_set(r, 503, "unavailable", "the database is"
 			    " unreachable; try again shortly");
 		return -1;
+	}
+	/*
+	 * In a cluster, only the company's owner decides (owner.h); a
+	 * company with none yet (new, or its owner just died) is waited for.
+	 */
+	if (owner_clustered() && (epoch = owner_epoch(co->id)) == 0) {
+		if (try || owner_wait(co->id, owner_wait_secs(), NULL) !=
+		    OWNER_SELF || (epoch = owner_epoch(co->id)) == 0) {
+			if (r != NULL)
+				hub_result_moving(r);
+			return -1;
+		}
 	}
 	if (try) {
 		if (pthread_mutex_trylock(&co->lock) != 0)
@@ -52,7 +68,15 @@ tx_open(struct hub_tx *tx, struct db *db, struct hub_co *co,
 	tx->db = db;
 	tx->now = hub_now();
 	tx->events = json_array();
-	if (co->stale && hub_rebuild(db, co) != 0) {
+	if (epoch != 0) {
+		tx->company = co->id;
+		tx->epoch = epoch;
+		/* Newly ours: load it. */
+		if (__atomic_load_n(&co->epoch, __ATOMIC_ACQUIRE) != epoch)
+			__atomic_store_n(&co->stale, 1, __ATOMIC_RELEASE);
+	}
+	if (__atomic_load_n(&co->stale, __ATOMIC_ACQUIRE) &&
+	    hub_rebuild(db, co) != 0) {
 		if (r != NULL)
 			hub_result_db(r, db);
 		json_decref(tx->events);
@@ -232,6 +256,15 @@ twin_moved(const struct hub_tx *tx)
 	return 0;
 }
 
+/* In a cluster, right before COMMIT: is the company still ours? */
+int
+hub_tx_fence(struct hub_tx *tx)
+{
+	if (tx->epoch == 0)
+		return 0;
+	return db_owner_fence(tx->db, tx->company, owner_self(), tx->epoch);
+}
+
 int
 hub_tx_end(struct hub_tx *tx, int commit)
 {
@@ -240,7 +273,8 @@ hub_tx_end(struct hub_tx *tx, int commit)
 	size_t		 i;
 	int		 rc = -1;
 
-	if (commit && (!tx->sql || db_commit(tx->db) == 0))
+	if (commit && (!tx->sql || (hub_tx_fence(tx) == 0 &&
+	    db_commit(tx->db) == 0)))
 		rc = 0;
 	else if (tx->sql) {
 		/*
@@ -249,7 +283,10 @@ hub_tx_end(struct hub_tx *tx, int commit)
 		 * rebuilds the company from them.
 		 */
 		if (commit && tx->db->err == DB_DOWN)
-			co->stale = 1;
+			__atomic_store_n(&co->stale, 1, __ATOMIC_RELEASE);
+		/* Fenced: the lease passed on; stop deciding at once. */
+		if (tx->db->err == DB_FENCED)
+			owner_forget(co->id);
 		db_rollback(tx->db);
 	}
 	if (rc == 0 || !twin_moved(tx)) {
@@ -258,7 +295,7 @@ hub_tx_end(struct hub_tx *tx, int commit)
 		if (replay(tx) != 0) {
 			log_error("hub: company %s: the engine and its twin"
 			    " disagree; rebuilding", co->id);
-			co->stale = 1;
+			__atomic_store_n(&co->stale, 1, __ATOMIC_RELEASE);
 		}
 	} else {
 		acd_free(co->twin);

@@ -18,6 +18,7 @@
 #include "db-agent.h"
 #include "db-queue.h"
 #include "db-call.h"
+#include "owner.h"
 #include "hub.h"
 #include "hub-int.h"
 
@@ -55,9 +56,18 @@ hub_result_set(struct hub_result *r, int status, const char *code,
 }
 
 void
+hub_result_moving(struct hub_result *r)
+{
+	hub_result_set(r, 503, "unavailable", "the company's live state is"
+	    " moving between nodes; try again shortly");
+}
+
+void
 hub_result_db(struct hub_result *r, struct db *db)
 {
-	if (db->err == DB_DOWN)
+	if (db->err == DB_FENCED)
+		hub_result_moving(r);
+	else if (db->err == DB_DOWN)
 		hub_result_set(r, 503, "unavailable", "the database is unreachable;"
 		    " try again shortly");
 	else
@@ -510,7 +520,8 @@ tick_company(struct db *db, struct hub_co *co)
 
 	do {
 		if (hub_tx_trybegin(&tx, db, co) != 0)
-			return co->stale ? -1 : 1;
+			return __atomic_load_n(&co->stale, __ATOMIC_ACQUIRE) ?
+			    -1 : 1;
 		tx.quiet = 1;
 		memset(&s, 0, sizeof s);
 		s.kind = STEP_TICK;
@@ -523,6 +534,65 @@ tick_company(struct db *db, struct hub_co *co)
 		}
 	} while (more);
 	return 0;
+}
+
+/* An engine of a company another node owns now: empty it. */
+static void
+disown(struct hub_co *co)
+{
+	struct acd	*e = acd_new((uint64_t)hub_now());
+
+	pthread_mutex_lock(&co->lock);
+	pthread_mutex_lock(&co->rlock);
+	acd_free(co->acd);
+	co->acd = e;
+	pthread_mutex_unlock(&co->rlock);
+	acd_free(co->twin);
+	co->twin = acd_copy(e);
+	__atomic_store_n(&co->epoch, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&co->stale, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&co->lock);
+	log_info("hub: company %s is no longer this node's", co->id);
+}
+
+/* Is co ours to tick? Its engines are emptied once it is not, and a new
+ * epoch (ours again) rebuilds them first. */
+static int
+owned(struct hub_co *co)
+{
+	long long	e;
+
+	if (!owner_clustered())
+		return 1;
+	if ((e = owner_epoch(co->id)) == 0) {
+		if (__atomic_load_n(&co->epoch, __ATOMIC_ACQUIRE) != 0)
+			disown(co);
+		return 0;
+	}
+	if (e != __atomic_load_n(&co->epoch, __ATOMIC_ACQUIRE))
+		__atomic_store_n(&co->kicked, 1, __ATOMIC_RELEASE);
+	return 1;
+}
+
+void
+hub_owned(const char *company, long long epoch)
+{
+	struct hub_co	*co = hub_co_get(company);
+
+	if (__atomic_load_n(&co->epoch, __ATOMIC_ACQUIRE) != epoch)
+		hub_kick(co);
+}
+
+void
+hub_changed(const char *company)
+{
+	struct hub_co	*co;
+
+	if (owner_epoch(company) == 0)
+		return;
+	co = hub_co_get(company);
+	__atomic_store_n(&co->stale, 1, __ATOMIC_RELEASE);
+	hub_kick(co);
 }
 
 static void *
@@ -545,6 +615,9 @@ hub_main(void *arg)
 		}
 		for (co = __atomic_load_n(&hub.built, __ATOMIC_ACQUIRE) ?
 		    hub_co_first() : NULL; co != NULL; co = co->next) {
+			/* In a cluster, only the companies we own. */
+			if (!owned(co))
+				continue;
 			/* Only companies with work: kicked or a timer due. */
 			pthread_mutex_lock(&co->rlock);
 			d = acd_next_deadline(co->acd);
@@ -593,7 +666,8 @@ hub_start(const char *dburl, char **cause)
 	hub.dburl = dburl;
 	db_init(&hub.db, dburl);
 	hub.db.stop = &hub.stop;	/* a stop ends a wait at once */
-	if (hub_rebuild(&hub.db, NULL) == 0)
+	/* In a cluster each company is built when its lease is ours. */
+	if (owner_clustered() || hub_rebuild(&hub.db, NULL) == 0)
 		hub.built = 1;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_REALTIME);

@@ -26,6 +26,11 @@ struct call_rows;
 
 int	hub_start(const char *dburl, char **cause);
 void	hub_stop(void);
+/* In a cluster (owner.h), from the node thread: company is ours at epoch
+ * (its engines are built at the next tick if they were not), or its
+ * configuration changed on another node (rebuilt if it is ours). */
+void	hub_owned(const char *company, long long epoch);
+void	hub_changed(const char *company);
 
 /* What a hub operation answers; row (a call) or agent is the caller's. */
 struct hub_result {

@@ -3,6 +3,7 @@
  * the node thread last read, replaced as a whole under one lock. Readers
  * copy what they need out; nobody holds the lock across I/O.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ static struct {
 	pthread_cond_t		 cond;		/* the directory changed */
 	char			 self[UUID_LEN + 1];
 	int			 clustered;
+	double			 wait;
+	void			(*poke)(void);
 	struct owner_lease	*v;
 	int			 n;
 } dir = {
@@ -40,12 +43,20 @@ cmp(const void *a, const void *b)
 }
 
 void
-owner_init(const char *self, int clustered)
+owner_init(const char *self, int clustered, double wait, void (*poke)(void))
 {
 	pthread_mutex_lock(&dir.lock);
 	strlcpy_(dir.self, self != NULL ? self : "", sizeof dir.self);
-	dir.clustered = clustered;
+	dir.wait = wait;
+	dir.poke = poke;
+	__atomic_store_n(&dir.clustered, clustered, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&dir.lock);
+}
+
+double
+owner_wait_secs(void)
+{
+	return dir.wait;
 }
 
 int
@@ -125,13 +136,18 @@ owner_wait(const char *company, double secs, struct owner_peer *peer)
 	enum owner_kind	 k;
 	double		 t;
 
+	if ((k = owner_of(company, peer)) != OWNER_NONE)
+		return k;
+	/* A company made a moment ago has no lease yet: a round now. */
+	if (dir.poke != NULL)
+		dir.poke();
 	clock_gettime(CLOCK_REALTIME, &ts);
 	t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + secs;
 	ts.tv_sec = (time_t)t;
 	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
 	pthread_mutex_lock(&dir.lock);
 	while ((k = lookup(company, peer)) == OWNER_NONE &&
-	    pthread_cond_timedwait(&dir.cond, &dir.lock, &ts) == 0)
+	    pthread_cond_timedwait(&dir.cond, &dir.lock, &ts) != ETIMEDOUT)
 		;
 	pthread_mutex_unlock(&dir.lock);
 	return k;

@@ -13,7 +13,7 @@
 #ifndef OWNER_H
 #define OWNER_H
 
-#include "db.h"		/* UUID_LEN */
+#include "db-owner.h"	/* struct owner_lease */
 
 enum owner_kind {
 	OWNER_SELF,		/* this node: decide here */
@@ -28,20 +28,15 @@ struct owner_peer {
 	long long	 epoch;
 };
 
-/* One lease as the node thread read it. */
-struct owner_lease {
-	char		 company[UUID_LEN + 1];
-	char		 node[UUID_LEN + 1];	/* "" none */
-	char		 url[256];		/* its node's; "" unknown */
-	long long	 epoch;
-	double		 until;			/* now_mono() while it holds:
-						   ours counted from before
-						   the statement; a peer's
-						   from our reading */
-};
-
-/* At start: this node's id; clustered 0 makes every company ours. */
-void		 owner_init(const char *self, int clustered);
+/*
+ * At start: this node's id; clustered 0 makes every company ours. wait:
+ * how long owner_wait() callers wait at most for a company with no owner;
+ * poke asks the node thread for a round now (any thread, no lock held).
+ */
+void		 owner_init(const char *self, int clustered, double wait,
+		    void (*poke)(void));
+/* The configured wait. */
+double		 owner_wait_secs(void);
 int		 owner_clustered(void);
 const char	*owner_self(void);
 /* Who owns company now; peer (may be NULL) filled for OWNER_PEER and, for

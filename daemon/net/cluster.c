@@ -27,6 +27,9 @@
 #include "db.h"
 #include "db-cluster.h"
 #include "revoke.h"
+#include "db-owner.h"
+#include "owner.h"
+#include "hub.h"
 #include "cluster.h"
 #include "metrics.h"
 
@@ -34,10 +37,11 @@ static struct {
 	pthread_t		 thread;
 	int			 running;
 	int			 stop;
-	int			 wake[2];	/* a byte: stop now */
+	int			 poked;		/* a company round now */
+	int			 wake[2];	/* a byte: stop or poked */
 	struct db		 db;
 	struct cluster_self	 self;
-	char			 host[256], host_key[512];
+	char			 host[256], host_key[512], url[300];
 	int			 registry;	/* the tables exist */
 	int			 want[NLEASES];	/* jobs this node runs */
 	PGconn			*listening;	/* LISTENed on, by its pid */
@@ -108,6 +112,8 @@ on_notify(const PGnotify *n)
 		snprintf(payload, sizeof payload, "%s %lu %s", a, seq,
 		    node.self.id);
 		(void)db_cluster_ack(&node.db, payload);
+	} else if (strcmp(n->relname, CLUSTER_CH_CONFIG) == 0) {
+		hub_changed(n->extra);
 	} else if (strcmp(n->relname, CLUSTER_CH_ACK) == 0) {
 		if (sscanf(n->extra, "%36s %lu %36s", a, &seq, b) == 3 &&
 		    strcmp(a, node.self.id) == 0)
@@ -169,11 +175,47 @@ beat(void)
 	}
 }
 
+/* owner_wait(): a round now, for a company that has no owner yet. */
+static void
+poke(void)
+{
+	__atomic_store_n(&node.poked, 1, __ATOMIC_RELEASE);
+	if (node.wake[1] >= 0 && write(node.wake[1], "p", 1) < 0 &&
+	    errno != EAGAIN)
+		log_warn("cluster: cannot wake the node thread");
+}
+
+/*
+ * A company round (db-owner.h): heartbeat, take and renew the companies
+ * that hash here, give back the others, and publish every company's owner
+ * in the directory (owner.h). The hub builds what became ours.
+ */
+static void
+round_companies(void)
+{
+	struct owner_lease	*v;
+	double			 t0 = now_mono();
+	int			 n;
+
+	if (db_ensure(&node.db) != 0 || listen_all() != 0 ||
+	    db_cluster_heartbeat(&node.db, &node.self) < 0 ||
+	    db_owner_round(&node.db, node.self.id, node.self.cluster,
+	    cfg.company_lease, cfg.company_lease, t0, &v, &n) != 0)
+		return;
+	owner_update(v, n);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(v[i].node, node.self.id) == 0)
+			hub_owned(v[i].company, v[i].epoch);
+	}
+	free(v);
+}
+
 static void *
 node_main(void *arg)
 {
 	struct pollfd	 pfd[2];
-	double		 next = 0, now, period = node.self.lease / 3.0;
+	double		 next = 0, nextco = 0, now, wake;
+	double		 period = node.self.lease / 3.0;
 	int		 ms;
 
 	while (!__atomic_load_n(&node.stop, __ATOMIC_ACQUIRE)) {
@@ -181,8 +223,15 @@ node_main(void *arg)
 			beat();
 			next = now + period;
 		}
+		if (__atomic_exchange_n(&node.poked, 0, __ATOMIC_ACQ_REL))
+			nextco = 0;
+		if (owner_clustered() && (now = now_mono()) >= nextco) {
+			round_companies();
+			nextco = now + cfg.company_renew;
+		}
 		drain();
-		ms = (int)((next - now_mono()) * 1000) + 1;
+		wake = owner_clustered() && nextco < next ? nextco : next;
+		ms = (int)((wake - now_mono()) * 1000) + 1;
 		pfd[0].fd = node.wake[0];
 		pfd[0].events = POLLIN;
 		pfd[1].fd = node.listening != NULL && node.db.conn != NULL ?
@@ -191,8 +240,38 @@ node_main(void *arg)
 		pfd[0].revents = pfd[1].revents = 0;
 		if (poll(pfd, 2, ms > 0 ? ms : 0) < 0 && errno != EINTR)
 			break;
+		if (pfd[0].revents & POLLIN) {
+			char	buf[64];
+
+			while (read(node.wake[0], buf, sizeof buf) > 0)
+				;
+		}
 	}
 	return NULL;
+}
+
+/*
+ * Where peers reach this node: cluster_url, else http(s)://HOST:PORT of
+ * --listen (the host name for a wildcard address); NULL without TCP.
+ */
+static const char *
+self_url(char *buf, size_t len)
+{
+	char	 host[256];
+	int	 port;
+
+	if (cfg.cluster_url != NULL && *cfg.cluster_url != '\0')
+		return cfg.cluster_url;
+	if (cfg.listen == NULL || *cfg.listen == '\0' ||
+	    config_listen_split(cfg.listen, host, sizeof host, &port) != 0)
+		return NULL;
+	if (*host == '\0' || strcmp(host, "0.0.0.0") == 0 ||
+	    strcmp(host, "::") == 0)
+		strlcpy_(host, node.host, sizeof host);
+	snprintf(buf, len, "%s://%s%s%s:%d", cfg.tls_cert != NULL ? "https" :
+	    "http", strchr(host, ':') != NULL ? "[" : "", host,
+	    strchr(host, ':') != NULL ? "]" : "", port);
+	return buf;
 }
 
 /* The one line calldockerd prints before it exits 3. */
@@ -235,6 +314,7 @@ cluster_start(char **cause)
 	node.self.pid = (int)getpid();
 	node.self.version = CALLDOCKER_VERSION;
 	node.self.lease = cfg.cluster_lease;
+	node.self.url = self_url(node.url, sizeof node.url);
 	node.want[LEASE_WEBHOOKS] = 1;
 	node.want[LEASE_ROLLUP] = cfg.analytics_rollup_interval > 0;
 	db_init(&node.db, cfg.database_url);
@@ -264,6 +344,14 @@ cluster_start(char **cause)
 		return -1;
 	}
 	db_cluster_barrier_init(node.self.id, node.self.cluster);
+	/* In a named cluster, companies are owned through leases. */
+	if (node.self.cluster != NULL) {
+		owner_init(node.self.id, 1, 2 * cfg.company_lease +
+		    cfg.company_renew, poke);
+		if (node.self.url == NULL)
+			log_warn("cluster: no TCP listener and no cluster_url:"
+			    " the other nodes cannot forward to this one");
+	}
 	log_info("cluster: node %s (\"%s\") registered%s%s%s", node.self.id,
 	    node.self.name, node.self.cluster ? " in cluster \"" : "",
 	    node.self.cluster ? node.self.cluster : "",

@@ -1,0 +1,186 @@
+/*
+ * Company leases (db-owner.h). A company hashes to one node among the live
+ * nodes of its cluster (rendezvous hashing on the database's hashtext, so
+ * every node computes the same owner from the same registry); that node
+ * takes its lease, and a node that holds a lease it no longer hashes to
+ * gives it back, for the other to take at its next round. Liveness for
+ * this is a heartbeat younger than the company lease, not the registry's
+ * longer expiry: a frozen node loses its companies as fast as its leases
+ * run out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmalloc.h"
+#include "db.h"
+#include "db-owner.h"
+
+#define PREFIX	"company:"
+
+/* The companies that hash to $1 among the live nodes of cluster $2. */
+static struct db_stmt st_want = { .sql =
+	"WITH live AS (SELECT id FROM cluster_nodes WHERE cluster = $2"
+	"  AND expires_at > now()"
+	"  AND heartbeat_at > now() - make_interval(secs => $3::float8))"
+	" SELECT '" PREFIX "' || c.id FROM companies c"
+	" WHERE (SELECT l.id FROM live l ORDER BY"
+	"  hashtext(l.id::text || c.id::text) DESC, l.id LIMIT 1) = $1::uuid"
+	" ORDER BY 1" };
+/* Renew what we hold and still want. It waits only for our own
+ * decisions' share locks (db_owner_fence()), which end at their COMMIT. */
+static struct db_stmt st_renew = { .sql = "UPDATE cluster_leases"
+	" SET expires_at = now() + make_interval(secs => $2::float8)"
+	" WHERE node_id = $1::uuid AND expires_at > now()"
+	" AND name = ANY ($3::text[])" };
+/* Leases never held before. */
+static struct db_stmt st_new = { .sql = "INSERT INTO cluster_leases"
+	" (name, node_id, epoch, acquired_at, expires_at)"
+	" SELECT n, $1::uuid, 1, now(), now() + make_interval(secs => $2::float8)"
+	" FROM unnest($3::text[]) n ON CONFLICT (name) DO NOTHING" };
+/*
+ * Leases that ran out or were given back: ours with the next epoch. A row
+ * still share-locked by the decision of a holder that froze before its
+ * COMMIT is skipped, not waited for: the next round tries it again.
+ */
+static struct db_stmt st_take = { .sql = "UPDATE cluster_leases l"
+	" SET node_id = $1::uuid, epoch = l.epoch + 1, acquired_at = now(),"
+	" expires_at = now() + make_interval(secs => $2::float8)"
+	" FROM (SELECT name FROM cluster_leases WHERE name = ANY ($3::text[])"
+	"  AND expires_at <= now() ORDER BY name FOR UPDATE SKIP LOCKED) f"
+	" WHERE l.name = f.name" };
+/* Give back what we hold and no longer hash to (a node joined). */
+static struct db_stmt st_give = { .sql = "UPDATE cluster_leases"
+	" SET expires_at = now() WHERE node_id = $1::uuid"
+	" AND name LIKE '" PREFIX "%' AND expires_at > now()"
+	" AND name <> ALL ($2::text[])" };
+static struct db_stmt st_read = { .sql = "SELECT"
+	" substr(l.name, length('" PREFIX "') + 1),"
+	" coalesce(l.node_id::text, ''), l.epoch, coalesce(n.url, ''),"
+	" extract(epoch FROM l.expires_at - now())"
+	" FROM cluster_leases l LEFT JOIN cluster_nodes n ON n.id = l.node_id"
+	" WHERE l.name LIKE '" PREFIX "%' AND l.expires_at > now()" };
+static struct db_stmt st_fence = { .sql = "SELECT 1 FROM cluster_leases"
+	" WHERE name = '" PREFIX "' || $1 AND node_id = $2::uuid"
+	" AND epoch = $3::bigint AND expires_at > now() FOR SHARE" };
+static struct db_stmt st_changed = { .sql =
+	"SELECT pg_notify('" CLUSTER_CH_CONFIG "', $1)" };
+
+/* The names res returned as a text[] literal. */
+static char *
+names_array(const PGresult *res)
+{
+	size_t	 len = 3, off;
+	char	*s;
+	int	 n = PQntuples(res);
+
+	for (int i = 0; i < n; i++)
+		len += strlen(PQgetvalue(res, i, 0)) + 1;
+	s = xmalloc(len);
+	off = 0;
+	s[off++] = '{';
+	for (int i = 0; i < n; i++) {
+		/* "company:<uuid>": nothing to quote. */
+		off += (size_t)snprintf(s + off, len - off, "%s%s",
+		    i > 0 ? "," : "", PQgetvalue(res, i, 0));
+	}
+	s[off++] = '}';
+	s[off] = '\0';
+	return s;
+}
+
+/* Run st with params p; 0 or -1. */
+static int
+run(struct db *db, struct db_stmt *st, int n, const char *const *p)
+{
+	PGresult	*res;
+
+	if ((res = db_run(db, st, n, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+int
+db_owner_round(struct db *db, const char *self, const char *cluster,
+    double lease, double window, double t0, struct owner_lease **out, int *n)
+{
+	char		 secs[32], win[32], *want;
+	const char	*p[3];
+	PGresult	*res;
+	struct owner_lease *v;
+	double		 left;
+	int		 rc;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(secs, sizeof secs, "%.3f", lease);
+	snprintf(win, sizeof win, "%.3f", window);
+	p[0] = self;
+	p[1] = cluster;
+	p[2] = win;
+	if ((res = db_run(db, &st_want, 3, p)) == NULL)
+		return -1;
+	want = names_array(res);
+	PQclear(res);
+	p[1] = secs;
+	p[2] = want;
+	rc = run(db, &st_renew, 3, p) || run(db, &st_new, 3, p) ||
+	    run(db, &st_take, 3, p);
+	p[1] = want;
+	rc = rc || run(db, &st_give, 2, p);
+	free(want);
+	if (rc != 0)
+		return -1;
+	if ((res = db_run(db, &st_read, 0, NULL)) == NULL)
+		return -1;
+	*n = PQntuples(res);
+	v = xcalloc((size_t)*n + 1, sizeof *v);
+	for (int r = 0; r < *n; r++) {
+		db_copy(v[r].company, sizeof v[r].company, res, r, 0);
+		db_copy(v[r].node, sizeof v[r].node, res, r, 1);
+		v[r].epoch = strtoll(PQgetvalue(res, r, 2), NULL, 10);
+		db_copy(v[r].url, sizeof v[r].url, res, r, 3);
+		left = strtod(PQgetvalue(res, r, 4), NULL);
+		/* Ours: never past what we asked for, counted from before. */
+		if (strcmp(v[r].node, self) == 0 && left > lease)
+			left = lease;
+		v[r].until = t0 + left;
+	}
+	PQclear(res);
+	*out = v;
+	return 0;
+}
+
+int
+db_owner_fence(struct db *db, const char *company, const char *self,
+    long long epoch)
+{
+	char		 e[32];
+	const char	*p[3] = { company, self, e };
+	PGresult	*res;
+	int		 ok;
+
+	snprintf(e, sizeof e, "%lld", epoch);
+	if ((res = db_run(db, &st_fence, 3, p)) == NULL)
+		return -1;
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		db->err = DB_FENCED;
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_owner_changed(struct db *db, const char *company)
+{
+	const char	*p[1] = { company };
+	PGresult	*res;
+
+	if ((res = db_run(db, &st_changed, 1, p)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
