@@ -23,6 +23,7 @@ static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM agents"
 static struct db_stmt st_by_user = { .sql = "SELECT " COLS " FROM agents"
 	" WHERE user_id = $1" };
 static struct db_stmt st_all = { .sql = "SELECT " COLS " FROM agents"
+	" WHERE $1::uuid IS NULL OR company_id = $1::uuid"
 	" ORDER BY created_at, id" };
 static struct db_stmt st_ids = { .sql = "SELECT id FROM agents"
 	" WHERE company_id = $1" };
@@ -187,9 +188,11 @@ db_agent_by_user(struct db *db, const char *user)
 }
 
 struct agent_rows *
-db_agent_all(struct db *db)
+db_agent_all(struct db *db, const char *company)
 {
-	return agent_rows(db_run(db, &st_all, 0, NULL));
+	const char	*p[1] = { company };
+
+	return agent_rows(db_run(db, &st_all, 1, p));
 }
 
 struct agent_rows *

@@ -50,7 +50,8 @@ struct agent_rows *db_agent_get(struct db *, const char *scope,
 		    const char *id);
 struct agent_rows *db_agent_by_user(struct db *, const char *user);
 /* Every agent, for rebuilding the hub. */
-struct agent_rows *db_agent_all(struct db *);
+/* Every agent, or company's (NULL: every company's). */
+struct agent_rows *db_agent_all(struct db *, const char *company);
 struct agent_rows *db_agent_create(struct db *, const char *company,
 		    const char *user, const char *name, const char *extension,
 		    const char *skills, const char *max_calls,

@@ -71,7 +71,8 @@ static struct db_stmt st_route = { .sql = "UPDATE calls SET"
 	" updated_at = now() WHERE id = $1" };
 static struct db_stmt st_live = { .sql = "SELECT " CALL_COLS " FROM calls"
 	" WHERE state IN ('queued', 'offering', 'connected', 'on_hold',"
-	" 'wrap_up') ORDER BY enqueued_at NULLS LAST, created_at, id" };
+	" 'wrap_up') AND ($1::uuid IS NULL OR company_id = $1::uuid)"
+	" ORDER BY enqueued_at NULLS LAST, created_at, id" };
 static struct db_stmt st_events = { .sql = "SELECT type, "
 	SQL_TIME("at") ", from_state, to_state, agent_id, actor_id, data"
 	" FROM call_events WHERE call_id = $1 ORDER BY id" };
@@ -311,9 +312,11 @@ db_call_wrap_notes(struct db *db, const char *id, const char *notes,
 }
 
 struct call_rows *
-db_call_live(struct db *db)
+db_call_live(struct db *db, const char *company)
 {
-	return call_rows_take(db_run(db, &st_live, 0, NULL));
+	const char	*p[1] = { company };
+
+	return call_rows_take(db_run(db, &st_live, 1, p));
 }
 
 int

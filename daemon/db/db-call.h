@@ -97,7 +97,7 @@ struct call_rows *db_call_update(struct db *, const char *scope,
 int		 db_call_wrap_notes(struct db *, const char *id,
 		    const char *notes, const char *disposition);
 /* Calls the hub must rebuild, in their queues' order. */
-struct call_rows *db_call_live(struct db *);
+struct call_rows *db_call_live(struct db *, const char *company);
 /* The call's events, oldest first; NULL on error. */
 struct call_event_rows *db_call_events(struct db *, const char *id);
 /* Set the priority and required skills a flow gives the call. */

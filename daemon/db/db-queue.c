@@ -26,6 +26,7 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM queues q"
 static struct db_stmt st_get = { .sql = "SELECT " COLS " FROM queues q"
 	" WHERE q.id = $2 AND " SCOPE };
 static struct db_stmt st_all = { .sql = "SELECT " COLS " FROM queues q"
+	" WHERE $1::uuid IS NULL OR q.company_id = $1::uuid"
 	" ORDER BY q.created_at, q.id" };
 static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" (company_id, name, strategy, sl_threshold, wrap_up, ring_timeout,"
@@ -164,9 +165,11 @@ db_queue_get(struct db *db, const char *scope, const char *id)
 }
 
 struct queue_rows *
-db_queue_all(struct db *db)
+db_queue_all(struct db *db, const char *company)
 {
-	return queue_rows_take(db_run(db, &st_all, 0, NULL));
+	const char	*p[1] = { company };
+
+	return queue_rows_take(db_run(db, &st_all, 1, p));
 }
 
 static void

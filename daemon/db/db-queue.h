@@ -55,7 +55,8 @@ struct queue_rows *db_queue_list(struct db *, const char *scope,
 		    const struct page *);
 struct queue_rows *db_queue_get(struct db *, const char *scope,
 		    const char *id);
-struct queue_rows *db_queue_all(struct db *);
+/* Every queue, or company's (NULL: every company's). */
+struct queue_rows *db_queue_all(struct db *, const char *company);
 struct queue_rows *db_queue_create(struct db *, const char *company,
 		    const struct queue_fields *);
 struct queue_rows *db_queue_update(struct db *, const char *scope,

@@ -80,6 +80,7 @@ hub_rebuild(struct db *db, struct hub_co *only)
 	struct acd_call_conf	 conf;
 	enum agent_state	 st;
 	enum call_state		 cst;
+	const char		*scope;
 	double			 now = hub_now();
 	json_t			*ev;
 	size_t			 k;
@@ -99,8 +100,10 @@ hub_rebuild(struct db *db, struct hub_co *only)
 		}
 		tx.company = only->id;
 	}
-	if (hub_tx_sql(&tx) != 0 || (a = db_agent_all(db)) == NULL ||
-	    (q = db_queue_all(db)) == NULL || (c = db_call_live(db)) == NULL)
+	scope = only != NULL ? only->id : NULL;
+	if (hub_tx_sql(&tx) != 0 || (a = db_agent_all(db, scope)) == NULL ||
+	    (q = db_queue_all(db, scope)) == NULL ||
+	    (c = db_call_live(db, scope)) == NULL)
 		goto out;
 	for (i = 0; i < a->n; i++) {
 		const struct agent_row *ar = &a->v[i];

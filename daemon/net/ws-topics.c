@@ -74,7 +74,7 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 		agent_rows_free(a);
 		return items;
 	case T_CALLS:
-		if ((c = db_call_live(db)) == NULL)
+		if ((c = db_call_live(db, NULL)) == NULL)
 			break;
 		for (int i = 0; i < c->n; i++) {
 			if (scope != NULL && strcmp(c->v[i].company, scope) != 0)
