@@ -28,6 +28,8 @@
 #include "db-cluster.h"
 #include "revoke.h"
 #include "cluster.h"
+#include "cluster-events.h"
+#include "db-cluster-events.h"
 #include "metrics.h"
 
 static struct {
@@ -112,6 +114,12 @@ on_notify(const PGnotify *n)
 		if (sscanf(n->extra, "%36s %lu %36s", a, &seq, b) == 3 &&
 		    strcmp(a, node.self.id) == 0)
 			db_cluster_acked(b, seq);
+	} else if (strcmp(n->relname, CLUSTER_CH_EVENTS) == 0) {
+		/*
+		 * Other nodes' events, on this thread (cluster-events.c
+		 * says why): a parse and a queue append each.
+		 */
+		cluster_events_received(&node.db, n->extra);
 	}
 }
 
