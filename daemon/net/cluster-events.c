@@ -251,6 +251,9 @@ send_batch(struct qev *batch, int n)
 		goto out;
 	count(&n_sent, (unsigned long)sent);
 	count(&n_payloads, (unsigned long)np);
+	log_debug("cluster: sent %d events in %d payloads, the first %.3f ms"
+	    " after it was published", sent, np,
+	    (double)(micros_now() - batch->micros) / 1e3);
 	rc = 0;
 out:
 	for (int i = 0; i < np; i++)
