@@ -9,6 +9,8 @@ load lib/common
 
 WS="python3 $TOP/tests/lib/ws.py"
 
+sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+
 setup_file() {
 	cd_init
 }
@@ -146,6 +148,50 @@ metric() {
 	assert_output --regexp 'calldocker_cluster_event_delay_seconds_count [1-9]'
 	daemon_stop ea
 	daemon_stop eb
+}
+
+@test "the publisher's connection broken: what was published meanwhile crosses once it is back, in order" {
+	db_create t_t0835_reconnect
+	daemon_start pa
+	daemon_start pb
+	daemon_use pa
+	co=$(mkcompany "Reconnect Co")
+	mkuser boss@reconnect.test manager "$co" >/dev/null
+	mgr=$(login boss@reconnect.test)
+	api POST /api/queues '{"name": "support"}' "$mgr" >/dev/null
+	assert_status 201
+	q=$(jget .id)
+	listen rwa --seconds 60 --token "$mgr" --topics calls
+	daemon_use pb
+	listen rwb --seconds 60 --token "$mgr" --topics calls
+	ready rwa 1
+	ready rwb 1
+	daemon_use pa
+	api POST /api/calls "$(jq -nc --arg q "$q" '{queue_id: $q}')" "$mgr" >/dev/null
+	assert_status 201
+	first=$(jget .id)
+	wait_for 10 has rwb ".event == \"call.created\" and .data.id == \"$first\"" || { show rwb; false; }
+	# Node A's publisher loses its connection (as when PostgreSQL restarts).
+	run sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE datname = current_database() AND pid <> pg_backend_pid()
+	    AND query LIKE '%cluster_events_notify%'"
+	assert_output t
+	for i in 1 2 3; do
+		api POST /api/calls "$(jq -nc --arg q "$q" '{queue_id: $q}')" "$mgr" >/dev/null
+		assert_status 201
+		c=$(jget .id)
+		api POST "/api/calls/$c/hangup" '{}' "$mgr" >/dev/null
+		assert_status 200
+	done
+	wait_for 10 has rwa ".event == \"call.abandoned\" and .data.id == \"$c\"" || { show rwa; false; }
+	wait_for 15 eval '[[ "$(events rwb)" == "$(events rwa)" ]]' || {
+		diff <(events rwa) <(events rwb) >&2 || true; false; }
+	[[ $(events rwb | wc -l) -ge 9 ]]
+	stop_listener rwa
+	stop_listener rwb
+	assert_equal "$(metric 'calldocker_cluster_events_dropped_total{reason="queue_full"}')" 0
+	daemon_stop pa
+	daemon_stop pb
 }
 
 @test "a node of no cluster publishes events to its own subscribers only: nothing sent" {

@@ -123,6 +123,11 @@ on_local(const char *company, const char *type, const json_t *data,
 		return;
 	len = strlen(json);
 	pthread_mutex_lock(&pub.lock);
+	if (pub.stop) {		/* the thread is gone or going */
+		pthread_mutex_unlock(&pub.lock);
+		free(json);
+		return;
+	}
 	if (pub.n >= MAX_QUEUED || pub.bytes + len > MAX_QUEUED_BYTES) {
 		if (!pub.overflowing)
 			log_warn("cluster: events queue full (%zu waiting):"

@@ -137,7 +137,8 @@ drain(void)
 		db_drop(&node.db);
 		return;
 	}
-	while ((n = PQnotifies(c)) != NULL) {
+	/* A handler's query may have dropped the connection: check each time. */
+	while (c == node.db.conn && (n = PQnotifies(c)) != NULL) {
 		on_notify(n);
 		PQfreemem(n);
 	}
