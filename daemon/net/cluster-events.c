@@ -82,8 +82,8 @@ static struct {
 } pub = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
 
 /* Counters, any thread (atomics). */
-static unsigned long	 n_sent, n_payloads, n_received, n_full, n_lost,
-			 n_gaps;
+static unsigned long	 n_sent, n_payloads, n_received, n_full, n_refused,
+			 n_lost, n_gaps;
 static unsigned long	 delay_buckets[NBOUNDS], delay_count, delay_sum_us;
 
 /* The node thread's view of each peer: the last sequence number seen. */
@@ -226,8 +226,10 @@ send_batch(struct qev *batch, int n)
 	long long	  id;
 	int		  np = 0, rc = -1, sent = 0;
 
-	if (db_ensure(&pub.db) != 0)
+	if (db_ensure(&pub.db) != 0) {
+		pub.db.err = DB_DOWN;	/* not set by db_ensure() */
 		goto out;
+	}
 	for (struct qev *e = batch; e != NULL; e = e->next) {
 		hlen = (size_t)snprintf(head, sizeof head, "%llu %lld %s %s ",
 		    e->seq, e->micros, e->company, e->type);
@@ -288,7 +290,7 @@ pub_main(void *arg)
 {
 	struct qev	*batch;
 	double		 next_prune = now_mono() + PRUNE_EVERY;
-	int		 n, stopping;
+	int		 n, stopping, refusing = 0;
 
 	(void)arg;
 	for (;;) {
@@ -303,6 +305,18 @@ pub_main(void *arg)
 		batch = take(&n);
 		pthread_mutex_unlock(&pub.lock);
 		if (send_batch(batch, n) == 0) {
+			settle(batch);
+			refusing = 0;
+		} else if (pub.db.err != DB_DOWN) {
+			/*
+			 * Connected, but the statement was refused (sql/019
+			 * missing, say): sending it again would block every
+			 * later event behind it. Drop it; warn once a streak.
+			 */
+			if (!refusing++)
+				log_warn("cluster: the database refused %d events"
+				    " for the other nodes; dropping them", n);
+			count(&n_refused, (unsigned long)n);
 			settle(batch);
 		} else if (stopping) {
 			/* Stopping with the database gone: drop the rest. */
@@ -501,17 +515,19 @@ cluster_events_metrics(struct metrics_out *o)
 	    "calldocker_cluster_events_received_total %lu\n"
 	    "# HELP calldocker_cluster_events_dropped_total Events that did not"
 	    " cross: this node's queue was full (queue_full), an event"
+	    " the database refused to send them (refused), an event"
 	    " received could not be read (unreadable), a peer's events never"
 	    " came (gap, counted once per gap).\n"
 	    "# TYPE calldocker_cluster_events_dropped_total counter\n"
 	    "calldocker_cluster_events_dropped_total{reason=\"queue_full\"} %lu\n"
+	    "calldocker_cluster_events_dropped_total{reason=\"refused\"} %lu\n"
 	    "calldocker_cluster_events_dropped_total{reason=\"unreadable\"} %lu\n"
 	    "calldocker_cluster_events_dropped_total{reason=\"gap\"} %lu\n"
 	    "# HELP calldocker_cluster_events_queued Events of this node waiting"
 	    " to be sent.\n# TYPE calldocker_cluster_events_queued gauge\n"
 	    "calldocker_cluster_events_queued %zu\n",
 	    load(&n_sent), load(&n_payloads), load(&n_received), load(&n_full),
-	    load(&n_lost), load(&n_gaps), queued);
+	    load(&n_refused), load(&n_lost), load(&n_gaps), queued);
 	metrics_printf(o, "# HELP calldocker_cluster_event_delay_seconds From"
 	    " publication on another node to delivery here (the two nodes'"
 	    " wall clocks).\n"
