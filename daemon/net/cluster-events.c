@@ -9,13 +9,14 @@
  * (PreCommit_Notify), so NOTIFY inside the hub's decisions would
  * serialise all of them behind one another.
  *
- * Order. The hub publishes a company's events under that company's lock,
+ * Order. The hub publishes a company's events under that company's lock
+ * (and a worker publishes call.created before the hub hears of the call),
  * so they enter the queue in their order; one thread sends the queue in
  * order on one connection, whose transactions commit one after the other;
  * PostgreSQL delivers notifications in commit order; the receiving node
  * handles them on one thread and the WebSocket hub queues them in order.
- * So each company's events reach remote subscribers in the order the
- * origin published them. Each event carries its origin's sequence number:
+ * So each company's events reach remote subscribers in the order they
+ * entered this queue, which is the order the origin published them. Each event carries its origin's sequence number:
  * a batch sent again after a connection broke at its commit is skipped by
  * the receivers, and a gap (events dropped at the origin) is counted.
  *
@@ -328,7 +329,6 @@ pub_main(void *arg)
 			pthread_mutex_unlock(&pub.lock);
 			log_warn("cluster: stopping with %d events not sent to"
 			    " the other nodes", n);
-			count(&n_full, (unsigned long)n);
 			settle(batch);
 			break;
 		} else {
