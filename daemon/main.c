@@ -36,7 +36,6 @@
 #include "twilio-rest.h"
 #include "tls.h"
 #include "cluster.h"
-#include "cluster-events.h"
 #include "db-cluster.h"
 
 
@@ -382,8 +381,6 @@ main(int argc, char **argv)
 	}
 	if (load_key(&cause) != 0)
 		fatal("%s", cause);
-	if (cluster_events_start(&cause) != 0)
-		fatal("%s", cause);
 
 	/* Subscribes to the events the hub publishes from its start. */
 	if (twilio_rest_start(cfg.database_url, &cause) != 0)
@@ -412,7 +409,6 @@ main(int argc, char **argv)
 	outbox_stop();
 	hub_stop();
 	twilio_rest_stop();
-	cluster_events_stop();
 	cluster_stop();
 	token_key_free(&tkey);
 	config_free(&cfg);

@@ -16,6 +16,17 @@ static struct db_stmt st_get = { .sql =
 static struct db_stmt st_prune = { .sql = "DELETE FROM cluster_events"
 	" WHERE created_at < now() - interval '1 minute'" };
 
+int
+db_cluster_events_listen(struct db *db)
+{
+	PGresult	*res;
+
+	if ((res = db_query(db, "LISTEN " CLUSTER_CH_EVENTS, 0, NULL)) == NULL)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
 /* A PostgreSQL array literal of the payloads. Caller frees. */
 static char *
 array_literal(const char *const *v, int n)

@@ -10,6 +10,8 @@
 
 #define CLUSTER_CH_EVENTS	"calldocker_events"
 
+/* LISTEN on CLUSTER_CH_EVENTS on db's connection: 0 or -1. */
+int	 db_cluster_events_listen(struct db *);
 /* NOTIFY each of the n payloads, in order, in one transaction: 0 or -1. */
 int	 db_cluster_events_send(struct db *, const char *const *payloads,
 	    int n);

@@ -15,7 +15,6 @@
 #include "log.h"
 #include "db.h"
 #include "db-cluster.h"
-#include "db-cluster-events.h"
 
 static const char *const lease_names[NLEASES] = {
 	[LEASE_WEBHOOKS] = "webhooks",
@@ -547,8 +546,7 @@ int
 db_cluster_listen(struct db *db)
 {
 	static const char *const listens[] = { "LISTEN " CLUSTER_CH_REVOKE,
-	    "LISTEN " CLUSTER_CH_BARRIER, "LISTEN " CLUSTER_CH_ACK,
-	    "LISTEN " CLUSTER_CH_EVENTS };
+	    "LISTEN " CLUSTER_CH_BARRIER, "LISTEN " CLUSTER_CH_ACK };
 	PGresult	*res;
 
 	for (size_t i = 0; i < sizeof listens / sizeof listens[0]; i++) {

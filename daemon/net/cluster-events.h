@@ -10,10 +10,12 @@
 
 #include "db.h"
 
-/* After cluster_start(), before anything publishes: 0, or -1 (*cause,
- * the caller frees). Nothing in a node of no cluster. */
+/* By cluster_start() once the node is registered, before anything
+ * publishes: 0, or -1 (*cause, the caller frees). Nothing in a node of
+ * no cluster. */
 int	cluster_events_start(char **cause);
-/* Send what is queued (if the database answers), then stop. */
+/* Send what is queued (if the database answers), then stop; by
+ * cluster_stop(). */
 void	cluster_events_stop(void);
 /* A payload on calldocker_events, on the node thread (db: its
  * connection, for an event stored in cluster_events). */

@@ -84,7 +84,8 @@ listen_all(void)
 	    PQbackendPID(node.db.conn) == node.listening_pid))
 		return 0;
 	node.listening = NULL;
-	if (db_cluster_listen(&node.db) != 0)
+	if (db_cluster_listen(&node.db) != 0 ||
+	    db_cluster_events_listen(&node.db) != 0)
 		return -1;
 	node.listening = node.db.conn;
 	node.listening_pid = PQbackendPID(node.db.conn);
@@ -283,6 +284,9 @@ cluster_start(char **cause)
 		*cause = xstrdup("cannot start the cluster node thread");
 		return -1;
 	}
+	/* Before anything publishes (the hub starts after us). */
+	if (cluster_events_start(cause) != 0)
+		return -1;
 	node.running = 1;
 	return 0;
 }
@@ -292,6 +296,8 @@ cluster_stop(void)
 {
 	if (!node.running)
 		return;
+	/* What this node published until now still goes out. */
+	cluster_events_stop();
 	__atomic_store_n(&node.stop, 1, __ATOMIC_RELEASE);
 	if (write(node.wake[1], "x", 1) < 0)
 		log_warn("cluster: cannot wake the node thread");
