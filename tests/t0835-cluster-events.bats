@@ -204,6 +204,47 @@ metric() {
 	daemon_stop pb
 }
 
+@test "a batch the database refuses is dropped and counted; later events still cross, the gap counted" {
+	db_create t_t0835_refused
+	daemon_start fa
+	daemon_start fb
+	daemon_use fa
+	co=$(mkcompany "Refused Co")
+	mkuser boss@refused.test manager "$co" >/dev/null
+	mgr=$(login boss@refused.test)
+	api POST /api/queues '{"name": "support"}' "$mgr" >/dev/null
+	assert_status 201
+	q=$(jget .id)
+	daemon_use fb
+	listen fwb --seconds 60 --token "$mgr" --topics calls
+	ready fwb 1
+	daemon_use fa
+	api POST /api/calls "$(jq -nc --arg q "$q" '{queue_id: $q}')" "$mgr" >/dev/null
+	assert_status 201
+	c1=$(jget .id)
+	wait_for 10 has fwb ".event == \"call.created\" and .data.id == \"$c1\"" || { show fwb; false; }
+	# Node A's batches are refused while the function is gone.
+	def=$(sql "SELECT pg_get_functiondef('cluster_events_notify(text[])'::regprocedure)")
+	sql 'DROP FUNCTION cluster_events_notify(text[])'
+	api POST /api/calls "$(jq -nc --arg q "$q" '{queue_id: $q}')" "$mgr" >/dev/null
+	assert_status 201
+	c2=$(jget .id)
+	wait_for 10 eval '[[ $(metric "calldocker_cluster_events_dropped_total{reason=\"refused\"}") -gt 0 ]]'
+	sql "$def"
+	api POST /api/calls "$(jq -nc --arg q "$q" '{queue_id: $q}')" "$mgr" >/dev/null
+	assert_status 201
+	c3=$(jget .id)
+	wait_for 10 has fwb ".event == \"call.created\" and .data.id == \"$c3\"" || { show fwb; false; }
+	# The second call's creation was the first event after the drop, so in
+	# a refused batch; had it crossed, it would have come before the third.
+	! has fwb ".event == \"call.created\" and .data.id == \"$c2\"" || { show fwb; false; }
+	stop_listener fwb
+	daemon_use fb
+	[[ $(metric 'calldocker_cluster_events_dropped_total{reason="gap"}') -ge 1 ]]
+	daemon_stop fa
+	daemon_stop fb
+}
+
 @test "a node of no cluster publishes events to its own subscribers only: nothing sent" {
 	db_create t_t0835_solo
 	daemon_start solo CALLDOCKER_CLUSTER=
