@@ -384,7 +384,8 @@ twilio_rest_start(const char *dburl, char **cause)
 {
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	db_init(&tw.db, dburl);
-	events_subscribe(tw_on_event, NULL);
+	/* This node's events only: the node where a call changed acts. */
+	events_subscribe(tw_on_event, NULL, EVENTS_LOCAL);
 	if (pthread_create(&tw.thread, NULL, tw_main, NULL) != 0) {
 		*cause = xstrdup("cannot start the Twilio REST thread");
 		return -1;

@@ -7,21 +7,22 @@
 #define MAX_SUBSCRIBERS	8
 
 static struct {
-	event_fn	 fn;
-	void		*arg;
+	event_fn		 fn;
+	void			*arg;
+	enum events_reach	 reach;
 } subs[MAX_SUBSCRIBERS];
 static int		 nsubs;
 static unsigned long	 published;
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Subscribe at start-up, before any thread publishes. */
 void
-events_subscribe(event_fn fn, void *arg)
+events_subscribe(event_fn fn, void *arg, enum events_reach reach)
 {
 	if (nsubs == MAX_SUBSCRIBERS)
 		fatal("events: too many subscribers");
 	subs[nsubs].fn = fn;
 	subs[nsubs].arg = arg;
+	subs[nsubs].reach = reach;
 	nsubs++;
 }
 
@@ -34,6 +35,15 @@ events_publish(const char *company, const char *type, json_t *data)
 	log_debug("event %s company %s", type, company);
 	for (int i = 0; i < nsubs; i++)
 		subs[i].fn(company, type, data, subs[i].arg);
+	json_decref(data);
+}
+
+void
+events_deliver_remote(const char *company, const char *type, json_t *data)
+{
+	for (int i = 0; i < nsubs; i++)
+		if (subs[i].reach == EVENTS_CLUSTER)
+			subs[i].fn(company, type, data, subs[i].arg);
 	json_decref(data);
 }
 

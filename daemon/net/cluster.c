@@ -31,6 +31,8 @@
 #include "owner.h"
 #include "hub.h"
 #include "cluster.h"
+#include "cluster-events.h"
+#include "db-cluster-events.h"
 #include "metrics.h"
 
 static struct {
@@ -86,7 +88,8 @@ listen_all(void)
 	    PQbackendPID(node.db.conn) == node.listening_pid))
 		return 0;
 	node.listening = NULL;
-	if (db_cluster_listen(&node.db) != 0)
+	if (db_cluster_listen(&node.db) != 0 ||
+	    db_cluster_events_listen(&node.db) != 0)
 		return -1;
 	node.listening = node.db.conn;
 	node.listening_pid = PQbackendPID(node.db.conn);
@@ -118,6 +121,12 @@ on_notify(const PGnotify *n)
 		if (sscanf(n->extra, "%36s %lu %36s", a, &seq, b) == 3 &&
 		    strcmp(a, node.self.id) == 0)
 			db_cluster_acked(b, seq);
+	} else if (strcmp(n->relname, CLUSTER_CH_EVENTS) == 0) {
+		/*
+		 * Other nodes' events, on this thread (cluster-events.c
+		 * says why): a parse and a queue append each.
+		 */
+		cluster_events_received(&node.db, n->extra);
 	}
 }
 
@@ -135,7 +144,8 @@ drain(void)
 		db_drop(&node.db);
 		return;
 	}
-	while ((n = PQnotifies(c)) != NULL) {
+	/* A handler's query may have dropped the connection: check each time. */
+	while (c == node.db.conn && (n = PQnotifies(c)) != NULL) {
 		on_notify(n);
 		PQfreemem(n);
 	}
@@ -362,6 +372,9 @@ cluster_start(char **cause)
 		*cause = xstrdup("cannot start the cluster node thread");
 		return -1;
 	}
+	/* Before anything publishes (the hub starts after us). */
+	if (cluster_events_start(cause) != 0)
+		return -1;
 	node.running = 1;
 	return 0;
 }
@@ -371,6 +384,8 @@ cluster_stop(void)
 {
 	if (!node.running)
 		return;
+	/* What this node published until now still goes out. */
+	cluster_events_stop();
 	__atomic_store_n(&node.stop, 1, __ATOMIC_RELEASE);
 	if (write(node.wake[1], "x", 1) < 0)
 		log_warn("cluster: cannot wake the node thread");

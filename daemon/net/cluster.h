@@ -3,7 +3,8 @@
  * start, refusing to serve a database another node serves unless both
  * name the same cluster, then one thread with one connection heartbeats,
  * holds the leases of the jobs that run once, and listens for the other
- * nodes' revocations.
+ * nodes' revocations and events (cluster-events.h, whose publisher
+ * cluster_start() and cluster_stop() start and stop).
  */
 #ifndef CLUSTER_H
 #define CLUSTER_H

@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "webhook.h"
 #include "cluster.h"
+#include "cluster-events.h"
 
 #define MAX_ROUTES	128
 #define NSTATUS		600
@@ -162,6 +163,7 @@ metrics_render(size_t *len)
 	    "# TYPE calldocker_webhook_attempts_total counter\n"
 	    "calldocker_webhook_attempts_total %lu\n", outbox_sent());
 	cluster_metrics(&o);
+	cluster_events_metrics(&o);
 	*len = o.len;
 	return o.buf;
 }

@@ -946,7 +946,7 @@ ws_start(struct lws_context *ctx, struct ev_loop *loop)
 	stopping = 0;
 	ws_widget_start();
 	if (!started)
-		events_subscribe(ws_on_event, NULL);
+		events_subscribe(ws_on_event, NULL, EVENTS_CLUSTER);
 	started = 1;
 }
 

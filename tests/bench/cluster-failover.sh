@@ -1,0 +1,106 @@
+#!/bin/bash
+# Failover time of a company's live state (docs/cluster.md, "Company
+# ownership"): three nodes of one cluster on a private PostgreSQL, one
+# company with an agent. K times: kill -9 the company's owner, then ask the
+# survivors for a decision (the agent's availability) until one answers
+# 200; that answer is the failover. Also when another node held the lease
+# (from cluster_leases). The killed node is started again before the next
+# round. Prints median and worst over K.
+#
+#   tests/bench/cluster-failover.sh [K]      (default 20)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+top=$PWD
+k=${1:-20}
+tmp=$(mktemp -d /tmp/cdfo.XXXXXX)
+chmod 0711 "$tmp"
+declare -A pid
+cleanup() {
+	for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	"$top/scripts/pg.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+"$top/scripts/pg.sh" start "$tmp/pg" --fast >/dev/null
+"$top/scripts/pg.sh" createdb "$tmp/pg" bench >/dev/null
+url=$("$top/scripts/pg.sh" url "$tmp/pg" bench)
+q() { psql -qAtX "$url" -c "$1"; }
+
+start() { # NAME
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	mkdir -p "$tmp/$1"
+	chmod 0700 "$tmp/$1"
+	CALLDOCKER_DATABASE_URL=$url CALLDOCKER_CLUSTER=bench \
+		CALLDOCKER_JWT_SECRET=bench-secret-0123456789abcdefghijklmnop \
+		CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
+		"$top/bin/calldockerd" --socket "$tmp/$1/s" --listen "127.0.0.1:$port" \
+		--data-dir "$tmp/$1" --log-level info 2>>"$tmp/$1/log" &
+	pid[$1]=$!
+	for _ in $(seq 100); do
+		curl -sf --unix-socket "$tmp/$1/s" http://x/ready >/dev/null && return
+		sleep 0.1
+	done
+	echo "node $1 did not start" >&2
+	exit 1
+}
+
+api() { # NODE METHOD PATH [BODY]: the status
+	curl -s -o /dev/null -w '%{http_code}' --unix-socket "$tmp/$1/s" \
+		-X "$2" -H 'Content-Type: application/json' ${4:+-d "$4"} \
+		"http://x$3"
+}
+
+for n in a b c; do start "$n"; done
+co=$(curl -sf --unix-socket "$tmp/a/s" -H 'Content-Type: application/json' \
+	-d '{"name":"Failover"}' http://x/api/companies | jq -r .id)
+user=$(curl -sf --unix-socket "$tmp/a/s" -H 'Content-Type: application/json' \
+	-d "{\"email\":\"ann@fo.test\",\"role\":\"agent\",\"company_id\":\"$co\",\"password\":\"Sturdy-Lantern-42\"}" \
+	http://x/api/users | jq -r .id)
+agent=$(curl -sf --unix-socket "$tmp/a/s" -H 'Content-Type: application/json' \
+	-d "{\"user_id\":\"$user\"}" http://x/api/agents | jq -r .id)
+
+: >"$tmp/lease"
+: >"$tmp/serve"
+state=available
+for round in $(seq "$k"); do
+	# The owner, once it serves (a node that just started may take the
+	# company over first).
+	until owner=$(q "SELECT node_id FROM cluster_leases WHERE name = 'company:$co' AND expires_at > now()") &&
+		[[ -n $owner ]] && victim=$(for n in "${!pid[@]}"; do
+			[[ $(q "SELECT id FROM cluster_nodes WHERE pid = ${pid[$n]}") == "$owner" ]] && echo "$n"; done) &&
+		[[ -n $victim ]] && [[ $(api "$victim" PUT "/api/agents/$agent/availability" '{"state":"away"}') == 200 ]]; do
+		sleep 0.05
+	done
+	t0=$(date +%s%N)
+	kill -9 "${pid[$victim]}"
+	wait "${pid[$victim]}" 2>/dev/null || true
+	unset "pid[$victim]"
+	lease=
+	served=
+	while [[ -z $served ]]; do
+		for n in "${!pid[@]}"; do
+			[[ $(api "$n" PUT "/api/agents/$agent/availability" "{\"state\":\"$state\"}") == 200 ]] &&
+				{ served=$(date +%s%N); break; }
+		done
+		if [[ -z $lease ]]; then
+			cur=$(q "SELECT node_id FROM cluster_leases WHERE name = 'company:$co' AND expires_at > now()")
+			[[ -n $cur && $cur != "$owner" ]] && lease=$(date +%s%N)
+		fi
+	done
+	[[ -n $lease ]] || lease=$served
+	echo "$(( (lease - t0) / 1000000 ))" >>"$tmp/lease"
+	echo "$(( (served - t0) / 1000000 ))" >>"$tmp/serve"
+	printf 'round %2d: node %s killed; lease taken after %4d ms, first decision after %4d ms\n' \
+		"$round" "$victim" "$(( (lease - t0) / 1000000 ))" "$(( (served - t0) / 1000000 ))"
+	[[ $state == available ]] && state=away || state=available
+	start "$victim"
+done
+
+stats() { # FILE (ms, one a line)
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		printf "n=%d median=%d ms worst=%d ms\n", NR, v[int((NR + 1) / 2)], v[NR] }'
+}
+echo "lease taken over:    $(stats "$tmp/lease")"
+echo "first decision:      $(stats "$tmp/serve")"
