@@ -14,19 +14,7 @@ WS="python3 $TOP/tests/lib/ws.py"
 
 # hap COMMAND: a command on HAProxy's admin socket; its answer on stdout.
 hap() {
-	python3 - "$HAP_DIR/admin.sock" "$1" <<-'EOF'
-		import socket, sys
-		s = socket.socket(socket.AF_UNIX)
-		s.connect(sys.argv[1])
-		s.sendall(sys.argv[2].encode() + b"\n")
-		out = b""
-		while True:
-		    d = s.recv(65536)
-		    if not d:
-		        break
-		    out += d
-		sys.stdout.write(out.decode())
-	EOF
+	python3 "$TOP/scripts/haproxy/admin.py" "$HAP_DIR/admin.sock" "$1"
 }
 
 # hap_field BACKEND SERVER COLUMN: a column of "show stat" (CSV, named by
@@ -269,4 +257,17 @@ teardown_file() {
 		seen+=" $(node_of_status)"
 	done
 	[[ $seen == *"$A"* && $seen == *"$B"* ]]
+}
+
+@test "every node out of rotation: HAProxy answers 503 problem+json with Retry-After" {
+	hap "set server rest/a state maint" >/dev/null
+	hap "set server rest/b state maint" >/dev/null
+	lb GET /api/settings/system/status "" "$ADMIN" >/dev/null
+	assert_problem 503 unavailable
+	assert_equal "$(header retry-after)" 2
+	hap "set server rest/a state ready" >/dev/null
+	hap "set server rest/b state ready" >/dev/null
+	wait_for 20 eval 'hap_is rest a UP && hap_is rest b UP'
+	lb GET /api/settings/system/status "" "$ADMIN" >/dev/null
+	assert_status 200
 }
