@@ -53,7 +53,7 @@ wait_for() {
 	"$@"
 }
 
-# shellcheck source=../tests/lib/pgaf.bash
+# shellcheck source=SCRIPTDIR/../tests/lib/pgaf.bash
 . "$top/tests/lib/pgaf.bash"
 
 alive() { # PIDFILE
@@ -219,6 +219,7 @@ stop() {
 
 status() {
 	local p name rc=0
+	[[ -e $dir/haproxy.cfg ]] || { echo "$prog: nothing started in $dir" >&2; return 3; }
 	for p in "$dir"/node*/pid "$dir/haproxy.pid"; do
 		[[ -e $p ]] || continue
 		name=$(basename "$(dirname "$p")")
@@ -230,7 +231,9 @@ status() {
 			rc=3
 		fi
 	done
-	[[ -S $dir/haproxy.sock ]] && alive "$dir/haproxy.pid" && hap status rest
+	if [[ -S $dir/haproxy.sock ]] && alive "$dir/haproxy.pid"; then
+		hap status rest || rc=3
+	fi
 	if [[ -d $dir/pg ]]; then
 		AF_DIR=$dir/pg
 		af_state || rc=3
