@@ -29,16 +29,16 @@ hap_is() { # BACKEND SERVER STATUS: "UP" or "DOWN", not on the way
 	[[ $(hap_field "$1" "$2" status) == "$3" ]]
 }
 
-# The configuration for nodes a and b on their TCP ports.
-hap_render() {
-	"$TOP/scripts/haproxy/render.sh" --bind "127.0.0.1:$LB_PORT" \
-		--stats-socket "$HAP_DIR/admin.sock" \
-		"a=127.0.0.1:$(<"$CD_TMP/a/port")" "b=127.0.0.1:$(<"$CD_TMP/b/port")"
-}
-
+# hap_start NAME=PORT...: HAProxy in HAP_DIR on LB_PORT in front of
+# 127.0.0.1:PORT..., once they are all up.
 hap_start() {
+	local n nodes=()
+	for n in "$@"; do
+		nodes+=("${n%%=*}=127.0.0.1:${n#*=}")
+	done
 	mkdir -p "$HAP_DIR"
-	hap_render >"$HAP_DIR/haproxy.cfg"
+	"$TOP/scripts/haproxy/render.sh" --bind "127.0.0.1:$LB_PORT" \
+		--stats-socket "$HAP_DIR/admin.sock" "${nodes[@]}" >"$HAP_DIR/haproxy.cfg"
 	haproxy -c -q -f "$HAP_DIR/haproxy.cfg"
 	(
 		exec 3>&- </dev/null >>"$HAP_DIR/log" 2>&1
@@ -49,7 +49,9 @@ hap_start() {
 		echo $rc >"$HAP_DIR/rc"
 	) &
 	wait_for 10 test -S "$HAP_DIR/admin.sock"
-	wait_for 20 eval 'hap_is rest a UP && hap_is rest b UP'
+	for n in "$@"; do
+		wait_for 20 hap_is rest "${n%%=*}" UP
+	done
 }
 
 hap_stop() {
@@ -118,7 +120,7 @@ setup_file() {
 	HAP_DIR=$CD_TMP/haproxy
 	LB_PORT=$(free_port)
 	export A B HAP_DIR LB_PORT
-	hap_start
+	hap_start "a=$(<"$CD_TMP/a/port")" "b=$(<"$CD_TMP/b/port")"
 	# Signed in through HAProxy.
 	lb POST /api/auth/login "$(jq -nc --arg p "$PW" \
 		'{email: "lb@haproxy.test", password: $p}')" >/dev/null
@@ -136,6 +138,8 @@ setup() {
 teardown() {
 	local p
 	[[ -n ${CD_TMP:-} ]] || return 0
+	# A test's own HAProxy.
+	[[ $HAP_DIR == "$CD_TMP/haproxy" ]] || hap_stop
 	touch "$CD_TMP/stop"
 	for p in "$CD_TMP"/*.pid; do
 		[[ -f $p ]] && kill "$(<"$p")" 2>/dev/null
@@ -270,4 +274,70 @@ teardown_file() {
 	wait_for 20 eval 'hap_is rest a UP && hap_is rest b UP'
 	lb GET /api/settings/system/status "" "$ADMIN" >/dev/null
 	assert_status 200
+}
+
+# A node that passes its check but answers everything else 503, as one
+# losing its database between two checks would; each such request is a
+# line "METHOD PATH" in FILE.
+FAKE='
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        if self.path == "/ready":
+            code, body = 200, {"status": "ready"}
+        else:
+            with open(sys.argv[2], "a") as f:
+                f.write(self.command + " " + self.path + "\n")
+            code, body = 503, {"type": "https://calldocker.dev/problems/unavailable",
+                "title": "Service unavailable", "status": 503, "code": "unavailable",
+                "detail": "the database is unreachable"}
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/problem+json" if code == 503 else "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    do_GET = do_POST = do_PUT = do_DELETE = answer
+    def log_message(self, *a):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+'
+
+@test "a request answered 503 is sent to another node only when it is safe to repeat" {
+	fport=$(free_port)
+	: >"$CD_TMP/fake.hits"
+	python3 -c "$FAKE" "$fport" "$CD_TMP/fake.hits" 3>&- 2>"$CD_TMP/fake.log" &
+	echo $! >"$CD_TMP/fake.pid"
+	HAP_DIR=$CD_TMP/haproxy-fake
+	LB_PORT=$(free_port)
+	hap_start "b=$(<"$CD_TMP/b/port")" "f=$fport"
+	# GET: every one answered by b, some after f's 503.
+	for ((i = 0; i < 4; i++)); do
+		lb GET /api/settings/system/status "" "$ADMIN" >/dev/null
+		assert_equal "$(node_of_status)" "$B"
+	done
+	[[ $(grep -c '^GET ' "$CD_TMP/fake.hits") -ge 1 ]]
+	# A call created with an Idempotency-Key: resent, never f's 503 (b's
+	# own answer, whatever it is, comes back).
+	for ((i = 0; i < 4; i++)); do
+		lb -H "Idempotency-Key: lb-$i" POST /api/calls '{}' "$ADMIN" >/dev/null
+		[[ $status != 503 ]]
+	done
+	[[ $(grep -c '^POST /api/calls$' "$CD_TMP/fake.hits") -ge 1 ]]
+	# Any other write: f's 503 reaches the client, and was not resent.
+	n503=0
+	for ((i = 0; i < 4; i++)); do
+		lb POST /api/companies "{\"name\":\"LB $i $RANDOM\",\"timezone\":\"UTC\"}" "$ADMIN" >/dev/null
+		case $status in
+		201) ;;
+		503) assert_problem 503 unavailable; n503=$((n503 + 1)) ;;
+		*) echo "POST /api/companies: $status $output" >&2; false ;;
+		esac
+	done
+	((n503 >= 1))
+	assert_equal "$(grep -c '^POST /api/companies$' "$CD_TMP/fake.hits")" "$n503"
+	hap_stop
 }
