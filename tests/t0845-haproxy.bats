@@ -5,8 +5,11 @@
 # reaches both nodes in turn; a WebSocket upgraded through it stays open
 # across requests; a stopped node is taken out by its /ready check while
 # every request goes on succeeding on the other, and its sockets are
-# closed 1001; a node back on a new port is brought in again. HAProxy runs
-# as a child in the suite's temp dir on a free port.
+# closed 1001; a node back on a new port is brought in again; with no node
+# up HAProxy answers the daemon's 503 problem; a 503 is resent to another
+# node only for requests safe to repeat. HAProxy runs as a child in the
+# suite's temp dir on a free port. (make cluster-check tests
+# scripts/cluster.sh: tests/smoke-cluster.bats.)
 
 load lib/common
 
