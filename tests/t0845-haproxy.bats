@@ -7,9 +7,9 @@
 # every request goes on succeeding on the other, and its sockets are
 # closed 1001; a node back on a new port is brought in again; with no node
 # up HAProxy answers the daemon's 503 problem; a 503 is resent to another
-# node only for requests safe to repeat. HAProxy runs as a child in the
-# suite's temp dir on a free port. (make cluster-check tests
-# scripts/cluster.sh: tests/smoke-cluster.bats.)
+# node only for requests safe to repeat; a client's own X-Forwarded-For is
+# replaced. HAProxy runs as a child in the suite's temp dir on a free port.
+# (make cluster-check tests scripts/cluster.sh: tests/smoke-cluster.bats.)
 
 load lib/common
 
@@ -281,7 +281,8 @@ teardown_file() {
 
 # A node that passes its check but answers everything else 503, as one
 # losing its database between two checks would; each such request is a
-# line "METHOD PATH" in FILE.
+# line "METHOD PATH" in FILE, and its X-Forwarded-For headers one in
+# FILE.xff.
 FAKE='
 import http.server, json, sys
 class H(http.server.BaseHTTPRequestHandler):
@@ -294,6 +295,8 @@ class H(http.server.BaseHTTPRequestHandler):
         else:
             with open(sys.argv[2], "a") as f:
                 f.write(self.command + " " + self.path + "\n")
+            with open(sys.argv[2] + ".xff", "a") as f:
+                f.write(str(self.headers.get_all("X-Forwarded-For")) + "\n")
             code, body = 503, {"type": "https://calldocker.dev/problems/unavailable",
                 "title": "Service unavailable", "status": 503, "code": "unavailable",
                 "detail": "the database is unreachable"}
@@ -319,10 +322,13 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_foreve
 	hap_start "b=$(<"$CD_TMP/b/port")" "f=$fport"
 	# GET: every one answered by b, some after f's 503.
 	for ((i = 0; i < 4; i++)); do
-		lb GET /api/settings/system/status "" "$ADMIN" >/dev/null
+		lb -H 'X-Forwarded-For: 192.0.2.66' GET /api/settings/system/status "" "$ADMIN" >/dev/null
 		assert_equal "$(node_of_status)" "$B"
 	done
 	[[ $(grep -c '^GET ' "$CD_TMP/fake.hits") -ge 1 ]]
+	# The client's own X-Forwarded-For is replaced by its address.
+	run sort -u "$CD_TMP/fake.hits.xff"
+	assert_output "['127.0.0.1']"
 	# A call created with an Idempotency-Key: resent, never f's 503 (b's
 	# own answer, whatever it is, comes back).
 	for ((i = 0; i < 4; i++)); do
