@@ -243,6 +243,19 @@ test: deps all units
 run: deps all
 	@scripts/run.sh
 
+# Three nodes, HAProxy and PostgreSQL with a standby on this machine
+# (docs/cluster.md, "Trying it on one machine").
+cluster: deps all
+	@scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
+
+# scripts/cluster.sh started, used and stopped in a temp dir (about 30 s;
+# not part of make test).
+cluster-check: deps all
+	@bats tests/smoke-cluster.bats
+
 bench: deps all $(BENCH_BIN)
 	@tests/bench/run.sh
 
@@ -259,6 +272,7 @@ install: all
 	install -m 0644 completions/_calldocker $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_calldocker
 	install -m 0644 completions/calldocker.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/calldocker.fish
 	sed 's|@SBINDIR@|$(SBINDIR)|g' daemon/calldockerd.service > $(DESTDIR)$(UNITDIR)/calldockerd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' daemon/calldockerd@.service > '$(DESTDIR)$(UNITDIR)/calldockerd@.service'
 
 # Completions and the man page's command list come from the CLI's table.
 docs: bin/calldocker
@@ -267,4 +281,4 @@ docs: bin/calldocker
 clean:
 	rm -rf build bin
 
-.PHONY: all units deps test run bench fuzz install docs clean
+.PHONY: all units deps test run cluster cluster-stop cluster-check bench fuzz install docs clean

@@ -14,6 +14,7 @@ pkgs=(
 	libncurses-dev libreadline-dev libcrypt-dev libssl-dev
 	postgresql
 	postgresql-15-auto-failover	# pg_autoctl: the failover test (t0840)
+	haproxy			# the load balancer test (t0845), make cluster
 	bats bats-assert bats-support
 	tmux python3 curl jq openssl
 	chromium chromium-driver	# the browser test (t0620)
