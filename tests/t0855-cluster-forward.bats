@@ -51,7 +51,8 @@ setup_file() {
 	daemon_use fa
 	CO=$(mkcompany Forward)
 	BOSS=$(mkuser boss@forward.test manager "$CO")
-	u=$(mkuser ann@forward.test agent "$CO")
+	ANN=$(mkuser ann@forward.test agent "$CO")
+	u=$ANN
 	MGR=$(login boss@forward.test)
 	AT=$(login ann@forward.test)
 	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$MGR" >/dev/null
@@ -67,7 +68,7 @@ setup_file() {
 	else
 		OWNER=fb OTHER=fa
 	fi
-	export CO BOSS MGR AT AGENT Q Q2 OWNER OTHER
+	export CO BOSS ANN MGR AT AGENT Q Q2 OWNER OTHER
 }
 
 teardown_file() {
@@ -175,7 +176,7 @@ state_on() {
 	assert_output 0
 }
 
-@test "deleting a queue with waiting calls through the non-owner is refused as on the owner" {
+@test "deleting a queue with waiting calls, or an agent on a call, through the non-owner is refused as on the owner" {
 	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\"}" "$MGR"
 	assert_status 201
 	c=$(jget .id)
@@ -185,8 +186,23 @@ state_on() {
 	assert_problem 409 conflict
 	on "$OTHER" GET "/api/queues/$Q" "" "$MGR"
 	assert_status 200
-	on "$OTHER" POST "/api/calls/$c/hangup" '{}' "$MGR"
-	assert_json .state abandoned
+	# The agent takes the call: neither it nor its user can go meanwhile.
+	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"available"}' "$AT"
+	wait_for 10 eval '[[ $(state_on "$OTHER" "$c") == offering ]]'
+	on "$OTHER" POST "/api/calls/$c/answer" '{}' "$AT"
+	assert_json .state connected
+	on "$OTHER" DELETE "/api/agents/$AGENT" "" "$MGR"
+	assert_problem 409 conflict
+	on "$OTHER" DELETE "/api/users/$ANN" "" "$MGR"
+	assert_problem 409 conflict
+	on "$OWNER" GET "/api/agents/$AGENT" "" "$MGR"
+	assert_status 200
+	on "$OTHER" POST "/api/calls/$c/hangup" '{}' "$AT"
+	assert_json .state wrap_up
+	on "$OTHER" POST "/api/calls/$c/wrap" '{}' "$AT"
+	assert_json .state completed
+	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"offline"}' "$AT"
+	assert_status 200
 }
 
 @test "POST /internal/op unsigned, badly signed or stale is refused 401 and changes nothing" {
