@@ -964,6 +964,8 @@ op_table_json(void)
 	};
 	static const char *const audit_names[] = { "call_events",
 	    "agent_state_log", "audit_log" };
+	static const char *const owner_names[] = { [OWN_ANY] = "any",
+	    [OWN_QUEUE] = "queue", [OWN_AGENT] = "agent", [OWN_USER] = "user" };
 	json_t	*items = json_array(), *o, *k, *rf, *ac, *tr, *au;
 
 	for (size_t i = 0; i < OP__COUNT; i++) {
@@ -998,6 +1000,10 @@ op_table_json(void)
 		    "min_role", role_name(ops[i].min_role), "actors", ac,
 		    "transports", tr, "keys", k, "references", rf,
 		    "transaction", tx_names[ops[i].tx], "audit", au);
+		/* Whose node runs it in a cluster (op-forward.c). */
+		json_object_set_new(o, "runs_on", json_string(ops[i].tx !=
+		    OPTX_ADMIN ? "owner" : ops[i].owner == OWN_ANY ? "any" :
+		    owner_names[ops[i].owner]));
 		json_array_append_new(items, o);
 	}
 	return items;
