@@ -17,6 +17,7 @@
 #include "hub.h"
 #include "events.h"
 #include "op.h"
+#include "op-forward.h"
 
 /* The agent record of the signed-in user, if any: 1, 0 none, -1 error. */
 static int
@@ -25,7 +26,8 @@ acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 	return op_agent_of(h->db, h->req->who.user_id, h->req->scope, out);
 }
 
-/* A page of calls, the live positions asked of the hub all at once. */
+/* A page of calls, the live positions asked of the hub (of the owners')
+ * all at once. */
 static json_t *
 calls_page(const struct page *pg, const struct call_rows *rows)
 {
@@ -34,23 +36,20 @@ calls_page(const struct page *pg, const struct call_rows *rows)
 	const struct call_row	*last = rows->n > pg->limit ?
 				    &rows->v[n - 1] : NULL;
 	json_t			*items = json_array();
-	const char		**cos = xcalloc(n + 1, sizeof *cos);
-	const char		**ids = xcalloc(n + 1, sizeof *ids);
+	const struct call_row	**cs = xcalloc(n + 1, sizeof *cs);
 	struct hub_position	*pos = xcalloc(n + 1, sizeof *pos);
 
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(items, call_row_json(&rows->v[i]));
-		cos[i] = rows->v[i].company;
-		ids[i] = rows->v[i].id;
+		cs[i] = &rows->v[i];
 	}
-	hub_positions(cos, ids, n, pos);
+	op_positions(cs, n, pos);
 	for (size_t i = 0; i < n; i++) {
 		if (pos[i].known)
 			op_call_live(json_array_get(items, i), pos[i].position,
 			    pos[i].ewt);
 	}
-	free(cos);
-	free(ids);
+	free(cs);
 	free(pos);
 	return page_json(items, last ? last->key : NULL, last ? last->id : NULL);
 }

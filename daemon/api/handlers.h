@@ -10,6 +10,9 @@
 int	ops_health(struct hctx *);
 int	ops_ready(struct hctx *);
 int	ops_metrics(struct hctx *);
+/* net/internal.c: what the other nodes of a cluster ask */
+int	internal_op(struct hctx *);
+int	internal_read(struct hctx *);
 
 /* auth.c */
 int	auth_register(struct hctx *);

@@ -12,6 +12,7 @@
 #include "validate.h"
 #include "hub.h"
 #include "op.h"
+#include "op-forward.h"
 
 static int
 queue_answer(struct hctx *h, const char *id, int status)
@@ -92,7 +93,7 @@ queues_stats(struct hctx *h)
 		return resp_problem(h->resp, 404, "not_found", "no such queue");
 	}
 	memset(&st, 0, sizeof st);
-	hub_queue_stats(q->v[0].company, h->req->params[0], &st);
+	op_queue_stats(q->v[0].company, h->req->params[0], &st);
 	queue_rows_free(q);
 	if (db_queue_today(h->db, h->req->params[0], &t) != 0)
 		return db_fail(h->db, h->resp);

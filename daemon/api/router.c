@@ -23,6 +23,9 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/health", ROLE_NONE, ROUTE_INLINE | ROUTE_NO_RATELIMIT, ops_health },
 	{ HTTP_GET,	"/ready", ROLE_NONE, ROUTE_NO_RATELIMIT | ROUTE_READ, ops_ready },
 	{ HTTP_GET,	"/metrics", ROLE_NONE, ROUTE_INLINE | ROUTE_NO_RATELIMIT, ops_metrics },
+	/* Node to node (docs/cluster.md): signed, not a user's route. */
+	{ HTTP_POST,	"/internal/op", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED | ROUTE_INTERNAL | ROUTE_NO_RATELIMIT, internal_op },
+	{ HTTP_POST,	"/internal/read", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED | ROUTE_INTERNAL | ROUTE_NO_RATELIMIT, internal_read },
 
 	{ HTTP_POST,	"/api/auth/register", ROLE_NONE, ROUTE_BODY | ROUTE_SLOW, auth_register },
 	{ HTTP_POST,	"/api/auth/login", ROLE_NONE, ROUTE_BODY | ROUTE_SLOW, auth_login },

@@ -37,6 +37,9 @@ enum route_flags {
 					   the signature headers */
 	ROUTE_STREAM = 0x800,		/* may stream its body: req->stream
 					   (stream.h) */
+	ROUTE_INTERNAL = 0x1000,	/* between the nodes of a cluster:
+					   TCP only, signed by the node
+					   (peer.h; with ROUTE_SIGNED) */
 };
 
 struct route {

@@ -64,7 +64,9 @@ struct request {
 	size_t			 rawlen;
 	struct form		*form;		/* ROUTE_FORM: the fields */
 	/* ROUTE_SIGNED: the headers a webhook's signature travels in. */
-	char			*hook_id;	/* webhook-id */
+	char			*hook_id;	/* webhook-id; X-Calldocker-Node,
+					   -Date, -Signature of a node
+					   (ROUTE_INTERNAL) below */
 	char			*hook_timestamp;	/* webhook-timestamp */
 	char			*hook_signature;	/* webhook-signature */
 	char			*twilio_signature;	/* x-twilio-signature */

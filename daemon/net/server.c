@@ -630,6 +630,12 @@ dispatch(struct lws *wsi, struct pss *pss)
 		resp_problem(resp, 404, "not_found", "no such resource");
 		goto now;
 	}
+	/* Node to node: over the nodes' TCP listener only. */
+	if (m == MATCH_OK && (req->route->flags & ROUTE_INTERNAL) &&
+	    netconn_is_unix(wsi)) {
+		resp_problem(resp, 404, "not_found", "no such resource");
+		goto now;
+	}
 	if (m == MATCH_BAD_METHOD) {
 		resp_problem(resp, 405, "method_not_allowed",
 		    "%s is not allowed here", http_method_name(req->method));
@@ -643,7 +649,12 @@ dispatch(struct lws *wsi, struct pss *pss)
 		goto now;
 	if (router_authorize(req, resp) != 0)
 		goto now;
-	if (req->route->flags & ROUTE_SIGNED) {
+	if (req->route->flags & ROUTE_INTERNAL) {
+		req->hook_id = custom_header(wsi, "x-calldocker-node:");
+		req->hook_timestamp = custom_header(wsi, "x-calldocker-date:");
+		req->hook_signature = custom_header(wsi,
+		    "x-calldocker-signature:");
+	} else if (req->route->flags & ROUTE_SIGNED) {
 		req->hook_id = custom_header(wsi, "webhook-id:");
 		req->hook_timestamp = custom_header(wsi, "webhook-timestamp:");
 		req->hook_signature = custom_header(wsi, "webhook-signature:");
@@ -685,7 +696,8 @@ dispatch(struct lws *wsi, struct pss *pss)
 		streams = x;
 	}
 	worker_submit(x->job, req->route->flags & ROUTE_STREAM ? JOB_STREAM :
-	    req->route->flags & ROUTE_SLOW ? JOB_SLOW : JOB_FAST);
+	    req->route->flags & ROUTE_SLOW ? JOB_SLOW :
+	    req->route->flags & ROUTE_INTERNAL ? JOB_PEER : JOB_FAST);
 	return 0;
 now:
 	free(authz);
@@ -1020,7 +1032,8 @@ server_start(struct ev_loop *loop, char **cause)
 	stream_init(context);
 	worker_start((const int [NJOBTYPES]){ [JOB_FAST] = cfg.workers,
 	    [JOB_SLOW] = SLOW_WORKERS, [JOB_STREAM] = cfg.stream_workers,
-	    [JOB_WS] = WS_WORKERS },
+	    [JOB_WS] = WS_WORKERS,
+	    [JOB_PEER] = cfg.workers / 2 > 2 ? cfg.workers / 2 : 2 },
 	    cfg.database_url, context);
 	ws_start(context, loop);
 	return 0;

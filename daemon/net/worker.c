@@ -62,11 +62,11 @@ struct queue {
 
 static const char *const type_names[NJOBTYPES] = {
 	[JOB_FAST] = "fast", [JOB_SLOW] = "slow", [JOB_STREAM] = "stream",
-	[JOB_WS] = "ws",
+	[JOB_WS] = "ws", [JOB_PEER] = "peer",
 };
 /* Which queue a free worker looks at first: the capped ones. */
 static const enum job_type order[NJOBTYPES] = {
-	JOB_WS, JOB_SLOW, JOB_STREAM, JOB_FAST,
+	JOB_WS, JOB_PEER, JOB_SLOW, JOB_STREAM, JOB_FAST,
 };
 
 static pthread_mutex_t		 lock = PTHREAD_MUTEX_INITIALIZER;

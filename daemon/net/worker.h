@@ -30,6 +30,9 @@ enum job_type {
 	JOB_SLOW,	/* the handler hashes passwords */
 	JOB_STREAM,	/* the handler streams its body (ROUTE_STREAM) */
 	JOB_WS,		/* a WebSocket lookup (ws.c) */
+	JOB_PEER,	/* another node's request (/internal/...): its own
+			   share, so that two nodes forwarding to each other
+			   never wait for each other's fast workers */
 	NJOBTYPES
 };
 

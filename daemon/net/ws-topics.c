@@ -24,6 +24,7 @@
 #include "hub.h"
 #include "validate.h"
 #include "ws-int.h"
+#include "op-forward.h"
 
 #define SNAPSHOT_LIMIT		"10001"
 
@@ -95,7 +96,7 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 			json_t			*o = queue_json(&q->v[i]);
 
 			memset(&st, 0, sizeof st);
-			hub_queue_stats(q->v[i].company, q->v[i].id, &st);
+			op_queue_stats(q->v[i].company, q->v[i].id, &st);
 			json_object_set_new(o, "live", json_pack("{s:i,s:i,s:f}",
 			    "waiting", st.waiting, "offering", st.offering,
 			    "longest_wait", st.longest_wait));

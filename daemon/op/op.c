@@ -21,6 +21,7 @@
 #include "validate.h"
 #include "op.h"
 #include "op-int.h"
+#include "op-forward.h"
 
 #define USERS	(1u << ACTOR_USER)
 #define CALLERS	(1u << ACTOR_CALLER)
@@ -143,7 +144,8 @@ const struct op_def ops[OP__COUNT] = {
 	    .route = "DELETE /api/queues/:id", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "queue", .verb = "delete",
-	    .run = op_queue_delete, .applied = op_queue_applied },
+	    .run = op_queue_delete, .applied = op_queue_applied,
+	    .owner = OWN_QUEUE },
 	[OP_AGENT_CREATE] = { .name = "agent.create", .id = OP_AGENT_CREATE,
 	    .route = "POST /api/agents", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
@@ -158,7 +160,8 @@ const struct op_def ops[OP__COUNT] = {
 	    .route = "DELETE /api/agents/:id", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "agent", .verb = "delete",
-	    .run = op_agent_delete, .applied = op_agent_deleted },
+	    .run = op_agent_delete, .applied = op_agent_deleted,
+	    .owner = OWN_AGENT },
 	/* Users and companies (op-user.c, op-company.c). */
 	[OP_USER_CREATE] = { .name = "user.create", .id = OP_USER_CREATE,
 	    .route = "POST /api/users", .min_role = ROLE_MANAGER,
@@ -174,7 +177,8 @@ const struct op_def ops[OP__COUNT] = {
 	    .route = "DELETE /api/users/:id", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
 	    .audit = OPA_AUDIT_LOG, .entity = "user", .verb = "delete",
-	    .run = op_user_delete, .applied = op_user_deleted },
+	    .run = op_user_delete, .applied = op_user_deleted,
+	    .owner = OWN_USER },
 	[OP_COMPANY_CREATE] = { .name = "company.create",
 	    .id = OP_COMPANY_CREATE, .route = "POST /api/companies",
 	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,
@@ -824,9 +828,15 @@ op_dispatch(struct db *db, const struct op_def *d, const struct actor *a,
 	if (a->kind == ACTOR_USER && a->role < d->min_role)
 		return op_fail(out, 403, "forbidden", "this needs the %s role",
 		    role_name(d->min_role));
-	if (d->tx == OPTX_ADMIN)
+	if (d->tx == OPTX_ADMIN) {
+		if (d->owner != OWN_ANY && op_forward(db, d, a, NULL, in, out))
+			return;
 		return op_admin(db, d, a, in, out);
+	}
 	if (op_company(db, d, a, in, company, out) != 0)
+		return;
+	/* Run by the company's owner, wherever it was asked. */
+	if (op_forward(db, d, a, company, in, out))
 		return;
 	if (d->tx != OPTX_HUB)
 		return d->run(db, a, company, in, out);
@@ -924,11 +934,12 @@ op_call_live(json_t *o, int position, int ewt)
 json_t *
 op_call_json(const struct call_row *c)
 {
-	json_t	*o = call_row_json(c);
-	int	 pos, ewt;
+	json_t			*o = call_row_json(c);
+	struct hub_position	 p;
 
-	if (hub_position(c->company, c->id, &pos, &ewt) == 0)
-		op_call_live(o, pos, ewt);
+	op_positions(&c, 1, &p);
+	if (p.known)
+		op_call_live(o, p.position, p.ewt);
 	return o;
 }
 
@@ -953,6 +964,8 @@ op_table_json(void)
 	};
 	static const char *const audit_names[] = { "call_events",
 	    "agent_state_log", "audit_log" };
+	static const char *const owner_names[] = { [OWN_ANY] = "any",
+	    [OWN_QUEUE] = "queue", [OWN_AGENT] = "agent", [OWN_USER] = "user" };
 	json_t	*items = json_array(), *o, *k, *rf, *ac, *tr, *au;
 
 	for (size_t i = 0; i < OP__COUNT; i++) {
@@ -987,6 +1000,10 @@ op_table_json(void)
 		    "min_role", role_name(ops[i].min_role), "actors", ac,
 		    "transports", tr, "keys", k, "references", rf,
 		    "transaction", tx_names[ops[i].tx], "audit", au);
+		/* Whose node runs it in a cluster (op-forward.c). */
+		json_object_set_new(o, "runs_on", json_string(ops[i].tx !=
+		    OPTX_ADMIN ? "owner" : ops[i].owner == OWN_ANY ? "any" :
+		    owner_names[ops[i].owner]));
 		json_array_append_new(items, o);
 	}
 	return items;

@@ -231,6 +231,19 @@ enum op_audit {
 	OPA_AUDIT_LOG = 0x4,	/* audit_log: who changed which object */
 };
 
+/*
+ * Where an entry runs in a cluster (docs/cluster.md, "Forwarding to the
+ * owner"): every entry that is not OPTX_ADMIN on the owner of the company
+ * it acts in; an OPTX_ADMIN entry whose check reads the live engine on the
+ * owner of its object's company (op-forward.c).
+ */
+enum op_owner {
+	OWN_ANY,		/* any node: the database is enough */
+	OWN_QUEUE,		/* the company of the queue in->id */
+	OWN_AGENT,		/* the company of the agent in->id */
+	OWN_USER,		/* the company of user in->id's agent, if any */
+};
+
 struct op_def {
 	const char	*name;		/* "call.answer" */
 	enum op_id	 id;
@@ -258,6 +271,7 @@ struct op_def {
 	const char	*entity;	/* "queue" */
 	const char	*verb;		/* "create", "update", "delete" */
 	void		(*applied)(struct db *, const struct op_out *);
+	enum op_owner	 owner;		/* OPTX_ADMIN: see enum op_owner */
 };
 
 enum op_key {

@@ -1,0 +1,258 @@
+#!/usr/bin/env bats
+# Forwarding to the owner (docs/cluster.md, "Forwarding to the owner"): a
+# client may talk to any node of a cluster; a live operation asked of a node
+# that does not own the company runs on its owner, signed node to node
+# (POST /internal/op), and the live reads (positions, queue figures) are
+# the owner's on every node.
+
+load lib/common
+
+sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+
+owner_of() {
+	sql "SELECT coalesce(node_id::text, '') FROM cluster_leases
+	    WHERE name = 'company:$1' AND expires_at > now()"
+}
+
+node_id() {
+	sql "SELECT id FROM cluster_nodes WHERE pid = $(<"$CD_TMP/$1/pid")"
+}
+
+# sign DATE BODY: the X-Calldocker-Signature a node sends (peer.c): HMAC
+# over DATE "\n" BODY under HMAC(signing key, "calldocker forward v1").
+sign() {
+	local k
+	k=$(printf '%s' 'calldocker forward v1' |
+		openssl dgst -sha256 -mac HMAC -macopt "key:$CD_SECRET" -r | cut -d' ' -f1)
+	printf '%s\n%s' "$1" "$2" |
+		openssl dgst -sha256 -mac HMAC -macopt "hexkey:$k" -r | cut -d' ' -f1
+}
+
+# internal NODE BODY [DATE] [SIGNATURE]: POST /internal/op to NODE's TCP
+# port, signed for DATE (now) unless SIGNATURE is given ("-": none).
+internal() {
+	local date=${3:-$(date +%s)} sig=${4-}
+	[[ -n $sig ]] || sig=$(sign "$date" "$2")
+	daemon_use "$1"
+	if [[ $sig == - ]]; then
+		api --tcp POST /internal/op "$2" >/dev/null
+	else
+		api --tcp -H "X-Calldocker-Node: 00000000-0000-0000-0000-000000000000" \
+			-H "X-Calldocker-Date: $date" -H "X-Calldocker-Signature: $sig" \
+			POST /internal/op "$2" >/dev/null
+	fi
+}
+
+setup_file() {
+	cd_init
+	daemon_start fa
+	daemon_start fb
+	local u
+	daemon_use fa
+	CO=$(mkcompany Forward)
+	BOSS=$(mkuser boss@forward.test manager "$CO")
+	ANN=$(mkuser ann@forward.test agent "$CO")
+	u=$ANN
+	MGR=$(login boss@forward.test)
+	AT=$(login ann@forward.test)
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$MGR" >/dev/null
+	AGENT=$(jget .id)
+	api POST /api/queues "$(jq -nc --arg a "$AGENT" \
+		'{name: "Main", ring_timeout: 60, wrap_up: 0, members: [{agent_id: $a}]}')" "$MGR" >/dev/null
+	Q=$(jget .id)
+	api POST /api/queues '{"name": "Second", "ring_timeout": 60}' "$MGR" >/dev/null
+	Q2=$(jget .id)
+	wait_for 10 eval '[[ -n $(owner_of "$CO") ]]'
+	if [[ $(owner_of "$CO") == $(node_id fa) ]]; then
+		OWNER=fa OTHER=fb
+	else
+		OWNER=fb OTHER=fa
+	fi
+	export CO BOSS ANN MGR AT AGENT Q Q2 OWNER OTHER
+}
+
+teardown_file() {
+	cd_teardown
+}
+
+setup() {
+	# The tests read who owns the company; it must not have moved.
+	[[ $(owner_of "$CO") == $(node_id "$OWNER") ]]
+}
+
+# on NODE METHOD PATH [BODY] [TOKEN]: api on NODE.
+on() {
+	daemon_use "$1"
+	shift
+	api "$@" >/dev/null
+}
+
+state_on() {
+	on "$1" GET "/api/calls/$2" "" "$MGR"
+	jget .state
+}
+
+@test "through the node that does not own the company: calls, availability, answer, hang up, wrap, assign, transfer" {
+	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\"}" "$MGR"
+	assert_status 201
+	assert_json .state queued
+	assert_json .position 1
+	c1=$(jget .id)
+	[[ $(header location) == "/api/calls/$c1" ]]
+	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\",\"caller_name\":\"Bea\"}" "$MGR"
+	assert_status 201
+	assert_json .position 2
+	c2=$(jget .id)
+	# The same position on either node, one call or a list of them.
+	for n in "$OWNER" "$OTHER"; do
+		on "$n" GET "/api/calls/$c2" "" "$MGR"
+		assert_json .position 2
+		assert_json .caller_name Bea
+		on "$n" GET "/api/calls?state=queued" "" "$MGR"
+		assert_json "[.items[] | select(.id == \"$c1\") | .position] | .[0]" 1
+		assert_json "[.items[] | select(.id == \"$c2\") | .position] | .[0]" 2
+		on "$n" GET "/api/queues/$Q/stats" "" "$MGR"
+		assert_json .waiting 2
+	done
+	# Refusals are the owner's too: the agent is offline.
+	on "$OTHER" POST "/api/calls/$c1/assign" "{\"agent_id\":\"$AGENT\"}" "$MGR"
+	assert_status 409
+	on "$OTHER" POST "/api/calls/$c1/answer" '{}' "$MGR"
+	assert_problem 403 forbidden
+	on "$OTHER" PUT "/api/calls/$c1" '{"notes": "called twice"}' "$MGR"
+	assert_status 200
+	assert_json .notes "called twice"
+
+	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"available"}' "$AT"
+	assert_status 200
+	assert_json .state available
+	wait_for 10 eval '[[ $(state_on "$OTHER" "$c1") == offering ]]'
+	on "$OTHER" POST "/api/calls/$c1/answer" '{}' "$AT"
+	assert_status 200
+	assert_json .state connected
+	[[ $(state_on "$OWNER" "$c1") == connected ]]
+	on "$OTHER" GET "/api/calls/$c2" "" "$MGR"
+	assert_json .position 1
+	on "$OWNER" GET "/api/calls/$c2" "" "$MGR"
+	assert_json .position 1
+	on "$OTHER" POST "/api/calls/$c1/hold" '{}' "$AT"
+	assert_json .state on_hold
+	on "$OTHER" POST "/api/calls/$c1/resume" '{}' "$AT"
+	assert_json .state connected
+	on "$OTHER" POST "/api/calls/$c1/hangup" '{}' "$AT"
+	assert_status 200
+	assert_json .state wrap_up
+	on "$OTHER" POST "/api/calls/$c1/wrap" '{"disposition": "sale"}' "$AT"
+	assert_status 200
+	assert_json .state completed
+	assert_json .disposition sale
+	[[ $(state_on "$OWNER" "$c1") == completed ]]
+
+	# The second call reaches the agent; a transfer to the other queue.
+	wait_for 10 eval '[[ $(state_on "$OTHER" "$c2") == offering ]]'
+	on "$OTHER" POST "/api/calls/$c2/answer" '{}' "$AT"
+	assert_json .state connected
+	on "$OTHER" POST "/api/calls/$c2/transfer" "{\"queue_id\":\"$Q2\"}" "$AT"
+	assert_status 200
+	assert_json .state queued
+	[[ $(state_on "$OWNER" "$c2") == queued ]]
+	on "$OWNER" GET "/api/calls/$c2" "" "$MGR"
+	assert_json .queue_id "$Q2"
+	assert_json .position 1
+	on "$OTHER" GET "/api/calls/$c2" "" "$MGR"
+	assert_json .position 1
+	# A manager assigns it to the agent, who is free again.
+	on "$OTHER" POST "/api/calls/$c2/assign" "{\"agent_id\":\"$AGENT\"}" "$MGR"
+	assert_status 200
+	assert_json .state offering
+	[[ $(state_on "$OWNER" "$c2") == offering ]]
+	on "$OTHER" POST "/api/calls/$c2/hangup" '{}' "$MGR"
+	assert_status 200
+	[[ $(state_on "$OWNER" "$c2") == $(state_on "$OTHER" "$c2") ]]
+	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"offline"}' "$AT"
+	assert_status 200
+	# Every decision was the owner's: the other node made none.
+	run grep -c 'internal: /internal/op refused' "$CD_TMP/$OWNER/log"
+	assert_output 0
+}
+
+@test "deleting a queue with waiting calls, or an agent on a call, through the non-owner is refused as on the owner" {
+	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\"}" "$MGR"
+	assert_status 201
+	c=$(jget .id)
+	on "$OTHER" DELETE "/api/queues/$Q" "" "$MGR"
+	assert_problem 409 conflict
+	on "$OWNER" DELETE "/api/queues/$Q" "" "$MGR"
+	assert_problem 409 conflict
+	on "$OTHER" GET "/api/queues/$Q" "" "$MGR"
+	assert_status 200
+	# The agent takes the call: neither it nor its user can go meanwhile.
+	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"available"}' "$AT"
+	wait_for 10 eval '[[ $(state_on "$OTHER" "$c") == offering ]]'
+	on "$OTHER" POST "/api/calls/$c/answer" '{}' "$AT"
+	assert_json .state connected
+	on "$OTHER" DELETE "/api/agents/$AGENT" "" "$MGR"
+	assert_problem 409 conflict
+	on "$OTHER" DELETE "/api/users/$ANN" "" "$MGR"
+	assert_problem 409 conflict
+	on "$OWNER" GET "/api/agents/$AGENT" "" "$MGR"
+	assert_status 200
+	on "$OTHER" POST "/api/calls/$c/hangup" '{}' "$AT"
+	assert_json .state wrap_up
+	on "$OTHER" POST "/api/calls/$c/wrap" '{}' "$AT"
+	assert_json .state completed
+	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"offline"}' "$AT"
+	assert_status 200
+}
+
+@test "POST /internal/op unsigned, badly signed or stale is refused 401 and changes nothing" {
+	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\"}" "$MGR"
+	c=$(jget .id)
+	body=$(jq -nc --arg u "$BOSS" --arg co "$CO" --arg c "$c" \
+		'{op: "call.hangup", actor: {kind: "user", role: "manager", user: $u, company: $co}, company: $co, in: {call: $c}}')
+	internal "$OWNER" "$body" "" -
+	assert_problem 401 unauthorized
+	internal "$OWNER" "$body" "" 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+	assert_problem 401 unauthorized
+	old=$(( $(date +%s) - 120 ))
+	internal "$OWNER" "$body" "$old"
+	assert_problem 401 unauthorized
+	# Signed over other bytes.
+	internal "$OWNER" "$body" "" "$(sign "$(date +%s)" "${body/hangup/answer}")"
+	assert_problem 401 unauthorized
+	# Never over the Unix socket, where the local admin needs no token.
+	daemon_use "$OWNER"
+	api POST /internal/op "$body" >/dev/null
+	assert_status 404
+	[[ $(state_on "$OWNER" "$c") == queued ]]
+	# Signed as a node would: the owner runs it.
+	internal "$OWNER" "$body"
+	assert_status 200
+	assert_json .status 200
+	assert_json .state abandoned
+}
+
+@test "a forwarded operation that reaches a node which is not the owner answers 503, never forwarded again" {
+	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\"}" "$MGR"
+	c=$(jget .id)
+	body=$(jq -nc --arg u "$BOSS" --arg co "$CO" --arg c "$c" \
+		'{op: "call.hangup", actor: {kind: "user", role: "manager", user: $u, company: $co}, company: $co, in: {call: $c}}')
+	internal "$OTHER" "$body"
+	assert_status 503
+	assert_json .code unavailable
+	[[ -n $(header retry-after) ]]
+	[[ $(state_on "$OWNER" "$c") == queued ]]
+	on "$OTHER" POST "/api/calls/$c/hangup" '{}' "$MGR"
+	assert_json .state abandoned
+}
+
+@test "the operations table says where each entry runs in a cluster" {
+	run "$CD_DAEMON" --operations
+	assert_success
+	ops=$output
+	run jq -r '[.[] | select(.runs_on != "any") | "\(.name)=\(.runs_on)"] | join(" ")' <<<"$ops"
+	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner call.create=owner call.ivr_input=owner call.update=owner queue.delete=queue agent.delete=agent user.delete=user"
+	# Every configuration change but those three runs on the node asked.
+	run jq -e 'all(.[]; (.transaction == "admin") == (.runs_on != "owner"))' <<<"$ops"
+	assert_success
+}
