@@ -1,8 +1,11 @@
 #!/usr/bin/env bats
 # libwebsockets 4.1.6 spins forever on a request with a body that follows
-# another request in the same read (PITFALLS.md). Each batch below goes out
-# in ONE send; the connection must be answered or closed cleanly, quickly,
-# and other clients must be served meanwhile and afterwards.
+# another request in the same read, or anything read behind a body before
+# its answer (PITFALLS.md). The batches below go out in ONE send, or in
+# several without waiting for answers; the connection must be answered or
+# closed cleanly, quickly, and other clients must be served meanwhile and
+# afterwards. A client that waits for each answer keeps its connection,
+# bodies or not.
 
 load lib/common
 
@@ -12,7 +15,8 @@ teardown_file() { cd_teardown; }
 LOGIN='POST /api/auth/login {"email":"nobody@pipe.test","password":"Not-The-Password-1"}'
 REFRESH='POST /api/auth/refresh {"refresh_token":"no-such-refresh-token"}'
 
-# pipe REQ... : run the batch, leave the JSON result in $output.
+# pipe [--each|--gap S] [--split] REQ... : run the batch (tests/lib/pipeline.py),
+# leave the JSON result in $output.
 pipe() {
 	run python3 "$TOP/tests/lib/pipeline.py" 127.0.0.1 "$CD_PORT" --timeout 5 "$@"
 	echo "result: $output"
@@ -80,6 +84,43 @@ still_serving() {
 		pipe "$REFRESH" "GET /health" "$LOGIN"
 		assert_clean "401,200,401|400"
 	done
+	still_serving
+}
+
+@test "POST then GET in one send: answered or closed cleanly" {
+	pipe "$LOGIN" "GET /health"
+	assert_clean "401,200"
+	still_serving
+}
+
+@test "requests written behind a POST before its answer, in sends of their own: answered or closed cleanly" {
+	# The sign-in hashes a password in a worker: the next requests
+	# arrive while it runs, or after its answer; either is fine.
+	for i in 1 2 3; do
+		pipe --gap 0.01 "$LOGIN" "$REFRESH" "GET /health"
+		assert_clean "401,401|400,200"
+		pipe --gap 0.01 "$LOGIN" "GET /health" "$LOGIN"
+		assert_clean "401,200,401|400"
+	done
+	still_serving
+}
+
+# keep_alive STATUSES: every request answered, none with
+# "connection: close", and the connection still open.
+keep_alive() {
+	[[ $(jq -r '.statuses | join(",")' <<<"$output") == "$1" ]] ||
+		{ echo "expected $1" >&2; return 1; }
+	jq -e '(.close | any) == false and .eof == false and
+	    .timed_out == false and .side == 200' <<<"$output" >/dev/null ||
+		{ echo "the connection did not stay open" >&2; return 1; }
+}
+
+@test "requests with bodies, each sent after the answer before it, keep one connection" {
+	pipe --each "$LOGIN" "$REFRESH" "$LOGIN" "GET /health" "$REFRESH"
+	keep_alive 401,401,401,200,401
+	# A body that comes in a write of its own, after its head.
+	pipe --each --split "$REFRESH" "$LOGIN" "GET /ready" "$REFRESH"
+	keep_alive 401,401,200,401
 	still_serving
 }
 
