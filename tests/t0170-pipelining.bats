@@ -14,6 +14,7 @@ teardown_file() { cd_teardown; }
 
 LOGIN='POST /api/auth/login {"email":"nobody@pipe.test","password":"Not-The-Password-1"}'
 REFRESH='POST /api/auth/refresh {"refresh_token":"no-such-refresh-token"}'
+CREATE='POST /api/calls {"queue_id":"no-such-queue"}'
 
 # pipe [--each|--gap S] [--split] REQ... : run the batch (tests/lib/pipeline.py),
 # leave the JSON result in $output.
@@ -118,6 +119,9 @@ keep_alive() {
 @test "requests with bodies, each sent after the answer before it, keep one connection" {
 	pipe --each "$LOGIN" "$REFRESH" "$LOGIN" "GET /health" "$REFRESH"
 	keep_alive 401,401,401,200,401
+	# Answered on the loop as soon as the body is in (no token: 401).
+	pipe --each "$CREATE" "$CREATE" "GET /health" "$CREATE" "$LOGIN" "$CREATE"
+	keep_alive 401,401,200,401,401,401
 	# A body that comes in a write of its own, after its head.
 	pipe --each --split "$REFRESH" "$LOGIN" "GET /ready" "$REFRESH"
 	keep_alive 401,401,200,401
