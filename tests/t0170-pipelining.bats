@@ -128,6 +128,47 @@ keep_alive() {
 	still_serving
 }
 
+@test "a body refused before it is read, on a kept-alive connection: the client reads the 413" {
+	# lws drops the protocol at each kept-alive request too, not only
+	# when it closes: the daemon must still linger at the close, so
+	# that the answer ends in a clean EOF, not a reset.
+	run python3 - 127.0.0.1 "$CD_PORT" <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(65536)
+head, _, rest = buf.partition(b"\r\n\r\n")
+n = int([l.split(b":")[1] for l in head.split(b"\r\n")
+         if l.lower().startswith(b"content-length:")][0])
+while len(rest) < n:
+    rest += s.recv(65536)
+print(head.split(b"\r\n")[0].decode())
+s.sendall(b"POST /api/calls HTTP/1.1\r\nHost: x\r\nContent-Type: "
+          b"application/json\r\nContent-Length: 4194304\r\n\r\n")
+try:
+    s.sendall(b"x" * 262144)
+except OSError:
+    pass
+buf = rest[n:]
+try:
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+except OSError as e:
+    print("error:", e)
+print(buf.split(b"\r\n")[0].decode() or "nothing")
+PY
+	echo "$output"
+	[[ ${lines[0]} == "HTTP/1.1 200 OK" ]]
+	[[ ${lines[1]} == "HTTP/1.1 413 "* ]]
+	[[ ${#lines[@]} == 2 ]]
+	still_serving
+}
+
 @test "the daemon is not spinning: it stops with status 0 on SIGTERM" {
 	daemon_stop main
 }
