@@ -157,6 +157,50 @@ https() {
 	assert_status 200
 }
 
+@test "over TLS, requests with bodies keep the connection; one pipelined behind a body closes it" {
+	run python3 - "$CD_PORT" "$TLS/ca.pem" <<-'EOF'
+	import socket, ssl, sys
+	ctx = ssl.create_default_context(cafile=sys.argv[2])
+	s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", int(sys.argv[1])),
+	                    timeout=10), server_hostname="127.0.0.1")
+	post = (b"POST /api/calls HTTP/1.1\r\nHost: x\r\nContent-Type: "
+	        b"application/json\r\nContent-Length: 2\r\n\r\n{}")
+	def answer(buf):
+	    while b"\r\n\r\n" not in buf:
+	        d = s.recv(65536)
+	        if not d:
+	            return None, buf
+	        buf += d
+	    head, _, rest = buf.partition(b"\r\n\r\n")
+	    lines = head.decode().split("\r\n")
+	    n = int([l.split(":")[1] for l in lines
+	             if l.lower().startswith("content-length:")][0])
+	    while len(rest) < n:
+	        rest += s.recv(65536)
+	    close = "connection: close" in [l.lower() for l in lines]
+	    return lines[0] + (" close" if close else ""), rest[n:]
+	buf = b""
+	for i in range(3):
+	    s.sendall(post)
+	    line, buf = answer(buf)
+	    print(line)
+	s.sendall(post + b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	line, buf = answer(buf)
+	print(line)
+	try:
+	    while s.recv(65536):
+	        pass
+	    print("eof")
+	except (ssl.SSLError, OSError) as e:
+	    print("ended:", e)
+	EOF
+	echo "$output"
+	assert_success
+	[[ $(tr '\n' , <<<"$output") == "HTTP/1.1 401 Unauthorized,HTTP/1.1 401 Unauthorized,HTTP/1.1 401 Unauthorized,HTTP/1.1 401 Unauthorized close,eof," ]]
+	https GET /health
+	assert_status 200
+}
+
 @test "WebSockets on the same port: wss:// upgrades" {
 	CD_WS_CAFILE=$TLS/ca.pem run python3 "$TOP/tests/lib/ws.py" listen "$CD_PORT" \
 		--out "$CD_TMP/ws.out" --seconds 1

@@ -16,6 +16,21 @@
  * and size so the client reads its answer instead of a reset (nginx's
  * lingering_close).
  *
+ * The same pass keeps lws 4.1.6 away from pipelining it gets wrong
+ * (PITFALLS.md: 100% CPU for good, or a request's head taken for its
+ * body): bytes it reads behind a request with a body before that request
+ * is answered, and a request with a body it reads behind an unanswered
+ * one. The first makes the body's answer the connection's last, the
+ * second the answer before it (close_at; server.c asks
+ * netconn_keep_alive() before each answer, says "connection: close" and
+ * closes), so lws never parses what follows them. Nothing is held back:
+ * lws reads only when the socket is readable, so bytes kept here would
+ * never be asked for again. A client that waits for each answer before it
+ * sends the next request (curl, browsers, HAProxy, the CLI) keeps its
+ * connection, bodies or not; one that pipelines behind a body gets the
+ * answers up to there, then the close, and retries the rest (RFC 9112
+ * 9.3.2; it should not pipeline behind a POST in the first place).
+ *
  * On the TLS port (tls.c) the bytes recv() sees are ciphertext, and lws
  * reads them through OpenSSL, which uses read(), not recv(). The same check
  * runs on the plaintext instead: SSL_read() is defined here too and filters
@@ -67,7 +82,7 @@
 enum mode {
 	M_HEAD,		/* between or within request heads */
 	M_BODY,		/* a body of known length is arriving */
-	M_OFF,		/* no more heads: a body ended it, or an upgrade */
+	M_OFF,		/* no more heads: an upgrade, or the last is known */
 };
 
 struct addr {
@@ -85,13 +100,16 @@ struct netconn {
 	enum mode		 mode;
 	struct headcheck	 hc;
 	int			 passed, done;	/* heads given to lws, answered */
+	int			 body_seq;	/* the last head with a body */
+	int			 behind;	/* this head came before an answer */
+	int			 close_at;	/* the answer that is the last */
 	double			 t_open, t_head, t_done, t_rx;
 	double			 body_start;
 	unsigned long long	 body_len, body_left;
 	int			 input_open;	/* client may send more: linger */
 	int			 pending;	/* a refused head waits its turn */
 	int			 refused;	/* answered here */
-	int			 lingered;
+	int			 linger_fd;	/* a duplicate, to linger with */
 	size_t			 discarded;
 	int			 status;
 	const char		*code;
@@ -141,7 +159,7 @@ struct ratelog {
 };
 static struct ratelog	 log_accept, log_limit, log_addr;
 
-static void	linger_start(struct netconn *);
+static void	linger_start(struct netconn *, int);
 
 /*
  * The clock of the phase timeouts, read on every request: the kernel's
@@ -307,6 +325,19 @@ refuse(struct netconn *c, ssize_t keep)
 	return -1;
 }
 
+/*
+ * Answer K is the connection's last (see the top): nothing more is looked
+ * at, and the client's unread input is drained on close. An answer already
+ * written went out keep-alive: then the next one is the last.
+ */
+static void
+last_answer(struct netconn *c, int k)
+{
+	c->close_at = k > c->done ? k : c->done + 1;
+	c->mode = M_OFF;
+	c->input_open = 1;
+}
+
 static ssize_t
 filter(struct netconn *c, unsigned char *buf, ssize_t n)
 {
@@ -335,14 +366,20 @@ filter(struct netconn *c, unsigned char *buf, ssize_t n)
 			c->body_left -= take;
 			off += take;
 			if (c->body_left == 0) {
-				c->mode = M_OFF;
+				c->mode = M_HEAD;
 				c->input_open = 0;
 			}
 			continue;
 		}
 		if (c->hc.seen == 0) {
+			/* A byte behind a body whose answer is not out yet. */
+			if (c->body_seq > c->done) {
+				last_answer(c, c->body_seq);
+				break;
+			}
 			c->t_head = now;
 			head_off = (ssize_t)off;
+			c->behind = c->passed > c->done;
 		}
 		r = headcheck_feed(&c->hc, buf + off, (size_t)n - off, &used);
 		off += used;
@@ -355,6 +392,12 @@ filter(struct netconn *c, unsigned char *buf, ssize_t n)
 			c->mode = M_OFF;
 			c->input_open = c->hc.te;
 		} else if (c->hc.have_clen && c->hc.clen > 0) {
+			/* A body behind another request: answer up to it. */
+			if (c->behind) {
+				last_answer(c, c->passed - 1);
+				break;
+			}
+			c->body_seq = c->passed;
 			c->mode = M_BODY;
 			c->input_open = 1;
 			c->body_start = now;
@@ -476,6 +519,14 @@ netconn_of(struct lws *wsi)
 }
 
 int
+netconn_keep_alive(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	return c == NULL || c->close_at == 0 || c->done + 1 < c->close_at;
+}
+
+int
 netconn_request_done(struct lws *wsi)
 {
 	struct netconn	*c = netconn_of(wsi);
@@ -484,6 +535,9 @@ netconn_request_done(struct lws *wsi)
 		return 0;
 	c->done++;
 	c->t_done = now_coarse();
+	/* Bytes came behind a body while its answer was streaming. */
+	if (c->close_at != 0 && c->done >= c->close_at)
+		return -1;
 	if (c->pending && c->done >= c->passed) {
 		refuse_now(c);
 		return -1;
@@ -491,16 +545,19 @@ netconn_request_done(struct lws *wsi)
 	return 0;
 }
 
+/*
+ * lws drops the protocol when it closes, but also when it binds it again
+ * for the next request of a keep-alive connection: keep a duplicate of the
+ * socket now (lws closes its own before WSI_DESTROY) and decide there.
+ */
 void
 netconn_closing(struct lws *wsi)
 {
 	struct netconn	*c = netconn_of(wsi);
 
-	if (c == NULL || c->lingered)
+	if (c == NULL || c->linger_fd >= 0 || !(c->input_open || c->refused))
 		return;
-	c->lingered = 1;
-	if (c->input_open || c->refused)
-		linger_start(c);
+	c->linger_fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);
 }
 
 static void
@@ -525,6 +582,12 @@ netconn_destroyed(struct lws *wsi)
 	if (c == NULL)
 		return;
 	lws_set_opaque_user_data(wsi, NULL);
+	if (c->linger_fd >= 0) {
+		if (c->input_open || c->refused)
+			linger_start(c, c->linger_fd);
+		else
+			close(c->linger_fd);
+	}
 	if (c->fd >= 0 && c->fd < ntable && table[c->fd] == c)
 		table[c->fd] = NULL;
 	list_del(c);
@@ -581,18 +644,15 @@ linger_read(struct ev_loop *lp, ev_io *w, int revents)
 }
 
 /*
- * Keep a duplicate of the socket open after lws closes its own, reading
- * and discarding, so the client's unread input does not turn the close
- * into a reset that destroys the answer before it is read.
+ * Keep fd, a duplicate of the socket, open after lws closes its own,
+ * reading and discarding, so the client's unread input does not turn the
+ * close into a reset that destroys the answer before it is read.
  */
 static void
-linger_start(struct netconn *c)
+linger_start(struct netconn *c, int fd)
 {
 	struct lingerer	*l;
-	int		 fd;
 
-	if (c->fd < 0 || (fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return;
 	shutdown(fd, SHUT_WR);
 	l = xcalloc(1, sizeof *l);
 	l->fd = fd;
@@ -773,6 +833,7 @@ adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 },
 		    sizeof(int));
 	c->fd = fd;
+	c->linger_fd = -1;
 	c->is_unix = li->is_unix;
 	c->tls = li->tls;
 	c->addr = a;

@@ -22,12 +22,21 @@ void	netconn_stop_accepting(void);
 void	netconn_stop(void);
 
 /*
+ * May the response about to be written leave the connection open? 0 when
+ * it must say "connection: close" and be the last (netconn.c, top).
+ */
+int	netconn_keep_alive(struct lws *);
+/*
  * A response finished and the connection stays open: -1 if it must close
  * instead (a refused request behind it was answered). Call before
  * lws_http_transaction_completed().
  */
 int	netconn_request_done(struct lws *);
-/* The connection is closing: read what the client still sends, a while. */
+/*
+ * lws dropped the protocol: the connection may be closing (or binding it
+ * again for the next request). If it closes with the client still
+ * sending, read and discard what comes, a while.
+ */
 void	netconn_closing(struct lws *);
 /* LWS_CALLBACK_WSI_DESTROY. */
 void	netconn_destroyed(struct lws *);

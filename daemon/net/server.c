@@ -10,12 +10,18 @@
  * heads before lws parses them, times each phase and lingers on close.
  *
  * libwebsockets 4.1.6 mishandles a request with a body that follows another
- * request in one pipelined batch: it can spin at 100% CPU (PITFALLS.md) or
- * hand the request's own header bytes over as its body (seen here: always
- * malformed JSON, so 400). Every request that carries a body is answered
- * with "connection: close", so nothing is ever read behind a body, and
- * tests/t0170-pipelining.bats shows each batch answered or closed while
- * other clients are served.
+ * request in one pipelined batch, and anything it has read behind a body
+ * before that body's answer: it spins at 100% CPU for good (PITFALLS.md)
+ * or hands the request's own header bytes over as its body (always
+ * malformed JSON, so 400). netconn.c sees every byte before lws does and
+ * says which answer must then be the last (netconn_keep_alive(), checked
+ * before each answer and again when it is out): the connection closes
+ * before lws parses what follows. A client that waits for each answer
+ * before it sends the next request keeps its connection, bodies or not. A
+ * request answered before its body was read (401, 413, ...) still closes.
+ * tests/t0170-pipelining.bats sends such batches in one write and in
+ * several, and shows each answered or closed while other clients are
+ * served, and bodies on one connection kept alive.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -281,7 +287,8 @@ respond(struct lws *wsi, struct exchange *x)
 	unsigned char	*buf, *start, *p, *end;
 	size_t		 hdrspace = 1024 + (r->location ? strlen(r->location) : 0) +
 			    (r->etag ? strlen(r->etag) : 0);
-	int		 close_after = x->close_after || draining;
+	int		 close_after = x->close_after || draining ||
+			    !netconn_keep_alive(wsi);
 	int		 stream = r->len > STREAM_MIN &&
 			    job->req->method != HTTP_HEAD;
 
@@ -408,7 +415,8 @@ chunked_more(struct lws *wsi, struct pss *pss)
 			inflight--;
 			return finish(wsi, pss);
 		}
-		x->close_after = x->close_after || draining;
+		x->close_after = x->close_after || draining ||
+		    !netconn_keep_alive(wsi);
 		buf = xmalloc(LWS_PRE + 1024);
 		start = p = buf + LWS_PRE;
 		if (add_headers(wsi, x, &job->resp, job->resp.sized ?
@@ -799,7 +807,8 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 		size_t	 limit = cfg.max_body;
 
 		x->expect_body = 1;
-		x->close_after = 1;	/* see the comment at the top */
+		/* Answered before the whole body is read: close. */
+		x->close_after = 1;
 		if (raw_route(wsi, x, &limit) != 0)
 			return finish(wsi, pss);
 		if ((size_t)clen > limit) {
@@ -879,6 +888,7 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 			    "the request body is shorter than its Content-Length");
 			return finish(wsi, pss);
 		}
+		pss->x->close_after = 0;	/* read whole: keep-alive */
 		return dispatch(wsi, pss);
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (pss->x != NULL && pss->x->streaming)

@@ -14,6 +14,9 @@
 #   BENCH_ROUNDS=4 BENCH_DURATION=5s BENCH_PERF=1 tests/bench/ab-http.sh ../base .
 #
 # TREE_* are worktrees with bin/calldockerd built, named A, B, C in order.
+# The targets (BENCH_TARGETS, default "health profile"): GET /health, GET
+# /api/auth/profile with a token, and "create": POST /api/calls into a
+# queue with no members (tests/bench/calls.lua), a request with a body.
 # BENCH_CALLGRIND=1 instead runs each daemon under valgrind's callgrind and
 # prints the instructions each executed per request (all threads, over one
 # wrk run of BENCH_DURATION per build and target at -c16): a count that
@@ -34,6 +37,7 @@ done
 rounds=${BENCH_ROUNDS:-3}
 dur=${BENCH_DURATION:-5s}
 conns=${BENCH_CONNECTIONS:-64}
+targets=${BENCH_TARGETS:-health profile}
 threads=${BENCH_THREADS:-2}
 out=${BENCH_OUT:-/tmp/ab-http}
 lock=${BENCH_LOCK:-/work/bench.lock}
@@ -76,7 +80,7 @@ wait_http "http://127.0.0.1:$nport/" || die "nginx did not start"
 
 scripts/pg.sh start "$tmp/pg" --fast >/dev/null || die "PostgreSQL did not start"
 
-declare -A port pid token
+declare -A port pid token queue
 start() { # NAME TREE
 	local n=$1 tree=$2 sock=$tmp/$1.sock pw
 	scripts/pg.sh createdb "$tmp/pg" "ab_$n" >/dev/null || die "createdb"
@@ -109,6 +113,21 @@ start() { # NAME TREE
 		--data-binary "$(jq -nc --arg p "$pw" '{email: "bench@bench.test", password: $p}')" \
 		"http://127.0.0.1:${port[$n]}/api/auth/login" | jq -r .access_token) ||
 		die "login"
+	queue[$n]=$(curl -fsS -H 'Content-Type: application/json' \
+		-H "Authorization: Bearer ${token[$n]}" --data-binary '{"name":"Load"}' \
+		"http://127.0.0.1:${port[$n]}/api/queues" | jq -r .id) || die "queue"
+}
+# target_args NAME TARGET: set url and args for wrk.
+target_args() {
+	url="http://127.0.0.1:${port[$1]}" args=()
+	case $2 in
+	health) url+=/health ;;
+	profile) url+=/api/auth/profile
+		args=(-H "Authorization: Bearer ${token[$1]}") ;;
+	create) url+=/api/calls args=(-s "$top/tests/bench/calls.lua")
+		export BENCH_TOKEN=${token[$1]} BENCH_QUEUE=${queue[$1]} ;;
+	*) die "unknown target $2" ;;
+	esac
 }
 declare -A vg
 if [[ ${BENCH_CALLGRIND:-0} == 1 ]]; then
@@ -122,12 +141,9 @@ for i in "${!names[@]}"; do start "${names[$i]}" "${trees[$i]}"; done
 if [[ ${BENCH_CALLGRIND:-0} == 1 ]]; then
 	rm -f "$out"/cg-?.*
 	printf '%-5s %-7s %9s %14s %10s\n' build target requests instructions "instr/req"
-	for t in health profile; do
+	for t in $targets; do
 		for n in "${names[@]}"; do
-			url="http://127.0.0.1:${port[$n]}" args=()
-			if [[ $t == health ]]; then url+=/health
-			else url+=/api/auth/profile args=(-H "Authorization: Bearer ${token[$n]}")
-			fi
+			target_args "$n" "$t"
 			callgrind_control -z "${pid[$n]}" >/dev/null
 			flock "$lock" wrk -t1 -c16 -d"$dur" "${args[@]}" "$url" >"$out/cg-$n-$t.wrk"
 			callgrind_control -d "$t" "${pid[$n]}" >/dev/null
@@ -176,10 +192,8 @@ run() { # NAME TARGET
 	if [[ $n == nginx ]]; then
 		url="http://127.0.0.1:$nport/" cpid=
 	else
-		cpid=${pid[$n]} url="http://127.0.0.1:${port[$n]}"
-		if [[ $t == health ]]; then url+=/health
-		else url+=/api/auth/profile args=(-H "Authorization: Bearer ${token[$n]}")
-		fi
+		cpid=${pid[$n]}
+		target_args "$n" "$t"
 	fi
 	line=$(wrk1 "$n-$t-$r" "$url" "${args[@]}")
 	printf '%-3s %-7s %-6s %s\n' "$r" "$n" "$t" "$line" | tee -a "$out/rows.txt"
@@ -194,7 +208,7 @@ for ((r = 1; r <= rounds; r++)); do
 	k=$(((r - 1) % ${#names[@]}))
 	order="${names[*]:k} ${names[*]:0:k}"
 	run nginx -
-	for t in health profile; do
+	for t in $targets; do
 		for n in $order; do run "$n" "$t"; done
 	done
 done

@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """Write several HTTP/1.1 requests in ONE send and report what came back.
 
-    pipeline.py HOST PORT [--timeout S] REQ...
+    pipeline.py HOST PORT [--timeout S] [--each | --gap S] [--split] REQ...
 
 REQ is "GET /path" or "POST /path JSON" (sent with Content-Type
 application/json and a Content-Length). While the batch is in flight a
 second client asks GET /health on its own connection. Prints one JSON
 object:
 
-    {"sent": 3, "statuses": [200, 401], "eof": true, "timed_out": false,
-     "partial": false, "elapsed": 0.01, "side": 200}
+    {"sent": 3, "statuses": [200, 401], "close": [false, true], "eof": true,
+     "timed_out": false, "partial": false, "elapsed": 0.01, "side": 200}
 
-statuses: the complete responses, in order. eof: the server closed the
-connection. timed_out: neither all answers nor EOF within --timeout.
-partial: bytes of an unfinished response were left when it ended. side:
-status of the concurrent /health request, or "timeout"/"error: ...".
+statuses: the complete responses, in order; close: whether each said
+"connection: close". eof: the server closed the connection. timed_out:
+neither all answers nor EOF within --timeout. partial: bytes of an
+unfinished response were left when it ended. side: status of the
+concurrent /health request, or "timeout"/"error: ...".
+
+--each sends each request only once the answer before it is complete (a
+keep-alive client, no pipelining); sent counts those that went out.
+--gap S sends each request in its own send, S seconds apart, without
+waiting for answers (pipelining spread over several reads). --split
+sends each request's body in a send of its own, 50 ms after its head.
 """
 import argparse
 import json
@@ -24,7 +31,8 @@ import threading
 import time
 
 
-def build(spec: str, host: str) -> bytes:
+def build(spec: str, host: str) -> tuple:
+    """The request's head and body."""
     parts = spec.split(" ", 2)
     method, path = parts[0], parts[1]
     body = parts[2].encode() if len(parts) > 2 else b""
@@ -32,11 +40,12 @@ def build(spec: str, host: str) -> bytes:
     if method in ("POST", "PUT", "PATCH"):
         head += ("Content-Type: application/json\r\n"
                  f"Content-Length: {len(body)}\r\n")
-    return (head + "\r\n").encode() + body
+    return (head + "\r\n").encode(), body
 
 
 def parse_one(buf: bytes):
-    """Return (status, rest) for one complete response at buf's start, or None."""
+    """Return (status, close, rest) for one complete response at buf's
+    start, or None."""
     end = buf.find(b"\r\n\r\n")
     if end < 0:
         return None
@@ -47,6 +56,7 @@ def parse_one(buf: bytes):
         k, _, v = line.partition(":")
         hdrs[k.strip().lower()] = v.strip()
     rest = buf[end + 4:]
+    close = hdrs.get("connection", "").lower() == "close"
     if "chunked" in hdrs.get("transfer-encoding", "").lower():
         pos = 0
         while True:
@@ -59,22 +69,22 @@ def parse_one(buf: bytes):
                 tail = rest.find(b"\r\n", pos)
                 if tail < 0:
                     return None
-                return status, rest[tail + 2:]
+                return status, close, rest[tail + 2:]
             if len(rest) < pos + size + 2:
                 return None
             pos += size + 2
     if status in (204, 304) or 100 <= status < 200:
-        return status, rest
+        return status, close, rest
     n = int(hdrs.get("content-length", "0"))
     if len(rest) < n:
         return None
-    return status, rest[n:]
+    return status, close, rest[n:]
 
 
 def side_health(host: str, port: int, timeout: float) -> object:
     try:
         with socket.create_connection((host, port), timeout=timeout) as s:
-            s.sendall(build("GET /health", host))
+            s.sendall(build("GET /health", host)[0])
             buf = b""
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -98,15 +108,39 @@ def main() -> int:
     ap.add_argument("host")
     ap.add_argument("port", type=int)
     ap.add_argument("--timeout", type=float, default=5.0)
+    mode = ap.add_mutually_exclusive_group()
+    mode.add_argument("--each", action="store_true")
+    mode.add_argument("--gap", type=float)
+    ap.add_argument("--split", action="store_true")
     ap.add_argument("req", nargs="+")
     a = ap.parse_args()
 
-    batch = b"".join(build(r, a.host) for r in a.req)
-    result = {"sent": len(a.req), "statuses": [], "eof": False,
+    def send(s, req):
+        if a.split and req[1]:
+            s.sendall(req[0])
+            time.sleep(0.05)
+            s.sendall(req[1])
+        else:
+            s.sendall(req[0] + req[1])
+
+    reqs = [build(r, a.host) for r in a.req]
+    result = {"sent": len(a.req), "statuses": [], "close": [], "eof": False,
               "timed_out": False, "partial": False}
     s = socket.create_connection((a.host, a.port), timeout=a.timeout)
     t0 = time.monotonic()
-    s.sendall(batch)
+    if a.each:
+        send(s, reqs[0])
+        result["sent"] = 1
+    elif a.gap is not None:
+        try:
+            for i, r in enumerate(reqs):
+                if i > 0:
+                    time.sleep(a.gap)
+                send(s, r)
+        except OSError:
+            pass    # closed early: the recv sees EOF
+    else:
+        s.sendall(b"".join(h + b for h, b in reqs))
 
     side = {}
     def probe():
@@ -142,7 +176,16 @@ def main() -> int:
                 if not r:
                     break
                 result["statuses"].append(r[0])
-                buf = r[1]
+                result["close"].append(r[1])
+                buf = r[2]
+                n = len(result["statuses"])
+                if a.each and n == result["sent"] and n < len(reqs):
+                    try:
+                        send(s, reqs[n])
+                        result["sent"] += 1
+                    except OSError:
+                        # closed after that answer: the recv sees EOF
+                        pass
     finally:
         s.close()
     result["partial"] = bool(buf)
