@@ -98,7 +98,7 @@ __calldocker_takes_arg()
 		esac ;;
 	"integrations set")
 		case $2 in
-		--account-sid) return 0 ;;
+		--account-sid|--api-key-sid|--twiml-app-sid) return 0 ;;
 		esac ;;
 	"ivr validate")
 		case $2 in
@@ -317,7 +317,7 @@ _calldocker()
 		"files list") flags="$flags --kind --limit --all" ;;
 		"files download") flags="$flags -O --output-file" ;;
 		"files delete") flags="$flags --yes" ;;
-		"integrations set") flags="$flags --account-sid --auth-token-stdin" ;;
+		"integrations set") flags="$flags --account-sid --auth-token-stdin --api-key-sid --twiml-app-sid" ;;
 		"integrations delete") flags="$flags --yes" ;;
 		"ivr validate") flags="$flags --strict --queues" ;;
 		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;

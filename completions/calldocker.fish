@@ -124,7 +124,7 @@ function __calldocker_takes_arg
             end
         case 'integrations set'
             switch $argv[2]
-                case --account-sid
+                case --account-sid --api-key-sid --twiml-app-sid
                     return 0
             end
         case 'ivr validate'
@@ -481,7 +481,9 @@ complete -c calldocker -n '__calldocker_using "files delete"' -l yes -d 'do not 
 complete -c calldocker -n '__calldocker_using "files delete"' -a '(__calldocker_run files list -q)'
 complete -c calldocker -n '__calldocker_using "integrations show"' -a 'twilio incoming'
 complete -c calldocker -n '__calldocker_using "integrations set"' -l account-sid -x -d 'twilio: the account SID (AC...)'
-complete -c calldocker -n '__calldocker_using "integrations set"' -l auth-token-stdin -d 'twilio: read the auth token from stdin instead of asking'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l auth-token-stdin -d 'twilio: read the auth token from stdin instead of asking (and then, with --api-key-sid, the API key secret from the next line)'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l api-key-sid -x -d 'twilio: the API key (SK...) browser agents\' access tokens are signed with; its secret is asked for'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l twiml-app-sid -x -d 'twilio: a TwiML App (AP...) for the tokens\' outgoing grant'
 complete -c calldocker -n '__calldocker_using "integrations set"' -a 'twilio incoming'
 complete -c calldocker -n '__calldocker_using "integrations delete"' -l yes -d 'do not ask for confirmation'
 complete -c calldocker -n '__calldocker_using "integrations delete"' -a 'twilio incoming'

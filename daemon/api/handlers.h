@@ -43,6 +43,7 @@ int	agents_update(struct hctx *);
 int	agents_delete(struct hctx *);
 int	agents_availability(struct hctx *);
 int	agents_today(struct hctx *);
+int	agents_twilio_token(struct hctx *);
 
 /* queues.c */
 int	queues_list(struct hctx *);

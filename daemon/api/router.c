@@ -48,6 +48,7 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/agents", ROLE_MANAGER, ROUTE_BODY, agents_create },
 	{ HTTP_GET,	"/api/agents/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, agents_list_company },
 	{ HTTP_GET,	"/api/agents/today", ANY, ROUTE_READ, agents_today },
+	{ HTTP_GET,	"/api/agents/me/twilio-token", ANY, ROUTE_READ, agents_twilio_token },
 	{ HTTP_GET,	"/api/agents/:id", ANY, ROUTE_READ, agents_get },
 	{ HTTP_PUT,	"/api/agents/:id", ROLE_MANAGER, ROUTE_BODY, agents_update },
 	{ HTTP_DELETE,	"/api/agents/:id", ROLE_MANAGER, 0, agents_delete },

@@ -15,6 +15,9 @@
 struct integration {
 	char	*account;		/* Twilio's account sid; NULL: none */
 	char	*secret;		/* the auth token or whsec_ secret */
+	char	*key_sid;		/* twilio: the API key's SID, NULL */
+	char	*key_secret;		/* and its secret (never shown) */
+	char	*app_sid;		/* twilio: a TwiML App's SID, NULL */
 	char	 created[32];		/* RFC 3339 */
 	char	 updated[32];
 	int	 is_new;		/* db_integration_put(): was not set */
@@ -28,14 +31,16 @@ json_t		*integration_json(const char *kind, const struct integration *);
 
 /*
  * kind is "twilio" or "incoming". Get and delete: 1 and *out filled, 0
- * none, -1 database error (db->err). Put sets or replaces: 0, or -1
+ * none, -1 database error (db->err). Put sets or replaces with in's
+ * strings (NULL: none), but keep_key keeps a stored API key and keep_app
+ * a stored TwiML App when the account stays the same: 0, or -1
  * (DB_FOREIGN: no such company).
  */
 int		 db_integration_get(struct db *, const char *company,
 		    const char *kind, struct integration *out);
 int		 db_integration_put(struct db *, const char *company,
-		    const char *kind, const char *account, const char *secret,
-		    struct integration *out);
+		    const char *kind, const struct integration *in,
+		    int keep_key, int keep_app, struct integration *out);
 int		 db_integration_delete(struct db *, const char *company,
 		    const char *kind);
 

@@ -2,8 +2,9 @@
  * The Twilio REST client: what the daemon tells Twilio about a live call.
  * It listens to the in-process events (events.h) and, for a call that came
  * in through Twilio (twilio_calls), acts on its own thread:
- * - call.answered by an agent whose endpoint is a phone: the live call is
- *   updated with TwiML that dials the phone (twiml_dial());
+ * - call.answered by an agent: the live call is updated with TwiML that
+ *   dials the agent's phone (twiml_dial()) or its browser page's Client
+ *   identity (twiml_dial_client(), Twilio's Voice SDK);
  * - call.ended or call.abandoned that Twilio did not report itself (an
  *   agent's or a manager's hangup, whatever the transport): the live call
  *   is completed (Status=completed).
@@ -34,6 +35,7 @@
 #include "events.h"
 #include "twiml.h"
 #include "twilio-rest.h"
+#include "twilio-token.h"
 
 #define TW_ATTEMPTS	5	/* one request, tried at most this often */
 #define TW_BACKOFF	0.5	/* seconds before the first retry, doubled */
@@ -42,7 +44,7 @@
 #define TW_ANSWER_MAX	(64 * 1024)
 
 enum tw_kind {
-	TW_BRIDGE,		/* dial the agent's phone */
+	TW_BRIDGE,		/* dial the agent's phone or browser */
 	TW_COMPLETE,		/* end the caller's call */
 };
 
@@ -283,30 +285,41 @@ tw_hook_url(const char *company, const char *query)
 	    query != NULL ? query : "");
 }
 
-/* The form of a bridge: NULL when the agent takes calls elsewhere. */
+/*
+ * The form of a bridge: a Dial of the agent's phone, or of its browser
+ * page's Client (Twilio's Voice SDK); NULL when there is no such agent.
+ */
 static char *
 tw_bridge_form(const struct tw_job *j)
 {
 	struct agent_rows	*a;
+	char			 identity[TWILIO_IDENTITY_LEN + 1];
 	char			*twiml, *action, *hook, *q, *form = NULL;
 
 	if (j->agent[0] == '\0' ||
 	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
 		return NULL;
-	if (a->n == 1 && strcmp(a->v[0].endpoint, "phone") == 0 &&
-	    a->v[0].address != NULL) {
-		q = xasprintf("call=%s&event=dial", j->call);
-		action = tw_hook_url(j->company, q);
-		twiml = twiml_dial(a->v[0].address, action);
-		hook = tw_hook_url(j->company, NULL);
-		tw_field(&form, "Twiml", twiml);
-		tw_field(&form, "StatusCallback", hook);
-		tw_field(&form, "StatusCallbackMethod", "POST");
-		free(hook);
-		free(twiml);
-		free(action);
-		free(q);
+	if (a->n != 1 || (strcmp(a->v[0].endpoint, "phone") == 0 &&
+	    a->v[0].address == NULL)) {
+		agent_rows_free(a);
+		return NULL;
 	}
+	q = xasprintf("call=%s&event=dial", j->call);
+	action = tw_hook_url(j->company, q);
+	if (strcmp(a->v[0].endpoint, "phone") == 0)
+		twiml = twiml_dial(a->v[0].address, action);
+	else {
+		twilio_identity(a->v[0].id, identity);
+		twiml = twiml_dial_client(identity, j->call, action);
+	}
+	hook = tw_hook_url(j->company, NULL);
+	tw_field(&form, "Twiml", twiml);
+	tw_field(&form, "StatusCallback", hook);
+	tw_field(&form, "StatusCallbackMethod", "POST");
+	free(hook);
+	free(twiml);
+	free(action);
+	free(q);
 	agent_rows_free(a);
 	return form;
 }
@@ -334,7 +347,7 @@ tw_run(const struct tw_job *j)
 			return;
 		}
 		if ((form = tw_bridge_form(j)) == NULL)
-			return;	/* a browser agent, or no agent */
+			return;	/* no agent */
 	} else
 		tw_field(&form, "Status", "completed");
 	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {

@@ -1,6 +1,6 @@
 /*
- * The Twilio REST client (twilio-rest.c): moves a live Twilio call when
- * an agent with a phone endpoint answers it, and ends it when the call
+ * The Twilio REST client (twilio-rest.c): moves a live Twilio call to
+ * the agent who answers it (its phone or its browser page), and ends it when the call
  * ends on our side. Its own thread and database connection.
  */
 #ifndef TWILIO_REST_H

@@ -264,6 +264,15 @@ twiml_redirect(const char *url)
 	return buf;
 }
 
+/* <Response><Dial answerOnBridge action=...>, its noun to follow. */
+static void
+dial_open(char **buf, size_t *len, const char *action)
+{
+	put(buf, len, "<Response><Dial answerOnBridge=\"true\"");
+	attr(buf, len, "action", action);
+	put(buf, len, " method=\"POST\">");
+}
+
 char *
 twiml_dial(const char *address, const char *action)
 {
@@ -272,11 +281,24 @@ twiml_dial(const char *address, const char *action)
 	int	 sip = strncmp(address, "sip:", 4) == 0 ||
 		    strncmp(address, "sips:", 5) == 0;
 
-	put(&buf, &len, "<Response><Dial answerOnBridge=\"true\"");
-	attr(&buf, &len, "action", action);
-	put(&buf, &len, " method=\"POST\">");
+	dial_open(&buf, &len, action);
 	element(&buf, &len, sip ? "Sip" : "Number", address);
 	put(&buf, &len, "</Dial>" TWIML_TAIL);
+	return buf;
+}
+
+char *
+twiml_dial_client(const char *identity, const char *call, const char *action)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	dial_open(&buf, &len, action);
+	put(&buf, &len, "<Client>");
+	element(&buf, &len, "Identity", identity);
+	put(&buf, &len, "<Parameter name=\"call_id\"");
+	attr(&buf, &len, "value", call);
+	put(&buf, &len, "/></Client></Dial>" TWIML_TAIL);
 	return buf;
 }
 

@@ -22,6 +22,13 @@ char	*twiml_redirect(const char *url);
  * or <Sip> (a sip: URI); no XML declaration. Caller frees.
  */
 char	*twiml_dial(const char *address, const char *action);
+/*
+ * The same for a browser agent: <Client> with the agent's <Identity>
+ * (its Voice SDK registration) and a <Parameter name="call_id"> the
+ * agent's page reads. Caller frees.
+ */
+char	*twiml_dial_client(const char *identity, const char *call,
+	    const char *action);
 /* Back to waiting in queue (Twilio's hold music). Caller frees. */
 char	*twiml_enqueue(const char *queue);
 /* Append s to buf[*len], escaped for XML text and attributes. */

@@ -11,6 +11,7 @@
 #include "form.h"
 #include "hmac.h"
 #include "twiml.h"
+#include "twilio-token.h"
 #include "unit.h"
 
 static void
@@ -107,6 +108,31 @@ render(const char *actions)
 
 #define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
 
+/* The token's parts decode to what Twilio expects (the signature is
+ * checked by Twilio's own library, tests/t0526-twilio-voice.bats). */
+static void
+test_token(void)
+{
+	struct twilio_grant	 g = { .account = "AC0123456789abcdef0123456789abcdef",
+				    .key_sid = "SK0123456789abcdef0123456789abcdef",
+				    .key_secret = "0123456789abcdef0123456789abcdef",
+				    .identity = NULL, .app_sid = NULL };
+	char			 id[TWILIO_IDENTITY_LEN + 1], *tok, *dot;
+
+	twilio_identity("6f1c2a3b-0000-4000-8000-00000000abcd", id);
+	ok(strcmp(id, "agent_6f1c2a3b000040008000" "00000000abcd") == 0,
+	    "identity: agent_ and the id's hex digits: %s", id);
+	g.identity = id;
+	tok = twilio_token(&g, 1795600000, 3600);
+	/* {"typ":"JWT","alg":"HS256","cty":"twilio-fpa;v=1"} */
+#define HEADER "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiIsImN0eSI6InR3aWxpby1" \
+	    "mcGE7dj0xIn0."
+	ok(strncmp(tok, HEADER, strlen(HEADER)) == 0, "the header: %.72s", tok);
+	ok((dot = strrchr(tok, '.')) != NULL && strlen(dot + 1) == 43 &&
+	    strpbrk(tok, "+/=") == NULL, "base64url, a 32-byte HMAC: %s", tok);
+	free(tok);
+}
+
 static void
 test_twiml(void)
 {
@@ -166,6 +192,13 @@ test_twiml(void)
 	ok(strstr(x, "<Sip>sip:ann&amp;bo@pbx.example.test</Sip></Dial>") !=
 	    NULL, "a SIP address, escaped: %s", x);
 	free(x);
+	x = twiml_dial_client("agent_0a1b", "c-1", "https://h/x?call=c-1&event=dial");
+	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
+	    " action=\"https://h/x?call=c-1&amp;event=dial\" method=\"POST\">"
+	    "<Client><Identity>agent_0a1b</Identity><Parameter name=\"call_id\""
+	    " value=\"c-1\"/></Client></Dial></Response>") == 0,
+	    "dial a browser agent's Client: %s", x);
+	free(x);
 	x = twiml_enqueue("Sales & Co");
 	ok(strcmp(x, HEAD "<Enqueue>Sales &amp; Co</Enqueue></Response>") == 0,
 	    "back into the queue: %s", x);
@@ -179,5 +212,6 @@ main(void)
 	test_form_limit();
 	test_hmac();
 	test_twiml();
+	test_token();
 	return unit_done();
 }
