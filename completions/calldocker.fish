@@ -159,12 +159,12 @@ function __calldocker_takes_arg
             end
         case 'queues create'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --member
                     return 0
             end
         case 'queues update'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --member
                     return 0
             end
         case 'queues forecast'
@@ -523,6 +523,9 @@ complete -c calldocker -n '__calldocker_using "queues create"' -l overflow -x -a
 complete -c calldocker -n '__calldocker_using "queues create"' -l overflow-queue -x -a '(__calldocker_run queues list -q)' -d 'queue that overflowing calls go to'
 complete -c calldocker -n '__calldocker_using "queues create"' -l max-length -x -d 'most calls that may wait (0: no limit)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l miss-limit -x -d 'missed offers in a row that make an agent away (0: never)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
+complete -c calldocker -n '__calldocker_using "queues create"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -l name -x -d 'new name'
 complete -c calldocker -n '__calldocker_using "queues update"' -l strategy -x -a 'longest_idle round_robin fewest_calls least_talk_time random ring_all linear' -d 'which agent is offered a call first'
@@ -534,6 +537,9 @@ complete -c calldocker -n '__calldocker_using "queues update"' -l overflow -x -a
 complete -c calldocker -n '__calldocker_using "queues update"' -l overflow-queue -x -a '(__calldocker_run queues list -q)' -d 'queue that overflowing calls go to'
 complete -c calldocker -n '__calldocker_using "queues update"' -l max-length -x -d 'most calls that may wait (0: no limit)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l miss-limit -x -d 'missed offers in a row that make an agent away (0: never)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
+complete -c calldocker -n '__calldocker_using "queues update"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "queues delete"' -l yes -d 'do not ask for confirmation on a terminal'

@@ -270,3 +270,129 @@ teardown_file() {
 	twilio "/api/webhooks/twilio/$CO" CallSid=CAsigned1 AccountSid=$SID CallStatus=completed
 	assert_status 200
 }
+
+@test "a queue's hold music and announcements: validated, shown, cleared" {
+	api GET /api/queues "" "$MGR"
+	q=$(jget '.items[] | select(.name == "Sales") | .id')
+	api GET "/api/queues/$q" "" "$MGR"
+	assert_json .hold_music_url null
+	assert_json .hold_music_file_id null
+	assert_json .announce_position false
+	assert_json .announce_interval 60
+	for pair in 'hold_music_url:"ftp://music.example.test/a.mp3"' \
+		'hold_music_url:"https://music.example.test/a b.mp3"' \
+		'hold_music_file_id:"nope"' \
+		'announce_interval:5' 'announce_interval:3601' \
+		'announce_position:"yes"'; do
+		api PUT "/api/queues/$q" "{\"${pair/:/\":}}" "$MGR"
+		assert_problem 422 validation_failed
+		assert_json '.errors[0].field' "${pair%%:*}"
+	done
+	api PUT "/api/queues/$q" '{"hold_music_url": "https://music.example.test/a.mp3", "hold_music_file_id": "6f1c2a3b-0000-4000-8000-00000000abcd"}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' hold_music_file_id
+	# A file of no company's, or another company's: no such file.
+	api PUT "/api/queues/$q" '{"hold_music_file_id": "6f1c2a3b-0000-4000-8000-00000000abcd"}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' hold_music_file_id
+	api GET "/api/queues/$q" "" "$MGR"
+	assert_json .hold_music_url null
+	api PUT "/api/queues/$q" '{"hold_music_url": "https://music.example.test/hold.mp3?a=1&b=2", "announce_position": true, "announce_interval": 30}' "$MGR"
+	assert_status 200
+	assert_json .hold_music_url 'https://music.example.test/hold.mp3?a=1&b=2'
+	assert_json .announce_position true
+	assert_json .announce_interval 30
+	# Other fields leave them be; null clears the music.
+	api PUT "/api/queues/$q" '{"wrap_up": 5}' "$MGR"
+	assert_json .hold_music_url 'https://music.example.test/hold.mp3?a=1&b=2'
+	api PUT "/api/queues/$q" '{"hold_music_url": null}' "$MGR"
+	assert_json .hold_music_url null
+	assert_json .announce_position true
+	# The CLI: '' clears, a URL sets, anything else is a file's id.
+	run --separate-stderr cli -o json queues update "$q" --hold-music '' \
+		--announce-position off --announce-interval 45
+	assert_success
+	assert_json .hold_music_url null
+	assert_json .announce_position false
+	assert_json .announce_interval 45
+	run --separate-stderr cli queues update "$q" --hold-music not-a-file
+	assert_failure
+	run --separate-stderr cli -o json queues update "$q" --announce-position on \
+		--hold-music 'https://music.example.test/hold.mp3?a=1&b=2' --announce-interval 30
+	assert_success
+	assert_json .hold_music_url 'https://music.example.test/hold.mp3?a=1&b=2'
+	assert_json .announce_position true
+}
+
+# wait CALLSID CALL: Twilio asks the waitUrl what the caller hears next.
+wait_twiml() {
+	twilio "/api/webhooks/twilio/$CO?call=$2&event=wait" CallSid="$1" AccountSid=$SID \
+		CallStatus=in-progress QueuePosition=1 QueueTime=5 AvgQueueTime=10 CurrentQueueSize=2
+}
+
+@test "a waiting Twilio caller hears the queue's hold music and, when due, its position" {
+	need_node
+	api PUT "/api/agents/$WES_ID/availability" '{"state":"offline"}' "$MGR"
+	assert_status 200
+	api GET /api/queues "" "$MGR"
+	q=$(jget '.items[] | select(.name == "Sales") | .id')
+	music='https://music.example.test/hold.mp3?a=1&amp;b=2'
+	ids=()
+	for sid in CAwait1 CAwait2; do
+		twilio "/api/webhooks/twilio/$CO" CallSid=$sid AccountSid=$SID \
+			From=+4930777 To=+4940999 CallStatus=ringing
+		assert_status 200
+		api GET "/api/calls?limit=500" "" "$MGR" >/dev/null
+		ids+=("$(jget ".items[] | select(.caller_data.twilio_call_sid == \"$sid\") | .id")")
+	done
+	twilio "/api/webhooks/twilio/$CO" CallSid=CAwait1 AccountSid=$SID \
+		From=+4930777 To=+4940999 CallStatus=ringing
+	[[ $output == *"<Enqueue waitUrl=\"$PUB/api/webhooks/twilio/$CO?call=${ids[0]}&amp;event=wait\" waitUrlMethod=\"POST\">Sales</Enqueue>"* ]]
+	api GET "/api/calls/${ids[1]}" "" "$MGR"
+	assert_json .position 2
+	# The second caller: position, then the music once; not again before
+	# the interval.
+	wait_twiml CAwait2 "${ids[1]}"
+	assert_status 200
+	[[ $(header content-type) == text/xml* ]]
+	[[ $output == *'<Response><Say>You are number 2 in line.'*'</Say><Play loop="1">'"$music"'</Play></Response>' ]]
+	wait_twiml CAwait2 "${ids[1]}"
+	[[ $output == *'<Response><Play loop="1">'"$music"'</Play></Response>' ]]
+	wait_twiml CAwait1 "${ids[0]}"
+	[[ $output == *'<Say>You are next in line.'* ]]
+	# A wait callback naming another call is refused.
+	wait_twiml CAwait1 "${ids[1]}"
+	assert_problem 400 bad_request
+	# No announcements: the music loops.
+	api PUT "/api/queues/$q" '{"announce_position": false}' "$MGR"
+	wait_twiml CAwait2 "${ids[1]}"
+	[[ $output == *'<Response><Play loop="0">'"$music"'</Play></Response>' ]]
+	# A stored file: Twilio fetches it from a signed URL, without a token.
+	python3 -c 'import sys, wave, os
+w = wave.open(sys.argv[1], "wb"); w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(os.urandom(8000)); w.close()' "$CD_TMP/hold.wav"
+	api -H 'Content-Type: audio/wav' POST "/api/files/company/$CO?name=Hold" "@$CD_TMP/hold.wav" "$MGR"
+	assert_status 201
+	file=$(jget .id)
+	api PUT "/api/queues/$q" "{\"hold_music_file_id\": \"$file\"}" "$MGR"
+	assert_status 200
+	assert_json .hold_music_url null
+	assert_json .hold_music_file_id "$file"
+	wait_twiml CAwait2 "${ids[1]}"
+	url=$(sed -n 's|.*<Play loop="0">\([^<]*\)</Play>.*|\1|p' <<<"$output")
+	[[ $url == "$PUB/api/webhooks/twilio/$CO/hold-music/$file?sig="* ]]
+	api GET "${url#"$PUB"}"
+	assert_status 200
+	[[ $(header content-type) == audio/* ]]
+	cmp -s "$CD_TMP/resp.body" "$CD_TMP/hold.wav"
+	api GET "${url#"$PUB"}x"
+	assert_problem 403 forbidden
+	api GET "/api/webhooks/twilio/$CO/hold-music/$file"
+	assert_problem 403 forbidden
+	# The callers hang up.
+	for i in 0 1; do
+		twilio "/api/webhooks/twilio/$CO" CallSid=CAwait$((i + 1)) AccountSid=$SID CallStatus=completed
+		assert_status 200
+		call_is "${ids[$i]}" abandoned
+	done
+}

@@ -104,6 +104,9 @@ int	files_upload(struct hctx *);
 int	files_list(struct hctx *);
 int	files_get(struct hctx *);
 int	files_content(struct hctx *);
+/* The content of file id of h->req->scope (NULL: any), streamed
+ * (ROUTE_STREAM); 404 when there is none. */
+int	files_send(struct hctx *, const char *id);
 int	files_delete(struct hctx *);
 /* webhooks.c */
 int	webhooks_list(struct hctx *);
@@ -143,5 +146,6 @@ int	webhook_hangup(struct hctx *, const char *company,
 
 /* twilio.c */
 int	twilio_webhook(struct hctx *);
+int	twilio_hold_music(struct hctx *);
 
 #endif

@@ -1,4 +1,5 @@
 /* SQL for integrations: webhook secrets, delivery ids, Twilio calls. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,10 @@ static struct db_stmt st_tw_put = { .sql = "INSERT INTO twilio_calls"
 static struct db_stmt st_tw_ended = { .sql = "UPDATE twilio_calls"
 	" SET ended_by_twilio = true, updated_at = now()"
 	" WHERE company_id = $1 AND call_sid = $2" };
+static struct db_stmt st_tw_announce = { .sql = "UPDATE twilio_calls"
+	" SET announced_at = now() WHERE company_id = $1 AND call_sid = $2"
+	" AND (announced_at IS NULL OR announced_at <= now() -"
+	" make_interval(secs => $3::int - 1)) RETURNING 1" };
 static struct db_stmt st_tw_of = { .sql = "SELECT call_sid, ended_by_twilio"
 	" FROM twilio_calls WHERE company_id = $1 AND call_id = $2" };
 
@@ -254,6 +259,23 @@ db_twilio_of_call(struct db *db, const char *company, const char *call,
 	}
 	PQclear(res);
 	return n;
+}
+
+int
+db_twilio_announce_due(struct db *db, const char *company, const char *sid,
+    int interval)
+{
+	char		 n[16];
+	const char	*p[3] = { company, sid, n };
+	PGresult	*res;
+	int		 due;
+
+	snprintf(n, sizeof n, "%d", interval);
+	if ((res = db_run(db, &st_tw_announce, 3, p)) == NULL)
+		return -1;
+	due = PQntuples(res) > 0;
+	PQclear(res);
+	return due;
 }
 
 void

@@ -72,6 +72,14 @@ int		 db_twilio_ended(struct db *, const char *company,
 int		 db_twilio_of_call(struct db *, const char *company,
 		     const char *call, char *sid, size_t sidlen, int *ended);
 
+/*
+ * A waiting caller is due an announcement (none yet, or the last one
+ * interval seconds ago, a second's slack): 1, and now is recorded as the
+ * last; 0 not yet; -1 database error.
+ */
+int		 db_twilio_announce_due(struct db *, const char *company,
+		     const char *sid, int interval);
+
 /* A call a webhook names. obj is its own: hook_call_clear(). */
 struct hook_call {
 	char		 id[UUID_LEN + 1];

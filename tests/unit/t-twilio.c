@@ -100,7 +100,7 @@ static char *
 render(const char *actions)
 {
 	json_t	*a = json_loads(actions, 0, NULL);
-	char	*x = twiml_actions(a, "https://h/x?call=1");
+	char	*x = twiml_actions(a, "https://h/x?call=1", NULL);
 
 	json_decref(a);
 	return x;
@@ -199,7 +199,25 @@ test_twiml(void)
 	    " value=\"c-1\"/></Client></Dial></Response>") == 0,
 	    "dial a browser agent's Client: %s", x);
 	free(x);
-	x = twiml_enqueue("Sales & Co");
+	x = twiml_enqueue("Sales", "https://h/x?call=1&event=wait");
+	ok(strcmp(x, HEAD "<Enqueue waitUrl=\"https://h/x?call=1&amp;event=wait\""
+	    " waitUrlMethod=\"POST\">Sales</Enqueue></Response>") == 0,
+	    "a queue with its own hold music: %s", x);
+	free(x);
+	x = twiml_wait("You are next in line.", "https://m/a.mp3?x=1&y=2", 1, 60);
+	ok(strcmp(x, HEAD "<Say>You are next in line.</Say><Play loop=\"1\">"
+	    "https://m/a.mp3?x=1&amp;y=2</Play></Response>") == 0,
+	    "an announcement, then the music once: %s", x);
+	free(x);
+	x = twiml_wait(NULL, "https://m/a.mp3", 0, 60);
+	ok(strcmp(x, HEAD "<Play loop=\"0\">https://m/a.mp3</Play></Response>")
+	    == 0, "music for ever: %s", x);
+	free(x);
+	x = twiml_wait("Hi", NULL, 1, 45);
+	ok(strcmp(x, HEAD "<Say>Hi</Say><Pause length=\"45\"/></Response>") == 0,
+	    "no music: quiet until the next announcement: %s", x);
+	free(x);
+	x = twiml_enqueue("Sales & Co", NULL);
 	ok(strcmp(x, HEAD "<Enqueue>Sales &amp; Co</Enqueue></Response>") == 0,
 	    "back into the queue: %s", x);
 	free(x);
