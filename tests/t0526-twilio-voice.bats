@@ -396,3 +396,47 @@ w.writeframes(os.urandom(8000)); w.close()' "$CD_TMP/hold.wav"
 		call_is "${ids[$i]}" abandoned
 	done
 }
+
+@test "hold puts the phone caller back to the queue's hold music; resume dials the agent again" {
+	need_node
+	api PUT "/api/agents/$WES_ID/availability" '{"state":"available"}' "$MGR"
+	assert_status 200
+	twilio "/api/webhooks/twilio/$CO" CallSid=CAhold1 AccountSid=$SID \
+		From=+4930888 To=+4940999 CallStatus=ringing
+	assert_status 200
+	api GET "/api/calls?limit=500" "" "$MGR"
+	call=$(jget '.items[] | select(.caller_data.twilio_call_sid == "CAhold1") | .id')
+	wait_for 10 call_is "$call" offering
+	api POST "/api/calls/$call/answer" '{}' "$WES"
+	assert_status 200
+	wait_for 10 fake_has CAhold1 1
+	bridge=$(fake_reqs CAhold1 | jq -r .params.Twiml)
+	[[ $bridge == *"<Client><Identity>agent_${WES_ID//-/}</Identity>"* ]]
+	api POST "/api/calls/$call/hold" '{}' "$WES"
+	assert_status 200
+	wait_for 10 fake_has CAhold1 2
+	req=$(fake_reqs CAhold1 | sed -n 2p)
+	[[ $(jq -r .status <<<"$req") == 200 && $(jq -c .unknown <<<"$req") == '[]' ]]
+	[[ $(jq -r '.params | keys | join(",")' <<<"$req") == Twiml ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Enqueue waitUrl=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=wait\" waitUrlMethod=\"POST\">Sales</Enqueue></Response>" ]]
+	# Moving the call ends the Dial: Twilio posts its action, which
+	# changes nothing.
+	twilio "/api/webhooks/twilio/$CO?call=$call&event=dial" CallSid=CAhold1 \
+		AccountSid=$SID CallStatus=in-progress DialCallStatus=completed
+	assert_status 200
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' ]]
+	call_is "$call" on_hold
+	# The held caller hears the music, never a place in line.
+	wait_twiml CAhold1 "$call"
+	[[ $output == *'<Response><Play loop="0">'"$PUB/api/webhooks/twilio/$CO/hold-music/"*'</Play></Response>' ]]
+	api POST "/api/calls/$call/resume" '{}' "$WES"
+	assert_status 200
+	wait_for 10 fake_has CAhold1 3
+	[[ $(fake_reqs CAhold1 | sed -n 3p | jq -r .params.Twiml) == "$bridge" ]]
+	call_is "$call" connected
+	api POST "/api/calls/$call/hangup" '{}' "$WES"
+	assert_status 200
+	wait_for 10 fake_has CAhold1 4
+	[[ $(fake_reqs CAhold1 | sed -n 4p | jq -c .params) == '{"Status":"completed"}' ]]
+	api POST "/api/calls/$call/wrap" '{}' "$WES"
+}

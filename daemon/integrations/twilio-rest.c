@@ -5,6 +5,9 @@
  * - call.answered by an agent: the live call is updated with TwiML that
  *   dials the agent's phone (twiml_dial()) or its browser page's Client
  *   identity (twiml_dial_client(), Twilio's Voice SDK);
+ * - call.held: the caller back into Twilio's queue, hearing the queue's
+ *   hold music (the agent's leg of the Dial ends); call.resumed: the
+ *   agent dialled again, as at the answer;
  * - call.ended or call.abandoned that Twilio did not report itself (an
  *   agent's or a manager's hangup, whatever the transport): the live call
  *   is completed (Status=completed).
@@ -32,6 +35,7 @@
 #include "db.h"
 #include "db-agent.h"
 #include "db-integration.h"
+#include "db-queue.h"
 #include "events.h"
 #include "twiml.h"
 #include "twilio-rest.h"
@@ -46,6 +50,8 @@
 enum tw_kind {
 	TW_BRIDGE,		/* dial the agent's phone or browser */
 	TW_COMPLETE,		/* end the caller's call */
+	TW_HOLD,		/* the caller to the queue's hold music */
+	TW_RESUME,		/* dial the agent again */
 };
 
 /* The events that make a job. */
@@ -56,11 +62,15 @@ static const struct {
 	{ "call.answered", TW_BRIDGE },
 	{ "call.ended", TW_COMPLETE },
 	{ "call.abandoned", TW_COMPLETE },
+	{ "call.held", TW_HOLD },
+	{ "call.resumed", TW_RESUME },
 };
 
 static const char *const tw_kind_names[] = {
 	[TW_BRIDGE] = "bridge",
 	[TW_COMPLETE] = "complete",
+	[TW_HOLD] = "hold",
+	[TW_RESUME] = "resume",
 };
 
 struct tw_job {
@@ -68,7 +78,8 @@ struct tw_job {
 	enum tw_kind	 kind;
 	char		 company[UUID_LEN + 1];
 	char		 call[UUID_LEN + 1];
-	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE */
+	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE, TW_RESUME */
+	char		 queue[UUID_LEN + 1];	/* TW_HOLD */
 };
 
 static struct {
@@ -113,6 +124,8 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 	strlcpy_(j->call, id, sizeof j->call);
 	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
 		strlcpy_(j->agent, agent, sizeof j->agent);
+	if ((agent = json_string_value(json_object_get(data, "queue_id"))) != NULL)
+		strlcpy_(j->queue, agent, sizeof j->queue);
 	pthread_mutex_lock(&tw.lock);
 	if (tw.tail != NULL)
 		tw.tail->next = j;
@@ -324,6 +337,32 @@ tw_bridge_form(const struct tw_job *j)
 	return form;
 }
 
+/*
+ * The form of a hold: the caller back into Twilio's queue of the call's
+ * queue, hearing its hold music (the waitUrl, as while it waited; no
+ * announcements: a held call has no place in line) or Twilio's own. NULL
+ * when the call has no queue.
+ */
+static char *
+tw_hold_form(const struct tw_job *j)
+{
+	struct queue_rows	*q;
+	char			*twiml, *wait, *form = NULL;
+
+	if (j->queue[0] == '\0' ||
+	    (q = db_queue_get(&tw.db, j->company, j->queue)) == NULL)
+		return NULL;
+	if (q->n == 1) {
+		wait = twilio_wait_url(&tw.db, j->company, j->call, j->queue);
+		twiml = twiml_enqueue(q->v[0].name, wait);
+		tw_field(&form, "Twiml", twiml);
+		free(twiml);
+		free(wait);
+	}
+	queue_rows_free(q);
+	return form;
+}
+
 static void
 tw_run(const struct tw_job *j)
 {
@@ -340,16 +379,26 @@ tw_run(const struct tw_job *j)
 	}
 	if (j->kind == TW_COMPLETE && ended)
 		return;		/* Twilio told us: nothing to tell it */
-	if (j->kind == TW_BRIDGE) {
-		if (cfg.public_url == NULL || cfg.public_url[0] == '\0') {
-			log_warn("twilio: call %s: bridge: no public_url for"
-			    " Twilio's callbacks", j->call);
-			return;
-		}
-		if ((form = tw_bridge_form(j)) == NULL)
-			return;	/* no agent */
-	} else
+	if (j->kind != TW_COMPLETE && (cfg.public_url == NULL ||
+	    cfg.public_url[0] == '\0')) {
+		log_warn("twilio: call %s: %s: no public_url for Twilio's"
+		    " callbacks", j->call, tw_kind_names[j->kind]);
+		return;
+	}
+	switch (j->kind) {
+	case TW_BRIDGE:
+	case TW_RESUME:
+		form = tw_bridge_form(j);
+		break;
+	case TW_HOLD:
+		form = tw_hold_form(j);
+		break;
+	case TW_COMPLETE:
 		tw_field(&form, "Status", "completed");
+		break;
+	}
+	if (form == NULL)
+		return;		/* no agent, no queue */
 	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {
 	case 1:
 		if (in.account != NULL)

@@ -31,6 +31,7 @@
 #include "db-queue.h"
 #include "hmac.h"
 #include "twiml.h"
+#include "twilio-rest.h"
 #include "op.h"
 #include "hub.h"
 
@@ -207,8 +208,8 @@ hold_music_url(struct db *db, const char *company, const struct queue_row *q)
  * queue has hold music or announcements, else NULL (Twilio's own hold
  * music). Caller frees.
  */
-static char *
-wait_url(struct db *db, const char *company, const char *call,
+char *
+twilio_wait_url(struct db *db, const char *company, const char *call,
     const char *queue)
 {
 	struct queue_rows	*q;
@@ -257,7 +258,7 @@ twilio_render(struct hctx *h, const char *company, const char *sid,
 	}
 	cb = callback_for(company, call);
 	if ((ivr = json_object_get(o, "ivr")) != NULL) {
-		wait = wait_url(h->db, company, call, json_string_value(
+		wait = twilio_wait_url(h->db, company, call, json_string_value(
 		    json_object_get(o, "queue_id")));
 		xml = twiml_actions(json_object_get(ivr, "actions"), cb, wait);
 		free(wait);
@@ -440,7 +441,7 @@ twiml_requeued(struct hctx *h, const char *company, const json_t *call)
 
 	if (queue != NULL && (q = db_queue_get(h->db, company, queue)) != NULL) {
 		if (q->n == 1) {
-			wait = id != NULL ? wait_url(h->db, company, id,
+			wait = id != NULL ? twilio_wait_url(h->db, company, id,
 			    queue) : NULL;
 			xml = twiml_enqueue(q->v[0].name, wait);
 			free(wait);
@@ -481,6 +482,14 @@ twilio_dial(struct hctx *h, const char *company, const char *sid)
 		    " parameter does not match the CallSid");
 	}
 	free(param);
+	/*
+	 * Twilio posts a Dial's action when the daemon moves the caller's
+	 * call elsewhere (hold): the bridge ended on purpose, nothing to do.
+	 */
+	if (call.state == CALL_ON_HOLD) {
+		hook_call_clear(&call);
+		return twiml_answer(h, twiml_actions(NULL, "", NULL));
+	}
 	if (is_one_of(dial, dial_missed)) {
 		hook_call_clear(&call);
 		op_run(h->db, OP_CALL_REQUEUE, &system, &in, &out);
