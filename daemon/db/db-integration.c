@@ -143,12 +143,11 @@ db_integration_get(struct db *db, const char *company, const char *kind,
 
 int
 db_integration_put(struct db *db, const char *company, const char *kind,
-    const struct integration *in, int keep_key, int keep_app,
-    struct integration *out)
+    const struct integration_in *in, struct integration *out)
 {
 	const char	*p[9] = { company, kind, in->account, in->secret,
 			    in->key_sid, in->key_secret, in->app_sid,
-			    keep_key ? "t" : "f", keep_app ? "t" : "f" };
+			    in->keep_key ? "t" : "f", in->keep_app ? "t" : "f" };
 	PGresult	*res;
 
 	memset(out, 0, sizeof *out);

@@ -23,6 +23,17 @@ struct integration {
 	int	 is_new;		/* db_integration_put(): was not set */
 };
 
+/*
+ * What db_integration_put() writes (borrowed strings, NULL: none); but
+ * keep_key keeps a stored API key and keep_app a stored TwiML App when
+ * the account stays the same.
+ */
+struct integration_in {
+	const char	*account, *secret;
+	const char	*key_sid, *key_secret, *app_sid;
+	int		 keep_key, keep_app;
+};
+
 /* Frees the strings, the secret wiped first. */
 void		 integration_clear(struct integration *);
 /* The integration of a kind as the API shows it (never its secret); in
@@ -31,16 +42,14 @@ json_t		*integration_json(const char *kind, const struct integration *);
 
 /*
  * kind is "twilio" or "incoming". Get and delete: 1 and *out filled, 0
- * none, -1 database error (db->err). Put sets or replaces with in's
- * strings (NULL: none), but keep_key keeps a stored API key and keep_app
- * a stored TwiML App when the account stays the same: 0, or -1
- * (DB_FOREIGN: no such company).
+ * none, -1 database error (db->err). Put sets or replaces (struct
+ * integration_in): 0, or -1 (DB_FOREIGN: no such company).
  */
 int		 db_integration_get(struct db *, const char *company,
 		    const char *kind, struct integration *out);
 int		 db_integration_put(struct db *, const char *company,
-		    const char *kind, const struct integration *in,
-		    int keep_key, int keep_app, struct integration *out);
+		    const char *kind, const struct integration_in *in,
+		    struct integration *out);
 int		 db_integration_delete(struct db *, const char *company,
 		    const char *kind);
 

@@ -103,8 +103,8 @@ static void
 tw_on_event(const char *company, const char *type, const json_t *data,
     void *arg)
 {
-	const char	*agent, *id = json_string_value(json_object_get(data,
-			    "id"));
+	const char	*agent, *queue, *id = json_string_value(
+			    json_object_get(data, "id"));
 	struct tw_job	*j;
 	size_t		 i;
 
@@ -124,8 +124,8 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 	strlcpy_(j->call, id, sizeof j->call);
 	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
 		strlcpy_(j->agent, agent, sizeof j->agent);
-	if ((agent = json_string_value(json_object_get(data, "queue_id"))) != NULL)
-		strlcpy_(j->queue, agent, sizeof j->queue);
+	if ((queue = json_string_value(json_object_get(data, "queue_id"))) != NULL)
+		strlcpy_(j->queue, queue, sizeof j->queue);
 	pthread_mutex_lock(&tw.lock);
 	if (tw.tail != NULL)
 		tw.tail->next = j;

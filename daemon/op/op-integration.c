@@ -58,15 +58,14 @@ twilio_secret(json_t *b, const char *key, int required, struct fields *f,
 }
 
 /*
- * The twilio body into it (borrowed strings): {"account_sid",
+ * The twilio body into it (the body's strings): {"account_sid",
  * "auth_token", "api_key_sid"?, "api_key_secret"?, "twiml_app_sid"?}. An
  * API key is given whole (SID and secret) or cleared by "api_key_sid":
- * null; left out, the stored one is kept (*keep_key); so is the TwiML App
- * (*keep_app).
+ * null; left out, the stored one is kept (keep_key); so is the TwiML App
+ * (keep_app).
  */
 static void
-twilio_body(json_t *b, struct integration *it, int *keep_key, int *keep_app,
-    struct fields *f)
+twilio_body(json_t *b, struct integration_in *it, struct fields *f)
 {
 	static const char *const keys[] = { "account_sid", "auth_token",
 	    "api_key_sid", "api_key_secret", "twiml_app_sid", NULL };
@@ -76,28 +75,26 @@ twilio_body(json_t *b, struct integration *it, int *keep_key, int *keep_app,
 	if (field_string(b, "account_sid", 1, 34, f, &s) == 1 &&
 	    !is_sid(s, "AC"))
 		fields_add(f, "account_sid", "must be AC and 32 hex digits");
-	it->account = (char *)s;
-	twilio_secret(b, "auth_token", 1, f, &s);
-	it->secret = (char *)s;
-	*keep_key = json_object_get(b, "api_key_sid") == NULL &&
+	it->account = s;
+	twilio_secret(b, "auth_token", 1, f, &it->secret);
+	it->keep_key = json_object_get(b, "api_key_sid") == NULL &&
 	    json_object_get(b, "api_key_secret") == NULL;
 	if (field_string(b, "api_key_sid", 0, 34, f, &s) == 1 &&
 	    !is_sid(s, "SK"))
 		fields_add(f, "api_key_sid", "must be SK and 32 hex digits");
-	it->key_sid = (char *)s;
-	twilio_secret(b, "api_key_secret", 0, f, &s);
-	it->key_secret = (char *)s;
+	it->key_sid = s;
+	twilio_secret(b, "api_key_secret", 0, f, &it->key_secret);
 	if (it->key_sid != NULL && !json_is_string(json_object_get(b,
 	    "api_key_secret")))
 		fields_add(f, "api_key_secret", "is required with api_key_sid");
 	if (json_is_string(json_object_get(b, "api_key_secret")) &&
 	    !json_is_string(json_object_get(b, "api_key_sid")))
 		fields_add(f, "api_key_sid", "is required with api_key_secret");
-	*keep_app = json_object_get(b, "twiml_app_sid") == NULL;
+	it->keep_app = json_object_get(b, "twiml_app_sid") == NULL;
 	if (field_string(b, "twiml_app_sid", 0, 34, f, &s) == 1 &&
 	    !is_sid(s, "AP"))
 		fields_add(f, "twiml_app_sid", "must be AP and 32 hex digits");
-	it->app_sid = (char *)s;
+	it->app_sid = s;
 }
 
 /*
@@ -116,8 +113,8 @@ integration_set(struct db *db, const char *scope, const char *kind,
 	char		*secret = NULL;
 	unsigned char	*key;
 	size_t		 keylen;
-	int		 keep_key = 0, keep_app = 0;
-	struct integration it = { 0 }, set = { 0 };
+	struct integration it = { 0 };
+	struct integration_in set = { 0 };
 
 	/* First, so that no way to success records the body (its token). */
 	out->audit = json_pack("{s:s}", "kind", kind);
@@ -125,7 +122,7 @@ integration_set(struct db *db, const char *scope, const char *kind,
 		return op_fail(out, 404, "not_found", "no such company");
 	fields_init(&f);
 	if (strcmp(kind, "twilio") == 0)
-		twilio_body(b, &set, &keep_key, &keep_app, &f);
+		twilio_body(b, &set, &f);
 	else {
 		fields_only(b, incoming_keys, &f);
 		if (field_string(b, "secret", 0, 200, &f, &token) == 1) {
@@ -145,8 +142,7 @@ integration_set(struct db *db, const char *scope, const char *kind,
 		goto out;
 	}
 	fields_free(&f);
-	if (db_integration_put(db, company, kind, &set, keep_key, keep_app,
-	    &it) != 0) {
+	if (db_integration_put(db, company, kind, &set, &it) != 0) {
 		/* An admin naming a company that does not exist. */
 		if (db->err == DB_FOREIGN)
 			op_fail(out, 404, "not_found", "no such company");
