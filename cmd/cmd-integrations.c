@@ -73,8 +73,8 @@ static const struct cmd_entry cmd_integrations_verbs[] = {
 	  .exec = cmd_integrations_show },
 	{ .name = "set",
 	  .usage = "KIND",
-	  .summary = "set twilio's auth token, or make a new incoming-webhook "
-	      "secret and print it once",
+	  .summary = "set twilio's auth token (and API key), or make a new "
+	      "incoming-webhook secret and print it once",
 	  .min_args = 1, .max_args = 1,
 	  .arg_values = cmd_integrations_kinds,
 	  .flags = cmd_integrations_set_flags,

@@ -320,7 +320,7 @@ complete -c calldocker -n '__calldocker_using files' -a download -d 'write a fil
 complete -c calldocker -n '__calldocker_using files' -a delete -d 'delete a file'
 complete -c calldocker -n '__calldocker_using ""' -a integrations -d 'manage a company\'s webhook secrets (twilio, incoming)'
 complete -c calldocker -n '__calldocker_using integrations' -a show -d 'show whether a webhook secret is set (never the secret)'
-complete -c calldocker -n '__calldocker_using integrations' -a set -d 'set twilio\'s auth token, or make a new incoming-webhook secret and print it once'
+complete -c calldocker -n '__calldocker_using integrations' -a set -d 'set twilio\'s auth token (and API key), or make a new incoming-webhook secret and print it once'
 complete -c calldocker -n '__calldocker_using integrations' -a delete -d 'remove a webhook secret: its webhooks are refused'
 complete -c calldocker -n '__calldocker_using ""' -a ivr -d 'manage IVR flows'
 complete -c calldocker -n '__calldocker_using ivr' -a validate -d 'check flows offline and print problems as FILE:LINE:COLUMN'
