@@ -33,7 +33,7 @@
 #include "twiml.h"
 #include "twilio-rest.h"
 #include "op.h"
-#include "hub.h"
+#include "op-forward.h"
 
 #define TWILIO_SORRY	"Sorry, we cannot take your call right now."
 
@@ -574,7 +574,7 @@ twilio_wait(struct hctx *h, const char *company, const char *sid)
 	}
 	r = &q->v[0];
 	music = hold_music_url(h->db, company, r);
-	if (r->announce && hub_position(company, call.id, &pos, &ewt) == 0 &&
+	if (r->announce && op_position(company, call.id, &pos, &ewt) == 0 &&
 	    pos >= 1) {
 		if ((due = db_twilio_announce_due(h->db, company, sid,
 		    r->announce_interval)) < 0) {
