@@ -447,3 +447,44 @@ w.writeframes(os.urandom(8000)); w.close()' "$CD_TMP/hold.wav"
 	[[ $(fake_reqs CAhold1 | sed -n 4p | jq -c .params) == '{"Status":"completed"}' ]]
 	api POST "/api/calls/$call/wrap" '{}' "$WES"
 }
+
+@test "a transfer moves the phone caller: hold music until the new agent answers, then a Dial of that agent" {
+	pat=$(sql "SELECT a.id FROM agents a JOIN users u ON u.id = a.user_id WHERE u.email = 'pat@voice.test'")
+	api PUT "/api/agents/$WES_ID/availability" '{"state":"available"}' "$MGR"
+	assert_status 200
+	twilio "/api/webhooks/twilio/$CO" CallSid=CAxfer1 AccountSid=$SID \
+		From=+4930777 To=+4940999 CallStatus=ringing
+	assert_status 200
+	api GET "/api/calls?limit=500" "" "$MGR"
+	call=$(jget '.items[] | select(.caller_data.twilio_call_sid == "CAxfer1") | .id')
+	wait_for 10 call_is "$call" offering
+	api POST "/api/calls/$call/answer" '{}' "$WES"
+	assert_status 200
+	wait_for 10 fake_has CAxfer1 1
+	api PUT "/api/agents/$pat/availability" '{"state":"available"}' "$MGR"
+	assert_status 200
+	api POST "/api/calls/$call/transfer" "{\"agent_id\":\"$pat\"}" "$WES"
+	assert_status 200
+	# The caller leaves Wes's Dial for the queue's music ...
+	wait_for 10 fake_has CAxfer1 2
+	[[ $(fake_reqs CAxfer1 | sed -n 2p | jq -r .params.Twiml) == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Enqueue waitUrl=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=wait\" waitUrlMethod=\"POST\">Sales</Enqueue></Response>" ]]
+	# ... and the end of that Dial, which Twilio reports, changes nothing.
+	twilio "/api/webhooks/twilio/$CO?call=$call&event=dial" CallSid=CAxfer1 \
+		AccountSid=$SID CallStatus=in-progress DialCallStatus=completed
+	assert_status 200
+	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' ]]
+	call_is "$call" offering
+	# Pat answers: the caller is dialled through to Pat's phone.
+	api POST "/api/calls/$call/answer" '{}' "$PAT"
+	assert_status 200
+	wait_for 10 fake_has CAxfer1 3
+	[[ $(fake_reqs CAxfer1 | sed -n 3p | jq -r .params.Twiml) == *"<Number>+15551234567</Number>"* ]]
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	assert_status 200
+	wait_for 10 fake_has CAxfer1 4
+	[[ $(fake_reqs CAxfer1 | sed -n 4p | jq -c .params) == '{"Status":"completed"}' ]]
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$WES" || true
+	api PUT "/api/agents/$pat/availability" '{"state":"offline"}' "$MGR"
+	api PUT "/api/agents/$WES_ID/availability" '{"state":"offline"}' "$MGR"
+}

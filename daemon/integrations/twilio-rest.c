@@ -8,6 +8,9 @@
  * - call.held: the caller back into Twilio's queue, hearing the queue's
  *   hold music (the agent's leg of the Dial ends); call.resumed: the
  *   agent dialled again, as at the answer;
+ * - call.transferred (to an agent or a queue): as call.held, the caller
+ *   hears the queue's music until the agent it goes to answers, which
+ *   bridges as any answer does;
  * - call.ended or call.abandoned that Twilio did not report itself (an
  *   agent's or a manager's hangup, whatever the transport): the live call
  *   is completed (Status=completed).
@@ -64,6 +67,7 @@ static const struct {
 	{ "call.abandoned", TW_COMPLETE },
 	{ "call.held", TW_HOLD },
 	{ "call.resumed", TW_RESUME },
+	{ "call.transferred", TW_HOLD },	/* until the new agent answers */
 };
 
 static const char *const tw_kind_names[] = {

@@ -484,9 +484,11 @@ twilio_dial(struct hctx *h, const char *company, const char *sid)
 	free(param);
 	/*
 	 * Twilio posts a Dial's action when the daemon moves the caller's
-	 * call elsewhere (hold): the bridge ended on purpose, nothing to do.
+	 * call elsewhere (hold, a transfer: the call is no longer connected):
+	 * the bridge ended on purpose, nothing to do.
 	 */
-	if (call.state == CALL_ON_HOLD) {
+	if (call.state == CALL_ON_HOLD || call.state == CALL_OFFERING ||
+	    call.state == CALL_QUEUED) {
 		hook_call_clear(&call);
 		return twiml_answer(h, twiml_actions(NULL, "", NULL));
 	}
