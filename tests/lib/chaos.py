@@ -524,7 +524,9 @@ def chaos(nodes, a, rnd):
                                stdin=subprocess.DEVNULL)
             note(f"failover command done (status {r.returncode}, "
                  f"{time.time() - t0:.1f} s)")
-            bump("failovers")
+            if r.returncode == 0:
+                bump("failovers")
+                figures["failover_seconds"] = round(time.time() - t0, 1)
             continue
         n = rnd.choice(nodes)
         if sum(1 for x in nodes if x.up and x is not n) == 0:
@@ -906,7 +908,10 @@ def main():
           f"{f['ignored']}, hang-ups {f['hangups']}")
     print(f"chaos {f.get('chaos_seconds')} s: kills {f['kills']}, pauses "
           f"{f['pauses']}, restarts {f['restarts']}, failovers "
-          f"{f['failovers']}; reconnects: agents {f['agent_reconnects']}, "
+          f"{f['failovers']}"
+          + (f" (standby took writes {f['failover_seconds']} s after the "
+             f"kill)" if f.get("failover_seconds") else "") +
+          f"; reconnects: agents {f['agent_reconnects']}, "
           f"wallboards {f['wallboard_reconnects']}; drained in "
           f"{f.get('drain_seconds')} s, wallboards converged in "
           f"{f.get('wallboards_converged_s')} s; running wallboards off "
