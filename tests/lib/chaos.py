@@ -60,7 +60,7 @@ figures = {
     "calls_attempted": 0, "calls_acknowledged": 0, "create_retries": 0,
     "create_refused": 0, "create_gave_up": 0,
     "offers_seen_by_agents": 0, "accepts": 0, "rejects": 0, "ignored": 0,
-    "hangups": 0, "wraps": 0, "agent_reconnects": 0,
+    "hangups": 0, "wraps": 0, "agent_reconnects": 0, "agents_sent_away": 0,
     "agent_op_errors": 0, "wallboard_reconnects": 0, "wallboard_events": 0,
     "kills": 0, "pauses": 0, "restarts": 0, "failovers": 0,
     "node_exit_nonzero": 0,
@@ -314,7 +314,7 @@ class Agent(threading.Thread):
         self.calls = {}
         self.send({"type": "auth", "token": self.ag["token"]})
         self.send({"type": "agent.state", "state": "available"})
-        self.send({"type": "subscribe", "topics": ["calls"]})
+        self.send({"type": "subscribe", "topics": ["calls", "agents"]})
         self.last_pong = self.last_ping = time.time()
 
     def track(self, call):
@@ -352,6 +352,19 @@ class Agent(threading.Thread):
         elif t == "snapshot" and m.get("topic") == "calls":
             for c in m["items"]:
                 self.track(c)
+        elif t == "event" and m.get("event") == "agent.state_changed" and \
+                m["data"].get("agent_id") == self.ag["id"] and \
+                m["data"].get("state") in ("away", "offline") and self.ready:
+            # Sent away while this socket is open: an old socket of hers
+            # closing on another node (a node that was frozen, say) while
+            # a call was offered to her there. Counted, and she makes
+            # herself available again, as a person at a console would.
+            bump("agents_sent_away")
+            note(f"agent {self.ag['name']} set {m['data'].get('state')} "
+                 f"({m['data'].get('reason')}) while connected to "
+                 f"{self.node.name}")
+            self.ready = False
+            self.send({"type": "agent.state", "state": "available"})
         elif t == "call.offer_cancelled":
             c = self.calls.get(m.get("call_id"))
             if c and c["state"] == "offering":
@@ -912,7 +925,8 @@ def main():
           + (f" (standby took writes {f['failover_seconds']} s after the "
              f"kill)" if f.get("failover_seconds") else "") +
           f"; reconnects: agents {f['agent_reconnects']}, "
-          f"wallboards {f['wallboard_reconnects']}; drained in "
+          f"wallboards {f['wallboard_reconnects']}; agents sent away "
+          f"while connected {f['agents_sent_away']}; drained in "
           f"{f.get('drain_seconds')} s, wallboards converged in "
           f"{f.get('wallboards_converged_s')} s; running wallboards off "
           f"the truth at the end {f.get('running_wallboards_off')}; "
