@@ -260,7 +260,7 @@ hub_enqueue_call(struct db *db, const struct call_row *call,
 	enum call_state		 st = CALL_QUEUED;
 	enum call_move_result	 mr = MOVE_OK;
 	json_t			*data;
-	int			 e, ok;
+	int			 e, ok, tries = 0;
 
 	memset(r, 0, sizeof *r);
 	r->status = 201;
@@ -268,10 +268,22 @@ hub_enqueue_call(struct db *db, const struct call_row *call,
 		return;
 	if (call->state != CALL_STATE_COUNT)
 		st = call->state;
+again:
 	if (hub_tx_begin(&tx, db, hub_co_get(call->company), r) != 0)
 		return;
 	hub_call_conf(call, &s.conf, hub_arrival(call));
-	if ((e = hub_tx_step(&tx, &s)) == ACD_OK && st == CALL_NEW)
+	/*
+	 * A queue created on another node reaches this engine by NOTIFY
+	 * calldocker_config, which may still be on its way when a call for
+	 * it arrives (forwarded here at once): load the queue from its row,
+	 * which the call's insert has just seen, and try once more.
+	 */
+	if ((e = hub_tx_step(&tx, &s)) == ACD_E_NOENT && tries++ == 0) {
+		hub_tx_end(&tx, 0);
+		hub_queue_sync(db, call->queue);
+		goto again;
+	}
+	if (e == ACD_OK && st == CALL_NEW)
 		mr = hub_move(&tx, id, NULL, CALL_NEW, CALL_QUEUED,
 		    "call.queued", NULL, NULL, NULL, NULL, &r->row);
 	if (mr != MOVE_OK) {
