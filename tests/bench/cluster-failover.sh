@@ -16,6 +16,7 @@ tmp=$(mktemp -d /tmp/cdfo.XXXXXX)
 chmod 0711 "$tmp"
 declare -A pid
 cleanup() {
+	exec 2>/dev/null
 	for p in "${pid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	"$top/scripts/pg.sh" stop "$tmp/pg" >/dev/null 2>&1 || true
@@ -26,13 +27,17 @@ trap cleanup EXIT
 "$top/scripts/pg.sh" createdb "$tmp/pg" bench >/dev/null
 url=$("$top/scripts/pg.sh" url "$tmp/pg" bench)
 q() { psql -qAtX "$url" -c "$1"; }
+owner() { # the name of the node holding the company's lease, if any
+	q "SELECT n.name FROM cluster_leases l JOIN cluster_nodes n ON n.id = l.node_id
+		WHERE l.name = 'company:$co' AND l.expires_at > now()"
+}
 
 start() { # NAME
 	local port
 	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	mkdir -p "$tmp/$1"
 	chmod 0700 "$tmp/$1"
-	CALLDOCKER_DATABASE_URL=$url CALLDOCKER_CLUSTER=bench \
+	CALLDOCKER_DATABASE_URL=$url CALLDOCKER_CLUSTER=bench CALLDOCKER_NODE_NAME=$1 \
 		CALLDOCKER_JWT_SECRET=bench-secret-0123456789abcdefghijklmnop \
 		CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
 		"$top/bin/calldockerd" --socket "$tmp/$1/s" --listen "127.0.0.1:$port" \
@@ -66,29 +71,30 @@ agent=$(curl -sf --unix-socket "$tmp/a/s" -H 'Content-Type: application/json' \
 state=available
 for round in $(seq "$k"); do
 	# The owner, once it serves (a node that just started may take the
-	# company over first).
-	until owner=$(q "SELECT node_id FROM cluster_leases WHERE name = 'company:$co' AND expires_at > now()") &&
-		[[ -n $owner ]] && victim=$(for n in "${!pid[@]}"; do
-			[[ $(q "SELECT id FROM cluster_nodes WHERE pid = ${pid[$n]}") == "$owner" ]] && echo "$n"; done) &&
-		[[ -n $victim ]] && [[ $(api "$victim" PUT "/api/agents/$agent/availability" '{"state":"away"}') == 200 ]]; do
+	# company over first). (The draft looked the owner up in a command
+	# substitution whose status was its loop's last test, false unless
+	# the owner was the last node listed, so it never got as far as the
+	# request: the loop spun for ever.)
+	until victim=$(owner) && [[ -n $victim && -n ${pid[$victim]:-} ]] &&
+		[[ $(api "$victim" PUT "/api/agents/$agent/availability" '{"state":"away"}') == 200 ]]; do
 		sleep 0.05
 	done
+	epoch=$(q "SELECT epoch FROM cluster_leases WHERE name = 'company:$co'")
 	t0=$(date +%s%N)
 	kill -9 "${pid[$victim]}"
 	wait "${pid[$victim]}" 2>/dev/null || true
 	unset "pid[$victim]"
-	lease=
 	served=
 	while [[ -z $served ]]; do
 		for n in "${!pid[@]}"; do
 			[[ $(api "$n" PUT "/api/agents/$agent/availability" "{\"state\":\"$state\"}") == 200 ]] &&
 				{ served=$(date +%s%N); break; }
 		done
-		if [[ -z $lease ]]; then
-			cur=$(q "SELECT node_id FROM cluster_leases WHERE name = 'company:$co' AND expires_at > now()")
-			[[ -n $cur && $cur != "$owner" ]] && lease=$(date +%s%N)
-		fi
 	done
+	# when the next holder took the lease, by the database's clock (the
+	# same machine's)
+	lease=$(q "SELECT (extract(epoch FROM acquired_at) * 1e9)::bigint FROM cluster_leases
+		WHERE name = 'company:$co' AND epoch > $epoch")
 	[[ -n $lease ]] || lease=$served
 	echo "$(( (lease - t0) / 1000000 ))" >>"$tmp/lease"
 	echo "$(( (served - t0) / 1000000 ))" >>"$tmp/serve"
