@@ -154,7 +154,7 @@ daemon_ticks() {
 hz=$(getconf CLK_TCK)
 
 # ---- one run: N nodes on a fresh copy
-declare -A res
+declare -A res conn
 runs=()
 run() { # LABEL N CLUSTERED AFFINITY
 	local label=$1 n=$2 clu=$3 aff=$4 db=run$1 i cap d0 p0 x0 t0 t1 d1 p1 x1 made offered lat co qu
@@ -228,6 +228,9 @@ run() { # LABEL N CLUSTERED AFFINITY
 		split(lat, l, " "); s = t / 1e6
 		printf "%s %.0f %.0f %s %s %s %.3f %.3f %.1f %d %.0f%%", n, made / span, off / ospan, l[1], l[2], post,
 		    1000 * d / hz / made, 1000 * p / hz / made, x / made, made, 100 * d / hz / s }')
+	# the daemons' connections to PostgreSQL, a node
+	conn[$label]=$(q "$db" "SELECT round(count(*)::numeric / $n, 1) FROM pg_stat_activity
+		WHERE datname = '$db' AND pid <> pg_backend_pid()")
 	runs+=("$label")
 	cat "$tmp"/wrk."$label".* | awk -v r="$label" '/Non-2xx|Socket errors/ { print "  " r ": " $0 }'
 	stop_all
@@ -252,6 +255,7 @@ for r in "${runs[@]}"; do
 	# shellcheck disable=SC2086
 	printf "$fmt" ${res[$r]}
 done
+echo "connections to PostgreSQL per node after the load: 1 ${conn[1]}, 1c ${conn[1c]}, 3 ${conn[3]}, 3a ${conn[3a]}"
 cpu() { read -r _ _ _ _ _ _ c g _ <<<"${res[$1]}"; echo "$c $g"; }
 rate() { read -r _ c _ <<<"${res[$1]}"; echo "$c"; }
 for r in 1c 3 3a; do
