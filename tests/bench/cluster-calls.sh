@@ -154,7 +154,7 @@ daemon_ticks() {
 hz=$(getconf CLK_TCK)
 
 # ---- one run: N nodes on a fresh copy
-declare -A res conn
+declare -A res conn evs
 runs=()
 run() { # LABEL N CLUSTERED AFFINITY
 	local label=$1 n=$2 clu=$3 aff=$4 db=run$1 i cap d0 p0 x0 t0 t1 d1 p1 x1 made offered lat co qu
@@ -228,6 +228,12 @@ run() { # LABEL N CLUSTERED AFFINITY
 		split(lat, l, " "); s = t / 1e6
 		printf "%s %.0f %.0f %s %s %s %.3f %.3f %.1f %d %.0f%%", n, made / span, off / ospan, l[1], l[2], post,
 		    1000 * d / hz / made, 1000 * p / hz / made, x / made, made, 100 * d / hz / s }')
+	# events sent to the other nodes and the NOTIFY payloads that took them
+	evs[$label]=$(for ((i = 1; i <= n; i++)); do
+		curl -sf --unix-socket "$tmp/n$i/s" http://x/metrics
+	done | awk -v made="$made" '$1 == "calldocker_cluster_events_sent_total" { e += $2 }
+		$1 == "calldocker_cluster_event_notifies_total" { p += $2 }
+		END { if (p) printf "%.1f events a call, %.1f a payload", e / made, e / p; else printf "none" }')
 	# the daemons' connections to PostgreSQL, a node
 	conn[$label]=$(q "$db" "SELECT round(count(*)::numeric / $n, 1) FROM pg_stat_activity
 		WHERE datname = '$db' AND pid <> pg_backend_pid()")
@@ -255,6 +261,7 @@ for r in "${runs[@]}"; do
 	# shellcheck disable=SC2086
 	printf "$fmt" ${res[$r]}
 done
+echo "events to other nodes: 1c ${evs[1c]}; 3 ${evs[3]}; 3a ${evs[3a]}"
 echo "connections to PostgreSQL per node after the load: 1 ${conn[1]}, 1c ${conn[1c]}, 3 ${conn[3]}, 3a ${conn[3a]}"
 cpu() { read -r _ _ _ _ _ _ c g _ <<<"${res[$1]}"; echo "$c $g"; }
 rate() { read -r _ c _ <<<"${res[$1]}"; echo "$c"; }
