@@ -235,7 +235,8 @@ section ws && . tests/bench/ws.sh
 
 # ---- several nodes of one cluster (issue 12), each on its own PostgreSQL ----
 # BENCH_ONLY=cluster (about 1.5 minutes): calls/s, create-to-offer and CPU
-# per call, 1 node against 3; then cross-node event latency.
+# per call, 1 node against 3; cross-node event latency; the cost of a
+# company round's ranking with up to 100 nodes.
 # BENCH_ONLY=failover (about 2 minutes): 20 kills of a company's owner,
 # the nodes as on separate hosts (failover by lease expiry), then as on one.
 if section cluster; then
@@ -245,6 +246,9 @@ if section cluster; then
 	echo
 	echo "make bench: cross-node events, 300 calls by 4 clients on node A, heard on node B (issue 12)"
 	tests/bench/cluster-events.sh 300 4 || echo "bench: tests/bench/cluster-events.sh failed" >&2
+	echo
+	echo "make bench: a company round's ranking, live nodes x companies (issue 12)"
+	tests/bench/cluster-rounds.sh || echo "bench: tests/bench/cluster-rounds.sh failed" >&2
 fi
 if section failover; then
 	for m in hosts same-host; do
