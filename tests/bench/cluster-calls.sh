@@ -66,7 +66,8 @@ port=()
 # start I DB [CLUSTER]: node I on database DB
 start() {
 	local d=$tmp/n$1
-	mkdir -p -m 0700 "$d"
+	mkdir -p "$d"
+	chmod 0700 "$d"
 	port[$1]=$(free_port)
 	env CALLDOCKER_DATABASE_URL="$(url "$2")" ${3:+CALLDOCKER_CLUSTER=$3} \
 		CALLDOCKER_NODE_NAME="n$1" CALLDOCKER_JWT_SECRET=$secret \
