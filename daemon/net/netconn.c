@@ -560,13 +560,24 @@ netconn_request_done(struct lws *wsi)
 int
 netconn_transaction_completed(struct lws *wsi)
 {
-	struct netconn	*c;
-
 	if (lws_http_transaction_completed(wsi))
 		return -1;
-	if ((c = netconn_of(wsi)) != NULL && loop != NULL && c->fd >= 0)
-		ev_feed_fd_event(loop, c->fd, EV_WRITE);
+	netconn_writable_now(wsi);
 	return 0;
+}
+
+/*
+ * The same for an answer a worker has finished: lws's writable callback
+ * in this turn of the loop, without asking the kernel for POLLOUT.
+ */
+void
+netconn_writable_now(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	lws_callback_on_writable(wsi);
+	if (c != NULL && loop != NULL && c->fd >= 0)
+		ev_feed_fd_event(loop, c->fd, EV_WRITE);
 }
 
 /*

@@ -51,6 +51,8 @@ int	netconn_is_unix(struct lws *);
  * for before the next request: 0 to keep the connection, -1 to close it.
  */
 int	netconn_transaction_completed(struct lws *);
+/* lws_callback_on_writable(), called back in this turn of the loop. */
+void	netconn_writable_now(struct lws *);
 /* The client's address (lws_get_peer_simple()), kept per connection. */
 void	netconn_peer(struct lws *, char *buf, size_t size);
 

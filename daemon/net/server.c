@@ -855,7 +855,7 @@ collect_done(void)
 			job_free(job);
 		} else {
 			job->done = 1;
-			lws_callback_on_writable(job->wsi);
+			netconn_writable_now(job->wsi);
 		}
 	}
 	/* A stream may have opened or queued a chunk. */
