@@ -97,6 +97,10 @@ static const struct cmd_flag cmd_queues_list_flags[] = {
 	{ .name = "miss-limit", .arg = "N",				\
 	  .help = "missed offers in a row that make an agent away "	\
 	      "(0: never)" },						\
+	{ .name = "callback-attempts", .arg = "N",			\
+	  .help = "dials a callback gets (1-10, default 3)" },		\
+	{ .name = "callback-retry-delay", .arg = "S",			\
+	  .help = "seconds between a callback's dials (default 60)" },	\
 	{ .name = "member", .arg = "AGENT_ID[:PENALTY]", .repeat = 1,	\
 	  .complete = "agents list -q",					\
 	  .help = "an agent taking the queue's calls, with a penalty "	\
@@ -237,6 +241,8 @@ cmd_queues_body(struct cmd_ctx *ctx, json_t **out)
 		{ "max-wait", "max_wait" },
 		{ "max-length", "max_length" },
 		{ "miss-limit", "miss_limit" },
+		{ "callback-attempts", "callback_attempts" },
+		{ "callback-retry-delay", "callback_retry_delay" },
 	};
 	json_t	*body = json_object();
 	size_t	 i;

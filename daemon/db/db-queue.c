@@ -12,7 +12,8 @@
 	SQL_TIME("q.created_at") ", " SQL_TIME("q.updated_at") ", " \
 	SQL_KEY("q.created_at") ", (SELECT coalesce(json_agg(json_build_object(" \
 	"'agent_id', m.agent_id, 'penalty', m.penalty) ORDER BY m.position)," \
-	" '[]') FROM queue_members m WHERE m.queue_id = q.id)"
+	" '[]') FROM queue_members m WHERE m.queue_id = q.id)," \
+	" q.callback_attempts, q.callback_retry_delay"
 #define SCOPE "($1::uuid IS NULL OR q.company_id = $1)"
 /* A company setting (daemon/settings.c) a new queue defaults to. */
 #define COMPANY_INT(k) "(SELECT (settings->>'" k "')::int FROM companies" \
@@ -30,7 +31,8 @@ static struct db_stmt st_all = { .sql = "SELECT " COLS " FROM queues q"
 	" ORDER BY q.created_at, q.id" };
 static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" (company_id, name, strategy, sl_threshold, wrap_up, ring_timeout,"
-	" max_wait, overflow, overflow_queue, max_length, miss_limit, widen)"
+	" max_wait, overflow, overflow_queue, max_length, miss_limit, widen,"
+	" callback_attempts, callback_retry_delay)"
 	" VALUES ($1, $3, coalesce($4::queue_strategy, 'longest_idle'),"
 	" coalesce($5::int, " COMPANY_INT("sl_threshold") ", 20),"
 	" coalesce($6::int, " COMPANY_INT("wrap_up") ", 10),"
@@ -38,7 +40,8 @@ static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" coalesce($8::int, 0), coalesce($9::overflow_kind, 'none'),"
 	" (SELECT id FROM queues WHERE id = $10::uuid AND company_id = $1),"
 	" coalesce($11::int, 0), coalesce($12::int, 3),"
-	" coalesce($13::jsonb, '[]')) RETURNING *)"
+	" coalesce($13::jsonb, '[]'), coalesce($14::int, 3),"
+	" coalesce($15::int, 60)) RETURNING *)"
 	" SELECT " COLS " FROM q WHERE $2::text IS NULL" };
 static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
 	SET("name", 3, "text") "," SET("strategy", 4, "queue_strategy") ","
@@ -49,7 +52,8 @@ static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
 	"  ELSE (SELECT id FROM queues WHERE id = $10::uuid"
 	"  AND company_id = q.company_id) END,"
 	SET("max_length", 11, "int") "," SET("miss_limit", 12, "int") ","
-	SET("widen", 13, "jsonb") ", updated_at = now()"
+	SET("widen", 13, "jsonb") "," SET("callback_attempts", 14, "int") ","
+	SET("callback_retry_delay", 15, "int") ", updated_at = now()"
 	" WHERE q.id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_delete = { .sql = "DELETE FROM queues q"
 	" WHERE q.id = $2 AND " SCOPE " RETURNING q.id" };
@@ -97,6 +101,8 @@ queue_row_fill(const PGresult *res, int r, struct queue_row *q)
 	q->updated = PQgetvalue(res, r, QUEUE_C_UPDATED);
 	q->key = PQgetvalue(res, r, QUEUE_C_KEY);
 	q->members = PQgetvalue(res, r, QUEUE_C_MEMBERS);
+	q->callback_attempts = I(QUEUE_C_CB_ATTEMPTS);
+	q->callback_retry_delay = I(QUEUE_C_CB_DELAY);
 #undef I
 }
 
@@ -133,7 +139,7 @@ json_t *
 queue_json(const struct queue_row *q)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:o,s:i,s:i,"
-	    "s:o,s:o,s:s,s:s}",
+	    "s:o,s:o,s:s,s:s,s:i,s:i}",
 	    "id", q->id, "company_id", q->company, "name", q->name,
 	    "strategy", q->strategy,
 	    "sl_threshold", q->sl_threshold, "wrap_up", q->wrap_up,
@@ -144,7 +150,9 @@ queue_json(const struct queue_row *q)
 	    "max_length", q->max_length, "miss_limit", q->miss_limit,
 	    "widen", db_json_value(q->widen, json_array()),
 	    "members", db_json_value(q->members, json_array()),
-	    "created_at", q->created, "updated_at", q->updated);
+	    "created_at", q->created, "updated_at", q->updated,
+	    "callback_attempts", q->callback_attempts,
+	    "callback_retry_delay", q->callback_retry_delay);
 }
 
 struct queue_rows *
@@ -186,26 +194,28 @@ fields_params(const struct queue_fields *f, const char **p)
 	p[8] = f->max_length;
 	p[9] = f->miss_limit;
 	p[10] = f->widen;
+	p[11] = f->callback_attempts;
+	p[12] = f->callback_retry_delay;
 }
 
 struct queue_rows *
 db_queue_create(struct db *db, const char *company,
     const struct queue_fields *f)
 {
-	const char *p[13] = { company, NULL };
+	const char *p[15] = { company, NULL };
 
 	fields_params(f, p + 2);
-	return queue_rows_take(db_run(db, &st_create, 13, p));
+	return queue_rows_take(db_run(db, &st_create, 15, p));
 }
 
 struct queue_rows *
 db_queue_update(struct db *db, const char *scope, const char *id,
     const struct queue_fields *f)
 {
-	const char *p[13] = { scope, id };
+	const char *p[15] = { scope, id };
 
 	fields_params(f, p + 2);
-	return queue_rows_take(db_run(db, &st_update, 13, p));
+	return queue_rows_take(db_run(db, &st_update, 15, p));
 }
 
 int

@@ -13,7 +13,7 @@ enum queue_col {
 	QUEUE_C_SL, QUEUE_C_WRAP, QUEUE_C_RING, QUEUE_C_MAX_WAIT,
 	QUEUE_C_OVERFLOW, QUEUE_C_OVERFLOW_QUEUE, QUEUE_C_MAX_LEN,
 	QUEUE_C_MISS, QUEUE_C_WIDEN, QUEUE_C_CREATED, QUEUE_C_UPDATED,
-	QUEUE_C_KEY, QUEUE_C_MEMBERS,
+	QUEUE_C_KEY, QUEUE_C_MEMBERS, QUEUE_C_CB_ATTEMPTS, QUEUE_C_CB_DELAY,
 };
 
 /* The writable fields, as strings for SQL (NULL: unchanged/default). */
@@ -21,6 +21,7 @@ struct queue_fields {
 	const char	*name, *strategy, *sl_threshold, *wrap_up, *ring_timeout;
 	const char	*max_wait, *overflow, *overflow_queue, *max_length;
 	const char	*miss_limit, *widen;
+	const char	*callback_attempts, *callback_retry_delay;
 };
 
 /* One queue. Strings are the rows' (queue_rows_free() frees them). */
@@ -35,6 +36,8 @@ struct queue_row {
 	const char	*created, *updated;
 	const char	*key;			/* keyset pagination key */
 	const char	*members;		/* JSON [{agent_id, penalty}] */
+	int		 callback_attempts;	/* dials a callback gets */
+	int		 callback_retry_delay;	/* seconds between them */
 };
 
 struct queue_rows {

@@ -19,7 +19,8 @@
 static const char *const queue_keys[] = {
 	"name", "strategy", "sl_threshold", "wrap_up", "ring_timeout",
 	"max_wait", "overflow", "overflow_queue_id", "max_length",
-	"miss_limit", "widen", "members", "company_id", NULL,
+	"miss_limit", "widen", "members", "company_id", "callback_attempts",
+	"callback_retry_delay", NULL,
 };
 
 /* The integer fields: key, range, where their text goes. */
@@ -34,6 +35,8 @@ static const struct {
 	{ "max_wait", 0, 86400, 3 },
 	{ "max_length", 0, 100000, 4 },
 	{ "miss_limit", 0, 100, 5 },
+	{ "callback_attempts", 1, 10, 6 },
+	{ "callback_retry_delay", 0, 86400, 7 },
 };
 #define NINTS (sizeof queue_ints / sizeof queue_ints[0])
 
@@ -119,6 +122,8 @@ queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
 	slots[3] = &in->f.max_wait;
 	slots[4] = &in->f.max_length;
 	slots[5] = &in->f.miss_limit;
+	slots[6] = &in->f.callback_attempts;
+	slots[7] = &in->f.callback_retry_delay;
 	fields_init(&f);
 	fields_only(b, queue_keys, &f);
 	field_string(b, "name", create, 100, &f, &in->f.name);
