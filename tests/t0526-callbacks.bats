@@ -309,3 +309,85 @@ YAML
 	api POST "/api/calls/$C3/wrap" '{}' "$PAT"
 	assert_status 200
 }
+
+@test "IVR callback node: checked at file:line:col, walked offline" {
+	cat >"$BATS_TEST_TMPDIR/bad.yaml" <<'YAML'
+name: Bad
+start: offer
+nodes:
+  offer:
+    type: callback
+    prompt:
+      text: Press 1
+    max_wait: 10
+YAML
+	run cli ivr validate "$BATS_TEST_TMPDIR/bad.yaml"
+	assert_failure 1
+	assert_line "$BATS_TEST_TMPDIR/bad.yaml:4:3: error: callback node \"offer\" has no \"queue\""
+	assert_line "$BATS_TEST_TMPDIR/bad.yaml:8:5: error: field \"max_wait\" does not apply to callback node \"offer\""
+	cat >"$BATS_TEST_TMPDIR/cb.yaml" <<'YAML'
+name: Callback line
+start: offer
+nodes:
+  offer:
+    type: callback
+    queue: Sales
+    prompt:
+      text: Press 1 to be called back at this number, or key another and then hash.
+    retries: 1
+    on_invalid: bye
+  bye:
+    type: hangup
+YAML
+	run cli ivr validate "$BATS_TEST_TMPDIR/cb.yaml"
+	assert_success
+	run cli ivr simulate "$BATS_TEST_TMPDIR/cb.yaml" --caller +4930123 --input 1
+	assert_success
+	assert_line 'enqueue queue=Sales priority=0 callback=+4930123'
+	run cli ivr simulate "$BATS_TEST_TMPDIR/cb.yaml" --caller +4930123 --input '4930555#'
+	assert_line 'enqueue queue=Sales priority=0 callback=+4930555'
+	# A leading 0 or too few digits is no number; no caller number for 1.
+	run cli ivr simulate "$BATS_TEST_TMPDIR/cb.yaml" --input '1,0301234#'
+	assert_success
+	refute_output --partial enqueue
+	assert_line '  hangup'
+}
+
+@test "IVR callback node over Twilio: the caller keys 1 and hangs up; the call waits as a callback" {
+	avail "$PAT_ID" offline
+	cat >"$CD_TMP/cb.yaml" <<'YAML'
+name: Callback line
+start: offer
+nodes:
+  offer:
+    type: callback
+    queue: Sales
+    prompt:
+      text: Press 1 to be called back at this number, or key another and then hash.
+YAML
+	api -H 'Content-Type: application/yaml' POST "/api/ivr?activate=true" "@$CD_TMP/cb.yaml" "$MGR" >/dev/null
+	api POST "/api/ivr/$(jget .id)/activate" '{"entry": true}' "$MGR" >/dev/null
+	assert_status 200
+	twilio "/api/webhooks/twilio/$CO" CallSid=CAcbivr1 AccountSid=$SID \
+		From=+4930777 To=$OURS CallStatus=ringing Direction=inbound
+	assert_status 200
+	[[ $output == *'<Gather'*'Press 1 to be called back'* ]]
+	api GET "/api/calls?limit=500" "" "$MGR" >/dev/null
+	c=$(jget '.items[] | select(.caller_data.twilio_call_sid == "CAcbivr1") | .id')
+	[[ -n $c ]]
+	twilio "/api/webhooks/twilio/$CO?call=$c&event=digits" CallSid=CAcbivr1 \
+		AccountSid=$SID Digits=1
+	assert_status 200
+	[[ $output == *'<Hangup/></Response>' ]]
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json .state queued
+	assert_json .callback.number +4930777
+	assert_json .position 1
+	twilio "/api/webhooks/twilio/$CO" CallSid=CAcbivr1 AccountSid=$SID CallStatus=completed
+	assert_status 200
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json .state queued
+	assert_json .callback.number +4930777
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	assert_status 200
+}

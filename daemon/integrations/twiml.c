@@ -1,7 +1,8 @@
 /*
  * TwiML from IVR actions: say -> Say, play -> Play, collect -> Gather
  * (with the node's prompts nested, so a caller may key ahead, and
- * actionOnEmptyResult so a timeout comes back too), enqueue -> Enqueue,
+ * actionOnEmptyResult so a timeout comes back too), enqueue -> Enqueue
+ * (a callback's enqueue -> Hangup: the daemon calls back),
  * transfer -> Dial (a number, or an agent's Client) or Enqueue (a queue),
  * voicemail -> Record, hangup -> Hangup. http actions are the daemon's
  * own business and never reach Twilio.
@@ -218,6 +219,9 @@ twiml_actions(const json_t *actions, const char *callback)
 				say_or_play(&buf, &len, a);
 		} else if (strcmp(type, "collect") == 0)
 			gather(&buf, &len, a, actions, i, i, callback);
+		else if (strcmp(type, "enqueue") == 0 && str(a, "callback"))
+			/* A callback waits without the caller on the line. */
+			put(&buf, &len, "<Hangup/>");
 		else if (strcmp(type, "enqueue") == 0)
 			element(&buf, &len, "Enqueue", str(a, "queue") ?
 			    str(a, "queue") : "");
