@@ -391,3 +391,23 @@ YAML
 	api POST "/api/calls/$c/hangup" '{}' "$MGR"
 	assert_status 200
 }
+
+@test "analytics and queue stats count callbacks on their own" {
+	api GET "/api/analytics/company/$CO/overview" "" "$MGR"
+	assert_status 200
+	# C2 failed, C3 answered, two more requested and then hung up.
+	assert_json .callbacks.requested 4
+	assert_json .callbacks.completed 1
+	assert_json .callbacks.failed 1
+	assert_json .callbacks.pending 0
+	[[ $(jget '.callbacks.time_to_callback > 0') == true ]]
+	api GET "/api/analytics/company/$CO/overview?queue_id=00000000-0000-4000-8000-000000000000" "" "$MGR"
+	assert_json .callbacks.requested 0
+	assert_json .callbacks.time_to_callback null
+	api GET "/api/queues/$Q/stats" "" "$MGR"
+	assert_status 200
+	assert_json .today.callbacks.requested 4
+	assert_json .today.callbacks.completed 1
+	assert_json .today.callbacks.failed 1
+	assert_json .today.callbacks.waiting 0
+}

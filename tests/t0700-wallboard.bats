@@ -372,6 +372,7 @@ mkqueue() {
 	wait_screen '─ Queue ─'
 	wait_screen '│ Queue +Sales'
 	wait_screen 'Service level +(- \(no call answered or abandoned today; threshold 20s\)|[0-9]+% answered within 20s today)'
+	wait_screen 'Callbacks +0 waiting; today 0 requested, 0 completed, 0 failed'
 	wait_screen 'Members +2: (Ann Lee, Bob Ray|Bob Ray, Ann Lee)'
 	wait_screen 'Esc close'
 	tm send-keys -t wb Escape

@@ -159,6 +159,9 @@ wb_detail_queue(const struct wb *wb, const struct wb_queue *q,
 	wb_duration(d2, sizeof d2, q->answered > 0 ? (long)(q->asa + 0.5) : -1);
 	wb_duration(d3, sizeof d3, q->answered > 0 ? (long)(q->aht + 0.5) : -1);
 	wb_line(l, "ASA / AHT", "%s / %s", d2, d3);
+	wb_line(l, "Callbacks", "%ld waiting; today %ld requested, %ld "
+	    "completed, %ld failed", q->cb_waiting, q->cb_requested,
+	    q->cb_completed, q->cb_failed);
 	wb_line(l, "Agents", "%ld available, %ld on a call, %ld wrap-up, "
 	    "%ld away, %ld offline", q->avail, q->oncall, q->wrap, q->away,
 	    q->offline);

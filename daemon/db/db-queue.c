@@ -72,7 +72,11 @@ static struct db_stmt st_today = { .sql =
 	" count(*) FILTER (WHERE c.answered_at IS NOT NULL"
 	"  AND c.wait_seconds <= q.sl_threshold),"
 	" avg(c.wait_seconds) FILTER (WHERE c.answered_at IS NOT NULL),"
-	" avg(c.talk_seconds) FILTER (WHERE c.talk_seconds IS NOT NULL)"
+	" avg(c.talk_seconds) FILTER (WHERE c.talk_seconds IS NOT NULL),"
+	" count(*) FILTER (WHERE c.callback_state = 'waiting'"
+	"  AND c.state IN ('queued', 'offering')),"
+	" count(c.callback_requested_at), count(c.callback_answered_at),"
+	" count(*) FILTER (WHERE c.callback_state = 'failed')"
 	" FROM queues q JOIN companies co ON co.id = q.company_id"
 	" LEFT JOIN calls c ON c.queue_id = q.id AND c.enqueued_at >="
 	"  (date_trunc('day', now() AT TIME ZONE co.timezone)"
@@ -273,6 +277,10 @@ db_queue_today(struct db *db, const char *queue, struct queue_today *t)
 	t->within = num(res, 3);
 	t->asa = num(res, 4);
 	t->aht = num(res, 5);
+	t->cb_waiting = num(res, 6);
+	t->cb_requested = num(res, 7);
+	t->cb_completed = num(res, 8);
+	t->cb_failed = num(res, 9);
 	PQclear(res);
 	return 0;
 }

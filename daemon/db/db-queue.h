@@ -75,6 +75,9 @@ struct queue_today {
 	double	 offered, answered, abandoned;
 	double	 within;		/* answered within sl_threshold */
 	double	 asa, aht;		/* averages in seconds, 0: none */
+	/* Callbacks of those calls: waiting now (or for a retry),
+	 * requested, answered by the caller, failed. */
+	double	 cb_waiting, cb_requested, cb_completed, cb_failed;
 };
 
 /* Into *t (zeros for no calls or no such queue); -1 on error. */
