@@ -411,3 +411,44 @@ YAML
 	assert_json .today.callbacks.failed 1
 	assert_json .today.callbacks.waiting 0
 }
+
+@test "a callback waiting for its retry survives kill -9: queued at its place when due" {
+	api PUT "/api/queues/$Q" '{"callback_retry_delay": 2}' "$MGR"
+	assert_status 200
+	avail "$PAT_ID" offline
+	C5=$(mkcall +4930555)
+	C6=$(mkcall +4930666)
+	api POST "/api/calls/$C5/callback" '{}' "$MGR"
+	assert_status 200
+	n=$(created | wc -l)
+	avail "$PAT_ID" available
+	wait_for 10 call_is "$C5" offering
+	api POST "/api/calls/$C5/answer" '{}' "$PAT"
+	assert_status 200
+	wait_for 10 created_has $((n + 1))
+	sid=$(created | tail -1 | jq -r .sid)
+	avail "$PAT_ID" away
+	twilio "/api/webhooks/twilio/$CO?call=$C5&event=callback" CallSid="$sid" \
+		AccountSid=$SID CallStatus=failed
+	assert_status 200
+	api GET "/api/calls/$C5" "" "$MGR"
+	assert_json .callback.attempts 1
+	[[ $(jget .callback.retry_at) != null ]]
+	crash_and_restart
+	# Parked or due, the rebuilt hub queues it at its original place.
+	wait_for 15 unparked "$C5"
+	api GET "/api/calls/$C6" "" "$MGR"
+	assert_json .position 2
+	for c in "$C5" "$C6"; do
+		api POST "/api/calls/$c/hangup" '{}' "$MGR"
+		assert_status 200
+	done
+	avail "$PAT_ID" offline
+}
+
+@test "webhooks subscribe to the callback events by name" {
+	api POST "/api/webhooks/company/$CO" '{"url": "https://hooks.example.test/cb", "events": ["call.callback_requested", "call.callback_no_answer", "call.callback_answered", "call.caller_left"]}' "$MGR"
+	assert_status 201
+	api DELETE "/api/webhooks/$(jget .id)" "" "$MGR"
+	assert_status 204
+}
