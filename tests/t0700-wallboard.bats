@@ -513,6 +513,21 @@ mkqueue() {
 	api PUT "/api/agents/$E/availability" '{"state": "offline"}' "$MGR" >/dev/null
 }
 
+@test "wallboard: a callback is marked in the calls and its details" {
+	QV=$(mkqueue Vhold)
+	C=$(mkcall "$QV" Vic)
+	api POST "/api/calls/$C/callback" '{}' "$MGR" >/dev/null
+	assert_status 200
+	wb_start 80 24
+	tm send-keys -t wb 3 / V i c Enter
+	wait_screen '\(cb\) Vic \+15550199 +Vhold +queued'
+	tm send-keys -t wb Enter
+	wait_screen 'Callback +\+15550199, waiting, 0 dialed'
+	tm send-keys -t wb Escape
+	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
+	assert_status 200
+}
+
 @test "wallboard: --readonly refuses actions and changes nothing" {
 	api PUT "/api/agents/$A2/availability" '{"state": "away", "reason": "lunch"}' "$MGR" >/dev/null
 	Q=$(api GET /api/queues "" "$MGR" | jq -r '.items[] | select(.name == "Sales") | .id')

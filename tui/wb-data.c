@@ -202,9 +202,17 @@ wb_agent_fill(struct wb_agent *a, json_t *v)
 void
 wb_call_fill(struct wb_call *c, json_t *v)
 {
+	char	*cb;
+
 	wb_call_clear(c);
 	c->id = wb_str(v, "id");
 	c->caller = wb_caller(v);
+	if (json_is_object(json_object_get(v, "callback"))) {
+		/* A callback: the caller is not on the line. */
+		cb = c->caller;
+		c->caller = xasprintf("(cb) %s", cb);
+		free(cb);
+	}
 	if ((c->state = wb_str(v, "state")) == NULL)
 		c->state = xstrdup("?");
 	c->agent_id = wb_str(v, "agent_id");
