@@ -122,6 +122,14 @@ state_on() {
 	on "$OTHER" PUT "/api/calls/$c1" '{"notes": "called twice"}' "$MGR"
 	assert_status 200
 	assert_json .notes "called twice"
+	# A callback, requested of the other node, decided by the owner.
+	on "$OTHER" POST "/api/calls/$c2/callback" '{"number": "+4930123"}' "$MGR"
+	assert_status 200
+	assert_json .callback.number +4930123
+	assert_json .position 2
+	on "$OWNER" GET "/api/calls/$c2" "" "$MGR"
+	assert_json .callback.state waiting
+	assert_json .position 2
 
 	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"available"}' "$AT"
 	assert_status 200
