@@ -1,7 +1,8 @@
 /*
  * calldocker integrations: the secrets a company's signed webhooks are
- * checked with (Twilio's auth token, the incoming-webhook secret): show
- * whether one is set, set or rotate it, remove it.
+ * checked with (Twilio's auth token, the incoming-webhook secret) and
+ * Twilio's API key for browser agents' tokens: show whether one is set,
+ * set or rotate it, remove it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@ static const struct output_resource cmd_integrations_resource = {
 		{ "KIND", "kind", NULL },
 		{ "CONFIGURED", "configured", NULL },
 		{ "ACCOUNT", "account_sid", NULL },
+		{ "API KEY", "api_key_sid", NULL },
 		{ "UPDATED", "updated_at", NULL },
 		{ NULL, NULL, NULL }
 	},
@@ -46,7 +48,14 @@ static const struct cmd_flag cmd_integrations_set_flags[] = {
 	{ .name = "account-sid", .arg = "SID",
 	  .help = "twilio: the account SID (AC...)" },
 	{ .name = "auth-token-stdin",
-	  .help = "twilio: read the auth token from stdin instead of asking" },
+	  .help = "twilio: read the auth token from stdin instead of asking "
+	      "(and then, with --api-key-sid, the API key secret from the "
+	      "next line)" },
+	{ .name = "api-key-sid", .arg = "SID",
+	  .help = "twilio: the API key (SK...) browser agents' access tokens "
+	      "are signed with; its secret is asked for" },
+	{ .name = "twiml-app-sid", .arg = "SID",
+	  .help = "twilio: a TwiML App (AP...) for the tokens' outgoing grant" },
 	{ .name = NULL }
 };
 
@@ -64,8 +73,8 @@ static const struct cmd_entry cmd_integrations_verbs[] = {
 	  .exec = cmd_integrations_show },
 	{ .name = "set",
 	  .usage = "KIND",
-	  .summary = "set twilio's auth token, or make a new incoming-webhook "
-	      "secret and print it once",
+	  .summary = "set twilio's auth token (and API key), or make a new "
+	      "incoming-webhook secret and print it once",
 	  .min_args = 1, .max_args = 1,
 	  .arg_values = cmd_integrations_kinds,
 	  .flags = cmd_integrations_set_flags,
@@ -130,18 +139,22 @@ static int
 cmd_integrations_set(struct cmd_ctx *ctx)
 {
 	const char	*sid = cmd_get(ctx, "account-sid");
+	const char	*key_sid = cmd_get(ctx, "api-key-sid");
+	const char	*app_sid = cmd_get(ctx, "twiml-app-sid");
 	int		 twilio = strcmp(ctx->argv[0], "twilio") == 0;
 	int		 from_stdin = cmd_get(ctx, "auth-token-stdin") != NULL;
-	char		*path = NULL, *token = NULL, *cause = NULL;
+	char		*path = NULL, *token = NULL, *key = NULL, *cause = NULL;
 	json_t		*body, *obj;
 	int		 rc;
 
 	if (twilio && sid == NULL)
 		return cmd_usage_error(ctx->group, ctx->entry, "twilio needs "
 		    "--account-sid");
-	if (!twilio && (sid != NULL || from_stdin))
-		return cmd_usage_error(ctx->group, ctx->entry, "--account-sid "
-		    "and --auth-token-stdin are for twilio");
+	if (!twilio && (sid != NULL || from_stdin || key_sid != NULL ||
+	    app_sid != NULL))
+		return cmd_usage_error(ctx->group, ctx->entry, "--account-sid, "
+		    "--auth-token-stdin, --api-key-sid and --twiml-app-sid are "
+		    "for twilio");
 	if (twilio && !from_stdin && !prompt_have_tty())
 		return cmd_usage_error(ctx->group, ctx->entry, "no terminal to "
 		    "ask on: use --auth-token-stdin");
@@ -150,14 +163,29 @@ cmd_integrations_set(struct cmd_ctx *ctx)
 	if (twilio) {
 		token = from_stdin ? prompt_stdin(&cause) :
 		    prompt_line("Auth token: ", 0, &cause);
-		if (token == NULL) {
+		if (token != NULL && key_sid != NULL)
+			key = from_stdin ? prompt_stdin(&cause) :
+			    prompt_line("API key secret: ", 0, &cause);
+		if (token == NULL || (key_sid != NULL && key == NULL)) {
 			free(cause);
 			free(path);
-			cli_error("no auth token");
+			cli_error(token == NULL ? "no auth token" :
+			    "no API key secret");
+			prompt_free(token);
 			return EXIT_FAIL;
 		}
 		body = json_pack("{s:s,s:s}", "account_sid", sid, "auth_token",
 		    token);
+		if (key_sid != NULL) {
+			json_object_set_new(body, "api_key_sid",
+			    json_string(key_sid));
+			json_object_set_new(body, "api_key_secret",
+			    json_string(key));
+			prompt_free(key);
+		}
+		if (app_sid != NULL)
+			json_object_set_new(body, "twiml_app_sid",
+			    json_string(app_sid));
 		prompt_free(token);
 	} else
 		body = json_object();

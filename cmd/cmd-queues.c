@@ -67,6 +67,8 @@ static const char *const cmd_queues_overflows[] = {
 	"none", "queue", "voicemail", "hangup", NULL
 };
 
+static const char *const cmd_queues_onoff[] = { "on", "off", NULL };
+
 #define CMD_QUEUES_IDS	"queues list -q"
 
 static const struct cmd_flag cmd_queues_list_flags[] = {
@@ -97,6 +99,16 @@ static const struct cmd_flag cmd_queues_list_flags[] = {
 	{ .name = "miss-limit", .arg = "N",				\
 	  .help = "missed offers in a row that make an agent away "	\
 	      "(0: never)" },						\
+	{ .name = "hold-music", .arg = "URL|FILE_ID",			\
+	  .help = "what phone callers hear while they wait: an http(s) " \
+	      "URL or the id of one of the company's files ('' for "	\
+	      "Twilio's own)" },					\
+	{ .name = "announce-position", .arg = "on|off",		\
+	  .values = cmd_queues_onoff,					\
+	  .help = "tell waiting phone callers their position and "	\
+	      "estimated wait" },					\
+	{ .name = "announce-interval", .arg = "N",			\
+	  .help = "seconds between announcements (10-3600)" },	\
 	{ .name = "callback-attempts", .arg = "N",			\
 	  .help = "dials a callback gets (1-10, default 3)" },		\
 	{ .name = "callback-retry-delay", .arg = "S",			\
@@ -241,9 +253,12 @@ cmd_queues_body(struct cmd_ctx *ctx, json_t **out)
 		{ "max-wait", "max_wait" },
 		{ "max-length", "max_length" },
 		{ "miss-limit", "miss_limit" },
+		{ "announce-interval", "announce_interval" },
 		{ "callback-attempts", "callback_attempts" },
 		{ "callback-retry-delay", "callback_retry_delay" },
 	};
+	const char	*music = cmd_get(ctx, "hold-music");
+	const char	*announce = cmd_get(ctx, "announce-position");
 	json_t	*body = json_object();
 	size_t	 i;
 	int	 rc;
@@ -256,6 +271,24 @@ cmd_queues_body(struct cmd_ctx *ctx, json_t **out)
 		rc = args_int(ctx, body, ints[i].flag, ints[i].key, 0, INT_MAX);
 		if (rc != EXIT_OK)
 			goto fail;
+	}
+	/* A URL, '' (none), or else a file's id (the daemon checks it). */
+	if (music != NULL && *music == '\0')
+		json_object_set_new(body, "hold_music_url", json_null());
+	else if (music != NULL && (strncmp(music, "http://", 7) == 0 ||
+	    strncmp(music, "https://", 8) == 0))
+		json_object_set_new(body, "hold_music_url", json_string(music));
+	else if (music != NULL)
+		json_object_set_new(body, "hold_music_file_id",
+		    json_string(music));
+	if (announce != NULL) {
+		if (strcmp(announce, "on") != 0 && strcmp(announce, "off") != 0) {
+			rc = cmd_usage_error(ctx->group, ctx->entry,
+			    "--announce-position is on or off");
+			goto fail;
+		}
+		json_object_set_new(body, "announce_position",
+		    json_boolean(strcmp(announce, "on") == 0));
 	}
 	if ((rc = cmd_queues_members(ctx, body)) != EXIT_OK)
 		goto fail;

@@ -102,7 +102,7 @@ __calldocker_takes_arg()
 		esac ;;
 	"integrations set")
 		case $2 in
-		--account-sid) return 0 ;;
+		--account-sid|--api-key-sid|--twiml-app-sid) return 0 ;;
 		esac ;;
 	"ivr validate")
 		case $2 in
@@ -130,11 +130,11 @@ __calldocker_takes_arg()
 		esac ;;
 	"queues create")
 		case $2 in
-		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--callback-attempts|--callback-retry-delay|--member) return 0 ;;
+		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--hold-music|--announce-position|--announce-interval|--callback-attempts|--callback-retry-delay|--member) return 0 ;;
 		esac ;;
 	"queues update")
 		case $2 in
-		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--callback-attempts|--callback-retry-delay|--member) return 0 ;;
+		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--hold-music|--announce-position|--announce-interval|--callback-attempts|--callback-retry-delay|--member) return 0 ;;
 		esac ;;
 	"queues forecast")
 		case $2 in
@@ -261,6 +261,8 @@ _calldocker()
 			words="none queue voicemail hangup" ;;
 		"queues create --overflow-queue")
 			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"queues create --announce-position")
+			words="on off" ;;
 		"queues create --member")
 			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 		"queues update --strategy")
@@ -269,6 +271,8 @@ _calldocker()
 			words="none queue voicemail hangup" ;;
 		"queues update --overflow-queue")
 			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
+		"queues update --announce-position")
+			words="on off" ;;
 		"queues update --member")
 			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 		"users list --role")
@@ -322,7 +326,7 @@ _calldocker()
 		"files list") flags="$flags --kind --limit --all" ;;
 		"files download") flags="$flags -O --output-file" ;;
 		"files delete") flags="$flags --yes" ;;
-		"integrations set") flags="$flags --account-sid --auth-token-stdin" ;;
+		"integrations set") flags="$flags --account-sid --auth-token-stdin --api-key-sid --twiml-app-sid" ;;
 		"integrations delete") flags="$flags --yes" ;;
 		"ivr validate") flags="$flags --strict --queues" ;;
 		"ivr simulate") flags="$flags --input --http --at --var --caller --caller-name --caller-field" ;;
@@ -332,8 +336,8 @@ _calldocker()
 		"ivr activate") flags="$flags --version --entry" ;;
 		"ivr delete") flags="$flags --yes" ;;
 		"queues list") flags="$flags --limit --all" ;;
-		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --callback-attempts --callback-retry-delay --member" ;;
-		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --callback-attempts --callback-retry-delay --member" ;;
+		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member" ;;
+		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member" ;;
 		"queues delete") flags="$flags --yes" ;;
 		"queues forecast") flags="$flags --hours --at" ;;
 		"users list") flags="$flags --role --search --company --limit --all" ;;

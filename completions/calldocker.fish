@@ -129,7 +129,7 @@ function __calldocker_takes_arg
             end
         case 'integrations set'
             switch $argv[2]
-                case --account-sid
+                case --account-sid --api-key-sid --twiml-app-sid
                     return 0
             end
         case 'ivr validate'
@@ -164,12 +164,12 @@ function __calldocker_takes_arg
             end
         case 'queues create'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --callback-attempts --callback-retry-delay --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member
                     return 0
             end
         case 'queues update'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --callback-attempts --callback-retry-delay --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member
                     return 0
             end
         case 'queues forecast'
@@ -326,7 +326,7 @@ complete -c calldocker -n '__calldocker_using files' -a download -d 'write a fil
 complete -c calldocker -n '__calldocker_using files' -a delete -d 'delete a file'
 complete -c calldocker -n '__calldocker_using ""' -a integrations -d 'manage a company\'s webhook secrets (twilio, incoming)'
 complete -c calldocker -n '__calldocker_using integrations' -a show -d 'show whether a webhook secret is set (never the secret)'
-complete -c calldocker -n '__calldocker_using integrations' -a set -d 'set twilio\'s auth token, or make a new incoming-webhook secret and print it once'
+complete -c calldocker -n '__calldocker_using integrations' -a set -d 'set twilio\'s auth token (and API key), or make a new incoming-webhook secret and print it once'
 complete -c calldocker -n '__calldocker_using integrations' -a delete -d 'remove a webhook secret: its webhooks are refused'
 complete -c calldocker -n '__calldocker_using ""' -a ivr -d 'manage IVR flows'
 complete -c calldocker -n '__calldocker_using ivr' -a validate -d 'check flows offline and print problems as FILE:LINE:COLUMN'
@@ -489,7 +489,9 @@ complete -c calldocker -n '__calldocker_using "files delete"' -l yes -d 'do not 
 complete -c calldocker -n '__calldocker_using "files delete"' -a '(__calldocker_run files list -q)'
 complete -c calldocker -n '__calldocker_using "integrations show"' -a 'twilio incoming'
 complete -c calldocker -n '__calldocker_using "integrations set"' -l account-sid -x -d 'twilio: the account SID (AC...)'
-complete -c calldocker -n '__calldocker_using "integrations set"' -l auth-token-stdin -d 'twilio: read the auth token from stdin instead of asking'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l auth-token-stdin -d 'twilio: read the auth token from stdin instead of asking (and then, with --api-key-sid, the API key secret from the next line)'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l api-key-sid -x -d 'twilio: the API key (SK...) browser agents\' access tokens are signed with; its secret is asked for'
+complete -c calldocker -n '__calldocker_using "integrations set"' -l twiml-app-sid -x -d 'twilio: a TwiML App (AP...) for the tokens\' outgoing grant'
 complete -c calldocker -n '__calldocker_using "integrations set"' -a 'twilio incoming'
 complete -c calldocker -n '__calldocker_using "integrations delete"' -l yes -d 'do not ask for confirmation'
 complete -c calldocker -n '__calldocker_using "integrations delete"' -a 'twilio incoming'
@@ -529,6 +531,9 @@ complete -c calldocker -n '__calldocker_using "queues create"' -l overflow -x -a
 complete -c calldocker -n '__calldocker_using "queues create"' -l overflow-queue -x -a '(__calldocker_run queues list -q)' -d 'queue that overflowing calls go to'
 complete -c calldocker -n '__calldocker_using "queues create"' -l max-length -x -d 'most calls that may wait (0: no limit)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l miss-limit -x -d 'missed offers in a row that make an agent away (0: never)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
+complete -c calldocker -n '__calldocker_using "queues create"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l callback-attempts -x -d 'dials a callback gets (1-10, default 3)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l callback-retry-delay -x -d 'seconds between a callback\'s dials (default 60)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
@@ -542,6 +547,9 @@ complete -c calldocker -n '__calldocker_using "queues update"' -l overflow -x -a
 complete -c calldocker -n '__calldocker_using "queues update"' -l overflow-queue -x -a '(__calldocker_run queues list -q)' -d 'queue that overflowing calls go to'
 complete -c calldocker -n '__calldocker_using "queues update"' -l max-length -x -d 'most calls that may wait (0: no limit)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l miss-limit -x -d 'missed offers in a row that make an agent away (0: never)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
+complete -c calldocker -n '__calldocker_using "queues update"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l callback-attempts -x -d 'dials a callback gets (1-10, default 3)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l callback-retry-delay -x -d 'seconds between a callback\'s dials (default 60)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'

@@ -20,6 +20,11 @@ pkgs=(
 	chromium chromium-driver	# the browser test (t0620)
 )
 bench_pkgs=(wrk nginx-light)
+# Twilio's own helper library (npm twilio, tests/node/) judges the daemon's
+# Twilio tokens and signatures (t0526): Debian's nodejs and npm, unless a
+# node with its npm is installed already (NodeSource's nodejs bundles npm
+# and conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 
 for arg in "$@"; do
 	case $arg in

@@ -147,6 +147,18 @@ call_state() {
 	daemon_stop "$survivor"
 }
 
+@test "a deleted company's lease is given back" {
+	db_create t_t0850_delete
+	NODES=(da)
+	daemon_start da
+	co=$(mkcompany "Short Lived")
+	wait_for 10 eval '[[ -n $(owner_of "$co") ]]'
+	api DELETE "/api/companies/$co" >/dev/null
+	assert_status 204
+	wait_for 10 eval '[[ -z $(owner_of "$co") ]]'
+	daemon_stop da
+}
+
 @test "a clean stop gives the companies back at once; a connected call stays connected" {
 	db_create t_t0850_stop
 	NODES=(ca cb)
@@ -164,10 +176,12 @@ call_state() {
 	wait_for 10 eval '[[ $(call_state "$c") == offering ]]'
 	api POST "/api/calls/$c/answer" "" "$AT" >/dev/null
 	assert_status 200
+	# Given back at the stop: the survivor holds it at its next round
+	# (before the stop's lease would have run out).
+	epoch=$(epoch_of "$CO")
 	daemon_stop "$owner"
-	# Given back at the stop: the survivor holds it at its next round.
-	assert_equal "$(owner_of "$CO")" ""
 	wait_for 10 held_by "$CO" "$(node_id "$survivor")"
+	(( $(epoch_of "$CO") > epoch ))
 	daemon_use "$survivor"
 	assert_equal "$(call_state "$c")" connected
 	api POST "/api/calls/$c/hangup" "" "$AT" >/dev/null

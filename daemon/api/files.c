@@ -155,12 +155,18 @@ download_piece(void *arg, const void *p, size_t n)
 int
 files_content(struct hctx *h)
 {
+	return files_send(h, h->req->params[0]);
+}
+
+int
+files_send(struct hctx *h, const char *id)
+{
 	struct download		 d = { .h = h };
 	struct file_rows	*res;
 	enum storage_result	 sr;
 	const char		*type;
 
-	if ((res = db_file_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+	if ((res = db_file_get(h->db, h->req->scope, id)) == NULL)
 		return db_fail(h->db, h->resp);
 	if (res->n == 0) {
 		file_rows_free(res);
@@ -178,10 +184,10 @@ files_content(struct hctx *h)
 	/* Set before the first byte opens the stream with them. */
 	h->resp->status = 200;
 	h->resp->content_type = type != NULL ? type : "application/octet-stream";
-	sr = storage_read(h->req->params[0], download_piece, &d);
+	sr = storage_read(id, download_piece, &d);
 	if (d.damaged || (sr == STORAGE_OK && d.sent != d.size)) {
 		log_error("files: the content of %s is not the %zu bytes"
-		    " recorded", h->req->params[0], d.size);
+		    " recorded", id, d.size);
 		sr = STORAGE_ERROR;
 	}
 	if (d.opened) {
@@ -191,8 +197,7 @@ files_content(struct hctx *h)
 		return 0;
 	}
 	if (sr == STORAGE_MISSING) {
-		log_error("files: the content of %s is missing",
-		    h->req->params[0]);
+		log_error("files: the content of %s is missing", id);
 		return resp_problem(h->resp, 500, "internal",
 		    "the file's content is missing; the error has been logged");
 	}

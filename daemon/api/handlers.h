@@ -46,6 +46,7 @@ int	agents_update(struct hctx *);
 int	agents_delete(struct hctx *);
 int	agents_availability(struct hctx *);
 int	agents_today(struct hctx *);
+int	agents_twilio_token(struct hctx *);
 
 /* queues.c */
 int	queues_list(struct hctx *);
@@ -106,6 +107,9 @@ int	files_upload(struct hctx *);
 int	files_list(struct hctx *);
 int	files_get(struct hctx *);
 int	files_content(struct hctx *);
+/* The content of file id of h->req->scope (NULL: any), streamed
+ * (ROUTE_STREAM); 404 when there is none. */
+int	files_send(struct hctx *, const char *id);
 int	files_delete(struct hctx *);
 /* webhooks.c */
 int	webhooks_list(struct hctx *);
@@ -145,5 +149,6 @@ int	webhook_hangup(struct hctx *, const char *company,
 
 /* twilio.c */
 int	twilio_webhook(struct hctx *);
+int	twilio_hold_music(struct hctx *);
 
 #endif

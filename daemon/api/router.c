@@ -51,6 +51,7 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/agents", ROLE_MANAGER, ROUTE_BODY, agents_create },
 	{ HTTP_GET,	"/api/agents/company/:companyId", ANY, ROUTE_COMPANY_PARAM | ROUTE_READ, agents_list_company },
 	{ HTTP_GET,	"/api/agents/today", ANY, ROUTE_READ, agents_today },
+	{ HTTP_GET,	"/api/agents/me/twilio-token", ANY, ROUTE_READ, agents_twilio_token },
 	{ HTTP_GET,	"/api/agents/:id", ANY, ROUTE_READ, agents_get },
 	{ HTTP_PUT,	"/api/agents/:id", ROLE_MANAGER, ROUTE_BODY, agents_update },
 	{ HTTP_DELETE,	"/api/agents/:id", ROLE_MANAGER, 0, agents_delete },
@@ -128,6 +129,7 @@ const struct route routes[] = {
 	/* Signed by the sender, not a bearer token: the handlers check. */
 	{ HTTP_POST,	"/api/webhooks/incoming/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_SIGNED, incoming_webhook },
 	{ HTTP_POST,	"/api/webhooks/twilio/:companyId", ROLE_NONE, ROUTE_BODY | ROUTE_FORM | ROUTE_SIGNED, twilio_webhook },
+	{ HTTP_GET,	"/api/webhooks/twilio/:companyId/hold-music/:fileId", ROLE_NONE, ROUTE_STREAM, twilio_hold_music },
 	{ HTTP_GET,	"/api/webhooks/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, webhooks_list },
 	{ HTTP_POST,	"/api/webhooks/company/:companyId", ROLE_MANAGER, ROUTE_BODY | ROUTE_COMPANY_PARAM, webhooks_create },
 	{ HTTP_GET,	"/api/webhooks/:id", ROLE_MANAGER, ROUTE_READ, webhooks_get },

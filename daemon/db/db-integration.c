@@ -1,4 +1,5 @@
 /* SQL for integrations: webhook secrets, delivery ids, Twilio calls. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,15 +9,27 @@
 #include "db-integration.h"
 
 #define COLS "account_sid, secret, " SQL_TIME("created_at") ", " \
-	SQL_TIME("updated_at")
-enum { C_ACCOUNT, C_SECRET, C_CREATED, C_UPDATED, C_NEW };
+	SQL_TIME("updated_at") ", api_key_sid, api_key_secret, twiml_app_sid"
+enum { C_ACCOUNT, C_SECRET, C_CREATED, C_UPDATED, C_KEY_SID, C_KEY_SECRET,
+	C_APP_SID, C_NEW };
 
 static struct db_stmt st_get = { .sql = "SELECT " COLS
 	" FROM company_integrations WHERE company_id = $1 AND kind = $2" };
+/*
+ * $8 keeps the stored API key and $9 the TwiML App when the account stays
+ * the same (a key belongs to its account).
+ */
 static struct db_stmt st_put = { .sql = "INSERT INTO company_integrations"
-	" (company_id, kind, account_sid, secret) VALUES ($1, $2, $3, $4)"
+	" AS i (company_id, kind, account_sid, secret, api_key_sid,"
+	" api_key_secret, twiml_app_sid) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 	" ON CONFLICT (company_id, kind) DO UPDATE SET"
 	" account_sid = excluded.account_sid, secret = excluded.secret,"
+	" api_key_sid = CASE WHEN $8 AND i.account_sid = excluded.account_sid"
+	" THEN i.api_key_sid ELSE excluded.api_key_sid END,"
+	" api_key_secret = CASE WHEN $8 AND i.account_sid = excluded.account_sid"
+	" THEN i.api_key_secret ELSE excluded.api_key_secret END,"
+	" twiml_app_sid = CASE WHEN $9 AND i.account_sid = excluded.account_sid"
+	" THEN i.twiml_app_sid ELSE excluded.twiml_app_sid END,"
 	" updated_at = now() RETURNING " COLS ", xmax = 0" };
 static struct db_stmt st_delete = { .sql = "DELETE FROM company_integrations"
 	" WHERE company_id = $1 AND kind = $2 RETURNING " COLS };
@@ -43,6 +56,10 @@ static struct db_stmt st_tw_remap = { .sql = "INSERT INTO twilio_calls"
 static struct db_stmt st_tw_ended = { .sql = "UPDATE twilio_calls"
 	" SET ended_by_twilio = true, updated_at = now()"
 	" WHERE company_id = $1 AND call_sid = $2" };
+static struct db_stmt st_tw_announce = { .sql = "UPDATE twilio_calls"
+	" SET announced_at = now() WHERE company_id = $1 AND call_sid = $2"
+	" AND (announced_at IS NULL OR announced_at <= now() -"
+	" make_interval(secs => $3::int - 1)) RETURNING 1" };
 static struct db_stmt st_tw_of = { .sql = "SELECT call_sid, ended_by_twilio"
 	" FROM twilio_calls WHERE company_id = $1 AND call_id = $2" };
 
@@ -51,8 +68,13 @@ integration_clear(struct integration *in)
 {
 	if (in->secret != NULL)
 		explicit_bzero(in->secret, strlen(in->secret));
+	if (in->key_secret != NULL)
+		explicit_bzero(in->key_secret, strlen(in->key_secret));
 	free(in->secret);
 	free(in->account);
+	free(in->key_sid);
+	free(in->key_secret);
+	free(in->app_sid);
 	memset(in, 0, sizeof *in);
 }
 
@@ -67,6 +89,13 @@ integration_json(const char *kind, const struct integration *in)
 		return o;
 	if (in->account != NULL)
 		json_object_set_new(o, "account_sid", json_string(in->account));
+	/* Twilio shows these SIDs too; the API key's secret never. */
+	if (strcmp(kind, "twilio") == 0) {
+		json_object_set_new(o, "api_key_sid", in->key_sid != NULL ?
+		    json_string(in->key_sid) : json_null());
+		json_object_set_new(o, "twiml_app_sid", in->app_sid != NULL ?
+		    json_string(in->app_sid) : json_null());
+	}
 	json_object_set_new(o, "created_at", json_string(in->created));
 	json_object_set_new(o, "updated_at", json_string(in->updated));
 	return o;
@@ -83,6 +112,15 @@ integration_fill(PGresult *res, struct integration *out)
 		out->account = xstrdup(PQgetvalue(res, 0, C_ACCOUNT));
 	out->secret = xstrdup(secret);
 	explicit_bzero(secret, strlen(secret));
+	if (!PQgetisnull(res, 0, C_KEY_SID))
+		out->key_sid = xstrdup(PQgetvalue(res, 0, C_KEY_SID));
+	if (!PQgetisnull(res, 0, C_KEY_SECRET)) {
+		secret = PQgetvalue(res, 0, C_KEY_SECRET);
+		out->key_secret = xstrdup(secret);
+		explicit_bzero(secret, strlen(secret));
+	}
+	if (!PQgetisnull(res, 0, C_APP_SID))
+		out->app_sid = xstrdup(PQgetvalue(res, 0, C_APP_SID));
 	strlcpy_(out->created, PQgetvalue(res, 0, C_CREATED),
 	    sizeof out->created);
 	strlcpy_(out->updated, PQgetvalue(res, 0, C_UPDATED),
@@ -110,13 +148,15 @@ db_integration_get(struct db *db, const char *company, const char *kind,
 
 int
 db_integration_put(struct db *db, const char *company, const char *kind,
-    const char *account, const char *secret, struct integration *out)
+    const struct integration_in *in, struct integration *out)
 {
-	const char	*p[4] = { company, kind, account, secret };
+	const char	*p[9] = { company, kind, in->account, in->secret,
+			    in->key_sid, in->key_secret, in->app_sid,
+			    in->keep_key ? "t" : "f", in->keep_app ? "t" : "f" };
 	PGresult	*res;
 
 	memset(out, 0, sizeof *out);
-	if ((res = db_run(db, &st_put, 4, p)) == NULL)
+	if ((res = db_run(db, &st_put, 9, p)) == NULL)
 		return -1;
 	integration_fill(res, out);
 	PQclear(res);
@@ -232,6 +272,23 @@ db_twilio_of_call(struct db *db, const char *company, const char *call,
 	}
 	PQclear(res);
 	return n;
+}
+
+int
+db_twilio_announce_due(struct db *db, const char *company, const char *sid,
+    int interval)
+{
+	char		 n[16];
+	const char	*p[3] = { company, sid, n };
+	PGresult	*res;
+	int		 due;
+
+	snprintf(n, sizeof n, "%d", interval);
+	if ((res = db_run(db, &st_tw_announce, 3, p)) == NULL)
+		return -1;
+	due = PQntuples(res) > 0;
+	PQclear(res);
+	return due;
 }
 
 void

@@ -15,9 +15,23 @@
 struct integration {
 	char	*account;		/* Twilio's account sid; NULL: none */
 	char	*secret;		/* the auth token or whsec_ secret */
+	char	*key_sid;		/* twilio: the API key's SID, NULL */
+	char	*key_secret;		/* and its secret (never shown) */
+	char	*app_sid;		/* twilio: a TwiML App's SID, NULL */
 	char	 created[32];		/* RFC 3339 */
 	char	 updated[32];
 	int	 is_new;		/* db_integration_put(): was not set */
+};
+
+/*
+ * What db_integration_put() writes (borrowed strings, NULL: none); but
+ * keep_key keeps a stored API key and keep_app a stored TwiML App when
+ * the account stays the same.
+ */
+struct integration_in {
+	const char	*account, *secret;
+	const char	*key_sid, *key_secret, *app_sid;
+	int		 keep_key, keep_app;
 };
 
 /* Frees the strings, the secret wiped first. */
@@ -28,13 +42,13 @@ json_t		*integration_json(const char *kind, const struct integration *);
 
 /*
  * kind is "twilio" or "incoming". Get and delete: 1 and *out filled, 0
- * none, -1 database error (db->err). Put sets or replaces: 0, or -1
- * (DB_FOREIGN: no such company).
+ * none, -1 database error (db->err). Put sets or replaces (struct
+ * integration_in): 0, or -1 (DB_FOREIGN: no such company).
  */
 int		 db_integration_get(struct db *, const char *company,
 		    const char *kind, struct integration *out);
 int		 db_integration_put(struct db *, const char *company,
-		    const char *kind, const char *account, const char *secret,
+		    const char *kind, const struct integration_in *in,
 		    struct integration *out);
 int		 db_integration_delete(struct db *, const char *company,
 		    const char *kind);
@@ -70,6 +84,14 @@ int		 db_twilio_ended(struct db *, const char *company,
  * Twilio call, -1 database error. */
 int		 db_twilio_of_call(struct db *, const char *company,
 		     const char *call, char *sid, size_t sidlen, int *ended);
+
+/*
+ * A waiting caller is due an announcement (none yet, or the last one
+ * interval seconds ago, a second's slack): 1, and now is recorded as the
+ * last; 0 not yet; -1 database error.
+ */
+int		 db_twilio_announce_due(struct db *, const char *company,
+		     const char *sid, int interval);
 
 /* A call a webhook names. obj is its own: hook_call_clear(). */
 struct hook_call {

@@ -63,6 +63,11 @@ static struct db_stmt st_read = { .sql = "SELECT"
 static struct db_stmt st_fence = { .sql = "SELECT 1 FROM cluster_leases"
 	" WHERE name = '" PREFIX "' || $1 AND node_id = $2::uuid"
 	" AND epoch = $3::bigint AND expires_at > now() FOR SHARE" };
+/* The leases of deleted companies, once run out. */
+static struct db_stmt st_prune = { .sql = "DELETE FROM cluster_leases l"
+	" WHERE name LIKE '" PREFIX "%' AND expires_at < now() - interval '1 minute'"
+	" AND NOT EXISTS (SELECT 1 FROM companies c"
+	"  WHERE '" PREFIX "' || c.id = l.name)" };
 static struct db_stmt st_changed = { .sql =
 	"SELECT pg_notify('" CLUSTER_CH_CONFIG "', $1)" };
 
@@ -171,6 +176,12 @@ db_owner_fence(struct db *db, const char *company, const char *self,
 		return -1;
 	}
 	return 0;
+}
+
+int
+db_owner_prune(struct db *db)
+{
+	return run(db, &st_prune, 0, NULL);
 }
 
 int

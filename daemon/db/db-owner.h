@@ -37,6 +37,8 @@ int	db_owner_round(struct db *, const char *self, const char *cluster,
  */
 int	db_owner_fence(struct db *, const char *company, const char *self,
 	    long long epoch);
+/* Forget the leases of deleted companies: 0 or -1. */
+int	db_owner_prune(struct db *);
 /* Tell company's owner its configuration changed (NOTIFY at commit). */
 int	db_owner_changed(struct db *, const char *company);
 

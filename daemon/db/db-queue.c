@@ -13,7 +13,8 @@
 	SQL_KEY("q.created_at") ", (SELECT coalesce(json_agg(json_build_object(" \
 	"'agent_id', m.agent_id, 'penalty', m.penalty) ORDER BY m.position)," \
 	" '[]') FROM queue_members m WHERE m.queue_id = q.id)," \
-	" q.callback_attempts, q.callback_retry_delay"
+	" q.hold_music_url, q.hold_music_file, q.announce_position," \
+	" q.announce_interval, q.callback_attempts, q.callback_retry_delay"
 #define SCOPE "($1::uuid IS NULL OR q.company_id = $1)"
 /* A company setting (daemon/settings.c) a new queue defaults to. */
 #define COMPANY_INT(k) "(SELECT (settings->>'" k "')::int FROM companies" \
@@ -32,7 +33,8 @@ static struct db_stmt st_all = { .sql = "SELECT " COLS " FROM queues q"
 static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" (company_id, name, strategy, sl_threshold, wrap_up, ring_timeout,"
 	" max_wait, overflow, overflow_queue, max_length, miss_limit, widen,"
-	" callback_attempts, callback_retry_delay)"
+	" hold_music_url, hold_music_file, announce_position,"
+	" announce_interval, callback_attempts, callback_retry_delay)"
 	" VALUES ($1, $3, coalesce($4::queue_strategy, 'longest_idle'),"
 	" coalesce($5::int, " COMPANY_INT("sl_threshold") ", 20),"
 	" coalesce($6::int, " COMPANY_INT("wrap_up") ", 10),"
@@ -40,8 +42,11 @@ static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" coalesce($8::int, 0), coalesce($9::overflow_kind, 'none'),"
 	" (SELECT id FROM queues WHERE id = $10::uuid AND company_id = $1),"
 	" coalesce($11::int, 0), coalesce($12::int, 3),"
-	" coalesce($13::jsonb, '[]'), coalesce($14::int, 3),"
-	" coalesce($15::int, 60)) RETURNING *)"
+	" coalesce($13::jsonb, '[]'), nullif($14::text, ''),"
+	" (SELECT id FROM files WHERE id = nullif($15::text, '')::uuid"
+	" AND company_id = $1), coalesce($16::boolean, false),"
+	" coalesce($17::int, 60), coalesce($18::int, 3),"
+	" coalesce($19::int, 60)) RETURNING *)"
 	" SELECT " COLS " FROM q WHERE $2::text IS NULL" };
 static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
 	SET("name", 3, "text") "," SET("strategy", 4, "queue_strategy") ","
@@ -52,8 +57,16 @@ static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
 	"  ELSE (SELECT id FROM queues WHERE id = $10::uuid"
 	"  AND company_id = q.company_id) END,"
 	SET("max_length", 11, "int") "," SET("miss_limit", 12, "int") ","
-	SET("widen", 13, "jsonb") "," SET("callback_attempts", 14, "int") ","
-	SET("callback_retry_delay", 15, "int") ", updated_at = now()"
+	SET("widen", 13, "jsonb") ","
+	" hold_music_url = CASE WHEN $14::text IS NULL THEN q.hold_music_url"
+	"  ELSE nullif($14::text, '') END,"
+	" hold_music_file = CASE WHEN $15::text IS NULL THEN q.hold_music_file"
+	"  ELSE (SELECT id FROM files WHERE id = nullif($15::text, '')::uuid"
+	"  AND company_id = q.company_id) END,"
+	SET("announce_position", 16, "boolean") ","
+	SET("announce_interval", 17, "int") ","
+	SET("callback_attempts", 18, "int") ","
+	SET("callback_retry_delay", 19, "int") ", updated_at = now()"
 	" WHERE q.id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_delete = { .sql = "DELETE FROM queues q"
 	" WHERE q.id = $2 AND " SCOPE " RETURNING q.id" };
@@ -105,6 +118,10 @@ queue_row_fill(const PGresult *res, int r, struct queue_row *q)
 	q->updated = PQgetvalue(res, r, QUEUE_C_UPDATED);
 	q->key = PQgetvalue(res, r, QUEUE_C_KEY);
 	q->members = PQgetvalue(res, r, QUEUE_C_MEMBERS);
+	q->hold_url = db_get(res, r, QUEUE_C_HOLD_URL);
+	q->hold_file = db_get(res, r, QUEUE_C_HOLD_FILE);
+	q->announce = strcmp(PQgetvalue(res, r, QUEUE_C_ANNOUNCE), "t") == 0;
+	q->announce_interval = I(QUEUE_C_ANNOUNCE_EVERY);
 	q->callback_attempts = I(QUEUE_C_CB_ATTEMPTS);
 	q->callback_retry_delay = I(QUEUE_C_CB_DELAY);
 #undef I
@@ -143,7 +160,7 @@ json_t *
 queue_json(const struct queue_row *q)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:o,s:i,s:i,"
-	    "s:o,s:o,s:s,s:s,s:i,s:i}",
+	    "s:o,s:o,s:o,s:o,s:b,s:i,s:s,s:s,s:i,s:i}",
 	    "id", q->id, "company_id", q->company, "name", q->name,
 	    "strategy", q->strategy,
 	    "sl_threshold", q->sl_threshold, "wrap_up", q->wrap_up,
@@ -154,6 +171,12 @@ queue_json(const struct queue_row *q)
 	    "max_length", q->max_length, "miss_limit", q->miss_limit,
 	    "widen", db_json_value(q->widen, json_array()),
 	    "members", db_json_value(q->members, json_array()),
+	    "hold_music_url", q->hold_url == NULL ? json_null() :
+	    json_string(q->hold_url),
+	    "hold_music_file_id", q->hold_file == NULL ? json_null() :
+	    json_string(q->hold_file),
+	    "announce_position", q->announce,
+	    "announce_interval", q->announce_interval,
 	    "created_at", q->created, "updated_at", q->updated,
 	    "callback_attempts", q->callback_attempts,
 	    "callback_retry_delay", q->callback_retry_delay);
@@ -198,28 +221,32 @@ fields_params(const struct queue_fields *f, const char **p)
 	p[8] = f->max_length;
 	p[9] = f->miss_limit;
 	p[10] = f->widen;
-	p[11] = f->callback_attempts;
-	p[12] = f->callback_retry_delay;
+	p[11] = f->hold_url;
+	p[12] = f->hold_file;
+	p[13] = f->announce;
+	p[14] = f->announce_interval;
+	p[15] = f->callback_attempts;
+	p[16] = f->callback_retry_delay;
 }
 
 struct queue_rows *
 db_queue_create(struct db *db, const char *company,
     const struct queue_fields *f)
 {
-	const char *p[15] = { company, NULL };
+	const char *p[19] = { company, NULL };
 
 	fields_params(f, p + 2);
-	return queue_rows_take(db_run(db, &st_create, 15, p));
+	return queue_rows_take(db_run(db, &st_create, 19, p));
 }
 
 struct queue_rows *
 db_queue_update(struct db *db, const char *scope, const char *id,
     const struct queue_fields *f)
 {
-	const char *p[15] = { scope, id };
+	const char *p[19] = { scope, id };
 
 	fields_params(f, p + 2);
-	return queue_rows_take(db_run(db, &st_update, 15, p));
+	return queue_rows_take(db_run(db, &st_update, 19, p));
 }
 
 int

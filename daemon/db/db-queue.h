@@ -13,7 +13,9 @@ enum queue_col {
 	QUEUE_C_SL, QUEUE_C_WRAP, QUEUE_C_RING, QUEUE_C_MAX_WAIT,
 	QUEUE_C_OVERFLOW, QUEUE_C_OVERFLOW_QUEUE, QUEUE_C_MAX_LEN,
 	QUEUE_C_MISS, QUEUE_C_WIDEN, QUEUE_C_CREATED, QUEUE_C_UPDATED,
-	QUEUE_C_KEY, QUEUE_C_MEMBERS, QUEUE_C_CB_ATTEMPTS, QUEUE_C_CB_DELAY,
+	QUEUE_C_KEY, QUEUE_C_MEMBERS, QUEUE_C_HOLD_URL, QUEUE_C_HOLD_FILE,
+	QUEUE_C_ANNOUNCE, QUEUE_C_ANNOUNCE_EVERY, QUEUE_C_CB_ATTEMPTS,
+	QUEUE_C_CB_DELAY,
 };
 
 /* The writable fields, as strings for SQL (NULL: unchanged/default). */
@@ -21,6 +23,10 @@ struct queue_fields {
 	const char	*name, *strategy, *sl_threshold, *wrap_up, *ring_timeout;
 	const char	*max_wait, *overflow, *overflow_queue, *max_length;
 	const char	*miss_limit, *widen;
+	/* Hold music: either given sets both, "" for the one not used. */
+	const char	*hold_url, *hold_file;
+	const char	*announce;		/* "t" or "f" */
+	const char	*announce_interval;
 	const char	*callback_attempts, *callback_retry_delay;
 };
 
@@ -36,6 +42,10 @@ struct queue_row {
 	const char	*created, *updated;
 	const char	*key;			/* keyset pagination key */
 	const char	*members;		/* JSON [{agent_id, penalty}] */
+	const char	*hold_url;		/* hold music: a URL, NULL */
+	const char	*hold_file;		/* or a file's id, NULL */
+	int		 announce;		/* announce_position */
+	int		 announce_interval;	/* seconds */
 	int		 callback_attempts;	/* dials a callback gets */
 	int		 callback_retry_delay;	/* seconds between them */
 };

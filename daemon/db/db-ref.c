@@ -32,6 +32,7 @@ static struct {
 	    { .sql = BY_NAME("queues") } },
 	[REF_USER] = { "user", { .sql = MISSING("users") } },
 	[REF_IVR_FLOW] = { "flow", { .sql = MISSING("ivr_flows") } },
+	[REF_FILE] = { "file", { .sql = MISSING("files") } },
 };
 
 const char *

@@ -14,6 +14,7 @@ enum ref_kind {
 	REF_QUEUE,
 	REF_USER,
 	REF_IVR_FLOW,
+	REF_FILE,
 	REF__COUNT
 };
 

@@ -2,25 +2,33 @@
  * The Twilio REST client: what the daemon tells Twilio about a live call.
  * It listens to the in-process events (events.h) and, for a call that came
  * in through Twilio (twilio_calls), acts on its own thread:
- * - call.answered by an agent whose endpoint is a phone: the live call is
- *   updated with TwiML that dials the phone (twiml_dial());
+ * - call.answered by an agent: the live call is updated with TwiML that
+ *   dials the agent's phone (twiml_dial()) or its browser page's Client
+ *   identity (twiml_dial_client(), Twilio's Voice SDK);
+ * - call.held: the caller back into Twilio's queue, hearing the queue's
+ *   hold music (the agent's leg of the Dial ends); call.resumed: the
+ *   agent dialled again, as at the answer;
+ * - call.transferred (to an agent or a queue): as call.held, the caller
+ *   hears the queue's music until the agent it goes to answers, which
+ *   bridges as any answer does;
  * - call.ended or call.abandoned that Twilio did not report itself (an
  *   agent's or a manager's hangup, whatever the transport): the live call
  *   is completed (Status=completed);
  * - call.answered of a callback whose caller is not on the line yet: a new
  *   outbound call to the callback number, from the number the caller had
- *   called (caller_data.to), whose TwiML dials the agent's phone; its
- *   status callback (?event=callback, twilio.c) tells whether the caller
- *   answered. A dial Twilio refuses counts as one nobody answered
- *   (call.callback_failed). A callback whose caller is on the line is
- *   bridged as any Twilio call.
+ *   called (caller_data.to), whose TwiML dials the agent's phone or
+ *   browser as a bridge does; its status callback (?event=callback,
+ *   twilio.c) tells whether the caller answered. A dial Twilio refuses
+ *   counts as one nobody answered (call.callback_failed). A callback
+ *   whose caller is on the line is bridged as any Twilio call.
  * Each request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
- * Calls/{CallSid}.json (Calls.json to create a call), form-encoded, with HTTP Basic authentication by the
- * company's account sid and auth token, and is retried with backoff on
- * 5xx, 429 (honouring Retry-After) and no answer, at most TW_ATTEMPTS
- * times. The event callback runs under the hub's lock and only queues;
- * the requests, their database reads and their waits run on this thread
- * (with its own PostgreSQL connection), never on the loop or a worker.
+ * Calls/{CallSid}.json (Calls.json to create a call), form-encoded, with
+ * HTTP Basic authentication by the company's account sid and auth token,
+ * and is retried with backoff on 5xx, 429 (honouring Retry-After) and no
+ * answer, at most TW_ATTEMPTS times. The event callback runs under the
+ * hub's lock and only queues; the requests, their database reads and
+ * their waits run on this thread (with its own PostgreSQL connection),
+ * never on the loop or a worker.
  * Jobs are in memory: a job queued when the daemon stops is dropped.
  */
 #include <pthread.h>
@@ -39,10 +47,12 @@
 #include "db-agent.h"
 #include "db-integration.h"
 #include "db-call.h"
+#include "db-queue.h"
 #include "events.h"
 #include "op.h"
 #include "twiml.h"
 #include "twilio-rest.h"
+#include "twilio-token.h"
 
 #define TW_ATTEMPTS	5	/* one request, tried at most this often */
 #define TW_BACKOFF	0.5	/* seconds before the first retry, doubled */
@@ -51,9 +61,11 @@
 #define TW_ANSWER_MAX	(64 * 1024)
 
 enum tw_kind {
-	TW_BRIDGE,		/* dial the agent's phone */
+	TW_BRIDGE,		/* dial the agent's phone or browser */
 	TW_COMPLETE,		/* end the caller's call */
 	TW_CALLBACK,		/* call the caller back, bridged to the agent */
+	TW_HOLD,		/* the caller to the queue's hold music */
+	TW_RESUME,		/* dial the agent again */
 };
 
 /* The events that make a job. */
@@ -64,12 +76,17 @@ static const struct {
 	{ "call.answered", TW_BRIDGE },
 	{ "call.ended", TW_COMPLETE },
 	{ "call.abandoned", TW_COMPLETE },
+	{ "call.held", TW_HOLD },
+	{ "call.resumed", TW_RESUME },
+	{ "call.transferred", TW_HOLD },	/* until the new agent answers */
 };
 
 static const char *const tw_kind_names[] = {
 	[TW_BRIDGE] = "bridge",
 	[TW_COMPLETE] = "complete",
 	[TW_CALLBACK] = "callback",
+	[TW_HOLD] = "hold",
+	[TW_RESUME] = "resume",
 };
 
 struct tw_job {
@@ -77,7 +94,8 @@ struct tw_job {
 	enum tw_kind	 kind;
 	char		 company[UUID_LEN + 1];
 	char		 call[UUID_LEN + 1];
-	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE */
+	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE, TW_RESUME */
+	char		 queue[UUID_LEN + 1];	/* TW_HOLD */
 };
 
 static struct {
@@ -101,8 +119,8 @@ static void
 tw_on_event(const char *company, const char *type, const json_t *data,
     void *arg)
 {
-	const char	*agent, *id = json_string_value(json_object_get(data,
-			    "id"));
+	const char	*agent, *queue, *id = json_string_value(
+			    json_object_get(data, "id"));
 	const json_t	*cb;
 	struct tw_job	*j;
 	size_t		 i;
@@ -128,6 +146,8 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 	strlcpy_(j->call, id, sizeof j->call);
 	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
 		strlcpy_(j->agent, agent, sizeof j->agent);
+	if ((queue = json_string_value(json_object_get(data, "queue_id"))) != NULL)
+		strlcpy_(j->queue, queue, sizeof j->queue);
 	pthread_mutex_lock(&tw.lock);
 	if (tw.tail != NULL)
 		tw.tail->next = j;
@@ -310,53 +330,54 @@ tw_hook_url(const char *company, const char *query)
 	    query != NULL ? query : "");
 }
 
-/* The form of a callback's TwiML: dial the agent's phone. */
+/*
+ * The TwiML that dials the job's agent, with our dial action: a Dial of
+ * its phone, or of its browser page's Client (Twilio's Voice SDK); NULL
+ * when there is no such agent.
+ */
 static char *
-tw_callback_twiml(const struct tw_job *j)
+tw_agent_twiml(const struct tw_job *j)
 {
 	struct agent_rows	*a;
-	char			*twiml, *action, *q, *form = NULL;
-
-	if ((a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
-		return NULL;
-	if (a->n == 1 && a->v[0].address != NULL) {
-		q = xasprintf("call=%s&event=dial", j->call);
-		action = tw_hook_url(j->company, q);
-		twiml = twiml_dial(a->v[0].address, action);
-		tw_field(&form, "Twiml", twiml);
-		free(twiml);
-		free(action);
-		free(q);
-	}
-	agent_rows_free(a);
-	return form;
-}
-
-/* The form of a bridge: NULL when the agent takes calls elsewhere. */
-static char *
-tw_bridge_form(const struct tw_job *j)
-{
-	struct agent_rows	*a;
-	char			*twiml, *action, *hook, *q, *form = NULL;
+	char			 identity[TWILIO_IDENTITY_LEN + 1];
+	char			*twiml, *action, *q;
 
 	if (j->agent[0] == '\0' ||
 	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
 		return NULL;
-	if (a->n == 1 && strcmp(a->v[0].endpoint, "phone") == 0 &&
-	    a->v[0].address != NULL) {
-		q = xasprintf("call=%s&event=dial", j->call);
-		action = tw_hook_url(j->company, q);
-		twiml = twiml_dial(a->v[0].address, action);
-		hook = tw_hook_url(j->company, NULL);
-		tw_field(&form, "Twiml", twiml);
-		tw_field(&form, "StatusCallback", hook);
-		tw_field(&form, "StatusCallbackMethod", "POST");
-		free(hook);
-		free(twiml);
-		free(action);
-		free(q);
+	if (a->n != 1 || (strcmp(a->v[0].endpoint, "phone") == 0 &&
+	    a->v[0].address == NULL)) {
+		agent_rows_free(a);
+		return NULL;
 	}
+	q = xasprintf("call=%s&event=dial", j->call);
+	action = tw_hook_url(j->company, q);
+	if (strcmp(a->v[0].endpoint, "phone") == 0)
+		twiml = twiml_dial(a->v[0].address, action);
+	else {
+		twilio_identity(a->v[0].id, identity);
+		twiml = twiml_dial_client(identity, j->call, action);
+	}
+	free(action);
+	free(q);
 	agent_rows_free(a);
+	return twiml;
+}
+
+/* The form of a bridge: the agent's dial; NULL when there is no agent. */
+static char *
+tw_bridge_form(const struct tw_job *j)
+{
+	char	*twiml, *hook, *form = NULL;
+
+	if ((twiml = tw_agent_twiml(j)) == NULL)
+		return NULL;
+	hook = tw_hook_url(j->company, NULL);
+	tw_field(&form, "Twiml", twiml);
+	tw_field(&form, "StatusCallback", hook);
+	tw_field(&form, "StatusCallbackMethod", "POST");
+	free(hook);
+	free(twiml);
 	return form;
 }
 
@@ -387,7 +408,7 @@ tw_callback_form(const struct tw_job *j)
 	struct call_rows	*c;
 	json_t			*data = NULL;
 	const char		*from = NULL;
-	char			*agent, *hook, *q, *form = NULL;
+	char			*twiml, *hook, *q, *form = NULL;
 
 	if ((c = db_call_find(&tw.db, j->company, j->call)) == NULL ||
 	    c->n != 1 || c->v[0].cb_number == NULL ||
@@ -401,12 +422,12 @@ tw_callback_form(const struct tw_job *j)
 	if (from == NULL)
 		log_warn("twilio: call %s: callback: no number to call from"
 		    " (caller_data.to); the agent calls back", j->call);
-	else if ((agent = tw_bridge_form(j)) == NULL)
-		log_warn("twilio: call %s: callback: the agent has no phone;"
-		    " the agent calls back", j->call);
+	else if ((twiml = tw_agent_twiml(j)) == NULL)
+		log_warn("twilio: call %s: callback: the agent has no phone"
+		    " nor browser; the agent calls back", j->call);
 	else {
-		free(agent);
-		form = tw_callback_twiml(j);
+		tw_field(&form, "Twiml", twiml);
+		free(twiml);
 		tw_field(&form, "To", c->v[0].cb_number);
 		tw_field(&form, "From", from);
 		q = xasprintf("call=%s&event=callback", j->call);
@@ -468,6 +489,32 @@ tw_callback(const struct tw_job *j)
 	integration_clear(&in);
 }
 
+/*
+ * The form of a hold: the caller back into Twilio's queue of the call's
+ * queue, hearing its hold music (the waitUrl, as while it waited; no
+ * announcements: a held call has no place in line) or Twilio's own. NULL
+ * when the call has no queue.
+ */
+static char *
+tw_hold_form(const struct tw_job *j)
+{
+	struct queue_rows	*q;
+	char			*twiml, *wait, *form = NULL;
+
+	if (j->queue[0] == '\0' ||
+	    (q = db_queue_get(&tw.db, j->company, j->queue)) == NULL)
+		return NULL;
+	if (q->n == 1) {
+		wait = twilio_wait_url(&tw.db, j->company, j->call, j->queue);
+		twiml = twiml_enqueue(q->v[0].name, wait);
+		tw_field(&form, "Twiml", twiml);
+		free(twiml);
+		free(wait);
+	}
+	queue_rows_free(q);
+	return form;
+}
+
 static void
 tw_run(const struct tw_job *j)
 {
@@ -486,16 +533,28 @@ tw_run(const struct tw_job *j)
 	}
 	if (j->kind == TW_COMPLETE && ended)
 		return;		/* Twilio told us: nothing to tell it */
-	if (j->kind == TW_BRIDGE) {
-		if (cfg.public_url == NULL || cfg.public_url[0] == '\0') {
-			log_warn("twilio: call %s: bridge: no public_url for"
-			    " Twilio's callbacks", j->call);
-			return;
-		}
-		if ((form = tw_bridge_form(j)) == NULL)
-			return;	/* a browser agent, or no agent */
-	} else
+	if (j->kind != TW_COMPLETE && (cfg.public_url == NULL ||
+	    cfg.public_url[0] == '\0')) {
+		log_warn("twilio: call %s: %s: no public_url for Twilio's"
+		    " callbacks", j->call, tw_kind_names[j->kind]);
+		return;
+	}
+	switch (j->kind) {
+	case TW_BRIDGE:
+	case TW_RESUME:
+		form = tw_bridge_form(j);
+		break;
+	case TW_HOLD:
+		form = tw_hold_form(j);
+		break;
+	case TW_COMPLETE:
 		tw_field(&form, "Status", "completed");
+		break;
+	case TW_CALLBACK:
+		break;		/* tw_callback(), above */
+	}
+	if (form == NULL)
+		return;		/* no agent, no queue */
 	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {
 	case 1:
 		if (in.account != NULL)

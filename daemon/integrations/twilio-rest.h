@@ -1,7 +1,8 @@
 /*
- * The Twilio REST client (twilio-rest.c): moves a live Twilio call when
- * an agent with a phone endpoint answers it, and ends it when the call
- * ends on our side. Its own thread and database connection.
+ * The Twilio REST client (twilio-rest.c): moves a live Twilio call to
+ * the agent who answers it (its phone or its browser page), to hold music
+ * and back, and ends it when the call ends on our side. Its own thread and
+ * database connection.
  */
 #ifndef TWILIO_REST_H
 #define TWILIO_REST_H
@@ -12,5 +13,13 @@ int		 twilio_rest_start(const char *dburl, char **cause);
 void		 twilio_rest_stop(void);
 /* Requests Twilio took (2xx), for metrics and tests. */
 unsigned long	 twilio_rest_sent(void);
+
+struct db;
+/*
+ * twilio.c: the waitUrl of a call waiting in queue (an id; NULL: none)
+ * when the queue has hold music or announcements, else NULL. Caller frees.
+ */
+char		*twilio_wait_url(struct db *, const char *company,
+		    const char *call, const char *queue);
 
 #endif

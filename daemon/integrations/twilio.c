@@ -16,6 +16,7 @@
  * The answer is TwiML rendered from the IVR step's actions (twiml.c); a
  * retried webhook gets the TwiML answered the first time.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,7 +34,9 @@
 #include "db-call.h"
 #include "hmac.h"
 #include "twiml.h"
+#include "twilio-rest.h"
 #include "op.h"
+#include "op-forward.h"
 
 #define TWILIO_SORRY	"Sorry, we cannot take your call right now."
 
@@ -143,6 +146,92 @@ callback_for(const char *company, const char *call)
 	    cfg.public_url, company, call);
 }
 
+/* public_url without its trailing slashes: its length. */
+static int
+public_len(void)
+{
+	size_t	 n = strlen(cfg.public_url);
+
+	while (n > 0 && cfg.public_url[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
+/*
+ * The signature of a hold-music file's URL: base64url of HMAC-SHA256
+ * under the company's auth token of "<companyId>/<fileId>". Caller frees.
+ */
+static char *
+hold_music_sig(const char *token, const char *company, const char *file)
+{
+	char	*msg = xasprintf("%s/%s", company, file);
+	char	*sig = hmac_b64(HMAC_SHA256, token, strlen(token), msg,
+		    strlen(msg));
+	size_t	 n = strlen(sig);
+
+	free(msg);
+	while (n > 0 && sig[n - 1] == '=')
+		sig[--n] = '\0';
+	for (char *p = sig; *p != '\0'; p++) {
+		if (*p == '+')
+			*p = '-';
+		else if (*p == '/')
+			*p = '_';
+	}
+	return sig;
+}
+
+/*
+ * The queue's hold music as a URL Twilio fetches: the URL set, or the
+ * file's signed URL (twilio_hold_music()); NULL: none. Caller frees.
+ */
+static char *
+hold_music_url(struct db *db, const char *company, const struct queue_row *q)
+{
+	struct integration	 tw;
+	char			*sig, *url = NULL;
+
+	if (q->hold_url != NULL)
+		return xstrdup(q->hold_url);
+	if (q->hold_file == NULL)
+		return NULL;
+	if (db_integration_get(db, company, "twilio", &tw) == 1) {
+		sig = hold_music_sig(tw.secret, company, q->hold_file);
+		url = xasprintf("%.*s/api/webhooks/twilio/%s/hold-music/%s"
+		    "?sig=%s", public_len(), cfg.public_url, company,
+		    q->hold_file, sig);
+		free(sig);
+	}
+	integration_clear(&tw);
+	return url;
+}
+
+/*
+ * The waitUrl of a call waiting in queue (its id; NULL: none): when the
+ * queue has hold music or announcements, else NULL (Twilio's own hold
+ * music). Caller frees.
+ */
+char *
+twilio_wait_url(struct db *db, const char *company, const char *call,
+    const char *queue)
+{
+	struct queue_rows	*q;
+	char			*url = NULL;
+
+	if (queue == NULL)
+		return NULL;
+	if ((q = db_queue_get(db, company, queue)) == NULL) {
+		log_warn("twilio: call %s: cannot read its queue", call);
+		return NULL;
+	}
+	if (q->n == 1 && (q->v[0].hold_url != NULL ||
+	    q->v[0].hold_file != NULL || q->v[0].announce))
+		url = xasprintf("%.*s/api/webhooks/twilio/%s?call=%s"
+		    "&event=wait", public_len(), cfg.public_url, company, call);
+	queue_rows_free(q);
+	return url;
+}
+
 /*
  * TwiML for an operation's outcome: the IVR step's actions, or an apology
  * when the call could not go on (a call refused and failed by call.create,
@@ -154,7 +243,7 @@ twilio_render(struct hctx *h, const char *company, const char *sid,
 {
 	json_t		*o = out->obj, *ivr;
 	const char	*call = NULL;
-	char		*xml, *cb;
+	char		*xml, *cb, *wait;
 
 	if (o != NULL)
 		call = json_string_value(json_object_get(o, "id"));
@@ -171,9 +260,12 @@ twilio_render(struct hctx *h, const char *company, const char *sid,
 		return twiml_answer(h, xml);
 	}
 	cb = callback_for(company, call);
-	if ((ivr = json_object_get(o, "ivr")) != NULL)
-		xml = twiml_actions(json_object_get(ivr, "actions"), cb);
-	else {
+	if ((ivr = json_object_get(o, "ivr")) != NULL) {
+		wait = twilio_wait_url(h->db, company, call, json_string_value(
+		    json_object_get(o, "queue_id")));
+		xml = twiml_actions(json_object_get(ivr, "actions"), cb, wait);
+		free(wait);
+	} else {
 		/* A concurrent first webhook is answering: ask again soon. */
 		free(cb);
 		cb = twilio_url(h->req);
@@ -345,12 +437,18 @@ twiml_requeued(struct hctx *h, const char *company, const json_t *call)
 {
 	const char		*queue = json_string_value(json_object_get(call,
 				    "queue_id"));
+	const char		*id = json_string_value(json_object_get(call,
+				    "id"));
 	struct queue_rows	*q;
-	char			*xml = NULL;
+	char			*xml = NULL, *wait;
 
 	if (queue != NULL && (q = db_queue_get(h->db, company, queue)) != NULL) {
-		if (q->n == 1)
-			xml = twiml_enqueue(q->v[0].name);
+		if (q->n == 1) {
+			wait = id != NULL ? twilio_wait_url(h->db, company, id,
+			    queue) : NULL;
+			xml = twiml_enqueue(q->v[0].name, wait);
+			free(wait);
+		}
 		queue_rows_free(q);
 	}
 	return xml != NULL ? xml : twiml_say_hangup(TWILIO_SORRY);
@@ -387,6 +485,16 @@ twilio_dial(struct hctx *h, const char *company, const char *sid)
 		    " parameter does not match the CallSid");
 	}
 	free(param);
+	/*
+	 * Twilio posts a Dial's action when the daemon moves the caller's
+	 * call elsewhere (hold, a transfer: the call is no longer connected):
+	 * the bridge ended on purpose, nothing to do.
+	 */
+	if (call.state == CALL_ON_HOLD || call.state == CALL_OFFERING ||
+	    call.state == CALL_QUEUED) {
+		hook_call_clear(&call);
+		return twiml_answer(h, twiml_actions(NULL, "", NULL));
+	}
 	if (is_one_of(dial, dial_missed)) {
 		hook_call_clear(&call);
 		op_run(h->db, OP_CALL_REQUEUE, &system, &in, &out);
@@ -410,6 +518,118 @@ twilio_dial(struct hctx *h, const char *company, const char *sid)
 	if (h->resp->status >= 500)
 		return -1;
 	return twiml_answer(h, twiml_say_hangup(NULL));
+}
+
+/* What a caller at position pos, ewt seconds from an agent, is told. */
+static char *
+announcement(int pos, int ewt)
+{
+	char	 wait[96] = "";
+	int	 min = (ewt + 59) / 60;
+
+	if (ewt >= 0 && ewt < 60)
+		snprintf(wait, sizeof wait, " Your wait should be less than a"
+		    " minute.");
+	else if (ewt >= 60)
+		snprintf(wait, sizeof wait, " Your estimated wait is about %d"
+		    " minute%s.", min, min == 1 ? "" : "s");
+	if (pos == 1)
+		return xasprintf("You are next in line.%s", wait);
+	return xasprintf("You are number %d in line.%s", pos, wait);
+}
+
+/*
+ * ?event=wait: the Enqueue's waitUrl, asked whenever the last answer ends.
+ * The queue's hold music (looped for ever, or played once between
+ * announcements), and when the queue announces, the caller's position and
+ * estimated wait at most every announce_interval seconds; without music,
+ * silence until the next announcement.
+ */
+static int
+twilio_wait(struct hctx *h, const char *company, const char *sid)
+{
+	char			*param = query_get(h->req->query, "call");
+	const char		*queue;
+	struct hook_call	 call;
+	struct queue_rows	*q = NULL;
+	const struct queue_row	*r;
+	char			*music = NULL, *say = NULL, *xml;
+	int			 pos, ewt, due;
+
+	if (twilio_call(h, company, sid, &call) != 0) {
+		free(param);
+		return h->resp->status >= 400 ? -1 : 0;
+	}
+	if (param == NULL || strcmp(param, call.id) != 0) {
+		free(param);
+		hook_call_clear(&call);
+		return resp_problem(h->resp, 400, "bad_request", "the call"
+		    " parameter does not match the CallSid");
+	}
+	free(param);
+	queue = json_string_value(json_object_get(call.obj, "queue_id"));
+	if (queue != NULL && (q = db_queue_get(h->db, company, queue)) == NULL) {
+		hook_call_clear(&call);
+		return db_fail(h->db, h->resp);
+	}
+	if (q == NULL || q->n != 1) {
+		/* No queue now: quiet, and ask again. */
+		xml = twiml_wait(NULL, NULL, 0, 10);
+		goto out;
+	}
+	r = &q->v[0];
+	music = hold_music_url(h->db, company, r);
+	if (r->announce && op_position(company, call.id, &pos, &ewt) == 0 &&
+	    pos >= 1) {
+		if ((due = db_twilio_announce_due(h->db, company, sid,
+		    r->announce_interval)) < 0) {
+			free(music);
+			queue_rows_free(q);
+			hook_call_clear(&call);
+			return db_fail(h->db, h->resp);
+		}
+		if (due)
+			say = announcement(pos, ewt);
+	}
+	xml = twiml_wait(say, music, r->announce ? 1 : 0, r->announce_interval);
+out:
+	free(say);
+	free(music);
+	queue_rows_free(q);
+	hook_call_clear(&call);
+	return twiml_answer(h, xml);
+}
+
+/*
+ * GET /api/webhooks/twilio/:companyId/hold-music/:fileId?sig=: a queue's
+ * hold-music file for Twilio's <Play>, which sends no credentials: the
+ * URL carries its own signature (hold_music_sig()). Anything else is 403.
+ */
+int
+twilio_hold_music(struct hctx *h)
+{
+	const char		*company = h->req->params[0];
+	const char		*file = h->req->params[1];
+	char			*sent = query_get(h->req->query, "sig"), *sig;
+	struct integration	 tw;
+	int			 n, good = 0;
+
+	if ((n = db_integration_get(h->db, company, "twilio", &tw)) < 0) {
+		free(sent);
+		return db_fail(h->db, h->resp);
+	}
+	if (n == 1 && sent != NULL) {
+		sig = hold_music_sig(tw.secret, company, file);
+		good = hmac_equal(sent, sig);
+		free(sig);
+	}
+	integration_clear(&tw);
+	free(sent);
+	if (!good)
+		return resp_problem(h->resp, 403, "forbidden", "the signature"
+		    " does not verify");
+	h->req->scope = company;
+	return files_send(h, file);
 }
 
 /*
@@ -500,6 +720,8 @@ twilio_webhook(struct hctx *h)
 	/* A Dial's action comes with the caller's CallStatus in-progress. */
 	if (event != NULL && strcmp(event, "dial") == 0)
 		rc = twilio_dial(h, company, sid);
+	else if (event != NULL && strcmp(event, "wait") == 0)
+		rc = twilio_wait(h, company, sid);
 	else if (event != NULL && strcmp(event, "callback") == 0)
 		rc = twilio_callback(h, company, sid, status);
 	else if (is_one_of(status, final_statuses))
@@ -510,7 +732,7 @@ twilio_webhook(struct hctx *h)
 		rc = twilio_input(h, company, sid, event);
 	else
 		rc = resp_problem(h->resp, 400, "bad_request", "event must be"
-		    " digits, recorded, dial or callback");
+		    " digits, recorded, dial, wait or callback");
 	free(event);
 	return rc;
 }

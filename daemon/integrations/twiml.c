@@ -2,7 +2,8 @@
  * TwiML from IVR actions: say -> Say, play -> Play, collect -> Gather
  * (with the node's prompts nested, so a caller may key ahead, and
  * actionOnEmptyResult so a timeout comes back too), enqueue -> Enqueue
- * (a callback's enqueue -> Hangup: the daemon calls back),
+ * (with the queue's waitUrl when it has hold music or announcements;
+ * a callback's enqueue -> Hangup: the daemon calls back),
  * transfer -> Dial (a number, or an agent's Client) or Enqueue (a queue),
  * voicemail -> Record, hangup -> Hangup. http actions are the daemon's
  * own business and never reach Twilio.
@@ -193,8 +194,22 @@ transfer(char **buf, size_t *len, const json_t *a)
 		put(buf, len, "<Hangup/>");	/* another flow: not on Twilio */
 }
 
+/* <Enqueue waitUrl=...>queue</Enqueue> */
+static void
+enqueue(char **buf, size_t *len, const char *queue, const char *wait)
+{
+	put(buf, len, "<Enqueue");
+	if (wait != NULL) {
+		attr(buf, len, "waitUrl", wait);
+		put(buf, len, " waitUrlMethod=\"POST\"");
+	}
+	put(buf, len, ">");
+	twiml_escape(buf, len, queue);
+	put(buf, len, "</Enqueue>");
+}
+
 char *
-twiml_actions(const json_t *actions, const char *callback)
+twiml_actions(const json_t *actions, const char *callback, const char *wait)
 {
 	size_t		 n = json_array_size(actions), len = 0, j;
 	char		*buf = NULL, *url;
@@ -223,8 +238,8 @@ twiml_actions(const json_t *actions, const char *callback)
 			/* A callback waits without the caller on the line. */
 			put(&buf, &len, "<Hangup/>");
 		else if (strcmp(type, "enqueue") == 0)
-			element(&buf, &len, "Enqueue", str(a, "queue") ?
-			    str(a, "queue") : "");
+			enqueue(&buf, &len, str(a, "queue") ? str(a, "queue") :
+			    "", wait);
 		else if (strcmp(type, "transfer") == 0)
 			transfer(&buf, &len, a);
 		else if (strcmp(type, "voicemail") == 0) {
@@ -268,6 +283,15 @@ twiml_redirect(const char *url)
 	return buf;
 }
 
+/* <Response><Dial answerOnBridge action=...>, its noun to follow. */
+static void
+dial_open(char **buf, size_t *len, const char *action)
+{
+	put(buf, len, "<Response><Dial answerOnBridge=\"true\"");
+	attr(buf, len, "action", action);
+	put(buf, len, " method=\"POST\">");
+}
+
 char *
 twiml_dial(const char *address, const char *action)
 {
@@ -276,22 +300,59 @@ twiml_dial(const char *address, const char *action)
 	int	 sip = strncmp(address, "sip:", 4) == 0 ||
 		    strncmp(address, "sips:", 5) == 0;
 
-	put(&buf, &len, "<Response><Dial answerOnBridge=\"true\"");
-	attr(&buf, &len, "action", action);
-	put(&buf, &len, " method=\"POST\">");
+	dial_open(&buf, &len, action);
 	element(&buf, &len, sip ? "Sip" : "Number", address);
 	put(&buf, &len, "</Dial>" TWIML_TAIL);
 	return buf;
 }
 
 char *
-twiml_enqueue(const char *queue)
+twiml_dial_client(const char *identity, const char *call, const char *action)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	dial_open(&buf, &len, action);
+	put(&buf, &len, "<Client>");
+	element(&buf, &len, "Identity", identity);
+	put(&buf, &len, "<Parameter name=\"call_id\"");
+	attr(&buf, &len, "value", call);
+	put(&buf, &len, "/></Client></Dial>" TWIML_TAIL);
+	return buf;
+}
+
+char *
+twiml_enqueue(const char *queue, const char *wait)
 {
 	char	*buf = NULL;
 	size_t	 len = 0;
 
 	put(&buf, &len, TWIML_HEAD);
-	element(&buf, &len, "Enqueue", queue);
+	enqueue(&buf, &len, queue, wait);
+	put(&buf, &len, TWIML_TAIL);
+	return buf;
+}
+
+char *
+twiml_wait(const char *say, const char *music, int loop, int pause)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	put(&buf, &len, TWIML_HEAD);
+	if (say != NULL)
+		element(&buf, &len, "Say", say);
+	if (music != NULL) {
+		put(&buf, &len, "<Play");
+		attr_int(&buf, &len, "loop", loop);
+		put(&buf, &len, ">");
+		twiml_escape(&buf, &len, music);
+		put(&buf, &len, "</Play>");
+	} else {
+		put(&buf, &len, "<Pause");
+		attr_int(&buf, &len, "length", pause);
+		put(&buf, &len, "/>");
+	}
 	put(&buf, &len, TWIML_TAIL);
 	return buf;
 }

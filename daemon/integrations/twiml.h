@@ -9,9 +9,11 @@
 
 /*
  * The TwiML for actions; callback is the URL Gather and Record post back
- * to (its query gets "&event=..."). Caller frees.
+ * to (its query gets "&event=..."); wait (NULL: Twilio's default hold
+ * music) the waitUrl of an enqueue's <Enqueue>. Caller frees.
  */
-char	*twiml_actions(const json_t *actions, const char *callback);
+char	*twiml_actions(const json_t *actions, const char *callback,
+	    const char *wait);
 /* Say text (NULL for none), then hang up. Caller frees. */
 char	*twiml_say_hangup(const char *text);
 /* Post the same webhook again after a second. Caller frees. */
@@ -22,8 +24,21 @@ char	*twiml_redirect(const char *url);
  * or <Sip> (a sip: URI); no XML declaration. Caller frees.
  */
 char	*twiml_dial(const char *address, const char *action);
-/* Back to waiting in queue (Twilio's hold music). Caller frees. */
-char	*twiml_enqueue(const char *queue);
+/*
+ * The same for a browser agent: <Client> with the agent's <Identity>
+ * (its Voice SDK registration) and a <Parameter name="call_id"> the
+ * agent's page reads. Caller frees.
+ */
+char	*twiml_dial_client(const char *identity, const char *call,
+	    const char *action);
+/* Back to waiting in queue, with a waitUrl (NULL: none). Caller frees. */
+char	*twiml_enqueue(const char *queue, const char *wait);
+/*
+ * What a waiting caller hears next (a waitUrl's answer): say (NULL:
+ * nothing), then music played loop times (0: until the call leaves the
+ * queue) or, without music, pause seconds of silence. Caller frees.
+ */
+char	*twiml_wait(const char *say, const char *music, int loop, int pause);
 /* Append s to buf[*len], escaped for XML text and attributes. */
 void	 twiml_escape(char **buf, size_t *len, const char *s);
 

@@ -172,6 +172,8 @@ beat(void)
 			return;
 	}
 	db_cluster_tidy(&node.db, &node.self);
+	if (owner_clustered())
+		(void)db_owner_prune(&node.db);
 	for (int l = 0; l < NLEASES; l++) {
 		if (node.want[l] && db_lease_take(&node.db, l, node.self.id,
 		    node.self.lease, NULL) < 0)

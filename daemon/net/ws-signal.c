@@ -35,6 +35,7 @@
 #include "ws-check.h"
 #include "ws-int.h"
 #include "op.h"
+#include "op-forward.h"
 #include "validate.h"
 
 #define BUCKETS		1024
@@ -543,10 +544,14 @@ positions_run(struct db *db, struct wsjob *j)
 	int	 pos, ewt;
 
 	j->out = json_array();
+	/* The company's owner knows (op_position(): here or forwarded). */
 	json_array_foreach(j->in, i, v) {
-		if (hub_position(NULL, json_string_value(v), &pos, &ewt) == 0)
+		if (op_position(json_string_value(json_object_get(v, "company")),
+		    json_string_value(json_object_get(v, "id")), &pos,
+		    &ewt) == 0)
 			json_array_append_new(j->out, json_pack("{s:O,s:i,s:i}",
-			    "id", v, "pos", pos, "ewt", ewt));
+			    "id", json_object_get(v, "id"), "pos", pos,
+			    "ewt", ewt));
 	}
 }
 
@@ -593,7 +598,8 @@ ws_signal_tick(void)
 			if (ids == NULL)
 				ids = json_array();
 			if (json_array_size(ids) < POSITIONS_MAX)
-				json_array_append_new(ids, json_string(lc->id));
+				json_array_append_new(ids, json_pack("{s:s,s:s}",
+				    "id", lc->id, "company", lc->company));
 		}
 	}
 	if (ids == NULL)

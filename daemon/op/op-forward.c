@@ -491,6 +491,22 @@ op_positions(const struct call_row *const *rows, size_t n,
 }
 
 int
+op_position(const char *company, const char *call, int *position, int *ewt)
+{
+	struct call_row		 row = { .id = call, .company = company,
+				    .state = CALL_QUEUED };
+	const struct call_row	*rows[1] = { &row };
+	struct hub_position	 p = { 0 };
+
+	op_positions(rows, 1, &p);
+	if (!p.known)
+		return -1;
+	*position = p.position;
+	*ewt = p.ewt;
+	return 0;
+}
+
+int
 op_queue_stats(const char *company, const char *queue,
     struct acd_queue_stats *st)
 {

@@ -40,6 +40,10 @@ int	op_forward_read(json_t *body, json_t **answer);
  * company's owner. */
 void	op_positions(const struct call_row *const *rows, size_t n,
 	    struct hub_position *out);
+/* One waiting call's position and estimated wait (-1: unknown) from its
+ * company's owner: 0, -1 none. */
+int	op_position(const char *company, const char *call, int *position,
+	    int *ewt);
 /* A queue's live figures from its company's owner: 0, -1 none. */
 int	op_queue_stats(const char *company, const char *queue,
 	    struct acd_queue_stats *);

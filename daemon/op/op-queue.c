@@ -19,8 +19,9 @@
 static const char *const queue_keys[] = {
 	"name", "strategy", "sl_threshold", "wrap_up", "ring_timeout",
 	"max_wait", "overflow", "overflow_queue_id", "max_length",
-	"miss_limit", "widen", "members", "company_id", "callback_attempts",
-	"callback_retry_delay", NULL,
+	"miss_limit", "widen", "members", "company_id", "hold_music_url",
+	"hold_music_file_id", "announce_position", "announce_interval",
+	"callback_attempts", "callback_retry_delay", NULL,
 };
 
 /* The integer fields: key, range, where their text goes. */
@@ -35,8 +36,9 @@ static const struct {
 	{ "max_wait", 0, 86400, 3 },
 	{ "max_length", 0, 100000, 4 },
 	{ "miss_limit", 0, 100, 5 },
-	{ "callback_attempts", 1, 10, 6 },
-	{ "callback_retry_delay", 0, 86400, 7 },
+	{ "announce_interval", 10, 3600, 6 },
+	{ "callback_attempts", 1, 10, 7 },
+	{ "callback_retry_delay", 0, 86400, 8 },
 };
 #define NINTS (sizeof queue_ints / sizeof queue_ints[0])
 
@@ -104,6 +106,50 @@ bad:
 	return -1;
 }
 
+/* An http(s) URL of printable ASCII without spaces. */
+static int
+is_media_url(const char *s)
+{
+	if (strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+		return 0;
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f ||
+		    *s == '"' || *s == '<' || *s == '>')
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * hold_music_url or hold_music_file_id (null: no hold music): either one
+ * given sets both, the other to "" (none).
+ */
+static void
+hold_music(json_t *b, struct queue_input *in, struct fields *f)
+{
+	json_t	*u = json_object_get(b, "hold_music_url");
+	json_t	*id = json_object_get(b, "hold_music_file_id");
+	const char *s;
+
+	if (u == NULL && id == NULL)
+		return;
+	in->f.hold_url = in->f.hold_file = "";
+	if (field_string(b, "hold_music_url", 0, 2048, f, &s) == 1) {
+		if (!is_media_url(s))
+			fields_add(f, "hold_music_url", "must be an http or"
+			    " https URL without spaces");
+		in->f.hold_url = s;
+	}
+	if (field_string(b, "hold_music_file_id", 0, 36, f, &s) == 1) {
+		if (!is_uuid(s))
+			fields_add(f, "hold_music_file_id", "must be a UUID");
+		else if (json_is_string(u))
+			fields_add(f, "hold_music_file_id", "give"
+			    " hold_music_url or hold_music_file_id, not both");
+		in->f.hold_file = s;
+	}
+}
+
 /* The body into in: 0, or -1 with out a 422 naming every field at fault. */
 static int
 queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
@@ -122,8 +168,9 @@ queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
 	slots[3] = &in->f.max_wait;
 	slots[4] = &in->f.max_length;
 	slots[5] = &in->f.miss_limit;
-	slots[6] = &in->f.callback_attempts;
-	slots[7] = &in->f.callback_retry_delay;
+	slots[6] = &in->f.announce_interval;
+	slots[7] = &in->f.callback_attempts;
+	slots[8] = &in->f.callback_retry_delay;
 	fields_init(&f);
 	fields_only(b, queue_keys, &f);
 	field_string(b, "name", create, 100, &f, &in->f.name);
@@ -155,6 +202,12 @@ queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
 	if (field_string(b, "overflow_queue_id", 0, 36, &f,
 	    &in->f.overflow_queue) == 1 && !is_uuid(in->f.overflow_queue))
 		fields_add(&f, "overflow_queue_id", "must be a UUID");
+	hold_music(b, in, &f);
+	if ((v = json_object_get(b, "announce_position")) != NULL) {
+		if (!json_is_boolean(v))
+			fields_add(&f, "announce_position", "must be true or false");
+		in->f.announce = json_is_true(v) ? "t" : "f";
+	}
 	if ((v = json_object_get(b, "widen")) != NULL && check_widen(v, &f) == 0)
 		in->f.widen = in->widen = json_dumps(v, JSON_COMPACT);
 	if ((v = json_object_get(b, "members")) != NULL &&
@@ -183,6 +236,14 @@ queue_refs(struct db *db, json_t *b, const char *company,
 			    json_array_size(members) : 0;
 	int		 rc, bad;
 
+	if (in->f.hold_file != NULL && in->f.hold_file[0] != '\0' &&
+	    (rc = db_ref_one(db, company, REF_FILE, in->f.hold_file)) != 1) {
+		if (rc == 0) {
+			out->field = "hold_music_file_id";
+			op_fail(out, 422, "validation_failed", "no such file");
+		}
+		return rc;
+	}
 	if (in->f.overflow_queue != NULL && (rc = db_ref_one(db, company,
 	    REF_QUEUE, in->f.overflow_queue)) != 1) {
 		if (rc == 0) {

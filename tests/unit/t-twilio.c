@@ -11,6 +11,7 @@
 #include "form.h"
 #include "hmac.h"
 #include "twiml.h"
+#include "twilio-token.h"
 #include "unit.h"
 
 static void
@@ -99,13 +100,38 @@ static char *
 render(const char *actions)
 {
 	json_t	*a = json_loads(actions, 0, NULL);
-	char	*x = twiml_actions(a, "https://h/x?call=1");
+	char	*x = twiml_actions(a, "https://h/x?call=1", NULL);
 
 	json_decref(a);
 	return x;
 }
 
 #define HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response>"
+
+/* The token's parts decode to what Twilio expects (the signature is
+ * checked by Twilio's own library, tests/t0526-twilio-voice.bats). */
+static void
+test_token(void)
+{
+	struct twilio_grant	 g = { .account = "AC0123456789abcdef0123456789abcdef",
+				    .key_sid = "SK0123456789abcdef0123456789abcdef",
+				    .key_secret = "0123456789abcdef0123456789abcdef",
+				    .identity = NULL, .app_sid = NULL };
+	char			 id[TWILIO_IDENTITY_LEN + 1], *tok, *dot;
+
+	twilio_identity("6f1c2a3b-0000-4000-8000-00000000abcd", id);
+	ok(strcmp(id, "agent_6f1c2a3b000040008000" "00000000abcd") == 0,
+	    "identity: agent_ and the id's hex digits: %s", id);
+	g.identity = id;
+	tok = twilio_token(&g, 1795600000, 3600);
+	/* {"typ":"JWT","alg":"HS256","cty":"twilio-fpa;v=1"} */
+#define HEADER "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiIsImN0eSI6InR3aWxpby1" \
+	    "mcGE7dj0xIn0."
+	ok(strncmp(tok, HEADER, strlen(HEADER)) == 0, "the header: %.72s", tok);
+	ok((dot = strrchr(tok, '.')) != NULL && strlen(dot + 1) == 43 &&
+	    strpbrk(tok, "+/=") == NULL, "base64url, a 32-byte HMAC: %s", tok);
+	free(tok);
+}
 
 static void
 test_twiml(void)
@@ -166,7 +192,32 @@ test_twiml(void)
 	ok(strstr(x, "<Sip>sip:ann&amp;bo@pbx.example.test</Sip></Dial>") !=
 	    NULL, "a SIP address, escaped: %s", x);
 	free(x);
-	x = twiml_enqueue("Sales & Co");
+	x = twiml_dial_client("agent_0a1b", "c-1", "https://h/x?call=c-1&event=dial");
+	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
+	    " action=\"https://h/x?call=c-1&amp;event=dial\" method=\"POST\">"
+	    "<Client><Identity>agent_0a1b</Identity><Parameter name=\"call_id\""
+	    " value=\"c-1\"/></Client></Dial></Response>") == 0,
+	    "dial a browser agent's Client: %s", x);
+	free(x);
+	x = twiml_enqueue("Sales", "https://h/x?call=1&event=wait");
+	ok(strcmp(x, HEAD "<Enqueue waitUrl=\"https://h/x?call=1&amp;event=wait\""
+	    " waitUrlMethod=\"POST\">Sales</Enqueue></Response>") == 0,
+	    "a queue with its own hold music: %s", x);
+	free(x);
+	x = twiml_wait("You are next in line.", "https://m/a.mp3?x=1&y=2", 1, 60);
+	ok(strcmp(x, HEAD "<Say>You are next in line.</Say><Play loop=\"1\">"
+	    "https://m/a.mp3?x=1&amp;y=2</Play></Response>") == 0,
+	    "an announcement, then the music once: %s", x);
+	free(x);
+	x = twiml_wait(NULL, "https://m/a.mp3", 0, 60);
+	ok(strcmp(x, HEAD "<Play loop=\"0\">https://m/a.mp3</Play></Response>")
+	    == 0, "music for ever: %s", x);
+	free(x);
+	x = twiml_wait("Hi", NULL, 1, 45);
+	ok(strcmp(x, HEAD "<Say>Hi</Say><Pause length=\"45\"/></Response>") == 0,
+	    "no music: quiet until the next announcement: %s", x);
+	free(x);
+	x = twiml_enqueue("Sales & Co", NULL);
 	ok(strcmp(x, HEAD "<Enqueue>Sales &amp; Co</Enqueue></Response>") == 0,
 	    "back into the queue: %s", x);
 	free(x);
@@ -179,5 +230,6 @@ main(void)
 	test_form_limit();
 	test_hmac();
 	test_twiml();
+	test_token();
 	return unit_done();
 }
