@@ -3,8 +3,9 @@
 # (positions unchanged, through kill -9 and a restart), the caller may hang
 # up without abandoning it, it is offered to an agent as a callback, and
 # the agent's answer makes the daemon call the caller back through Twilio
-# (the local fake, tests/lib/fake-twilio.py); dials nobody answers are
-# retried after the queue's delay, then the call fails (callback_failed).
+# (the local fake, tests/lib/fake-twilio.py) to the agent's phone or
+# browser page; dials nobody answers are retried after the queue's delay,
+# then the call fails (callback_failed).
 
 load lib/common
 
@@ -451,4 +452,35 @@ YAML
 	assert_status 201
 	api DELETE "/api/webhooks/$(jget .id)" "" "$MGR"
 	assert_status 204
+}
+
+@test "a browser agent answers a callback: the caller is called back to its Client" {
+	u=$(mkuser wes@callback.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$MGR" >/dev/null
+	[[ $status == 201 ]]
+	WES_ID=$(jget .id)
+	WES=$(login wes@callback.test)
+	api POST /api/queues "$(jq -nc --arg a "$WES_ID" \
+		'{name: "Web", ring_timeout: 600, miss_limit: 0, members: [{agent_id: $a}]}')" "$MGR" >/dev/null
+	[[ $status == 201 ]]
+	WEB=$(jget .id)
+	api POST /api/calls "$(jq -nc --arg q "$WEB" --arg to "$OURS" \
+		'{queue_id: $q, caller_number: "+4930777", caller_data: {to: $to}}')" "$MGR"
+	assert_status 201
+	C7=$(jget .id)
+	api POST "/api/calls/$C7/callback" '{}' "$MGR"
+	assert_status 200
+	n=$(created | wc -l)
+	avail "$WES_ID" available
+	wait_for 10 call_is "$C7" offering
+	api POST "/api/calls/$C7/answer" '{}' "$WES"
+	assert_status 200
+	wait_for 10 created_has $((n + 1))
+	req=$(created | tail -1)
+	[[ $(jq -r .params.To <<<"$req") == +4930777 ]]
+	[[ $(jq -r .params.From <<<"$req") == "$OURS" ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "<Response><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$C7&amp;event=dial\" method=\"POST\"><Client><Identity>agent_${WES_ID//-/}</Identity><Parameter name=\"call_id\" value=\"$C7\"/></Client></Dial></Response>" ]]
+	[[ $(jq -r .params.StatusCallback <<<"$req") == "$PUB/api/webhooks/twilio/$CO?call=$C7&event=callback" ]]
+	api POST "/api/calls/$C7/hangup" '{}' "$MGR"
+	assert_status 200
 }
