@@ -122,6 +122,14 @@ state_on() {
 	on "$OTHER" PUT "/api/calls/$c1" '{"notes": "called twice"}' "$MGR"
 	assert_status 200
 	assert_json .notes "called twice"
+	# A callback, requested of the other node, decided by the owner.
+	on "$OTHER" POST "/api/calls/$c2/callback" '{"number": "+4930123"}' "$MGR"
+	assert_status 200
+	assert_json .callback.number +4930123
+	assert_json .position 2
+	on "$OWNER" GET "/api/calls/$c2" "" "$MGR"
+	assert_json .callback.state waiting
+	assert_json .position 2
 
 	on "$OTHER" PUT "/api/agents/$AGENT/availability" '{"state":"available"}' "$AT"
 	assert_status 200
@@ -251,7 +259,7 @@ state_on() {
 	assert_success
 	ops=$output
 	run jq -r '[.[] | select(.runs_on != "any") | "\(.name)=\(.runs_on)"] | join(" ")' <<<"$ops"
-	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner call.create=owner call.ivr_input=owner call.update=owner queue.delete=queue agent.delete=agent user.delete=user"
+	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner call.create=owner call.ivr_input=owner call.update=owner call.callback=owner call.callback_failed=owner queue.delete=queue agent.delete=agent user.delete=user"
 	# Every configuration change but those three runs on the node asked.
 	run jq -e 'all(.[]; (.transaction == "admin") == (.runs_on != "owner"))' <<<"$ops"
 	assert_success

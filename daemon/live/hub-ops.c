@@ -529,6 +529,20 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 		hub_result_set(r, 404, "not_found", "no such call");
 		goto out;
 	}
+	/* A callback waits for its turn without the caller on the line. */
+	if (op->op == HUB_HANGUP && op->caller_side &&
+	    call->v[0].cb_number != NULL && call->v[0].cb_answered == NULL &&
+	    (st == CALL_QUEUED || st == CALL_OFFERING)) {
+		if (db_call_event(db, op->call, "call.caller_left", NULL,
+		    NULL) != 0) {
+			hub_result_db(r, db);
+			goto out;
+		}
+		r->row = call;
+		call = NULL;
+		ok = 1;
+		goto out;
+	}
 	if ((op_from[op->op] & (1u << st)) == 0) {
 		hub_result_set(r, 409, "illegal_transition", "the call is not in a"
 		    " state that allows this");
