@@ -8,6 +8,7 @@
  * longer expiry: a frozen node loses its companies as fast as its leases
  * run out.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +19,16 @@
 
 #define PREFIX	"company:"
 
-/* The companies that hash to $1 among the live nodes of cluster $2. */
-static struct db_stmt st_want = { .sql =
-	"WITH live AS (SELECT id FROM cluster_nodes WHERE cluster = $2"
-	"  AND expires_at > now()"
-	"  AND heartbeat_at > now() - make_interval(secs => $3::float8))"
-	" SELECT '" PREFIX "' || c.id FROM companies c"
-	" WHERE (SELECT l.id FROM live l ORDER BY"
-	"  hashtext(l.id::text || c.id::text) DESC, l.id LIMIT 1) = $1::uuid"
-	" ORDER BY 1" };
+/* The live nodes of cluster $1 (a heartbeat younger than $2 seconds). */
+static struct db_stmt st_live = { .sql = "SELECT id FROM cluster_nodes"
+	" WHERE cluster = $1 AND expires_at > now()"
+	" AND heartbeat_at > now() - make_interval(secs => $2::float8)"
+	" ORDER BY id" };
+/* Has the set of companies changed? A count and a sum of hashes. */
+static struct db_stmt st_print = { .sql = "SELECT count(*) || ' ' ||"
+	" coalesce(sum(hashtext(id::text)::bigint), 0) FROM companies" };
+static struct db_stmt st_companies = { .sql =
+	"SELECT id FROM companies ORDER BY id" };
 /* Renew what we hold and still want. It waits only for our own
  * decisions' share locks (db_owner_fence()), which end at their COMMIT. */
 static struct db_stmt st_renew = { .sql = "UPDATE cluster_leases"
@@ -71,27 +73,125 @@ static struct db_stmt st_prune = { .sql = "DELETE FROM cluster_leases l"
 static struct db_stmt st_changed = { .sql =
 	"SELECT pg_notify('" CLUSTER_CH_CONFIG "', $1)" };
 
-/* The names res returned as a text[] literal. */
-static char *
-names_array(const PGresult *res)
+/*
+ * Rendezvous hashing: a company goes to the live node with the highest
+ * FNV-1a hash of node id and company id (the lower id on a tie). Every node
+ * computes it from the same rows, so all agree; it is computed again only
+ * when the live nodes or the companies change (the round's cache).
+ */
+static uint64_t
+fnv(const char *a, const char *b)
 {
-	size_t	 len = 3, off;
-	char	*s;
-	int	 n = PQntuples(res);
+	uint64_t	h = 14695981039346656037ull;
 
-	for (int i = 0; i < n; i++)
-		len += strlen(PQgetvalue(res, i, 0)) + 1;
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ull;
+	for (; *b != '\0'; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ull;
+	return h;
+}
+
+static struct {
+	char	*nodes;		/* the live nodes, comma-separated */
+	char	 print[64];	/* st_print's answer */
+	char	*want;		/* text[] of "company:<id>" we hash to */
+} cache;
+
+/* The text[] of the companies (res) that hash to self among nodes. */
+static char *
+pick(const char *self, const PGresult *nodes, const PGresult *res)
+{
+	size_t		 len = 3, off = 0;
+	char		*s;
+	const char	*best, *c, *n;
+	uint64_t	 h, top;
+	int		 nn = PQntuples(nodes);
+
+	for (int i = 0; i < PQntuples(res); i++)
+		len += strlen(PREFIX) + strlen(PQgetvalue(res, i, 0)) + 1;
 	s = xmalloc(len);
-	off = 0;
 	s[off++] = '{';
-	for (int i = 0; i < n; i++) {
-		/* "company:<uuid>": nothing to quote. */
-		off += (size_t)snprintf(s + off, len - off, "%s%s",
-		    i > 0 ? "," : "", PQgetvalue(res, i, 0));
+	for (int i = 0; i < PQntuples(res); i++) {
+		c = PQgetvalue(res, i, 0);
+		best = NULL;
+		top = 0;
+		for (int j = 0; j < nn; j++) {
+			n = PQgetvalue(nodes, j, 0);
+			h = fnv(n, c);
+			if (best == NULL || h > top ||
+			    (h == top && strcmp(n, best) < 0)) {
+				best = n;
+				top = h;
+			}
+		}
+		/* "company:<uuid>", in id order: nothing to quote. */
+		if (best != NULL && strcmp(best, self) == 0)
+			off += (size_t)snprintf(s + off, len - off, "%s" PREFIX
+			    "%s", off > 1 ? "," : "", c);
 	}
 	s[off++] = '}';
 	s[off] = '\0';
 	return s;
+}
+
+/* The live nodes as one string, to see whether they changed. */
+static char *
+nodes_key(const PGresult *nodes)
+{
+	size_t	 len = 1;
+	char	*s;
+
+	for (int i = 0; i < PQntuples(nodes); i++)
+		len += strlen(PQgetvalue(nodes, i, 0)) + 1;
+	s = xcalloc(1, len);
+	for (int i = 0; i < PQntuples(nodes); i++) {
+		strcat(s, PQgetvalue(nodes, i, 0));
+		strcat(s, ",");
+	}
+	return s;
+}
+
+/*
+ * The companies self takes this round, from the cache unless the live
+ * nodes or the companies changed. NULL on a database error.
+ */
+static const char *
+wanted(struct db *db, const char *self, const char *cluster,
+    const char *window)
+{
+	const char	*p[2] = { cluster, window };
+	PGresult	*nodes, *print, *res;
+	char		*key;
+
+	if ((nodes = db_run(db, &st_live, 2, p)) == NULL)
+		return NULL;
+	if ((print = db_run(db, &st_print, 0, NULL)) == NULL) {
+		PQclear(nodes);
+		return NULL;
+	}
+	key = nodes_key(nodes);
+	if (cache.want != NULL && strcmp(key, cache.nodes) == 0 &&
+	    strcmp(PQgetvalue(print, 0, 0), cache.print) == 0) {
+		free(key);
+		PQclear(nodes);
+		PQclear(print);
+		return cache.want;
+	}
+	if ((res = db_run(db, &st_companies, 0, NULL)) == NULL) {
+		free(key);
+		PQclear(nodes);
+		PQclear(print);
+		return NULL;
+	}
+	free(cache.want);
+	free(cache.nodes);
+	cache.want = pick(self, nodes, res);
+	cache.nodes = key;
+	strlcpy_(cache.print, PQgetvalue(print, 0, 0), sizeof cache.print);
+	PQclear(res);
+	PQclear(nodes);
+	PQclear(print);
+	return cache.want;
 }
 
 /* Run st with params p; 0 or -1. */
@@ -110,32 +210,26 @@ int
 db_owner_round(struct db *db, const char *self, const char *cluster,
     double lease, double window, double t0, struct owner_lease **out, int *n)
 {
-	char		 secs[32], win[32], *want;
-	const char	*p[3];
+	char		 secs[32], win[32];
+	const char	*p[3], *want;
 	PGresult	*res;
 	struct owner_lease *v;
 	double		 left;
-	int		 rc;
 
 	*out = NULL;
 	*n = 0;
 	snprintf(secs, sizeof secs, "%.3f", lease);
 	snprintf(win, sizeof win, "%.3f", window);
-	p[0] = self;
-	p[1] = cluster;
-	p[2] = win;
-	if ((res = db_run(db, &st_want, 3, p)) == NULL)
+	if ((want = wanted(db, self, cluster, win)) == NULL)
 		return -1;
-	want = names_array(res);
-	PQclear(res);
+	p[0] = self;
 	p[1] = secs;
 	p[2] = want;
-	rc = run(db, &st_renew, 3, p) || run(db, &st_new, 3, p) ||
-	    run(db, &st_take, 3, p);
+	if (run(db, &st_renew, 3, p) != 0 || run(db, &st_new, 3, p) != 0 ||
+	    run(db, &st_take, 3, p) != 0)
+		return -1;
 	p[1] = want;
-	rc = rc || run(db, &st_give, 2, p);
-	free(want);
-	if (rc != 0)
+	if (run(db, &st_give, 2, p) != 0)
 		return -1;
 	if ((res = db_run(db, &st_read, 0, NULL)) == NULL)
 		return -1;

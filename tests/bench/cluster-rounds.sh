@@ -1,7 +1,8 @@
 #!/bin/bash
 # The cost of a company round's ranking (docs/cluster.md, "Capacity plan"):
 # the statement of db/db-owner.c that picks the companies hashing to one
-# node among the live nodes (rendezvous hashing, hashtext, in SQL), timed
+# node among the live nodes (rendezvous hashing, hashtext, in SQL: the
+# first design, since moved into the daemon; kept for the comparison), timed
 # by EXPLAIN ANALYZE (the median of three) on a private PostgreSQL, with N
 # live nodes and C companies in tables shaped like cluster_nodes and
 # companies (the columns it reads). Every node runs it every
