@@ -295,3 +295,29 @@ state_on() {
 	assert_success
 	assert_equal "$(grep -vc '^201 queued 1 $' <<<"$output")" 0
 }
+
+@test "a widget caller on the node that does not own the company: its call request runs on the owner" {
+	daemon_use "$OWNER"
+	api POST "/api/companies/$CO/widget-keys" '{"name":"shop"}' "$MGR" >/dev/null
+	assert_status 201
+	key=$(jget .key)
+	api PUT "/api/companies/$CO/widget-origins" '{"origins":["https://shop.example"]}' "$MGR" >/dev/null
+	assert_status 200
+	daemon_use "$OTHER"
+	out=$CD_TMP/caller.jsonl cmds=$CD_TMP/caller.cmd
+	: >"$cmds"
+	python3 "$TOP/tests/lib/ws.py" peer "$CD_PORT" --out "$out" --cmds "$cmds" \
+		--origin https://shop.example --seconds 30 3>&- &
+	pid=$!
+	printf '%s\n' '{"type":"auth","id":"a","widget_key":"'"$key"'"}' >>"$cmds"
+	wait_for 10 grep -q '"authenticated"' "$out"
+	# A caller acts with no role: forwarded as such, not refused.
+	printf '%s\n' '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}' >>"$cmds"
+	wait_for 10 grep -q '"id": "r"' "$out"
+	run jq -c 'select(.id == "r")' "$out"
+	[[ $(jq -r .type <<<"$output") == ack ]] || { cat "$out" >&2; false; }
+	call=$(jq -r .call_id <<<"$output")
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	[[ $(sql "SELECT count(*) FROM calls WHERE id = '$call' AND company_id = '$CO'") == 1 ]]
+}

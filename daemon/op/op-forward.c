@@ -379,8 +379,12 @@ op_forward_serve(struct db *db, json_t *body, json_t **answer)
 		if (strcmp(actor_kinds[k], kind) == 0)
 			break;
 	}
-	if (kind == NULL || k == N(actor_kinds) || role == NULL ||
-	    role_parse(role, &a.role) != 0)
+	/* A caller or the daemon has no role: "none" (role_name()). */
+	if (kind == NULL || k == N(actor_kinds) || role == NULL)
+		return bad(answer, "the actor is not one");
+	if (strcmp(role, role_name(ROLE_NONE)) == 0)
+		a.role = ROLE_NONE;
+	else if (role_parse(role, &a.role) != 0)
 		return bad(answer, "the actor is not one");
 	a.kind = (enum actor_kind)k;
 	a.user = json_string_value(json_object_get(act, "user"));
