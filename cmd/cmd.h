@@ -257,6 +257,9 @@ int		 cmd_own_company(struct cmd_ctx *, char **company);
 
 /* cmd-files.c */
 extern const struct cmd_entry		cmd_files_entry;
+/* cmd-files.c: GET path's content into FILE out (NULL: stdout). */
+int		 cmd_files_save(struct cmd_ctx *, const char *path,
+		     const char *out);
 /* cmd-widget.c */
 extern const struct cmd_entry		cmd_widget_keys_entry;
 extern const struct cmd_entry		cmd_widget_origins_entry;

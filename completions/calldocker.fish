@@ -87,6 +87,11 @@ function __calldocker_takes_arg
                 case --disposition --notes
                     return 0
             end
+        case 'calls recording'
+            switch $argv[2]
+                case --recording -O --output-file
+                    return 0
+            end
         case 'companies list'
             switch $argv[2]
                 case --search --limit
@@ -159,12 +164,12 @@ function __calldocker_takes_arg
             end
         case 'queues create'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --recording --member
                     return 0
             end
         case 'queues update'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --recording --member
                     return 0
             end
         case 'queues forecast'
@@ -299,6 +304,7 @@ complete -c calldocker -n '__calldocker_using calls' -a resume -d 'take a call o
 complete -c calldocker -n '__calldocker_using calls' -a transfer -d 'transfer a call to an agent or a queue'
 complete -c calldocker -n '__calldocker_using calls' -a hangup -d 'end a call'
 complete -c calldocker -n '__calldocker_using calls' -a wrap -d 'finish after-call work, ready for the next call'
+complete -c calldocker -n '__calldocker_using calls' -a recording -d 'download a recording of a call to standard output or -O FILE'
 complete -c calldocker -n '__calldocker_using calls' -a next -d 'take the best waiting call you may answer (agent)'
 complete -c calldocker -n '__calldocker_using ""' -a companies -d 'manage companies (tenants)'
 complete -c calldocker -n '__calldocker_using companies' -a list -d 'list companies'
@@ -456,6 +462,9 @@ complete -c calldocker -n '__calldocker_using "calls hangup"' -a '(__calldocker_
 complete -c calldocker -n '__calldocker_using "calls wrap"' -l disposition -x -d 'outcome of the call'
 complete -c calldocker -n '__calldocker_using "calls wrap"' -l notes -x -d 'notes'
 complete -c calldocker -n '__calldocker_using "calls wrap"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls recording"' -l recording -x -d 'which of the call\'s recordings (default: the first)'
+complete -c calldocker -n '__calldocker_using "calls recording"' -s O -l output-file -x -d 'write to FILE instead of standard output'
+complete -c calldocker -n '__calldocker_using "calls recording"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l search -x -d 'only names containing Q'
 complete -c calldocker -n '__calldocker_using "companies list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l all -d 'fetch every page'
@@ -526,6 +535,7 @@ complete -c calldocker -n '__calldocker_using "queues create"' -l miss-limit -x 
 complete -c calldocker -n '__calldocker_using "queues create"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
 complete -c calldocker -n '__calldocker_using "queues create"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l recording -x -a 'on off on-demand inherit' -d 'record phone calls: on, off, on-demand, or inherit (the company\'s recording setting)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -l name -x -d 'new name'
 complete -c calldocker -n '__calldocker_using "queues update"' -l strategy -x -a 'longest_idle round_robin fewest_calls least_talk_time random ring_all linear' -d 'which agent is offered a call first'
@@ -540,6 +550,7 @@ complete -c calldocker -n '__calldocker_using "queues update"' -l miss-limit -x 
 complete -c calldocker -n '__calldocker_using "queues update"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
 complete -c calldocker -n '__calldocker_using "queues update"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l recording -x -a 'on off on-demand inherit' -d 'record phone calls: on, off, on-demand, or inherit (the company\'s recording setting)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "queues delete"' -l yes -d 'do not ask for confirmation on a terminal'

@@ -14,7 +14,7 @@ enum queue_col {
 	QUEUE_C_OVERFLOW, QUEUE_C_OVERFLOW_QUEUE, QUEUE_C_MAX_LEN,
 	QUEUE_C_MISS, QUEUE_C_WIDEN, QUEUE_C_CREATED, QUEUE_C_UPDATED,
 	QUEUE_C_KEY, QUEUE_C_MEMBERS, QUEUE_C_HOLD_URL, QUEUE_C_HOLD_FILE,
-	QUEUE_C_ANNOUNCE, QUEUE_C_ANNOUNCE_EVERY,
+	QUEUE_C_ANNOUNCE, QUEUE_C_ANNOUNCE_EVERY, QUEUE_C_RECORDING,
 };
 
 /* The writable fields, as strings for SQL (NULL: unchanged/default). */
@@ -26,6 +26,7 @@ struct queue_fields {
 	const char	*hold_url, *hold_file;
 	const char	*announce;		/* "t" or "f" */
 	const char	*announce_interval;
+	const char	*recording;		/* off|on|on-demand, "": inherit */
 };
 
 /* One queue. Strings are the rows' (queue_rows_free() frees them). */
@@ -44,6 +45,7 @@ struct queue_row {
 	const char	*hold_file;		/* or a file's id, NULL */
 	int		 announce;		/* announce_position */
 	int		 announce_interval;	/* seconds */
+	const char	*recording;		/* NULL: the company's setting */
 };
 
 struct queue_rows {

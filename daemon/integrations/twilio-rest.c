@@ -13,8 +13,11 @@
  *   bridges as any answer does;
  * - call.ended or call.abandoned that Twilio did not report itself (an
  *   agent's or a manager's hangup, whatever the transport): the live call
- *   is completed (Status=completed).
- * Each request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
+ *   is completed (Status=completed);
+ * - a recorded Dial's recording, once Twilio posts that it is ready
+ *   (twilio_rest_fetch()): GET .../Recordings/{RecordingSid}.wav into the
+ *   file storage, linked to the call (op_file_recording()).
+ * Each other request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
  * Calls/{CallSid}.json, form-encoded, with HTTP Basic authentication by the
  * company's account sid and auth token, and is retried with backoff on
  * 5xx, 429 (honouring Retry-After) and no answer, at most TW_ATTEMPTS
@@ -39,7 +42,9 @@
 #include "db-agent.h"
 #include "db-integration.h"
 #include "db-queue.h"
+#include "db-recording.h"
 #include "events.h"
+#include "op-file.h"
 #include "twiml.h"
 #include "twilio-rest.h"
 #include "twilio-token.h"
@@ -49,12 +54,15 @@
 #define TW_WAIT_MAX	30.0	/* longest wait between tries */
 #define TW_TIMEOUT	10L	/* seconds per try */
 #define TW_ANSWER_MAX	(64 * 1024)
+#define TW_MEDIA_MAX	(512L * 1024 * 1024)	/* a recording's largest */
+#define TW_MEDIA_TIMEOUT 600L	/* seconds per try of a recording's fetch */
 
 enum tw_kind {
 	TW_BRIDGE,		/* dial the agent's phone or browser */
 	TW_COMPLETE,		/* end the caller's call */
 	TW_HOLD,		/* the caller to the queue's hold music */
 	TW_RESUME,		/* dial the agent again */
+	TW_FETCH,		/* a recording into the file storage */
 };
 
 /* The events that make a job. */
@@ -75,6 +83,7 @@ static const char *const tw_kind_names[] = {
 	[TW_COMPLETE] = "complete",
 	[TW_HOLD] = "hold",
 	[TW_RESUME] = "resume",
+	[TW_FETCH] = "recording",
 };
 
 struct tw_job {
@@ -84,6 +93,8 @@ struct tw_job {
 	char		 call[UUID_LEN + 1];
 	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE, TW_RESUME */
 	char		 queue[UUID_LEN + 1];	/* TW_HOLD */
+	char		 recording[40];		/* TW_FETCH: its sid */
+	int		 channels, duration;	/* TW_FETCH */
 };
 
 static struct {
@@ -99,8 +110,21 @@ static struct {
 
 struct tw_sink {
 	char	*buf;
-	size_t	 len;
+	size_t	 len, max;
 };
+
+static void
+tw_enqueue(struct tw_job *j)
+{
+	pthread_mutex_lock(&tw.lock);
+	if (tw.tail != NULL)
+		tw.tail->next = j;
+	else
+		tw.head = j;
+	tw.tail = j;
+	pthread_cond_signal(&tw.wake);
+	pthread_mutex_unlock(&tw.lock);
+}
 
 /* Runs on the publishing thread (under the hub's lock): only queues. */
 static void
@@ -130,14 +154,7 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 		strlcpy_(j->agent, agent, sizeof j->agent);
 	if ((queue = json_string_value(json_object_get(data, "queue_id"))) != NULL)
 		strlcpy_(j->queue, queue, sizeof j->queue);
-	pthread_mutex_lock(&tw.lock);
-	if (tw.tail != NULL)
-		tw.tail->next = j;
-	else
-		tw.head = j;
-	tw.tail = j;
-	pthread_cond_signal(&tw.wake);
-	pthread_mutex_unlock(&tw.lock);
+	tw_enqueue(j);
 }
 
 /* Wait up to seconds, or until stopped: 1 when stopped. */
@@ -169,7 +186,7 @@ tw_write(char *p, size_t size, size_t n, void *arg)
 	struct tw_sink	*s = arg;
 	size_t		 len = size * n;
 
-	if (s->len + len > TW_ANSWER_MAX)
+	if (s->len + len > s->max)
 		return 0;
 	s->buf = xrealloc(s->buf, s->len + len + 1);
 	memcpy(s->buf + s->len, p, len);
@@ -184,10 +201,11 @@ tw_write(char *p, size_t size, size_t n, void *arg)
  */
 static long
 tw_try(const char *url, const char *account, const char *token,
-    const char *form, double *retry_after, char *msg, size_t msglen)
+    const char *form, double *retry_after, char *msg, size_t msglen,
+    struct tw_sink *body)
 {
 	CURL		*c;
-	struct tw_sink	 s = { NULL, 0 };
+	struct tw_sink	 s = { NULL, 0, TW_ANSWER_MAX };
 	long		 status = 0;
 	curl_off_t	 ra = -1;
 	json_t		*j;
@@ -201,13 +219,17 @@ tw_try(const char *url, const char *account, const char *token,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, TW_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, body != NULL ? TW_MEDIA_TIMEOUT :
+	    TW_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "calldockerd");
 	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(c, CURLOPT_USERNAME, account);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, token);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	if (form != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	if (body != NULL)
+		s.max = body->max;
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tw_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	if ((e = curl_easy_perform(c)) == CURLE_OK) {
@@ -226,15 +248,22 @@ tw_try(const char *url, const char *account, const char *token,
 		}
 	} else
 		snprintf(msg, msglen, "%s", curl_easy_strerror(e));
-	free(s.buf);
+	if (body != NULL && status >= 200 && status < 300) {
+		body->buf = s.buf;
+		body->len = s.len;
+	} else
+		free(s.buf);
 	curl_easy_cleanup(c);
 	return status;
 }
 
-/* POST form to the call sid of account, retried: 0 when Twilio took it. */
+/*
+ * POST form (NULL: GET) to path under the account, retried: 0 when Twilio
+ * took it, its answer in *body when body is not NULL (caller frees).
+ */
 static int
-tw_post(const char *account, const char *token, const char *sid,
-    const char *form, const struct tw_job *j)
+tw_request(const char *account, const char *token, const char *path,
+    const char *form, const struct tw_job *j, struct tw_sink *body)
 {
 	char	*url, msg[200];
 	size_t	 n = strlen(cfg.twilio_api_url);
@@ -244,10 +273,11 @@ tw_post(const char *account, const char *token, const char *sid,
 
 	while (n > 0 && cfg.twilio_api_url[n - 1] == '/')
 		n--;
-	url = xasprintf("%.*s/2010-04-01/Accounts/%s/Calls/%s.json", (int)n,
-	    cfg.twilio_api_url, account, sid);
+	url = xasprintf("%.*s/2010-04-01/Accounts/%s/%s", (int)n,
+	    cfg.twilio_api_url, account, path);
 	for (attempt = 1; attempt <= TW_ATTEMPTS; attempt++) {
-		status = tw_try(url, account, token, form, &ra, msg, sizeof msg);
+		status = tw_try(url, account, token, form, &ra, msg, sizeof msg,
+		    body);
 		if (status >= 200 && status < 300)
 			break;
 		if (status != 0 && status != 429 && status < 500)
@@ -303,6 +333,28 @@ tw_hook_url(const char *company, const char *query)
 }
 
 /*
+ * When the call's recording mode (its queue's, else its company's) is
+ * "on": *r with the recording status callback (caller frees) and, on an
+ * answer, the company's announcement (*say, caller frees). NULL: not
+ * recorded.
+ */
+static struct twiml_record *
+tw_record(const struct tw_job *j, struct twiml_record *r, char **say)
+{
+	char	 mode[16], *q;
+
+	if (db_recording_mode(&tw.db, j->company, j->call, mode, sizeof mode,
+	    say) != 1 || strcmp(mode, "on") != 0)
+		return NULL;
+	q = xasprintf("call=%s&event=recording", j->call);
+	r->callback = tw_hook_url(j->company, q);
+	/* Said once: not again when a held call goes back to its agent. */
+	r->announcement = j->kind == TW_BRIDGE ? *say : NULL;
+	free(q);
+	return r;
+}
+
+/*
  * The form of a bridge: a Dial of the agent's phone, or of its browser
  * page's Client (Twilio's Voice SDK); NULL when there is no such agent.
  */
@@ -312,6 +364,8 @@ tw_bridge_form(const struct tw_job *j)
 	struct agent_rows	*a;
 	char			 identity[TWILIO_IDENTITY_LEN + 1];
 	char			*twiml, *action, *hook, *q, *form = NULL;
+	char			*say = NULL;
+	struct twiml_record	 recq, *rec;
 
 	if (j->agent[0] == '\0' ||
 	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
@@ -323,11 +377,12 @@ tw_bridge_form(const struct tw_job *j)
 	}
 	q = xasprintf("call=%s&event=dial", j->call);
 	action = tw_hook_url(j->company, q);
+	rec = tw_record(j, &recq, &say);
 	if (strcmp(a->v[0].endpoint, "phone") == 0)
-		twiml = twiml_dial(a->v[0].address, action);
+		twiml = twiml_dial(a->v[0].address, action, rec);
 	else {
 		twilio_identity(a->v[0].id, identity);
-		twiml = twiml_dial_client(identity, j->call, action);
+		twiml = twiml_dial_client(identity, j->call, action, rec);
 	}
 	hook = tw_hook_url(j->company, NULL);
 	tw_field(&form, "Twiml", twiml);
@@ -337,6 +392,9 @@ tw_bridge_form(const struct tw_job *j)
 	free(twiml);
 	free(action);
 	free(q);
+	if (rec != NULL)
+		free((char *)rec->callback);
+	free(say);
 	agent_rows_free(a);
 	return form;
 }
@@ -367,11 +425,48 @@ tw_hold_form(const struct tw_job *j)
 	return form;
 }
 
+/*
+ * GET the recording's media (Recordings/{sid}.wav, the account's own
+ * resource whatever RecordingUrl said), retried as any request, into the
+ * file storage linked to the call; once per recording sid.
+ */
+static void
+tw_fetch(const char *account, const char *token, const struct tw_job *j)
+{
+	struct tw_sink	 body = { NULL, 0, TW_MEDIA_MAX };
+	char		*path;
+
+	if (db_recording_known(&tw.db, j->company, j->recording) != 0)
+		return;		/* a retried callback, or no database */
+	path = xasprintf("Recordings/%s.wav", j->recording);
+	if (tw_request(account, token, path, NULL, j, &body) == 0)
+		op_file_recording(&tw.db, j->company, j->call, "twilio",
+		    j->recording, j->channels, j->duration, body.buf, body.len);
+	free(body.buf);
+	free(path);
+}
+
+void
+twilio_rest_fetch(const char *company, const char *call,
+    const char *recording, int channels, int duration)
+{
+	struct tw_job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->kind = TW_FETCH;
+	strlcpy_(j->company, company, sizeof j->company);
+	strlcpy_(j->call, call, sizeof j->call);
+	strlcpy_(j->recording, recording, sizeof j->recording);
+	j->channels = channels;
+	j->duration = duration;
+	tw_enqueue(j);
+}
+
 static void
 tw_run(const struct tw_job *j)
 {
 	struct integration	 in;
-	char			 sid[72], *form = NULL;
+	char			 sid[72], *form = NULL, *path;
 	int			 ended = 0, n;
 
 	if ((n = db_twilio_of_call(&tw.db, j->company, j->call, sid,
@@ -383,7 +478,8 @@ tw_run(const struct tw_job *j)
 	}
 	if (j->kind == TW_COMPLETE && ended)
 		return;		/* Twilio told us: nothing to tell it */
-	if (j->kind != TW_COMPLETE && (cfg.public_url == NULL ||
+	if (j->kind != TW_COMPLETE && j->kind != TW_FETCH &&
+	    (cfg.public_url == NULL ||
 	    cfg.public_url[0] == '\0')) {
 		log_warn("twilio: call %s: %s: no public_url for Twilio's"
 		    " callbacks", j->call, tw_kind_names[j->kind]);
@@ -400,13 +496,22 @@ tw_run(const struct tw_job *j)
 	case TW_COMPLETE:
 		tw_field(&form, "Status", "completed");
 		break;
+	case TW_FETCH:
+		break;
 	}
-	if (form == NULL)
+	if (form == NULL && j->kind != TW_FETCH)
 		return;		/* no agent, no queue */
 	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {
 	case 1:
-		if (in.account != NULL)
-			tw_post(in.account, in.secret, sid, form, j);
+		if (in.account == NULL)
+			break;
+		if (j->kind == TW_FETCH)
+			tw_fetch(in.account, in.secret, j);
+		else {
+			path = xasprintf("Calls/%s.json", sid);
+			tw_request(in.account, in.secret, path, form, j, NULL);
+			free(path);
+		}
 		break;
 	case 0:
 		log_warn("twilio: call %s: %s: the company has no Twilio"
