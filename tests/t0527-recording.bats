@@ -5,7 +5,8 @@
 # (signed like every Twilio request) making the daemon fetch the media from
 # the fake Twilio (tests/lib/fake-twilio.py) into the file storage, the
 # recording on the call, its download (byte-identical, audited, agents only
-# their own calls, 404 across companies) and the CLI.
+# their own calls, 404 across companies), the CLI, and the retention
+# sweeper deleting recordings older than the company keeps them.
 
 load lib/common
 
@@ -85,7 +86,8 @@ setup_file() {
 	echo $! >"$FAKE/server.pid"
 	wait_for 10 test -s "$FAKE/port"
 	cd_setup CALLDOCKER_PUBLIC_URL=$PUB/ \
-		CALLDOCKER_TWILIO_API_URL="http://127.0.0.1:$(<"$FAKE/port")"
+		CALLDOCKER_TWILIO_API_URL="http://127.0.0.1:$(<"$FAKE/port")" \
+		CALLDOCKER_RECORDING_SWEEP_INTERVAL=1
 	CO=$(mkcompany "Record Co")
 	mkuser rae@record.test manager "$CO" >/dev/null
 	MGR=$(login rae@record.test)
@@ -298,4 +300,31 @@ teardown() {
 	run cli calls recording "$other"
 	assert_failure 3
 	assert_output --partial 'has no recordings'
+}
+
+recording_gone() { [[ $(sql "SELECT count(*) FROM call_recordings WHERE id = '$1'") == 0 ]]; }
+
+@test "retention: recordings older than recording_retention_days go with their files, audited" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	rid=$(sql "SELECT id FROM call_recordings WHERE source_id = '$RSID'")
+	file=$(sql "SELECT file_id FROM call_recordings WHERE id = '$rid'")
+	[[ -n $(find "$CD_TMP" -name "*$file*") ]]
+	api PUT "/api/settings/company/$CO" '{"recording_retention_days": 0}' "$MGR"
+	assert_problem 422 validation_failed
+	# Three days old; the company keeps two.
+	sql "UPDATE call_recordings SET created_at = now() - interval '3 days' WHERE id = '$rid'"
+	api PUT "/api/settings/company/$CO" '{"recording_retention_days": 2}' "$MGR"
+	assert_status 200
+	assert_json .recording_retention_days 2
+	wait_for 30 recording_gone "$rid"
+	[[ $(sql "SELECT count(*) FROM files WHERE id = '$file'") == 0 ]]
+	[[ -z $(find "$CD_TMP" -name "*$file*") ]]
+	api GET "/api/calls/$call/recordings/$rid" "" "$MGR"
+	assert_problem 404 not_found
+	# The newer one stays.
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '.recordings | length' 1
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'expire' AND object_type = 'recording' AND object_id = '$rid' AND company_id = '$CO' AND actor_id IS NULL") == 1 ]]
+	api PUT "/api/settings/company/$CO" '{"recording_retention_days": null}' "$MGR"
+	assert_json .recording_retention_days null
 }

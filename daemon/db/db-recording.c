@@ -34,6 +34,16 @@ static struct db_stmt st_list = { .sql = "SELECT coalesce(json_agg("
 	" ORDER BY r.created_at, r.id), '[]')"
 	" FROM call_recordings r JOIN files f ON f.id = r.file_id"
 	" WHERE r.company_id = $1 AND r.call_id = $2" };
+static struct db_stmt st_expired = { .sql = "SELECT r.id"
+	" FROM call_recordings r JOIN companies co ON co.id = r.company_id"
+	" WHERE co.settings ? 'recording_retention_days'"
+	" AND r.created_at < now() - make_interval(days =>"
+	"  (co.settings->>'recording_retention_days')::int)"
+	" ORDER BY r.created_at LIMIT $1::int" };
+static struct db_stmt st_drop = { .sql = "WITH r AS (DELETE FROM"
+	" call_recordings WHERE id = $1 RETURNING file_id, company_id)"
+	" DELETE FROM files f USING r WHERE f.id = r.file_id"
+	" RETURNING f.id, r.company_id" };
 static struct db_stmt st_file = { .sql = "SELECT file_id FROM call_recordings"
 	" WHERE company_id = $1 AND call_id = $2 AND id = $3" };
 
@@ -113,6 +123,32 @@ db_recording_file(struct db *db, const char *company, const char *call,
 		return -1;
 	if ((n = PQntuples(res)) == 1)
 		strlcpy_(file, PQgetvalue(res, 0, 0), UUID_LEN + 1);
+	PQclear(res);
+	return n == 1;
+}
+
+struct db_ids *
+db_recording_expired(struct db *db, const char *n)
+{
+	const char	*p[1] = { n };
+
+	return db_ids_take(db_run(db, &st_expired, 1, p), 0);
+}
+
+int
+db_recording_drop(struct db *db, const char *id, char file[UUID_LEN + 1],
+    char company[UUID_LEN + 1])
+{
+	const char	*p[1] = { id };
+	PGresult	*res;
+	int		 n;
+
+	if ((res = db_run(db, &st_drop, 1, p)) == NULL)
+		return -1;
+	if ((n = PQntuples(res)) == 1) {
+		strlcpy_(file, PQgetvalue(res, 0, 0), UUID_LEN + 1);
+		strlcpy_(company, PQgetvalue(res, 0, 1), UUID_LEN + 1);
+	}
 	PQclear(res);
 	return n == 1;
 }

@@ -28,5 +28,17 @@ json_t	*db_recording_list(struct db *, const char *company, const char *call);
 /* A recording's file id into file: 1, 0 no such recording, -1 error. */
 int	db_recording_file(struct db *, const char *company, const char *call,
 	    const char *id, char file[UUID_LEN + 1]);
+/*
+ * Up to n recordings older than their company's recording_retention_days
+ * (ids into the list; caller frees with db_ids_free()); NULL on error.
+ */
+struct db_ids *db_recording_expired(struct db *, const char *n);
+/*
+ * Delete a recording and its files row (one statement; the content goes
+ * after, storage_delete()): its file and company into file and company.
+ * 1, 0 gone already, -1 on error.
+ */
+int	db_recording_drop(struct db *, const char *id, char file[UUID_LEN + 1],
+	    char company[UUID_LEN + 1]);
 
 #endif
