@@ -283,6 +283,14 @@ teardown() {
 	api GET "/api/calls/$call/recordings/nope" "" "$MGR"
 	assert_problem 404 not_found
 	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download'") == 2 ]]
+	# Through /api/files: managers only, audited too.
+	file=$(sql "SELECT file_id FROM call_recordings WHERE id = '$rid'")
+	api GET "/api/files/$file/content" "" "$PAT"
+	assert_problem 404 not_found
+	api GET "/api/files/$file/content" "" "$MGR" >/dev/null
+	assert_status 200
+	cmp "$CD_TMP/resp.body" "$FAKE/recordings/$RSID.wav"
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download' AND object_type = 'file' AND object_id = '$file'") == 1 ]]
 }
 
 @test "calldocker calls recording: the first recording or --recording, to a file; audited" {

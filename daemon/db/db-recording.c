@@ -34,6 +34,8 @@ static struct db_stmt st_list = { .sql = "SELECT coalesce(json_agg("
 	" ORDER BY r.created_at, r.id), '[]')"
 	" FROM call_recordings r JOIN files f ON f.id = r.file_id"
 	" WHERE r.company_id = $1 AND r.call_id = $2" };
+static struct db_stmt st_is_file = { .sql = "SELECT 1 FROM call_recordings"
+	" WHERE file_id = $1" };
 static struct db_stmt st_expired = { .sql = "SELECT r.id"
 	" FROM call_recordings r JOIN companies co ON co.id = r.company_id"
 	" WHERE co.settings ? 'recording_retention_days'"
@@ -151,4 +153,18 @@ db_recording_drop(struct db *db, const char *id, char file[UUID_LEN + 1],
 	}
 	PQclear(res);
 	return n == 1;
+}
+
+int
+db_recording_is_file(struct db *db, const char *file)
+{
+	const char	*p[1] = { file };
+	PGresult	*res;
+	int		 n;
+
+	if ((res = db_run(db, &st_is_file, 1, p)) == NULL)
+		return -1;
+	n = PQntuples(res);
+	PQclear(res);
+	return n > 0;
 }

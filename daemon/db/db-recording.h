@@ -28,6 +28,8 @@ json_t	*db_recording_list(struct db *, const char *company, const char *call);
 /* A recording's file id into file: 1, 0 no such recording, -1 error. */
 int	db_recording_file(struct db *, const char *company, const char *call,
 	    const char *id, char file[UUID_LEN + 1]);
+/* 1 when file is a call's recording (call_recordings), 0 not, -1 error. */
+int	db_recording_is_file(struct db *, const char *file);
 /*
  * Up to n recordings older than their company's recording_retention_days
  * (ids into the list; caller frees with db_ids_free()); NULL on error.
