@@ -256,6 +256,12 @@ cluster-stop:
 cluster-check: deps all
 	@bats tests/smoke-cluster.bats
 
+# The cluster chaos test, long version: two minutes of kills, pauses and
+# restarts of three nodes with one PostgreSQL failover (docs/cluster.md,
+# "Chaos test"; CHAOS_SECONDS, CHAOS_SEED; not part of make test).
+chaos: deps all
+	@bats tests/chaos-long.bats
+
 bench: deps all $(BENCH_BIN)
 	@tests/bench/run.sh
 
@@ -281,4 +287,4 @@ docs: bin/calldocker
 clean:
 	rm -rf build bin
 
-.PHONY: all units deps test run cluster cluster-stop cluster-check bench fuzz install docs clean
+.PHONY: all units deps test run cluster cluster-stop cluster-check chaos bench fuzz install docs clean

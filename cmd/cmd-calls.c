@@ -1,7 +1,8 @@
 /*
  * calldocker calls: list, show, create and change calls, and move a call
  * through its life: assign, answer, reject, hold, resume, transfer, hang
- * up and wrap up; "calls next" takes the best waiting call.
+ * up and wrap up; "calls next" takes the best waiting call; "calls
+ * callback" turns a waiting call into a callback (virtual hold).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@ static int	cmd_calls_assign(struct cmd_ctx *);
 static int	cmd_calls_action(struct cmd_ctx *);
 static int	cmd_calls_transfer(struct cmd_ctx *);
 static int	cmd_calls_hangup(struct cmd_ctx *);
+static int	cmd_calls_callback(struct cmd_ctx *);
 static int	cmd_calls_wrap(struct cmd_ctx *);
 static int	cmd_calls_next(struct cmd_ctx *);
 static int	cmd_calls_recording(struct cmd_ctx *);
@@ -132,6 +134,12 @@ static const struct cmd_flag cmd_calls_hangup_flags[] = {
 	{ .name = NULL }
 };
 
+static const struct cmd_flag cmd_calls_callback_flags[] = {
+	{ .name = "number", .arg = "N",
+	  .help = "E.164 number to call back (default: the caller's)" },
+	{ .name = NULL }
+};
+
 static const struct cmd_flag cmd_calls_wrap_flags[] = {
 	{ .name = "disposition", .arg = "D", .help = "outcome of the call" },
 	{ .name = "notes", .arg = "T", .help = "notes" },
@@ -182,6 +190,9 @@ static const struct cmd_entry cmd_calls_verbs[] = {
 	    cmd_calls_hangup),
 	CMD_CALLS_VERB("wrap", "finish after-call work, ready for the next "
 	    "call", cmd_calls_wrap_flags, cmd_calls_wrap),
+	CMD_CALLS_VERB("callback", "call a waiting caller back when their "
+	    "turn comes, keeping their place (manager)",
+	    cmd_calls_callback_flags, cmd_calls_callback),
 	CMD_CALLS_VERB("recording", "download a recording of a call to "
 	    "standard output or -O FILE", cmd_calls_recording_flags,
 	    cmd_calls_recording),
@@ -363,6 +374,15 @@ cmd_calls_hangup(struct cmd_ctx *ctx)
 	json_t	*body = json_object();
 
 	args_string(ctx, body, "reason", "reason");
+	return cmd_calls_post(ctx, body);
+}
+
+static int
+cmd_calls_callback(struct cmd_ctx *ctx)
+{
+	json_t	*body = json_object();
+
+	args_string(ctx, body, "number", "number");
 	return cmd_calls_post(ctx, body);
 }
 

@@ -103,6 +103,8 @@ sim_action(const struct ivr_action *a)
 			    a->skills[i].name, a->skills[i].level);
 		if (a->max_wait > 0)
 			printf(" max_wait=%d", a->max_wait);
+		if (a->callback != NULL)
+			printf(" callback=%s", a->callback);
 		break;
 	case IVR_ACT_TRANSFER:
 		printf(" to=%s target=", ivr_transfer_name(a->to));

@@ -111,6 +111,10 @@ static const struct cmd_flag cmd_queues_list_flags[] = {
 	      "estimated wait" },					\
 	{ .name = "announce-interval", .arg = "N",			\
 	  .help = "seconds between announcements (10-3600)" },	\
+	{ .name = "callback-attempts", .arg = "N",			\
+	  .help = "dials a callback gets (1-10, default 3)" },		\
+	{ .name = "callback-retry-delay", .arg = "S",			\
+	  .help = "seconds between a callback's dials (default 60)" },	\
 	{ .name = "recording", .arg = "MODE",				\
 	  .values = cmd_queues_recordings,				\
 	  .help = "record phone calls: on, off, on-demand, or inherit " \
@@ -256,6 +260,8 @@ cmd_queues_body(struct cmd_ctx *ctx, json_t **out)
 		{ "max-length", "max_length" },
 		{ "miss-limit", "miss_limit" },
 		{ "announce-interval", "announce_interval" },
+		{ "callback-attempts", "callback_attempts" },
+		{ "callback-retry-delay", "callback_retry_delay" },
 	};
 	const char	*music = cmd_get(ctx, "hold-music");
 	const char	*announce = cmd_get(ctx, "announce-position");

@@ -50,6 +50,7 @@ ivr_actions_reset(struct ivr_actions *out)
 		free(a->url);
 		free(a->target);
 		free(a->body);
+		free(a->callback);
 		for (j = 0; j < a->nheaders; j++) {
 			free(a->headers[j].name);
 			free(a->headers[j].value);
@@ -262,6 +263,64 @@ ivr_queue(struct ivr_run *r, const struct ivr_node *n)
 	return IVR_WAIT;
 }
 
+static int	ivr_retry(struct ivr_run *, const struct ivr_node *,
+		    const struct ivr_ref *);
+
+/* Ask for the number to call back: 1 for the caller's own, or another. */
+static int
+ivr_callback(struct ivr_run *r, const struct ivr_node *n)
+{
+	return ivr_collect(r, n, 1, IVR_CALLBACK_DIGITS + 1, '#');
+}
+
+/* The number keyed: "1" is the caller's own (if E.164), else the digits
+ * of an international number without its "+". NULL: neither. Caller
+ * frees. */
+static char *
+ivr_callback_number(struct ivr_run *r, const char *d, size_t len)
+{
+	const char	*own = ivr_vars_get(&r->s->caller, "number");
+	size_t		 n;
+
+	if (len == 1 && d[0] == '1') {
+		if (own == NULL || own[0] != '+' || own[1] < '1' || own[1] > '9')
+			return NULL;
+		n = strlen(own + 1);
+		if (n < 2 || n > IVR_CALLBACK_DIGITS ||
+		    strspn(own + 1, "0123456789") != n)
+			return NULL;
+		return xstrdup(own);
+	}
+	if (len < 3 || len > IVR_CALLBACK_DIGITS || d[0] == '0' ||
+	    strspn(d, "0123456789") < len)
+		return NULL;
+	return xasprintf("+%.*s", (int)len, d);
+}
+
+static int
+ivr_in_callback(struct ivr_run *r, const struct ivr_node *n,
+    const struct ivr_event *ev)
+{
+	const char		*d = ev->digits != NULL ? ev->digits : "";
+	size_t			 len = strlen(d);
+	struct ivr_action	*a;
+	char			*number;
+
+	if (len > 0 && d[len - 1] == '#')
+		len--;
+	if ((number = ivr_callback_number(r, d, len)) == NULL)
+		return ivr_retry(r, n, &n->on_invalid);
+	ivr_vars_set(&r->s->vars, "callback_number", number);
+	a = ivr_act(r, IVR_ACT_ENQUEUE, ivr_node_index(r, n));
+	a->queue = n->u.queue.name;
+	a->priority = n->u.queue.priority;
+	a->skills = n->u.queue.skills;
+	a->nskills = n->u.queue.nskills;
+	a->callback = number;
+	r->s->state = IVR_STATE_QUEUE;
+	return IVR_WAIT;
+}
+
 static int
 ivr_transfer_to(struct ivr_run *r, const struct ivr_node *n,
     enum ivr_transfer_to to, const char *target)
@@ -363,7 +422,7 @@ static const ivr_node_fn ivr_nodes[IVR_NTYPES] = {
 	[IVR_HOURS] = ivr_hours, [IVR_QUEUE] = ivr_queue,
 	[IVR_TRANSFER] = ivr_transfer, [IVR_VOICEMAIL] = ivr_voicemail,
 	[IVR_SET] = ivr_set, [IVR_GOTO] = ivr_goto, [IVR_HTTP] = ivr_http,
-	[IVR_HANGUP] = ivr_hangup,
+	[IVR_HANGUP] = ivr_hangup, [IVR_CALLBACK] = ivr_callback,
 };
 
 /* Enter node and go on until the session waits or ends. */
@@ -427,6 +486,8 @@ ivr_in_digits(struct ivr_run *r, const struct ivr_node *n,
 
 	if (ev->type == IVR_EV_TIMEOUT)
 		return ivr_retry(r, n, &n->on_timeout);
+	if (n->type == IVR_CALLBACK)
+		return ivr_in_callback(r, n, ev);
 	if (n->type == IVR_MENU) {
 		k = len == 1 ? ivr_digit_index(*d) : -1;
 		if (k >= 0 && n->u.menu.options[k].node >= 0)
@@ -517,10 +578,12 @@ static const struct {
 } ivr_waits[IVR_STATE_COUNT] = {
 	[IVR_STATE_NEW] = { IVR_EV_START, IVR_EV_START, 0, NULL },
 	[IVR_STATE_DIGITS] = { IVR_EV_DIGITS, IVR_EV_TIMEOUT,
-	    1u << IVR_MENU | 1u << IVR_GATHER, ivr_in_digits },
+	    1u << IVR_MENU | 1u << IVR_GATHER | 1u << IVR_CALLBACK,
+	    ivr_in_digits },
 	[IVR_STATE_HTTP] = { IVR_EV_HTTP, IVR_EV_HTTP, 1u << IVR_HTTP,
 	    ivr_in_http },
-	[IVR_STATE_QUEUE] = { IVR_EV_QUEUE, IVR_EV_QUEUE, 1u << IVR_QUEUE,
+	[IVR_STATE_QUEUE] = { IVR_EV_QUEUE, IVR_EV_QUEUE,
+	    1u << IVR_QUEUE | 1u << IVR_CALLBACK,
 	    ivr_in_queue },
 	[IVR_STATE_RECORDING] = { IVR_EV_RECORDED, IVR_EV_RECORDED,
 	    1u << IVR_VOICEMAIL, ivr_in_recorded },

@@ -71,6 +71,9 @@ struct ivr_event {
 	const char		*recording;	/* RECORDED: id or URL */
 };
 
+/* The most digits of a number a callback node takes (E.164: 15). */
+#define IVR_CALLBACK_DIGITS	15
+
 enum ivr_action_type {
 	IVR_ACT_SAY,		/* text, language, voice */
 	IVR_ACT_PLAY,		/* file or url */
@@ -112,6 +115,9 @@ struct ivr_action {
 	size_t			 nheaders;
 	char			*body;		/* HTTP (owned), may be NULL */
 	int			 max_length;	/* VOICEMAIL: seconds */
+	char			*callback;	/* ENQUEUE (owned): as a callback
+						   to this E.164 number; NULL:
+						   not one */
 };
 
 /* A node the step passed through, and its first action. */

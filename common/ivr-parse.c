@@ -14,7 +14,8 @@
 
 #define M(t)		(1u << IVR_##t)
 #define ANY		(~0u)
-#define INPUT		(M(MENU) | M(GATHER))
+#define INPUT		(M(MENU) | M(GATHER) | M(CALLBACK))
+#define QUEUES		(M(QUEUE) | M(CALLBACK))
 #define N(m)		offsetof(struct ivr_node, m)
 #define F(m)		offsetof(struct ivr_flow, m)
 
@@ -24,7 +25,7 @@ static const char *const ivr_type_names[IVR_NTYPES] = {
 	[IVR_HOURS] = "hours", [IVR_QUEUE] = "queue",
 	[IVR_TRANSFER] = "transfer", [IVR_VOICEMAIL] = "voicemail",
 	[IVR_SET] = "set", [IVR_GOTO] = "goto", [IVR_HTTP] = "http",
-	[IVR_HANGUP] = "hangup",
+	[IVR_HANGUP] = "hangup", [IVR_CALLBACK] = "callback",
 };
 
 const char *const ivr_transfer_names[] = {
@@ -64,7 +65,7 @@ static const struct ivr_field ivr_node_fields[] = {
 	{ "retries", IVR_F_INT, N(retries), INPUT, 0, 0, 10 },
 	{ "on_timeout", IVR_F_REF, N(on_timeout), INPUT | M(QUEUE), 0, 0, 0 },
 	{ "on_invalid", IVR_F_REF, N(on_invalid), INPUT, 0, 0, 0 },
-	{ "on_error", IVR_F_REF, N(on_error), M(QUEUE) | M(HTTP), 0, 0, 0 },
+	{ "on_error", IVR_F_REF, N(on_error), QUEUES | M(HTTP), 0, 0, 0 },
 	{ "variable", IVR_F_NAME, N(u.gather.variable), M(GATHER), M(GATHER),
 	  0, 0 },
 	{ "min_length", IVR_F_INT, N(u.gather.min_length), M(GATHER), 0,
@@ -81,10 +82,10 @@ static const struct ivr_field ivr_node_fields[] = {
 	{ "holidays", IVR_F_HOLIDAYS, 0, M(HOURS), 0, 0, 0 },
 	{ "open", IVR_F_REF, N(u.hours.open), M(HOURS), M(HOURS), 0, 0 },
 	{ "closed", IVR_F_REF, N(u.hours.closed), M(HOURS), M(HOURS), 0, 0 },
-	{ "queue", IVR_F_QUEUE, N(u.queue.name), M(QUEUE), M(QUEUE), 1, 100 },
-	{ "priority", IVR_F_INT, N(u.queue.priority), M(QUEUE), 0,
+	{ "queue", IVR_F_QUEUE, N(u.queue.name), QUEUES, QUEUES, 1, 100 },
+	{ "priority", IVR_F_INT, N(u.queue.priority), QUEUES, 0,
 	  -1000, 1000 },
-	{ "skills", IVR_F_SKILLS, 0, M(QUEUE), 0, 0, 0 },
+	{ "skills", IVR_F_SKILLS, 0, QUEUES, 0, 0, 0 },
 	{ "max_wait", IVR_F_DURATION, N(u.queue.max_wait), M(QUEUE), 0,
 	  0, 86400 },
 	{ "to", IVR_F_TO, N(u.transfer.to), M(TRANSFER), M(TRANSFER), 0, 0 },
@@ -447,6 +448,7 @@ ivr_node_clear(struct ivr_node *n)
 		ivr_ref_clear(&n->u.hours.closed);
 		break;
 	case IVR_QUEUE:
+	case IVR_CALLBACK:
 		free(n->u.queue.name);
 		for (i = 0; i < n->u.queue.nskills; i++)
 			free(n->u.queue.skills[i].name);

@@ -468,6 +468,9 @@ ivr_action_to_json(const struct ivr_flow *flow, const struct ivr_action *a)
 		ivr_merge(o, json_pack("{s:s,s:i,s:o,s:i}", "queue",
 		    a->queue, "priority", a->priority, "skills", sk,
 		    "max_wait", a->max_wait));
+		if (a->callback != NULL)
+			json_object_set_new(o, "callback",
+			    json_string(a->callback));
 		break;
 	case IVR_ACT_TRANSFER:
 		ivr_merge(o, json_pack("{s:s,s:s}", "to",

@@ -169,6 +169,7 @@ ivr_waits(const struct ivr_node *n)
 	static const int waits[IVR_NTYPES] = {
 		[IVR_MENU] = 1, [IVR_GATHER] = 1, [IVR_VOICEMAIL] = 1,
 		[IVR_QUEUE] = 1, [IVR_TRANSFER] = 1, [IVR_HANGUP] = 1,
+		[IVR_CALLBACK] = 1,
 	};
 
 	return n->type >= IVR_NTYPES || waits[n->type];

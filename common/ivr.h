@@ -57,6 +57,7 @@ enum ivr_node_type {
 	IVR_GOTO,
 	IVR_HTTP,
 	IVR_HANGUP,
+	IVR_CALLBACK,		/* confirm a number, then wait as a callback */
 	IVR_NTYPES
 };
 
@@ -155,7 +156,7 @@ struct ivr_node {
 			struct ivr_ref	 open;
 			struct ivr_ref	 closed;
 		} hours;
-		struct {
+		struct {		/* queue and callback */
 			char		*name;
 			int		 priority;
 			struct ivr_skill *skills;

@@ -87,6 +87,11 @@ function __calldocker_takes_arg
                 case --disposition --notes
                     return 0
             end
+        case 'calls callback'
+            switch $argv[2]
+                case --number
+                    return 0
+            end
         case 'calls recording'
             switch $argv[2]
                 case --recording -O --output-file
@@ -164,12 +169,12 @@ function __calldocker_takes_arg
             end
         case 'queues create'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --recording --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --recording --member
                     return 0
             end
         case 'queues update'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --recording --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --recording --member
                     return 0
             end
         case 'queues forecast'
@@ -304,6 +309,7 @@ complete -c calldocker -n '__calldocker_using calls' -a resume -d 'take a call o
 complete -c calldocker -n '__calldocker_using calls' -a transfer -d 'transfer a call to an agent or a queue'
 complete -c calldocker -n '__calldocker_using calls' -a hangup -d 'end a call'
 complete -c calldocker -n '__calldocker_using calls' -a wrap -d 'finish after-call work, ready for the next call'
+complete -c calldocker -n '__calldocker_using calls' -a callback -d 'call a waiting caller back when their turn comes, keeping their place (manager)'
 complete -c calldocker -n '__calldocker_using calls' -a recording -d 'download a recording of a call to standard output or -O FILE'
 complete -c calldocker -n '__calldocker_using calls' -a next -d 'take the best waiting call you may answer (agent)'
 complete -c calldocker -n '__calldocker_using ""' -a companies -d 'manage companies (tenants)'
@@ -462,6 +468,8 @@ complete -c calldocker -n '__calldocker_using "calls hangup"' -a '(__calldocker_
 complete -c calldocker -n '__calldocker_using "calls wrap"' -l disposition -x -d 'outcome of the call'
 complete -c calldocker -n '__calldocker_using "calls wrap"' -l notes -x -d 'notes'
 complete -c calldocker -n '__calldocker_using "calls wrap"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls callback"' -l number -x -d 'E.164 number to call back (default: the caller\'s)'
+complete -c calldocker -n '__calldocker_using "calls callback"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "calls recording"' -l recording -x -d 'which of the call\'s recordings (default: the first)'
 complete -c calldocker -n '__calldocker_using "calls recording"' -s O -l output-file -x -d 'write to FILE instead of standard output'
 complete -c calldocker -n '__calldocker_using "calls recording"' -a '(__calldocker_run calls list -q)'
@@ -535,6 +543,8 @@ complete -c calldocker -n '__calldocker_using "queues create"' -l miss-limit -x 
 complete -c calldocker -n '__calldocker_using "queues create"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
 complete -c calldocker -n '__calldocker_using "queues create"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l callback-attempts -x -d 'dials a callback gets (1-10, default 3)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l callback-retry-delay -x -d 'seconds between a callback\'s dials (default 60)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l recording -x -a 'on off on-demand inherit' -d 'record phone calls: on, off, on-demand, or inherit (the company\'s recording setting)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -l name -x -d 'new name'
@@ -550,6 +560,8 @@ complete -c calldocker -n '__calldocker_using "queues update"' -l miss-limit -x 
 complete -c calldocker -n '__calldocker_using "queues update"' -l hold-music -x -d 'what phone callers hear while they wait: an http(s) URL or the id of one of the company\'s files (\'\' for Twilio\'s own)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l announce-position -x -a 'on off' -d 'tell waiting phone callers their position and estimated wait'
 complete -c calldocker -n '__calldocker_using "queues update"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l callback-attempts -x -d 'dials a callback gets (1-10, default 3)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l callback-retry-delay -x -d 'seconds between a callback\'s dials (default 60)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l recording -x -a 'on off on-demand inherit' -d 'record phone calls: on, off, on-demand, or inherit (the company\'s recording setting)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker_run queues list -q)'

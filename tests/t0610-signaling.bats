@@ -701,3 +701,32 @@ YAML
 	say chatty '{"type":"ping","id":"p"}'
 	see chatty '.type == "pong" and .id == "p"'
 }
+
+@test "a widget caller asks for a callback, then leaves: the call keeps its place" {
+	Q=$(mkqueue "Callbacks")
+	caller cb1
+	say cb1 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see cb1 '.type == "ack" and .id == "r" and .state == "queued"'
+	c=$(call_of cb1)
+	# No caller number: one must be given; it must be E.164.
+	say cb1 '{"type":"call.callback","id":"n","call_id":"'"$c"'"}'
+	see cb1 '.type == "error" and .id == "n" and .code == "validation_failed" and .errors[0].field == "number"'
+	say cb1 '{"type":"call.callback","id":"bad","call_id":"'"$c"'","number":"030 123"}'
+	see cb1 '.type == "error" and .id == "bad" and .errors[0].field == "number"'
+	# Only the caller's own call.
+	caller cb2
+	say cb2 '{"type":"call.callback","id":"x","call_id":"'"$c"'","number":"+4930123"}'
+	see cb2 '.type == "error" and .id == "x" and .code == "not_a_party"'
+	say cb1 '{"type":"call.callback","id":"cb","call_id":"'"$c"'","number":"+4930123"}'
+	see cb1 '.type == "ack" and .id == "cb" and .state == "queued" and .callback.number == "+4930123"'
+	stop cb2
+	# The caller closes the page: the call waits on as a callback.
+	stop cb1
+	wait_for 10 eval 'api GET "/api/calls/$c" "" "$MGR" >/dev/null; [[ $(jget "[.events[].type] | index(\"call.caller_left\")") != null ]]'
+	assert_json .state queued
+	assert_json .callback.number +4930123
+	assert_json .position 1
+	api POST "/api/calls/$c/hangup" '{}' "$MGR"
+	assert_status 200
+	assert_json .state abandoned
+}

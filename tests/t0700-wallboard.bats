@@ -372,6 +372,7 @@ mkqueue() {
 	wait_screen '─ Queue ─'
 	wait_screen '│ Queue +Sales'
 	wait_screen 'Service level +(- \(no call answered or abandoned today; threshold 20s\)|[0-9]+% answered within 20s today)'
+	wait_screen 'Callbacks +0 waiting; today 0 requested, 0 completed, 0 failed'
 	wait_screen 'Members +2: (Ann Lee, Bob Ray|Bob Ray, Ann Lee)'
 	wait_screen 'Esc close'
 	tm send-keys -t wb Escape
@@ -510,6 +511,21 @@ mkqueue() {
 	wait_screen "Xia \+15550199 +Billing +offering +$ANY_TIME +Eve Moss" 5
 	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
 	api PUT "/api/agents/$E/availability" '{"state": "offline"}' "$MGR" >/dev/null
+}
+
+@test "wallboard: a callback is marked in the calls and its details" {
+	QV=$(mkqueue Vhold)
+	C=$(mkcall "$QV" Vic)
+	api POST "/api/calls/$C/callback" '{}' "$MGR" >/dev/null
+	assert_status 200
+	wb_start 80 24
+	tm send-keys -t wb 3 / V i c Enter
+	wait_screen '\(cb\) Vic \+15550199 +Vhold +queued'
+	tm send-keys -t wb Enter
+	wait_screen 'Callback +\+15550199, waiting, 0 dialed'
+	tm send-keys -t wb Escape
+	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
+	assert_status 200
 }
 
 @test "wallboard: --readonly refuses actions and changes nothing" {

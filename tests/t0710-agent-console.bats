@@ -223,6 +223,23 @@ teardown_file() {
 	wait_screen '^icanon$'
 }
 
+@test "agent console: a callback is offered as one" {
+	ag_start 80 24
+	wait_prompt '^\[offline\] Ann Lee> ?$'
+	c=$(newcall Uma +15550179)
+	api POST "/api/calls/$c/callback" '{}' "$MGR" >/dev/null
+	assert_status 200
+	api PUT "/api/agents/$A1/availability" '{"state": "available"}' "$MGR" >/dev/null
+	wait_screen '^[0-9:]{8} offered: Uma \+15550179 \(Sales\): a callback to \+15550179: type accept or reject$'
+	keys accept Enter
+	wait_screen '^connected: Uma'
+	api POST "/api/calls/$c/hangup" '' "$MGR" >/dev/null
+	keys wrap Enter
+	wait_prompt '^\[available\] Ann Lee> ?$'
+	api PUT "/api/agents/$A1/availability" '{"state": "offline"}' "$MGR" >/dev/null
+	wait_prompt '^\[offline\] Ann Lee> ?$'
+}
+
 @test "agent console: over TCP too" {
 	AG_HOST="http://127.0.0.1:$CD_PORT" ag_start 80 24
 	wait_prompt '^\[offline\] Ann Lee> ?$'

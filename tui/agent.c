@@ -218,7 +218,7 @@ console_apply_call(struct console *c, json_t *call, const char *event,
 	const char	*agent = json_string_value(json_object_get(call,
 			    "agent_id"));
 	const char	*st = json_string_value(json_object_get(call, "state"));
-	const char	*ost, *ev, *nu, *ou;
+	const char	*ost, *ev, *nu, *ou, *cb;
 	json_t		*old;
 	char		*label;
 	int		 mine, changed;
@@ -254,9 +254,17 @@ console_apply_call(struct console *c, json_t *call, const char *event,
 		return;
 	ev = strncmp(event, "call.", 5) == 0 ? event + 5 : event;
 	label = agent_call_label(c, call);
-	if (strcmp(ev, "offered") == 0 || (strcmp(ev, "transferred") == 0 &&
+	cb = json_string_value(json_object_get(json_object_get(call,
+	    "callback"), "number"));
+	if ((strcmp(ev, "offered") == 0 || (strcmp(ev, "transferred") == 0 &&
+	    mine && strcmp(st, "offering") == 0)) && cb != NULL)
+		console_event(c, "offered: %s: a callback to %s: type accept or"
+		    " reject", label, cb);
+	else if (strcmp(ev, "offered") == 0 || (strcmp(ev, "transferred") == 0 &&
 	    mine && strcmp(st, "offering") == 0))
 		console_event(c, "offered: %s: type accept or reject", label);
+	else if (strcmp(ev, "callback_no_answer") == 0)
+		console_event(c, "callback not answered: %s", label);
 	else if (strcmp(ev, "answered") == 0)
 		console_event(c, "connected: %s", label);
 	else if (strcmp(ev, "held") == 0)

@@ -146,7 +146,7 @@ void
 wb_queue_stats(struct wb_queue *q, json_t *st)
 {
 	json_t	*ag = json_object_get(st, "agents");
-	json_t	*today = json_object_get(st, "today");
+	json_t	*today = json_object_get(st, "today"), *cb;
 
 	q->have_stats = 1;
 	q->waiting = (long)wb_num(st, "waiting");
@@ -164,6 +164,11 @@ wb_queue_stats(struct wb_queue *q, json_t *st)
 	q->wrap = (long)wb_num(ag, "wrap_up");
 	q->away = (long)wb_num(ag, "away");
 	q->offline = (long)wb_num(ag, "offline");
+	cb = json_object_get(today, "callbacks");
+	q->cb_waiting = (long)wb_num(cb, "waiting");
+	q->cb_requested = (long)wb_num(cb, "requested");
+	q->cb_completed = (long)wb_num(cb, "completed");
+	q->cb_failed = (long)wb_num(cb, "failed");
 }
 
 /* The figures of GET /api/queues/:id/forecast; NULL: none. */
@@ -197,9 +202,17 @@ wb_agent_fill(struct wb_agent *a, json_t *v)
 void
 wb_call_fill(struct wb_call *c, json_t *v)
 {
+	char	*cb;
+
 	wb_call_clear(c);
 	c->id = wb_str(v, "id");
 	c->caller = wb_caller(v);
+	if (json_is_object(json_object_get(v, "callback"))) {
+		/* A callback: the caller is not on the line. */
+		cb = c->caller;
+		c->caller = xasprintf("(cb) %s", cb);
+		free(cb);
+	}
 	if ((c->state = wb_str(v, "state")) == NULL)
 		c->state = xstrdup("?");
 	c->agent_id = wb_str(v, "agent_id");

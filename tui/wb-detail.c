@@ -159,6 +159,9 @@ wb_detail_queue(const struct wb *wb, const struct wb_queue *q,
 	wb_duration(d2, sizeof d2, q->answered > 0 ? (long)(q->asa + 0.5) : -1);
 	wb_duration(d3, sizeof d3, q->answered > 0 ? (long)(q->aht + 0.5) : -1);
 	wb_line(l, "ASA / AHT", "%s / %s", d2, d3);
+	wb_line(l, "Callbacks", "%ld waiting; today %ld requested, %ld "
+	    "completed, %ld failed", q->cb_waiting, q->cb_requested,
+	    q->cb_completed, q->cb_failed);
 	wb_line(l, "Agents", "%ld available, %ld on a call, %ld wrap-up, "
 	    "%ld away, %ld offline", q->avail, q->oncall, q->wrap, q->away,
 	    q->offline);
@@ -229,12 +232,17 @@ wb_detail_call(const struct wb *wb, const struct wb_call *c,
     struct wb_lines *l)
 {
 	char	 d1[32], t1[16], t2[16];
-	json_t	*pos;
+	json_t	*pos, *cb;
 
 	wb_line(l, "Caller", "%s", c->caller);
 	wb_line(l, "Queue", "%s", c->queue);
 	wb_line(l, "State", "%s", c->state);
 	wb_line(l, "Agent", "%s", c->agent);
+	if (json_is_object(cb = json_object_get(c->raw, "callback")))
+		wb_line(l, "Callback", "%s, %s, %lld dialed",
+		    wb_jstr(cb, "number", "-"), wb_jstr(cb, "state", "-"),
+		    (long long)json_integer_value(json_object_get(cb,
+		    "attempts")));
 	wb_duration(d1, sizeof d1, c->since != 0 ?
 	    (long)(time(NULL) - c->since) : -1);
 	wb_line(l, strcmp(c->state, "queued") == 0 ||

@@ -35,6 +35,8 @@ struct wb_queue {
 	double	 asa;
 	double	 aht;
 	long	 avail, oncall, wrap, away, offline;
+	/* Today's callbacks: waiting, requested, completed, failed. */
+	long	 cb_waiting, cb_requested, cb_completed, cb_failed;
 	json_t	*raw;		/* the queue as the API has it */
 	/* GET /api/queues/:id/forecast (managers), NULL without one. */
 	json_t	*forecast;

@@ -84,6 +84,19 @@ static struct db_stmt st_range = { .sql =
 	"  AT TIME ZONE co.timezone) AS f) d) r"
 	" WHERE co.id = $1" };
 
+/* Callbacks by their request time (sql/021_callbacks.sql). */
+static struct db_stmt st_callbacks = { .sql =
+	"SELECT count(*), count(callback_answered_at),"
+	" count(*) FILTER (WHERE callback_state = 'failed'),"
+	" count(*) FILTER (WHERE callback_state IN ('waiting', 'dialing')"
+	"  AND state IN ('queued', 'offering', 'connected', 'on_hold')),"
+	" avg(extract(epoch FROM callback_answered_at"
+	"  - callback_requested_at))"
+	" FROM calls WHERE company_id = $1"
+	" AND callback_requested_at >= " FROM
+	" AND callback_requested_at < " TO
+	" AND ($4::uuid IS NULL OR queue_id = $4::uuid)" };
+
 /* $5 whether the rollup may be used. */
 static struct db_stmt st_overview = { .sql =
 	"WITH " PARTS("NULL::text", "$5::bool", NOKEY)
@@ -268,6 +281,39 @@ db_analytics_overview(struct db *db, const struct analytics_range *r,
 		kpi_row(res, 0, 0, out);
 	PQclear(res);
 	return 0;
+}
+
+int
+db_analytics_callbacks(struct db *db, const struct analytics_range *r,
+    struct analytics_callbacks *out)
+{
+	const char	*p[4] = { r->company, r->from, r->to, r->queue };
+	PGresult	*res;
+
+	memset(out, 0, sizeof *out);
+	if ((res = db_run(db, &st_callbacks, 4, p)) == NULL)
+		return -1;
+	if (PQntuples(res) > 0) {
+		out->requested = strtod(PQgetvalue(res, 0, 0), NULL);
+		out->completed = strtod(PQgetvalue(res, 0, 1), NULL);
+		out->failed = strtod(PQgetvalue(res, 0, 2), NULL);
+		out->pending = strtod(PQgetvalue(res, 0, 3), NULL);
+		if ((out->has_ttc = !PQgetisnull(res, 0, 4)))
+			out->ttc = strtod(PQgetvalue(res, 0, 4), NULL);
+	}
+	PQclear(res);
+	return 0;
+}
+
+json_t *
+analytics_callbacks_json(const struct analytics_callbacks *c)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:o}",
+	    "requested", (json_int_t)c->requested,
+	    "completed", (json_int_t)c->completed,
+	    "failed", (json_int_t)c->failed,
+	    "pending", (json_int_t)c->pending,
+	    "time_to_callback", c->has_ttc ? json_real(c->ttc) : json_null());
 }
 
 /* A list's array: n elements, at least one allocated. */

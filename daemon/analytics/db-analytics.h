@@ -58,6 +58,24 @@ json_t		*analytics_kpi_json(const struct analytics_kpi *);
 int		 db_analytics_overview(struct db *,
 		    const struct analytics_range *, struct analytics_kpi *out);
 
+/*
+ * Callbacks requested in the range (by callback_requested_at), and of
+ * them: the caller answered the call back (completed), failed after the
+ * queue's dials, still waiting or dialing (pending); the mean seconds
+ * from the request to the caller's answer (has_ttc 0: none).
+ */
+struct analytics_callbacks {
+	double	 requested, completed, failed, pending;
+	double	 ttc;
+	int	 has_ttc;
+};
+
+json_t		*analytics_callbacks_json(const struct analytics_callbacks *);
+/* 0 and *out, or -1 on a database error (db->err). */
+int		 db_analytics_callbacks(struct db *,
+		    const struct analytics_range *,
+		    struct analytics_callbacks *out);
+
 struct analytics_bucket {
 	char			 start[32];	/* RFC 3339 */
 	struct analytics_kpi	 kpi;

@@ -14,6 +14,7 @@
 #include "handlers.h"
 #include "db.h"
 #include "db-user.h"
+#include "db-settings.h"
 #include "db-company.h"
 #include "db-session.h"
 #include "validate.h"
@@ -306,6 +307,7 @@ int
 auth_profile_get(struct hctx *h)
 {
 	struct user_rows	*u;
+	struct settings_row	 set;
 	json_t			*eff, *doc;
 
 	if (h->req->who.local) {
@@ -314,20 +316,20 @@ auth_profile_get(struct hctx *h)
 		    "admin", "company_id", "local", 1));
 		return 0;
 	}
-	if ((u = db_user_get(h->db, NULL, h->req->who.user_id)) == NULL)
+	/* One statement: the user and their settings (one round trip). */
+	if ((u = db_user_profile(h->db, h->req->who.user_id, &set)) == NULL)
 		return db_fail(h->db, h->resp);
 	if (u->n == 0)
 		resp_problem(h->resp, 401, "unauthorized", "the user is gone");
-	else if ((eff = settings_user_effective(h->db,
-	    h->req->who.user_id)) == NULL)
-		db_fail(h->db, h->resp);
 	else {
 		/* Language, time zone and theme in effect for this user. */
 		doc = user_json(&u->v[0]);
+		eff = settings_effective(&set);
 		json_object_update(doc, eff);
 		json_decref(eff);
 		resp_json(h->resp, 200, doc);
 	}
+	settings_row_free(&set);
 	user_rows_free(u);
 	return 0;
 }

@@ -108,6 +108,9 @@ queues_stats(struct hctx *h)
 	    "service_level", t.answered + t.abandoned > 0 ?
 	    t.within / (t.answered + t.abandoned) : 1.0,
 	    "asa", t.asa, "aht", t.aht);
+	json_object_set_new(today, "callbacks", json_pack("{s:i,s:i,s:i,s:i}",
+	    "waiting", (int)t.cb_waiting, "requested", (int)t.cb_requested,
+	    "completed", (int)t.cb_completed, "failed", (int)t.cb_failed));
 	resp_json(h->resp, 200, json_pack("{s:s,s:i,s:i,s:f,s:o,s:o}",
 	    "queue_id", h->req->params[0], "waiting", st.waiting,
 	    "offering", st.offering, "longest_wait", st.longest_wait,

@@ -44,18 +44,15 @@ first_string(json_t *a, json_t *b, json_t *c)
 }
 
 json_t *
-settings_user_effective(struct db *db, const char *user)
+settings_effective(const struct settings_row *row)
 {
-	struct settings_row	 row;
-	json_t			*prefs, *sys, *co = NULL, *out, *tz = NULL;
+	json_t		*prefs, *sys, *co, *out, *tz = NULL;
 
-	if (db_settings_user(db, user, &row) <= 0)
-		return NULL;
-	prefs = op_settings_user_json(&row);
-	sys = op_settings_system_json(&row);
-	co = op_settings_stored(row.company);
-	if (row.timezone != NULL)
-		tz = json_string(row.timezone);
+	prefs = op_settings_user_json(row);
+	sys = op_settings_system_json(row);
+	co = op_settings_stored(row->company);
+	if (row->timezone != NULL)
+		tz = json_string(row->timezone);
 	out = json_pack("{s:O,s:O,s:O}",
 	    "language", first_string(json_object_get(prefs, "language"),
 	    json_object_get(co, "language"),
@@ -67,7 +64,6 @@ settings_user_effective(struct db *db, const char *user)
 	json_decref(sys);
 	json_decref(co);
 	json_decref(tz);
-	settings_row_free(&row);
 	return out;
 }
 

@@ -9,14 +9,15 @@
 #include <jansson.h>
 
 struct db;
+struct settings_row;
 
 /* 1 when self-sign-up is open (system registration_open), 0, -1 on error. */
 int	 settings_registration_open(struct db *);
 /*
- * The signed-in user's effective language, time zone and theme (their
- * preference, else their company's, else the system's), as an object.
- * NULL on a database error or when the user is gone.
+ * A user's effective language, time zone and theme (their preference, else
+ * their company's, else the system's), as an object, from their row of
+ * db_settings_user() or db_user_profile().
  */
-json_t	*settings_user_effective(struct db *, const char *user);
+json_t	*settings_effective(const struct settings_row *);
 
 #endif

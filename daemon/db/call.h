@@ -74,6 +74,9 @@ enum call_col {
 	CALL_C_TAGS, CALL_C_DISPOSITION, CALL_C_ENQUEUED, CALL_C_ANSWERED,
 	CALL_C_ENDED, CALL_C_WAIT, CALL_C_TALK, CALL_C_CREATED,
 	CALL_C_UPDATED, CALL_C_KEY, CALL_C_ENQUEUED_EPOCH, CALL_C_MEDIA_USED,
+	CALL_C_CB_NUMBER, CALL_C_CB_STATE, CALL_C_CB_ATTEMPTS,
+	CALL_C_CB_REQUESTED, CALL_C_CB_ANSWERED, CALL_C_CB_RETRY,
+	CALL_C_CB_RETRY_EPOCH,
 };
 #define CALL_COLS "id, company_id, queue_id, agent_id, state, direction," \
 	" media, caller_number, caller_name, caller_data, priority, skills," \
@@ -81,6 +84,9 @@ enum call_col {
 	", " SQL_TIME("answered_at") ", " SQL_TIME("ended_at") \
 	", wait_seconds, talk_seconds, " SQL_TIME("created_at") ", " \
 	SQL_TIME("updated_at") ", " SQL_KEY("created_at") \
-	", extract(epoch FROM enqueued_at), array_to_json(media_used)"
+	", extract(epoch FROM enqueued_at), array_to_json(media_used)," \
+	" callback_number, callback_state, callback_attempts, " \
+	SQL_TIME("callback_requested_at") ", " SQL_TIME("callback_answered_at") \
+	", " SQL_TIME("callback_retry_at") ", extract(epoch FROM callback_retry_at)"
 
 #endif

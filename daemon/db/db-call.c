@@ -2,6 +2,7 @@
  * SQL for calls and their events, their typed rows and the call's JSON;
  * the state machine is in call.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "xmalloc.h"
@@ -80,6 +81,36 @@ static struct db_stmt st_event = { .sql = "INSERT INTO call_events"
 	" (call_id, company_id, type, agent_id, from_state, to_state, data)"
 	" SELECT id, company_id, $2, $3, state, state,"
 	" coalesce($4::jsonb, '{}') FROM calls WHERE id = $1" };
+/* A waiting call becomes a callback, with its call.callback_requested. */
+static struct db_stmt st_callback = { .sql = "WITH c AS (UPDATE calls SET"
+	" callback_number = $3, callback_state = 'waiting',"
+	" callback_attempts = 0, callback_requested_at = now(),"
+	" updated_at = now()"
+	" WHERE id = $1 AND company_id = $2"
+	" AND state IN ('queued', 'offering') AND callback_number IS NULL"
+	" RETURNING *),"
+	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
+	"  from_state, to_state, data)"
+	"  SELECT id, company_id, 'call.callback_requested', $4::uuid, state,"
+	"  state, jsonb_build_object('number', $3::text) FROM c)"
+	" SELECT " CALL_COLS " FROM c" };
+/* $2 state (NULL: kept), $3 attempts to add, $4 answered now, $5 retry in
+ * seconds (NULL: kept, < 0: none). */
+static struct db_stmt st_cb_set = { .sql = "UPDATE calls SET"
+	" callback_state = coalesce($2, callback_state),"
+	" callback_attempts = callback_attempts + $3::int,"
+	" callback_answered_at = CASE WHEN $4::bool"
+	"  THEN coalesce(callback_answered_at, now())"
+	"  ELSE callback_answered_at END,"
+	" callback_retry_at = CASE WHEN $5::float8 IS NULL THEN callback_retry_at"
+	"  WHEN $5::float8 < 0 THEN NULL"
+	"  ELSE now() + $5::float8 * interval '1 second' END,"
+	" updated_at = now()"
+	" WHERE id = $1 AND callback_number IS NOT NULL"
+	" RETURNING " CALL_COLS };
+static struct db_stmt st_parked = { .sql = "SELECT " CALL_COLS " FROM calls"
+	" WHERE company_id = $1 AND state = 'queued'"
+	" AND callback_retry_at IS NOT NULL ORDER BY callback_retry_at, id" };
 
 /* Row r of res into c, its strings res's. */
 static void
@@ -119,6 +150,15 @@ call_row_fill(const PGresult *res, int r, struct call_row *c)
 	v = db_get(res, r, CALL_C_ENQUEUED_EPOCH);
 	c->has_arrival = v != NULL;
 	c->arrival = v != NULL ? strtod(v, NULL) : 0;
+	c->cb_number = db_get(res, r, CALL_C_CB_NUMBER);
+	c->cb_state = db_get(res, r, CALL_C_CB_STATE);
+	c->cb_attempts = atoi(PQgetvalue(res, r, CALL_C_CB_ATTEMPTS));
+	c->cb_requested = db_get(res, r, CALL_C_CB_REQUESTED);
+	c->cb_answered = db_get(res, r, CALL_C_CB_ANSWERED);
+	c->cb_retry = db_get(res, r, CALL_C_CB_RETRY);
+	v = db_get(res, r, CALL_C_CB_RETRY_EPOCH);
+	c->has_retry = v != NULL;
+	c->retry_at = v != NULL ? strtod(v, NULL) : 0;
 }
 
 struct call_rows *
@@ -181,6 +221,12 @@ call_row_json(const struct call_row *c)
 	    json_real(c->talk) : json_null());
 	json_object_set_new(o, "created_at", db_json_str(c->created));
 	json_object_set_new(o, "updated_at", db_json_str(c->updated));
+	json_object_set_new(o, "callback", c->cb_number == NULL ? json_null() :
+	    json_pack("{s:s,s:o,s:i,s:o,s:o,s:o}", "number", c->cb_number,
+	    "state", db_json_str(c->cb_state), "attempts", c->cb_attempts,
+	    "requested_at", db_json_str(c->cb_requested),
+	    "answered_at", db_json_str(c->cb_answered),
+	    "retry_at", db_json_str(c->cb_retry)));
 	return o;
 }
 
@@ -343,4 +389,37 @@ db_call_route(struct db *db, const char *call, const char *priority,
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+struct call_rows *
+db_call_callback(struct db *db, const char *company, const char *id,
+    const char *number, const char *actor)
+{
+	const char	*p[4] = { id, company, number, actor };
+
+	return call_rows_take(db_run(db, &st_callback, 4, p));
+}
+
+struct call_rows *
+db_call_callback_set(struct db *db, const char *id, const char *state,
+    int add_attempts, int answered, double retry_in, int set_retry)
+{
+	char		 add[16], retry[32];
+	const char	*p[5] = { id, state, add, answered ? "true" : "false",
+			    NULL };
+
+	snprintf(add, sizeof add, "%d", add_attempts);
+	if (set_retry) {
+		snprintf(retry, sizeof retry, "%.3f", retry_in);
+		p[4] = retry;
+	}
+	return call_rows_take(db_run(db, &st_cb_set, 5, p));
+}
+
+struct call_rows *
+db_call_parked(struct db *db, const char *company)
+{
+	const char	*p[1] = { company };
+
+	return call_rows_take(db_run(db, &st_parked, 1, p));
 }

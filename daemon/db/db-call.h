@@ -33,6 +33,12 @@ struct call_row {
 	const char	*key;			/* keyset pagination key */
 	int		 has_arrival;
 	double		 arrival;		/* enqueued_at, epoch seconds */
+	/* A callback (sql/021_callbacks.sql): cb_number NULL when not. */
+	const char	*cb_number, *cb_state;
+	int		 cb_attempts;
+	const char	*cb_requested, *cb_answered, *cb_retry;	/* or NULL */
+	int		 has_retry;
+	double		 retry_at;		/* cb_retry, epoch seconds */
 };
 
 struct call_rows {
@@ -106,5 +112,19 @@ int		 db_call_route(struct db *, const char *call, const char *priority,
 /* An event without a state change (an offer to one more agent, a note). */
 int		 db_call_event(struct db *, const char *call, const char *type,
 		    const char *agent, const char *data);
+/*
+ * Callbacks (sql/021_callbacks.sql). A queued or offered call of company
+ * that is not one yet becomes a callback to number, with its
+ * call.callback_requested event (no row: not so). Its callback columns
+ * change: state (NULL: kept), add_attempts more dials, answered (the
+ * caller answered now), and with set_retry a retry in retry_in seconds
+ * (< 0: none). The queued callbacks of company waiting for a retry.
+ */
+struct call_rows *db_call_callback(struct db *, const char *company,
+		    const char *id, const char *number, const char *actor);
+struct call_rows *db_call_callback_set(struct db *, const char *id,
+		    const char *state, int add_attempts, int answered,
+		    double retry_in, int set_retry);
+struct call_rows *db_call_parked(struct db *, const char *company);
 
 #endif

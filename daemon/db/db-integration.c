@@ -48,6 +48,11 @@ static struct db_stmt st_tw_put = { .sql = "INSERT INTO twilio_calls"
 	" ON CONFLICT (company_id, call_sid) DO UPDATE SET"
 	" twiml = excluded.twiml, updated_at = now()"
 	" WHERE twilio_calls.call_id = excluded.call_id" };
+/* A callback's new outbound call takes over the call's mapping. */
+static struct db_stmt st_tw_remap = { .sql = "INSERT INTO twilio_calls"
+	" (company_id, call_sid, call_id) VALUES ($1, $2, $3)"
+	" ON CONFLICT (call_id) DO UPDATE SET call_sid = excluded.call_sid,"
+	" twiml = NULL, ended_by_twilio = false, updated_at = now()" };
 static struct db_stmt st_tw_ended = { .sql = "UPDATE twilio_calls"
 	" SET ended_by_twilio = true, updated_at = now()"
 	" WHERE company_id = $1 AND call_sid = $2" };
@@ -232,6 +237,15 @@ db_twilio_put(struct db *db, const char *company, const char *sid,
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+int
+db_twilio_remap(struct db *db, const char *company, const char *sid,
+    const char *call)
+{
+	const char	*p[3] = { company, sid, call };
+
+	return db_exec(db, &st_tw_remap, 3, p);
 }
 
 int

@@ -73,6 +73,10 @@ int		 db_twilio_call(struct db *, const char *company, const char *sid,
 int		 db_twilio_put(struct db *, const char *company, const char *sid,
 		     const char *call, const char *twiml);
 
+/* The call is now Twilio's sid (a callback's outbound call): the sid the
+ * call had is forgotten. 0, or -1 database error. */
+int		 db_twilio_remap(struct db *, const char *company,
+		     const char *sid, const char *call);
 /* Twilio ended the call of sid itself: 0, or -1 database error. */
 int		 db_twilio_ended(struct db *, const char *company,
 		     const char *sid);

@@ -14,7 +14,8 @@ enum queue_col {
 	QUEUE_C_OVERFLOW, QUEUE_C_OVERFLOW_QUEUE, QUEUE_C_MAX_LEN,
 	QUEUE_C_MISS, QUEUE_C_WIDEN, QUEUE_C_CREATED, QUEUE_C_UPDATED,
 	QUEUE_C_KEY, QUEUE_C_MEMBERS, QUEUE_C_HOLD_URL, QUEUE_C_HOLD_FILE,
-	QUEUE_C_ANNOUNCE, QUEUE_C_ANNOUNCE_EVERY, QUEUE_C_RECORDING,
+	QUEUE_C_ANNOUNCE, QUEUE_C_ANNOUNCE_EVERY, QUEUE_C_CB_ATTEMPTS,
+	QUEUE_C_CB_DELAY, QUEUE_C_RECORDING,
 };
 
 /* The writable fields, as strings for SQL (NULL: unchanged/default). */
@@ -26,6 +27,7 @@ struct queue_fields {
 	const char	*hold_url, *hold_file;
 	const char	*announce;		/* "t" or "f" */
 	const char	*announce_interval;
+	const char	*callback_attempts, *callback_retry_delay;
 	const char	*recording;		/* off|on|on-demand, "": inherit */
 };
 
@@ -45,6 +47,8 @@ struct queue_row {
 	const char	*hold_file;		/* or a file's id, NULL */
 	int		 announce;		/* announce_position */
 	int		 announce_interval;	/* seconds */
+	int		 callback_attempts;	/* dials a callback gets */
+	int		 callback_retry_delay;	/* seconds between them */
 	const char	*recording;		/* NULL: the company's setting */
 };
 
@@ -83,6 +87,9 @@ struct queue_today {
 	double	 offered, answered, abandoned;
 	double	 within;		/* answered within sl_threshold */
 	double	 asa, aht;		/* averages in seconds, 0: none */
+	/* Callbacks of those calls: waiting now (or for a retry),
+	 * requested, answered by the caller, failed. */
+	double	 cb_waiting, cb_requested, cb_completed, cb_failed;
 };
 
 /* Into *t (zeros for no calls or no such queue); -1 on error. */

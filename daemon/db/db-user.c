@@ -1,9 +1,11 @@
 /* SQL for users and the row-to-JSON function every endpoint uses. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "xmalloc.h"
 #include "db.h"
 #include "db-user.h"
+#include "db-settings.h"
 
 #define COLS "id, email, name, role, company_id, " SQL_TIME("created_at") \
 	", " SQL_TIME("updated_at") ", " SQL_TIME("last_login_at") ", " \
@@ -37,6 +39,15 @@ static struct db_stmt st_delete = { .sql = "DELETE FROM users"
 	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_touch = { .sql = "UPDATE users SET"
 	" last_login_at = now() WHERE id = $1" };
+/*
+ * GET /api/auth/profile in one statement: the user (COLS), then what
+ * db_settings_user() reads (preferences, the company's settings and time
+ * zone, the system's), in one snapshot and one round trip.
+ */
+static struct db_stmt st_profile = { .sql = "SELECT u.*, co.settings::text,"
+	" co.timezone, (SELECT settings::text FROM system_settings)"
+	" FROM (SELECT " COLS ", preferences::text FROM users WHERE id = $1) u"
+	" LEFT JOIN companies co ON co.id = u.company_id" };
 static struct db_stmt st_admins = { .sql = "SELECT id FROM users"
 	" WHERE role = 'admin' FOR UPDATE" };
 
@@ -46,15 +57,13 @@ enum user_col {
 	USER_CREATED, USER_UPDATED, USER_LAST_LOGIN, USER_KEY, USER_HASH,
 };
 
-/* The rows of res, which it clears; NULL if res is. */
+/* The rows of res, which it keeps; hash: whether it has the hash column. */
 static struct user_rows *
-user_rows(PGresult *res)
+user_rows_of(const PGresult *res, int hash)
 {
 	struct user_rows	*rows;
 	struct user_row		*u;
 
-	if (res == NULL)
-		return NULL;
 	rows = xcalloc(1, sizeof *rows);
 	rows->n = PQntuples(res);
 	rows->v = xcalloc(rows->n > 0 ? (size_t)rows->n : 1, sizeof *rows->v);
@@ -69,9 +78,21 @@ user_rows(PGresult *res)
 		db_copy(u->updated, sizeof u->updated, res, r, USER_UPDATED);
 		u->last_login = db_dup(res, r, USER_LAST_LOGIN);
 		db_copy(u->key, sizeof u->key, res, r, USER_KEY);
-		if (PQnfields(res) > USER_HASH)
+		if (hash)
 			u->hash = db_dup(res, r, USER_HASH);
 	}
+	return rows;
+}
+
+/* The rows of res, which it clears; NULL if res is. */
+static struct user_rows *
+user_rows(PGresult *res)
+{
+	struct user_rows	*rows;
+
+	if (res == NULL)
+		return NULL;
+	rows = user_rows_of(res, PQnfields(res) > USER_HASH);
 	PQclear(res);
 	return rows;
 }
@@ -118,6 +139,30 @@ db_user_get(struct db *db, const char *scope, const char *id)
 	const char *p[2] = { scope, id };
 
 	return user_rows(db_run(db, &st_get, 2, p));
+}
+
+struct user_rows *
+db_user_profile(struct db *db, const char *id, struct settings_row *set)
+{
+	const char	*p[1] = { id };
+	PGresult	*res;
+	struct user_rows *rows;
+
+	memset(set, 0, sizeof *set);
+	if ((res = db_run(db, &st_profile, 1, p)) == NULL)
+		return NULL;
+	rows = user_rows_of(res, 0);
+	if (rows->n == 0) {
+		PQclear(res);
+		return rows;
+	}
+	/* The settings' strings point into res, which set keeps. */
+	set->res = res;
+	set->own = db_get(res, 0, USER_KEY + 1);
+	set->company = db_get(res, 0, USER_KEY + 2);
+	set->timezone = db_get(res, 0, USER_KEY + 3);
+	set->system = db_get(res, 0, USER_KEY + 4);
+	return rows;
 }
 
 struct user_rows *

@@ -44,6 +44,14 @@ struct user_filter {
 struct user_rows *db_user_list(struct db *, const char *scope,
 		    const struct user_filter *, const struct page *);
 struct user_rows *db_user_get(struct db *, const char *scope, const char *id);
+struct settings_row;
+/*
+ * A user and, in *set (db-settings.h, freed with settings_row_free()), the
+ * settings db_settings_user() reads, from one statement. *set is filled
+ * only when the user exists.
+ */
+struct user_rows *db_user_profile(struct db *, const char *id,
+		    struct settings_row *set);
 /*
  * With the password hash, by e-mail (already through email_normalize())
  * or id, for authentication.

@@ -243,3 +243,17 @@ query_enum(const struct request *req, struct response *resp,
 	free(list);
 	return -1;
 }
+
+int
+is_e164(const char *s)
+{
+	size_t	 n;
+
+	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
+		return 0;
+	for (n = 1; s[n] != '\0'; n++) {
+		if (s[n] < '0' || s[n] > '9')
+			return 0;
+	}
+	return n >= 3 && n <= 16;
+}

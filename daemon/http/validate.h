@@ -29,6 +29,8 @@ int	email_normalize(const char *, char *out, size_t);
 int	field_email(const char *, char *out, size_t, struct fields *);
 /* An IANA time-zone name present in the system's zoneinfo. */
 int	valid_timezone(const char *);
+/* An E.164 number: + and 2-15 digits, the first not 0. */
+int	is_e164(const char *);
 
 /*
  * An enumerated query parameter whose values are label(0..count-1): 1 and

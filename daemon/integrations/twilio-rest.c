@@ -14,16 +14,25 @@
  * - call.ended or call.abandoned that Twilio did not report itself (an
  *   agent's or a manager's hangup, whatever the transport): the live call
  *   is completed (Status=completed);
+ * - call.answered of a callback whose caller is not on the line yet: a new
+ *   outbound call to the callback number, from the number the caller had
+ *   called (caller_data.to), whose TwiML dials the agent's phone or
+ *   browser as a bridge does (recorded as a bridge is); its status
+ *   callback (?event=callback, twilio.c) tells whether the caller
+ *   answered. A dial Twilio refuses counts as one nobody answered
+ *   (call.callback_failed). A callback whose caller is on the line is
+ *   bridged as any Twilio call;
  * - a recorded Dial's recording, once Twilio posts that it is ready
  *   (twilio_rest_fetch()): GET .../Recordings/{RecordingSid}.wav into the
  *   file storage, linked to the call (op_file_recording()).
  * Each other request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
- * Calls/{CallSid}.json, form-encoded, with HTTP Basic authentication by the
- * company's account sid and auth token, and is retried with backoff on
- * 5xx, 429 (honouring Retry-After) and no answer, at most TW_ATTEMPTS
- * times. The event callback runs under the hub's lock and only queues;
- * the requests, their database reads and their waits run on this thread
- * (with its own PostgreSQL connection), never on the loop or a worker.
+ * Calls/{CallSid}.json (Calls.json to create a call), form-encoded, with
+ * HTTP Basic authentication by the company's account sid and auth token,
+ * and is retried with backoff on 5xx, 429 (honouring Retry-After) and no
+ * answer, at most TW_ATTEMPTS times. The event callback runs under the
+ * hub's lock and only queues; the requests, their database reads and
+ * their waits run on this thread (with its own PostgreSQL connection),
+ * never on the loop or a worker.
  * Jobs are in memory: a job queued when the daemon stops is dropped.
  */
 #include <pthread.h>
@@ -41,10 +50,12 @@
 #include "db.h"
 #include "db-agent.h"
 #include "db-integration.h"
+#include "db-call.h"
 #include "db-queue.h"
 #include "db-recording.h"
 #include "events.h"
 #include "op-file.h"
+#include "op.h"
 #include "twiml.h"
 #include "twilio-rest.h"
 #include "twilio-token.h"
@@ -60,6 +71,7 @@
 enum tw_kind {
 	TW_BRIDGE,		/* dial the agent's phone or browser */
 	TW_COMPLETE,		/* end the caller's call */
+	TW_CALLBACK,		/* call the caller back, bridged to the agent */
 	TW_HOLD,		/* the caller to the queue's hold music */
 	TW_RESUME,		/* dial the agent again */
 	TW_FETCH,		/* a recording into the file storage */
@@ -81,6 +93,7 @@ static const struct {
 static const char *const tw_kind_names[] = {
 	[TW_BRIDGE] = "bridge",
 	[TW_COMPLETE] = "complete",
+	[TW_CALLBACK] = "callback",
 	[TW_HOLD] = "hold",
 	[TW_RESUME] = "resume",
 	[TW_FETCH] = "recording",
@@ -133,6 +146,7 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 {
 	const char	*agent, *queue, *id = json_string_value(
 			    json_object_get(data, "id"));
+	const json_t	*cb;
 	struct tw_job	*j;
 	size_t		 i;
 
@@ -142,12 +156,17 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 			break;
 	}
 	/* A cheap filter; twilio_calls is the truth (tw_run). */
+	cb = json_object_get(data, "callback");
 	if (i == sizeof tw_events / sizeof tw_events[0] || company == NULL ||
-	    id == NULL || json_object_get(json_object_get(data, "caller_data"),
-	    "twilio_call_sid") == NULL)
+	    id == NULL || (json_object_get(json_object_get(data, "caller_data"),
+	    "twilio_call_sid") == NULL && !json_is_object(cb)))
 		return;
 	j = xcalloc(1, sizeof *j);
 	j->kind = tw_events[i].kind;
+	/* A callback's caller is not on the line until called. */
+	if (j->kind == TW_BRIDGE && json_is_object(cb) &&
+	    json_is_null(json_object_get(cb, "answered_at")))
+		j->kind = TW_CALLBACK;
 	strlcpy_(j->company, company, sizeof j->company);
 	strlcpy_(j->call, id, sizeof j->call);
 	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
@@ -219,8 +238,8 @@ tw_try(const char *url, const char *account, const char *token,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, body != NULL ? TW_MEDIA_TIMEOUT :
-	    TW_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, body != NULL &&
+	    body->max > TW_ANSWER_MAX ? TW_MEDIA_TIMEOUT : TW_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "calldockerd");
 	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
@@ -348,23 +367,28 @@ tw_record(const struct tw_job *j, struct twiml_record *r, char **say)
 		return NULL;
 	q = xasprintf("call=%s&event=recording", j->call);
 	r->callback = tw_hook_url(j->company, q);
-	/* Said once: not again when a held call goes back to its agent. */
-	r->announcement = j->kind == TW_BRIDGE ? *say : NULL;
+	/*
+	 * Said once, to whoever answers (the caller, or a callback's callee):
+	 * not again when a held call goes back to its agent.
+	 */
+	r->announcement = j->kind == TW_BRIDGE || j->kind == TW_CALLBACK ?
+	    *say : NULL;
 	free(q);
 	return r;
 }
 
 /*
- * The form of a bridge: a Dial of the agent's phone, or of its browser
- * page's Client (Twilio's Voice SDK); NULL when there is no such agent.
+ * The TwiML that dials the job's agent, with our dial action (recorded
+ * when the call's recording mode is on, tw_record()): a Dial of
+ * its phone, or of its browser page's Client (Twilio's Voice SDK); NULL
+ * when there is no such agent.
  */
 static char *
-tw_bridge_form(const struct tw_job *j)
+tw_agent_twiml(const struct tw_job *j)
 {
 	struct agent_rows	*a;
 	char			 identity[TWILIO_IDENTITY_LEN + 1];
-	char			*twiml, *action, *hook, *q, *form = NULL;
-	char			*say = NULL;
+	char			*twiml, *action, *q, *say = NULL;
 	struct twiml_record	 recq, *rec;
 
 	if (j->agent[0] == '\0' ||
@@ -384,19 +408,139 @@ tw_bridge_form(const struct tw_job *j)
 		twilio_identity(a->v[0].id, identity);
 		twiml = twiml_dial_client(identity, j->call, action, rec);
 	}
-	hook = tw_hook_url(j->company, NULL);
-	tw_field(&form, "Twiml", twiml);
-	tw_field(&form, "StatusCallback", hook);
-	tw_field(&form, "StatusCallbackMethod", "POST");
-	free(hook);
-	free(twiml);
 	free(action);
 	free(q);
 	if (rec != NULL)
 		free((char *)rec->callback);
 	free(say);
 	agent_rows_free(a);
+	return twiml;
+}
+
+/* The form of a bridge: the agent's dial; NULL when there is no agent. */
+static char *
+tw_bridge_form(const struct tw_job *j)
+{
+	char	*twiml, *hook, *form = NULL;
+
+	if ((twiml = tw_agent_twiml(j)) == NULL)
+		return NULL;
+	hook = tw_hook_url(j->company, NULL);
+	tw_field(&form, "Twiml", twiml);
+	tw_field(&form, "StatusCallback", hook);
+	tw_field(&form, "StatusCallbackMethod", "POST");
+	free(hook);
+	free(twiml);
 	return form;
+}
+
+/* The call's callback failed to dial: as if nobody answered. */
+static void
+tw_callback_failed(const struct tw_job *j, const char *reason)
+{
+	struct actor	 system = { .kind = ACTOR_SYSTEM,
+			    .company = j->company };
+	struct op_in	 in = { .call = j->call, .reason = reason };
+	struct op_out	 out;
+
+	op_run(&tw.db, OP_CALL_CALLBACK_FAILED, &system, &in, &out);
+	if (out.status >= 400)
+		log_warn("twilio: call %s: callback: %s", j->call, out.detail);
+	op_out_free(&out);
+}
+
+/*
+ * The form of a callback's outbound call: To the callback number, From
+ * the number the caller called, TwiML that dials the agent's phone, and
+ * status callbacks for its answer and its end. NULL when there is none
+ * (logged): the agent then calls back by hand.
+ */
+static char *
+tw_callback_form(const struct tw_job *j)
+{
+	struct call_rows	*c;
+	json_t			*data = NULL;
+	const char		*from = NULL;
+	char			*twiml, *hook, *q, *form = NULL;
+
+	if ((c = db_call_find(&tw.db, j->company, j->call)) == NULL ||
+	    c->n != 1 || c->v[0].cb_number == NULL ||
+	    c->v[0].state != CALL_CONNECTED) {
+		call_rows_free(c);
+		return NULL;
+	}
+	if (c->v[0].data != NULL)
+		data = json_loads(c->v[0].data, 0, NULL);
+	from = json_string_value(json_object_get(data, "to"));
+	if (from == NULL)
+		log_warn("twilio: call %s: callback: no number to call from"
+		    " (caller_data.to); the agent calls back", j->call);
+	else if ((twiml = tw_agent_twiml(j)) == NULL)
+		log_warn("twilio: call %s: callback: the agent has no phone"
+		    " nor browser; the agent calls back", j->call);
+	else {
+		tw_field(&form, "Twiml", twiml);
+		free(twiml);
+		tw_field(&form, "To", c->v[0].cb_number);
+		tw_field(&form, "From", from);
+		q = xasprintf("call=%s&event=callback", j->call);
+		hook = tw_hook_url(j->company, q);
+		tw_field(&form, "StatusCallback", hook);
+		tw_field(&form, "StatusCallbackMethod", "POST");
+		tw_field(&form, "StatusCallbackEvent", "answered");
+		tw_field(&form, "StatusCallbackEvent", "completed");
+		free(hook);
+		free(q);
+	}
+	json_decref(data);
+	call_rows_free(c);
+	return form;
+}
+
+/* Call the caller back: a new Twilio call, which the call now maps to. */
+static void
+tw_callback(const struct tw_job *j)
+{
+	struct integration	 in;
+	struct call_rows	*set;
+	struct tw_sink		 answer = { NULL, 0, TW_ANSWER_MAX };
+	char			*form = NULL;
+	const char		*sid;
+	json_t			*a;
+	int			 n;
+
+	if ((n = db_integration_get(&tw.db, j->company, "twilio", &in)) != 1) {
+		if (n < 0)
+			log_warn("twilio: call %s: callback: cannot read the"
+			    " Twilio integration", j->call);
+		return;		/* no Twilio: the agent calls back */
+	}
+	if (cfg.public_url == NULL || cfg.public_url[0] == '\0')
+		log_warn("twilio: call %s: callback: no public_url for"
+		    " Twilio's callbacks", j->call);
+	else if (in.account != NULL && (form = tw_callback_form(j)) != NULL) {
+		/* The attempt counts once it is made, answered or not. */
+		if ((set = db_call_callback_set(&tw.db, j->call, "dialing", 1,
+		    0, 0, 0)) == NULL)
+			log_warn("twilio: call %s: callback: cannot count the"
+			    " attempt", j->call);
+		call_rows_free(set);
+		if (tw_request(in.account, in.secret, "Calls.json", form, j,
+		    &answer) != 0)
+			tw_callback_failed(j, "failed");
+		else if ((a = json_loads(answer.buf, 0, NULL)) == NULL ||
+		    (sid = json_string_value(json_object_get(a, "sid"))) ==
+		    NULL || db_twilio_remap(&tw.db, j->company, sid,
+		    j->call) != 0) {
+			log_warn("twilio: call %s: callback: cannot record"
+			    " Twilio's call", j->call);
+			json_decref(a);
+		} else
+			json_decref(a);
+	}
+	free(answer.buf);
+	free(form);
+	integration_clear(&in);
 }
 
 /*
@@ -469,6 +613,8 @@ tw_run(const struct tw_job *j)
 	char			 sid[72], *form = NULL, *path;
 	int			 ended = 0, n;
 
+	if (j->kind == TW_CALLBACK)
+		return tw_callback(j);
 	if ((n = db_twilio_of_call(&tw.db, j->company, j->call, sid,
 	    sizeof sid, &ended)) != 1) {
 		if (n < 0)
@@ -498,6 +644,8 @@ tw_run(const struct tw_job *j)
 		break;
 	case TW_FETCH:
 		break;
+	case TW_CALLBACK:
+		break;		/* tw_callback(), above */
 	}
 	if (form == NULL && j->kind != TW_FETCH)
 		return;		/* no agent, no queue */

@@ -8,6 +8,8 @@
  *   canceled) hangs the call up: abandoned when it never reached an agent;
  * - ?event=digits (a Gather's action) or ?event=recorded (a Record's)
  *   feeds the caller's input to the call's IVR session;
+ * - ?event=dial is the outcome of the Dial to an agent's phone, and
+ *   ?event=callback the status of a callback's outbound call;
  * - ?event=recording: a recorded Dial's recording is ready: fetched into
  *   the file storage (twilio-rest.c);
  * - anything else is a call arriving: it is created once per CallSid, in
@@ -31,6 +33,7 @@
 #include "db.h"
 #include "db-integration.h"
 #include "db-queue.h"
+#include "db-call.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "twilio-rest.h"
@@ -688,6 +691,65 @@ out:
 	return rc;
 }
 
+/*
+ * ?event=callback: the status of a callback's outbound call
+ * (twilio-rest.c). Answered: the caller is on the line (the time to
+ * callback ends). Busy, no answer, failed or canceled: nobody answered
+ * (call.callback_failed: retried later, or the call fails). Completed: a
+ * hangup as any Twilio call's.
+ */
+static int
+twilio_callback(struct hctx *h, const char *company, const char *sid,
+    const char *status)
+{
+	char			*param = query_get(h->req->query, "call");
+	char			 id[UUID_LEN + 1];
+	struct actor		 system = { .kind = ACTOR_SYSTEM,
+				    .company = company };
+	struct op_in		 in = { .call = id, .reason = status };
+	struct op_out		 out;
+	struct hook_call	 call;
+	struct call_rows	*set;
+	int			 bad;
+
+	if (twilio_call(h, company, sid, &call) != 0) {
+		free(param);
+		return h->resp->status >= 400 ? -1 : 0;
+	}
+	strlcpy_(id, call.id, sizeof id);
+	hook_call_clear(&call);
+	bad = param == NULL || strcmp(param, id) != 0;
+	free(param);
+	if (bad)
+		return resp_problem(h->resp, 400, "bad_request", "the call"
+		    " parameter does not match the CallSid");
+	if (status != NULL && (strcmp(status, "in-progress") == 0 ||
+	    strcmp(status, "answered") == 0)) {
+		if ((set = db_call_callback_set(h->db, id, "answered", 0, 1, 0,
+		    0)) == NULL || db_call_event(h->db, id,
+		    "call.callback_answered", NULL, NULL) != 0) {
+			call_rows_free(set);
+			return db_fail(h->db, h->resp);
+		}
+		call_rows_free(set);
+		return twiml_answer(h, twiml_say_hangup(NULL));
+	}
+	if (is_one_of(status, dial_missed)) {
+		if (db_twilio_ended(h->db, company, sid) != 0)
+			return db_fail(h->db, h->resp);
+		op_run(h->db, OP_CALL_CALLBACK_FAILED, &system, &in, &out);
+		if (out.status >= 500) {
+			op_out_free(&out);
+			return db_fail(h->db, h->resp);
+		}
+		op_out_free(&out);
+		return twiml_answer(h, twiml_say_hangup(NULL));
+	}
+	if (is_one_of(status, final_statuses))
+		return twilio_status(h, company, sid);
+	return twiml_answer(h, twiml_say_hangup(NULL));
+}
+
 int
 twilio_webhook(struct hctx *h)
 {
@@ -721,6 +783,8 @@ twilio_webhook(struct hctx *h)
 		rc = twilio_recording(h, company, sid);
 	else if (event != NULL && strcmp(event, "wait") == 0)
 		rc = twilio_wait(h, company, sid);
+	else if (event != NULL && strcmp(event, "callback") == 0)
+		rc = twilio_callback(h, company, sid, status);
 	else if (is_one_of(status, final_statuses))
 		rc = twilio_status(h, company, sid);
 	else if (event == NULL)
@@ -729,7 +793,7 @@ twilio_webhook(struct hctx *h)
 		rc = twilio_input(h, company, sid, event);
 	else
 		rc = resp_problem(h->resp, 400, "bad_request", "event must be"
-		    " digits, recorded, dial, wait or recording");
+		    " digits, recorded, dial, wait, callback or recording");
 	free(event);
 	return rc;
 }

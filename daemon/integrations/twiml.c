@@ -2,7 +2,8 @@
  * TwiML from IVR actions: say -> Say, play -> Play, collect -> Gather
  * (with the node's prompts nested, so a caller may key ahead, and
  * actionOnEmptyResult so a timeout comes back too), enqueue -> Enqueue
- * (with the queue's waitUrl when it has hold music or announcements),
+ * (with the queue's waitUrl when it has hold music or announcements;
+ * a callback's enqueue -> Hangup: the daemon calls back),
  * transfer -> Dial (a number, or an agent's Client) or Enqueue (a queue),
  * voicemail -> Record, hangup -> Hangup. http actions are the daemon's
  * own business and never reach Twilio.
@@ -233,6 +234,9 @@ twiml_actions(const json_t *actions, const char *callback, const char *wait)
 				say_or_play(&buf, &len, a);
 		} else if (strcmp(type, "collect") == 0)
 			gather(&buf, &len, a, actions, i, i, callback);
+		else if (strcmp(type, "enqueue") == 0 && str(a, "callback"))
+			/* A callback waits without the caller on the line. */
+			put(&buf, &len, "<Hangup/>");
 		else if (strcmp(type, "enqueue") == 0)
 			enqueue(&buf, &len, str(a, "queue") ? str(a, "queue") :
 			    "", wait);

@@ -35,6 +35,8 @@ struct hub_co {
 	long long	 epoch;		/* the lease epoch the engines were
 					   built under (owner.h); 0: none */
 	int		 kicked;	/* atomic: the thread should tick it */
+	long long	 parked;	/* atomic: the first callback retry due,
+					   ms since the epoch; 0: none */
 	struct hub_co	*next;		/* every company, newest first */
 	struct hub_co	*hnext;		/* hash chain */
 };
@@ -179,6 +181,13 @@ int	hub_agent_state_sync(struct hub_tx *, const char *agent,
 /* The same, setting the reason as given (the agent's own choice). */
 int	hub_agent_state_set(struct hub_tx *, const char *agent,
 	    const char *reason, struct agent_rows **out);
+/* hub-callback.c: a callback retry is due at (epoch seconds) in co; the
+ * thread queues the callbacks whose retry is due (-1 on a database error,
+ * 1 when co was busy). */
+void	hub_park(struct hub_co *, double at);
+double	hub_parked(struct hub_co *);
+int	hub_unpark(struct db *, struct hub_co *);
+
 /* Persist the engine's actions tx->acts[from..to) in tx. -1 on error. */
 int	hub_apply(struct hub_tx *, size_t from, size_t to);
 

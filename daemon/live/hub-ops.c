@@ -260,7 +260,7 @@ hub_enqueue_call(struct db *db, const struct call_row *call,
 	enum call_state		 st = CALL_QUEUED;
 	enum call_move_result	 mr = MOVE_OK;
 	json_t			*data;
-	int			 e, ok;
+	int			 e, ok, tries = 0;
 
 	memset(r, 0, sizeof *r);
 	r->status = 201;
@@ -268,10 +268,22 @@ hub_enqueue_call(struct db *db, const struct call_row *call,
 		return;
 	if (call->state != CALL_STATE_COUNT)
 		st = call->state;
+again:
 	if (hub_tx_begin(&tx, db, hub_co_get(call->company), r) != 0)
 		return;
 	hub_call_conf(call, &s.conf, hub_arrival(call));
-	if ((e = hub_tx_step(&tx, &s)) == ACD_OK && st == CALL_NEW)
+	/*
+	 * A queue created on another node reaches this engine by NOTIFY
+	 * calldocker_config, which may still be on its way when a call for
+	 * it arrives (forwarded here at once): load the queue from its row,
+	 * which the call's insert has just seen, and try once more.
+	 */
+	if ((e = hub_tx_step(&tx, &s)) == ACD_E_NOENT && tries++ == 0) {
+		hub_tx_end(&tx, 0);
+		hub_queue_sync(db, call->queue);
+		goto again;
+	}
+	if (e == ACD_OK && st == CALL_NEW)
 		mr = hub_move(&tx, id, NULL, CALL_NEW, CALL_QUEUED,
 		    "call.queued", NULL, NULL, NULL, NULL, &r->row);
 	if (mr != MOVE_OK) {
@@ -515,6 +527,20 @@ hub_call(struct db *db, const struct hub_call_op *op, struct hub_result *r)
 	if (found == 0 || (op->agent != NULL && op->op != HUB_ANSWER &&
 	    op->op != HUB_REJECT && !owns(op, &call->v[0]))) {
 		hub_result_set(r, 404, "not_found", "no such call");
+		goto out;
+	}
+	/* A callback waits for its turn without the caller on the line. */
+	if (op->op == HUB_HANGUP && op->caller_side &&
+	    call->v[0].cb_number != NULL && call->v[0].cb_answered == NULL &&
+	    (st == CALL_QUEUED || st == CALL_OFFERING)) {
+		if (db_call_event(db, op->call, "call.caller_left", NULL,
+		    NULL) != 0) {
+			hub_result_db(r, db);
+			goto out;
+		}
+		r->row = call;
+		call = NULL;
+		ok = 1;
 		goto out;
 	}
 	if ((op_from[op->op] & (1u << st)) == 0) {

@@ -158,7 +158,11 @@ hub_rebuild(struct db *db, struct hub_co *only)
 			continue;
 		}
 		hub_call_conf(&row->v[0], &conf, hub_arrival(&row->v[0]));
-		if (cst == CALL_QUEUED)
+		if (cst == CALL_QUEUED && row->v[0].has_retry)
+			/* A callback waiting for its retry: the thread
+			 * queues it at its place when due. */
+			hub_park(co, row->v[0].retry_at);
+		else if (cst == CALL_QUEUED)
 			acd_enqueue(e, &conf, now);
 		else if (row->v[0].agent != NULL) {
 			const char *agent = row->v[0].agent;

@@ -518,6 +518,14 @@ tick_company(struct db *db, struct hub_co *co)
 	struct hub_step	 s;
 	int		 more;
 
+	switch (hub_unpark(db, co)) {
+	case 0:
+		break;
+	case 1:
+		return 1;
+	default:
+		return -1;
+	}
 	do {
 		if (hub_tx_trybegin(&tx, db, co) != 0)
 			return __atomic_load_n(&co->stale, __ATOMIC_ACQUIRE) ?
@@ -622,6 +630,8 @@ hub_main(void *arg)
 			pthread_mutex_lock(&co->rlock);
 			d = acd_next_deadline(co->acd);
 			pthread_mutex_unlock(&co->rlock);
+			if (hub_parked(co) < d)
+				d = hub_parked(co);
 			if (!__atomic_exchange_n(&co->kicked, 0, __ATOMIC_ACQ_REL) &&
 			    d > now) {
 				if (d < next)
@@ -642,6 +652,8 @@ hub_main(void *arg)
 			pthread_mutex_lock(&co->rlock);
 			d = acd_next_deadline(co->acd);
 			pthread_mutex_unlock(&co->rlock);
+			if (hub_parked(co) < d)
+				d = hub_parked(co);
 			if (d < next)
 				next = d;
 		}

@@ -88,11 +88,27 @@ struct hub_call_op {
 	const char	*agent;		/* the acting agent, NULL for managers */
 	const char	*target;	/* assign / transfer: agent or queue */
 	json_t		*data;		/* borrowed: reason, disposition, notes */
+	int		 caller_side;	/* the caller (or for it, a webhook)
+					   acts, not a user */
 };
 void	hub_call(struct db *, const struct hub_call_op *, struct hub_result *);
 /* An agent pulls its next call (GET /api/calls/queue/next). */
 void	hub_next(struct db *, const char *company, const char *agent,
 	    struct hub_result *);
+
+/*
+ * Callbacks (hub-callback.c). A waiting call becomes a callback to number:
+ * it keeps its place in the engine; from then on the caller's side may
+ * hang up without abandoning it (hub_call). A callback's dial did not
+ * reach the caller (reason: Twilio's status): the agent is freed, and
+ * the call waits again at its place after its queue's
+ * callback_retry_delay, or fails (callback_failed) after
+ * callback_attempts dials.
+ */
+void	hub_callback(struct db *, const char *company, const char *call,
+	    const char *number, const char *actor, struct hub_result *);
+void	hub_callback_failed(struct db *, const char *company,
+	    const char *call, const char *reason, struct hub_result *);
 
 /* Live facts for JSON. company may be NULL (looked for: slower). */
 int	hub_position(const char *company, const char *call, int *position,

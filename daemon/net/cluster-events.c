@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -52,6 +53,10 @@
 #define MAX_QUEUED	10000		/* events waiting to be sent */
 #define MAX_QUEUED_BYTES (16 * 1024 * 1024)
 #define MAX_BATCH	256		/* events per transaction */
+#define GATHER_US	1000		/* a batch's first event waits for
+					   the ones behind it (a decision
+					   publishes several): one commit
+					   for them, not one each */
 #define MAX_ORIGINS	64		/* peers remembered for their sequence */
 #define PRUNE_EVERY	60.0		/* seconds */
 
@@ -301,6 +306,11 @@ pub_main(void *arg)
 		if (pub.head == NULL) {
 			pthread_mutex_unlock(&pub.lock);
 			break;
+		}
+		if (!pub.stop && pub.n < MAX_BATCH) {
+			pthread_mutex_unlock(&pub.lock);
+			usleep(GATHER_US);
+			pthread_mutex_lock(&pub.lock);
 		}
 		stopping = pub.stop;
 		batch = take(&n);

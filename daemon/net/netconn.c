@@ -114,6 +114,7 @@ struct netconn {
 	int			 status;
 	const char		*code;
 	char			 detail[128];
+	char			 peer[64];	/* lws_get_peer_simple(), once */
 	struct netconn		*next, *prev;
 };
 
@@ -546,6 +547,40 @@ netconn_request_done(struct lws *wsi)
 }
 
 /*
+ * On a keep-alive connection lws 4.1's lws_http_transaction_completed()
+ * waits for POLLOUT before it reads the next request (its
+ * LRS_DEFERRING_ACTION) and asks the loop for it: two epoll_ctl() per
+ * request (POLLOUT on, then off) and a turn of the loop for the event. The
+ * socket has just taken the answer, so the event is fed to lws's watcher at
+ * once (ev_feed_fd_event()): lws runs it in this turn of the loop, the
+ * watcher is back as it was before libev next updates the kernel, and libev
+ * tells the kernel nothing. Were the socket full after all, lws's writes
+ * would find EAGAIN and wait for POLLOUT as always.
+ */
+int
+netconn_transaction_completed(struct lws *wsi)
+{
+	if (lws_http_transaction_completed(wsi))
+		return -1;
+	netconn_writable_now(wsi);
+	return 0;
+}
+
+/*
+ * The same for an answer a worker has finished: lws's writable callback
+ * in this turn of the loop, without asking the kernel for POLLOUT.
+ */
+void
+netconn_writable_now(struct lws *wsi)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	lws_callback_on_writable(wsi);
+	if (c != NULL && loop != NULL && c->fd >= 0)
+		ev_feed_fd_event(loop, c->fd, EV_WRITE);
+}
+
+/*
  * lws drops the protocol when it closes, but also when it binds it again
  * for the next request of a keep-alive connection: keep a duplicate of the
  * socket now (lws closes its own before WSI_DESTROY) and decide there.
@@ -604,6 +639,24 @@ netconn_is_unix(struct lws *wsi)
 	struct netconn	*c = netconn_of(wsi);
 
 	return c != NULL && c->is_unix;
+}
+
+/*
+ * The client's address as lws_get_peer_simple() puts it, asked of the
+ * kernel (getpeername()) once per connection rather than once per request.
+ */
+void
+netconn_peer(struct lws *wsi, char *buf, size_t size)
+{
+	struct netconn	*c = netconn_of(wsi);
+
+	if (c == NULL) {
+		lws_get_peer_simple(wsi, buf, size);
+		return;
+	}
+	if (c->peer[0] == '\0')
+		lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+	strlcpy_(buf, c->peer, size);
 }
 
 /* ---- lingering close ------------------------------------------------------ */

@@ -46,5 +46,14 @@ void	netconn_destroyed(struct lws *);
  * to another vhost by its Host field: the vhost does not tell.)
  */
 int	netconn_is_unix(struct lws *);
+/*
+ * lws_http_transaction_completed(), without the round of POLLOUT lws waits
+ * for before the next request: 0 to keep the connection, -1 to close it.
+ */
+int	netconn_transaction_completed(struct lws *);
+/* lws_callback_on_writable(), called back in this turn of the loop. */
+void	netconn_writable_now(struct lws *);
+/* The client's address (lws_get_peer_simple()), kept per connection. */
+void	netconn_peer(struct lws *, char *buf, size_t size);
 
 #endif

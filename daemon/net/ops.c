@@ -1,15 +1,23 @@
 /* Operational endpoints: liveness, readiness and metrics. */
 #include <stdlib.h>
+#include <string.h>
 
+#include "xmalloc.h"
 #include "router.h"
 #include "handlers.h"
 #include "metrics.h"
 #include "db.h"
 
+/* A constant: json_pack() and json_dumps() were an eighth of its cost. */
 int
 ops_health(struct hctx *h)
 {
-	resp_json(h->resp, 200, json_pack("{s:s}", "status", "ok"));
+	static const char	 ok[] = "{\"status\":\"ok\"}";
+
+	h->resp->body = xstrdup(ok);
+	h->resp->len = sizeof ok - 1;
+	h->resp->status = 200;
+	h->resp->content_type = "application/json";
 	return 0;
 }
 

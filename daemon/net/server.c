@@ -336,7 +336,7 @@ completed(struct lws *wsi)
 {
 	if (netconn_request_done(wsi) != 0)
 		return -1;
-	return lws_http_transaction_completed(wsi) ? -1 : 0;
+	return netconn_transaction_completed(wsi);
 }
 
 /* Answer now, on the loop; returns what the callback should return. */
@@ -789,7 +789,7 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 	if (netconn_is_unix(wsi))
 		strlcpy_(req->client_ip, "unix", sizeof req->client_ip);
 	else
-		lws_get_peer_simple(wsi, req->client_ip, sizeof req->client_ip);
+		netconn_peer(wsi, req->client_ip, sizeof req->client_ip);
 
 	if ((s = header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) != NULL) {
 		free(s);
@@ -855,7 +855,7 @@ collect_done(void)
 			job_free(job);
 		} else {
 			job->done = 1;
-			lws_callback_on_writable(job->wsi);
+			netconn_writable_now(job->wsi);
 		}
 	}
 	/* A stream may have opened or queued a chunk. */

@@ -341,17 +341,61 @@ on_input(struct conn *c, json_t *req, json_t *id)
 	ws_job_submit(c, j);
 }
 
+static void
+callback_done(struct wsjob *j)
+{
+	json_t	*call;
+
+	if ((call = caller_answer(j)) == NULL || j->c == NULL)
+		return;
+	ws_reply(j->c, json_pack("{s:s,s:s,s:O,s:O}", "type", "ack", "call_id",
+	    j->call, "state", json_object_get(call, "state"), "callback",
+	    json_object_get(call, "callback")), j->id);
+}
+
+/* The caller asks to be called back (call.callback), at "number" or at
+ * the call's caller number; then may close the socket. */
+static void
+on_callback(struct conn *c, json_t *req, json_t *id)
+{
+	const char	*call = json_string_value(json_object_get(req, "call_id"));
+	json_t		*number = json_object_get(req, "number");
+	struct wsjob	*j;
+
+	if (call == NULL || !is_uuid(call))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"call_id\" must be a UUID");
+	if (strcmp(call, c->call) != 0)
+		return ws_reply_error(c, id, "not_a_party",
+		    "no such call of yours");
+	if (!rate_take(c, id))
+		return;
+	j = ws_job_new(caller_run, callback_done);
+	j->op = OP_CALL_CALLBACK;
+	j->id = json_incref(id);
+	j->in = json_pack("{s:s}", "call_id", call);
+	if (number != NULL)
+		json_object_set(j->in, "number", number);
+	strlcpy_(j->company, c->company, sizeof j->company);
+	strlcpy_(j->call, call, sizeof j->call);
+	strlcpy_(j->own_call, c->call, sizeof j->own_call);
+	ws_job_submit(c, j);
+}
+
 /* 1 if the message was a caller's; answered. */
 int
 ws_widget_message(struct conn *c, const char *type, json_t *req, json_t *id)
 {
 	int	 request = strcmp(type, "call.request") == 0;
+	int	 callback = strcmp(type, "call.callback") == 0;
 
-	if (!request && strcmp(type, "ivr.input") != 0)
+	if (!request && !callback && strcmp(type, "ivr.input") != 0)
 		return 0;
 	if (!c->caller)
 		ws_reply_error(c, id, "forbidden", "only a widget caller's socket"
 		    " requests calls; staff use POST /api/calls");
+	else if (callback)
+		on_callback(c, req, id);
 	else if (request)
 		on_request(c, req, id);
 	else

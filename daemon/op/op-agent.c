@@ -34,21 +34,6 @@ struct agent_input {
 	const char	*address;	/* endpoint_address; NULL: unchanged */
 };
 
-/* An E.164 number: + and 2-15 digits, the first not 0. */
-static int
-is_e164(const char *s)
-{
-	size_t	 n;
-
-	if (s[0] != '+' || s[1] < '1' || s[1] > '9')
-		return 0;
-	for (n = 1; s[n] != '\0'; n++) {
-		if (s[n] < '0' || s[n] > '9')
-			return 0;
-	}
-	return n >= 3 && n <= 16;
-}
-
 /* A SIP URI Twilio's <Sip> takes: sip:user@host, printable, no quotes or
  * angle brackets (it goes into TwiML escaped, but never needs them). */
 static int

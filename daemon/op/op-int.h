@@ -52,6 +52,12 @@ struct ivr_flow_rows *op_ivr_flow(struct db *, const char *company,
 void	 op_ivr_start(struct db *, const struct call_row *call,
 	    struct ivr_flow_rows *f, struct op_out *);
 
+/* Callbacks (op-callback.c): call.callback, call.callback_failed. */
+void	 op_callback(struct db *, const struct actor *, const char *company,
+	    const struct op_in *, struct op_out *);
+void	 op_callback_failed(struct db *, const struct actor *,
+	    const char *company, const struct op_in *, struct op_out *);
+
 /* Queues' configuration (op-queue.c): run in the actor's scope. */
 void	 op_queue_write(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);

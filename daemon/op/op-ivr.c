@@ -416,6 +416,21 @@ ivr_feed(struct db *db, struct op_out *out, const char *company,
 		hub_enqueue_call(db, &row->v[0], &r);
 		if (r.status >= 400)
 			log_warn("ivr: call %s: %s", call, r.detail);
+		call_rows_free(r.row);
+		/* A callback node: the call waits as a callback (its number
+		 * confirmed by the caller). */
+		if (r.status < 400 && l.a->callback != NULL) {
+			hub_callback(db, company, call, l.a->callback, NULL, &r);
+			if (r.status >= 400)
+				log_warn("ivr: call %s: callback: %s", call,
+				    r.detail);
+			else {
+				call_rows_free(row);
+				row = r.row;
+				r.row = NULL;
+			}
+			call_rows_free(r.row);
+		}
 	} else if (left)
 		events_publish(company, l.event, call_row_json(&row->v[0]));
 	op_call_out(out, &row->v[0]);

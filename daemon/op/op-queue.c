@@ -21,7 +21,7 @@ static const char *const queue_keys[] = {
 	"max_wait", "overflow", "overflow_queue_id", "max_length",
 	"miss_limit", "widen", "members", "company_id", "hold_music_url",
 	"hold_music_file_id", "announce_position", "announce_interval",
-	"recording", NULL,
+	"callback_attempts", "callback_retry_delay", "recording", NULL,
 };
 
 /* The integer fields: key, range, where their text goes. */
@@ -37,6 +37,8 @@ static const struct {
 	{ "max_length", 0, 100000, 4 },
 	{ "miss_limit", 0, 100, 5 },
 	{ "announce_interval", 10, 3600, 6 },
+	{ "callback_attempts", 1, 10, 7 },
+	{ "callback_retry_delay", 0, 86400, 8 },
 };
 #define NINTS (sizeof queue_ints / sizeof queue_ints[0])
 
@@ -167,6 +169,8 @@ queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
 	slots[4] = &in->f.max_length;
 	slots[5] = &in->f.miss_limit;
 	slots[6] = &in->f.announce_interval;
+	slots[7] = &in->f.callback_attempts;
+	slots[8] = &in->f.callback_retry_delay;
 	fields_init(&f);
 	fields_only(b, queue_keys, &f);
 	field_string(b, "name", create, 100, &f, &in->f.name);

@@ -130,6 +130,17 @@ const struct op_def ops[OP__COUNT] = {
 	    OPK_DATA | OPK_PRIORITY, .required = OPK_CALL,
 	    .tx = OPTX_STATEMENT, .audit = OPA_CALL_EVENTS,
 	    .run = run_update },
+	[OP_CALL_CALLBACK] = { .name = "call.callback", .id = OP_CALL_CALLBACK,
+	    .route = "POST /api/calls/:id/callback", .rest = "callback",
+	    .ws = "call.callback", .min_role = ROLE_MANAGER,
+	    .actors = USERS | CALLERS | SYSTEM, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_CB_NUMBER, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE, .run = op_callback },
+	[OP_CALL_CALLBACK_FAILED] = { .name = "call.callback_failed",
+	    .id = OP_CALL_CALLBACK_FAILED, .min_role = ROLE_MANAGER,
+	    .actors = SYSTEM, .transports = OPT_TWILIO,
+	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
+	    .tx = OPTX_HUB, .audit = CE | AL, .run = op_callback_failed },
 	[OP_QUEUE_CREATE] = { .name = "queue.create", .id = OP_QUEUE_CREATE,
 	    .route = "POST /api/queues", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
@@ -370,6 +381,8 @@ static const struct {
 	{ OPK_IVR, "ivr", KEY_TYPED, 0, 0 },
 	{ OPK_FLOW, "ivr_flow_id", KEY_UUID, 36, offsetof(struct op_in, flow) },
 	{ OPK_TAGS, "tags", KEY_TYPED, 0, 0 },
+	{ OPK_CB_NUMBER, "number", KEY_TEXT, OP_MAX_NUMBER,
+	    offsetof(struct op_in, number) },
 	{ OPK_INPUT, "type", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "digits", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "status", KEY_TYPED, 0, 0 },
@@ -838,7 +851,7 @@ op_dispatch(struct db *db, const struct op_def *d, const struct actor *a,
 	/* Run by the company's owner, wherever it was asked. */
 	if (op_forward(db, d, a, company, in, out))
 		return;
-	if (d->tx != OPTX_HUB)
+	if (d->tx != OPTX_HUB || d->run != NULL)
 		return d->run(db, a, company, in, out);
 	/* One hub decision. */
 	if ((n = acting_agent(db, a, company, me)) < 0)
@@ -874,6 +887,7 @@ op_dispatch(struct db *db, const struct op_def *d, const struct actor *a,
 	hop.agent = n == 1 && (a->role == ROLE_AGENT || id == OP_CALL_ANSWER ||
 	    id == OP_CALL_REJECT) ? me : NULL;
 	hop.target = in->queue != NULL ? in->queue : in->agent;
+	hop.caller_side = a->kind != ACTOR_USER;
 	/* What the call's history records of it. */
 	hop.data = d->audit & OPA_CALL_EVENTS ? op_data(in) : NULL;
 	hub_call(db, &hop, &r);

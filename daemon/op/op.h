@@ -36,6 +36,8 @@ enum op_id {
 	OP_CALL_CREATE,
 	OP_CALL_IVR_INPUT,
 	OP_CALL_UPDATE,
+	OP_CALL_CALLBACK,	/* a waiting call becomes a callback */
+	OP_CALL_CALLBACK_FAILED,	/* Twilio: its dial reached nobody */
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
@@ -259,8 +261,9 @@ struct op_def {
 	unsigned	 required;	/* keys that must be given */
 	enum op_tx	 tx;		/* how it writes */
 	unsigned	 audit;		/* enum op_audit: the trails it leaves */
-	/* What runs an entry that is not one hub decision (NULL for those:
-	 * the dispatcher hands them to the hub). */
+	/* What runs an entry that is not one hub decision, or one hub
+	 * decision of its own (NULL: the dispatcher hands the entry to the
+	 * hub as a call operation). */
 	void		(*run)(struct db *, const struct actor *,
 			    const char *company, const struct op_in *,
 			    struct op_out *);
@@ -294,6 +297,7 @@ enum op_key {
 	OPK_INPUT = 0x10000,	/* type, digits, status, body, result,
 				   recording: an IVR event */
 	OPK_TAGS = 0x20000,
+	OPK_CB_NUMBER = 0x40000,	/* "number": a callback's */
 };
 
 extern const struct op_def	ops[OP__COUNT];

@@ -23,7 +23,10 @@
 # does not move with the load on the machine. The dumps stay in $BENCH_OUT
 # for callgrind_annotate. BENCH_PERF=1 also runs perf record -g on each
 # daemon during one extra profile run per build (reports in $BENCH_OUT,
-# default /tmp/ab-http). docs/performance.md has figures made with it.
+# default /tmp/ab-http). BENCH_SYSCALLS=1 instead counts the system calls
+# of each daemon (all threads, perf trace -s) over one wrk run per build and
+# target and prints them per request, by name. docs/performance.md has
+# figures made with it.
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -153,6 +156,29 @@ if [[ ${BENCH_CALLGRIND:-0} == 1 ]]; then
 			ir=$(awk '/^summary:/ { print $2 }' "$out/cg-$n-$t.out")
 			printf '%-5s %-7s %9s %14s %10.0f\n' "$n" "$t" "$reqs" "$ir" \
 				"$(awk -v a="$ir" -v b="$reqs" 'BEGIN { print a / b }')"
+		done
+	done
+	exit 0
+fi
+
+# System calls per request, by name, under perf trace (all threads).
+if [[ ${BENCH_SYSCALLS:-0} == 1 ]]; then
+	for t in $targets; do
+		for n in "${names[@]}"; do
+			target_args "$n" "$t"
+			f=$out/sc-$n-$t
+			flock "$lock" bash -c 'perf trace -s -p "$1" -o "$2.trace" &
+				p=$!
+				sleep 1
+				wrk -t"$3" -c"$4" -d"$5" "${@:7}" "$6" >"$2.wrk"
+				kill -INT $p; wait $p' _ "${pid[$n]}" "$f" "$threads" \
+				"$conns" "$dur" "$url" "${args[@]}"
+			reqs=$(awk '/requests in/ { print $1 }' "$f.wrk")
+			awk -v n="$reqs" -v b="$n" -v t="$t" '
+				$2 ~ /^[0-9]+$/ && $1 ~ /^[a-z_0-9]+$/ { c[$1] += $2; all += $2 }
+				END { printf "%-5s %-7s %9d requests %6.2f syscalls/req:", b, t, n, all / n
+					for (k in c) if (c[k] / n >= 0.05) printf " %s %.2f", k, c[k] / n
+					printf "\n" }' "$f.trace"
 		done
 	done
 	exit 0

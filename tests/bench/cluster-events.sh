@@ -27,13 +27,19 @@ trap cleanup EXIT
 "$top/scripts/pg.sh" createdb "$tmp/pg" bench >/dev/null
 url=$("$top/scripts/pg.sh" url "$tmp/pg" bench)
 
+# Each node listens on TCP too: that is where the other nodes forward live
+# operations for the companies it owns (docs/cluster.md, "Forwarding to the
+# owner"). Without it every create on A for a company that B owns was
+# answered 503, and the script stopped there without a word.
 start() { # NAME
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	mkdir -p "$tmp/$1"
 	chmod 0700 "$tmp/$1"
 	CALLDOCKER_DATABASE_URL=$url CALLDOCKER_CLUSTER=bench \
 		CALLDOCKER_JWT_SECRET=bench-secret-0123456789abcdefghijklmnop \
 		CALLDOCKER_RATE_LIMIT_IP=0 CALLDOCKER_RATE_LIMIT_TOKEN=0 \
-		"$top/bin/calldockerd" --socket "$tmp/$1/s" --listen "" \
+		"$top/bin/calldockerd" --socket "$tmp/$1/s" --listen "127.0.0.1:$port" \
 		--data-dir "$tmp/$1" --log-level debug 2>"$tmp/$1/log" &
 	pids+=($!)
 	for _ in $(seq 100); do
@@ -53,8 +59,9 @@ a() { # METHOD PATH [BODY]: as the socket's admin on node A
 calls() {
 	local c
 	for _ in $(seq "$1"); do
-		c=$(a POST "/api/calls?company_id=$co" "{\"queue_id\":\"$q\",\"company_id\":\"$co\",\"caller_number\":\"+15550100\"}" | jq -r .id)
-		a POST "/api/calls/$c/hangup?company_id=$co" '{}' >/dev/null
+		c=$(a POST "/api/calls?company_id=$co" "{\"queue_id\":\"$q\",\"company_id\":\"$co\",\"caller_number\":\"+15550100\"}" | jq -r .id) &&
+			a POST "/api/calls/$c/hangup?company_id=$co" '{}' >/dev/null ||
+			{ echo "cluster-events: a call failed on node A" >&2; return 1; }
 	done
 }
 
@@ -67,9 +74,8 @@ for _ in $(seq "$par"); do
 	calls $((n / par)) &
 	cpids+=($!)
 done
-wait "${cpids[@]}"
+wait "${cpids[@]}" || { echo "cluster-events: the calls failed" >&2; exit 1; }
 sleep 1
-cp "$tmp/a/log" /tmp/events12-a.log; cp "$tmp/b/log" /tmp/events12-b.log
 grep -o 'of node [0-9a-f-]* after [0-9.]* ms' "$tmp/b/log" |
 	awk '{ print $5 }' | sort -g >"$tmp/delays"
 metric() { curl -sf --unix-socket "$tmp/$1/s" http://x/metrics | awk -v m="$2" '$1 == m { print $2 }'; }

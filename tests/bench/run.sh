@@ -11,7 +11,8 @@
 #
 #   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 tests/bench/run.sh
 #   BENCH_ONLY="webhooks" tests/bench/run.sh	(sections: http calls
-#	analytics webhooks ivr wallboard ws, space-separated; default all)
+#	analytics webhooks ivr wallboard ws cluster failover, space-separated;
+#	default all)
 set -uo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -231,6 +232,32 @@ fi
 
 # ---- WebSockets (issue 7), with this run's daemon --------------------------
 section ws && . tests/bench/ws.sh
+
+# ---- several nodes of one cluster (issue 12), each on its own PostgreSQL ----
+# BENCH_ONLY=cluster (about 1.5 minutes): calls/s, create-to-offer and CPU
+# per call, 1 node against 3; cross-node event latency; the cost of a
+# company round's ranking with up to 100 nodes.
+# BENCH_ONLY=failover (about 2 minutes): 20 kills of a company's owner,
+# the nodes as on separate hosts (failover by lease expiry), then as on one.
+if section cluster; then
+	echo
+	echo "make bench: calls on 1 node and on 3 nodes of one cluster (issue 12)"
+	tests/bench/cluster-calls.sh || echo "bench: tests/bench/cluster-calls.sh failed" >&2
+	echo
+	echo "make bench: cross-node events, 300 calls by 4 clients on node A, heard on node B (issue 12)"
+	tests/bench/cluster-events.sh 300 4 || echo "bench: tests/bench/cluster-events.sh failed" >&2
+	echo
+	echo "make bench: a company round's ranking, live nodes x companies (issue 12)"
+	tests/bench/cluster-rounds.sh || echo "bench: tests/bench/cluster-rounds.sh failed" >&2
+fi
+if section failover; then
+	for m in hosts same-host; do
+		echo
+		echo "make bench: failover, kill -9 of a company's owner, ${BENCH_FAILOVER_KILLS:-20} times, nodes on $m (issue 12)"
+		tests/bench/cluster-failover.sh "${BENCH_FAILOVER_KILLS:-20}" "$m" ||
+			echo "bench: tests/bench/cluster-failover.sh failed" >&2
+	done
+fi
 
 # ---- issue 13's targets, each met or not ------------------------------------
 if ((${#summary[@]})); then

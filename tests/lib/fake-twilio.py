@@ -3,6 +3,9 @@
 
 Written from Twilio's published request shapes for "Update a Call
 resource": POST /2010-04-01/Accounts/{AccountSid}/Calls/{CallSid}.json,
+and "Create a Call resource": POST .../Accounts/{AccountSid}/Calls.json
+(To, From, and Url or Twiml required; answered 201 with a new sid "CA"
+and 32 hex digits, which the entry records as "sid"),
 HTTP Basic authentication with the account SID and auth token, a
 form-encoded body (application/x-www-form-urlencoded) and a JSON answer:
 the call resource, or an error {"code", "message", "more_info", "status"}.
@@ -50,6 +53,12 @@ MEDIA_PATH = re.compile(
 UPDATE_PARAMS = {"Url", "Method", "Status", "FallbackUrl", "FallbackMethod",
                  "StatusCallback", "StatusCallbackMethod", "Twiml",
                  "TimeLimit"}
+CREATE_PATH = re.compile(r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls\.json$")
+# The parameters of Twilio's Call create (those the daemon may send).
+CREATE_PARAMS = {"To", "From", "Url", "Method", "Twiml", "StatusCallback",
+                 "StatusCallbackMethod", "StatusCallbackEvent", "Timeout",
+                 "FallbackUrl", "FallbackMethod", "TimeLimit",
+                 "CallerId", "MachineDetection", "Record"}
 ERRORS = {
     400: (20001, "Bad request"),
     401: (20003, "Authenticate"),
@@ -138,11 +147,13 @@ class Fake(BaseHTTPRequestHandler):
                 user, pw = None, None
             auth = "ok" if (user == self.server.account and
                             pw == self.server.token) else "bad"
+        create = CREATE_PATH.match(self.path)
+        known = CREATE_PARAMS if create else UPDATE_PARAMS
         entry = {"method": self.command, "path": self.path, "auth": auth,
                  "user": user, "content_type": ctype, "params": params,
-                 "unknown": sorted(set(params) - UPDATE_PARAMS),
+                 "unknown": sorted(set(params) - known),
                  "at": time.time()}
-        m = CALL_PATH.match(self.path)
+        m = CALL_PATH.match(self.path) or create
         media = MEDIA_PATH.match(self.path)
         status, obj, retry_after, delay = None, None, None, 0
         if media is not None and auth == "ok" and media.group(1) == user \
@@ -163,6 +174,9 @@ class Fake(BaseHTTPRequestHandler):
                                      ", ".join(entry["unknown"]))
         elif "Twiml" in params and "Url" in params:
             status, obj = self.error(400, "give Url or Twiml, not both")
+        elif create and not (params.get("To") and params.get("From") and
+                             ("Url" in params or "Twiml" in params)):
+            status, obj = self.error(400, "To, From and Url or Twiml are required")
         elif params.get("Status") not in (None, "completed", "canceled"):
             status, obj = self.error(400, "Status must be completed or canceled")
         else:
@@ -171,7 +185,15 @@ class Fake(BaseHTTPRequestHandler):
                 status = int(line[0])
                 delay = float(line[1]) if len(line) > 1 else 0
                 retry_after = line[2] if len(line) > 2 else None
-            if status is None or 200 <= status < 300:
+            if create and (status is None or 200 <= status < 300):
+                sid = "CA" + os.urandom(16).hex()
+                entry["sid"] = sid
+                status = status or 201
+                obj = {"sid": sid, "account_sid": user, "status": "queued",
+                       "to": params["To"], "from": params["From"],
+                       "api_version": "2010-04-01",
+                       "uri": "/2010-04-01/Accounts/%s/Calls/%s.json" % (user, sid)}
+            elif status is None or 200 <= status < 300:
                 status = status or 200
                 obj = {"sid": m.group(2), "account_sid": user,
                        "status": params.get("Status", "in-progress"),

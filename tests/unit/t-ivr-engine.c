@@ -477,6 +477,67 @@ test_queue(void)
 	t_free(&t);
 }
 
+static const char callback_flow[] =
+    "name: Callback\n"
+    "start: cb\n"
+    "nodes:\n"
+    "  cb:\n"
+    "    type: callback\n"
+    "    queue: sales\n"
+    "    priority: 3\n"
+    "    prompt: Press 1 for this number, or key another then hash.\n"
+    "    retries: 1\n"
+    "    on_invalid: bye\n"
+    "    on_timeout: bye\n"
+    "  bye:\n"
+    "    type: hangup\n";
+
+/* A callback node: 1 is the caller's number, or another keyed; then it
+ * waits in its queue as a callback. */
+static void
+test_callback(void)
+{
+	struct t	 t;
+
+	memset(&t, 0, sizeof t);
+	t.flow = load_text(callback_flow);
+	ok(t.flow != NULL, "the callback flow parses");
+	ivr_session_init(&t.s);
+	ivr_actions_init(&t.out);
+	ivr_vars_set(&t.s.caller, "number", "+4930123456");
+	start(&t, "cb[say:Press 1 for this number, or key another then hash. "
+	    "collect:1-16/5]", "asks for the number");
+	digits(&t, "1", "enqueue", "1: enqueued");
+	is_str(t.out.v[0].queue, "sales", "in the node's queue");
+	is_str(t.out.v[0].callback, "+4930123456",
+	    "a callback to the caller's own number");
+	is_int(t.out.v[0].priority, 3, "with the node's priority");
+	is_int(t.s.state, IVR_STATE_QUEUE, "waits in the queue");
+	is_str(var(&t, "callback_number"), "+4930123456", "in a variable");
+	queue(&t, IVR_QUEUE_ANSWERED, "end", "answered: the flow is over");
+	ivr_session_free(&t.s);
+
+	ivr_session_init(&t.s);
+	start(&t, NULL, NULL);
+	digits(&t, "4940999#", "enqueue", "another number, hash-terminated");
+	is_str(t.out.v[0].callback, "+4940999", "in E.164");
+	ivr_session_free(&t.s);
+
+	/* Without a caller number 1 is invalid; so is a leading 0. */
+	ivr_session_init(&t.s);
+	start(&t, NULL, NULL);
+	digits(&t, "1", "cb[say:Press 1 for this number, or key another then "
+	    "hash. collect:1-16/5]", "1 without a number: asked again");
+	digits(&t, "0301234#", "bye[hangup end]", "then on_invalid");
+	ivr_session_free(&t.s);
+
+	ivr_session_init(&t.s);
+	start(&t, NULL, NULL);
+	digits(&t, "12", NULL, NULL);
+	timeout(&t, "bye[hangup end]", "too short, then a timeout: on_timeout");
+	t_free(&t);
+}
+
 static void
 test_events(void)
 {
@@ -688,6 +749,7 @@ main(void)
 	test_hours();
 	test_http();
 	test_queue();
+	test_callback();
 	test_events();
 	test_loop_guard();
 	test_json();
