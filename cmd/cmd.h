@@ -57,7 +57,8 @@ struct cmd_entry {
 	int			(*exec)(struct cmd_ctx *);
 };
 
-#define CMD_MAX_FLAGS	16
+/* Most flags one command has (cmd_get() aborts past it). */
+#define CMD_MAX_FLAGS	24
 
 /* Global state of one invocation: global flags and what they resolve to. */
 struct cli {
