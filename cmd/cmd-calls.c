@@ -23,6 +23,7 @@ static int	cmd_calls_hangup(struct cmd_ctx *);
 static int	cmd_calls_callback(struct cmd_ctx *);
 static int	cmd_calls_wrap(struct cmd_ctx *);
 static int	cmd_calls_next(struct cmd_ctx *);
+static int	cmd_calls_recording(struct cmd_ctx *);
 
 static char	*cmd_calls_seconds_cell(json_t *);
 
@@ -145,6 +146,14 @@ static const struct cmd_flag cmd_calls_wrap_flags[] = {
 	{ .name = NULL }
 };
 
+static const struct cmd_flag cmd_calls_recording_flags[] = {
+	{ .name = "recording", .arg = "RID",
+	  .help = "which of the call's recordings (default: the first)" },
+	{ .name = "output-file", .short_name = 'O', .arg = "FILE",
+	  .help = "write to FILE instead of standard output" },
+	{ .name = NULL }
+};
+
 /* A verb acting on one call, with its flags. */
 #define CMD_CALLS_VERB(n, s, f, x)					\
 	{ .name = n, .usage = "ID", .summary = s,			\
@@ -184,6 +193,9 @@ static const struct cmd_entry cmd_calls_verbs[] = {
 	CMD_CALLS_VERB("callback", "call a waiting caller back when their "
 	    "turn comes, keeping their place (manager)",
 	    cmd_calls_callback_flags, cmd_calls_callback),
+	CMD_CALLS_VERB("recording", "download a recording of a call to "
+	    "standard output or -O FILE", cmd_calls_recording_flags,
+	    cmd_calls_recording),
 	{ .name = "next",
 	  .summary = "take the best waiting call you may answer (agent)",
 	  .max_args = 0,
@@ -401,4 +413,35 @@ cmd_calls_next(struct cmd_ctx *ctx)
 	output_object(ctx->cli, &cmd_calls_resource, obj);
 	json_decref(obj);
 	return EXIT_OK;
+}
+
+/* The call's first recording, or --recording's; every download audited. */
+static int
+cmd_calls_recording(struct cmd_ctx *ctx)
+{
+	const char	*rid = cmd_get(ctx, "recording");
+	json_t		*obj = NULL;
+	char		*call, *path;
+	int		 rc;
+
+	if (rid == NULL) {
+		if ((rc = verbs_fetch(ctx, "/api/calls/", NULL, &obj)) != EXIT_OK)
+			return rc;
+		rid = json_string_value(json_object_get(json_array_get(
+		    json_object_get(obj, "recordings"), 0), "id"));
+		if (rid == NULL) {
+			cli_error("call \"%s\" has no recordings", ctx->argv[0]);
+			json_decref(obj);
+			return EXIT_NOTFOUND;
+		}
+	}
+	call = api_path("/api/calls/", ctx->argv[0]);
+	path = xasprintf("%s/recordings/", call);
+	free(call);
+	call = api_path(path, rid);
+	json_decref(obj);
+	rc = cmd_files_save(ctx, call, cmd_get(ctx, "output-file"));
+	free(path);
+	free(call);
+	return rc;
 }

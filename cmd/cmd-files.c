@@ -224,20 +224,15 @@ cmd_files_get(struct cmd_ctx *ctx)
 	return verbs_get(ctx, &cmd_files_resource, "/api/files/");
 }
 
-static int
-cmd_files_download(struct cmd_ctx *ctx)
+/* GET path (a file's content) to out (NULL: standard output). */
+int
+cmd_files_save(struct cmd_ctx *ctx, const char *path, const char *out)
 {
 	struct client_response	 r;
-	const char		*out = cmd_get(ctx, "output-file");
-	char			*id, *path;
 	FILE			*f;
 	int			 rc;
 
-	id = api_path("/api/files/", ctx->argv[0]);
-	path = xasprintf("%s/content", id);
-	free(id);
 	rc = api_request(ctx->cli, "GET", path, NULL, &r);
-	free(path);
 	if (rc != EXIT_OK)
 		return rc;
 	if (r.status != 200) {
@@ -261,6 +256,20 @@ cmd_files_download(struct cmd_ctx *ctx)
 		rc = EXIT_FAIL;
 	}
 	client_response_free(&r);
+	return rc;
+}
+
+static int
+cmd_files_download(struct cmd_ctx *ctx)
+{
+	char	*id, *path;
+	int	 rc;
+
+	id = api_path("/api/files/", ctx->argv[0]);
+	path = xasprintf("%s/content", id);
+	free(id);
+	rc = cmd_files_save(ctx, path, cmd_get(ctx, "output-file"));
+	free(path);
 	return rc;
 }
 

@@ -68,6 +68,8 @@ static const char *const cmd_queues_overflows[] = {
 };
 
 static const char *const cmd_queues_onoff[] = { "on", "off", NULL };
+static const char *const cmd_queues_recordings[] = { "on", "off", "on-demand",
+	"inherit", NULL };
 
 #define CMD_QUEUES_IDS	"queues list -q"
 
@@ -113,6 +115,10 @@ static const struct cmd_flag cmd_queues_list_flags[] = {
 	  .help = "dials a callback gets (1-10, default 3)" },		\
 	{ .name = "callback-retry-delay", .arg = "S",			\
 	  .help = "seconds between a callback's dials (default 60)" },	\
+	{ .name = "recording", .arg = "MODE",				\
+	  .values = cmd_queues_recordings,				\
+	  .help = "record phone calls: on, off, on-demand, or inherit " \
+	      "(the company's recording setting)" },			\
 	{ .name = "member", .arg = "AGENT_ID[:PENALTY]", .repeat = 1,	\
 	  .complete = "agents list -q",					\
 	  .help = "an agent taking the queue's calls, with a penalty "	\
@@ -259,6 +265,7 @@ cmd_queues_body(struct cmd_ctx *ctx, json_t **out)
 	};
 	const char	*music = cmd_get(ctx, "hold-music");
 	const char	*announce = cmd_get(ctx, "announce-position");
+	const char	*rec = cmd_get(ctx, "recording");
 	json_t	*body = json_object();
 	size_t	 i;
 	int	 rc;
@@ -289,6 +296,19 @@ cmd_queues_body(struct cmd_ctx *ctx, json_t **out)
 		}
 		json_object_set_new(body, "announce_position",
 		    json_boolean(strcmp(announce, "on") == 0));
+	}
+	if (rec != NULL) {
+		for (i = 0; cmd_queues_recordings[i] != NULL &&
+		    strcmp(rec, cmd_queues_recordings[i]) != 0; i++)
+			;
+		if (cmd_queues_recordings[i] == NULL) {
+			rc = cmd_usage_error(ctx->group, ctx->entry,
+			    "--recording is on, off, on-demand or inherit");
+			goto fail;
+		}
+		json_object_set_new(body, "recording",
+		    strcmp(rec, "inherit") == 0 ? json_null() :
+		    json_string(rec));
 	}
 	if ((rc = cmd_queues_members(ctx, body)) != EXIT_OK)
 		goto fail;

@@ -318,6 +318,8 @@ cmd_get(const struct cmd_ctx *ctx, const char *name)
 
 	for (fl = ctx->entry->flags, i = 0; fl != NULL && fl->name != NULL;
 	    fl++, i++) {
+		if (i >= CMD_MAX_FLAGS)
+			break;
 		if (strcmp(fl->name, name) == 0)
 			return ctx->values[i];
 	}
@@ -335,6 +337,8 @@ cmd_get_all(const struct cmd_ctx *ctx, const char *name)
 
 	for (fl = ctx->entry->flags, i = 0; fl != NULL && fl->name != NULL;
 	    fl++, i++) {
+		if (i >= CMD_MAX_FLAGS)
+			break;
 		if (strcmp(fl->name, name) != 0)
 			continue;
 		if (!fl->repeat)

@@ -57,7 +57,8 @@ struct cmd_entry {
 	int			(*exec)(struct cmd_ctx *);
 };
 
-#define CMD_MAX_FLAGS	16
+/* Most flags one command has (cmd_get() aborts past it). */
+#define CMD_MAX_FLAGS	24
 
 /* Global state of one invocation: global flags and what they resolve to. */
 struct cli {
@@ -257,6 +258,9 @@ int		 cmd_own_company(struct cmd_ctx *, char **company);
 
 /* cmd-files.c */
 extern const struct cmd_entry		cmd_files_entry;
+/* cmd-files.c: GET path's content into FILE out (NULL: stdout). */
+int		 cmd_files_save(struct cmd_ctx *, const char *path,
+		     const char *out);
 /* cmd-widget.c */
 extern const struct cmd_entry		cmd_widget_keys_entry;
 extern const struct cmd_entry		cmd_widget_origins_entry;

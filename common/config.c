@@ -104,6 +104,8 @@ static const struct config_key {
 	K("twilio_api_url",	CONFIG_STRING,	twilio_api_url,	0, 0, 0),
 	K("analytics_rollup_interval", CONFIG_INT, analytics_rollup_interval,
 	    0, 86400, 0),
+	K("recording_sweep_interval", CONFIG_INT, recording_sweep_interval,
+	    0, 86400, 0),
 	K("webhook_retry_base",	CONFIG_RATE,	webhook_retry_base, 0, 3600, 0),
 	K("webhook_max_attempts", CONFIG_INT,	webhook_max_attempts, 1, 30, 0),
 	K("webhook_timeout",	CONFIG_INT,	webhook_timeout, 1, 60, 0),
@@ -220,6 +222,7 @@ config_defaults(struct config *cfg)
 	cfg->storage = xstrdup("local");
 	cfg->s3_region = xstrdup("us-east-1");
 	cfg->analytics_rollup_interval = 60;
+	cfg->recording_sweep_interval = 3600;
 	cfg->webhook_retry_base = 5;
 	cfg->webhook_max_attempts = 11;
 	cfg->webhook_timeout = 10;

@@ -70,6 +70,7 @@ struct config {
 	char		*public_url;	/* public_url: https://host[:port][/prefix]
 					   the daemon is reached at (webhooks) */
 	int		 analytics_rollup_interval;	/* seconds; 0: off */
+	int		 recording_sweep_interval;	/* seconds; 0: off */
 	double		 webhook_retry_base;	/* seconds before the first retry */
 	int		 webhook_max_attempts;	/* then the delivery has failed */
 	int		 webhook_timeout;	/* seconds per delivery attempt */

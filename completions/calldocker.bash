@@ -72,6 +72,10 @@ __calldocker_takes_arg()
 		case $2 in
 		--number) return 0 ;;
 		esac ;;
+	"calls recording")
+		case $2 in
+		--recording|-O|--output-file) return 0 ;;
+		esac ;;
 	"companies list")
 		case $2 in
 		--search|--limit) return 0 ;;
@@ -130,11 +134,11 @@ __calldocker_takes_arg()
 		esac ;;
 	"queues create")
 		case $2 in
-		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--hold-music|--announce-position|--announce-interval|--callback-attempts|--callback-retry-delay|--member) return 0 ;;
+		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--hold-music|--announce-position|--announce-interval|--callback-attempts|--callback-retry-delay|--recording|--member) return 0 ;;
 		esac ;;
 	"queues update")
 		case $2 in
-		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--hold-music|--announce-position|--announce-interval|--callback-attempts|--callback-retry-delay|--member) return 0 ;;
+		--name|--strategy|--sl-threshold|--wrap-up|--ring-timeout|--max-wait|--overflow|--overflow-queue|--max-length|--miss-limit|--hold-music|--announce-position|--announce-interval|--callback-attempts|--callback-retry-delay|--recording|--member) return 0 ;;
 		esac ;;
 	"queues forecast")
 		case $2 in
@@ -263,6 +267,8 @@ _calldocker()
 			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 		"queues create --announce-position")
 			words="on off" ;;
+		"queues create --recording")
+			words="on off on-demand inherit" ;;
 		"queues create --member")
 			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 		"queues update --strategy")
@@ -273,6 +279,8 @@ _calldocker()
 			words=$("${COMP_WORDS[0]}" queues list -q 2>/dev/null) ;;
 		"queues update --announce-position")
 			words="on off" ;;
+		"queues update --recording")
+			words="on off on-demand inherit" ;;
 		"queues update --member")
 			words=$("${COMP_WORDS[0]}" agents list -q 2>/dev/null) ;;
 		"users list --role")
@@ -317,6 +325,7 @@ _calldocker()
 		"calls hangup") flags="$flags --reason" ;;
 		"calls wrap") flags="$flags --disposition --notes" ;;
 		"calls callback") flags="$flags --number" ;;
+		"calls recording") flags="$flags --recording -O --output-file" ;;
 		"companies list") flags="$flags --search --limit --all" ;;
 		"companies create") flags="$flags --name --timezone" ;;
 		"companies update") flags="$flags --name --timezone" ;;
@@ -336,8 +345,8 @@ _calldocker()
 		"ivr activate") flags="$flags --version --entry" ;;
 		"ivr delete") flags="$flags --yes" ;;
 		"queues list") flags="$flags --limit --all" ;;
-		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member" ;;
-		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member" ;;
+		"queues create") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --recording --member" ;;
+		"queues update") flags="$flags --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --recording --member" ;;
 		"queues delete") flags="$flags --yes" ;;
 		"queues forecast") flags="$flags --hours --at" ;;
 		"users list") flags="$flags --role --search --company --limit --all" ;;
@@ -363,7 +372,7 @@ _calldocker()
 	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks widget-keys widget-origins completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
-	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback next" ;;
+	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback recording next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
 	files) words="upload list get download delete" ;;
@@ -404,6 +413,8 @@ _calldocker()
 	"calls wrap")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"calls callback")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls recording")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"config use-context")
 		words=$("${COMP_WORDS[0]}" config get-contexts -q 2>/dev/null) ;;

@@ -92,6 +92,11 @@ function __calldocker_takes_arg
                 case --number
                     return 0
             end
+        case 'calls recording'
+            switch $argv[2]
+                case --recording -O --output-file
+                    return 0
+            end
         case 'companies list'
             switch $argv[2]
                 case --search --limit
@@ -164,12 +169,12 @@ function __calldocker_takes_arg
             end
         case 'queues create'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --recording --member
                     return 0
             end
         case 'queues update'
             switch $argv[2]
-                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --member
+                case --name --strategy --sl-threshold --wrap-up --ring-timeout --max-wait --overflow --overflow-queue --max-length --miss-limit --hold-music --announce-position --announce-interval --callback-attempts --callback-retry-delay --recording --member
                     return 0
             end
         case 'queues forecast'
@@ -305,6 +310,7 @@ complete -c calldocker -n '__calldocker_using calls' -a transfer -d 'transfer a 
 complete -c calldocker -n '__calldocker_using calls' -a hangup -d 'end a call'
 complete -c calldocker -n '__calldocker_using calls' -a wrap -d 'finish after-call work, ready for the next call'
 complete -c calldocker -n '__calldocker_using calls' -a callback -d 'call a waiting caller back when their turn comes, keeping their place (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a recording -d 'download a recording of a call to standard output or -O FILE'
 complete -c calldocker -n '__calldocker_using calls' -a next -d 'take the best waiting call you may answer (agent)'
 complete -c calldocker -n '__calldocker_using ""' -a companies -d 'manage companies (tenants)'
 complete -c calldocker -n '__calldocker_using companies' -a list -d 'list companies'
@@ -464,6 +470,9 @@ complete -c calldocker -n '__calldocker_using "calls wrap"' -l notes -x -d 'note
 complete -c calldocker -n '__calldocker_using "calls wrap"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "calls callback"' -l number -x -d 'E.164 number to call back (default: the caller\'s)'
 complete -c calldocker -n '__calldocker_using "calls callback"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls recording"' -l recording -x -d 'which of the call\'s recordings (default: the first)'
+complete -c calldocker -n '__calldocker_using "calls recording"' -s O -l output-file -x -d 'write to FILE instead of standard output'
+complete -c calldocker -n '__calldocker_using "calls recording"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l search -x -d 'only names containing Q'
 complete -c calldocker -n '__calldocker_using "companies list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l all -d 'fetch every page'
@@ -536,6 +545,7 @@ complete -c calldocker -n '__calldocker_using "queues create"' -l announce-posit
 complete -c calldocker -n '__calldocker_using "queues create"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l callback-attempts -x -d 'dials a callback gets (1-10, default 3)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l callback-retry-delay -x -d 'seconds between a callback\'s dials (default 60)'
+complete -c calldocker -n '__calldocker_using "queues create"' -l recording -x -a 'on off on-demand inherit' -d 'record phone calls: on, off, on-demand, or inherit (the company\'s recording setting)'
 complete -c calldocker -n '__calldocker_using "queues create"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -l name -x -d 'new name'
 complete -c calldocker -n '__calldocker_using "queues update"' -l strategy -x -a 'longest_idle round_robin fewest_calls least_talk_time random ring_all linear' -d 'which agent is offered a call first'
@@ -552,6 +562,7 @@ complete -c calldocker -n '__calldocker_using "queues update"' -l announce-posit
 complete -c calldocker -n '__calldocker_using "queues update"' -l announce-interval -x -d 'seconds between announcements (10-3600)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l callback-attempts -x -d 'dials a callback gets (1-10, default 3)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l callback-retry-delay -x -d 'seconds between a callback\'s dials (default 60)'
+complete -c calldocker -n '__calldocker_using "queues update"' -l recording -x -a 'on off on-demand inherit' -d 'record phone calls: on, off, on-demand, or inherit (the company\'s recording setting)'
 complete -c calldocker -n '__calldocker_using "queues update"' -l member -x -a '(__calldocker_run agents list -q)' -d 'an agent taking the queue\'s calls, with a penalty (default 0); repeat for more, \'\' for none'
 complete -c calldocker -n '__calldocker_using "queues update"' -a '(__calldocker_run queues list -q)'
 complete -c calldocker -n '__calldocker_using "queues delete"' -l yes -d 'do not ask for confirmation on a terminal'

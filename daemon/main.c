@@ -32,6 +32,7 @@
 #include "server.h"
 #include "hub.h"
 #include "rollup.h"
+#include "op-retention.h"
 #include "webhook.h"
 #include "twilio-rest.h"
 #include "tls.h"
@@ -388,7 +389,9 @@ main(int argc, char **argv)
 	if (hub_start(cfg.database_url, &cause) != 0)
 		fatal("%s", cause);
 	if (rollup_start(cfg.database_url, cfg.analytics_rollup_interval,
-	    &cause) != 0 || outbox_start(cfg.database_url, &cause) != 0)
+	    &cause) != 0 || outbox_start(cfg.database_url, &cause) != 0 ||
+	    retention_start(cfg.database_url, cfg.recording_sweep_interval,
+	    &cause) != 0)
 		fatal("%s", cause);
 	loop = ev_default_loop(EVFLAG_AUTO);
 	if (server_start(loop, &cause) != 0)
@@ -406,6 +409,7 @@ main(int argc, char **argv)
 
 	server_stop();
 	rollup_stop();
+	retention_stop();
 	outbox_stop();
 	/* The leases go first: no round adopts a company into a stopped
 	 * hub, and the peers take over while this node finishes. */

@@ -162,7 +162,7 @@ holder() {
 	daemon_stop pb
 }
 
-@test "webhooks and the rollup run on one node; status, CLI and /metrics show the nodes" {
+@test "webhooks, the rollup and the retention sweeper run on one node; status, CLI and /metrics show the nodes" {
 	db_create t_t0830_jobs
 	daemon_start ja
 	status_of ja
@@ -175,21 +175,22 @@ holder() {
 	assert_json '[.cluster.nodes[] | select(.live)] | length' 2
 	assert_equal "$(holder webhooks)" "$a"
 	assert_equal "$(holder rollup)" "$a"
-	assert_json ".cluster.nodes[] | select(.id == \"$a\") | .leases | sort | join(\",\")" rollup,webhooks
+	assert_equal "$(holder retention)" "$a"
+	assert_json ".cluster.nodes[] | select(.id == \"$a\") | .leases | sort | join(\",\")" retention,rollup,webhooks
 	assert_json ".cluster.nodes[] | select(.id == \"$b\") | .leases | length" 0
 	epoch=$(jget '.cluster.leases[] | select(.name == "webhooks") | .epoch')
 	# The CLI's status lists them too.
 	run cli settings status
 	assert_success
 	assert_output --regexp "cluster\.nodes\.[01]\.id +$b"
-	assert_output --regexp "cluster\.nodes\.[01]\.leases\.0 +(rollup|webhooks)"
+	assert_output --regexp "cluster\.nodes\.[01]\.leases\.0 +(retention|rollup|webhooks)"
 	# /metrics: each node's heartbeat and each lease's holder.
 	api GET /metrics >/dev/null
 	assert_output --regexp "calldocker_cluster_node_heartbeat_timestamp_seconds\{node=\"$a\",name=\"[^\"]+\",cluster=\"tests\",self=\"0\"\} [0-9.]+"
 	assert_output --partial "calldocker_cluster_lease_epoch{lease=\"webhooks\",node=\"$a\",held=\"1\"} $epoch"
 	# The holder stops: the other takes both, with a new epoch.
 	daemon_stop ja
-	wait_for 10 eval 'status_of jb && [[ $(holder webhooks) == "$b" && $(holder rollup) == "$b" ]]'
+	wait_for 10 eval 'status_of jb && [[ $(holder webhooks) == "$b" && $(holder rollup) == "$b" && $(holder retention) == "$b" ]]'
 	assert_json '.cluster.leases[] | select(.name == "webhooks") | .epoch' $((epoch + 1))
 	assert_json '.cluster.nodes | length' 1
 	daemon_stop jb

@@ -13,6 +13,8 @@
 #include "db.h"
 #include "call.h"
 #include "db-call.h"
+#include "db-recording.h"
+#include "audit.h"
 #include "validate.h"
 #include "hub.h"
 #include "events.h"
@@ -132,7 +134,7 @@ calls_get(struct hctx *h)
 {
 	struct call_rows	*res = NULL;
 	struct call_event_rows	*ev;
-	json_t			*o, *events;
+	json_t			*o, *events, *recs;
 
 	if (visible_call(h, &res) != 0)
 		return -1;
@@ -145,10 +147,52 @@ calls_get(struct hctx *h)
 	for (int i = 0; i < ev->n; i++)
 		json_array_append_new(events, call_event_json(&ev->v[i]));
 	json_object_set_new(o, "events", events);
+	if ((recs = db_recording_list(h->db, res->v[0].company,
+	    res->v[0].id)) == NULL) {
+		json_decref(o);
+		call_rows_free(res);
+		call_event_rows_free(ev);
+		return db_fail(h->db, h->resp);
+	}
+	json_object_set_new(o, "recordings", recs);
 	resp_json(h->resp, 200, o);
 	call_rows_free(res);
 	call_event_rows_free(ev);
 	return 0;
+}
+
+/*
+ * GET /api/calls/:id/recordings/:rid: a recording's content, for whoever
+ * may see the call (an agent only its own calls); every download is in
+ * the audit log (action download).
+ */
+int
+calls_recording(struct hctx *h)
+{
+	struct call_rows	*res = NULL;
+	char			 file[UUID_LEN + 1], company[UUID_LEN + 1];
+	const char		*rid = h->req->params[1];
+	int			 n;
+
+	if (!is_uuid(h->req->params[0]) || !is_uuid(rid))
+		return resp_problem(h->resp, 404, "not_found",
+		    "no such recording");
+	if (visible_call(h, &res) != 0)
+		return -1;
+	strlcpy_(company, res->v[0].company, sizeof company);
+	n = db_recording_file(h->db, company, res->v[0].id, rid, file);
+	call_rows_free(res);
+	if (n < 0)
+		return db_fail(h->db, h->resp);
+	if (n == 0)
+		return resp_problem(h->resp, 404, "not_found",
+		    "no such recording");
+	if (audit(h->db, h->req, company, "download", "recording", rid,
+	    json_pack("{s:s,s:s}", "call_id", h->req->params[0],
+	    "file_id", file)) != 0)
+		return db_fail(h->db, h->resp);
+	h->req->scope = company;
+	return files_send(h, file);
 }
 
 /* POST /api/calls: call.create (op-call.c). */

@@ -16,6 +16,8 @@
 #include "handlers.h"
 #include "db.h"
 #include "db-file.h"
+#include "audit.h"
+#include "db-recording.h"
 #include "validate.h"
 #include "sniff.h"
 #include "storage.h"
@@ -151,10 +153,33 @@ download_piece(void *arg, const void *p, size_t n)
 	return stream_write(d->h->req->stream, p, n);
 }
 
-/* GET /api/files/:id/content: streamed, so memory stays a few pieces. */
+/*
+ * GET /api/files/:id/content: streamed, so memory stays a few pieces. A
+ * file of kind recording: each download audited; one that is a call's
+ * recording only for managers and admins here (an agent gets its own
+ * calls' at /api/calls/:id/recordings/:rid).
+ */
 int
 files_content(struct hctx *h)
 {
+	struct file_rows	*res;
+	char			 company[UUID_LEN + 1];
+	int			 recording, of_call = 0;
+
+	if ((res = db_file_get(h->db, h->req->scope, h->req->params[0])) == NULL)
+		return db_fail(h->db, h->resp);
+	recording = res->n == 1 && strcmp(res->v[0].kind, "recording") == 0;
+	if (recording)
+		strlcpy_(company, res->v[0].company, sizeof company);
+	file_rows_free(res);
+	if (recording && h->req->who.role == ROLE_AGENT &&
+	    (of_call = db_recording_is_file(h->db, h->req->params[0])) < 0)
+		return db_fail(h->db, h->resp);
+	if (of_call)
+		return resp_problem(h->resp, 404, "not_found", "no such file");
+	if (recording && audit(h->db, h->req, company, "download", "file",
+	    h->req->params[0], json_pack("{s:s}", "kind", "recording")) != 0)
+		return db_fail(h->db, h->resp);
 	return files_send(h, h->req->params[0]);
 }
 

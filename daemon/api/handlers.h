@@ -59,6 +59,7 @@ int	queues_stats(struct hctx *);
 /* calls.c */
 int	calls_list(struct hctx *);
 int	calls_get(struct hctx *);
+int	calls_recording(struct hctx *);
 int	calls_create(struct hctx *);
 int	calls_ivr_input(struct hctx *);
 int	calls_update(struct hctx *);

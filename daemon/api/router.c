@@ -69,6 +69,7 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/calls", ROLE_MANAGER, ROUTE_BODY_OPT, calls_create },
 	{ HTTP_GET,	"/api/calls/queue/next", ANY, 0, calls_next },
 	{ HTTP_GET,	"/api/calls/:id", ANY, 0, calls_get },
+	{ HTTP_GET,	"/api/calls/:id/recordings/:rid", ANY, ROUTE_STREAM, calls_recording },
 	{ HTTP_PUT,	"/api/calls/:id", ANY, ROUTE_BODY, calls_update },
 	{ HTTP_POST,	"/api/calls/:id/assign", ROLE_MANAGER, ROUTE_BODY, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/answer", ANY, ROUTE_BODY_OPT, calls_action },

@@ -20,6 +20,7 @@
 static const char *const lease_names[NLEASES] = {
 	[LEASE_WEBHOOKS] = "webhooks",
 	[LEASE_ROLLUP] = "rollup",
+	[LEASE_RETENTION] = "retention",
 };
 
 /* Monotonic seconds until which each lease is ours; read by any thread. */

@@ -15,6 +15,7 @@
 enum db_lease {
 	LEASE_WEBHOOKS,		/* the outbox's deliveries */
 	LEASE_ROLLUP,		/* the analytics rollup */
+	LEASE_RETENTION,	/* expired recordings deleted */
 	NLEASES
 };
 

@@ -14,7 +14,8 @@
 	"'agent_id', m.agent_id, 'penalty', m.penalty) ORDER BY m.position)," \
 	" '[]') FROM queue_members m WHERE m.queue_id = q.id)," \
 	" q.hold_music_url, q.hold_music_file, q.announce_position," \
-	" q.announce_interval, q.callback_attempts, q.callback_retry_delay"
+	" q.announce_interval, q.callback_attempts, q.callback_retry_delay," \
+	" q.recording"
 #define SCOPE "($1::uuid IS NULL OR q.company_id = $1)"
 /* A company setting (daemon/settings.c) a new queue defaults to. */
 #define COMPANY_INT(k) "(SELECT (settings->>'" k "')::int FROM companies" \
@@ -34,7 +35,8 @@ static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" (company_id, name, strategy, sl_threshold, wrap_up, ring_timeout,"
 	" max_wait, overflow, overflow_queue, max_length, miss_limit, widen,"
 	" hold_music_url, hold_music_file, announce_position,"
-	" announce_interval, callback_attempts, callback_retry_delay)"
+	" announce_interval, callback_attempts, callback_retry_delay,"
+	" recording)"
 	" VALUES ($1, $3, coalesce($4::queue_strategy, 'longest_idle'),"
 	" coalesce($5::int, " COMPANY_INT("sl_threshold") ", 20),"
 	" coalesce($6::int, " COMPANY_INT("wrap_up") ", 10),"
@@ -46,7 +48,7 @@ static struct db_stmt st_create = { .sql = "WITH q AS (INSERT INTO queues"
 	" (SELECT id FROM files WHERE id = nullif($15::text, '')::uuid"
 	" AND company_id = $1), coalesce($16::boolean, false),"
 	" coalesce($17::int, 60), coalesce($18::int, 3),"
-	" coalesce($19::int, 60)) RETURNING *)"
+	" coalesce($19::int, 60), nullif($20::text, '')) RETURNING *)"
 	" SELECT " COLS " FROM q WHERE $2::text IS NULL" };
 static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
 	SET("name", 3, "text") "," SET("strategy", 4, "queue_strategy") ","
@@ -66,7 +68,9 @@ static struct db_stmt st_update = { .sql = "UPDATE queues q SET"
 	SET("announce_position", 16, "boolean") ","
 	SET("announce_interval", 17, "int") ","
 	SET("callback_attempts", 18, "int") ","
-	SET("callback_retry_delay", 19, "int") ", updated_at = now()"
+	SET("callback_retry_delay", 19, "int") ","
+	" recording = CASE WHEN $20::text IS NULL THEN q.recording"
+	"  ELSE nullif($20::text, '') END, updated_at = now()"
 	" WHERE q.id = $2 AND " SCOPE " RETURNING " COLS };
 static struct db_stmt st_delete = { .sql = "DELETE FROM queues q"
 	" WHERE q.id = $2 AND " SCOPE " RETURNING q.id" };
@@ -124,6 +128,7 @@ queue_row_fill(const PGresult *res, int r, struct queue_row *q)
 	q->announce_interval = I(QUEUE_C_ANNOUNCE_EVERY);
 	q->callback_attempts = I(QUEUE_C_CB_ATTEMPTS);
 	q->callback_retry_delay = I(QUEUE_C_CB_DELAY);
+	q->recording = db_get(res, r, QUEUE_C_RECORDING);
 #undef I
 }
 
@@ -160,7 +165,7 @@ json_t *
 queue_json(const struct queue_row *q)
 {
 	return json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:o,s:i,s:i,"
-	    "s:o,s:o,s:o,s:o,s:b,s:i,s:s,s:s,s:i,s:i}",
+	    "s:o,s:o,s:o,s:o,s:b,s:i,s:s,s:s,s:i,s:i,s:o}",
 	    "id", q->id, "company_id", q->company, "name", q->name,
 	    "strategy", q->strategy,
 	    "sl_threshold", q->sl_threshold, "wrap_up", q->wrap_up,
@@ -179,7 +184,9 @@ queue_json(const struct queue_row *q)
 	    "announce_interval", q->announce_interval,
 	    "created_at", q->created, "updated_at", q->updated,
 	    "callback_attempts", q->callback_attempts,
-	    "callback_retry_delay", q->callback_retry_delay);
+	    "callback_retry_delay", q->callback_retry_delay,
+	    "recording", q->recording == NULL ? json_null() :
+	    json_string(q->recording));
 }
 
 struct queue_rows *
@@ -227,26 +234,27 @@ fields_params(const struct queue_fields *f, const char **p)
 	p[14] = f->announce_interval;
 	p[15] = f->callback_attempts;
 	p[16] = f->callback_retry_delay;
+	p[17] = f->recording;
 }
 
 struct queue_rows *
 db_queue_create(struct db *db, const char *company,
     const struct queue_fields *f)
 {
-	const char *p[19] = { company, NULL };
+	const char *p[20] = { company, NULL };
 
 	fields_params(f, p + 2);
-	return queue_rows_take(db_run(db, &st_create, 19, p));
+	return queue_rows_take(db_run(db, &st_create, 20, p));
 }
 
 struct queue_rows *
 db_queue_update(struct db *db, const char *scope, const char *id,
     const struct queue_fields *f)
 {
-	const char *p[19] = { scope, id };
+	const char *p[20] = { scope, id };
 
 	fields_params(f, p + 2);
-	return queue_rows_take(db_run(db, &st_update, 19, p));
+	return queue_rows_take(db_run(db, &st_update, 20, p));
 }
 
 int

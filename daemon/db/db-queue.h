@@ -15,7 +15,7 @@ enum queue_col {
 	QUEUE_C_MISS, QUEUE_C_WIDEN, QUEUE_C_CREATED, QUEUE_C_UPDATED,
 	QUEUE_C_KEY, QUEUE_C_MEMBERS, QUEUE_C_HOLD_URL, QUEUE_C_HOLD_FILE,
 	QUEUE_C_ANNOUNCE, QUEUE_C_ANNOUNCE_EVERY, QUEUE_C_CB_ATTEMPTS,
-	QUEUE_C_CB_DELAY,
+	QUEUE_C_CB_DELAY, QUEUE_C_RECORDING,
 };
 
 /* The writable fields, as strings for SQL (NULL: unchanged/default). */
@@ -28,6 +28,7 @@ struct queue_fields {
 	const char	*announce;		/* "t" or "f" */
 	const char	*announce_interval;
 	const char	*callback_attempts, *callback_retry_delay;
+	const char	*recording;		/* off|on|on-demand, "": inherit */
 };
 
 /* One queue. Strings are the rows' (queue_rows_free() frees them). */
@@ -48,6 +49,7 @@ struct queue_row {
 	int		 announce_interval;	/* seconds */
 	int		 callback_attempts;	/* dials a callback gets */
 	int		 callback_retry_delay;	/* seconds between them */
+	const char	*recording;		/* NULL: the company's setting */
 };
 
 struct queue_rows {

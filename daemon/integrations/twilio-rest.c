@@ -17,11 +17,15 @@
  * - call.answered of a callback whose caller is not on the line yet: a new
  *   outbound call to the callback number, from the number the caller had
  *   called (caller_data.to), whose TwiML dials the agent's phone or
- *   browser as a bridge does; its status callback (?event=callback,
- *   twilio.c) tells whether the caller answered. A dial Twilio refuses
- *   counts as one nobody answered (call.callback_failed). A callback
- *   whose caller is on the line is bridged as any Twilio call.
- * Each request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
+ *   browser as a bridge does (recorded as a bridge is); its status
+ *   callback (?event=callback, twilio.c) tells whether the caller
+ *   answered. A dial Twilio refuses counts as one nobody answered
+ *   (call.callback_failed). A callback whose caller is on the line is
+ *   bridged as any Twilio call;
+ * - a recorded Dial's recording, once Twilio posts that it is ready
+ *   (twilio_rest_fetch()): GET .../Recordings/{RecordingSid}.wav into the
+ *   file storage, linked to the call (op_file_recording()).
+ * Each other request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
  * Calls/{CallSid}.json (Calls.json to create a call), form-encoded, with
  * HTTP Basic authentication by the company's account sid and auth token,
  * and is retried with backoff on 5xx, 429 (honouring Retry-After) and no
@@ -48,7 +52,9 @@
 #include "db-integration.h"
 #include "db-call.h"
 #include "db-queue.h"
+#include "db-recording.h"
 #include "events.h"
+#include "op-file.h"
 #include "op.h"
 #include "twiml.h"
 #include "twilio-rest.h"
@@ -59,6 +65,8 @@
 #define TW_WAIT_MAX	30.0	/* longest wait between tries */
 #define TW_TIMEOUT	10L	/* seconds per try */
 #define TW_ANSWER_MAX	(64 * 1024)
+#define TW_MEDIA_MAX	(512L * 1024 * 1024)	/* a recording's largest */
+#define TW_MEDIA_TIMEOUT 600L	/* seconds per try of a recording's fetch */
 
 enum tw_kind {
 	TW_BRIDGE,		/* dial the agent's phone or browser */
@@ -66,6 +74,7 @@ enum tw_kind {
 	TW_CALLBACK,		/* call the caller back, bridged to the agent */
 	TW_HOLD,		/* the caller to the queue's hold music */
 	TW_RESUME,		/* dial the agent again */
+	TW_FETCH,		/* a recording into the file storage */
 };
 
 /* The events that make a job. */
@@ -87,6 +96,7 @@ static const char *const tw_kind_names[] = {
 	[TW_CALLBACK] = "callback",
 	[TW_HOLD] = "hold",
 	[TW_RESUME] = "resume",
+	[TW_FETCH] = "recording",
 };
 
 struct tw_job {
@@ -96,6 +106,8 @@ struct tw_job {
 	char		 call[UUID_LEN + 1];
 	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE, TW_RESUME */
 	char		 queue[UUID_LEN + 1];	/* TW_HOLD */
+	char		 recording[40];		/* TW_FETCH: its sid */
+	int		 channels, duration;	/* TW_FETCH */
 };
 
 static struct {
@@ -111,8 +123,21 @@ static struct {
 
 struct tw_sink {
 	char	*buf;
-	size_t	 len;
+	size_t	 len, max;
 };
+
+static void
+tw_enqueue(struct tw_job *j)
+{
+	pthread_mutex_lock(&tw.lock);
+	if (tw.tail != NULL)
+		tw.tail->next = j;
+	else
+		tw.head = j;
+	tw.tail = j;
+	pthread_cond_signal(&tw.wake);
+	pthread_mutex_unlock(&tw.lock);
+}
 
 /* Runs on the publishing thread (under the hub's lock): only queues. */
 static void
@@ -148,14 +173,7 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 		strlcpy_(j->agent, agent, sizeof j->agent);
 	if ((queue = json_string_value(json_object_get(data, "queue_id"))) != NULL)
 		strlcpy_(j->queue, queue, sizeof j->queue);
-	pthread_mutex_lock(&tw.lock);
-	if (tw.tail != NULL)
-		tw.tail->next = j;
-	else
-		tw.head = j;
-	tw.tail = j;
-	pthread_cond_signal(&tw.wake);
-	pthread_mutex_unlock(&tw.lock);
+	tw_enqueue(j);
 }
 
 /* Wait up to seconds, or until stopped: 1 when stopped. */
@@ -187,7 +205,7 @@ tw_write(char *p, size_t size, size_t n, void *arg)
 	struct tw_sink	*s = arg;
 	size_t		 len = size * n;
 
-	if (s->len + len > TW_ANSWER_MAX)
+	if (s->len + len > s->max)
 		return 0;
 	s->buf = xrealloc(s->buf, s->len + len + 1);
 	memcpy(s->buf + s->len, p, len);
@@ -203,10 +221,10 @@ tw_write(char *p, size_t size, size_t n, void *arg)
 static long
 tw_try(const char *url, const char *account, const char *token,
     const char *form, double *retry_after, char *msg, size_t msglen,
-    char **answer)
+    struct tw_sink *body)
 {
 	CURL		*c;
-	struct tw_sink	 s = { NULL, 0 };
+	struct tw_sink	 s = { NULL, 0, TW_ANSWER_MAX };
 	long		 status = 0;
 	curl_off_t	 ra = -1;
 	json_t		*j;
@@ -220,13 +238,17 @@ tw_try(const char *url, const char *account, const char *token,
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, TW_TIMEOUT);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, body != NULL &&
+	    body->max > TW_ANSWER_MAX ? TW_MEDIA_TIMEOUT : TW_TIMEOUT);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "calldockerd");
 	curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(c, CURLOPT_USERNAME, account);
 	curl_easy_setopt(c, CURLOPT_PASSWORD, token);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	if (form != NULL)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	if (body != NULL)
+		s.max = body->max;
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tw_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
 	if ((e = curl_easy_perform(c)) == CURLE_OK) {
@@ -245,22 +267,22 @@ tw_try(const char *url, const char *account, const char *token,
 		}
 	} else
 		snprintf(msg, msglen, "%s", curl_easy_strerror(e));
-	if (answer != NULL && status >= 200 && status < 300) {
-		*answer = s.buf;
-		s.buf = NULL;
-	}
-	free(s.buf);
+	if (body != NULL && status >= 200 && status < 300) {
+		body->buf = s.buf;
+		body->len = s.len;
+	} else
+		free(s.buf);
 	curl_easy_cleanup(c);
 	return status;
 }
 
 /*
- * POST form to the call sid of account (NULL: create a call), retried: 0
- * when Twilio took it, its answer in *answer if asked (caller frees).
+ * POST form (NULL: GET) to path under the account, retried: 0 when Twilio
+ * took it, its answer in *body when body is not NULL (caller frees).
  */
 static int
-tw_post(const char *account, const char *token, const char *sid,
-    const char *form, const struct tw_job *j, char **answer)
+tw_request(const char *account, const char *token, const char *path,
+    const char *form, const struct tw_job *j, struct tw_sink *body)
 {
 	char	*url, msg[200];
 	size_t	 n = strlen(cfg.twilio_api_url);
@@ -270,12 +292,11 @@ tw_post(const char *account, const char *token, const char *sid,
 
 	while (n > 0 && cfg.twilio_api_url[n - 1] == '/')
 		n--;
-	url = xasprintf("%.*s/2010-04-01/Accounts/%s/Calls%s%s.json", (int)n,
-	    cfg.twilio_api_url, account, sid != NULL ? "/" : "",
-	    sid != NULL ? sid : "");
+	url = xasprintf("%.*s/2010-04-01/Accounts/%s/%s", (int)n,
+	    cfg.twilio_api_url, account, path);
 	for (attempt = 1; attempt <= TW_ATTEMPTS; attempt++) {
 		status = tw_try(url, account, token, form, &ra, msg, sizeof msg,
-		    answer);
+		    body);
 		if (status >= 200 && status < 300)
 			break;
 		if (status != 0 && status != 429 && status < 500)
@@ -331,7 +352,34 @@ tw_hook_url(const char *company, const char *query)
 }
 
 /*
- * The TwiML that dials the job's agent, with our dial action: a Dial of
+ * When the call's recording mode (its queue's, else its company's) is
+ * "on": *r with the recording status callback (caller frees) and, on an
+ * answer, the company's announcement (*say, caller frees). NULL: not
+ * recorded.
+ */
+static struct twiml_record *
+tw_record(const struct tw_job *j, struct twiml_record *r, char **say)
+{
+	char	 mode[16], *q;
+
+	if (db_recording_mode(&tw.db, j->company, j->call, mode, sizeof mode,
+	    say) != 1 || strcmp(mode, "on") != 0)
+		return NULL;
+	q = xasprintf("call=%s&event=recording", j->call);
+	r->callback = tw_hook_url(j->company, q);
+	/*
+	 * Said once, to whoever answers (the caller, or a callback's callee):
+	 * not again when a held call goes back to its agent.
+	 */
+	r->announcement = j->kind == TW_BRIDGE || j->kind == TW_CALLBACK ?
+	    *say : NULL;
+	free(q);
+	return r;
+}
+
+/*
+ * The TwiML that dials the job's agent, with our dial action (recorded
+ * when the call's recording mode is on, tw_record()): a Dial of
  * its phone, or of its browser page's Client (Twilio's Voice SDK); NULL
  * when there is no such agent.
  */
@@ -340,7 +388,8 @@ tw_agent_twiml(const struct tw_job *j)
 {
 	struct agent_rows	*a;
 	char			 identity[TWILIO_IDENTITY_LEN + 1];
-	char			*twiml, *action, *q;
+	char			*twiml, *action, *q, *say = NULL;
+	struct twiml_record	 recq, *rec;
 
 	if (j->agent[0] == '\0' ||
 	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
@@ -352,14 +401,18 @@ tw_agent_twiml(const struct tw_job *j)
 	}
 	q = xasprintf("call=%s&event=dial", j->call);
 	action = tw_hook_url(j->company, q);
+	rec = tw_record(j, &recq, &say);
 	if (strcmp(a->v[0].endpoint, "phone") == 0)
-		twiml = twiml_dial(a->v[0].address, action);
+		twiml = twiml_dial(a->v[0].address, action, rec);
 	else {
 		twilio_identity(a->v[0].id, identity);
-		twiml = twiml_dial_client(identity, j->call, action);
+		twiml = twiml_dial_client(identity, j->call, action, rec);
 	}
 	free(action);
 	free(q);
+	if (rec != NULL)
+		free((char *)rec->callback);
+	free(say);
 	agent_rows_free(a);
 	return twiml;
 }
@@ -450,7 +503,8 @@ tw_callback(const struct tw_job *j)
 {
 	struct integration	 in;
 	struct call_rows	*set;
-	char			*form = NULL, *answer = NULL;
+	struct tw_sink		 answer = { NULL, 0, TW_ANSWER_MAX };
+	char			*form = NULL;
 	const char		*sid;
 	json_t			*a;
 	int			 n;
@@ -471,10 +525,10 @@ tw_callback(const struct tw_job *j)
 			log_warn("twilio: call %s: callback: cannot count the"
 			    " attempt", j->call);
 		call_rows_free(set);
-		if (tw_post(in.account, in.secret, NULL, form, j,
+		if (tw_request(in.account, in.secret, "Calls.json", form, j,
 		    &answer) != 0)
 			tw_callback_failed(j, "failed");
-		else if ((a = json_loads(answer, 0, NULL)) == NULL ||
+		else if ((a = json_loads(answer.buf, 0, NULL)) == NULL ||
 		    (sid = json_string_value(json_object_get(a, "sid"))) ==
 		    NULL || db_twilio_remap(&tw.db, j->company, sid,
 		    j->call) != 0) {
@@ -484,7 +538,7 @@ tw_callback(const struct tw_job *j)
 		} else
 			json_decref(a);
 	}
-	free(answer);
+	free(answer.buf);
 	free(form);
 	integration_clear(&in);
 }
@@ -515,11 +569,48 @@ tw_hold_form(const struct tw_job *j)
 	return form;
 }
 
+/*
+ * GET the recording's media (Recordings/{sid}.wav, the account's own
+ * resource whatever RecordingUrl said), retried as any request, into the
+ * file storage linked to the call; once per recording sid.
+ */
+static void
+tw_fetch(const char *account, const char *token, const struct tw_job *j)
+{
+	struct tw_sink	 body = { NULL, 0, TW_MEDIA_MAX };
+	char		*path;
+
+	if (db_recording_known(&tw.db, j->company, j->recording) != 0)
+		return;		/* a retried callback, or no database */
+	path = xasprintf("Recordings/%s.wav", j->recording);
+	if (tw_request(account, token, path, NULL, j, &body) == 0)
+		op_file_recording(&tw.db, j->company, j->call, "twilio",
+		    j->recording, j->channels, j->duration, body.buf, body.len);
+	free(body.buf);
+	free(path);
+}
+
+void
+twilio_rest_fetch(const char *company, const char *call,
+    const char *recording, int channels, int duration)
+{
+	struct tw_job	*j;
+
+	j = xcalloc(1, sizeof *j);
+	j->kind = TW_FETCH;
+	strlcpy_(j->company, company, sizeof j->company);
+	strlcpy_(j->call, call, sizeof j->call);
+	strlcpy_(j->recording, recording, sizeof j->recording);
+	j->channels = channels;
+	j->duration = duration;
+	tw_enqueue(j);
+}
+
 static void
 tw_run(const struct tw_job *j)
 {
 	struct integration	 in;
-	char			 sid[72], *form = NULL;
+	char			 sid[72], *form = NULL, *path;
 	int			 ended = 0, n;
 
 	if (j->kind == TW_CALLBACK)
@@ -533,7 +624,8 @@ tw_run(const struct tw_job *j)
 	}
 	if (j->kind == TW_COMPLETE && ended)
 		return;		/* Twilio told us: nothing to tell it */
-	if (j->kind != TW_COMPLETE && (cfg.public_url == NULL ||
+	if (j->kind != TW_COMPLETE && j->kind != TW_FETCH &&
+	    (cfg.public_url == NULL ||
 	    cfg.public_url[0] == '\0')) {
 		log_warn("twilio: call %s: %s: no public_url for Twilio's"
 		    " callbacks", j->call, tw_kind_names[j->kind]);
@@ -550,15 +642,24 @@ tw_run(const struct tw_job *j)
 	case TW_COMPLETE:
 		tw_field(&form, "Status", "completed");
 		break;
+	case TW_FETCH:
+		break;
 	case TW_CALLBACK:
 		break;		/* tw_callback(), above */
 	}
-	if (form == NULL)
+	if (form == NULL && j->kind != TW_FETCH)
 		return;		/* no agent, no queue */
 	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {
 	case 1:
-		if (in.account != NULL)
-			tw_post(in.account, in.secret, sid, form, j, NULL);
+		if (in.account == NULL)
+			break;
+		if (j->kind == TW_FETCH)
+			tw_fetch(in.account, in.secret, j);
+		else {
+			path = xasprintf("Calls/%s.json", sid);
+			tw_request(in.account, in.secret, path, form, j, NULL);
+			free(path);
+		}
 		break;
 	case 0:
 		log_warn("twilio: call %s: %s: the company has no Twilio"

@@ -14,6 +14,13 @@ void		 twilio_rest_stop(void);
 /* Requests Twilio took (2xx), for metrics and tests. */
 unsigned long	 twilio_rest_sent(void);
 
+/*
+ * Fetch a finished recording of a call (Twilio's recording sid) into the
+ * file storage, on the REST thread, retried like every request.
+ */
+void		 twilio_rest_fetch(const char *company, const char *call,
+		    const char *recording, int channels, int duration);
+
 struct db;
 /*
  * twilio.c: the waitUrl of a call waiting in queue (an id; NULL: none)

@@ -10,6 +10,8 @@
  *   feeds the caller's input to the call's IVR session;
  * - ?event=dial is the outcome of the Dial to an agent's phone, and
  *   ?event=callback the status of a callback's outbound call;
+ * - ?event=recording: a recorded Dial's recording is ready: fetched into
+ *   the file storage (twilio-rest.c);
  * - anything else is a call arriving: it is created once per CallSid, in
  *   the company's entry flow, by call.create as POST /api/calls
  *   {"ivr": true} creates it (op.h), acting for the company.
@@ -632,6 +634,63 @@ twilio_hold_music(struct hctx *h)
 	return files_send(h, file);
 }
 
+/* Twilio's recording sids: RE and 32 hex digits. */
+static int
+is_recording_sid(const char *s)
+{
+	if (s == NULL || strncmp(s, "RE", 2) != 0 || strlen(s) != 34)
+		return 0;
+	for (s += 2; *s != '\0'; s++) {
+		if (strchr("0123456789abcdefABCDEF", *s) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * ?event=recording&call=<id>: the recordingStatusCallback of a recorded
+ * Dial (twilio-rest.c). A completed recording of this CallSid's call is
+ * fetched into the file storage on the REST thread; 204 either way.
+ */
+static int
+twilio_recording(struct hctx *h, const char *company, const char *sid)
+{
+	const char	*rsid = form_get(h->req->form, "RecordingSid");
+	const char	*status = form_get(h->req->form, "RecordingStatus");
+	const char	*ch = form_get(h->req->form, "RecordingChannels");
+	const char	*dur = form_get(h->req->form, "RecordingDuration");
+	char		*call = query_get(h->req->query, "call");
+	char		 have[72];
+	int		 ended, n, secs, rc = 0;
+
+	if (call == NULL || !is_uuid(call) || !is_recording_sid(rsid)) {
+		rc = resp_problem(h->resp, 400, "bad_request", "a call id and a"
+		    " RecordingSid are required");
+		goto out;
+	}
+	if ((n = db_twilio_of_call(h->db, company, call, have, sizeof have,
+	    &ended)) < 0) {
+		rc = db_fail(h->db, h->resp);
+		goto out;
+	}
+	if (n == 0 || strcmp(have, sid) != 0) {
+		rc = resp_problem(h->resp, 404, "not_found", "no such call");
+		goto out;
+	}
+	if (status == NULL || strcmp(status, "completed") == 0) {
+		secs = dur != NULL && atoi(dur) > 0 ? atoi(dur) : 0;
+		twilio_rest_fetch(company, call, rsid,
+		    ch != NULL && strcmp(ch, "2") == 0 ? 2 : 1, secs);
+		log_info("twilio: call %s: recording %s completed (%d s)",
+		    call, rsid, secs);
+	}
+	resp_empty(h->resp);
+	h->resp->status = 204;
+out:
+	free(call);
+	return rc;
+}
+
 /*
  * ?event=callback: the status of a callback's outbound call
  * (twilio-rest.c). Answered: the caller is on the line (the time to
@@ -720,6 +779,8 @@ twilio_webhook(struct hctx *h)
 	/* A Dial's action comes with the caller's CallStatus in-progress. */
 	if (event != NULL && strcmp(event, "dial") == 0)
 		rc = twilio_dial(h, company, sid);
+	else if (event != NULL && strcmp(event, "recording") == 0)
+		rc = twilio_recording(h, company, sid);
 	else if (event != NULL && strcmp(event, "wait") == 0)
 		rc = twilio_wait(h, company, sid);
 	else if (event != NULL && strcmp(event, "callback") == 0)
@@ -732,7 +793,7 @@ twilio_webhook(struct hctx *h)
 		rc = twilio_input(h, company, sid, event);
 	else
 		rc = resp_problem(h->resp, 400, "bad_request", "event must be"
-		    " digits, recorded, dial, wait or callback");
+		    " digits, recorded, dial, wait, callback or recording");
 	free(event);
 	return rc;
 }

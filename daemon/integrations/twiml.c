@@ -283,36 +283,52 @@ twiml_redirect(const char *url)
 	return buf;
 }
 
-/* <Response><Dial answerOnBridge action=...>, its noun to follow. */
+/*
+ * <Response>[<Say>announcement</Say>]<Dial answerOnBridge action=...
+ * [record=...]>, its noun to follow.
+ */
 static void
-dial_open(char **buf, size_t *len, const char *action)
+dial_open(char **buf, size_t *len, const char *action,
+    const struct twiml_record *rec)
 {
-	put(buf, len, "<Response><Dial answerOnBridge=\"true\"");
+	put(buf, len, "<Response>");
+	if (rec != NULL && rec->announcement != NULL)
+		element(buf, len, "Say", rec->announcement);
+	put(buf, len, "<Dial answerOnBridge=\"true\"");
 	attr(buf, len, "action", action);
-	put(buf, len, " method=\"POST\">");
+	put(buf, len, " method=\"POST\"");
+	if (rec != NULL) {
+		put(buf, len, " record=\"record-from-answer-dual\"");
+		attr(buf, len, "recordingStatusCallback", rec->callback);
+		put(buf, len, " recordingStatusCallbackMethod=\"POST\""
+		    " recordingStatusCallbackEvent=\"completed\"");
+	}
+	put(buf, len, ">");
 }
 
 char *
-twiml_dial(const char *address, const char *action)
+twiml_dial(const char *address, const char *action,
+    const struct twiml_record *rec)
 {
 	char	*buf = NULL;
 	size_t	 len = 0;
 	int	 sip = strncmp(address, "sip:", 4) == 0 ||
 		    strncmp(address, "sips:", 5) == 0;
 
-	dial_open(&buf, &len, action);
+	dial_open(&buf, &len, action, rec);
 	element(&buf, &len, sip ? "Sip" : "Number", address);
 	put(&buf, &len, "</Dial>" TWIML_TAIL);
 	return buf;
 }
 
 char *
-twiml_dial_client(const char *identity, const char *call, const char *action)
+twiml_dial_client(const char *identity, const char *call, const char *action,
+    const struct twiml_record *rec)
 {
 	char	*buf = NULL;
 	size_t	 len = 0;
 
-	dial_open(&buf, &len, action);
+	dial_open(&buf, &len, action, rec);
 	put(&buf, &len, "<Client>");
 	element(&buf, &len, "Identity", identity);
 	put(&buf, &len, "<Parameter name=\"call_id\"");

@@ -19,18 +19,29 @@ char	*twiml_say_hangup(const char *text);
 /* Post the same webhook again after a second. Caller frees. */
 char	*twiml_redirect(const char *url);
 /*
+ * A bridge that records: the Dial records both legs from the answer
+ * (record-from-answer-dual) and Twilio posts the finished recording to
+ * callback; announcement (NULL: none) is said to the caller first.
+ */
+struct twiml_record {
+	const char	*callback;
+	const char	*announcement;
+};
+/*
  * The TwiML the REST client moves a call to when its agent's endpoint is
  * a phone: <Dial answerOnBridge="true" action=...> to the <Number> (E.164)
- * or <Sip> (a sip: URI); no XML declaration. Caller frees.
+ * or <Sip> (a sip: URI); no XML declaration; rec (NULL: none) records it.
+ * Caller frees.
  */
-char	*twiml_dial(const char *address, const char *action);
+char	*twiml_dial(const char *address, const char *action,
+	    const struct twiml_record *rec);
 /*
  * The same for a browser agent: <Client> with the agent's <Identity>
  * (its Voice SDK registration) and a <Parameter name="call_id"> the
  * agent's page reads. Caller frees.
  */
 char	*twiml_dial_client(const char *identity, const char *call,
-	    const char *action);
+	    const char *action, const struct twiml_record *rec);
 /* Back to waiting in queue, with a waitUrl (NULL: none). Caller frees. */
 char	*twiml_enqueue(const char *queue, const char *wait);
 /*

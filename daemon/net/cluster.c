@@ -329,6 +329,7 @@ cluster_start(char **cause)
 	node.self.url = self_url(node.url, sizeof node.url);
 	node.want[LEASE_WEBHOOKS] = 1;
 	node.want[LEASE_ROLLUP] = cfg.analytics_rollup_interval > 0;
+	node.want[LEASE_RETENTION] = cfg.recording_sweep_interval > 0;
 	db_init(&node.db, cfg.database_url);
 
 	if ((node.registry = db_cluster_registry(&node.db)) < 0) {

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "db.h"
 #include "db-file.h"
+#include "db-recording.h"
 #include "validate.h"
 #include "sniff.h"
 #include "storage.h"
@@ -182,4 +183,43 @@ op_file_delete_applied(struct db *db, const struct op_out *out)
 		return;
 	if (storage_delete(out->id) != STORAGE_OK)
 		log_warn("files: the content of %s was left behind", out->id);
+}
+
+int
+op_file_recording(struct db *db, const char *company, const char *call,
+    const char *source, const char *source_id, int channels, int duration,
+    const void *data, size_t len)
+{
+	struct recording_new	 r;
+	char			 id[UUID_LEN + 1], sha[65], size[24], ch[8];
+	char			 dur[16];
+	const char		*type;
+	int			 rc;
+
+	if ((type = sniff_audio(data, len)) == NULL) {
+		log_warn("recording: call %s: %s %s is not audio we know",
+		    call, source, source_id);
+		return -1;
+	}
+	if (uuid_v4(id) != 0 || sha256_hex(data, len, sha) != 0)
+		return -1;
+	if (storage_put(id, data, len, sha, type) != STORAGE_OK) {
+		log_warn("recording: call %s: cannot store %s %s", call,
+		    source, source_id);
+		return -1;
+	}
+	snprintf(size, sizeof size, "%zu", len);
+	snprintf(ch, sizeof ch, "%d", channels);
+	snprintf(dur, sizeof dur, "%d", duration);
+	r = (struct recording_new){ company, call, id, type, size, sha,
+	    source, source_id, ch, dur };
+	if ((rc = db_recording_add(db, &r)) != 1) {
+		if (rc < 0)
+			log_warn("recording: call %s: cannot record %s %s",
+			    call, source, source_id);
+		storage_delete(id);
+	} else
+		log_info("recording: call %s: %s %s stored as file %s (%zu"
+		    " bytes)", call, source, source_id, id, len);
+	return rc;
 }

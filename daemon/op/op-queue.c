@@ -21,7 +21,7 @@ static const char *const queue_keys[] = {
 	"max_wait", "overflow", "overflow_queue_id", "max_length",
 	"miss_limit", "widen", "members", "company_id", "hold_music_url",
 	"hold_music_file_id", "announce_position", "announce_interval",
-	"callback_attempts", "callback_retry_delay", NULL,
+	"callback_attempts", "callback_retry_delay", "recording", NULL,
 };
 
 /* The integer fields: key, range, where their text goes. */
@@ -207,6 +207,15 @@ queue_input(json_t *b, const char *scope, int create, struct queue_input *in,
 		if (!json_is_boolean(v))
 			fields_add(&f, "announce_position", "must be true or false");
 		in->f.announce = json_is_true(v) ? "t" : "f";
+	}
+	/* null: the company's recording setting. */
+	if ((v = json_object_get(b, "recording")) != NULL) {
+		s = json_string_value(v);
+		if (!json_is_null(v) && (s == NULL || (strcmp(s, "off") &&
+		    strcmp(s, "on") && strcmp(s, "on-demand"))))
+			fields_add(&f, "recording", "must be off, on, on-demand"
+			    " or null (the company's setting)");
+		in->f.recording = s != NULL ? s : "";
 	}
 	if ((v = json_object_get(b, "widen")) != NULL && check_widen(v, &f) == 0)
 		in->f.widen = in->widen = json_dumps(v, JSON_COMPACT);

@@ -24,6 +24,7 @@ enum setting_type {
 	SETTING_CHOICE,
 	SETTING_TIMEZONE,
 	SETTING_LANGUAGE,
+	SETTING_TEXT,		/* a string of min to max characters */
 };
 
 struct setting_key {
@@ -66,6 +67,9 @@ static const struct {
 static const char *const theme_ids[] = { "system", "light", "dark",
 	"high_contrast", NULL };
 
+static const char *const recording_modes[] = { "off", "on", "on-demand",
+	NULL };
+
 static const struct setting_key system_keys[] = {
 	{ "registration_open", SETTING_BOOL, 0, 0, NULL, "true" },
 	{ "default_language", SETTING_LANGUAGE, 0, 0, NULL, "\"en\"" },
@@ -78,6 +82,9 @@ static const struct setting_key company_keys[] = {
 	{ "sl_target", SETTING_INT, 1, 100, NULL, "80" },
 	{ "wrap_up", SETTING_INT, 0, 3600, NULL, "10" },
 	{ "ring_timeout", SETTING_INT, 1, 600, NULL, "15" },
+	{ "recording", SETTING_CHOICE, 0, 0, recording_modes, "\"off\"" },
+	{ "recording_announcement", SETTING_TEXT, 1, 500, NULL, "null" },
+	{ "recording_retention_days", SETTING_INT, 1, 36500, NULL, "null" },
 };
 static const struct setting_key user_keys[] = {
 	{ "language", SETTING_LANGUAGE, 0, 0, NULL, "null" },
@@ -142,6 +149,13 @@ setting_check(const struct setting_key *k, json_t *v, struct fields *f)
 			return 0;
 		fields_add(f, k->name, "must be a language code listed by"
 		    " GET /api/settings/languages");
+		return -1;
+	case SETTING_TEXT:
+		if (s != NULL && strlen(s) >= (size_t)k->min &&
+		    strlen(s) <= (size_t)k->max)
+			return 0;
+		fields_add(f, k->name, "must be text of %lld to %lld"
+		    " bytes", k->min, k->max);
 		return -1;
 	}
 	return -1;

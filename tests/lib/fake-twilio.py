@@ -18,6 +18,12 @@ path, auth ("ok", "bad" or "none"), the Basic user, the content type,
 params (name -> value; a repeated name is a list), unknown (parameter
 names Twilio's update does not take) and the status answered.
 
+It also serves "Fetch a Recording resource"'s media: GET
+/2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.wav (or
+.mp3: the same WAV here), a small two-channel WAV made from the sid,
+also written to DIR/recordings/{RecordingSid}.wav for the tests to
+compare.
+
 DIR/script steers the answers: each API request takes its first line,
 "STATUS [DELAY_SECONDS [RETRY_AFTER]]" (e.g. "503", "429 0 1",
 "200 3"); with no line left the fake answers as Twilio would. A request
@@ -26,17 +32,23 @@ as Twilio would answer it whatever the script says, and takes no line.
 """
 
 import base64
+import io
 import json
+import math
 import os
 import re
+import struct
 import sys
 import threading
 import time
+import wave
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 CALL_PATH = re.compile(
     r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Calls/(CA[0-9A-Za-z]{1,64})\.json$")
+MEDIA_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(AC[0-9a-fA-F]{32})/Recordings/(RE[0-9a-fA-F]{32})\.(wav|mp3)$")
 # The parameters of Twilio's Call update.
 UPDATE_PARAMS = {"Url", "Method", "Status", "FallbackUrl", "FallbackMethod",
                  "StatusCallback", "StatusCallbackMethod", "Twiml",
@@ -59,6 +71,21 @@ ERRORS = {
 }
 
 lock = threading.Lock()
+
+
+def recording_wav(sid):
+    """Half a second of a two-channel 8 kHz tone whose pitch the sid picks."""
+    hz = 200 + int(sid[-4:], 16) % 600
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(
+            struct.pack("<hh", int(8000 * math.sin(2 * math.pi * hz * i / 8000)),
+                        int(4000 * math.sin(2 * math.pi * hz * 2 * i / 8000)))
+            for i in range(4000)))
+    return out.getvalue()
 
 
 class Fake(BaseHTTPRequestHandler):
@@ -127,7 +154,11 @@ class Fake(BaseHTTPRequestHandler):
                  "unknown": sorted(set(params) - known),
                  "at": time.time()}
         m = CALL_PATH.match(self.path) or create
+        media = MEDIA_PATH.match(self.path)
         status, obj, retry_after, delay = None, None, None, 0
+        if media is not None and auth == "ok" and media.group(1) == user \
+                and self.command == "GET":
+            return self.serve_media(entry, media.group(2))
         if auth != "ok":
             status, obj = self.error(401)
         elif m is None:
@@ -178,6 +209,25 @@ class Fake(BaseHTTPRequestHandler):
             self.answer(status, obj, retry_after)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+    def serve_media(self, entry, sid):
+        line = self.script_line()
+        status = int(line[0]) if line else 200
+        entry["status"] = status
+        self.record(entry)
+        if status != 200:
+            status, obj = self.error(status)
+            return self.answer(status, obj, line[2] if len(line) > 2 else None)
+        body = recording_wav(sid)
+        d = os.path.join(self.server.dir, "recordings")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, sid + ".wav"), "wb") as f:
+            f.write(body)
+        self.send_response(200)
+        self.send_header("Content-Type", "audio/x-wav")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     do_POST = do_GET = do_PUT = do_DELETE = handle_any
 

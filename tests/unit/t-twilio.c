@@ -182,22 +182,34 @@ test_twiml(void)
 	x = twiml_say_hangup(NULL);
 	ok(strcmp(x, HEAD "<Hangup/></Response>") == 0, "hang up: %s", x);
 	free(x);
-	x = twiml_dial("+15551234567", "https://h/x?call=1&event=dial");
+	x = twiml_dial("+15551234567", "https://h/x?call=1&event=dial", NULL);
 	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
 	    " action=\"https://h/x?call=1&amp;event=dial\" method=\"POST\">"
 	    "<Number>+15551234567</Number></Dial></Response>") == 0,
 	    "dial a phone agent's number: %s", x);
 	free(x);
-	x = twiml_dial("sip:ann&bo@pbx.example.test", "https://h/a");
+	x = twiml_dial("sip:ann&bo@pbx.example.test", "https://h/a", NULL);
 	ok(strstr(x, "<Sip>sip:ann&amp;bo@pbx.example.test</Sip></Dial>") !=
 	    NULL, "a SIP address, escaped: %s", x);
 	free(x);
-	x = twiml_dial_client("agent_0a1b", "c-1", "https://h/x?call=c-1&event=dial");
+	x = twiml_dial_client("agent_0a1b", "c-1", "https://h/x?call=c-1&event=dial",
+	    NULL);
 	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
 	    " action=\"https://h/x?call=c-1&amp;event=dial\" method=\"POST\">"
 	    "<Client><Identity>agent_0a1b</Identity><Parameter name=\"call_id\""
 	    " value=\"c-1\"/></Client></Dial></Response>") == 0,
 	    "dial a browser agent's Client: %s", x);
+	free(x);
+	x = twiml_dial("+15551234567", "https://h/a", &(struct twiml_record){
+	    "https://h/r?call=1&event=recording", "Calls are <recorded>." });
+	ok(strcmp(x, "<Response><Say>Calls are &lt;recorded&gt;.</Say>"
+	    "<Dial answerOnBridge=\"true\" action=\"https://h/a\""
+	    " method=\"POST\" record=\"record-from-answer-dual\""
+	    " recordingStatusCallback=\"https://h/r?call=1&amp;event=recording\""
+	    " recordingStatusCallbackMethod=\"POST\""
+	    " recordingStatusCallbackEvent=\"completed\">"
+	    "<Number>+15551234567</Number></Dial></Response>") == 0,
+	    "a recorded dial, announced: %s", x);
 	free(x);
 	x = twiml_enqueue("Sales", "https://h/x?call=1&event=wait");
 	ok(strcmp(x, HEAD "<Enqueue waitUrl=\"https://h/x?call=1&amp;event=wait\""

@@ -1,0 +1,46 @@
+/* The call_recordings table: recordings of calls, their content a file. */
+#ifndef DB_RECORDING_H
+#define DB_RECORDING_H
+
+#include <jansson.h>
+
+#include "db.h"
+
+/*
+ * The recording mode of a call (its queue's, else its company's: "off",
+ * "on" or "on-demand") into mode, and the company's announcement into
+ * *announcement (NULL: none; caller frees): 1, 0 no such call, -1 error.
+ */
+int	db_recording_mode(struct db *, const char *company, const char *call,
+	    char *mode, size_t modelen, char **announcement);
+/* 1 when the company already has the recording source_id, 0, -1. */
+int	db_recording_known(struct db *, const char *company,
+	    const char *source_id);
+/* A recording stored as file_id (a files row of kind recording). */
+struct recording_new {
+	const char	*company, *call, *file_id, *content_type, *size;
+	const char	*sha256, *source, *source_id, *channels, *duration;
+};
+/* Its files row and call_recordings row: 1, 0 known already, -1 error. */
+int	db_recording_add(struct db *, const struct recording_new *);
+/* A call's recordings as the API shows them; NULL on error. */
+json_t	*db_recording_list(struct db *, const char *company, const char *call);
+/* A recording's file id into file: 1, 0 no such recording, -1 error. */
+int	db_recording_file(struct db *, const char *company, const char *call,
+	    const char *id, char file[UUID_LEN + 1]);
+/* 1 when file is a call's recording (call_recordings), 0 not, -1 error. */
+int	db_recording_is_file(struct db *, const char *file);
+/*
+ * Up to n recordings older than their company's recording_retention_days
+ * (ids into the list; caller frees with db_ids_free()); NULL on error.
+ */
+struct db_ids *db_recording_expired(struct db *, const char *n);
+/*
+ * Delete a recording and its files row (one statement; the content goes
+ * after, storage_delete()): its file and company into file and company.
+ * 1, 0 gone already, -1 on error.
+ */
+int	db_recording_drop(struct db *, const char *id, char file[UUID_LEN + 1],
+	    char company[UUID_LEN + 1]);
+
+#endif

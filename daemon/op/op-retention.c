@@ -1,0 +1,127 @@
+/*
+ * The recording retention sweeper (op-retention.h). A recording's rows go
+ * first (call_recordings and its files row, one statement), then its
+ * content; each deletion is in the audit log (action expire, no actor).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "xmalloc.h"
+#include "log.h"
+#include "db.h"
+#include "db-audit.h"
+#include "db-cluster.h"
+#include "db-recording.h"
+#include "storage.h"
+#include "op-retention.h"
+
+#define RETENTION_BATCH	"100"	/* recordings one pass deletes at most */
+
+static struct {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	pthread_t	 thread;
+	struct db	 db;
+	int		 interval;
+	int		 stop;
+	int		 running;
+} ret = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+/* One pass: 1 when there may be more at once, 0 when done, -1 on error. */
+static int
+retention_pass(void)
+{
+	struct db_ids	*ids;
+	char		 file[UUID_LEN + 1], company[UUID_LEN + 1];
+	int		 i, n, gone = 0;
+
+	if ((ids = db_recording_expired(&ret.db, RETENTION_BATCH)) == NULL) {
+		if (ret.db.err != DB_DOWN)
+			log_warn("recording: cannot find expired recordings");
+		return -1;
+	}
+	for (i = 0; i < ids->n; i++) {
+		if ((n = db_recording_drop(&ret.db, ids->v[i], file,
+		    company)) < 0)
+			break;
+		if (n == 0)
+			continue;
+		gone++;
+		db_audit(&ret.db, NULL, company, "expire", "recording",
+		    ids->v[i], NULL, "{\"reason\": \"retention\"}");
+		if (storage_delete(file) != STORAGE_OK)
+			log_warn("recording: cannot delete the content of %s",
+			    file);
+	}
+	if (gone > 0)
+		log_info("recording: %d expired recordings deleted", gone);
+	n = ids->n == atoi(RETENTION_BATCH) && i == ids->n;
+	db_ids_free(ids);
+	return n;
+}
+
+static void *
+retention_main(void *arg)
+{
+	struct timespec	 ts;
+	int		 more = 0;
+
+	(void)arg;
+	pthread_mutex_lock(&ret.lock);
+	while (!ret.stop) {
+		pthread_mutex_unlock(&ret.lock);
+		/* One node of a database sweeps: the lease's holder. */
+		more = db_lease_held(LEASE_RETENTION) && retention_pass() == 1;
+		pthread_mutex_lock(&ret.lock);
+		if (more || ret.stop)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += ret.interval;
+		while (!ret.stop && pthread_cond_timedwait(&ret.cond,
+		    &ret.lock, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&ret.lock);
+	db_close(&ret.db);
+	return NULL;
+}
+
+int
+retention_start(const char *dburl, int interval, char **cause)
+{
+	pthread_condattr_t	 attr;
+
+	if (interval <= 0)
+		return 0;
+	ret.interval = interval;
+	db_init(&ret.db, dburl);
+	ret.db.stop = &ret.stop;
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_REALTIME);
+	pthread_cond_init(&ret.cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (pthread_create(&ret.thread, NULL, retention_main, NULL) != 0) {
+		*cause = xstrdup("cannot start the recording retention thread");
+		return -1;
+	}
+	ret.running = 1;
+	return 0;
+}
+
+void
+retention_stop(void)
+{
+	if (!ret.running)
+		return;
+	pthread_mutex_lock(&ret.lock);
+	__atomic_store_n(&ret.stop, 1, __ATOMIC_RELEASE);
+	pthread_cond_signal(&ret.cond);
+	pthread_mutex_unlock(&ret.lock);
+	pthread_join(ret.thread, NULL);
+	ret.running = 0;
+}

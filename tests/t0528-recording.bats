@@ -1,0 +1,338 @@
+#!/usr/bin/env bats
+# Recording of Twilio calls: the company's recording setting and the
+# queue's override, the bridge's <Dial> recording both legs when it is on
+# (announced when the company says so), Twilio's recordingStatusCallback
+# (signed like every Twilio request) making the daemon fetch the media from
+# the fake Twilio (tests/lib/fake-twilio.py) into the file storage, the
+# recording on the call, its download (byte-identical, audited, agents only
+# their own calls, 404 across companies), the CLI, and the retention
+# sweeper deleting recordings older than the company keeps them.
+
+load lib/common
+
+PUB=https://calls.example.test/cd
+SID=AC0123456789abcdef0123456789abcdef
+TOK=a1b2c3d4e5f60718293a4b5c6d7e8f90
+PHONE=+15551234567
+RSID=RE0123456789abcdef0123456789abcd01
+
+sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+
+# twilio PATH [NAME=VALUE...]: POST the form to PATH as Twilio does, signed
+# with the company's token over $PUB$PATH and the fields sorted by name
+# ($TWSIG instead when set).
+twilio() {
+	local path=$1 signed=$PUB$1 kv body=
+	shift
+	while IFS= read -r kv; do
+		[[ -n $kv ]] && signed+=${kv%%=*}${kv#*=}
+	done < <(printf '%s\n' "$@" | LC_ALL=C sort -t= -k1,1 -s)
+	for kv in "$@"; do
+		body+=${body:+&}$(jq -rn --arg v "${kv%%=*}" '$v|@uri')=$(jq -rn --arg v "${kv#*=}" '$v|@uri')
+	done
+	api -H 'Content-Type: application/x-www-form-urlencoded' \
+		-H "X-Twilio-Signature: ${TWSIG:-$(printf '%s' "$signed" |
+		openssl dgst -sha1 -hmac "$TOK" -binary | base64)}" POST "$path" "$body"
+}
+
+# A call arriving on the company's number: its call id.
+arrive() { # CALLSID
+	twilio "/api/webhooks/twilio/$CO" CallSid="$1" AccountSid=$SID \
+		From=+4930123 To=+4940999 CallStatus=ringing Direction=inbound >/dev/null
+	[[ $status == 200 && $output == *'<Enqueue>Sales</Enqueue>'* ]] ||
+		{ echo "arrive $1: $status $output" >&2; return 1; }
+	api GET "/api/calls?limit=500" "" "$MGR" >/dev/null
+	jget ".items[] | select(.caller_data.twilio_call_sid == \"$1\") | .id"
+}
+
+# The requests the fake got for a CallSid, one JSON object a line.
+fake_reqs() {
+	[[ -f $FAKE/requests.jsonl ]] || return 0
+	jq -c --arg p "/2010-04-01/Accounts/$SID/Calls/$1.json" \
+		'select(.path == $p)' "$FAKE/requests.jsonl"
+}
+fake_count() { fake_reqs "$1" | wc -l; }
+fake_has() { [[ $(fake_count "$1") -ge $2 ]]; }
+
+call_is() { api GET "/api/calls/$1" "" "$MGR" >/dev/null; [[ $(jget .state) == "$2" ]]; }
+avail() { # AGENT STATE
+	api PUT "/api/agents/$1/availability" "{\"state\":\"$2\"}" "$MGR" >/dev/null
+	[[ $status == 200 ]] || { echo "availability $1 $2: $status $output" >&2; return 1; }
+}
+
+# Offered to the phone agent, who answers it.
+take() { # CALL
+	wait_for 10 call_is "$1" offering
+	api POST "/api/calls/$1/answer" '{}' "$PAT" >/dev/null
+	[[ $status == 200 ]] || { echo "answer $1: $status $output" >&2; return 1; }
+}
+
+# The fake's requests for a recording's media.
+media_reqs() {
+	[[ -f $FAKE/requests.jsonl ]] || return 0
+	jq -c --arg p "/2010-04-01/Accounts/$SID/Recordings/$1.wav" \
+		'select(.path == $p)' "$FAKE/requests.jsonl"
+}
+has_recording() { # CALL N
+	api GET "/api/calls/$1" "" "$MGR" >/dev/null
+	[[ $(jget '.recordings | length') -ge $2 ]]
+}
+
+setup_file() {
+	FAKE=$BATS_FILE_TMPDIR/fake-twilio
+	mkdir -p "$FAKE"
+	python3 "$TOP/tests/lib/fake-twilio.py" "$FAKE" "$SID" "$TOK" \
+		</dev/null >"$FAKE/log" 2>&1 3>&- &
+	echo $! >"$FAKE/server.pid"
+	wait_for 10 test -s "$FAKE/port"
+	cd_setup CALLDOCKER_PUBLIC_URL=$PUB/ \
+		CALLDOCKER_TWILIO_API_URL="http://127.0.0.1:$(<"$FAKE/port")" \
+		CALLDOCKER_RECORDING_SWEEP_INTERVAL=1
+	CO=$(mkcompany "Record Co")
+	mkuser rae@record.test manager "$CO" >/dev/null
+	MGR=$(login rae@record.test)
+	u=$(mkuser pat@record.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$u" --arg p "$PHONE" \
+		'{user_id: $u, endpoint: "phone", endpoint_address: $p}')" "$MGR" >/dev/null
+	[[ $status == 201 ]]
+	PAT_ID=$(jget .id)
+	PAT=$(login pat@record.test)
+	u=$(mkuser wes@record.test agent "$CO")
+	api POST /api/agents "$(jq -nc --arg u "$u" '{user_id: $u}')" "$MGR" >/dev/null
+	WES=$(login wes@record.test)
+	api POST /api/queues "$(jq -nc --arg a "$PAT_ID" \
+		'{name: "Sales", miss_limit: 1, ring_timeout: 600, members: [{agent_id: $a}]}')" "$MGR" >/dev/null
+	[[ $status == 201 ]]
+	QID=$(jget .id)
+	cat >"$CD_TMP/flow.yaml" <<'YAML'
+name: Phone line
+start: sales
+nodes:
+  sales:
+    type: queue
+    queue: Sales
+YAML
+	api -H 'Content-Type: application/yaml' POST "/api/ivr?activate=true" "@$CD_TMP/flow.yaml" "$MGR" >/dev/null
+	api POST "/api/ivr/$(jget .id)/activate" '{"entry": true}' "$MGR" >/dev/null
+	api PUT "/api/integrations/company/$CO/twilio" \
+		"{\"account_sid\":\"$SID\",\"auth_token\":\"$TOK\"}" "$MGR" >/dev/null
+	[[ $status == 201 ]]
+	# Another company with a manager of its own.
+	CO2=$(mkcompany "Other Co")
+	mkuser oz@other.test manager "$CO2" >/dev/null
+	MGR2=$(login oz@other.test)
+	export FAKE CO CO2 MGR MGR2 PAT PAT_ID WES QID
+}
+
+teardown_file() {
+	[[ -f ${FAKE:-}/server.pid ]] && kill "$(<"$FAKE/server.pid")" 2>/dev/null || true
+	cd_teardown
+}
+
+# No call of a failed test keeps the phone agent busy for the next.
+teardown() {
+	api GET "/api/calls?agent_id=$PAT_ID&limit=500" "" "$MGR" >/dev/null || return 0
+	for c in $(jget '.items[] | select(.state == "connected" or .state == "on_hold") | .id'); do
+		api POST "/api/calls/$c/hangup" '{}' "$MGR" >/dev/null || true
+	done
+	for c in $(jget '.items[] | select(.state == "wrap_up") | .id'); do
+		api POST "/api/calls/$c/wrap" '{}' "$PAT" >/dev/null || true
+	done
+}
+
+@test "recording settings: the company's (off by default) and the queue's override, REST and CLI" {
+	api GET "/api/settings/company/$CO" "" "$MGR"
+	assert_status 200
+	assert_json .recording off
+	assert_json .recording_announcement null
+	api PUT "/api/settings/company/$CO" '{"recording": "always"}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' recording
+	api PUT "/api/settings/company/$CO" '{"recording_announcement": ""}' "$MGR"
+	assert_problem 422 validation_failed
+	api PUT "/api/settings/company/$CO" '{"recording": "on-demand", "recording_announcement": "This call is recorded."}' "$MGR"
+	assert_status 200
+	assert_json .recording on-demand
+	assert_json .recording_announcement "This call is recorded."
+	# Agents may read, not change.
+	api PUT "/api/settings/company/$CO" '{"recording": "on"}' "$PAT"
+	assert_status 403
+	# The CLI's settings command takes the keys as they are.
+	run cli -o json --company "$CO" settings set company recording=off
+	assert_success
+	assert_json .recording off
+	# The queue: null (the company's) until set.
+	api GET "/api/queues/$QID" "" "$MGR"
+	assert_json .recording null
+	api PUT "/api/queues/$QID" '{"recording": "sometimes"}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' recording
+	api PUT "/api/queues/$QID" '{"recording": "on"}' "$MGR"
+	assert_status 200
+	assert_json .recording on
+	run cli -o json queues update "$QID" --recording on-demand
+	assert_success
+	assert_json .recording on-demand
+	run cli -o json queues update "$QID" --recording inherit
+	assert_success
+	assert_json .recording null
+	run cli queues update "$QID" --recording loud
+	assert_failure
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$QID' AND action = 'update'") -ge 3 ]]
+}
+
+@test "the bridge records only when the call's queue or company says on, announced when configured" {
+	avail "$PAT_ID" available
+	call=$(arrive CArec1)
+	[[ -n $call ]]
+	take "$call"
+	wait_for 10 fake_has CArec1 1
+	twiml=$(fake_reqs CArec1 | head -1 | jq -r .params.Twiml)
+	[[ $twiml != *record* && $twiml != *'<Say>'* ]]
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	# The company records; the queue inherits; an announcement first.
+	api PUT "/api/settings/company/$CO" '{"recording": "on", "recording_announcement": "Calls are recorded & kept."}' "$MGR"
+	assert_status 200
+	avail "$PAT_ID" available
+	call=$(arrive CArec2)
+	take "$call"
+	wait_for 10 fake_has CArec2 1
+	twiml=$(fake_reqs CArec2 | head -1 | jq -r .params.Twiml)
+	[[ $twiml == "<Response><Say>Calls are recorded &amp; kept.</Say><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=dial\" method=\"POST\" record=\"record-from-answer-dual\" recordingStatusCallback=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=recording\" recordingStatusCallbackMethod=\"POST\" recordingStatusCallbackEvent=\"completed\"><Number>$PHONE</Number></Dial></Response>" ]]
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	# The queue's off wins over the company's on.
+	api PUT "/api/queues/$QID" '{"recording": "off"}' "$MGR"
+	avail "$PAT_ID" available
+	call=$(arrive CArec3)
+	take "$call"
+	wait_for 10 fake_has CArec3 1
+	[[ $(fake_reqs CArec3 | head -1 | jq -r .params.Twiml) != *record* ]]
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	api PUT "/api/queues/$QID" '{"recording": null}' "$MGR"
+	assert_json .recording null
+}
+
+@test "the recording callback: a bad signature is 403; a good one fetches the media into the call" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	[[ -n $call ]]
+	cb="/api/webhooks/twilio/$CO?call=$call&event=recording"
+	TWSIG=forged twilio "$cb" AccountSid=$SID CallSid=CArec2 RecordingSid=$RSID \
+		RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/$SID/Recordings/$RSID" \
+		RecordingStatus=completed RecordingDuration=7 RecordingChannels=2 RecordingSource=DialVerb
+	assert_problem 403 forbidden
+	# Another call's CallSid is not this call's.
+	twilio "$cb" AccountSid=$SID CallSid=CArec1 RecordingSid=$RSID RecordingStatus=completed
+	assert_problem 404 not_found
+	[[ -z $(media_reqs $RSID) ]]
+	# Twilio's first answer is a 503: retried.
+	echo 503 >"$FAKE/script"
+	twilio "$cb" AccountSid=$SID CallSid=CArec2 RecordingSid=$RSID \
+		RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/$SID/Recordings/$RSID" \
+		RecordingStatus=completed RecordingDuration=7 RecordingChannels=2 RecordingSource=DialVerb
+	assert_status 204
+	wait_for 20 has_recording "$call" 1
+	[[ $(media_reqs $RSID | wc -l) == 2 ]]
+	req=$(media_reqs $RSID | tail -1)
+	[[ $(jq -r .method <<<"$req") == GET ]]
+	[[ $(jq -r .auth <<<"$req") == ok ]]
+	[[ $(jq -r .user <<<"$req") == "$SID" ]]
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '.recordings | length' 1
+	assert_json '.recordings[0].duration' 7
+	assert_json '.recordings[0].channels' 2
+	rid=$(jget '.recordings[0].id')
+	assert_json '.recordings[0].url' "/api/calls/$call/recordings/$rid"
+	[[ $(sql "SELECT f.kind FROM call_recordings r JOIN files f ON f.id = r.file_id WHERE r.id = '$rid'") == recording ]]
+	# Twilio retries a callback: still one recording, no second fetch.
+	twilio "$cb" AccountSid=$SID CallSid=CArec2 RecordingSid=$RSID RecordingStatus=completed \
+		RecordingDuration=7 RecordingChannels=2
+	assert_status 204
+	# A later callback's fetch proves the retried one was dropped.
+	twilio "$cb" AccountSid=$SID CallSid=CArec2 RecordingSid=${RSID%01}02 RecordingStatus=completed \
+		RecordingDuration=3 RecordingChannels=2
+	wait_for 20 has_recording "$call" 2
+	[[ $(media_reqs $RSID | wc -l) == 2 ]]
+	[[ $(sql "SELECT count(*) FROM call_recordings WHERE call_id = '$call'") == 2 ]]
+}
+
+@test "a recording downloads byte-identical for managers and the call's agent, audited; others 404" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	rid=$(sql "SELECT id FROM call_recordings WHERE source_id = '$RSID'")
+	[[ -n $rid ]]
+	api GET "/api/calls/$call/recordings/$rid" "" "$MGR" >/dev/null
+	assert_status 200
+	cp "$CD_TMP/resp.body" "$BATS_TEST_TMPDIR/mgr.wav"
+	cmp "$BATS_TEST_TMPDIR/mgr.wav" "$FAKE/recordings/$RSID.wav"
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download' AND object_type = 'recording' AND object_id = '$rid' AND company_id = '$CO'") == 1 ]]
+	# The agent who took the call.
+	api GET "/api/calls/$call/recordings/$rid" "" "$PAT" >/dev/null
+	assert_status 200
+	cp "$CD_TMP/resp.body" "$BATS_TEST_TMPDIR/pat.wav"
+	cmp "$BATS_TEST_TMPDIR/pat.wav" "$FAKE/recordings/$RSID.wav"
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download' AND object_id = '$rid'") == 2 ]]
+	# An agent who did not take it, another company's manager: 404.
+	api GET "/api/calls/$call/recordings/$rid" "" "$WES"
+	assert_problem 404 not_found
+	api GET "/api/calls/$call/recordings/$rid" "" "$MGR2"
+	assert_problem 404 not_found
+	api GET "/api/calls/$call/recordings/00000000-0000-4000-8000-000000000000" "" "$MGR"
+	assert_problem 404 not_found
+	api GET "/api/calls/$call/recordings/nope" "" "$MGR"
+	assert_problem 404 not_found
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download'") == 2 ]]
+	# Through /api/files: managers only, audited too.
+	file=$(sql "SELECT file_id FROM call_recordings WHERE id = '$rid'")
+	api GET "/api/files/$file/content" "" "$PAT"
+	assert_problem 404 not_found
+	api GET "/api/files/$file/content" "" "$MGR" >/dev/null
+	assert_status 200
+	cmp "$CD_TMP/resp.body" "$FAKE/recordings/$RSID.wav"
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download' AND object_type = 'file' AND object_id = '$file'") == 1 ]]
+}
+
+@test "calldocker calls recording: the first recording or --recording, to a file; audited" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	run cli calls recording "$call" -O "$BATS_TEST_TMPDIR/first.wav"
+	assert_success
+	cmp "$BATS_TEST_TMPDIR/first.wav" "$FAKE/recordings/$RSID.wav"
+	rid=$(sql "SELECT id FROM call_recordings WHERE source_id = '${RSID%01}02'")
+	run cli calls recording "$call" --recording "$rid" -O "$BATS_TEST_TMPDIR/second.wav"
+	assert_success
+	cmp "$BATS_TEST_TMPDIR/second.wav" "$FAKE/recordings/${RSID%01}02.wav"
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'download' AND object_id = '$rid'") == 1 ]]
+	# A call without recordings.
+	other=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec1'")
+	run cli calls recording "$other"
+	assert_failure 3
+	assert_output --partial 'has no recordings'
+}
+
+recording_gone() { [[ $(sql "SELECT count(*) FROM call_recordings WHERE id = '$1'") == 0 ]]; }
+
+@test "retention: recordings older than recording_retention_days go with their files, audited" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	rid=$(sql "SELECT id FROM call_recordings WHERE source_id = '$RSID'")
+	file=$(sql "SELECT file_id FROM call_recordings WHERE id = '$rid'")
+	[[ -n $(find "$CD_TMP" -name "*$file*") ]]
+	api PUT "/api/settings/company/$CO" '{"recording_retention_days": 0}' "$MGR"
+	assert_problem 422 validation_failed
+	# Three days old; the company keeps two.
+	sql "UPDATE call_recordings SET created_at = now() - interval '3 days' WHERE id = '$rid'"
+	api PUT "/api/settings/company/$CO" '{"recording_retention_days": 2}' "$MGR"
+	assert_status 200
+	assert_json .recording_retention_days 2
+	wait_for 30 recording_gone "$rid"
+	[[ $(sql "SELECT count(*) FROM files WHERE id = '$file'") == 0 ]]
+	[[ -z $(find "$CD_TMP" -name "*$file*") ]]
+	api GET "/api/calls/$call/recordings/$rid" "" "$MGR"
+	assert_problem 404 not_found
+	# The newer one stays.
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '.recordings | length' 1
+	[[ $(sql "SELECT count(*) FROM audit_log WHERE action = 'expire' AND object_type = 'recording' AND object_id = '$rid' AND company_id = '$CO' AND actor_id IS NULL") == 1 ]]
+	api PUT "/api/settings/company/$CO" '{"recording_retention_days": null}' "$MGR"
+	assert_json .recording_retention_days null
+}
