@@ -29,8 +29,7 @@ static struct db_stmt st_print = { .sql = "SELECT count(*) || ' ' ||"
 	" coalesce(sum(hashtext(id::text)::bigint), 0) FROM companies" };
 static struct db_stmt st_companies = { .sql =
 	"SELECT id FROM companies ORDER BY id" };
-/* Renew what we hold and still want. It waits only for our own
- * decisions' share locks (db_owner_fence()), which end at their COMMIT. */
+/* Renew what we hold and still want (no lock of the fences in its way). */
 static struct db_stmt st_renew = { .sql = "UPDATE cluster_leases"
 	" SET expires_at = now() + make_interval(secs => $2::float8)"
 	" WHERE node_id = $1::uuid AND expires_at > now()"
@@ -41,15 +40,21 @@ static struct db_stmt st_new = { .sql = "INSERT INTO cluster_leases"
 	" SELECT n, $1::uuid, 1, now(), now() + make_interval(secs => $2::float8)"
 	" FROM unnest($3::text[]) n ON CONFLICT (name) DO NOTHING" };
 /*
- * Leases that ran out or were given back: ours with the next epoch. A row
- * still share-locked by the decision of a holder that froze before its
- * COMMIT is skipped, not waited for: the next round tries it again.
+ * Leases that ran out or were given back: ours with the next epoch. A
+ * lease whose holder's decision passed its fence and has not committed
+ * yet holds the company's advisory lock shared (st_fence): the exclusive
+ * try fails and the lease is skipped, not waited for; the next round
+ * tries it again. The CASE keeps the lock tries to the rows taken.
  */
+#define FENCE_LOCK	"4242"	/* the advisory lock class of fences */
 static struct db_stmt st_take = { .sql = "UPDATE cluster_leases l"
 	" SET node_id = $1::uuid, epoch = l.epoch + 1, acquired_at = now(),"
 	" expires_at = now() + make_interval(secs => $2::float8)"
-	" FROM (SELECT name FROM cluster_leases WHERE name = ANY ($3::text[])"
-	"  AND expires_at <= now() ORDER BY name FOR UPDATE SKIP LOCKED) f"
+	" FROM (SELECT name FROM cluster_leases WHERE CASE"
+	"  WHEN name = ANY ($3::text[]) AND expires_at <= now()"
+	"  THEN pg_try_advisory_xact_lock(" FENCE_LOCK ","
+	"   hashtext(substr(name, length('" PREFIX "') + 1)))"
+	"  ELSE false END ORDER BY name FOR UPDATE SKIP LOCKED) f"
 	" WHERE l.name = f.name" };
 /* Give back what we hold and no longer hash to (a node joined). */
 static struct db_stmt st_give = { .sql = "UPDATE cluster_leases"
@@ -62,9 +67,12 @@ static struct db_stmt st_read = { .sql = "SELECT"
 	" extract(epoch FROM l.expires_at - now())"
 	" FROM cluster_leases l LEFT JOIN cluster_nodes n ON n.id = l.node_id"
 	" WHERE l.name LIKE '" PREFIX "%' AND l.expires_at > now()" };
+/* The lease is still ours at the epoch; the company's advisory lock held
+ * shared until COMMIT (in memory: no row lock, nothing written). */
 static struct db_stmt st_fence = { .sql = "SELECT 1 FROM cluster_leases"
 	" WHERE name = '" PREFIX "' || $1 AND node_id = $2::uuid"
-	" AND epoch = $3::bigint AND expires_at > now() FOR SHARE" };
+	" AND epoch = $3::bigint AND expires_at > now()"
+	" AND pg_try_advisory_xact_lock_shared(" FENCE_LOCK ", hashtext($1))" };
 /* The leases of deleted companies, once run out. */
 static struct db_stmt st_prune = { .sql = "DELETE FROM cluster_leases l"
 	" WHERE name LIKE '" PREFIX "%' AND expires_at < now() - interval '1 minute'"

@@ -31,9 +31,10 @@ int	db_owner_round(struct db *, const char *self, const char *cluster,
 	    int *n);
 /*
  * Inside a transaction, right before its COMMIT: is company's lease still
- * self's at epoch? 0 yes (the lease row is then share-locked until the
- * COMMIT, so it cannot pass on first: the next owner's rebuild sees what
- * this transaction wrote), -1 no (db->err DB_FENCED) or on error.
+ * self's at epoch? 0 yes (the company's advisory lock is then held shared
+ * until the COMMIT, and a take needs it exclusive, so the lease cannot
+ * pass on first: the next owner's rebuild sees what this transaction
+ * wrote), -1 no (db->err DB_FENCED) or on error.
  */
 int	db_owner_fence(struct db *, const char *company, const char *self,
 	    long long epoch);
