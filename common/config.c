@@ -929,6 +929,10 @@ config_check(const struct config *cfg, char **cause)
 			return -1;
 		}
 	}
+	if (!(cfg->company_lease > 0)) {
+		*cause = xstrdup("company_lease must be above 0 seconds");
+		return -1;
+	}
 	if (!(cfg->company_renew > 0) || !(cfg->company_renew <
 	    cfg->company_lease)) {
 		*cause = xstrdup("company_renew must be above 0 and below"

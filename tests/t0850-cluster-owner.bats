@@ -189,3 +189,15 @@ call_state() {
 	assert_json .state wrap_up
 	daemon_stop "$survivor"
 }
+
+@test "bad company lease settings: one line, exit 1, nothing started" {
+	db_create t_t0850_settings
+	daemon_run badlease CALLDOCKER_COMPANY_LEASE=0
+	assert_equal "$status" 1
+	assert_output "calldockerd: company_lease must be above 0 seconds"
+	daemon_run badrenew CALLDOCKER_COMPANY_RENEW=2
+	assert_equal "$status" 1
+	assert_output "calldockerd: company_renew must be above 0 and below company_lease"
+	# Refused before it touched the database: not even migrated.
+	assert_equal "$(sql "SELECT coalesce(to_regclass('cluster_nodes')::text, '')")" ""
+}
