@@ -1,14 +1,11 @@
 /*
- * Company leases (db-owner.h). A company hashes to one node among the live
- * nodes of its cluster (rendezvous hashing on the database's hashtext, so
- * every node computes the same owner from the same registry); that node
- * takes its lease, and a node that holds a lease it no longer hashes to
- * gives it back, for the other to take at its next round. Liveness for
- * this is a heartbeat younger than the company lease, not the registry's
- * longer expiry: a frozen node loses its companies as fast as its leases
- * run out.
+ * Company leases (db-owner.h). The node a company hashes to among the live
+ * nodes of its cluster (live/owner.c ranks them) takes its lease, and a
+ * node that holds a lease it no longer hashes to gives it back, for the
+ * other to take at its next round. Liveness for this is a heartbeat
+ * younger than the company lease, not the registry's longer expiry: a
+ * frozen node loses its companies as fast as its leases run out.
  */
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,125 +78,50 @@ static struct db_stmt st_prune = { .sql = "DELETE FROM cluster_leases l"
 static struct db_stmt st_changed = { .sql =
 	"SELECT pg_notify('" CLUSTER_CH_CONFIG "', $1)" };
 
-/*
- * Rendezvous hashing: a company goes to the live node with the highest
- * FNV-1a hash of node id and company id (the lower id on a tie). Every node
- * computes it from the same rows, so all agree; it is computed again only
- * when the live nodes or the companies change (the round's cache).
- */
-static uint64_t
-fnv(const char *a, const char *b)
-{
-	uint64_t	h = 14695981039346656037ull;
-
-	for (; *a != '\0'; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211ull;
-	for (; *b != '\0'; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211ull;
-	return h;
-}
-
-static struct {
-	char	*nodes;		/* the live nodes, comma-separated */
-	char	 print[64];	/* st_print's answer */
-	char	*want;		/* text[] of "company:<id>" we hash to */
-} cache;
-
-/* The text[] of the companies (res) that hash to self among nodes. */
+/* want as a text[] literal of "company:<id>" (ids: nothing to quote). */
 static char *
-pick(const char *self, const PGresult *nodes, const PGresult *res)
+names_array(const struct db_ids *want)
 {
-	size_t		 len = 3, off = 0;
-	char		*s;
-	const char	*best, *c, *n;
-	uint64_t	 h, top;
-	int		 nn = PQntuples(nodes);
+	size_t	 len = 3, off = 0;
+	char	*s;
 
-	for (int i = 0; i < PQntuples(res); i++)
-		len += strlen(PREFIX) + strlen(PQgetvalue(res, i, 0)) + 1;
+	len += (size_t)want->n * (strlen(PREFIX) + UUID_LEN + 1);
 	s = xmalloc(len);
 	s[off++] = '{';
-	for (int i = 0; i < PQntuples(res); i++) {
-		c = PQgetvalue(res, i, 0);
-		best = NULL;
-		top = 0;
-		for (int j = 0; j < nn; j++) {
-			n = PQgetvalue(nodes, j, 0);
-			h = fnv(n, c);
-			if (best == NULL || h > top ||
-			    (h == top && strcmp(n, best) < 0)) {
-				best = n;
-				top = h;
-			}
-		}
-		/* "company:<uuid>", in id order: nothing to quote. */
-		if (best != NULL && strcmp(best, self) == 0)
-			off += (size_t)snprintf(s + off, len - off, "%s" PREFIX
-			    "%s", off > 1 ? "," : "", c);
-	}
+	for (int i = 0; i < want->n; i++)
+		off += (size_t)snprintf(s + off, len - off, "%s" PREFIX "%s",
+		    i > 0 ? "," : "", want->v[i]);
 	s[off++] = '}';
 	s[off] = '\0';
 	return s;
 }
 
-/* The live nodes as one string, to see whether they changed. */
-static char *
-nodes_key(const PGresult *nodes)
+struct db_ids *
+db_owner_nodes(struct db *db, const char *cluster, double window)
 {
-	size_t	 len = 1;
-	char	*s;
+	char		 win[32];
+	const char	*p[2] = { cluster, win };
 
-	for (int i = 0; i < PQntuples(nodes); i++)
-		len += strlen(PQgetvalue(nodes, i, 0)) + 1;
-	s = xcalloc(1, len);
-	for (int i = 0; i < PQntuples(nodes); i++) {
-		strcat(s, PQgetvalue(nodes, i, 0));
-		strcat(s, ",");
-	}
-	return s;
+	snprintf(win, sizeof win, "%.3f", window);
+	return db_ids_take(db_run(db, &st_live, 2, p), 0);
 }
 
-/*
- * The companies self takes this round, from the cache unless the live
- * nodes or the companies changed. NULL on a database error.
- */
-static const char *
-wanted(struct db *db, const char *self, const char *cluster,
-    const char *window)
+int
+db_owner_print(struct db *db, char *buf, size_t len)
 {
-	const char	*p[2] = { cluster, window };
-	PGresult	*nodes, *print, *res;
-	char		*key;
+	PGresult	*res;
 
-	if ((nodes = db_run(db, &st_live, 2, p)) == NULL)
-		return NULL;
-	if ((print = db_run(db, &st_print, 0, NULL)) == NULL) {
-		PQclear(nodes);
-		return NULL;
-	}
-	key = nodes_key(nodes);
-	if (cache.want != NULL && strcmp(key, cache.nodes) == 0 &&
-	    strcmp(PQgetvalue(print, 0, 0), cache.print) == 0) {
-		free(key);
-		PQclear(nodes);
-		PQclear(print);
-		return cache.want;
-	}
-	if ((res = db_run(db, &st_companies, 0, NULL)) == NULL) {
-		free(key);
-		PQclear(nodes);
-		PQclear(print);
-		return NULL;
-	}
-	free(cache.want);
-	free(cache.nodes);
-	cache.want = pick(self, nodes, res);
-	cache.nodes = key;
-	strlcpy_(cache.print, PQgetvalue(print, 0, 0), sizeof cache.print);
+	if ((res = db_run(db, &st_print, 0, NULL)) == NULL)
+		return -1;
+	db_copy(buf, len, res, 0, 0);
 	PQclear(res);
-	PQclear(nodes);
-	PQclear(print);
-	return cache.want;
+	return 0;
+}
+
+struct db_ids *
+db_owner_companies(struct db *db)
+{
+	return db_ids_take(db_run(db, &st_companies, 0, NULL), 0);
 }
 
 /* Run st with params p; 0 or -1. */
@@ -215,29 +137,29 @@ run(struct db *db, struct db_stmt *st, int n, const char *const *p)
 }
 
 int
-db_owner_round(struct db *db, const char *self, const char *cluster,
-    double lease, double window, double t0, struct owner_lease **out, int *n)
+db_owner_round(struct db *db, const char *self, const struct db_ids *take,
+    double lease, double t0, struct owner_lease **out, int *n)
 {
-	char		 secs[32], win[32];
-	const char	*p[3], *want;
+	char		 secs[32], *want;
+	const char	*p[3];
 	PGresult	*res;
 	struct owner_lease *v;
 	double		 left;
+	int		 rc;
 
 	*out = NULL;
 	*n = 0;
 	snprintf(secs, sizeof secs, "%.3f", lease);
-	snprintf(win, sizeof win, "%.3f", window);
-	if ((want = wanted(db, self, cluster, win)) == NULL)
-		return -1;
+	want = names_array(take);
 	p[0] = self;
 	p[1] = secs;
 	p[2] = want;
-	if (run(db, &st_renew, 3, p) != 0 || run(db, &st_new, 3, p) != 0 ||
-	    run(db, &st_take, 3, p) != 0)
-		return -1;
+	rc = run(db, &st_renew, 3, p) != 0 || run(db, &st_new, 3, p) != 0 ||
+	    run(db, &st_take, 3, p) != 0;
 	p[1] = want;
-	if (run(db, &st_give, 2, p) != 0)
+	rc = rc || run(db, &st_give, 2, p) != 0;
+	free(want);
+	if (rc)
 		return -1;
 	if ((res = db_run(db, &st_read, 0, NULL)) == NULL)
 		return -1;

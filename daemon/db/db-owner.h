@@ -1,8 +1,9 @@
 /*
  * SQL of company ownership (docs/cluster.md, "Company ownership"): the
  * leases named "company:<id>" in cluster_leases (sql/016), taken by the
- * node the company hashes to among the live nodes of its cluster, and the
- * fence every decision of the owner runs inside its transaction.
+ * node the company hashes to among the live nodes of its cluster (the
+ * hashing is live/owner.c's), and the fence every decision of the owner
+ * runs inside its transaction.
  */
 #ifndef DB_OWNER_H
 #define DB_OWNER_H
@@ -19,16 +20,22 @@ struct owner_lease {
 						   holds (owner.h) */
 };
 
+/* The live nodes of cluster (a heartbeat younger than window seconds),
+ * by id; NULL on error. */
+struct db_ids	*db_owner_nodes(struct db *, const char *cluster, double window);
+/* A fingerprint of the set of companies (their count and a sum of hashes)
+ * into buf: 0 or -1. */
+int		 db_owner_print(struct db *, char *buf, size_t len);
+/* Every company, by id; NULL on error. */
+struct db_ids	*db_owner_companies(struct db *);
 /*
- * One round of node self (of cluster), t0 the monotonic time before it:
- * take or renew the leases of the companies that hash to self among the
- * nodes whose heartbeat is younger than window seconds, for lease
- * seconds; give back the others self holds; then read every company lease
- * into *out (*n). 0, or -1 on a database error (nothing read).
+ * One round of node self, t0 the monotonic time before it: take or renew
+ * the leases of the companies in take (owner_want()) for lease seconds,
+ * give back the others self holds, then read every company lease into
+ * *out (*n). 0, or -1 on a database error (nothing read).
  */
-int	db_owner_round(struct db *, const char *self, const char *cluster,
-	    double lease, double window, double t0, struct owner_lease **out,
-	    int *n);
+int	db_owner_round(struct db *, const char *self, const struct db_ids *take,
+	    double lease, double t0, struct owner_lease **out, int *n);
 /*
  * Inside a transaction, right before its COMMIT: is company's lease still
  * self's at epoch? 0 yes (the company's advisory lock is then held shared

@@ -1,10 +1,12 @@
 /*
  * The ownership directory (owner.h): a sorted array of the company leases
  * the node thread last read, replaced as a whole under one lock. Readers
- * copy what they need out; nobody holds the lock across I/O.
+ * copy what they need out; nobody holds the lock across I/O. Below it,
+ * the ranking that tells the node thread which companies to take.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,4 +183,93 @@ owner_forget(const char *company)
 	if ((l = find(company)) != NULL && strcmp(l->node, dir.self) == 0)
 		l->until = 0;
 	pthread_mutex_unlock(&dir.lock);
+}
+
+/*
+ * Rendezvous hashing: a company goes to the live node with the highest
+ * FNV-1a hash of node id and company id (the lower id on a tie). Every node
+ * computes it from the same rows, so all agree; owner_want() computes it
+ * again only when the live nodes or the companies changed.
+ */
+static uint64_t
+fnv(const char *a, const char *b)
+{
+	uint64_t	h = 14695981039346656037ull;
+
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ull;
+	for (; *b != '\0'; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ull;
+	return h;
+}
+
+/* The companies that hash to self among nodes. */
+static struct db_ids *
+pick(const char *self, const struct db_ids *nodes, const struct db_ids *cos)
+{
+	struct db_ids	*want = xcalloc(1, sizeof *want);
+	const char	*best;
+	uint64_t	 h, top;
+
+	want->v = xcalloc(cos->n > 0 ? (size_t)cos->n : 1, sizeof *want->v);
+	for (int i = 0; i < cos->n; i++) {
+		best = NULL;
+		top = 0;
+		for (int j = 0; j < nodes->n; j++) {
+			h = fnv(nodes->v[j], cos->v[i]);
+			if (best == NULL || h > top ||
+			    (h == top && strcmp(nodes->v[j], best) < 0)) {
+				best = nodes->v[j];
+				top = h;
+			}
+		}
+		if (best != NULL && strcmp(best, self) == 0)
+			memcpy(want->v[want->n++], cos->v[i], sizeof want->v[0]);
+	}
+	return want;
+}
+
+/* The node thread's last ranking: what it was made from, and its answer. */
+static struct {
+	struct db_ids	*nodes;
+	char		 print[64];
+	struct db_ids	*want;
+} rank;
+
+static int
+same_ids(const struct db_ids *a, const struct db_ids *b)
+{
+	return a != NULL && b != NULL && a->n == b->n && (a->n == 0 ||
+	    memcmp(a->v, b->v, (size_t)a->n * sizeof a->v[0]) == 0);
+}
+
+const struct db_ids *
+owner_want(struct db *db, const char *self, const char *cluster,
+    double window)
+{
+	struct db_ids	*nodes, *cos;
+	char		 print[64];
+
+	if ((nodes = db_owner_nodes(db, cluster, window)) == NULL)
+		return NULL;
+	if (db_owner_print(db, print, sizeof print) != 0) {
+		db_ids_free(nodes);
+		return NULL;
+	}
+	if (rank.want != NULL && same_ids(nodes, rank.nodes) &&
+	    strcmp(print, rank.print) == 0) {
+		db_ids_free(nodes);
+		return rank.want;
+	}
+	if ((cos = db_owner_companies(db)) == NULL) {
+		db_ids_free(nodes);
+		return NULL;
+	}
+	db_ids_free(rank.want);
+	db_ids_free(rank.nodes);
+	rank.want = pick(self, nodes, cos);
+	rank.nodes = nodes;
+	strlcpy_(rank.print, print, sizeof rank.print);
+	db_ids_free(cos);
+	return rank.want;
 }

@@ -49,6 +49,14 @@ enum owner_kind	 owner_wait(const char *company, double secs,
 		    struct owner_peer *peer);
 /* The node thread: the leases it read, replacing the directory. */
 void		 owner_update(const struct owner_lease *, int n);
+/*
+ * The node thread: the companies self takes, those that hash to it among
+ * the live nodes of cluster (a heartbeat younger than window seconds);
+ * ranked again only when the nodes or the companies changed. Owned by
+ * owner.c; NULL on a database error.
+ */
+const struct db_ids *owner_want(struct db *, const char *self,
+		    const char *cluster, double window);
 /* The node thread: forget our lease of company now (we let it go). */
 void		 owner_forget(const char *company);
 

@@ -205,14 +205,17 @@ poke(void)
 static void
 round_companies(void)
 {
+	const struct db_ids	*take;
 	struct owner_lease	*v;
 	double			 t0 = now_mono();
 	int			 n;
 
 	if (db_ensure(&node.db) != 0 || listen_all() != 0 ||
 	    db_cluster_heartbeat(&node.db, &node.self) < 0 ||
-	    db_owner_round(&node.db, node.self.id, node.self.cluster,
-	    cfg.company_lease, cfg.company_lease, t0, &v, &n) != 0)
+	    (take = owner_want(&node.db, node.self.id, node.self.cluster,
+	    cfg.company_lease)) == NULL ||
+	    db_owner_round(&node.db, node.self.id, take, cfg.company_lease, t0,
+	    &v, &n) != 0)
 		return;
 	owner_update(v, n);
 	for (int i = 0; i < n; i++) {
