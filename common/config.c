@@ -23,6 +23,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "netaddr.h"
 #include "token.h"
 #include "xmalloc.h"
 
@@ -86,6 +87,7 @@ static const struct config_key {
 	K("http_keepalive_timeout", CONFIG_INT,	http_keepalive_timeout, 1, 3600, 0),
 	K("max_connections_per_address", CONFIG_INT, max_conns_per_addr,
 	    0, 1000000, 0),
+	K("trusted_proxies",	CONFIG_STRING,	trusted_proxies, 0, 0, 0),
 	K("widget_rate_limit_ip", CONFIG_RATE,	widget_rate_ip,	0, 1000000, 0),
 	K("widget_rate_limit_ip_burst", CONFIG_INT, widget_rate_ip_burst, 1, 1000000, 0),
 	K("stun_urls",		CONFIG_STRING,	stun_urls,	0, 0, 0),
@@ -938,6 +940,16 @@ config_check(const struct config *cfg, char **cause)
 		*cause = xstrdup("company_renew must be above 0 and below"
 		    " company_lease");
 		return -1;
+	}
+	if (cfg->trusted_proxies != NULL) {
+		struct netaddrs	 l;
+		char		*why = NULL;
+
+		if (netaddrs_parse(cfg->trusted_proxies, &l, &why) != 0) {
+			*cause = xasprintf("trusted_proxies: %s", why);
+			free(why);
+			return -1;
+		}
 	}
 	if (!(cfg->rate_ip >= 0) || !(cfg->rate_token >= 0)) {
 		*cause = xstrdup("rate limits must not be negative");

@@ -51,6 +51,7 @@ struct config {
 	size_t		 http_body_min_rate;	/* bytes/s a body arrives at */
 	int		 http_keepalive_timeout;	/* seconds idle between requests */
 	int		 max_conns_per_addr;	/* open per client address, 0 = any */
+	char		*trusted_proxies;	/* X-Forwarded-For is read from */
 	double		 widget_rate_ip;	/* widget sign-ins and calls/s per IP */
 	int		 widget_rate_ip_burst;
 

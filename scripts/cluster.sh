@@ -91,8 +91,9 @@ start_node() { # N
 	mkdir -p "$d/data"
 	chmod 0700 "$d/data"
 	echo "$p" >"$d/port"
-	# Behind HAProxy every client has its address: no per-address limits
-	# in the nodes (docs/cluster.md, "Client addresses").
+	# HAProxy and every client of this demo are on 127.0.0.1, one address
+	# for all: no per-address limits in the nodes (docs/cluster.md, "Client
+	# addresses", for a real deployment's trusted_proxies).
 	(
 		exec </dev/null >>"$d/log" 2>&1
 		exec setsid env CALLDOCKER_DATABASE_URL="$AF_URL" \

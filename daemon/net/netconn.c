@@ -68,6 +68,7 @@
 #include "headcheck.h"
 #include "http.h"
 #include "metrics.h"
+#include "netaddr.h"
 #include "netconn.h"
 #include "router.h"
 
@@ -117,6 +118,9 @@ struct netconn {
 	char			 peer[64];	/* lws_get_peer_simple(), once */
 	struct netconn		*next, *prev;
 };
+
+/* Peers whose X-Forwarded-For names the client (trusted_proxies). */
+static struct netaddrs	 trusted;
 
 struct lingerer {
 	int		 fd;
@@ -659,6 +663,29 @@ netconn_peer(struct lws *wsi, char *buf, size_t size)
 	strlcpy_(buf, c->peer, size);
 }
 
+/*
+ * The client's address: the TCP peer's, or, when the peer is a trusted
+ * proxy (trusted_proxies), the one its X-Forwarded-For names. A trusted
+ * proxy's request without a readable one is its own (a health check).
+ */
+void
+netconn_client(struct lws *wsi, char *buf, size_t size)
+{
+	char	*xff;
+	int	 n;
+
+	netconn_peer(wsi, buf, size);
+	if (trusted.n == 0 || !netaddrs_match(&trusted, buf))
+		return;
+	n = lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR);
+	if (n <= 0)
+		return;
+	xff = xmalloc((size_t)n + 1);
+	if (lws_hdr_copy(wsi, xff, n + 1, WSI_TOKEN_X_FORWARDED_FOR) >= 0)
+		(void)netaddr_forwarded(&trusted, xff, buf, size);
+	free(xff);
+}
+
 /* ---- lingering close ------------------------------------------------------ */
 
 static void
@@ -876,7 +903,9 @@ adopt(struct listener *li, int fd, const struct sockaddr_storage *ss)
 	}
 	peer_key(fd, li->is_unix, ss, key, sizeof key);
 	a = addr_get(key);
-	if (cfg.max_conns_per_addr > 0 && a->n >= cfg.max_conns_per_addr) {
+	/* A trusted proxy carries many clients: they are capped there. */
+	if (cfg.max_conns_per_addr > 0 && a->n >= cfg.max_conns_per_addr &&
+	    !netaddrs_match(&trusted, key)) {
 		over_cap(fd, li->tls, key);
 		return;
 	}
@@ -1038,6 +1067,9 @@ netconn_init(struct ev_loop *lp, char **cause)
 
 	loop = lp;
 	on_loop = 1;
+	if (cfg.trusted_proxies != NULL &&
+	    netaddrs_parse(cfg.trusted_proxies, &trusted, cause) != 0)
+		return -1;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur > (1 << 20))
 		rl.rlim_cur = 1 << 20;

@@ -789,7 +789,7 @@ request_start(struct lws *wsi, struct pss *pss, const char *uri)
 	if (netconn_is_unix(wsi))
 		strlcpy_(req->client_ip, "unix", sizeof req->client_ip);
 	else
-		netconn_peer(wsi, req->client_ip, sizeof req->client_ip);
+		netconn_client(wsi, req->client_ip, sizeof req->client_ip);
 
 	if ((s = header(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING)) != NULL) {
 		free(s);

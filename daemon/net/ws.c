@@ -47,6 +47,7 @@
 #include "events.h"
 #include "revoke.h"
 #include "metrics.h"
+#include "netconn.h"
 #include "db.h"
 #include "worker.h"
 #include "ws.h"
@@ -878,7 +879,7 @@ conn_new(struct lws *wsi, struct conn **pc)
 	timer_set(c, c->deadline);
 	setsockopt(lws_get_socket_fd(wsi), SOL_SOCKET, SO_SNDBUF, &sz,
 	    sizeof sz);
-	lws_get_peer_simple(wsi, c->ip, sizeof c->ip);
+	netconn_client(wsi, c->ip, sizeof c->ip);
 	if ((n = lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN)) > 0 && n < 1024) {
 		c->origin = xmalloc((size_t)n + 1);
 		if (lws_hdr_copy(wsi, c->origin, n + 1, WSI_TOKEN_ORIGIN) < 0) {
