@@ -8,7 +8,7 @@
 # closed 1001; a node back on a new port is brought in again; with no node
 # up HAProxy answers the daemon's 503 problem; a 503 is resent to another
 # node only for requests safe to repeat; a client's own X-Forwarded-For is
-# replaced. HAProxy runs as a child in the suite's temp dir on a free port.
+# replaced, and the nodes (trusted_proxies) see each client's address. HAProxy runs as a child in the suite's temp dir on a free port.
 # (make cluster-check tests scripts/cluster.sh: tests/smoke-cluster.bats.)
 
 load lib/common
@@ -115,8 +115,9 @@ setup_file() {
 		return 0
 	fi
 	cd_init
-	daemon_start a -- --cluster east
-	daemon_start b -- --cluster east
+	# HAProxy connects from 127.0.0.1; clients come from 127.0.0.2.
+	daemon_start a CALLDOCKER_TRUSTED_PROXIES=127.0.0.1 -- --cluster east
+	daemon_start b CALLDOCKER_TRUSTED_PROXIES=127.0.0.1 -- --cluster east
 	A=$(node_id a)
 	B=$(node_id b)
 	mkuser lb@haproxy.test admin >/dev/null
@@ -189,6 +190,17 @@ teardown_file() {
 	lb GET /api/auth/profile "" "$ADMIN" >/dev/null
 	assert_status 200
 	assert_json .email lb@haproxy.test
+}
+
+@test "the nodes see the client's address through HAProxy, not one it made up" {
+	mkuser far@haproxy.test admin >/dev/null
+	CD_PORT=$LB_PORT api --from 127.0.0.2 -H 'X-Forwarded-For: 203.0.113.66' \
+		POST /api/auth/login "$(jq -nc --arg p "$PW" \
+		'{email: "far@haproxy.test", password: $p}')" >/dev/null
+	assert_status 200
+	run psql -qAtX "$CD_DBURL" -c "select s.client_ip from sessions s
+		join users u on u.id = s.user_id where u.email = 'far@haproxy.test'"
+	[[ $output == 127.0.0.2 ]] || { echo "recorded: $output" >&2; false; }
 }
 
 @test "a WebSocket upgraded through HAProxy stays open across requests" {
