@@ -48,18 +48,21 @@ settings_effective(const struct settings_row *row)
 {
 	json_t		*prefs, *sys, *co, *out, *tz = NULL;
 
-	prefs = op_settings_user_json(row);
-	sys = op_settings_system_json(row);
+	/* Three values: no document of every key is built. */
+	prefs = op_settings_stored(row->own);
+	sys = op_settings_stored(row->system);
 	co = op_settings_stored(row->company);
 	if (row->timezone != NULL)
 		tz = json_string(row->timezone);
 	out = json_pack("{s:O,s:O,s:O}",
-	    "language", first_string(json_object_get(prefs, "language"),
+	    "language", first_string(
+	    op_settings_value(SETTINGS_USER, prefs, "language"),
 	    json_object_get(co, "language"),
-	    json_object_get(sys, "default_language")),
-	    "timezone", first_string(json_object_get(prefs, "timezone"), tz,
-	    json_object_get(sys, "default_timezone")),
-	    "theme", json_object_get(prefs, "theme"));
+	    op_settings_value(SETTINGS_SYSTEM, sys, "default_language")),
+	    "timezone", first_string(
+	    op_settings_value(SETTINGS_USER, prefs, "timezone"), tz,
+	    op_settings_value(SETTINGS_SYSTEM, sys, "default_timezone")),
+	    "theme", op_settings_value(SETTINGS_USER, prefs, "theme"));
 	json_decref(prefs);
 	json_decref(sys);
 	json_decref(co);

@@ -6,6 +6,7 @@
  * entries system_settings.update and company_settings.update (OPTX_ADMIN:
  * the dispatcher holds the transaction and writes the audit log).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,30 +201,102 @@ op_settings_patch(enum settings_scope scope, json_t *body, json_t **set,
 	return 0;
 }
 
+/*
+ * Parsed settings documents, shared: every request reads the same few (the
+ * system's, its company's, a user's), so the last STORED_CACHE parsed are
+ * kept by their text and handed out as references. Nobody changes them
+ * (jansson's reference counts are atomic, and reading an object from
+ * several threads is safe while nobody writes it).
+ */
+#define STORED_CACHE	16
+
+static struct {
+	char	*text;
+	json_t	*doc;
+} stored[STORED_CACHE];
+static unsigned		 stored_next;
+static pthread_mutex_t	 stored_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The keys' defaults, parsed once: scope_defaults[scope] by key name. */
+static json_t		*scope_defaults[NKEYS(scopes)];
+static pthread_once_t	 defaults_once = PTHREAD_ONCE_INIT;
+
+static void
+defaults_init(void)
+{
+	for (size_t s = 0; s < NKEYS(scopes); s++) {
+		scope_defaults[s] = json_object();
+		for (size_t i = 0; i < scopes[s].n; i++) {
+			if (scopes[s].keys[i].dflt != NULL)
+				json_object_set_new(scope_defaults[s],
+				    scopes[s].keys[i].name,
+				    json_loads(scopes[s].keys[i].dflt,
+				    JSON_DECODE_ANY, NULL));
+		}
+	}
+}
+
 /* A stored settings object (JSON text, NULL: none): {} unless an object. */
 json_t *
 op_settings_stored(const char *text)
 {
-	json_t	*o = NULL;
+	json_t		*o = NULL;
+	unsigned	 i;
 
-	if (text != NULL)
-		o = json_loads(text, 0, NULL);
-	return json_is_object(o) ? o : (json_decref(o), json_object());
+	if (text == NULL)
+		return json_object();
+	pthread_mutex_lock(&stored_lock);
+	for (i = 0; i < STORED_CACHE; i++) {
+		if (stored[i].text != NULL && strcmp(stored[i].text, text) == 0) {
+			o = json_incref(stored[i].doc);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&stored_lock);
+	if (o != NULL)
+		return o;
+	o = json_loads(text, 0, NULL);
+	if (!json_is_object(o)) {
+		json_decref(o);
+		o = json_object();
+	}
+	pthread_mutex_lock(&stored_lock);
+	i = stored_next++ % STORED_CACHE;
+	free(stored[i].text);
+	json_decref(stored[i].doc);
+	stored[i].text = xstrdup(text);
+	stored[i].doc = json_incref(o);
+	pthread_mutex_unlock(&stored_lock);
+	return o;
+}
+
+json_t *
+op_settings_value(enum settings_scope scope, json_t *have, const char *name)
+{
+	json_t	*v;
+
+	pthread_once(&defaults_once, defaults_init);
+	if ((v = json_object_get(have, name)) == NULL &&
+	    (v = json_object_get(scope_defaults[scope], name)) == NULL)
+		v = json_null();
+	return v;
 }
 
 /* Every key with its stored value, else its default, else inherit's. */
 static json_t *
-effective(const struct setting_key *keys, size_t n, json_t *have,
-    json_t *inherit)
+effective(enum settings_scope scope, json_t *have, json_t *inherit)
 {
-	json_t	*out = json_object(), *v;
+	const struct setting_key	*keys = scopes[scope].keys;
+	size_t				 n = scopes[scope].n;
+	json_t				*out = json_object(), *v;
 
+	pthread_once(&defaults_once, defaults_init);
 	for (size_t i = 0; i < n; i++) {
 		if ((v = json_object_get(have, keys[i].name)) != NULL)
 			json_object_set(out, keys[i].name, v);
 		else if (keys[i].dflt != NULL)
-			json_object_set_new(out, keys[i].name,
-			    json_loads(keys[i].dflt, JSON_DECODE_ANY, NULL));
+			json_object_set(out, keys[i].name, json_object_get(
+			    scope_defaults[scope], keys[i].name));
 		else if ((v = json_object_get(inherit, keys[i].name)) != NULL)
 			json_object_set(out, keys[i].name, v);
 		else
@@ -237,7 +310,7 @@ op_settings_system_json(const struct settings_row *row)
 {
 	json_t	*have = op_settings_stored(row->system), *out;
 
-	out = effective(system_keys, NKEYS(system_keys), have, NULL);
+	out = effective(SETTINGS_SYSTEM, have, NULL);
 	json_decref(have);
 	return out;
 }
@@ -251,7 +324,7 @@ op_settings_company_json(const struct settings_row *row)
 	have = op_settings_stored(row->own);
 	inherit = json_pack("{s:O}", "language",
 	    json_object_get(sys, "default_language"));
-	out = effective(company_keys, NKEYS(company_keys), have, inherit);
+	out = effective(SETTINGS_COMPANY, have, inherit);
 	json_object_set_new(out, "timezone",
 	    json_string(row->timezone != NULL ? row->timezone : ""));
 	json_decref(sys);
@@ -265,7 +338,7 @@ op_settings_user_json(const struct settings_row *row)
 {
 	json_t	*have = op_settings_stored(row->own), *out;
 
-	out = effective(user_keys, NKEYS(user_keys), have, NULL);
+	out = effective(SETTINGS_USER, have, NULL);
 	json_decref(have);
 	return out;
 }

@@ -27,8 +27,14 @@ enum settings_scope {
  */
 int	 op_settings_patch(enum settings_scope, json_t *body, json_t **set,
 	    json_t **unset, struct fields *f);
-/* A stored settings object (JSON text, NULL: none): {} unless an object. */
+/*
+ * A stored settings object (JSON text, NULL: none): {} unless an object.
+ * Shared with other requests: read it, never change it.
+ */
 json_t	*op_settings_stored(const char *text);
+/* One key of a scope: have's (a stored object), else its default, else
+ * null. Borrowed. */
+json_t	*op_settings_value(enum settings_scope, json_t *have, const char *name);
 /* Every key of the scope with its effective value, from a stored row. */
 json_t	*op_settings_system_json(const struct settings_row *);
 json_t	*op_settings_company_json(const struct settings_row *);
