@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "xmalloc.h"
+#include "json-print.h"
 #include "form.h"
 #include "http.h"
 
@@ -127,10 +128,10 @@ resp_json(struct response *resp, int status, json_t *doc)
 {
 	free(resp->body);
 	resp->status = status;
-	resp->body = json_dumps(doc, JSON_COMPACT);
-	if (resp->body == NULL)
+	if ((resp->body = json_print(doc, &resp->len)) == NULL) {
 		resp->body = xstrdup("{}");
-	resp->len = strlen(resp->body);
+		resp->len = 2;
+	}
 	resp->content_type = "application/json";
 	json_decref(doc);
 }

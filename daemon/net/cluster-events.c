@@ -40,6 +40,7 @@
 #include <jansson.h>
 
 #include "xmalloc.h"
+#include "json-print.h"
 #include "log.h"
 #include "daemon.h"
 #include "db.h"
@@ -125,9 +126,8 @@ on_local(const char *company, const char *type, const json_t *data,
 	size_t		 len;
 
 	(void)arg;
-	if ((json = json_dumps(data, JSON_COMPACT)) == NULL)
+	if ((json = json_print(data, &len)) == NULL)
 		return;
-	len = strlen(json);
 	pthread_mutex_lock(&pub.lock);
 	if (pub.stop) {		/* the thread is gone or going */
 		pthread_mutex_unlock(&pub.lock);

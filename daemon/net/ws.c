@@ -41,6 +41,7 @@
 #include <libwebsockets.h>
 
 #include "xmalloc.h"
+#include "json-print.h"
 #include "log.h"
 #include "daemon.h"
 #include "http.h"
@@ -100,13 +101,14 @@ msg_new(const char *s, size_t len)
 struct msg *
 ws_msg_json(json_t *o)
 {
-	char		*s = json_dumps(o, JSON_COMPACT);
+	size_t		 len;
+	char		*s = json_print(o, &len);
 	struct msg	*m;
 
 	json_decref(o);
 	if (s == NULL)
 		fatal("ws: cannot serialize a message");
-	m = msg_new(s, strlen(s));
+	m = msg_new(s, len);
 	free(s);
 	return m;
 }
