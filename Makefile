@@ -162,7 +162,8 @@ build/bench/ws-bench: tests/bench/ws-bench.c $(FLAGS_FILE)
 # and engine (fuzz-ivr), access tokens (fuzz-token), query strings, JSON
 # bodies and field checks (fuzz-http), signaling messages (fuzz-ws), upload
 # sniffing and If-None-Match (fuzz-sniff), x-www-form-urlencoded bodies
-# (fuzz-form), X-Forwarded-For and trusted_proxies (fuzz-netaddr),
+# (fuzz-form), X-Forwarded-For and trusted_proxies (fuzz-netaddr), JSON
+# printing against jansson's (fuzz-json),
 # the WebSocket client's frames and upgrade answers (fuzz-wsc),
 # raw request heads against the byte-at-a-time original (fuzz-head);
 # and, structure-aware, a request through the router, authorization, body
@@ -179,7 +180,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_FLAGS    = -g -O1 -std=c11 -D_GNU_SOURCE -pthread -Icommon $(DAEMON_INC) \
 		-fsanitize=fuzzer $(FUZZ_SAN)
-FUZZERS      ?= ivr token http ws sniff form wsc head route wsmsg netaddr
+FUZZERS      ?= ivr token http ws sniff form wsc head route wsmsg netaddr json
 FUZZ_SRC_ivr   = $(wildcard common/ivr*.c) common/xmalloc.c
 FUZZ_SRC_token = common/token.c common/xmalloc.c common/log.c
 FUZZ_SRC_http  = daemon/http/http.c daemon/http/validate.c common/form.c common/utf8.c \
@@ -188,6 +189,7 @@ FUZZ_SRC_ws    = daemon/http/ws-check.c
 FUZZ_SRC_sniff = daemon/storage/sniff.c daemon/http/http.c common/form.c common/xmalloc.c
 FUZZ_SRC_form  = common/form.c common/xmalloc.c
 FUZZ_SRC_netaddr = common/netaddr.c common/xmalloc.c
+FUZZ_SRC_json  = common/json-print.c common/xmalloc.c
 FUZZ_SRC_wsc   = common/wsc.c common/wsc-util.c common/xmalloc.c
 FUZZ_LIBS_wsc  = $(call libs,libssl libcrypto)
 FUZZ_SRC_head  = daemon/http/headcheck.c tests/fuzz/headcheck-ref.c

@@ -55,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +78,9 @@
 #define UNIX_HEADROOM	32	/* the local socket still accepts beyond the limit */
 #define LINGER_SECS	5.0
 #define LINGER_BYTES	(1024 * 1024)
+/* Authorization values lifted out of heads and not yet asked for. */
+#define LIFT_MAX	8
+#define LIFT_MARK	"\x7f"	/* no client can send it: headcheck.c */
 #define SWEEP_SECS	0.25
 #define LOG_EVERY	10.0	/* seconds between two lines of one warning */
 
@@ -116,8 +120,22 @@ struct netconn {
 	const char		*code;
 	char			 detail[128];
 	char			 peer[64];	/* lws_get_peer_simple(), once */
+	struct lifted {
+		unsigned	 seq;
+		char		*value;			/* NULL: free */
+	}			 lift[LIFT_MAX];
+	unsigned		 lift_seq;
 	struct netconn		*next, *prev;
 };
+
+static void
+lift_free(struct netconn *c)
+{
+	for (size_t i = 0; i < LIFT_MAX; i++) {
+		free(c->lift[i].value);
+		c->lift[i].value = NULL;
+	}
+}
 
 /* Peers whose X-Forwarded-For names the client (trusted_proxies). */
 static struct netaddrs	 trusted;
@@ -343,6 +361,79 @@ last_answer(struct netconn *c, int k)
 	c->input_open = 1;
 }
 
+/*
+ * Lifting the Authorization field out of a head. lws 4.1.6 parses a head
+ * a byte at a time through its lexer, with a call to its debug log for
+ * each byte: for an authenticated read that was half of the daemon's
+ * instructions, most of them for the bearer token's few hundred bytes
+ * (docs/performance.md). A head that arrived in one read, with one
+ * Authorization field, has that field's value kept here and the field
+ * rewritten as "Authorization: <DEL>N", N its number on this connection;
+ * server.c hands what lws parsed to netconn_authorization() and gets the
+ * value back. The marker is in the head it belongs to, so no request can
+ * get another's, and a client cannot write one (headcheck refuses a DEL
+ * in a field value); the values are single-use. Returns the bytes the
+ * head lost.
+ */
+static size_t
+lift(struct netconn *c, unsigned char *buf, size_t start, size_t end,
+    size_t n)
+{
+	static const char	 name[] = "authorization:";
+	size_t			 p, eol, found = 0, fend = 0, v, ve, nlen, slot;
+	char			 marker[32];
+	int			 mlen, count = 0;
+
+	for (slot = 0; slot < LIFT_MAX && c->lift[slot].value != NULL; slot++)
+		;
+	if (slot == LIFT_MAX)
+		return 0;
+	/* Past the request line, each field line up to the empty one. */
+	for (p = start; p < end; p = eol + 1) {
+		unsigned char *nl = memchr(buf + p, '\n', end - p);
+
+		if (nl == NULL)
+			return 0;
+		eol = (size_t)(nl - buf);
+		if (p == start)
+			continue;
+		if (eol == p || (eol == p + 1 && buf[p] == '\r'))
+			break;
+		if (eol - p > sizeof name - 1 &&
+		    strncasecmp((char *)buf + p, name, sizeof name - 1) == 0) {
+			found = p;
+			fend = eol;
+			count++;
+		}
+	}
+	if (count != 1)
+		return 0;
+	/* The value, without the whitespace around it. */
+	v = found + sizeof name - 1;
+	while (v < fend && (buf[v] == ' ' || buf[v] == '\t'))
+		v++;
+	ve = fend;
+	if (ve > v && buf[ve - 1] == '\r')
+		ve--;
+	while (ve > v && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t'))
+		ve--;
+	mlen = snprintf(marker, sizeof marker, "Authorization: " LIFT_MARK "%u",
+	    c->lift_seq + 1);
+	/* fend is the '\n'; a '\r' before it stays. */
+	nlen = (size_t)mlen + (buf[fend - 1] == '\r');
+	if (ve - v < 16 || fend - found <= nlen)
+		return 0;
+	c->lift[slot].seq = ++c->lift_seq;
+	c->lift[slot].value = xmalloc(ve - v + 1);
+	memcpy(c->lift[slot].value, buf + v, ve - v);
+	c->lift[slot].value[ve - v] = '\0';
+	memcpy(buf + found, marker, (size_t)mlen);
+	if (nlen > (size_t)mlen)
+		buf[found + (size_t)mlen] = '\r';
+	memmove(buf + found + nlen, buf + fend, n - fend);
+	return fend - found - nlen;
+}
+
 static ssize_t
 filter(struct netconn *c, unsigned char *buf, ssize_t n)
 {
@@ -393,6 +484,13 @@ filter(struct netconn *c, unsigned char *buf, ssize_t n)
 		if (r == HC_BAD)
 			return refuse(c, head_off > 0 ? head_off : 0);
 		c->passed++;
+		if (head_off >= 0 && !c->hc.upgrade) {
+			size_t lost = lift(c, buf, (size_t)head_off, off,
+			    (size_t)n);
+
+			off -= lost;
+			n -= (ssize_t)lost;
+		}
 		if (c->hc.upgrade || c->hc.te) {
 			c->mode = M_OFF;
 			c->input_open = c->hc.te;
@@ -631,6 +729,7 @@ netconn_destroyed(struct lws *wsi)
 		table[c->fd] = NULL;
 	list_del(c);
 	addr_put(c->addr);
+	lift_free(c);
 	free(c);
 	nopen--;
 	metrics_connection(-1);
@@ -661,6 +760,39 @@ netconn_peer(struct lws *wsi, char *buf, size_t size)
 	if (c->peer[0] == '\0')
 		lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
 	strlcpy_(buf, c->peer, size);
+}
+
+/*
+ * The Authorization value of a request, given what lws parsed: the value
+ * lifted out of its head (lift()), else the parsed one. Steals parsed.
+ * Values lifted before this one belong to requests that never asked
+ * (answered before authentication): they go.
+ */
+char *
+netconn_authorization(struct lws *wsi, char *parsed)
+{
+	struct netconn	*c = netconn_of(wsi);
+	char		*end, *value = NULL;
+	unsigned long	 seq;
+
+	if (c == NULL || parsed == NULL || parsed[0] != LIFT_MARK[0])
+		return parsed;
+	seq = strtoul(parsed + 1, &end, 10);
+	if (*end != '\0' || seq == 0)
+		return parsed;
+	for (size_t i = 0; i < LIFT_MAX; i++) {
+		if (c->lift[i].value == NULL || c->lift[i].seq > seq)
+			continue;
+		if (c->lift[i].seq == seq)
+			value = c->lift[i].value;
+		else
+			free(c->lift[i].value);
+		c->lift[i].value = NULL;
+	}
+	if (value == NULL)
+		return parsed;
+	free(parsed);
+	return value;
 }
 
 /*

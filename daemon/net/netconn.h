@@ -55,6 +55,11 @@ int	netconn_transaction_completed(struct lws *);
 void	netconn_writable_now(struct lws *);
 /* The client's address (lws_get_peer_simple()), kept per connection. */
 void	netconn_peer(struct lws *, char *buf, size_t size);
+/*
+ * The Authorization value of this request from what lws parsed of it
+ * (steals it; lift() in netconn.c says why).
+ */
+char	*netconn_authorization(struct lws *, char *parsed);
 /* The same, or behind a trusted proxy the address it forwards for. */
 void	netconn_client(struct lws *, char *buf, size_t size);
 

@@ -650,7 +650,8 @@ dispatch(struct lws *wsi, struct pss *pss)
 		strlcpy_(resp->allow, allow, sizeof resp->allow);
 		goto now;
 	}
-	authz = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	authz = netconn_authorization(wsi,
+	    header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION));
 	if (authenticate(wsi, req, resp, authz) != 0)
 		goto now;
 	if (rate_limit(x, req, resp) != 0)
@@ -749,7 +750,8 @@ raw_route(struct lws *wsi, struct exchange *x, size_t *limit)
 	if (router_match(req, allow, sizeof allow) != MATCH_OK ||
 	    !(req->route->flags & ROUTE_RAW))
 		return 0;
-	authz = header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+	authz = netconn_authorization(wsi,
+	    header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION));
 	rc = authenticate(wsi, req, resp, authz);
 	free(authz);
 	if (rc == 0)
