@@ -8,7 +8,8 @@
  * object (op_file_piece_put(): S3 cannot append), so no request holds more
  * than its piece; the pieces are read back once, streamed, for the file's
  * SHA-256. For the call's agent, its company's managers and admins; 404
- * for anyone else. These handlers run on the slow pool (ROUTE_SLOW).
+ * for anyone else. PATCH runs on the slow pool (ROUTE_SLOW): storage I/O
+ * blocks.
  */
 #include <errno.h>
 #include <math.h>
