@@ -6,7 +6,9 @@
 # uploads a piece a second to POST/PATCH /api/calls/:id/recording on its
 # own origin (tests/lib/browser-call.py passes /api/ through to the
 # daemon, as a reverse proxy would), hangs up after 4 seconds of talk as
-# the page measures it, and completes the upload. The recording is on the
+# the page measures it, and completes the upload. The answer to its
+# second piece is lost on the way (the daemon has the piece, the page sees
+# a broken connection): the page asks the offset (HEAD) and goes on. The recording is on the
 # call, the CLI downloads it, and ffmpeg decodes it: two channels, within
 # a second of the talk time.
 
@@ -65,12 +67,16 @@ teardown_file() { cd_teardown; }
 		--port "$PAGES" --ws "wss://127.0.0.1:$CD_PORT/ws" --token "$tok" \
 		--widget-key "$WKEY" --digits 1 --tmp "$BATS_TEST_TMPDIR" \
 		--tls-cert "$TLS/server.pem" --tls-key "$TLS/server.key" --spki "$SPKI" \
-		--ca "$TLS/ca.pem" --record 4
+		--ca "$TLS/ca.pem" --record 4 --drop-piece 2
 	[[ $status == 0 ]] || { echo "$stderr" | tail -n 40 >&2; false; }
 	call=$(jq -r .call_id <<<"$output")
 	talk=$(jq -r .recording.duration <<<"$output")
 	rid=$(jq -r .recording.recording.id <<<"$output")
-	echo "talk $talk s, $(jq -r .recording.bytes <<<"$output") bytes" >&3
+	echo "talk $talk s, $(jq -r .recording.bytes <<<"$output") bytes," \
+		"$(jq -r .patches <<<"$output") pieces" >&3
+	# The lost answer: the page resumed from the daemon's offset.
+	(($(jq -r .recording.resumes <<<"$output") >= 1))
+	[[ $(jq -r '.recording.recording.size == .recording.bytes' <<<"$output") == true ]]
 	# At least the four seconds asked for, measured by the page.
 	[[ $(jq -r '.recording.duration >= 4' <<<"$output") == true ]]
 	[[ $(jq -r .recording.recording.channels <<<"$output") == 2 ]]

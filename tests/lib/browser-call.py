@@ -22,7 +22,10 @@ origin: this server passes /api/ requests through to the daemon (--api,
 checked against --ca), as a deployment's reverse proxy would. Once the
 page has recorded that long it hangs up, waits for the upload to
 complete, and the summary has "recording": what the page measured and
-the recording the daemon made of it.
+the recording the daemon made of it. --drop-piece N passes the Nth piece
+(PATCH) to the daemon but closes the page's connection without its
+answer, as a network failure after the fact would: the page must learn
+the offset again and go on from there.
 """
 import argparse
 import functools
@@ -45,6 +48,9 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 class Quiet(http.server.SimpleHTTPRequestHandler):
     """The pages; with api set, /api/... passed through to the daemon."""
     api = None          # (host, port, ssl context)
+    drop = 0            # the PATCH whose answer is lost (1-based; 0 none)
+    patches = 0
+    lock = threading.Lock()
     protocol_version = "HTTP/1.1"
     PASS = ("authorization", "content-type", "content-length",
             "upload-offset", "upload-complete", "recording-duration",
@@ -63,6 +69,14 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=hdrs)
         r = conn.getresponse()
         data = r.read()
+        conn.close()
+        if self.command == "PATCH":
+            with self.lock:
+                Quiet.patches += 1
+                lost = Quiet.patches == self.drop
+            if lost:
+                self.close_connection = True
+                return
         self.send_response(r.status)
         for k, v in r.getheaders():
             if k.lower() not in self.HOP and k.lower() != "content-length":
@@ -71,7 +85,6 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
-        conn.close()
 
     def is_api(self):
         return self.api is not None and self.path.startswith("/api/")
@@ -89,8 +102,9 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         return self.proxy() if self.is_api() else self.send_error(405)
 
 
-def serve(port, cert=None, key=None, api=None):
+def serve(port, cert=None, key=None, api=None, drop=0):
     Quiet.api = api
+    Quiet.drop = drop
     handler = functools.partial(Quiet, directory=os.path.join(TOP, "browser"))
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     if cert:
@@ -125,6 +139,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=30)
     ap.add_argument("--record", type=float, help="seconds of talk to record")
     ap.add_argument("--ca", help="the daemon's CA, for the /api/ pass-through")
+    ap.add_argument("--drop-piece", type=int, default=0,
+                    help="lose the answer to this PATCH (1-based)")
     a = ap.parse_args()
 
     api = None
@@ -132,7 +148,7 @@ def main():
         u = urllib.parse.urlparse(a.ws)
         ctx = ssl.create_default_context(cafile=a.ca)
         api = (u.hostname, u.port, ctx)
-    srv = serve(a.port, a.tls_cert, a.tls_key, api)
+    srv = serve(a.port, a.tls_cert, a.tls_key, api, a.drop_piece)
     scheme = "https" if a.tls_cert else "http"
     extra = ["--ignore-certificate-errors-spki-list=" + a.spki] if a.spki else []
     # The recorder's AudioContext runs without a click on the page.
@@ -189,6 +205,7 @@ def main():
                               "window.hangup().then(done,"
                               " e => done({state: 'failed', error: String(e)}));")
             result["recording"] = rec
+            result["patches"] = Quiet.patches
             if rec["state"] != "done":
                 print(json.dumps({"recording": rec}, indent=1), file=sys.stderr)
                 sys.exit(1)
