@@ -95,6 +95,7 @@ static const struct config_key {
 	K("turn_secret",	CONFIG_STRING,	turn_secret,	0, 0, 1),
 	K("turn_ttl",		CONFIG_INT,	turn_ttl,	60, 604800, 0),
 	K("max_upload_bytes",	CONFIG_SIZE,	max_upload,	1, 1LL << 30, 0),
+	K("max_recording_bytes", CONFIG_SIZE,	max_recording,	1, 1LL << 40, 0),
 	K("storage",		CONFIG_STRING,	storage,	0, 0, 0),
 	K("storage_dir",	CONFIG_STRING,	storage_dir,	0, 0, 0),
 	K("s3_endpoint",	CONFIG_STRING,	s3_endpoint,	0, 0, 0),
@@ -221,6 +222,7 @@ config_defaults(struct config *cfg)
 	cfg->widget_rate_ip_burst = 10;
 	cfg->turn_ttl = 86400;
 	cfg->max_upload = 10 * 1024 * 1024;
+	cfg->max_recording = 512 * 1024 * 1024;
 	cfg->storage = xstrdup("local");
 	cfg->s3_region = xstrdup("us-east-1");
 	cfg->analytics_rollup_interval = 60;

@@ -60,6 +60,8 @@ struct config {
 	char		*turn_secret;	/* coturn static-auth-secret, secret */
 	int		 turn_ttl;	/* seconds a TURN credential lasts */
 	size_t		 max_upload;	/* bytes, max_upload_bytes (files) */
+	size_t		 max_recording;	/* bytes, max_recording_bytes: one
+					   browser recording, all pieces */
 	char		*storage;	/* local | s3 */
 	char		*storage_dir;	/* local: NULL for DATA_DIR/files */
 	char		*s3_endpoint;	/* s3: http(s)://host[:port] */

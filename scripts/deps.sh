@@ -18,6 +18,7 @@ pkgs=(
 	bats bats-assert bats-support
 	tmux python3 curl jq openssl
 	chromium chromium-driver	# the browser test (t0620)
+	ffmpeg			# decodes recordings in the tests (t0621, t0622)
 )
 bench_pkgs=(wrk nginx-light)
 # Twilio's own helper library (npm twilio, tests/node/) judges the daemon's

@@ -198,7 +198,7 @@ files_send(struct hctx *h, const char *id)
 		return resp_problem(h->resp, 404, "not_found", "no such file");
 	}
 	h->resp->etag = xasprintf("\"%s\"", res->v[0].sha256);
-	type = sniff_declared(res->v[0].content_type);
+	type = sniff_type(res->v[0].content_type);
 	d.size = (size_t)res->v[0].size;
 	file_rows_free(res);
 	if (etag_match(h->req->if_none_match, h->resp->etag)) {
@@ -209,7 +209,7 @@ files_send(struct hctx *h, const char *id)
 	/* Set before the first byte opens the stream with them. */
 	h->resp->status = 200;
 	h->resp->content_type = type != NULL ? type : "application/octet-stream";
-	sr = storage_read(id, download_piece, &d);
+	sr = op_file_read(h->db, id, download_piece, &d);
 	if (d.damaged || (sr == STORAGE_OK && d.sent != d.size)) {
 		log_error("files: the content of %s is not the %zu bytes"
 		    " recorded", id, d.size);

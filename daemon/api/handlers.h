@@ -60,6 +60,10 @@ int	queues_stats(struct hctx *);
 int	calls_list(struct hctx *);
 int	calls_get(struct hctx *);
 int	calls_recording(struct hctx *);
+/* recording-upload.c: browser recordings uploaded in pieces. */
+int	recording_upload_create(struct hctx *);
+int	recording_upload_get(struct hctx *);
+int	recording_upload_patch(struct hctx *);
 int	calls_create(struct hctx *);
 int	calls_ivr_input(struct hctx *);
 int	calls_update(struct hctx *);

@@ -40,6 +40,9 @@ enum route_flags {
 	ROUTE_INTERNAL = 0x1000,	/* between the nodes of a cluster:
 					   TCP only, signed by the node
 					   (peer.h; with ROUTE_SIGNED) */
+	ROUTE_RAW_EMPTY = 0x2000,	/* with ROUTE_RAW: the body may be
+					   empty (a resumable upload's
+					   creation or last request) */
 };
 
 struct route {

@@ -103,6 +103,10 @@ request_free(struct request *req)
 	free(req->raw);
 	free(req->content_type);
 	free(req->if_none_match);
+	free(req->upload_offset);
+	free(req->upload_complete);
+	free(req->rec_duration);
+	free(req->rec_channels);
 	if (req->form != NULL) {
 		form_free(req->form);
 		free(req->form);

@@ -75,6 +75,12 @@ struct request {
 	char			*idempotency_key;
 	char			*content_type;	/* of a raw body (ROUTE_RAW) */
 	char			*if_none_match;	/* for ROUTE_RAW downloads */
+	/* ROUTE_RAW: a resumable upload's headers (docs/api.md, "Browser
+	 * recordings"), or NULL when absent. */
+	char			*upload_offset;		/* Upload-Offset */
+	char			*upload_complete;	/* Upload-Complete */
+	char			*rec_duration;		/* Recording-Duration */
+	char			*rec_channels;		/* Recording-Channels */
 	struct stream		*stream;	/* ROUTE_STREAM: stream.h */
 };
 
@@ -88,6 +94,11 @@ struct response {
 	char		 allow[64];	/* for 405 */
 	char		*etag;		/* malloc'd, quoted, or NULL */
 	int		 sized;		/* a stream of len bytes, not chunked */
+	/* A resumable upload's state: Upload-Offset when has_offset, and
+	 * Upload-Complete ("?0", "?1") when not NULL. */
+	int		 has_offset;
+	long long	 upload_offset;
+	const char	*upload_complete;
 };
 
 const char	*http_method_name(enum http_method);

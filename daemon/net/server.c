@@ -258,6 +258,12 @@ add_headers(struct lws *wsi, struct exchange *x, struct response *r,
 		snprintf(num, sizeof num, "%d", r->retry_after);
 		HDR("retry-after:", num);
 	}
+	if (r->has_offset) {
+		snprintf(num, sizeof num, "%lld", r->upload_offset);
+		HDR("upload-offset:", num);
+	}
+	if (r->upload_complete != NULL)
+		HDR("upload-complete:", r->upload_complete);
 	if (x->have_rl) {
 		snprintf(num, sizeof num, "%d", x->rl.limit);
 		HDR("ratelimit-limit:", num);
@@ -670,7 +676,7 @@ dispatch(struct lws *wsi, struct pss *pss)
 		req->twilio_signature = custom_header(wsi, "x-twilio-signature:");
 	}
 	if (req->route->flags & ROUTE_RAW) {
-		if (x->len == 0) {
+		if (x->len == 0 && !(req->route->flags & ROUTE_RAW_EMPTY)) {
 			resp_problem(resp, 400, "bad_request",
 			    "the file is required as the request body");
 			goto now;
@@ -680,6 +686,10 @@ dispatch(struct lws *wsi, struct pss *pss)
 		req->raw = x->body;
 		req->rawlen = x->len;
 		x->body = NULL;
+		req->upload_offset = custom_header(wsi, "upload-offset:");
+		req->upload_complete = custom_header(wsi, "upload-complete:");
+		req->rec_duration = custom_header(wsi, "recording-duration:");
+		req->rec_channels = custom_header(wsi, "recording-channels:");
 	} else if ((req->route->flags & ROUTE_BODY) ||
 	    ((req->route->flags & ROUTE_BODY_OPT) && x->len > 0)) {
 		ctype = header(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE);

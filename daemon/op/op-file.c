@@ -23,6 +23,7 @@
 #include "db.h"
 #include "db-file.h"
 #include "db-recording.h"
+#include "db-upload.h"
 #include "validate.h"
 #include "sniff.h"
 #include "storage.h"
@@ -181,8 +182,48 @@ op_file_delete_applied(struct db *db, const struct op_out *out)
 	(void)db;
 	if (out->status >= 400)
 		return;
-	if (storage_delete(out->id) != STORAGE_OK)
+	if (op_file_content_delete(db, out->id) != 0)
 		log_warn("files: the content of %s was left behind", out->id);
+}
+
+enum storage_result
+op_file_read(struct db *db, const char *id, storage_fn fn, void *arg)
+{
+	struct db_ids		*pieces;
+	enum storage_result	 sr = STORAGE_OK;
+
+	if ((pieces = db_file_pieces(db, id)) == NULL) {
+		log_warn("files: cannot list the pieces of %s", id);
+		return STORAGE_ERROR;
+	}
+	if (pieces->n == 0)
+		sr = storage_read(id, fn, arg);
+	for (int i = 0; i < pieces->n && sr == STORAGE_OK; i++) {
+		/* A piece gone after the first is damage, not absence. */
+		if ((sr = storage_read(pieces->v[i], fn, arg)) ==
+		    STORAGE_MISSING && i > 0)
+			sr = STORAGE_ERROR;
+	}
+	db_ids_free(pieces);
+	return sr;
+}
+
+int
+op_file_content_delete(struct db *db, const char *id)
+{
+	struct db_ids	*pieces;
+	int		 rc = 0;
+
+	if ((pieces = db_file_pieces_drop(db, id)) == NULL)
+		return -1;
+	for (int i = 0; i < pieces->n; i++) {
+		if (storage_delete(pieces->v[i]) != STORAGE_OK)
+			rc = -1;
+	}
+	db_ids_free(pieces);
+	if (storage_delete(id) != STORAGE_OK)
+		rc = -1;
+	return rc;
 }
 
 int
@@ -221,5 +262,51 @@ op_file_recording(struct db *db, const char *company, const char *call,
 	} else
 		log_info("recording: call %s: %s %s stored as file %s (%zu"
 		    " bytes)", call, source, source_id, id, len);
+	return rc;
+}
+
+enum storage_result
+op_file_piece_put(const void *data, size_t len, char object[UUID_LEN + 1])
+{
+	char	 sha[65];
+
+	if (uuid_v4(object) != 0 || sha256_hex(data, len, sha) != 0)
+		return STORAGE_ERROR;
+	return storage_put(object, data, len, sha, "application/octet-stream");
+}
+
+struct digest {
+	EVP_MD_CTX	*md;
+	long long	 size;
+};
+
+static int
+digest_piece(void *arg, const void *p, size_t n)
+{
+	struct digest	*d = arg;
+
+	d->size += (long long)n;
+	return EVP_DigestUpdate(d->md, p, n) == 1 ? 0 : -1;
+}
+
+int
+op_file_digest(struct db *db, const char *id, char sha[65], long long *size)
+{
+	struct digest	 d = { EVP_MD_CTX_new(), 0 };
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+	int		 rc = -1;
+
+	if (d.md == NULL || EVP_DigestInit_ex(d.md, EVP_sha256(), NULL) != 1)
+		goto out;
+	if (op_file_read(db, id, digest_piece, &d) != STORAGE_OK ||
+	    EVP_DigestFinal_ex(d.md, md, &n) != 1 || n != 32)
+		goto out;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(sha + 2 * i, 3, "%02x", md[i]);
+	*size = d.size;
+	rc = 0;
+out:
+	EVP_MD_CTX_free(d.md);
 	return rc;
 }

@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+#include "db.h"		/* UUID_LEN */
+#include "storage.h"
+
 struct db;
 struct fields;
 
@@ -23,5 +26,25 @@ int	 op_file_kind_check(const char *kind, struct fields *f);
 int	 op_file_recording(struct db *, const char *company, const char *call,
 	    const char *source, const char *source_id, int channels,
 	    int duration, const void *data, size_t len);
+
+/*
+ * A file's content to fn a piece at a time, as storage_read() does: its
+ * one object, or the objects of its pieces in order (a browser recording,
+ * db-upload.h). STORAGE_ERROR also when its pieces cannot be listed.
+ */
+enum storage_result op_file_read(struct db *, const char *id, storage_fn fn,
+	    void *arg);
+/* Remove a file's content (its pieces' rows and objects too): 0, or -1
+ * when some of it was left behind (logged by storage). */
+int	 op_file_content_delete(struct db *, const char *id);
+/*
+ * A piece of a file in pieces (db-upload.h), stored as a new object whose
+ * id goes into object: whole or not at all.
+ */
+enum storage_result op_file_piece_put(const void *data, size_t len,
+	    char object[UUID_LEN + 1]);
+/* The SHA-256 (hex) and size of a file's content as read back: 0, -1. */
+int	 op_file_digest(struct db *, const char *id, char sha[65],
+	    long long *size);
 
 #endif

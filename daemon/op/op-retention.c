@@ -2,6 +2,7 @@
  * The recording retention sweeper (op-retention.h). A recording's rows go
  * first (call_recordings and its files row, one statement), then its
  * content; each deletion is in the audit log (action expire, no actor).
+ * Browser recording uploads left incomplete for a day go too.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include "db-audit.h"
 #include "db-cluster.h"
 #include "db-recording.h"
+#include "db-upload.h"
 #include "storage.h"
+#include "op-file.h"
 #include "op-retention.h"
 
 #define RETENTION_BATCH	"100"	/* recordings one pass deletes at most */
@@ -31,6 +34,31 @@ static struct {
 } ret = {
 	.lock = PTHREAD_MUTEX_INITIALIZER,
 };
+
+/*
+ * Browser uploads left incomplete for a day (a page that never finished):
+ * the row goes first, so no piece can be added, then the pieces.
+ */
+static void
+retention_uploads(void)
+{
+	struct db_ids	*ids;
+	int		 gone = 0;
+
+	if ((ids = db_upload_stale(&ret.db, RETENTION_BATCH)) == NULL)
+		return;
+	for (int i = 0; i < ids->n; i++) {
+		if (db_upload_drop(&ret.db, ids->v[i]) != 1)
+			continue;
+		gone++;
+		if (op_file_content_delete(&ret.db, ids->v[i]) != 0)
+			log_warn("recording: cannot delete the pieces of"
+			    " upload %s", ids->v[i]);
+	}
+	if (gone > 0)
+		log_info("recording: %d abandoned uploads deleted", gone);
+	db_ids_free(ids);
+}
 
 /* One pass: 1 when there may be more at once, 0 when done, -1 on error. */
 static int
@@ -54,12 +82,13 @@ retention_pass(void)
 		gone++;
 		db_audit(&ret.db, NULL, company, "expire", "recording",
 		    ids->v[i], NULL, "{\"reason\": \"retention\"}");
-		if (storage_delete(file) != STORAGE_OK)
+		if (op_file_content_delete(&ret.db, file) != 0)
 			log_warn("recording: cannot delete the content of %s",
 			    file);
 	}
 	if (gone > 0)
 		log_info("recording: %d expired recordings deleted", gone);
+	retention_uploads();
 	n = ids->n == atoi(RETENTION_BATCH) && i == ids->n;
 	db_ids_free(ids);
 	return n;

@@ -29,6 +29,8 @@ test_magic(void)
 	ok(is(SNIFF("\xff\xfb\x9c\x64"), NULL), "sample-rate index 3 is not");
 	ok(is(SNIFF("OggS\0\x02"), "audio/ogg"), "OggS is ogg");
 	ok(is(SNIFF("fLaC\0\0\0\x22"), "audio/flac"), "fLaC is flac");
+	ok(is(SNIFF("\x1a\x45\xdf\xa3\x9f\x42\x86"), "audio/webm"), "EBML is webm");
+	ok(is(SNIFF("\x1a\x45\xdf"), NULL), "a truncated EBML is nothing");
 	ok(is(SNIFF("\x89PNG\r\n\x1a\n"), NULL), "PNG is nothing");
 	ok(is(SNIFF(""), NULL), "empty is nothing");
 }
@@ -43,6 +45,10 @@ test_declared(void)
 	ok(is(sniff_declared("audio/wavx"), NULL), "no prefix matches");
 	ok(is(sniff_declared("text/plain"), NULL), "text/plain refused");
 	ok(is(sniff_declared(NULL), NULL), "no header refused");
+	ok(is(sniff_declared("audio/webm"), NULL), "webm is not for /api/files");
+	ok(is(sniff_type("audio/webm;codecs=opus"), "audio/webm"), "webm is a type");
+	ok(is(sniff_type("audio/x-wav"), "audio/wav"), "sniff_type knows the rest");
+	ok(is(sniff_type("text/plain"), NULL), "sniff_type refuses the unknown");
 }
 
 static void
