@@ -212,8 +212,8 @@ presence_sweep(struct db *db, void *arg)
 {
 	struct presence_rows	*r;
 	struct op_out		 out;
-	const char		*done = "";
-	int			 ok = 1;
+	const char		*cur = "";
+	int			 acted = 0, ok = 1;
 
 	(void)arg;
 	if ((r = db_presence_dead(db)) == NULL) {
@@ -228,14 +228,20 @@ presence_sweep(struct db *db, void *arg)
 
 		if (owner_of(p->company, NULL) != OWNER_SELF)
 			continue;
-		if (p->sockets > 0 && strcmp(done, p->agent) != 0) {
+		/* Her rows are together: one action for them all. */
+		if (strcmp(cur, p->agent) != 0) {
+			cur = p->agent;
+			acted = 0;
+			ok = 1;
+		}
+		if (p->sockets > 0 && !acted) {
 			log_info("cluster: agent %s had a socket on node %s,"
 			    " which is gone", p->agent, p->node);
 			op_run(db, OP_AGENT_DISCONNECTED, &a, &in, &out);
 			ok = out.status < 400 || (out.code != NULL &&
 			    strcmp(out.code, "not_found") == 0);
 			op_out_free(&out);
-			done = p->agent;
+			acted = 1;
 		}
 		if (!ok || db_presence_drop(db, p->agent, p->node) != 0)
 			__atomic_store_n(&node.sweep_again, 1,
