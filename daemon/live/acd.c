@@ -660,6 +660,16 @@ acd_agent_get(const struct acd *acd, const char *agent,
 }
 
 int
+acd_agent_offered(const struct acd *acd, const char *agent)
+{
+	const struct acd_agent	*a;
+
+	if ((a = acd_agent_find(acd, agent)) == NULL)
+		return acd_id_ok(agent) ? ACD_E_NOENT : ACD_E_INVAL;
+	return a->offer != NULL;
+}
+
+int
 acd_agent_presence(const struct acd *acd, const char *agent,
     enum agent_state *presence)
 {

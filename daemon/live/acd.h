@@ -290,6 +290,8 @@ int	 acd_queue_stats(const struct acd *, const char *queue, double now,
 int	 acd_queue_full(const struct acd *, const char *queue);
 int	 acd_agent_get(const struct acd *, const char *agent,
 	    enum agent_state *, double *since, int *active_calls);
+/* 1 while an offer rings for the agent, 0 if none, or a negative ACD_E_*. */
+int	 acd_agent_offered(const struct acd *, const char *agent);
 /* What the agent (or a manager) last set: available, away or offline. It
  * shows once the agent is out of offers, calls and wrap-up: until then a
  * pause is pending. */

@@ -202,9 +202,11 @@ hub_agent_drop(const char *agent)
 	return rc == ACD_OK || rc == ACD_E_NOENT ? 0 : -1;
 }
 
-void
-hub_availability(struct db *db, const char *company, const char *agent,
-    enum agent_state st, const char *reason, struct hub_result *r)
+/* only_offered: nothing (204) unless an offer rings for the agent. */
+static void
+availability(struct db *db, const char *company, const char *agent,
+    enum agent_state st, const char *reason, int only_offered,
+    struct hub_result *r)
 {
 	struct hub_tx	 tx;
 	struct hub_step	 s = { .kind = STEP_AGENT_STATE, .state = st };
@@ -221,6 +223,13 @@ hub_availability(struct db *db, const char *company, const char *agent,
 	}
 	if (hub_tx_begin(&tx, db, co, r) != 0)
 		return;
+	/* Read on the twin, under the lock: after a rebuild of a company
+	 * just taken over, whose offers were made again. */
+	if (only_offered && acd_agent_offered(co->twin, agent) != 1) {
+		hub_tx_end(&tx, 0);
+		r->status = 204;
+		return;
+	}
 	strlcpy_(s.agent, agent, sizeof s.agent);
 	e = hub_tx_step(&tx, &s);
 	if (e == ACD_E_NOENT)
@@ -240,6 +249,20 @@ hub_availability(struct db *db, const char *company, const char *agent,
 		agent_rows_free(r->agent);
 		r->agent = NULL;
 	}
+}
+
+void
+hub_availability(struct db *db, const char *company, const char *agent,
+    enum agent_state st, const char *reason, struct hub_result *r)
+{
+	availability(db, company, agent, st, reason, 0, r);
+}
+
+void
+hub_agent_disconnected(struct db *db, const char *company, const char *agent,
+    struct hub_result *r)
+{
+	availability(db, company, agent, AGENT_AWAY, "disconnected", 1, r);
 }
 
 /*

@@ -56,6 +56,14 @@ void	hub_availability(struct db *, const char *company, const char *agent,
 	    enum agent_state, const char *reason, struct hub_result *);
 
 /*
+ * The agent has no socket left (docs/ws.md, "When a socket goes"): set
+ * away (reason "disconnected") if an offer rings for her, which takes it
+ * back; else nothing, status 204.
+ */
+void	hub_agent_disconnected(struct db *, const char *company,
+	    const char *agent, struct hub_result *);
+
+/*
  * Put a call into its queue: a new one (inserted by the caller) becomes
  * queued with call.queued only once the engine has taken it, else it fails
  * with reason queue_full and was never queued; one already moved to queued

@@ -34,6 +34,10 @@
 #include "cluster-events.h"
 #include "db-cluster-events.h"
 #include "metrics.h"
+#include "db-presence.h"
+#include "op.h"
+#include "worker.h"
+#include "ws.h"
 
 static struct {
 	pthread_t		 thread;
@@ -50,6 +54,11 @@ static struct {
 	int			 listening_pid;
 	pthread_mutex_t		 lock;		/* view */
 	struct cluster_view	*view;
+	double			 beat_ok;	/* before the last heartbeat
+						   that renewed our row */
+	int			 sweep_due;	/* look for dead nodes' sockets */
+	int			 sweeping;	/* atomic: a sweep runs */
+	int			 sweep_again;	/* atomic: it left work */
 } node = { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = { -1, -1 } };
 
 
@@ -151,6 +160,114 @@ drain(void)
 	}
 }
 
+/*
+ * Renew this node's row: 1, 0 it was gone, -1 error. A renewal late by
+ * half the registration's lease (a freeze, the database away) may come
+ * after the row ran out and the owners took this node's sockets for gone:
+ * the loop writes every agent's count again.
+ */
+static int
+heartbeat(void)
+{
+	double	 t0 = now_mono();
+	int	 r;
+
+	if ((r = db_cluster_heartbeat(&node.db, &node.self)) < 0)
+		return r;
+	if (owner_clustered() && (r == 0 || (node.beat_ok > 0 &&
+	    t0 - node.beat_ok > node.self.lease / 2.0)))
+		ws_presence_resync();
+	if (r == 1)
+		node.beat_ok = t0;
+	return r;
+}
+
+/* A node was live at the last reading and is not now (died, left). */
+static int
+lost_node(const struct cluster_view *old, const struct cluster_view *new)
+{
+	for (int i = 0; old != NULL && i < old->nnodes; i++) {
+		int	 found = 0;
+
+		if (!old->nodes[i].live)
+			continue;
+		for (int k = 0; k < new->nnodes; k++) {
+			if (strcmp(old->nodes[i].id, new->nodes[k].id) == 0)
+				found = new->nodes[k].live;
+		}
+		if (!found)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * On a worker: the sockets of dead nodes (registration gone or run out),
+ * for the companies this node owns: agent.disconnected for each agent who
+ * had one open there (run only if she has none on a live node), then the
+ * rows go. Rows whose action failed stay for the next sweep.
+ */
+static void
+presence_sweep(struct db *db, void *arg)
+{
+	struct presence_rows	*r;
+	struct op_out		 out;
+	const char		*cur = "";
+	int			 acted = 0, ok = 1;
+
+	(void)arg;
+	if ((r = db_presence_dead(db)) == NULL) {
+		__atomic_store_n(&node.sweep_again, 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&node.sweeping, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	for (int i = 0; i < r->n; i++) {
+		struct presence_row *p = &r->v[i];
+		struct actor a = { .kind = ACTOR_SYSTEM, .company = p->company };
+		struct op_in in = { .agent = p->agent };
+
+		if (owner_of(p->company, NULL) != OWNER_SELF)
+			continue;
+		/* Her rows are together: one action for them all. */
+		if (strcmp(cur, p->agent) != 0) {
+			cur = p->agent;
+			acted = 0;
+			ok = 1;
+		}
+		if (p->sockets > 0 && !acted) {
+			log_info("cluster: agent %s had a socket on node %s,"
+			    " which is gone", p->agent, p->node);
+			op_run(db, OP_AGENT_DISCONNECTED, &a, &in, &out);
+			ok = out.status < 400 || (out.code != NULL &&
+			    strcmp(out.code, "not_found") == 0);
+			op_out_free(&out);
+			acted = 1;
+		}
+		if (!ok || db_presence_drop(db, p->agent, p->node) != 0)
+			__atomic_store_n(&node.sweep_again, 1,
+			    __ATOMIC_RELEASE);
+	}
+	if (r->n >= 1000)
+		__atomic_store_n(&node.sweep_again, 1, __ATOMIC_RELEASE);
+	presence_rows_free(r);
+	__atomic_store_n(&node.sweeping, 0, __ATOMIC_RELEASE);
+}
+
+/* Start a sweep when one is due and none runs. */
+static void
+sweep(void)
+{
+	if (!owner_clustered() || !node.sweep_due ||
+	    __atomic_load_n(&node.sweeping, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_store_n(&node.sweeping, 1, __ATOMIC_RELEASE);
+	if (worker_call(JOB_FAST, presence_sweep, NULL) != 0) {
+		__atomic_store_n(&node.sweeping, 0, __ATOMIC_RELEASE);
+		return;
+	}
+	node.sweep_due = 0;
+}
+
 /* Renew the row and the leases; read the registry. */
 static void
 beat(void)
@@ -163,7 +280,7 @@ beat(void)
 		return;
 	if (listen_all() != 0)
 		return;
-	if ((r = db_cluster_heartbeat(&node.db, &node.self)) < 0)
+	if ((r = heartbeat()) < 0)
 		return;
 	if (r == 0) {
 		log_warn("cluster: this node's registration was gone;"
@@ -179,7 +296,12 @@ beat(void)
 		    node.self.lease, NULL) < 0)
 			return;
 	}
+	/* A sweep that left work goes again at the next beat. */
+	if (__atomic_exchange_n(&node.sweep_again, 0, __ATOMIC_ACQ_REL))
+		node.sweep_due = 1;
 	if ((v = db_cluster_view(&node.db)) != NULL) {
+		if (lost_node(node.view, v))
+			node.sweep_due = 1;
 		pthread_mutex_lock(&node.lock);
 		db_cluster_view_free(node.view);
 		node.view = v;
@@ -211,12 +333,19 @@ round_companies(void)
 	int			 n;
 
 	if (db_ensure(&node.db) != 0 || listen_all() != 0 ||
-	    db_cluster_heartbeat(&node.db, &node.self) < 0 ||
+	    heartbeat() < 0 ||
 	    (take = owner_want(&node.db, node.self.id, node.self.cluster,
 	    cfg.company_lease)) == NULL ||
 	    db_owner_round(&node.db, node.self.id, take, cfg.company_lease, t0,
 	    &v, &n) != 0)
 		return;
+	/* A company newly ours: the sockets of its dead nodes are ours to
+	 * act for now. */
+	for (int i = 0; i < n; i++) {
+		if (strcmp(v[i].node, node.self.id) == 0 &&
+		    owner_epoch(v[i].company) != v[i].epoch)
+			node.sweep_due = 1;
+	}
 	owner_update(v, n);
 	for (int i = 0; i < n; i++) {
 		if (strcmp(v[i].node, node.self.id) == 0)
@@ -245,6 +374,7 @@ node_main(void *arg)
 			nextco = now + cfg.company_renew;
 		}
 		drain();
+		sweep();
 		wake = owner_clustered() && nextco < next ? nextco : next;
 		ms = (int)((wake - now_mono()) * 1000) + 1;
 		pfd[0].fd = node.wake[0];
@@ -362,6 +492,7 @@ cluster_start(char **cause)
 	db_cluster_barrier_init(node.self.id, node.self.cluster);
 	/* In a named cluster, companies are owned through leases. */
 	if (node.self.cluster != NULL) {
+		node.sweep_due = 1;
 		owner_init(node.self.id, 1, 2 * cfg.company_lease +
 		    cfg.company_renew, poke);
 		if (node.self.url == NULL)
@@ -399,6 +530,9 @@ cluster_stop(void)
 	node.running = 0;
 	if (db_ensure(&node.db) == 0) {
 		db_lease_release(&node.db, node.self.id);
+		/* A stop ends nothing: its sockets' rows go unanswered. */
+		if (owner_clustered())
+			(void)db_presence_leave(&node.db, node.self.id);
 		db_cluster_leave(&node.db, node.self.id);
 	}
 	db_close(&node.db);

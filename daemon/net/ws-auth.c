@@ -70,8 +70,10 @@ agent_done(struct wsjob *j)
 	c->state = C_AUTHED;
 	ws_reply(c, ws_auth_reply(c), j->id);
 	ws_party_set(c, c->agent[0] != '\0');
-	if (c->agent[0] != '\0')
+	if (c->agent[0] != '\0') {
 		ws_signal_agent(c);
+		ws_presence_opened(c);
+	}
 	ws_auth_done(c);
 }
 

@@ -223,6 +223,11 @@ int		 ws_signal_message(struct conn *, const char *type, json_t *,
 void		 ws_signal_event(struct pend *);
 void		 ws_signal_closed(struct conn *);
 void		 ws_signal_tick(void);
+/* ws-presence.c: an agent's socket signed in, or goes (shutdown: closed
+ * by a stop); from the sweep. */
+void		 ws_presence_opened(struct conn *);
+void		 ws_presence_closed(struct conn *, int shutdown);
+void		 ws_presence_tick(void);
 void		 ws_signal_clear(void);
 void		 ws_signal_agent(struct conn *);
 /* A widget caller's call was created: follow it. */

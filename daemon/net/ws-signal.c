@@ -612,68 +612,11 @@ ws_signal_tick(void)
 
 /* ---- a socket goes ------------------------------------------------------ */
 
-static int
-agent_has_other(const struct conn *gone)
-{
-	for (struct sub *s = ws_index_first(IX_AGENT, 0, gone->agent);
-	    s != NULL; s = s->next) {
-		struct conn *c = s->c;
-
-		if (c != gone && c->state == C_AUTHED && !c->caller &&
-		    c->close_code == 0 && strcmp(c->agent, gone->agent) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * The agent's last socket went: end its live calls as the database has
- * them, since the events that make this loop's own record of a call (an
- * answer acked just before the close) may not have reached it yet.
- */
-static void
-gone_run(struct db *db, struct wsjob *j)
-{
-	static const char *const live_states[] = { "connected", "on_hold" };
-	struct actor	 a = { .kind = ACTOR_SYSTEM, .company = j->company,
-			    .user = j->user[0] != '\0' ? j->user : NULL };
-	struct op_out	 out;
-	struct page	 pg;
-	struct call_rows *r;
-
-	for (size_t s = 0; s < 2; s++) {
-		struct call_filter f = { .state = live_states[s],
-		    .agent = j->agent };
-
-		memset(&pg, 0, sizeof pg);
-		pg.limit = MAX_RINGING;
-		snprintf(pg.limit_str, sizeof pg.limit_str, "%d", MAX_RINGING);
-		if ((r = db_call_list(db, j->company, &f, &pg)) == NULL)
-			continue;
-		for (int i = 0; i < r->n; i++) {
-			struct op_in in = { .call = r->v[i].id,
-			    .reason = "agent_disconnected" };
-
-			/* One that ended meanwhile is an illegal move: fine. */
-			op_run(db, OP_CALL_HANGUP, &a, &in, &out);
-			op_out_free(&out);
-		}
-		call_rows_free(r);
-	}
-}
-
-static void
-gone_done(struct wsjob *j)
-{
-	(void)j;
-}
-
 void
 ws_signal_closed(struct conn *c)
 {
 	/* Closed by a shutdown: calls outlive the daemon (see DESIGN.md). */
 	int		 shutdown = c->close_code == LWS_CLOSE_STATUS_GOINGAWAY;
-	int		 offered = 0, other;
 	struct lcall	*lc;
 
 	if (c->state != C_AUTHED)
@@ -689,39 +632,20 @@ ws_signal_closed(struct conn *c)
 	}
 	if (c->agent[0] == '\0')
 		return;
-	other = agent_has_other(c);
+	/* The socket that took a call ends it. */
 	for (int b = 0; b < BUCKETS; b++) {
 		for (lc = table[b]; lc != NULL; lc = lc->next) {
-			if (lc->st == CALL_OFFERING && !other &&
-			    offered_to(lc, c->agent))
-				offered = 1;
-			if (strcmp(lc->agent, c->agent) != 0) {
-				if (lc->agent_conn == c)	/* never dangling */
-					lc->agent_conn = NULL;
+			if (lc->agent_conn != c)
 				continue;
-			}
-			if (lc->agent_conn == c || (live(lc->st) && !other &&
-			    lc->agent_conn == NULL)) {
-				lc->agent_conn = NULL;
-				if (live(lc->st) && !shutdown)
-					hangup_for(lc->company, lc->id,
-					    c->user, "agent_disconnected");
-			}
+			lc->agent_conn = NULL;	/* never dangling */
+			if (live(lc->st) && !shutdown &&
+			    strcmp(lc->agent, c->agent) == 0)
+				hangup_for(lc->company, lc->id, c->user,
+				    "agent_disconnected");
 		}
 	}
-	if (!other && !shutdown) {
-		struct wsjob *j = ws_job_new(gone_run, gone_done);
-
-		strlcpy_(j->company, c->company, sizeof j->company);
-		strlcpy_(j->agent, c->agent, sizeof j->agent);
-		strlcpy_(j->user, c->user, sizeof j->user);
-		ws_job_submit(NULL, j);
-	}
-	/* Away: the engine withdraws the offer and offers the call on. */
-	if (offered && !shutdown)
-		op_submit(NULL, NULL, OP_AGENT_STATE, c->company, c->user,
-		    json_pack("{s:s,s:s,s:s}", "agent_id", c->agent, "state",
-		    "away", "reason", "disconnected"));
+	/* Her last socket, here and on every node: ws-presence.c. */
+	ws_presence_closed(c, shutdown);
 }
 
 /* ---- messages ----------------------------------------------------------- */

@@ -826,6 +826,7 @@ sweep(struct ev_loop *loop, ev_timer *w, int revents)
 		timer_set(c, due > mono ? due : mono + SWEEP_EVERY / 2);
 	}
 	ws_signal_tick();
+	ws_presence_tick();
 }
 
 static void

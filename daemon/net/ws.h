@@ -36,4 +36,11 @@ void	ws_drain(void);
 /* Connections whose close frame has not gone out yet. */
 int	ws_draining(void);
 
+/*
+ * Any thread: write every agent's count of sockets here again (the node
+ * may have been taken for dead: docs/cluster.md, "Agents' sockets over
+ * the nodes").
+ */
+void	ws_presence_resync(void);
+
 #endif

@@ -103,10 +103,15 @@ const struct op_def ops[OP__COUNT] = {
 	    .route = "PUT /api/agents/:id/availability",
 	    .rest = "availability", .ws = "agent.state",
 	    .min_role = ROLE_AGENT, .actors = USERS | SYSTEM,
-	    .transports = ROOM | OPT_DAEMON,
+	    .transports = ROOM,
 	    .keys = OPK_AGENT | OPK_STATE | OPK_REASON,
 	    .required = OPK_AGENT | OPK_STATE,
 	    .tx = OPTX_HUB, .audit = CE | AL },
+	[OP_AGENT_DISCONNECTED] = { .name = "agent.disconnected",
+	    .id = OP_AGENT_DISCONNECTED, .min_role = ROLE_MANAGER,
+	    .actors = SYSTEM, .transports = OPT_DAEMON,
+	    .keys = OPK_AGENT, .required = OPK_AGENT,
+	    .tx = OPTX_HUB, .audit = CE | AL, .run = op_agent_disconnected },
 	[OP_CALL_CREATE] = { .name = "call.create", .id = OP_CALL_CREATE,
 	    .route = "POST /api/calls",
 	    .ws = "call.request", .min_role = ROLE_MANAGER,
@@ -590,7 +595,7 @@ op_company(struct db *db, const struct op_def *d, const struct actor *a,
 		    in->company, UUID_LEN + 1);
 		return 0;
 	}
-	if (d->id == OP_AGENT_STATE) {
+	if (d->id == OP_AGENT_STATE || d->id == OP_AGENT_DISCONNECTED) {
 		if ((ag = db_agent_get(db, a->company, in->agent)) == NULL)
 			return op_fail_db(out, db), -1;
 		if (ag->n == 0 || (a->kind == ACTOR_USER &&

@@ -33,6 +33,8 @@ enum op_id {
 	OP_CALL_NEXT,
 	OP_CALL_REQUEUE,	/* Twilio: the agent's phone did not answer */
 	OP_AGENT_STATE,
+	OP_AGENT_DISCONNECTED,	/* the daemon: her last socket over the nodes
+				   went (docs/ws.md, "When a socket goes") */
 	OP_CALL_CREATE,
 	OP_CALL_IVR_INPUT,
 	OP_CALL_UPDATE,

@@ -61,7 +61,6 @@ figures = {
     "create_refused": 0, "create_gave_up": 0,
     "offers_seen_by_agents": 0, "accepts": 0, "rejects": 0, "ignored": 0,
     "hangups": 0, "wraps": 0, "agent_reconnects": 0, "agents_sent_away": 0,
-    "agents_found_away": 0,
     "agent_op_errors": 0, "wallboard_reconnects": 0, "wallboard_events": 0,
     "kills": 0, "pauses": 0, "restarts": 0, "failovers": 0,
     "node_exit_nonzero": 0,
@@ -298,7 +297,6 @@ class Agent(threading.Thread):
         self.ws = None
         self.msg_id = 0
         self.ready = False	# available acknowledged on this socket
-        self.found_away = threading.Event()	# set by the drain
 
     def send(self, obj):
         self.msg_id += 1
@@ -356,15 +354,20 @@ class Agent(threading.Thread):
                 self.track(c)
         elif t == "event" and m.get("event") == "agent.state_changed" and \
                 m["data"].get("agent_id") == self.ag["id"] and \
-                m["data"].get("state") in ("away", "offline") and self.ready:
-            # Sent away while this socket is open: an old socket of hers
-            # closing on another node (a node that was frozen, say) while
-            # a call was offered to her there. Counted, and she makes
-            # herself available again, as a person at a console would.
-            bump("agents_sent_away")
-            note(f"agent {self.ag['name']} set {m['data'].get('state')} "
-                 f"({m['data'].get('reason')}) while connected to "
-                 f"{self.node.name}")
+                m["data"].get("state") in ("away", "offline"):
+            # Sent away while this socket is open: the owner acted for a
+            # socket of hers that went with a node that died, while a call
+            # rang for her and before this socket of hers was recorded
+            # (docs/cluster.md, "Agents' sockets over the nodes"). Counted,
+            # and she makes herself available again, as a person at a
+            # console would; also when it comes before the ack of her own
+            # "available", which may have been decided first.
+            if self.ready:
+                bump("agents_sent_away")
+                note(f"agent {self.ag['name']} set "
+                     f"{m['data'].get('state')} "
+                     f"({m['data'].get('reason')}) while connected to "
+                     f"{self.node.name}")
             self.ready = False
             self.send({"type": "agent.state", "state": "available"})
         elif t == "call.offer_cancelled":
@@ -431,12 +434,6 @@ class Agent(threading.Thread):
                 self.last_ping = now
             if now - self.last_pong > 4:
                 raise OSError("no pong for 4 s")
-            if self.found_away.is_set() and self.ready:
-                # The drain found her away with her socket open (see
-                # drain_agents()): she notices, as a person at a console
-                # would, and makes herself available.
-                self.found_away.clear()
-                self.send({"type": "agent.state", "state": "available"})
             if not agents_act.is_set():
                 continue
             for cid, c in list(self.calls.items()):
@@ -891,20 +888,7 @@ def main():
         # Let the agents finish every call.
         t1 = time.time()
         shown = 0
-        away_seen = set()
         while time.time() - t1 < 90:
-            # An agent left away by a socket of hers that closed on another
-            # node after she had reconnected (docs/cluster.md, "Not done
-            # yet": a node decides alone whether a closing socket was her
-            # last) notices it and comes back, as a person would; counted.
-            for ag in psql(a.db, "SELECT id FROM agents WHERE state IN"
-                           " ('away', 'offline')").split():
-                for x in agents:
-                    if x.ag["id"] == ag and not x.found_away.is_set():
-                        if ag not in away_seen:
-                            away_seen.add(ag)
-                            bump("agents_found_away")
-                        x.found_away.set()
             left = psql(a.db, "SELECT coalesce((SELECT string_agg(s, ' ') FROM "
                         "(SELECT state || ' ' || count(*) s FROM calls WHERE"
                         " state IN ('queued','offering','connected',"
@@ -947,8 +931,7 @@ def main():
              f"kill)" if f.get("failover_seconds") else "") +
           f"; reconnects: agents {f['agent_reconnects']}, "
           f"wallboards {f['wallboard_reconnects']}; agents sent away "
-          f"while connected {f['agents_sent_away']}, found away at the "
-          f"drain {f['agents_found_away']}; drained in "
+          f"while connected {f['agents_sent_away']}; drained in "
           f"{f.get('drain_seconds')} s, wallboards converged in "
           f"{f.get('wallboards_converged_s')} s; running wallboards off "
           f"the truth at the end {f.get('running_wallboards_off')}; "

@@ -369,8 +369,13 @@ test_ring_all(void)
 	is_str(tick(acd, 1), "offer:c1@a1 offer:c1@a2",
 	    "ring-all: every free member of the lowest penalty");
 	ok(act[0].deadline == 16 && act[1].deadline == 16, "one deadline");
+	is_int(acd_agent_offered(acd, "a1"), 1, "an offer rings for a1");
+	is_int(acd_agent_offered(acd, "a4"), 0, "none for a4");
+	is_int(acd_agent_offered(acd, "nobody"), ACD_E_NOENT, "no such agent");
 	is_int(acd_accept(acd, "c1", "a2", 3), 0, "a2 answers first");
+	is_int(acd_agent_offered(acd, "a2"), 0, "answered: no offer rings");
 	is_str(tick(acd, 3), "withdraw:c1@a1", "the other offer withdrawn");
+	is_int(acd_agent_offered(acd, "a1"), 0, "withdrawn: none for a1");
 	is_int(state(acd, "a1"), AGENT_AVAILABLE, "a1 available again");
 	is_int(acd_accept(acd, "c1", "a1", 3), ACD_E_STATE,
 	    "a1 cannot answer a withdrawn offer");
