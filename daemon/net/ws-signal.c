@@ -345,7 +345,9 @@ op_done(struct wsjob *j)
 		if (c != NULL)
 			ws_reply_error(c, j->id, j->code, j->detail);
 		else if (strcmp(j->code, "illegal_transition") != 0 &&
-		    strcmp(j->code, "not_a_party") != 0)
+		    strcmp(j->code, "not_a_party") != 0 &&
+		    strcmp(j->code, "not_supervised") != 0 &&
+		    strcmp(j->code, "not_connected") != 0)
 			log_warn("ws: after a dropped socket, call %s: %s",
 			    j->call, j->detail);
 		return;
@@ -411,19 +413,27 @@ live(enum call_state st)
  * leaves nobody.
  */
 static void
-supervised(struct lcall *lc, const json_t *data)
+supervised(struct lcall *lc, const struct pend *p)
 {
-	const json_t	*sv = json_object_get(data, "supervision");
-	const char	*user = json_string_value(json_object_get(sv,
-			    "supervisor_id"));
-	const char	*mode = json_string_value(json_object_get(sv, "mode"));
-	const char	*via = json_string_value(json_object_get(sv, "via"));
-	int		 on = user != NULL && is_uuid(user) && mode != NULL &&
-			    strcmp(mode, "off") != 0 && via != NULL &&
-			    strcmp(via, "browser") == 0;
+	json_t		*ev = NULL;
+	const json_t	*sv = json_object_get(p->data, "supervision");
+	const char	*user, *mode, *via;
+	int		 on;
 
+	/* Kept from agents in p->data (ws.c); the message has it. */
+	if (!json_is_object(sv)) {
+		ev = json_loadb((const char *)p->m->buf + LWS_PRE, p->m->len, 0,
+		    NULL);
+		sv = json_object_get(json_object_get(ev, "data"), "supervision");
+	}
+	user = json_string_value(json_object_get(sv, "supervisor_id"));
+	mode = json_string_value(json_object_get(sv, "mode"));
+	via = json_string_value(json_object_get(sv, "via"));
+	on = user != NULL && is_uuid(user) && mode != NULL &&
+	    strcmp(mode, "off") != 0 && via != NULL &&
+	    strcmp(via, "browser") == 0;
 	if (on && strcmp(lc->super, user) == 0)
-		return;				/* a new mode: same parties */
+		goto out;			/* a new mode: same parties */
 	if (lc->super[0] != '\0')
 		nsupervised--;
 	lc->super[0] = '\0';
@@ -432,6 +442,8 @@ supervised(struct lcall *lc, const json_t *data)
 		strlcpy_(lc->super, user, sizeof lc->super);
 		nsupervised++;
 	}
+out:
+	json_decref(ev);
 }
 
 void
@@ -453,7 +465,7 @@ ws_signal_event(struct pend *p)
 	if ((media = json_string_value(json_object_get(p->data, "media"))) != NULL)
 		strlcpy_(lc->media, media, sizeof lc->media);
 	if (strcmp(p->event, "call.supervised") == 0)
-		supervised(lc, p->data);
+		supervised(lc, p);
 
 	/* The agent's side. */
 	if (live(was) && !live(st) && lc->agent[0] != '\0')
@@ -736,16 +748,50 @@ gone_done(struct wsjob *j)
 	(void)j;
 }
 
-/* A supervisor's socket went: never dangling. */
-static void
-super_closed(struct conn *c)
+/* A user's open staff sockets here: 1 if one other than but is. */
+static int
+user_open(const char *user, const struct conn *but)
 {
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c != but && c->state == C_AUTHED && !c->caller &&
+		    c->close_code == 0 && strcmp(c->user, user) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A supervisor's socket went: never dangling; when it was her last one
+ * here, her page and its peer connection are gone, so her supervisions
+ * through the browser end as if she had sent mode off (as her: the
+ * operation takes only a signed-in user). A shutdown ends nothing.
+ */
+static void
+super_closed(struct conn *c, int shutdown)
+{
+	int	 other;
+
 	if (c->caller || c->user[0] == '\0')
 		return;
+	other = shutdown || user_open(c->user, c);
 	for (int b = 0; b < BUCKETS; b++) {
 		for (struct lcall *lc = table[b]; lc != NULL; lc = lc->next) {
+			struct wsjob *j;
+
 			if (lc->super_conn == c)
 				lc->super_conn = NULL;
+			if (other || strcmp(lc->super, c->user) != 0)
+				continue;
+			j = ws_job_new(op_job_run, op_done);
+			j->op = OP_CALL_SUPERVISE;
+			j->actor = ACTOR_USER;
+			j->role = c->role;
+			j->in = json_pack("{s:s,s:s}", "call_id", lc->id,
+			    "mode", "off");
+			strlcpy_(j->company, lc->company, sizeof j->company);
+			strlcpy_(j->call, lc->id, sizeof j->call);
+			strlcpy_(j->user, c->user, sizeof j->user);
+			ws_job_submit(NULL, j);
 		}
 	}
 }
@@ -770,7 +816,7 @@ ws_signal_closed(struct conn *c)
 		return;
 	}
 	if (nsupervised > 0)
-		super_closed(c);
+		super_closed(c, shutdown);
 	if (c->agent[0] == '\0')
 		return;
 	other = agent_has_other(c);
