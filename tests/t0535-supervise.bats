@@ -223,6 +223,8 @@ teardown() {
 	sup "$c" barge
 	api POST "/api/calls/$c/hold" '{}' "$T1"
 	assert_status 200
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json .state on_hold
 	assert_json .supervision.mode barge
 	api POST "/api/calls/$c/resume" '{}' "$T1"
 	api POST "/api/calls/$c/hangup" '{}' "$T1"
@@ -248,7 +250,95 @@ teardown() {
 	api POST "/api/calls/$c/hangup" '{}' "$MGR" >/dev/null
 }
 
-@test "the supervision survives a restart of the daemon" {
+@test "call.supervised: to the wallboards and the supervisor, to the agent with announce, never to the caller or another company" {
+	user_sock wall "$MGR" calls
+	user_sock deputy "$MGR2"
+	user_sock eve "$EVE" calls
+	agent ann "$T1"
+	say ann '{"type":"subscribe","id":"sub","topics":["calls"]}'
+	see ann '.type == "snapshot"'
+	caller c1
+	say c1 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c1 '.type == "ack" and .id == "r"'
+	c=$(jq -r 'select(.type == "ack" and .call_id) | .call_id' "$CD_TMP/c1.jsonl" | head -n1)
+	see ann '.type == "call.offer" and .call_id == "'"$c"'"'
+	say ann '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+	see c1 '.type == "call.connected"'
+	# The deputy supervises over her socket: her own socket hears it
+	# though she subscribed to nothing.
+	say deputy '{"type":"call.supervise","id":"m","call_id":"'"$c"'","mode":"monitor"}'
+	see deputy '.type == "ack" and .id == "m" and .call_id == "'"$c"'"'
+	sel='.event == "call.supervised" and .data.id == "'"$c"'"'
+	see deputy "$sel"' and .data.supervision.mode == "monitor" and .data.supervision.supervisor_id == "'"$MGR2_ID"'"'
+	see wall "$sel"' and .data.supervision.mode == "monitor" and .data.supervision.previous_mode == null and .data.supervision.via == "browser" and .data.supervision.announce == false'
+	# A browser call's agent is told (her page carries the media), with
+	# announce false: her console says nothing.
+	see ann "$sel"' and .data.supervision.agent_notified == true and .data.supervision.announce == false'
+	# Her other call events never show who supervises.
+	api POST "/api/calls/$c/hold" '{}' "$T1"
+	assert_json .supervision null
+	see wall '.event == "call.held" and .data.supervision.mode == "monitor"'
+	see ann '.event == "call.held" and .data.id == "'"$c"'"'
+	[[ $(jq -c 'select(.event == "call.held") | .data.supervision' "$CD_TMP/ann.jsonl") == null ]]
+	[[ $(jq -c 'select(.type == "call.hold") | .call.supervision' "$CD_TMP/ann.jsonl") == null ]]
+	api GET "/api/calls/$c" "" "$T1"
+	assert_json .supervision null
+	assert_json '[.events[] | select(.type == "call.supervised")] | length' 0
+	api GET "/api/calls?state=on_hold" "" "$T1"
+	assert_json '.items[0].supervision' null
+	api POST "/api/calls/$c/resume" '{}' "$T1" >/dev/null
+	# With announce the agent hears the company tells her.
+	api PUT "/api/settings/company/$CO" '{"supervision_announce": true}' "$MGR"
+	assert_status 200
+	assert_json .supervision_announce true
+	say deputy '{"type":"call.supervise","id":"w","call_id":"'"$c"'","mode":"whisper"}'
+	see ann "$sel"' and .data.supervision.mode == "whisper" and .data.supervision.previous_mode == "monitor" and .data.supervision.announce == true'
+	# The call ends: its supervision with it, heard by all who heard it.
+	say ann '{"type":"call.hangup","id":"bye","call_id":"'"$c"'"}'
+	see wall "$sel"' and .data.supervision.mode == "off" and .data.supervision.reason == "call_ended"'
+	see deputy "$sel"' and .data.supervision.mode == "off" and .data.supervision.supervisor_id == "'"$MGR2_ID"'"'
+	see ann "$sel"' and .data.supervision.mode == "off"'
+	see c1 '.type == "call.hangup"'
+	# Never the caller, never another company.
+	! has c1 '.event == "call.supervised" or (.. | objects | has("supervision"))'
+	! has eve '.event == "call.supervised" or .data.id == "'"$c"'"'
+	# The wallboard saw the move first, then the supervisor leave.
+	[[ $(jq -r 'select(.data.id == "'"$c"'" and (.event == "call.ended" or .event == "call.supervised")) | .event + ":" + (.data.supervision.mode // "-")' \
+		"$CD_TMP/wall.jsonl" | tail -n 2 | paste -sd,) == "call.ended:-,call.supervised:off" ]]
+}
+
+@test "a Twilio call: a phone supervisor, fixed until she leaves; its agent told only with announce" {
+	sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
+	agent ann "$T1"
+	user_sock wall "$MGR" calls
+	c=$(connected_call)
+	sql "INSERT INTO twilio_calls (company_id, call_sid, call_id) VALUES ('$CO', 'CA$RANDOM$RANDOM', '$c')"
+	sup "$c" monitor "$MGR" '{"phone": "+15551230000"}'
+	assert_status 200
+	assert_json .supervision.via phone
+	assert_json .supervision.phone +15551230000
+	sel='.event == "call.supervised" and .data.id == "'"$c"'"'
+	see wall "$sel"' and .data.supervision.via == "phone" and .data.supervision.agent_notified == false'
+	# The way in is kept: no other phone, and no phone means the same one.
+	sup "$c" barge "$MGR" '{"phone": "sip:boss@pbx.example"}'
+	assert_problem 409 via_fixed
+	sup "$c" barge
+	assert_status 200
+	assert_json .supervision.phone +15551230000
+	see wall "$sel"' and .data.supervision.mode == "barge" and .data.supervision.via == "phone"'
+	sup "$c" off
+	assert_status 200
+	see wall "$sel"' and .data.supervision.mode == "off" and .data.supervision.phone == "+15551230000"'
+	# Without announce, a Twilio call's agent heard none of it.
+	! has ann "$sel"
+	# Then in the browser, and announced: now she is told.
+	api PUT "/api/settings/company/$CO" '{"supervision_announce": true}' "$MGR" >/dev/null
+	sup "$c" whisper
+	assert_json .supervision.via browser
+	see ann "$sel"' and .data.supervision.mode == "whisper" and .data.supervision.announce == true and .data.supervision.agent_notified == true'
+}
+
+@test "the supervision survives a restart of the daemon (last: the port changes)" {
 	c=$(connected_call)
 	sup "$c" whisper
 	assert_status 200

@@ -922,6 +922,11 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 		    " error has been logged");
 	}
 	op_dispatch(db, d, a, in, out);
+	/* Who supervises a call is not its agent's or caller's to know. */
+	if (out->obj != NULL && json_object_get(out->obj, "supervision") &&
+	    (a->kind == ACTOR_CALLER || (a->kind == ACTOR_USER &&
+	    a->role == ROLE_AGENT)))
+		json_object_set_new(out->obj, "supervision", json_null());
 	if (db_in_tx(db)) {
 		log_warn("op: %s left a transaction open; rolled back",
 		    d->name);
