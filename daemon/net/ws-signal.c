@@ -421,7 +421,7 @@ supervised(struct lcall *lc, const struct pend *p)
 	int		 on;
 
 	/* Kept from agents in p->data (ws.c); the message has it. */
-	if (!json_is_object(sv)) {
+	if (!json_is_object(sv) && p->m != NULL) {
 		ev = json_loadb((const char *)p->m->buf + LWS_PRE, p->m->len, 0,
 		    NULL);
 		sv = json_object_get(json_object_get(ev, "data"), "supervision");
