@@ -338,6 +338,41 @@ teardown() {
 	see ann "$sel"' and .data.supervision.mode == "whisper" and .data.supervision.announce == true and .data.supervision.agent_notified == true'
 }
 
+@test "CLI: calls monitor, whisper, barge, unsupervise; exit codes of the refusals" {
+	c=$(connected_call)
+	run cli --token "$MGR" calls monitor "$c"
+	assert_success
+	assert_line --regexp "^ID +STATE +AGENT +SUPERVISION +SUPERVISOR +VIA"
+	assert_line --regexp "^$c +connected +$A1 +monitor +$MGR_ID +browser"
+	run cli --token "$MGR" -o json calls whisper "$c"
+	assert_success
+	[[ $(jq -r .supervision.mode <<<"$output") == whisper ]]
+	run cli --token "$MGR" -q calls barge "$c"
+	assert_success
+	# Another manager: the call is taken (1); an agent may not (4); a
+	# browser call takes no phone (1); no such call (3); usage (2).
+	run cli --token "$MGR2" calls monitor "$c"
+	assert_failure 1
+	assert_output --partial "another user supervises this call"
+	run cli --token "$T1" calls monitor "$c"
+	assert_failure 4
+	run cli --token "$MGR" calls monitor "$c" --phone +15551230000
+	assert_failure 1
+	run cli --token "$EVE" calls monitor "$c"
+	assert_failure 3
+	run cli --token "$MGR" calls monitor
+	assert_failure 2
+	run cli --token "$MGR" calls unsupervise "$c"
+	assert_success
+	assert_line --regexp "^$c +connected +$A1 +- +- +-"
+	run cli calls monitor --help
+	assert_success
+	assert_line --partial "calldocker calls monitor ID [--phone NUMBER]"
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json '[.events[] | select(.type == "call.supervised") | .data.mode] | join(",")' \
+		monitor,whisper,barge,off
+}
+
 @test "the supervision survives a restart of the daemon (last: the port changes)" {
 	c=$(connected_call)
 	sup "$c" whisper
