@@ -3,8 +3,8 @@
 # signaling"): widget keys and origins, the caller's call from request
 # through IVR and queue to connected, offers to the agent the ACD chose,
 # SDP and ICE relayed between the two parties only, renegotiated media
-# recorded on the call, every error code, and what happens when a socket
-# drops. Each party is a tests/lib/ws.py peer fed through a command file.
+# recorded on the call, a supervisor's supervise.* relayed between her and
+# the agent only, every error code, and what happens when a socket drops. Each party is a tests/lib/ws.py peer fed through a command file.
 
 load lib/common
 
@@ -481,6 +481,95 @@ teardown() {
 	n=$(count ann '.type == "ice.candidate"')
 	r=$(count c6 '.type == "error" and .code == "rate_limited"')
 	((n + r <= 400 && r > 0)) || { echo "relayed $n, refused $r" >&2; false; }
+}
+
+@test "supervision: supervise.* goes between the agent and her supervisor only, from monitor until off" {
+	Q=$(mkqueue "Supervised" "$A1")
+	agent ann "$T1"
+	caller c20
+	say c20 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see ann '.type == "call.offer"'
+	c=$(call_of c20)
+	say ann '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+	see c20 '.type == "call.connected"'
+	peer sup
+	say sup '{"type":"auth","id":"a","token":"'"$MGR"'"}'
+	say sup '{"type":"subscribe","id":"s","topics":["calls"]}'
+	see sup '.type == "snapshot"'
+	# Not supervised yet: nobody may.
+	say sup '{"type":"supervise.offer","id":"early","call_id":"'"$c"'","sdp":"v=0"}'
+	see sup '.type == "error" and .id == "early" and .code == "not_a_party"'
+	say ann '{"type":"supervise.answer","id":"early","call_id":"'"$c"'","sdp":"v=0"}'
+	see ann '.type == "error" and .id == "early" and .code == "not_a_party"'
+	api POST "/api/calls/$c/supervise" '{"mode":"monitor"}' "$MGR"
+	assert_status 200
+	see sup '.type == "event" and .event == "call.supervised" and .data.supervision.mode == "monitor"'
+	# The supervisor's page offers; the agent's answers; candidates both ways.
+	say sup '{"type":"supervise.offer","id":"o","call_id":"'"$c"'","sdp":"v=0 sup-offer"}'
+	see sup '.type == "ack" and .id == "o" and .call_id == "'"$c"'"'
+	see ann '.type == "supervise.offer" and .from == "supervisor" and .sdp == "v=0 sup-offer" and (has("id") | not)'
+	say ann '{"type":"supervise.answer","call_id":"'"$c"'","sdp":"v=0 agent-answer"}'
+	see sup '.type == "supervise.answer" and .from == "agent" and .sdp == "v=0 agent-answer"'
+	say sup '{"type":"supervise.ice","call_id":"'"$c"'","candidate":{"candidate":"candidate:1 1 udp 1 10.0.0.9 5000 typ host","sdpMid":"0"}}'
+	see ann '.type == "supervise.ice" and .from == "supervisor" and .candidate.sdpMid == "0"'
+	say ann '{"type":"supervise.ice","call_id":"'"$c"'","candidate":null}'
+	see sup '.type == "supervise.ice" and .from == "agent" and .candidate == null'
+	# Bad input: as sdp.* (no media here).
+	say sup '{"type":"supervise.offer","id":"m","call_id":"'"$c"'","sdp":"v=0","media":["voice"]}'
+	see sup '.type == "error" and .id == "m" and .code == "bad_request"'
+	say sup '{"type":"supervise.answer","id":"n","call_id":"'"$c"'"}'
+	see sup '.type == "error" and .id == "n" and .code == "bad_request"'
+	say sup '{"type":"supervise.ice","id":"u","call_id":"nope","candidate":null}'
+	see sup '.type == "error" and .id == "u" and .code == "bad_request"'
+	# Nobody else: the caller, another agent, another manager of the
+	# company, another company's manager.
+	mkuser boss2@sig.test manager "$CO" >/dev/null
+	peer sup2
+	say sup2 '{"type":"auth","id":"a","token":"'"$(login boss2@sig.test)"'"}'
+	see sup2 '.type == "authenticated"'
+	peer bob
+	say bob '{"type":"auth","id":"a","token":"'"$T2"'"}'
+	see bob '.type == "authenticated"'
+	peer eve
+	say eve '{"type":"auth","id":"a","token":"'"$EVE"'"}'
+	see eve '.type == "authenticated"'
+	for p in c20 sup2 bob eve; do
+		say $p '{"type":"supervise.offer","id":"x1","call_id":"'"$c"'","sdp":"v=0 evil"}'
+		say $p '{"type":"supervise.answer","id":"x2","call_id":"'"$c"'","sdp":"v=0 evil"}'
+		say $p '{"type":"supervise.ice","id":"x3","call_id":"'"$c"'","candidate":"evil"}'
+	done
+	for p in c20 sup2 bob eve; do
+		wait_for 5 eval "[[ \$(count $p '.type == \"error\" and .code == \"not_a_party\" and (.id | startswith(\"x\"))') -eq 3 ]]" ||
+			{ show $p; false; }
+	done
+	# A new mode: the same two parties, no new offer needed.
+	api POST "/api/calls/$c/supervise" '{"mode":"barge"}' "$MGR"
+	assert_status 200
+	see sup '.type == "event" and .event == "call.supervised" and .data.supervision.mode == "barge"'
+	say ann '{"type":"supervise.ice","id":"b","call_id":"'"$c"'","candidate":"cand-barge"}'
+	see sup '.type == "supervise.ice" and .candidate == "cand-barge"'
+	# The caller saw none of it; nothing evil reached the parties.
+	! has c20 '(.type | startswith("supervise.")) or .event == "call.supervised" or .supervision != null' ||
+		{ show c20; false; }
+	! grep -q evil "$CD_TMP/ann.jsonl"
+	! grep -q evil "$CD_TMP/sup.jsonl"
+	# Off: she is no party any more.
+	api POST "/api/calls/$c/supervise" '{"mode":"off"}' "$MGR"
+	assert_status 200
+	see sup '.type == "event" and .event == "call.supervised" and .data.supervision.mode == "off"'
+	say sup '{"type":"supervise.ice","id":"late","call_id":"'"$c"'","candidate":null}'
+	see sup '.type == "error" and .id == "late" and .code == "not_a_party"'
+	say ann '{"type":"supervise.ice","id":"late","call_id":"'"$c"'","candidate":null}'
+	see ann '.type == "error" and .id == "late" and .code == "not_a_party"'
+	# Supervised again, then her socket goes: the daemon ends it.
+	api POST "/api/calls/$c/supervise" '{"mode":"whisper"}' "$MGR"
+	assert_status 200
+	see sup '.type == "event" and .event == "call.supervised" and .data.supervision.mode == "whisper"'
+	say sup '!drop'
+	wait_for 5 eval '[[ $(api GET "/api/calls/'"$c"'" "" "$MGR" >/dev/null; jget .supervision) == null ]]'
+	api GET "/api/calls/$c" "" "$MGR"
+	assert_json .state connected
+	jq -e '[.events[] | select(.type == "call.supervised")] | last | .actor_id != null' <<<"$output"
 }
 
 @test "a socket opened while a call rings for the agent gets the offer" {

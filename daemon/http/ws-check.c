@@ -56,12 +56,15 @@ ws_check_relay(const char *type, const json_t *msg)
 	const json_t	*cand = json_object_get(msg, "candidate");
 	const json_t	*media = json_object_get(msg, "media");
 
-	if (strcmp(type, "ice.candidate") == 0) {
+	int		 sv = strncmp(type, "supervise.", 10) == 0;
+
+	if (media != NULL && (sv || strcmp(type, "ice.candidate") == 0))
+		return "\"media\" goes with sdp.offer and sdp.answer";
+	if (strcmp(type, "ice.candidate") == 0 ||
+	    strcmp(type, "supervise.ice") == 0) {
 		if (cand == NULL || !(json_is_object(cand) ||
 		    json_is_string(cand) || json_is_null(cand)))
 			return "\"candidate\" must be an object, a string or null";
-		if (media != NULL)
-			return "\"media\" goes with sdp.offer and sdp.answer";
 		return NULL;
 	}
 	if (!json_is_string(sdp) || json_string_length(sdp) > WS_MAX_SDP)

@@ -14,8 +14,9 @@ int		 ws_check_origin(const char *);
 /* A "media" list: voice, video, screen_share, each at most once. */
 int		 ws_check_media(const json_t *);
 /*
- * The payload of sdp.offer, sdp.answer or ice.candidate (type): NULL if
- * fine, else what is wrong (a static string).
+ * The payload of sdp.offer, sdp.answer, ice.candidate or their
+ * supervise.offer, supervise.answer, supervise.ice (type; these carry no
+ * "media"): NULL if fine, else what is wrong (a static string).
  */
 const char	*ws_check_relay(const char *type, const json_t *msg);
 

@@ -3,7 +3,9 @@
  * to the agent the ACD chose, accept/reject/hold/resume/transfer/hangup
  * through the hub (hub_call, the REST API's path), the caller's position
  * while waiting, and WebRTC signaling (sdp.offer, sdp.answer,
- * ice.candidate) relayed between a call's two parties only.
+ * ice.candidate) relayed between a call's two parties only, and the
+ * supervisor's (supervise.offer, supervise.answer, supervise.ice) between
+ * a supervised call's agent and its supervisor only.
  *
  * The loop keeps a table of live calls someone here takes part in, fed by
  * the event bus: who the caller's socket is, which agent the call is
@@ -58,10 +60,13 @@ struct lcall {
 	struct conn	*agent_conn;	/* the agent's socket that took it */
 	int		 pos, ewt;	/* last sent to the caller; -2: none */
 	json_t		*offer_media;	/* of the last sdp.offer */
+	char		 super[UUID_LEN + 1];	/* supervising user, via browser */
+	struct conn	*super_conn;	/* the supervisor's socket that signaled */
 	struct lcall	*next;
 };
 
 static struct lcall	*table[BUCKETS];
+static int		 nsupervised;	/* calls with a super */
 static int		 positions_busy, positions_now;
 static double		 positions_at;
 
@@ -117,6 +122,8 @@ lcall_free(struct lcall *lc)
 	}
 	if (lc->caller != NULL)
 		lc->caller->call[0] = '\0';
+	if (lc->super[0] != '\0')
+		nsupervised--;
 	json_decref(lc->offer_media);
 	free(lc);
 }
@@ -136,6 +143,7 @@ ws_signal_clear(void)
 		}
 		table[b] = NULL;
 	}
+	nsupervised = 0;
 }
 
 /* ---- sending to a call's parties ---------------------------------------- */
@@ -252,6 +260,35 @@ to_caller(const struct lcall *lc, json_t *o)
 	return to_caller_r(lc, o, 0);
 }
 
+/*
+ * The supervisor's side: the socket that signaled last, or (before it
+ * has) every socket of the supervising user on this node. The scan of all
+ * sockets happens once a supervision: the supervisor's page offers first.
+ */
+static int
+to_super_r(const struct lcall *lc, json_t *o, int relayed)
+{
+	int	 n = 0;
+
+	if (lc->super[0] == '\0') {
+		json_decref(o);
+		return 0;
+	}
+	if (lc->super_conn != NULL && lc->super_conn->close_code == 0) {
+		send_to(lc->super_conn, o, relayed);
+		return 1;
+	}
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
+		    strcmp(c->user, lc->super) != 0)
+			continue;
+		send_to(c, json_incref(o), relayed);
+		n++;
+	}
+	json_decref(o);
+	return n;
+}
+
 /* What a caller may see of their call: its id, state and media. */
 static json_t *
 caller_view(const char *type, const struct lcall *lc)
@@ -308,7 +345,9 @@ op_done(struct wsjob *j)
 		if (c != NULL)
 			ws_reply_error(c, j->id, j->code, j->detail);
 		else if (strcmp(j->code, "illegal_transition") != 0 &&
-		    strcmp(j->code, "not_a_party") != 0)
+		    strcmp(j->code, "not_a_party") != 0 &&
+		    strcmp(j->code, "not_supervised") != 0 &&
+		    strcmp(j->code, "not_connected") != 0)
 			log_warn("ws: after a dropped socket, call %s: %s",
 			    j->call, j->detail);
 		return;
@@ -368,6 +407,45 @@ live(enum call_state st)
 	return st == CALL_CONNECTED || st == CALL_ON_HOLD;
 }
 
+/*
+ * call.supervised: who may signal with the call's agent now. A supervisor
+ * over the phone has no page to signal from; off (or a call that ended)
+ * leaves nobody.
+ */
+static void
+supervised(struct lcall *lc, const struct pend *p)
+{
+	json_t		*ev = NULL;
+	const json_t	*sv = json_object_get(p->data, "supervision");
+	const char	*user, *mode, *via;
+	int		 on;
+
+	/* Kept from agents in p->data (ws.c); the message has it. */
+	if (!json_is_object(sv) && p->m != NULL) {
+		ev = json_loadb((const char *)p->m->buf + LWS_PRE, p->m->len, 0,
+		    NULL);
+		sv = json_object_get(json_object_get(ev, "data"), "supervision");
+	}
+	user = json_string_value(json_object_get(sv, "supervisor_id"));
+	mode = json_string_value(json_object_get(sv, "mode"));
+	via = json_string_value(json_object_get(sv, "via"));
+	on = user != NULL && is_uuid(user) && mode != NULL &&
+	    strcmp(mode, "off") != 0 && via != NULL &&
+	    strcmp(via, "browser") == 0;
+	if (on && strcmp(lc->super, user) == 0)
+		goto out;			/* a new mode: same parties */
+	if (lc->super[0] != '\0')
+		nsupervised--;
+	lc->super[0] = '\0';
+	lc->super_conn = NULL;
+	if (on) {
+		strlcpy_(lc->super, user, sizeof lc->super);
+		nsupervised++;
+	}
+out:
+	json_decref(ev);
+}
+
 void
 ws_signal_event(struct pend *p)
 {
@@ -386,6 +464,8 @@ ws_signal_event(struct pend *p)
 	lc->st = st;
 	if ((media = json_string_value(json_object_get(p->data, "media"))) != NULL)
 		strlcpy_(lc->media, media, sizeof lc->media);
+	if (strcmp(p->event, "call.supervised") == 0)
+		supervised(lc, p);
 
 	/* The agent's side. */
 	if (live(was) && !live(st) && lc->agent[0] != '\0')
@@ -612,6 +692,54 @@ ws_signal_tick(void)
 
 /* ---- a socket goes ------------------------------------------------------ */
 
+/* A user's open staff sockets here: 1 if one other than but is. */
+static int
+user_open(const char *user, const struct conn *but)
+{
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c != but && c->state == C_AUTHED && !c->caller &&
+		    c->close_code == 0 && strcmp(c->user, user) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A supervisor's socket went: never dangling; when it was her last one
+ * here, her page and its peer connection are gone, so her supervisions
+ * through the browser end as if she had sent mode off (as her: the
+ * operation takes only a signed-in user). A shutdown ends nothing.
+ */
+static void
+super_closed(struct conn *c, int shutdown)
+{
+	int	 other;
+
+	if (c->caller || c->user[0] == '\0')
+		return;
+	other = shutdown || user_open(c->user, c);
+	for (int b = 0; b < BUCKETS; b++) {
+		for (struct lcall *lc = table[b]; lc != NULL; lc = lc->next) {
+			struct wsjob *j;
+
+			if (lc->super_conn == c)
+				lc->super_conn = NULL;
+			if (other || strcmp(lc->super, c->user) != 0)
+				continue;
+			j = ws_job_new(op_job_run, op_done);
+			j->op = OP_CALL_SUPERVISE;
+			j->actor = ACTOR_USER;
+			j->role = c->role;
+			j->in = json_pack("{s:s,s:s}", "call_id", lc->id,
+			    "mode", "off");
+			strlcpy_(j->company, lc->company, sizeof j->company);
+			strlcpy_(j->call, lc->id, sizeof j->call);
+			strlcpy_(j->user, c->user, sizeof j->user);
+			ws_job_submit(NULL, j);
+		}
+	}
+}
+
 void
 ws_signal_closed(struct conn *c)
 {
@@ -630,6 +758,8 @@ ws_signal_closed(struct conn *c)
 			    "caller_disconnected");
 		return;
 	}
+	if (nsupervised > 0)
+		super_closed(c, shutdown);
 	if (c->agent[0] == '\0')
 		return;
 	/* The socket that took a call ends it. */
@@ -758,6 +888,56 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	}
 }
 
+/*
+ * supervise.offer, supervise.answer, supervise.ice: between a supervised
+ * call's agent and its supervisor only (docs/ws.md, "Supervising a browser
+ * call"). Anyone else, another company's call and no call at all get the
+ * same answer.
+ */
+static void
+relay_super(struct conn *c, const char *type, json_t *req, json_t *id)
+{
+	const char	*call = json_string_value(json_object_get(req, "call_id"));
+	int		 ice = strcmp(type, "supervise.ice") == 0, agent, n;
+	struct lcall	*lc;
+	const char	*why;
+	json_t		*o;
+
+	if (call == NULL || !is_uuid(call))
+		return ws_reply_error(c, id, "bad_request",
+		    "\"call_id\" must be a UUID");
+	lc = lcall_find(call);
+	if (lc == NULL || lc->super[0] == '\0' || c->caller)
+		return ws_reply_error(c, id, "not_a_party",
+		    "no such supervised call of yours");
+	agent = side(c, lc) == 2;
+	if (!agent && strcmp(c->user, lc->super) != 0)
+		return ws_reply_error(c, id, "not_a_party",
+		    "no such supervised call of yours");
+	if (!relay_take(c))
+		return ws_reply(c, json_pack("{s:s,s:s,s:s,s:i}", "type", "error",
+		    "code", "rate_limited", "message", "more than"
+		    " 50 signaling messages a second", "retry_after", 1), id);
+	if (!live(lc->st))
+		return ws_reply_error(c, id, "not_connected",
+		    "the call is not connected");
+	if ((why = ws_check_relay(type, req)) != NULL)
+		return ws_reply_error(c, id, "bad_request", why);
+	o = json_pack("{s:s,s:s,s:s}", "type", type, "call_id", lc->id,
+	    "from", agent ? "agent" : "supervisor");
+	json_object_set(o, ice ? "candidate" : "sdp", json_object_get(req,
+	    ice ? "candidate" : "sdp"));
+	if (!agent)
+		lc->super_conn = c;
+	n = agent ? to_super_r(lc, o, 1) : to_agent_r(lc, o, 1);
+	if (n == 0)
+		return ws_reply_error(c, id, "peer_unavailable",
+		    "the other party has no socket open");
+	if (id != NULL)
+		ws_reply(c, json_pack("{s:s,s:s}", "type", "ack", "call_id",
+		    lc->id), id);
+}
+
 /* An operation's message: its input checked here, run on a job. */
 static void
 op_message(struct conn *c, enum op_id op, json_t *req, json_t *id)
@@ -771,8 +951,10 @@ op_message(struct conn *c, enum op_id op, json_t *req, json_t *id)
 			return ws_reply_error(c, id, "forbidden",
 			    "only an agent sets their state");
 		in.agent = c->agent;
-	} else if (!c->caller && c->agent[0] == '\0')
-		/* A supervisor is no party; they use the REST API. */
+	} else if (!c->caller && c->agent[0] == '\0' &&
+	    op != OP_CALL_SUPERVISE)
+		/* A manager is no party: she supervises here, or uses the
+		 * REST API. */
 		return ws_reply_error(c, id, "not_a_party",
 		    "only the call's agent and caller act on it here");
 	fields_init(&f);
@@ -803,6 +985,12 @@ ws_signal_message(struct conn *c, const char *type, json_t *req, json_t *id)
 	if (strcmp(type, "sdp.offer") == 0 || strcmp(type, "sdp.answer") == 0 ||
 	    strcmp(type, "ice.candidate") == 0) {
 		relay(c, type, req, id);
+		return 1;
+	}
+	if (strcmp(type, "supervise.offer") == 0 ||
+	    strcmp(type, "supervise.answer") == 0 ||
+	    strcmp(type, "supervise.ice") == 0) {
+		relay_super(c, type, req, id);
 		return 1;
 	}
 	if ((d = op_by_ws(type)) != NULL) {

@@ -62,6 +62,9 @@ void	 op_callback_failed(struct db *, const struct actor *,
  * went; the daemon acts for her. */
 void	 op_agent_disconnected(struct db *, const struct actor *,
 	    const char *company, const struct op_in *, struct op_out *);
+/* Supervision (op-supervise.c): call.supervise. */
+void	 op_supervise(struct db *, const struct actor *, const char *company,
+	    const struct op_in *, struct op_out *);
 
 /* Queues' configuration (op-queue.c): run in the actor's scope. */
 void	 op_queue_write(struct db *, const struct actor *, const char *scope,

@@ -38,13 +38,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const types[] = { "sdp.offer", "sdp.answer",
-	    "ice.candidate" };
+	    "ice.candidate", "supervise.offer", "supervise.answer",
+	    "supervise.ice" };
 	json_t	*m;
 
 	m = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
 	if (m == NULL)
 		return 0;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
 		(void)ws_check_relay(types[i], m);
 	strings(m, 0);
 	json_decref(m);

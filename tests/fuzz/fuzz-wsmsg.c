@@ -2,7 +2,8 @@
  * libFuzzer, structure-aware: WebSocket messages (docs/ws.md) through
  * their handlers, as ws.c's dispatch() passes them: sign-in (tokens and
  * widget keys), subscriptions, a widget caller's requests, the relays of
- * SDP and ICE (ws-check.c), and the operations, whose input is
+ * SDP and ICE and a supervisor's (ws-check.c; a connected call is the
+ * manager's to supervise), and the operations, whose input is
  * op_in_parse()'s with the WebSocket mapping (op_by_ws()). The socket is
  * one of an agent, a manager, an admin or a widget caller, signed in or
  * not, and a call may exist first, in the state two events left it in.
@@ -54,7 +55,8 @@ static const char *const types[] = { "ping", "auth", "subscribe",
 	"unsubscribe", "sdp.offer", "sdp.answer", "ice.candidate",
 	"call.accept", "call.reject", "call.hold", "call.resume",
 	"call.hangup", "call.transfer", "agent.state", "call.request",
-	"ivr.input", NULL };
+	"ivr.input", "supervise.offer", "supervise.answer", "supervise.ice",
+	NULL };
 #define NTYPES	(sizeof types / sizeof types[0] - 1)
 
 static const char *const keys[] = { "type", "id", "token", "widget_key",
@@ -150,6 +152,15 @@ event(const char *state, int other, int video)
 	strlcpy_(p.state, state, sizeof p.state);
 	p.data = json_pack("{s:s,s:s,s:s}", "id", CALL, "state", state,
 	    "media", video ? "video" : "voice");
+	ws_signal_event(&p);
+	json_decref(p.data);
+	/* A connected call is supervised by the manager, in the browser. */
+	if (strcmp(state, "connected") != 0)
+		return;
+	strlcpy_(p.event, "call.supervised", sizeof p.event);
+	p.data = json_pack("{s:s,s:s,s:{s:s,s:s,s:s}}", "id", CALL, "state",
+	    state, "supervision", "supervisor_id", USER, "mode", "monitor",
+	    "via", "browser");
 	ws_signal_event(&p);
 	json_decref(p.data);
 }
@@ -255,6 +266,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The relay's checks, on every message. */
 		(void)ws_check_relay("sdp.offer", m);
 		(void)ws_check_relay("ice.candidate", m);
+		(void)ws_check_relay("supervise.offer", m);
+		(void)ws_check_relay("supervise.ice", m);
 		(void)ws_check_media(json_object_get(m, "media"));
 		dispatch(c, m);
 		json_decref(m);

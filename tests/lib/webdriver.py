@@ -29,6 +29,12 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
+    # WebAudio runs without a click, and in tabs the driver is not looking
+    # at (the pages mix and measure audio: tests/browser/phone.js).
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
 ]
 
 

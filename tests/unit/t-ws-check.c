@@ -78,6 +78,15 @@ test_relay(void)
 	    "a number is no candidate");
 	ok(relay("ice.candidate", "{\"candidate\":\"c\",\"media\":[\"voice\"]}")
 	    != NULL, "media goes with SDP only");
+	ok(relay("supervise.offer", "{\"sdp\":\"v=0\"}") == NULL,
+	    "a supervisor's offer");
+	ok(relay("supervise.answer", "{}") != NULL, "a supervisor's answer needs sdp");
+	ok(relay("supervise.offer", "{\"sdp\":\"v=0\",\"media\":[\"voice\"]}")
+	    != NULL, "no media on a supervisor's offer");
+	ok(relay("supervise.ice", "{\"candidate\":null}") == NULL,
+	    "a supervisor's end of candidates");
+	ok(relay("supervise.ice", "{\"sdp\":\"v=0\"}") != NULL,
+	    "a supervisor's candidate is needed");
 	big = calloc(1, WS_MAX_SDP + 2);
 	memset(big, 'a', WS_MAX_SDP + 1);
 	m = json_pack("{s:s}", "sdp", big);
@@ -85,6 +94,8 @@ test_relay(void)
 	big[WS_MAX_SDP] = '\0';
 	json_object_set_new(m, "sdp", json_string(big));
 	ok(ws_check_relay("sdp.offer", m) == NULL, "sdp at the limit");
+	ok(ws_check_relay("supervise.answer", m) == NULL,
+	    "a supervisor's sdp at the limit");
 	json_decref(m);
 	free(big);
 }
