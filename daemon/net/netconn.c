@@ -372,8 +372,8 @@ last_answer(struct netconn *c, int k)
  * server.c hands what lws parsed to netconn_authorization() and gets the
  * value back. The marker is in the head it belongs to, so no request can
  * get another's, and a client cannot write one (headcheck refuses a DEL
- * in a field value); the values are single-use. Returns the bytes the
- * head lost.
+ * in a field value); a value goes when a later request asks for its own,
+ * or with the connection. Returns the bytes the head lost.
  */
 static size_t
 lift(struct netconn *c, unsigned char *buf, size_t start, size_t end,
@@ -765,8 +765,8 @@ netconn_peer(struct lws *wsi, char *buf, size_t size)
 /*
  * The Authorization value of a request, given what lws parsed: the value
  * lifted out of its head (lift()), else the parsed one. Steals parsed.
- * Values lifted before this one belong to requests that never asked
- * (answered before authentication): they go.
+ * Values lifted before this one belong to requests that are over (each
+ * request asks for its own, once or twice, in order): they go.
  */
 char *
 netconn_authorization(struct lws *wsi, char *parsed)
@@ -783,10 +783,12 @@ netconn_authorization(struct lws *wsi, char *parsed)
 	for (size_t i = 0; i < LIFT_MAX; i++) {
 		if (c->lift[i].value == NULL || c->lift[i].seq > seq)
 			continue;
-		if (c->lift[i].seq == seq)
-			value = c->lift[i].value;
-		else
-			free(c->lift[i].value);
+		if (c->lift[i].seq == seq) {
+			/* Asked again for the same request (a raw route). */
+			value = xstrdup(c->lift[i].value);
+			continue;
+		}
+		free(c->lift[i].value);
 		c->lift[i].value = NULL;
 	}
 	if (value == NULL)
