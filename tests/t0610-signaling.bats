@@ -93,8 +93,13 @@ call_of() { jq -r 'select(.type == "ack" and .call_id) | .call_id' \
 setup_file() {
 	cd_setup CALLDOCKER_WS_PING_INTERVAL=1 CALLDOCKER_WS_IDLE_TIMEOUT=3 \
 		CALLDOCKER_WIDGET_RATE_LIMIT_IP=0
+	# On a database of its own: a second node of main's cluster would
+	# take relays for parties it does not see (peer_unavailable below).
+	main_db=$CD_DBURL
+	db_create t_t0610_limited
 	daemon_start limited CALLDOCKER_WIDGET_RATE_LIMIT_IP=0.01 \
 		CALLDOCKER_WIDGET_RATE_LIMIT_IP_BURST=3
+	export CD_DBURL=$main_db
 	daemon_use main
 	CO=$(mkcompany "Signal Co")
 	mkuser boss@sig.test manager "$CO" >/dev/null
@@ -243,8 +248,13 @@ teardown() {
 
 @test "widget sign-ins are rate-limited per IP: rate_limited and close 4029" {
 	daemon_use limited
-	api POST "/api/companies/$CO/widget-keys" '{}' "$MGR" >/dev/null
+	co=$(mkcompany "Limited Co")
+	mkuser boss@limited.test manager "$co" >/dev/null
+	mgr=$(login boss@limited.test)
+	api POST "/api/companies/$co/widget-keys" '{}' "$mgr" >/dev/null
 	k=$(jget .key)
+	api PUT "/api/companies/$co/widget-origins" "{\"origins\":[\"$SHOP\"]}" "$mgr" >/dev/null
+	assert_status 200
 	for i in 1 2 3; do
 		caller "lim$i" "$k"
 		see "lim$i" '.type == "authenticated"'

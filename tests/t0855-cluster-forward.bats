@@ -259,7 +259,7 @@ state_on() {
 	assert_success
 	ops=$output
 	run jq -r '[.[] | select(.runs_on != "any") | "\(.name)=\(.runs_on)"] | join(" ")' <<<"$ops"
-	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner agent.disconnected=owner call.create=owner call.ivr_input=owner call.update=owner call.callback=owner call.callback_failed=owner queue.delete=queue agent.delete=agent user.delete=user"
+	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner agent.disconnected=owner call.create=owner call.ivr_input=owner call.update=owner call.callback=owner call.callback_failed=owner call.supervise=owner queue.delete=queue agent.delete=agent user.delete=user"
 	# Every configuration change but those three runs on the node asked.
 	run jq -e 'all(.[]; (.transaction == "admin") == (.runs_on != "owner"))' <<<"$ops"
 	assert_success
@@ -320,4 +320,62 @@ state_on() {
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	[[ $(sql "SELECT count(*) FROM calls WHERE id = '$call' AND company_id = '$CO'") == 1 ]]
+}
+
+# wspeer NAME NODE: a WebSocket party on NODE (its messages in NAME.jsonl,
+# lines of NAME.cmd sent).
+wspeer() {
+	daemon_use "$2"
+	: >"$CD_TMP/$1.cmd"
+	rm -f "$CD_TMP/$1.jsonl"
+	python3 "$TOP/tests/lib/ws.py" peer "$CD_PORT" --out "$CD_TMP/$1.jsonl" \
+		--cmds "$CD_TMP/$1.cmd" --origin https://shop.example --seconds 60 3>&- &
+	echo $! >"$CD_TMP/$1.pid"
+}
+say() { printf '%s\n' "$2" >>"$CD_TMP/$1.cmd"; }
+has() { [[ -n $(jq -c "select($2)" "$CD_TMP/$1.jsonl" 2>/dev/null | head -n1) ]]; }
+see() { wait_for 10 has "$1" "$2" || { echo "--- $1:" >&2; tail -n 20 "$CD_TMP/$1.jsonl" >&2; false; }; }
+
+@test "WebRTC signaling crosses nodes: the caller's socket on one, the agent's on the other" {
+	daemon_use "$OWNER"
+	api POST "/api/companies/$CO/widget-keys" '{"name":"cross"}' "$MGR" >/dev/null
+	assert_status 201
+	key=$(jget .key)
+	api PUT "/api/companies/$CO/widget-origins" '{"origins":["https://shop.example"]}' "$MGR" >/dev/null
+	# The agent on the owner, the caller on the other node (and both
+	# ways round, for the second call).
+	for nodes in "$OWNER $OTHER" "$OTHER $OWNER"; do
+		set -- $nodes
+		wspeer ag "$1"
+		say ag '{"type":"auth","id":"a","token":"'"$AT"'"}'
+		see ag '.type == "authenticated"'
+		say ag '{"type":"agent.state","id":"s","state":"available"}'
+		see ag '.type == "ack" and .id == "s"'
+		wspeer cl "$2"
+		say cl '{"type":"auth","id":"a","widget_key":"'"$key"'"}'
+		see cl '.type == "authenticated"'
+		say cl '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+		see cl '.type == "ack" and .id == "r"'
+		c=$(jq -r 'select(.type == "ack" and .id == "r") | .call_id' "$CD_TMP/cl.jsonl")
+		see ag '.type == "call.offer" and .call_id == "'"$c"'"'
+		say ag '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+		see cl '.type == "call.connected" and .call_id == "'"$c"'"'
+		say cl '{"type":"sdp.offer","id":"o","call_id":"'"$c"'","sdp":"v=0 from-caller","media":["voice"]}'
+		see cl '.type == "ack" and .id == "o"'
+		see ag '.type == "sdp.offer" and .from == "caller" and .sdp == "v=0 from-caller"'
+		say ag '{"type":"sdp.answer","id":"an","call_id":"'"$c"'","sdp":"v=0 from-agent"}'
+		see ag '.type == "ack" and .id == "an"'
+		see cl '.type == "sdp.answer" and .from == "agent" and .sdp == "v=0 from-agent"'
+		say cl '{"type":"ice.candidate","call_id":"'"$c"'","candidate":{"candidate":"candidate:1 1 udp 1 10.0.0.1 5000 typ host","sdpMid":"0"}}'
+		see ag '.type == "ice.candidate" and .from == "caller" and .candidate.sdpMid == "0"'
+		# Exactly once: the node that has the party delivers it.
+		[[ $(jq -c 'select(.type == "sdp.offer")' "$CD_TMP/ag.jsonl" | wc -l) == 1 ]]
+		say ag '{"type":"call.hangup","id":"bye","call_id":"'"$c"'"}'
+		see cl '.type == "call.hangup" and .call_id == "'"$c"'"'
+		on "$OWNER" POST "/api/calls/$c/wrap" '{}' "$AT"
+		for p in ag cl; do
+			kill "$(<"$CD_TMP/$p.pid")" 2>/dev/null || true
+			wait "$(<"$CD_TMP/$p.pid")" 2>/dev/null || true
+		done
+	done
 }

@@ -229,6 +229,15 @@ pick(const char *self, const struct db_ids *nodes, const struct db_ids *cos)
 	return want;
 }
 
+/* Live nodes besides this one, as the last ranking saw them. */
+static int	 npeers;
+
+int
+owner_peers(void)
+{
+	return __atomic_load_n(&npeers, __ATOMIC_RELAXED);
+}
+
 /* The node thread's last ranking: what it was made from, and its answer. */
 static struct {
 	struct db_ids	*nodes;
@@ -267,6 +276,8 @@ owner_want(struct db *db, const char *self, const char *cluster,
 	}
 	db_ids_free(rank.want);
 	db_ids_free(rank.nodes);
+	__atomic_store_n(&npeers, nodes->n > 0 ? nodes->n - 1 : 0,
+	    __ATOMIC_RELAXED);
 	rank.want = pick(self, nodes, cos);
 	rank.nodes = nodes;
 	strlcpy_(rank.print, print, sizeof rank.print);

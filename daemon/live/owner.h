@@ -59,5 +59,8 @@ const struct db_ids *owner_want(struct db *, const char *self,
 		    const char *cluster, double window);
 /* The node thread: forget our lease of company now (we let it go). */
 void		 owner_forget(const char *company);
+/* Other live nodes of the cluster as the node thread last saw them (any
+ * thread; 0 in a node of no cluster). */
+int		 owner_peers(void);
 
 #endif

@@ -116,6 +116,23 @@ count(unsigned long *c, unsigned long n)
 	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
 }
 
+static void	on_local(const char *, const char *, const json_t *, void *);
+
+int
+cluster_events_send(const char *company, const char *type,
+    const json_t *data)
+{
+	int	 on;
+
+	pthread_mutex_lock(&pub.lock);
+	on = pub.running && !pub.stop;
+	pthread_mutex_unlock(&pub.lock);
+	if (!on)
+		return -1;
+	on_local(company, type, data, NULL);
+	return 0;
+}
+
 /* The bus calls this for every event of this node, on the publisher. */
 static void
 on_local(const char *company, const char *type, const json_t *data,

@@ -8,6 +8,8 @@
 #ifndef CLUSTER_EVENTS_H
 #define CLUSTER_EVENTS_H
 
+#include <jansson.h>
+
 #include "db.h"
 
 /* By cluster_start() once the node is registered, before anything
@@ -20,6 +22,13 @@ void	cluster_events_stop(void);
 /* A payload on calldocker_events, on the node thread (db: its
  * connection, for an event stored in cluster_events). */
 void	cluster_events_received(struct db *, const char *payload);
+/*
+ * A message for the other nodes only, delivered to their EVENTS_CLUSTER
+ * subscribers as an event of type (a signaling relay, ws-signal.c): this
+ * node's subscribers never see it. Any thread; -1 in a node of no cluster.
+ */
+int	cluster_events_send(const char *company, const char *type,
+	    const json_t *data);
 /* The counters, in the Prometheus text format. */
 struct metrics_out;
 void	cluster_events_metrics(struct metrics_out *);

@@ -32,6 +32,7 @@ enum topic {
 	T_QUEUES = 1,
 	T_AGENTS = 2,
 	T_CALLS = 4,
+	T_RELAY = 8,	/* another node's signaling relay: no subscriber's */
 };
 #define NTOPICS	3
 
@@ -229,6 +230,9 @@ int		 ws_topics_any(void);
 int		 ws_signal_message(struct conn *, const char *type, json_t *,
 		     json_t *id);
 void		 ws_signal_event(struct pend *);
+/* Another node's signaling relay (WS_RELAY_EVENT) to a party here. */
+#define WS_RELAY_EVENT	"signal.relay"
+void		 ws_signal_relayed(struct pend *);
 void		 ws_signal_closed(struct conn *);
 void		 ws_signal_tick(void);
 /* ws-presence.c: an agent's socket signed in, or goes (shutdown: closed

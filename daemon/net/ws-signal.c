@@ -36,6 +36,8 @@
 #include "db-widget.h"
 #include "ws-check.h"
 #include "ws-int.h"
+#include "owner.h"
+#include "cluster-events.h"
 #include "op.h"
 #include "op-forward.h"
 #include "validate.h"
@@ -832,6 +834,96 @@ relay_take(struct conn *c)
 	return 1;
 }
 
+/*
+ * A party whose socket is not on this node may be on another (a
+ * cluster: docs/cluster.md, "Signaling over the nodes"): the message goes
+ * to every other node, which hands it to the party's sockets there
+ * (ws_signal_relayed()). Sent is as good as relayed: 1; 0 when there is
+ * no other node.
+ */
+static int
+relay_remote(const struct lcall *lc, const char *to, json_t *o)
+{
+	json_t	*m;
+	int	 rc;
+
+	if (owner_peers() == 0)
+		return 0;
+	/* Who the party is, as this node knows: the receiver's table may
+	 * not have heard of the answer or the supervision yet. */
+	m = json_pack("{s:s,s:s,s:s,s:s,s:O}", "call_id", lc->id, "to", to,
+	    "agent", lc->agent, "supervisor", lc->super, "message", o);
+	rc = cluster_events_send(lc->company, WS_RELAY_EVENT, m);
+	json_decref(m);
+	return rc == 0;
+}
+
+/* What the offer proposed is what an answer accepts (media_run()). */
+static void
+note_offer(struct lcall *lc, json_t *media)
+{
+	json_decref(lc->offer_media);
+	lc->offer_media = media != NULL ? json_incref(media) :
+	    json_pack("[s]", lc->media);
+}
+
+/* A user's staff sockets here in a company (the relay's recipients). */
+static void
+to_user_sockets(const char *company, const char *agent, const char *user,
+    json_t *o)
+{
+	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
+		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
+		    strcmp(c->company, company) != 0)
+			continue;
+		if (agent != NULL ? strcmp(c->agent, agent) == 0 :
+		    strcmp(c->user, user) == 0)
+			send_to(c, json_incref(o), 1);
+	}
+}
+
+/*
+ * Another node's relay. The sending node checked the sender (a party to
+ * the call, live, the message's shape); this one finds the party here.
+ * Events and relays come from different nodes in no common order, so
+ * who the party is comes with the relay when this node's table has not
+ * heard of it yet.
+ */
+void
+ws_signal_relayed(struct pend *p)
+{
+	const char	*call = json_string_value(json_object_get(p->data,
+			    "call_id"));
+	const char	*to = json_string_value(json_object_get(p->data, "to"));
+	const char	*agent = json_string_value(json_object_get(p->data,
+			    "agent"));
+	const char	*super = json_string_value(json_object_get(p->data,
+			    "supervisor"));
+	json_t		*o = json_object_get(p->data, "message");
+	const char	*type = json_string_value(json_object_get(o, "type"));
+	struct lcall	*lc = call != NULL ? lcall_find(call) : NULL;
+
+	if (to == NULL || type == NULL ||
+	    (lc != NULL && strcmp(lc->company, p->company) != 0))
+		return;
+	if (lc != NULL && strcmp(type, "sdp.offer") == 0)
+		note_offer(lc, json_object_get(o, "media"));
+	if (strcmp(to, "caller") == 0) {
+		if (lc != NULL)
+			to_caller_r(lc, json_incref(o), 1);
+	} else if (lc != NULL && (strcmp(to, "agent") == 0 ?
+	    lc->agent_conn != NULL : lc->super_conn != NULL)) {
+		if (strcmp(to, "agent") == 0)
+			to_agent_r(lc, json_incref(o), 1);
+		else
+			to_super_r(lc, json_incref(o), 1);
+	} else if (strcmp(to, "agent") == 0 && agent != NULL && *agent != '\0')
+		to_user_sockets(p->company, agent, NULL, o);
+	else if (strcmp(to, "supervisor") == 0 && super != NULL &&
+	    *super != '\0')
+		to_user_sockets(p->company, NULL, super, o);
+}
+
 /* sdp.offer, sdp.answer, ice.candidate: to the other party only. */
 static void
 relay(struct conn *c, const char *type, json_t *req, json_t *id)
@@ -864,7 +956,11 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 	json_object_set(o, ice ? "candidate" : "sdp", ice ? cand : sdp);
 	if (media != NULL)
 		json_object_set(o, "media", media);
-	n = s == 1 ? to_agent_r(lc, o, 1) : to_caller_r(lc, o, 1);
+	n = s == 1 ? to_agent_r(lc, json_incref(o), 1) :
+	    to_caller_r(lc, json_incref(o), 1);
+	if (n == 0)
+		n = relay_remote(lc, s == 1 ? "agent" : "caller", o);
+	json_decref(o);
 	if (n == 0)
 		return ws_reply_error(c, id, "peer_unavailable",
 		    "the other party has no socket open");
@@ -872,11 +968,9 @@ relay(struct conn *c, const char *type, json_t *req, json_t *id)
 		ws_reply(c, json_pack("{s:s,s:s}", "type", "ack", "call_id",
 		    lc->id), id);
 	/* What an answer accepts is what the call used. */
-	if (strcmp(type, "sdp.offer") == 0) {
-		json_decref(lc->offer_media);
-		lc->offer_media = media != NULL ? json_incref(media) :
-		    json_pack("[s]", lc->media);
-	} else if (strcmp(type, "sdp.answer") == 0) {
+	if (strcmp(type, "sdp.offer") == 0)
+		note_offer(lc, media);
+	else if (strcmp(type, "sdp.answer") == 0) {
 		struct wsjob *j = ws_job_new(media_run, media_done);
 
 		j->in = media != NULL ? json_incref(media) :
@@ -929,7 +1023,11 @@ relay_super(struct conn *c, const char *type, json_t *req, json_t *id)
 	    ice ? "candidate" : "sdp"));
 	if (!agent)
 		lc->super_conn = c;
-	n = agent ? to_super_r(lc, o, 1) : to_agent_r(lc, o, 1);
+	n = agent ? to_super_r(lc, json_incref(o), 1) :
+	    to_agent_r(lc, json_incref(o), 1);
+	if (n == 0)
+		n = relay_remote(lc, agent ? "supervisor" : "agent", o);
+	json_decref(o);
 	if (n == 0)
 		return ws_reply_error(c, id, "peer_unavailable",
 		    "the other party has no socket open");

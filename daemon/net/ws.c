@@ -437,6 +437,34 @@ copy_str(char *dst, size_t size, const json_t *data, const char *key)
 	strlcpy_(dst, s != NULL ? s : "", size);
 }
 
+/* Any thread: to the loop, woken. */
+static void
+pend_queue(struct pend *p)
+{
+	int	 wake;
+	pthread_rwlock_rdlock(&wake_lock);
+	pthread_mutex_lock(&lock);
+	if (stopping) {
+		pthread_mutex_unlock(&lock);
+		pthread_rwlock_unlock(&wake_lock);
+		ws_msg_unref(p->m);
+		ws_msg_unref(p->m_agent);
+		json_decref(p->data);
+		free(p);
+		return;
+	}
+	wake = pend_head == NULL && done_head == NULL;
+	if (pend_tail != NULL)
+		pend_tail->next = p;
+	else
+		pend_head = p;
+	pend_tail = p;
+	pthread_mutex_unlock(&lock);
+	if (wake)
+		lws_cancel_service(context);
+	pthread_rwlock_unlock(&wake_lock);
+}
+
 /* Any thread: serialize once, queue, wake the loop. Never blocks for long. */
 static void
 ws_on_event(const char *company, const char *type, const json_t *data,
@@ -445,14 +473,24 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 	struct pend	*p;
 	unsigned	 topic = event_topic(type);
 	json_t		*sup;
-	int		 wake, any;
+	int		 any;
 
 	pthread_mutex_lock(&lock);
 	any = listening && !stopping;
 	pthread_mutex_unlock(&lock);
+	if (strcmp(type, WS_RELAY_EVENT) == 0)
+		topic = T_RELAY;
 	if (topic == 0 || !any || company == NULL)
 		return;
 	p = xcalloc(1, sizeof *p);
+	if (topic == T_RELAY) {
+		/* Another node's relay to a party here (ws-signal.c). */
+		p->topic = T_RELAY;
+		strlcpy_(p->company, company, sizeof p->company);
+		p->data = json_deep_copy(data);
+		pend_queue(p);
+		return;
+	}
 	p->topic = topic;
 	strlcpy_(p->event, type, sizeof p->event);
 	strlcpy_(p->company, company, sizeof p->company);
@@ -481,27 +519,7 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 			    "data", p->data));
 	}
 
-	pthread_rwlock_rdlock(&wake_lock);
-	pthread_mutex_lock(&lock);
-	if (stopping) {
-		pthread_mutex_unlock(&lock);
-		pthread_rwlock_unlock(&wake_lock);
-		ws_msg_unref(p->m);
-		ws_msg_unref(p->m_agent);
-		json_decref(p->data);
-		free(p);
-		return;
-	}
-	wake = pend_head == NULL && done_head == NULL;
-	if (pend_tail != NULL)
-		pend_tail->next = p;
-	else
-		pend_head = p;
-	pend_tail = p;
-	pthread_mutex_unlock(&lock);
-	if (wake)
-		lws_cancel_service(context);
-	pthread_rwlock_unlock(&wake_lock);
+	pend_queue(p);
 }
 
 /*
@@ -552,7 +570,10 @@ ws_service(void)
 	pthread_mutex_unlock(&lock);
 	for (; p != NULL; p = pnext) {
 		pnext = p->next;
-		ws_topics_fan_out(p);
+		if (p->topic == T_RELAY)
+			ws_signal_relayed(p);
+		else
+			ws_topics_fan_out(p);
 		if (p->topic == T_CALLS)
 			ws_signal_event(p);
 		ws_msg_unref(p->m);
