@@ -176,6 +176,9 @@ teardown() {
 	# Another company's manager: no such call.
 	sup "$c" monitor "$EVE"
 	assert_problem 404 not_found
+	# The socket's token-less local admin is nobody to supervise as.
+	api POST "/api/calls/$c/supervise" '{"mode": "barge"}'
+	assert_problem 403 forbidden
 	# A browser call takes no phone.
 	sup "$c" whisper "$MGR" '{"phone": "+15551230000"}'
 	assert_problem 422 phone_unsupported
