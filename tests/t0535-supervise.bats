@@ -176,6 +176,9 @@ teardown() {
 	# Another company's manager: no such call.
 	sup "$c" monitor "$EVE"
 	assert_problem 404 not_found
+	# The socket's token-less local admin is nobody to supervise as.
+	api POST "/api/calls/$c/supervise" '{"mode": "barge"}'
+	assert_problem 403 forbidden
 	# A browser call takes no phone.
 	sup "$c" whisper "$MGR" '{"phone": "+15551230000"}'
 	assert_problem 422 phone_unsupported
@@ -201,7 +204,10 @@ teardown() {
 	[[ $(jq -r .code <<<"$output") == forbidden ]] || { echo "$output" >&2; false; }
 }
 
-@test "audit: every use is in the audit log with who, mode and via" {
+@test "audit: every use is in the audit log with who, mode and via; webhooks subscribe to call.supervised" {
+	api POST "/api/webhooks/company/$CO" '{"url": "https://hooks.example.com/calldocker", "events": ["call.supervised"]}' "$MGR"
+	assert_status 201
+	hook=$(jget .id)
 	c=$(connected_call)
 	sup "$c" monitor
 	sup "$c" whisper
@@ -216,6 +222,11 @@ teardown() {
 		AND object_id = '$c' ORDER BY id LIMIT 1") == browser ]]
 	[[ $(sql "SELECT detail->>'previous_mode' FROM audit_log WHERE action = 'supervise'
 		AND object_id = '$c' ORDER BY id DESC LIMIT 1") == whisper ]]
+	# Each change (not the repeated whisper) is a delivery of the hook.
+	[[ $(sql "SELECT string_agg(payload->'data'->'details'->>'mode', ',' ORDER BY created_at)
+		FROM webhook_deliveries WHERE webhook_id = '$hook'") == monitor,whisper,off ]] || {
+		sql "SELECT payload FROM webhook_deliveries WHERE webhook_id = '$hook'" >&2; false; }
+	api DELETE "/api/webhooks/$hook" "" "$MGR"
 }
 
 @test "the call's end ends its supervision (call.supervised off, reason call_ended)" {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # calldocker wallboard driven under tmux against a live daemon: what the
 # REST API changes shows on screen within the refresh interval, the keys
-# (filter, sort, help, details, quit), supervisor actions and --readonly
+# (filter, sort, help, details, quit), supervisor actions (monitor, whisper,
+# barge included) and --readonly
 # (checked through the API), a resize, the stale indicator while the daemon
 # is down, and the terminal restored on q and on SIGTERM. The wallboard
 # runs as a manager (--token) over the socket.
@@ -526,6 +527,50 @@ mkqueue() {
 	tm send-keys -t wb Escape
 	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
 	assert_status 200
+}
+
+@test "wallboard: a supervisor monitors a connected call, whispers, barges in and leaves" {
+	S=$(mkagent sid@wall.test "Sid Park")
+	TS=$(login sid@wall.test)
+	QC=$(mkqueue Coach "$S")
+	MGR_ID=$(jwt_claims "$MGR" | jq -r .sub)
+	api PUT "/api/agents/$S/availability" '{"state": "available"}' "$TS" >/dev/null
+	C=$(mkcall "$QC" Sam)
+	wait_for 5 call_is "$C" '.state == "offering"'
+	api POST "/api/calls/$C/answer" '{}' "$TS" >/dev/null
+	assert_status 200
+	wb_start 100 30
+	tm send-keys -t wb 3 / S a m Enter
+	wait_screen "Sam \+15550199 +Coach +connected +$ANY_TIME +Sid Park *$"
+	tm send-keys -t wb m
+	wait_screen 'Sam \+15550199: monitoring'
+	wait_for 5 call_is "$C" ".supervision.mode == \"monitor\" and .supervision.supervisor_id == \"$MGR_ID\" and .supervision.via == \"browser\""
+	wait_screen "Sam \+15550199 +Coach +connected +$ANY_TIME +Sid Park \[monitor\]"
+	tm send-keys -t wb w
+	wait_for 5 call_is "$C" '.supervision.mode == "whisper"'
+	wait_screen 'Sid Park \[whisper\]'
+	tm send-keys -t wb b
+	wait_for 5 call_is "$C" '.supervision.mode == "barge"'
+	wait_screen 'Sid Park \[barge\]'
+	# The details say who supervises, how and since when.
+	tm send-keys -t wb Enter
+	wait_screen "Supervised +barge, browser, since [0-9:]+, by $MGR_ID"
+	wait_screen '[0-9:]+ call\.supervised  Sid Park  whisper'
+	tm send-keys -t wb Escape
+	wait_gone 'Esc close'
+	tm send-keys -t wb u
+	wait_for 5 call_is "$C" '.supervision == null'
+	wait_screen 'Sam \+15550199: left the call'
+	wait_screen "Sid Park *$"
+	# A refusal is the footer's.
+	tm send-keys -t wb u
+	wait_screen 'supervise Sam \+15550199: nobody supervises this call'
+	tm send-keys -t wb '?'
+	wait_screen 'm monitor: listen, unheard by both'
+	wait_screen 'u leave the call you supervise'
+	tm send-keys -t wb x
+	api POST "/api/calls/$C/hangup" '' "$MGR" >/dev/null
+	api PUT "/api/agents/$S/availability" '{"state": "offline"}' "$TS" >/dev/null
 }
 
 @test "wallboard: --readonly refuses actions and changes nothing" {

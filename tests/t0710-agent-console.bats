@@ -3,7 +3,8 @@
 # daemon: the state in the prompt, offers printed while a half-typed line
 # stays intact, the call's life (accept, hold, resume, hangup, wrap) with
 # the daemon's state checked through the API at each step, pause with a
-# reason, completion, history, a bad command; then the same flow scripted
+# reason, completion, history, a bad command; a supervisor's moves said when
+# announced; then the same flow scripted
 # through a pipe, exit statuses, and a reconnect after a daemon restart.
 #
 # CALLDOCKER_TEST_CAPTURE=DIR keeps the screens at 80x24 and 200x50 there.
@@ -237,6 +238,45 @@ teardown_file() {
 	keys wrap Enter
 	wait_prompt '^\[available\] Ann Lee> ?$'
 	api PUT "/api/agents/$A1/availability" '{"state": "offline"}' "$MGR" >/dev/null
+	wait_prompt '^\[offline\] Ann Lee> ?$'
+}
+
+@test "agent console: a supervisor's monitor, whisper, barge and leave are said when the company announces them" {
+	api PUT "/api/settings/company/$CO" '{"supervision_announce": true}' "$MGR" >/dev/null
+	assert_status 200
+	ag_start 80 24
+	wait_prompt '^\[offline\] Ann Lee> ?$'
+	c=$(newcall Vera +15550177 "$Q2")
+	keys ready Enter
+	wait_screen '^[0-9:]{8} offered: Vera \+15550177 \(Support\): type accept or reject$'
+	keys accept Enter
+	wait_screen '^connected: Vera'
+	api POST "/api/calls/$c/supervise" '{"mode": "monitor"}' "$MGR" >/dev/null
+	assert_status 200
+	wait_screen '^[0-9:]{8} a supervisor is listening to: Vera \+15550177 \(Support\)$'
+	api POST "/api/calls/$c/supervise" '{"mode": "whisper"}' "$MGR" >/dev/null
+	wait_screen 'a supervisor is speaking to you \(the caller does not hear\) on: Vera'
+	api POST "/api/calls/$c/supervise" '{"mode": "barge"}' "$MGR" >/dev/null
+	wait_screen 'a supervisor has joined: Vera'
+	api POST "/api/calls/$c/supervise" '{"mode": "off"}' "$MGR" >/dev/null
+	wait_screen 'the supervisor has left: Vera'
+	wait_prompt '^\[busy\] Ann Lee> ?$'
+	# Not announced: the console says nothing (the hold after it shows
+	# that the monitor's event has come and gone).
+	api PUT "/api/settings/company/$CO" '{"supervision_announce": false}' "$MGR" >/dev/null
+	api POST "/api/calls/$c/supervise" '{"mode": "monitor"}' "$MGR" >/dev/null
+	assert_status 200
+	keys hold Enter
+	wait_screen '^on hold: Vera'
+	[[ $(screen | grep -c 'a supervisor is listening') == 1 ]]
+	keys hangup Enter
+	wait_screen '^call ended: Vera'
+	keys wrap Enter
+	wait_screen '^wrapped up: Vera'
+	# The call's end ended the supervision: nothing said either.
+	[[ $(screen | grep -c 'the supervisor has left') == 1 ]]
+	call_is "$c" completed
+	keys offline Enter
 	wait_prompt '^\[offline\] Ann Lee> ?$'
 }
 

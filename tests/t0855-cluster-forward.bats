@@ -92,7 +92,7 @@ state_on() {
 	jget .state
 }
 
-@test "through the node that does not own the company: calls, availability, answer, hang up, wrap, assign, transfer" {
+@test "through the node that does not own the company: calls, availability, answer, supervise, hang up, wrap, assign, transfer" {
 	on "$OTHER" POST /api/calls "{\"queue_id\":\"$Q\"}" "$MGR"
 	assert_status 201
 	assert_json .state queued
@@ -143,6 +143,16 @@ state_on() {
 	assert_json .position 1
 	on "$OWNER" GET "/api/calls/$c2" "" "$MGR"
 	assert_json .position 1
+	# A manager supervises it through the other node: the owner decides,
+	# and the call's end on the owner ends it.
+	on "$OTHER" POST "/api/calls/$c1/supervise" '{"mode": "monitor"}' "$MGR"
+	assert_status 200
+	assert_json .supervision.mode monitor
+	assert_json .supervision.supervisor_id "$BOSS"
+	on "$OTHER" POST "/api/calls/$c1/supervise" '{"mode": "barge", "phone": "+15550100"}' "$MGR"
+	assert_problem 422 phone_unsupported
+	on "$OWNER" GET "/api/calls/$c1" "" "$MGR"
+	assert_json .supervision.mode monitor
 	on "$OTHER" POST "/api/calls/$c1/hold" '{}' "$AT"
 	assert_json .state on_hold
 	on "$OTHER" POST "/api/calls/$c1/resume" '{}' "$AT"
@@ -155,6 +165,9 @@ state_on() {
 	assert_json .state completed
 	assert_json .disposition sale
 	[[ $(state_on "$OWNER" "$c1") == completed ]]
+	on "$OTHER" GET "/api/calls/$c1" "" "$MGR"
+	assert_json .supervision null
+	assert_json '[.events[] | select(.type == "call.supervised")][-1].data.reason' call_ended
 
 	# The second call reaches the agent; a transfer to the other queue.
 	wait_for 10 eval '[[ $(state_on "$OTHER" "$c2") == offering ]]'

@@ -206,6 +206,40 @@ call_active(const char *st)
 }
 
 /*
+ * A manager monitors, whispers to me on, barges into or leaves my call:
+ * said when the company announces supervision (docs/ws.md, "Supervision";
+ * a browser call's page hears of it either way).
+ */
+static void
+console_supervised(struct console *c, json_t *call)
+{
+	static const struct {
+		const char	*mode;
+		const char	*says;
+	} says[] = {
+		{ "monitor", "a supervisor is listening to" },
+		{ "whisper", "a supervisor is speaking to you (the caller does"
+		    " not hear) on" },
+		{ "barge", "a supervisor has joined" },
+		{ "off", "the supervisor has left" },
+	};
+	json_t		*sup = json_object_get(call, "supervision");
+	const char	*mode = json_string_value(json_object_get(sup, "mode"));
+	char		*label;
+
+	if (!json_is_true(json_object_get(sup, "announce")) || mode == NULL)
+		return;
+	for (size_t i = 0; i < sizeof says / sizeof says[0]; i++) {
+		if (strcmp(mode, says[i].mode) != 0)
+			continue;
+		label = agent_call_label(c, call);
+		console_event(c, "%s: %s", says[i].says, label);
+		free(label);
+		return;
+	}
+}
+
+/*
  * Keep my unfinished calls by id; with print, say what changed. An event
  * whose state the console already has (its own command's answer) is not
  * repeated.
@@ -242,6 +276,11 @@ console_apply_call(struct console *c, json_t *call, const char *event,
 			return;
 	}
 	mine = agent != NULL && strcmp(agent, c->agent_id) == 0;
+	if (event != NULL && strcmp(event, "call.supervised") == 0) {
+		if (print && mine)
+			console_supervised(c, call);
+		return;
+	}
 	if (mine && call_active(st)) {
 		changed = ost == NULL || strcmp(ost, st) != 0;
 		json_object_set(c->calls, id, call);

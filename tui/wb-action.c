@@ -2,8 +2,10 @@
  * Supervisor actions from the wallboard, through the REST API as the
  * signed-in user: set an agent available, away (with a reason) or offline;
  * hand a call to an agent (assign while it waits or rings, transfer once
- * answered); hang up a call. Setting an agent offline and hanging up ask
- * y/n first. With --readonly the keys only say so.
+ * answered); hang up a call; monitor, whisper to or barge into a
+ * connected call, or leave it (docs/api.md, "Monitor, whisper, barge").
+ * Setting an agent offline and hanging up ask y/n first. With --readonly
+ * the keys only say so.
  *
  * The keys act on the object whose details are open, else on the focused
  * panel's selected row; the object is kept by id, so a refresh between the
@@ -31,7 +33,25 @@ enum {
 	ACT_OFFLINE,
 	ACT_HANDOVER,
 	ACT_HANGUP,
+	ACT_MONITOR,
+	ACT_WHISPER,
+	ACT_BARGE,
+	ACT_LEAVE,
 };
+
+/* The supervision keys: the mode each asks for, what it says when done. */
+static const struct {
+	int		 act;
+	int		 key;
+	const char	*mode;
+	const char	*done;
+} wb_sup_keys[] = {
+	{ ACT_MONITOR, 'm', "monitor", "monitoring" },
+	{ ACT_WHISPER, 'w', "whisper", "whispering to the agent" },
+	{ ACT_BARGE, 'b', "barge", "barged in" },
+	{ ACT_LEAVE, 'u', "off", "left the call" },
+};
+#define WB_NSUP	(sizeof wb_sup_keys / sizeof wb_sup_keys[0])
 
 void
 wb_message(struct wb *wb, int bad, const char *fmt, ...)
@@ -57,7 +77,7 @@ wb_action_hint(const struct wb *wb)
 	if (wb->opt->readonly)
 		return "[read-only]";
 	return p == P_AGENTS ? "a avail  w away  o offline" :
-	    "t transfer  x hang up";
+	    "t transfer  x hang up  m/w/b/u monitor/whisper/barge/leave";
 }
 
 void
@@ -127,6 +147,22 @@ wb_action_run(struct wb *wb, const char *arg)
 		body = json_pack("{s:s}", "agent_id", a->id);
 		done = xasprintf("%s: %s to %s", wb->act_name, moved ?
 		    "transferred" : "assigned", a->name);
+		break;
+	case ACT_MONITOR:
+	case ACT_WHISPER:
+	case ACT_BARGE:
+	case ACT_LEAVE:
+		path = api_path("/api/calls/", wb->act_id);
+		path = xrealloc(path, strlen(path) + sizeof "/supervise");
+		strcat(path, "/supervise");
+		for (size_t k = 0; k < WB_NSUP; k++) {
+			if (wb_sup_keys[k].act == wb->act) {
+				body = json_pack("{s:s}", "mode",
+				    wb_sup_keys[k].mode);
+				done = xasprintf("%s: %s", wb->act_name,
+				    wb_sup_keys[k].done);
+			}
+		}
 		break;
 	default:
 		goto out;
@@ -206,7 +242,8 @@ wb_action_data(struct wb *wb)
 
 	if (wb->ask == ASK_NONE)
 		return;
-	if (wb->act == ACT_HANDOVER || wb->act == ACT_HANGUP)
+	if (wb->act != ACT_AVAILABLE && wb->act != ACT_AWAY &&
+	    wb->act != ACT_OFFLINE)
 		gone = wb_call_find(wb->d, wb->act_id) == NULL;
 	else
 		gone = wb_agent_find(wb->d, wb->act_id) == NULL;
@@ -272,6 +309,17 @@ wb_ask_key(struct wb *wb, int kind, wint_t c)
 	return 1;
 }
 
+/* The supervision action of a calls panel key, or ACT_NONE. */
+static int
+wb_sup_act(wint_t c)
+{
+	for (size_t k = 0; k < WB_NSUP; k++) {
+		if ((wint_t)wb_sup_keys[k].key == c)
+			return wb_sup_keys[k].act;
+	}
+	return ACT_NONE;
+}
+
 /* An action key; 1 if it was one. */
 int
 wb_action_key(struct wb *wb, int kind, wint_t c)
@@ -294,6 +342,8 @@ wb_action_key(struct wb *wb, int kind, wint_t c)
 		act = ACT_HANDOVER;
 	else if (p == P_CALLS && c == 'x')
 		act = ACT_HANGUP;
+	else if (p == P_CALLS && (act = wb_sup_act(c)) != ACT_NONE)
+		;
 	else
 		return 0;
 	if (wb->opt->readonly) {
@@ -337,6 +387,13 @@ wb_action_key(struct wb *wb, int kind, wint_t c)
 		wb->act_what = xasprintf("hang up %s (%s, %s)", cl->caller,
 		    cl->state, cl->agent);
 		wb->ask = ASK_CONFIRM;
+		break;
+	case ACT_MONITOR:
+	case ACT_WHISPER:
+	case ACT_BARGE:
+	case ACT_LEAVE:
+		wb->act_what = xasprintf("supervise %s", cl->caller);
+		wb_action_run(wb, NULL);
 		break;
 	case ACT_HANDOVER:
 		wb->act_what = xasprintf("%s %s to", strcmp(cl->state,

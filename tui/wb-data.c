@@ -98,6 +98,7 @@ wb_call_clear(struct wb_call *c)
 	free(c->state);
 	free(c->agent);
 	free(c->agent_id);
+	free(c->sup);
 	json_decref(c->raw);
 	memset(c, 0, sizeof *c);
 }
@@ -216,6 +217,12 @@ wb_call_fill(struct wb_call *c, json_t *v)
 	if ((c->state = wb_str(v, "state")) == NULL)
 		c->state = xstrdup("?");
 	c->agent_id = wb_str(v, "agent_id");
+	/* A manager monitors, whispers or barges in ("off": she left). */
+	if ((c->sup = wb_str(json_object_get(v, "supervision"), "mode")) !=
+	    NULL && strcmp(c->sup, "off") == 0) {
+		free(c->sup);
+		c->sup = NULL;
+	}
 	if (strcmp(c->state, "queued") != 0 && strcmp(c->state, "offering") != 0)
 		c->since = wb_time(json_object_get(v, "answered_at"));
 	if (c->since == 0)

@@ -232,7 +232,7 @@ wb_detail_call(const struct wb *wb, const struct wb_call *c,
     struct wb_lines *l)
 {
 	char	 d1[32], t1[16], t2[16];
-	json_t	*pos, *cb;
+	json_t	*pos, *cb, *sup;
 
 	wb_line(l, "Caller", "%s", c->caller);
 	wb_line(l, "Queue", "%s", c->queue);
@@ -243,6 +243,14 @@ wb_detail_call(const struct wb *wb, const struct wb_call *c,
 		    wb_jstr(cb, "number", "-"), wb_jstr(cb, "state", "-"),
 		    (long long)json_integer_value(json_object_get(cb,
 		    "attempts")));
+	if (c->sup != NULL) {
+		sup = json_object_get(c->raw, "supervision");
+		wb_clock_at(t1, sizeof t1, json_object_get(sup, "started_at"));
+		wb_line(l, "Supervised", "%s, %s%s%s, since %s, by %s", c->sup,
+		    wb_jstr(sup, "via", "-"), json_is_string(json_object_get(sup,
+		    "phone")) ? " " : "", wb_jstr(sup, "phone", ""), t1,
+		    wb_jstr(sup, "supervisor_id", "a deleted user"));
+	}
 	wb_duration(d1, sizeof d1, c->since != 0 ?
 	    (long)(time(NULL) - c->since) : -1);
 	wb_line(l, strcmp(c->state, "queued") == 0 ||
@@ -288,9 +296,12 @@ wb_detail_events(const struct wb *wb, struct wb_lines *l, int room)
 		wb_clock_at(t, sizeof t, json_object_get(e, "at"));
 		a = wb_agent_find(wb->d, json_string_value(json_object_get(e,
 		    "agent_id")));
-		wb_line(l, i == from && from == 0 ? "Events" : "", "%s %s%s%s",
+		/* A supervision's change says its mode. */
+		wb_line(l, i == from && from == 0 ? "Events" : "", "%s %s%s%s%s%s",
 		    t, wb_jstr(e, "type", "?"), a != NULL ? "  " : "",
-		    a != NULL ? a->name : "");
+		    a != NULL ? a->name : "", json_is_string(json_object_get(
+		    json_object_get(e, "data"), "mode")) ? "  " : "",
+		    wb_jstr(json_object_get(e, "data"), "mode", ""));
 	}
 }
 

@@ -323,7 +323,14 @@ wb_cell(const struct wb *wb, int p, size_t i, int col, char *buf, size_t len,
 			    c->sl_threshold > 0 && secs > c->sl_threshold)
 				*attr = wb_attr(wb, C_BAD, A_BOLD);
 			break;
-		case 4: snprintf(buf, len, "%s", c->agent); break;
+		case 4:
+			/* Supervised: the mode after the agent. */
+			if (c->sup != NULL) {
+				snprintf(buf, len, "%s [%s]", c->agent, c->sup);
+				*attr = wb_attr(wb, C_INFO, A_BOLD);
+			} else
+				snprintf(buf, len, "%s", c->agent);
+			break;
 		}
 	}
 }
@@ -509,6 +516,11 @@ static const char *const wb_help_text[] = {
 	"         o offline (asks to confirm)",
 	"Calls:   t transfer or assign to an agent",
 	"         x hang up (asks to confirm)",
+	"         m monitor: listen, unheard by both",
+	"         w whisper: only the agent hears you",
+	"         b barge: caller and agent hear you",
+	"         u leave the call you supervise",
+	"         (a connected call; AGENT shows [mode])",
 	"With --readonly these keys do nothing.",
 	"",
 	"Colours: SL% red under 80, yellow under 90;",

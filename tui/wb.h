@@ -65,6 +65,7 @@ struct wb_call {
 	char	*agent_id;
 	time_t	 since;		/* enqueued or answered */
 	long	 sl_threshold;	/* of its queue, 0 if unknown */
+	char	*sup;		/* its supervision's mode, or NULL */
 	json_t	*raw;
 };
 

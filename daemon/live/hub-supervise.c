@@ -29,12 +29,13 @@ sup_event(const struct call_row *c, const char *user, enum sup_mode mode,
 	json_t	*o = call_row_json(c);
 
 	json_object_set_new(o, "supervision", json_pack(
-	    "{s:o,s:s,s:o,s:o,s:o,s:b,s:b,s:o}",
+	    "{s:o,s:s,s:o,s:o,s:o,s:o,s:b,s:b,s:o}",
 	    "supervisor_id", user != NULL ? json_string(user) : json_null(),
 	    "mode", sup_mode_name(mode),
 	    "previous_mode", previous != NULL ? json_string(previous) :
 	    json_null(), "via", via != NULL ? json_string(via) : json_null(),
 	    "phone", phone != NULL ? json_string(phone) : json_null(),
+	    "started_at", db_json_str(c->sup_started),
 	    "announce", announce,
 	    /* Who of the call's agent hears it (net/ws-topics.c): her page
 	     * carries a browser call's media; a Twilio call's agent is told
