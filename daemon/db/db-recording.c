@@ -43,9 +43,11 @@ static struct db_stmt st_expired = { .sql = "SELECT r.id"
 	"  (co.settings->>'recording_retention_days')::int)"
 	" ORDER BY r.created_at LIMIT $1::int" };
 static struct db_stmt st_drop = { .sql = "WITH r AS (DELETE FROM"
-	" call_recordings WHERE id = $1 RETURNING file_id, company_id)"
-	" DELETE FROM files f USING r WHERE f.id = r.file_id"
-	" RETURNING f.id, r.company_id" };
+	" call_recordings WHERE id = $1 RETURNING file_id, company_id),"
+	" f AS (DELETE FROM files f USING r WHERE f.id = r.file_id"
+	" RETURNING f.id, r.company_id)"
+	" INSERT INTO storage_trash (file_id, company_id)"
+	" SELECT id, company_id FROM f RETURNING file_id, company_id" };
 static struct db_stmt st_file = { .sql = "SELECT file_id FROM call_recordings"
 	" WHERE company_id = $1 AND call_id = $2 AND id = $3" };
 

@@ -36,8 +36,9 @@ int	db_recording_is_file(struct db *, const char *file);
  */
 struct db_ids *db_recording_expired(struct db *, const char *n);
 /*
- * Delete a recording and its files row (one statement; the content goes
- * after, storage_delete()): its file and company into file and company.
+ * Delete a recording and its files row, its content into the storage
+ * trash (one statement; the content goes after, storage_delete() and
+ * db_file_trash_done()): its file and company into file and company.
  * 1, 0 gone already, -1 on error.
  */
 int	db_recording_drop(struct db *, const char *id, char file[UUID_LEN + 1],
