@@ -44,4 +44,41 @@ struct db_ids *db_recording_expired(struct db *, const char *n);
 int	db_recording_drop(struct db *, const char *id, char file[UUID_LEN + 1],
 	    char company[UUID_LEN + 1]);
 
+/*
+ * Recordings Twilio has ready that are still to fetch (recording_fetches,
+ * sql/025_purge.sql), so that a failed fetch or a restart loses none.
+ * A fetch is claimed for an hour while a thread works on it.
+ */
+struct recording_fetch {
+	char	company[UUID_LEN + 1];
+	char	call[UUID_LEN + 1];
+	char	source_id[65];
+	int	channels, duration;
+};
+/* A new fetch, claimed by the caller: 0 (also when known), -1 on error. */
+int	db_recording_fetch_add(struct db *, const char *company,
+	    const char *call, const char *source_id, int channels,
+	    int duration);
+/* 1 while the fetch is pending (not purged, not done elsewhere), 0, -1. */
+int	db_recording_fetch_pending(struct db *, const char *company,
+	    const char *source_id);
+/* Stored (or known already): the fetch is done. 0 or -1. */
+int	db_recording_fetch_done(struct db *, const char *company,
+	    const char *source_id);
+/*
+ * A round of tries failed (error: why): tried again after base seconds,
+ * doubled each round (at most a day), or failed for good at the
+ * max_attempts-th round. 1 failed for good, 0 to retry, -1 on error.
+ */
+int	db_recording_fetch_failed(struct db *, const char *company,
+	    const char *source_id, int max_attempts, int base,
+	    const char *error);
+/*
+ * Claim up to max pending fetches that are due (every pending one when
+ * all is set: at start-up, the claims of a stopped process are void) into
+ * v: how many, or -1 on error.
+ */
+int	db_recording_fetch_claim(struct db *, int all, struct recording_fetch *v,
+	    int max);
+
 #endif
