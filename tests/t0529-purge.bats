@@ -141,7 +141,10 @@ EOF
 	export A1 A2 B1 B2 B3 C1 FA1 FA2 FB1 FC1
 }
 
-teardown_file() { cd_teardown; }
+teardown_file() {
+	[[ -f ${CD_TMP:-}/s3/server.pid ]] && kill "$(<"$CD_TMP/s3/server.pid")" 2>/dev/null
+	cd_teardown
+}
 
 @test "purge: input is checked; agents may not; another company's manager cannot name this one" {
 	api POST /api/calls/purge '{}' "$MGR"
@@ -338,4 +341,35 @@ teardown_file() { cd_teardown; }
 	# Other companies' contents stay.
 	stored "$FB1"
 	stored "$FC1"
+}
+
+@test "on S3 storage: the purged recordings' objects are deleted from the bucket" {
+	local d=$CD_TMP/s3 key=AKIDTESTCALLDOCKER secret=s3-Secret-Purge-1 i
+	mkdir -p "$d"
+	python3 "$TOP/tests/lib/s3.py" --dir "$d/objects" --bucket recs \
+		--region eu-west-1 --access-key "$key" --secret-key "$secret" \
+		--port-file "$d/port" --log "$d/log" 3>&- </dev/null >/dev/null 2>&1 &
+	echo $! >"$d/server.pid"
+	wait_for 10 test -s "$d/port"
+	daemon_start s3d CALLDOCKER_STORAGE=s3 \
+		CALLDOCKER_S3_ENDPOINT="http://127.0.0.1:$(<"$d/port")/" \
+		CALLDOCKER_S3_BUCKET=recs CALLDOCKER_S3_REGION=eu-west-1 \
+		CALLDOCKER_S3_ACCESS_KEY="$key" CALLDOCKER_S3_SECRET_KEY="$secret" \
+		CALLDOCKER_RECORDING_SWEEP_INTERVAL=0
+	c=$(QID= mkcall "$MGR" +15550006666 "Flo")
+	hangup "$MGR" "$c"
+	keep=$(QID= mkcall "$MGR" +15550007777 "Gus")
+	hangup "$MGR" "$keep"
+	f1=$(recording "$CO" "$MGR" "$c")
+	f2=$(recording "$CO" "$MGR" "$keep")
+	[[ -f $d/objects/$f1 && -f $d/objects/$f2 ]]
+	api POST /api/calls/purge '{"caller_number": "+15550006666"}' "$MGR"
+	assert_status 200
+	assert_json .recordings_deleted 1
+	[[ ! -e $d/objects/$f1 ]]
+	grep -q "^DELETE /recs/$f1 204" "$d/log"
+	trash_empty "$f1"
+	[[ -f $d/objects/$f2 ]]
+	daemon_stop s3d
+	daemon_use main
 }

@@ -18,8 +18,12 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM files"
 	" WHERE company_id = $1 AND ($2::text IS NULL OR kind = $2)"
 	" AND " SQL_AFTER("created_at", "id", 3, 4)
 	" ORDER BY created_at, id LIMIT $5" };
-static struct db_stmt st_delete = { .sql = "DELETE FROM files"
-	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
+/* The content into the storage trash with it (db-file.h). */
+static struct db_stmt st_delete = { .sql = "WITH d AS (DELETE FROM files"
+	" WHERE id = $2 AND " SCOPE " RETURNING *),"
+	" t AS (INSERT INTO storage_trash (file_id, company_id)"
+	" SELECT id, company_id FROM d ON CONFLICT DO NOTHING)"
+	" SELECT " COLS " FROM d" };
 static struct db_stmt st_trash_company = { .sql = "INSERT INTO storage_trash"
 	" (file_id, company_id) SELECT id, company_id FROM files"
 	" WHERE company_id = $1 ON CONFLICT DO NOTHING" };

@@ -44,7 +44,7 @@ struct file_rows *db_file_get(struct db *, const char *scope, const char *id);
 /* A company's files, optionally of one kind. */
 struct file_rows *db_file_list(struct db *, const char *company,
 		    const char *kind, const struct page *);
-/* The deleted row, if any. */
+/* The deleted row, if any; its content into the storage trash. */
 struct file_rows *db_file_delete(struct db *, const char *scope,
 		    const char *id);
 
