@@ -19,6 +19,9 @@ CREATE TABLE storage_trash (
 CREATE INDEX storage_trash_due ON storage_trash (next_attempt_at);
 CREATE INDEX storage_trash_company ON storage_trash (company_id);
 
+-- When a call's caller was purged: no recording is added to it after.
+ALTER TABLE calls ADD COLUMN purged_at timestamptz;
+
 -- The keys of a call event's data that a purge keeps: ids, node names,
 -- counters, the system's own words. Free text (reason, notes), numbers
 -- and what a caller typed go.

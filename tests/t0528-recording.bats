@@ -412,3 +412,27 @@ recording_cb() { # CALLSID SID
 	[[ $(fetch_state "$sid") == "failed 5" ]]
 	[[ $(sql "SELECT count(*) FROM call_recordings WHERE source_id = '$sid'") == 0 ]]
 }
+
+@test "after the caller's purge, a recording Twilio posts late is not fetched" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	n=$(sql "SELECT count(*) FROM call_recordings WHERE call_id = '$call'")
+	[[ $n -ge 1 ]]
+	api POST /api/calls/purge '{"caller_number": "+4930123"}' "$MGR"
+	assert_status 200
+	[[ $(jget .recordings_deleted) -ge $n ]]
+	[[ $(sql "SELECT count(*) FROM call_recordings WHERE company_id = '$CO'") == 0 ]]
+	# Twilio's callback for a recording of that call comes after.
+	sid=${RSID%01}07
+	recording_cb CArec2 "$sid"
+	assert_status 204
+	[[ -z $(fetch_state "$sid") ]]
+	# A fetch due after it is taken by a sweep; the late one never was.
+	sql "INSERT INTO recording_fetches (company_id, source_id, call_id, channels, duration)
+	     SELECT '$CO', '${RSID%01}08', call_id, 2, 8 FROM twilio_calls WHERE call_sid = 'CArec1'"
+	# (CArec1's call was purged too: the stored content is dropped.)
+	wait_for 30 media_has "${RSID%01}08" 1
+	wait_for 30 fetch_is "${RSID%01}08" ""
+	[[ -z $(media_reqs "$sid") ]]
+	[[ $(sql "SELECT count(*) FROM call_recordings WHERE company_id = '$CO'") == 0 ]]
+	[[ $(sql "SELECT count(*) FROM files WHERE company_id = '$CO' AND kind = 'recording'") == 0 ]]
+}

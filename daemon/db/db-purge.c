@@ -44,7 +44,7 @@ static struct db_stmt st_recordings = { .sql = "WITH r AS (DELETE FROM"
 	" SELECT id, company_id FROM f ON CONFLICT DO NOTHING RETURNING 1" };
 static struct db_stmt st_anon = { .sql = "UPDATE calls SET"
 	" caller_number = NULL, caller_name = NULL, caller_data = '{}',"
-	" notes = NULL, callback_number = NULL"
+	" notes = NULL, callback_number = NULL, purged_at = now()"
 	" WHERE company_id = $1 AND id = ANY ($2::uuid[])" };
 
 int

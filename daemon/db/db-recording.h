@@ -21,7 +21,10 @@ struct recording_new {
 	const char	*company, *call, *file_id, *content_type, *size;
 	const char	*sha256, *source, *source_id, *channels, *duration;
 };
-/* Its files row and call_recordings row: 1, 0 known already, -1 error. */
+/*
+ * Its files row and call_recordings row: 1, 0 known already (or the
+ * call's caller was purged), -1 error.
+ */
 int	db_recording_add(struct db *, const struct recording_new *);
 /* A call's recordings as the API shows them; NULL on error. */
 json_t	*db_recording_list(struct db *, const char *company, const char *call);
@@ -55,7 +58,10 @@ struct recording_fetch {
 	char	source_id[65];
 	int	channels, duration;
 };
-/* A new fetch, claimed by the caller: 0 (also when known), -1 on error. */
+/*
+ * A new fetch, claimed by the caller: 0 (also when known, and nothing for
+ * a call whose caller was purged), -1 on error.
+ */
 int	db_recording_fetch_add(struct db *, const char *company,
 	    const char *call, const char *source_id, int channels,
 	    int duration);
