@@ -152,6 +152,13 @@ teardown_file() {
 	assert_json '.errors[0].field' caller_number
 	api POST /api/calls/purge '{"caller_number": "", "extra": 1}' "$MGR"
 	assert_problem 422 validation_failed
+	api POST /api/calls/purge '["+15550001111"]' "$MGR"
+	[[ $status == 400 || $status == 422 ]]
+	api POST /api/calls/purge '{"caller_number": 15550001111}' "$MGR"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' caller_number
+	api POST /api/calls/purge "{\"caller_number\": \"+1$(printf '5%.0s' {1..40})\"}" "$MGR"
+	assert_problem 422 validation_failed
 	api POST /api/calls/purge "{\"caller_number\": \"$ANN\"}" "$AGT"
 	assert_problem 403 forbidden
 	api POST /api/calls/purge "{\"caller_number\": \"$ANN\", \"company_id\": \"$CO\"}" "$MGR2"
