@@ -6,14 +6,15 @@
 -- Contents of the file storage whose files rows are gone (a purge, a
 -- deleted company, an expired recording): inserted in the transaction
 -- that deletes the rows, deleted once the content is gone from the
--- storage. What a first try after the commit could not delete, the
--- recording sweeper tries again (next_attempt_at). No reference: the
--- company may be gone with its files.
+-- storage. The first try is the deleting node's, after its commit; what
+-- that could not delete, the recording sweeper tries again
+-- (next_attempt_at, a minute on). No reference: the company may be gone
+-- with its files.
 CREATE TABLE storage_trash (
 	file_id		uuid PRIMARY KEY,
 	company_id	uuid NOT NULL,
 	attempts	int NOT NULL DEFAULT 0,
-	next_attempt_at	timestamptz NOT NULL DEFAULT now(),
+	next_attempt_at	timestamptz NOT NULL DEFAULT now() + interval '1 minute',
 	created_at	timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX storage_trash_due ON storage_trash (next_attempt_at);
