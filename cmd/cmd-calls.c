@@ -5,6 +5,7 @@
  * callback" turns a waiting call into a callback (virtual hold); "calls
  * monitor", "whisper" and "barge" supervise a connected call, "calls
  * unsupervise" leaves it.
+ * purge" anonymises a caller's calls and deletes their recordings.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ static int	cmd_calls_wrap(struct cmd_ctx *);
 static int	cmd_calls_next(struct cmd_ctx *);
 static int	cmd_calls_recording(struct cmd_ctx *);
 static int	cmd_calls_supervise(struct cmd_ctx *);
+static int	cmd_calls_purge(struct cmd_ctx *);
 
 static char	*cmd_calls_seconds_cell(json_t *);
 static char	*cmd_calls_sup_mode_cell(json_t *);
@@ -62,6 +64,19 @@ static const struct output_resource cmd_calls_sup_resource = {
 		{ "SUPERVISION", "supervision", cmd_calls_sup_mode_cell },
 		{ "SUPERVISOR", "supervision", cmd_calls_sup_user_cell },
 		{ "VIA", "supervision", cmd_calls_sup_via_cell },
+		{ NULL, NULL, NULL }
+	},
+};
+
+/* What "calls purge" did. */
+static const struct output_resource cmd_calls_purge_resource = {
+	.name = "purge",
+	.plural = "purges",
+	.id_key = "company_id",
+	.columns = {
+		{ "COMPANY", "company_id", NULL },
+		{ "CALLS ANONYMISED", "calls_anonymised", NULL },
+		{ "RECORDINGS DELETED", "recordings_deleted", NULL },
 		{ NULL, NULL, NULL }
 	},
 };
@@ -183,6 +198,13 @@ static const struct cmd_flag cmd_calls_recording_flags[] = {
 	{ .name = NULL }
 };
 
+static const struct cmd_flag cmd_calls_purge_flags[] = {
+	{ .name = "caller-number", .arg = "NUMBER", .required = 1,
+	  .help = "the caller's number, as the calls have it" },
+	{ .name = "yes", .help = "do not ask for confirmation" },
+	{ .name = NULL }
+};
+
 /* A verb acting on one call, with its flags. */
 #define CMD_CALLS_VERB(n, s, f, x)					\
 	{ .name = n, .usage = "ID", .summary = s,			\
@@ -239,6 +261,12 @@ static const struct cmd_entry cmd_calls_verbs[] = {
 	  .summary = "take the best waiting call you may answer (agent)",
 	  .max_args = 0,
 	  .exec = cmd_calls_next },
+	{ .name = "purge",
+	  .summary = "anonymise a caller's calls and delete their "
+	  "recordings, for good (manager)",
+	  .max_args = 0,
+	  .flags = cmd_calls_purge_flags,
+	  .exec = cmd_calls_purge },
 	{ .name = NULL }
 };
 
@@ -529,4 +557,43 @@ cmd_calls_recording(struct cmd_ctx *ctx)
 	free(path);
 	free(call);
 	return rc;
+}
+
+/*
+ * Irreversible, as a company's deletion: asks on a terminal unless --yes,
+ * and without a terminal does nothing unless --yes.
+ */
+static int
+cmd_calls_purge(struct cmd_ctx *ctx)
+{
+	const char	*number = cmd_get(ctx, "caller-number");
+	json_t		*body, *obj;
+	char		*question;
+	int		 rc, yes;
+
+	if (cmd_get(ctx, "yes") == NULL) {
+		question = xasprintf("anonymise every call of \"%s\" and delete "
+		    "its recordings, for good?", number);
+		yes = prompt_confirm(question);
+		free(question);
+		if (yes == -1)
+			return cmd_usage_error(ctx->group, ctx->entry,
+			    "not purging \"%s\" without --yes", number);
+		if (yes == 0) {
+			cli_error("\"%s\" not purged", number);
+			return EXIT_FAIL;
+		}
+	}
+	body = json_pack("{s:s}", "caller_number", number);
+	/* An admin names the company; a manager's is implied. */
+	if (ctx->cli->company != NULL)
+		json_object_set_new(body, "company_id",
+		    json_string(ctx->cli->company));
+	rc = api_call(ctx->cli, "POST", "/api/calls/purge", body, &obj);
+	json_decref(body);
+	if (rc != EXIT_OK)
+		return rc;
+	output_object(ctx->cli, &cmd_calls_purge_resource, obj);
+	json_decref(obj);
+	return EXIT_OK;
 }

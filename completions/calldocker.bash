@@ -88,6 +88,10 @@ __calldocker_takes_arg()
 		case $2 in
 		--recording|-O|--output-file) return 0 ;;
 		esac ;;
+	"calls purge")
+		case $2 in
+		--caller-number) return 0 ;;
+		esac ;;
 	"companies list")
 		case $2 in
 		--search|--limit) return 0 ;;
@@ -341,6 +345,7 @@ _calldocker()
 		"calls whisper") flags="$flags --phone" ;;
 		"calls barge") flags="$flags --phone" ;;
 		"calls recording") flags="$flags --recording -O --output-file" ;;
+		"calls purge") flags="$flags --caller-number --yes" ;;
 		"companies list") flags="$flags --search --limit --all" ;;
 		"companies create") flags="$flags --name --timezone" ;;
 		"companies update") flags="$flags --name --timezone" ;;
@@ -387,7 +392,7 @@ _calldocker()
 	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks widget-keys widget-origins completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
-	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback monitor whisper barge unsupervise recording next" ;;
+	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback monitor whisper barge unsupervise recording next purge" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
 	files) words="upload list get download delete" ;;

@@ -112,6 +112,11 @@ function __calldocker_takes_arg
                 case --recording -O --output-file
                     return 0
             end
+        case 'calls purge'
+            switch $argv[2]
+                case --caller-number
+                    return 0
+            end
         case 'companies list'
             switch $argv[2]
                 case --search --limit
@@ -331,6 +336,7 @@ complete -c calldocker -n '__calldocker_using calls' -a barge -d 'join a connect
 complete -c calldocker -n '__calldocker_using calls' -a unsupervise -d 'leave a call you monitor, whisper to or barged into (manager)'
 complete -c calldocker -n '__calldocker_using calls' -a recording -d 'download a recording of a call to standard output or -O FILE'
 complete -c calldocker -n '__calldocker_using calls' -a next -d 'take the best waiting call you may answer (agent)'
+complete -c calldocker -n '__calldocker_using calls' -a purge -d 'anonymise a caller\'s calls and delete their recordings, for good (manager)'
 complete -c calldocker -n '__calldocker_using ""' -a companies -d 'manage companies (tenants)'
 complete -c calldocker -n '__calldocker_using companies' -a list -d 'list companies'
 complete -c calldocker -n '__calldocker_using companies' -a get -d 'show a company'
@@ -499,6 +505,8 @@ complete -c calldocker -n '__calldocker_using "calls unsupervise"' -a '(__calldo
 complete -c calldocker -n '__calldocker_using "calls recording"' -l recording -x -d 'which of the call\'s recordings (default: the first)'
 complete -c calldocker -n '__calldocker_using "calls recording"' -s O -l output-file -x -d 'write to FILE instead of standard output'
 complete -c calldocker -n '__calldocker_using "calls recording"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls purge"' -l caller-number -x -d 'the caller\'s number, as the calls have it'
+complete -c calldocker -n '__calldocker_using "calls purge"' -l yes -d 'do not ask for confirmation'
 complete -c calldocker -n '__calldocker_using "companies list"' -l search -x -d 'only names containing Q'
 complete -c calldocker -n '__calldocker_using "companies list"' -l limit -x -d 'at most N per page (1-500)'
 complete -c calldocker -n '__calldocker_using "companies list"' -l all -d 'fetch every page'

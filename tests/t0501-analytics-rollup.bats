@@ -15,6 +15,8 @@
 #  k6    11:30     QA     completed     8    40  within
 #  k7    11:45     QA     missed      100     -
 #  missed offers: k4 rejected 10:21, k7 rang out 11:46 and 12:10.
+#  callbacks (by request): k2 09:42 answered 09:43:30 (90 s); k5 10:52
+#  failed; k4 10:58 answered 11:00:30 (150 s); k7 11:50, the call missed.
 
 load lib/common
 
@@ -76,7 +78,17 @@ setup_file() {
 		('00000000-0000-4000-8000-000000000004', '10:21', 'call.rejected'),
 		('00000000-0000-4000-8000-000000000007', '11:46', 'call.offer_missed'),
 		('00000000-0000-4000-8000-000000000007', '12:10', 'call.offer_missed'))
-		AS v (id, t, ty);"
+		AS v (id, t, ty);
+	     UPDATE calls c SET callback_number = '+15550001234',
+		callback_requested_at = '$D'::timestamptz + v.r::interval,
+		callback_answered_at = '$D'::timestamptz + v.a::interval,
+		callback_state = v.st
+	     FROM (VALUES
+		('00000000-0000-4000-8000-000000000002', '09:42', '09:43:30', 'answered'),
+		('00000000-0000-4000-8000-000000000005', '10:52', NULL, 'failed'),
+		('00000000-0000-4000-8000-000000000004', '10:58', '11:00:30', 'answered'),
+		('00000000-0000-4000-8000-000000000007', '11:50', NULL, 'waiting'))
+		AS v (id, r, a, st) WHERE c.id = v.id::uuid;"
 	ALL="from=${D}T09:00:00Z&to=${D}T13:00:00Z"
 	PART="from=${D}T09:30:00Z&to=${D}T11:40:00Z"
 	export CO MGR QA QB ALL PART
@@ -244,6 +256,81 @@ check_all() {
 	assert_json .offered 8
 	assert_json .abandoned 3
 	assert_json .longest_wait 100
+}
+
+@test "rollup: callbacks by their request's hour, the same on both paths, in the buckets too" {
+	refresh
+	same "/api/analytics/company/$CO/overview?$ALL"
+	assert_json .callbacks.requested 4
+	assert_json .callbacks.completed 2		# k2 k4
+	assert_json .callbacks.failed 1			# k5
+	assert_json .callbacks.pending 0		# k7's call is over
+	assert_json .callbacks.time_to_callback 120	# (90 + 150) / 2
+	same "/api/analytics/company/$CO/overview?$PART"
+	assert_json .callbacks.requested 3		# not k7's 11:50
+	assert_json .callbacks.completed 2
+	same "/api/analytics/company/$CO/overview?$ALL&queue_id=$QA"
+	assert_json .callbacks.requested 2		# k2 k7 (QB is gone)
+	assert_json .callbacks.completed 1
+	assert_json .callbacks.failed 0
+	assert_json .callbacks.time_to_callback 90
+	same "/api/analytics/company/$CO/calls?$ALL&interval=hour"
+	assert_json '[.items[].callbacks.requested] | join(",")' "1,2,1,0"
+	assert_json '[.items[].callbacks.completed] | join(",")' "1,1,0,0"
+	assert_json '[.items[].callbacks.failed] | join(",")' "0,1,0,0"
+	assert_json '[.items[].callbacks.time_to_callback] | map(tostring) | join(",")' "90,150,null,null"
+	same "/api/analytics/company/$CO/calls?from=${D}T00:00:00Z&to=2026-02-13T00:00:00Z&interval=day"
+	assert_json '[.items[].callbacks.requested] | join(",")' "4,0,0,0"
+	# The rollup holds them: hour 10's rows answer on the rollup path.
+	[[ $(sql "SELECT cb_requested || ' ' || cb_completed || ' ' || cb_failed || ' ' || cb_ttc_sum || ' ' || cb_ttc_n
+		FROM analytics_hourly WHERE company_id = '$CO' AND all_queues
+		AND hour = '${D}T10:00:00Z'") == "2 1 1 150 1" ]]
+	sql "UPDATE analytics_hourly SET cb_requested = cb_requested + 100
+	     WHERE company_id = '$CO' AND hour = '${D}T10:00:00Z' AND all_queues"
+	api GET "/api/analytics/company/$CO/overview?$ALL" "" "$MGR"
+	assert_json .callbacks.requested 104
+	api GET "/api/analytics/company/$CO/overview?$ALL&rollup=false" "" "$MGR"
+	assert_json .callbacks.requested 4
+	sql "UPDATE analytics_hourly SET cb_requested = cb_requested - 100
+	     WHERE company_id = '$CO' AND hour = '${D}T10:00:00Z' AND all_queues"
+	# Never a double count: the rows add up to the callbacks.
+	[[ $(sql "SELECT sum(cb_requested) FROM analytics_hourly WHERE company_id = '$CO'
+		GROUP BY all_queues") == $'4\n4' ]]
+}
+
+@test "rollup: a pending callback keeps its request's hour live; its end shows at once" {
+	# Requested at 12:40 by a call that came in at 09:05 and still waits.
+	sql "INSERT INTO calls (id, company_id, queue_id, state, created_at, enqueued_at,
+		callback_number, callback_requested_at, callback_state)
+	     VALUES ('00000000-0000-4000-8000-000000000009', '$CO', '$QA', 'queued',
+		'${D}T09:05:00Z', '${D}T09:05:00Z', '+15550004321', '${D}T12:40:00Z', 'waiting')"
+	refresh
+	[[ $(sql "SELECT count(*) FROM analytics_dirty WHERE company_id = '$CO'
+		AND hour = '${D}T12:00:00Z'") -ge 1 ]]
+	# (Its wait grows while it waits: the paths differ in that alone.)
+	api GET "/api/analytics/company/$CO/overview?$ALL" "" "$MGR"
+	assert_json .callbacks.requested 5
+	assert_json .callbacks.pending 1
+	api GET "/api/analytics/company/$CO/calls?$ALL&interval=hour" "" "$MGR"
+	assert_json '[.items[].callbacks.pending] | join(",")' "0,0,0,1"
+	# Its last dial reached nobody: failed.
+	sql "UPDATE calls SET state = 'failed', callback_state = 'failed', wait_seconds = 40
+	     WHERE id = '00000000-0000-4000-8000-000000000009'"
+	same "/api/analytics/company/$CO/overview?$ALL"
+	assert_json .callbacks.pending 0
+	assert_json .callbacks.failed 2
+	refresh
+	[[ $(sql "SELECT count(*) FROM analytics_dirty WHERE company_id = '$CO'") == 0 ]]
+	same "/api/analytics/company/$CO/overview?$ALL"
+	assert_json .callbacks.requested 5
+	assert_json .callbacks.failed 2
+	assert_json .callbacks.pending 0
+	[[ $(sql "SELECT cb_failed FROM analytics_hourly WHERE company_id = '$CO' AND all_queues
+		AND hour = '${D}T12:00:00Z'") == 1 ]]
+	sql "DELETE FROM calls WHERE id = '00000000-0000-4000-8000-000000000009'"
+	same "/api/analytics/company/$CO/overview?$ALL"
+	assert_json .callbacks.requested 4
+	refresh
 }
 
 @test "agents: time per state, occupancy and away reasons from the state log" {

@@ -336,3 +336,109 @@ recording_gone() { [[ $(sql "SELECT count(*) FROM call_recordings WHERE id = '$1
 	api PUT "/api/settings/company/$CO" '{"recording_retention_days": null}' "$MGR"
 	assert_json .recording_retention_days null
 }
+
+fetch_state() { # SID: the pending fetch's state and attempts ("" when none)
+	sql "SELECT state || ' ' || attempts FROM recording_fetches WHERE source_id = '$1'"
+}
+fetch_is() { [[ $(fetch_state "$1") == "$2" ]]; }
+failed_once() { # SID: has failed one round, or is stored already after it
+	[[ $(sql "SELECT state || ' ' || attempts || ' ' || last_error FROM recording_fetches
+		WHERE source_id = '$1'") == 'pending 1 Twilio did not hand the recording over' ]] ||
+	has_source "$1"
+}
+media_has() { [[ $(media_reqs "$1" | wc -l) -ge $2 ]]; }
+has_source() { [[ $(sql "SELECT count(*) FROM call_recordings WHERE source_id = '$1'") == 1 ]]; }
+recording_cb() { # CALLSID SID
+	local call
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = '$1'")
+	twilio "/api/webhooks/twilio/$CO?call=$call&event=recording" AccountSid=$SID \
+		CallSid="$1" RecordingSid="$2" RecordingStatus=completed \
+		RecordingDuration=5 RecordingChannels=2
+}
+
+@test "a fetch whose tries all fail is kept and fetched in a later round" {
+	sid=${RSID%01}03
+	# Five 503s: the whole first round of tries.
+	printf '503\n503\n503\n503\n503\n' >"$FAKE/script"
+	recording_cb CArec2 "$sid"
+	assert_status 204
+	[[ $(fetch_state "$sid") == "pending 0" ]]
+	# The round failed: one attempt counted, why kept (read in one query:
+	# the next round may take the row any moment).
+	wait_for 30 failed_once "$sid"
+	# The next round (a second later here) gets it.
+	wait_for 30 has_source "$sid"
+	[[ $(media_reqs "$sid" | wc -l) == 6 ]]
+	[[ -z $(fetch_state "$sid") ]]
+	grep -q "recording $sid: Twilio did not hand the recording over; tried again later" "$CD_LOG"
+}
+
+@test "a fetch cut short by a stop is fetched at the next start" {
+	sid=${RSID%01}04
+	printf '503\n503\n503\n503\n503\n' >"$FAKE/script"
+	recording_cb CArec2 "$sid"
+	assert_status 204
+	# The first try has been answered 503; the daemon stops in its backoff.
+	wait_for 10 media_has "$sid" 1
+	daemon_stop main
+	[[ $(fetch_state "$sid") == "pending 0" ]]
+	: >"$FAKE/script"
+	daemon_start main CALLDOCKER_PUBLIC_URL=$PUB/ \
+		CALLDOCKER_TWILIO_API_URL="http://127.0.0.1:$(<"$FAKE/port")" \
+		CALLDOCKER_RECORDING_SWEEP_INTERVAL=1
+	wait_for 30 has_source "$sid"
+	[[ -z $(fetch_state "$sid") ]]
+	# The content is Twilio's, on the call.
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	rid=$(sql "SELECT id FROM call_recordings WHERE source_id = '$sid'")
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json "[.recordings[] | select(.id == \"$rid\")] | length" 1
+	api GET "/api/calls/$call/recordings/$rid" "" "$MGR" >/dev/null
+	assert_status 200
+	cmp "$CD_TMP/resp.body" "$FAKE/recordings/$sid.wav"
+}
+
+@test "a fetch is given up after its last round, failed, and not tried again" {
+	sid=${RSID%01}05
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	# Four rounds failed already; the fifth is due.
+	printf '503\n503\n503\n503\n503\n' >"$FAKE/script"
+	sql "INSERT INTO recording_fetches (company_id, source_id, call_id, channels, duration, attempts)
+	     VALUES ('$CO', '$sid', '$call', 2, 5, 4)"
+	wait_for 30 fetch_is "$sid" "failed 5"
+	grep -q "recording $sid: given up after 5 rounds" "$CD_LOG"
+	n=$(media_reqs "$sid" | wc -l)
+	[[ $n == 5 ]]
+	# A fetch due after that is taken by a later sweep; the failed one
+	# was not taken with it.
+	sql "INSERT INTO recording_fetches (company_id, source_id, call_id, channels, duration)
+	     VALUES ('$CO', '${RSID%01}06', '$call', 2, 6)"
+	wait_for 30 has_source "${RSID%01}06"
+	[[ $(media_reqs "$sid" | wc -l) == 5 ]]
+	[[ $(fetch_state "$sid") == "failed 5" ]]
+	[[ $(sql "SELECT count(*) FROM call_recordings WHERE source_id = '$sid'") == 0 ]]
+}
+
+@test "after the caller's purge, a recording Twilio posts late is not fetched" {
+	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
+	n=$(sql "SELECT count(*) FROM call_recordings WHERE call_id = '$call'")
+	[[ $n -ge 1 ]]
+	api POST /api/calls/purge '{"caller_number": "+4930123"}' "$MGR"
+	assert_status 200
+	[[ $(jget .recordings_deleted) -ge $n ]]
+	[[ $(sql "SELECT count(*) FROM call_recordings WHERE company_id = '$CO'") == 0 ]]
+	# Twilio's callback for a recording of that call comes after.
+	sid=${RSID%01}07
+	recording_cb CArec2 "$sid"
+	assert_status 204
+	[[ -z $(fetch_state "$sid") ]]
+	# A fetch due after it is taken by a sweep; the late one never was.
+	sql "INSERT INTO recording_fetches (company_id, source_id, call_id, channels, duration)
+	     SELECT '$CO', '${RSID%01}08', call_id, 2, 8 FROM twilio_calls WHERE call_sid = 'CArec1'"
+	# (CArec1's call was purged too: the stored content is dropped.)
+	wait_for 30 media_has "${RSID%01}08" 1
+	wait_for 30 fetch_is "${RSID%01}08" ""
+	[[ -z $(media_reqs "$sid") ]]
+	[[ $(sql "SELECT count(*) FROM call_recordings WHERE company_id = '$CO'") == 0 ]]
+	[[ $(sql "SELECT count(*) FROM files WHERE company_id = '$CO' AND kind = 'recording'") == 0 ]]
+}

@@ -159,13 +159,11 @@ analytics_overview(struct hctx *h)
 {
 	struct analytics_scope	 s;
 	struct analytics_kpi	 k;
-	struct analytics_callbacks cb;
 	json_t			*doc;
 
 	if (analytics_scope(h, 1, &s) != 0)
 		goto out;
-	if (db_analytics_overview(h->db, &s.r, &k) != 0 ||
-	    db_analytics_callbacks(h->db, &s.r, &cb) != 0) {
+	if (db_analytics_overview(h->db, &s.r, &k) != 0) {
 		db_fail(h->db, h->resp);
 		goto out;
 	}
@@ -173,7 +171,6 @@ analytics_overview(struct hctx *h)
 	json_object_set_new(doc, "queue_id", s.queue != NULL ?
 	    json_string(s.queue) : json_null());
 	merge(doc, analytics_kpi_json(&k));
-	json_object_set_new(doc, "callbacks", analytics_callbacks_json(&cb));
 	resp_json(h->resp, 200, doc);
 out:
 	analytics_scope_free(&s);

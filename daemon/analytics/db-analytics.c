@@ -22,7 +22,8 @@
  * whole clean hours come from analytics_hourly, the rest of the range from
  * the calls themselves, through the same functions the rollup is built
  * with. u has one row per part: k (the key the caller groups by), the
- * queue, then the parts. TZ is the time zone buckets are made in (NULL:
+ * queue, then the parts (a call's, a missed offer's, a callback's by its
+ * request: sql/025_purge.sql). TZ is the time zone buckets are made in (NULL:
  * none), ROLL whether the rollup may be used, KEY(x) the key of a time.
  */
 #define PARTS(TZ, ROLL, KEY) PARTS_OF(TZ, ROLL, KEY, "$4::uuid IS NULL")
@@ -35,16 +36,25 @@
 	" x.short_abandon::bigint AS short, x.within::bigint AS within," \
 	" x.wait_answered AS ws, (x.wait_answered IS NOT NULL)::int::bigint" \
 	" AS wn, x.talk AS ts, (x.talk IS NOT NULL)::int::bigint AS tn," \
-	" x.hold, x.waited AS longest, 0::bigint AS missed" \
+	" x.hold, x.waited AS longest, 0::bigint AS missed," \
+	" 0::bigint AS cbr, 0::bigint AS cbc, 0::bigint AS cbf," \
+	" 0::bigint AS cbp, NULL::float8 AS cbts, 0::bigint AS cbtn" \
 	" FROM p, LATERAL analytics_calls_in($1, p.lo, p.hi) x" \
 	" WHERE NOT p.rollup AND ($4::uuid IS NULL OR x.queue_id = $4::uuid)" \
 	" UNION ALL SELECT " KEY("y.at") ", y.queue_id, 0, 0, 0, 0, 0, NULL," \
-	" 0, NULL, 0, NULL, NULL, 1" \
+	" 0, NULL, 0, NULL, NULL, 1, 0, 0, 0, 0, NULL, 0" \
 	" FROM p, LATERAL analytics_missed_in($1, p.lo, p.hi) y" \
 	" WHERE NOT p.rollup AND ($4::uuid IS NULL OR y.queue_id = $4::uuid)" \
+	" UNION ALL SELECT " KEY("z.at") ", z.queue_id, 0, 0, 0, 0, 0, NULL," \
+	" 0, NULL, 0, NULL, NULL, 0, 1, z.completed, z.failed, z.pending," \
+	" z.ttc, (z.ttc IS NOT NULL)::int" \
+	" FROM p, LATERAL analytics_callbacks_in($1, p.lo, p.hi) z" \
+	" WHERE NOT p.rollup AND ($4::uuid IS NULL OR z.queue_id = $4::uuid)" \
 	" UNION ALL SELECT " KEY("a.hour") ", a.queue_id, a.offered," \
 	" a.answered, a.abandoned, a.short_abandons, a.within, a.wait_sum," \
-	" a.wait_n, a.talk_sum, a.talk_n, a.hold, a.longest, a.missed" \
+	" a.wait_n, a.talk_sum, a.talk_n, a.hold, a.longest, a.missed," \
+	" a.cb_requested, a.cb_completed, a.cb_failed, a.cb_pending," \
+	" a.cb_ttc_sum, a.cb_ttc_n" \
 	" FROM p JOIN analytics_hourly a ON a.company_id = $1" \
 	" AND a.all_queues = (" ALL ") AND a.hour >= p.lo AND a.hour < p.hi" \
 	" WHERE p.rollup AND ($4::uuid IS NULL OR a.queue_id = $4::uuid))"
@@ -58,10 +68,15 @@
 	" sum(u.ws) / nullif(sum(u.wn), 0)::float8," \
 	" sum(u.ts) / nullif(sum(u.tn), 0)::float8," \
 	" coalesce(sum(u.ts), 0), coalesce(sum(u.hold), 0)," \
-	" coalesce(max(u.longest), 0), coalesce(sum(u.missed), 0)"
+	" coalesce(max(u.longest), 0), coalesce(sum(u.missed), 0)," \
+	" coalesce(sum(u.cbr), 0), coalesce(sum(u.cbc), 0)," \
+	" coalesce(sum(u.cbf), 0), coalesce(sum(u.cbp), 0)," \
+	" sum(u.cbts) / nullif(sum(u.cbtn), 0)::float8"
 enum {
 	KPI_OFFERED, KPI_ANSWERED, KPI_ABANDONED, KPI_SHORT, KPI_WITHIN,
 	KPI_ASA, KPI_AHT, KPI_TALK, KPI_HOLD, KPI_LONGEST, KPI_MISSED,
+	KPI_CB_REQUESTED, KPI_CB_COMPLETED, KPI_CB_FAILED, KPI_CB_PENDING,
+	KPI_CB_TTC,
 };
 
 /* Seconds on hold of call c (the definition in analytics_calls_in). */
@@ -83,19 +98,6 @@ static struct db_stmt st_range = { .sql =
 	"  date_trunc('day', now() AT TIME ZONE co.timezone)"
 	"  AT TIME ZONE co.timezone) AS f) d) r"
 	" WHERE co.id = $1" };
-
-/* Callbacks by their request time (sql/021_callbacks.sql). */
-static struct db_stmt st_callbacks = { .sql =
-	"SELECT count(*), count(callback_answered_at),"
-	" count(*) FILTER (WHERE callback_state = 'failed'),"
-	" count(*) FILTER (WHERE callback_state IN ('waiting', 'dialing')"
-	"  AND state IN ('queued', 'offering', 'connected', 'on_hold')),"
-	" avg(extract(epoch FROM callback_answered_at"
-	"  - callback_requested_at))"
-	" FROM calls WHERE company_id = $1"
-	" AND callback_requested_at >= " FROM
-	" AND callback_requested_at < " TO
-	" AND ($4::uuid IS NULL OR queue_id = $4::uuid)" };
 
 /* $5 whether the rollup may be used. */
 static struct db_stmt st_overview = { .sql =
@@ -263,6 +265,12 @@ kpi_row(const PGresult *res, int r, int col, struct analytics_kpi *k)
 	k->hold = N(KPI_HOLD);
 	k->longest = N(KPI_LONGEST);
 	k->missed = N(KPI_MISSED);
+	k->cb.requested = N(KPI_CB_REQUESTED);
+	k->cb.completed = N(KPI_CB_COMPLETED);
+	k->cb.failed = N(KPI_CB_FAILED);
+	k->cb.pending = N(KPI_CB_PENDING);
+	k->cb.has_ttc = !PQgetisnull(res, r, col + KPI_CB_TTC);
+	k->cb.ttc = N(KPI_CB_TTC);
 #undef N
 }
 
@@ -279,28 +287,6 @@ db_analytics_overview(struct db *db, const struct analytics_range *r,
 		return -1;
 	if (PQntuples(res) > 0)
 		kpi_row(res, 0, 0, out);
-	PQclear(res);
-	return 0;
-}
-
-int
-db_analytics_callbacks(struct db *db, const struct analytics_range *r,
-    struct analytics_callbacks *out)
-{
-	const char	*p[4] = { r->company, r->from, r->to, r->queue };
-	PGresult	*res;
-
-	memset(out, 0, sizeof *out);
-	if ((res = db_run(db, &st_callbacks, 4, p)) == NULL)
-		return -1;
-	if (PQntuples(res) > 0) {
-		out->requested = strtod(PQgetvalue(res, 0, 0), NULL);
-		out->completed = strtod(PQgetvalue(res, 0, 1), NULL);
-		out->failed = strtod(PQgetvalue(res, 0, 2), NULL);
-		out->pending = strtod(PQgetvalue(res, 0, 3), NULL);
-		if ((out->has_ttc = !PQgetisnull(res, 0, 4)))
-			out->ttc = strtod(PQgetvalue(res, 0, 4), NULL);
-	}
 	PQclear(res);
 	return 0;
 }
@@ -517,7 +503,7 @@ json_t *
 analytics_kpi_json(const struct analytics_kpi *k)
 {
 	return json_pack("{s:I,s:I,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:f,s:f,s:f,"
-	    "s:I}",
+	    "s:I,s:o}",
 	    "offered", (json_int_t)k->offered,
 	    "answered", (json_int_t)k->answered,
 	    "abandoned", (json_int_t)k->abandoned,
@@ -530,7 +516,8 @@ analytics_kpi_json(const struct analytics_kpi *k)
 	    "aht", k->has_aht ? json_real(k->aht) : json_null(),
 	    "talk_seconds", k->talk, "hold_seconds", k->hold,
 	    "longest_wait", k->longest,
-	    "missed_offers", (json_int_t)k->missed);
+	    "missed_offers", (json_int_t)k->missed,
+	    "callbacks", analytics_callbacks_json(&k->cb));
 }
 
 static PGresult *

@@ -44,20 +44,6 @@ int		 db_analytics_range(struct db *, const char *company,
 		    const char *from, const char *to,
 		    struct analytics_range_row *out);
 
-/* Key figures over a range; has_asa and has_aht 0 when no call had one. */
-struct analytics_kpi {
-	double	 offered, answered, abandoned, short_abandons, within;
-	double	 asa, aht;
-	int	 has_asa, has_aht;
-	double	 talk, hold, longest, missed;
-};
-
-/* The KPIs as the API's object. */
-json_t		*analytics_kpi_json(const struct analytics_kpi *);
-/* 0 and *out, or -1 on a database error (db->err). */
-int		 db_analytics_overview(struct db *,
-		    const struct analytics_range *, struct analytics_kpi *out);
-
 /*
  * Callbacks requested in the range (by callback_requested_at), and of
  * them: the caller answered the call back (completed), failed after the
@@ -70,11 +56,21 @@ struct analytics_callbacks {
 	int	 has_ttc;
 };
 
+/* Key figures over a range; has_asa and has_aht 0 when no call had one. */
+struct analytics_kpi {
+	double	 offered, answered, abandoned, short_abandons, within;
+	double	 asa, aht;
+	int	 has_asa, has_aht;
+	double	 talk, hold, longest, missed;
+	struct analytics_callbacks cb;
+};
+
+/* The KPIs as the API's object (with its "callbacks"). */
+json_t		*analytics_kpi_json(const struct analytics_kpi *);
 json_t		*analytics_callbacks_json(const struct analytics_callbacks *);
 /* 0 and *out, or -1 on a database error (db->err). */
-int		 db_analytics_callbacks(struct db *,
-		    const struct analytics_range *,
-		    struct analytics_callbacks *out);
+int		 db_analytics_overview(struct db *,
+		    const struct analytics_range *, struct analytics_kpi *out);
 
 struct analytics_bucket {
 	char			 start[32];	/* RFC 3339 */

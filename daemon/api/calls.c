@@ -233,6 +233,13 @@ calls_update(struct hctx *h)
 	return rest_op(h, OP_CALL_UPDATE, &in);
 }
 
+/* POST /api/calls/purge {"caller_number": "+1..."}: call.purge (op-purge.c). */
+int
+calls_purge(struct hctx *h)
+{
+	return rest_admin(h, OP_CALL_PURGE);
+}
+
 int
 calls_next(struct hctx *h)
 {

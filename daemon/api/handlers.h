@@ -68,6 +68,7 @@ int	calls_create(struct hctx *);
 int	calls_ivr_input(struct hctx *);
 int	calls_update(struct hctx *);
 int	calls_next(struct hctx *);
+int	calls_purge(struct hctx *);
 int	calls_action(struct hctx *);
 
 /* ivr.c */

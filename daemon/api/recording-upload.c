@@ -153,9 +153,14 @@ recording_upload_create(struct hctx *h)
 		    "recording is off for this call's queue");
 	if (db_begin(h->db) != 0)
 		return db_fail(h->db, h->resp);
-	if (db_upload_create(h->db, company, h->req->params[0],
+	if ((n = db_upload_create(h->db, company, h->req->params[0],
 	    h->req->who.user_id[0] ? h->req->who.user_id : NULL, type,
-	    &u) != 0 || audit(h->db, h->req, company, "create",
+	    &u)) == 1) {
+		db_rollback(h->db);
+		return resp_problem(h->resp, 409, "caller_purged", "this call's"
+		    " caller was purged: nothing more of it is recorded");
+	}
+	if (n != 0 || audit(h->db, h->req, company, "create",
 	    "recording_upload", u.id, json_pack("{s:s,s:s}", "call_id",
 	    h->req->params[0], "content_type", type)) != 0 ||
 	    db_commit(h->db) != 0) {

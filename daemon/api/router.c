@@ -68,6 +68,7 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/calls", ANY, 0, calls_list },
 	{ HTTP_POST,	"/api/calls", ROLE_MANAGER, ROUTE_BODY_OPT, calls_create },
 	{ HTTP_GET,	"/api/calls/queue/next", ANY, 0, calls_next },
+	{ HTTP_POST,	"/api/calls/purge", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, calls_purge },
 	{ HTTP_GET,	"/api/calls/:id", ANY, 0, calls_get },
 	{ HTTP_GET,	"/api/calls/:id/recordings/:rid", ANY, ROUTE_STREAM, calls_recording },
 	{ HTTP_POST,	"/api/calls/:id/recording", ANY, ROUTE_RAW | ROUTE_RAW_EMPTY, recording_upload_create },

@@ -18,8 +18,26 @@ static struct db_stmt st_list = { .sql = "SELECT " COLS " FROM files"
 	" WHERE company_id = $1 AND ($2::text IS NULL OR kind = $2)"
 	" AND " SQL_AFTER("created_at", "id", 3, 4)
 	" ORDER BY created_at, id LIMIT $5" };
-static struct db_stmt st_delete = { .sql = "DELETE FROM files"
-	" WHERE id = $2 AND " SCOPE " RETURNING " COLS };
+/* The content into the storage trash with it (db-file.h). */
+static struct db_stmt st_delete = { .sql = "WITH d AS (DELETE FROM files"
+	" WHERE id = $2 AND " SCOPE " RETURNING *),"
+	" t AS (INSERT INTO storage_trash (file_id, company_id)"
+	" SELECT id, company_id FROM d ON CONFLICT DO NOTHING)"
+	" SELECT " COLS " FROM d" };
+static struct db_stmt st_trash_company = { .sql = "INSERT INTO storage_trash"
+	" (file_id, company_id) SELECT id, company_id FROM files"
+	" WHERE company_id = $1 ON CONFLICT DO NOTHING" };
+static struct db_stmt st_trash_due = { .sql = "SELECT file_id"
+	" FROM storage_trash WHERE CASE WHEN $1::uuid IS NULL"
+	" THEN next_attempt_at <= now() ELSE company_id = $1 END"
+	" ORDER BY next_attempt_at LIMIT $2::int" };
+static struct db_stmt st_trash_done = { .sql = "DELETE FROM storage_trash"
+	" WHERE file_id = $1" };
+/* A minute, doubled each try, at most a day. */
+static struct db_stmt st_trash_retry = { .sql = "UPDATE storage_trash"
+	" SET attempts = attempts + 1, next_attempt_at = now() +"
+	" least(interval '1 day', interval '1 minute' * 2 ^ least(attempts, 12))"
+	" WHERE file_id = $1" };
 
 /* The columns of COLS. */
 enum file_col {
@@ -115,4 +133,36 @@ db_file_delete(struct db *db, const char *scope, const char *id)
 	const char *p[2] = { scope, id };
 
 	return file_rows(db_run(db, &st_delete, 2, p));
+}
+
+int
+db_file_trash_company(struct db *db, const char *company)
+{
+	const char	*p[1] = { company };
+
+	return db_exec(db, &st_trash_company, 1, p);
+}
+
+struct db_ids *
+db_file_trash_due(struct db *db, const char *company, const char *n)
+{
+	const char	*p[2] = { company, n };
+
+	return db_ids_take(db_run(db, &st_trash_due, 2, p), 0);
+}
+
+int
+db_file_trash_done(struct db *db, const char *id)
+{
+	const char	*p[1] = { id };
+
+	return db_exec(db, &st_trash_done, 1, p);
+}
+
+int
+db_file_trash_retry(struct db *db, const char *id)
+{
+	const char	*p[1] = { id };
+
+	return db_exec(db, &st_trash_retry, 1, p);
 }

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 struct db;
+struct db_ids;
 struct page;
 
 /* A file to record: every field text, as the statement takes it. */
@@ -43,8 +44,24 @@ struct file_rows *db_file_get(struct db *, const char *scope, const char *id);
 /* A company's files, optionally of one kind. */
 struct file_rows *db_file_list(struct db *, const char *company,
 		    const char *kind, const struct page *);
-/* The deleted row, if any. */
+/* The deleted row, if any; its content into the storage trash. */
 struct file_rows *db_file_delete(struct db *, const char *scope,
 		    const char *id);
+
+/*
+ * The storage trash (sql/025_purge.sql): contents whose files rows are
+ * gone, to delete from the storage once their transaction committed.
+ * db_file_trash_company() puts every file of a company in it (before the
+ * company's deletion takes the rows). db_file_trash_due(): up to n
+ * contents of company (NULL: of any company, those due now) into a list
+ * (caller frees with db_ids_free()), NULL on error. A deleted content
+ * leaves the trash (done); one that could not be deleted waits longer
+ * after each try (retry). 0, or -1 with db->err set.
+ */
+int		 db_file_trash_company(struct db *, const char *company);
+struct db_ids	*db_file_trash_due(struct db *, const char *company,
+		    const char *n);
+int		 db_file_trash_done(struct db *, const char *id);
+int		 db_file_trash_retry(struct db *, const char *id);
 
 #endif

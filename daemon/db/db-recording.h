@@ -21,7 +21,10 @@ struct recording_new {
 	const char	*company, *call, *file_id, *content_type, *size;
 	const char	*sha256, *source, *source_id, *channels, *duration;
 };
-/* Its files row and call_recordings row: 1, 0 known already, -1 error. */
+/*
+ * Its files row and call_recordings row: 1, 0 known already (or the
+ * call's caller was purged), -1 error.
+ */
 int	db_recording_add(struct db *, const struct recording_new *);
 /* A call's recordings as the API shows them; NULL on error. */
 json_t	*db_recording_list(struct db *, const char *company, const char *call);
@@ -36,11 +39,52 @@ int	db_recording_is_file(struct db *, const char *file);
  */
 struct db_ids *db_recording_expired(struct db *, const char *n);
 /*
- * Delete a recording and its files row (one statement; the content goes
- * after, storage_delete()): its file and company into file and company.
+ * Delete a recording and its files row, its content into the storage
+ * trash (one statement; the content goes after, storage_delete() and
+ * db_file_trash_done()): its file and company into file and company.
  * 1, 0 gone already, -1 on error.
  */
 int	db_recording_drop(struct db *, const char *id, char file[UUID_LEN + 1],
 	    char company[UUID_LEN + 1]);
+
+/*
+ * Recordings Twilio has ready that are still to fetch (recording_fetches,
+ * sql/025_purge.sql), so that a failed fetch or a restart loses none.
+ * A fetch is claimed for an hour while a thread works on it.
+ */
+struct recording_fetch {
+	char	company[UUID_LEN + 1];
+	char	call[UUID_LEN + 1];
+	char	source_id[65];
+	int	channels, duration;
+};
+/*
+ * A new fetch, claimed by the caller: 0 (also when known, and nothing for
+ * a call whose caller was purged), -1 on error.
+ */
+int	db_recording_fetch_add(struct db *, const char *company,
+	    const char *call, const char *source_id, int channels,
+	    int duration);
+/* 1 while the fetch is pending (not purged, not done elsewhere), 0, -1. */
+int	db_recording_fetch_pending(struct db *, const char *company,
+	    const char *source_id);
+/* Stored (or known already): the fetch is done. 0 or -1. */
+int	db_recording_fetch_done(struct db *, const char *company,
+	    const char *source_id);
+/*
+ * A round of tries failed (error: why): tried again after base seconds,
+ * doubled each round (at most a day), or failed for good at the
+ * max_attempts-th round. 1 failed for good, 0 to retry, -1 on error.
+ */
+int	db_recording_fetch_failed(struct db *, const char *company,
+	    const char *source_id, int max_attempts, int base,
+	    const char *error);
+/*
+ * Claim up to max pending fetches that are due (every pending one when
+ * all is set: at start-up, the claims of a stopped process are void) into
+ * v: how many, or -1 on error.
+ */
+int	db_recording_fetch_claim(struct db *, int all, struct recording_fetch *v,
+	    int max);
 
 #endif

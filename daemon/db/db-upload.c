@@ -12,9 +12,12 @@
 	" extract(epoch FROM now() - u.created_at)::float8," \
 	" (SELECT r.id FROM call_recordings r WHERE r.file_id = u.id)"
 
+/* Nothing for a call whose caller was purged (docs/api.md). */
 static struct db_stmt st_create = { .sql = "INSERT INTO recording_uploads AS u"
 	" (company_id, call_id, user_id, content_type)"
-	" VALUES ($1, $2, $3, $4) RETURNING " UPLOAD_COLS };
+	" SELECT $1::uuid, $2::uuid, $3::uuid, $4::text WHERE NOT EXISTS"
+	" (SELECT 1 FROM calls WHERE id = $2::uuid AND purged_at IS NOT NULL)"
+	" RETURNING " UPLOAD_COLS };
 static struct db_stmt st_get = { .sql = "SELECT " UPLOAD_COLS
 	" FROM recording_uploads u"
 	" WHERE u.company_id = $1 AND u.call_id = $2 AND u.id = $3" };
@@ -72,6 +75,10 @@ db_upload_create(struct db *db, const char *company, const char *call,
 
 	if ((res = db_run(db, &st_create, 4, p)) == NULL)
 		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 1;
+	}
 	upload_fill(res, out);
 	PQclear(res);
 	return 0;

@@ -33,7 +33,13 @@
  * hub's lock and only queues; the requests, their database reads and
  * their waits run on this thread (with its own PostgreSQL connection),
  * never on the loop or a worker.
- * Jobs are in memory: a job queued when the daemon stops is dropped.
+ * Jobs are in memory: a job queued when the daemon stops is dropped. But a
+ * recording to fetch is also a row (recording_fetches, kept from Twilio's
+ * callback until the content is stored): a round of tries that fails
+ * leaves it for a later round, after recording_sweep_interval seconds
+ * (an hour when 0), doubled each round, at most TW_FETCH_ROUNDS rounds;
+ * this thread sweeps the due ones as often, and every pending one at
+ * start-up (so a restart retries what a stop dropped).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -67,6 +73,11 @@
 #define TW_ANSWER_MAX	(64 * 1024)
 #define TW_MEDIA_MAX	(512L * 1024 * 1024)	/* a recording's largest */
 #define TW_MEDIA_TIMEOUT 600L	/* seconds per try of a recording's fetch */
+#define TW_FETCH_ROUNDS	5	/* rounds of tries of a recording's fetch */
+#define TW_FETCH_CLAIM	20	/* pending fetches one sweep takes at most */
+/* Seconds between sweeps, and before a fetch's second round (doubled). */
+#define TW_FETCH_EVERY	(cfg.recording_sweep_interval > 0 ? \
+	cfg.recording_sweep_interval : 3600)
 
 enum tw_kind {
 	TW_BRIDGE,		/* dial the agent's phone or browser */
@@ -569,25 +580,86 @@ tw_hold_form(const struct tw_job *j)
 	return form;
 }
 
+/* A round of a recording's fetch failed: its row waits for the next. */
+static void
+tw_fetch_failed(const struct tw_job *j, const char *why)
+{
+	int	 rc;
+
+	pthread_mutex_lock(&tw.lock);
+	rc = tw.stop;
+	pthread_mutex_unlock(&tw.lock);
+	if (rc)
+		return;		/* not a try: the next start retries it */
+	rc = db_recording_fetch_failed(&tw.db, j->company, j->recording,
+	    TW_FETCH_ROUNDS, TW_FETCH_EVERY, why);
+	if (rc == 1)
+		log_warn("twilio: call %s: recording %s: given up after %d"
+		    " rounds of tries: %s", j->call, j->recording,
+		    TW_FETCH_ROUNDS, why);
+	else if (rc == 0)
+		log_info("twilio: call %s: recording %s: %s; tried again later",
+		    j->call, j->recording, why);
+}
+
 /*
  * GET the recording's media (Recordings/{sid}.wav, the account's own
  * resource whatever RecordingUrl said), retried as any request, into the
- * file storage linked to the call; once per recording sid.
+ * file storage linked to the call; once per recording sid, and only while
+ * its fetch is pending (a caller's purge forgets it).
  */
 static void
 tw_fetch(const char *account, const char *token, const struct tw_job *j)
 {
 	struct tw_sink	 body = { NULL, 0, TW_MEDIA_MAX };
 	char		*path;
+	int		 rc;
 
-	if (db_recording_known(&tw.db, j->company, j->recording) != 0)
-		return;		/* a retried callback, or no database */
+	if ((rc = db_recording_known(&tw.db, j->company, j->recording)) != 0) {
+		if (rc == 1)	/* a retried callback */
+			db_recording_fetch_done(&tw.db, j->company,
+			    j->recording);
+		return;		/* or no database: the row stays */
+	}
+	if (db_recording_fetch_pending(&tw.db, j->company, j->recording) != 1)
+		return;		/* purged, failed, or no database */
 	path = xasprintf("Recordings/%s.wav", j->recording);
-	if (tw_request(account, token, path, NULL, j, &body) == 0)
-		op_file_recording(&tw.db, j->company, j->call, "twilio",
-		    j->recording, j->channels, j->duration, body.buf, body.len);
+	if (tw_request(account, token, path, NULL, j, &body) != 0)
+		tw_fetch_failed(j, "Twilio did not hand the recording over");
+	else if (db_recording_fetch_pending(&tw.db, j->company,
+	    j->recording) != 1)
+		;		/* purged meanwhile */
+	else if (op_file_recording(&tw.db, j->company, j->call, "twilio",
+	    j->recording, j->channels, j->duration, body.buf, body.len) < 0)
+		tw_fetch_failed(j, "the recording could not be stored");
+	else
+		db_recording_fetch_done(&tw.db, j->company, j->recording);
 	free(body.buf);
 	free(path);
+}
+
+/*
+ * Queue the pending fetches that are due (every one when all is set): 0,
+ * or -1 when the database did not answer.
+ */
+static int
+tw_fetch_sweep(int all)
+{
+	struct recording_fetch	 v[TW_FETCH_CLAIM];
+	int			 i, n;
+
+	if ((n = db_recording_fetch_claim(&tw.db, all, v, TW_FETCH_CLAIM)) < 0) {
+		if (tw.db.err != DB_DOWN)
+			log_warn("twilio: cannot read the pending recordings");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		log_info("twilio: call %s: recording %s: fetching again",
+		    v[i].call, v[i].source_id);
+		twilio_rest_fetch(v[i].company, v[i].call, v[i].source_id,
+		    v[i].channels, v[i].duration);
+	}
+	return 0;
 }
 
 void
@@ -664,6 +736,9 @@ tw_run(const struct tw_job *j)
 	case 0:
 		log_warn("twilio: call %s: %s: the company has no Twilio"
 		    " integration", j->call, tw_kind_names[j->kind]);
+		if (j->kind == TW_FETCH)
+			tw_fetch_failed(j, "the company has no Twilio"
+			    " integration");
 		break;
 	default:
 		log_warn("twilio: call %s: %s: cannot read the Twilio"
@@ -678,17 +753,32 @@ static void *
 tw_main(void *arg)
 {
 	struct tw_job	*j;
+	struct timespec	 ts;
+	time_t		 sweep = 0;	/* the next sweep of pending fetches */
+	int		 started = 0;
 
 	(void)arg;
 	for (;;) {
+		if (time(NULL) >= sweep) {
+			/* At start every pending one, until that worked. */
+			if (tw_fetch_sweep(!started) == 0)
+				started = 1;
+			sweep = time(NULL) + (started ? TW_FETCH_EVERY : 10);
+		}
 		pthread_mutex_lock(&tw.lock);
-		while (!tw.stop && tw.head == NULL)
-			pthread_cond_wait(&tw.wake, &tw.lock);
+		ts.tv_sec = sweep;
+		ts.tv_nsec = 0;
+		while (!tw.stop && tw.head == NULL && pthread_cond_timedwait(
+		    &tw.wake, &tw.lock, &ts) == 0)
+			;
 		if (tw.stop) {
 			pthread_mutex_unlock(&tw.lock);
 			break;
 		}
-		j = tw.head;
+		if ((j = tw.head) == NULL) {
+			pthread_mutex_unlock(&tw.lock);
+			continue;	/* time for a sweep */
+		}
 		if ((tw.head = j->next) == NULL)
 			tw.tail = NULL;
 		pthread_mutex_unlock(&tw.lock);
@@ -727,8 +817,9 @@ twilio_rest_stop(void)
 	pthread_join(tw.thread, NULL);
 	while ((j = tw.head) != NULL) {
 		tw.head = j->next;
-		log_warn("twilio: call %s: %s dropped at stop", j->call,
-		    tw_kind_names[j->kind]);
+		log_warn("twilio: call %s: %s dropped at stop%s", j->call,
+		    tw_kind_names[j->kind], j->kind == TW_FETCH ?
+		    " (fetched again at the next start)" : "");
 		free(j);
 	}
 	tw.tail = NULL;

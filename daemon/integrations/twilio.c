@@ -34,6 +34,7 @@
 #include "db-integration.h"
 #include "db-queue.h"
 #include "db-call.h"
+#include "db-recording.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "twilio-rest.h"
@@ -650,7 +651,8 @@ is_recording_sid(const char *s)
 /*
  * ?event=recording&call=<id>: the recordingStatusCallback of a recorded
  * Dial (twilio-rest.c). A completed recording of this CallSid's call is
- * fetched into the file storage on the REST thread; 204 either way.
+ * remembered (recording_fetches) before the 204, then fetched into the
+ * file storage on the REST thread; 204 either way.
  */
 static int
 twilio_recording(struct hctx *h, const char *company, const char *sid)
@@ -679,6 +681,11 @@ twilio_recording(struct hctx *h, const char *company, const char *sid)
 	}
 	if (status == NULL || strcmp(status, "completed") == 0) {
 		secs = dur != NULL && atoi(dur) > 0 ? atoi(dur) : 0;
+		if (db_recording_fetch_add(h->db, company, call, rsid,
+		    ch != NULL && strcmp(ch, "2") == 0 ? 2 : 1, secs) != 0) {
+			rc = db_fail(h->db, h->resp);
+			goto out;
+		}
 		twilio_rest_fetch(company, call, rsid,
 		    ch != NULL && strcmp(ch, "2") == 0 ? 2 : 1, secs);
 		log_info("twilio: call %s: recording %s completed (%d s)",

@@ -1,19 +1,23 @@
 /*
  * Companies: company.create, company.update and company.delete (op.h,
  * OPTX_ADMIN). A deleted company takes everything it owns with it, its
- * users' sessions revoked in the same transaction; applied() makes this
- * node refuse them once it committed.
+ * users' sessions revoked in the same transaction and its files' contents
+ * put in the storage trash; applied() makes this node refuse the sessions
+ * and deletes the contents from the storage once it committed (what
+ * cannot be deleted then, the recording sweeper retries).
  */
 #include <string.h>
 
 #include "xmalloc.h"
 #include "db.h"
 #include "db-company.h"
+#include "db-file.h"
 #include "db-session.h"
 #include "validate.h"
 #include "revoke.h"
 #include "op.h"
 #include "op-int.h"
+#include "op-retention.h"
 
 static const char *const company_fields[] = { "name", "timezone", NULL };
 
@@ -85,6 +89,7 @@ op_company_delete(struct db *db, const struct actor *a, const char *scope,
 	(void)a;
 	(void)scope;		/* admins only (the entry's min_role) */
 	if ((out->revoked = revoke_company_sessions_tx(db, in->id)) == NULL ||
+	    db_file_trash_company(db, in->id) != 0 ||
 	    (res = db_company_delete(db, in->id)) == NULL)
 		return op_fail_db(out, db);
 	if (res->n == 0) {
@@ -96,4 +101,12 @@ op_company_delete(struct db *db, const struct actor *a, const char *scope,
 	out->audit = json_pack("{s:s}", "name", res->v[0].name);
 	out->status = 204;
 	company_rows_free(res);
+}
+
+void
+op_company_deleted(struct db *db, const struct op_out *out)
+{
+	op_revoked_applied(db, out);
+	if (out->status < 400)
+		op_trash_empty(db, out->id);
 }

@@ -6,8 +6,9 @@
  * inserted, inside the transaction but before its first statement (so it
  * holds no lock and no snapshot while the store works), and removed again
  * by op_file_create_applied() when the row does not commit: no row ever
- * points at nothing. Deleting removes the row first, then, once that has
- * committed, the content (op_file_delete_applied()). These entries run on
+ * points at nothing. Deleting removes the row first, its content into the
+ * storage trash, then, once that has committed, the content
+ * (op_file_delete_applied(); what fails then, the sweeper retries). These entries run on
  * the slow pool (ROUTE_SLOW): storage I/O blocks.
  */
 #include <sys/random.h>
@@ -30,6 +31,7 @@
 #include "op.h"
 #include "op-int.h"
 #include "op-file.h"
+#include "op-retention.h"
 
 static int
 uuid_v4(char out[UUID_LEN + 1])
@@ -176,14 +178,13 @@ op_file_delete(struct db *db, const struct actor *a, const char *scope,
 	out->status = 204;
 }
 
+/* What cannot be deleted now stays in the storage trash for the sweeper. */
 void
 op_file_delete_applied(struct db *db, const struct op_out *out)
 {
-	(void)db;
 	if (out->status >= 400)
 		return;
-	if (op_file_content_delete(db, out->id) != 0)
-		log_warn("files: the content of %s was left behind", out->id);
+	op_trash_empty(db, out->company);
 }
 
 enum storage_result

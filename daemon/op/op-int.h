@@ -94,6 +94,14 @@ void	 op_company_write(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
 void	 op_company_delete(struct db *, const struct actor *,
 	    const char *scope, const struct op_in *, struct op_out *);
+/* The same, and the contents of the deleted company's files gone from the
+ * storage once it committed. */
+void	 op_company_deleted(struct db *, const struct op_out *);
+/* A caller's purge (op-purge.c): run in the actor's scope; applied()
+ * deletes the recordings' contents once it committed. */
+void	 op_call_purge(struct db *, const struct actor *, const char *scope,
+	    const struct op_in *, struct op_out *);
+void	 op_purge_applied(struct db *, const struct op_out *);
 /* Sessions the change revoked (out->revoked) end here once it committed. */
 void	 op_revoked_applied(struct db *, const struct op_out *);
 /* The same, and a deleted user's agent record gone from the live state

@@ -1,8 +1,10 @@
 /*
  * The recording retention sweeper (op-retention.h). A recording's rows go
- * first (call_recordings and its files row, one statement), then its
- * content; each deletion is in the audit log (action expire, no actor).
- * Browser recording uploads left incomplete for a day go too.
+ * first (call_recordings and its files row, one statement, its content
+ * into the storage trash), then its content; each deletion is in the
+ * audit log (action expire, no actor). Browser recording uploads left
+ * incomplete for a day go too. Each pass also empties the storage trash
+ * of what is due (op_trash_empty()).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include "db.h"
 #include "db-audit.h"
 #include "db-cluster.h"
+#include "db-file.h"
 #include "db-recording.h"
 #include "db-upload.h"
 #include "storage.h"
@@ -22,6 +25,7 @@
 #include "op-retention.h"
 
 #define RETENTION_BATCH	"100"	/* recordings one pass deletes at most */
+#define TRASH_BATCH	"1000"	/* contents op_trash_empty() deletes at most */
 
 static struct {
 	pthread_mutex_t	 lock;
@@ -60,6 +64,40 @@ retention_uploads(void)
 	db_ids_free(ids);
 }
 
+/* Delete a trashed content; a failure waits in the trash for a retry. */
+static int
+trash_one(struct db *db, const char *file)
+{
+	/* A browser recording's pieces, then the content itself. */
+	if (op_file_content_delete(db, file) == 0)
+		return db_file_trash_done(db, file);
+	log_warn("storage: cannot delete the content of %s; tried again later",
+	    file);
+	db_file_trash_retry(db, file);
+	return -1;
+}
+
+int
+op_trash_empty(struct db *db, const char *company)
+{
+	struct db_ids	*ids;
+	int		 i, gone = 0;
+
+	if ((ids = db_file_trash_due(db, company, TRASH_BATCH)) == NULL) {
+		if (db->err != DB_DOWN)
+			log_warn("storage: cannot read the storage trash");
+		return -1;
+	}
+	for (i = 0; i < ids->n; i++) {
+		if (trash_one(db, ids->v[i]) == 0)
+			gone++;
+	}
+	if (gone > 0)
+		log_info("storage: %d deleted contents removed", gone);
+	db_ids_free(ids);
+	return gone;
+}
+
 /* One pass: 1 when there may be more at once, 0 when done, -1 on error. */
 static int
 retention_pass(void)
@@ -82,9 +120,7 @@ retention_pass(void)
 		gone++;
 		db_audit(&ret.db, NULL, company, "expire", "recording",
 		    ids->v[i], NULL, "{\"reason\": \"retention\"}");
-		if (op_file_content_delete(&ret.db, file) != 0)
-			log_warn("recording: cannot delete the content of %s",
-			    file);
+		trash_one(&ret.db, file);
 	}
 	if (gone > 0)
 		log_info("recording: %d expired recordings deleted", gone);
@@ -105,7 +141,10 @@ retention_main(void *arg)
 	while (!ret.stop) {
 		pthread_mutex_unlock(&ret.lock);
 		/* One node of a database sweeps: the lease's holder. */
-		more = db_lease_held(LEASE_RETENTION) && retention_pass() == 1;
+		if ((more = db_lease_held(LEASE_RETENTION)) != 0) {
+			more = retention_pass() == 1;
+			op_trash_empty(&ret.db, NULL);
+		}
 		pthread_mutex_lock(&ret.lock);
 		if (more || ret.stop)
 			continue;

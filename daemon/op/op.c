@@ -217,7 +217,7 @@ const struct op_def ops[OP__COUNT] = {
 	    .min_role = ROLE_ADMIN, .actors = USERS, .transports = OPT_REST,
 	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "company",
 	    .verb = "delete", .run = op_company_delete,
-	    .applied = op_revoked_applied },
+	    .applied = op_company_deleted },
 	/* IVR flows, settings and files */
 	[OP_SYSTEM_SETTINGS_UPDATE] = { .name = "system_settings.update",
 	    .id = OP_SYSTEM_SETTINGS_UPDATE, .route = "PUT /api/settings/system",
@@ -356,6 +356,14 @@ const struct op_def ops[OP__COUNT] = {
 	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
 	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "integration",
 	    .verb = "delete", .run = op_integration_delete_incoming },
+	/* A caller's personal data: the company's rows anonymised, its
+	 * recordings' contents deleted after COMMIT (op-purge.c). */
+	[OP_CALL_PURGE] = { .name = "call.purge", .id = OP_CALL_PURGE,
+	    .route = "POST /api/calls/purge",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = OPT_REST,
+	    .tx = OPTX_ADMIN, .audit = OPA_AUDIT_LOG, .entity = "company",
+	    .verb = "purge_caller", .run = op_call_purge,
+	    .applied = op_purge_applied },
 };
 
 /*

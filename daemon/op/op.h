@@ -82,6 +82,8 @@ enum op_id {
 	OP_INTEGRATION_DELETE_TWILIO,
 	OP_INTEGRATION_SET_INCOMING,
 	OP_INTEGRATION_DELETE_INCOMING,
+	/* A caller's personal data (op-purge.c) */
+	OP_CALL_PURGE,
 	OP__COUNT
 };
 
