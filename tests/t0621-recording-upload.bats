@@ -57,9 +57,11 @@ teardown_file() {
 }
 
 # A call of queue Q (default Support) that Ann answered and hung up: its id.
+# CALLER=NUMBER: from that number.
 answered() {
 	local call
-	api POST /api/calls "$(jq -nc --arg q "${1:-$QID}" '{queue_id: $q}')" "$MGR" >/dev/null
+	api POST /api/calls "$(jq -nc --arg q "${1:-$QID}" --arg n "${CALLER:-}" \
+		'{queue_id: $q} + (if $n == "" then {} else {caller_number: $n} end)')" "$MGR" >/dev/null
 	[[ $status == 201 ]] || { echo "call: $status $output" >&2; return 1; }
 	call=$(jget .id)
 	api PUT "/api/agents/$ANN_ID/availability" '{"state": "available"}' "$MGR" >/dev/null
@@ -277,6 +279,27 @@ head_has() { grep -qix "$1" "$CD_TMP/head"; }
 	api GET "/api/calls/$call" "" "$MGR"
 	assert_json '.recordings | length' 0
 	api PUT "/api/settings/company/$CO" '{"recording_retention_days": null}' "$MGR"
+}
+
+@test "a purge of the caller drops an upload still going, with its pieces; a new one is refused" {
+	call=$(CALLER=+15550007777 answered)
+	api -H 'Content-Type: audio/webm' POST "/api/calls/$call/recording" "" "$ANN"
+	assert_status 201
+	up=$(jget .id)
+	LEN=5000 piece "/api/calls/$call/recording/$up" 0
+	assert_status 204
+	obj=$(sql "SELECT object_id FROM file_pieces WHERE file_id = '$up'")
+	[[ -e $CD_TMP/main/data/files/$obj ]]
+	api POST /api/calls/purge '{"caller_number": "+15550007777"}' "$MGR"
+	assert_status 200
+	[[ $(sql "SELECT count(*) FROM recording_uploads WHERE id = '$up'") == 0 ]]
+	# Its pieces go with the trash, now or by the sweeper.
+	wait_for 90 eval "[[ \$(sql \"SELECT count(*) FROM file_pieces WHERE file_id = '$up'\") == 0 ]]"
+	[[ ! -e $CD_TMP/main/data/files/$obj ]]
+	LEN=5000 piece "/api/calls/$call/recording/$up" 5000
+	assert_status 404
+	api -H 'Content-Type: audio/webm' POST "/api/calls/$call/recording" "" "$ANN"
+	assert_problem 409 caller_purged
 }
 
 @test "s3 backend: each piece an object, the download their concatenation, deleting removes them all" {
