@@ -4,8 +4,9 @@
  * up and wrap up; "calls next" takes the best waiting call; "calls
  * callback" turns a waiting call into a callback (virtual hold); "calls
  * monitor", "whisper" and "barge" supervise a connected call, "calls
- * unsupervise" leaves it.
- * purge" anonymises a caller's calls and deletes their recordings.
+ * unsupervise" leaves it; "calls record" starts or stops an on-demand
+ * recording; "calls purge" anonymises a caller's calls and deletes their
+ * recordings.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ static int	cmd_calls_wrap(struct cmd_ctx *);
 static int	cmd_calls_next(struct cmd_ctx *);
 static int	cmd_calls_recording(struct cmd_ctx *);
 static int	cmd_calls_supervise(struct cmd_ctx *);
+static int	cmd_calls_record(struct cmd_ctx *);
 static int	cmd_calls_purge(struct cmd_ctx *);
 
 static char	*cmd_calls_seconds_cell(json_t *);
@@ -190,6 +192,11 @@ static const struct cmd_flag cmd_calls_supervise_flags[] = {
 	{ .name = NULL }
 };
 
+static const struct cmd_flag cmd_calls_record_flags[] = {
+	{ .name = "stop", .help = "stop the recording instead" },
+	{ .name = NULL }
+};
+
 static const struct cmd_flag cmd_calls_recording_flags[] = {
 	{ .name = "recording", .arg = "RID",
 	  .help = "which of the call's recordings (default: the first)" },
@@ -254,6 +261,9 @@ static const struct cmd_entry cmd_calls_verbs[] = {
 	    cmd_calls_supervise),
 	CMD_CALLS_VERB("unsupervise", "leave a call you monitor, whisper to "
 	    "or barged into (manager)", NULL, cmd_calls_supervise),
+	CMD_CALLS_VERB("record", "start (or --stop) recording a phone call "
+	    "recorded on demand (its agent, manager)", cmd_calls_record_flags,
+	    cmd_calls_record),
 	CMD_CALLS_VERB("recording", "download a recording of a call to "
 	    "standard output or -O FILE", cmd_calls_recording_flags,
 	    cmd_calls_recording),
@@ -507,6 +517,14 @@ cmd_calls_supervise(struct cmd_ctx *ctx)
 		args_string(ctx, body, "phone", "phone");
 	return verbs_send(ctx, &cmd_calls_sup_resource, "POST", "/api/calls/",
 	    "/supervise", body);
+}
+
+/* record: start, or --stop, an on-demand recording. */
+static int
+cmd_calls_record(struct cmd_ctx *ctx)
+{
+	return cmd_calls_post(ctx, json_pack("{s:s}", "action",
+	    cmd_get(ctx, "stop") != NULL ? "stop" : "start"));
 }
 
 /* The call now offered to this agent; none waiting is not a failure. */

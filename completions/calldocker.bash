@@ -344,6 +344,7 @@ _calldocker()
 		"calls monitor") flags="$flags --phone" ;;
 		"calls whisper") flags="$flags --phone" ;;
 		"calls barge") flags="$flags --phone" ;;
+		"calls record") flags="$flags --stop" ;;
 		"calls recording") flags="$flags --recording -O --output-file" ;;
 		"calls purge") flags="$flags --caller-number --yes" ;;
 		"companies list") flags="$flags --search --limit --all" ;;
@@ -392,7 +393,7 @@ _calldocker()
 	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks widget-keys widget-origins completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
-	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback monitor whisper barge unsupervise recording next purge" ;;
+	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback monitor whisper barge unsupervise record recording next purge" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
 	files) words="upload list get download delete" ;;
@@ -441,6 +442,8 @@ _calldocker()
 	"calls barge")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"calls unsupervise")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls record")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"calls recording")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
