@@ -1,38 +1,48 @@
 /*
  * The Twilio REST client: what the daemon tells Twilio about a live call.
- * It listens to the in-process events (events.h) and, for a call that came
- * in through Twilio (twilio_calls), acts on its own thread:
- * - call.answered by an agent: the live call is updated with TwiML that
- *   dials the agent's phone (twiml_dial()) or its browser page's Client
- *   identity (twiml_dial_client(), Twilio's Voice SDK);
- * - call.held: the caller back into Twilio's queue, hearing the queue's
- *   hold music (the agent's leg of the Dial ends); call.resumed: the
- *   agent dialled again, as at the answer;
- * - call.transferred (to an agent or a queue): as call.held, the caller
- *   hears the queue's music until the agent it goes to answers, which
- *   bridges as any answer does;
- * - call.ended or call.abandoned that Twilio did not report itself (an
- *   agent's or a manager's hangup, whatever the transport): the live call
- *   is completed (Status=completed);
+ * A Twilio call is bridged through a <Conference> named for the call
+ * ("call-<call id>"): the caller's leg joins it and waits there, and the
+ * daemon creates each agent's leg (and a supervisor's) into it. It listens
+ * to the in-process events (events.h) and, for a call that came in
+ * through Twilio (twilio_calls), acts on its own thread:
+ * - call.answered by an agent: the caller's live call is updated to join
+ *   the conference (hearing the queue's hold music until an agent joins;
+ *   its leaving ends the conference), once, and the agent's leg is
+ *   created (Calls.json) to its phone or its browser page's Client
+ *   identity (Twilio's Voice SDK), joining the same conference; its status
+ *   callback (?event=agent, twilio.c) re-queues the call when the agent is
+ *   not reached and hangs it up when the agent's phone does;
+ * - an agent's leg joining the conference (?event=conference, twilio.c,
+ *   twilio_rest_joined()): a held caller is taken off hold (a transfer's
+ *   new agent) and, when the call is recorded, the recording starts on
+ *   the caller's leg (Call Recordings, dual channel);
+ * - call.held: the caller's participant is held (the queue's hold music),
+ *   the agent stays in the conference; call.resumed: taken off hold;
+ * - call.transferred (to an agent or a queue): held as for call.held and
+ *   the old agent's leg is ended; the new agent's answer adds a new leg;
+ * - call.ended or call.abandoned: the agent's leg (still ringing, say) is
+ *   ended, and the caller's call unless Twilio ended it (Status=completed);
  * - call.answered of a callback whose caller is not on the line yet: a new
  *   outbound call to the callback number, from the number the caller had
- *   called (caller_data.to), whose TwiML dials the agent's phone or
- *   browser as a bridge does (recorded as a bridge is); its status
- *   callback (?event=callback, twilio.c) tells whether the caller
- *   answered. A dial Twilio refuses counts as one nobody answered
- *   (call.callback_failed). A callback whose caller is on the line is
- *   bridged as any Twilio call;
- * - a recorded Dial's recording, once Twilio posts that it is ready
- *   (twilio_rest_fetch()): GET .../Recordings/{RecordingSid}.wav into the
- *   file storage, linked to the call (op_file_recording()).
- * Each other request is POST {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
- * Calls/{CallSid}.json (Calls.json to create a call), form-encoded, with
- * HTTP Basic authentication by the company's account sid and auth token,
- * and is retried with backoff on 5xx, 429 (honouring Retry-After) and no
- * answer, at most TW_ATTEMPTS times. The event callback runs under the
- * hub's lock and only queues; the requests, their database reads and
- * their waits run on this thread (with its own PostgreSQL connection),
- * never on the loop or a worker.
+ *   called (caller_data.to), joining the conference as a caller; its
+ *   status callback (?event=callback, twilio.c) tells whether the caller
+ *   answered, and only then is the agent's leg created
+ *   (twilio_rest_bridge()). A dial Twilio refuses counts as one nobody
+ *   answered (call.callback_failed);
+ * - call.supervised: the supervisor's participant (label "supervisor") is
+ *   added to the conference, changed with the mode (monitor: muted;
+ *   whisper: coaching the agent's leg; barge: neither) or removed (off),
+ *   and, when the company says so, the agent hears an announcement;
+ * - a recording, once Twilio posts that it is ready (twilio_rest_fetch()):
+ *   GET .../Recordings/{RecordingSid}.wav into the file storage, linked
+ *   to the call (op_file_recording()).
+ * Each request goes to {twilio_api_url}/2010-04-01/Accounts/{AccountSid}/
+ * ..., form-encoded, with HTTP Basic authentication by the company's
+ * account sid and auth token, and is retried with backoff on 5xx, 429
+ * (honouring Retry-After) and no answer, at most TW_ATTEMPTS times. The
+ * event callback runs under the hub's lock and only queues; the requests,
+ * their database reads and their waits run on this thread (with its own
+ * PostgreSQL connection), never on the loop or a worker.
  * Jobs are in memory: a job queued when the daemon stops is dropped.
  */
 #include <pthread.h>
@@ -51,8 +61,8 @@
 #include "db-agent.h"
 #include "db-integration.h"
 #include "db-call.h"
-#include "db-queue.h"
 #include "db-recording.h"
+#include "db-twilio.h"
 #include "events.h"
 #include "op-file.h"
 #include "op.h"
@@ -67,13 +77,17 @@
 #define TW_ANSWER_MAX	(64 * 1024)
 #define TW_MEDIA_MAX	(512L * 1024 * 1024)	/* a recording's largest */
 #define TW_MEDIA_TIMEOUT 600L	/* seconds per try of a recording's fetch */
+#define TW_SUPERVISOR	"supervisor"	/* the supervisor participant's label */
 
 enum tw_kind {
-	TW_BRIDGE,		/* dial the agent's phone or browser */
-	TW_COMPLETE,		/* end the caller's call */
-	TW_CALLBACK,		/* call the caller back, bridged to the agent */
-	TW_HOLD,		/* the caller to the queue's hold music */
-	TW_RESUME,		/* dial the agent again */
+	TW_BRIDGE,		/* the caller into the conference, an agent's leg */
+	TW_COMPLETE,		/* end the agent's leg and the caller's call */
+	TW_CALLBACK,		/* call the caller back into the conference */
+	TW_HOLD,		/* the caller held in the conference */
+	TW_RESUME,		/* the caller off hold */
+	TW_TRANSFER,		/* held, and the agent's leg ended */
+	TW_JOINED,		/* an agent's leg joined: off hold, recorded */
+	TW_SUPERVISE,		/* the supervisor's participant */
 	TW_FETCH,		/* a recording into the file storage */
 };
 
@@ -87,7 +101,41 @@ static const struct {
 	{ "call.abandoned", TW_COMPLETE },
 	{ "call.held", TW_HOLD },
 	{ "call.resumed", TW_RESUME },
-	{ "call.transferred", TW_HOLD },	/* until the new agent answers */
+	{ "call.transferred", TW_TRANSFER },
+	{ "call.supervised", TW_SUPERVISE },
+};
+
+/* What a supervisor's mode makes of its participant. */
+enum tw_mode { TW_OFF, TW_MONITOR, TW_WHISPER, TW_BARGE };
+static const struct {
+	const char	*name;
+	const char	*muted, *coaching;
+	const char	*announce;	/* what the agent hears (announce on) */
+} tw_modes[] = {
+	[TW_OFF] = { "off", NULL, NULL, "The supervisor has left the call." },
+	[TW_MONITOR] = { "monitor", "true", "false",
+	    "A supervisor is listening to this call." },
+	[TW_WHISPER] = { "whisper", "false", "true",
+	    "A supervisor is coaching you; the caller cannot hear them." },
+	[TW_BARGE] = { "barge", "false", "false",
+	    "A supervisor has joined the call." },
+};
+
+struct tw_job {
+	struct tw_job	*next;
+	enum tw_kind	 kind;
+	char		 company[UUID_LEN + 1];
+	char		 call[UUID_LEN + 1];
+	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE */
+	char		 queue[UUID_LEN + 1];	/* TW_HOLD, TW_TRANSFER */
+	char		 sid[72];		/* TW_FETCH: the recording's;
+						   TW_JOINED: the leg's */
+	int		 channels, duration;	/* TW_FETCH */
+	/* TW_SUPERVISE */
+	char		 user[UUID_LEN + 1];
+	enum tw_mode	 mode, previous;
+	char		 phone[272];		/* "": the browser */
+	int		 announce, ended;
 };
 
 static const char *const tw_kind_names[] = {
@@ -96,18 +144,10 @@ static const char *const tw_kind_names[] = {
 	[TW_CALLBACK] = "callback",
 	[TW_HOLD] = "hold",
 	[TW_RESUME] = "resume",
+	[TW_TRANSFER] = "transfer",
+	[TW_JOINED] = "joined",
+	[TW_SUPERVISE] = "supervise",
 	[TW_FETCH] = "recording",
-};
-
-struct tw_job {
-	struct tw_job	*next;
-	enum tw_kind	 kind;
-	char		 company[UUID_LEN + 1];
-	char		 call[UUID_LEN + 1];
-	char		 agent[UUID_LEN + 1];	/* TW_BRIDGE, TW_RESUME */
-	char		 queue[UUID_LEN + 1];	/* TW_HOLD */
-	char		 recording[40];		/* TW_FETCH: its sid */
-	int		 channels, duration;	/* TW_FETCH */
 };
 
 static struct {
@@ -139,6 +179,58 @@ tw_enqueue(struct tw_job *j)
 	pthread_mutex_unlock(&tw.lock);
 }
 
+static struct tw_job *
+tw_job_new(enum tw_kind kind, const char *company, const char *call)
+{
+	struct tw_job	*j = xcalloc(1, sizeof *j);
+
+	j->kind = kind;
+	strlcpy_(j->company, company, sizeof j->company);
+	strlcpy_(j->call, call, sizeof j->call);
+	return j;
+}
+
+/* A mode's name to its enum: 0, or -1 for none of them (NULL: off). */
+static int
+tw_mode_of(const char *name, enum tw_mode *mode)
+{
+	size_t	 i;
+
+	*mode = TW_OFF;
+	if (name == NULL)
+		return 0;
+	for (i = 0; i < sizeof tw_modes / sizeof tw_modes[0]; i++) {
+		if (strcmp(name, tw_modes[i].name) == 0) {
+			*mode = (enum tw_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* call.supervised's "supervision" into j: 0, or -1 when unreadable. */
+static int
+tw_supervision(struct tw_job *j, const json_t *s)
+{
+	const char	*user = json_string_value(json_object_get(s,
+			    "supervisor_id"));
+	const char	*phone = json_string_value(json_object_get(s, "phone"));
+	const char	*reason = json_string_value(json_object_get(s,
+			    "reason"));
+
+	if (user == NULL || tw_mode_of(json_string_value(json_object_get(s,
+	    "mode")), &j->mode) != 0 || json_string_value(json_object_get(s,
+	    "mode")) == NULL || tw_mode_of(json_string_value(json_object_get(s,
+	    "previous_mode")), &j->previous) != 0)
+		return -1;
+	strlcpy_(j->user, user, sizeof j->user);
+	if (phone != NULL)
+		strlcpy_(j->phone, phone, sizeof j->phone);
+	j->announce = json_is_true(json_object_get(s, "announce"));
+	j->ended = reason != NULL && strcmp(reason, "call_ended") == 0;
+	return 0;
+}
+
 /* Runs on the publishing thread (under the hub's lock): only queues. */
 static void
 tw_on_event(const char *company, const char *type, const json_t *data,
@@ -161,21 +253,23 @@ tw_on_event(const char *company, const char *type, const json_t *data,
 	    id == NULL || (json_object_get(json_object_get(data, "caller_data"),
 	    "twilio_call_sid") == NULL && !json_is_object(cb)))
 		return;
-	j = xcalloc(1, sizeof *j);
-	j->kind = tw_events[i].kind;
+	j = tw_job_new(tw_events[i].kind, company, id);
 	/* A callback's caller is not on the line until called. */
 	if (j->kind == TW_BRIDGE && json_is_object(cb) &&
 	    json_is_null(json_object_get(cb, "answered_at")))
 		j->kind = TW_CALLBACK;
-	strlcpy_(j->company, company, sizeof j->company);
-	strlcpy_(j->call, id, sizeof j->call);
 	if ((agent = json_string_value(json_object_get(data, "agent_id"))) != NULL)
 		strlcpy_(j->agent, agent, sizeof j->agent);
 	if ((queue = json_string_value(json_object_get(data, "queue_id"))) != NULL)
 		strlcpy_(j->queue, queue, sizeof j->queue);
+	if (j->kind == TW_SUPERVISE && tw_supervision(j,
+	    json_object_get(data, "supervision")) != 0) {
+		log_warn("twilio: call %s: an unreadable call.supervised", id);
+		free(j);
+		return;
+	}
 	tw_enqueue(j);
 }
-
 /* Wait up to seconds, or until stopped: 1 when stopped. */
 static int
 tw_sleep(double seconds)
@@ -220,8 +314,8 @@ tw_write(char *p, size_t size, size_t n, void *arg)
  */
 static long
 tw_try(const char *url, const char *account, const char *token,
-    const char *form, double *retry_after, char *msg, size_t msglen,
-    struct tw_sink *body)
+    const char *method, const char *form, double *retry_after, char *msg,
+    size_t msglen, struct tw_sink *body)
 {
 	CURL		*c;
 	struct tw_sink	 s = { NULL, 0, TW_ANSWER_MAX };
@@ -247,6 +341,8 @@ tw_try(const char *url, const char *account, const char *token,
 	curl_easy_setopt(c, CURLOPT_PASSWORD, token);
 	if (form != NULL)
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, form);
+	if (strcmp(method, "DELETE") == 0)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (body != NULL)
 		s.max = body->max;
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tw_write);
@@ -277,12 +373,14 @@ tw_try(const char *url, const char *account, const char *token,
 }
 
 /*
- * POST form (NULL: GET) to path under the account, retried: 0 when Twilio
- * took it, its answer in *body when body is not NULL (caller frees).
+ * POST form (NULL: GET, or DELETE when method says so) to path under the
+ * account, retried: 0 when Twilio took it, its answer in *body when body
+ * is not NULL (caller frees).
  */
 static int
-tw_request(const char *account, const char *token, const char *path,
-    const char *form, const struct tw_job *j, struct tw_sink *body)
+tw_request(const char *account, const char *token, const char *method,
+    const char *path, const char *form, const struct tw_job *j,
+    struct tw_sink *body)
 {
 	char	*url, msg[200];
 	size_t	 n = strlen(cfg.twilio_api_url);
@@ -295,8 +393,8 @@ tw_request(const char *account, const char *token, const char *path,
 	url = xasprintf("%.*s/2010-04-01/Accounts/%s/%s", (int)n,
 	    cfg.twilio_api_url, account, path);
 	for (attempt = 1; attempt <= TW_ATTEMPTS; attempt++) {
-		status = tw_try(url, account, token, form, &ra, msg, sizeof msg,
-		    body);
+		status = tw_try(url, account, token, method, form, &ra, msg,
+		    sizeof msg, body);
 		if (status >= 200 && status < 300)
 			break;
 		if (status != 0 && status != 429 && status < 500)
@@ -351,87 +449,424 @@ tw_hook_url(const char *company, const char *query)
 	    query != NULL ? query : "");
 }
 
-/*
- * When the call's recording mode (its queue's, else its company's) is
- * "on": *r with the recording status callback (caller frees) and, on an
- * answer, the company's announcement (*say, caller frees). NULL: not
- * recorded.
- */
-static struct twiml_record *
-tw_record(const struct tw_job *j, struct twiml_record *r, char **say)
-{
-	char	 mode[16], *q;
 
-	if (db_recording_mode(&tw.db, j->company, j->call, mode, sizeof mode,
-	    say) != 1 || strcmp(mode, "on") != 0)
-		return NULL;
-	q = xasprintf("call=%s&event=recording", j->call);
-	r->callback = tw_hook_url(j->company, q);
-	/*
-	 * Said once, to whoever answers (the caller, or a callback's callee):
-	 * not again when a held call goes back to its agent.
-	 */
-	r->announcement = j->kind == TW_BRIDGE || j->kind == TW_CALLBACK ?
-	    *say : NULL;
-	free(q);
-	return r;
+/* A job at work: the company's credentials and the call's bridge. */
+struct tw_ctx {
+	const struct tw_job	*j;
+	const char		*account, *token;
+	struct twilio_bridge	 b;
+};
+
+static int
+tw_post(struct tw_ctx *x, const char *path, const char *form,
+    struct tw_sink *body)
+{
+	return tw_request(x->account, x->token, form != NULL ? "POST" : "GET",
+	    path, form, x->j, body);
+}
+
+/* The "sid" (or key) of Twilio's JSON answer into out: 0, or -1. */
+static int
+tw_answer_sid(const struct tw_sink *body, const char *key, char *out,
+    size_t len)
+{
+	json_t		*a;
+	const char	*sid;
+	int		 rc = -1;
+
+	if (body->buf != NULL && (a = json_loads(body->buf, 0, NULL)) != NULL) {
+		if ((sid = json_string_value(json_object_get(a, key))) != NULL &&
+		    strlen(sid) < len) {
+			strlcpy_(out, sid, len);
+			rc = 0;
+		}
+		json_decref(a);
+	}
+	return rc;
+}
+
+/* The call's conference's name. Caller frees. */
+static char *
+tw_conference_name(const struct tw_job *j)
+{
+	return xasprintf("call-%s", j->call);
 }
 
 /*
- * The TwiML that dials the job's agent, with our dial action (recorded
- * when the call's recording mode is on, tw_record()): a Dial of
- * its phone, or of its browser page's Client (Twilio's Voice SDK); NULL
- * when there is no such agent.
+ * The conference's sid: as Twilio's status callback told it, or looked up
+ * by its name (Conferences.json?FriendlyName=, one not completed) and
+ * kept. NULL when there is none (logged).
+ */
+static const char *
+tw_conference_sid(struct tw_ctx *x)
+{
+	struct tw_sink	 body = { NULL, 0, TW_ANSWER_MAX };
+	char		*name, *q = NULL, *path;
+	const char	*sid, *status;
+	json_t		*a, *c;
+	size_t		 i;
+
+	if (x->b.conference_sid[0] != '\0')
+		return x->b.conference_sid;
+	if (!x->b.conference) {
+		log_warn("twilio: call %s: %s: the caller is not in a"
+		    " conference", x->j->call, tw_kind_names[x->j->kind]);
+		return NULL;
+	}
+	name = tw_conference_name(x->j);
+	tw_field(&q, "FriendlyName", name);
+	path = xasprintf("Conferences.json?%s", q);
+	if (tw_post(x, path, NULL, &body) == 0 &&
+	    (a = json_loads(body.buf, 0, NULL)) != NULL) {
+		json_array_foreach(json_object_get(a, "conferences"), i, c) {
+			sid = json_string_value(json_object_get(c, "sid"));
+			status = json_string_value(json_object_get(c, "status"));
+			if (sid != NULL && strlen(sid) == 34 && (status == NULL ||
+			    strcmp(status, "completed") != 0)) {
+				strlcpy_(x->b.conference_sid, sid,
+				    sizeof x->b.conference_sid);
+				break;
+			}
+		}
+		json_decref(a);
+	}
+	if (x->b.conference_sid[0] != '\0' && db_twilio_set_conference_sid(
+	    &tw.db, x->j->company, x->j->call, x->b.conference_sid) != 0)
+		log_warn("twilio: call %s: cannot keep the conference's sid",
+		    x->j->call);
+	if (x->b.conference_sid[0] == '\0')
+		log_warn("twilio: call %s: %s: Twilio has no conference %s",
+		    x->j->call, tw_kind_names[x->j->kind], name);
+	free(body.buf);
+	free(path);
+	free(q);
+	free(name);
+	return x->b.conference_sid[0] != '\0' ? x->b.conference_sid : NULL;
+}
+
+/* POST form to the conference's participant (a CallSid or a label). */
+static int
+tw_participant(struct tw_ctx *x, const char *who, const char *form)
+{
+	const char	*cf;
+	char		*path;
+	int		 rc;
+
+	if ((cf = tw_conference_sid(x)) == NULL)
+		return -1;
+	path = xasprintf("Conferences/%s/Participants/%s.json", cf, who);
+	rc = tw_post(x, path, form, NULL);
+	free(path);
+	return rc;
+}
+
+/* End a leg the daemon created (Status=completed). */
+static void
+tw_end_leg(struct tw_ctx *x, const char *sid)
+{
+	char	*path = xasprintf("Calls/%s.json", sid), *form = NULL;
+
+	tw_field(&form, "Status", "completed");
+	tw_post(x, path, form, NULL);
+	free(form);
+	free(path);
+}
+
+/*
+ * The call's recording mode is "on": 1, with the company's announcement
+ * in *say (NULL: none; caller frees); else 0.
+ */
+static int
+tw_recorded(const struct tw_job *j, char **say)
+{
+	char	 mode[16];
+	int	 on;
+
+	*say = NULL;
+	if (db_recording_mode(&tw.db, j->company, j->call, mode, sizeof mode,
+	    say) != 1)
+		return 0;
+	if (!(on = strcmp(mode, "on") == 0)) {
+		free(*say);
+		*say = NULL;
+	}
+	return on;
+}
+
+/*
+ * The TwiML of the caller's leg into the conference: waiting with the
+ * queue's hold music (the waitUrl of ?event=wait, as in queue), its
+ * leaving ending the conference, announced (first) when recorded.
+ * Caller frees.
  */
 static char *
-tw_agent_twiml(const struct tw_job *j)
+tw_caller_twiml(const struct tw_job *j)
 {
-	struct agent_rows	*a;
-	char			 identity[TWILIO_IDENTITY_LEN + 1];
-	char			*twiml, *action, *q, *say = NULL;
-	struct twiml_record	 recq, *rec;
+	struct twiml_conference	 c = { .caller = 1 };
+	char			*twiml, *say, *q, *wait;
 
-	if (j->agent[0] == '\0' ||
-	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
-		return NULL;
-	if (a->n != 1 || (strcmp(a->v[0].endpoint, "phone") == 0 &&
-	    a->v[0].address == NULL)) {
-		agent_rows_free(a);
-		return NULL;
-	}
-	q = xasprintf("call=%s&event=dial", j->call);
-	action = tw_hook_url(j->company, q);
-	rec = tw_record(j, &recq, &say);
-	if (strcmp(a->v[0].endpoint, "phone") == 0)
-		twiml = twiml_dial(a->v[0].address, action, rec);
-	else {
-		twilio_identity(a->v[0].id, identity);
-		twiml = twiml_dial_client(identity, j->call, action, rec);
-	}
-	free(action);
-	free(q);
-	if (rec != NULL)
-		free((char *)rec->callback);
+	tw_recorded(j, &say);
+	wait = twilio_wait_url(&tw.db, j->company, j->call,
+	    j->queue[0] != '\0' ? j->queue : NULL);
+	q = xasprintf("call=%s&event=conference", j->call);
+	c.name = tw_conference_name(j);
+	c.wait = wait;
+	c.callback = tw_hook_url(j->company, q);
+	c.say = say;
+	twiml = twiml_conference(&c);
+	free((char *)c.name);
+	free((char *)c.callback);
+	free(wait);
 	free(say);
-	agent_rows_free(a);
+	free(q);
 	return twiml;
 }
 
-/* The form of a bridge: the agent's dial; NULL when there is no agent. */
+/* caller_data.to of a call (the number the caller called), or NULL. */
 static char *
-tw_bridge_form(const struct tw_job *j)
+tw_our_number(const struct tw_job *j)
 {
-	char	*twiml, *hook, *form = NULL;
+	struct call_rows	*c;
+	json_t			*data = NULL;
+	char			*to = NULL;
 
-	if ((twiml = tw_agent_twiml(j)) == NULL)
-		return NULL;
-	hook = tw_hook_url(j->company, NULL);
+	if ((c = db_call_find(&tw.db, j->company, j->call)) != NULL &&
+	    c->n == 1 && c->v[0].data != NULL &&
+	    (data = json_loads(c->v[0].data, 0, NULL)) != NULL &&
+	    json_string_value(json_object_get(data, "to")) != NULL)
+		to = xstrdup(json_string_value(json_object_get(data, "to")));
+	json_decref(data);
+	call_rows_free(c);
+	return to;
+}
+
+/* The agent's leg was not made: the call waits again, a missed offer. */
+static void
+tw_requeue(const struct tw_job *j)
+{
+	struct actor	 system = { .kind = ACTOR_SYSTEM,
+			    .company = j->company };
+	struct op_in	 in = { .call = j->call };
+	struct op_out	 out;
+
+	op_run(&tw.db, OP_CALL_REQUEUE, &system, &in, &out);
+	if (out.status >= 400)
+		log_warn("twilio: call %s: re-queue: %s", j->call, out.detail);
+	op_out_free(&out);
+}
+
+/*
+ * Create the agent's leg: To its phone (a number or a sip: URI) or its
+ * browser page's Client (with the call's id as a custom parameter), From
+ * the number the caller called, joining the conference; its status
+ * callback is ?event=agent. Refused by Twilio: re-queued as an agent not
+ * reached.
+ */
+static void
+tw_agent_leg(struct tw_ctx *x)
+{
+	const struct tw_job	*j = x->j;
+	struct tw_sink		 body = { NULL, 0, TW_ANSWER_MAX };
+	struct twiml_conference	 c = { .caller = 0 };
+	struct agent_rows	*a;
+	char			 identity[TWILIO_IDENTITY_LEN + 1], sid[72];
+	char			*from, *to = NULL, *twiml, *q, *hook, *form = NULL;
+
+	if (j->agent[0] == '\0' ||
+	    (a = db_agent_get(&tw.db, j->company, j->agent)) == NULL)
+		return;
+	if (a->n == 1 && strcmp(a->v[0].endpoint, "phone") == 0 &&
+	    a->v[0].address != NULL)
+		to = xstrdup(a->v[0].address);
+	else if (a->n == 1 && strcmp(a->v[0].endpoint, "phone") != 0) {
+		twilio_identity(a->v[0].id, identity);
+		to = xasprintf("client:%s?call_id=%s", identity, j->call);
+	}
+	agent_rows_free(a);
+	if (to == NULL)
+		return;
+	if ((from = tw_our_number(j)) == NULL) {
+		log_warn("twilio: call %s: bridge: no number to call the agent"
+		    " from (caller_data.to)", j->call);
+		free(to);
+		return;
+	}
+	c.name = tw_conference_name(j);
+	q = xasprintf("call=%s&event=conference", j->call);
+	c.callback = tw_hook_url(j->company, q);
+	twiml = twiml_conference(&c);
+	free(q);
+	q = xasprintf("call=%s&event=agent", j->call);
+	hook = tw_hook_url(j->company, q);
+	tw_field(&form, "To", to);
+	tw_field(&form, "From", from);
 	tw_field(&form, "Twiml", twiml);
 	tw_field(&form, "StatusCallback", hook);
 	tw_field(&form, "StatusCallbackMethod", "POST");
+	if (tw_post(x, "Calls.json", form, &body) != 0)
+		tw_requeue(j);
+	else if (tw_answer_sid(&body, "sid", sid, sizeof sid) != 0 ||
+	    db_twilio_leg_add(&tw.db, j->company, j->call, TWILIO_LEG_AGENT,
+	    sid, j->agent) != 0)
+		log_warn("twilio: call %s: bridge: cannot record the agent's"
+		    " leg", j->call);
+	free(body.buf);
+	free(form);
 	free(hook);
+	free(q);
 	free(twiml);
-	return form;
+	free((char *)c.name);
+	free((char *)c.callback);
+	free(from);
+	free(to);
+}
+
+/* The answer: the caller into the conference (once), the agent's leg. */
+static void
+tw_bridge(struct tw_ctx *x)
+{
+	char	*twiml, *hook, *path, *form = NULL;
+	int	 rc;
+
+	if (!x->b.conference) {
+		twiml = tw_caller_twiml(x->j);
+		hook = tw_hook_url(x->j->company, NULL);
+		tw_field(&form, "Twiml", twiml);
+		tw_field(&form, "StatusCallback", hook);
+		tw_field(&form, "StatusCallbackMethod", "POST");
+		path = xasprintf("Calls/%s.json", x->b.caller);
+		rc = tw_post(x, path, form, NULL);
+		free(path);
+		free(form);
+		free(hook);
+		free(twiml);
+		if (rc != 0)
+			return;
+		if (db_twilio_set_conference(&tw.db, x->j->company, x->j->call,
+		    1) != 0)
+			log_warn("twilio: call %s: cannot record the conference",
+			    x->j->call);
+	}
+	/* One agent's leg at a time (a retried callback's answer). */
+	if (x->b.agent_leg[0] != '\0') {
+		log_info("twilio: call %s: bridge: the agent's leg is there",
+		    x->j->call);
+		return;
+	}
+	tw_agent_leg(x);
+}
+
+/* The call ended here: the agent's leg, then the caller's call. */
+static void
+tw_complete(struct tw_ctx *x)
+{
+	char	*path, *form = NULL;
+
+	if (x->b.agent_leg[0] != '\0' && db_twilio_leg_retire(&tw.db,
+	    x->j->company, x->j->call, TWILIO_LEG_AGENT) == 1)
+		tw_end_leg(x, x->b.agent_leg);
+	if (x->b.ended)
+		return;		/* Twilio told us: nothing to tell it */
+	tw_field(&form, "Status", "completed");
+	path = xasprintf("Calls/%s.json", x->b.caller);
+	tw_post(x, path, form, NULL);
+	free(path);
+	free(form);
+}
+
+/* Hold (1) or take off hold (0) the caller's participant. */
+static int
+tw_hold_caller(struct tw_ctx *x, int hold)
+{
+	char	*form = NULL, *wait = NULL;
+	int	 rc;
+
+	tw_field(&form, "Hold", hold ? "true" : "false");
+	if (hold && (wait = twilio_wait_url(&tw.db, x->j->company, x->j->call,
+	    x->j->queue[0] != '\0' ? x->j->queue : NULL)) != NULL) {
+		tw_field(&form, "HoldUrl", wait);
+		tw_field(&form, "HoldMethod", "POST");
+	}
+	if ((rc = tw_participant(x, x->b.caller, form)) == 0 &&
+	    db_twilio_set_held(&tw.db, x->j->company, x->j->call, hold) != 0)
+		log_warn("twilio: call %s: cannot record the hold", x->j->call);
+	free(wait);
+	free(form);
+	return rc;
+}
+
+static void
+tw_hold(struct tw_ctx *x)
+{
+	tw_hold_caller(x, 1);
+}
+
+static void
+tw_resume(struct tw_ctx *x)
+{
+	tw_hold_caller(x, 0);
+}
+
+/* A transfer: the caller held until the next agent joins; the old leg ends. */
+static void
+tw_transfer(struct tw_ctx *x)
+{
+	if (x->b.conference)
+		tw_hold_caller(x, 1);
+	if (x->b.agent_leg[0] != '\0' && db_twilio_leg_retire(&tw.db,
+	    x->j->company, x->j->call, TWILIO_LEG_AGENT) == 1)
+		tw_end_leg(x, x->b.agent_leg);
+}
+
+/* Start the recording of the caller's leg, both directions (dual). */
+static void
+tw_record(struct tw_ctx *x)
+{
+	struct tw_sink	 body = { NULL, 0, TW_ANSWER_MAX };
+	char		*form = NULL, *q, *hook, *path, sid[40];
+
+	q = xasprintf("call=%s&event=recording", x->j->call);
+	hook = tw_hook_url(x->j->company, q);
+	tw_field(&form, "RecordingChannels", "dual");
+	tw_field(&form, "RecordingStatusCallback", hook);
+	tw_field(&form, "RecordingStatusCallbackMethod", "POST");
+	tw_field(&form, "RecordingStatusCallbackEvent", "completed");
+	path = xasprintf("Calls/%s/Recordings.json", x->b.caller);
+	if (tw_post(x, path, form, &body) == 0 && (tw_answer_sid(&body, "sid",
+	    sid, sizeof sid) != 0 || db_twilio_set_recording(&tw.db,
+	    x->j->company, x->j->call, sid) != 0))
+		log_warn("twilio: call %s: cannot record the recording's sid",
+		    x->j->call);
+	free(body.buf);
+	free(path);
+	free(form);
+	free(hook);
+	free(q);
+}
+
+/*
+ * The current agent's leg joined: a held caller (a transfer) is taken
+ * off hold while the call is connected; a recorded call starts recording
+ * when none is in progress.
+ */
+static void
+tw_joined(struct tw_ctx *x)
+{
+	struct call_rows	*c;
+	char			*say;
+	int			 connected;
+
+	if (strcmp(x->j->sid, x->b.agent_leg) != 0 || x->b.ended)
+		return;
+	c = db_call_find(&tw.db, x->j->company, x->j->call);
+	connected = c != NULL && c->n == 1 && c->v[0].state == CALL_CONNECTED;
+	call_rows_free(c);
+	if (x->b.held && connected)
+		tw_hold_caller(x, 0);
+	say = NULL;
+	if (x->b.recording_sid[0] == '\0' && tw_recorded(x->j, &say))
+		tw_record(x);
+	free(say);
 }
 
 /* The call's callback failed to dial: as if nobody answered. */
@@ -451,17 +886,15 @@ tw_callback_failed(const struct tw_job *j, const char *reason)
 
 /*
  * The form of a callback's outbound call: To the callback number, From
- * the number the caller called, TwiML that dials the agent's phone, and
- * status callbacks for its answer and its end. NULL when there is none
- * (logged): the agent then calls back by hand.
+ * the number the caller called, TwiML joining the conference as its
+ * caller, and status callbacks for its answer and its end. NULL when
+ * there is none (logged): the agent then calls back by hand.
  */
 static char *
 tw_callback_form(const struct tw_job *j)
 {
 	struct call_rows	*c;
-	json_t			*data = NULL;
-	const char		*from = NULL;
-	char			*twiml, *hook, *q, *form = NULL;
+	char			*from, *twiml, *hook, *q, *form = NULL;
 
 	if ((c = db_call_find(&tw.db, j->company, j->call)) == NULL ||
 	    c->n != 1 || c->v[0].cb_number == NULL ||
@@ -469,16 +902,11 @@ tw_callback_form(const struct tw_job *j)
 		call_rows_free(c);
 		return NULL;
 	}
-	if (c->v[0].data != NULL)
-		data = json_loads(c->v[0].data, 0, NULL);
-	from = json_string_value(json_object_get(data, "to"));
-	if (from == NULL)
+	if ((from = tw_our_number(j)) == NULL)
 		log_warn("twilio: call %s: callback: no number to call from"
 		    " (caller_data.to); the agent calls back", j->call);
-	else if ((twiml = tw_agent_twiml(j)) == NULL)
-		log_warn("twilio: call %s: callback: the agent has no phone"
-		    " nor browser; the agent calls back", j->call);
 	else {
+		twiml = tw_caller_twiml(j);
 		tw_field(&form, "Twiml", twiml);
 		free(twiml);
 		tw_field(&form, "To", c->v[0].cb_number);
@@ -492,81 +920,133 @@ tw_callback_form(const struct tw_job *j)
 		free(hook);
 		free(q);
 	}
-	json_decref(data);
+	free(from);
 	call_rows_free(c);
 	return form;
 }
 
-/* Call the caller back: a new Twilio call, which the call now maps to. */
+/*
+ * Call the caller back: a new Twilio call, which the call now maps to,
+ * into the conference; the agent's leg once the caller answers.
+ */
 static void
-tw_callback(const struct tw_job *j)
+tw_callback(struct tw_ctx *x)
 {
-	struct integration	 in;
+	const struct tw_job	*j = x->j;
 	struct call_rows	*set;
 	struct tw_sink		 answer = { NULL, 0, TW_ANSWER_MAX };
-	char			*form = NULL;
-	const char		*sid;
-	json_t			*a;
-	int			 n;
+	char			*form, sid[72];
 
-	if ((n = db_integration_get(&tw.db, j->company, "twilio", &in)) != 1) {
-		if (n < 0)
-			log_warn("twilio: call %s: callback: cannot read the"
-			    " Twilio integration", j->call);
-		return;		/* no Twilio: the agent calls back */
-	}
-	if (cfg.public_url == NULL || cfg.public_url[0] == '\0')
-		log_warn("twilio: call %s: callback: no public_url for"
-		    " Twilio's callbacks", j->call);
-	else if (in.account != NULL && (form = tw_callback_form(j)) != NULL) {
-		/* The attempt counts once it is made, answered or not. */
-		if ((set = db_call_callback_set(&tw.db, j->call, "dialing", 1,
-		    0, 0, 0)) == NULL)
-			log_warn("twilio: call %s: callback: cannot count the"
-			    " attempt", j->call);
-		call_rows_free(set);
-		if (tw_request(in.account, in.secret, "Calls.json", form, j,
-		    &answer) != 0)
-			tw_callback_failed(j, "failed");
-		else if ((a = json_loads(answer.buf, 0, NULL)) == NULL ||
-		    (sid = json_string_value(json_object_get(a, "sid"))) ==
-		    NULL || db_twilio_remap(&tw.db, j->company, sid,
-		    j->call) != 0) {
-			log_warn("twilio: call %s: callback: cannot record"
-			    " Twilio's call", j->call);
-			json_decref(a);
-		} else
-			json_decref(a);
-	}
+	if ((form = tw_callback_form(j)) == NULL)
+		return;
+	/* The attempt counts once it is made, answered or not. */
+	if ((set = db_call_callback_set(&tw.db, j->call, "dialing", 1, 0, 0,
+	    0)) == NULL)
+		log_warn("twilio: call %s: callback: cannot count the attempt",
+		    j->call);
+	call_rows_free(set);
+	if (tw_post(x, "Calls.json", form, &answer) != 0)
+		tw_callback_failed(j, "failed");
+	else if (tw_answer_sid(&answer, "sid", sid, sizeof sid) != 0 ||
+	    db_twilio_remap(&tw.db, j->company, sid, j->call) != 0 ||
+	    db_twilio_set_conference(&tw.db, j->company, j->call, 1) != 0)
+		log_warn("twilio: call %s: callback: cannot record Twilio's"
+		    " call", j->call);
 	free(answer.buf);
 	free(form);
-	integration_clear(&in);
+}
+
+/* The form of a supervisor's mode (monitor, whisper, barge). */
+static void
+tw_mode_form(struct tw_ctx *x, char **form)
+{
+	const struct tw_job	*j = x->j;
+
+	tw_field(form, "Muted", tw_modes[j->mode].muted);
+	tw_field(form, "Coaching", tw_modes[j->mode].coaching);
+	if (j->mode == TW_WHISPER)
+		tw_field(form, "CallSidToCoach", x->b.agent_leg);
 }
 
 /*
- * The form of a hold: the caller back into Twilio's queue of the call's
- * queue, hearing its hold music (the waitUrl, as while it waited; no
- * announcements: a held call has no place in line) or Twilio's own. NULL
- * when the call has no queue.
+ * The supervisor's participant: added (From the number the caller
+ * called, To the supervisor's phone or its browser's Client identity,
+ * labelled "supervisor"), changed with the mode, or removed; the agent's
+ * leg hears what happened when the company announces supervision.
  */
-static char *
-tw_hold_form(const struct tw_job *j)
+static void
+tw_supervise(struct tw_ctx *x)
 {
-	struct queue_rows	*q;
-	char			*twiml, *wait, *form = NULL;
+	const struct tw_job	*j = x->j;
+	struct tw_sink		 body = { NULL, 0, TW_ANSWER_MAX };
+	char			 identity[TWILIO_IDENTITY_LEN + 1], sid[72];
+	char			*form = NULL, *path, *from, *q, *hook;
+	const char		*cf;
 
-	if (j->queue[0] == '\0' ||
-	    (q = db_queue_get(&tw.db, j->company, j->queue)) == NULL)
-		return NULL;
-	if (q->n == 1) {
-		wait = twilio_wait_url(&tw.db, j->company, j->call, j->queue);
-		twiml = twiml_enqueue(q->v[0].name, wait);
-		tw_field(&form, "Twiml", twiml);
-		free(twiml);
-		free(wait);
+	if (j->ended)
+		return;		/* the conference ended with the call */
+	if (j->mode == TW_WHISPER && x->b.agent_leg[0] == '\0') {
+		log_warn("twilio: call %s: supervise: no agent's leg to coach",
+		    j->call);
+		return;
 	}
-	queue_rows_free(q);
-	return form;
+	if (j->mode == TW_OFF) {
+		if ((cf = tw_conference_sid(x)) == NULL)
+			return;
+		path = xasprintf("Conferences/%s/Participants/%s.json", cf,
+		    TW_SUPERVISOR);
+		tw_request(x->account, x->token, "DELETE", path, NULL, j,
+		    NULL);
+		free(path);
+		db_twilio_leg_retire(&tw.db, j->company, j->call,
+		    TWILIO_LEG_SUPERVISOR);
+	} else if (j->previous != TW_OFF) {
+		tw_mode_form(x, &form);
+		tw_participant(x, TW_SUPERVISOR, form);
+	} else if ((cf = tw_conference_sid(x)) != NULL) {
+		if ((from = tw_our_number(j)) == NULL) {
+			log_warn("twilio: call %s: supervise: no number to call"
+			    " the supervisor from (caller_data.to)", j->call);
+			return;
+		}
+		tw_field(&form, "From", from);
+		free(from);
+		if (j->phone[0] != '\0')
+			tw_field(&form, "To", j->phone);
+		else {
+			twilio_user_identity(j->user, identity);
+			q = xasprintf("client:%s?call_id=%s", identity, j->call);
+			tw_field(&form, "To", q);
+			free(q);
+		}
+		tw_field(&form, "Label", TW_SUPERVISOR);
+		tw_field(&form, "Beep", "false");
+		tw_field(&form, "EndConferenceOnExit", "false");
+		tw_mode_form(x, &form);
+		path = xasprintf("Conferences/%s/Participants.json", cf);
+		if (tw_post(x, path, form, &body) == 0 && (tw_answer_sid(&body,
+		    "call_sid", sid, sizeof sid) != 0 || db_twilio_leg_add(
+		    &tw.db, j->company, j->call, TWILIO_LEG_SUPERVISOR, sid,
+		    NULL) != 0))
+			log_warn("twilio: call %s: supervise: cannot record the"
+			    " supervisor's leg", j->call);
+		free(path);
+	}
+	free(form);
+	free(body.buf);
+	if (!j->announce || j->mode == j->previous ||
+	    x->b.agent_leg[0] == '\0')
+		return;
+	form = NULL;
+	q = xasprintf("call=%s&event=announce&mode=%s", j->call,
+	    tw_modes[j->mode].name);
+	hook = tw_hook_url(j->company, q);
+	tw_field(&form, "AnnounceUrl", hook);
+	tw_field(&form, "AnnounceMethod", "POST");
+	tw_participant(x, x->b.agent_leg, form);
+	free(form);
+	free(hook);
+	free(q);
 }
 
 /*
@@ -575,95 +1055,76 @@ tw_hold_form(const struct tw_job *j)
  * file storage linked to the call; once per recording sid.
  */
 static void
-tw_fetch(const char *account, const char *token, const struct tw_job *j)
+tw_fetch(struct tw_ctx *x)
 {
-	struct tw_sink	 body = { NULL, 0, TW_MEDIA_MAX };
-	char		*path;
+	const struct tw_job	*j = x->j;
+	struct tw_sink		 body = { NULL, 0, TW_MEDIA_MAX };
+	char			*path;
 
-	if (db_recording_known(&tw.db, j->company, j->recording) != 0)
+	if (db_recording_known(&tw.db, j->company, j->sid) != 0)
 		return;		/* a retried callback, or no database */
-	path = xasprintf("Recordings/%s.wav", j->recording);
-	if (tw_request(account, token, path, NULL, j, &body) == 0)
+	path = xasprintf("Recordings/%s.wav", j->sid);
+	if (tw_post(x, path, NULL, &body) == 0)
 		op_file_recording(&tw.db, j->company, j->call, "twilio",
-		    j->recording, j->channels, j->duration, body.buf, body.len);
+		    j->sid, j->channels, j->duration, body.buf, body.len);
 	free(body.buf);
 	free(path);
 }
 
-void
-twilio_rest_fetch(const char *company, const char *call,
-    const char *recording, int channels, int duration)
-{
-	struct tw_job	*j;
-
-	j = xcalloc(1, sizeof *j);
-	j->kind = TW_FETCH;
-	strlcpy_(j->company, company, sizeof j->company);
-	strlcpy_(j->call, call, sizeof j->call);
-	strlcpy_(j->recording, recording, sizeof j->recording);
-	j->channels = channels;
-	j->duration = duration;
-	tw_enqueue(j);
-}
+/*
+ * What each kind needs and does: the call's Twilio row (its bridge) and
+ * our public_url (for Twilio's callbacks). Run in the order the jobs came.
+ */
+static const struct {
+	int	  bridge;
+	int	  hook;
+	void	(*run)(struct tw_ctx *);
+} tw_kinds[] = {
+	[TW_BRIDGE] = { 1, 1, tw_bridge },
+	[TW_COMPLETE] = { 1, 0, tw_complete },
+	[TW_CALLBACK] = { 0, 1, tw_callback },
+	[TW_HOLD] = { 1, 1, tw_hold },
+	[TW_RESUME] = { 1, 0, tw_resume },
+	[TW_TRANSFER] = { 1, 1, tw_transfer },
+	[TW_JOINED] = { 1, 0, tw_joined },
+	[TW_SUPERVISE] = { 1, 1, tw_supervise },
+	[TW_FETCH] = { 0, 0, tw_fetch },
+};
 
 static void
 tw_run(const struct tw_job *j)
 {
+	struct tw_ctx		 x = { .j = j };
 	struct integration	 in;
-	char			 sid[72], *form = NULL, *path;
-	int			 ended = 0, n;
+	int			 n;
 
-	if (j->kind == TW_CALLBACK)
-		return tw_callback(j);
-	if ((n = db_twilio_of_call(&tw.db, j->company, j->call, sid,
-	    sizeof sid, &ended)) != 1) {
+	if (tw_kinds[j->kind].bridge && (n = db_twilio_bridge(&tw.db,
+	    j->company, j->call, &x.b)) != 1) {
 		if (n < 0)
 			log_warn("twilio: call %s: %s: cannot read the call",
 			    j->call, tw_kind_names[j->kind]);
 		return;
 	}
-	if (j->kind == TW_COMPLETE && ended)
-		return;		/* Twilio told us: nothing to tell it */
-	if (j->kind != TW_COMPLETE && j->kind != TW_FETCH &&
-	    (cfg.public_url == NULL ||
+	if (tw_kinds[j->kind].hook && (cfg.public_url == NULL ||
 	    cfg.public_url[0] == '\0')) {
 		log_warn("twilio: call %s: %s: no public_url for Twilio's"
 		    " callbacks", j->call, tw_kind_names[j->kind]);
 		return;
 	}
-	switch (j->kind) {
-	case TW_BRIDGE:
-	case TW_RESUME:
-		form = tw_bridge_form(j);
-		break;
-	case TW_HOLD:
-		form = tw_hold_form(j);
-		break;
-	case TW_COMPLETE:
-		tw_field(&form, "Status", "completed");
-		break;
-	case TW_FETCH:
-		break;
-	case TW_CALLBACK:
-		break;		/* tw_callback(), above */
-	}
-	if (form == NULL && j->kind != TW_FETCH)
-		return;		/* no agent, no queue */
 	switch (db_integration_get(&tw.db, j->company, "twilio", &in)) {
 	case 1:
 		if (in.account == NULL)
 			break;
-		if (j->kind == TW_FETCH)
-			tw_fetch(in.account, in.secret, j);
-		else {
-			path = xasprintf("Calls/%s.json", sid);
-			tw_request(in.account, in.secret, path, form, j, NULL);
-			free(path);
-		}
+		x.account = in.account;
+		x.token = in.secret;
+		tw_kinds[j->kind].run(&x);
 		break;
 	case 0:
-		log_warn("twilio: call %s: %s: the company has no Twilio"
-		    " integration", j->call, tw_kind_names[j->kind]);
+		/* No Twilio: a callback is called back by hand. */
+		if (j->kind != TW_CALLBACK)
+			log_warn("twilio: call %s: %s: the company has no"
+			    " Twilio integration", j->call,
+			    tw_kind_names[j->kind]);
 		break;
 	default:
 		log_warn("twilio: call %s: %s: cannot read the Twilio"
@@ -671,7 +1132,36 @@ tw_run(const struct tw_job *j)
 		break;
 	}
 	integration_clear(&in);
-	free(form);
+}
+
+void
+twilio_rest_fetch(const char *company, const char *call,
+    const char *recording, int channels, int duration)
+{
+	struct tw_job	*j = tw_job_new(TW_FETCH, company, call);
+
+	strlcpy_(j->sid, recording, sizeof j->sid);
+	j->channels = channels;
+	j->duration = duration;
+	tw_enqueue(j);
+}
+
+void
+twilio_rest_bridge(const char *company, const char *call, const char *agent)
+{
+	struct tw_job	*j = tw_job_new(TW_BRIDGE, company, call);
+
+	strlcpy_(j->agent, agent, sizeof j->agent);
+	tw_enqueue(j);
+}
+
+void
+twilio_rest_joined(const char *company, const char *call, const char *leg)
+{
+	struct tw_job	*j = tw_job_new(TW_JOINED, company, call);
+
+	strlcpy_(j->sid, leg, sizeof j->sid);
+	tw_enqueue(j);
 }
 
 static void *
