@@ -2,7 +2,9 @@
  * calldocker calls: list, show, create and change calls, and move a call
  * through its life: assign, answer, reject, hold, resume, transfer, hang
  * up and wrap up; "calls next" takes the best waiting call; "calls
- * callback" turns a waiting call into a callback (virtual hold).
+ * callback" turns a waiting call into a callback (virtual hold); "calls
+ * monitor", "whisper" and "barge" supervise a connected call, "calls
+ * unsupervise" leaves it.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -24,8 +26,12 @@ static int	cmd_calls_callback(struct cmd_ctx *);
 static int	cmd_calls_wrap(struct cmd_ctx *);
 static int	cmd_calls_next(struct cmd_ctx *);
 static int	cmd_calls_recording(struct cmd_ctx *);
+static int	cmd_calls_supervise(struct cmd_ctx *);
 
 static char	*cmd_calls_seconds_cell(json_t *);
+static char	*cmd_calls_sup_mode_cell(json_t *);
+static char	*cmd_calls_sup_user_cell(json_t *);
+static char	*cmd_calls_sup_via_cell(json_t *);
 
 static const struct output_resource cmd_calls_resource = {
 	.name = "call",
@@ -40,6 +46,22 @@ static const struct output_resource cmd_calls_resource = {
 		{ "PRIORITY", "priority", NULL },
 		{ "WAIT", "wait_seconds", cmd_calls_seconds_cell },
 		{ "CREATED", "created_at", NULL },
+		{ NULL, NULL, NULL }
+	},
+};
+
+/* A call as its supervisor sees it: "calls monitor" and the others. */
+static const struct output_resource cmd_calls_sup_resource = {
+	.name = "call",
+	.plural = "calls",
+	.id_key = "id",
+	.columns = {
+		{ "ID", "id", NULL },
+		{ "STATE", "state", NULL },
+		{ "AGENT", "agent_id", NULL },
+		{ "SUPERVISION", "supervision", cmd_calls_sup_mode_cell },
+		{ "SUPERVISOR", "supervision", cmd_calls_sup_user_cell },
+		{ "VIA", "supervision", cmd_calls_sup_via_cell },
 		{ NULL, NULL, NULL }
 	},
 };
@@ -146,6 +168,13 @@ static const struct cmd_flag cmd_calls_wrap_flags[] = {
 	{ .name = NULL }
 };
 
+static const struct cmd_flag cmd_calls_supervise_flags[] = {
+	{ .name = "phone", .arg = "NUMBER",
+	  .help = "take part on this phone, E.164 or sip: URI (Twilio calls;"
+	  " fixed until you leave)" },
+	{ .name = NULL }
+};
+
 static const struct cmd_flag cmd_calls_recording_flags[] = {
 	{ .name = "recording", .arg = "RID",
 	  .help = "which of the call's recordings (default: the first)" },
@@ -193,6 +222,16 @@ static const struct cmd_entry cmd_calls_verbs[] = {
 	CMD_CALLS_VERB("callback", "call a waiting caller back when their "
 	    "turn comes, keeping their place (manager)",
 	    cmd_calls_callback_flags, cmd_calls_callback),
+	CMD_CALLS_VERB("monitor", "listen to a connected call, heard by "
+	    "nobody (manager)", cmd_calls_supervise_flags, cmd_calls_supervise),
+	CMD_CALLS_VERB("whisper", "listen to a connected call and speak to "
+	    "its agent only (manager)", cmd_calls_supervise_flags,
+	    cmd_calls_supervise),
+	CMD_CALLS_VERB("barge", "join a connected call: caller, agent and "
+	    "you hear each other (manager)", cmd_calls_supervise_flags,
+	    cmd_calls_supervise),
+	CMD_CALLS_VERB("unsupervise", "leave a call you monitor, whisper to "
+	    "or barged into (manager)", NULL, cmd_calls_supervise),
 	CMD_CALLS_VERB("recording", "download a recording of a call to "
 	    "standard output or -O FILE", cmd_calls_recording_flags,
 	    cmd_calls_recording),
@@ -394,6 +433,52 @@ cmd_calls_wrap(struct cmd_ctx *ctx)
 	args_string(ctx, body, "disposition", "disposition");
 	args_string(ctx, body, "notes", "notes");
 	return cmd_calls_post(ctx, body);
+}
+
+/* The supervision's mode, supervisor and way in; "-" when none. Caller
+ * frees. */
+static char *
+cmd_calls_sup_cell(json_t *v, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(v, key));
+
+	return xstrdup(s != NULL ? s : "-");
+}
+
+static char *
+cmd_calls_sup_mode_cell(json_t *v)
+{
+	return cmd_calls_sup_cell(v, "mode");
+}
+
+static char *
+cmd_calls_sup_user_cell(json_t *v)
+{
+	return cmd_calls_sup_cell(v, "supervisor_id");
+}
+
+static char *
+cmd_calls_sup_via_cell(json_t *v)
+{
+	const char	*phone = json_string_value(json_object_get(v, "phone"));
+
+	return phone != NULL ? xstrdup(phone) : cmd_calls_sup_cell(v, "via");
+}
+
+/* monitor, whisper, barge: that mode; unsupervise: off. */
+static int
+cmd_calls_supervise(struct cmd_ctx *ctx)
+{
+	const char	*mode = ctx->entry->name;
+	json_t		*body;
+
+	if (strcmp(mode, "unsupervise") == 0)
+		mode = "off";
+	body = json_pack("{s:s}", "mode", mode);
+	if (strcmp(mode, "off") != 0)
+		args_string(ctx, body, "phone", "phone");
+	return verbs_send(ctx, &cmd_calls_sup_resource, "POST", "/api/calls/",
+	    "/supervise", body);
 }
 
 /* The call now offered to this agent; none waiting is not a failure. */

@@ -72,6 +72,18 @@ __calldocker_takes_arg()
 		case $2 in
 		--number) return 0 ;;
 		esac ;;
+	"calls monitor")
+		case $2 in
+		--phone) return 0 ;;
+		esac ;;
+	"calls whisper")
+		case $2 in
+		--phone) return 0 ;;
+		esac ;;
+	"calls barge")
+		case $2 in
+		--phone) return 0 ;;
+		esac ;;
 	"calls recording")
 		case $2 in
 		--recording|-O|--output-file) return 0 ;;
@@ -325,6 +337,9 @@ _calldocker()
 		"calls hangup") flags="$flags --reason" ;;
 		"calls wrap") flags="$flags --disposition --notes" ;;
 		"calls callback") flags="$flags --number" ;;
+		"calls monitor") flags="$flags --phone" ;;
+		"calls whisper") flags="$flags --phone" ;;
+		"calls barge") flags="$flags --phone" ;;
 		"calls recording") flags="$flags --recording -O --output-file" ;;
 		"companies list") flags="$flags --search --limit --all" ;;
 		"companies create") flags="$flags --name --timezone" ;;
@@ -372,7 +387,7 @@ _calldocker()
 	"") words="agents analytics calls companies config files integrations ivr queues settings users webhooks widget-keys widget-origins completion help login logout version wallboard whoami agent" ;;
 	agents) words="list get create update state delete" ;;
 	analytics) words="overview calls agents insights export" ;;
-	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback recording next" ;;
+	calls) words="list get create update assign answer reject hold resume transfer hangup wrap callback monitor whisper barge unsupervise recording next" ;;
 	companies) words="list get create update delete" ;;
 	config) words="get-contexts use-context current-context set-context delete-context" ;;
 	files) words="upload list get download delete" ;;
@@ -413,6 +428,14 @@ _calldocker()
 	"calls wrap")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"calls callback")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls monitor")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls whisper")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls barge")
+		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
+	"calls unsupervise")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;
 	"calls recording")
 		words=$("${COMP_WORDS[0]}" calls list -q 2>/dev/null) ;;

@@ -92,6 +92,21 @@ function __calldocker_takes_arg
                 case --number
                     return 0
             end
+        case 'calls monitor'
+            switch $argv[2]
+                case --phone
+                    return 0
+            end
+        case 'calls whisper'
+            switch $argv[2]
+                case --phone
+                    return 0
+            end
+        case 'calls barge'
+            switch $argv[2]
+                case --phone
+                    return 0
+            end
         case 'calls recording'
             switch $argv[2]
                 case --recording -O --output-file
@@ -310,6 +325,10 @@ complete -c calldocker -n '__calldocker_using calls' -a transfer -d 'transfer a 
 complete -c calldocker -n '__calldocker_using calls' -a hangup -d 'end a call'
 complete -c calldocker -n '__calldocker_using calls' -a wrap -d 'finish after-call work, ready for the next call'
 complete -c calldocker -n '__calldocker_using calls' -a callback -d 'call a waiting caller back when their turn comes, keeping their place (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a monitor -d 'listen to a connected call, heard by nobody (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a whisper -d 'listen to a connected call and speak to its agent only (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a barge -d 'join a connected call: caller, agent and you hear each other (manager)'
+complete -c calldocker -n '__calldocker_using calls' -a unsupervise -d 'leave a call you monitor, whisper to or barged into (manager)'
 complete -c calldocker -n '__calldocker_using calls' -a recording -d 'download a recording of a call to standard output or -O FILE'
 complete -c calldocker -n '__calldocker_using calls' -a next -d 'take the best waiting call you may answer (agent)'
 complete -c calldocker -n '__calldocker_using ""' -a companies -d 'manage companies (tenants)'
@@ -470,6 +489,13 @@ complete -c calldocker -n '__calldocker_using "calls wrap"' -l notes -x -d 'note
 complete -c calldocker -n '__calldocker_using "calls wrap"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "calls callback"' -l number -x -d 'E.164 number to call back (default: the caller\'s)'
 complete -c calldocker -n '__calldocker_using "calls callback"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls monitor"' -l phone -x -d 'take part on this phone, E.164 or sip: URI (Twilio calls; fixed until you leave)'
+complete -c calldocker -n '__calldocker_using "calls monitor"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls whisper"' -l phone -x -d 'take part on this phone, E.164 or sip: URI (Twilio calls; fixed until you leave)'
+complete -c calldocker -n '__calldocker_using "calls whisper"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls barge"' -l phone -x -d 'take part on this phone, E.164 or sip: URI (Twilio calls; fixed until you leave)'
+complete -c calldocker -n '__calldocker_using "calls barge"' -a '(__calldocker_run calls list -q)'
+complete -c calldocker -n '__calldocker_using "calls unsupervise"' -a '(__calldocker_run calls list -q)'
 complete -c calldocker -n '__calldocker_using "calls recording"' -l recording -x -d 'which of the call\'s recordings (default: the first)'
 complete -c calldocker -n '__calldocker_using "calls recording"' -s O -l output-file -x -d 'write to FILE instead of standard output'
 complete -c calldocker -n '__calldocker_using "calls recording"' -a '(__calldocker_run calls list -q)'

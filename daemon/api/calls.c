@@ -31,7 +31,7 @@ acting_agent(struct hctx *h, char out[UUID_LEN + 1])
 /* A page of calls, the live positions asked of the hub (of the owners')
  * all at once. */
 static json_t *
-calls_page(const struct page *pg, const struct call_rows *rows)
+calls_page(const struct page *pg, const struct call_rows *rows, int agent)
 {
 	size_t			 n = rows->n > pg->limit ? (size_t)pg->limit :
 				    (size_t)rows->n;
@@ -43,6 +43,10 @@ calls_page(const struct page *pg, const struct call_rows *rows)
 
 	for (size_t i = 0; i < n; i++) {
 		json_array_append_new(items, call_row_json(&rows->v[i]));
+		/* Who supervises a call is not its agent's to know. */
+		if (agent)
+			json_object_set_new(json_array_get(items, i),
+			    "supervision", json_null());
 		cs[i] = &rows->v[i];
 	}
 	op_positions(cs, n, pos);
@@ -96,7 +100,8 @@ calls_list(struct hctx *h)
 			db_fail(h->db, h->resp);
 		goto out;
 	}
-	resp_json(h->resp, 200, calls_page(&pg, res));
+	resp_json(h->resp, 200, calls_page(&pg, res,
+	    h->req->who.role == ROLE_AGENT));
 	rc = 0;
 out:
 	call_rows_free(res);
@@ -143,9 +148,15 @@ calls_get(struct hctx *h)
 		return db_fail(h->db, h->resp);
 	}
 	o = op_call_json(&res->v[0]);
+	if (h->req->who.role == ROLE_AGENT)
+		json_object_set_new(o, "supervision", json_null());
 	events = json_array();
-	for (int i = 0; i < ev->n; i++)
+	for (int i = 0; i < ev->n; i++) {
+		if (h->req->who.role == ROLE_AGENT &&
+		    strcmp(ev->v[i].type, "call.supervised") == 0)
+			continue;
 		json_array_append_new(events, call_event_json(&ev->v[i]));
+	}
 	json_object_set_new(o, "events", events);
 	if ((recs = db_recording_list(h->db, res->v[0].company,
 	    res->v[0].id)) == NULL) {

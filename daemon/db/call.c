@@ -47,6 +47,31 @@ static const unsigned moves[CALL_STATE_COUNT] = {
 	[CALL_WRAP_UP] = B(CALL_COMPLETED),
 };
 
+static const char *const sup_names[SUP__COUNT] = {
+	[SUP_OFF] = "off",
+	[SUP_MONITOR] = "monitor",
+	[SUP_WHISPER] = "whisper",
+	[SUP_BARGE] = "barge",
+};
+
+const char *
+sup_mode_name(enum sup_mode m)
+{
+	return m < SUP__COUNT ? sup_names[m] : "?";
+}
+
+int
+sup_mode_parse(const char *s, enum sup_mode *out)
+{
+	for (int i = 0; i < SUP__COUNT; i++) {
+		if (strcmp(s, sup_names[i]) == 0) {
+			*out = (enum sup_mode)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 const char *
 call_state_name(enum call_state s)
 {

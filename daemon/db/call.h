@@ -76,7 +76,9 @@ enum call_col {
 	CALL_C_UPDATED, CALL_C_KEY, CALL_C_ENQUEUED_EPOCH, CALL_C_MEDIA_USED,
 	CALL_C_CB_NUMBER, CALL_C_CB_STATE, CALL_C_CB_ATTEMPTS,
 	CALL_C_CB_REQUESTED, CALL_C_CB_ANSWERED, CALL_C_CB_RETRY,
-	CALL_C_CB_RETRY_EPOCH,
+	CALL_C_CB_RETRY_EPOCH, CALL_C_SUP_USER, CALL_C_SUP_MODE, CALL_C_SUP_VIA,
+	CALL_C_SUP_PHONE, CALL_C_SUP_STARTED,
+	CALL_C__COUNT		/* a query's own columns follow */
 };
 #define CALL_COLS "id, company_id, queue_id, agent_id, state, direction," \
 	" media, caller_number, caller_name, caller_data, priority, skills," \
@@ -87,6 +89,23 @@ enum call_col {
 	", extract(epoch FROM enqueued_at), array_to_json(media_used)," \
 	" callback_number, callback_state, callback_attempts, " \
 	SQL_TIME("callback_requested_at") ", " SQL_TIME("callback_answered_at") \
-	", " SQL_TIME("callback_retry_at") ", extract(epoch FROM callback_retry_at)"
+	", " SQL_TIME("callback_retry_at") ", extract(epoch FROM callback_retry_at)" \
+	", supervisor_id, supervision_mode, supervision_via, supervision_phone, " \
+	SQL_TIME("supervision_started_at")
+
+/*
+ * Supervision of a connected call (sql/023_supervision.sql): how a
+ * manager takes part. SUP_OFF: nobody supervises.
+ */
+enum sup_mode {
+	SUP_OFF,
+	SUP_MONITOR,	/* hears both; nobody hears the supervisor */
+	SUP_WHISPER,	/* hears both; only the agent hears the supervisor */
+	SUP_BARGE,	/* all three hear each other */
+	SUP__COUNT
+};
+
+const char	*sup_mode_name(enum sup_mode);
+int		 sup_mode_parse(const char *, enum sup_mode *);
 
 #endif

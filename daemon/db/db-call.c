@@ -112,6 +112,27 @@ static struct db_stmt st_parked = { .sql = "SELECT " CALL_COLS " FROM calls"
 	" WHERE company_id = $1 AND state = 'queued'"
 	" AND callback_retry_at IS NOT NULL ORDER BY callback_retry_at, id" };
 
+/* The call, locked, whether it has a Twilio leg and whether its company
+ * announces supervision to agents. */
+static struct db_stmt st_sup_get = { .sql = "SELECT " CALL_COLS ","
+	" EXISTS (SELECT 1 FROM twilio_calls t WHERE t.call_id = calls.id),"
+	" coalesce((SELECT (co.settings->>'supervision_announce')::bool"
+	"  FROM companies co WHERE co.id = calls.company_id), false)"
+	" FROM calls WHERE id = $2 AND company_id = $1 FOR UPDATE" };
+/* $2 supervisor (NULL: none), $3 mode, $4 via, $5 phone; $6 actor, $7 the
+ * event's data. */
+static struct db_stmt st_supervise = { .sql = "WITH c AS (UPDATE calls SET"
+	" supervisor_id = $2::uuid, supervision_mode = $3::text,"
+	" supervision_via = $4::text, supervision_phone = $5::text,"
+	" supervision_started_at = CASE WHEN $3::text IS NULL THEN NULL"
+	"  ELSE coalesce(supervision_started_at, now()) END,"
+	" updated_at = now() WHERE id = $1 RETURNING *),"
+	" e AS (INSERT INTO call_events (call_id, company_id, type, actor_id,"
+	"  agent_id, from_state, to_state, data)"
+	"  SELECT id, company_id, 'call.supervised', $6::uuid, agent_id, state,"
+	"  state, coalesce($7::jsonb, '{}') FROM c)"
+	" SELECT " CALL_COLS " FROM c" };
+
 /* Row r of res into c, its strings res's. */
 static void
 call_row_fill(const PGresult *res, int r, struct call_row *c)
@@ -159,6 +180,11 @@ call_row_fill(const PGresult *res, int r, struct call_row *c)
 	v = db_get(res, r, CALL_C_CB_RETRY_EPOCH);
 	c->has_retry = v != NULL;
 	c->retry_at = v != NULL ? strtod(v, NULL) : 0;
+	c->sup_user = db_get(res, r, CALL_C_SUP_USER);
+	c->sup_mode = db_get(res, r, CALL_C_SUP_MODE);
+	c->sup_via = db_get(res, r, CALL_C_SUP_VIA);
+	c->sup_phone = db_get(res, r, CALL_C_SUP_PHONE);
+	c->sup_started = db_get(res, r, CALL_C_SUP_STARTED);
 }
 
 struct call_rows *
@@ -227,6 +253,11 @@ call_row_json(const struct call_row *c)
 	    "requested_at", db_json_str(c->cb_requested),
 	    "answered_at", db_json_str(c->cb_answered),
 	    "retry_at", db_json_str(c->cb_retry)));
+	json_object_set_new(o, "supervision", c->sup_mode == NULL ?
+	    json_null() : json_pack("{s:o,s:s,s:o,s:o,s:o}", "supervisor_id",
+	    db_json_str(c->sup_user), "mode", c->sup_mode,
+	    "via", db_json_str(c->sup_via), "phone", db_json_str(c->sup_phone),
+	    "started_at", db_json_str(c->sup_started)));
 	return o;
 }
 
@@ -422,4 +453,33 @@ db_call_parked(struct db *db, const char *company)
 	const char	*p[1] = { company };
 
 	return call_rows_take(db_run(db, &st_parked, 1, p));
+}
+
+int
+db_call_supervision(struct db *db, const char *company, const char *id,
+    struct call_rows **row, int *twilio, int *announce)
+{
+	const char	*p[2] = { company, id };
+
+	*twilio = *announce = 0;
+	if ((*row = call_rows_take(db_run(db, &st_sup_get, 2, p))) == NULL)
+		return -1;
+	if ((*row)->n == 0) {
+		call_rows_free(*row);
+		*row = NULL;
+		return 0;
+	}
+	*twilio = PQgetvalue((*row)->res, 0, CALL_C__COUNT)[0] == 't';
+	*announce = PQgetvalue((*row)->res, 0, CALL_C__COUNT + 1)[0] == 't';
+	return 1;
+}
+
+struct call_rows *
+db_call_supervise(struct db *db, const char *id, const char *user,
+    const char *mode, const char *via, const char *phone, const char *actor,
+    const char *data)
+{
+	const char	*p[7] = { id, user, mode, via, phone, actor, data };
+
+	return call_rows_take(db_run(db, &st_supervise, 7, p));
 }

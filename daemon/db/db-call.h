@@ -39,6 +39,10 @@ struct call_row {
 	const char	*cb_requested, *cb_answered, *cb_retry;	/* or NULL */
 	int		 has_retry;
 	double		 retry_at;		/* cb_retry, epoch seconds */
+	/* Supervision (sql/023_supervision.sql): sup_mode NULL when none;
+	 * sup_user NULL too when the supervisor's user was deleted. */
+	const char	*sup_user, *sup_mode, *sup_via, *sup_phone;
+	const char	*sup_started;
 };
 
 struct call_rows {
@@ -126,5 +130,18 @@ struct call_rows *db_call_callback_set(struct db *, const char *id,
 		    const char *state, int add_attempts, int answered,
 		    double retry_in, int set_retry);
 struct call_rows *db_call_parked(struct db *, const char *company);
+/*
+ * Supervision (sql/023_supervision.sql). The call of company, locked for
+ * the decision, with whether it is a Twilio call and whether the company
+ * announces supervision to agents: 1, 0 none, -1 error. Then its
+ * supervision set (user NULL: cleared) with its call.supervised event
+ * (actor and data, JSON text): the call as it is then, or NULL.
+ */
+int		 db_call_supervision(struct db *, const char *company,
+		    const char *id, struct call_rows **row, int *twilio,
+		    int *announce);
+struct call_rows *db_call_supervise(struct db *, const char *id,
+		    const char *user, const char *mode, const char *via,
+		    const char *phone, const char *actor, const char *data);
 
 #endif

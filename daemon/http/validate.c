@@ -257,3 +257,20 @@ is_e164(const char *s)
 	}
 	return n >= 3 && n <= 16;
 }
+
+int
+is_sip_uri(const char *s)
+{
+	const char	*at;
+
+	if (strncmp(s, "sip:", 4) != 0 && strncmp(s, "sips:", 5) != 0)
+		return 0;
+	if ((at = strchr(s, '@')) == NULL || at == strchr(s, ':') + 1 ||
+	    at[1] == '\0')
+		return 0;
+	for (; *s != '\0'; s++) {
+		if (*s <= ' ' || *s == 0x7f || strchr("<>\"'", *s) != NULL)
+			return 0;
+	}
+	return 1;
+}

@@ -31,6 +31,9 @@ int	field_email(const char *, char *out, size_t, struct fields *);
 int	valid_timezone(const char *);
 /* An E.164 number: + and 2-15 digits, the first not 0. */
 int	is_e164(const char *);
+/* A SIP URI Twilio's <Sip> takes: sip:user@host (or sips:), printable, no
+ * quotes or angle brackets. */
+int	is_sip_uri(const char *);
 
 /*
  * An enumerated query parameter whose values are label(0..count-1): 1 and

@@ -188,6 +188,15 @@ void	hub_park(struct hub_co *, double at);
 double	hub_parked(struct hub_co *);
 int	hub_unpark(struct db *, struct hub_co *);
 
+/*
+ * hub-supervise.c: the call (*row, just moved to state to) left its agent:
+ * its supervisor, if any, leaves in tx. *row becomes the call without
+ * supervision and *ev the call.supervised event (off, with its reason) to
+ * queue after the move's own (NULL: none). -1 on a database error.
+ */
+int	hub_supervise_end(struct hub_tx *, enum call_state to,
+	    struct call_rows **row, json_t **ev);
+
 /* Persist the engine's actions tx->acts[from..to) in tx. -1 on error. */
 int	hub_apply(struct hub_tx *, size_t from, size_t to);
 

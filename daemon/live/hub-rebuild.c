@@ -165,6 +165,8 @@ hub_rebuild(struct db *db, struct hub_co *only)
 		else if (cst == CALL_QUEUED)
 			acd_enqueue(e, &conf, now);
 		else if (row->v[0].agent != NULL) {
+			/* Its supervision (hub-supervise.c) is in the row and
+			 * needs nothing of the engine: kept as it is. */
 			const char *agent = row->v[0].agent;
 
 			acd_connect(e, &conf, agent, now);

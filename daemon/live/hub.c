@@ -175,12 +175,23 @@ hub_move(struct hub_tx *tx, const char *call, const char *company,
 	};
 	enum call_move_result	 r;
 	struct call_rows	*row;
+	json_t			*sup = NULL;
 
 	if (hub_tx_sql(tx) != 0)
 		return MOVE_DB;
 	r = call_transition(tx->db, &m, &row);
 	if (r == MOVE_OK) {
+		/* Away from its agent: the supervisor leaves with it. */
+		if ((from == CALL_CONNECTED || from == CALL_ON_HOLD) &&
+		    to != CALL_CONNECTED && to != CALL_ON_HOLD &&
+		    hub_supervise_end(tx, to, &row, &sup) != 0) {
+			call_rows_free(row);
+			return MOVE_DB;
+		}
 		hub_publish_call(tx, event, &row->v[0]);
+		if (sup != NULL)
+			hub_tx_event(tx, row->v[0].company, "call.supervised",
+			    sup);
 		if (out != NULL)
 			*out = row;
 		else

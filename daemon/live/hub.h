@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "acd.h"
+#include "call.h"
 
 struct db;
 struct agent_rows;
@@ -109,6 +110,24 @@ void	hub_callback(struct db *, const char *company, const char *call,
 	    const char *number, const char *actor, struct hub_result *);
 void	hub_callback_failed(struct db *, const char *company,
 	    const char *call, const char *reason, struct hub_result *);
+
+/*
+ * Supervision (hub-supervise.c): user monitors, whispers to the agent of,
+ * barges into a connected call of company, or leaves it (SUP_OFF). phone:
+ * the supervisor's phone (a Twilio call's only; NULL: in the browser),
+ * fixed until she leaves. One supervisor per call; any user acting for
+ * the company may end another's. Audited (ip: the client's, or NULL);
+ * call.supervised is published after COMMIT. r->row: the call.
+ */
+struct hub_sup {
+	const char	*company;
+	const char	*call;
+	const char	*user;
+	enum sup_mode	 mode;
+	const char	*phone;
+	const char	*ip;
+};
+void	hub_supervise(struct db *, const struct hub_sup *, struct hub_result *);
 
 /* Live facts for JSON. company may be NULL (looked for: slower). */
 int	hub_position(const char *company, const char *call, int *position,

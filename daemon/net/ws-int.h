@@ -57,7 +57,15 @@ struct pend {
 	char		 agent[UUID_LEN + 1];	/* "" for none */
 	char		 call[UUID_LEN + 1];
 	char		 state[16];		/* the call's, "" for none */
-	json_t		*data;		/* calls: a private copy, or NULL */
+	json_t		*data;		/* calls: a private copy, or NULL;
+					   its "supervision" null (agents
+					   never see it) */
+	struct msg	*m_agent;	/* the same for agents' sockets, when
+					   the call is supervised; NULL: m */
+	/* call.supervised (ws-topics.c): whose it is, and whether the call's
+	 * agent hears it */
+	char		 supervisor[UUID_LEN + 1];
+	int		 agent_notified;
 	struct pend	*next;
 };
 

@@ -847,8 +847,10 @@ op_message(struct conn *c, enum op_id op, json_t *req, json_t *id)
 			return ws_reply_error(c, id, "forbidden",
 			    "only an agent sets their state");
 		in.agent = c->agent;
-	} else if (!c->caller && c->agent[0] == '\0')
-		/* A supervisor is no party; they use the REST API. */
+	} else if (!c->caller && c->agent[0] == '\0' &&
+	    op != OP_CALL_SUPERVISE)
+		/* A manager is no party: she supervises here, or uses the
+		 * REST API. */
 		return ws_reply_error(c, id, "not_a_party",
 		    "only the call's agent and caller act on it here");
 	fields_init(&f);

@@ -85,6 +85,10 @@ snapshot_items(struct db *db, const struct wsjob *j, unsigned topic)
 			    strcmp(c->v[i].agent, j->agent) != 0))
 				continue;
 			json_array_append_new(items, call_row_json(&c->v[i]));
+			if (j->role == ROLE_AGENT)
+				json_object_set_new(json_array_get(items,
+				    json_array_size(items) - 1), "supervision",
+				    json_null());
 		}
 		call_rows_free(c);
 		return items;
@@ -295,7 +299,42 @@ deliver(struct conn *c, struct pend *p)
 		return;
 	if (c->role == ROLE_AGENT && !agent_sees(c, p))
 		return;
-	ws_enqueue(c, p->m, 1);
+	ws_enqueue(c, c->role == ROLE_AGENT && p->m_agent != NULL ?
+	    p->m_agent : p->m, 1);
+}
+
+/*
+ * call.supervised (docs/ws.md, "Supervision"): to the company's (and the
+ * admins') subscribers to calls as any call event, to every socket of the
+ * supervisor it is about, and to every socket of the call's agent when
+ * agent_notified (a browser call: her page carries the media; a Twilio
+ * call when the company announces supervision). Never to a caller. Rare
+ * (a person's click): one pass over the connections.
+ */
+static void
+supervised(struct pend *p)
+{
+	struct conn	*c;
+	int		 topical, own;
+
+	for (c = ws_conns; c != NULL; c = c->next) {
+		if (c->state != C_AUTHED || c->close_code != 0 || c->caller)
+			continue;
+		if (c->company[0] != '\0' && strcmp(c->company, p->company) != 0)
+			continue;
+		if (c->role == ROLE_AGENT) {
+			if (p->agent_notified && c->agent[0] != '\0' &&
+			    strcmp(c->agent, p->agent) == 0)
+				ws_enqueue(c, p->m, 1);
+			continue;
+		}
+		topical = (c->topics & T_CALLS) && (c->scope[0] == '\0' ||
+		    strcmp(c->scope, p->company) == 0);
+		own = p->supervisor[0] != '\0' &&
+		    strcmp(c->user, p->supervisor) == 0;
+		if (topical || own)
+			ws_enqueue(c, p->m, 1);
+	}
 }
 
 /*
@@ -308,6 +347,8 @@ ws_topics_fan_out(struct pend *p)
 {
 	struct sub	*s, *next;
 
+	if (p->topic == T_CALLS && strcmp(p->event, "call.supervised") == 0)
+		return supervised(p);
 	if (p->company[0] != '\0')
 		for (s = ws_index_first(IX_COMPANY, p->topic, p->company);
 		    s != NULL; s = s->next)

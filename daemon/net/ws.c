@@ -441,6 +441,7 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 {
 	struct pend	*p;
 	unsigned	 topic = event_topic(type);
+	json_t		*sup;
 	int		 wake, any;
 
 	pthread_mutex_lock(&lock);
@@ -461,6 +462,21 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 	p->m = ws_msg_json(json_pack("{s:s,s:s,s:s,s:O}", "type", "event",
 	    "event", type, "topic", topic == T_CALLS ? "calls" :
 	    topic == T_AGENTS ? "agents" : "queues", "data", data));
+	if (topic == T_CALLS && json_is_object(sup = json_object_get(p->data,
+	    "supervision"))) {
+		/* Who supervises a call is not its agent's to know
+		 * (docs/ws.md, "Supervision"): call.supervised reaches her
+		 * when agent_notified says so, as it is. */
+		copy_str(p->supervisor, sizeof p->supervisor, sup,
+		    "supervisor_id");
+		p->agent_notified = json_is_true(json_object_get(sup,
+		    "agent_notified"));
+		json_object_set_new(p->data, "supervision", json_null());
+		if (strcmp(type, "call.supervised") != 0)
+			p->m_agent = ws_msg_json(json_pack("{s:s,s:s,s:s,s:O}",
+			    "type", "event", "event", type, "topic", "calls",
+			    "data", p->data));
+	}
 
 	pthread_rwlock_rdlock(&wake_lock);
 	pthread_mutex_lock(&lock);
@@ -468,6 +484,7 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 		pthread_mutex_unlock(&lock);
 		pthread_rwlock_unlock(&wake_lock);
 		ws_msg_unref(p->m);
+		ws_msg_unref(p->m_agent);
 		json_decref(p->data);
 		free(p);
 		return;
@@ -536,6 +553,7 @@ ws_service(void)
 		if (p->topic == T_CALLS)
 			ws_signal_event(p);
 		ws_msg_unref(p->m);
+		ws_msg_unref(p->m_agent);
 		json_decref(p->data);
 		free(p);
 	}
@@ -974,6 +992,7 @@ ws_stop(void)
 	for (; p != NULL; p = pnext) {
 		pnext = p->next;
 		ws_msg_unref(p->m);
+		ws_msg_unref(p->m_agent);
 		json_decref(p->data);
 		free(p);
 	}

@@ -34,25 +34,6 @@ struct agent_input {
 	const char	*address;	/* endpoint_address; NULL: unchanged */
 };
 
-/* A SIP URI Twilio's <Sip> takes: sip:user@host, printable, no quotes or
- * angle brackets (it goes into TwiML escaped, but never needs them). */
-static int
-is_sip_uri(const char *s)
-{
-	const char	*at;
-
-	if (strncmp(s, "sip:", 4) != 0 && strncmp(s, "sips:", 5) != 0)
-		return 0;
-	if ((at = strchr(s, '@')) == NULL || at == strchr(s, ':') + 1 ||
-	    at[1] == '\0')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s <= ' ' || *s == 0x7f || strchr("<>\"'", *s) != NULL)
-			return 0;
-	}
-	return 1;
-}
-
 /* endpoint and endpoint_address of a body into in; errors into f. */
 static void
 endpoint_input(json_t *b, struct fields *f, struct agent_input *in)

@@ -43,6 +43,8 @@ static const struct {
 	{ "queue_ref", offsetof(struct op_in, queue_ref) },
 	{ "id", offsetof(struct op_in, id) },
 	{ "sub", offsetof(struct op_in, sub) },
+	{ "mode", offsetof(struct op_in, mode) },
+	{ "phone", offsetof(struct op_in, phone) },
 	{ "input_digits", offsetof(struct op_in, input.digits) },
 	{ "input_body", offsetof(struct op_in, input.body) },
 	{ "input_recording", offsetof(struct op_in, input.recording) },

@@ -58,6 +58,10 @@ void	 op_callback(struct db *, const struct actor *, const char *company,
 void	 op_callback_failed(struct db *, const struct actor *,
 	    const char *company, const struct op_in *, struct op_out *);
 
+/* Supervision (op-supervise.c): call.supervise. */
+void	 op_supervise(struct db *, const struct actor *, const char *company,
+	    const struct op_in *, struct op_out *);
+
 /* Queues' configuration (op-queue.c): run in the actor's scope. */
 void	 op_queue_write(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);

@@ -85,6 +85,7 @@ static const struct setting_key company_keys[] = {
 	{ "recording", SETTING_CHOICE, 0, 0, recording_modes, "\"off\"" },
 	{ "recording_announcement", SETTING_TEXT, 1, 500, NULL, "null" },
 	{ "recording_retention_days", SETTING_INT, 1, 36500, NULL, "null" },
+	{ "supervision_announce", SETTING_BOOL, 0, 0, NULL, "false" },
 };
 static const struct setting_key user_keys[] = {
 	{ "language", SETTING_LANGUAGE, 0, 0, NULL, "null" },

@@ -141,6 +141,13 @@ const struct op_def ops[OP__COUNT] = {
 	    .actors = SYSTEM, .transports = OPT_TWILIO,
 	    .keys = OPK_CALL | OPK_REASON, .required = OPK_CALL,
 	    .tx = OPTX_HUB, .audit = CE | AL, .run = op_callback_failed },
+	[OP_CALL_SUPERVISE] = { .name = "call.supervise",
+	    .id = OP_CALL_SUPERVISE, .route = "POST /api/calls/:id/supervise",
+	    .rest = "supervise", .ws = "call.supervise",
+	    .min_role = ROLE_MANAGER, .actors = USERS, .transports = ROOM,
+	    .keys = OPK_CALL | OPK_MODE | OPK_PHONE,
+	    .required = OPK_CALL | OPK_MODE, .tx = OPTX_HUB,
+	    .audit = CE | OPA_AUDIT_LOG, .run = op_supervise },
 	[OP_QUEUE_CREATE] = { .name = "queue.create", .id = OP_QUEUE_CREATE,
 	    .route = "POST /api/queues", .min_role = ROLE_MANAGER,
 	    .actors = USERS, .transports = OPT_REST, .tx = OPTX_ADMIN,
@@ -383,6 +390,8 @@ static const struct {
 	{ OPK_TAGS, "tags", KEY_TYPED, 0, 0 },
 	{ OPK_CB_NUMBER, "number", KEY_TEXT, OP_MAX_NUMBER,
 	    offsetof(struct op_in, number) },
+	{ OPK_MODE, "mode", KEY_TEXT, 16, offsetof(struct op_in, mode) },
+	{ OPK_PHONE, "phone", KEY_TEXT, 256, offsetof(struct op_in, phone) },
 	{ OPK_INPUT, "type", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "digits", KEY_TYPED, 0, 0 },
 	{ OPK_INPUT, "status", KEY_TYPED, 0, 0 },
@@ -913,6 +922,11 @@ op_run(struct db *db, enum op_id id, const struct actor *a,
 		    " error has been logged");
 	}
 	op_dispatch(db, d, a, in, out);
+	/* Who supervises a call is not its agent's or caller's to know. */
+	if (out->obj != NULL && json_object_get(out->obj, "supervision") &&
+	    (a->kind == ACTOR_CALLER || (a->kind == ACTOR_USER &&
+	    a->role == ROLE_AGENT)))
+		json_object_set_new(out->obj, "supervision", json_null());
 	if (db_in_tx(db)) {
 		log_warn("op: %s left a transaction open; rolled back",
 		    d->name);

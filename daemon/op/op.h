@@ -38,6 +38,7 @@ enum op_id {
 	OP_CALL_UPDATE,
 	OP_CALL_CALLBACK,	/* a waiting call becomes a callback */
 	OP_CALL_CALLBACK_FAILED,	/* Twilio: its dial reached nobody */
+	OP_CALL_SUPERVISE,	/* monitor, whisper, barge, off */
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
@@ -144,6 +145,11 @@ struct op_in {
 					   webhook's "queue"): set by the
 					   transport, resolved like queue_id
 					   (db_ref_by_name); field "queue" */
+
+	/* OP_CALL_SUPERVISE: "monitor", "whisper", "barge" or "off", and
+	 * the supervisor's phone (E.164 or sip:) */
+	const char	*mode;
+	const char	*phone;
 
 	/* OP_CALL_UPDATE (and notes, disposition) */
 	json_t		*tags;		/* a list of 1-50 character strings */
@@ -298,6 +304,8 @@ enum op_key {
 				   recording: an IVR event */
 	OPK_TAGS = 0x20000,
 	OPK_CB_NUMBER = 0x40000,	/* "number": a callback's */
+	OPK_MODE = 0x80000,	/* "mode": a supervisor's */
+	OPK_PHONE = 0x100000,	/* "phone": a supervisor's */
 };
 
 extern const struct op_def	ops[OP__COUNT];
