@@ -43,6 +43,7 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/users", ANY, ROUTE_READ, users_list },
 	{ HTTP_POST,	"/api/users", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_create },
 	{ HTTP_GET,	"/api/users/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, users_list_company },
+	{ HTTP_GET,	"/api/users/me/twilio-token", ROLE_MANAGER, ROUTE_READ, users_twilio_token },
 	{ HTTP_GET,	"/api/users/:id", ANY, ROUTE_READ, users_get },
 	{ HTTP_PUT,	"/api/users/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_update },
 	{ HTTP_DELETE,	"/api/users/:id", ROLE_MANAGER, 0, users_delete },

@@ -27,10 +27,11 @@ agent_legs() {
 agent_legs_has() { [[ $(agent_legs "$1" | wc -l) -ge $2 ]]; }
 agent_leg() { agent_legs "$1" | tail -1 | jq -r .sid; }
 
-# The requests to the call's conference's participants (any), one a line.
-participant_reqs() {
+# The requests to the call's conference's participants (any), one a line
+# (CF: the conference's sid, once it has ended).
+participant_reqs() { # CALL [CF]
 	[[ -f $FAKE/requests.jsonl ]] || return 0
-	jq -c --arg p "/2010-04-01/Accounts/$SID/Conferences/$(conf_sid "$1")/Participants" \
+	jq -c --arg p "/2010-04-01/Accounts/$SID/Conferences/${2:-$(conf_sid "$1")}/Participants" \
 		'select(.path | startswith($p))' "$FAKE/requests.jsonl"
 }
 participant_has() { [[ $(participant_reqs "$1" | wc -l) -ge $2 ]]; }
