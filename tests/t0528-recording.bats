@@ -240,6 +240,78 @@ join() {
 	assert_json .recording null
 }
 
+rec_upd() { fake_path "Calls/$1/Recordings/$2.json"; }
+rec_upd_has() { [[ -n $(rec_upd "$1" "$2") ]]; }
+rec_count_is() { [[ $(rec_reqs "$1" | wc -l) == "$2" ]]; }
+recording_sid_is() { # CALLSID SID ("" none)
+	[[ $(sql "SELECT coalesce(recording_sid, '') FROM twilio_calls WHERE call_sid = '$1'") == "$2" ]]
+}
+
+@test "on-demand: the call's agent or a manager starts and stops the recording (call.record); refusals" {
+	api PUT "/api/settings/company/$CO" '{"recording": "on-demand", "recording_announcement": null}' "$MGR"
+	assert_status 200
+	avail "$PAT_ID" available
+	call=$(arrive CArecod1)
+	take "$call"
+	join "$call"
+	# Nothing recorded by itself.
+	api POST "/api/calls/$call/record" '{"action": "stop"}' "$PAT"
+	assert_problem 409 not_recording
+	[[ -z $(rec_reqs CArecod1) ]]
+	api POST "/api/calls/$call/record" '{"action": "pause"}' "$PAT"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' action
+	api POST "/api/calls/$call/record" '{}' "$PAT"
+	assert_problem 422 validation_failed
+	# Another agent: no such call.
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$WES"
+	assert_problem 404 not_found
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$MGR2"
+	assert_problem 404 not_found
+	# The agent starts it.
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_status 200
+	assert_json .id "$call"
+	wait_for 10 rec_has CArecod1
+	req=$(rec_reqs CArecod1)
+	[[ $(jq -r .params.RecordingChannels <<<"$req") == dual && $(jq -r .status <<<"$req") == 201 ]]
+	rsid=$(jq -r .sid <<<"$req")
+	wait_for 10 recording_sid_is CArecod1 "$rsid"
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_problem 409 recording
+	# A manager stops it.
+	api POST "/api/calls/$call/record" '{"action": "stop"}' "$MGR"
+	assert_status 200
+	wait_for 10 rec_upd_has CArecod1 "$rsid"
+	req=$(rec_upd CArecod1 "$rsid")
+	[[ $(jq -c .params <<<"$req") == '{"Status":"stopped"}' && $(jq -r .status <<<"$req") == 200 ]]
+	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '[.events[] | select(.type | startswith("call.recording_")) | .type] | join(",")' \
+		call.recording_started,call.recording_stopped
+	# Started again: a second recording.
+	wait_for 10 recording_sid_is CArecod1 ""
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_status 200
+	wait_for 10 rec_count_is CArecod1 2
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	# Not connected any more.
+	api POST "/api/calls/$call/record" '{"action": "stop"}' "$MGR"
+	assert_problem 409 not_connected
+	# A call whose recording is "on" is not recorded on demand.
+	api PUT "/api/queues/$QID" '{"recording": "on"}' "$MGR"
+	avail "$PAT_ID" available
+	call=$(arrive CArecod2)
+	take "$call"
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_problem 409 not_on_demand
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	api PUT "/api/queues/$QID" '{"recording": null}' "$MGR"
+	api PUT "/api/settings/company/$CO" '{"recording": "on"}' "$MGR"
+}
+
 @test "the recording callback: a bad signature is 403; a good one fetches the media into the call" {
 	call=$(sql "SELECT call_id FROM twilio_calls WHERE call_sid = 'CArec2'")
 	[[ -n $call ]]

@@ -82,6 +82,7 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/calls/:id/wrap", ANY, ROUTE_BODY_OPT, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/callback", ROLE_MANAGER, ROUTE_BODY_OPT, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/supervise", ROLE_MANAGER, ROUTE_BODY, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/record", ANY, ROUTE_BODY, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/ivr/input", ROLE_MANAGER, ROUTE_BODY, calls_ivr_input },
 
 	{ HTTP_GET,	"/api/ivr", ANY, ROUTE_READ, ivr_list },

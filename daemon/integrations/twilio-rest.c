@@ -33,6 +33,9 @@
  *   added to the conference, changed with the mode (monitor: muted;
  *   whisper: coaching the agent's leg; barge: neither) or removed (off),
  *   and, when the company says so, the agent hears an announcement;
+ * - call.recording_started, call.recording_stopped (call.record, a call
+ *   recorded on demand): the caller's leg recorded as at an agent's join,
+ *   or its recording stopped (Status=stopped);
  * - a recording, once Twilio posts that it is ready (twilio_rest_fetch()):
  *   GET .../Recordings/{RecordingSid}.wav into the file storage, linked
  *   to the call (op_file_recording()).
@@ -88,6 +91,8 @@ enum tw_kind {
 	TW_TRANSFER,		/* held, and the agent's leg ended */
 	TW_JOINED,		/* an agent's leg joined: off hold, recorded */
 	TW_SUPERVISE,		/* the supervisor's participant */
+	TW_RECORD_START,	/* on demand: record the caller's leg */
+	TW_RECORD_STOP,		/* on demand: stop that */
 	TW_FETCH,		/* a recording into the file storage */
 };
 
@@ -103,6 +108,8 @@ static const struct {
 	{ "call.resumed", TW_RESUME },
 	{ "call.transferred", TW_TRANSFER },
 	{ "call.supervised", TW_SUPERVISE },
+	{ "call.recording_started", TW_RECORD_START },
+	{ "call.recording_stopped", TW_RECORD_STOP },
 };
 
 /* What a supervisor's mode makes of its participant. */
@@ -147,6 +154,8 @@ static const char *const tw_kind_names[] = {
 	[TW_TRANSFER] = "transfer",
 	[TW_JOINED] = "joined",
 	[TW_SUPERVISE] = "supervise",
+	[TW_RECORD_START] = "record",
+	[TW_RECORD_STOP] = "record stop",
 	[TW_FETCH] = "recording",
 };
 
@@ -869,6 +878,33 @@ tw_joined(struct tw_ctx *x)
 	free(say);
 }
 
+/* On demand: start recording the caller's leg, unless it is. */
+static void
+tw_record_start(struct tw_ctx *x)
+{
+	if (x->b.recording_sid[0] == '\0' && !x->b.ended)
+		tw_record(x);
+}
+
+/* On demand: stop the recording in progress (Twilio then posts it). */
+static void
+tw_record_stop(struct tw_ctx *x)
+{
+	char	*path, *form = NULL;
+
+	if (x->b.recording_sid[0] == '\0' || x->b.ended)
+		return;
+	path = xasprintf("Calls/%s/Recordings/%s.json", x->b.caller,
+	    x->b.recording_sid);
+	tw_field(&form, "Status", "stopped");
+	if (tw_post(x, path, form, NULL) == 0 && db_twilio_set_recording(
+	    &tw.db, x->j->company, x->j->call, NULL) != 0)
+		log_warn("twilio: call %s: cannot forget the recording's sid",
+		    x->j->call);
+	free(form);
+	free(path);
+}
+
 /* The call's callback failed to dial: as if nobody answered. */
 static void
 tw_callback_failed(const struct tw_job *j, const char *reason)
@@ -1088,6 +1124,8 @@ static const struct {
 	[TW_TRANSFER] = { 1, 1, tw_transfer },
 	[TW_JOINED] = { 1, 0, tw_joined },
 	[TW_SUPERVISE] = { 1, 1, tw_supervise },
+	[TW_RECORD_START] = { 1, 1, tw_record_start },
+	[TW_RECORD_STOP] = { 1, 0, tw_record_stop },
 	[TW_FETCH] = { 0, 0, tw_fetch },
 };
 
