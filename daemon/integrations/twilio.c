@@ -620,8 +620,9 @@ is_conference_sid(const char *s)
  * ?event=conference&call=<id>: the conference's status callback (start,
  * end, join, leave). Its FriendlyName must be the call's conference
  * ("call-<id>") and ConferenceSid a conference sid (else 400). The sid is
- * kept for the REST client's participant requests; the call's current
- * agent leg joining starts what waits for it (twilio_rest_joined()). 204.
+ * kept for the REST client's participant requests; a participant joining
+ * is handed to the REST thread, where the call's current agent leg's
+ * join starts what waits for it (twilio_rest_joined()). 204.
  */
 static int
 twilio_conference(struct hctx *h, const char *company)
@@ -653,8 +654,12 @@ twilio_conference(struct hctx *h, const char *company)
 		hook_call_clear(&call);
 		return db_fail(h->db, h->resp);
 	}
+	/*
+	 * The REST thread judges whether it is the current agent's leg: it
+	 * records a leg it creates before it takes this job.
+	 */
 	if (n == 1 && what != NULL && strcmp(what, "participant-join") == 0 &&
-	    leg != NULL && strcmp(leg, b.agent_leg) == 0)
+	    leg != NULL && *leg != '\0' && strlen(leg) < 72)
 		twilio_rest_joined(company, call.id, leg);
 	hook_call_clear(&call);
 	resp_empty(h->resp);
