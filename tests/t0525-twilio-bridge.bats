@@ -1,16 +1,20 @@
 #!/usr/bin/env bats
 # Phone callers reach agents: agents' endpoints (browser or phone), and the
 # Twilio REST client against a local fake of Twilio's API
-# (tests/lib/fake-twilio.py): a phone agent's answer moves the live call to
-# a Dial of its phone, hang-ups propagate both ways, a failed dial re-queues
-# the call at its place with a missed offer, and 5xx/429 answers are retried.
+# (tests/lib/fake-twilio.py): a phone agent's answer moves the live call
+# into the call's conference and creates the agent's leg into it, hang-ups
+# propagate both ways, an agent's leg not reached re-queues the call at its
+# place with a missed offer, and 5xx/429 answers are retried.
 
 load lib/common
+load lib/twilio
 
 PUB=https://calls.example.test/cd
 SID=AC0123456789abcdef0123456789abcdef
 TOK=a1b2c3d4e5f60718293a4b5c6d7e8f90
 PHONE=+15551234567
+
+sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
 
 # twilio PATH [NAME=VALUE...]: POST the form to PATH as Twilio does, signed
 # with the company's token over $PUB$PATH and the fields sorted by name.
@@ -37,15 +41,6 @@ arrive() { # CALLSID
 	api GET "/api/calls?limit=500" "" "$MGR" >/dev/null
 	jget ".items[] | select(.caller_data.twilio_call_sid == \"$1\") | .id"
 }
-
-# The requests the fake got for a CallSid, one JSON object a line.
-fake_reqs() {
-	[[ -f $FAKE/requests.jsonl ]] || return 0
-	jq -c --arg p "/2010-04-01/Accounts/$SID/Calls/$1.json" \
-		'select(.path == $p)' "$FAKE/requests.jsonl"
-}
-fake_count() { fake_reqs "$1" | wc -l; }
-fake_has() { [[ $(fake_count "$1") -ge $2 ]]; }
 
 call_is() { api GET "/api/calls/$1" "" "$MGR" >/dev/null; [[ $(jget .state) == "$2" ]]; }
 avail() { # AGENT STATE
@@ -158,7 +153,7 @@ teardown() {
 	assert_json .endpoint_address null
 }
 
-@test "a phone agent answers: the fake gets the signed Dial; the agent's hangup completes the call" {
+@test "a phone agent answers: the caller joins the call's conference, the agent's leg is created into it; the agent's hangup completes both" {
 	avail "$PAT_ID" available
 	call=$(arrive CAbridge1)
 	[[ -n $call ]]
@@ -172,9 +167,34 @@ teardown() {
 	[[ $(jq -r .status <<<"$req") == 200 ]]
 	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
 	[[ $(jq -r '.params | keys | join(",")' <<<"$req") == StatusCallback,StatusCallbackMethod,Twiml ]]
-	[[ $(jq -r .params.Twiml <<<"$req") == "<Response><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=dial\" method=\"POST\"><Number>$PHONE</Number></Dial></Response>" ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(caller_twiml "$call")" ]]
 	[[ $(jq -r .params.StatusCallback <<<"$req") == "$PUB/api/webhooks/twilio/$CO" ]]
 	[[ $(jq -r .params.StatusCallbackMethod <<<"$req") == POST ]]
+	# The agent's leg: a new call to the agent's phone, from the number
+	# the caller called, into the same conference.
+	wait_for 10 agent_legs_has "$call" 1
+	req=$(agent_legs "$call")
+	[[ $(jq -r .auth <<<"$req") == ok && $(jq -r .status <<<"$req") == 201 ]]
+	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
+	[[ $(jq -r '.params | keys | join(",")' <<<"$req") == From,StatusCallback,StatusCallbackMethod,To,Twiml ]]
+	[[ $(jq -r .params.To <<<"$req") == "$PHONE" ]]
+	[[ $(jq -r .params.From <<<"$req") == +4940999 ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(agent_twiml "$call")" ]]
+	[[ $(jq -r .params.StatusCallback <<<"$req") == "$PUB/api/webhooks/twilio/$CO?call=$call&event=agent" ]]
+	leg=$(agent_leg "$call")
+	# In the fake's conference the caller and the agent hear each other.
+	hears "$call" CAbridge1 "$leg"
+	hears "$call" "$leg" CAbridge1
+	# Twilio reports the joins; the daemon keeps the conference's sid.
+	conf_event "$call" participant-join CAbridge1
+	assert_status 204
+	conf_event "$call" participant-join "$leg"
+	assert_status 204
+	[[ $(sql "SELECT conference_sid FROM twilio_calls WHERE call_sid = 'CAbridge1'") == "$(conf_sid "$call")" ]]
+	# Another call's conference, or no such conference: refused.
+	twilio "/api/webhooks/twilio/$CO?call=$call&event=conference" AccountSid=$SID \
+		ConferenceSid="$(conf_sid "$call")" FriendlyName=call-other StatusCallbackEvent=conference-start
+	assert_problem 400 bad_request
 	call_is "$call" connected
 	# The agent hangs up (REST here; any transport is call.hangup).
 	api POST "/api/calls/$call/hangup" '{}' "$PAT"
@@ -183,19 +203,28 @@ teardown() {
 	req=$(fake_reqs CAbridge1 | tail -1)
 	[[ $(jq -c .params <<<"$req") == '{"Status":"completed"}' ]]
 	[[ $(jq -r .auth <<<"$req") == ok ]]
-	# Twilio's status callback for the call it just completed: nothing more.
+	# The agent's leg was ended first.
+	[[ $(fake_reqs "$leg" | jq -c .params) == '{"Status":"completed"}' ]]
+	# Twilio's status callbacks for what it just completed: nothing more.
 	twilio "/api/webhooks/twilio/$CO" CallSid=CAbridge1 AccountSid=$SID CallStatus=completed
+	assert_status 200
+	agent_status "$call" "$leg" completed
 	assert_status 200
 	call_is "$call" wrap_up
 	[[ $(fake_count CAbridge1) == 2 ]]
+	[[ $(fake_count "$leg") == 1 ]]
 }
 
 @test "the caller hangs up a bridged call; the agent's phone hangs up another" {
 	avail "$PAT_ID" available
 	call=$(arrive CAcaller1)
 	take "$call"
-	wait_for 10 fake_has CAcaller1 1
-	# The caller hangs up: Twilio's status callback.
+	wait_for 10 agent_legs_has "$call" 1
+	leg=$(agent_leg "$call")
+	# The caller hangs up: Twilio's status callback (its leaving ends the
+	# conference, and so the agent's leg).
+	fake_hangup CAcaller1
+	[[ $(conference "$call" | jq -r .message) == "no such conference" ]]
 	twilio "/api/webhooks/twilio/$CO" CallSid=CAcaller1 AccountSid=$SID \
 		CallStatus=completed CallDuration=30
 	assert_status 200
@@ -203,43 +232,48 @@ teardown() {
 	api GET "/api/calls/$call" "" "$MGR"
 	assert_json '.events[-1].type' call.ended
 	assert_json '.events[-1].actor_id' null
+	agent_status "$call" "$leg" completed
+	assert_status 200
 	api POST "/api/calls/$call/wrap" '{}' "$PAT"
 	assert_status 200
-	# Another call; its Dial ends with the agent's phone hanging up.
+	# Another call; the agent's phone hangs up its leg.
 	call2=$(arrive CAcaller2)
 	take "$call2"
-	wait_for 10 fake_has CAcaller2 1
-	twilio "/api/webhooks/twilio/$CO?call=$call2&event=dial" CallSid=CAcaller2 \
-		AccountSid=$SID CallStatus=in-progress DialCallStatus=completed DialCallDuration=12
+	wait_for 10 agent_legs_has "$call2" 1
+	leg2=$(agent_leg "$call2")
+	fake_hangup "$leg2"
+	agent_status "$call2" "$leg2" completed
 	assert_status 200
-	[[ $output == *'<Hangup/></Response>' ]]
 	call_is "$call2" wrap_up
+	api GET "/api/calls/$call2" "" "$MGR"
+	assert_json '.events[-1].type' call.ended
+	# ... and the daemon ends the caller's call.
+	wait_for 10 fake_has CAcaller2 2
+	[[ $(fake_reqs CAcaller2 | tail -1 | jq -c .params) == '{"Status":"completed"}' ]]
 	# The REST thread runs its jobs in order: once a later call's request
-	# is in, neither hang-up above was sent to Twilio.
+	# is in, the first hang-up was not sent to Twilio.
 	api POST "/api/calls/$call2/wrap" '{}' "$PAT"
 	call3=$(arrive CAcaller3)
 	take "$call3"
 	wait_for 10 fake_has CAcaller3 1
 	[[ $(fake_count CAcaller1) == 1 ]]
-	[[ $(fake_count CAcaller2) == 1 ]]
-	# A dial callback naming another call is refused.
-	twilio "/api/webhooks/twilio/$CO?call=$call&event=dial" CallSid=CAcaller3 \
-		AccountSid=$SID DialCallStatus=no-answer
+	# A leg's callback naming another call is refused.
+	agent_status "$call" "$(agent_leg "$call3")" no-answer
 	assert_problem 400 bad_request
 }
 
-@test "a dial that fails re-queues the call at its place, with a missed offer" {
+@test "an agent's leg not reached re-queues the call at its place, with a missed offer; the caller stays in the conference" {
 	avail "$PAT_ID" available
 	api GET "/api/agents/$PAT_ID" "" "$MGR"
 	missed=$(jget .missed_offers)
 	first=$(arrive CAfail1)
 	take "$first"
 	second=$(arrive CAfail2)
-	wait_for 10 fake_has CAfail1 1
-	twilio "/api/webhooks/twilio/$CO?call=$first&event=dial" CallSid=CAfail1 \
-		AccountSid=$SID CallStatus=in-progress DialCallStatus=no-answer
+	wait_for 10 agent_legs_has "$first" 1
+	leg=$(agent_leg "$first")
+	fake_hangup "$leg"
+	agent_status "$first" "$leg" no-answer
 	assert_status 200
-	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response><Enqueue>Sales</Enqueue></Response>' ]]
 	api GET "/api/calls/$first" "" "$MGR"
 	assert_json .state queued
 	assert_json .agent_id null
@@ -247,21 +281,47 @@ teardown() {
 	assert_json '[.events[] | select(.type == "call.requeued")] | length' 1
 	api GET "/api/calls/$second" "" "$MGR"
 	assert_json .position 2
+	# The caller is still in the conference (hearing its wait music).
+	[[ $(conference "$first" | jq -r '.participants | map(.call_sid) | join(",")') == CAfail1 ]]
 	# The queue's miss_limit is 1: the agent was sent away.
 	api GET "/api/agents/$PAT_ID" "" "$MGR"
 	assert_json .missed_offers $((missed + 1))
 	assert_json .state away
 	assert_json .pause_reason "missed offers"
-	# Back: the first call is offered first.
+	# The same callback again (Twilio retries): nothing more.
+	agent_status "$first" "$leg" no-answer
+	assert_status 200
+	api GET "/api/calls/$first" "" "$MGR"
+	assert_json '[.events[] | select(.type == "call.requeued")] | length' 1
+	# Back: the first call is offered first; its answer only adds a leg.
 	avail "$PAT_ID" available
 	wait_for 10 call_is "$first" offering
 	call_is "$second" queued
+	api POST "/api/calls/$first/answer" '{}' "$PAT"
+	assert_status 200
+	wait_for 10 agent_legs_has "$first" 2
+	[[ $(fake_count CAfail1) == 1 ]]
+	hears "$first" CAfail1 "$(agent_leg "$first")"
 	for c in "$first" "$second"; do
 		api POST "/api/calls/$c/hangup" '{}' "$MGR"
 		assert_status 200
 	done
 	wait_for 10 fake_has CAfail2 1
 	[[ $(fake_reqs CAfail2 | jq -c .params) == '{"Status":"completed"}' ]]
+}
+
+@test "an agent's leg Twilio refuses re-queues the call" {
+	avail "$PAT_ID" available
+	call=$(arrive CArefuse1)
+	# The caller's update goes through; the create is refused.
+	printf '200\n400\n' >"$FAKE/script"
+	take "$call"
+	wait_for 10 call_is "$call" queued
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '[.events[] | select(.type == "call.requeued")] | length' 1
+	grep -q "twilio: call $call: bridge failed" "$CD_LOG"
+	api POST "/api/calls/$call/hangup" '{}' "$MGR"
+	assert_status 200
 }
 
 @test "503 and 429 from Twilio are retried, then the update goes through" {
@@ -271,6 +331,7 @@ teardown() {
 	take "$call"
 	wait_for 20 fake_has CAretry1 3
 	[[ $(fake_reqs CAretry1 | jq -r .status | paste -sd,) == 503,429,200 ]]
+	wait_for 10 agent_legs_has "$call" 1
 	[[ $(fake_reqs CAretry1 | jq -c .params | sort -u | wc -l) == 1 ]]
 	[[ $(fake_reqs CAretry1 | jq -r .auth | sort -u) == ok ]]
 	grep -q "twilio: call $call: bridge: Twilio answered 200" "$CD_LOG"

@@ -7,6 +7,7 @@
 # refused) by the daemon. The fake Twilio is tests/lib/fake-twilio.py.
 
 load lib/common
+load lib/twilio
 
 PUB=https://calls.example.test/cd
 SID=AC0123456789abcdef0123456789abcdef
@@ -43,12 +44,6 @@ need_node() {
 	[[ -n ${NODE_DIR:-} ]] || skip "Twilio's helper library is not installed: $NODE_WHY"
 }
 
-fake_reqs() {
-	[[ -f $FAKE/requests.jsonl ]] || return 0
-	jq -c --arg p "/2010-04-01/Accounts/$SID/Calls/$1.json" \
-		'select(.path == $p)' "$FAKE/requests.jsonl"
-}
-fake_has() { [[ $(fake_reqs "$1" | wc -l) -ge $2 ]]; }
 call_is() { api GET "/api/calls/$1" "" "$MGR" >/dev/null; [[ $(jget .state) == "$2" ]]; }
 
 setup_file() {
@@ -204,7 +199,7 @@ teardown_file() {
 	assert_status 401
 }
 
-@test "a browser agent answers a phone caller: the call is moved to a Dial of its Client" {
+@test "a browser agent answers a phone caller: the caller joins the conference, the agent's Client is called into it" {
 	api PUT "/api/agents/$WES_ID/availability" '{"state":"available"}' "$MGR"
 	assert_status 200
 	twilio "/api/webhooks/twilio/$CO" CallSid=CAvoice1 AccountSid=$SID \
@@ -220,15 +215,21 @@ teardown_file() {
 	req=$(fake_reqs CAvoice1)
 	[[ $(jq -r .auth <<<"$req") == ok ]]
 	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
-	[[ $(jq -r .params.Twiml <<<"$req") == "<Response><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=dial\" method=\"POST\"><Client><Identity>agent_${WES_ID//-/}</Identity><Parameter name=\"call_id\" value=\"$call\"/></Client></Dial></Response>" ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(caller_twiml "$call")" ]]
 	[[ $(jq -r .params.StatusCallback <<<"$req") == "$PUB/api/webhooks/twilio/$CO" ]]
+	wait_for 10 agent_legs_has "$call" 1
+	req=$(agent_legs "$call")
+	[[ $(jq -r .auth <<<"$req") == ok && $(jq -c .unknown <<<"$req") == '[]' ]]
+	[[ $(jq -r .params.To <<<"$req") == "client:agent_${WES_ID//-/}?call_id=$call" ]]
+	[[ $(jq -r .params.From <<<"$req") == +4940999 ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(agent_twiml "$call")" ]]
 	call_is "$call" connected
-	# The page does not pick up: Twilio posts the Dial's action; the call
+	# The page does not pick up: Twilio posts the leg's status; the call
 	# waits again at its place, a missed offer counted.
-	twilio "/api/webhooks/twilio/$CO?call=$call&event=dial" CallSid=CAvoice1 \
-		AccountSid=$SID CallStatus=in-progress DialCallStatus=no-answer
+	leg=$(agent_leg "$call")
+	fake_hangup "$leg"
+	agent_status "$call" "$leg" no-answer
 	assert_status 200
-	[[ $output == *'<Enqueue>Sales</Enqueue>'* ]]
 	api GET "/api/calls/$call" "" "$MGR"
 	assert_json '[.events[] | select(.type == "call.requeued")] | length' 1
 	api GET "/api/agents/$WES_ID" "" "$MGR"
@@ -238,10 +239,13 @@ teardown_file() {
 	wait_for 10 call_is "$call" offering
 	api POST "/api/calls/$call/answer" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAvoice1 2
+	wait_for 10 agent_legs_has "$call" 2
+	[[ $(fake_count CAvoice1) == 1 ]]
+	leg=$(agent_leg "$call")
+	hears "$call" CAvoice1 "$leg"
 	api POST "/api/calls/$call/hangup" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAvoice1 3
+	wait_for 10 fake_has CAvoice1 2
 	[[ $(fake_reqs CAvoice1 | tail -1 | jq -c .params) == '{"Status":"completed"}' ]]
 	api POST "/api/calls/$call/wrap" '{}' "$WES"
 }
@@ -400,7 +404,7 @@ w.writeframes(os.urandom(8000)); w.close()' "$CD_TMP/hold.wav"
 	done
 }
 
-@test "hold puts the phone caller back to the queue's hold music; resume dials the agent again" {
+@test "hold keeps the agent in the conference: the caller is held hearing the queue's music; resume takes it off hold" {
 	api PUT "/api/agents/$WES_ID/availability" '{"state":"available"}' "$MGR"
 	assert_status 200
 	twilio "/api/webhooks/twilio/$CO" CallSid=CAhold1 AccountSid=$SID \
@@ -411,39 +415,49 @@ w.writeframes(os.urandom(8000)); w.close()' "$CD_TMP/hold.wav"
 	wait_for 10 call_is "$call" offering
 	api POST "/api/calls/$call/answer" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAhold1 1
-	bridge=$(fake_reqs CAhold1 | jq -r .params.Twiml)
-	[[ $bridge == *"<Client><Identity>agent_${WES_ID//-/}</Identity>"* ]]
+	wait_for 10 agent_legs_has "$call" 1
+	wait="$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=wait"
+	[[ $(fake_reqs CAhold1 | jq -r .params.Twiml) == "$(caller_twiml "$call" "$wait")" ]]
+	leg=$(agent_leg "$call")
+	[[ $(agent_legs "$call" | jq -r .params.To) == "client:agent_${WES_ID//-/}?call_id=$call" ]]
+	hears "$call" CAhold1 "$leg"
 	api POST "/api/calls/$call/hold" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAhold1 2
-	req=$(fake_reqs CAhold1 | sed -n 2p)
+	# The daemon never heard the conference's sid: it looks it up by name.
+	wait_for 10 participant_has "$call" 1
+	cf=$(conf_sid "$call")
+	lookup=$(fake_path "Conferences.json?FriendlyName=call-$call")
+	[[ $(jq -r .method <<<"$lookup") == GET && $(jq -r .status <<<"$lookup") == 200 ]]
+	req=$(participant_reqs "$call" | head -1)
+	[[ $(jq -r .path <<<"$req") == "/2010-04-01/Accounts/$SID/Conferences/$cf/Participants/CAhold1.json" ]]
 	[[ $(jq -r .status <<<"$req") == 200 && $(jq -c .unknown <<<"$req") == '[]' ]]
-	[[ $(jq -r '.params | keys | join(",")' <<<"$req") == Twiml ]]
-	[[ $(jq -r .params.Twiml <<<"$req") == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Enqueue waitUrl=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=wait\" waitUrlMethod=\"POST\">Sales</Enqueue></Response>" ]]
-	# Moving the call ends the Dial: Twilio posts its action, which
-	# changes nothing.
-	twilio "/api/webhooks/twilio/$CO?call=$call&event=dial" CallSid=CAhold1 \
-		AccountSid=$SID CallStatus=in-progress DialCallStatus=completed
-	assert_status 200
-	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' ]]
+	[[ $(jq -cS .params <<<"$req") == "$(jq -ncS --arg w "$PUB/api/webhooks/twilio/$CO?call=$call&event=wait" \
+		'{Hold: "true", HoldUrl: $w, HoldMethod: "POST"}')" ]]
+	# The agent's leg stays; nobody hears the held caller, nor it them.
+	[[ $(fake_count "$leg") == 0 ]]
+	[[ $(conference "$call" | jq -c '.hears') == "{\"CAhold1\":[],\"$leg\":[]}" ]]
 	call_is "$call" on_hold
 	# The held caller hears the music, never a place in line.
 	wait_twiml CAhold1 "$call"
 	[[ $output == *'<Response><Play loop="0">'"$PUB/api/webhooks/twilio/$CO/hold-music/"*'</Play></Response>' ]]
 	api POST "/api/calls/$call/resume" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAhold1 3
-	[[ $(fake_reqs CAhold1 | sed -n 3p | jq -r .params.Twiml) == "$bridge" ]]
+	wait_for 10 participant_has "$call" 2
+	[[ $(participant_reqs "$call" | sed -n 2p | jq -c .params) == '{"Hold":"false"}' ]]
+	hears "$call" CAhold1 "$leg"
+	hears "$call" "$leg" CAhold1
+	# Only one lookup: the sid was kept.
+	[[ $(fake_path "Conferences.json?FriendlyName=call-$call" | wc -l) == 1 ]]
 	call_is "$call" connected
+	[[ $(fake_count CAhold1) == 1 && $(agent_legs "$call" | wc -l) == 1 ]]
 	api POST "/api/calls/$call/hangup" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAhold1 4
-	[[ $(fake_reqs CAhold1 | sed -n 4p | jq -c .params) == '{"Status":"completed"}' ]]
+	wait_for 10 fake_has CAhold1 2
+	[[ $(fake_reqs CAhold1 | sed -n 2p | jq -c .params) == '{"Status":"completed"}' ]]
 	api POST "/api/calls/$call/wrap" '{}' "$WES"
 }
 
-@test "a transfer moves the phone caller: hold music until the new agent answers, then a Dial of that agent" {
+@test "a transfer: the caller held, the first agent's leg ended, the new agent's leg joins and the caller is taken off hold" {
 	pat=$(sql "SELECT a.id FROM agents a JOIN users u ON u.id = a.user_id WHERE u.email = 'pat@voice.test'")
 	api PUT "/api/agents/$WES_ID/availability" '{"state":"available"}' "$MGR"
 	assert_status 200
@@ -455,31 +469,77 @@ w.writeframes(os.urandom(8000)); w.close()' "$CD_TMP/hold.wav"
 	wait_for 10 call_is "$call" offering
 	api POST "/api/calls/$call/answer" '{}' "$WES"
 	assert_status 200
-	wait_for 10 fake_has CAxfer1 1
+	wait_for 10 agent_legs_has "$call" 1
+	wes=$(agent_leg "$call")
+	conf_event "$call" participant-join CAxfer1
+	assert_status 204
+	conf_event "$call" participant-join "$wes"
+	assert_status 204
 	api PUT "/api/agents/$pat/availability" '{"state":"available"}' "$MGR"
 	assert_status 200
 	api POST "/api/calls/$call/transfer" "{\"agent_id\":\"$pat\"}" "$WES"
 	assert_status 200
-	# The caller leaves Wes's Dial for the queue's music ...
-	wait_for 10 fake_has CAxfer1 2
-	[[ $(fake_reqs CAxfer1 | sed -n 2p | jq -r .params.Twiml) == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Enqueue waitUrl=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=wait\" waitUrlMethod=\"POST\">Sales</Enqueue></Response>" ]]
-	# ... and the end of that Dial, which Twilio reports, changes nothing.
-	twilio "/api/webhooks/twilio/$CO?call=$call&event=dial" CallSid=CAxfer1 \
-		AccountSid=$SID CallStatus=in-progress DialCallStatus=completed
+	# The caller is held (the sid Twilio posted, no look-up), Wes's leg ends.
+	cf=$(conf_sid "$call")
+	wait_for 10 fake_has "$wes" 1
+	[[ $(participant_reqs "$call" | head -1 | jq -r .params.Hold) == true ]]
+	[[ -z $(fake_path "Conferences.json?FriendlyName=call-$call") ]]
+	[[ $(fake_reqs "$wes" | jq -c .params) == '{"Status":"completed"}' ]]
+	[[ $(conference "$call" | jq -r '[.participants[].call_sid] | join(",")') == CAxfer1 ]]
+	# The end of Wes's leg, which Twilio reports, changes nothing.
+	agent_status "$call" "$wes" completed
 	assert_status 200
-	[[ $output == '<?xml version="1.0" encoding="UTF-8"?><Response></Response>' ]]
 	call_is "$call" offering
-	# Pat answers: the caller is dialled through to Pat's phone.
+	# Pat answers: a leg to Pat's phone into the same conference.
 	api POST "/api/calls/$call/answer" '{}' "$PAT"
 	assert_status 200
-	wait_for 10 fake_has CAxfer1 3
-	[[ $(fake_reqs CAxfer1 | sed -n 3p | jq -r .params.Twiml) == *"<Number>+15551234567</Number>"* ]]
+	wait_for 10 agent_legs_has "$call" 2
+	pat_leg=$(agent_leg "$call")
+	[[ $(agent_legs "$call" | tail -1 | jq -r .params.To) == +15551234567 ]]
+	[[ $(fake_count CAxfer1) == 1 ]]
+	# Pat's leg joins: the caller is taken off hold; they hear each other.
+	conf_event "$call" participant-join "$pat_leg"
+	assert_status 204
+	wait_for 10 participant_has "$call" 2
+	[[ $(participant_reqs "$call" | sed -n 2p | jq -c .params) == '{"Hold":"false"}' ]]
+	hears "$call" CAxfer1 "$pat_leg"
+	hears "$call" "$pat_leg" CAxfer1
 	api POST "/api/calls/$call/hangup" '{}' "$PAT"
 	assert_status 200
-	wait_for 10 fake_has CAxfer1 4
-	[[ $(fake_reqs CAxfer1 | sed -n 4p | jq -c .params) == '{"Status":"completed"}' ]]
+	wait_for 10 fake_has CAxfer1 2
+	[[ $(fake_reqs CAxfer1 | sed -n 2p | jq -c .params) == '{"Status":"completed"}' ]]
 	api POST "/api/calls/$call/wrap" '{}' "$PAT"
 	api POST "/api/calls/$call/wrap" '{}' "$WES" || true
 	api PUT "/api/agents/$pat/availability" '{"state":"offline"}' "$MGR"
+	api PUT "/api/agents/$WES_ID/availability" '{"state":"offline"}' "$MGR"
+}
+
+@test "a transfer to a queue holds the caller with that queue's wait; a caller's webhook for an unknown event is refused" {
+	q=$(sql "SELECT id FROM queues WHERE name = 'Sales'")
+	api POST /api/queues '{"name": "Support", "ring_timeout": 600}' "$MGR"
+	assert_status 201
+	support=$(jget .id)
+	api PUT "/api/agents/$WES_ID/availability" '{"state":"available"}' "$MGR"
+	twilio "/api/webhooks/twilio/$CO" CallSid=CAxferq1 AccountSid=$SID \
+		From=+4930777 To=+4940999 CallStatus=ringing
+	api GET "/api/calls?limit=500" "" "$MGR"
+	call=$(jget '.items[] | select(.caller_data.twilio_call_sid == "CAxferq1") | .id')
+	wait_for 10 call_is "$call" offering
+	api POST "/api/calls/$call/answer" '{}' "$WES"
+	assert_status 200
+	wait_for 10 agent_legs_has "$call" 1
+	wes=$(agent_leg "$call")
+	api POST "/api/calls/$call/transfer" "{\"queue_id\":\"$support\"}" "$WES"
+	assert_status 200
+	wait_for 10 fake_has "$wes" 1
+	# Support has no music: Twilio's own (no HoldUrl).
+	[[ $(participant_reqs "$call" | head -1 | jq -c .params) == '{"Hold":"true"}' ]]
+	call_is "$call" queued
+	twilio "/api/webhooks/twilio/$CO?call=$call&event=nope" CallSid=CAxferq1 AccountSid=$SID
+	assert_problem 400 bad_request
+	api POST "/api/calls/$call/hangup" '{}' "$MGR"
+	assert_status 200
+	wait_for 10 fake_has CAxferq1 2
+	api POST "/api/calls/$call/wrap" '{}' "$WES" || true
 	api PUT "/api/agents/$WES_ID/availability" '{"state":"offline"}' "$MGR"
 }

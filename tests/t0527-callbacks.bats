@@ -8,6 +8,7 @@
 # then the call fails (callback_failed).
 
 load lib/common
+load lib/twilio
 
 PUB=https://calls.example.test/cd
 SID=AC0123456789abcdef0123456789abcdef
@@ -32,10 +33,9 @@ twilio() {
 }
 
 # The calls the fake was asked to create (Calls.json), one JSON a line.
+# The calls to callers (not the agents' legs) the daemon created.
 created() {
-	[[ -f $FAKE/requests.jsonl ]] || return 0
-	jq -c --arg p "/2010-04-01/Accounts/$SID/Calls.json" \
-		'select(.path == $p)' "$FAKE/requests.jsonl"
+	fake_path Calls.json | jq -c 'select(.params.StatusCallback | contains("&event=callback"))'
 }
 created_has() { [[ $(created | wc -l) -ge $1 ]]; }
 
@@ -238,7 +238,7 @@ YAML
 	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
 	[[ $(jq -r .params.To <<<"$req") == +4930222 ]]
 	[[ $(jq -r .params.From <<<"$req") == "$OURS" ]]
-	[[ $(jq -r .params.Twiml <<<"$req") == "<Response><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$C2&amp;event=dial\" method=\"POST\"><Number>$PHONE</Number></Dial></Response>" ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(caller_twiml "$C2")" ]]
 	[[ $(jq -r .params.StatusCallback <<<"$req") == "$PUB/api/webhooks/twilio/$CO?call=$C2&event=callback" ]]
 	[[ $(jq -c .params.StatusCallbackEvent <<<"$req") == '["answered","completed"]' ]]
 	sid=$(jq -r .sid <<<"$req")
@@ -246,6 +246,8 @@ YAML
 	assert_json .state connected
 	assert_json .callback.state dialing
 	assert_json .callback.attempts 1
+	# The agent's leg waits for the caller's answer.
+	[[ -z $(agent_legs "$C2") ]]
 	# The agent pauses after this call (pending while on it).
 	avail "$PAT_ID" away
 	# Nobody answers: the agent is freed, the call waits for its retry.
@@ -303,6 +305,16 @@ YAML
 	assert_json .state connected
 	assert_json .callback.state answered
 	[[ $(jget .callback.answered_at) != null ]]
+	# Now the agent's leg, into the conference the caller waits in.
+	wait_for 10 agent_legs_has "$C3" 1
+	req=$(agent_legs "$C3")
+	[[ $(jq -r .params.To <<<"$req") == "$PHONE" && $(jq -r .params.From <<<"$req") == "$OURS" ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(agent_twiml "$C3")" ]]
+	hears "$C3" "$sid" "$(agent_leg "$C3")"
+	# Twilio repeats the answer: still one leg.
+	twilio "/api/webhooks/twilio/$CO?call=$C3&event=callback" CallSid="$sid" \
+		AccountSid=$SID CallStatus=in-progress
+	assert_status 200
 	twilio "/api/webhooks/twilio/$CO?call=$C3&event=callback" CallSid="$sid" \
 		AccountSid=$SID CallStatus=completed CallDuration=40
 	assert_status 200
@@ -479,8 +491,14 @@ YAML
 	req=$(created | tail -1)
 	[[ $(jq -r .params.To <<<"$req") == +4930777 ]]
 	[[ $(jq -r .params.From <<<"$req") == "$OURS" ]]
-	[[ $(jq -r .params.Twiml <<<"$req") == "<Response><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$C7&amp;event=dial\" method=\"POST\"><Client><Identity>agent_${WES_ID//-/}</Identity><Parameter name=\"call_id\" value=\"$C7\"/></Client></Dial></Response>" ]]
+	[[ $(jq -r .params.Twiml <<<"$req") == "$(caller_twiml "$C7")" ]]
 	[[ $(jq -r .params.StatusCallback <<<"$req") == "$PUB/api/webhooks/twilio/$CO?call=$C7&event=callback" ]]
+	# The caller answers: the agent's browser is called into the conference.
+	twilio "/api/webhooks/twilio/$CO?call=$C7&event=callback" CallSid="$(jq -r .sid <<<"$req")" \
+		AccountSid=$SID CallStatus=in-progress
+	assert_status 200
+	wait_for 10 agent_legs_has "$C7" 1
+	[[ $(agent_legs "$C7" | jq -r .params.To) == "client:agent_${WES_ID//-/}?call_id=$C7" ]]
 	api POST "/api/calls/$C7/hangup" '{}' "$MGR"
 	assert_status 200
 }

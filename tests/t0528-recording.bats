@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Recording of Twilio calls: the company's recording setting and the
-# queue's override, the bridge's <Dial> recording both legs when it is on
-# (announced when the company says so), Twilio's recordingStatusCallback
+# queue's override, the caller's leg recorded on both channels (Twilio's
+# Call Recordings API) once the agent's leg joins the conference, when it
+# is on (announced to the caller when the company says so), Twilio's recordingStatusCallback
 # (signed like every Twilio request) making the daemon fetch the media from
 # the fake Twilio (tests/lib/fake-twilio.py) into the file storage, the
 # recording on the call, its download (byte-identical, audited, agents only
@@ -9,6 +10,7 @@
 # sweeper deleting recordings older than the company keeps them.
 
 load lib/common
+load lib/twilio
 
 PUB=https://calls.example.test/cd
 SID=AC0123456789abcdef0123456789abcdef
@@ -44,15 +46,6 @@ arrive() { # CALLSID
 	api GET "/api/calls?limit=500" "" "$MGR" >/dev/null
 	jget ".items[] | select(.caller_data.twilio_call_sid == \"$1\") | .id"
 }
-
-# The requests the fake got for a CallSid, one JSON object a line.
-fake_reqs() {
-	[[ -f $FAKE/requests.jsonl ]] || return 0
-	jq -c --arg p "/2010-04-01/Accounts/$SID/Calls/$1.json" \
-		'select(.path == $p)' "$FAKE/requests.jsonl"
-}
-fake_count() { fake_reqs "$1" | wc -l; }
-fake_has() { [[ $(fake_count "$1") -ge $2 ]]; }
 
 call_is() { api GET "/api/calls/$1" "" "$MGR" >/dev/null; [[ $(jget .state) == "$2" ]]; }
 avail() { # AGENT STATE
@@ -181,15 +174,29 @@ teardown() {
 	[[ $(sql "SELECT count(*) FROM audit_log WHERE object_id = '$QID' AND action = 'update'") -ge 3 ]]
 }
 
-@test "the bridge records only when the call's queue or company says on, announced when configured" {
+# The recording requests for a caller's call.
+rec_reqs() { fake_path "Calls/$1/Recordings.json"; }
+rec_has() { [[ -n $(rec_reqs "$1") ]]; }
+
+# join CALL: the agent's leg joins the conference (as Twilio reports it).
+join() {
+	wait_for 10 agent_legs_has "$1" 1
+	conf_event "$1" participant-join "$(agent_leg "$1")"
+	[[ $status == 204 ]] || { echo "join $1: $status $output" >&2; return 1; }
+}
+
+@test "a call is recorded from the agent's join only when its queue or company says on, announced when configured" {
 	avail "$PAT_ID" available
 	call=$(arrive CArec1)
 	[[ -n $call ]]
 	take "$call"
 	wait_for 10 fake_has CArec1 1
 	twiml=$(fake_reqs CArec1 | head -1 | jq -r .params.Twiml)
-	[[ $twiml != *record* && $twiml != *'<Say>'* ]]
+	[[ $twiml == "$(caller_twiml "$call")" ]]
+	join "$call"
 	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	wait_for 10 fake_has CArec1 2
+	[[ -z $(rec_reqs CArec1) ]]
 	api POST "/api/calls/$call/wrap" '{}' "$PAT"
 	# The company records; the queue inherits; an announcement first.
 	api PUT "/api/settings/company/$CO" '{"recording": "on", "recording_announcement": "Calls are recorded & kept."}' "$MGR"
@@ -199,8 +206,23 @@ teardown() {
 	take "$call"
 	wait_for 10 fake_has CArec2 1
 	twiml=$(fake_reqs CArec2 | head -1 | jq -r .params.Twiml)
-	[[ $twiml == "<Response><Say>Calls are recorded &amp; kept.</Say><Dial answerOnBridge=\"true\" action=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=dial\" method=\"POST\" record=\"record-from-answer-dual\" recordingStatusCallback=\"$PUB/api/webhooks/twilio/$CO?call=$call&amp;event=recording\" recordingStatusCallbackMethod=\"POST\" recordingStatusCallbackEvent=\"completed\"><Number>$PHONE</Number></Dial></Response>" ]]
+	[[ $twiml == "$(caller_twiml "$call" "" "Calls are recorded &amp; kept.")" ]]
+	# Nothing is recorded before the agent is there.
+	wait_for 10 agent_legs_has "$call" 1
+	[[ -z $(rec_reqs CArec2) ]]
+	join "$call"
+	wait_for 10 rec_has CArec2
+	req=$(rec_reqs CArec2)
+	[[ $(jq -r .auth <<<"$req") == ok && $(jq -r .status <<<"$req") == 201 ]]
+	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
+	[[ $(jq -cS .params <<<"$req") == "$(jq -ncS --arg cb "$PUB/api/webhooks/twilio/$CO?call=$call&event=recording" \
+		'{RecordingChannels: "dual", RecordingStatusCallback: $cb, RecordingStatusCallbackMethod: "POST", RecordingStatusCallbackEvent: "completed"}')" ]]
+	[[ $(sql "SELECT recording_sid FROM twilio_calls WHERE call_sid = 'CArec2'") == "$(jq -r .sid <<<"$req")" ]]
+	# A join Twilio repeats does not record twice.
+	join "$call"
 	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	wait_for 10 fake_has CArec2 2
+	[[ $(rec_reqs CArec2 | wc -l) == 1 ]]
 	api POST "/api/calls/$call/wrap" '{}' "$PAT"
 	# The queue's off wins over the company's on.
 	api PUT "/api/queues/$QID" '{"recording": "off"}' "$MGR"
@@ -208,11 +230,86 @@ teardown() {
 	call=$(arrive CArec3)
 	take "$call"
 	wait_for 10 fake_has CArec3 1
-	[[ $(fake_reqs CArec3 | head -1 | jq -r .params.Twiml) != *record* ]]
+	[[ $(fake_reqs CArec3 | head -1 | jq -r .params.Twiml) != *'<Say>'* ]]
+	join "$call"
 	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	wait_for 10 fake_has CArec3 2
+	[[ -z $(rec_reqs CArec3) ]]
 	api POST "/api/calls/$call/wrap" '{}' "$PAT"
 	api PUT "/api/queues/$QID" '{"recording": null}' "$MGR"
 	assert_json .recording null
+}
+
+rec_upd() { fake_path "Calls/$1/Recordings/$2.json"; }
+rec_upd_has() { [[ -n $(rec_upd "$1" "$2") ]]; }
+rec_count_is() { [[ $(rec_reqs "$1" | wc -l) == "$2" ]]; }
+recording_sid_is() { # CALLSID SID ("" none)
+	[[ $(sql "SELECT coalesce(recording_sid, '') FROM twilio_calls WHERE call_sid = '$1'") == "$2" ]]
+}
+
+@test "on-demand: the call's agent or a manager starts and stops the recording (call.record); refusals" {
+	api PUT "/api/settings/company/$CO" '{"recording": "on-demand", "recording_announcement": null}' "$MGR"
+	assert_status 200
+	avail "$PAT_ID" available
+	call=$(arrive CArecod1)
+	take "$call"
+	join "$call"
+	# Nothing recorded by itself.
+	api POST "/api/calls/$call/record" '{"action": "stop"}' "$PAT"
+	assert_problem 409 not_recording
+	[[ -z $(rec_reqs CArecod1) ]]
+	api POST "/api/calls/$call/record" '{"action": "pause"}' "$PAT"
+	assert_problem 422 validation_failed
+	assert_json '.errors[0].field' action
+	api POST "/api/calls/$call/record" '{}' "$PAT"
+	assert_problem 422 validation_failed
+	# Another agent: no such call.
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$WES"
+	assert_problem 404 not_found
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$MGR2"
+	assert_problem 404 not_found
+	# The agent starts it.
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_status 200
+	assert_json .id "$call"
+	wait_for 10 rec_has CArecod1
+	req=$(rec_reqs CArecod1)
+	[[ $(jq -r .params.RecordingChannels <<<"$req") == dual && $(jq -r .status <<<"$req") == 201 ]]
+	rsid=$(jq -r .sid <<<"$req")
+	wait_for 10 recording_sid_is CArecod1 "$rsid"
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_problem 409 recording
+	# A manager stops it.
+	api POST "/api/calls/$call/record" '{"action": "stop"}' "$MGR"
+	assert_status 200
+	wait_for 10 rec_upd_has CArecod1 "$rsid"
+	req=$(rec_upd CArecod1 "$rsid")
+	[[ $(jq -c .params <<<"$req") == '{"Status":"stopped"}' && $(jq -r .status <<<"$req") == 200 ]]
+	[[ $(jq -c .unknown <<<"$req") == '[]' ]]
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '[.events[] | select(.type | startswith("call.recording_")) | .type] | join(",")' \
+		call.recording_started,call.recording_stopped
+	# Started again: a second recording.
+	wait_for 10 recording_sid_is CArecod1 ""
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_status 200
+	wait_for 10 rec_count_is CArecod1 2
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	# Not connected any more.
+	api POST "/api/calls/$call/record" '{"action": "stop"}' "$MGR"
+	assert_problem 409 not_connected
+	# A call whose recording is "on" is not recorded on demand.
+	api PUT "/api/queues/$QID" '{"recording": "on"}' "$MGR"
+	avail "$PAT_ID" available
+	call=$(arrive CArecod2)
+	take "$call"
+	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
+	assert_problem 409 not_on_demand
+	api POST "/api/calls/$call/hangup" '{}' "$PAT"
+	api POST "/api/calls/$call/wrap" '{}' "$PAT"
+	api PUT "/api/queues/$QID" '{"recording": null}' "$MGR"
+	api PUT "/api/settings/company/$CO" '{"recording": "on"}' "$MGR"
 }
 
 @test "the recording callback: a bad signature is 403; a good one fetches the media into the call" {
@@ -221,7 +318,7 @@ teardown() {
 	cb="/api/webhooks/twilio/$CO?call=$call&event=recording"
 	TWSIG=forged twilio "$cb" AccountSid=$SID CallSid=CArec2 RecordingSid=$RSID \
 		RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/$SID/Recordings/$RSID" \
-		RecordingStatus=completed RecordingDuration=7 RecordingChannels=2 RecordingSource=DialVerb
+		RecordingStatus=completed RecordingDuration=7 RecordingChannels=2 RecordingSource=StartCallRecordingAPI
 	assert_problem 403 forbidden
 	# Another call's CallSid is not this call's.
 	twilio "$cb" AccountSid=$SID CallSid=CArec1 RecordingSid=$RSID RecordingStatus=completed
@@ -231,7 +328,7 @@ teardown() {
 	echo 503 >"$FAKE/script"
 	twilio "$cb" AccountSid=$SID CallSid=CArec2 RecordingSid=$RSID \
 		RecordingUrl="https://api.twilio.com/2010-04-01/Accounts/$SID/Recordings/$RSID" \
-		RecordingStatus=completed RecordingDuration=7 RecordingChannels=2 RecordingSource=DialVerb
+		RecordingStatus=completed RecordingDuration=7 RecordingChannels=2 RecordingSource=StartCallRecordingAPI
 	assert_status 204
 	wait_for 20 has_recording "$call" 1
 	[[ $(media_reqs $RSID | wc -l) == 2 ]]

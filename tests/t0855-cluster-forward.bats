@@ -272,7 +272,7 @@ state_on() {
 	assert_success
 	ops=$output
 	run jq -r '[.[] | select(.runs_on != "any") | "\(.name)=\(.runs_on)"] | join(" ")' <<<"$ops"
-	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner agent.disconnected=owner call.create=owner call.ivr_input=owner call.update=owner call.callback=owner call.callback_failed=owner call.supervise=owner queue.delete=queue agent.delete=agent user.delete=user"
+	assert_output "call.answer=owner call.reject=owner call.hold=owner call.resume=owner call.hangup=owner call.wrap=owner call.assign=owner call.transfer=owner call.next=owner call.requeue=owner agent.state=owner agent.disconnected=owner call.create=owner call.ivr_input=owner call.update=owner call.callback=owner call.callback_failed=owner call.supervise=owner call.record=owner queue.delete=queue agent.delete=agent user.delete=user"
 	# Every configuration change but those three runs on the node asked.
 	run jq -e 'all(.[]; (.transaction == "admin") == (.runs_on != "owner"))' <<<"$ops"
 	assert_success

@@ -7,15 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-
 #include "xmalloc.h"
 #include "router.h"
 #include "handlers.h"
 #include "db.h"
 #include "db-agent.h"
-#include "db-integration.h"
-#include "twilio-token.h"
 #include "validate.h"
 #include "events.h"
 #include "hub.h"
@@ -129,68 +125,5 @@ agents_today(struct hctx *h)
 		    "talk_seconds", t->v[r].talk));
 	agent_today_free(t);
 	resp_json(h->resp, 200, json_pack("{s:o}", "items", items));
-	return 0;
-}
-
-/*
- * GET /api/agents/me/twilio-token: a Twilio Access Token for the calling
- * agent's browser page (Twilio's Voice JavaScript SDK), signed with the
- * company's API key (twilio-token.h). Minted per request, never stored.
- */
-int
-agents_twilio_token(struct hctx *h)
-{
-	const struct principal	*who = &h->req->who;
-	struct agent_rows	*a;
-	struct integration	 in;
-	struct twilio_grant	 g;
-	char			 identity[TWILIO_IDENTITY_LEN + 1], *tok;
-	char			 exp[32];
-	time_t			 now = time(NULL), until = now + TWILIO_TOKEN_TTL;
-	struct tm		 tm;
-
-	if (who->user_id[0] == '\0')
-		return resp_problem(h->resp, 404, "not_found", "the local"
-		    " admin is not an agent");
-	if ((a = db_agent_by_user(h->db, who->user_id)) == NULL)
-		return db_fail(h->db, h->resp);
-	if (a->n == 0) {
-		agent_rows_free(a);
-		return resp_problem(h->resp, 404, "not_found", "you are not"
-		    " an agent");
-	}
-	if (strcmp(a->v[0].endpoint, "browser") != 0) {
-		agent_rows_free(a);
-		return resp_problem(h->resp, 409, "conflict", "your endpoint"
-		    " is a phone: Twilio calls it, not your browser");
-	}
-	switch (db_integration_get(h->db, a->v[0].company, "twilio", &in)) {
-	case -1:
-		agent_rows_free(a);
-		return db_fail(h->db, h->resp);
-	case 1:
-		if (in.key_sid != NULL && in.account != NULL)
-			break;
-		/* FALLTHROUGH */
-	default:
-		integration_clear(&in);
-		agent_rows_free(a);
-		return resp_problem(h->resp, 409, "not_configured", "the"
-		    " company's Twilio integration has no API key");
-	}
-	twilio_identity(a->v[0].id, identity);
-	g = (struct twilio_grant){ .account = in.account, .key_sid = in.key_sid,
-	    .key_secret = in.key_secret, .identity = identity,
-	    .app_sid = in.app_sid };
-	tok = twilio_token(&g, now, TWILIO_TOKEN_TTL);
-	gmtime_r(&until, &tm);
-	strftime(exp, sizeof exp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	resp_json(h->resp, 200, json_pack("{s:s,s:s,s:s,s:i,s:s}", "token", tok,
-	    "identity", identity, "account_sid", in.account, "ttl",
-	    TWILIO_TOKEN_TTL, "expires_at", exp));
-	OPENSSL_cleanse(tok, strlen(tok));
-	free(tok);
-	integration_clear(&in);
-	agent_rows_free(a);
 	return 0;
 }

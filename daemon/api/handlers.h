@@ -36,6 +36,7 @@ int	users_get(struct hctx *);
 int	users_create(struct hctx *);
 int	users_update(struct hctx *);
 int	users_delete(struct hctx *);
+int	users_twilio_token(struct hctx *);
 
 /* agents.c */
 int	agents_list(struct hctx *);

@@ -43,6 +43,7 @@ const struct route routes[] = {
 	{ HTTP_GET,	"/api/users", ANY, ROUTE_READ, users_list },
 	{ HTTP_POST,	"/api/users", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_create },
 	{ HTTP_GET,	"/api/users/company/:companyId", ROLE_MANAGER, ROUTE_COMPANY_PARAM | ROUTE_READ, users_list_company },
+	{ HTTP_GET,	"/api/users/me/twilio-token", ROLE_MANAGER, ROUTE_READ, users_twilio_token },
 	{ HTTP_GET,	"/api/users/:id", ANY, ROUTE_READ, users_get },
 	{ HTTP_PUT,	"/api/users/:id", ROLE_MANAGER, ROUTE_BODY | ROUTE_SLOW, users_update },
 	{ HTTP_DELETE,	"/api/users/:id", ROLE_MANAGER, 0, users_delete },
@@ -85,6 +86,7 @@ const struct route routes[] = {
 	{ HTTP_POST,	"/api/calls/:id/wrap", ANY, ROUTE_BODY_OPT, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/callback", ROLE_MANAGER, ROUTE_BODY_OPT, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/supervise", ROLE_MANAGER, ROUTE_BODY, calls_action },
+	{ HTTP_POST,	"/api/calls/:id/record", ANY, ROUTE_BODY, calls_action },
 	{ HTTP_POST,	"/api/calls/:id/ivr/input", ROLE_MANAGER, ROUTE_BODY, calls_ivr_input },
 
 	{ HTTP_GET,	"/api/ivr", ANY, ROUTE_READ, ivr_list },

@@ -52,7 +52,9 @@ static struct db_stmt st_tw_put = { .sql = "INSERT INTO twilio_calls"
 static struct db_stmt st_tw_remap = { .sql = "INSERT INTO twilio_calls"
 	" (company_id, call_sid, call_id) VALUES ($1, $2, $3)"
 	" ON CONFLICT (call_id) DO UPDATE SET call_sid = excluded.call_sid,"
-	" twiml = NULL, ended_by_twilio = false, updated_at = now()" };
+	" twiml = NULL, ended_by_twilio = false, conference = false,"
+	" conference_sid = NULL, held = false, recording_sid = NULL,"
+	" updated_at = now()" };
 static struct db_stmt st_tw_ended = { .sql = "UPDATE twilio_calls"
 	" SET ended_by_twilio = true, updated_at = now()"
 	" WHERE company_id = $1 AND call_sid = $2" };

@@ -171,7 +171,8 @@ static const char *const event_types[] = {
 	"call.abandoned", "call.missed", "call.failed", "call.offer_missed",
 	"call.offer_withdrawn", "call.overflowed", "call.requeued",
 	"call.callback_requested", "call.caller_left", "call.callback_answered",
-	"call.callback_no_answer", "call.supervised", "ivr.node", "agent.state_changed", "agent.deleted", "queue.sla_breached",
+	"call.callback_no_answer", "call.supervised", "call.recording_started",
+	"call.recording_stopped", "ivr.node", "agent.state_changed", "agent.deleted", "queue.sla_breached",
 	"webhook.test", NULL,
 };
 

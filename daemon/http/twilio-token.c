@@ -38,18 +38,30 @@ b64url(char *buf, size_t *at, const unsigned char *in, size_t len)
 	buf[*at] = '\0';
 }
 
+/* prefix and id without its dashes into out. */
+static void
+identity(const char *prefix, const char *id, char out[TWILIO_IDENTITY_LEN + 1])
+{
+	size_t	 n = strlen(prefix);
+
+	memcpy(out, prefix, n);
+	for (; *id != '\0' && n < TWILIO_IDENTITY_LEN; id++) {
+		if (*id != '-')
+			out[n++] = *id;
+	}
+	out[n] = '\0';
+}
+
 void
 twilio_identity(const char *agent_id, char out[TWILIO_IDENTITY_LEN + 1])
 {
-	size_t	 n = 0;
+	identity("agent_", agent_id, out);
+}
 
-	memcpy(out, "agent_", 6);
-	n = 6;
-	for (; *agent_id != '\0' && n < TWILIO_IDENTITY_LEN; agent_id++) {
-		if (*agent_id != '-')
-			out[n++] = *agent_id;
-	}
-	out[n] = '\0';
+void
+twilio_user_identity(const char *user_id, char out[TWILIO_IDENTITY_LEN + 1])
+{
+	identity(TWILIO_USER_PREFIX, user_id, out);
 }
 
 char *

@@ -11,6 +11,7 @@
 
 #define TWILIO_TOKEN_TTL	3600	/* seconds a token is good for */
 #define TWILIO_IDENTITY_LEN	38	/* "agent_" and 32 hex digits */
+#define TWILIO_USER_PREFIX	"user_"	/* a user's (supervisor's) identity */
 
 /* What a token grants: a voice grant for one identity. */
 struct twilio_grant {
@@ -23,6 +24,9 @@ struct twilio_grant {
 
 /* The Client identity of an agent (its id without dashes, prefixed). */
 void	 twilio_identity(const char *agent_id,
+	    char out[TWILIO_IDENTITY_LEN + 1]);
+/* The Client identity of a user (a supervisor's browser): "user_" ... */
+void	 twilio_user_identity(const char *user_id,
 	    char out[TWILIO_IDENTITY_LEN + 1]);
 /* The signed token, valid from now for ttl seconds. Caller frees. */
 char	*twilio_token(const struct twilio_grant *, time_t now, long ttl);

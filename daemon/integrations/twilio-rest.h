@@ -1,8 +1,9 @@
 /*
- * The Twilio REST client (twilio-rest.c): moves a live Twilio call to
- * the agent who answers it (its phone or its browser page), to hold music
- * and back, and ends it when the call ends on our side. Its own thread and
- * database connection.
+ * The Twilio REST client (twilio-rest.c): bridges a live Twilio call
+ * through a conference to the agent who answers it (its phone or its
+ * browser page), holds the caller there and back, adds a supervisor, and
+ * ends it when the call ends on our side. Its own thread and database
+ * connection.
  */
 #ifndef TWILIO_REST_H
 #define TWILIO_REST_H
@@ -20,6 +21,14 @@ unsigned long	 twilio_rest_sent(void);
  */
 void		 twilio_rest_fetch(const char *company, const char *call,
 		    const char *recording, int channels, int duration);
+
+/* Create the agent's leg of a call whose caller is on the line (a
+ * callback's caller answered). */
+void		 twilio_rest_bridge(const char *company, const char *call,
+		    const char *agent);
+/* Twilio says a leg (its CallSid) joined the call's conference. */
+void		 twilio_rest_joined(const char *company, const char *call,
+		    const char *leg);
 
 struct db;
 /*

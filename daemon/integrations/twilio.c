@@ -8,10 +8,14 @@
  *   canceled) hangs the call up: abandoned when it never reached an agent;
  * - ?event=digits (a Gather's action) or ?event=recorded (a Record's)
  *   feeds the caller's input to the call's IVR session;
- * - ?event=dial is the outcome of the Dial to an agent's phone, and
- *   ?event=callback the status of a callback's outbound call;
- * - ?event=recording: a recorded Dial's recording is ready: fetched into
- *   the file storage (twilio-rest.c);
+ * - ?event=agent is the status of an agent's leg into the call's
+ *   conference (twilio-rest.c), ?event=conference the conference's own
+ *   status callback (its sid, who joined), ?event=callback the status of a
+ *   callback's outbound call, ?event=announce what an agent hears when a
+ *   supervisor's mode changes; ?event=dial the outcome of the <Dial> that
+ *   older daemons bridged with;
+ * - ?event=recording: a call's recording is ready: fetched into the file
+ *   storage (twilio-rest.c);
  * - anything else is a call arriving: it is created once per CallSid, in
  *   the company's entry flow, by call.create as POST /api/calls
  *   {"ivr": true} creates it (op.h), acting for the company.
@@ -35,6 +39,7 @@
 #include "db-queue.h"
 #include "db-call.h"
 #include "db-recording.h"
+#include "db-twilio.h"
 #include "hmac.h"
 #include "twiml.h"
 #include "twilio-rest.h"
@@ -523,6 +528,180 @@ twilio_dial(struct hctx *h, const char *company, const char *sid)
 	return twiml_answer(h, twiml_say_hangup(NULL));
 }
 
+/* The call a conference-bridge callback names (?call=): 0, or -1 answered. */
+static int
+bridge_call(struct hctx *h, const char *company, struct hook_call *c)
+{
+	char	*param = query_get(h->req->query, "call");
+	int	 rc;
+
+	memset(c, 0, sizeof *c);
+	if (param == NULL || !is_uuid(param)) {
+		free(param);
+		return resp_problem(h->resp, 400, "bad_request", "a call"
+		    " parameter is required"), -1;
+	}
+	rc = db_hook_call(h->db, company, param, NULL, c);
+	free(param);
+	if (rc < 0)
+		return db_fail(h->db, h->resp), -1;
+	if (rc == 0)
+		return resp_problem(h->resp, 404, "not_found", "no such call"),
+		    -1;
+	return 0;
+}
+
+/*
+ * ?event=agent&call=<id>: the status callback of an agent's leg
+ * (twilio-rest.c). Only the call's current agent leg counts (a
+ * transferred call's old leg, or a retried callback, changes nothing).
+ * Never reached (busy, no-answer, failed, canceled) while the call is
+ * connected: the call waits again at its place with a missed offer
+ * counted (call.requeue); the caller keeps waiting in the conference.
+ * completed (the agent's phone or page hung up) while connected or held:
+ * the call ends, and the REST client ends the caller's call.
+ */
+static int
+twilio_agent(struct hctx *h, const char *company, const char *sid,
+    const char *status)
+{
+	struct actor		 system = { .kind = ACTOR_SYSTEM,
+				    .company = company };
+	struct op_in		 in = { 0 };
+	struct op_out		 out;
+	struct hook_call	 call;
+	enum twilio_leg_role	 role;
+	char			 of[UUID_LEN + 1];
+	int			 n, current, final, rc;
+
+	if (bridge_call(h, company, &call) != 0)
+		return -1;
+	final = is_one_of(status, final_statuses);
+	if ((n = db_twilio_leg(h->db, company, sid, final, of, &role,
+	    &current)) < 0) {
+		hook_call_clear(&call);
+		return db_fail(h->db, h->resp);
+	}
+	if (n == 0 || strcmp(of, call.id) != 0 || role != TWILIO_LEG_AGENT) {
+		hook_call_clear(&call);
+		return resp_problem(h->resp, 400, "bad_request", "the call"
+		    " parameter does not match the CallSid");
+	}
+	if (!current || !final) {
+		hook_call_clear(&call);
+		return twiml_answer(h, twiml_actions(NULL, "", NULL));
+	}
+	rc = 0;
+	if (is_one_of(status, dial_missed) && call.state == CALL_CONNECTED) {
+		in.call = call.id;
+		op_run(h->db, OP_CALL_REQUEUE, &system, &in, &out);
+		rc = out.status >= 500 ? db_fail(h->db, h->resp) : 0;
+		op_out_free(&out);
+	} else if (strcmp(status, "completed") == 0 &&
+	    (call.state == CALL_CONNECTED || call.state == CALL_ON_HOLD)) {
+		webhook_hangup(h, company, &call);
+		rc = h->resp->status >= 500 ? -1 : 0;
+	}
+	hook_call_clear(&call);
+	if (rc != 0)
+		return rc;
+	return twiml_answer(h, twiml_actions(NULL, "", NULL));
+}
+
+/* Twilio's conference sids: CF and 32 hex digits. */
+static int
+is_conference_sid(const char *s)
+{
+	if (s == NULL || strncmp(s, "CF", 2) != 0 || strlen(s) != 34)
+		return 0;
+	return strspn(s + 2, "0123456789abcdefABCDEF") == 32;
+}
+
+/*
+ * ?event=conference&call=<id>: the conference's status callback (start,
+ * end, join, leave). Its FriendlyName must be the call's conference
+ * ("call-<id>") and ConferenceSid a conference sid (else 400). The sid is
+ * kept for the REST client's participant requests; a participant joining
+ * is handed to the REST thread, where the call's current agent leg's
+ * join starts what waits for it (twilio_rest_joined()). 204.
+ */
+static int
+twilio_conference(struct hctx *h, const char *company)
+{
+	const struct form	*f = h->req->form;
+	const char		*cf = form_get(f, "ConferenceSid");
+	const char		*name = form_get(f, "FriendlyName");
+	const char		*what = form_get(f, "StatusCallbackEvent");
+	const char		*leg = form_get(f, "CallSid");
+	struct hook_call	 call;
+	struct twilio_bridge	 b;
+	char			*want;
+	int			 bad, n;
+
+	if (bridge_call(h, company, &call) != 0)
+		return -1;
+	want = xasprintf("call-%s", call.id);
+	bad = !is_conference_sid(cf) || name == NULL || strcmp(name, want) != 0;
+	free(want);
+	if (bad) {
+		hook_call_clear(&call);
+		return resp_problem(h->resp, 400, "bad_request", "a"
+		    " ConferenceSid and the call's FriendlyName are required");
+	}
+	if ((n = db_twilio_bridge(h->db, company, call.id, &b)) < 0 ||
+	    (n == 1 && strcmp(b.conference_sid, cf) != 0 && (what == NULL ||
+	    strcmp(what, "conference-end") != 0) &&
+	    db_twilio_set_conference_sid(h->db, company, call.id, cf) != 0)) {
+		hook_call_clear(&call);
+		return db_fail(h->db, h->resp);
+	}
+	/*
+	 * The REST thread judges whether it is the current agent's leg: it
+	 * records a leg it creates before it takes this job.
+	 */
+	if (n == 1 && what != NULL && strcmp(what, "participant-join") == 0 &&
+	    leg != NULL && *leg != '\0' && strlen(leg) < 72)
+		twilio_rest_joined(company, call.id, leg);
+	hook_call_clear(&call);
+	resp_empty(h->resp);
+	h->resp->status = 204;
+	return 0;
+}
+
+/* What the agent hears when supervision is announced, by mode. */
+static const struct {
+	const char	*mode, *say;
+} announcements[] = {
+	{ "monitor", "A supervisor is listening to this call." },
+	{ "whisper", "A supervisor is coaching you. The caller cannot hear"
+	    " them." },
+	{ "barge", "A supervisor has joined the call." },
+	{ "off", "The supervisor has left the call." },
+};
+
+/*
+ * ?event=announce&mode=<mode>: the AnnounceUrl of the agent's participant
+ * when a supervisor's mode changes and the company announces it
+ * (twilio-rest.c): <Say> what happened, to the agent only.
+ */
+static int
+twilio_announce(struct hctx *h)
+{
+	char	*mode = query_get(h->req->query, "mode");
+	size_t	 i;
+
+	for (i = 0; mode != NULL && i < sizeof announcements /
+	    sizeof announcements[0]; i++) {
+		if (strcmp(mode, announcements[i].mode) == 0)
+			break;
+	}
+	free(mode);
+	if (mode == NULL || i == sizeof announcements / sizeof announcements[0])
+		return resp_problem(h->resp, 400, "bad_request", "mode must be"
+		    " monitor, whisper, barge or off");
+	return twiml_answer(h, twiml_say(announcements[i].say));
+}
+
 /* What a caller at position pos, ewt seconds from an agent, is told. */
 static char *
 announcement(int pos, int ewt)
@@ -649,10 +828,11 @@ is_recording_sid(const char *s)
 }
 
 /*
- * ?event=recording&call=<id>: the recordingStatusCallback of a recorded
- * Dial (twilio-rest.c). A completed recording of this CallSid's call is
- * remembered (recording_fetches) before the 204, then fetched into the
- * file storage on the REST thread; 204 either way.
+ * ?event=recording&call=<id>: the recordingStatusCallback of the caller's
+ * leg's recording (Call Recordings, twilio-bridge.c). A completed
+ * recording of this CallSid's call is remembered (recording_fetches)
+ * before the 204, then fetched into the file storage on the REST thread;
+ * 204 either way.
  */
 static int
 twilio_recording(struct hctx *h, const char *company, const char *sid)
@@ -717,6 +897,8 @@ twilio_callback(struct hctx *h, const char *company, const char *sid,
 	struct op_out		 out;
 	struct hook_call	 call;
 	struct call_rows	*set;
+	const char		*agent;
+	char			 agent_id[UUID_LEN + 1] = "";
 	int			 bad;
 
 	if (twilio_call(h, company, sid, &call) != 0) {
@@ -724,6 +906,9 @@ twilio_callback(struct hctx *h, const char *company, const char *sid,
 		return h->resp->status >= 400 ? -1 : 0;
 	}
 	strlcpy_(id, call.id, sizeof id);
+	if ((agent = json_string_value(json_object_get(call.obj,
+	    "agent_id"))) != NULL)
+		strlcpy_(agent_id, agent, sizeof agent_id);
 	hook_call_clear(&call);
 	bad = param == NULL || strcmp(param, id) != 0;
 	free(param);
@@ -739,7 +924,10 @@ twilio_callback(struct hctx *h, const char *company, const char *sid,
 			return db_fail(h->db, h->resp);
 		}
 		call_rows_free(set);
-		return twiml_answer(h, twiml_say_hangup(NULL));
+		/* The caller waits in the conference: the agent's leg now. */
+		if (agent_id[0] != '\0')
+			twilio_rest_bridge(company, id, agent_id);
+		return twiml_answer(h, twiml_actions(NULL, "", NULL));
 	}
 	if (is_one_of(status, dial_missed)) {
 		if (db_twilio_ended(h->db, company, sid) != 0)
@@ -757,13 +945,44 @@ twilio_callback(struct hctx *h, const char *company, const char *sid,
 	return twiml_answer(h, twiml_say_hangup(NULL));
 }
 
+/* The ?event= of a Twilio request (none: a call arriving). */
+enum hook_event {
+	EV_VOICE, EV_DIGITS, EV_RECORDED, EV_DIAL, EV_WAIT, EV_CALLBACK,
+	EV_RECORDING, EV_AGENT, EV_CONFERENCE, EV_ANNOUNCE,
+};
+
+/*
+ * Each event: whether its request names a call leg (CallSid), and whether
+ * it is taken before a final CallStatus (which otherwise hangs the call
+ * up: a Dial's action comes with the caller's CallStatus in-progress, a
+ * leg's status callback with its own).
+ */
+static const struct {
+	const char	*name;
+	enum hook_event	 ev;
+	int		 leg;
+	int		 first;
+} hook_events[] = {
+	{ "digits", EV_DIGITS, 1, 0 },
+	{ "recorded", EV_RECORDED, 1, 0 },
+	{ "dial", EV_DIAL, 1, 1 },
+	{ "wait", EV_WAIT, 1, 1 },
+	{ "callback", EV_CALLBACK, 1, 1 },
+	{ "recording", EV_RECORDING, 1, 1 },
+	{ "agent", EV_AGENT, 1, 1 },
+	{ "conference", EV_CONFERENCE, 0, 1 },
+	{ "announce", EV_ANNOUNCE, 0, 1 },
+};
+
 int
 twilio_webhook(struct hctx *h)
 {
 	char		 company[UUID_LEN + 1];
 	const char	*sid, *status;
 	char		*event;
-	int		 rc;
+	size_t		 i, n = sizeof hook_events / sizeof hook_events[0];
+	enum hook_event	 ev = EV_VOICE;
+	int		 leg = 1, first = 0;
 
 	if (cfg.public_url == NULL || cfg.public_url[0] == '\0')
 		return resp_problem(h->resp, 503, "unavailable", "Twilio"
@@ -777,30 +996,47 @@ twilio_webhook(struct hctx *h)
 		    " signature does not verify");
 	}
 	h->req->scope = h->req->params[0];
+	if ((event = query_get(h->req->query, "event")) != NULL) {
+		for (i = 0; i < n && strcmp(event, hook_events[i].name) != 0;
+		    i++)
+			;
+		free(event);
+		if (i == n)
+			return resp_problem(h->resp, 400, "bad_request", "event"
+			    " must be digits, recorded, dial, wait, callback,"
+			    " recording, agent, conference or announce");
+		ev = hook_events[i].ev;
+		leg = hook_events[i].leg;
+		first = hook_events[i].first;
+	}
 	sid = form_get(h->req->form, "CallSid");
-	if (sid == NULL || *sid == '\0' || strlen(sid) > 64)
+	if (leg && (sid == NULL || *sid == '\0' || strlen(sid) > 64))
 		return resp_problem(h->resp, 400, "bad_request",
 		    "a CallSid is required");
 	status = form_get(h->req->form, "CallStatus");
-	event = query_get(h->req->query, "event");
-	/* A Dial's action comes with the caller's CallStatus in-progress. */
-	if (event != NULL && strcmp(event, "dial") == 0)
-		rc = twilio_dial(h, company, sid);
-	else if (event != NULL && strcmp(event, "recording") == 0)
-		rc = twilio_recording(h, company, sid);
-	else if (event != NULL && strcmp(event, "wait") == 0)
-		rc = twilio_wait(h, company, sid);
-	else if (event != NULL && strcmp(event, "callback") == 0)
-		rc = twilio_callback(h, company, sid, status);
-	else if (is_one_of(status, final_statuses))
-		rc = twilio_status(h, company, sid);
-	else if (event == NULL)
-		rc = twilio_voice(h, company, sid);
-	else if (strcmp(event, "digits") == 0 || strcmp(event, "recorded") == 0)
-		rc = twilio_input(h, company, sid, event);
-	else
-		rc = resp_problem(h->resp, 400, "bad_request", "event must be"
-		    " digits, recorded, dial, wait, callback or recording");
-	free(event);
-	return rc;
+	if (!first && is_one_of(status, final_statuses))
+		return twilio_status(h, company, sid);
+	switch (ev) {
+	case EV_VOICE:
+		return twilio_voice(h, company, sid);
+	case EV_DIGITS:
+		return twilio_input(h, company, sid, "digits");
+	case EV_RECORDED:
+		return twilio_input(h, company, sid, "recorded");
+	case EV_DIAL:
+		return twilio_dial(h, company, sid);
+	case EV_WAIT:
+		return twilio_wait(h, company, sid);
+	case EV_CALLBACK:
+		return twilio_callback(h, company, sid, status);
+	case EV_RECORDING:
+		return twilio_recording(h, company, sid);
+	case EV_AGENT:
+		return twilio_agent(h, company, sid, status);
+	case EV_CONFERENCE:
+		return twilio_conference(h, company);
+	case EV_ANNOUNCE:
+		return twilio_announce(h);
+	}
+	return resp_problem(h->resp, 400, "bad_request", "unknown event");
 }

@@ -6,7 +6,8 @@
  * a callback's enqueue -> Hangup: the daemon calls back),
  * transfer -> Dial (a number, or an agent's Client) or Enqueue (a queue),
  * voicemail -> Record, hangup -> Hangup. http actions are the daemon's
- * own business and never reach Twilio.
+ * own business and never reach Twilio. Also the conference bridge's legs
+ * (twiml_conference()) and what a waiting or held caller hears.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,6 +272,18 @@ twiml_say_hangup(const char *text)
 }
 
 char *
+twiml_say(const char *text)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	put(&buf, &len, TWIML_HEAD);
+	element(&buf, &len, "Say", text);
+	put(&buf, &len, TWIML_TAIL);
+	return buf;
+}
+
+char *
 twiml_redirect(const char *url)
 {
 	char	*buf = NULL;
@@ -284,56 +297,34 @@ twiml_redirect(const char *url)
 }
 
 /*
- * <Response>[<Say>announcement</Say>]<Dial answerOnBridge action=...
- * [record=...]>, its noun to follow.
+ * One leg into a call's conference: the caller's (waits hearing waitUrl
+ * until an agent starts it; its leaving ends it) or an agent's (starts
+ * it; may leave, as at a transfer). beep off: a join is not announced.
  */
-static void
-dial_open(char **buf, size_t *len, const char *action,
-    const struct twiml_record *rec)
+char *
+twiml_conference(const struct twiml_conference *c)
 {
-	put(buf, len, "<Response>");
-	if (rec != NULL && rec->announcement != NULL)
-		element(buf, len, "Say", rec->announcement);
-	put(buf, len, "<Dial answerOnBridge=\"true\"");
-	attr(buf, len, "action", action);
-	put(buf, len, " method=\"POST\"");
-	if (rec != NULL) {
-		put(buf, len, " record=\"record-from-answer-dual\"");
-		attr(buf, len, "recordingStatusCallback", rec->callback);
-		put(buf, len, " recordingStatusCallbackMethod=\"POST\""
-		    " recordingStatusCallbackEvent=\"completed\"");
+	char	*buf = NULL;
+	size_t	 len = 0;
+
+	put(&buf, &len, "<Response>");
+	if (c->say != NULL)
+		element(&buf, &len, "Say", c->say);
+	put(&buf, &len, "<Dial><Conference beep=\"false\"");
+	put(&buf, &len, c->caller ? " startConferenceOnEnter=\"false\""
+	    " endConferenceOnExit=\"true\"" : " startConferenceOnEnter=\"true\""
+	    " endConferenceOnExit=\"false\"");
+	if (c->wait != NULL) {
+		attr(&buf, &len, "waitUrl", c->wait);
+		put(&buf, &len, " waitMethod=\"POST\"");
 	}
-	put(buf, len, ">");
-}
-
-char *
-twiml_dial(const char *address, const char *action,
-    const struct twiml_record *rec)
-{
-	char	*buf = NULL;
-	size_t	 len = 0;
-	int	 sip = strncmp(address, "sip:", 4) == 0 ||
-		    strncmp(address, "sips:", 5) == 0;
-
-	dial_open(&buf, &len, action, rec);
-	element(&buf, &len, sip ? "Sip" : "Number", address);
-	put(&buf, &len, "</Dial>" TWIML_TAIL);
-	return buf;
-}
-
-char *
-twiml_dial_client(const char *identity, const char *call, const char *action,
-    const struct twiml_record *rec)
-{
-	char	*buf = NULL;
-	size_t	 len = 0;
-
-	dial_open(&buf, &len, action, rec);
-	put(&buf, &len, "<Client>");
-	element(&buf, &len, "Identity", identity);
-	put(&buf, &len, "<Parameter name=\"call_id\"");
-	attr(&buf, &len, "value", call);
-	put(&buf, &len, "/></Client></Dial>" TWIML_TAIL);
+	attr(&buf, &len, "statusCallback", c->callback);
+	if (c->callback != NULL)
+		put(&buf, &len, " statusCallbackMethod=\"POST\""
+		    " statusCallbackEvent=\"start end join leave\"");
+	put(&buf, &len, ">");
+	twiml_escape(&buf, &len, c->name);
+	put(&buf, &len, "</Conference></Dial>" TWIML_TAIL);
 	return buf;
 }
 

@@ -16,32 +16,26 @@ char	*twiml_actions(const json_t *actions, const char *callback,
 	    const char *wait);
 /* Say text (NULL for none), then hang up. Caller frees. */
 char	*twiml_say_hangup(const char *text);
+/* Say text, and nothing else. Caller frees. */
+char	*twiml_say(const char *text);
 /* Post the same webhook again after a second. Caller frees. */
 char	*twiml_redirect(const char *url);
 /*
- * A bridge that records: the Dial records both legs from the answer
- * (record-from-answer-dual) and Twilio posts the finished recording to
- * callback; announcement (NULL: none) is said to the caller first.
+ * A leg joining the call's conference, <Dial><Conference>name</Conference>
+ * </Dial> (no XML declaration): the caller's (caller set:
+ * startConferenceOnEnter false, endConferenceOnExit true, hearing wait
+ * until an agent joins; NULL: Twilio's music) or an agent's (the
+ * reverse). callback (NULL: none) gets the conference's start, end, join
+ * and leave; say (NULL: none) is said to the leg first. Caller frees.
  */
-struct twiml_record {
+struct twiml_conference {
+	const char	*name;
+	int		 caller;
+	const char	*wait;
 	const char	*callback;
-	const char	*announcement;
+	const char	*say;
 };
-/*
- * The TwiML the REST client moves a call to when its agent's endpoint is
- * a phone: <Dial answerOnBridge="true" action=...> to the <Number> (E.164)
- * or <Sip> (a sip: URI); no XML declaration; rec (NULL: none) records it.
- * Caller frees.
- */
-char	*twiml_dial(const char *address, const char *action,
-	    const struct twiml_record *rec);
-/*
- * The same for a browser agent: <Client> with the agent's <Identity>
- * (its Voice SDK registration) and a <Parameter name="call_id"> the
- * agent's page reads. Caller frees.
- */
-char	*twiml_dial_client(const char *identity, const char *call,
-	    const char *action, const struct twiml_record *rec);
+char	*twiml_conference(const struct twiml_conference *);
 /* Back to waiting in queue, with a waitUrl (NULL: none). Caller frees. */
 char	*twiml_enqueue(const char *queue, const char *wait);
 /*

@@ -66,6 +66,10 @@ void	 op_agent_disconnected(struct db *, const struct actor *,
 void	 op_supervise(struct db *, const struct actor *, const char *company,
 	    const struct op_in *, struct op_out *);
 
+/* On-demand recording (op-record.c): call.record. */
+void	 op_record(struct db *, const struct actor *, const char *company,
+	    const struct op_in *, struct op_out *);
+
 /* Queues' configuration (op-queue.c): run in the actor's scope. */
 void	 op_queue_write(struct db *, const struct actor *, const char *scope,
 	    const struct op_in *, struct op_out *);

@@ -41,6 +41,7 @@ enum op_id {
 	OP_CALL_CALLBACK,	/* a waiting call becomes a callback */
 	OP_CALL_CALLBACK_FAILED,	/* Twilio: its dial reached nobody */
 	OP_CALL_SUPERVISE,	/* monitor, whisper, barge, off */
+	OP_CALL_RECORD,		/* on-demand recording: start, stop */
 	OP_QUEUE_CREATE,
 	OP_QUEUE_UPDATE,
 	OP_QUEUE_DELETE,
@@ -154,6 +155,9 @@ struct op_in {
 	 * the supervisor's phone (E.164 or sip:) */
 	const char	*mode;
 	const char	*phone;
+
+	/* OP_CALL_RECORD: "start" or "stop" */
+	const char	*action;
 
 	/* OP_CALL_UPDATE (and notes, disposition) */
 	json_t		*tags;		/* a list of 1-50 character strings */
@@ -310,6 +314,7 @@ enum op_key {
 	OPK_CB_NUMBER = 0x40000,	/* "number": a callback's */
 	OPK_MODE = 0x80000,	/* "mode": a supervisor's */
 	OPK_PHONE = 0x100000,	/* "phone": a supervisor's */
+	OPK_ACTION = 0x200000,	/* "action": call.record's */
 };
 
 extern const struct op_def	ops[OP__COUNT];

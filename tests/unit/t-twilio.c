@@ -182,34 +182,24 @@ test_twiml(void)
 	x = twiml_say_hangup(NULL);
 	ok(strcmp(x, HEAD "<Hangup/></Response>") == 0, "hang up: %s", x);
 	free(x);
-	x = twiml_dial("+15551234567", "https://h/x?call=1&event=dial", NULL);
-	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
-	    " action=\"https://h/x?call=1&amp;event=dial\" method=\"POST\">"
-	    "<Number>+15551234567</Number></Dial></Response>") == 0,
-	    "dial a phone agent's number: %s", x);
+	x = twiml_conference(&(struct twiml_conference){ .name = "call-1",
+	    .caller = 1, .wait = "https://h/x?call=1&event=wait",
+	    .callback = "https://h/x?call=1&event=conference",
+	    .say = "Calls are <recorded>." });
+	ok(strcmp(x, "<Response><Say>Calls are &lt;recorded&gt;.</Say><Dial>"
+	    "<Conference beep=\"false\" startConferenceOnEnter=\"false\""
+	    " endConferenceOnExit=\"true\""
+	    " waitUrl=\"https://h/x?call=1&amp;event=wait\" waitMethod=\"POST\""
+	    " statusCallback=\"https://h/x?call=1&amp;event=conference\""
+	    " statusCallbackMethod=\"POST\""
+	    " statusCallbackEvent=\"start end join leave\">call-1</Conference>"
+	    "</Dial></Response>") == 0, "the caller into its conference: %s", x);
 	free(x);
-	x = twiml_dial("sip:ann&bo@pbx.example.test", "https://h/a", NULL);
-	ok(strstr(x, "<Sip>sip:ann&amp;bo@pbx.example.test</Sip></Dial>") !=
-	    NULL, "a SIP address, escaped: %s", x);
-	free(x);
-	x = twiml_dial_client("agent_0a1b", "c-1", "https://h/x?call=c-1&event=dial",
-	    NULL);
-	ok(strcmp(x, "<Response><Dial answerOnBridge=\"true\""
-	    " action=\"https://h/x?call=c-1&amp;event=dial\" method=\"POST\">"
-	    "<Client><Identity>agent_0a1b</Identity><Parameter name=\"call_id\""
-	    " value=\"c-1\"/></Client></Dial></Response>") == 0,
-	    "dial a browser agent's Client: %s", x);
-	free(x);
-	x = twiml_dial("+15551234567", "https://h/a", &(struct twiml_record){
-	    "https://h/r?call=1&event=recording", "Calls are <recorded>." });
-	ok(strcmp(x, "<Response><Say>Calls are &lt;recorded&gt;.</Say>"
-	    "<Dial answerOnBridge=\"true\" action=\"https://h/a\""
-	    " method=\"POST\" record=\"record-from-answer-dual\""
-	    " recordingStatusCallback=\"https://h/r?call=1&amp;event=recording\""
-	    " recordingStatusCallbackMethod=\"POST\""
-	    " recordingStatusCallbackEvent=\"completed\">"
-	    "<Number>+15551234567</Number></Dial></Response>") == 0,
-	    "a recorded dial, announced: %s", x);
+	x = twiml_conference(&(struct twiml_conference){ .name = "call-<1>" });
+	ok(strcmp(x, "<Response><Dial><Conference beep=\"false\""
+	    " startConferenceOnEnter=\"true\" endConferenceOnExit=\"false\">"
+	    "call-&lt;1&gt;</Conference></Dial></Response>") == 0,
+	    "an agent's leg, escaped: %s", x);
 	free(x);
 	x = twiml_enqueue("Sales", "https://h/x?call=1&event=wait");
 	ok(strcmp(x, HEAD "<Enqueue waitUrl=\"https://h/x?call=1&amp;event=wait\""
