@@ -289,11 +289,14 @@ recording_sid_is() { # CALLSID SID ("" none)
 	api GET "/api/calls/$call" "" "$MGR"
 	assert_json '[.events[] | select(.type | startswith("call.recording_")) | .type] | join(",")' \
 		call.recording_started,call.recording_stopped
-	# Started again: a second recording.
+	# Started again, with the CLI: a second recording; stopped, started.
 	wait_for 10 recording_sid_is CArecod1 ""
-	api POST "/api/calls/$call/record" '{"action": "start"}' "$PAT"
-	assert_status 200
+	run cli -o json calls record "$call"
+	assert_success
 	wait_for 10 rec_count_is CArecod1 2
+	run cli calls record "$call"
+	assert_failure 1
+	assert_output --partial "being recorded"
 	api POST "/api/calls/$call/hangup" '{}' "$PAT"
 	api POST "/api/calls/$call/wrap" '{}' "$PAT"
 	# Not connected any more.
