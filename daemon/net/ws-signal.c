@@ -867,17 +867,19 @@ note_offer(struct lcall *lc, json_t *media)
 	    json_pack("[s]", lc->media);
 }
 
-/* A user's staff sockets here in a company (the relay's recipients). */
+/*
+ * The relay's recipients here: the company's agent's sockets, or the
+ * supervising user's (an admin supervises whatever her socket's company).
+ */
 static void
 to_user_sockets(const char *company, const char *agent, const char *user,
     json_t *o)
 {
 	for (struct conn *c = ws_conns; c != NULL; c = c->next) {
-		if (c->state != C_AUTHED || c->caller || c->close_code != 0 ||
-		    strcmp(c->company, company) != 0)
+		if (c->state != C_AUTHED || c->caller || c->close_code != 0)
 			continue;
-		if (agent != NULL ? strcmp(c->agent, agent) == 0 :
-		    strcmp(c->user, user) == 0)
+		if (agent != NULL ? strcmp(c->company, company) == 0 &&
+		    strcmp(c->agent, agent) == 0 : strcmp(c->user, user) == 0)
 			send_to(c, json_incref(o), 1);
 	}
 }
