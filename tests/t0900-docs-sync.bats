@@ -209,3 +209,14 @@ sys.exit(0 if keys and keys <= named else 1)
 PY
 	assert_success
 }
+
+@test "every calldocker command README.md and docs/ name exists" {
+	local r v missing=()
+	while read -r _ r v; do
+		"$bin" "$r" "$v" --help >/dev/null 2>&1 || missing+=("$r $v")
+	done < <(grep -ohE '`calldocker [a-z]+ [a-z][a-z-]*' "$top/README.md" "$top"/docs/*.md |
+		tr -d '`' | sort -u)
+	[[ ${#missing[@]} == 0 ]] || { printf 'no such command: %s\n' "${missing[@]}" >&2; false; }
+	# docs/api.md once said calls record had no CLI command.
+	! grep -n 'no CLI command' "$top"/docs/*.md
+}
