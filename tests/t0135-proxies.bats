@@ -89,3 +89,14 @@ from() {
 	assert_failure
 	assert_output --partial 'trusted_proxies: "10.0.0.1/8" is not an address'
 }
+
+@test "the documented forms are accepted: calldockerd(8)'s list and docs/cluster.md's node file" {
+	daemon_run goodproxies "CALLDOCKER_TRUSTED_PROXIES=10.0.0.5, 10.0.1.0/24, fd00::/8" \
+		-- --check-config
+	assert_success
+	daemon_run goodproxies CALLDOCKER_TRUSTED_PROXIES=10.0.0.5,10.0.0.6 -- --check-config
+	assert_success
+	printf 'trusted_proxies: 10.0.0.5, 10.0.0.6      # the HAProxy hosts\n' >"$CD_TMP/proxies.yaml"
+	daemon_run goodproxies -- --config "$CD_TMP/proxies.yaml" --check-config
+	assert_success
+}

@@ -318,6 +318,17 @@ teardown() {
 		"$CD_TMP/wall.jsonl" | tail -n 2 | paste -sd,) == "call.ended:-,call.supervised:off" ]]
 }
 
+@test "the supervisor's socket alone on the daemon (a REST call, nothing subscribed) hears her call.supervised" {
+	# No agent, caller or subscriber socket: hers is the only one.
+	c=$(connected_call)
+	user_sock deputy "$MGR2"
+	say deputy '{"type":"call.supervise","id":"m","call_id":"'"$c"'","mode":"monitor"}'
+	see deputy '.type == "ack" and .id == "m"'
+	see deputy '.event == "call.supervised" and .data.id == "'"$c"'" and .data.supervision.mode == "monitor"'
+	sup "$c" off "$MGR2" >/dev/null
+	see deputy '.event == "call.supervised" and .data.id == "'"$c"'" and .data.supervision.mode == "off"'
+}
+
 @test "a Twilio call: a phone supervisor, fixed until she leaves; its agent told only with announce" {
 	sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
 	agent ann "$T1"

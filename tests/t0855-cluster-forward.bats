@@ -392,3 +392,42 @@ see() { wait_for 10 has "$1" "$2" || { echo "--- $1:" >&2; tail -n 20 "$CD_TMP/$
 		done
 	done
 }
+
+@test "supervising a browser call crosses nodes: the supervisor's socket alone on one node, the agent's on the other" {
+	# Nothing else on the supervisor's node listens to the bus (no
+	# subscriber, no agent, no caller): her socket must still hear her
+	# call.supervised and may signal (docs/ws.md, "Supervision", "In a
+	# cluster").
+	for nodes in "$OWNER $OTHER" "$OTHER $OWNER"; do
+		set -- $nodes
+		wspeer ag "$1"
+		say ag '{"type":"auth","id":"a","token":"'"$AT"'"}'
+		see ag '.type == "authenticated"'
+		say ag '{"type":"agent.state","id":"s","state":"available"}'
+		see ag '.type == "ack" and .id == "s"'
+		on "$1" POST /api/calls "$(jq -nc --arg q "$Q" '{queue_id: $q, caller_number: "+15550123"}')" "$MGR"
+		assert_status 201
+		c=$(jget .id)
+		see ag '.type == "call.offer" and .call_id == "'"$c"'"'
+		say ag '{"type":"call.accept","id":"acc","call_id":"'"$c"'"}'
+		see ag '.type == "ack" and .id == "acc"'
+		wspeer sv "$2"
+		say sv '{"type":"auth","id":"a","token":"'"$MGR"'"}'
+		see sv '.type == "authenticated"'
+		say sv '{"type":"call.supervise","id":"m","call_id":"'"$c"'","mode":"whisper"}'
+		see sv '.type == "ack" and .id == "m"'
+		see sv '.event == "call.supervised" and .data.supervision.mode == "whisper"'
+		say sv '{"type":"supervise.offer","id":"o","call_id":"'"$c"'","sdp":"v=0 from-supervisor"}'
+		see sv '.type == "ack" and .id == "o"'
+		see ag '.type == "supervise.offer" and .from == "supervisor" and .sdp == "v=0 from-supervisor"'
+		say ag '{"type":"supervise.answer","id":"an","call_id":"'"$c"'","sdp":"v=0 from-agent"}'
+		see ag '.type == "ack" and .id == "an"'
+		see sv '.type == "supervise.answer" and .from == "agent" and .sdp == "v=0 from-agent"'
+		on "$1" POST "/api/calls/$c/hangup" '{}' "$MGR"
+		on "$1" POST "/api/calls/$c/wrap" '{}' "$MGR"
+		for p in ag sv; do
+			kill "$(<"$CD_TMP/$p.pid")" 2>/dev/null || true
+			wait "$(<"$CD_TMP/$p.pid")" 2>/dev/null || true
+		done
+	done
+}

@@ -189,3 +189,34 @@ api_table() {
 	    (.audit | type) == "array")' <<<"$ops"
 	assert_success
 }
+
+@test "calldocker-wallboard(1) KEYS names every supervisor key of the help screen" {
+	# The help screen (tui/wb-draw.c): "Agents:  a available   w away ...",
+	# "Calls:   t transfer ...", then one key a line up to "With --readonly".
+	run python3 - "$top/tui/wb-draw.c" "$top/man/calldocker-wallboard.1" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+block = src[src.index('"Agents:'):src.index('"With --readonly')]
+keys = set()
+for line in re.findall(r'"([^"]*)"', block):
+    body = re.sub(r'^(Agents:|Calls:)', '', line)
+    keys.update(re.findall(r'(?:^|\s{2,})([a-z]) [a-z(]', body))
+man = open(sys.argv[2]).read()
+m = re.search(r'\.B ([a-z ]+)\nsupervisor actions', man)
+named = set(m.group(1).split()) if m else set()
+print("help:", " ".join(sorted(keys)), "man:", " ".join(sorted(named)))
+sys.exit(0 if keys and keys <= named else 1)
+PY
+	assert_success
+}
+
+@test "every calldocker command README.md and docs/ name exists" {
+	local r v missing=()
+	while read -r _ r v; do
+		"$bin" "$r" "$v" --help >/dev/null 2>&1 || missing+=("$r $v")
+	done < <(grep -ohE '`calldocker [a-z]+ [a-z][a-z-]*' "$top/README.md" "$top"/docs/*.md |
+		tr -d '`' | sort -u)
+	[[ ${#missing[@]} == 0 ]] || { printf 'no such command: %s\n' "${missing[@]}" >&2; false; }
+	# docs/api.md once said calls record had no CLI command.
+	! grep -n 'no CLI command' "$top"/docs/*.md
+}

@@ -435,7 +435,7 @@ lift(struct netconn *c, unsigned char *buf, size_t start, size_t end,
 }
 
 static ssize_t
-filter(struct netconn *c, unsigned char *buf, ssize_t n)
+filter(struct netconn *c, unsigned char *buf, ssize_t n, int may_lift)
 {
 	double		 now;
 	size_t		 off = 0, used, take;
@@ -484,7 +484,7 @@ filter(struct netconn *c, unsigned char *buf, ssize_t n)
 		if (r == HC_BAD)
 			return refuse(c, head_off > 0 ? head_off : 0);
 		c->passed++;
-		if (head_off >= 0 && !c->hc.upgrade) {
+		if (head_off >= 0 && !c->hc.upgrade && may_lift) {
 			size_t lost = lift(c, buf, (size_t)head_off, off,
 			    (size_t)n);
 
@@ -544,7 +544,7 @@ recv(int fd, void *buf, size_t len, int flags)
 		return n;
 	if (table[fd]->tls)
 		return plain_on_tls(table[fd], n);
-	return filter(table[fd], buf, n);
+	return filter(table[fd], buf, n, 1);
 }
 
 typedef int	(*ssl_read_fn)(SSL *, void *, int);
@@ -604,7 +604,14 @@ SSL_read(SSL *ssl, void *buf, int num)
 	}
 	if (c->pending)
 		return tls_discard(c, ssl, buf, num, n);
-	r = filter(c, buf, n);
+	/*
+	 * No lift() in a read that filled the buffer: lws asks OpenSSL
+	 * whether it holds more (SSL_pending()) only after a full read
+	 * (lws_ssl_capable_read()), so a read shortened by a lifted value
+	 * would leave pipelined requests unread in OpenSSL until the client
+	 * sent something more.
+	 */
+	r = filter(c, buf, n, n < num);
 	if (r >= 0)
 		return (int)r;
 	if (errno == EAGAIN)	/* a refused head waits its turn */
@@ -763,10 +770,34 @@ netconn_peer(struct lws *wsi, char *buf, size_t size)
 }
 
 /*
+ * A field value without the whitespace (SP, HTAB) around it (RFC 9110,
+ * 5.5), as lift() keeps it: lws drops the spaces before a value but keeps
+ * a tab there and whatever trails, so a head in several reads would
+ * otherwise read differently from the same head in one.
+ */
+static char *
+ows_trim(char *s)
+{
+	size_t	 b = 0, e;
+
+	if (s == NULL)
+		return NULL;
+	e = strlen(s);
+	while (b < e && (s[b] == ' ' || s[b] == '\t'))
+		b++;
+	while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	memmove(s, s + b, e - b);
+	s[e - b] = '\0';
+	return s;
+}
+
+/*
  * The Authorization value of a request, given what lws parsed: the value
- * lifted out of its head (lift()), else the parsed one. Steals parsed.
- * Values lifted before this one belong to requests that are over (each
- * request asks for its own, once or twice, in order): they go.
+ * lifted out of its head (lift()), else the parsed one, trimmed the same
+ * way. Steals parsed. Values lifted before this one belong to requests
+ * that are over (each request asks for its own, once or twice, in
+ * order): they go.
  */
 char *
 netconn_authorization(struct lws *wsi, char *parsed)
@@ -776,10 +807,10 @@ netconn_authorization(struct lws *wsi, char *parsed)
 	unsigned long	 seq;
 
 	if (c == NULL || parsed == NULL || parsed[0] != LIFT_MARK[0])
-		return parsed;
+		return ows_trim(parsed);
 	seq = strtoul(parsed + 1, &end, 10);
 	if (*end != '\0' || seq == 0)
-		return parsed;
+		return ows_trim(parsed);
 	for (size_t i = 0; i < LIFT_MAX; i++) {
 		if (c->lift[i].value == NULL || c->lift[i].seq > seq)
 			continue;
@@ -792,7 +823,7 @@ netconn_authorization(struct lws *wsi, char *parsed)
 		c->lift[i].value = NULL;
 	}
 	if (value == NULL)
-		return parsed;
+		return ows_trim(parsed);
 	free(parsed);
 	return value;
 }

@@ -136,6 +136,13 @@ ws_auth(struct conn *c, json_t *req, json_t *id)
 	}
 	c->state = C_AUTHED;
 	ws_reply(c, ws_auth_reply(c), id);
+	/*
+	 * A manager's or an admin's socket may supervise a call: its node
+	 * must hear call.supervised (sent to her sockets, subscribed or
+	 * not) and know who may signal (docs/ws.md, "Supervision"), also
+	 * when nothing else on the node listens to the bus.
+	 */
+	ws_party_set(c, role == ROLE_MANAGER || role == ROLE_ADMIN);
 }
 
 /* ---- the upgrade -------------------------------------------------------- */

@@ -103,7 +103,8 @@ struct conn {
 
 	enum role	 role;		/* ROLE_NONE: a widget caller */
 	int		 caller;	/* authenticated with a widget key */
-	int		 party;		/* an agent or a caller: counted */
+	int		 party;		/* an agent, a caller or a possible
+					 * supervisor: counted */
 	char		 user[UUID_LEN + 1];
 	char		 company[UUID_LEN + 1];	/* the token's; "" for admins */
 	char		 sid[UUID_LEN + 1];
@@ -202,7 +203,10 @@ void		 ws_job_fail(struct wsjob *, const char *code,
 		     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Whether anyone listens to the bus (after a change of topics). */
 void		 ws_listeners_changed(void);
-/* c is (or no longer is) a party to calls: an agent or a caller. */
+/*
+ * c is (or no longer is) a party to calls: an agent, a caller, or a
+ * manager or admin who may supervise one.
+ */
 void		 ws_party_set(struct conn *, int);
 json_t		*ws_auth_reply(const struct conn *);
 /* After an asynchronous sign-in: answer the messages held behind it. */

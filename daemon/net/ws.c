@@ -524,7 +524,8 @@ ws_on_event(const char *company, const char *type, const json_t *data,
 
 /*
  * The bus is listened to while some connection subscribes to a topic or
- * takes part in calls (an agent, a widget caller).
+ * takes part in calls (an agent, a widget caller, a manager or admin who
+ * may supervise).
  */
 static int	 nparties;
 
