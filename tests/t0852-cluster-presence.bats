@@ -270,3 +270,32 @@ killed() {
 	daemon_stop z1
 	daemon_stop z2
 }
+
+@test "her last socket goes while the company's owner is frozen: asked again, the next owner sets her away" {
+	db_create t_t0852_retry
+	NODES=(y1 y2)
+	daemon_start y1
+	daemon_start y2
+	setup_company retried
+	roles
+	sock s7 "$OTHER"
+	say s7 '{"type":"agent.state","id":"s","state":"available"}'
+	see s7 '.type == "ack" and .id == "s"'
+	wait_for 10 eval '[[ $(sockets_on '"$OTHER"') == 1 ]]'
+	offer_call
+	see s7 '.type == "call.offer" and .call_id == "'"$CALL"'"'
+	pid=$(<"$CD_TMP/$OWNER/pid")
+	kill -STOP "$pid"
+	# Her only socket closes on the other node: the owner does not
+	# answer (503 once the company moves), so the node asks again, and
+	# the owner then is itself.
+	say s7 '!close'
+	stop_peer s7
+	daemon_use "$OTHER"
+	wait_for 40 eval '[[ $(agent_state) == away ]]' || { kill -CONT "$pid"; false; }
+	kill -CONT "$pid"
+	wait_for 10 eval '[[ $(call_state "$CALL") == queued ]]'
+	assert_equal "$(count_sql "SELECT count(*) FROM agent_state_log WHERE agent_id = '$AGENT' AND state = 'away' AND reason = 'disconnected'")" 1
+	daemon_stop y1
+	daemon_stop y2
+}

@@ -178,6 +178,7 @@ struct wsjob {
 	json_t		*in;
 	json_t		*out;
 	int		 failed;
+	int		 tries;		/* ws-presence.c: asked before */
 	const char	*code;		/* error code when failed */
 	char		*detail;
 	struct msg	*snap[NTOPICS];

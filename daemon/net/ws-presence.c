@@ -29,6 +29,23 @@
 static long long	 seq;		/* loop: this node's writes, in order */
 static int		 resync;	/* atomic: write every agent's count */
 
+/*
+ * agent.disconnected answered 503 (the company moving between nodes, its
+ * owner frozen or gone): asked again at the next sweeps, while she has no
+ * socket here, until an owner answers. The owner checks every node's
+ * counts, so asking again is never acting twice.
+ */
+#define RETRY_MAX	256
+#define RETRY_TRIES	30		/* sweeps, about a second apart */
+static struct retry {
+	char	 company[UUID_LEN + 1];
+	char	 user[UUID_LEN + 1];
+	char	 agent[UUID_LEN + 1];
+	int	 tries;
+}			 retries[RETRY_MAX];
+static int		 nretries;
+#define J_AGAIN		2		/* put_run(): j->failed, ask again */
+
 /* The agent's open, signed-in sockets here, but gone. */
 static int
 count(const char *agent, const struct conn *gone)
@@ -82,16 +99,40 @@ put_run(struct db *db, struct wsjob *j)
 		return;
 	/* Her last socket here: the owner acts if it was her last anywhere. */
 	op_run(db, OP_AGENT_DISCONNECTED, &a, &in, &out);
-	if (out.status >= 400 && out.code != NULL &&
+	if (out.status == 503)
+		j->failed = J_AGAIN;
+	else if (out.status >= 400 && out.code != NULL &&
 	    strcmp(out.code, "not_found") != 0)
 		log_warn("ws: agent %s's last socket went: %s", j->agent,
 		    out.detail);
 	op_out_free(&out);
 }
 
+/* Loop: remember an agent.disconnected to ask again (tries so far). */
+static void
+retry_add(const struct wsjob *j, int tries)
+{
+	struct retry	*r;
+
+	if (tries >= RETRY_TRIES || nretries == RETRY_MAX) {
+		log_warn("ws: agent %s's last socket went; no owner of company"
+		    " %s answered: not asked again", j->agent, j->company);
+		return;
+	}
+	r = &retries[nretries++];
+	strlcpy_(r->company, j->company, sizeof r->company);
+	strlcpy_(r->user, j->user, sizeof r->user);
+	strlcpy_(r->agent, j->agent, sizeof r->agent);
+	r->tries = tries;
+}
+
 static void
 put_done(struct wsjob *j)
 {
+	if (j->failed == J_AGAIN) {
+		retry_add(j, j->tries);
+		return;
+	}
 	if (j->failed)
 		log_warn("ws: agents' sockets could not be recorded; again"
 		    " shortly");
@@ -148,6 +189,28 @@ ws_presence_resync(void)
 	__atomic_store_n(&resync, 1, __ATOMIC_RELEASE);
 }
 
+/* The agent.disconnected still to ask for, unless she came back here. */
+static void
+retry_run(void)
+{
+	struct retry	 r[RETRY_MAX];
+	struct wsjob	*j;
+	int		 n = nretries;
+
+	memcpy(r, retries, (size_t)n * sizeof r[0]);
+	nretries = 0;
+	for (int i = 0; i < n; i++) {
+		if (count(r[i].agent, NULL) > 0)
+			continue;
+		j = ws_job_new(put_run, put_done);
+		strlcpy_(j->company, r[i].company, sizeof j->company);
+		strlcpy_(j->user, r[i].user, sizeof j->user);
+		strlcpy_(j->agent, r[i].agent, sizeof j->agent);
+		j->tries = r[i].tries + 1;
+		ws_job_submit(NULL, j);
+	}
+}
+
 /* From the sweep: after a resync was asked for, every agent's count. */
 void
 ws_presence_tick(void)
@@ -156,6 +219,8 @@ ws_presence_tick(void)
 	json_t		*agents, *counts;
 	struct sub	*s;
 
+	if (nretries > 0)
+		retry_run();
 	if (!__atomic_exchange_n(&resync, 0, __ATOMIC_ACQ_REL) ||
 	    !owner_clustered())
 		return;
