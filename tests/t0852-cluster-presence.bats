@@ -299,3 +299,72 @@ killed() {
 	daemon_stop y1
 	daemon_stop y2
 }
+
+@test "kill -9 the node holding a widget caller's socket: the owner ends the call as the socket's close would" {
+	db_create t_t0852_caller
+	NODES=(x1 x2)
+	daemon_start x1
+	daemon_start x2
+	setup_company callers
+	roles
+	daemon_use "$OWNER"
+	api POST "/api/companies/$CO/widget-keys" '{"name":"shop"}' "$MGR" >/dev/null
+	assert_status 201
+	key=$(jget .key)
+	api PUT "/api/companies/$CO/widget-origins" '{"origins":["https://shop.example"]}' "$MGR" >/dev/null
+	assert_status 200
+	daemon_use "$OTHER"
+	rm -f "$CD_TMP/c9.jsonl"
+	: >"$CD_TMP/c9.cmd"
+	$WS peer "$CD_PORT" --out "$CD_TMP/c9.jsonl" --cmds "$CD_TMP/c9.cmd" \
+		--origin https://shop.example --seconds 120 3>&- &
+	echo $! >"$CD_TMP/c9.pid"
+	say c9 '{"type":"auth","id":"a","widget_key":"'"$key"'"}'
+	see c9 '.type == "authenticated"'
+	say c9 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c9 '.type == "ack" and .id == "r"'
+	call=$(jq -r 'select(.type == "ack" and .id == "r") | .call_id' "$CD_TMP/c9.jsonl")
+	vid=$(node_id "$OTHER")
+	wait_for 10 eval '[[ $(sql "SELECT node_id FROM caller_presence WHERE call_id = '"'$call'"'") == "$vid" ]]'
+	kill -9 "$(<"$CD_TMP/$OTHER/pid")"
+	rm -f "$CD_TMP/$OTHER/pid"
+	daemon_use "$OWNER"
+	# Within the dead node's registration lease (5 s) and a beat.
+	wait_for 30 eval '[[ $(call_state "$call") == abandoned ]]'
+	api GET "/api/calls/$call" "" "$MGR"
+	assert_json '[.events[] | select(.type == "call.abandoned")] | length' 1
+	wait_for 10 eval '[[ -z $(sql "SELECT 1 FROM caller_presence WHERE call_id = '"'$call'"'") ]]'
+	stop_peer c9
+	daemon_stop "$OWNER"
+}
+
+@test "a widget caller's socket closing on its node leaves no row behind" {
+	db_create t_t0852_caller_close
+	NODES=(w1 w2)
+	daemon_start w1
+	daemon_start w2
+	setup_company closers
+	roles
+	daemon_use "$OWNER"
+	api POST "/api/companies/$CO/widget-keys" '{"name":"shop"}' "$MGR" >/dev/null
+	key=$(jget .key)
+	api PUT "/api/companies/$CO/widget-origins" '{"origins":["https://shop.example"]}' "$MGR" >/dev/null
+	daemon_use "$OTHER"
+	rm -f "$CD_TMP/c8.jsonl"
+	: >"$CD_TMP/c8.cmd"
+	$WS peer "$CD_PORT" --out "$CD_TMP/c8.jsonl" --cmds "$CD_TMP/c8.cmd" \
+		--origin https://shop.example --seconds 120 3>&- &
+	echo $! >"$CD_TMP/c8.pid"
+	say c8 '{"type":"auth","id":"a","widget_key":"'"$key"'"}'
+	see c8 '.type == "authenticated"'
+	say c8 '{"type":"call.request","id":"r","queue_id":"'"$Q"'"}'
+	see c8 '.type == "ack" and .id == "r"'
+	call=$(jq -r 'select(.type == "ack" and .id == "r") | .call_id' "$CD_TMP/c8.jsonl")
+	wait_for 10 eval '[[ -n $(sql "SELECT 1 FROM caller_presence WHERE call_id = '"'$call'"'") ]]'
+	say c8 '!close'
+	stop_peer c8
+	wait_for 10 eval '[[ $(call_state "$call") == abandoned ]]'
+	wait_for 10 eval '[[ -z $(sql "SELECT 1 FROM caller_presence WHERE call_id = '"'$call'"'") ]]'
+	daemon_stop w1
+	daemon_stop w2
+}
