@@ -16,22 +16,6 @@ PHONE=+15551234567
 
 sql() { psql -qAtX -v ON_ERROR_STOP=1 "$CD_DBURL" -c "$1"; }
 
-# twilio PATH [NAME=VALUE...]: POST the form to PATH as Twilio does, signed
-# with the company's token over $PUB$PATH and the fields sorted by name.
-twilio() {
-	local path=$1 signed=$PUB$1 kv body=
-	shift
-	while IFS= read -r kv; do
-		[[ -n $kv ]] && signed+=${kv%%=*}${kv#*=}
-	done < <(printf '%s\n' "$@" | LC_ALL=C sort -t= -k1,1 -s)
-	for kv in "$@"; do
-		body+=${body:+&}$(jq -rn --arg v "${kv%%=*}" '$v|@uri')=$(jq -rn --arg v "${kv#*=}" '$v|@uri')
-	done
-	api -H 'Content-Type: application/x-www-form-urlencoded' \
-		-H "X-Twilio-Signature: $(printf '%s' "$signed" |
-		openssl dgst -sha1 -hmac "$TOK" -binary | base64)" POST "$path" "$body"
-}
-
 # A call arriving on the company's number: its call id.
 arrive() { # CALLSID
 	twilio "/api/webhooks/twilio/$CO" CallSid="$1" AccountSid=$SID \

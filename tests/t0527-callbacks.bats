@@ -16,22 +16,6 @@ TOK=a1b2c3d4e5f60718293a4b5c6d7e8f90
 PHONE=+15551234567
 OURS=+4940999
 
-# twilio PATH [NAME=VALUE...]: POST the form to PATH as Twilio does, signed
-# with the company's token over $PUB$PATH and the fields sorted by name.
-twilio() {
-	local path=$1 signed=$PUB$1 kv body=
-	shift
-	while IFS= read -r kv; do
-		[[ -n $kv ]] && signed+=${kv%%=*}${kv#*=}
-	done < <(printf '%s\n' "$@" | LC_ALL=C sort -t= -k1,1 -s)
-	for kv in "$@"; do
-		body+=${body:+&}$(jq -rn --arg v "${kv%%=*}" '$v|@uri')=$(jq -rn --arg v "${kv#*=}" '$v|@uri')
-	done
-	api -H 'Content-Type: application/x-www-form-urlencoded' \
-		-H "X-Twilio-Signature: $(printf '%s' "$signed" |
-		openssl dgst -sha1 -hmac "$TOK" -binary | base64)" POST "$path" "$body"
-}
-
 # The calls the fake was asked to create (Calls.json), one JSON a line.
 # The calls to callers (not the agents' legs) the daemon created.
 created() {

@@ -21,20 +21,6 @@ PHONE=+15551234567
 BOSS=+15559990000
 OURS=+4940999
 
-twilio() {
-	local path=$1 signed=$PUB$1 kv body=
-	shift
-	while IFS= read -r kv; do
-		[[ -n $kv ]] && signed+=${kv%%=*}${kv#*=}
-	done < <(printf '%s\n' "$@" | LC_ALL=C sort -t= -k1,1 -s)
-	for kv in "$@"; do
-		body+=${body:+&}$(jq -rn --arg v "${kv%%=*}" '$v|@uri')=$(jq -rn --arg v "${kv#*=}" '$v|@uri')
-	done
-	api -H 'Content-Type: application/x-www-form-urlencoded' \
-		-H "X-Twilio-Signature: $(printf '%s' "$signed" |
-		openssl dgst -sha1 -hmac "$TOK" -binary | base64)" POST "$path" "$body"
-}
-
 arrive() { # CALLSID: its call id
 	twilio "/api/webhooks/twilio/$CO" CallSid="$1" AccountSid=$SID \
 		From=+4930123 To=$OURS CallStatus=ringing Direction=inbound >/dev/null

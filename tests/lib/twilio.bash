@@ -1,7 +1,25 @@
 # Helpers for the suites that drive Twilio calls against the local fake
 # (tests/lib/fake-twilio.py), through the conference bridge. The suite sets
 # PUB (public_url), SID (account sid), TOK (auth token), CO (the company)
-# and FAKE (the fake's directory) and defines twilio() (a signed webhook).
+# and FAKE (the fake's directory).
+
+# twilio PATH [NAME=VALUE...]: POST the form to PATH as Twilio does, signed
+# with the company's token over $PUB$PATH and the fields sorted by name.
+# (A suite may define its own after loading this one.)
+twilio() {
+	local path=$1 signed=$PUB$1 kv body=
+	shift
+	while IFS= read -r kv; do
+		[[ -n $kv ]] && signed+=${kv%%=*}${kv#*=}
+	done < <(printf '%s\n' "$@" | LC_ALL=C sort -t= -k1,1 -s)
+	for kv in "$@"; do
+		body+=${body:+&}$(jq -rn --arg v "${kv%%=*}" '$v|@uri')=$(jq -rn --arg v "${kv#*=}" '$v|@uri')
+	done
+	api -H 'Content-Type: application/x-www-form-urlencoded' \
+		-H "X-Twilio-Signature: $(printf '%s' "$signed" |
+		openssl dgst -sha1 -hmac "$TOK" -binary | base64)" POST "$path" "$body"
+}
+
 
 fake_url() { echo "http://127.0.0.1:$(<"$FAKE/port")"; }
 
