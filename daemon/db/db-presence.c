@@ -39,23 +39,7 @@ static struct db_stmt st_drop = { .sql =
 	"DELETE FROM agent_presence p WHERE p.agent_id = $1::uuid"
 	" AND p.node_id = $2::uuid AND NOT " LIVE("p.node_id") };
 static struct db_stmt st_leave = { .sql =
-	"WITH c AS (DELETE FROM caller_presence WHERE node_id = $1::uuid)"
-	" DELETE FROM agent_presence WHERE node_id = $1::uuid" };
-/* caller_presence (sql/028): the node holding a call's caller's socket. */
-static struct db_stmt st_caller_put = { .sql =
-	"INSERT INTO caller_presence (call_id, company_id, node_id)"
-	" SELECT c.id, c.company_id, $1::uuid FROM calls c"
-	" WHERE c.id = $2::uuid AND c.company_id = $3::uuid"
-	" ON CONFLICT (call_id) DO UPDATE SET node_id = EXCLUDED.node_id" };
-static struct db_stmt st_caller_gone = { .sql =
-	"DELETE FROM caller_presence WHERE call_id = $2::uuid"
-	" AND node_id = $1::uuid" };
-static struct db_stmt st_caller_dead = { .sql =
-	"SELECT p.company_id, p.call_id, p.node_id FROM caller_presence p"
-	" WHERE NOT " LIVE("p.node_id") " ORDER BY p.company_id LIMIT 1000" };
-static struct db_stmt st_caller_drop = { .sql =
-	"DELETE FROM caller_presence p WHERE p.call_id = $1::uuid"
-	" AND p.node_id = $2::uuid AND NOT " LIVE("p.node_id") };
+	"DELETE FROM agent_presence WHERE node_id = $1::uuid" };
 
 int
 db_presence_put(struct db *db, const char *node, int n,
@@ -150,58 +134,4 @@ db_presence_leave(struct db *db, const char *node)
 	const char	*p[1] = { node };
 
 	return db_exec(db, &st_leave, 1, p);
-}
-
-int
-db_caller_put(struct db *db, const char *node, const char *call,
-    const char *company)
-{
-	const char	*p[3] = { node, call, company };
-
-	return db_exec(db, &st_caller_put, 3, p);
-}
-
-int
-db_caller_gone(struct db *db, const char *node, const char *call)
-{
-	const char	*p[2] = { node, call };
-
-	return db_exec(db, &st_caller_gone, 2, p);
-}
-
-struct caller_rows *
-db_caller_dead(struct db *db)
-{
-	struct caller_rows	*r;
-	PGresult		*res;
-
-	if ((res = db_run(db, &st_caller_dead, 0, NULL)) == NULL)
-		return NULL;
-	r = xcalloc(1, sizeof *r);
-	r->n = PQntuples(res);
-	r->v = xcalloc((size_t)r->n + 1, sizeof *r->v);
-	for (int i = 0; i < r->n; i++) {
-		db_copy(r->v[i].company, sizeof r->v[i].company, res, i, 0);
-		db_copy(r->v[i].call, sizeof r->v[i].call, res, i, 1);
-		db_copy(r->v[i].node, sizeof r->v[i].node, res, i, 2);
-	}
-	PQclear(res);
-	return r;
-}
-
-void
-caller_rows_free(struct caller_rows *r)
-{
-	if (r == NULL)
-		return;
-	free(r->v);
-	free(r);
-}
-
-int
-db_caller_drop(struct db *db, const char *call, const char *node)
-{
-	const char	*p[2] = { call, node };
-
-	return db_exec(db, &st_caller_drop, 2, p);
 }

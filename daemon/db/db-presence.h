@@ -2,8 +2,7 @@
  * SQL of agent_presence (sql/026): each node's count of its open sockets
  * per agent, so that an agent's last socket over all the nodes of a
  * cluster is known, and a dead node's sockets are found (docs/cluster.md,
- * "Agents' sockets over the nodes"); and of caller_presence (sql/028),
- * the node of each widget caller's socket.
+ * "Agents' sockets over the nodes").
  */
 #ifndef DB_PRESENCE_H
 #define DB_PRESENCE_H
@@ -38,28 +37,7 @@ struct presence_rows *db_presence_dead(struct db *);
 void	presence_rows_free(struct presence_rows *);
 /* Forget the agent's row of node if node is still dead: 0 or -1. */
 int	db_presence_drop(struct db *, const char *agent, const char *node);
-/* A node leaving cleanly: its rows (agents' and callers') go with it. */
+/* A node leaving cleanly: its rows go with it. 0 or -1. */
 int	db_presence_leave(struct db *, const char *node);
-
-/*
- * caller_presence (sql/028): node holds the socket of call's caller
- * (put), or no longer does (gone); the calls whose caller's socket was on
- * a dead node, and forgetting one (while its node is still dead). 0 or -1.
- */
-struct caller_row {
-	char	company[UUID_LEN + 1];
-	char	call[UUID_LEN + 1];
-	char	node[UUID_LEN + 1];
-};
-struct caller_rows {
-	int			 n;
-	struct caller_row	*v;
-};
-int	db_caller_put(struct db *, const char *node, const char *call,
-	    const char *company);
-int	db_caller_gone(struct db *, const char *node, const char *call);
-struct caller_rows *db_caller_dead(struct db *);
-void	caller_rows_free(struct caller_rows *);
-int	db_caller_drop(struct db *, const char *call, const char *node);
 
 #endif

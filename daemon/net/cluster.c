@@ -202,46 +202,6 @@ lost_node(const struct cluster_view *old, const struct cluster_view *new)
 }
 
 /*
- * The widget callers' sockets that went with a dead node, for the
- * companies this node owns: their calls end as when a caller's socket
- * closes (caller_disconnected; one that ended already is left as it is),
- * then the rows go.
- */
-static void
-callers_sweep(struct db *db)
-{
-	struct caller_rows	*r;
-	struct op_out		 out;
-
-	if ((r = db_caller_dead(db)) == NULL) {
-		__atomic_store_n(&node.sweep_again, 1, __ATOMIC_RELEASE);
-		return;
-	}
-	for (int i = 0; i < r->n; i++) {
-		struct caller_row *p = &r->v[i];
-		struct actor a = { .kind = ACTOR_SYSTEM, .company = p->company };
-		struct op_in in = { .call = p->call,
-		    .reason = "caller_disconnected" };
-		int ok;
-
-		if (owner_of(p->company, NULL) != OWNER_SELF)
-			continue;
-		log_info("cluster: call %s had its caller's socket on node %s,"
-		    " which is gone", p->call, p->node);
-		op_run(db, OP_CALL_HANGUP, &a, &in, &out);
-		ok = out.status < 400 || out.status == 404 ||
-		    out.status == 409;	/* gone, or ended already */
-		op_out_free(&out);
-		if (!ok || db_caller_drop(db, p->call, p->node) != 0)
-			__atomic_store_n(&node.sweep_again, 1,
-			    __ATOMIC_RELEASE);
-	}
-	if (r->n >= 1000)
-		__atomic_store_n(&node.sweep_again, 1, __ATOMIC_RELEASE);
-	caller_rows_free(r);
-}
-
-/*
  * On a worker: the sockets of dead nodes (registration gone or run out),
  * for the companies this node owns: agent.disconnected for each agent who
  * had one open there (run only if she has none on a live node), then the
@@ -290,7 +250,6 @@ presence_sweep(struct db *db, void *arg)
 	if (r->n >= 1000)
 		__atomic_store_n(&node.sweep_again, 1, __ATOMIC_RELEASE);
 	presence_rows_free(r);
-	callers_sweep(db);
 	__atomic_store_n(&node.sweeping, 0, __ATOMIC_RELEASE);
 }
 

@@ -38,8 +38,6 @@
 #include "ws-int.h"
 #include "owner.h"
 #include "cluster-events.h"
-#include "cluster.h"
-#include "db-presence.h"
 #include "op.h"
 #include "op-forward.h"
 #include "validate.h"
@@ -518,42 +516,6 @@ ws_signal_event(struct pend *p)
 }
 
 /* A caller's new call (c NULL: the socket went meanwhile). */
-/*
- * Where a call's caller's socket is, in a cluster (caller_presence,
- * sql/028): written when it takes its call, gone when it closes, so that
- * the owner can act for it when this node dies (net/cluster.c).
- */
-static void
-caller_here_run(struct db *db, struct wsjob *j)
-{
-	int	 rc = j->op ? db_caller_put(db, cluster_node_id(), j->call,
-		    j->company) : db_caller_gone(db, cluster_node_id(), j->call);
-
-	j->failed = rc != 0;
-}
-
-static void
-caller_here_done(struct wsjob *j)
-{
-	if (j->failed)
-		log_warn("ws: call %s: where its caller's socket is could not"
-		    " be recorded", j->call);
-}
-
-static void
-caller_here(const char *company, const char *call, int here)
-{
-	struct wsjob	*j;
-
-	if (!owner_clustered())
-		return;
-	j = ws_job_new(caller_here_run, caller_here_done);
-	j->op = here;
-	strlcpy_(j->company, company, sizeof j->company);
-	strlcpy_(j->call, call, sizeof j->call);
-	ws_job_submit(NULL, j);
-}
-
 void
 ws_signal_caller_call(struct conn *c, const char *call, const char *company,
     const char *state)
@@ -581,7 +543,6 @@ ws_signal_caller_call(struct conn *c, const char *call, const char *company,
 		lc->st = st;
 	}
 	lc->caller = c;
-	caller_here(company, call, 1);
 	if (lc->media[0] == '\0')
 		strlcpy_(lc->media, "voice", sizeof lc->media);
 	if (live(lc->st))
@@ -794,11 +755,9 @@ ws_signal_closed(struct conn *c)
 		if ((lc = lcall_find(c->call)) == NULL || lc->caller != c)
 			return;
 		lc->caller = NULL;
-		if (!shutdown) {
+		if (!shutdown)
 			hangup_for(lc->company, lc->id, NULL,
 			    "caller_disconnected");
-			caller_here(lc->company, lc->id, 0);
-		}
 		return;
 	}
 	if (nsupervised > 0)
