@@ -303,13 +303,13 @@ head_has() { grep -qix "$1" "$CD_TMP/head"; }
 }
 
 @test "s3 backend: each piece an object, the download their concatenation, deleting removes them all" {
-	local key=AKIDTESTCALLDOCKER secret=s3-Secret-Upload-77 d=$CD_TMP/s3 i
+	local key=AKIDTESTCALLDOCKER secret=s3-Secret-Upload-77 d=$CD_TMP/s3
 	mkdir -p "$d"
 	python3 "$TOP/tests/lib/s3.py" --dir "$d/objects" --bucket recs \
 		--region eu-west-1 --access-key "$key" --secret-key "$secret" \
 		--port-file "$d/port" --log "$d/log" 3>&- </dev/null >/dev/null 2>&1 &
 	echo $! >"$d/server.pid"
-	for ((i = 0; i < 100; i++)); do [[ -s $d/port ]] && break; sleep 0.05; done
+	wait_for 20 test -s "$d/port"
 	call=$(answered)
 	daemon_start s3d CALLDOCKER_STORAGE=s3 \
 		CALLDOCKER_S3_ENDPOINT="http://127.0.0.1:$(<"$d/port")/" \
